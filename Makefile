@@ -1,0 +1,49 @@
+# arbbot — every entry point. `make demo` and `make test` set everything up first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath .)
+CACHE := $(or $(ARBBOT_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/arbbot)
+export CARGO_TARGET_DIR ?= $(CACHE)/cargo-target
+PY := $(ROOT)/.venv/bin/python
+ARBBOT := $(ROOT)/.venv/bin/arbbot
+FORGE := $(ROOT)/node_modules/.bin/forge
+# CI raises fuzz and invariant runs (see foundry.toml's ci profile).
+FOUNDRY_PROFILE ?= $(if $(CI),ci,default)
+export FOUNDRY_PROFILE
+
+.PHONY: help setup demo test lint test-python test-contracts test-programs replica clean
+
+help:
+	@echo "make demo   set up, then bring up the local mainnet replica and show what it holds"
+	@echo "make test   set up, then run every test (lint, forge, pytest, cargo)"
+	@echo "make setup  install everything (idempotent; fast on re-runs)"
+
+setup:
+	@bash tools/setup.sh
+
+demo: setup
+	@$(ARBBOT) devnet down >/dev/null
+	@$(ARBBOT) devnet up
+
+replica: setup
+	@$(ARBBOT) devnet build
+
+lint: setup
+	$(ROOT)/.venv/bin/ruff check arbbot tests
+	$(ROOT)/.venv/bin/ruff format --check arbbot tests
+
+test-contracts: setup
+	$(FORGE) build --sizes >/dev/null
+	$(FORGE) test
+
+test-python: setup
+	$(ROOT)/.venv/bin/pytest -q
+
+test-programs:
+	cargo test --workspace --locked -q
+
+test: lint test-contracts test-python test-programs
+
+clean:
+	rm -rf contracts/out contracts/cache contracts/artifacts .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+"""`python -m arbbot` runs the CLI."""
+
+from arbbot.cli.main import main
+
+main()

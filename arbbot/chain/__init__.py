@@ -1,0 +1,1 @@
+"""Chain access: node processes, RPC helpers."""

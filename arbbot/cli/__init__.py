@@ -1,0 +1,1 @@
+"""The `arbbot` command line: one module per command group."""

@@ -1,0 +1,199 @@
+"""`arbbot devnet …`: the local mainnet replica."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from web3 import HTTPProvider, Web3
+
+from arbbot.chain.anvil import AnvilNode
+from arbbot.cli.common import console, fail, settings
+from arbbot.devnet import running, scenario, snapshot
+from arbbot.devnet.inspect import pool_views
+from arbbot.devnet.manifest import Manifest
+from arbbot.errors import DevnetError
+from arbbot.progress import RichProgress
+
+app = typer.Typer(
+    help="Run the local mainnet replica (anvil + real protocol bytecode).", no_args_is_help=True
+)
+
+
+def show_holdings(url: str, manifest: Manifest) -> None:
+    """Print the replica's contracts, tokens and pools (with live prices)."""
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 10}))
+    console.print(
+        f"[bold]replica[/] scenario=[cyan]{manifest.scenario}[/] seed={manifest.seed} "
+        f"chain_id={manifest.chain_id} block={w3.eth.block_number} url=[green]{url}[/]"
+    )
+    contracts = Table(title="Contracts", title_justify="left")
+    contracts.add_column("name")
+    contracts.add_column("address", style="cyan")
+    for name, addr in manifest.contracts.items():
+        contracts.add_row(name, addr)
+    console.print(contracts)
+    tokens = Table(title="Tokens", title_justify="left")
+    for col in ("symbol", "decimals", "address", "notes"):
+        tokens.add_column(col)
+    for t in manifest.tokens:
+        note = f"fee-on-transfer {t.fee_on_transfer_bps} bps" if t.fee_on_transfer_bps else ""
+        tokens.add_row(t.symbol, str(t.decimals), t.address, note)
+    console.print(tokens)
+    pools = Table(title="Pools", title_justify="left")
+    for col in ("venue", "pair", "fee", "address", "price (token1 per token0)", "tick"):
+        pools.add_column(col)
+    for view in pool_views(w3, manifest):
+        p = view.pool
+        fee = f"{p.fee / 100:.2f}%" if p.kind == "uniswap_v2" else f"{p.fee / 10_000:.2f}%"
+        pools.add_row(
+            p.venue,
+            f"{p.token0}/{p.token1}",
+            fee,
+            p.address,
+            f"{view.price:.6g}",
+            "" if view.tick is None else str(view.tick),
+        )
+    console.print(pools)
+
+
+@app.command()
+def up(
+    scenario_name: Annotated[
+        str | None, typer.Option("--scenario", "-s", help="Built-in name or .toml path.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind on 127.0.0.1 (0 = any free port).")] = None,
+    foreground: Annotated[bool, typer.Option(help="Stay attached; Ctrl-C stops the node.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the snapshot even if a cached one exists.")] = False,
+    fork_url: Annotated[
+        str | None, typer.Option(help="Fork this RPC instead of building the replica.")
+    ] = None,
+    fork_block_number: Annotated[int | None, typer.Option(help="Block to fork at (with --fork-url).")] = None,
+    dump_state: Annotated[
+        Path | None, typer.Option(help="Write the node's state here when it stops.")
+    ] = None,
+) -> None:
+    """Start the replica (built once, then loaded from its snapshot in well under a second)."""
+    devnet_over = {
+        k: v
+        for k, v in {
+            "scenario": scenario_name,
+            "port": port,
+            "fork_url": fork_url,
+            "fork_block_number": fork_block_number,
+        }.items()
+        if v is not None
+    }
+    s = settings()
+    cfg = s.devnet.model_copy(update=devnet_over)
+    if cfg.fork_block_number is not None and not cfg.fork_url:
+        raise fail("--fork-block-number needs --fork-url")
+    existing = running.read(s.data_dir)
+    if existing is not None:
+        raise fail(
+            f"a devnet is already running at {existing.url} (pid {existing.pid}); run `arbbot devnet down` first"
+        )
+    log_path = (s.data_dir / "anvil.log").resolve()
+    manifest: Manifest | None = None
+    if cfg.fork_url:
+        node = AnvilNode(
+            port=cfg.port,
+            log_path=log_path,
+            fork_url=cfg.fork_url,
+            fork_block_number=cfg.fork_block_number,
+            dump_state=dump_state,
+            detached=not foreground,
+        )
+    else:
+        with RichProgress() as progress:
+            snap = snapshot.ensure(cfg.scenario, progress=progress, rebuild=rebuild)
+        manifest = snap.manifest
+        node = AnvilNode(
+            port=cfg.port,
+            log_path=log_path,
+            load_state=snap.state_path,
+            dump_state=dump_state,
+            detached=not foreground,
+        )
+    node.start()
+    manifest_path = ""
+    if manifest is not None:
+        manifest_path = str((s.data_dir / "manifest.json").resolve())
+        manifest.write(Path(manifest_path))
+    running.write(
+        s.data_dir,
+        running.RunningDevnet(
+            pid=node.pid,
+            url=node.url,
+            scenario=manifest.scenario if manifest else f"fork of {cfg.fork_url}",
+            manifest_path=manifest_path,
+            log_path=str(log_path),
+        ),
+    )
+    if manifest is not None:
+        show_holdings(node.url, manifest)
+    console.print(f"node pid {node.pid} listening on [green]{node.url}[/]; log {log_path}")
+    if not foreground:
+        console.print("stop it with [bold]arbbot devnet down[/]")
+        return
+    console.print("Ctrl-C to stop")
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM}) if _block_signals() else node.proc.wait()  # type: ignore[union-attr]
+    finally:
+        node.stop()
+        running.record_path(s.data_dir).unlink(missing_ok=True)
+
+
+def _block_signals() -> bool:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    return True
+
+
+@app.command()
+def down() -> None:
+    """Stop the devnet started by `arbbot devnet up` (by its PID)."""
+    s = settings()
+    stopped = running.stop(s.data_dir)
+    if stopped is None:
+        console.print("no devnet running")
+        return
+    console.print(f"stopped devnet pid {stopped.pid} ({stopped.url})")
+
+
+@app.command()
+def status() -> None:
+    """Show the running devnet and what it holds."""
+    s = settings()
+    rec = running.read(s.data_dir)
+    if rec is None:
+        raise fail("no devnet running; start one with `arbbot devnet up`")
+    if rec.manifest_path:
+        show_holdings(rec.url, Manifest.read(Path(rec.manifest_path)))
+    console.print(f"node pid {rec.pid} listening on [green]{rec.url}[/]; log {rec.log_path}")
+
+
+@app.command()
+def build(
+    scenario_name: Annotated[
+        str | None, typer.Option("--scenario", "-s", help="Built-in name or .toml path.")
+    ] = None,
+) -> None:
+    """Build (or rebuild) a scenario's snapshot without starting a node."""
+    s = settings()
+    with RichProgress() as progress:
+        snap = snapshot.ensure(scenario_name or s.devnet.scenario, progress=progress, rebuild=True)
+    console.print(f"snapshot {snap.key}: {snap.state_path}")
+
+
+@app.command("scenarios")
+def list_scenarios() -> None:
+    """List the built-in scenarios."""
+    for name in scenario.builtin_names():
+        sc, _ = scenario.load(name)
+        console.print(f"[cyan]{name}[/]: {sc.description}")
+
+
+__all__ = ["DevnetError", "app"]

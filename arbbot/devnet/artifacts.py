@@ -1,0 +1,136 @@
+"""Protocol artifacts (ABI + creation bytecode) read from their npm packages, unmodified.
+
+The only change ever applied to bytecode is library linking, which is what a real deployment does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from arbbot.errors import ArtifactError
+from arbbot.paths import node_modules, project_root
+
+# name -> path inside node_modules. Versions are pinned in package.json / package-lock.json.
+PROTOCOL_ARTIFACTS: dict[str, str] = {
+    "WETH9": "canonical-weth/build/contracts/WETH9.json",
+    "UniswapV2Factory": "@uniswap/v2-core/build/UniswapV2Factory.json",
+    "UniswapV2Pair": "@uniswap/v2-core/build/UniswapV2Pair.json",
+    "UniswapV2Router02": "@uniswap/v2-periphery/build/UniswapV2Router02.json",
+    "UniswapV3Factory": "@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json",
+    "UniswapV3Pool": "@uniswap/v3-core/artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json",
+    "SwapRouter": "@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
+    "NonfungiblePositionManager": (
+        "@uniswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json"
+    ),
+    "NonfungibleTokenPositionDescriptor": (
+        "@uniswap/v3-periphery/artifacts/contracts/"
+        "NonfungibleTokenPositionDescriptor.sol/NonfungibleTokenPositionDescriptor.json"
+    ),
+    "NFTDescriptor": "@uniswap/v3-periphery/artifacts/contracts/libraries/NFTDescriptor.sol/NFTDescriptor.json",
+    "QuoterV2": "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
+    "BalancerAuthorizer": "@balancer-labs/v2-deployments/dist/tasks/20210418-authorizer/artifact/Authorizer.json",
+    "BalancerVault": "@balancer-labs/v2-deployments/dist/tasks/20210418-vault/artifact/Vault.json",
+}
+
+# Mainnet init code hashes: proof that the npm bytecode is what is deployed on mainnet, which lets
+# Router02 / the V3 periphery compute pool addresses unmodified.
+UNISWAP_V2_PAIR_INIT_CODE_HASH = "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
+UNISWAP_V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    abi: list[dict[str, Any]]
+    bytecode: str  # 0x-prefixed creation code, may hold unlinked library placeholders
+    deployed_bytecode: str
+    link_references: dict[str, dict[str, list[dict[str, int]]]] = field(default_factory=dict)
+    source: str = ""
+
+    def linked(self, libraries: dict[str, str]) -> str:
+        """Creation code with every library reference replaced by its deployed address."""
+        code = self.bytecode[2:]
+        for _file, libs in self.link_references.items():
+            for lib, refs in libs.items():
+                if lib not in libraries:
+                    raise ArtifactError(f"artifact {self.name}: library {lib} needs an address to link")
+                addr = libraries[lib].lower().removeprefix("0x")
+                for ref in refs:
+                    start = ref["start"] * 2
+                    code = code[:start] + addr + code[start + ref["length"] * 2 :]
+        if "__" in code:
+            raise ArtifactError(f"artifact {self.name}: unlinked library placeholder left after linking")
+        return "0x" + code
+
+
+def _as_hex(value: Any) -> str:
+    # Artifacts store bytecode either as a string or as {"object": "..."}; some omit 0x.
+    if isinstance(value, dict):
+        value = value.get("object", "")
+    if not isinstance(value, str):
+        return "0x"
+    return value if value.startswith("0x") else "0x" + value
+
+
+@cache
+def load(name: str) -> Artifact:
+    """Load a protocol artifact by name (see PROTOCOL_ARTIFACTS)."""
+    rel = PROTOCOL_ARTIFACTS.get(name)
+    if rel is None:
+        known = ", ".join(sorted(PROTOCOL_ARTIFACTS))
+        raise ArtifactError(f"unknown artifact {name!r}; known: {known}")
+    path = node_modules() / rel
+    if not path.is_file():
+        raise ArtifactError(f"artifact {name} missing at {path}; run `make setup` (npm ci) first")
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"artifact {name} at {path} is not valid JSON: {exc}") from exc
+    abi = data.get("abi")
+    bytecode = _as_hex(data.get("bytecode") or data.get("evm", {}).get("bytecode"))
+    if not isinstance(abi, list) or len(bytecode) <= 2:
+        raise ArtifactError(f"artifact {name} at {path} has no ABI or no bytecode")
+    deployed = _as_hex(data.get("deployedBytecode") or data.get("evm", {}).get("deployedBytecode"))
+    return Artifact(
+        name=name,
+        abi=abi,
+        bytecode=bytecode,
+        deployed_bytecode=deployed,
+        link_references=data.get("linkReferences") or {},
+        source=str(path),
+    )
+
+
+def export_for_forge(out_dir: Path | None = None) -> Path:
+    """Write every protocol artifact as {abi, bytecode{object}} JSON that `vm.getCode` can read.
+
+    forge rejects some npm formats (the waffle format repeats `bytecode`), so tests read these copies.
+    """
+    out = out_dir or project_root() / "contracts" / "artifacts" / "protocol"
+    out.mkdir(parents=True, exist_ok=True)
+    for name in PROTOCOL_ARTIFACTS:
+        art = load(name)
+        doc = {
+            "abi": art.abi,
+            "bytecode": {"object": art.bytecode},
+            "deployedBytecode": {"object": art.deployed_bytecode},
+        }
+        target = out / f"{name}.json"
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(doc))
+        tmp.replace(target)
+    return out
+
+
+if __name__ == "__main__":  # `python -m arbbot.devnet.artifacts export`
+    if sys.argv[1:] != ["export"]:
+        sys.exit("usage: python -m arbbot.devnet.artifacts export")
+    try:
+        print(export_for_forge())
+    except ArtifactError as exc:
+        sys.exit(f"error: {exc}")

@@ -1,0 +1,148 @@
+"""Scenario files: which tokens, pools, liquidity and price dislocations the replica holds.
+
+A scenario is a commented TOML file plus a seed; the same file and seed always build the same chain
+state. Prices are exact decimal strings (never floats) so amounts are reproducible to the wei.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from arbbot.errors import ScenarioError
+from arbbot.paths import PACKAGE_DIR
+
+BUILTIN_DIR = PACKAGE_DIR / "devnet" / "scenarios"
+V3_FEE_TIERS = {100: 1, 500: 10, 3000: 60, 10000: 200}  # fee (hundredths of a bip) -> tick spacing
+
+Symbol = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,15}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _decimal(value: object, field: str) -> str:
+    try:
+        dec = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"{field} must be a decimal number, got {value!r}") from exc
+    if not dec.is_finite() or dec <= 0:
+        raise ValueError(f"{field} must be a positive number, got {value!r}")
+    return str(value)
+
+
+class TokenSpec(_Strict):
+    symbol: Symbol
+    name: str = ""
+    decimals: int = Field(ge=0, le=36)
+    price_eth: str  # value of one whole token in ETH, as an exact decimal string
+    fee_on_transfer_bps: int = Field(default=0, ge=0, le=10_000)
+
+    @field_validator("price_eth", mode="before")
+    @classmethod
+    def _price(cls, v: object) -> str:
+        return _decimal(v, "price_eth")
+
+
+class V2PoolSpec(_Strict):
+    venue: str
+    tokens: tuple[Symbol, Symbol]
+    depth_eth: int = Field(gt=0)  # ETH value put on each side
+    skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
+
+
+class V3PoolSpec(_Strict):
+    tokens: tuple[Symbol, Symbol]
+    fee: Literal[100, 500, 3000, 10000]
+    depth_eth: int = Field(gt=0)  # ETH value per side across all positions
+    positions: int = Field(default=4, ge=1, le=64)
+    max_width_spacings: int = Field(default=40, ge=1, le=2000)
+    skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    seed: int = Field(ge=0)
+    jitter_bps: int = Field(default=0, ge=0, le=1000)
+    v2_venues: list[str] = Field(min_length=1)
+    tokens: list[TokenSpec] = Field(min_length=1)
+    v2_pools: list[V2PoolSpec] = Field(default_factory=list)
+    v3_pools: list[V3PoolSpec] = Field(default_factory=list)
+    balancer: dict[Symbol, int] = Field(default_factory=dict)  # whole tokens deposited for flash loans
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        symbols = {"WETH"} | {t.symbol for t in self.tokens}
+        if "WETH" in {t.symbol for t in self.tokens}:
+            raise ValueError("tokens: WETH is built in; do not list it")
+        if len(symbols) != len(self.tokens) + 1:
+            raise ValueError("tokens: duplicate symbol")
+        for i, pool in enumerate(self.v2_pools):
+            if pool.venue not in self.v2_venues:
+                raise ValueError(
+                    f"v2_pools[{i}].venue: unknown venue {pool.venue!r}; known: {self.v2_venues}"
+                )
+            self._check_pair(f"v2_pools[{i}].tokens", pool.tokens, symbols)
+        for i, v3 in enumerate(self.v3_pools):
+            self._check_pair(f"v3_pools[{i}].tokens", v3.tokens, symbols)
+        for sym in self.balancer:
+            if sym not in symbols:
+                raise ValueError(f"balancer: unknown token {sym!r}")
+        return self
+
+    @staticmethod
+    def _check_pair(where: str, pair: tuple[str, str], symbols: set[str]) -> None:
+        for sym in pair:
+            if sym not in symbols:
+                raise ValueError(f"{where}: unknown token {sym!r}")
+        if pair[0] == pair[1]:
+            raise ValueError(f"{where}: a pool needs two different tokens, got {pair[0]!r} twice")
+
+    def token(self, symbol: str) -> TokenSpec:
+        if symbol == "WETH":
+            return TokenSpec(symbol="WETH", name="Wrapped Ether", decimals=18, price_eth="1")
+        for t in self.tokens:
+            if t.symbol == symbol:
+                return t
+        raise ScenarioError(f"scenario {self.name}: unknown token {symbol!r}")
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    """A built-in scenario name or a path to a .toml file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or "/" in name_or_path:
+        if not path.is_file():
+            raise ScenarioError(f"scenario file not found: {path}")
+        return path
+    builtin = BUILTIN_DIR / f"{name_or_path}.toml"
+    if not builtin.is_file():
+        raise ScenarioError(f"unknown scenario {name_or_path!r}; built-in: {', '.join(builtin_names())}")
+    return builtin
+
+
+def load(name_or_path: str) -> tuple[Scenario, bytes]:
+    """Parse and validate a scenario; returns it with the raw file bytes (part of the snapshot key)."""
+    path = resolve(name_or_path)
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"malformed scenario file {path}: {exc}") from exc
+    try:
+        return Scenario.model_validate(data), raw
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        value = first.get("input")
+        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+        raise ScenarioError(f"invalid scenario file {path}: {where}: {first['msg']}{shown}") from None

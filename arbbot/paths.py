@@ -1,0 +1,42 @@
+"""Where arbbot finds its toolchain and keeps its files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The checkout holding `node_modules/` (toolchain and protocol artifacts).
+
+    ARBBOT_ROOT wins; otherwise the directory above the package (an editable install or a checkout).
+    """
+    env = os.environ.get("ARBBOT_ROOT")
+    if env:
+        return Path(env).resolve()
+    return PACKAGE_DIR.parent
+
+
+def node_modules() -> Path:
+    return project_root() / "node_modules"
+
+
+def node_bin(name: str) -> Path:
+    """A binary installed by `npm ci` (anvil, forge, cast)."""
+    return node_modules() / ".bin" / name
+
+
+def solc_shim() -> Path:
+    return project_root() / "tools" / "solc"
+
+
+def cache_dir() -> Path:
+    """Rebuildable files (compiled contracts, replica snapshots), kept outside the checkout."""
+    base = os.environ.get("ARBBOT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "arbbot"
+    )
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

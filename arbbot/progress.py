@@ -1,0 +1,77 @@
+"""One small progress interface, so the CLI, logs and tests report long work the same way."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+log = logging.getLogger("arbbot.progress")
+
+
+class Progress(Protocol):
+    def stage(self, description: str, total: int | None = None) -> StageContext: ...
+
+
+class Stage(Protocol):
+    def advance(self, n: int = 1) -> None: ...
+
+
+class StageContext(Protocol):
+    def __enter__(self) -> Stage: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class _LogStage:
+    def __init__(self, description: str, total: int | None) -> None:
+        self.description, self.total, self.done = description, total, 0
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+
+
+class LogProgress:
+    """Progress written to the log: one line when a stage starts and one when it ends."""
+
+    @contextmanager
+    def stage(self, description: str, total: int | None = None) -> Iterator[_LogStage]:
+        log.info("%s ...", description)
+        st = _LogStage(description, total)
+        yield st
+        log.info("%s done (%d steps)", description, st.done)
+
+
+class RichProgress:
+    """Live progress bars on the terminal (rich)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as _RP
+
+        self._rp = _RP(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
+        )
+
+    def __enter__(self) -> RichProgress:
+        self._rp.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._rp.stop()
+
+    @contextmanager
+    def stage(self, description: str, total: int | None = None) -> Iterator[Stage]:
+        task = self._rp.add_task(description, total=total)
+
+        class _S:
+            def advance(_self, n: int = 1) -> None:
+                self._rp.advance(task, n)
+
+        yield _S()
+        self._rp.update(task, completed=total if total is not None else 1, total=total or 1)

@@ -1,0 +1,79 @@
+"""Scenario files: validation errors name the file, the field and the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arbbot.devnet import scenario
+from arbbot.errors import ScenarioError
+
+BASE = """
+name = "t"
+seed = 1
+v2_venues = ["uniswap_v2"]
+[[tokens]]
+symbol = "USDC"
+decimals = 6
+price_eth = "0.0003"
+[[v2_pools]]
+venue = "uniswap_v2"
+tokens = ["WETH", "USDC"]
+depth_eth = 10
+"""
+
+
+def _write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_builtin_default_loads() -> None:
+    sc, raw = scenario.load("default")
+    assert sc.name == "default"
+    assert {t.decimals for t in sc.tokens} >= {6, 8, 18}
+    assert any(t.fee_on_transfer_bps for t in sc.tokens)
+    assert {p.fee for p in sc.v3_pools} >= {500, 3000}
+    assert len(set(sc.v2_venues)) >= 2
+    assert raw.startswith(b"#")
+
+
+def test_valid_file_loads(tmp_path: Path) -> None:
+    sc, _ = scenario.load(_write(tmp_path, BASE))
+    assert sc.v2_pools[0].tokens == ("WETH", "USDC")
+
+
+def test_unknown_scenario_lists_builtins() -> None:
+    with pytest.raises(ScenarioError, match=r"unknown scenario 'nope'; built-in: .*default"):
+        scenario.load("nope")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="scenario file not found"):
+        scenario.load(str(tmp_path / "missing.toml"))
+
+
+def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name = [unclosed")
+    with pytest.raises(ScenarioError, match=f"malformed scenario file {path}"):
+        scenario.load(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('venue = "uniswap_v2"', 'venue = "curve"'), r"v2_pools\[0\]\.venue: unknown venue 'curve'"),
+        (('tokens = ["WETH", "USDC"]', 'tokens = ["WETH", "XYZ"]'), r"unknown token 'XYZ'"),
+        (("depth_eth = 10", "depth_eth = -5"), r"v2_pools\.0\.depth_eth: .*greater than 0 \(got -5\)"),
+        (("decimals = 6", "decimals = 99"), r"tokens\.0\.decimals: .* \(got 99\)"),
+        (('price_eth = "0.0003"', 'price_eth = "abc"'), r"price_eth must be a decimal number, got 'abc'"),
+        (("seed = 1", "seed = 1\nbogus = 2"), r"bogus: Extra inputs are not permitted"),
+        (('tokens = ["WETH", "USDC"]', 'tokens = ["USDC", "USDC"]'), r"two different tokens"),
+    ],
+)
+def test_invalid_fields_are_named(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    path = _write(tmp_path, BASE.replace(*edit))
+    with pytest.raises(ScenarioError, match=message):
+        scenario.load(path)
