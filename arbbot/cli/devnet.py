@@ -18,9 +18,7 @@ from arbbot.devnet.manifest import Manifest
 from arbbot.errors import DevnetError
 from arbbot.progress import RichProgress
 
-app = typer.Typer(
-    help="Run the local mainnet replica (anvil + real protocol bytecode).", no_args_is_help=True
-)
+app = typer.Typer(help="Run the local mainnet replica (anvil + real protocol bytecode).", no_args_is_help=True)
 
 
 def show_holdings(url: str, manifest: Manifest) -> None:
@@ -62,19 +60,13 @@ def show_holdings(url: str, manifest: Manifest) -> None:
 
 @app.command()
 def up(
-    scenario_name: Annotated[
-        str | None, typer.Option("--scenario", "-s", help="Built-in name or .toml path.")
-    ] = None,
+    scenario_name: Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in name or .toml path.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind on 127.0.0.1 (0 = any free port).")] = None,
     foreground: Annotated[bool, typer.Option(help="Stay attached; Ctrl-C stops the node.")] = False,
     rebuild: Annotated[bool, typer.Option(help="Rebuild the snapshot even if a cached one exists.")] = False,
-    fork_url: Annotated[
-        str | None, typer.Option(help="Fork this RPC instead of building the replica.")
-    ] = None,
+    fork_url: Annotated[str | None, typer.Option(help="Fork this RPC instead of building the replica.")] = None,
     fork_block_number: Annotated[int | None, typer.Option(help="Block to fork at (with --fork-url).")] = None,
-    dump_state: Annotated[
-        Path | None, typer.Option(help="Write the node's state here when it stops.")
-    ] = None,
+    dump_state: Annotated[Path | None, typer.Option(help="Write the node's state here when it stops.")] = None,
 ) -> None:
     """Start the replica (built once, then loaded from its snapshot in well under a second)."""
     devnet_over = {
@@ -177,9 +169,7 @@ def status() -> None:
 
 @app.command()
 def build(
-    scenario_name: Annotated[
-        str | None, typer.Option("--scenario", "-s", help="Built-in name or .toml path.")
-    ] = None,
+    scenario_name: Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in name or .toml path.")] = None,
 ) -> None:
     """Build (or rebuild) a scenario's snapshot without starting a node."""
     s = settings()

@@ -179,9 +179,7 @@ class ReplicaBuilder:
         amount_a = _whole(Fraction(depth_eth), spec_a)
         amount_b = int(_whole(Fraction(depth_eth), spec_b) / self._price_factor(skew_bps))
         if amount_a <= 0 or amount_b <= 0:
-            raise DevnetError(
-                f"scenario {self.sc.name}: pool {pair} depth {depth_eth} ETH rounds to zero tokens"
-            )
+            raise DevnetError(f"scenario {self.sc.name}: pool {pair} depth {depth_eth} ETH rounds to zero tokens")
         return amount_a, amount_b
 
     def create_v2_pools(self) -> None:
@@ -277,9 +275,7 @@ class ReplicaBuilder:
 
     def fund_balancer(self) -> None:
         vault = self._at("BalancerVault", self.contracts["BalancerVault"])
-        with self.progress.stage(
-            "deposit Balancer Vault flash-loan liquidity", total=len(self.sc.balancer)
-        ) as st:
+        with self.progress.stage("deposit Balancer Vault flash-loan liquidity", total=len(self.sc.balancer)) as st:
             for sym, whole in self.sc.balancer.items():
                 amount = whole * 10 ** self.token_specs[sym].decimals
                 token = self.tokens[sym]
@@ -318,9 +314,7 @@ class ReplicaBuilder:
         )
 
 
-def build_replica(
-    w3: Web3, scenario: Scenario, snapshot_key: str, progress: Progress | None = None
-) -> Manifest:
+def build_replica(w3: Web3, scenario: Scenario, snapshot_key: str, progress: Progress | None = None) -> Manifest:
     if w3.eth.block_number != 0:
         raise DevnetError(f"replica build needs a fresh node at block 0, got block {w3.eth.block_number}")
     return ReplicaBuilder(w3, scenario, progress).build(snapshot_key)

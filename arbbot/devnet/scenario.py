@@ -85,9 +85,7 @@ class Scenario(_Strict):
             raise ValueError("tokens: duplicate symbol")
         for i, pool in enumerate(self.v2_pools):
             if pool.venue not in self.v2_venues:
-                raise ValueError(
-                    f"v2_pools[{i}].venue: unknown venue {pool.venue!r}; known: {self.v2_venues}"
-                )
+                raise ValueError(f"v2_pools[{i}].venue: unknown venue {pool.venue!r}; known: {self.v2_venues}")
             self._check_pair(f"v2_pools[{i}].tokens", pool.tokens, symbols)
         for i, v3 in enumerate(self.v3_pools):
             self._check_pair(f"v3_pools[{i}].tokens", v3.tokens, symbols)

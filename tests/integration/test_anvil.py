@@ -56,9 +56,7 @@ def test_dump_on_stop_then_load_keeps_state(tmp_path: Path) -> None:
         rpc(node.url, "evm_mine")
     assert state.is_file()
     with AnvilNode(load_state=state, log_path=tmp_path / "b.log") as node:
-        assert rpc(
-            node.url, "eth_getBalance", ["0x000000000000000000000000000000000000bEEF", "latest"]
-        ) == hex(12345)
+        assert rpc(node.url, "eth_getBalance", ["0x000000000000000000000000000000000000bEEF", "latest"]) == hex(12345)
 
 
 def test_fork_of_another_node_at_a_block(tmp_path: Path) -> None:

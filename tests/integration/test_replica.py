@@ -30,13 +30,9 @@ def test_protocol_runtime_code_is_the_npm_artifacts(replica: Replica) -> None:
         "UniswapV2Factory": m.venues["uniswap_v2"].factory,
         "WETH9": m.contracts["WETH9"],
     }.items():
-        assert replica.w3.eth.get_code(address).hex() == artifacts.load(name).deployed_bytecode.removeprefix(
-            "0x"
-        )
+        assert replica.w3.eth.get_code(address).hex() == artifacts.load(name).deployed_bytecode.removeprefix("0x")
     pair = m.pools_for("WETH", "USDC")[0]
-    assert (
-        replica.w3.eth.get_code(pair.address).hex() == artifacts.load("UniswapV2Pair").deployed_bytecode[2:]
-    )
+    assert replica.w3.eth.get_code(pair.address).hex() == artifacts.load("UniswapV2Pair").deployed_bytecode[2:]
 
 
 def test_v2_pair_addresses_computed_off_chain_match_the_factories(replica: Replica) -> None:
@@ -57,10 +53,7 @@ def test_v3_pool_addresses_computed_off_chain_match_the_factory(replica: Replica
     assert {p.fee for p in v3} >= {500, 3000}
     for pool in v3:
         t0, t1 = m.token(pool.token0).address, m.token(pool.token1).address
-        assert (
-            v3_pool_address(factory.address, t0, t1, pool.fee)
-            == factory.functions.getPool(t0, t1, pool.fee).call()
-        )
+        assert v3_pool_address(factory.address, t0, t1, pool.fee) == factory.functions.getPool(t0, t1, pool.fee).call()
         assert pool.address == v3_pool_address(factory.address, t1, t0, pool.fee)
 
 
@@ -107,14 +100,8 @@ def test_balancer_flash_loan_round_trips(replica: Replica) -> None:
     probe_art = compiler.replica_contracts()["FlashLoanProbe"]
     vault = m.contracts["BalancerVault"]
     deployer = w3.eth.accounts[0]
-    tx = (
-        w3.eth.contract(abi=probe_art.abi, bytecode=probe_art.bytecode)
-        .constructor(vault)
-        .transact({"from": deployer})
-    )
-    probe = w3.eth.contract(
-        address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=probe_art.abi
-    )
+    tx = w3.eth.contract(abi=probe_art.abi, bytecode=probe_art.bytecode).constructor(vault).transact({"from": deployer})
+    probe = w3.eth.contract(address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=probe_art.abi)
     weth = _erc20(replica, m.token("WETH").address)
     vault_before = weth.functions.balanceOf(vault).call()
     amount = Web3.to_wei(1000, "ether")
@@ -135,14 +122,8 @@ def test_flash_loan_beyond_vault_balance_reverts(replica: Replica) -> None:
     probe_art = compiler.replica_contracts()["FlashLoanProbe"]
     vault = m.contracts["BalancerVault"]
     deployer = w3.eth.accounts[0]
-    tx = (
-        w3.eth.contract(abi=probe_art.abi, bytecode=probe_art.bytecode)
-        .constructor(vault)
-        .transact({"from": deployer})
-    )
-    probe = w3.eth.contract(
-        address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=probe_art.abi
-    )
+    tx = w3.eth.contract(abi=probe_art.abi, bytecode=probe_art.bytecode).constructor(vault).transact({"from": deployer})
+    probe = w3.eth.contract(address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=probe_art.abi)
     weth = _erc20(replica, m.token("WETH").address)
     too_much = weth.functions.balanceOf(vault).call() + 1
     with pytest.raises(Exception, match="BAL#528"):  # INSUFFICIENT_FLASH_LOAN_BALANCE
