@@ -12,7 +12,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 FOUNDRY_PROFILE ?= $(if $(CI),ci,default)
 export FOUNDRY_PROFILE
 
-.PHONY: help setup demo test lint test-python test-contracts test-programs replica clean
+.PHONY: help setup demo test lint test-python test-contracts test-ape test-programs replica clean
 
 help:
 	@echo "make demo   set up, then bring up the local mainnet replica and show what it holds"
@@ -40,10 +40,15 @@ test-contracts: setup
 test-python: setup
 	$(ROOT)/.venv/bin/pytest -q
 
-test-programs:
-	cargo test --workspace --locked -q
+# ape-solidity compiles the contracts through the same shim (proves no compiler download is attempted).
+test-ape: setup
+	$(ROOT)/.venv/bin/ape compile --force
 
-test: lint test-contracts test-python test-programs
+test-programs:
+	cargo test --workspace --locked --lib --tests
+
+# pytest last: its summary line closes the run.
+test: lint test-contracts test-ape test-programs test-python
 
 clean:
-	rm -rf contracts/out contracts/cache contracts/artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf contracts/out contracts/cache contracts/artifacts .build .pytest_cache .ruff_cache .hypothesis
