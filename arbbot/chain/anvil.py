@@ -72,11 +72,11 @@ class AnvilNode:
         *,
         port: int = 0,
         host: str = "127.0.0.1",
-        log_path: Path | None = None,
+        log_path: Path | str | None = None,
         fork_url: str | None = None,
         fork_block_number: int | None = None,
-        load_state: Path | None = None,
-        dump_state: Path | None = None,
+        load_state: Path | str | None = None,
+        dump_state: Path | str | None = None,
         chain_id: int = DEV_CHAIN_ID,
         accounts: int = 10,
         balance_eth: int = 1_000_000,
@@ -89,8 +89,8 @@ class AnvilNode:
         self.port: int | None = None
         self.fork_url = fork_url
         self.fork_block_number = fork_block_number
-        self.load_state = load_state
-        self.dump_state = dump_state
+        self.load_state = Path(load_state) if load_state is not None else None
+        self.dump_state = Path(dump_state) if dump_state is not None else None
         self.chain_id = chain_id
         self.accounts = accounts
         self.balance_eth = balance_eth
@@ -102,7 +102,7 @@ class AnvilNode:
             fd, name = tempfile.mkstemp(prefix="anvil-", suffix=".log")
             os.close(fd)
             log_path = Path(name)
-        self.log_path = log_path
+        self.log_path = Path(log_path)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -132,7 +132,7 @@ class AnvilNode:
             if self.fork_block_number is not None:
                 cmd += ["--fork-block-number", str(self.fork_block_number)]
         if self.load_state is not None:
-            if not Path(self.load_state).is_file():
+            if not self.load_state.is_file():
                 raise DevnetError(f"state file to load missing: {self.load_state}")
             cmd += ["--load-state", str(self.load_state)]
         if self.dump_state is not None:

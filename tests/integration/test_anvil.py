@@ -74,3 +74,29 @@ def test_fork_of_another_node_at_a_block(tmp_path: Path) -> None:
 def test_loading_a_missing_state_file_fails_before_starting(tmp_path: Path) -> None:
     with pytest.raises(DevnetError, match="state file to load missing"):
         AnvilNode(load_state=tmp_path / "nope.json").start()
+
+
+def test_owned_node_is_stopped_when_its_process_gets_sigterm(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "from arbbot.chain.anvil import AnvilNode\n"
+        "import sys, time\n"
+        f"n = AnvilNode(log_path={str(tmp_path / 'a.log')!r}).start()\n"
+        "print(n.pid, flush=True)\n"
+        "sys.stdin.readline()\n"  # block until the test is done with us
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        anvil_pid = int(proc.stdout.readline())
+        assert is_anvil_pid(anvil_pid)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        assert not pid_alive(anvil_pid)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -95,3 +95,31 @@ def test_help_lists_the_devnet_commands(workdir: Path) -> None:
     assert res.returncode == 0
     for cmd in ("up", "down", "status", "build", "scenarios"):
         assert cmd in res.stdout
+
+
+def test_foreground_node_stops_on_ctrl_c(workdir: Path) -> None:
+    import signal
+
+    proc = subprocess.Popen(
+        [*ARBBOT, "devnet", "up", "--foreground"],
+        cwd=workdir,
+        env={**os.environ, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # wait for the ready line, not a sleep
+            if "Ctrl-C to stop" in line:
+                break
+        rec = json.loads((workdir / ".arbbot" / "devnet.json").read_text())
+        assert is_anvil_pid(rec["pid"])
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert not pid_alive(rec["pid"])
+        assert not (workdir / ".arbbot" / "devnet.json").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
