@@ -67,6 +67,9 @@ def up(
     fork_url: Annotated[str | None, typer.Option(help="Fork this RPC instead of building the replica.")] = None,
     fork_block_number: Annotated[int | None, typer.Option(help="Block to fork at (with --fork-url).")] = None,
     dump_state: Annotated[Path | None, typer.Option(help="Write the node's state here when it stops.")] = None,
+    load_state: Annotated[
+        Path | None, typer.Option(help="Start from this state file (from --dump-state) instead of a scenario.")
+    ] = None,
 ) -> None:
     """Start the replica (built once, then loaded from its snapshot in well under a second)."""
     devnet_over = {
@@ -90,7 +93,13 @@ def up(
         )
     log_path = (s.data_dir / "anvil.log").resolve()
     manifest: Manifest | None = None
-    if cfg.fork_url:
+    if load_state is not None and cfg.fork_url:
+        raise fail("--load-state and --fork-url cannot be combined")
+    if load_state is not None:
+        node = AnvilNode(
+            port=cfg.port, log_path=log_path, load_state=load_state, dump_state=dump_state, detached=not foreground
+        )
+    elif cfg.fork_url:
         node = AnvilNode(
             port=cfg.port,
             log_path=log_path,
@@ -120,7 +129,9 @@ def up(
         running.RunningDevnet(
             pid=node.pid,
             url=node.url,
-            scenario=manifest.scenario if manifest else f"fork of {cfg.fork_url}",
+            scenario=manifest.scenario
+            if manifest
+            else (f"fork of {cfg.fork_url}" if cfg.fork_url else str(load_state)),
             manifest_path=manifest_path,
             log_path=str(log_path),
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def ensure(name_or_path: str, progress: Progress | None = None, rebuild: bool = 
     folder.mkdir(parents=True, exist_ok=True)
     manifest, state = build_state(name_or_path, progress, log_path=folder / "build.log")
     # Write state first, manifest last: a manifest on disk means a complete snapshot.
-    tmp = snap.state_path.with_suffix(".tmp")
+    tmp = snap.state_path.with_suffix(f".{os.getpid()}.tmp")  # concurrent builders never share a temp file
     tmp.write_text(json.dumps(state))
     tmp.replace(snap.state_path)
     manifest.write(snap.manifest_path)
