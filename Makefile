@@ -12,11 +12,12 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 FOUNDRY_PROFILE ?= $(if $(CI),ci,default)
 export FOUNDRY_PROFILE
 
-.PHONY: help setup demo test lint test-python test-contracts test-ape test-programs replica clean
+.PHONY: help setup demo bench test lint test-python test-contracts test-ape test-programs replica clean
 
 help:
 	@echo "make demo   set up, then bring up the local mainnet replica and show what it holds"
 	@echo "make test   set up, then run every test (lint, forge, pytest, cargo)"
+	@echo "make bench  run every benchmark and rewrite BENCHMARKS.md"
 	@echo "make setup  install everything (idempotent; fast on re-runs)"
 
 setup:
@@ -26,12 +27,15 @@ demo: setup
 	@$(ARBBOT) devnet down >/dev/null
 	@$(ARBBOT) devnet up
 
+bench: setup
+	$(PY) -m benchmarks.run
+
 replica: setup
 	@$(ARBBOT) devnet build
 
 lint: setup
-	$(ROOT)/.venv/bin/ruff check arbbot tests
-	$(ROOT)/.venv/bin/ruff format --check arbbot tests
+	$(ROOT)/.venv/bin/ruff check arbbot tests benchmarks
+	$(ROOT)/.venv/bin/ruff format --check arbbot tests benchmarks
 
 test-contracts: setup
 	$(FORGE) build --sizes >/dev/null
