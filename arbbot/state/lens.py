@@ -1,0 +1,180 @@
+"""Deployless batch reads: reader contracts run as the `data` of an eth_call without `to`.
+
+The constructor reads many pools and returns packed bytes, so thousands of pools cost a handful of
+calls. Batches are sized below the initcode limit (EIP-3860, 49,152 bytes) and a gas budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from eth_abi import encode
+
+from arbbot.chain.rpc import RpcClient, RpcError
+from arbbot.devnet.artifacts import Artifact
+from arbbot.devnet.compiler import compile_files
+from arbbot.errors import ArbbotError
+from arbbot.paths import project_root
+
+INITCODE_LIMIT = 49_152
+CALL_GAS = 30_000_000  # what common nodes allow an eth_call by default (anvil: the block gas limit)
+V2_BATCH = 1_000  # ~6.5k gas per pair; also far below the initcode limit
+V3_STATE_BATCH = 300
+V3_WORDS_PER_CALL = 6_000  # ~4.5k gas per tickBitmap read
+V3_TICKS_BATCH = 1_000
+MAX_TICK = 887_272
+
+
+class LensError(ArbbotError):
+    """A batch read failed as a whole."""
+
+
+@cache
+def readers() -> dict[str, Artifact]:
+    src = project_root() / "contracts" / "src" / "lens"
+    return compile_files(sorted(src.glob("*Reader.sol")))
+
+
+def _deployless(rpc: RpcClient, name: str, types: list[str], args: list[object], block: str) -> bytes:
+    art = readers()[name]
+    data = art.bytecode + encode(types, args).hex()
+    if (len(data) - 2) // 2 > INITCODE_LIMIT:
+        raise LensError(f"{name}: batch too large for one call ({(len(data) - 2) // 2} bytes of initcode)")
+    try:
+        result = rpc.call("eth_call", [{"data": data, "gas": hex(CALL_GAS)}, block])
+    except RpcError as exc:
+        raise LensError(f"{name} batch read failed at block {block}: {exc.message}") from exc
+    return bytes.fromhex(result[2:])
+
+
+def _chunks(seq: Sequence, n: int) -> list[Sequence]:
+    return [seq[i : i + n] for i in range(0, len(seq), n)]
+
+
+@dataclass(frozen=True)
+class V2Reserves:
+    reserve0: int
+    reserve1: int
+    block_timestamp_last: int
+
+
+def read_v2(rpc: RpcClient, pairs: Sequence[str], block: str = "latest") -> dict[str, V2Reserves | None]:
+    """Reserves of every pair (None where the read failed)."""
+    out: dict[str, V2Reserves | None] = {}
+    for chunk in _chunks(list(pairs), V2_BATCH):
+        raw = _deployless(rpc, "V2ReservesReader", ["address[]"], [list(chunk)], block)
+        n = int.from_bytes(raw[:32], "big")
+        if n != len(chunk):
+            raise LensError(f"V2ReservesReader returned {n} records for {len(chunk)} pairs")
+        words = (n + 255) // 256
+        bits = [int.from_bytes(raw[32 + 32 * w : 64 + 32 * w], "big") for w in range(words)]
+        base = 32 + 32 * words
+        for i, pair in enumerate(chunk):
+            if not (bits[i // 256] >> (i % 256)) & 1:
+                out[pair] = None
+                continue
+            v = int.from_bytes(raw[base + 32 * i : base + 32 * i + 32], "big")
+            out[pair] = V2Reserves(v >> 144, (v >> 32) & ((1 << 112) - 1), v & 0xFFFFFFFF)
+    return out
+
+
+@dataclass
+class V3Snapshot:
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+    tick_spacing: int
+    bitmap: dict[int, int] = field(default_factory=dict)  # word position -> word
+    ticks: dict[int, tuple[int, int]] = field(default_factory=dict)  # tick -> (liquidityGross, liquidityNet)
+
+
+def _signed(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >= 1 << (bits - 1) else value
+
+
+def word_range(tick_spacing: int) -> tuple[int, int]:
+    """Bitmap words that can hold initialized ticks for this spacing."""
+    return (-MAX_TICK // tick_spacing) >> 8, (MAX_TICK // tick_spacing) >> 8
+
+
+def read_v3(rpc: RpcClient, pools: Sequence[str], block: str = "latest") -> dict[str, V3Snapshot | None]:
+    """Full swap state of each pool: price, liquidity, non-zero bitmap words and initialized ticks."""
+    out: dict[str, V3Snapshot | None] = {}
+    for chunk in _chunks(list(pools), V3_STATE_BATCH):
+        raw = _deployless(rpc, "V3StateReader", ["address[]"], [list(chunk)], block)
+        for i, pool in enumerate(chunk):
+            rec = raw[64 * i : 64 * i + 45]
+            if rec[0] != 1:
+                out[pool] = None
+                continue
+            out[pool] = V3Snapshot(
+                sqrt_price_x96=int.from_bytes(rec[1:21], "big"),
+                tick=_signed(int.from_bytes(rec[21:24], "big"), 24),
+                liquidity=int.from_bytes(rec[24:40], "big"),
+                tick_spacing=_signed(int.from_bytes(rec[40:43], "big"), 24),
+            )
+    live = {p: s for p, s in out.items() if s is not None}
+    _read_bitmaps(rpc, live, block)
+    _read_ticks(rpc, live, block)
+    return out
+
+
+def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> None:
+    # Plan (pool, fromWord, toWord) requests so each call scans at most V3_WORDS_PER_CALL words.
+    requests: list[tuple[str, int, int]] = []
+    for pool, snap in pools.items():
+        lo, hi = word_range(snap.tick_spacing)
+        for start in range(lo, hi + 1, V3_WORDS_PER_CALL):
+            requests.append((pool, start, min(hi, start + V3_WORDS_PER_CALL - 1)))
+    batch: list[tuple[str, int, int]] = []
+    budget = 0
+
+    def flush() -> None:
+        if not batch:
+            return
+        raw = _deployless(
+            rpc,
+            "V3BitmapReader",
+            ["address[]", "int16[]", "int16[]"],
+            [[b[0] for b in batch], [b[1] for b in batch], [b[2] for b in batch]],
+            block,
+        )
+        for off in range(0, len(raw), 64):
+            idx = int.from_bytes(raw[off : off + 4], "big")
+            word_pos = _signed(int.from_bytes(raw[off + 4 : off + 6], "big"), 16)
+            pools[batch[idx][0]].bitmap[word_pos] = int.from_bytes(raw[off + 32 : off + 64], "big")
+        batch.clear()
+
+    for req in requests:
+        words = req[2] - req[1] + 1
+        if budget + words > V3_WORDS_PER_CALL:
+            flush()
+            budget = 0
+        batch.append(req)
+        budget += words
+    flush()
+
+
+def initialized_ticks(snap: V3Snapshot) -> list[int]:
+    ticks = []
+    for word_pos, word in snap.bitmap.items():
+        bit = 0
+        while word:
+            if word & 1:
+                ticks.append(((word_pos << 8) + bit) * snap.tick_spacing)
+            word >>= 1
+            bit += 1
+    return sorted(ticks)
+
+
+def _read_ticks(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> None:
+    wanted = [(pool, t) for pool, snap in pools.items() for t in initialized_ticks(snap)]
+    for chunk in _chunks(wanted, V3_TICKS_BATCH):
+        raw = _deployless(
+            rpc, "V3TicksReader", ["address[]", "int24[]"], [[c[0] for c in chunk], [c[1] for c in chunk]], block
+        )
+        for i, (pool, tick) in enumerate(chunk):
+            v = int.from_bytes(raw[32 * i : 32 * i + 32], "big")
+            pools[pool].ticks[tick] = (v >> 128, _signed(v & ((1 << 128) - 1), 128))
