@@ -89,6 +89,9 @@ class ReplicaBuilder:
                     init_code_hash=artifacts.UNISWAP_V2_PAIR_INIT_CODE_HASH,
                 )
             v3_factory = self._deploy(artifacts.load("UniswapV3Factory"))
+            # The 0.01% tier (tick spacing 1) is not in the original bytecode's defaults; mainnet
+            # governance enabled it later, so the replica's owner does the same.
+            self._tx(v3_factory.functions.enableFeeAmount(100, 1))
             st.advance()
             nft_lib = self._deploy(artifacts.load("NFTDescriptor"))
             st.advance()
@@ -291,6 +294,10 @@ class ReplicaBuilder:
         self.create_v2_pools()
         self.create_v3_pools()
         self.fund_balancer()
+        if self.sc.generate is not None:
+            from arbbot.devnet.generate import generate
+
+            generate(self, self.sc.generate)
         return Manifest(
             scenario=self.sc.name,
             seed=self.sc.seed,

@@ -65,6 +65,26 @@ class V3PoolSpec(_Strict):
     skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
 
 
+class GenerateSpec(_Strict):
+    """Seeded bulk pools on top of the listed ones (for benchmarks at realistic scale)."""
+
+    tokens: int = Field(default=0, ge=0, le=5000)  # extra tokens G0001.. with seeded decimals and prices
+    v2_pools: int = Field(default=0, ge=0, le=100_000)  # spread over v2_venues
+    v3_pools: int = Field(default=0, ge=0, le=20_000)
+    v3_positions: int = Field(default=3, ge=1, le=32)  # LP positions per generated V3 pool
+    min_depth_eth: int = Field(default=5, gt=0)
+    max_depth_eth: int = Field(default=200, gt=0)
+    max_skew_bps: int = Field(default=100, ge=0, lt=5000)
+
+    @model_validator(mode="after")
+    def _depths(self) -> GenerateSpec:
+        if self.min_depth_eth > self.max_depth_eth:
+            raise ValueError(f"min_depth_eth {self.min_depth_eth} exceeds max_depth_eth {self.max_depth_eth}")
+        if (self.v2_pools or self.v3_pools) and self.tokens < 2:
+            raise ValueError("tokens: generated pools need at least 2 generated tokens")
+        return self
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
@@ -75,6 +95,7 @@ class Scenario(_Strict):
     v2_pools: list[V2PoolSpec] = Field(default_factory=list)
     v3_pools: list[V3PoolSpec] = Field(default_factory=list)
     balancer: dict[Symbol, int] = Field(default_factory=dict)  # whole tokens deposited for flash loans
+    generate: GenerateSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
