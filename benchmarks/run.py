@@ -8,10 +8,10 @@ import platform
 import subprocess
 from pathlib import Path
 
-from benchmarks import replica_start
+from benchmarks import pool_sync, replica_start
 
 COMMAND = "make bench"
-SUITES = [replica_start]
+SUITES = [replica_start, pool_sync]
 
 
 def machine() -> str:

@@ -1,7 +1,9 @@
 """Deployless batch reads: reader contracts run as the `data` of an eth_call without `to`.
 
 The constructor reads many pools and returns packed bytes, so thousands of pools cost a handful of
-calls. Batches are sized below the initcode limit (EIP-3860, 49,152 bytes) and a gas budget.
+calls. What a constructor returns is checked like deployed code, so each batch's output must stay
+under the code-size limit (EIP-170, 24,576 bytes); its input under the initcode limit (EIP-3860,
+49,152 bytes); its work under the call gas budget.
 """
 
 from __future__ import annotations
@@ -19,16 +21,21 @@ from arbbot.errors import ArbbotError
 from arbbot.paths import project_root
 
 INITCODE_LIMIT = 49_152
+CODE_SIZE_LIMIT = 24_576
 CALL_GAS = 30_000_000  # what common nodes allow an eth_call by default (anvil: the block gas limit)
-V2_BATCH = 1_000  # ~6.5k gas per pair; also far below the initcode limit
-V3_STATE_BATCH = 300
+V2_BATCH = 700  # 32 output bytes per pair
+V3_STATE_BATCH = 300  # 64 output bytes per pool
 V3_WORDS_PER_CALL = 6_000  # ~4.5k gas per tickBitmap read
-V3_TICKS_BATCH = 1_000
+V3_TICKS_BATCH = 700  # 32 output bytes per tick
 MAX_TICK = 887_272
 
 
 class LensError(ArbbotError):
     """A batch read failed as a whole."""
+
+
+class OutputTooLarge(LensError):
+    """The batch's output exceeded the code-size limit; split it and retry."""
 
 
 @cache
@@ -45,6 +52,8 @@ def _deployless(rpc: RpcClient, name: str, types: list[str], args: list[object],
     try:
         result = rpc.call("eth_call", [{"data": data, "gas": hex(CALL_GAS)}, block])
     except RpcError as exc:
+        if "size" in exc.message.lower() and "limit" in exc.message.lower():
+            raise OutputTooLarge(f"{name}: output over {CODE_SIZE_LIMIT} bytes") from exc
         raise LensError(f"{name} batch read failed at block {block}: {exc.message}") from exc
     return bytes.fromhex(result[2:])
 
@@ -131,21 +140,36 @@ def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> N
     batch: list[tuple[str, int, int]] = []
     budget = 0
 
-    def flush() -> None:
-        if not batch:
+    def scan(reqs: list[tuple[str, int, int]]) -> None:
+        try:
+            raw = _deployless(
+                rpc,
+                "V3BitmapReader",
+                ["address[]", "int16[]", "int16[]"],
+                [[r[0] for r in reqs], [r[1] for r in reqs], [r[2] for r in reqs]],
+                block,
+            )
+        except OutputTooLarge:
+            # Many non-zero words: halve the requests (or a single request's word range) and retry.
+            if len(reqs) > 1:
+                scan(reqs[: len(reqs) // 2])
+                scan(reqs[len(reqs) // 2 :])
+                return
+            pool, lo, hi = reqs[0]
+            if lo == hi:
+                raise
+            mid = (lo + hi) // 2
+            scan([(pool, lo, mid), (pool, mid + 1, hi)])
             return
-        raw = _deployless(
-            rpc,
-            "V3BitmapReader",
-            ["address[]", "int16[]", "int16[]"],
-            [[b[0] for b in batch], [b[1] for b in batch], [b[2] for b in batch]],
-            block,
-        )
         for off in range(0, len(raw), 64):
             idx = int.from_bytes(raw[off : off + 4], "big")
             word_pos = _signed(int.from_bytes(raw[off + 4 : off + 6], "big"), 16)
-            pools[batch[idx][0]].bitmap[word_pos] = int.from_bytes(raw[off + 32 : off + 64], "big")
-        batch.clear()
+            pools[reqs[idx][0]].bitmap[word_pos] = int.from_bytes(raw[off + 32 : off + 64], "big")
+
+    def flush() -> None:
+        if batch:
+            scan(list(batch))
+            batch.clear()
 
     for req in requests:
         words = req[2] - req[1] + 1
