@@ -25,7 +25,8 @@ CODE_SIZE_LIMIT = 24_576
 CALL_GAS = 30_000_000  # what common nodes allow an eth_call by default (anvil: the block gas limit)
 V2_BATCH = 700  # 32 output bytes per pair
 V3_STATE_BATCH = 300  # 64 output bytes per pool
-V3_WORDS_PER_CALL = 6_000  # ~4.5k gas per tickBitmap read
+V3_WORDS_PER_CALL = 6_000  # ~4.5k gas per tickBitmap() call
+V3_SLOT_WORDS_PER_CALL = 12_000  # ~2.3k gas per direct SLOAD (state-override path)
 V3_TICKS_BATCH = 700  # 32 output bytes per tick
 MAX_TICK = 887_272
 
@@ -44,13 +45,23 @@ def readers() -> dict[str, Artifact]:
     return compile_files(sorted(src.glob("*Reader.sol")))
 
 
-def _deployless(rpc: RpcClient, name: str, types: list[str], args: list[object], block: str) -> bytes:
+def _deployless(
+    rpc: RpcClient,
+    name: str,
+    types: list[str],
+    args: list[object],
+    block: str,
+    overrides: dict[str, dict[str, str]] | None = None,
+) -> bytes:
     art = readers()[name]
     data = art.bytecode + encode(types, args).hex()
     if (len(data) - 2) // 2 > INITCODE_LIMIT:
         raise LensError(f"{name}: batch too large for one call ({(len(data) - 2) // 2} bytes of initcode)")
+    params: list[object] = [{"data": data, "gas": hex(CALL_GAS)}, block]
+    if overrides:
+        params.append(overrides)
     try:
-        result = rpc.call("eth_call", [{"data": data, "gas": hex(CALL_GAS)}, block])
+        result = rpc.call("eth_call", params)
     except RpcError as exc:
         if "size" in exc.message.lower() and "limit" in exc.message.lower():
             raise OutputTooLarge(f"{name}: output over {CODE_SIZE_LIMIT} bytes") from exc
@@ -130,25 +141,58 @@ def read_v3(rpc: RpcClient, pools: Sequence[str], block: str = "latest") -> dict
     return out
 
 
+def _slot_overrides(reqs: list[tuple[str, int, int]]) -> dict[str, dict[str, str]]:
+    code = readers()["V3BitmapSlotReader"].deployed_bytecode
+    return {pool: {"code": code} for pool in {r[0] for r in reqs}}
+
+
+def _parse_slot_records(raw: bytes, reqs: list[tuple[str, int, int]], pools: dict[str, V3Snapshot]) -> None:
+    off = 0
+    while off < len(raw):
+        idx = int.from_bytes(raw[off : off + 4], "big")
+        length = int.from_bytes(raw[off + 32 : off + 64], "big")
+        body = raw[off + 64 : off + 64 + length]
+        for rec in range(0, len(body), 64):
+            word_pos = _signed(int.from_bytes(body[rec : rec + 2], "big"), 16)
+            pools[reqs[idx][0]].bitmap[word_pos] = int.from_bytes(body[rec + 32 : rec + 64], "big")
+        off += 64 + length
+
+
+def supports_state_override(rpc: RpcClient, block: str = "latest") -> bool:
+    """Whether the node honours eth_call state overrides (anvil, geth, erigon, reth, nethermind do)."""
+    probe = "0x000000000000000000000000000000000000a7b1"
+    try:
+        # Runtime code 0x602a5f5260205ff3 returns the word 42.
+        out = rpc.call("eth_call", [{"to": probe, "data": "0x"}, block, {probe: {"code": "0x602a5f5260205ff3"}}])
+    except RpcError:
+        return False
+    return isinstance(out, str) and out[2:] != "" and int(out, 16) == 42
+
+
 def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> None:
-    # Plan (pool, fromWord, toWord) requests so each call scans at most V3_WORDS_PER_CALL words.
+    # With state overrides, the pools' own storage is read by SLOAD (several times faster than one
+    # external call per word); otherwise fall back to tickBitmap() calls.
+    state_override = supports_state_override(rpc, block)
+    words_per_call = V3_SLOT_WORDS_PER_CALL if state_override else V3_WORDS_PER_CALL
+    # Plan (pool, fromWord, toWord) requests so each call scans at most words_per_call words.
     requests: list[tuple[str, int, int]] = []
     for pool, snap in pools.items():
         lo, hi = word_range(snap.tick_spacing)
-        for start in range(lo, hi + 1, V3_WORDS_PER_CALL):
-            requests.append((pool, start, min(hi, start + V3_WORDS_PER_CALL - 1)))
+        for start in range(lo, hi + 1, words_per_call):
+            requests.append((pool, start, min(hi, start + words_per_call - 1)))
     batch: list[tuple[str, int, int]] = []
     budget = 0
 
     def scan(reqs: list[tuple[str, int, int]]) -> None:
+        args = [[r[0] for r in reqs], [r[1] for r in reqs], [r[2] for r in reqs]]
         try:
-            raw = _deployless(
-                rpc,
-                "V3BitmapReader",
-                ["address[]", "int16[]", "int16[]"],
-                [[r[0] for r in reqs], [r[1] for r in reqs], [r[2] for r in reqs]],
-                block,
-            )
+            if state_override:
+                raw = _deployless(
+                    rpc, "V3BitmapBatchReader", ["address[]", "int16[]", "int16[]"], args, block, _slot_overrides(reqs)
+                )
+                _parse_slot_records(raw, reqs, pools)
+                return
+            raw = _deployless(rpc, "V3BitmapReader", ["address[]", "int16[]", "int16[]"], args, block)
         except OutputTooLarge:
             # Many non-zero words: halve the requests (or a single request's word range) and retry.
             if len(reqs) > 1:
@@ -173,7 +217,7 @@ def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> N
 
     for req in requests:
         words = req[2] - req[1] + 1
-        if budget + words > V3_WORDS_PER_CALL:
+        if budget + words > words_per_call:
             flush()
             budget = 0
         batch.append(req)

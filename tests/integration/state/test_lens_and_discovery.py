@@ -26,8 +26,14 @@ def test_v2_batch_read_equals_get_reserves(replica: Replica) -> None:
     assert rpc.requests_sent == 1
 
 
-def test_v3_batch_read_equals_the_pool_getters(replica: Replica) -> None:
+@pytest.mark.parametrize("state_override", [True, False], ids=["slot-reads", "getter-calls"])
+def test_v3_batch_read_equals_the_pool_getters(
+    replica: Replica, state_override: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rpc = RpcClient(replica.url)
+    assert lens.supports_state_override(rpc)  # anvil honours eth_call state overrides
+    if not state_override:  # a node without overrides takes the tickBitmap() path
+        monkeypatch.setattr(lens, "supports_state_override", lambda *_: False)
     pools = [p.address for p in replica.manifest.pools if p.kind == "uniswap_v3"]
     got = lens.read_v3(rpc, [*pools, DEAD])
     assert got[DEAD] is None
