@@ -98,6 +98,8 @@ class AnvilNode:
         self.extra_args = list(extra_args)
         # A detached node outlives this process (`arbbot devnet up`); it is stopped by PID later.
         self.detached = detached
+        # A log we created ourselves is removed on a clean stop; a caller's log is always kept.
+        self._own_log = log_path is None
         if log_path is None:
             fd, name = tempfile.mkstemp(prefix="anvil-", suffix=".log")
             os.close(fd)
@@ -160,6 +162,7 @@ class AnvilNode:
         try:
             self._wait_ready(timeout)
         except BaseException:
+            self._own_log = False  # keep the log of a node that failed to start
             self.stop()
             raise
         return self
@@ -201,6 +204,8 @@ class AnvilNode:
         _owned.pop(proc.pid, None)
         stop_pid(proc.pid, timeout=timeout, proc=proc)
         self.port = None
+        if self._own_log:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> AnvilNode:
         return self.start() if self.proc is None else self
