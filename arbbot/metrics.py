@@ -1,0 +1,69 @@
+"""Prometheus metrics, defined once. Every name here is what deploy/grafana/arbbot.json charts.
+
+A private registry (not the process-global default) so tests and several engines in one process
+never collide; `serve()` exposes it on /metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+# Pipeline stages whose latency is measured (collector -> strategy -> simulation -> execution -> audit).
+STAGES = ("collect", "state_update", "strategy", "simulation", "bundle_submit", "audit")
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.blocks_processed = Counter(
+            "arbbot_blocks_processed", "Blocks whose state updates were applied", registry=r
+        )
+        self.reorgs = Counter("arbbot_reorgs", "Chain reorganisations rolled back", ["depth"], registry=r)
+        self.state_lag_blocks = Gauge("arbbot_state_lag_blocks", "Chain head minus last applied block", registry=r)
+        self.pools_tracked = Gauge("arbbot_pools_tracked", "Pools whose state is kept current", ["kind"], registry=r)
+        self.opportunities = Counter(
+            "arbbot_opportunities",
+            "Opportunities by pipeline outcome (found, simulated, dropped, sent, landed)",
+            ["outcome", "strategy"],
+            registry=r,
+        )
+        self.bundles_sent = Counter("arbbot_bundles_sent", "Bundles sent, per builder", ["builder"], registry=r)
+        self.bundles_landed = Counter(
+            "arbbot_bundles_landed", "Bundles that landed, per builder", ["builder"], registry=r
+        )
+        self.builder_errors = Counter("arbbot_builder_errors", "Builder RPC errors", ["builder"], registry=r)
+        self.pnl_wei = Gauge("arbbot_realized_pnl_wei", "Cumulative realized net PnL in wei of ETH", registry=r)
+        self.gas_spent_wei = Counter("arbbot_gas_spent_wei", "Gas paid by landed trades, in wei", registry=r)
+        self.builder_paid_wei = Counter("arbbot_builder_paid_wei", "Paid to builders (coinbase), in wei", registry=r)
+        self.stage_latency = Histogram(
+            "arbbot_stage_latency_seconds",
+            "Latency per pipeline stage",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.builder_latency = Histogram(
+            "arbbot_builder_latency_seconds", "Bundle RPC round trip per builder", ["builder"],
+            buckets=LATENCY_BUCKETS, registry=r,
+        )  # fmt: skip
+        for stage in STAGES:  # export every stage from the start so dashboards show zeros, not gaps
+            self.stage_latency.labels(stage=stage)
+
+    def serve(self, port: int = 0, addr: str = "127.0.0.1") -> tuple[WSGIServer, int]:
+        """Start /metrics on addr:port (0 = any free port); returns the server and its port."""
+        server, _thread = start_http_server(port, addr=addr, registry=self.registry)
+        return server, server.server_port
+
+    def names(self) -> set[str]:
+        """Every sample name this registry exports (histograms expand to _bucket/_sum/_count)."""
+        out: set[str] = set()
+        for family in self.registry.collect():
+            out.update(sample.name for sample in family.samples)
+        return out
