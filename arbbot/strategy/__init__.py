@@ -1,0 +1,1 @@
+"""Strategies: from pool state to candidate trades (cycles, sizing, backruns). Pure: no I/O."""
