@@ -145,6 +145,10 @@ class ForkSimulator:
         out = self.static(token, _BALANCE_OF + encode(["address"], [holder]))
         return int.from_bytes(out[:32], "big")
 
+    def set_eth_balance(self, holder: str, wei: int) -> None:
+        """Give an account ETH in this fork only (e.g. a searcher key that pays gas in simulations)."""
+        self.evm.set_balance(holder, wei)
+
     def eth_balance(self, holder: str) -> int:
         return int(self.evm.get_balance(holder))
 

@@ -1,0 +1,225 @@
+"""Uniswap V3 pool: the swap loop of UniswapV3Pool.swap over an exact copy of its state.
+
+Quotes equal what the deployed pool returns, to the wei, including tick crossings and zero-liquidity
+gaps. State follows the chain through Swap / Mint / Burn events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from arbbot.amm.base import Pool, register
+from arbbot.amm.errors import ContractRevert, InsufficientLiquidity, InvalidAmount
+from arbbot.amm.uniswap_v3 import tick_bitmap
+from arbbot.amm.uniswap_v3.swap_math import compute_swap_step
+from arbbot.amm.uniswap_v3.tick_math import (
+    MAX_SQRT_RATIO,
+    MAX_TICK,
+    MIN_SQRT_RATIO,
+    MIN_TICK,
+    get_sqrt_ratio_at_tick,
+    get_tick_at_sqrt_ratio,
+)
+
+FEE_TICK_SPACING = {100: 1, 500: 10, 3000: 60, 10000: 200}
+_MAX_I256 = (1 << 255) - 1
+_MAX_U128 = (1 << 128) - 1
+
+
+@dataclass
+class TickInfo:
+    liquidity_gross: int
+    liquidity_net: int
+
+
+@dataclass(frozen=True)
+class SwapResult:
+    amount0: int  # signed, pool's view: positive = paid into the pool
+    amount1: int
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+    ticks_crossed: int
+
+
+def _to_int256(x: int) -> int:
+    if x > _MAX_I256:
+        raise ContractRevert("SafeCast.toInt256 overflow")
+    return x
+
+
+def _add_delta(x: int, y: int) -> int:
+    z = x + y
+    if y < 0 and z < 0:
+        raise ContractRevert("LiquidityMath.addDelta underflow ('LS')")
+    if z > _MAX_U128:
+        raise ContractRevert("LiquidityMath.addDelta overflow ('LA')")
+    return z
+
+
+@register
+@dataclass
+class UniswapV3Pool(Pool):
+    kind: ClassVar[str] = "uniswap_v3"
+    address: str
+    token0: str
+    token1: str
+    fee: int  # hundredths of a bip: 100, 500, 3000, 10000
+    tick_spacing: int
+    sqrt_price_x96: int
+    tick: int
+    liquidity: int
+    ticks: dict[int, TickInfo] = field(default_factory=dict)
+    bitmap: dict[int, int] = field(default_factory=dict)  # word position -> word
+
+    # -- the swap loop ----------------------------------------------------------------------------
+    def swap(self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None) -> SwapResult:
+        """Simulate UniswapV3Pool.swap on this state without changing it.
+
+        amount_specified > 0: exact input; < 0: exact output. The default price limit is the
+        extreme the periphery uses (MIN+1 / MAX-1).
+        """
+        if amount_specified == 0:
+            raise InvalidAmount(f"pool {self.address}: amount_specified is zero ('AS')")
+        limit = sqrt_price_limit_x96
+        if limit is None:
+            limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+        if zero_for_one:
+            if not (MIN_SQRT_RATIO < limit < self.sqrt_price_x96):
+                raise ContractRevert(f"pool {self.address}: price limit {limit} invalid for zeroForOne ('SPL')")
+        elif not (self.sqrt_price_x96 < limit < MAX_SQRT_RATIO):
+            raise ContractRevert(f"pool {self.address}: price limit {limit} invalid for oneForZero ('SPL')")
+
+        exact_input = amount_specified > 0
+        remaining, calculated = amount_specified, 0
+        sqrt_p, tick, liquidity = self.sqrt_price_x96, self.tick, self.liquidity
+        crossed = 0
+        while remaining != 0 and sqrt_p != limit:
+            start = sqrt_p
+            tick_next, initialized = tick_bitmap.next_initialized_tick_within_one_word(
+                self.bitmap, tick, self.tick_spacing, zero_for_one
+            )
+            tick_next = max(MIN_TICK, min(MAX_TICK, tick_next))
+            sqrt_next = get_sqrt_ratio_at_tick(tick_next)
+            target = limit if (sqrt_next < limit if zero_for_one else sqrt_next > limit) else sqrt_next
+            sqrt_p, amount_in, amount_out, fee_amount = compute_swap_step(
+                sqrt_p, target, liquidity, remaining, self.fee
+            )
+            if exact_input:
+                remaining -= _to_int256(amount_in + fee_amount)
+                calculated -= _to_int256(amount_out)
+            else:
+                remaining += _to_int256(amount_out)
+                calculated += _to_int256(amount_in + fee_amount)
+            if sqrt_p == sqrt_next:
+                if initialized:
+                    info = self.ticks.get(tick_next)
+                    net = info.liquidity_net if info is not None else 0
+                    liquidity = _add_delta(liquidity, -net if zero_for_one else net)
+                    crossed += 1
+                tick = tick_next - 1 if zero_for_one else tick_next
+            elif sqrt_p != start:
+                tick = get_tick_at_sqrt_ratio(sqrt_p)
+
+        if zero_for_one == exact_input:
+            amount0, amount1 = amount_specified - remaining, calculated
+        else:
+            amount0, amount1 = calculated, amount_specified - remaining
+        return SwapResult(amount0, amount1, sqrt_p, tick, liquidity, crossed)
+
+    # -- the Pool interface -----------------------------------------------------------------------
+    def quote_exact_in(self, token_in: str, amount_in: int) -> int:
+        if amount_in <= 0:
+            raise InvalidAmount(f"pool {self.address}: amount_in must be positive, got {amount_in}")
+        zero_for_one = self._zero_for_one(token_in)
+        result = self.swap(zero_for_one, amount_in)
+        return -(result.amount1 if zero_for_one else result.amount0)
+
+    def quote_exact_out(self, token_in: str, amount_out: int) -> int:
+        if amount_out <= 0:
+            raise InvalidAmount(f"pool {self.address}: amount_out must be positive, got {amount_out}")
+        zero_for_one = self._zero_for_one(token_in)
+        result = self.swap(zero_for_one, -amount_out)
+        received = -(result.amount1 if zero_for_one else result.amount0)
+        if received < amount_out:
+            raise InsufficientLiquidity(f"pool {self.address}: can deliver only {received} of {amount_out}")
+        return result.amount0 if zero_for_one else result.amount1
+
+    def apply_swap(self, token_in: str, amount_in: int) -> int:
+        zero_for_one = self._zero_for_one(token_in)
+        result = self.swap(zero_for_one, amount_in)
+        self.sqrt_price_x96, self.tick, self.liquidity = result.sqrt_price_x96, result.tick, result.liquidity
+        return -(result.amount1 if zero_for_one else result.amount0)
+
+    # -- events -------------------------------------------------------------------------------------
+    def apply_swap_event(self, sqrt_price_x96: int, liquidity: int, tick: int) -> None:
+        """A Swap event carries the pool's price, in-range liquidity and tick after the swap."""
+        self.sqrt_price_x96, self.liquidity, self.tick = sqrt_price_x96, liquidity, tick
+
+    def apply_liquidity_change(self, tick_lower: int, tick_upper: int, delta: int) -> None:
+        """Mint (delta > 0) or Burn (delta < 0) of `delta` liquidity on [tick_lower, tick_upper)."""
+        if delta == 0:
+            return
+        for t, net_sign in ((tick_lower, 1), (tick_upper, -1)):
+            info = self.ticks.get(t) or TickInfo(0, 0)
+            before = info.liquidity_gross
+            info.liquidity_gross = _add_delta(before, delta)
+            info.liquidity_net += net_sign * delta
+            if (before == 0) != (info.liquidity_gross == 0):
+                tick_bitmap.flip_tick(self.bitmap, t, self.tick_spacing)
+            if info.liquidity_gross == 0:
+                self.ticks.pop(t, None)  # the contract clears a tick whose last position left
+            else:
+                self.ticks[t] = info
+        if tick_lower <= self.tick < tick_upper:
+            self.liquidity = _add_delta(self.liquidity, delta)
+
+    # -- serialisation --------------------------------------------------------------------------------
+    def copy(self) -> UniswapV3Pool:
+        return UniswapV3Pool(
+            self.address, self.token0, self.token1, self.fee, self.tick_spacing, self.sqrt_price_x96, self.tick,
+            self.liquidity, {t: TickInfo(i.liquidity_gross, i.liquidity_net) for t, i in self.ticks.items()},
+            dict(self.bitmap),
+        )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "address": self.address,
+            "token0": self.token0,
+            "token1": self.token1,
+            "fee": self.fee,
+            "tick_spacing": self.tick_spacing,
+            "sqrt_price_x96": str(self.sqrt_price_x96),
+            "tick": self.tick,
+            "liquidity": str(self.liquidity),
+            "ticks": {str(t): [str(i.liquidity_gross), str(i.liquidity_net)] for t, i in sorted(self.ticks.items())},
+            "bitmap": {str(w): str(v) for w, v in sorted(self.bitmap.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UniswapV3Pool:
+        return cls(
+            data["address"], data["token0"], data["token1"], int(data["fee"]), int(data["tick_spacing"]),
+            int(data["sqrt_price_x96"]), int(data["tick"]), int(data["liquidity"]),
+            {int(t): TickInfo(int(g), int(n)) for t, (g, n) in data.get("ticks", {}).items()},
+            {int(w): int(v) for w, v in data.get("bitmap", {}).items()},
+        )  # fmt: skip
+
+    @classmethod
+    def from_positions(
+        cls,
+        positions: list[tuple[int, int, int]],
+        sqrt_price_x96: int,
+        fee: int = 3000,
+        address: str = "0xpool",
+        token0: str = "token0",
+        token1: str = "token1",
+    ) -> UniswapV3Pool:
+        """A pool state built from (tick_lower, tick_upper, liquidity) positions, for tests."""
+        pool = cls(address, token0, token1, fee, FEE_TICK_SPACING[fee], sqrt_price_x96,
+                   get_tick_at_sqrt_ratio(sqrt_price_x96), 0)  # fmt: skip
+        for lower, upper, amount in positions:
+            pool.apply_liquidity_change(lower, upper, amount)
+        return pool
