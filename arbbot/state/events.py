@@ -1,0 +1,80 @@
+"""Decoding of the pool events that move state (pure: log dicts in, typed values out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import keccak
+
+SYNC = "0x" + keccak(text="Sync(uint112,uint112)").hex()
+V3_SWAP = "0x" + keccak(text="Swap(address,address,int256,int256,uint160,uint128,int24)").hex()
+V3_MINT = "0x" + keccak(text="Mint(address,address,int24,int24,uint128,uint256,uint256)").hex()
+V3_BURN = "0x" + keccak(text="Burn(address,int24,int24,uint128,uint256,uint256)").hex()
+STATE_TOPICS = (SYNC, V3_SWAP, V3_MINT, V3_BURN)
+
+
+class MalformedLog(ValueError):
+    """A log with the right signature but the wrong shape (truncated data, missing topics)."""
+
+
+@dataclass(frozen=True)
+class SyncEvent:
+    reserve0: int
+    reserve1: int
+
+
+@dataclass(frozen=True)
+class V3SwapEvent:
+    sqrt_price_x96: int
+    liquidity: int
+    tick: int
+
+
+@dataclass(frozen=True)
+class V3LiquidityEvent:
+    tick_lower: int
+    tick_upper: int
+    delta: int  # + for Mint, - for Burn
+
+
+StateEvent = SyncEvent | V3SwapEvent | V3LiquidityEvent
+
+
+def _signed(value: int, bits: int) -> int:
+    return value - (1 << bits) if value >= 1 << (bits - 1) else value
+
+
+def _words(data: str, n: int, what: str) -> list[int]:
+    raw = data[2:] if data.startswith("0x") else data
+    if len(raw) < 64 * n:
+        raise MalformedLog(f"{what} log data has {len(raw) // 2} bytes, expected {32 * n}")
+    return [int(raw[64 * i : 64 * i + 64], 16) for i in range(n)]
+
+
+def decode(log: dict[str, Any]) -> StateEvent | None:
+    """The state change a log carries, or None if it is not a state event."""
+    topics = log.get("topics") or []
+    if not topics:
+        return None
+    t0 = topics[0].lower() if isinstance(topics[0], str) else "0x" + bytes(topics[0]).hex()
+    data = log.get("data", "0x")
+    if not isinstance(data, str):
+        data = "0x" + bytes(data).hex()
+    if t0 == SYNC:
+        r0, r1 = _words(data, 2, "Sync")
+        return SyncEvent(r0, r1)
+    if t0 == V3_SWAP:
+        _a0, _a1, sqrt_p, liquidity, tick = _words(data, 5, "Swap")
+        return V3SwapEvent(sqrt_p, liquidity, _signed(tick & ((1 << 256) - 1), 256))
+    if t0 in (V3_MINT, V3_BURN):
+        if len(topics) < 4:
+            raise MalformedLog(f"{'Mint' if t0 == V3_MINT else 'Burn'} log has {len(topics)} topics, expected 4")
+        lower = _signed(int(topics[2], 16), 256)
+        upper = _signed(int(topics[3], 16), 256)
+        if t0 == V3_MINT:
+            _sender, amount, _x, _y = _words(data, 4, "Mint")
+            return V3LiquidityEvent(lower, upper, amount)
+        amount, _x, _y = _words(data, 3, "Burn")
+        return V3LiquidityEvent(lower, upper, -amount)
+    return None

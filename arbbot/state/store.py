@@ -1,0 +1,140 @@
+"""Current pool state, kept in step with the chain block by block, with an undo log for reorgs.
+
+Pure bookkeeping: it is handed blocks and their logs (see updater.py for the I/O side). Before a
+block first touches a pool, a copy of that pool is kept; rolling back a block restores the copies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from arbbot.amm.base import Pool
+from arbbot.amm.errors import AmmError
+from arbbot.amm.uniswap_v2 import UniswapV2Pool
+from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.state.events import MalformedLog, SyncEvent, V3LiquidityEvent, V3SwapEvent, decode
+
+log = logging.getLogger(__name__)
+
+
+class ReorgDetected(Exception):
+    """The new block does not extend the block the store is at."""
+
+    def __init__(self, number: int, parent_hash: str, expected: str) -> None:
+        super().__init__(f"block {number} has parent {parent_hash}, store is at {expected}")
+        self.number = number
+
+
+class ReorgTooDeep(Exception):
+    """The chain reorganised further back than the undo log reaches: a fresh sync is needed."""
+
+
+@dataclass(frozen=True)
+class BlockRef:
+    number: int
+    hash: str
+    parent_hash: str
+
+
+@dataclass
+class _Undo:
+    block: BlockRef
+    saved: dict[str, Pool] = field(default_factory=dict)  # address -> state before this block
+
+
+class PoolStore:
+    def __init__(self, pools: Iterable[Pool], at: BlockRef, max_undo: int = 64) -> None:
+        self.pools: dict[str, Pool] = {p.address.lower(): p for p in pools}
+        self.head = at
+        self._undo: deque[_Undo] = deque(maxlen=max_undo)
+        self.skipped_logs = 0
+
+    def __len__(self) -> int:
+        return len(self.pools)
+
+    def get(self, address: str) -> Pool | None:
+        return self.pools.get(address.lower())
+
+    def add(self, pool: Pool) -> None:
+        self.pools[pool.address.lower()] = pool
+
+    def apply_block(self, block: BlockRef, logs: Iterable[dict[str, Any]]) -> set[str]:
+        """Apply one block's logs (in log order); returns the addresses of pools that changed."""
+        if block.parent_hash.lower() != self.head.hash.lower():
+            raise ReorgDetected(block.number, block.parent_hash, self.head.hash)
+        undo = _Undo(block)
+        changed: set[str] = set()
+        for entry in logs:
+            address = str(entry.get("address", "")).lower()
+            pool = self.pools.get(address)
+            if pool is None or entry.get("removed"):
+                continue
+            try:
+                event = decode(entry)
+            except MalformedLog as exc:
+                # Never guess: a pool whose update we cannot read is dropped until re-synced.
+                log.warning("dropping pool %s: %s", address, exc)
+                undo.saved.setdefault(address, pool.copy())
+                del self.pools[address]
+                self.skipped_logs += 1
+                continue
+            if event is None:
+                continue
+            if address not in undo.saved:
+                undo.saved[address] = pool.copy()
+            try:
+                _apply(pool, event)
+            except AmmError as exc:
+                log.warning("dropping pool %s: event does not apply (%s)", address, exc)
+                del self.pools[address]
+                continue
+            changed.add(address)
+        self._undo.append(undo)
+        self.head = block
+        return changed
+
+    def rollback_to(self, number: int) -> set[str]:
+        """Undo every applied block above `number`; returns the addresses whose state was restored."""
+        restored: set[str] = set()
+        while self.head.number > number:
+            if not self._undo:
+                raise ReorgTooDeep(f"cannot roll back below block {self.head.number}: undo log exhausted")
+            undo = self._undo.pop()
+            for address, saved in undo.saved.items():
+                self.pools[address] = saved
+                restored.add(address)
+            prev = self._undo[-1].block if self._undo else None
+            self.head = prev if prev is not None else BlockRef(undo.block.number - 1, undo.block.parent_hash, "")
+        if self.head.number != number:
+            raise ReorgTooDeep(f"rolled back to {self.head.number}, wanted {number}")
+        return restored
+
+    def known_hash(self, number: int) -> str | None:
+        """The hash this store applied at `number`, if still in the undo window."""
+        if self.head.number == number:
+            return self.head.hash
+        for undo in self._undo:
+            if undo.block.number == number:
+                return undo.block.hash
+            if undo.block.number == number + 1:
+                return undo.block.parent_hash
+        return None
+
+
+def _apply(pool: Pool, event: SyncEvent | V3SwapEvent | V3LiquidityEvent) -> None:
+    if isinstance(event, SyncEvent):
+        if not isinstance(pool, UniswapV2Pool):
+            raise AmmError(f"Sync event for non-V2 pool {pool.address}")
+        pool.apply_sync(event.reserve0, event.reserve1)
+    elif isinstance(event, V3SwapEvent):
+        if not isinstance(pool, UniswapV3Pool):
+            raise AmmError(f"V3 Swap event for non-V3 pool {pool.address}")
+        pool.apply_swap_event(event.sqrt_price_x96, event.liquidity, event.tick)
+    else:
+        if not isinstance(pool, UniswapV3Pool):
+            raise AmmError(f"Mint/Burn event for non-V3 pool {pool.address}")
+        pool.apply_liquidity_change(event.tick_lower, event.tick_upper, event.delta)

@@ -1,0 +1,58 @@
+"""Keeps a PoolStore on the canonical chain: fetch each new block's logs, apply, handle reorgs."""
+
+from __future__ import annotations
+
+import logging
+
+from arbbot.chain.rpc import RpcClient
+from arbbot.state.events import STATE_TOPICS
+from arbbot.state.store import BlockRef, PoolStore, ReorgDetected, ReorgTooDeep
+
+log = logging.getLogger(__name__)
+
+
+def block_ref(rpc: RpcClient, number: int | str) -> BlockRef:
+    tag = hex(number) if isinstance(number, int) else number
+    header = rpc.call("eth_getBlockByNumber", [tag, False])
+    if header is None:
+        raise LookupError(f"block {number} not found")
+    return BlockRef(int(header["number"], 16), header["hash"], header["parentHash"])
+
+
+class StateUpdater:
+    def __init__(self, rpc: RpcClient, store: PoolStore) -> None:
+        self.rpc = rpc
+        self.store = store
+        self.reorgs: list[int] = []  # depth of each reorg handled
+
+    def _logs(self, block: BlockRef) -> list[dict]:
+        # By hash, not number: a log query by number could mix in another fork's block.
+        return self.rpc.call("eth_getLogs", [{"blockHash": block.hash, "topics": [list(STATE_TOPICS)]}]) or []
+
+    def catch_up(self, until: int | None = None) -> set[str]:
+        """Apply every block after the store's head up to `until` (default: the node's head)."""
+        target = until if until is not None else self.rpc.block_number()
+        changed: set[str] = set()
+        while self.store.head.number < target:
+            block = block_ref(self.rpc, self.store.head.number + 1)
+            try:
+                changed |= self.store.apply_block(block, self._logs(block))
+            except ReorgDetected:
+                changed |= self._handle_reorg()
+        return changed
+
+    def _handle_reorg(self) -> set[str]:
+        """Walk back to the last block whose hash the chain still agrees with, undo, and replay."""
+        number = self.store.head.number
+        while number >= 0:
+            known = self.store.known_hash(number)
+            if known is None:
+                raise ReorgTooDeep(f"reorg deeper than the undo window (below block {number + 1})")
+            if block_ref(self.rpc, number).hash.lower() == known.lower():
+                break
+            number -= 1
+        depth = self.store.head.number - number
+        log.warning("reorg of depth %d: rolling back to block %d", depth, number)
+        self.reorgs.append(depth)
+        # The caller's loop then replays the new branch from `number + 1`.
+        return self.store.rollback_to(number)
