@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 from arbbot.amm.errors import ContractRevert
 
 MIN_TICK = -887272
@@ -33,8 +36,11 @@ _FACTORS = (
     0x48A170391F7DC42444E8FA2,
 )
 _MAX_UINT256 = (1 << 256) - 1
+_LOG_Q96 = 96 * math.log(2)
+_LOG_BASE = math.log(1.0001)
 
 
+@lru_cache(maxsize=1 << 16)  # swaps revisit the same word-boundary ticks over and over
 def get_sqrt_ratio_at_tick(tick: int) -> int:
     abs_tick = -tick if tick < 0 else tick
     if abs_tick > MAX_TICK:
@@ -53,8 +59,19 @@ def get_tick_at_sqrt_ratio(sqrt_price_x96: int) -> int:
     """The greatest tick whose ratio is <= sqrt_price_x96 (the contract's documented definition)."""
     if not MIN_SQRT_RATIO <= sqrt_price_x96 < MAX_SQRT_RATIO:
         raise ContractRevert(f"TickMath: sqrt price {sqrt_price_x96} out of range ('R')")
+    # A float estimate lands within a tick or two; exact integer checks then settle it, so the
+    # result is the definition's, never the float's.
+    guess = math.floor(2 * (math.log(sqrt_price_x96) - _LOG_Q96) / _LOG_BASE)
+    guess = max(MIN_TICK, min(MAX_TICK - 1, guess))
+    for _ in range(4):
+        if get_sqrt_ratio_at_tick(guess) > sqrt_price_x96:
+            guess -= 1
+        elif guess < MAX_TICK and get_sqrt_ratio_at_tick(guess + 1) <= sqrt_price_x96:
+            guess += 1
+        else:
+            return guess
     lo, hi = MIN_TICK, MAX_TICK
-    while lo < hi:  # binary search on a strictly increasing function
+    while lo < hi:  # fallback: binary search on a strictly increasing function
         mid = (lo + hi + 1) // 2
         if get_sqrt_ratio_at_tick(mid) <= sqrt_price_x96:
             lo = mid
