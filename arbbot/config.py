@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -34,6 +34,17 @@ class DevnetSettings(BaseModel):
     fork_block_number: int | None = Field(default=None, ge=0)
 
 
+class VenueSettings(BaseModel):
+    """A DEX factory to discover pools from (on the replica these come from its manifest)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    kind: Literal["uniswap_v2", "uniswap_v3"]
+    factory: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    fee_bps: int = Field(default=30, ge=0, le=10_000)  # V2 forks: the pair's swap fee
+    start_block: int = Field(default=0, ge=0)  # the factory's deployment block: scanning starts here
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARBBOT_", env_nested_delimiter="__", extra="forbid")
 
@@ -42,6 +53,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".arbbot")
     log_level: str = "INFO"
     devnet: DevnetSettings = DevnetSettings()
+    venues: list[VenueSettings] = Field(default_factory=list)
 
     @field_validator("network")
     @classmethod

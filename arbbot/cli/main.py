@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from arbbot import __version__
-from arbbot.cli import devnet
+from arbbot.cli import devnet, pools
 from arbbot.cli.common import err_console, state
 from arbbot.errors import ArbbotError
 
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(devnet.app, name="devnet")
+app.add_typer(pools.app, name="pools")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,131 @@
+"""`arbbot pools …`: discover, sync and quote pools (exact math) from any node."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from arbbot.amm.base import Pool
+from arbbot.amm.errors import AmmError
+from arbbot.amm.uniswap_v2 import UniswapV2Pool
+from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.chain.rpc import RpcClient
+from arbbot.cli.common import console, fail, settings
+from arbbot.config import Settings, VenueSettings
+from arbbot.devnet import running
+from arbbot.devnet.manifest import Manifest
+from arbbot.progress import RichProgress
+from arbbot.state.discovery import DiscoveredPool, scan_factory
+from arbbot.state.sync import sync_pools
+
+app = typer.Typer(help="Discover, sync and quote pools with exact (wei-level) math.", no_args_is_help=True)
+
+
+def _endpoint(s: Settings) -> tuple[str, list[VenueSettings], Manifest | None]:
+    """RPC URL and venues: from the config, else from the running replica."""
+    if s.rpc_url and s.venues:
+        return s.rpc_url, s.venues, None
+    rec = running.read(s.data_dir)
+    if rec is None or not rec.manifest_path:
+        raise fail("no rpc_url/venues configured and no replica running; run `arbbot devnet up` or set them")
+    manifest = Manifest.read(Path(rec.manifest_path))
+    venues = [
+        VenueSettings(name=name, kind=v.kind, factory=v.factory, fee_bps=v.fee_bps if v.kind == "uniswap_v2" else 0)
+        for name, v in manifest.venues.items()
+    ]
+    return s.rpc_url or rec.url, s.venues or venues, manifest
+
+
+def _discover_and_sync(s: Settings) -> tuple[list[Pool], list[DiscoveredPool], list[str], Manifest | None, int]:
+    url, venues, manifest = _endpoint(s)
+    rpc = RpcClient(url)
+    head = rpc.block_number()
+    found: list[DiscoveredPool] = []
+    with RichProgress() as progress:
+        for venue in venues:
+            with progress.stage(f"discover {venue.name}", total=head - venue.start_block + 1) as st:
+                for _end, pools in scan_factory(
+                    rpc, venue.factory, venue.kind, venue.start_block, head, v2_fee_bps=venue.fee_bps,
+                    on_progress=st.advance,
+                ):  # fmt: skip
+                    found.extend(pools)
+        with progress.stage(f"sync {len(found)} pools at block {head}", total=1) as st:
+            models, failed = sync_pools(rpc, found, head)
+            st.advance()
+    return models, found, failed, manifest, head
+
+
+def _symbol(manifest: Manifest | None, address: str) -> str:
+    if manifest is not None:
+        for t in manifest.tokens:
+            if t.address.lower() == address.lower():
+                return t.symbol
+    return address[:8] + "…"
+
+
+@app.command()
+def sync() -> None:
+    """Discover every pool of the configured venues and read its exact state."""
+    s = settings()
+    models, found, failed, _manifest, head = _discover_and_sync(s)
+    v2 = sum(isinstance(p, UniswapV2Pool) for p in models)
+    v3 = sum(isinstance(p, UniswapV3Pool) for p in models)
+    console.print(f"block {head}: {len(found)} pools discovered, {v2} V2 + {v3} V3 synced")
+    for address in failed:
+        console.print(f"[yellow]skipped[/] {address}: state could not be read")
+
+
+@app.command("list")
+def list_pools() -> None:
+    """Pools with their live state."""
+    s = settings()
+    models, _found, _failed, manifest, head = _discover_and_sync(s)
+    table = Table(title=f"Pools at block {head}", title_justify="left")
+    for col in ("kind", "address", "pair", "fee", "state"):
+        table.add_column(col)
+    for p in models:
+        pair = f"{_symbol(manifest, p.token0)}/{_symbol(manifest, p.token1)}"
+        if isinstance(p, UniswapV2Pool):
+            table.add_row("V2", p.address, pair, f"{p.fee_bps} bps", f"reserves {p.reserve0} / {p.reserve1}")
+        elif isinstance(p, UniswapV3Pool):
+            state = f"tick {p.tick}, liquidity {p.liquidity}, {len(p.ticks)} ticks"
+            table.add_row("V3", p.address, pair, f"{p.fee / 100:g} bps", state)
+    console.print(table)
+
+
+@app.command()
+def quote(
+    pool: Annotated[str, typer.Argument(help="Pool address.")],
+    amount: Annotated[str, typer.Argument(help="Amount in, in whole tokens (e.g. 1.5) or raw units with --raw.")],
+    token_in: Annotated[
+        str | None, typer.Option(help="Input token address or replica symbol (default token0).")
+    ] = None,
+    raw: Annotated[bool, typer.Option(help="AMOUNT is in raw units (wei), not whole tokens.")] = False,
+) -> None:
+    """Exact output of swapping AMOUNT into POOL, as the contract would compute it."""
+    s = settings()
+    models, _found, _failed, manifest, head = _discover_and_sync(s)
+    target = next((p for p in models if p.address.lower() == pool.lower()), None)
+    if target is None:
+        raise fail(f"pool {pool} not found among {len(models)} synced pools")
+    tin = target.token0
+    if token_in is not None:
+        tin = manifest.token(token_in).address if manifest is not None and not token_in.startswith("0x") else token_in
+    tout = target.token1 if tin.lower() == target.token0.lower() else target.token0
+    decimals = {t.address.lower(): t.decimals for t in manifest.tokens} if manifest else {}
+    try:
+        units = int(amount) if raw else int(Decimal(amount) * 10 ** decimals.get(tin.lower(), 18))
+    except (ValueError, ArithmeticError):
+        raise fail(f"amount must be a number{' of raw units' if raw else ''}, got {amount!r}") from None
+    try:
+        out = target.quote_exact_in(tin, units)
+    except (AmmError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    shown = Decimal(out) / Decimal(10) ** decimals.get(tout.lower(), 18)
+    console.print(
+        f"block {head}: {units} {_symbol(manifest, tin)} -> [bold]{out}[/] {_symbol(manifest, tout)} (raw) = {shown:f}"
+    )

@@ -1,0 +1,68 @@
+"""`arbbot pools` against a running replica: its quotes equal the deployed router's, to the wei."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web3 import HTTPProvider, Web3
+
+from arbbot.chain.anvil import is_anvil_pid, stop_pid
+from arbbot.devnet import artifacts
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "arbbot", *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture
+def devnet(tmp_path: Path) -> Iterator[tuple[Path, dict, str]]:
+    up = run(tmp_path, "devnet", "up")
+    assert up.returncode == 0, up.stderr
+    rec = json.loads((tmp_path / ".arbbot" / "devnet.json").read_text())
+    manifest = json.loads(Path(rec["manifest_path"]).read_text())
+    try:
+        yield tmp_path, manifest, rec["url"]
+    finally:
+        if is_anvil_pid(rec["pid"]):
+            stop_pid(rec["pid"])
+
+
+def test_sync_list_and_quote_equal_the_router(devnet: tuple[Path, dict, str]) -> None:
+    cwd, manifest, url = devnet
+    synced = run(cwd, "pools", "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert f"{len(manifest['pools'])} pools discovered" in synced.stdout
+    listed = run(cwd, "pools", "list")
+    assert listed.returncode == 0 and "WETH" in listed.stdout
+    tokens = {t["symbol"]: t["address"] for t in manifest["tokens"]}
+    pool = next(
+        p for p in manifest["pools"] if p["venue"] == "sushiswap" and {p["token0"], p["token1"]} == {"WETH", "USDC"}
+    )
+    quoted = run(cwd, "pools", "quote", pool["address"], "2500000000", "--token-in", "USDC", "--raw")
+    assert quoted.returncode == 0, quoted.stderr
+    out = int(quoted.stdout.split("->")[1].split()[0])
+    w3 = Web3(HTTPProvider(url))
+    router = w3.eth.contract(
+        address=manifest["venues"]["sushiswap"]["router"], abi=artifacts.load("UniswapV2Router02").abi
+    )
+    assert out == router.functions.getAmountsOut(2_500_000_000, [tokens["USDC"], tokens["WETH"]]).call()[-1]
+
+
+def test_bad_amount_and_unknown_pool_are_one_line_errors(devnet: tuple[Path, dict, str]) -> None:
+    cwd, manifest, _ = devnet
+    bad = run(cwd, "pools", "quote", manifest["pools"][0]["address"], "abc")
+    assert bad.returncode == 1 and "amount must be a number, got 'abc'" in bad.stderr
+    missing = run(cwd, "pools", "quote", "0x000000000000000000000000000000000000dEaD", "1")
+    assert missing.returncode == 1 and "not found among" in missing.stderr
+
+
+def test_without_a_replica_or_config_it_says_what_to_do(tmp_path: Path) -> None:
+    res = run(tmp_path, "pools", "sync")
+    assert res.returncode == 1 and "arbbot devnet up" in res.stderr
