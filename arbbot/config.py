@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     devnet: DevnetSettings = DevnetSettings()
     venues: list[VenueSettings] = Field(default_factory=list)
+    database_url: str | None = None  # None: SQLite file <data_dir>/arbbot.db
+    discovery_chunk_blocks: int = Field(default=5_000, ge=1, le=1_000_000)  # first getLogs range; adapts
 
     @field_validator("network")
     @classmethod

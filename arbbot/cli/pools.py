@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from arbbot import db
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
@@ -16,10 +17,11 @@ from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.chain.rpc import RpcClient
 from arbbot.cli.common import console, fail, settings
 from arbbot.config import Settings, VenueSettings
+from arbbot.db import repo
 from arbbot.devnet import running
 from arbbot.devnet.manifest import Manifest
 from arbbot.progress import RichProgress
-from arbbot.state.discovery import DiscoveredPool, scan_factory
+from arbbot.state.discovery import DiscoveredPool, RangeSizer, scan_factory
 from arbbot.state.sync import sync_pools
 
 app = typer.Typer(help="Discover, sync and quote pools with exact (wei-level) math.", no_args_is_help=True)
@@ -41,21 +43,42 @@ def _endpoint(s: Settings) -> tuple[str, list[VenueSettings], Manifest | None]:
 
 
 def _discover_and_sync(s: Settings) -> tuple[list[Pool], list[DiscoveredPool], list[str], Manifest | None, int]:
+    """Discover new pools from each venue's checkpoint on, then read every pool's state at the head.
+
+    Each discovery chunk is stored together with its checkpoint, so an interrupted run resumes where
+    it stopped instead of rescanning.
+    """
     url, venues, manifest = _endpoint(s)
     rpc = RpcClient(url)
+    chain_id = int(rpc.call("eth_chainId"), 16)
     head = rpc.block_number()
-    found: list[DiscoveredPool] = []
+    engine = db.connect(s.database_url or db.default_url(s.data_dir))
+    sessions = db.session_factory(engine)
     with RichProgress() as progress:
         for venue in venues:
-            with progress.stage(f"discover {venue.name}", total=head - venue.start_block + 1) as st:
-                for _end, pools in scan_factory(
-                    rpc, venue.factory, venue.kind, venue.start_block, head, v2_fee_bps=venue.fee_bps,
+            name = f"discovery:{chain_id}:{venue.factory.lower()}"
+            with sessions() as session:
+                done = repo.get_checkpoint(session, name)
+            start = venue.start_block if done is None else done + 1
+            if done is not None:
+                console.print(f"{venue.name}: resuming discovery after block {done}")
+            with progress.stage(f"discover {venue.name}", total=max(1, head - start + 1)) as st:
+                sizer = RangeSizer(size=s.discovery_chunk_blocks)
+                for end, pools in scan_factory(
+                    rpc, venue.factory, venue.kind, start, head, sizer=sizer, v2_fee_bps=venue.fee_bps,
                     on_progress=st.advance,
                 ):  # fmt: skip
-                    found.extend(pools)
+                    with sessions() as session:
+                        repo.record_discovery_chunk(session, chain_id, name, pools, end)
+        with sessions() as session:
+            found = repo.discovered(session, chain_id)
         with progress.stage(f"sync {len(found)} pools at block {head}", total=1) as st:
             models, failed = sync_pools(rpc, found, head)
+            with sessions.begin() as session:
+                repo.save_states(session, chain_id, models, head)
+                repo.set_checkpoint(session, f"state:{chain_id}", head)
             st.advance()
+    engine.dispose()
     return models, found, failed, manifest, head
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -39,6 +40,7 @@ def _engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # no chatter on every start
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from eth_utils import to_checksum_address
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -71,10 +72,16 @@ def load_pools(session: Session, chain_id: int, kind: str | None = None) -> list
 
 def discovered(session: Session, chain_id: int) -> list[DiscoveredPool]:
     rows = session.scalars(select(PoolRow).where(PoolRow.chain_id == chain_id).order_by(PoolRow.id)).all()
-    return [
-        DiscoveredPool(r.kind, r.factory, r.address, r.token0, r.token1, r.fee, r.tick_spacing, r.created_block)  # type: ignore[arg-type]
-        for r in rows
-    ]
+    cs = to_checksum_address  # stored lower-case, handed out checksummed like every other address
+    out = []
+    for r in rows:
+        kind = "uniswap_v3" if r.kind == "uniswap_v3" else "uniswap_v2"
+        out.append(
+            DiscoveredPool(
+                kind, cs(r.factory), cs(r.address), cs(r.token0), cs(r.token1), r.fee, r.tick_spacing, r.created_block
+            )
+        )
+    return out
 
 
 def get_checkpoint(session: Session, name: str) -> int | None:

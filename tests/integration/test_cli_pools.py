@@ -66,3 +66,55 @@ def test_bad_amount_and_unknown_pool_are_one_line_errors(devnet: tuple[Path, dic
 def test_without_a_replica_or_config_it_says_what_to_do(tmp_path: Path) -> None:
     res = run(tmp_path, "pools", "sync")
     assert res.returncode == 1 and "arbbot devnet up" in res.stderr
+
+
+def test_sync_killed_mid_discovery_resumes_from_its_checkpoint(devnet: tuple[Path, dict, str]) -> None:
+    import signal
+    import sqlite3
+    import time
+
+    from arbbot.testing.fault_proxy import FaultProxy, Faults
+
+    cwd, manifest, url = devnet
+    db_path = cwd / ".arbbot" / "arbbot.db"
+    # A slow node and small ranges, so the process is still discovering when it is killed.
+    with FaultProxy(url, Faults(delay_s=0.05, delay_count=10**6)) as proxy:
+        env = {**os.environ, "COLUMNS": "200", "ARBBOT_RPC_URL": proxy.url, "ARBBOT_DISCOVERY_CHUNK_BLOCKS": "3"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "arbbot", "pools", "sync"], cwd=cwd, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            checkpoint = None
+            while time.monotonic() < deadline and checkpoint is None:
+                if db_path.exists():
+                    try:
+                        with sqlite3.connect(db_path) as conn:
+                            row = conn.execute("select block from checkpoints where name like 'discovery:%'").fetchone()
+                        checkpoint = row[0] if row else None
+                    except sqlite3.OperationalError:
+                        pass  # schema not created yet
+                time.sleep(0.02)
+            assert checkpoint is not None, "no checkpoint written within 60 s"
+            proc.send_signal(signal.SIGKILL)  # no chance to clean up
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    with sqlite3.connect(db_path) as conn:
+        checkpoints = conn.execute("select name, block from checkpoints").fetchall()
+        rows = conn.execute("select created_block from pools").fetchall()
+    head = int(manifest["block_number"])
+    assert checkpoints and all(block < head for _, block in checkpoints)  # it really was interrupted
+    assert len(rows) < len(manifest["pools"])
+    resumed = run(cwd, "pools", "sync")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming discovery after block" in resumed.stdout
+    assert f"{len(manifest['pools'])} pools discovered" in resumed.stdout
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select count(*), count(distinct address) from pools").fetchone() == (
+            len(manifest["pools"]),
+            len(manifest["pools"]),
+        )

@@ -15,7 +15,7 @@ CHAIN = 31337
 
 def _pools(n: int, start: int = 0) -> list[DiscoveredPool]:
     return [
-        DiscoveredPool("uniswap_v2", "0x" + "f" * 40, f"0x{i:040x}", "0x" + "1" * 40, "0x" + "2" * 40, 30, 0, i)
+        DiscoveredPool("uniswap_v2", "0x" + "f" * 40, f"0x{i + 1:040x}", "0x" + "1" * 40, "0x" + "2" * 40, 30, 0, i)
         for i in range(start, start + n)
     ]
 
