@@ -23,6 +23,7 @@ from arbbot.devnet.manifest import Manifest
 from arbbot.progress import RichProgress
 from arbbot.state.discovery import DiscoveredPool, RangeSizer, scan_factory
 from arbbot.state.sync import sync_pools
+from arbbot.state.tokens import fee_on_transfer_via_pair, read_tokens
 
 app = typer.Typer(help="Discover, sync and quote pools with exact (wei-level) math.", no_args_is_help=True)
 
@@ -78,8 +79,42 @@ def _discover_and_sync(s: Settings) -> tuple[list[Pool], list[DiscoveredPool], l
                 repo.save_states(session, chain_id, models, head)
                 repo.set_checkpoint(session, f"state:{chain_id}", head)
             st.advance()
+        with progress.stage("check tokens (metadata, fee on transfer)", total=1) as st:
+            flagged = _check_tokens(rpc, models, head)
+            with sessions.begin() as session:
+                repo.upsert_tokens(session, chain_id, flagged.values())
+            st.advance()
     engine.dispose()
+    for meta in flagged.values():
+        why = [
+            w for w, on in (("fee on transfer", meta["fee_on_transfer"]), ("non-standard", meta["non_standard"])) if on
+        ]
+        if why:
+            console.print(f"[yellow]flagged[/] token {meta['symbol'] or meta['address']}: {', '.join(why)}")
     return models, found, failed, manifest, head
+
+
+def _check_tokens(rpc: RpcClient, models: list[Pool], head: int) -> dict[str, dict]:
+    tokens = sorted({t for p in models for t in (p.token0, p.token1)})
+    meta = read_tokens(rpc, tokens, hex(head))
+    fot: dict[str, bool] = {}
+    for p in models:  # one V2 pair per token is enough to see a transfer fee
+        if isinstance(p, UniswapV2Pool) and (p.token0 not in fot or p.token1 not in fot):
+            flags = fee_on_transfer_via_pair(rpc, p.address, p.reserve0, p.reserve1, hex(head))
+            if flags is not None:
+                fot.setdefault(p.token0, flags[0])
+                fot.setdefault(p.token1, flags[1])
+    return {
+        t: {
+            "address": t,
+            "symbol": m.symbol[:64],
+            "name": m.name[:128],
+            "decimals": m.decimals,
+            "fee_on_transfer": fot.get(t, False),
+            "non_standard": m.non_standard,
+        }
+        for t, m in meta.items()
+    }
 
 
 def _symbol(manifest: Manifest | None, address: str) -> str:

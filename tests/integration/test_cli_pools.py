@@ -39,6 +39,8 @@ def test_sync_list_and_quote_equal_the_router(devnet: tuple[Path, dict, str]) ->
     synced = run(cwd, "pools", "sync")
     assert synced.returncode == 0, synced.stderr
     assert f"{len(manifest['pools'])} pools discovered" in synced.stdout
+    assert "flagged token FOT: fee on transfer" in synced.stdout  # the 1% fee-on-transfer token
+    assert "flagged token USDC" not in synced.stdout
     listed = run(cwd, "pools", "list")
     assert listed.returncode == 0 and "WETH" in listed.stdout
     tokens = {t["symbol"]: t["address"] for t in manifest["tokens"]}
