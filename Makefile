@@ -27,8 +27,12 @@ demo: setup
 	@$(ARBBOT) devnet down >/dev/null
 	@$(ARBBOT) devnet up
 
+# degenbot needs eth-abi 6, so it gets an environment of its own, used only by the benchmarks.
+DEGENBOT_VENV := $(CACHE)/bench-degenbot
 bench: setup
-	$(PY) -m benchmarks.run
+	@[ -x $(DEGENBOT_VENV)/bin/python ] || $(CACHE)/tools/uv-0.13.9/bin/uv venv -q --python python3 $(DEGENBOT_VENV)
+	@VIRTUAL_ENV=$(DEGENBOT_VENV) $(CACHE)/tools/uv-0.13.9/bin/uv pip sync -q --require-hashes benchmarks/requirements-degenbot.lock
+	ARBBOT_DEGENBOT_PYTHON=$(DEGENBOT_VENV)/bin/python $(PY) -m benchmarks.run
 
 replica: setup
 	@$(ARBBOT) devnet build

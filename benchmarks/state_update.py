@@ -90,7 +90,7 @@ def run() -> list[dict[str, str]]:
         {
             "benchmark": "V3 exact-input quotes (full swap loop, ticks crossed as needed)",
             "figure": f"{quote_rate:,.0f} quotes/s ({len(v3)} pools, amounts 1e3..1e20)",
-            "baseline": "degenbot side-by-side not yet measured",
+            "baseline": "includes pool-draining partial fills (see the degenbot row for typical sizes)",
             "ratio": "-",
         },
         {
