@@ -106,3 +106,20 @@ def test_range_sizer_shrinks_and_grows() -> None:
     s.grow()
     s.grow()
     assert s.size == 4000
+
+
+def test_slow_answers_time_out_and_are_retried(replica: Replica) -> None:
+    # The first two answers take longer than the client waits; the third comes in time.
+    with FaultProxy(replica.url, Faults(delay_s=1.0, delay_count=2)) as proxy:
+        rpc = RpcClient(proxy.url, timeout=0.3, retry=RetryPolicy(attempts=4, base_delay=0.001))
+        pairs = [p.address for p in replica.manifest.pools if p.kind == "uniswap_v2"]
+        got = lens.read_v2(rpc, pairs)
+    assert all(r is not None and r.reserve0 > 0 for r in got.values())
+    assert rpc.requests_sent == 3
+
+
+def test_garbage_and_truncated_bodies_are_retried_for_batch_reads(replica: Replica) -> None:
+    with FaultProxy(replica.url, Faults(garbage=1, truncated=1, http_503=1)) as proxy:
+        rpc = RpcClient(proxy.url, retry=RetryPolicy(attempts=5, base_delay=0.001))
+        states = lens.read_v3(rpc, [p.address for p in replica.manifest.pools if p.kind == "uniswap_v3"])
+    assert all(s is not None and s.ticks for s in states.values())
