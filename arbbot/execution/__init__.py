@@ -1,0 +1,1 @@
+"""Execution: the executor's route encoding, signing and bundles."""
