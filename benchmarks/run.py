@@ -8,10 +8,10 @@ import platform
 import subprocess
 from pathlib import Path
 
-from benchmarks import degenbot_compare, pool_sync, replica_start, state_update
+from benchmarks import degenbot_compare, executor_gas, pool_sync, replica_start, state_update
 
 COMMAND = "make bench"
-SUITES = [replica_start, pool_sync, state_update, degenbot_compare]
+SUITES = [replica_start, pool_sync, state_update, degenbot_compare, executor_gas]
 
 
 def machine() -> str:
