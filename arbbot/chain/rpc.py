@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,19 +45,34 @@ class RpcClient:
         self.url = url
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self._session = requests.Session()
+        self._local = threading.local()  # one keep-alive session per thread: sessions are not shared safely
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self.requests_sent = 0  # HTTP round trips, for benchmarks and tests
 
+    @property
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
     def close(self) -> None:
-        self._session.close()
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
 
     def _post(self, payload: Any, what: str) -> Any:
         delay = self.retry.base_delay
         last = ""
         for attempt in range(1, self.retry.attempts + 1):
             try:
-                self.requests_sent += 1
+                with self._lock:
+                    self.requests_sent += 1
                 resp = self._session.post(self.url, json=payload, timeout=self.timeout)
                 if resp.status_code == 429 or resp.status_code >= 500:
                     last = f"HTTP {resp.status_code}"

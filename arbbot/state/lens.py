@@ -9,6 +9,7 @@ under the code-size limit (EIP-170, 24,576 bytes); its input under the initcode 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -26,6 +27,7 @@ CALL_GAS = 30_000_000  # what common nodes allow an eth_call by default (anvil: 
 V2_BATCH = 700  # 32 output bytes per pair
 V3_STATE_BATCH = 300  # 64 output bytes per pool
 V3_WORDS_PER_CALL = 6_000  # ~4.5k gas per tickBitmap() call
+PARALLEL_CALLS = 2  # concurrent eth_calls for the heavy V3 bitmap scan
 V3_SLOT_WORDS_PER_CALL = 12_000  # ~2.3k gas per direct SLOAD (state-override path)
 V3_TICKS_BATCH = 700  # 32 output bytes per tick
 MAX_TICK = 887_272
@@ -210,19 +212,24 @@ def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> N
             word_pos = _signed(int.from_bytes(raw[off + 4 : off + 6], "big"), 16)
             pools[reqs[idx][0]].bitmap[word_pos] = int.from_bytes(raw[off + 32 : off + 64], "big")
 
-    def flush() -> None:
-        if batch:
-            scan(list(batch))
-            batch.clear()
-
+    batches: list[list[tuple[str, int, int]]] = []
     for req in requests:
         words = req[2] - req[1] + 1
-        if budget + words > words_per_call:
-            flush()
-            budget = 0
+        if batch and budget + words > words_per_call:
+            batches.append(batch)
+            batch, budget = [], 0
         batch.append(req)
         budget += words
-    flush()
+    if batch:
+        batches.append(batch)
+    # Scanning is node-side work: a few concurrent calls keep every node core busy. Each batch writes
+    # only its own (pool, word) entries.
+    if len(batches) > 1 and PARALLEL_CALLS > 1:
+        with ThreadPoolExecutor(max_workers=PARALLEL_CALLS) as pool_exec:
+            list(pool_exec.map(scan, batches))
+    else:
+        for b in batches:
+            scan(b)
 
 
 def initialized_ticks(snap: V3Snapshot) -> list[int]:
