@@ -132,85 +132,115 @@ class UniswapV3Pool(Pool):
         return SwapResult(amount0, amount1, sqrt_p, tick, liquidity, crossed)
 
     def _swap_exact_in(self, zero_for_one: bool, amount: int, limit: int) -> SwapResult:
-        """The exact-input swap loop with computeSwapStep inlined: the hot path of every quote.
+        """The exact-input swap loop with computeSwapStep and the bitmap walk inlined, one loop per
+        direction: the hot path of every quote.
 
         Same arithmetic as the generic loop (the exactness suite checks both against the pool). The
         products below cannot overflow 256 bits for uint128 liquidity and uint160 prices, so plain
         integer arithmetic gives exactly what FullMath gives here.
         """
-        bitmap, spacing, fee, ticks = self.bitmap, self.tick_spacing, self.fee, self.ticks
+        if zero_for_one:
+            return self._swap_in_0for1(amount, limit)
+        return self._swap_in_1for0(amount, limit)
+
+    def _swap_in_0for1(self, amount: int, limit: int) -> SwapResult:
+        spacing, fee, ticks = self.tick_spacing, self.fee, self.ticks
         fee_complement = 1_000_000 - fee
         remaining, calculated = amount, 0
         sqrt_p, tick, liquidity = self.sqrt_price_x96, self.tick, self.liquidity
         crossed = 0
-        ratio_at = get_sqrt_ratio_at_tick
-        word_at = bitmap.get
+        ratio_at, word_at = get_sqrt_ratio_at_tick, self.bitmap.get
         num1 = liquidity << 96
         while remaining != 0 and sqrt_p != limit:
             start = sqrt_p
-            # nextInitializedTickWithinOneWord, inlined
             compressed = tick // spacing
-            if zero_for_one:
-                word, bit = compressed >> 8, compressed & 0xFF
-                masked = word_at(word, 0) & ((2 << bit) - 1)
-                if masked:
-                    tick_next = (compressed - (bit - (masked.bit_length() - 1))) * spacing
-                    initialized = True
-                else:
-                    tick_next, initialized = (compressed - bit) * spacing, False
+            bit = compressed & 0xFF
+            masked = word_at(compressed >> 8, 0) & ((2 << bit) - 1)
+            if masked:
+                tick_next = (compressed - bit + masked.bit_length() - 1) * spacing
+                initialized = True
             else:
-                c1 = compressed + 1
-                word, bit = c1 >> 8, c1 & 0xFF
-                masked = (word_at(word, 0) >> bit) << bit
-                if masked:
-                    tick_next = (c1 + ((masked & -masked).bit_length() - 1 - bit)) * spacing
-                    initialized = True
-                else:
-                    tick_next, initialized = (c1 + 255 - bit) * spacing, False
+                tick_next, initialized = (compressed - bit) * spacing, False
             if tick_next < MIN_TICK:
                 tick_next = MIN_TICK
-            elif tick_next > MAX_TICK:
-                tick_next = MAX_TICK
             sqrt_next = ratio_at(tick_next)
-            target = limit if (sqrt_next < limit if zero_for_one else sqrt_next > limit) else sqrt_next
-
-            # computeSwapStep, exact input
+            target = limit if sqrt_next < limit else sqrt_next
             less_fee = remaining * fee_complement // 1_000_000
-            if zero_for_one:  # amount0_delta(target, current, round up)
-                # ceil(ceil(a / b) / c), written out: this line runs for every step of every quote
-                amount_in = -(((-num1 * (sqrt_p - target)) // sqrt_p) // target)
-            else:  # amount1_delta(current, target, round up)
-                amount_in = -(-(liquidity * (target - sqrt_p)) >> 96)
+            # amount0_delta(target, current, round up) = ceil(ceil(a / b) / c), written out
+            amount_in = -(((-num1 * (sqrt_p - target)) // sqrt_p) // target)
             if less_fee >= amount_in:
                 nxt = target
+                fee_amount = -((-amount_in * fee) // fee_complement)
             else:
-                nxt = next_sqrt_price_from_input(sqrt_p, liquidity, less_fee, zero_for_one)
-            if zero_for_one:
+                nxt = next_sqrt_price_from_input(sqrt_p, liquidity, less_fee, True)
                 if nxt != target:
                     amount_in = -(((-num1 * (sqrt_p - nxt)) // sqrt_p) // nxt)
-                amount_out = (liquidity * (sqrt_p - nxt)) >> 96
-            else:
-                if nxt != target:
-                    amount_in = -(-(liquidity * (nxt - sqrt_p)) >> 96)
-                amount_out = (num1 * (nxt - sqrt_p) // nxt) // sqrt_p
-            # The rest of the input is fee when the step stops short; else the fee on what went in.
-            fee_amount = remaining - amount_in if nxt != target else -((-amount_in * fee) // fee_complement)
-            sqrt_p = nxt
-
+                    fee_amount = remaining - amount_in  # the rest of the input is fee
+                else:
+                    fee_amount = -((-amount_in * fee) // fee_complement)
+            calculated -= (liquidity * (sqrt_p - nxt)) >> 96
             remaining -= amount_in + fee_amount
-            calculated -= amount_out
+            sqrt_p = nxt
             if sqrt_p == sqrt_next:
                 if initialized:
                     info = ticks.get(tick_next)
-                    net = info.liquidity_net if info is not None else 0
-                    liquidity = _add_delta(liquidity, -net if zero_for_one else net)
-                    num1 = liquidity << 96
+                    if info is not None:
+                        liquidity = _add_delta(liquidity, -info.liquidity_net)
+                        num1 = liquidity << 96
                     crossed += 1
-                tick = tick_next - 1 if zero_for_one else tick_next
+                tick = tick_next - 1
             elif sqrt_p != start:
                 tick = get_tick_at_sqrt_ratio(sqrt_p)
-        if zero_for_one:
-            return SwapResult(amount - remaining, calculated, sqrt_p, tick, liquidity, crossed)
+        return SwapResult(amount - remaining, calculated, sqrt_p, tick, liquidity, crossed)
+
+    def _swap_in_1for0(self, amount: int, limit: int) -> SwapResult:
+        spacing, fee, ticks = self.tick_spacing, self.fee, self.ticks
+        fee_complement = 1_000_000 - fee
+        remaining, calculated = amount, 0
+        sqrt_p, tick, liquidity = self.sqrt_price_x96, self.tick, self.liquidity
+        crossed = 0
+        ratio_at, word_at = get_sqrt_ratio_at_tick, self.bitmap.get
+        num1 = liquidity << 96
+        while remaining != 0 and sqrt_p != limit:
+            start = sqrt_p
+            c1 = tick // spacing + 1
+            bit = c1 & 0xFF
+            masked = (word_at(c1 >> 8, 0) >> bit) << bit
+            if masked:
+                tick_next = (c1 + (masked & -masked).bit_length() - 1 - bit) * spacing
+                initialized = True
+            else:
+                tick_next, initialized = (c1 + 255 - bit) * spacing, False
+            if tick_next > MAX_TICK:
+                tick_next = MAX_TICK
+            sqrt_next = ratio_at(tick_next)
+            target = limit if sqrt_next > limit else sqrt_next
+            less_fee = remaining * fee_complement // 1_000_000
+            # amount1_delta(current, target, round up)
+            amount_in = -((-liquidity * (target - sqrt_p)) >> 96)
+            if less_fee >= amount_in:
+                nxt = target
+                fee_amount = -((-amount_in * fee) // fee_complement)
+            else:
+                nxt = next_sqrt_price_from_input(sqrt_p, liquidity, less_fee, False)
+                if nxt != target:
+                    amount_in = -((-liquidity * (nxt - sqrt_p)) >> 96)
+                    fee_amount = remaining - amount_in  # the rest of the input is fee
+                else:
+                    fee_amount = -((-amount_in * fee) // fee_complement)
+            calculated -= (num1 * (nxt - sqrt_p) // nxt) // sqrt_p
+            remaining -= amount_in + fee_amount
+            sqrt_p = nxt
+            if sqrt_p == sqrt_next:
+                if initialized:
+                    info = ticks.get(tick_next)
+                    if info is not None:
+                        liquidity = _add_delta(liquidity, info.liquidity_net)
+                        num1 = liquidity << 96
+                    crossed += 1
+                tick = tick_next
+            elif sqrt_p != start:
+                tick = get_tick_at_sqrt_ratio(sqrt_p)
         return SwapResult(calculated, amount - remaining, sqrt_p, tick, liquidity, crossed)
 
     # -- the Pool interface -----------------------------------------------------------------------
