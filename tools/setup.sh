@@ -60,4 +60,7 @@ ln -sfn "$ROOT/tools/solc" "$SOLCX_DIR/solc-v$SOLC_VERSION"
 # 5. Protocol artifacts in a form forge's vm.getCode reads (the npm files, re-serialised).
 .venv/bin/python -m arbbot.devnet.artifacts export >/dev/null
 
+# 6. PostgreSQL for the database tests (SQLite needs nothing); installs Debian's package if missing.
+bash tools/postgres.sh install >/dev/null
+
 say "ready"

@@ -70,7 +70,7 @@ def _discover_and_sync(s: Settings) -> tuple[list[Pool], list[DiscoveredPool], l
                     on_progress=st.advance,
                 ):  # fmt: skip
                     with sessions() as session:
-                        repo.record_discovery_chunk(session, chain_id, name, pools, end)
+                        repo.record_discovery_chunk(session, chain_id, name, pools, end, venue=venue.name)
         with sessions() as session:
             found = repo.discovered(session, chain_id)
         with progress.stage(f"sync {len(found)} pools at block {head}", total=1) as st:

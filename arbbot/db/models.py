@@ -1,55 +1,138 @@
-"""Tables. Amounts and pool state are stored as decimal strings inside JSON: exact on every backend."""
+"""Tables (SQLAlchemy ORM). Addresses are lower-case hex; amounts are ExactInt or decimal strings in JSON.
+
+The migrations in arbbot/db/migrations create exactly these tables; a test compares the two.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from arbbot.db.types import ExactInt, UTCDateTime, utcnow
+
+ADDRESS = String(42)
+HASH = String(66)
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class Token(Base):
+class TokenModel(Base):
     __tablename__ = "tokens"
     __table_args__ = (UniqueConstraint("chain_id", "address", name="uq_tokens_chain_address"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
-    address: Mapped[str] = mapped_column(String(42))  # lower-case hex
-    symbol: Mapped[str] = mapped_column(String(64), default="")
-    name: Mapped[str] = mapped_column(String(128), default="")
-    decimals: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: decimals() reverted
-    fee_on_transfer: Mapped[bool] = mapped_column(Boolean, default=False)
-    non_standard: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str] = mapped_column(ADDRESS)
+    symbol: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    decimals: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: unknown or reverted
+    fee_on_transfer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    non_standard: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    decimals_reverted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class PoolRow(Base):
+class PoolModel(Base):
     __tablename__ = "pools"
-    __table_args__ = (UniqueConstraint("chain_id", "address", name="uq_pools_chain_address"),)
+    __table_args__ = (
+        UniqueConstraint("chain_id", "address", name="uq_pools_chain_address"),
+        Index("ix_pools_chain_kind", "chain_id", "kind"),
+        Index("ix_pools_chain_venue", "chain_id", "venue"),
+        Index("ix_pools_chain_token0", "chain_id", "token0"),
+        Index("ix_pools_chain_token1", "chain_id", "token1"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
-    address: Mapped[str] = mapped_column(String(42))
-    kind: Mapped[str] = mapped_column(String(32))
-    factory: Mapped[str] = mapped_column(String(42))
-    token0: Mapped[str] = mapped_column(String(42))
-    token1: Mapped[str] = mapped_column(String(42))
-    fee: Mapped[int] = mapped_column(Integer)
-    tick_spacing: Mapped[int] = mapped_column(Integer, default=0)
+    address: Mapped[str] = mapped_column(ADDRESS)
+    kind: Mapped[str] = mapped_column(String(32))  # 'uniswap_v2' | 'uniswap_v3'
+    venue: Mapped[str] = mapped_column(String(64), default="", server_default="")  # config name, e.g. 'sushiswap'
+    factory: Mapped[str] = mapped_column(ADDRESS)
+    token0: Mapped[str] = mapped_column(ADDRESS)
+    token1: Mapped[str] = mapped_column(ADDRESS)
+    fee: Mapped[int] = mapped_column(Integer)  # V2: bps; V3: hundredths of a bip
+    tick_spacing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_block: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # Pool.to_dict()
+    # Pool.to_dict(): big numbers inside are decimal strings, so JSON is exact on every backend.
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # None: SQL NULL
     state_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
-class Checkpoint(Base):
+class CheckpointModel(Base):
     __tablename__ = "checkpoints"
 
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. "discovery:1:0xfactory"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. 'discovery:1:0xfactory'
     block: Mapped[int] = mapped_column(BigInteger)
-    block_hash: Mapped[str] = mapped_column(String(66), default="")
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=lambda: datetime.now(UTC), onupdate=lambda: datetime.now(UTC)
+    block_hash: Mapped[str] = mapped_column(HASH, default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BundleModel(Base):
+    __tablename__ = "bundles"
+    __table_args__ = (
+        UniqueConstraint("uuid", name="uq_bundles_uuid"),
+        Index("ix_bundles_chain_created", "chain_id", "created_at"),
     )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(64))  # our id (also the replacement uuid)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    bundle_hash: Mapped[str | None] = mapped_column(HASH, nullable=True)  # as returned by the builders
+    builders: Mapped[list[str]] = mapped_column(JSON)  # names or URLs the bundle was sent to
+    target_blocks: Mapped[list[int]] = mapped_column(JSON)
+    landed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    landed_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    simulated_profit: Mapped[int] = mapped_column(ExactInt)  # wei, signed
+    realized_profit: Mapped[int | None] = mapped_column(ExactInt, nullable=True)  # known once landed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TradeModel(Base):
+    __tablename__ = "trades"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", name="uq_trades_chain_tx"),
+        Index("ix_trades_chain_block", "chain_id", "block_number"),
+        Index("ix_trades_bundle_uuid", "bundle_uuid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    tx_hash: Mapped[str] = mapped_column(HASH)
+    bundle_uuid: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("bundles.uuid", name="fk_trades_bundle_uuid", ondelete="SET NULL"), nullable=True
+    )
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None while pending
+    executor: Mapped[str] = mapped_column(ADDRESS)
+    route: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # hops: pool, token in/out, amounts (strings)
+    tokens_in: Mapped[dict[str, str]] = mapped_column(JSON)  # token -> amount, decimal strings
+    tokens_out: Mapped[dict[str, str]] = mapped_column(JSON)
+    profit: Mapped[int] = mapped_column(ExactInt)  # wei, signed (a loss is negative)
+    gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    gas_cost: Mapped[int | None] = mapped_column(ExactInt, nullable=True)  # wei
+    builder_payment: Mapped[int] = mapped_column(ExactInt, default=0, server_default="0")  # coinbase transfer, wei
+    status: Mapped[str] = mapped_column(String(16))  # 'pending' | 'success' | 'reverted' | 'dropped'
+    revert_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# Names used before the models/schemas/crud split.
+Token = TokenModel
+PoolRow = PoolModel
+Checkpoint = CheckpointModel

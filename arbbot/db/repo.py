@@ -1,80 +1,58 @@
-"""Repository functions: the only code that writes SQL. Batch upserts, atomic checkpoints."""
+"""Adapters between the pool state engine's objects (DiscoveredPool, amm Pool) and arbbot.db.crud.
+
+`arbbot pools` uses these; new code can use arbbot.db.crud with arbbot.db.schemas records directly.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from eth_utils import to_checksum_address
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from arbbot.amm.base import Pool, from_dict
-from arbbot.db.models import Checkpoint, PoolRow, Token
+from arbbot.db import crud
+from arbbot.db.schemas import PoolRecord, PoolState, TokenRecord
 from arbbot.state.discovery import DiscoveredPool
 
-BATCH = 500
+
+def pool_record(chain_id: int, p: DiscoveredPool, venue: str = "") -> PoolRecord:
+    return PoolRecord(
+        chain_id=chain_id, address=p.address, kind=p.kind, venue=venue, factory=p.factory, token0=p.token0,
+        token1=p.token1, fee=p.fee, tick_spacing=p.tick_spacing, created_block=p.created_block,
+    )  # fmt: skip
 
 
-def _insert(session: Session, table: Any) -> Any:
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+def token_record(chain_id: int, t: Mapping[str, Any]) -> TokenRecord:
+    # Before the decimals_reverted flag, decimals=None meant "decimals() reverted"; keep reading it so.
+    return TokenRecord.model_validate({"decimals_reverted": t.get("decimals") is None, **t, "chain_id": chain_id})
 
 
-def upsert_pools(session: Session, chain_id: int, pools: Sequence[DiscoveredPool]) -> int:
-    """Insert discovered pools; known ones are left as they are (their state is not touched)."""
-    rows = [
-        {
-            "chain_id": chain_id,
-            "address": p.address.lower(),
-            "kind": p.kind,
-            "factory": p.factory.lower(),
-            "token0": p.token0.lower(),
-            "token1": p.token1.lower(),
-            "fee": p.fee,
-            "tick_spacing": p.tick_spacing,
-            "created_block": p.created_block,
-        }
-        for p in pools
-    ]
-    for i in range(0, len(rows), BATCH):
-        stmt = _insert(session, PoolRow).values(rows[i : i + BATCH])
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["chain_id", "address"]))
-    return len(rows)
+def upsert_pools(session: Session, chain_id: int, pools: Sequence[DiscoveredPool], venue: str = "") -> int:
+    """Insert discovered pools; known ones keep their saved state."""
+    return crud.upsert_pools(session, (pool_record(chain_id, p, venue) for p in pools))
 
 
-def upsert_tokens(session: Session, chain_id: int, tokens: Iterable[dict[str, Any]]) -> None:
-    rows = [{"chain_id": chain_id, **t, "address": t["address"].lower()} for t in tokens]
-    for i in range(0, len(rows), BATCH):
-        stmt = _insert(session, Token).values(rows[i : i + BATCH])
-        update = {k: stmt.excluded[k] for k in ("symbol", "name", "decimals", "fee_on_transfer", "non_standard")}
-        session.execute(stmt.on_conflict_do_update(index_elements=["chain_id", "address"], set_=update))
+def upsert_tokens(session: Session, chain_id: int, tokens: Iterable[Mapping[str, Any]]) -> None:
+    crud.upsert_tokens(session, (token_record(chain_id, t) for t in tokens))
 
 
 def save_states(session: Session, chain_id: int, pools: Iterable[Pool], block: int) -> None:
-    by_address = {p.address.lower(): p for p in pools}
-    rows = session.scalars(
-        select(PoolRow).where(PoolRow.chain_id == chain_id, PoolRow.address.in_(list(by_address)))
-    ).all()
-    for row in rows:
-        row.state = by_address[row.address].to_dict()
-        row.state_block = block
+    """Each pool's state as of `block` (overwrites: a restarted devnet may reuse lower block numbers)."""
+    states = (PoolState(chain_id=chain_id, address=p.address, state=p.to_dict(), block=block) for p in pools)
+    crud.save_pool_states(session, states, only_newer=False)
 
 
 def load_pools(session: Session, chain_id: int, kind: str | None = None) -> list[Pool]:
     """Models of every pool with a saved state (exact: state holds decimal strings)."""
-    q = select(PoolRow).where(PoolRow.chain_id == chain_id, PoolRow.state.is_not(None))
-    if kind is not None:
-        q = q.where(PoolRow.kind == kind)
-    return [from_dict(row.state) for row in session.scalars(q) if row.state]
+    return [from_dict(s.state) for s in crud.load_pool_states(session, chain_id, kind=kind)]
 
 
 def discovered(session: Session, chain_id: int) -> list[DiscoveredPool]:
-    rows = session.scalars(select(PoolRow).where(PoolRow.chain_id == chain_id).order_by(PoolRow.id)).all()
     cs = to_checksum_address  # stored lower-case, handed out checksummed like every other address
     out = []
-    for r in rows:
+    for r in crud.get_pools(session, chain_id, include_state=False):
         kind = "uniswap_v3" if r.kind == "uniswap_v3" else "uniswap_v2"
         out.append(
             DiscoveredPool(
@@ -85,22 +63,25 @@ def discovered(session: Session, chain_id: int) -> list[DiscoveredPool]:
 
 
 def get_checkpoint(session: Session, name: str) -> int | None:
-    row = session.get(Checkpoint, name)
-    return row.block if row is not None else None
+    rec = crud.get_checkpoint(session, name)
+    return None if rec is None else rec.block
 
 
 def set_checkpoint(session: Session, name: str, block: int, block_hash: str = "") -> None:
-    row = session.get(Checkpoint, name)
-    if row is None:
-        session.add(Checkpoint(name=name, block=block, block_hash=block_hash))
-    else:
-        row.block, row.block_hash = block, block_hash
+    crud.set_checkpoint(session, name, block, block_hash)
 
 
 def record_discovery_chunk(
-    session: Session, chain_id: int, checkpoint: str, pools: Sequence[DiscoveredPool], last_block: int
+    session: Session,
+    chain_id: int,
+    checkpoint: str,
+    pools: Sequence[DiscoveredPool],
+    last_block: int,
+    *,
+    venue: str = "",
+    block_hash: str = "",
 ) -> None:
     """Pools found up to `last_block` and the checkpoint that says so, in one transaction."""
-    with session.begin():
-        upsert_pools(session, chain_id, pools)
-        set_checkpoint(session, checkpoint, last_block)
+    crud.record_discovery(
+        session, checkpoint, last_block, block_hash=block_hash, pools=[pool_record(chain_id, p, venue) for p in pools]
+    )

@@ -1,0 +1,146 @@
+"""Records passed in and out of arbbot.db.crud: validated, immutable, detached from any session.
+
+Amounts are Python ints of up to 78 digits. Inside JSON columns they are written as decimal strings
+(`model_dump(mode="json")`), so every reader of the database, not only Python, sees exact values.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+)
+
+from arbbot.db.types import DIGITS, LIMIT
+
+_INT = re.compile(rf"-?[0-9]{{1,{DIGITS}}}")
+
+
+def _exact_int(value: Any) -> int:
+    # Only ints and decimal strings: a float would already have lost the low digits.
+    if isinstance(value, bool):
+        raise ValueError("a bool is not an amount")
+    if isinstance(value, int):
+        out = value
+    elif isinstance(value, str) and _INT.fullmatch(value):
+        out = int(value)
+    else:
+        raise ValueError(f"an exact integer (int or decimal string) is required, got {value!r}")
+    if not -LIMIT < out < LIMIT:
+        raise ValueError(f"{out} has more than {DIGITS} digits")
+    return out
+
+
+Amount = Annotated[int, PlainValidator(_exact_int), PlainSerializer(str, when_used="json")]
+Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$", to_lower=True)]
+Hash32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$", to_lower=True)]
+BlockNumber = Annotated[int, Field(ge=0)]
+ChainId = Annotated[int, Field(ge=1)]
+
+
+def _clean(limit: int) -> AfterValidator:
+    # On-chain metadata can be anything: PostgreSQL text cannot hold NUL, and overlong names are cut.
+    return AfterValidator(lambda s: s.replace("\x00", "")[:limit])
+
+
+PoolKind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]  # 'uniswap_v2', 'uniswap_v3', …
+TradeStatus = Literal["pending", "success", "reverted", "dropped"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
+
+class TokenRecord(Record):
+    chain_id: ChainId
+    address: Address
+    symbol: Annotated[str, _clean(64)] = ""
+    name: Annotated[str, _clean(128)] = ""
+    decimals: Annotated[int, Field(ge=0, le=255)] | None = None
+    fee_on_transfer: bool = False
+    non_standard: bool = False  # bytes32 metadata, no code, odd return data
+    decimals_reverted: bool = False
+
+
+class PoolRecord(Record):
+    """A pool's identity. Its state is written separately (save_pool_states) and only read back here."""
+
+    chain_id: ChainId
+    address: Address
+    kind: PoolKind
+    venue: Annotated[str, Field(max_length=64)] = ""  # '' = unknown: an upsert never erases a known venue
+    factory: Address
+    token0: Address
+    token1: Address
+    fee: Annotated[int, Field(ge=0)]  # V2: bps; V3: hundredths of a bip
+    tick_spacing: int = 0
+    created_block: BlockNumber
+    state: dict[str, Any] | None = None
+    state_block: BlockNumber | None = None
+
+
+class PoolState(Record):
+    """A serialized pool (Pool.to_dict()) as of `block`."""
+
+    chain_id: ChainId
+    address: Address
+    state: dict[str, Any]
+    block: BlockNumber
+
+
+class CheckpointRecord(Record):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    block: BlockNumber
+    block_hash: Hash32 | Literal[""] = ""
+    updated_at: datetime | None = None
+
+
+class RouteHop(Record):
+    pool: Address
+    token_in: Address
+    token_out: Address
+    amount_in: Amount
+    amount_out: Amount
+    venue: str = ""
+
+
+class BundleRecord(Record):
+    uuid: Annotated[str, Field(min_length=1, max_length=64)]
+    chain_id: ChainId
+    bundle_hash: Hash32 | None = None
+    builders: list[str] = Field(default_factory=list)
+    target_blocks: list[BlockNumber] = Field(default_factory=list)
+    landed: bool = False
+    landed_block: BlockNumber | None = None
+    simulated_profit: Amount
+    realized_profit: Amount | None = None
+    created_at: datetime | None = None  # None: set by the database layer on insert
+    updated_at: datetime | None = None
+
+
+class TradeRecord(Record):
+    chain_id: ChainId
+    tx_hash: Hash32
+    bundle_uuid: Annotated[str, Field(max_length=64)] | None = None
+    block_number: BlockNumber | None = None
+    executor: Address
+    route: list[RouteHop] = Field(default_factory=list)
+    tokens_in: dict[Address, Amount] = Field(default_factory=dict)
+    tokens_out: dict[Address, Amount] = Field(default_factory=dict)
+    profit: Amount
+    gas_used: Annotated[int, Field(ge=0)] | None = None
+    gas_cost: Amount | None = None
+    builder_payment: Amount = 0
+    status: TradeStatus = "pending"
+    revert_reason: Annotated[str, _clean(10_000)] | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
