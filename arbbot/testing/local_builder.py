@@ -1,0 +1,684 @@
+"""A local block builder: a TEST DOUBLE of a real Flashbots-style builder, over a real anvil node.
+
+It serves the bundle JSON-RPC of /work/shared/notes/bundles-spec.md (part A) on 127.0.0.1 on a port
+picked at run time, so `arbbot.execution.bundles.BundleClient` talks to it with exactly the code it uses
+for a real builder URL. Start it with `async with LocalBuilder(node_url) as b: b.url`, or for synchronous
+callers with `with LocalBuilder(node_url) as b:` (it then runs its own event loop in a background thread).
+
+What it does:
+
+* Auth (spec A1/A7.1): verifies `X-Flashbots-Signature` over the raw body with the go-utils rules;
+  missing or bad header -> HTTP 403 with a JSON-RPC error (-32600, "signature is required" /
+  "error in signature check <addr>"). `require_signature=False` accepts unsigned requests (third-party
+  builder mode) but still rejects a bad signature.
+* `eth_callBundle` (A3): simulates on the node's head state inside evm_snapshot/evm_revert — all txs in
+  one block, in order, with the given or builder coinbase and timestamp (default parent + 12 s) — and
+  answers in the reference shape: per-tx gasUsed, coinbaseDiff, gasFees, ethSentToCoinbase, gasPrice,
+  value / error + revert, totals, bundleHash = keccak(concat tx hashes). A tx the node refuses (nonce,
+  balance, fee cap) fails the whole call with "err: <reason>; txhash <hash>". Per-tx coinbase diffs are
+  exact: each prefix of the bundle is executed in its own throwaway block on the same parent.
+* `eth_sendBundle` (A2): validates and stores per target block; replacement key is
+  (replacementUuid, signer) (A4, A7.9); `txs: []` with a uuid cancels. `eth_cancelBundle` removes the
+  bundle of (uuid, signer) and answers the list of cancelled bundle hashes.
+* `build_block(number)`, called by the test/demo when the next block is due: considers only bundles whose
+  target is exactly that block (A7.3) and whose min/maxTimestamp admit its timestamp; simulates each on
+  its own, orders them by bundle gas price (coinbase diff / gas), then adds them greedily — a bundle is
+  kept only if, after everything before it, all its txs execute in its order, contiguously, in this block,
+  and none reverts unless its hash is in revertingTxHashes (A7.4, A7.5); otherwise the whole bundle is
+  left out (A7.6). The block is mined on the node with the builder's coinbase, so inclusion trackers can
+  attribute it. Bundles for earlier blocks are pruned; bundles for later blocks wait.
+
+What it does NOT do (differences from a real builder):
+
+* No public-mempool transactions: it refuses to build or simulate while the node's txpool is not empty
+  (run the node with automine, its default). It drops all pool transactions after each trial.
+* Simulation is only on the head state: `stateBlockNumber` must be "latest"/"pending" or the head number;
+  the simulated block is always head + 1 whatever `blockNumber` says (the NUMBER opcode sees head + 1).
+* No relay, no MEV-Boost auction, no payment tx, no refunds (refundPercent etc. are ignored), no
+  `builders` multiplexing, no mev_sendBundle/mev_simBundle, no getBundleStats, no rate limits, no size
+  limit other than 100 txs, no blob (type-3) txs.
+* Transaction order inside the block relies on the node: with anvil `--order fifo` it is exactly the
+  bundle order; with the default `--order fees` anvil may reorder txs of different senders, and the
+  builder then leaves the affected bundle out (reason recorded) instead of mis-ordering it.
+* Invalid txs are never skipped (rbuilder skips those in revertingTxHashes; the Flashbots builder drops
+  the bundle — this double does the latter). Not profit-optimal: greedy by bundle gas price.
+* `build_block` changes the node's coinbase and automine only for the duration of the call and restores
+  them; the node must not be mined by anyone else while a build or simulation is running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import uuid as uuid_lib
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+
+from aiohttp import web
+from eth_utils import is_address, to_checksum_address
+
+from arbbot.execution.bundles.errors import BundleError, EndpointRpcError, SignatureError
+from arbbot.execution.bundles.rpc import JsonRpcClient
+from arbbot.execution.bundles.signing import HEADER, verify
+from arbbot.execution.bundles.transactions import bundle_hash, decode_nonce, recover_sender, tx_hash
+
+T = TypeVar("T")
+
+LOCAL_BUILDER_COINBASE = to_checksum_address("0x000000000000000000000000000000000000b11d")
+MAX_TXS = 100
+
+
+class LocalBuilderError(BundleError):
+    """The local builder could not do what a test asked (wrong block number, busy node, ...)."""
+
+
+class _RpcFail(Exception):
+    def __init__(self, code: int, message: str, http_status: int = 200) -> None:
+        super().__init__(message)
+        self.code, self.message, self.http_status = code, message, http_status
+
+
+@dataclass
+class StoredBundle:
+    bundle_hash: str
+    txs: list[str]
+    tx_hashes: list[str]
+    block_number: int
+    min_timestamp: int = 0  # 0 = unset (spec A2)
+    max_timestamp: int = 0
+    reverting: frozenset[str] = frozenset()
+    replacement_uuid: str | None = None
+    signer: str | None = None
+    seq: int = 0
+
+
+@dataclass
+class BuiltBlock:
+    number: int
+    hash: str
+    timestamp: int
+    coinbase: str
+    included: list[str] = field(default_factory=list)  # bundle hashes, in block order
+    dropped: dict[str, str] = field(default_factory=dict)  # bundle hash -> reason
+    tx_hashes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str | None
+    signer: str | None
+    http_status: int
+    error: str | None = None
+
+
+@dataclass
+class _Trial:
+    """One block executed on the node: receipts and outputs by tx hash, or the tx the node refused."""
+
+    block: dict[str, Any] | None = None
+    receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # failed tx hash -> EVM error (from a trace)
+    coinbase_before: int = 0
+    coinbase_after: int = 0
+    refused: tuple[str, str] | None = None  # (tx hash, node's reason)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else int(value, 16)
+
+
+def _hex_quantity(value: Any, name: str) -> int:
+    if not isinstance(value, str) or not value.startswith("0x") or len(value) < 3:
+        raise _RpcFail(-32602, f"{name} must be a hex string")
+    try:
+        return int(value, 16)
+    except ValueError:
+        raise _RpcFail(-32602, f"{name} must be a hex string") from None
+
+
+def _opt_uint(obj: dict[str, Any], name: str) -> int:
+    value = obj.get(name)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _RpcFail(-32602, f"{name} must be a non-negative number")
+    return value
+
+
+class LocalBuilder:
+    """Test double of a bundle-accepting block builder over an anvil node (see the module docstring)."""
+
+    def __init__(
+        self,
+        node_url: str,
+        *,
+        require_signature: bool = True,
+        require_block_number: bool = True,
+        coinbase: str = LOCAL_BUILDER_COINBASE,
+        block_time: int = 12,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        node_timeout: float = 30.0,
+    ) -> None:
+        if not is_address(coinbase):
+            raise ValueError(f"coinbase is not an address: {coinbase!r}")
+        self.node_url = node_url
+        self.require_signature = require_signature
+        self.require_block_number = require_block_number
+        self.coinbase = to_checksum_address(coinbase)
+        self.block_time = block_time
+        self.host = host
+        self.requested_port = port
+        self.node_timeout = node_timeout
+        self.port: int | None = None
+        self.bundles: dict[str, StoredBundle] = {}  # bundle key (hash + seq) -> bundle
+        self.requests: list[RequestRecord] = []
+        self.built: list[BuiltBlock] = []
+        self._by_uuid: dict[tuple[str, str | None], str] = {}
+        self._seq = itertools.count(1)
+        self._node: JsonRpcClient | None = None
+        self._runner: web.AppRunner | None = None
+        self._node_lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise LocalBuilderError("local builder is not running")
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> LocalBuilder:
+        if self._runner is not None:
+            raise LocalBuilderError("local builder already started")
+        self._node = JsonRpcClient(self.node_url, name="node", timeout=self.node_timeout)
+        self._node_lock = asyncio.Lock()
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_post("/", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.requested_port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            await self._node.close()
+            raise
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
+        return self
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        if self._node is not None:
+            await self._node.close()
+            self._node = None
+        self.port = None
+
+    async def __aenter__(self) -> LocalBuilder:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # Synchronous use: the builder runs its own event loop in a daemon thread.
+
+    def start_in_thread(self, timeout: float = 10.0) -> LocalBuilder:
+        if self._thread is not None:
+            raise LocalBuilderError("local builder thread already running")
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="local-builder", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+        try:
+            asyncio.run_coroutine_threadsafe(self.start(), loop).result(timeout)
+        except BaseException:
+            self.stop_thread()
+            raise
+        return self
+
+    def stop_thread(self, timeout: float = 10.0) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(timeout)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
+            loop.close()
+            self._loop = self._thread = None
+
+    def run_sync(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
+        """Run one of this builder's coroutines on its thread's loop (for synchronous callers)."""
+        if self._loop is None:
+            coro.close()
+            raise LocalBuilderError("local builder is not running in a thread; use start_in_thread()")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def build_block_sync(self, number: int | None = None, *, timestamp: int | None = None) -> BuiltBlock:
+        return self.run_sync(self.build_block(number, timestamp=timestamp))
+
+    def __enter__(self) -> LocalBuilder:
+        return self.start_in_thread()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop_thread()
+
+    # ---------------------------------------------------------------- HTTP / JSON-RPC
+
+    def _reply(
+        self, request_id: Any, status: int, *, result: Any = None, error: tuple[int, str] | None = None
+    ) -> web.Response:
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
+        if error is not None:
+            body["error"] = {"code": error[0], "message": error[1]}
+        else:
+            body["result"] = result
+        return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        signer: str | None = None
+        header = request.headers.get(HEADER)
+        if header is None and self.require_signature:
+            self.requests.append(RequestRecord(None, None, 403, "signature is required"))
+            return self._reply(None, 403, error=(-32600, "signature is required"))
+        if header is not None:
+            try:
+                signer = verify(header, raw)
+            except SignatureError as exc:
+                self.requests.append(RequestRecord(None, None, 403, str(exc)))
+                return self._reply(None, 403, error=(-32600, str(exc)))
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            self.requests.append(RequestRecord(None, signer, 400, "parse error"))
+            return self._reply(None, 400, error=(-32700, "parse error"))
+        if (
+            not isinstance(payload, dict)
+            or payload.get("jsonrpc") != "2.0"
+            or not isinstance(payload.get("method"), str)
+        ):
+            self.requests.append(RequestRecord(None, signer, 400, "invalid request"))
+            return self._reply(None, 400, error=(-32600, "invalid request"))
+        method: str = payload["method"]
+        request_id = payload.get("id")
+        handlers = {
+            "eth_sendBundle": self._send_bundle,
+            "eth_callBundle": self._call_bundle,
+            "eth_cancelBundle": self._cancel_bundle,
+        }
+        handler = handlers.get(method)
+        if handler is None:
+            self.requests.append(RequestRecord(method, signer, 404, "method not found"))
+            return self._reply(request_id, 404, error=(-32601, f"the method {method} does not exist/is not available"))
+        params = payload.get("params")
+        try:
+            if not isinstance(params, list) or not params or not isinstance(params[0], dict):
+                raise _RpcFail(-32602, "params must be a one-element array holding an object")
+            result = await handler(params[0], signer)
+        except _RpcFail as fail:
+            self.requests.append(RequestRecord(method, signer, fail.http_status, fail.message))
+            return self._reply(request_id, fail.http_status, error=(fail.code, fail.message))
+        except BundleError as exc:  # the node failed under us
+            self.requests.append(RequestRecord(method, signer, 500, str(exc)))
+            return self._reply(request_id, 500, error=(-32603, f"internal error: {exc}"))
+        self.requests.append(RequestRecord(method, signer, 200))
+        return self._reply(request_id, 200, result=result)
+
+    @staticmethod
+    def _decode_txs(obj: dict[str, Any], *, allow_empty: bool) -> list[str]:
+        txs = obj.get("txs")
+        if txs is None and allow_empty:
+            return []
+        if not isinstance(txs, list) or not all(isinstance(t, str) for t in txs):
+            raise _RpcFail(-32602, "txs must be an array of hex strings")
+        if not txs and not allow_empty:
+            raise _RpcFail(-32000, "bundle missing txs")
+        if len(txs) > MAX_TXS:
+            raise _RpcFail(-32602, f"too many transactions in bundle: {len(txs)} > {MAX_TXS}", 400)
+        out = []
+        for i, t in enumerate(txs):
+            try:
+                recover_sender(t)
+            except BundleError:
+                raise _RpcFail(-32000, f"unable to decode bundle: tx {i} is not a signed transaction") from None
+            out.append("0x" + t[2:].lower() if t.startswith(("0x", "0X")) else "0x" + t.lower())
+        return out
+
+    async def _head(self) -> dict[str, Any]:
+        block = await self._rpc("eth_getBlockByNumber", ["latest", False])
+        if not isinstance(block, dict):
+            raise LocalBuilderError("node returned no latest block")
+        return block
+
+    async def _rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if self._node is None:
+            raise LocalBuilderError("local builder is not running")
+        return await self._node.call(method, list(params))
+
+    async def _send_bundle(self, obj: dict[str, Any], signer: str | None) -> dict[str, Any]:
+        uuid_value = obj.get("replacementUuid", obj.get("uuid"))
+        replacement_uuid: str | None = None
+        if uuid_value is not None:
+            try:
+                replacement_uuid = str(uuid_lib.UUID(str(uuid_value)))
+            except ValueError:
+                raise _RpcFail(-32602, "replacementUuid is not a UUID") from None
+        txs = self._decode_txs(obj, allow_empty=replacement_uuid is not None)
+        number_value = obj.get("blockNumber")
+        if number_value in (None, "0x", "0x0", 0):
+            if self.require_block_number:
+                raise _RpcFail(-32000, "bundle missing blockNumber")
+            block_number = _int((await self._head())["number"]) + 1
+        else:
+            block_number = _hex_quantity(number_value, "blockNumber")
+        min_ts, max_ts = _opt_uint(obj, "minTimestamp"), _opt_uint(obj, "maxTimestamp")
+        reverting_value = obj.get("revertingTxHashes") or []
+        if not isinstance(reverting_value, list) or not all(isinstance(h, str) for h in reverting_value):
+            raise _RpcFail(-32602, "revertingTxHashes must be an array of hashes")
+        if replacement_uuid is not None and not txs:  # empty txs + uuid = cancellation (spec A2)
+            self._cancel(replacement_uuid, signer)
+            return {"bundleHash": bundle_hash([])}
+        hashes = [tx_hash(t) for t in txs]
+        stored = StoredBundle(
+            bundle_hash=bundle_hash(txs),
+            txs=txs,
+            tx_hashes=hashes,
+            block_number=block_number,
+            min_timestamp=min_ts,
+            max_timestamp=max_ts,
+            reverting=frozenset(h.lower() for h in reverting_value),
+            replacement_uuid=replacement_uuid,
+            signer=signer,
+            seq=next(self._seq),
+        )
+        key = f"{stored.bundle_hash}#{stored.seq}"
+        if replacement_uuid is not None:
+            self._cancel(replacement_uuid, signer)
+            self._by_uuid[(replacement_uuid, signer)] = key
+        self.bundles[key] = stored
+        return {"bundleHash": stored.bundle_hash}
+
+    def _cancel(self, replacement_uuid: str, signer: str | None) -> list[str]:
+        key = self._by_uuid.pop((replacement_uuid, signer), None)
+        if key is None:
+            return []
+        old = self.bundles.pop(key, None)
+        return [old.bundle_hash] if old is not None else []
+
+    async def _cancel_bundle(self, obj: dict[str, Any], signer: str | None) -> list[str]:
+        value = obj.get("replacementUuid", obj.get("uuid"))
+        try:
+            replacement_uuid = str(uuid_lib.UUID(str(value)))
+        except ValueError:
+            raise _RpcFail(-32602, "replacementUuid is not a UUID") from None
+        return self._cancel(replacement_uuid, signer)
+
+    def pending_bundles(self, block_number: int | None = None) -> list[StoredBundle]:
+        return [b for b in self.bundles.values() if block_number is None or b.block_number == block_number]
+
+    # ---------------------------------------------------------------- execution on the node
+
+    async def _execute(self, txs: Sequence[str], *, coinbase: str, timestamp: int, keep: bool) -> _Trial:
+        """Execute `txs` as the next block. Unless `keep`, everything is rolled back afterwards.
+
+        Caller holds the node lock. Restores the node's coinbase and automine setting.
+        """
+        automine = await self._rpc("anvil_getAutomine")
+        node_coinbase = await self._rpc("eth_coinbase")
+        snapshot = None if keep else await self._rpc("evm_snapshot")
+        trial = _Trial()
+        try:
+            await self._rpc("evm_setAutomine", [False])
+            await self._rpc("anvil_setCoinbase", [coinbase])
+            trial.coinbase_before = _int(await self._rpc("eth_getBalance", [coinbase, "latest"]))
+            for raw in txs:
+                try:
+                    await self._rpc("eth_sendRawTransaction", [raw])
+                except EndpointRpcError as exc:
+                    trial.refused = (tx_hash(raw), exc.message)
+                    return trial
+            await self._rpc("evm_setNextBlockTimestamp", [timestamp])
+            mined = await self._rpc("evm_mine_detailed")
+            if not isinstance(mined, list) or len(mined) != 1:
+                raise LocalBuilderError("evm_mine_detailed did not return one block")
+            trial.block = mined[0]
+            for tx in trial.block.get("transactions", []):
+                if isinstance(tx, dict):
+                    trial.outputs[tx["hash"].lower()] = tx.get("output") or "0x"
+            for raw in txs:
+                h = tx_hash(raw)
+                receipt = await self._rpc("eth_getTransactionReceipt", [h])
+                if receipt is None:
+                    continue
+                trial.receipts[h] = receipt
+                if _int(receipt["status"]) == 0:
+                    trial.errors[h] = await self._trace_error(h)
+            trial.coinbase_after = _int(await self._rpc("eth_getBalance", [coinbase, "latest"]))
+            return trial
+        finally:
+            if snapshot is not None:
+                await self._rpc("evm_revert", [snapshot])
+            await self._rpc("anvil_dropAllTransactions")
+            await self._rpc("anvil_setCoinbase", [node_coinbase])
+            await self._rpc("evm_setAutomine", [bool(automine)])
+
+    async def _trace_error(self, h: str) -> str:
+        try:
+            trace = await self._rpc("debug_traceTransaction", [h, {"tracer": "callTracer"}])
+        except BundleError:
+            return "execution reverted"
+        error = trace.get("error") if isinstance(trace, dict) else None
+        return str(error) if error else "execution reverted"
+
+    async def _require_empty_pool(self) -> None:
+        status = await self._rpc("txpool_status")
+        if _int(status.get("pending", "0x0")) or _int(status.get("queued", "0x0")):
+            raise LocalBuilderError(
+                "node txpool is not empty: the local builder does not handle public-mempool transactions"
+            )
+
+    def _lock(self) -> asyncio.Lock:
+        if self._node_lock is None:
+            raise LocalBuilderError("local builder is not running")
+        return self._node_lock
+
+    # ---------------------------------------------------------------- eth_callBundle
+
+    async def _call_bundle(self, obj: dict[str, Any], signer: str | None) -> dict[str, Any]:
+        txs = self._decode_txs(obj, allow_empty=False)
+        number_value = obj.get("blockNumber")
+        if number_value in (None, "0x", "0x0", 0):
+            raise _RpcFail(-32000, "bundle missing blockNumber")
+        _hex_quantity(number_value, "blockNumber")
+        coinbase_value = obj.get("coinbase")
+        if coinbase_value is not None and not is_address(coinbase_value):
+            raise _RpcFail(-32602, "coinbase is not an address")
+        timestamp_value = obj.get("timestamp")
+        if timestamp_value is not None and (isinstance(timestamp_value, bool) or not isinstance(timestamp_value, int)):
+            raise _RpcFail(-32602, "timestamp must be a number")
+        async with self._lock():
+            await self._require_empty_pool()
+            head = await self._head()
+            head_number = _int(head["number"])
+            state = obj.get("stateBlockNumber", "latest")
+            if state not in ("latest", "pending") and _hex_quantity(state, "stateBlockNumber") != head_number:
+                raise _RpcFail(-32000, f"stateBlockNumber {state}: this local builder simulates on the head only")
+            coinbase = to_checksum_address(coinbase_value) if coinbase_value else self.coinbase
+            timestamp = timestamp_value if timestamp_value is not None else _int(head["timestamp"]) + self.block_time
+            return await self.simulate(txs, coinbase=coinbase, timestamp=timestamp, state_block=head_number)
+
+    async def simulate(self, txs: Sequence[str], *, coinbase: str, timestamp: int, state_block: int) -> dict[str, Any]:
+        """eth_callBundle semantics (spec A3) on the head state. Caller holds the node lock."""
+        full = await self._execute(txs, coinbase=coinbase, timestamp=timestamp, keep=False)
+        if full.refused is not None:
+            h, reason = full.refused
+            raise _RpcFail(-32000, f"err: {reason}; txhash {h}")
+        assert full.block is not None
+        missing = [tx_hash(t) for t in txs if tx_hash(t) not in full.receipts]
+        if missing:
+            raise _RpcFail(-32000, f"err: transaction not executed (nonce gap?); txhash {missing[0]}")
+        # Coinbase balance after each prefix of the bundle: exact per-tx coinbase diffs on one parent.
+        balances = [full.coinbase_before]
+        for i in range(1, len(txs)):
+            prefix = await self._execute(txs[:i], coinbase=coinbase, timestamp=timestamp, keep=False)
+            balances.append(prefix.coinbase_after)
+        balances.append(full.coinbase_after)
+        base_fee = _int(full.block.get("baseFeePerGas") or 0)
+        results = []
+        totals = {"coinbaseDiff": 0, "gasFees": 0, "gas": 0}
+        for i, raw in enumerate(txs):
+            h = tx_hash(raw)
+            rc = full.receipts[h]
+            gas_used = _int(rc["gasUsed"])
+            tip = _int(rc["effectiveGasPrice"]) - base_fee
+            gas_fees = gas_used * tip
+            coinbase_diff = balances[i + 1] - balances[i]
+            entry: dict[str, Any] = {
+                "coinbaseDiff": str(coinbase_diff),
+                "ethSentToCoinbase": str(coinbase_diff - gas_fees),
+                "fromAddress": to_checksum_address(rc["from"]),
+                "gasFees": str(gas_fees),
+                "gasPrice": str(coinbase_diff // gas_used if gas_used else 0),
+                "gasUsed": gas_used,
+                "toAddress": to_checksum_address(rc["to"]) if rc.get("to") else "0x",
+                "txHash": h,
+            }
+            output = full.outputs.get(h, "0x")
+            if _int(rc["status"]) == 1:
+                entry["value"] = output
+            else:
+                entry["error"] = full.errors.get(h, "execution reverted")
+                revert_bytes = bytes.fromhex(output[2:]) if output not in ("0x", "") else b""
+                if revert_bytes:
+                    entry["revert"] = revert_bytes.decode("utf-8", errors="replace")
+            results.append(entry)
+            totals["coinbaseDiff"] += coinbase_diff
+            totals["gasFees"] += gas_fees
+            totals["gas"] += gas_used
+        return {
+            "bundleGasPrice": str(totals["coinbaseDiff"] // totals["gas"] if totals["gas"] else 0),
+            "bundleHash": bundle_hash(txs),
+            "coinbaseDiff": str(totals["coinbaseDiff"]),
+            "ethSentToCoinbase": str(totals["coinbaseDiff"] - totals["gasFees"]),
+            "gasFees": str(totals["gasFees"]),
+            "results": results,
+            "stateBlockNumber": state_block,
+            "totalGasUsed": totals["gas"],
+        }
+
+    # ---------------------------------------------------------------- block building
+
+    @staticmethod
+    def _bundle_problem(bundle: StoredBundle, trial: _Trial) -> str | None:
+        """Why `bundle` is not validly included in `trial`'s block, or None if it is."""
+        if trial.refused is not None:
+            if trial.refused[0] in bundle.tx_hashes:
+                return f"tx {trial.refused[0]} refused by node: {trial.refused[1]}"
+            return "block not executed: another bundle's tx was refused"
+        assert trial.block is not None
+        number = _int(trial.block["number"])
+        indices = []
+        for h in bundle.tx_hashes:
+            rc = trial.receipts.get(h)
+            if rc is None or _int(rc["blockNumber"]) != number:
+                return f"tx {h} not executed in the block (nonce gap?)"
+            if _int(rc["status"]) == 0 and h not in bundle.reverting:
+                return f"tx {h} reverted and is not in revertingTxHashes"
+            indices.append(_int(rc["transactionIndex"]))
+        if indices != list(range(indices[0], indices[0] + len(indices))):
+            return f"node did not keep the bundle contiguous and in order (indices {indices}); use anvil --order fifo"
+        return None
+
+    async def build_block(self, number: int | None = None, *, timestamp: int | None = None) -> BuiltBlock:
+        """Produce block `number` (must be head + 1) on the node from the bundles stored for it."""
+        async with self._lock():
+            await self._require_empty_pool()
+            head = await self._head()
+            head_number = _int(head["number"])
+            if number is None:
+                number = head_number + 1
+            if number != head_number + 1:
+                raise LocalBuilderError(f"can only build the next block {head_number + 1}, asked for {number}")
+            ts = timestamp if timestamp is not None else _int(head["timestamp"]) + self.block_time
+            built = BuiltBlock(number=number, hash="", timestamp=ts, coinbase=self.coinbase)
+
+            for key, b in list(self.bundles.items()):  # prune: target already passed
+                if b.block_number < number:
+                    self._forget(key)
+            scored: list[tuple[int, int, str, StoredBundle]] = []
+            for key, b in self.bundles.items():
+                if b.block_number != number:
+                    continue
+                if (b.min_timestamp and ts < b.min_timestamp) or (b.max_timestamp and ts > b.max_timestamp):
+                    built.dropped[b.bundle_hash] = f"timestamp {ts} outside [{b.min_timestamp}, {b.max_timestamp}]"
+                    continue
+                alone = await self._execute(b.txs, coinbase=self.coinbase, timestamp=ts, keep=False)
+                problem = self._bundle_problem(b, alone)
+                if problem is not None:
+                    built.dropped[b.bundle_hash] = problem
+                    continue
+                gas = sum(_int(alone.receipts[h]["gasUsed"]) for h in b.tx_hashes)
+                price = (alone.coinbase_after - alone.coinbase_before) // gas if gas else 0
+                scored.append((-price, b.seq, key, b))
+            scored.sort(key=lambda item: item[:2])
+
+            accepted: list[StoredBundle] = []
+            used: dict[tuple[str, int], str] = {}  # (sender, nonce) -> tx hash, over accepted bundles
+            for _, _, _, b in scored:
+                clash = next((used[k] for k in self._nonce_keys(b) if k in used), None)
+                if clash is not None:  # an earlier bundle already used this nonce (spec A7.7)
+                    built.dropped[b.bundle_hash] = f"nonce too low: nonce already used by {clash} of an earlier bundle"
+                    continue
+                candidate = [*accepted, b]
+                trial = await self._execute(
+                    [t for x in candidate for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=False
+                )
+                own = self._bundle_problem(b, trial)
+                problems = [p for x in accepted if (p := self._bundle_problem(x, trial))]
+                if own is not None or problems:
+                    built.dropped[b.bundle_hash] = own or f"would break an earlier bundle: {problems[0]}"
+                else:
+                    accepted.append(b)
+                    used.update({k: h for k, h in zip(self._nonce_keys(b), b.tx_hashes, strict=True)})
+
+            final = await self._execute(
+                [t for x in accepted for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=True
+            )
+            assert final.block is not None
+            for b in accepted:
+                problem = self._bundle_problem(b, final)
+                if problem is not None:  # the same txs on the same parent: cannot differ from the trial
+                    raise LocalBuilderError(f"final block differs from its trial: {problem}")
+            built.hash = final.block["hash"]
+            built.included = [b.bundle_hash for b in accepted]
+            built.tx_hashes = [h for b in accepted for h in b.tx_hashes]
+            for key, b in list(self.bundles.items()):
+                if b.block_number <= number:
+                    self._forget(key)
+            self.built.append(built)
+            return built
+
+    @staticmethod
+    def _nonce_keys(bundle: StoredBundle) -> list[tuple[str, int]]:
+        return [(recover_sender(t), decode_nonce(t)) for t in bundle.txs]
+
+    def _forget(self, key: str) -> None:
+        b = self.bundles.pop(key, None)
+        if b is not None and b.replacement_uuid is not None:
+            uuid_key = (b.replacement_uuid, b.signer)
+            if self._by_uuid.get(uuid_key) == key:
+                del self._by_uuid[uuid_key]
