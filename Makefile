@@ -38,8 +38,8 @@ replica: setup
 	@$(ARBBOT) devnet build
 
 lint: setup
-	$(ROOT)/.venv/bin/ruff check arbbot tests benchmarks
-	$(ROOT)/.venv/bin/ruff format --check arbbot tests benchmarks
+	$(ROOT)/.venv/bin/ruff check arbbot tests benchmarks scripts
+	$(ROOT)/.venv/bin/ruff format --check arbbot tests benchmarks scripts
 
 test-contracts: setup
 	$(FORGE) build --sizes >/dev/null

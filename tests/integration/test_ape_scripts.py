@@ -1,0 +1,96 @@
+"""The ape scripts (deploy, callers, fund, withdraw) run with `ape run … --network` against the replica."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from arbbot.chain.anvil import DEV_MNEMONIC
+from tests.conftest import Replica
+
+ROOT = Path(__file__).resolve().parents[2]
+APE = ROOT / ".venv" / "bin" / "ape"
+# The replica's first dev account (from anvil's public dev mnemonic; funded on the replica).
+Account.enable_unaudited_hdwallet_features()
+DEV_KEY = Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/0").key.to_0x_hex()
+OTHER = Web3.to_checksum_address("0x00000000000000000000000000000000000b0b00")
+BALANCE_ABI = [
+    {"type": "function", "name": "balanceOf", "stateMutability": "view",
+     "inputs": [{"name": "who", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]},
+]  # fmt: skip
+EXECUTOR_ABI = [
+    {"type": "function", "name": "owner", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "address"}]},
+    {"type": "function", "name": "isCaller", "stateMutability": "view",
+     "inputs": [{"name": "a", "type": "address"}], "outputs": [{"name": "", "type": "bool"}]},
+]  # fmt: skip
+
+
+def _ape(r: Replica, *args: str, key: str | None = DEV_KEY, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARBBOT_")}
+    if key is not None:
+        env["ARBBOT_PRIVATE_KEY"] = key
+    cmd = [str(APE), "run", *args, "--network", f"ethereum:replica:{r.url}"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.mark.replica
+def test_deploy_callers_fund_withdraw(replica: Replica, tmp_path: Path) -> None:
+    w3 = replica.w3
+    weth = replica.manifest.token("WETH").address
+    owner = w3.eth.account.from_key(DEV_KEY).address
+    out = tmp_path / "deployment.json"
+
+    res = _ape(replica, "deploy", "--weth", weth, "--out", str(out))
+    assert DEV_KEY[2:] not in res.stdout + res.stderr  # the key is never echoed
+    doc = json.loads(out.read_text())
+    executor = w3.eth.contract(address=doc["address"], abi=EXECUTOR_ABI)
+    assert w3.eth.get_code(executor.address) != b""
+    assert executor.functions.owner().call() == owner == doc["owner"]
+
+    _ape(replica, "callers", "--executor", executor.address, "--add", OTHER)
+    assert executor.functions.isCaller(OTHER).call() is True
+    _ape(replica, "callers", "--executor", executor.address, "--remove", OTHER)
+    assert executor.functions.isCaller(OTHER).call() is False
+
+    token = w3.eth.contract(address=weth, abi=BALANCE_ABI)
+    amount = 3 * 10**18 + 7
+    before = token.functions.balanceOf(owner).call()
+    _ape(replica, "fund", "--executor", executor.address, "--token", weth, "--amount", str(amount), "--wrap")
+    assert token.functions.balanceOf(executor.address).call() == amount
+    assert token.functions.balanceOf(owner).call() == before  # wrapped exactly what it sent
+
+    _ape(replica, "withdraw", "--executor", executor.address, "--token", weth, "--amount", "7", "--to", OTHER)
+    assert token.functions.balanceOf(OTHER).call() == 7
+    _ape(replica, "withdraw", "--executor", executor.address, "--token", weth)
+    assert token.functions.balanceOf(executor.address).call() == 0
+    assert token.functions.balanceOf(owner).call() == before + 3 * 10**18
+
+
+@pytest.mark.replica
+def test_scripts_refuse_bad_input(replica: Replica) -> None:
+    no_key = _ape(replica, "deploy", "--weth", replica.manifest.token("WETH").address, key=None, check=False)
+    assert no_key.returncode != 0
+    assert "ARBBOT_PRIVATE_KEY" in no_key.stdout + no_key.stderr
+
+    bad_key = _ape(replica, "deploy", "--weth", replica.manifest.token("WETH").address, key="0x1234", check=False)
+    assert bad_key.returncode != 0
+    assert "not a 32-byte hex private key" in bad_key.stdout + bad_key.stderr
+    assert "1234" not in bad_key.stdout + bad_key.stderr
+
+    no_weth = _ape(replica, "deploy", check=False)
+    assert no_weth.returncode != 0
+    assert "--weth is required on chain 31337" in no_weth.stdout + no_weth.stderr
+
+    bad_addr = _ape(replica, "callers", "--executor", "0xnope", "--add", OTHER, check=False)
+    assert bad_addr.returncode != 0
+    assert "not an address: '0xnope'" in bad_addr.stdout + bad_addr.stderr
