@@ -1,0 +1,203 @@
+"""Seeded ordinary users trading on the replica: the swaps that open dislocations for the searcher.
+
+Users are anvil dev accounts (from the public dev mnemonic, so only for the replica). Each swap goes
+through the venue's real router — Uniswap V2 Router02 `swapExactTokensForTokens` or V3 SwapRouter
+`exactInputSingle` — as a signed EIP-1559 transaction, so a searcher sees exactly what it would see
+from a wallet on mainnet, and can decode and backrun it. The same seed gives the same swaps.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+
+from arbbot.chain.anvil import DEV_MNEMONIC
+from arbbot.devnet import artifacts
+from arbbot.devnet.manifest import Manifest, PoolEntry
+from arbbot.errors import DevnetError
+
+ERC20_ABI = [
+    {"type": "function", "name": "approve", "stateMutability": "nonpayable",
+     "inputs": [{"name": "s", "type": "address"}, {"name": "a", "type": "uint256"}],
+     "outputs": [{"name": "", "type": "bool"}]},
+    {"type": "function", "name": "balanceOf", "stateMutability": "view",
+     "inputs": [{"name": "w", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]},
+    {"type": "function", "name": "deposit", "stateMutability": "payable", "inputs": [], "outputs": []},
+]  # fmt: skip
+MAX_UINT = 2**256 - 1
+SWAP_GAS = 400_000
+PRIORITY_FEE = 10**9
+FIRST_USER_ACCOUNT = 5  # accounts 0..4 are left to the owner, searcher keys and tests
+
+
+@dataclass(frozen=True)
+class UserSwap:
+    """One signed user swap. `raw_tx` is ready for eth_sendRawTransaction."""
+
+    sender: str
+    pool: PoolEntry
+    token_in: str  # symbol
+    token_out: str
+    amount_in: int
+    raw_tx: bytes
+    tx_hash: str
+
+
+def user_keys(count: int, first: int = FIRST_USER_ACCOUNT) -> list[str]:
+    Account.enable_unaudited_hdwallet_features()
+    return [
+        Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key.to_0x_hex()
+        for i in range(first, first + count)
+    ]
+
+
+class Traffic:
+    """Generates seeded swaps by `users` accounts over the manifest's pools (skipping fee-on-transfer tokens)."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        manifest: Manifest,
+        prices_eth: dict[str, Decimal],
+        *,
+        seed: int,
+        users: int = 4,
+        min_eth: Decimal = Decimal(2),
+        max_eth: Decimal = Decimal(40),
+    ) -> None:
+        if users < 1:
+            raise DevnetError(f"users: need at least 1, got {users}")
+        if not 0 < min_eth <= max_eth:
+            raise DevnetError(f"min_eth/max_eth: need 0 < min_eth <= max_eth, got {min_eth}, {max_eth}")
+        self.w3 = w3
+        self.manifest = manifest
+        self.prices = prices_eth
+        self.rng = random.Random(seed)
+        self.min_eth, self.max_eth = min_eth, max_eth
+        self.accounts = [Account.from_key(k) for k in user_keys(users)]
+        self._nonces: dict[str, int] = {}
+        skip = {t.symbol for t in manifest.tokens if t.fee_on_transfer_bps}
+        self.pools = [p for p in manifest.pools if p.token0 not in skip and p.token1 not in skip]
+        if not self.pools:
+            raise DevnetError("manifest: no pools without fee-on-transfer tokens to trade on")
+        self._v2_router = artifacts.load("UniswapV2Router02").abi
+        self._v3_router = artifacts.load("SwapRouter").abi
+
+    # --- setup -----------------------------------------------------------------------------------
+
+    def fund(self, eth_per_token: Decimal = Decimal(400)) -> None:
+        """Give every user WETH and every token (bought through Router02 on the deepest V2 pool), and approve
+        both routers. Mines blocks (automine); run it before the searcher starts watching."""
+        weth = self.manifest.token("WETH").address
+        routers = [v.router for v in self.manifest.venues.values()]
+        symbols = sorted({s for p in self.pools for s in (p.token0, p.token1)})
+        for acct in self.accounts:
+            self._send(acct, self._erc20(weth).functions.deposit(), value=int(eth_per_token * len(symbols) * 10**18))
+            for sym in symbols:
+                for router in routers:
+                    self._send(acct, self._erc20(self.manifest.token(sym).address).functions.approve(router, MAX_UINT))
+            for sym in symbols:
+                if sym == "WETH":
+                    continue
+                pool = self._deepest_v2("WETH", sym)
+                router = self.w3.eth.contract(address=self.manifest.venues[pool.venue].router, abi=self._v2_router)
+                path = [weth, self.manifest.token(sym).address]
+                fn = router.functions.swapExactTokensForTokens(
+                    int(eth_per_token * 10**18) // 2, 0, path, acct.address, 2**32
+                )
+                self._send(acct, fn)
+
+    # --- swaps -----------------------------------------------------------------------------------
+
+    def next_swaps(self, count: int) -> list[UserSwap]:
+        """`count` signed swaps (not sent), each by a random user on a random pool in a random direction,
+        worth between min_eth and max_eth; nonces continue from the previous call."""
+        out = []
+        for _ in range(count):
+            acct = self.rng.choice(self.accounts)
+            pool = self.rng.choice(self.pools)
+            token_in, token_out = (pool.token0, pool.token1) if self.rng.random() < 0.5 else (pool.token1, pool.token0)
+            worth = self.min_eth + (self.max_eth - self.min_eth) * Decimal(self.rng.random())
+            amount = self._amount(token_in, worth)
+            out.append(self.swap(acct.key.to_0x_hex(), pool, token_in, token_out, amount))
+        return out
+
+    def swap(self, key: str, pool: PoolEntry, token_in: str, token_out: str, amount_in: int) -> UserSwap:
+        if {token_in, token_out} != {pool.token0, pool.token1}:
+            raise DevnetError(f"swap: {token_in}->{token_out} is not the pair of pool {pool.address}")
+        if amount_in <= 0:
+            raise DevnetError(f"amount_in: must be positive, got {amount_in}")
+        acct = Account.from_key(key)
+        a_in, a_out = self.manifest.token(token_in).address, self.manifest.token(token_out).address
+        router_addr = self.manifest.venues[pool.venue].router
+        if pool.kind == "uniswap_v2":
+            router = self.w3.eth.contract(address=router_addr, abi=self._v2_router)
+            fn = router.functions.swapExactTokensForTokens(amount_in, 0, [a_in, a_out], acct.address, 2**32)
+        else:
+            router = self.w3.eth.contract(address=router_addr, abi=self._v3_router)
+            params = (a_in, a_out, pool.fee, acct.address, 2**32, amount_in, 0, 0)
+            fn = router.functions.exactInputSingle(params)
+        signed = acct.sign_transaction(self._tx(acct.address, fn))
+        return UserSwap(acct.address, pool, token_in, token_out, amount_in, bytes(signed.raw_transaction),
+                        signed.hash.to_0x_hex())  # fmt: skip
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _amount(self, symbol: str, worth_eth: Decimal) -> int:
+        price = self.prices.get(symbol)
+        if price is None or price <= 0:
+            raise DevnetError(f"prices_eth: no positive price for {symbol!r}")
+        return int(worth_eth / price * 10 ** self.manifest.token(symbol).decimals)
+
+    def _deepest_v2(self, a: str, b: str) -> PoolEntry:
+        v2 = [p for p in self.manifest.pools_for(a, b) if p.kind == "uniswap_v2"]
+        if not v2:
+            raise DevnetError(f"manifest: no V2 pool for {a}/{b} to buy {b} on")
+        weth = self.manifest.token("WETH").address
+        return max(v2, key=lambda p: self._erc20(weth).functions.balanceOf(p.address).call())
+
+    def _erc20(self, address: str) -> Contract:
+        return self.w3.eth.contract(address=address, abi=ERC20_ABI)
+
+    def _tx(self, sender: str, fn: ContractFunction, value: int = 0) -> dict:
+        if sender not in self._nonces:
+            self._nonces[sender] = self.w3.eth.get_transaction_count(sender, "pending")
+        base = self.w3.eth.get_block("latest")["baseFeePerGas"]
+        tx = fn.build_transaction({
+            "from": sender, "nonce": self._nonces[sender], "gas": SWAP_GAS, "value": value,
+            "maxPriorityFeePerGas": PRIORITY_FEE, "maxFeePerGas": 3 * base + PRIORITY_FEE,
+            "chainId": self.manifest.chain_id,
+        })  # fmt: skip
+        self._nonces[sender] += 1
+        return tx
+
+    def _send(self, acct: LocalAccount, fn: ContractFunction, value: int = 0) -> None:
+        signed = acct.sign_transaction(self._tx(acct.address, fn, value))
+        h = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        rcpt = self.w3.eth.wait_for_transaction_receipt(h, timeout=30)
+        if rcpt["status"] != 1:
+            raise DevnetError(f"user setup tx {h.to_0x_hex()} reverted")
+
+
+def scenario_prices(manifest: Manifest) -> dict[str, Decimal]:
+    """ETH prices of the manifest's tokens from its scenario file (WETH = 1)."""
+    from arbbot.devnet import scenario
+
+    sc, _ = scenario.load(manifest.scenario)
+    out = {"WETH": Decimal(1)}
+    for t in manifest.tokens:
+        if t.symbol != "WETH":
+            out[t.symbol] = Decimal(sc.token(t.symbol).price_eth)
+    return out
+
+
+def send_all(w3: Web3, swaps: Sequence[UserSwap]) -> list[str]:
+    return [w3.eth.send_raw_transaction(s.raw_tx).to_0x_hex() for s in swaps]
