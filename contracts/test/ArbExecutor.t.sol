@@ -56,7 +56,7 @@ contract ArbExecutorAccessTest is CheatsTest {
         vm.assume(bot != address(this) && (hops < 2 || hops > 4));
         executor.setCaller(bot, true);
         vm.prank(bot);
-        vm.expectRevert(abi.encodeWithSelector(ArbExecutor.BadRoute.selector, "hop count"));
+        vm.expectRevert(abi.encodeWithSelector(ArbExecutor.HopCount.selector, uint256(hops)));
         executor.execute(abi.encodePacked(uint8(0), hops, new bytes(74)));
     }
 

@@ -169,7 +169,7 @@ def test_only_owner_and_approved_callers_execute_and_callbacks_cannot_be_spoofed
     executor.functions.setCaller(bot, True).transact({"from": w3.eth.accounts[0]})
     assert executor.functions.isCaller(bot).call()
     # An approved caller passes the caller check and reaches route validation.
-    _reverts_with(lambda: executor.functions.execute(route).call({"from": bot}), "BadRoute(string)")
+    _reverts_with(lambda: executor.functions.execute(route).call({"from": bot}), "RouteLength(uint256,uint256)")
     weth = m.token("WETH").address
     vault = m.contracts["BalancerVault"]
     _reverts_with(
