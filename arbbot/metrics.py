@@ -13,6 +13,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 
 # Pipeline stages whose latency is measured (collector -> strategy -> simulation -> execution -> audit).
 STAGES = ("collect", "state_update", "strategy", "simulation", "bundle_submit", "audit")
+# Outcomes an opportunity is counted under, in pipeline order (label `outcome` of arbbot_opportunities).
+OUTCOMES = ("found", "simulated", "dropped", "sent", "landed")
+TRADE_STATUSES = ("success", "reverted")  # label `status` of arbbot_trades_audited
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -42,6 +45,12 @@ class Metrics:
         self.pnl_wei = Gauge("arbbot_realized_pnl_wei", "Cumulative realized net PnL in wei of ETH", registry=r)
         self.gas_spent_wei = Counter("arbbot_gas_spent_wei", "Gas paid by landed trades, in wei", registry=r)
         self.builder_paid_wei = Counter("arbbot_builder_paid_wei", "Paid to builders (coinbase), in wei", registry=r)
+        self.trades_audited = Counter(
+            "arbbot_trades_audited", "Our trades audited from receipts, by status", ["status"], registry=r
+        )
+        self.audited_pnl_wei = Gauge(
+            "arbbot_audited_pnl_wei", "Net PnL (after gas and builder payments) of audited trades, in wei", registry=r
+        )
         self.stage_latency = Histogram(
             "arbbot_stage_latency_seconds",
             "Latency per pipeline stage",
@@ -55,6 +64,8 @@ class Metrics:
         )  # fmt: skip
         for stage in STAGES:  # export every stage from the start so dashboards show zeros, not gaps
             self.stage_latency.labels(stage=stage)
+        for status in TRADE_STATUSES:
+            self.trades_audited.labels(status=status)
 
     def serve(self, port: int = 0, addr: str = "127.0.0.1") -> tuple[WSGIServer, int]:
         """Start /metrics on addr:port (0 = any free port); returns the server and its port."""

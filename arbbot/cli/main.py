@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from arbbot import __version__
-from arbbot.cli import devnet, pools
+from arbbot.cli import audit, devnet, pools
 from arbbot.cli.common import err_console, state
 from arbbot.errors import ArbbotError
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(pools.app, name="pools")
+audit.register(app)
 
 
 def _version(value: bool) -> None:

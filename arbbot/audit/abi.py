@@ -1,0 +1,151 @@
+"""Event and error layouts the audit decodes: ERC-20 / WETH, Uniswap V2 and V3 swaps, flash loans and
+the executor's own event and custom errors. Pure decoding, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import keccak, to_checksum_address
+
+
+def topic(signature: str) -> str:
+    return "0x" + keccak(text=signature).hex()
+
+
+def selector(signature: str) -> str:
+    return "0x" + keccak(text=signature)[:4].hex()
+
+
+TRANSFER = topic("Transfer(address,address,uint256)")
+WETH_DEPOSIT = topic("Deposit(address,uint256)")
+WETH_WITHDRAWAL = topic("Withdrawal(address,uint256)")
+V2_SWAP = topic("Swap(address,uint256,uint256,uint256,uint256,address)")
+V3_SWAP = topic("Swap(address,address,int256,int256,uint160,uint128,int24)")
+BALANCER_FLASH_LOAN = topic("FlashLoan(address,address,uint256,uint256)")
+V3_FLASH = topic("Flash(address,address,uint256,uint256,uint256,uint256)")
+AAVE_FLASH_LOAN = topic("FlashLoan(address,address,address,uint256,uint8,uint256,uint16)")
+EXECUTED = topic("Executed(address,uint256,uint256,uint256)")
+EXECUTE_SELECTOR = selector("execute(bytes)")
+
+# The executor's custom errors (contracts/src/ArbExecutor.sol; a unit test keeps this list complete),
+# one older spelling still found on deployed executors, and Solidity's built-in two.
+EXECUTOR_ERRORS = (
+    "NotOwner(address)",
+    "NotCaller(address)",
+    "Reentrancy()",
+    "RouteLength(uint256,uint256)",
+    "HopCount(uint256)",
+    "ZeroAmount()",
+    "UnknownCapital(uint256)",
+    "BadHopFlags(uint256,uint256)",
+    "BadFee(uint256,uint256)",
+    "BadBuilderShare(uint256,address)",
+    "TokenMismatch(uint256,address,address)",
+    "BadLender(address)",
+    "NoCallback(address)",
+    "CallbackMismatch(address)",
+    "UnexpectedCallback(address)",
+    "Unprofitable(uint256,uint256)",
+    "TransferFailed(address)",
+    "BadRoute(string)",  # executors deployed before the named route errors
+    "Error(string)",
+    "Panic(uint256)",
+)
+
+
+def errors_from_abi(contract_abi: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Error signatures declared in a contract ABI (to decode the reverts of another executor build)."""
+    return tuple(
+        f"{e['name']}({','.join(i['type'] for i in e.get('inputs', []))})"
+        for e in contract_abi
+        if e.get("type") == "error"
+    )
+
+
+@dataclass(frozen=True)
+class Log:
+    address: str  # checksummed emitter
+    topics: tuple[str, ...]  # 0x-prefixed lower-case hex
+    data: bytes
+    index: int
+
+
+def parse_log(raw: Mapping[str, Any]) -> Log:
+    """A JSON-RPC log object (as in a receipt) into a Log."""
+    data = raw.get("data") or "0x"
+    return Log(
+        address=to_checksum_address(raw["address"]),
+        topics=tuple(str(t).lower() for t in raw.get("topics") or ()),
+        data=bytes.fromhex(data[2:]),
+        index=int(raw.get("logIndex", "0x0"), 16)
+        if isinstance(raw.get("logIndex"), str)
+        else int(raw.get("logIndex") or 0),
+    )
+
+
+def topic_address(t: str) -> str:
+    return to_checksum_address("0x" + t[-40:])
+
+
+def words(data: bytes, types: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(abi_decode(list(types), data))
+
+
+def _split_signature(signature: str) -> tuple[str, list[str]]:
+    name, _, rest = signature.partition("(")
+    inner = rest[:-1]
+    return name, [t for t in inner.split(",") if t]
+
+
+_PANICS = {
+    0x01: "assert failed",
+    0x11: "arithmetic overflow or underflow",
+    0x12: "division or modulo by zero",
+    0x21: "invalid enum value",
+    0x22: "bad storage byte array",
+    0x31: "pop on an empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to an uninitialized function",
+}
+
+
+def decode_revert(data: bytes | str | None, signatures: Iterable[str] = EXECUTOR_ERRORS) -> str:
+    """A readable revert reason from revert data: `Unprofitable(balanceAfter=…, required=…)`,
+    `Error("…")`, `Panic(0x11: arithmetic overflow or underflow)`, or the raw bytes when unknown."""
+    if isinstance(data, str):
+        text = data[2:] if data.startswith("0x") else data
+        try:
+            data = bytes.fromhex(text)
+        except ValueError:
+            return f"unreadable revert data {data[:80]!r}"
+    if not data:
+        return "reverted without data"
+    sel = "0x" + data[:4].hex()
+    for sig in signatures:
+        if selector(sig) != sel:
+            continue
+        name, types = _split_signature(sig)
+        try:
+            values = words(data[4:], types)
+        except Exception:  # malformed arguments: still name the error
+            return f"{name}(<undecodable arguments 0x{data[4:].hex()}>)"
+        if name == "Error":
+            return f'Error("{values[0]}")'
+        if name == "Panic":
+            code = int(values[0])
+            return f"Panic(0x{code:02x}: {_PANICS.get(code, 'unknown panic code')})"
+        shown = ", ".join(_show(v) for v in values)
+        return f"{name}({shown})"
+    return f"unknown error {sel} (0x{data.hex()})"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return to_checksum_address(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)

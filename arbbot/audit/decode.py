@@ -1,0 +1,139 @@
+"""Receipt logs into transfers, swaps, flash loans and the executor's event. Pure: the caller supplies
+what needs the chain (each pool's token0/token1, the WETH address)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from arbbot.audit import abi
+from arbbot.audit.abi import Log
+from arbbot.audit.types import Executed, FlashLoan, Swap, Transfer
+
+ZERO = "0x0000000000000000000000000000000000000000"  # stands for native ETH in WETH wraps and unwraps
+
+
+def _same(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+def transfers(logs: Iterable[Log], weth: str | None) -> list[Transfer]:
+    """ERC-20 Transfers, plus WETH Deposit/Withdrawal as transfers from/to ZERO (WETH9 emits no
+    Transfer for them). ERC-721 transfers (token id indexed: four topics) are left out."""
+    out: list[Transfer] = []
+    for log in logs:
+        t = log.topics
+        if t and t[0] == abi.TRANSFER and len(t) == 3 and len(log.data) >= 32:
+            amount = int.from_bytes(log.data[:32], "big")
+            out.append(Transfer(log.address, abi.topic_address(t[1]), abi.topic_address(t[2]), amount, log.index))
+        elif weth is not None and _same(log.address, weth) and len(t) == 2 and len(log.data) >= 32:
+            amount = int.from_bytes(log.data[:32], "big")
+            who = abi.topic_address(t[1])
+            if t[0] == abi.WETH_DEPOSIT:
+                out.append(Transfer(log.address, ZERO, who, amount, log.index))
+            elif t[0] == abi.WETH_WITHDRAWAL:
+                out.append(Transfer(log.address, who, ZERO, amount, log.index))
+    return out
+
+
+_POOL_EVENTS = (abi.V2_SWAP, abi.V3_SWAP, abi.V3_FLASH)
+
+
+def swap_pools(logs: Iterable[Log]) -> list[str]:
+    """Pools that emitted a V2/V3 Swap or a V3 Flash, in log order (each once): their tokens are needed."""
+    seen: dict[str, None] = {}
+    for log in logs:
+        if log.topics and log.topics[0] in _POOL_EVENTS:
+            seen.setdefault(log.address, None)
+    return list(seen)
+
+
+def _v2_amounts(log: Log) -> tuple[int, int, int, int]:
+    a0in, a1in, a0out, a1out = abi.words(log.data, ["uint256"] * 4)
+    return a0in, a1in, a0out, a1out
+
+
+def _is_flash_swap(a0in: int, a1in: int, a0out: int, a1out: int) -> bool:
+    """A V2 swap paying out and taking back the same token: a flash swap (a loan), not a trade."""
+    return (a0out > 0 and a0in > 0 and a1in == 0 and a1out == 0) or (
+        a1out > 0 and a1in > 0 and a0in == 0 and a0out == 0
+    )
+
+
+def swaps(
+    logs: Iterable[Log], pool_tokens: Mapping[str, tuple[str, str]], venues: Mapping[str, str] | None = None
+) -> list[Swap]:
+    """V2 and V3 Swap events in log order. `pool_tokens` maps each pool (checksummed) to its
+    (token0, token1); a pool missing from it raises KeyError naming the pool."""
+    venues = venues or {}
+    out: list[Swap] = []
+    for log in logs:
+        if not log.topics:
+            continue
+        kind = {abi.V2_SWAP: "uniswap_v2", abi.V3_SWAP: "uniswap_v3"}.get(log.topics[0])
+        if kind is None:
+            continue
+        if log.address not in pool_tokens:
+            raise KeyError(f"pool {log.address}: token0/token1 unknown")
+        t0, t1 = pool_tokens[log.address]
+        if kind == "uniswap_v2":
+            a0in, a1in, a0out, a1out = _v2_amounts(log)
+            if _is_flash_swap(a0in, a1in, a0out, a1out):
+                continue  # a loan: see flash_loans
+            recipient = abi.topic_address(log.topics[2])
+            leg = (t0, t1, a0in, a1out) if a0in > 0 and a1out > 0 else (t1, t0, a1in, a0out)
+        else:
+            a0, a1 = abi.words(log.data[:64], ["int256", "int256"])
+            recipient = abi.topic_address(log.topics[2])
+            # Pool's view: positive = paid into the pool (token in), negative = paid out.
+            leg = (t0, t1, a0, -a1) if a0 > 0 else (t1, t0, a1, -a0)
+        token_in, token_out, amount_in, amount_out = leg
+        out.append(
+            Swap(log.address, kind, token_in, token_out, amount_in, amount_out, recipient, log.index,  # type: ignore[arg-type]
+                 venues.get(log.address, ""))
+        )  # fmt: skip
+    return out
+
+
+def flash_loans(
+    logs: Iterable[Log], recipient: str, pool_tokens: Mapping[str, tuple[str, str]] | None = None
+) -> list[FlashLoan]:
+    """Loans to `recipient`: Balancer V2 and Aave V3 FlashLoan events, Uniswap V3 Flash events and
+    Uniswap V2 flash swaps (the pair pays out and takes back the same token; fee = back - out).
+    The Uniswap ones need the pool's tokens from `pool_tokens`; pools missing there are skipped."""
+    tokens = pool_tokens or {}
+    out: list[FlashLoan] = []
+    for log in logs:
+        t = log.topics
+        if not t:
+            continue
+        if t[0] == abi.BALANCER_FLASH_LOAN and len(t) == 3 and _same(abi.topic_address(t[1]), recipient):
+            amount, fee = abi.words(log.data, ["uint256", "uint256"])
+            out.append(FlashLoan(log.address, "balancer", abi.topic_address(t[2]), amount, fee, log.index))
+        elif t[0] == abi.AAVE_FLASH_LOAN and len(t) == 4 and _same(abi.topic_address(t[1]), recipient):
+            _initiator, amount, _mode, premium = abi.words(log.data, ["address", "uint256", "uint8", "uint256"])
+            out.append(FlashLoan(log.address, "aave_v3", abi.topic_address(t[2]), amount, premium, log.index))
+        elif t[0] == abi.V3_FLASH and len(t) == 3 and _same(abi.topic_address(t[2]), recipient):
+            if log.address not in tokens:
+                continue
+            a0, a1, paid0, paid1 = abi.words(log.data, ["uint256"] * 4)
+            for token, amount, paid in zip(tokens[log.address], (a0, a1), (paid0, paid1), strict=True):
+                if amount:
+                    out.append(FlashLoan(log.address, "uniswap_v3", token, amount, paid, log.index))
+        elif t[0] == abi.V2_SWAP and len(t) == 3 and _same(abi.topic_address(t[2]), recipient):
+            a0in, a1in, a0out, a1out = _v2_amounts(log)
+            if log.address not in tokens or not _is_flash_swap(a0in, a1in, a0out, a1out):
+                continue
+            t0, t1 = tokens[log.address]
+            token, lent, back = (t0, a0out, a0in) if a0out else (t1, a1out, a1in)
+            out.append(FlashLoan(log.address, "uniswap_v2", token, lent, back - lent, log.index))
+    return out
+
+
+def executed(logs: Iterable[Log], executor: str) -> Executed | None:
+    """The executor's Executed event (the last one, should there be several)."""
+    found: Executed | None = None
+    for log in logs:
+        if log.topics and log.topics[0] == abi.EXECUTED and _same(log.address, executor) and len(log.topics) == 2:
+            amount_in, profit, payment = abi.words(log.data, ["uint256"] * 3)
+            found = Executed(abi.topic_address(log.topics[1]), amount_in, profit, payment)
+    return found

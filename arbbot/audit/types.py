@@ -1,0 +1,106 @@
+"""What the audit produces per trade. Amounts are exact ints in the token's smallest unit (wei for ETH)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from arbbot.execution.route import Route
+
+Status = Literal["success", "reverted"]
+PaymentSource = Literal["trace", "coinbase_delta", "none"]
+
+
+@dataclass(frozen=True)
+class Transfer:
+    token: str
+    sender: str
+    recipient: str
+    amount: int
+    index: int
+
+
+@dataclass(frozen=True)
+class Swap:
+    """One pool swap as its event reported it, seen from the pool's side."""
+
+    pool: str
+    kind: Literal["uniswap_v2", "uniswap_v3"]
+    token_in: str
+    token_out: str
+    amount_in: int
+    amount_out: int
+    recipient: str
+    index: int
+    venue: str = ""
+
+
+@dataclass(frozen=True)
+class FlashLoan:
+    lender: str
+    protocol: Literal["balancer", "aave_v3", "uniswap_v2", "uniswap_v3"]
+    token: str
+    amount: int
+    fee: int  # what the lender kept on top of the amount
+    index: int
+
+
+@dataclass(frozen=True)
+class Executed:
+    """The executor's `Executed(token, amountIn, profit, builderPayment)` event."""
+
+    token: str
+    amount_in: int
+    profit: int  # after the builder payment
+    builder_payment: int
+
+
+@dataclass
+class TradeAudit:
+    chain_id: int
+    tx_hash: str
+    block_number: int
+    block_timestamp: int
+    executor: str
+    sender: str
+    status: Status
+    gas_used: int
+    effective_gas_price: int
+    gas_cost: int  # wei, paid by the sender
+    route: list[Swap] = field(default_factory=list)  # the swaps that happened, from the logs
+    requested: Route | None = None  # the route the transaction asked for (its calldata)
+    flash_loans: list[FlashLoan] = field(default_factory=list)
+    executed: Executed | None = None
+    tokens_in: dict[str, int] = field(default_factory=dict)  # received by the executor, per token
+    tokens_out: dict[str, int] = field(default_factory=dict)  # sent by the executor, per token
+    profit_by_token: dict[str, int] = field(default_factory=dict)  # in - out, per token
+    profit_eth: int | None = None  # the executor's gain valued in wei of ETH (after the builder payment)
+    builder_payment: int = 0  # wei sent to the block's coinbase by this trade
+    builder_payment_source: PaymentSource = "none"
+    net_pnl: int | None = None  # profit_eth - gas_cost
+    simulated_profit: int | None = None  # what the searcher expected (bundle record), if known
+    simulated_diff: int | None = None  # profit_eth - simulated_profit (realized minus expected)
+    revert_reason: str | None = None
+    traced: bool = False  # a call trace was used (else receipts and balance deltas only)
+    bundle_uuid: str | None = None
+    symbols: dict[str, str] = field(default_factory=dict)  # token -> symbol, where known
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def gross_profit_eth(self) -> int | None:
+        """Before the builder payment and gas: what the cycle itself made."""
+        return None if self.profit_eth is None else self.profit_eth + self.builder_payment
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    """A transaction that could not be audited, and why (the audit of the others goes on)."""
+
+    tx_hash: str | None
+    message: str
+
+
+@dataclass
+class AuditResult:
+    trades: list[TradeAudit] = field(default_factory=list)
+    problems: list[AuditProblem] = field(default_factory=list)

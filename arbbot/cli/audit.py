@@ -1,0 +1,194 @@
+"""`arbbot audit` (our trades, from receipts and traces) and `arbbot report` (table, CSV, JSON, HTML).
+
+The audit and report machinery (database, ABI decoding) is imported inside the commands, so that
+`arbbot --help` and the other commands do not pay for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from arbbot.chain.rpc import RpcClient
+from arbbot.cli.common import console, err_console, fail, settings
+from arbbot.config import Settings
+from arbbot.devnet import running
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+FORMATS = ("table", "csv", "json", "html")
+
+
+def _rpc_url(s: Settings) -> str:
+    if s.rpc_url:
+        return s.rpc_url
+    rec = running.read(s.data_dir)
+    if rec is None:
+        raise fail("no rpc_url configured and no replica running; run `arbbot devnet up` or set rpc_url")
+    return rec.url
+
+
+def _sessions(s: Settings) -> tuple[Engine, sessionmaker[Session]]:
+    from arbbot import db
+
+    engine = db.connect(s.database_url or db.default_url(s.data_dir))
+    return engine, db.session_factory(engine)
+
+
+def _venues(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict[str, str]:
+    """Pool -> venue name: from the running replica's manifest, and from the pools table (wins)."""
+    from arbbot.db import crud
+    from arbbot.devnet.manifest import Manifest
+
+    out: dict[str, str] = {}
+    rec = running.read(s.data_dir)
+    if rec is not None and rec.manifest_path and Path(rec.manifest_path).is_file():
+        manifest = Manifest.read(Path(rec.manifest_path))
+        if manifest.chain_id == chain_id:
+            out.update({p.address: p.venue for p in manifest.pools})
+    with sessions() as session:
+        out.update({p.address: p.venue for p in crud.get_pools(session, chain_id, include_state=False) if p.venue})
+    return out
+
+
+def audit(
+    tx_hashes: Annotated[list[str] | None, typer.Argument(help="Transaction hashes to audit.")] = None,
+    executor: Annotated[
+        list[str] | None, typer.Option("--executor", "-e", help="Our executor address (repeatable).")
+    ] = None,
+    from_block: Annotated[int | None, typer.Option(help="First block of a range audit.")] = None,
+    to_block: Annotated[int | None, typer.Option(help="Last block of a range audit (default: head).")] = None,
+    trace: Annotated[bool, typer.Option(help="Use debug_traceTransaction where the node has it.")] = True,
+    store: Annotated[bool, typer.Option(help="Store audited trades in the database.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (amounts as decimal strings).")] = False,
+) -> None:
+    """Audit trades: given transactions, a block range (with --executor), or every trade of --executor."""
+    from arbbot.audit import render
+    from arbbot.audit.auditor import AuditOptions, Auditor
+    from arbbot.audit.errors import AuditError
+    from arbbot.audit.store import save_trades, simulated_from_db
+    from arbbot.audit.types import AuditResult
+
+    s = settings()
+    executors = tuple(executor or ())
+    rpc = RpcClient(_rpc_url(s))
+    engine, sessions = _sessions(s)
+    try:
+        chain_id = int(rpc.call("eth_chainId"), 16)
+        options = AuditOptions(executors=executors, trace=trace, venues=_venues(s, sessions, chain_id))
+        auditor = Auditor(rpc, options, simulated=simulated_from_db(sessions, chain_id))
+        if tx_hashes:
+            result = auditor.audit_hashes(tx_hashes)
+        elif from_block is not None:
+            result = auditor.audit_range(from_block, rpc.block_number() if to_block is None else to_block)
+        elif executors:
+            result = AuditResult()
+            for e in executors:
+                part = auditor.audit_executor(e, to_block=to_block)
+                result.trades += part.trades
+                result.problems += part.problems
+        else:
+            raise fail("give transaction hashes, --from-block with --executor, or --executor alone (all its trades)")
+        if store and result.trades:
+            result.problems += save_trades(sessions, result.trades)
+    except AuditError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        print(render.to_json(result), end="")
+    else:
+        console.print(render.table(result.trades))
+        if store:
+            console.print(f"{len(result.trades)} trade(s) audited and stored")
+    for p in result.problems:
+        err_console.print(f"[yellow]not audited:[/] {p.message}", highlight=False, soft_wrap=True)
+    if result.problems:
+        raise typer.Exit(1)
+
+
+def _chain_id(s: Settings, given: int | None) -> int:
+    if given is not None:
+        return given
+    try:
+        return int(RpcClient(_rpc_url(s), timeout=5).call("eth_chainId"), 16)
+    except typer.Exit:
+        raise fail("--chain-id: not given and no node configured or running to ask") from None
+
+
+def report(
+    since: Annotated[str | None, typer.Option(help="Start: YYYY-MM-DD, ISO time (UTC) or block number.")] = None,
+    until: Annotated[str | None, typer.Option(help="End: YYYY-MM-DD (whole day), ISO time or block number.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, json or html.")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here (default: stdout).")] = None,
+    chain_id: Annotated[int | None, typer.Option(help="Chain (default: ask the node).")] = None,
+    daily_summary: Annotated[
+        bool, typer.Option("--daily", help="The previous UTC day's summary (HTML, JSON, CSV) into --out-dir.")
+    ] = False,
+    day: Annotated[str | None, typer.Option(help="With --daily: this day (YYYY-MM-DD) instead.")] = None,
+    schedule: Annotated[bool, typer.Option(help="With --daily: keep running, one summary every day.")] = False,
+    out_dir: Annotated[Path | None, typer.Option(help="Daily summaries (default: <data_dir>/reports).")] = None,
+) -> None:
+    """Report audited trades and bundles over a window: table, CSV, JSON or a self-contained HTML file."""
+    from arbbot.reports.build import build
+    from arbbot.reports.table import report as report_table
+    from arbbot.reports.window import make_window
+
+    s = settings()
+    if fmt not in FORMATS:
+        raise fail(f"--format: one of {', '.join(FORMATS)}, got {fmt!r}")
+    cid = _chain_id(s, chain_id)
+    engine, sessions = _sessions(s)
+    try:
+        if daily_summary:
+            _daily(sessions, cid, day, schedule, out_dir or s.data_dir / "reports")
+            return
+        try:
+            window = make_window(since, until)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        rep = build(sessions, cid, window)
+    finally:
+        engine.dispose()
+    if fmt == "table":
+        if out is not None:
+            raise fail("--out: the table goes to the terminal; use --format csv, json or html for a file")
+        console.print(report_table(rep.rows, rep.summary, rep.title))
+    elif out is None:
+        print(rep.render(fmt), end="")
+    else:
+        rep.write(fmt, out)
+        console.print(f"{rep.title}: {len(rep.rows)} trade(s) written to {out}")
+
+
+def _daily(sessions: sessionmaker[Session], chain_id: int, day: str | None, schedule: bool, out_dir: Path) -> None:
+    from arbbot.reports import daily
+
+    if schedule:
+        console.print(f"daily summaries into {out_dir} at {daily.RUN_AT.strftime('%H:%M')} UTC; Ctrl-C stops")
+        stop = threading.Event()
+        try:
+            daily.run_schedule(
+                sessions, chain_id, out_dir, stop, on_written=lambda ps: console.print(f"written {ps[0]}")
+            )
+        except KeyboardInterrupt:
+            stop.set()
+        return
+    try:
+        which = date.fromisoformat(day) if day else daily.previous_day(datetime.now(UTC))
+    except ValueError:
+        raise fail(f"--day: not a date (YYYY-MM-DD): {day!r}") from None
+    for path in daily.write_daily(sessions, chain_id, which, out_dir):
+        console.print(f"written {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the audit commands to the root app."""
+    app.command("audit")(audit)
+    app.command("report")(report)

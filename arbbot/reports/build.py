@@ -1,0 +1,47 @@
+"""A report in every format from one load of the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from arbbot.reports import export, html
+from arbbot.reports.load import load
+from arbbot.reports.model import Row, Summary, rows, summarize
+from arbbot.reports.window import Window
+
+
+@dataclass(frozen=True)
+class Report:
+    chain_id: int
+    window: Window
+    rows: list[Row]
+    summary: Summary
+
+    @property
+    def title(self) -> str:
+        return html.title_for(self.window.label())
+
+    def render(self, fmt: str) -> str:
+        if fmt == "csv":
+            return export.to_csv(self.rows)
+        if fmt == "json":
+            return export.to_json(self.window, self.rows, self.summary, self.chain_id)
+        if fmt == "html":
+            return html.render(self.rows, self.summary, self.window.label(), self.chain_id)
+        raise ValueError(f"format: one of csv, json, html to write a file, got {fmt!r}")
+
+    def write(self, fmt: str, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.render(fmt), encoding="utf-8")
+        tmp.replace(path)  # readers never see half a report
+        return path
+
+
+def build(sessions: sessionmaker[Session], chain_id: int, window: Window) -> Report:
+    loaded = load(sessions, chain_id, window)
+    report_rows = rows(loaded.trades, loaded.linked)
+    return Report(chain_id, window, report_rows, summarize(report_rows, loaded.bundles))

@@ -1,0 +1,135 @@
+"""Small inline SVG charts (line, bars, scatter) for the HTML report: no scripts, no external files."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+
+W, H = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 72, 16, 36, 48
+POS, NEG, LINE, MUTED = "#1a7f37", "#cf222e", "#0969da", "#57606a"
+
+
+def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """About n round tick values spanning [lo, hi]."""
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.floor(lo / step) * step
+    out = [first]
+    while out[-1] < hi - step * 1e-9:  # the last tick is at or above hi, so every point is inside
+        out.append(first + len(out) * step)
+    return [round(v, 12) for v in out]
+
+
+def _fmt(v: float) -> str:
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000 or abs(v) < 0.001:
+        return f"{v:.2e}"
+    return f"{v:.4f}".rstrip("0").rstrip(".")
+
+
+class _Frame:
+    def __init__(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        self.xt = _ticks(*x_range)
+        self.yt = _ticks(*y_range)
+        self.x0, self.x1 = self.xt[0], self.xt[-1]
+        self.y0, self.y1 = self.yt[0], self.yt[-1]
+
+    def x(self, v: float) -> float:
+        return LEFT + (v - self.x0) / ((self.x1 - self.x0) or 1) * (W - LEFT - RIGHT)
+
+    def y(self, v: float) -> float:
+        return H - BOTTOM - (v - self.y0) / ((self.y1 - self.y0) or 1) * (H - TOP - BOTTOM)
+
+    def axes(self, x_label: str, y_label: str, x_ticks: bool = True) -> list[str]:
+        out = []
+        for v in self.yt:
+            y = self.y(v)
+            out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}" stroke="#d0d7de"/>')
+            out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
+        if x_ticks:
+            for v in self.xt:
+                x = self.x(v)
+                out.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{_fmt(v)}</text>')
+        out.append(f'<text x="{(LEFT + W - RIGHT) / 2}" y="{H - 10}" text-anchor="middle">{escape(x_label)}</text>')
+        out.append(
+            f'<text transform="translate(14 {(TOP + H - BOTTOM) / 2}) rotate(-90)" text-anchor="middle">'
+            f"{escape(y_label)}</text>"
+        )
+        if self.y0 < 0 < self.y1:
+            z = self.y(0)
+            out.append(f'<line x1="{LEFT}" y1="{z:.1f}" x2="{W - RIGHT}" y2="{z:.1f}" stroke="{MUTED}"/>')
+        return out
+
+
+def _svg(title: str, body: Sequence[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" '
+        f'aria-label="{escape(title)}" font-family="sans-serif" font-size="11" fill="#24292f">'
+        f'<title>{escape(title)}</title><text x="{W / 2}" y="20" text-anchor="middle" font-size="14" '
+        f'font-weight="bold">{escape(title)}</text>' + "".join(body) + "</svg>"
+    )
+
+
+def _empty(title: str) -> str:
+    return _svg(title, [f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle" fill="{MUTED}">no data</text>'])
+
+
+def line_chart(points: Sequence[tuple[float, float]], title: str, x_label: str, y_label: str) -> str:
+    if not points:
+        return _empty(title)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    f = _Frame((min(xs), max(xs)), (min(0.0, *ys), max(0.0, *ys)))
+    path = " ".join(f"{f.x(x):.1f},{f.y(y):.1f}" for x, y in points)
+    body = f.axes(x_label, y_label)
+    body.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+    body += [f'<circle cx="{f.x(x):.1f}" cy="{f.y(y):.1f}" r="3" fill="{LINE}"/>' for x, y in points]
+    return _svg(title, body)
+
+
+def bar_chart(
+    items: Sequence[tuple[str, float]],
+    title: str,
+    y_label: str,
+    labels: Sequence[str] = (),
+    y_max: float | None = None,
+) -> str:
+    """Vertical bars, one per item; `labels` (same length) are printed above the bars; `y_max` fixes
+    the top of the scale (100 for percentages)."""
+    if not items:
+        return _empty(title)
+    vals = [v for _, v in items]
+    top = max(0.0, *vals) if y_max is None else max(y_max, *vals)
+    f = _Frame((0.0, 1.0), (min(0.0, *vals), top))
+    body = f.axes("", y_label, x_ticks=False)
+    slot = (W - LEFT - RIGHT) / len(items)
+    for i, (name, v) in enumerate(items):
+        x = LEFT + i * slot + slot * 0.15
+        top, base = f.y(max(v, 0.0)), f.y(min(v, 0.0))
+        color = NEG if v < 0 else POS
+        body.append(f'<rect x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" height="{max(base - top, 1):.1f}" '
+                    f'fill="{color}"><title>{escape(name)}: {_fmt(v)}</title></rect>')  # fmt: skip
+        cx = x + slot * 0.35
+        short = name if len(name) <= 28 else name[:27] + "…"
+        body.append(f'<text x="{cx:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{escape(short)}</text>')
+        if i < len(labels):
+            body.append(f'<text x="{cx:.1f}" y="{top - 4:.1f}" text-anchor="middle">{escape(labels[i])}</text>')
+    return _svg(title, body)
+
+
+def scatter(points: Sequence[tuple[float, float, bool]], title: str, x_label: str, y_label: str) -> str:
+    """(x, y, ok) points; failed ones (ok False) are drawn red."""
+    if not points:
+        return _empty(title)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    f = _Frame((min(0.0, *xs), max(xs)), (min(0.0, *ys), max(0.0, *ys)))
+    body = f.axes(x_label, y_label)
+    for x, y, ok in points:
+        body.append(f'<circle cx="{f.x(x):.1f}" cy="{f.y(y):.1f}" r="4" fill="{POS if ok else NEG}" '
+                    f'fill-opacity="0.8"/>')  # fmt: skip
+    return _svg(title, body)

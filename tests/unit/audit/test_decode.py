@@ -1,0 +1,175 @@
+"""Receipt decoding: events built with the real ABI encoder, decoded back; revert data decoded."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from eth_abi import encode
+from eth_utils import to_checksum_address
+
+from arbbot.audit import abi, decode
+from arbbot.audit.abi import Log
+
+A = [to_checksum_address("0x" + f"{i:02x}" * 20) for i in range(1, 9)]
+WETH, USDC, POOL, EXEC, VAULT = A[0], A[1], A[2], A[3], A[4]
+
+
+def _t(addr: str) -> str:
+    return "0x" + "00" * 12 + addr[2:].lower()
+
+
+def _log(address: str, topics: list[str], types: list[str], values: list, index: int = 0) -> Log:
+    return Log(address, tuple(topics), encode(types, values), index)
+
+
+def test_parse_log_reads_rpc_fields() -> None:
+    raw = {
+        "address": WETH.lower(),
+        "topics": [abi.TRANSFER.upper().replace("0X", "0x")],
+        "data": "0x01",
+        "logIndex": "0x1f",
+    }
+    log = abi.parse_log(raw)
+    assert (log.address, log.topics, log.data, log.index) == (WETH, (abi.TRANSFER,), b"\x01", 31)
+
+
+def test_transfers_and_weth_wraps() -> None:
+    logs = [
+        _log(USDC, [abi.TRANSFER, _t(POOL), _t(EXEC)], ["uint256"], [5], 0),
+        _log(WETH, [abi.WETH_WITHDRAWAL, _t(EXEC)], ["uint256"], [7], 1),
+        _log(WETH, [abi.WETH_DEPOSIT, _t(EXEC)], ["uint256"], [3], 2),
+        _log(USDC, [abi.TRANSFER, _t(POOL), _t(EXEC), _t(VAULT)], [], [], 3),  # ERC-721: token id indexed
+        _log(USDC, [abi.WETH_WITHDRAWAL, _t(EXEC)], ["uint256"], [9], 4),  # not the WETH contract
+    ]
+    got = decode.transfers(logs, WETH)
+    assert [(t.token, t.sender, t.recipient, t.amount) for t in got] == [
+        (USDC, POOL, EXEC, 5),
+        (WETH, EXEC, decode.ZERO, 7),
+        (WETH, decode.ZERO, EXEC, 3),
+    ]
+
+
+def test_v2_and_v3_swaps_in_both_directions() -> None:
+    v3 = A[5]
+    logs = [
+        # V2: token1 in, token0 out.
+        _log(POOL, [abi.V2_SWAP, _t(EXEC), _t(v3)], ["uint256"] * 4, [0, 100, 95, 0], 0),
+        # V3: amount0 < 0 (out of the pool), amount1 > 0 (into it).
+        _log(
+            v3,
+            [abi.V3_SWAP, _t(EXEC), _t(EXEC)],
+            ["int256", "int256", "uint160", "uint128", "int24"],
+            [-40, 95, 2**96, 10**18, -5],
+            1,
+        ),
+    ]
+    tokens = {POOL: (WETH, USDC), v3: (WETH, USDC)}
+    assert decode.swap_pools(logs) == [POOL, v3]
+    s1, s2 = decode.swaps(logs, tokens, {POOL: "sushiswap"})
+    assert (s1.kind, s1.token_in, s1.token_out, s1.amount_in, s1.amount_out, s1.recipient, s1.venue) == (
+        "uniswap_v2",
+        USDC,
+        WETH,
+        100,
+        95,
+        v3,
+        "sushiswap",
+    )
+    assert (s2.kind, s2.token_in, s2.token_out, s2.amount_in, s2.amount_out, s2.venue) == (
+        "uniswap_v3",
+        USDC,
+        WETH,
+        95,
+        40,
+        "",
+    )
+    try:
+        decode.swaps(logs, {POOL: (WETH, USDC)})
+    except KeyError as exc:
+        assert v3 in str(exc)
+    else:
+        raise AssertionError("a pool without tokens must be named")
+
+
+def test_flash_loans_and_executed_event() -> None:
+    aave = A[6]
+    logs = [
+        _log(VAULT, [abi.BALANCER_FLASH_LOAN, _t(EXEC), _t(WETH)], ["uint256", "uint256"], [10**18, 0], 0),
+        _log(VAULT, [abi.BALANCER_FLASH_LOAN, _t(POOL), _t(WETH)], ["uint256", "uint256"], [1, 0], 1),  # not us
+        _log(
+            aave,
+            [abi.AAVE_FLASH_LOAN, _t(EXEC), _t(USDC), "0x" + "00" * 32],
+            ["address", "uint256", "uint8", "uint256"],
+            [EXEC, 500, 0, 3],
+            2,
+        ),
+        _log(EXEC, [abi.EXECUTED, _t(WETH)], ["uint256"] * 3, [10**18, 77, 11], 3),
+        _log(POOL, [abi.EXECUTED, _t(WETH)], ["uint256"] * 3, [1, 1, 1], 4),  # another contract's event
+    ]
+    loans = decode.flash_loans(logs, EXEC)
+    assert [(f.protocol, f.lender, f.token, f.amount, f.fee) for f in loans] == [
+        ("balancer", VAULT, WETH, 10**18, 0),
+        ("aave_v3", aave, USDC, 500, 3),
+    ]
+    ex = decode.executed(logs, EXEC)
+    assert ex is not None and (ex.token, ex.amount_in, ex.profit, ex.builder_payment) == (WETH, 10**18, 77, 11)
+
+
+def test_revert_reasons() -> None:
+    def data(sig: str, types: list[str], values: list) -> bytes:
+        return bytes.fromhex(abi.selector(sig)[2:]) + encode(types, values)
+
+    un = data("Unprofitable(uint256,uint256)", ["uint256", "uint256"], [5, 9])
+    assert abi.decode_revert(un) == "Unprofitable(5, 9)"
+    assert abi.decode_revert("0x" + un.hex()) == "Unprofitable(5, 9)"
+    assert abi.decode_revert(data("BadRoute(string)", ["string"], ["hop count"])) == 'BadRoute("hop count")'
+    assert abi.decode_revert(data("NotCaller(address)", ["address"], [EXEC])) == f"NotCaller({EXEC})"
+    assert abi.decode_revert(data("Reentrancy()", [], [])) == "Reentrancy()"
+    assert abi.decode_revert(data("Error(string)", ["string"], ["nope"])) == 'Error("nope")'
+    assert abi.decode_revert(data("Panic(uint256)", ["uint256"], [0x11])) == (
+        "Panic(0x11: arithmetic overflow or underflow)"
+    )
+    assert abi.decode_revert(b"") == "reverted without data"
+    assert abi.decode_revert(b"\xde\xad\xbe\xef\x01").startswith("unknown error 0xdeadbeef")
+    assert "undecodable arguments" in abi.decode_revert(bytes.fromhex(abi.selector("NotOwner(address)")[2:]) + b"\x01")
+    assert abi.decode_revert("0xzz").startswith("unreadable revert data")
+
+
+def test_uniswap_flash_loans_are_loans_not_hops() -> None:
+    pair, pool = A[5], A[6]
+    logs = [
+        # V2 flash swap: the pair pays out 1000 WETH (token0) and takes back 1004: a loan with a fee of 4.
+        _log(pair, [abi.V2_SWAP, _t(EXEC), _t(EXEC)], ["uint256"] * 4, [1004, 0, 1000, 0], 0),
+        # V3 flash of token1 (USDC): 500 lent, 502 paid back.
+        _log(pool, [abi.V3_FLASH, _t(EXEC), _t(EXEC)], ["uint256"] * 4, [0, 500, 0, 2], 1),
+        _log(pool, [abi.V3_FLASH, _t(EXEC), _t(POOL)], ["uint256"] * 4, [9, 0, 1, 0], 2),  # to someone else
+    ]
+    tokens = {pair: (WETH, USDC), pool: (WETH, USDC)}
+    assert decode.swap_pools(logs) == [pair, pool]
+    assert decode.swaps(logs, tokens) == []
+    loans = decode.flash_loans(logs, EXEC, tokens)
+    assert [(f.protocol, f.lender, f.token, f.amount, f.fee) for f in loans] == [
+        ("uniswap_v2", pair, WETH, 1000, 4),
+        ("uniswap_v3", pool, USDC, 500, 2),
+    ]
+    assert decode.flash_loans(logs, EXEC) == []  # without the pools' tokens nothing is guessed
+
+
+def test_every_error_the_executor_declares_is_decoded() -> None:
+    source = (Path(__file__).resolve().parents[3] / "contracts" / "src" / "ArbExecutor.sol").read_text()
+    declared = set()
+    for name, params in re.findall(r"^\s*error\s+(\w+)\(([^)]*)\);", source, flags=re.M):
+        types = [p.split()[0] for p in params.split(",") if p.strip()]
+        types = ["uint256" if t == "uint" else "int256" if t == "int" else t for t in types]
+        declared.add(f"{name}({','.join(types)})")
+    assert declared and declared <= set(abi.EXECUTOR_ERRORS), sorted(declared - set(abi.EXECUTOR_ERRORS))
+    errors_abi = [
+        {
+            "type": "error",
+            "name": "TokenMismatch",
+            "inputs": [{"type": "uint256"}, {"type": "address"}, {"type": "address"}],
+        },
+        {"type": "event", "name": "Executed", "inputs": []},
+    ]
+    assert abi.errors_from_abi(errors_abi) == ("TokenMismatch(uint256,address,address)",)
