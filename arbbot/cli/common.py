@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from arbbot import logs
 from arbbot.config import Settings, load_settings
 
 console = Console()
@@ -17,6 +17,7 @@ err_console = Console(stderr=True)
 class State:
     config_file: Path | None = None
     log_level: str | None = None
+    log_json: bool = False
 
 
 state = State()
@@ -24,7 +25,7 @@ state = State()
 
 def settings(**overrides: object) -> Settings:
     s = load_settings(state.config_file, log_level=state.log_level, **overrides)
-    logging.basicConfig(level=s.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(s.log_level, as_json=state.log_json)
     return s
 
 

@@ -33,10 +33,12 @@ def _version(value: bool) -> None:
 def root(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file (TOML).")] = None,
     log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="Logs as one JSON object per line.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     state.config_file = config
     state.log_level = log_level
+    state.log_json = log_json
 
 
 def main() -> None:
