@@ -52,8 +52,9 @@ test-python: setup
 test-ape: setup
 	$(ROOT)/.venv/bin/ape compile --force
 
+# solana-program-test logs every instruction at DEBUG unless RUST_LOG says otherwise.
 test-programs:
-	cargo test --workspace --locked --lib --tests
+	RUST_LOG=$${RUST_LOG:-error} cargo test --workspace --locked --lib --tests
 
 # pytest last: its summary line closes the run.
 test: lint test-contracts test-ape test-programs test-python

@@ -1,0 +1,111 @@
+//! `arb_executor`: executes a 2–4 hop swap route in one instruction and fails unless it was profitable.
+//!
+//! Interface (stable; clients encode against it):
+//! - instruction `execute_route(amount_in: u64, min_profit: u64, hops: Vec<RouteHop>)`,
+//!   `RouteHop { venue: Venue, num_accounts: u8, a_to_b: bool }`,
+//!   `enum Venue { SplTokenSwap, RaydiumAmmV4, OrcaWhirlpool }`.
+//! - named accounts: `authority` (signer), `source_token` (writable SPL token account owned by
+//!   `authority`; the route starts and ends here), `token_program` (SPL Token).
+//! - `remaining_accounts`: one block of `num_accounts` accounts per hop, in hop order. Each block is the
+//!   venue program followed by that program's own swap accounts in its own order; positions inside a
+//!   block (0 = venue program):
+//!   - `SplTokenSwap` (token-swap `Swap`, 11 or 12 accounts): 1 pool, 2 pool authority,
+//!     3 user transfer authority (= `authority`), 4 user source, 5 pool source vault,
+//!     6 pool destination vault, **7 user destination**, 8 pool mint, 9 pool fee account,
+//!     10 token program, [11 host fee account]. `a_to_b` = token A (state `token_a`) in.
+//!   - `RaydiumAmmV4` (`swap_base_in`, 19 accounts, or 18 without `amm_target_orders`): 1 token program,
+//!     2 amm, 3 amm authority, 4 open orders, [5 target orders], pool coin vault, pool pc vault,
+//!     market program, market, bids, asks, event queue, market coin vault, market pc vault,
+//!     market vault signer, then always the last three: **n−3 user source, n−2 user destination,
+//!     n−1 user owner (= `authority`)**. `a_to_b` = coin in, pc out.
+//!   - `OrcaWhirlpool` (`swap`, 12 accounts): 1 token program, 2 token authority (= `authority`),
+//!     3 whirlpool, 4 user token account A, 5 vault A, 6 user token account B, 7 vault B,
+//!     8–10 tick arrays, 11 oracle. `a_to_b` = A in: source 4, **destination 6**; else source 6,
+//!     **destination 4**.
+//! - hop 0 spends from `source_token`; each later hop spends from the previous hop's destination; the
+//!   last hop's destination must be `source_token`.
+//! - on success: event `RouteExecuted`, and the same bytes (8-byte event discriminator + borsh) as the
+//!   instruction's return data; errors are `ArbError` (custom codes from 6000).
+//! - program id `B615jtPsAfEt713LWGkJUqZhM6mVLxLbEzu7b3ZUsXvg` (replace with your deploy key).
+//!
+//! Notes against the interface as first agreed: names, order and flags of the named accounts are
+//! unchanged; `source_token` and `token_program` are checked by the handler and by address rather
+//! than by Anchor account types (so the IDL carries no `TokenAccount` type; `token_program` has a fixed
+//! `address`); the return data is an addition.
+
+use anchor_lang::prelude::*;
+
+pub mod error;
+pub mod route;
+pub mod token_account;
+pub mod venues;
+
+pub use error::ArbError;
+
+declare_id!("B615jtPsAfEt713LWGkJUqZhM6mVLxLbEzu7b3ZUsXvg");
+
+#[program]
+pub mod arb_executor {
+    use super::*;
+
+    /// Swaps `amount_in` of `source_token` through `hops`, feeding each hop the amount the previous
+    /// hop really delivered, and fails unless `source_token` ends at least `min_profit` above its
+    /// starting balance.
+    pub fn execute_route<'info>(
+        ctx: Context<'_, '_, 'info, 'info, ExecuteRoute<'info>>,
+        amount_in: u64,
+        min_profit: u64,
+        hops: Vec<RouteHop>,
+    ) -> Result<()> {
+        route::execute(ctx, amount_in, min_profit, &hops)
+    }
+}
+
+#[derive(Accounts)]
+pub struct ExecuteRoute<'info> {
+    /// Owner of every user token account in the route; signs the venue transfers.
+    pub authority: Signer<'info>,
+    /// Start and end of the route: an SPL Token account held by `authority`, of the first hop's
+    /// input mint.
+    /// CHECK: decoded and checked by the handler (token program owner, holder, mint).
+    #[account(mut)]
+    pub source_token: UncheckedAccount<'info>,
+    /// The SPL Token program.
+    /// CHECK: checked by address.
+    #[account(address = token_account::TOKEN_PROGRAM_ID @ ArbError::TokenProgramMismatch)]
+    pub token_program: UncheckedAccount<'info>,
+}
+
+/// Which swap interface a hop speaks.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Venue {
+    /// SPL token-swap `Swap` (and forks with the same interface and pool layout).
+    SplTokenSwap,
+    /// Raydium AMM v4 `swap_base_in`.
+    RaydiumAmmV4,
+    /// Orca Whirlpool `swap` (exact input).
+    OrcaWhirlpool,
+}
+
+/// One hop: the venue, how many `remaining_accounts` its block takes, and the direction.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteHop {
+    pub venue: Venue,
+    pub num_accounts: u8,
+    pub a_to_b: bool,
+}
+
+/// Emitted once per executed route, for auditing.
+#[event]
+pub struct RouteExecuted {
+    pub authority: Pubkey,
+    pub source_token: Pubkey,
+    pub mint: Pubkey,
+    pub amount_in: u64,
+    /// What the last hop delivered back into `source_token`.
+    pub amount_out: u64,
+    /// End balance minus start balance of `source_token`.
+    pub profit: u64,
+    /// Pool of each hop, in order.
+    pub pools: Vec<Pubkey>,
+}

@@ -1,0 +1,405 @@
+//! Adapter checks for the venues whose programs cannot run here (Raydium AMM v4, Orca Whirlpool):
+//! account plans, instruction bytes and rejections, on account images built field by field.
+
+use anchor_lang::prelude::*;
+
+use super::{orca_whirlpool as orca, plan, raydium_amm_v4 as raydium};
+use crate::{token_account, ArbError, RouteHop, Venue};
+
+struct Acc {
+    key: Pubkey,
+    owner: Pubkey,
+    lamports: u64,
+    data: Vec<u8>,
+    signer: bool,
+    writable: bool,
+    executable: bool,
+}
+
+fn acc(key: Pubkey, owner: Pubkey, data: Vec<u8>) -> Acc {
+    Acc {
+        key,
+        owner,
+        lamports: 1,
+        data,
+        signer: false,
+        writable: true,
+        executable: false,
+    }
+}
+
+fn infos(accs: &mut [Acc]) -> Vec<AccountInfo<'_>> {
+    accs.iter_mut()
+        .map(|a| {
+            let Acc {
+                key,
+                owner,
+                lamports,
+                data,
+                signer,
+                writable,
+                executable,
+            } = a;
+            AccountInfo::new(
+                key,
+                *signer,
+                *writable,
+                lamports,
+                data,
+                owner,
+                *executable,
+                0,
+            )
+        })
+        .collect()
+}
+
+fn token(mint: Pubkey, owner: Pubkey) -> Vec<u8> {
+    let mut d = vec![0u8; token_account::LEN];
+    d[token_account::MINT..token_account::MINT + 32].copy_from_slice(mint.as_ref());
+    d[token_account::OWNER..token_account::OWNER + 32].copy_from_slice(owner.as_ref());
+    d[token_account::STATE] = token_account::STATE_INITIALIZED;
+    d
+}
+
+fn put(d: &mut [u8], offset: usize, key: &Pubkey) {
+    d[offset..offset + 32].copy_from_slice(key.as_ref());
+}
+
+fn code(e: Error) -> u32 {
+    match e {
+        Error::AnchorError(a) => a.error_code_number,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn program(key: Pubkey) -> Acc {
+    Acc {
+        executable: true,
+        writable: false,
+        ..acc(key, Pubkey::new_unique(), vec![])
+    }
+}
+
+/// A Raydium block with target orders: 19 accounts.
+fn raydium_block(
+    user: Pubkey,
+    coin_mint: Pubkey,
+    pc_mint: Pubkey,
+    source_mint: Pubkey,
+    dest_mint: Pubkey,
+) -> Vec<Acc> {
+    let pid = raydium::PROGRAM_IDS[0];
+    let keys: Vec<Pubkey> = (0..19).map(|_| Pubkey::new_unique()).collect();
+    let mut amm = vec![0u8; raydium::layout::LEN];
+    put(&mut amm, raydium::layout::OPEN_ORDERS, &keys[4]);
+    put(&mut amm, raydium::layout::TARGET_ORDERS, &keys[5]);
+    put(&mut amm, raydium::layout::COIN_VAULT, &keys[6]);
+    put(&mut amm, raydium::layout::PC_VAULT, &keys[7]);
+    put(&mut amm, raydium::layout::MARKET_PROGRAM, &keys[8]);
+    put(&mut amm, raydium::layout::MARKET, &keys[9]);
+    put(&mut amm, raydium::layout::COIN_VAULT_MINT, &coin_mint);
+    put(&mut amm, raydium::layout::PC_VAULT_MINT, &pc_mint);
+    let mut v = vec![
+        program(pid),
+        acc(
+            crate::token_account::TOKEN_PROGRAM_ID,
+            Pubkey::new_unique(),
+            vec![],
+        ),
+        acc(keys[2], pid, amm),
+    ];
+    v.extend((3..16).map(|i| acc(keys[i], Pubkey::new_unique(), vec![])));
+    v.push(acc(
+        keys[16],
+        crate::token_account::TOKEN_PROGRAM_ID,
+        token(source_mint, user),
+    ));
+    v.push(acc(
+        keys[17],
+        crate::token_account::TOKEN_PROGRAM_ID,
+        token(dest_mint, user),
+    ));
+    v.push(Acc {
+        signer: true,
+        writable: false,
+        ..acc(user, Pubkey::default(), vec![])
+    });
+    v
+}
+
+fn hop(venue: Venue, n: usize, a_to_b: bool) -> RouteHop {
+    RouteHop {
+        venue,
+        num_accounts: n as u8,
+        a_to_b,
+    }
+}
+
+#[test]
+fn raydium_plan_and_instruction() {
+    let (user, coin, pc) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    let keys: Vec<Pubkey> = accs.iter().map(|a| a.key).collect();
+    let block = infos(&mut accs);
+    let p = plan(&hop(Venue::RaydiumAmmV4, 19, true), &block, &user).unwrap();
+    assert_eq!(
+        (p.source, p.destination, p.mint_in, p.mint_out, p.pool),
+        (16, 17, coin, pc, keys[2])
+    );
+    let ix = p.instruction(5_000_000);
+    assert_eq!(ix.program_id, raydium::PROGRAM_IDS[0]);
+    assert_eq!(
+        ix.accounts.iter().map(|m| m.pubkey).collect::<Vec<_>>(),
+        keys[1..]
+    );
+    assert!(ix.accounts[17].is_signer && !ix.accounts[17].is_writable);
+    let mut data = vec![9u8];
+    data.extend(5_000_000u64.to_le_bytes());
+    data.extend(0u64.to_le_bytes());
+    assert_eq!(ix.data, data);
+
+    // pc → coin reads the mints the other way round.
+    let p = plan(&hop(Venue::RaydiumAmmV4, 19, false), &block, &user).unwrap();
+    assert_eq!((p.mint_in, p.mint_out), (pc, coin));
+}
+
+#[test]
+fn raydium_without_target_orders_shifts_the_vaults() {
+    let (user, coin, pc) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs.remove(raydium::TARGET_ORDERS);
+    let block = infos(&mut accs);
+    let p = plan(&hop(Venue::RaydiumAmmV4, 18, true), &block, &user).unwrap();
+    assert_eq!((p.source, p.destination), (15, 16));
+}
+
+#[test]
+fn raydium_rejections() {
+    let (user, coin, pc) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let h = hop(Venue::RaydiumAmmV4, 19, true);
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs[0].key = Pubkey::new_unique();
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::UnknownVenueProgram)
+    );
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs[2].owner = Pubkey::new_unique();
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::PoolNotOwnedByVenue)
+    );
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs[7].key = Pubkey::new_unique();
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::PoolAccountMismatch)
+    );
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs[2].data.pop();
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::InvalidPoolData)
+    );
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs[1].key = Pubkey::new_unique();
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::TokenProgramMismatch)
+    );
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    assert_eq!(
+        code(
+            plan(&h, &infos(&mut accs), &Pubkey::new_unique())
+                .err()
+                .unwrap()
+        ),
+        u32::from(ArbError::AuthorityMismatch)
+    );
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs[0].executable = false;
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::VenueProgramNotExecutable)
+    );
+
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    assert_eq!(
+        code(
+            plan(
+                &hop(Venue::RaydiumAmmV4, 18, true),
+                &infos(&mut accs)[..18],
+                &user
+            )
+            .err()
+            .unwrap()
+        ),
+        u32::from(ArbError::PoolAccountMismatch),
+        "an 18-account block reads position 5 as the coin vault"
+    );
+}
+
+fn whirlpool_block(user: Pubkey, mint_a: Pubkey, mint_b: Pubkey) -> Vec<Acc> {
+    let keys: Vec<Pubkey> = (0..12).map(|_| Pubkey::new_unique()).collect();
+    let mut pool = vec![0u8; orca::layout::LEN];
+    pool[..8].copy_from_slice(&orca::layout::DISCRIMINATOR);
+    put(&mut pool, orca::layout::TOKEN_MINT_A, &mint_a);
+    put(&mut pool, orca::layout::TOKEN_VAULT_A, &keys[5]);
+    put(&mut pool, orca::layout::TOKEN_MINT_B, &mint_b);
+    put(&mut pool, orca::layout::TOKEN_VAULT_B, &keys[7]);
+    vec![
+        program(orca::PROGRAM_ID),
+        acc(
+            crate::token_account::TOKEN_PROGRAM_ID,
+            Pubkey::new_unique(),
+            vec![],
+        ),
+        Acc {
+            signer: true,
+            writable: false,
+            ..acc(user, Pubkey::default(), vec![])
+        },
+        acc(keys[3], orca::PROGRAM_ID, pool),
+        acc(
+            keys[4],
+            crate::token_account::TOKEN_PROGRAM_ID,
+            token(mint_a, user),
+        ),
+        acc(keys[5], crate::token_account::TOKEN_PROGRAM_ID, vec![]),
+        acc(
+            keys[6],
+            crate::token_account::TOKEN_PROGRAM_ID,
+            token(mint_b, user),
+        ),
+        acc(keys[7], crate::token_account::TOKEN_PROGRAM_ID, vec![]),
+        acc(keys[8], orca::PROGRAM_ID, vec![]),
+        acc(keys[9], orca::PROGRAM_ID, vec![]),
+        acc(keys[10], orca::PROGRAM_ID, vec![]),
+        acc(keys[11], orca::PROGRAM_ID, vec![]),
+    ]
+}
+
+#[test]
+fn whirlpool_plan_and_instruction_both_directions() {
+    let (user, a, b) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let mut accs = whirlpool_block(user, a, b);
+    let keys: Vec<Pubkey> = accs.iter().map(|a| a.key).collect();
+    let block = infos(&mut accs);
+
+    let p = plan(&hop(Venue::OrcaWhirlpool, 12, true), &block, &user).unwrap();
+    assert_eq!(
+        (p.source, p.destination, p.mint_in, p.mint_out, p.pool),
+        (4, 6, a, b, keys[3])
+    );
+    let ix = p.instruction(3_000_000);
+    assert_eq!(ix.program_id, orca::PROGRAM_ID);
+    assert_eq!(ix.accounts.len(), 11);
+    assert_eq!(ix.data.len(), 42);
+    assert_eq!(
+        ix.data[..8],
+        [0xf8, 0xc6, 0x9e, 0x91, 0xe1, 0x75, 0x87, 0xc8]
+    );
+    assert_eq!(ix.data[8..16], 3_000_000u64.to_le_bytes());
+    assert_eq!(ix.data[16..24], [0; 8]);
+    assert_eq!(
+        u128::from_le_bytes(ix.data[24..40].try_into().unwrap()),
+        orca::MIN_SQRT_PRICE
+    );
+    assert_eq!(ix.data[40..], [1, 1]);
+
+    let p = plan(&hop(Venue::OrcaWhirlpool, 12, false), &block, &user).unwrap();
+    assert_eq!(
+        (p.source, p.destination, p.mint_in, p.mint_out),
+        (6, 4, b, a)
+    );
+    let ix = p.instruction(1);
+    assert_eq!(
+        u128::from_le_bytes(ix.data[24..40].try_into().unwrap()),
+        orca::MAX_SQRT_PRICE
+    );
+    assert_eq!(ix.data[40..], [1, 0]);
+}
+
+#[test]
+fn whirlpool_rejections() {
+    let (user, a, b) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let h = hop(Venue::OrcaWhirlpool, 12, true);
+
+    let mut accs = whirlpool_block(user, a, b);
+    accs[0].key = raydium::PROGRAM_IDS[0];
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::UnknownVenueProgram)
+    );
+
+    let mut accs = whirlpool_block(user, a, b);
+    accs[3].data[0] ^= 1;
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::InvalidPoolData)
+    );
+
+    let mut accs = whirlpool_block(user, a, b);
+    accs[3].owner = Pubkey::new_unique();
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::PoolNotOwnedByVenue)
+    );
+
+    let mut accs = whirlpool_block(user, a, b);
+    accs.swap(5, 7);
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::PoolAccountMismatch)
+    );
+
+    let mut accs = whirlpool_block(user, a, b);
+    assert_eq!(
+        code(
+            plan(
+                &hop(Venue::OrcaWhirlpool, 11, true),
+                &infos(&mut accs)[..11],
+                &user
+            )
+            .err()
+            .unwrap()
+        ),
+        u32::from(ArbError::AccountCountMismatch)
+    );
+
+    // Our own program or the token program never stand in for a venue.
+    let mut accs = whirlpool_block(user, a, b);
+    accs[0].key = crate::ID;
+    assert_eq!(
+        code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
+        u32::from(ArbError::UnknownVenueProgram)
+    );
+}

@@ -1,0 +1,52 @@
+//! The committed IDL must be what the program builds today. The IDL is produced the way the Anchor
+//! CLI does it (the `idl-build` feature prints it from `cargo test`), in a separate target directory
+//! so the nested build does not wait on the outer build's lock.
+//!
+//! Regenerate after an interface change: `ARBBOT_UPDATE_FIXTURES=1 cargo test -p arb-executor --test idl`.
+
+use std::path::{Path, PathBuf};
+
+use anchor_lang_idl::build::IdlBuilder;
+
+#[test]
+fn committed_idl_matches_a_fresh_build() {
+    let program = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| program.join("../../target"))
+        .join("idl-build");
+    // The builder would re-invoke cargo with `+$RUSTUP_TOOLCHAIN`; the toolchain running this test is
+    // the one rustup resolves anyway.
+    std::env::remove_var("RUSTUP_TOOLCHAIN");
+    let idl = IdlBuilder::new()
+        .program_path(program.to_path_buf())
+        .cargo_args(vec![
+            "--target-dir".into(),
+            target.display().to_string(),
+            "--locked".into(),
+        ])
+        .build()
+        .expect("IDL build failed");
+    let fresh = serde_json::to_string_pretty(&idl).unwrap() + "\n";
+
+    let committed_path = program.join("idl/arb_executor.json");
+    if std::env::var_os("ARBBOT_UPDATE_FIXTURES").is_some() {
+        std::fs::write(&committed_path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok();
+    assert!(
+        parse(&committed).is_some() && parse(&committed) == parse(&fresh),
+        "{} is stale: regenerate with ARBBOT_UPDATE_FIXTURES=1 cargo test -p arb-executor --test idl",
+        committed_path.display()
+    );
+
+    // The interface clients code against.
+    assert_eq!(idl.address, arb_executor::ID.to_string());
+    let ix = &idl.instructions[0];
+    assert_eq!(idl.instructions.len(), 1);
+    assert_eq!(ix.name, "execute_route");
+    let args: Vec<&str> = ix.args.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(args, ["amount_in", "min_profit", "hops"]);
+    assert!(idl.events.iter().any(|e| e.name == "RouteExecuted"));
+}

@@ -1,0 +1,309 @@
+//! Writes and checks `tests/data/solana/ix_vectors.json`: `execute_route` argument sets with the exact
+//! instruction data the program decodes, the venue instruction bytes the hop adapters send, the event
+//! bytes, and the byte layouts the adapters read. Client encoders are checked against this file.
+//!
+//! Regenerate: `ARBBOT_UPDATE_FIXTURES=1 cargo test -p arb-executor --test ix_vectors`.
+
+use anchor_lang::{AnchorDeserialize, AnchorSerialize, Discriminator, Event, InstructionData};
+use arb_executor::venues::{
+    orca_whirlpool as orca, raydium_amm_v4 as raydium, spl_token_swap as tswap,
+};
+use arb_executor::{instruction::ExecuteRoute, token_account, RouteExecuted, RouteHop, Venue};
+use serde_json::{json, Value};
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn venue_name(v: Venue) -> &'static str {
+    match v {
+        Venue::SplTokenSwap => "SplTokenSwap",
+        Venue::RaydiumAmmV4 => "RaydiumAmmV4",
+        Venue::OrcaWhirlpool => "OrcaWhirlpool",
+    }
+}
+
+fn hop(venue: Venue, num_accounts: u8, a_to_b: bool) -> RouteHop {
+    RouteHop {
+        venue,
+        num_accounts,
+        a_to_b,
+    }
+}
+
+fn route_vector(name: &str, amount_in: u64, min_profit: u64, hops: Vec<RouteHop>) -> Value {
+    let ix = ExecuteRoute {
+        amount_in,
+        min_profit,
+        hops: hops.clone(),
+    };
+    let data = ix.data();
+    // The bytes decode back, through the program's own argument type, to the same arguments.
+    assert_eq!(&data[..8], ExecuteRoute::DISCRIMINATOR);
+    let back = ExecuteRoute::try_from_slice(&data[8..]).unwrap();
+    assert_eq!(
+        (back.amount_in, back.min_profit, back.hops),
+        (amount_in, min_profit, hops.clone())
+    );
+    json!({
+        "name": name,
+        "args": {
+            "amount_in": amount_in,
+            "min_profit": min_profit,
+            "hops": hops.iter().map(|h| json!({
+                "venue": venue_name(h.venue),
+                "venue_index": h.venue as u8,
+                "num_accounts": h.num_accounts,
+                "a_to_b": h.a_to_b,
+            })).collect::<Vec<_>>(),
+        },
+        "data_hex": hex(&data),
+    })
+}
+
+fn fields(pairs: &[(&str, usize, usize)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(n, o, s)| (n.to_string(), json!({"offset": o, "size": s})))
+            .collect(),
+    )
+}
+
+/// Rebuilds objects with keys inserted in sorted order, so the file is byte-identical whatever
+/// map implementation serde_json was built with.
+fn canonical(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let sorted: std::collections::BTreeMap<String, Value> = m.into_iter().collect();
+            Value::Object(sorted.into_iter().map(|(k, v)| (k, canonical(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}
+
+fn vectors() -> Value {
+    use Venue::*;
+    let routes = vec![
+        route_vector(
+            "two_hop_token_swap",
+            1_000_000,
+            1,
+            vec![hop(SplTokenSwap, 11, true), hop(SplTokenSwap, 11, false)],
+        ),
+        route_vector(
+            "three_hop_mixed_venues",
+            250_000_000,
+            12_345,
+            vec![
+                hop(RaydiumAmmV4, 19, true),
+                hop(OrcaWhirlpool, 12, false),
+                hop(SplTokenSwap, 12, true),
+            ],
+        ),
+        route_vector(
+            "four_hop_raydium_without_target_orders",
+            42,
+            0,
+            vec![
+                hop(RaydiumAmmV4, 18, false),
+                hop(OrcaWhirlpool, 12, true),
+                hop(SplTokenSwap, 11, false),
+                hop(RaydiumAmmV4, 19, true),
+            ],
+        ),
+        route_vector(
+            "extreme_values",
+            u64::MAX,
+            u64::MAX - 1,
+            vec![hop(OrcaWhirlpool, 255, true), hop(SplTokenSwap, 0, false)],
+        ),
+        route_vector("empty_route_encodes_but_is_rejected", 1, 0, vec![]),
+    ];
+
+    let event = RouteExecuted {
+        authority: anchor_lang::prelude::Pubkey::new_from_array([1; 32]),
+        source_token: anchor_lang::prelude::Pubkey::new_from_array([2; 32]),
+        mint: anchor_lang::prelude::Pubkey::new_from_array([3; 32]),
+        amount_in: 10_000_000,
+        amount_out: 10_400_000,
+        profit: 400_000,
+        pools: vec![
+            anchor_lang::prelude::Pubkey::new_from_array([4; 32]),
+            anchor_lang::prelude::Pubkey::new_from_array([5; 32]),
+        ],
+    };
+    let event_bytes = event.data();
+    let mut borsh = Vec::new();
+    event.serialize(&mut borsh).unwrap();
+    assert_eq!(event_bytes[8..], borsh[..]);
+
+    json!({
+        "program_id": arb_executor::ID.to_string(),
+        "instruction": "execute_route",
+        "discriminator_hex": hex(ExecuteRoute::DISCRIMINATOR),
+        "named_accounts": [
+            {"name": "authority", "signer": true, "writable": false},
+            {"name": "source_token", "signer": false, "writable": true},
+            {"name": "token_program", "signer": false, "writable": false},
+        ],
+        "routes": routes,
+        "event": {
+            "name": "RouteExecuted",
+            "discriminator_hex": hex(RouteExecuted::DISCRIMINATOR),
+            "fields": {
+                "authority": event.authority.to_string(),
+                "source_token": event.source_token.to_string(),
+                "mint": event.mint.to_string(),
+                "amount_in": event.amount_in,
+                "amount_out": event.amount_out,
+                "profit": event.profit,
+                "pools": event.pools.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            },
+            "data_hex": hex(&event_bytes),
+        },
+        "venue_instructions": [
+            {"venue": "SplTokenSwap", "amount_in": 1_000_000u64, "minimum_amount_out": 0, "data_hex": hex(&tswap::swap_data(1_000_000, 0))},
+            {"venue": "SplTokenSwap", "amount_in": u64::MAX, "minimum_amount_out": 7, "data_hex": hex(&tswap::swap_data(u64::MAX, 7))},
+            {"venue": "RaydiumAmmV4", "amount_in": 5_000_000u64, "minimum_amount_out": 0, "data_hex": hex(&raydium::swap_base_in_data(5_000_000, 0))},
+            {"venue": "OrcaWhirlpool", "amount_in": 3_000_000u64, "other_amount_threshold": 0, "a_to_b": true,
+             "sqrt_price_limit": orca::MIN_SQRT_PRICE.to_string(), "data_hex": hex(&orca::swap_data(3_000_000, 0, true))},
+            {"venue": "OrcaWhirlpool", "amount_in": 3_000_000u64, "other_amount_threshold": 0, "a_to_b": false,
+             "sqrt_price_limit": orca::MAX_SQRT_PRICE.to_string(), "data_hex": hex(&orca::swap_data(3_000_000, 0, false))},
+        ],
+        "hop_blocks": {
+            "SplTokenSwap": {
+                "program_ids": "any program that owns the pool (token-swap and forks)",
+                "num_accounts": [tswap::ACCOUNTS, tswap::ACCOUNTS_WITH_HOST_FEE],
+                "positions": {"program": 0, "pool": tswap::POOL, "pool_authority": tswap::POOL_AUTHORITY,
+                    "user_transfer_authority": tswap::USER_TRANSFER_AUTHORITY, "source": tswap::SOURCE,
+                    "pool_source": tswap::POOL_SOURCE, "pool_destination": tswap::POOL_DESTINATION,
+                    "destination": tswap::DESTINATION, "pool_mint": tswap::POOL_MINT,
+                    "pool_fee_account": tswap::POOL_FEE_ACCOUNT, "token_program": tswap::TOKEN_PROGRAM, "host_fee_account": 11},
+            },
+            "RaydiumAmmV4": {
+                "program_ids": raydium::PROGRAM_IDS.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                "num_accounts": [raydium::ACCOUNTS, raydium::ACCOUNTS_WITHOUT_TARGET_ORDERS],
+                "positions": {"program": 0, "token_program": raydium::TOKEN_PROGRAM, "amm": raydium::AMM,
+                    "amm_authority": raydium::AMM_AUTHORITY, "open_orders": raydium::OPEN_ORDERS,
+                    "target_orders": raydium::TARGET_ORDERS},
+                "positions_from_end": {"source": raydium::SOURCE_FROM_END, "destination": raydium::DESTINATION_FROM_END,
+                    "user_owner": raydium::USER_OWNER_FROM_END},
+            },
+            "OrcaWhirlpool": {
+                "program_ids": [orca::PROGRAM_ID.to_string()],
+                "num_accounts": [orca::ACCOUNTS],
+                "positions": {"program": 0, "token_program": orca::TOKEN_PROGRAM, "token_authority": orca::TOKEN_AUTHORITY,
+                    "whirlpool": orca::WHIRLPOOL, "token_owner_account_a": orca::TOKEN_OWNER_ACCOUNT_A,
+                    "token_vault_a": orca::TOKEN_VAULT_A, "token_owner_account_b": orca::TOKEN_OWNER_ACCOUNT_B,
+                    "token_vault_b": orca::TOKEN_VAULT_B, "tick_array_0": orca::TICK_ARRAY_0,
+                    "tick_array_1": orca::TICK_ARRAY_1, "tick_array_2": orca::TICK_ARRAY_2, "oracle": orca::ORACLE},
+                "destination": "token_owner_account_b if a_to_b else token_owner_account_a",
+            },
+        },
+        "layouts": {
+            "spl_token_account": {"size": token_account::LEN, "fields": fields(&[
+                ("mint", token_account::MINT, 32), ("owner", token_account::OWNER, 32),
+                ("amount", token_account::AMOUNT, 8), ("state", token_account::STATE, 1)])},
+            "spl_token_swap": {"size": tswap::layout::LEN, "fields": fields(&[
+                ("version", tswap::layout::VERSION, 1), ("is_initialized", tswap::layout::IS_INITIALIZED, 1),
+                ("bump_seed", tswap::layout::BUMP_SEED, 1), ("token_program_id", tswap::layout::TOKEN_PROGRAM_ID, 32),
+                ("token_a", tswap::layout::TOKEN_A, 32), ("token_b", tswap::layout::TOKEN_B, 32),
+                ("pool_mint", tswap::layout::POOL_MINT, 32), ("token_a_mint", tswap::layout::TOKEN_A_MINT, 32),
+                ("token_b_mint", tswap::layout::TOKEN_B_MINT, 32), ("pool_fee_account", tswap::layout::POOL_FEE_ACCOUNT, 32),
+                ("fees", tswap::layout::FEES, 64), ("curve_type", tswap::layout::CURVE_TYPE, 1),
+                ("curve_parameters", tswap::layout::CURVE_PARAMETERS, 32)])},
+            "raydium_amm_v4": {"size": raydium::layout::LEN, "fields": fields(&[
+                ("status", raydium::layout::STATUS, 8), ("nonce", raydium::layout::NONCE, 8),
+                ("coin_decimals", raydium::layout::COIN_DECIMALS, 8), ("pc_decimals", raydium::layout::PC_DECIMALS, 8),
+                ("fees", raydium::layout::FEES, 64), ("swap_fee_numerator", raydium::layout::SWAP_FEE_NUMERATOR, 8),
+                ("swap_fee_denominator", raydium::layout::SWAP_FEE_DENOMINATOR, 8), ("state_data", raydium::layout::STATE_DATA, 144),
+                ("coin_vault", raydium::layout::COIN_VAULT, 32), ("pc_vault", raydium::layout::PC_VAULT, 32),
+                ("coin_vault_mint", raydium::layout::COIN_VAULT_MINT, 32), ("pc_vault_mint", raydium::layout::PC_VAULT_MINT, 32),
+                ("lp_mint", raydium::layout::LP_MINT, 32), ("open_orders", raydium::layout::OPEN_ORDERS, 32),
+                ("market", raydium::layout::MARKET, 32), ("market_program", raydium::layout::MARKET_PROGRAM, 32),
+                ("target_orders", raydium::layout::TARGET_ORDERS, 32), ("amm_owner", raydium::layout::AMM_OWNER, 32),
+                ("lp_amount", raydium::layout::LP_AMOUNT, 8)])},
+            "orca_whirlpool": {"size": orca::layout::LEN, "discriminator_hex": hex(&orca::layout::DISCRIMINATOR), "fields": fields(&[
+                ("whirlpools_config", orca::layout::WHIRLPOOLS_CONFIG, 32), ("whirlpool_bump", orca::layout::WHIRLPOOL_BUMP, 1),
+                ("tick_spacing", orca::layout::TICK_SPACING, 2), ("fee_tier_index_seed", orca::layout::FEE_TIER_INDEX_SEED, 2),
+                ("fee_rate", orca::layout::FEE_RATE, 2), ("protocol_fee_rate", orca::layout::PROTOCOL_FEE_RATE, 2),
+                ("liquidity", orca::layout::LIQUIDITY, 16), ("sqrt_price", orca::layout::SQRT_PRICE, 16),
+                ("tick_current_index", orca::layout::TICK_CURRENT_INDEX, 4),
+                ("protocol_fee_owed_a", orca::layout::PROTOCOL_FEE_OWED_A, 8), ("protocol_fee_owed_b", orca::layout::PROTOCOL_FEE_OWED_B, 8),
+                ("token_mint_a", orca::layout::TOKEN_MINT_A, 32), ("token_vault_a", orca::layout::TOKEN_VAULT_A, 32),
+                ("fee_growth_global_a", orca::layout::FEE_GROWTH_GLOBAL_A, 16), ("token_mint_b", orca::layout::TOKEN_MINT_B, 32),
+                ("token_vault_b", orca::layout::TOKEN_VAULT_B, 32), ("fee_growth_global_b", orca::layout::FEE_GROWTH_GLOBAL_B, 16),
+                ("reward_last_updated_timestamp", orca::layout::REWARD_LAST_UPDATED_TIMESTAMP, 8),
+                ("reward_infos", orca::layout::REWARD_INFOS, 3 * orca::layout::REWARD_INFO_LEN)])},
+        },
+    })
+}
+
+/// Fields listed in layout order must tile the struct: each starts where the previous ended.
+fn assert_contiguous(name: &str, layout: &Value, first: usize) {
+    let mut f: Vec<(u64, u64)> = layout["fields"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| (v["offset"].as_u64().unwrap(), v["size"].as_u64().unwrap()))
+        .collect();
+    f.sort();
+    let mut at = first as u64;
+    for (o, s) in &f {
+        assert_eq!(*o, at, "{name}: gap or overlap at offset {o}");
+        at = o + s;
+    }
+    assert_eq!(
+        at,
+        layout["size"].as_u64().unwrap(),
+        "{name}: fields do not end at the struct size"
+    );
+}
+
+#[test]
+fn ix_vectors_file_is_current() {
+    let v = canonical(vectors());
+    // Layout self-consistency (the token account's tail after `state` is not needed by the route).
+    assert_contiguous("spl_token_swap", &v["layouts"]["spl_token_swap"], 0);
+    assert_contiguous("orca_whirlpool", &v["layouts"]["orca_whirlpool"], 8);
+    let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/solana/ix_vectors.json");
+    if std::env::var_os("ARBBOT_UPDATE_FIXTURES").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{} is stale: regenerate with ARBBOT_UPDATE_FIXTURES=1 cargo test -p arb-executor --test ix_vectors",
+        path.display()
+    );
+}
+
+#[test]
+fn known_bytes() {
+    // Discriminator = sha256("global:execute_route")[..8].
+    assert_eq!(hex(ExecuteRoute::DISCRIMINATOR), "f60e51798ced5617");
+    let data = ExecuteRoute {
+        amount_in: 1,
+        min_profit: 2,
+        hops: vec![hop(Venue::OrcaWhirlpool, 12, true)],
+    }
+    .data();
+    assert_eq!(
+        hex(&data),
+        concat!(
+            "f60e51798ced5617",
+            "0100000000000000",
+            "0200000000000000",
+            "01000000",
+            "02",
+            "0c",
+            "01"
+        )
+    );
+    assert_eq!(hex(&orca::swap_data(1, 0, true)[..8]), "f8c69e91e17587c8");
+}
