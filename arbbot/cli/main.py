@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from arbbot import __version__
-from arbbot.cli import audit, devnet, pools
+from arbbot.cli import audit, devnet, pools, solana
 from arbbot.cli.common import err_console, state
 from arbbot.errors import ArbbotError
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(pools.app, name="pools")
+app.add_typer(solana.app, name="solana")
 audit.register(app)
 
 

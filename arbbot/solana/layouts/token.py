@@ -1,0 +1,43 @@
+"""SPL Token accounts (165 bytes) and mints (82 bytes): the fields a quote needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from solders.pubkey import Pubkey
+
+from arbbot.solana.errors import AccountLayoutError
+from arbbot.solana.layouts._read import check, pubkey, u8, u64
+from arbbot.solana.programs import TOKEN_PROGRAM
+
+TOKEN_ACCOUNT_LEN = 165
+MINT_LEN = 82
+
+
+@dataclass(frozen=True)
+class TokenAccount:
+    mint: Pubkey  # @0
+    owner: Pubkey  # @32
+    amount: int  # u64 @64
+    state: int  # u8 @108: 0 uninitialized, 1 initialized, 2 frozen
+
+
+def decode_token_account(
+    data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None, program: Pubkey = TOKEN_PROGRAM
+) -> TokenAccount:
+    check("token account", address, data, TOKEN_ACCOUNT_LEN, owner, program)
+    acc = TokenAccount(mint=pubkey(data, 0), owner=pubkey(data, 32), amount=u64(data, 64), state=u8(data, 108))
+    if acc.state == 0:
+        raise AccountLayoutError(f"token account {address}: state is 0 (uninitialized)")
+    return acc
+
+
+@dataclass(frozen=True)
+class Mint:
+    supply: int  # u64 @36
+    decimals: int  # u8 @44
+
+
+def decode_mint(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> Mint:
+    check("mint", address, data, MINT_LEN, owner, TOKEN_PROGRAM)
+    return Mint(supply=u64(data, 36), decimals=u8(data, 44))

@@ -1,0 +1,165 @@
+"""Read pools from a Solana RPC: discover them by program, or load given addresses; then their reserves."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from solders.pubkey import Pubkey
+
+from arbbot.solana.errors import AccountLayoutError, SolanaError, UnknownPoolProgram
+from arbbot.solana.layouts.openbook import decode_market
+from arbbot.solana.layouts.raydium import AMM_INFO_LEN, RaydiumAmmV4State, decode_raydium_amm_v4
+from arbbot.solana.layouts.token import decode_token_account
+from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
+from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
+from arbbot.solana.programs import ORCA_WHIRLPOOL, RAYDIUM_AMM_V4, SPL_TOKEN_SWAP
+from arbbot.solana.rpc import AccountData, SolanaRpc
+from arbbot.solana.venues import RaydiumPool, TokenSwapPool, VenuePool, WhirlpoolPool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VenuePrograms:
+    """Program ids to read. Forks of token-swap share its layout and are listed in `token_swap`."""
+
+    token_swap: tuple[Pubkey, ...] = (SPL_TOKEN_SWAP,)
+    raydium_amm_v4: Pubkey = RAYDIUM_AMM_V4
+    whirlpool: Pubkey = ORCA_WHIRLPOOL
+
+
+@dataclass
+class LoadResult:
+    pools: list[VenuePool]
+    skipped: list[str] = field(default_factory=list)  # "address: reason", for the report
+
+
+PoolState = TokenSwapState | RaydiumAmmV4State | WhirlpoolState
+
+
+def _decode_pool(acc: AccountData, programs: VenuePrograms) -> PoolState:
+    if acc.owner in programs.token_swap:
+        return decode_token_swap(acc.data, acc.address, acc.owner, program=acc.owner)
+    if acc.owner == programs.raydium_amm_v4:
+        return decode_raydium_amm_v4(acc.data, acc.address, acc.owner)
+    if acc.owner == programs.whirlpool:
+        return decode_whirlpool(acc.data, acc.address, acc.owner)
+    raise UnknownPoolProgram(f"account {acc.address} is owned by {acc.owner}, which is not a supported venue program")
+
+
+def _vaults(state: PoolState) -> list[Pubkey]:
+    if isinstance(state, TokenSwapState):
+        return [state.token_a, state.token_b]
+    if isinstance(state, RaydiumAmmV4State):
+        return [state.coin_vault, state.pc_vault]
+    return []
+
+
+def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], skipped: list[str]) -> list[VenuePool]:
+    """Fetch every pool's vaults / tick arrays in batched getMultipleAccounts calls and assemble the models."""
+    unique = list(dict.fromkeys(k for _, state in decoded for k in _vaults(state)))
+    fetched = dict(zip(unique, rpc.get_multiple_accounts(unique), strict=True))
+
+    def balance(key: Pubkey, pool: Pubkey) -> int:
+        acc = fetched.get(key)
+        if acc is None:
+            raise AccountLayoutError(f"pool {pool}: vault {key} does not exist")
+        return decode_token_account(acc.data, key, acc.owner).amount
+
+    pools: list[VenuePool] = []
+    whirlpools: list[WhirlpoolPool] = []
+    for acc, state in decoded:
+        try:
+            if isinstance(state, TokenSwapState):
+                pools.append(
+                    TokenSwapPool(
+                        acc.address,
+                        acc.owner,
+                        state.token_a_mint,
+                        state.token_b_mint,
+                        state=state,
+                        reserve_a=balance(state.token_a, acc.address),
+                        reserve_b=balance(state.token_b, acc.address),
+                    )
+                )
+            elif isinstance(state, RaydiumAmmV4State):
+                pools.append(
+                    RaydiumPool(
+                        acc.address,
+                        acc.owner,
+                        state.coin_vault_mint,
+                        state.pc_vault_mint,
+                        state=state,
+                        coin_vault_amount=balance(state.coin_vault, acc.address),
+                        pc_vault_amount=balance(state.pc_vault, acc.address),
+                    )
+                )
+            else:
+                wp = WhirlpoolPool(acc.address, acc.owner, state.token_mint_a, state.token_mint_b, state=state)
+                whirlpools.append(wp)
+                pools.append(wp)
+        except SolanaError as exc:
+            skipped.append(f"{acc.address}: {exc}")
+    _load_tick_arrays(rpc, whirlpools, skipped)
+    _load_markets(rpc, [p for p in pools if isinstance(p, RaydiumPool)], skipped)
+    return pools
+
+
+def _load_markets(rpc: SolanaRpc, pools: Sequence[RaydiumPool], skipped: list[str]) -> None:
+    """The OpenBook market of each Raydium pool (its swap instruction names the market's accounts)."""
+    accounts = rpc.get_multiple_accounts([p.state.market for p in pools])
+    for pool, acc in zip(pools, accounts, strict=True):
+        if acc is None:
+            skipped.append(f"{pool.address}: market {pool.state.market} does not exist (pool can quote, not swap)")
+            continue
+        try:
+            pool.market = decode_market(acc.data, pool.state.market, acc.owner, pool.state.market_program)
+        except AccountLayoutError as exc:
+            skipped.append(f"{pool.address}: {exc} (pool can quote, not swap)")
+
+
+def _load_tick_arrays(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skipped: list[str]) -> None:
+    wanted = [(wp, key) for wp in whirlpools for key in wp.reserve_accounts()]
+    accounts = rpc.get_multiple_accounts([k for _, k in wanted])
+    for (wp, key), acc in zip(wanted, accounts, strict=True):
+        if acc is None:
+            continue  # never initialized: the program reads it as all-zero
+        try:
+            array = decode_tick_array(acc.data, key, acc.owner)
+        except AccountLayoutError as exc:
+            skipped.append(f"{wp.address}: {exc}")
+            continue
+        wp.tick_arrays[array.start_tick_index] = array
+
+
+def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) -> LoadResult:
+    """Every pool of the venue programs (getProgramAccounts filtered by account size)."""
+    skipped: list[str] = []
+    decoded: list[tuple[AccountData, PoolState]] = []
+    scans = [(p, TOKEN_SWAP_LEN) for p in programs.token_swap]
+    scans += [(programs.raydium_amm_v4, AMM_INFO_LEN), (programs.whirlpool, WHIRLPOOL_LEN)]
+    for program, size in scans:
+        for acc in rpc.get_program_accounts(program, data_size=size):
+            try:
+                decoded.append((acc, _decode_pool(acc, programs)))
+            except AccountLayoutError as exc:
+                skipped.append(f"{acc.address}: {exc}")
+    return LoadResult(_build(rpc, decoded, skipped), skipped)
+
+
+def load_pools(rpc: SolanaRpc, addresses: Iterable[Pubkey], programs: VenuePrograms = VenuePrograms()) -> LoadResult:
+    """The given pools; an address that is missing or not a supported pool is an error naming it."""
+    keys = list(dict.fromkeys(addresses))
+    decoded: list[tuple[AccountData, PoolState]] = []
+    for key, acc in zip(keys, rpc.get_multiple_accounts(keys), strict=True):
+        if acc is None:
+            raise AccountLayoutError(f"pool {key} does not exist")
+        decoded.append((acc, _decode_pool(acc, programs)))
+    skipped: list[str] = []
+    pools = _build(rpc, decoded, skipped)
+    missing = set(keys) - {p.address for p in pools}
+    if missing:
+        raise AccountLayoutError("; ".join(r for r in skipped if any(r.startswith(str(k)) for k in missing)))
+    return LoadResult(pools, skipped)

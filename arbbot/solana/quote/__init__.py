@@ -1,0 +1,1 @@
+"""Exact integer quotes of the Solana venues, mirroring each program's arithmetic (no floats, no I/O)."""

@@ -1,0 +1,156 @@
+"""Solana JSON-RPC over the shared HTTP client (keep-alive, retries with backoff on 429/5xx/garbage).
+
+Adds what Solana needs on top: account decoding (base64), batching of getMultipleAccounts by 100,
+and errors that say what went wrong (rate limit, garbage, stale blockhash) in Solana terms.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from solders.address_lookup_table_account import AddressLookupTable, AddressLookupTableAccount
+from solders.hash import Hash
+from solders.pubkey import Pubkey
+from solders.transaction import VersionedTransaction
+
+from arbbot.chain.rpc import RetryPolicy, RpcClient, RpcError, RpcTransportError
+from arbbot.solana.errors import AccountLayoutError, SolanaRpcError, SolanaTransportError, StaleBlockhash
+from arbbot.solana.programs import LOOKUP_TABLE_PROGRAM
+
+MAX_MULTIPLE_ACCOUNTS = 100
+_STALE_MARKERS = ("blockhash not found", "blockhashnotfound")
+
+
+@dataclass(frozen=True)
+class AccountData:
+    address: Pubkey
+    owner: Pubkey
+    lamports: int
+    data: bytes
+    executable: bool
+
+
+def _account(address: Pubkey, value: Any, method: str) -> AccountData | None:
+    if value is None:
+        return None
+    try:
+        raw, encoding = value["data"]
+        if encoding != "base64":
+            raise ValueError(f"encoding {encoding}")
+        return AccountData(
+            address=address,
+            owner=Pubkey.from_string(value["owner"]),
+            lamports=int(value["lamports"]),
+            data=base64.b64decode(raw, validate=True),
+            executable=bool(value.get("executable", False)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SolanaTransportError(f"Solana RPC {method}: malformed account {address}: {exc}") from None
+
+
+def is_stale_blockhash(message: str) -> bool:
+    text = message.lower().replace(" ", "")
+    return any(m.replace(" ", "") in text for m in _STALE_MARKERS)
+
+
+class SolanaRpc:
+    def __init__(self, url: str, timeout: float = 30.0, retry: RetryPolicy | None = None) -> None:
+        self.url = url
+        self._rpc = RpcClient(url, timeout=timeout, retry=retry)
+
+    def close(self) -> None:
+        self._rpc.close()
+
+    def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        try:
+            return self._rpc.call(method, params)
+        except RpcError as exc:
+            if is_stale_blockhash(exc.message):
+                raise StaleBlockhash(f"{method}: {exc.message}; rebuild with a fresh blockhash") from None
+            raise SolanaRpcError(method, exc.code, exc.message) from None
+        except RpcTransportError as exc:
+            raise SolanaTransportError(str(exc)) from None
+
+    def _context_value(self, method: str, result: Any) -> Any:
+        if not isinstance(result, dict) or "value" not in result:
+            raise SolanaTransportError(f"Solana RPC {method}: expected {{context, value}}, got {str(result)[:120]}")
+        return result["value"]
+
+    def get_multiple_accounts(self, addresses: Sequence[Pubkey]) -> list[AccountData | None]:
+        out: list[AccountData | None] = []
+        for i in range(0, len(addresses), MAX_MULTIPLE_ACCOUNTS):
+            chunk = addresses[i : i + MAX_MULTIPLE_ACCOUNTS]
+            result = self.call("getMultipleAccounts", [[str(a) for a in chunk], {"encoding": "base64"}])
+            values = self._context_value("getMultipleAccounts", result)
+            if not isinstance(values, list) or len(values) != len(chunk):
+                raise SolanaTransportError(
+                    f"Solana RPC getMultipleAccounts: asked for {len(chunk)} accounts, got {str(values)[:120]}"
+                )
+            out.extend(_account(a, v, "getMultipleAccounts") for a, v in zip(chunk, values, strict=True))
+        return out
+
+    def get_account(self, address: Pubkey) -> AccountData | None:
+        return self.get_multiple_accounts([address])[0]
+
+    def get_program_accounts(self, program: Pubkey, data_size: int | None = None) -> list[AccountData]:
+        config: dict[str, Any] = {"encoding": "base64"}
+        if data_size is not None:
+            config["filters"] = [{"dataSize": data_size}]
+        result = self.call("getProgramAccounts", [str(program), config])
+        if isinstance(result, dict) and "value" in result:  # withContext answers
+            result = result["value"]
+        if not isinstance(result, list):
+            raise SolanaTransportError(f"Solana RPC getProgramAccounts: expected a list, got {str(result)[:120]}")
+        accounts = []
+        for item in result:
+            try:
+                address = Pubkey.from_string(item["pubkey"])
+            except (KeyError, TypeError, ValueError):
+                raise SolanaTransportError(f"Solana RPC getProgramAccounts: malformed item {str(item)[:120]}") from None
+            acc = _account(address, item.get("account"), "getProgramAccounts")
+            if acc is not None:
+                accounts.append(acc)
+        return accounts
+
+    def get_latest_blockhash(self) -> tuple[Hash, int]:
+        value = self._context_value(
+            "getLatestBlockhash", self.call("getLatestBlockhash", [{"commitment": "confirmed"}])
+        )
+        try:
+            return Hash.from_string(value["blockhash"]), int(value["lastValidBlockHeight"])
+        except (KeyError, TypeError, ValueError):
+            raise SolanaTransportError(f"Solana RPC getLatestBlockhash: malformed value {str(value)[:120]}") from None
+
+    def get_address_lookup_table(self, address: Pubkey) -> AddressLookupTableAccount:
+        acc = self.get_account(address)
+        if acc is None:
+            raise AccountLayoutError(f"lookup table {address} does not exist")
+        if acc.owner != LOOKUP_TABLE_PROGRAM:
+            raise AccountLayoutError(f"lookup table {address}: owner is {acc.owner}, expected {LOOKUP_TABLE_PROGRAM}")
+        try:
+            table = AddressLookupTable.deserialize(acc.data)
+        except Exception as exc:  # solders raises its own error types on malformed data
+            raise AccountLayoutError(f"lookup table {address}: malformed data ({exc})") from None
+        return AddressLookupTableAccount(key=address, addresses=list(table.addresses))
+
+    def simulate(self, tx: VersionedTransaction) -> dict[str, Any]:
+        """simulateTransaction with signature checks on; a stale blockhash raises StaleBlockhash."""
+        encoded = base64.b64encode(bytes(tx)).decode()
+        value = self._context_value(
+            "simulateTransaction",
+            self.call("simulateTransaction", [encoded, {"encoding": "base64", "sigVerify": True}]),
+        )
+        err = value.get("err") if isinstance(value, dict) else None
+        if err is not None and is_stale_blockhash(str(err)):
+            raise StaleBlockhash(f"simulateTransaction: {err}; rebuild with a fresh blockhash")
+        return value
+
+    def send_transaction(self, tx: VersionedTransaction) -> str:
+        encoded = base64.b64encode(bytes(tx)).decode()
+        result = self.call("sendTransaction", [encoded, {"encoding": "base64", "skipPreflight": False}])
+        if not isinstance(result, str):
+            raise SolanaTransportError(f"Solana RPC sendTransaction: expected a signature, got {str(result)[:120]}")
+        return result

@@ -1,0 +1,256 @@
+"""Venue pools as the searcher sees them: decoded state + reserves, an exact quote, and the hop's account block.
+
+The account block of a hop is what the arb_executor program expects in `remaining_accounts`: the venue
+program first, then the accounts of that venue's own swap instruction, in that instruction's order
+(SPL token-swap `Swap`, Raydium AMM v4 `swap_base_in`, Whirlpool `swap`); the positions are checked
+against the program's own constants in tests/unit/solana/test_ix_vectors.py.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from solders.instruction import AccountMeta
+from solders.pubkey import Pubkey
+
+from arbbot.solana.errors import QuoteError
+from arbbot.solana.layouts.openbook import MarketState
+from arbbot.solana.layouts.raydium import SWAPPABLE_STATUS, RaydiumAmmV4State
+from arbbot.solana.layouts.token_swap import CURVE_CONSTANT_PRODUCT, CURVE_NAMES, TokenSwapState
+from arbbot.solana.layouts.whirlpool import TickArray, WhirlpoolState
+from arbbot.solana.programs import ORCA_WHIRLPOOL, TOKEN_PROGRAM
+from arbbot.solana.quote.constant_product import raydium_swap_base_in_out, token_swap_constant_product_out
+from arbbot.solana.quote.whirlpool_swap import swap, swap_tick_array_starts, zeroed_tick_array
+
+
+class Venue(IntEnum):
+    """Borsh tag of the program's `Venue` enum (variant order)."""
+
+    SPL_TOKEN_SWAP = 0
+    RAYDIUM_AMM_V4 = 1
+    ORCA_WHIRLPOOL = 2
+
+
+def _w(key: Pubkey) -> AccountMeta:
+    return AccountMeta(key, is_signer=False, is_writable=True)
+
+
+def _r(key: Pubkey) -> AccountMeta:
+    return AccountMeta(key, is_signer=False, is_writable=False)
+
+
+def _s(key: Pubkey) -> AccountMeta:
+    return AccountMeta(key, is_signer=True, is_writable=False)
+
+
+@dataclass
+class VenuePool(ABC):
+    address: Pubkey
+    program: Pubkey
+    mint_a: Pubkey
+    mint_b: Pubkey
+
+    venue: Venue = field(init=False)
+
+    @property
+    def id(self) -> str:
+        return str(self.address)
+
+    def a_to_b(self, mint_in: Pubkey) -> bool:
+        if mint_in == self.mint_a:
+            return True
+        if mint_in == self.mint_b:
+            return False
+        raise QuoteError(f"pool {self.address}: mint {mint_in} is neither {self.mint_a} nor {self.mint_b}")
+
+    def mint_out(self, mint_in: Pubkey) -> Pubkey:
+        return self.mint_b if self.a_to_b(mint_in) else self.mint_a
+
+    @abstractmethod
+    def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        """Exact amount out for `amount_in` of `mint_in`; QuoteError where the program would fail."""
+
+    @abstractmethod
+    def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        """The hop's account block: venue program, then the venue's swap accounts in its own order."""
+
+    @abstractmethod
+    def reserve_accounts(self) -> list[Pubkey]:
+        """Accounts to re-read to refresh this pool (vaults, tick arrays)."""
+
+
+@dataclass
+class TokenSwapPool(VenuePool):
+    state: TokenSwapState = field(kw_only=True)
+    reserve_a: int = field(kw_only=True)
+    reserve_b: int = field(kw_only=True)
+
+    def __post_init__(self) -> None:
+        self.venue = Venue.SPL_TOKEN_SWAP
+
+    @property
+    def authority(self) -> Pubkey:
+        return Pubkey.create_program_address([bytes(self.address), bytes([self.state.bump_seed])], self.program)
+
+    def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        if self.state.curve_type != CURVE_CONSTANT_PRODUCT:
+            name = CURVE_NAMES.get(self.state.curve_type, "unknown")
+            raise QuoteError(f"token-swap pool {self.address}: curve {self.state.curve_type} ({name}) is not supported")
+        a_to_b = self.a_to_b(mint_in)
+        r_in, r_out = (self.reserve_a, self.reserve_b) if a_to_b else (self.reserve_b, self.reserve_a)
+        f = self.state.fees
+        return token_swap_constant_product_out(
+            amount_in,
+            r_in,
+            r_out,
+            (f.trade_fee_numerator, f.trade_fee_denominator),
+            (f.owner_trade_fee_numerator, f.owner_trade_fee_denominator),
+        )
+
+    def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        a_to_b = self.a_to_b(mint_in)
+        vault_in, vault_out = (
+            (self.state.token_a, self.state.token_b) if a_to_b else (self.state.token_b, self.state.token_a)
+        )
+        return [
+            _r(self.program),
+            _r(self.address),
+            _r(self.authority),
+            _s(owner),
+            _w(user_in),
+            _w(vault_in),
+            _w(vault_out),
+            _w(user_out),
+            _w(self.state.pool_mint),
+            _w(self.state.pool_fee_account),
+            _r(self.state.token_program_id),
+        ]
+
+    def reserve_accounts(self) -> list[Pubkey]:
+        return [self.state.token_a, self.state.token_b]
+
+
+@dataclass
+class RaydiumPool(VenuePool):
+    state: RaydiumAmmV4State = field(kw_only=True)
+    coin_vault_amount: int = field(kw_only=True)
+    pc_vault_amount: int = field(kw_only=True)
+    market: MarketState | None = field(kw_only=True, default=None)  # needed to swap, not to quote
+
+    def __post_init__(self) -> None:
+        self.venue = Venue.RAYDIUM_AMM_V4
+
+    def reserves(self) -> tuple[int, int]:
+        """Vault balances net of the pnl the pool owes its owner (calc_total_without_take_pnl_no_orderbook)."""
+        coin = self.coin_vault_amount - self.state.need_take_pnl_coin
+        pc = self.pc_vault_amount - self.state.need_take_pnl_pc
+        if coin < 0 or pc < 0:
+            raise QuoteError(f"Raydium pool {self.address}: need_take_pnl exceeds the vault balance")
+        return coin, pc
+
+    def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        if self.state.status not in SWAPPABLE_STATUS:
+            raise QuoteError(f"Raydium pool {self.address}: status {self.state.status} does not allow swaps")
+        coin, pc = self.reserves()
+        r_in, r_out = (coin, pc) if self.a_to_b(mint_in) else (pc, coin)
+        return raydium_swap_base_in_out(
+            amount_in, r_in, r_out, self.state.swap_fee_numerator, self.state.swap_fee_denominator
+        )
+
+    @property
+    def authority(self) -> Pubkey:
+        return Pubkey.find_program_address([b"amm authority"], self.program)[0]
+
+    def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        """`swap_base_in` without target orders: 17 accounts after the program (the OpenBook ones included)."""
+        self.a_to_b(mint_in)
+        m = self.market
+        if m is None:
+            raise QuoteError(f"Raydium pool {self.address}: market {self.state.market} was not loaded")
+        return [
+            _r(self.program),
+            _r(TOKEN_PROGRAM),
+            _w(self.address),
+            _r(self.authority),
+            _w(self.state.open_orders),
+            _w(self.state.coin_vault),
+            _w(self.state.pc_vault),
+            _r(m.program),
+            _w(m.address),
+            _w(m.bids),
+            _w(m.asks),
+            _w(m.event_queue),
+            _w(m.coin_vault),
+            _w(m.pc_vault),
+            _r(m.vault_signer),
+            _w(user_in),
+            _w(user_out),
+            _s(owner),
+        ]
+
+    def reserve_accounts(self) -> list[Pubkey]:
+        return [self.state.coin_vault, self.state.pc_vault]
+
+
+def tick_array_address(whirlpool: Pubkey, start_tick_index: int, program: Pubkey = ORCA_WHIRLPOOL) -> Pubkey:
+    return Pubkey.find_program_address([b"tick_array", bytes(whirlpool), str(start_tick_index).encode()], program)[0]
+
+
+def oracle_address(whirlpool: Pubkey, program: Pubkey = ORCA_WHIRLPOOL) -> Pubkey:
+    return Pubkey.find_program_address([b"oracle", bytes(whirlpool)], program)[0]
+
+
+@dataclass
+class WhirlpoolPool(VenuePool):
+    """Static-fee Whirlpool. Adaptive-fee pools (fee varying with an oracle) are quoted at the base fee_rate."""
+
+    state: WhirlpoolState = field(kw_only=True)
+    tick_arrays: dict[int, TickArray] = field(kw_only=True, default_factory=dict)  # by start tick index
+
+    def __post_init__(self) -> None:
+        self.venue = Venue.ORCA_WHIRLPOOL
+
+    def tick_array_starts(self, a_to_b: bool) -> list[int]:
+        return swap_tick_array_starts(self.state.tick_current_index, self.state.tick_spacing, a_to_b)
+
+    def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        a_to_b = self.a_to_b(mint_in)
+        arrays = [self.tick_arrays.get(s) or zeroed_tick_array(s) for s in self.tick_array_starts(a_to_b)]
+        result = swap(
+            amount=amount_in,
+            a_to_b=a_to_b,
+            sqrt_price=self.state.sqrt_price,
+            tick_current_index=self.state.tick_current_index,
+            liquidity=self.state.liquidity,
+            fee_rate=self.state.fee_rate,
+            tick_spacing=self.state.tick_spacing,
+            arrays=arrays,
+        )
+        if result.amount_in != amount_in:
+            raise QuoteError(
+                f"Whirlpool {self.address}: only {result.amount_in} of {amount_in} can be swapped at the price limit"
+            )
+        return result.amount_out
+
+    def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        a_to_b = self.a_to_b(mint_in)
+        owner_a, owner_b = (user_in, user_out) if a_to_b else (user_out, user_in)
+        arrays = [tick_array_address(self.address, s, self.program) for s in self.tick_array_starts(a_to_b)]
+        return [
+            _r(self.program),
+            _r(TOKEN_PROGRAM),
+            _s(owner),
+            _w(self.address),
+            _w(owner_a),
+            _w(self.state.token_vault_a),
+            _w(owner_b),
+            _w(self.state.token_vault_b),
+            *(_w(a) for a in arrays),
+            _w(oracle_address(self.address, self.program)),
+        ]
+
+    def reserve_accounts(self) -> list[Pubkey]:
+        starts = sorted(set(self.tick_array_starts(True) + self.tick_array_starts(False)))
+        return [tick_array_address(self.address, s, self.program) for s in starts]

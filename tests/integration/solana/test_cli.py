@@ -1,0 +1,109 @@
+"""`arbbot solana pools|quote|run --dry-run` against a local Solana JSON-RPC test double."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from arbbot.cli.main import app
+from arbbot.solana.idl import ARB_EXECUTOR_IDL
+from arbbot.solana.quote.constant_product import token_swap_constant_product_out
+from arbbot.solana.testing.local_rpc import LocalSolanaRpc
+from arbbot.solana.testing.world import World, build_world
+
+# anchorpy builds enum types through a library that warns about its own dependency.
+pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
+
+
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real entry point in a child process (slow to import: used once, end to end)."""
+    full_env = {**os.environ, "COLUMNS": "250", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "arbbot", "solana", *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+
+
+def invoke(_cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    """The same root app in this process: the commands as registered under `arbbot solana`."""
+    return CliRunner().invoke(app, ["solana", *args], env={"COLUMNS": "250", **(env or {})})
+
+
+@pytest.fixture
+def node() -> Iterator[tuple[World, str]]:
+    world = build_world()
+    with LocalSolanaRpc(world.chain) as server:
+        yield world, server.url
+
+
+def test_pools_lists_every_venue(node: tuple[World, str], tmp_path: Path) -> None:
+    world, url = node
+    out = invoke(tmp_path, "pools", "--rpc-url", url, "--json")
+    assert out.exit_code == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert {r["venue"]: r["address"] for r in rows} == {
+        "spl_token_swap": str(world.token_swap),
+        "raydium_amm_v4": str(world.raydium),
+        "orca_whirlpool": str(world.whirlpool),
+    }
+    ts = next(r for r in rows if r["venue"] == "spl_token_swap")
+    assert ts["depth"] == f"{10**12} / {105 * 10**10}" and ts["fee"] == "25/10000 + 5/10000"
+    table = invoke(tmp_path, "pools", "--rpc-url", url)
+    assert table.exit_code == 0 and "3 pools" in table.stdout
+
+
+def test_quote_is_the_exact_program_arithmetic(node: tuple[World, str], tmp_path: Path) -> None:
+    world, url = node
+    out = invoke(
+        tmp_path, "quote", str(world.token_swap), "1000000000", "--mint-in", str(world.mint_a), "--rpc-url", url
+    )
+    assert out.exit_code == 0, out.stderr
+    expected = token_swap_constant_product_out(10**9, 10**12, 105 * 10**10, (25, 10_000), (5, 10_000))
+    assert out.stdout.strip() == f"1000000000 {world.mint_a} -> {expected} {world.mint_b}"
+
+
+def test_run_dry_run_builds_but_never_sends(node: tuple[World, str], tmp_path: Path) -> None:
+    world, url = node
+    secret = json.dumps(list(bytes(world.owner)))
+    args = ("run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", str(10**11))
+    out = run(tmp_path, *args, env={"ARBBOT_SOLANA_KEYPAIR": secret})
+    assert out.returncode == 0, out.stderr
+    assert "3 pools, 2 profitable routes" in out.stdout
+    assert f"spl_token_swap:{world.token_swap} -> raydium_amm_v4:{world.raydium}" in out.stdout
+    program_id = json.loads(ARB_EXECUTOR_IDL.read_text())["address"]
+    assert f"program {program_id}; not sent" in out.stdout
+    assert secret not in out.stdout + out.stderr
+    assert world.chain.statuses == {}  # nothing was executed on the bank
+
+
+def test_bad_input_is_a_one_line_error(node: tuple[World, str], tmp_path: Path) -> None:
+    world, url = node
+    out = invoke(tmp_path, "quote", str(world.owner_a), "5", "--mint-in", str(world.mint_a), "--rpc-url", url)
+    assert out.exit_code == 1 and "is not a supported venue program" in out.stderr
+    out = invoke(tmp_path, "quote", str(world.raydium), "five", "--mint-in", str(world.mint_a), "--rpc-url", url)
+    assert out.exit_code == 1 and "amount: 'five' is not an integer" in out.stderr
+    out = invoke(tmp_path, "quote", "not-a-key", "5", "--mint-in", str(world.mint_a), "--rpc-url", url)
+    assert out.exit_code == 1 and "--pool: 'not-a-key' is not a base58 public key" in out.stderr
+    out = invoke(tmp_path, "run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", "10")
+    assert out.exit_code == 1 and "only --dry-run is supported" in out.stderr
+    out = invoke(tmp_path, "run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", "10")
+    assert out.exit_code == 1 and "no owner: pass --owner or set ARBBOT_SOLANA_KEYPAIR" in out.stderr
+    out = invoke(
+        tmp_path, "run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", "10",
+        env={"ARBBOT_SOLANA_KEYPAIR": "definitely-not-a-key"},
+    )  # fmt: skip
+    assert out.exit_code == 1 and "ARBBOT_SOLANA_KEYPAIR does not hold a valid keypair" in out.stderr
+    assert "definitely-not-a-key" not in out.stderr
+    out = invoke(
+        tmp_path, "run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", str(10**11),
+        "--owner", str(world.owner.pubkey()), "--lookup-table", str(world.owner_a),
+    )  # fmt: skip
+    assert out.exit_code == 1 and f"lookup table {world.owner_a}: owner is" in out.stderr

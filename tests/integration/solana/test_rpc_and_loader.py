@@ -1,0 +1,146 @@
+"""Solana RPC client and pool loader against the local JSON-RPC test double (LiteSVM bank over HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from solders.keypair import Keypair
+from solders.message import MessageV0
+from solders.pubkey import Pubkey
+from solders.system_program import TransferParams, transfer
+from solders.transaction import VersionedTransaction
+
+from arbbot.chain.rpc import RetryPolicy
+from arbbot.solana.errors import (
+    AccountLayoutError,
+    SolanaTransportError,
+    StaleBlockhash,
+    UnknownPoolProgram,
+)
+from arbbot.solana.loader import discover_pools, load_pools
+from arbbot.solana.programs import LOOKUP_TABLE_PROGRAM, TOKEN_PROGRAM
+from arbbot.solana.quote.constant_product import raydium_swap_base_in_out, token_swap_constant_product_out
+from arbbot.solana.routes import find_routes, route_out
+from arbbot.solana.rpc import SolanaRpc
+from arbbot.solana.testing.accounts import pack_lookup_table, pack_token_account
+from arbbot.solana.testing.local_rpc import LocalSolanaRpc
+from arbbot.solana.testing.world import World, build_world
+from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
+
+FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002)
+
+
+@pytest.fixture
+def node() -> Iterator[tuple[World, LocalSolanaRpc, SolanaRpc]]:
+    world = build_world()
+    with LocalSolanaRpc(world.chain) as server:
+        rpc = SolanaRpc(server.url, timeout=5, retry=FAST)
+        try:
+            yield world, server, rpc
+        finally:
+            rpc.close()
+
+
+def test_discover_decodes_every_venue_and_quotes_exactly(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, server, rpc = node
+    result = discover_pools(rpc)
+    assert result.skipped == []
+    by_type = {type(p): p for p in result.pools}
+    assert set(by_type) == {TokenSwapPool, RaydiumPool, WhirlpoolPool}
+    ts, ray, wp = by_type[TokenSwapPool], by_type[RaydiumPool], by_type[WhirlpoolPool]
+    assert (ts.address, ray.address, wp.address) == (world.token_swap, world.raydium, world.whirlpool)
+    assert (ts.reserve_a, ts.reserve_b) == (10**12, 105 * 10**10)  # read from the vault token accounts
+    assert len(wp.tick_arrays) == 5  # every array around the current tick, read in one batch
+    assert "getProgramAccounts" in server.faults.seen_methods
+    x = 10**9
+    assert ts.quote(world.mint_a, x) == token_swap_constant_product_out(
+        x, 10**12, 105 * 10**10, (25, 10_000), (5, 10_000)
+    )
+    assert ray.quote(world.mint_b, x) == raydium_swap_base_in_out(x, 10**12, 10**12, 25, 10_000)
+    # the whirlpool at price 1 with a 0.3% fee, well inside its range
+    assert 996_000_000 < wp.quote(world.mint_a, x) < 997_000_000
+
+
+def test_routes_from_live_state(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, _, rpc = node
+    pools = discover_pools(rpc).pools
+    routes = find_routes(pools, [world.mint_a], max_input=10**11)
+    assert [type(h.pool) for h in routes[0].hops] == [TokenSwapPool, RaydiumPool]
+    assert routes[0].amount_out == route_out(routes[0].hops, routes[0].amount_in) > routes[0].amount_in
+
+
+def test_load_given_pools_and_bad_accounts(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, _, rpc = node
+    (ray,) = load_pools(rpc, [world.raydium]).pools
+    assert isinstance(ray, RaydiumPool) and ray.mint_a == world.mint_a
+    with pytest.raises(UnknownPoolProgram, match=f"account {world.owner_a} is owned by {TOKEN_PROGRAM}"):
+        load_pools(rpc, [world.owner_a])
+    missing = Pubkey.new_unique()
+    with pytest.raises(AccountLayoutError, match=f"pool {missing} does not exist"):
+        load_pools(rpc, [missing])
+    # a pool whose vault is not a token account: named, with the size found
+    assert isinstance(ray, RaydiumPool)
+    world.chain.set_account(ray.state.coin_vault, TOKEN_PROGRAM, pack_token_account(world.mint_a, ray.address, 1)[:100])
+    with pytest.raises(AccountLayoutError, match=f"token account {ray.state.coin_vault}: data is 100 bytes"):
+        load_pools(rpc, [world.raydium])
+
+
+def test_many_accounts_are_fetched_in_chunks_of_100(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, server, rpc = node
+    keys = [Pubkey.new_unique() for _ in range(230)] + [world.owner_a]
+    before = server.faults.seen_methods.count("getMultipleAccounts")
+    accounts = rpc.get_multiple_accounts(keys)
+    assert server.faults.seen_methods.count("getMultipleAccounts") - before == 3
+    assert accounts[:230] == [None] * 230 and accounts[230] is not None and accounts[230].owner == TOKEN_PROGRAM
+
+
+def test_rate_limit_backoff_and_garbage(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, server, rpc = node
+    server.faults.http_429 = 2
+    assert rpc.get_account(world.owner_a) is not None  # retried past two 429s
+    server.faults.http_429 = 5
+    with pytest.raises(SolanaTransportError, match="failed after 3 attempts: HTTP 429"):
+        rpc.get_latest_blockhash()
+    server.faults.garbage = 5
+    with pytest.raises(SolanaTransportError, match="non-JSON body"):
+        rpc.get_account(world.owner_a)
+
+
+def test_send_with_a_stale_blockhash_is_refused(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, _, rpc = node
+    blockhash, _ = rpc.get_latest_blockhash()
+    dest = Keypair().pubkey()
+    ix = transfer(TransferParams(from_pubkey=world.owner.pubkey(), to_pubkey=dest, lamports=1_000_000))
+    tx = VersionedTransaction(MessageV0.try_compile(world.owner.pubkey(), [ix], [], blockhash), [world.owner])
+    world.chain.new_blockhash()
+    with pytest.raises(StaleBlockhash, match="Blockhash not found"):
+        rpc.send_transaction(tx)
+    assert world.chain.get_account(dest) is None
+    fresh, _ = rpc.get_latest_blockhash()
+    tx = VersionedTransaction(MessageV0.try_compile(world.owner.pubkey(), [ix], [], fresh), [world.owner])
+    assert rpc.send_transaction(tx) == str(tx.signatures[0])
+    assert world.chain.get_account(dest).lamports == 1_000_000  # type: ignore[union-attr]
+
+
+def test_simulate_reports_success_and_stale_blockhash(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, _, rpc = node
+    blockhash, _ = rpc.get_latest_blockhash()
+    ix = transfer(TransferParams(from_pubkey=world.owner.pubkey(), to_pubkey=Keypair().pubkey(), lamports=5_000))
+    tx = VersionedTransaction(MessageV0.try_compile(world.owner.pubkey(), [ix], [], blockhash), [world.owner])
+    result = rpc.simulate(tx)
+    assert result["err"] is None and result["unitsConsumed"] > 0
+    assert any("11111111111111111111111111111111 success" in line for line in result["logs"])
+    world.chain.new_blockhash()
+    with pytest.raises(StaleBlockhash, match="BlockhashNotFound"):
+        rpc.simulate(tx)
+
+
+def test_lookup_table_is_read_from_its_account(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    world, _, rpc = node
+    table_key, addresses = Pubkey.new_unique(), [Pubkey.new_unique() for _ in range(40)]
+    world.chain.set_account(table_key, LOOKUP_TABLE_PROGRAM, pack_lookup_table(addresses, world.owner.pubkey()))
+    table = rpc.get_address_lookup_table(table_key)
+    assert table.key == table_key and list(table.addresses) == addresses
+    with pytest.raises(AccountLayoutError, match=f"lookup table {world.owner_a}: owner is {TOKEN_PROGRAM}"):
+        rpc.get_address_lookup_table(world.owner_a)
