@@ -45,6 +45,64 @@ class VenueSettings(BaseModel):
     start_block: int = Field(default=0, ge=0)  # the factory's deployment block: scanning starts here
 
 
+_ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+
+
+class BuilderSettings(BaseModel):
+    """A bundle endpoint: a well-known preset by name (see arbbot.execution.bundles.BUILDER_PRESETS) or a URL."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    url: str | None = None  # None: the preset of that name
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError(f"builder url must start with http:// or https://, got {v!r}")
+        return v
+
+
+class RouterSettings(BaseModel):
+    """A swap router whose pending transactions the backrun strategy decodes."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["uniswap_v2_router02", "uniswap_v3_swaprouter"]
+    address: str = Field(pattern=_ADDRESS)
+    factory: str = Field(pattern=_ADDRESS)  # pools the router trades through come from this factory
+
+
+class SearcherSettings(BaseModel):
+    """`arbbot run`: what to look for, what it may cost, and where bundles go."""
+
+    model_config = ConfigDict(extra="forbid")
+    builders: list[BuilderSettings] = Field(default_factory=lambda: [BuilderSettings(name="flashbots")])
+    base_tokens: list[str] = Field(default_factory=lambda: ["WETH"])  # symbols (replica) or addresses
+    min_profit_wei: int = Field(default=0, ge=0)  # net of gas, loan fee and builder payment
+    bribe_share_bps: int = Field(default=9_000, ge=0, le=10_000)  # share of gross profit paid to the builder
+    max_gas: int = Field(default=1_000_000, ge=21_000, le=30_000_000)  # gas limit cap per transaction
+    max_fee_per_gas_wei: int = Field(default=500 * 10**9, ge=1)  # never pay more per gas than this
+    priority_fee_wei: int = Field(default=0, ge=0)  # tip per gas on top of the base fee
+    max_hops: int = Field(default=3, ge=2, le=4)
+    blocks_ahead: int = Field(default=1, ge=1, le=25)  # target blocks per bundle
+    max_candidates: int = Field(default=3, ge=1, le=100)  # simulated per update, best first
+    size_top: int = Field(default=16, ge=1, le=100_000)  # cycles sized per update, best marginal rate first
+    executor: str | None = Field(default=None, pattern=_ADDRESS)  # the deployed ArbExecutor
+    capital: Literal["balancer", "own"] = "balancer"
+    balancer_vault: str = Field(default="0xBA12222222228d8Ba445958a75a0704d566BF2C8", pattern=_ADDRESS)
+    key_env: str = "ARBBOT_SEARCHER_KEY"  # env var holding the transaction key (never logged)
+    reputation_key_env: str = "ARBBOT_REPUTATION_KEY"  # env var for X-Flashbots-Signature; unset: random
+    simulator: Literal["pyrevm", "anvil"] = "pyrevm"
+    routers: list[RouterSettings] = Field(default_factory=list)
+
+    @field_validator("base_tokens")
+    @classmethod
+    def _some_base(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("base_tokens must name at least one token")
+        return v
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARBBOT_", env_nested_delimiter="__", extra="forbid")
 
@@ -56,6 +114,7 @@ class Settings(BaseSettings):
     venues: list[VenueSettings] = Field(default_factory=list)
     database_url: str | None = None  # None: SQLite file <data_dir>/arbbot.db
     discovery_chunk_blocks: int = Field(default=5_000, ge=1, le=1_000_000)  # first getLogs range; adapts
+    searcher: SearcherSettings = SearcherSettings()
 
     @field_validator("network")
     @classmethod

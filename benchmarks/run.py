@@ -8,10 +8,18 @@ import platform
 import subprocess
 from pathlib import Path
 
-from benchmarks import degenbot_compare, executor_gas, pool_sync, replica_start, state_update
+from benchmarks import (
+    degenbot_compare,
+    executor_gas,
+    pool_sync,
+    replica_start,
+    searcher_pipeline,
+    searcher_sim,
+    state_update,
+)
 
 COMMAND = "make bench"
-SUITES = [replica_start, pool_sync, state_update, degenbot_compare, executor_gas]
+SUITES = [replica_start, pool_sync, state_update, degenbot_compare, executor_gas, searcher_sim, searcher_pipeline]
 
 
 def machine() -> str:

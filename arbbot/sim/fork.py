@@ -12,6 +12,7 @@ several transactions whose gas must be exact belong on an anvil fork.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyrevm
 from eth_abi import decode, encode
@@ -21,6 +22,8 @@ from arbbot.chain.rpc import RpcClient
 from arbbot.errors import ArbbotError
 
 _BALANCE_OF = keccak(text="balanceOf(address)")[:4]
+# Checksumming costs a keccak per call; the same few contracts log over and over, so remember them.
+_checksum = lru_cache(maxsize=65_536)(to_checksum_address)
 DEFAULT_COINBASE = "0x000000000000000000000000000000000000c0DE"
 
 
@@ -129,7 +132,7 @@ class ForkSimulator:
             return SimResult(False, b"", self._gas(), [], self._reason(exc), exact)
         result = self.evm.result
         # pyrevm's Log.data is (topics, data); topics also come as hex strings on Log.topics.
-        logs = [SimLog(to_checksum_address(lg.address), list(lg.data[0]), bytes(lg.data[1])) for lg in result.logs]
+        logs = [SimLog(_checksum(lg.address), list(lg.data[0]), bytes(lg.data[1])) for lg in result.logs]
         return SimResult(bool(result.is_success), bytes(output), int(result.gas_used), logs, "", exact)
 
     def static(self, to: str, data: bytes, caller: str = "0x0000000000000000000000000000000000000001") -> bytes:

@@ -65,6 +65,7 @@ from arbbot.execution.bundles.errors import BundleError, EndpointRpcError, Signa
 from arbbot.execution.bundles.rpc import JsonRpcClient
 from arbbot.execution.bundles.signing import HEADER, verify
 from arbbot.execution.bundles.transactions import bundle_hash, decode_nonce, recover_sender, tx_hash
+from arbbot.sim.fork import next_base_fee
 
 T = TypeVar("T")
 
@@ -452,6 +453,13 @@ class LocalBuilder:
                     trial.refused = (tx_hash(raw), exc.message)
                     return trial
             await self._rpc("evm_setNextBlockTimestamp", [timestamp])
+            # anvil's fee tracker is not rolled back by evm_revert, so after trial blocks it would price
+            # the next block as if they had happened: pin the EIP-1559 base fee of the real parent.
+            parent = await self._head()
+            base_fee = next_base_fee(
+                _int(parent.get("baseFeePerGas") or 0), _int(parent["gasUsed"]), _int(parent["gasLimit"])
+            )
+            await self._rpc("anvil_setNextBlockBaseFeePerGas", [hex(base_fee)])
             mined = await self._rpc("evm_mine_detailed")
             if not isinstance(mined, list) or len(mined) != 1:
                 raise LocalBuilderError("evm_mine_detailed did not return one block")

@@ -1,0 +1,61 @@
+"""Cold start of the searcher: discover pools (or take them from a replica manifest) and read their state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from arbbot.chain.rpc import RpcClient
+from arbbot.config import VenueSettings
+from arbbot.devnet.manifest import Manifest
+from arbbot.state.discovery import DiscoveredPool, scan_factory
+from arbbot.state.store import BlockRef, PoolStore
+from arbbot.state.sync import sync_pools
+from arbbot.state.updater import block_ref
+from arbbot.strategy.backrun import PoolDirectory, Router
+
+log = logging.getLogger(__name__)
+
+
+def discovered_from_manifest(manifest: Manifest) -> list[DiscoveredPool]:
+    token = {t.symbol: t.address for t in manifest.tokens}
+    out = []
+    for p in manifest.pools:
+        venue = manifest.venues[p.venue]
+        out.append(
+            DiscoveredPool(p.kind, venue.factory, p.address, token[p.token0], token[p.token1], p.fee, p.tick_spacing, 0)
+        )
+    return out
+
+
+def routers_from_manifest(manifest: Manifest) -> list[Router]:
+    kinds = {"uniswap_v2": "uniswap_v2_router02", "uniswap_v3": "uniswap_v3_swaprouter"}
+    out = [Router(kinds[v.kind], v.router, v.factory) for v in manifest.venues.values()]
+    swap_router = manifest.contracts.get("SwapRouter")
+    v3 = [v for v in manifest.venues.values() if v.kind == "uniswap_v3"]
+    if swap_router and v3 and all(r.address.lower() != swap_router.lower() for r in out):
+        out.append(Router("uniswap_v3_swaprouter", swap_router, v3[0].factory))
+    return out
+
+
+def discover(rpc: RpcClient, venues: Sequence[VenueSettings], head: int) -> list[DiscoveredPool]:
+    found: list[DiscoveredPool] = []
+    for venue in venues:
+        for _end, pools in scan_factory(
+            rpc, venue.factory, venue.kind, venue.start_block, head, v2_fee_bps=venue.fee_bps
+        ):
+            found.extend(pools)
+    return found
+
+
+def load_store(rpc: RpcClient, pools: Sequence[DiscoveredPool], block: int | None = None) -> PoolStore:
+    """Every pool's exact state at `block` (default: head), in a store positioned at that block."""
+    ref = block_ref(rpc, block if block is not None else "latest")
+    models, failed = sync_pools(rpc, pools, ref.number)
+    if failed:
+        log.warning("%d pools could not be read and are not tracked", len(failed))
+    return PoolStore(models, BlockRef(ref.number, ref.hash, ref.parent_hash))
+
+
+def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:
+    return PoolDirectory((p.factory, p.token0, p.token1, p.fee, p.address) for p in pools)

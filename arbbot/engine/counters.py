@@ -1,0 +1,34 @@
+"""Live counters of the searcher and the events it reports to whoever drives it (CLI, demo, tests)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Counters:
+    blocks_processed: int = 0
+    pending_seen: int = 0
+    swaps_decoded: int = 0
+    opportunities_found: int = 0
+    simulated: int = 0
+    sim_disagreed: int = 0  # simulation and model differ: dropped
+    sim_failed: int = 0  # reverted or no Executed event: dropped
+    rejected: int = 0  # simulated fine but not profitable after all costs: not sent
+    sent: int = 0
+    landed: int = 0
+    missed: int = 0
+    errors: int = 0  # bad messages, node or builder trouble; the engine kept running
+    realized_pnl_wei: int = 0
+
+    def snapshot(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearcherEvent:
+    """One step of progress: kind is block, found, simulated, dropped, rejected, sent, landed, missed, error."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)

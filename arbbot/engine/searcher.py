@@ -1,0 +1,418 @@
+"""The searcher: collectors -> strategies -> simulation -> executor, one update at a time.
+
+A library object. `process_block` and `process_pending` handle one message each and never raise for
+a bad message, a node or builder problem, or a failed simulation: they log, count and return. `run()`
+feeds them from the block and pending-transaction collectors until `stop()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from eth_utils import to_checksum_address
+
+from arbbot.chain.rpc import RpcClient
+from arbbot.collectors.blocks import BlockCollector
+from arbbot.collectors.pending import PendingTxCollector
+from arbbot.collectors.types import NewBlock, PendingTx
+from arbbot.engine.counters import Counters, SearcherEvent
+from arbbot.engine.journal import Journal
+from arbbot.execution.bundles.rpc import RpcCaller
+from arbbot.execution.plan import Executor, Landed, SubmitResult, TradePlan
+from arbbot.execution.route import Capital, Hop, Route, encode
+from arbbot.metrics import Metrics
+from arbbot.sim.candidate import CandidateSim, CandidateSimulator, PreTx, execute_calldata
+from arbbot.state.store import PoolStore
+from arbbot.state.updater import StateUpdater
+from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
+from arbbot.strategy.backrun import BackrunStrategy
+from arbbot.strategy.costs import cold_access_bound, judge, max_fee_per_gas, min_gross_for
+from arbbot.strategy.mempool import decode_swap
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GAS_HEADROOM = 1.2  # gas limit over the simulated gas: a limit only, never what the trade is charged
+CALLDATA_SLACK = 256  # the guard's 16 bytes cost at most 16 * 12 more gas than the zero guard
+
+
+@dataclass(frozen=True)
+class SearcherParams:
+    executor: str  # the deployed ArbExecutor
+    caller: str  # the address that sends our transactions (owner or an approved caller)
+    capital: Capital = Capital.BALANCER
+    lender: str = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
+    bribe_share_bps: int = 9_000
+    min_profit_wei: int = 0
+    max_gas: int = 1_000_000
+    fee_cap: int = 500 * 10**9
+    priority_fee: int = 0
+    blocks_ahead: int = 1
+    max_candidates: int = 3
+    size_top: int | None = 16  # cycles sized per update, best marginal rate first (None: all)
+
+
+class Searcher:
+    def __init__(
+        self,
+        *,
+        rpc_url: str,
+        store: PoolStore,
+        arbitrage: CycleArbitrage,
+        params: SearcherParams,
+        executor: Executor,
+        simulator_factory: Callable[[int], CandidateSimulator],
+        node: RpcCaller,
+        backrun: BackrunStrategy | None = None,
+        metrics: Metrics | None = None,
+        on_event: Callable[[SearcherEvent], None] | None = None,
+        backoff: float = 1.0,
+        journal: Journal | None = None,
+        sim_timeout: float = 10.0,
+    ) -> None:
+        self.rpc_url = rpc_url
+        self.store = store
+        self.updater = StateUpdater(RpcClient(rpc_url), store)
+        self.arbitrage = arbitrage
+        self.backrun = backrun
+        self.params = params
+        self.executor = executor
+        self.simulator_factory = simulator_factory
+        self.node = node
+        self.metrics = metrics
+        self.on_event = on_event
+        self.journal = journal
+        self.counters = Counters()
+        self.backoff = backoff
+        self.sim_timeout = sim_timeout
+        self._sim: CandidateSimulator | None = None
+        self._stop = asyncio.Event()
+        self.plans: list[TradePlan] = []  # judged and handed to the executor, in order
+        self.results: list[SubmitResult] = []  # what the executor did with each plan
+
+    # ---------------------------------------------------------------- reporting
+
+    def _emit(self, event: str, **data: Any) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(SearcherEvent(event, data))
+            except Exception:  # a broken progress hook must not stop the searcher
+                log.exception("progress hook failed on %s", event)
+
+    def _journal(self, write: Callable[[Journal], None]) -> None:
+        if self.journal is None:
+            return
+        try:
+            write(self.journal)
+        except Exception as exc:  # the audit trail failing must not stop trading; it is counted and logged
+            self._error("bundle journal", exc)
+
+    def _count(self, outcome: str, strategy: str, n: int = 1) -> None:
+        if self.metrics is not None and n:
+            self.metrics.opportunities.labels(outcome=outcome, strategy=strategy).inc(n)
+
+    def _error(self, where: str, exc: BaseException) -> None:
+        self.counters.errors += 1
+        text = str(exc)
+        text = text if len(text) <= 300 else text[:300] + "…"  # some libraries put whole states in messages
+        log.warning("%s failed: %s: %s", where, type(exc).__name__, text)
+        self._emit("error", where=where, error=f"{type(exc).__name__}: {text}")
+
+    # ---------------------------------------------------------------- one block
+
+    async def process_block(self, block: NewBlock | None = None) -> list[TradePlan]:
+        """Apply the chain up to `block` (default: head), check outstanding bundles, trade on what changed."""
+        started = time.perf_counter()
+        try:
+            target = block.number if block is not None else None
+            changed = await asyncio.to_thread(self.updater.catch_up, target)
+        except Exception as exc:  # node down, slow, garbage, reorg deeper than the undo log
+            self._error("state update", exc)
+            return []
+        self.counters.blocks_processed += 1
+        self._sim = None  # a new block: a new fork
+        if self.metrics is not None:
+            self.metrics.blocks_processed.inc()
+            self.metrics.stage_latency.labels(stage="state_update").observe(time.perf_counter() - started)
+        head = self.store.head.number
+        self._emit("block", number=head, changed=len(changed))
+        retry = await self._track(head)
+        t0 = time.perf_counter()
+        # Pools of a bundle that missed are priced again even if nothing moved them: the gap may still be there.
+        candidates = self.arbitrage.on_update(
+            changed | retry, self.store.pools, self.params.max_candidates, self.params.size_top
+        )
+        if self.metrics is not None:
+            self.metrics.stage_latency.labels(stage="strategy").observe(time.perf_counter() - t0)
+        return await self._trade("cycle", candidates, ())
+
+    async def _track(self, head: int) -> set[str]:
+        """Record landed and missed bundles; returns the pools of cycle trades that missed."""
+        retry: set[str] = set()
+        try:
+            outcomes = await self.executor.on_block(head)
+        except Exception as exc:
+            self._error("inclusion tracking", exc)
+            return retry
+        for o in outcomes:
+            self._journal(lambda j, o=o: j.outcome(o))
+            strategy = o.plan.kind
+            if isinstance(o, Landed):
+                self.counters.landed += 1
+                self.counters.realized_pnl_wei += o.realized_net
+                self._count("landed", strategy)
+                if self.metrics is not None:
+                    self.metrics.pnl_wei.set(self.counters.realized_pnl_wei)
+                    if o.builder:
+                        self.metrics.bundles_landed.labels(builder=o.builder).inc()
+                self._emit("landed", kind=strategy, block=o.block_number, builder=o.builder, net=o.realized_net,
+                           tx=o.tx_hash)  # fmt: skip
+            else:
+                self.counters.missed += 1
+                if o.plan.kind == "cycle":
+                    retry.update(p.lower() for p in o.plan.candidate.pools)
+                self._emit("missed", status=o.status, reason=o.reason)
+        return retry
+
+    # ---------------------------------------------------------------- one pending transaction
+
+    async def process_pending(self, ptx: PendingTx) -> list[TradePlan]:
+        """Backrun a pending swap, if it is one we can model and it opens a profitable cycle."""
+        self.counters.pending_seen += 1
+        if self.backrun is None:
+            return []
+        try:
+            swap = decode_swap(ptx.tx, self.backrun.router_kinds)
+            if swap is None:
+                return []
+            self.counters.swaps_decoded += 1
+            _effect, candidates = self.backrun.candidates(
+                swap, str(ptx.tx["to"]), self.store.pools, self.params.max_candidates, self.params.size_top
+            )
+            if not candidates:
+                return []
+            raw = await self.node.call("eth_getRawTransactionByHash", [ptx.hash])
+            if not isinstance(raw, str) or not raw.startswith("0x"):
+                raise ValueError(f"no raw transaction for {ptx.hash}")
+            tx = ptx.tx
+            pre = PreTx(
+                sender=to_checksum_address(tx["from"]),
+                to=to_checksum_address(tx["to"]),
+                data=bytes.fromhex(str(tx.get("input", "0x"))[2:]),
+                value=_quantity(tx.get("value", 0)),
+                gas=_quantity(tx.get("gas", 30_000_000)),
+                raw=raw,
+            )
+        except Exception as exc:  # one bad pending message never stops the searcher
+            self._error("pending transaction", exc)
+            return []
+        return await self._trade("backrun", candidates, (pre,))
+
+    # ---------------------------------------------------------------- simulate, judge, hand over
+
+    def _simulator(self) -> CandidateSimulator:
+        if self._sim is None or self._sim.block != self.store.head.number:
+            self._sim = self.simulator_factory(self.store.head.number)
+        return self._sim
+
+    def _route(self, c: Candidate, min_profit: int) -> bytes:
+        hops = tuple(Hop(h.pool, h.token_out, h.v3, h.zero_for_one, h.fee_bps) for h in c.hops)
+        p = self.params
+        return encode(Route(p.capital, p.lender, c.token, c.amount_in, min_profit, p.bribe_share_bps, hops))
+
+    async def _trade(self, kind: str, candidates: Sequence[Candidate], pre: tuple[PreTx, ...]) -> list[TradePlan]:
+        self.counters.opportunities_found += len(candidates)
+        self._count("found", kind, len(candidates))
+        plans = []
+        for c in candidates:
+            self._emit("found", kind=kind, token=c.token, amount_in=c.amount_in, gross=c.gross_profit, hops=len(c.hops))
+            try:
+                plan = await _in_daemon_thread(lambda c=c: self._plan(kind, c, pre), self.sim_timeout)  # type: ignore[misc]
+            except TimeoutError:
+                # A fork that cannot read its node may never return: abandon it (and its thread), go on.
+                self._sim = None
+                self._error("simulation", TimeoutError(f"no result within {self.sim_timeout:g}s (node slow or down?)"))
+                break
+            except Exception as exc:  # the fork could not be read (node down, stale block): next update
+                self._error("simulation", exc)
+                continue
+            if plan is None:
+                continue
+            try:
+                result = await self.executor.submit(plan)
+            except Exception as exc:
+                self._error("submission", exc)
+                await asyncio.sleep(0)
+                continue
+            self.plans.append(plan)
+            self.results.append(result)
+            self._journal(lambda j, plan=plan, result=result: j.sent(plan, result))
+            if result.sent:
+                self.counters.sent += 1
+                self._count("sent", kind)
+            self._emit("sent" if result.sent else "dry-run", kind=kind, reason=result.reason, net=plan.expected_net,
+                       tx=result.tx_hash, builders=list(result.accepted_by))  # fmt: skip
+            plans.append(plan)
+            # Candidates of one update share pools and our nonce: the best one that passed is the trade.
+            break
+        return plans
+
+    def _plan(self, kind: str, c: Candidate, pre: tuple[PreTx, ...]) -> TradePlan | None:
+        """Simulate, then judge: returns a plan only if the simulation shows profit after all costs."""
+        p = self.params
+        started = time.perf_counter()
+        sim = self._simulator()
+        fee = max_fee_per_gas(sim.base_fee, p.blocks_ahead, p.priority_fee)
+        # First run without a guard, for the gas; then the real route, guarded on chain by minProfit.
+        probe = sim.run(p.executor, p.caller, self._route(c, 0), pre, p.max_gas)
+        self.counters.simulated += 1
+        self._count("simulated", kind)
+        if not self._agrees(kind, c, probe):
+            return None
+        slack = CALLDATA_SLACK + (0 if probe.gas_exact else cold_access_bound(len(c.hops)))
+        guard = min_gross_for(max(p.min_profit_wei, 1), probe.gas_used + slack, fee, p.bribe_share_bps)
+        if guard is None or guard > c.gross_profit:
+            self._reject(kind, c, f"gross {c.gross_profit} cannot pay gas {probe.gas_used} at {fee} and the share")
+            return None
+        route = self._route(c, guard)
+        final = sim.run(p.executor, p.caller, route, pre, p.max_gas)
+        if not self._agrees(kind, c, final):
+            return None
+        verdict = judge(
+            sim_success=final.success, sim_gross_profit=final.gross_profit, model_gross_profit=c.gross_profit,
+            gas_charged=final.gas_used if final.gas_exact else final.gas_used + cold_access_bound(len(c.hops)),
+            fee_per_gas=fee,
+            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
+        )  # fmt: skip
+        if self.metrics is not None:
+            self.metrics.stage_latency.labels(stage="simulation").observe(time.perf_counter() - started)
+        if not verdict.send:
+            self._reject(kind, c, verdict.reason)
+            return None
+        gas_limit = min(p.max_gas, int(final.gas_used * GAS_HEADROOM) + 10_000 + cold_access_bound(len(c.hops)))
+        self._emit("simulated", kind=kind, gas=final.gas_used, net=verdict.net_profit, gross=final.gross_profit)
+        return TradePlan(
+            kind=kind,  # type: ignore[arg-type]
+            candidate=c,
+            executor=p.executor,
+            calldata=execute_calldata(route),
+            gas_limit=gas_limit,
+            max_fee_per_gas=fee,
+            priority_fee=p.priority_fee,
+            target_block=sim.block + 1,
+            blocks=p.blocks_ahead,
+            sim=final,
+            expected_net=verdict.net_profit,
+            pre_raw=tuple(t.raw for t in pre if t.raw),
+            pre_hashes=tuple(_hash(t.raw) for t in pre if t.raw),
+        )
+
+    def _agrees(self, kind: str, c: Candidate, sim: CandidateSim) -> bool:
+        if not sim.success:
+            self.counters.sim_failed += 1
+            self._count("dropped", kind)
+            self._emit("dropped", kind=kind, reason=sim.reason)
+            return False
+        if sim.gross_profit != c.gross_profit:
+            self.counters.sim_disagreed += 1
+            self._count("dropped", kind)
+            self._emit("dropped", kind=kind, reason=f"model {c.gross_profit} != simulation {sim.gross_profit}")
+            return False
+        return True
+
+    def _reject(self, kind: str, c: Candidate, reason: str) -> None:
+        self.counters.rejected += 1
+        self._count("rejected", kind)
+        self._emit("rejected", kind=kind, reason=reason, gross=c.gross_profit)
+
+    # ---------------------------------------------------------------- the loop
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, *, use_ws: bool = True, poll_interval: float = 0.5) -> None:
+        """Consume new blocks and pending transactions until `stop()`."""
+        self._stop.clear()
+        blocks = BlockCollector(self.rpc_url, use_ws=use_ws, poll_interval=poll_interval,
+                                start_after=self.store.head.number)  # fmt: skip
+        tasks = [asyncio.create_task(self._consume_blocks(blocks))]
+        if self.backrun is not None:
+            pending = PendingTxCollector(self.rpc_url, use_ws=use_ws, poll_interval=poll_interval)
+            tasks.append(asyncio.create_task(self._consume_pending(pending)))
+        stopper = asyncio.create_task(self._stop.wait())
+        try:
+            await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (stopper, *tasks):
+                t.cancel()
+            for t in (stopper, *tasks):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+
+    async def _consume_blocks(self, collector: BlockCollector) -> None:
+        while not self._stop.is_set():
+            try:
+                async for block in collector.stream():
+                    await self.process_block(block)
+                    if self._stop.is_set():
+                        return
+            except Exception as exc:  # the collector itself failed (node down): back off and resubscribe
+                self._error("block collector", exc)
+                await asyncio.sleep(self.backoff)
+
+    async def _consume_pending(self, collector: PendingTxCollector) -> None:
+        while not self._stop.is_set():
+            try:
+                async for ptx in collector.stream():
+                    await self.process_pending(ptx)
+                    if self._stop.is_set():
+                        return
+            except Exception as exc:
+                self._error("pending collector", exc)
+                await asyncio.sleep(self.backoff)
+
+
+async def _in_daemon_thread(fn: Callable[[], T], timeout: float) -> T:
+    """Run fn in a daemon thread and wait at most `timeout`: a hung call cannot block the loop or process exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, exc: BaseException | None) -> None:
+        if future.done():
+            return
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            outcome: tuple[T | None, BaseException | None] = (fn(), None)
+        except BaseException as exc:  # handed to the awaiting coroutine, not lost in the thread
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=work, name="searcher-sim", daemon=True).start()
+    return await asyncio.wait_for(future, timeout)
+
+
+def _quantity(value: object) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return int(value, 16) if value.startswith("0x") else int(value)
+    raise ValueError(f"not a quantity: {value!r}")
+
+
+def _hash(raw: str) -> str:
+    from arbbot.execution.bundles.transactions import tx_hash
+
+    return tx_hash(raw)

@@ -1,0 +1,66 @@
+"""What the engine hands an executor: one simulated, judged trade, ready to sign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from arbbot.sim.candidate import CandidateSim
+from arbbot.strategy.arbitrage import Candidate
+
+
+@dataclass(frozen=True)
+class TradePlan:
+    kind: Literal["cycle", "backrun"]
+    candidate: Candidate
+    executor: str  # the ArbExecutor address
+    calldata: bytes  # execute(route)
+    gas_limit: int
+    max_fee_per_gas: int
+    priority_fee: int
+    target_block: int
+    blocks: int
+    sim: CandidateSim
+    expected_net: int  # simulated profit after builder payment and gas at max_fee_per_gas
+    pre_raw: tuple[str, ...] = ()  # signed txs that go before ours (the victim)
+    pre_hashes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    sent: bool
+    reason: str
+    bundle_hash: str | None = None
+    tx_hash: str | None = None
+    accepted_by: tuple[str, ...] = ()
+    uuid: str | None = None  # the bundle's replacementUuid: the key of its audit-log records
+    target_blocks: tuple[int, ...] = ()
+    tx_hashes: tuple[str, ...] = ()  # the whole bundle, in order (a victim first, then ours)
+
+
+@dataclass(frozen=True)
+class Landed:
+    plan: TradePlan
+    block_number: int
+    builder: str | None
+    realized_net: int  # Executed profit minus gas actually paid, from the receipt
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class Missed:
+    plan: TradePlan
+    status: str
+    reason: str
+
+
+class Executor(Protocol):
+    name: str
+
+    async def submit(self, plan: TradePlan) -> SubmitResult: ...
+
+    async def on_block(self, head: int) -> list[Landed | Missed]:
+        """Check outstanding submissions now that `head` is the chain head."""
+        ...
+
+    async def close(self) -> None: ...

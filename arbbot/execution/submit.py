@@ -1,0 +1,146 @@
+"""Bundle executor: sign our transaction, fan the bundle out to the configured builders, track inclusion.
+
+Builders that are down, slow, answer garbage or reject are recorded per builder and never stop the
+others; a 'nonce too low' answer resyncs the nonce from the node. Whether a bundle landed is checked on
+every new block; realized PnL comes from the mined receipt, not from the simulation.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from arbbot.execution.bundles.errors import BundleError
+from arbbot.execution.bundles.fanout import BundleFanout, FanoutReport
+from arbbot.execution.bundles.inclusion import InclusionStatus, InclusionTracker
+from arbbot.execution.bundles.rpc import RpcCaller, is_nonce_too_low
+from arbbot.execution.bundles.transactions import Fees, SignedTx, TransactionSigner
+from arbbot.execution.plan import Landed, Missed, SubmitResult, TradePlan
+from arbbot.metrics import Metrics
+from arbbot.sim.candidate import EXECUTED_TOPIC
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Outstanding:
+    plan: TradePlan
+    tx: SignedTx
+    report: FanoutReport
+    hashes: list[str]
+
+
+def _int(v: object) -> int:
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        return int(v, 16)
+    raise ValueError(f"not a quantity: {v!r}")
+
+
+class BundleExecutor:
+    name = "bundle"
+
+    def __init__(
+        self,
+        signer: TransactionSigner,
+        fanout: BundleFanout,
+        node: RpcCaller,
+        *,
+        metrics: Metrics | None = None,
+        tracker: InclusionTracker | None = None,
+    ) -> None:
+        if signer.nonces is None:
+            raise ValueError("signer needs an rpc for nonces (TransactionSigner(..., rpc=node))")
+        self.signer = signer
+        self.fanout = fanout
+        self.node = node
+        self.metrics = metrics
+        self.tracker = tracker or InclusionTracker(node)
+        self.outstanding: list[_Outstanding] = []
+        self.reports: list[FanoutReport] = []
+
+    async def _sign(self, plan: TradePlan) -> SignedTx:
+        assert self.signer.nonces is not None
+        # Bundles that missed left the local counter ahead of the chain: take the node's count each time.
+        nonce = await self.signer.nonces.resync()
+        return self.signer.sign(
+            to=plan.executor, nonce=nonce, gas=plan.gas_limit, data=plan.calldata,
+            fees=Fees(plan.max_fee_per_gas, plan.priority_fee),
+        )  # fmt: skip
+
+    async def submit(self, plan: TradePlan) -> SubmitResult:
+        try:
+            tx = await self._sign(plan)
+        except BundleError as exc:
+            return SubmitResult(False, f"cannot sign: {exc}")
+        txs = [*plan.pre_raw, tx.raw]
+        bundle_uuid = uuid.uuid4()
+        report = await self.fanout.send(
+            txs, first_block=plan.target_block, blocks=plan.blocks, replacement_uuid=bundle_uuid
+        )
+        self.reports.append(report)
+        for o in report.outcomes:
+            if self.metrics is not None:
+                self.metrics.builder_latency.labels(builder=o.builder).observe(o.latency_s)
+                if o.ok:
+                    self.metrics.bundles_sent.labels(builder=o.builder).inc()
+                else:
+                    self.metrics.builder_errors.labels(builder=o.builder).inc()
+            if not o.ok:
+                log.warning("builder %s rejected/failed %s: %s", o.builder, o.method, o.error)
+        if any(o.error and is_nonce_too_low(o.error) for o in report.failed):
+            await self.signer.nonces.resync()  # type: ignore[union-attr]
+        accepted = tuple(dict.fromkeys(o.builder for o in report.succeeded))
+        if not accepted:
+            return SubmitResult(False, "no builder accepted the bundle", tx_hash=tx.hash)
+        hashes = [*plan.pre_hashes, tx.hash]
+        self.outstanding.append(_Outstanding(plan, tx, report, hashes))
+        bundle_hash = next((o.bundle_hash for o in report.succeeded if o.bundle_hash), None)
+        return SubmitResult(True, "sent", bundle_hash, tx.hash, accepted, str(bundle_uuid),
+                            tuple(report.target_blocks), tuple(hashes))  # fmt: skip
+
+    async def on_block(self, head: int) -> list[Landed | Missed]:
+        done: list[Landed | Missed] = []
+        keep: list[_Outstanding] = []
+        for item in self.outstanding:
+            if head < item.plan.target_block:
+                keep.append(item)
+                continue
+            try:
+                result = await self.tracker.check(item.hashes, item.report.target_blocks)
+            except (BundleError, ValueError) as exc:
+                log.warning("inclusion check of %s failed: %s", item.tx.hash, exc)
+                keep.append(item)
+                continue
+            if result.status is InclusionStatus.PENDING:
+                keep.append(item)
+            elif result.status is InclusionStatus.LANDED and result.block_number is not None:
+                net = await self._realized(item)
+                done.append(Landed(item.plan, result.block_number, result.builder, net, item.tx.hash))
+            else:
+                done.append(Missed(item.plan, str(result.status), result.reason))
+        self.outstanding = keep
+        return done
+
+    async def _realized(self, item: _Outstanding) -> int:
+        """Executed profit (after the builder payment) minus the gas the receipt says we paid."""
+        receipt = await self.node.call("eth_getTransactionReceipt", [item.tx.hash])
+        if not isinstance(receipt, dict):
+            return 0
+        paid = _int(receipt["gasUsed"]) * _int(receipt["effectiveGasPrice"])
+        profit = 0
+        for lg in receipt.get("logs", []):
+            topics = lg.get("topics") or []
+            if (
+                lg.get("address", "").lower() == item.plan.executor.lower()
+                and topics
+                and bytes.fromhex(topics[0][2:]) == EXECUTED_TOPIC
+            ):
+                data = bytes.fromhex(lg["data"][2:])
+                profit = int.from_bytes(data[32:64], "big")
+        return profit - paid
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,124 @@
+"""A candidate route run through the real deployed ArbExecutor on a fork of the current block.
+
+Two backends with one interface: pyrevm in-process (default, fast) and an anvil fork (slower; every
+transaction is mined in its own throwaway block, so gas is exact for any sequence). The result is
+what the executor itself reported in its `Executed` event: exact profit and the builder payment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from eth_utils import keccak, to_checksum_address
+
+from arbbot.sim.fork import ForkSimulator, SimLog
+
+EXECUTED_TOPIC = keccak(text="Executed(address,uint256,uint256,uint256)")
+EXECUTE_SELECTOR = keccak(text="execute(bytes)")[:4]
+
+
+def execute_calldata(route: bytes) -> bytes:
+    """ABI encoding of execute(bytes route)."""
+    padded = route + b"\x00" * (-len(route) % 32)
+    return EXECUTE_SELECTOR + (32).to_bytes(32, "big") + len(route).to_bytes(32, "big") + padded
+
+
+@dataclass(frozen=True)
+class PreTx:
+    """A transaction that runs before ours in the bundle (a victim's swap)."""
+
+    sender: str
+    to: str
+    data: bytes
+    value: int
+    gas: int = 30_000_000
+    raw: str | None = None  # the signed bytes, where the backend needs them
+
+
+@dataclass(frozen=True)
+class Executed:
+    token: str
+    amount_in: int
+    profit: int  # after the builder payment, as the event reports it
+    builder_payment: int
+
+    @property
+    def gross_profit(self) -> int:
+        return self.profit + self.builder_payment
+
+
+@dataclass(frozen=True)
+class CandidateSim:
+    success: bool
+    gas_used: int
+    gas_exact: bool
+    executed: Executed | None = None
+    reason: str = ""
+
+    @property
+    def gross_profit(self) -> int | None:
+        return self.executed.gross_profit if self.executed is not None else None
+
+
+def parse_executed(logs: Sequence[SimLog], executor: str) -> Executed | None:
+    for lg in logs:
+        if lg.address.lower() != executor.lower() or not lg.topics or bytes(lg.topics[0]) != EXECUTED_TOPIC:
+            continue
+        if len(lg.data) < 96 or len(lg.topics) < 2:
+            return None
+        words = [int.from_bytes(lg.data[i : i + 32], "big") for i in (0, 32, 64)]
+        token = to_checksum_address(bytes(lg.topics[1])[-20:])
+        return Executed(token, words[0], words[1], words[2])
+    return None
+
+
+class CandidateSimulator(Protocol):
+    block: int  # the forked (current) block; simulations run as block + 1
+    base_fee: int  # the next block's base fee
+
+    def run(
+        self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
+    ) -> CandidateSim:
+        """Run `pre` then execute(route) from `caller`; nothing is kept."""
+        ...
+
+
+class PyrevmCandidateSimulator:
+    """In-process fork of one block. Without `pre`, each run is an exact, isolated transaction."""
+
+    def __init__(self, rpc_url: str, block: int | None = None, coinbase: str | None = None) -> None:
+        kwargs = {"coinbase": coinbase} if coinbase else {}
+        self.rpc_url = rpc_url
+        self.coinbase = coinbase
+        self.fork = ForkSimulator(rpc_url, block, **kwargs)
+        self.block, self.base_fee = self.fork.block, self.fork.base_fee
+        self.runs = 0
+
+    def run(
+        self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
+    ) -> CandidateSim:
+        self.runs += 1
+        fork = self.fork
+        calldata = execute_calldata(route)
+        if not pre:
+            res = fork.simulate(caller, executor, calldata, gas=gas)
+        else:
+            # Earlier txs warm slots for ours (pyrevm keeps EIP-2929 state across calls): gas is flagged inexact.
+            cp = fork.checkpoint()
+            try:
+                for i, tx in enumerate(pre):
+                    pre_res = fork.call(tx.sender, tx.to, tx.data, tx.value, tx.gas)
+                    if not pre_res.success:
+                        return CandidateSim(False, 0, False, None, f"pre-tx {i} reverts: {pre_res.revert_reason}")
+                res = fork.call(caller, executor, calldata, gas=gas)
+            finally:
+                fork.revert(cp)
+        if not res.success:
+            return CandidateSim(False, res.gas_used, res.gas_exact, None, res.revert_reason or "reverted")
+        exact = res.gas_exact
+        executed = parse_executed(res.logs, executor)
+        if executed is None:
+            return CandidateSim(False, res.gas_used, exact, None, "no Executed event")
+        return CandidateSim(True, res.gas_used, exact, executed)

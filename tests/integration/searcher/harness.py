@@ -1,0 +1,113 @@
+"""Shared wiring for the searcher's end-to-end tests: a real executor, a real node, the local builder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from web3 import Web3
+from web3.contract import Contract
+
+from arbbot.chain.anvil import DEV_MNEMONIC
+from arbbot.chain.rpc import RpcClient
+from arbbot.devnet import artifacts
+from arbbot.devnet.artifacts import Artifact
+from arbbot.devnet.compiler import compile_files
+from arbbot.devnet.manifest import Manifest
+from arbbot.engine.bootstrap import directory_for, discovered_from_manifest, load_store, routers_from_manifest
+from arbbot.engine.searcher import Searcher, SearcherParams
+from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
+from arbbot.execution.bundles.fanout import BuilderEndpoint, BundleFanout
+from arbbot.execution.submit import BundleExecutor
+from arbbot.sim.candidate import PyrevmCandidateSimulator
+from arbbot.strategy.arbitrage import CycleArbitrage
+from arbbot.strategy.backrun import BackrunStrategy
+from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE
+
+SOURCE = Path(__file__).resolve().parents[3] / "contracts" / "src" / "ArbExecutor.sol"
+DEADLINE = 2**63
+
+Account.enable_unaudited_hdwallet_features()
+OWNER_KEY = Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/0").key.to_0x_hex()
+
+
+@cache
+def _artifact() -> Artifact:
+    return compile_files([SOURCE])["ArbExecutor"]
+
+
+def deploy_executor(w3: Web3, manifest: Manifest) -> Contract:
+    """ArbExecutor from contracts/src, deployed by the dev account 0 (its owner)."""
+    art = _artifact()
+    tx = (
+        w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
+        .constructor(manifest.token("WETH").address)
+        .transact({"from": w3.eth.accounts[0]})
+    )
+    return w3.eth.contract(address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=art.abi)
+
+
+def weth_balance(w3: Web3, manifest: Manifest, holder: str) -> int:
+    weth = w3.eth.contract(address=manifest.token("WETH").address, abi=artifacts.load("WETH9").abi)
+    return int(weth.functions.balanceOf(holder).call())
+
+
+def router_call(w3: Web3, manifest: Manifest, venue: str, trader: str, eth_in: int, symbol: str = "USDC") -> dict:
+    router = w3.eth.contract(address=manifest.venues[venue].router, abi=artifacts.load("UniswapV2Router02").abi)
+    path = [manifest.token("WETH").address, manifest.token(symbol).address]
+    data = router.encode_abi("swapExactETHForTokens", args=[0, path, trader, DEADLINE])
+    return {"from": trader, "to": router.address, "data": data, "value": eth_in, "gas": 300_000}
+
+
+@dataclass
+class Rig:
+    searcher: Searcher
+    executor: BundleExecutor
+    fanout: BundleFanout
+    node: JsonRpcClient
+    contract: Contract
+
+
+def build_searcher(
+    url: str,
+    w3: Web3,
+    manifest: Manifest,
+    builder_url: str,
+    contract: Contract,
+    *,
+    extra_builders: Sequence[BuilderEndpoint] = (),
+    node_url: str | None = None,
+    sim_url: str | None = None,
+    sim_timeout: float = 30.0,
+    **params: Any,
+) -> Rig:
+    """Everything `arbbot run --live` wires, pointed at the node and the local builder. Enter `rig.fanout`.
+
+    `node_url` (default: url) is where the searcher reads the chain from, e.g. a fault proxy in front of it.
+    """
+    node_url = node_url or url
+    sim_url = sim_url or node_url
+    discovered = discovered_from_manifest(manifest)
+    store = load_store(RpcClient(url), discovered)
+    weth = manifest.token("WETH").address
+    arbitrage = CycleArbitrage(store.pools, [weth], max_hops=3)
+    backrun = BackrunStrategy(arbitrage, routers_from_manifest(manifest), directory_for(discovered))
+    node = JsonRpcClient(node_url, name="node", timeout=3.0)
+    signer = TransactionSigner(OWNER_KEY, 31337, rpc=node)
+    endpoints = [BuilderEndpoint("local", builder_url), *extra_builders]
+    fanout = BundleFanout(endpoints, signer=FlashbotsSigner.random(), timeout=1.0)
+    executor = BundleExecutor(signer, fanout, node)
+    params = SearcherParams(
+        executor=contract.address, lender=manifest.contracts["BalancerVault"],
+        **{"caller": signer.address, "bribe_share_bps": 5_000, "max_candidates": 2, **params},
+    )  # fmt: skip
+    searcher = Searcher(
+        rpc_url=node_url, backoff=0.05, sim_timeout=sim_timeout, store=store, arbitrage=arbitrage, params=params,
+        executor=executor, node=node, backrun=backrun,
+        simulator_factory=lambda block: PyrevmCandidateSimulator(sim_url, block, coinbase=LOCAL_BUILDER_COINBASE),
+    )  # fmt: skip
+    return Rig(searcher, executor, fanout, node, contract)

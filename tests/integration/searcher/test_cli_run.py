@@ -1,0 +1,89 @@
+"""`arbbot run` (dry run) against a running replica: it finds a fresh dislocation, simulates it through the
+deployed executor and logs it, sends nothing, and stops after the requested number of blocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web3 import HTTPProvider, Web3
+
+from arbbot.chain.anvil import is_anvil_pid, stop_pid
+from arbbot.devnet.manifest import Manifest
+from tests.integration.searcher.harness import deploy_executor, router_call
+
+
+def _arbbot(cwd: Path, *args: str, **kw: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("ARBBOT_SEARCHER_KEY", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "arbbot", *args], cwd=cwd, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw,  # type: ignore[call-overload]
+    )  # fmt: skip
+
+
+@pytest.fixture
+def devnet(tmp_path: Path) -> Iterator[tuple[Path, Manifest, str]]:
+    up = subprocess.run([sys.executable, "-m", "arbbot", "devnet", "up"], cwd=tmp_path, capture_output=True, text=True)
+    assert up.returncode == 0, up.stderr
+    rec = json.loads((tmp_path / ".arbbot" / "devnet.json").read_text())
+    try:
+        yield tmp_path, Manifest.read(Path(rec["manifest_path"])), rec["url"]
+    finally:
+        if is_anvil_pid(rec["pid"]):
+            stop_pid(rec["pid"])
+
+
+def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 120.0) -> str:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if needle in line:
+            return line
+    raise AssertionError(f"{needle!r} not printed; got {seen!r}")
+
+
+def test_dry_run_finds_and_simulates_but_sends_nothing(devnet: tuple[Path, Manifest, str]) -> None:
+    cwd, m, url = devnet
+    w3 = Web3(HTTPProvider(url))
+    contract = deploy_executor(w3, m)
+    proc = _arbbot(cwd, "run", "--executor", contract.address, "--max-blocks", "2")
+    try:
+        banner = _wait_for_line(proc, "searcher on")
+        for venue in ("uniswap_v2", "uniswap_v2"):  # two blocks: a dislocation, then one more
+            tx = w3.eth.send_transaction(router_call(w3, m, venue, w3.eth.accounts[5], 200 * 10**18))
+            assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    counters = dict(kv.split("=") for kv in out.strip().splitlines()[-1].split())
+    assert int(counters["blocks_processed"]) == 2
+    assert int(counters["simulated"]) >= 1 and int(counters["sent"]) == 0
+    assert "dry-run cycle" in err
+    assert "dry run: simulate and log" in banner
+
+
+def test_bad_executor_address_is_a_one_line_error(devnet: tuple[Path, Manifest, str]) -> None:
+    cwd, _m, _url = devnet
+    proc = _arbbot(cwd, "run", "--executor", "0x1234")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "--executor" in err and "0x1234" in err

@@ -1,0 +1,54 @@
+"""The two simulation backends agree on a real cycle through the deployed executor: pyrevm in-process and an
+anvil fork give the same profit and gas; after a victim's swap the anvil fork's gas is exact and pyrevm's
+(flagged inexact) stays within the cold-access bound the searcher charges."""
+
+from __future__ import annotations
+
+from web3 import Web3
+
+from arbbot.chain.anvil import pid_alive
+from arbbot.chain.rpc import RpcClient
+from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.execution.route import Capital, Hop, Route, encode
+from arbbot.sim.anvil_fork import AnvilForkSimulator
+from arbbot.sim.candidate import PreTx, PyrevmCandidateSimulator
+from arbbot.strategy.arbitrage import CycleArbitrage
+from arbbot.strategy.costs import cold_access_bound
+from tests.conftest import Replica
+from tests.integration.searcher.harness import deploy_executor, router_call
+
+
+def test_pyrevm_and_anvil_fork_agree(replica: Replica) -> None:
+    w3, m = replica.w3, replica.manifest
+    executor = deploy_executor(w3, m).address
+    owner = w3.eth.accounts[0]
+    store = load_store(RpcClient(replica.url), discovered_from_manifest(m))
+    arb = CycleArbitrage(store.pools, [m.token("WETH").address], max_hops=3)
+    best = arb.on_update(store.pools.keys(), store.pools, limit=1)[0]
+    hops = tuple(Hop(h.pool, h.token_out, h.v3, h.zero_for_one, h.fee_bps) for h in best.hops)
+    route = encode(Route(Capital.BALANCER, m.contracts["BalancerVault"], best.token, best.amount_in, 0, 2_000, hops))
+    victim = router_call(w3, m, "sushiswap", w3.eth.accounts[6], 5 * 10**18)
+    pre = (PreTx(victim["from"], victim["to"], bytes.fromhex(victim["data"][2:]), victim["value"], 300_000),)
+
+    fast = PyrevmCandidateSimulator(replica.url, store.head.number)
+    anvil = AnvilForkSimulator(replica.url)
+    try:
+        exact = anvil.at(store.head.number)
+        pid = anvil.node.pid if anvil.node else 0
+        a, b = fast.run(executor, owner, route), exact.run(executor, owner, route)
+        assert a.success and b.success and a.gas_exact and b.gas_exact
+        assert a.gross_profit == b.gross_profit == best.gross_profit
+        assert a.executed == b.executed and a.executed is not None and a.executed.builder_payment > 0
+        assert a.gas_used == b.gas_used
+        assert exact.base_fee == fast.base_fee
+
+        after_a, after_b = fast.run(executor, owner, route, pre), exact.run(executor, owner, route, pre)
+        assert after_a.success and after_b.success
+        assert not after_a.gas_exact and after_b.gas_exact
+        assert after_a.gross_profit == after_b.gross_profit > best.gross_profit  # the victim widened the gap
+        assert after_a.gas_used <= after_b.gas_used <= after_a.gas_used + cold_access_bound(len(hops))
+        assert exact.run(executor, owner, route) == b  # every run is rolled back
+    finally:
+        anvil.close()
+    assert not pid_alive(pid)
+    assert Web3.is_checksum_address(executor)

@@ -1,0 +1,63 @@
+"""The [searcher] config section: defaults, presets, and errors that name the key and value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from arbbot.config import load_settings
+from arbbot.engine.factory import builder_endpoints, resolve_token
+from arbbot.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in ("ARBBOT_CONFIG", "ARBBOT_SEARCHER"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_are_safe() -> None:
+    s = load_settings().searcher
+    assert s.base_tokens == ["WETH"] and s.max_hops == 3 and s.executor is None
+    assert [b.url for b in builder_endpoints(s)] == ["https://relay.flashbots.net"]
+
+
+def test_file_values_and_presets(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[searcher]\nmin_profit_wei = 5\nbribe_share_bps = 8000\nmax_hops = 4\n"
+        'builders = [{name = "titan"}, {name = "mine", url = "http://127.0.0.1:9999"}]\n'
+    )
+    s = load_settings(cfg).searcher
+    assert (s.min_profit_wei, s.bribe_share_bps, s.max_hops) == (5, 8000, 4)
+    assert [(b.name, b.url) for b in builder_endpoints(s)] == [
+        ("titan", "https://rpc.titanbuilder.xyz"), ("mine", "http://127.0.0.1:9999"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("bribe_share_bps = 10001", "searcher.bribe_share_bps"),
+        ("max_hops = 5", "searcher.max_hops"),
+        ('executor = "0x12"', "searcher.executor"),
+        ("base_tokens = []", "searcher.base_tokens"),
+        ('builders = [{name = "x", url = "ftp://nope"}]', "searcher.builders.0.url"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path: Path, body: str, where: str) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[searcher]\n{body}\n")
+    with pytest.raises(ConfigError, match=where.replace(".", r"\.")):
+        load_settings(cfg)
+
+
+def test_unknown_preset_and_token_are_named(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[searcher]\nbuilders = [{name = "nosuch"}]\n')
+    with pytest.raises(ConfigError, match="unknown preset 'nosuch'"):
+        builder_endpoints(load_settings(cfg).searcher)
+    with pytest.raises(ConfigError, match="'PEPE'"):
+        resolve_token("PEPE", None)
