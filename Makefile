@@ -15,7 +15,7 @@ export FOUNDRY_PROFILE
 .PHONY: help setup demo bench test lint test-python test-contracts test-ape test-programs replica clean
 
 help:
-	@echo "make demo   set up, then bring up the local mainnet replica and show what it holds"
+	@echo "make demo   set up, then run the whole loop on the local mainnet replica (arbbot demo)"
 	@echo "make test   set up, then run every test (lint, forge, pytest, cargo)"
 	@echo "make bench  run every benchmark and rewrite BENCHMARKS.md"
 	@echo "make setup  install everything (idempotent; fast on re-runs)"
@@ -23,9 +23,9 @@ help:
 setup:
 	@bash tools/setup.sh
 
+# The whole loop on the replica: executor, local builder, live searcher, seeded traffic, audit, report.
 demo: setup
-	@$(ARBBOT) devnet down >/dev/null
-	@$(ARBBOT) devnet up
+	@$(ARBBOT) demo
 
 # degenbot needs eth-abi 6, so it gets an environment of its own, used only by the benchmarks.
 DEGENBOT_VENV := $(CACHE)/bench-degenbot

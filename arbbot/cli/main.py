@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from arbbot import __version__
-from arbbot.cli import audit, devnet, pools, searcher, solana
+from arbbot.cli import audit, demo, devnet, pools, searcher, solana
 from arbbot.cli.common import err_console, state
 from arbbot.errors import ArbbotError
 
@@ -23,6 +23,7 @@ app.add_typer(pools.app, name="pools")
 app.add_typer(solana.app, name="solana")
 searcher.register(app)
 audit.register(app)
+demo.register(app)
 
 
 def _version(value: bool) -> None:

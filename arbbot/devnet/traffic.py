@@ -126,7 +126,7 @@ class Traffic:
             pool = self.rng.choice(self.pools)
             token_in, token_out = (pool.token0, pool.token1) if self.rng.random() < 0.5 else (pool.token1, pool.token0)
             worth = self.min_eth + (self.max_eth - self.min_eth) * Decimal(self.rng.random())
-            amount = self._amount(token_in, worth)
+            amount = self.amount_for(token_in, worth)
             out.append(self.swap(acct.key.to_0x_hex(), pool, token_in, token_out, amount))
         return out
 
@@ -151,7 +151,8 @@ class Traffic:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _amount(self, symbol: str, worth_eth: Decimal) -> int:
+    def amount_for(self, symbol: str, worth_eth: Decimal) -> int:
+        """That many ETH's worth of `symbol`, in its smallest unit, at the scenario price."""
         price = self.prices.get(symbol)
         if price is None or price <= 0:
             raise DevnetError(f"prices_eth: no positive price for {symbol!r}")

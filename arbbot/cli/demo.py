@@ -1,0 +1,35 @@
+"""`arbbot demo`: the whole loop on the local mainnet replica, ending with the audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from arbbot.cli.common import console, fail, settings
+
+
+def register(app: typer.Typer) -> None:
+    """Add `demo` to the root app."""
+
+    @app.command("demo")
+    def demo(
+        seed: Annotated[int, typer.Option(help="Seed of the users' swaps (same seed, same run).")] = 20261124,
+        rounds: Annotated[int, typer.Option(help="Rounds of user traffic (one or two blocks each).", min=1)] = 12,
+        backrun_every: Annotated[
+            int, typer.Option(help="Every Nth round holds a big swap pending for a backrun (0: never).", min=0)
+        ] = 3,
+        out: Annotated[Path | None, typer.Option(help="Where the report, database and logs go.")] = None,
+    ) -> None:
+        """Replica -> executor -> local builder -> live searcher -> seeded traffic -> audit and HTML report."""
+        from arbbot.demo.run import DemoConfig, run
+        from arbbot.demo.view import LiveView, summary
+
+        s = settings()
+        cfg = DemoConfig(seed=seed, rounds=rounds, backrun_every=backrun_every, out_dir=out or s.data_dir / "demo")
+        with LiveView(console, rounds) as view:
+            result = run(cfg, view.progress, view.on_event)
+        summary(console, result)
+        if not result.closing.reconciled:
+            raise fail("the audited PnL does not equal the owner's balance change")

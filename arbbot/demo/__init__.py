@@ -1,0 +1,1 @@
+"""`arbbot demo`: the whole loop on the local mainnet replica (see arbbot.demo.run)."""

@@ -1,0 +1,258 @@
+"""The demo: the whole loop on the local mainnet replica, deterministic for a seed.
+
+Replica from its snapshot -> ArbExecutor deployed -> the local builder (a test double of a real builder)
+-> the searcher in live mode, wired exactly as `arbbot run --live` wires it -> seeded user swaps through
+the real routers, some public (mined at once: cycles to arbitrage) and some pending (backrun candidates)
+-> the builder builds each next block from the bundles it holds -> the audit of every trade.
+
+The demo is the chain's clock: it mines user swaps, lets the searcher see the head, then has the local
+builder produce the next block, so the run is the same every time for the same seed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+from web3.contract import Contract
+
+from arbbot.audit.bundle_log import BundleLog
+from arbbot.chain.anvil import DEV_MNEMONIC, AnvilNode
+from arbbot.chain.anvil import rpc as raw_rpc
+from arbbot.collectors.types import PendingTx
+from arbbot.config import BuilderSettings, SearcherSettings
+from arbbot.db import engine as db_engine
+from arbbot.demo.closing import Closing, audit_and_report
+from arbbot.devnet import snapshot
+from arbbot.devnet.compiler import compile_files
+from arbbot.devnet.manifest import Manifest, PoolEntry
+from arbbot.devnet.traffic import ERC20_ABI, Traffic, scenario_prices
+from arbbot.engine.counters import SearcherEvent
+from arbbot.engine.factory import build
+from arbbot.engine.journal import Journal
+from arbbot.engine.searcher import Searcher
+from arbbot.metrics import Metrics
+from arbbot.paths import project_root
+from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
+
+SCENARIO = "default"
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    seed: int = 20261124
+    rounds: int = 12
+    backrun_every: int = 3  # every Nth round the user swap is held pending for a backrun
+    swaps_per_round: int = 2
+    out_dir: Path = Path(".arbbot/demo")
+    bribe_share_bps: int = 5_000
+    min_swap_eth: Decimal = Decimal(20)  # public user swaps: worth between these
+    max_swap_eth: Decimal = Decimal(120)
+    victim_eth: Decimal = Decimal(150)  # the pending swaps held for backruns
+
+
+@dataclass
+class Wealth:
+    """The owner's position: the executor's WETH (profit accrues there) plus the owner's ETH (pays gas)."""
+
+    executor_weth: int
+    owner_eth: int
+
+    @property
+    def total(self) -> int:
+        return self.executor_weth + self.owner_eth
+
+
+@dataclass
+class DemoRun:
+    """What the run left for the audit step: where to look and what the owner's wealth did."""
+
+    node_url: str
+    chain_id: int
+    manifest: Manifest
+    executor: str
+    owner: str
+    first_block: int
+    last_block: int
+    before: Wealth
+    after: Wealth
+    counters: dict[str, int]
+    db_url: str
+    bundle_log: Path
+    closing: Closing
+    landed_by_kind: dict[str, int] = field(default_factory=dict)  # "cycle" / "backrun" -> bundles landed
+    rounds: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[str, dict], None]  # (what, data): the view decides how to show it
+
+
+def owner_key() -> str:
+    """Dev account 0 of anvil's public mnemonic: the replica's owner and searcher key (never for real money)."""
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/0").key.to_0x_hex()
+
+
+def deploy_executor(w3: Web3, manifest: Manifest, owner: str) -> Contract:
+    art = compile_files([project_root() / "contracts" / "src" / "ArbExecutor.sol"])["ArbExecutor"]
+    tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(manifest.token("WETH").address)
+    receipt = w3.eth.wait_for_transaction_receipt(tx.transact({"from": owner}), timeout=30)
+    return w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
+
+
+def wealth(w3: Web3, manifest: Manifest, executor: str, owner: str) -> Wealth:
+    weth = w3.eth.contract(address=manifest.token("WETH").address, abi=ERC20_ABI)
+    return Wealth(int(weth.functions.balanceOf(executor).call()), int(w3.eth.get_balance(owner)))
+
+
+def _victim_pool(manifest: Manifest, n: int) -> PoolEntry:
+    """V2 WETH pools in turn: the swaps Router02 users send most, and the ones backruns can undo."""
+    v2 = [p for p in manifest.pools if p.kind == "uniswap_v2" and "WETH" in (p.token0, p.token1)]
+    v2 = [p for p in v2 if not any(manifest.token(s).fee_on_transfer_bps for s in (p.token0, p.token1))]
+    return v2[n % len(v2)]
+
+
+async def run_demo(cfg: DemoConfig, progress: Progress, on_event: Callable[[SearcherEvent], None]) -> DemoRun:
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    progress("stage", {"text": "replica: loading the snapshot"})
+    snap = snapshot.ensure(SCENARIO)
+    # fifo: the node keeps a bundle's transactions of different senders in bundle order.
+    node = AnvilNode(load_state=snap.state_path, log_path=cfg.out_dir / "anvil.log", extra_args=["--order", "fifo"])
+    node.start()
+    try:
+        return await _run(cfg, node, snap.manifest, progress, on_event)
+    finally:
+        node.stop()
+
+
+async def _run(
+    cfg: DemoConfig, node: AnvilNode, manifest: Manifest, progress: Progress, on_event: Callable[[SearcherEvent], None]
+) -> DemoRun:
+    landed: dict[str, int] = {}
+
+    def count(e: SearcherEvent) -> None:
+        if e.kind == "landed":
+            kind = str(e.data.get("kind", "?"))
+            landed[kind] = landed.get(kind, 0) + 1
+        on_event(e)
+
+    w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+    chain_id = w3.eth.chain_id
+    key = owner_key()
+    owner = Account.from_key(key).address
+    progress("stage", {"text": "users: wrapping ETH, buying tokens, approving the routers"})
+    traffic = Traffic(w3, manifest, scenario_prices(manifest), seed=cfg.seed, users=4, min_eth=cfg.min_swap_eth,
+                      max_eth=cfg.max_swap_eth)  # fmt: skip
+    traffic.fund()
+    progress("stage", {"text": "deploying ArbExecutor"})
+    contract = deploy_executor(w3, manifest, owner)
+    db_path = cfg.out_dir / "arbbot.db"
+    db_path.unlink(missing_ok=True)
+    db_url = f"sqlite:///{db_path}"
+    engine = db_engine.connect(db_url)
+    sessions = db_engine.session_factory(engine)
+    log_path = cfg.out_dir / "bundles.jsonl"
+    log_path.unlink(missing_ok=True)
+    journal = Journal(BundleLog(log_path, sessions=sessions), chain_id, sessions)
+    before = wealth(w3, manifest, contract.address, owner)
+    first_block = w3.eth.block_number + 1
+    rounds: list[str] = []
+    async with LocalBuilder(node.url) as builder:
+        searcher_cfg = SearcherSettings(
+            builders=[BuilderSettings(name="local", url=builder.url)], executor=contract.address,
+            bribe_share_bps=cfg.bribe_share_bps, max_hops=3,
+        )  # fmt: skip
+        progress("stage", {"text": f"searcher: live, bundles to the local builder at {builder.url}"})
+        wiring = await build(
+            searcher_cfg, rpc_url=node.url, chain_id=chain_id, live=True, manifest=manifest, metrics=Metrics(),
+            on_event=count, coinbase=LOCAL_BUILDER_COINBASE, key=key, journal=journal,
+        )  # fmt: skip
+        searcher = wiring.searcher
+        try:
+            for i in range(cfg.rounds):
+                if cfg.backrun_every and i % cfg.backrun_every == cfg.backrun_every - 1:
+                    held = await _backrun_round(
+                        i, cfg.victim_eth, w3, node.url, manifest, traffic, searcher, builder, progress
+                    )
+                    rounds.append(held)
+                else:
+                    rounds.append(await _public_round(i, cfg, w3, traffic, searcher, builder, progress))
+            await searcher.process_block()  # outcomes of the last block
+        finally:
+            await wiring.aclose()
+    after = wealth(w3, manifest, contract.address, owner)
+    engine.dispose()
+    progress("stage", {"text": "audit: every trade of the executor, from receipts and traces"})
+    closing = audit_and_report(node.url, chain_id, manifest, contract.address, first_block,
+                               after.total - before.total, db_url, cfg.out_dir)  # fmt: skip
+    return DemoRun(
+        node_url=node.url, chain_id=chain_id, manifest=manifest, executor=contract.address, owner=owner,
+        first_block=first_block, last_block=w3.eth.block_number, before=before, after=after,
+        counters=searcher.counters.snapshot(), db_url=db_url, bundle_log=log_path, rounds=rounds, closing=closing,
+        landed_by_kind=landed,
+    )  # fmt: skip
+
+
+async def _public_round(
+    i: int, cfg: DemoConfig, w3: Web3, traffic: Traffic, searcher: Searcher, builder: LocalBuilder, progress: Progress
+) -> str:
+    """User swaps mined at once; the searcher trades on the new head; the builder builds the next block."""
+    swaps = traffic.next_swaps(cfg.swaps_per_round)
+    for s in swaps:
+        h = w3.eth.send_raw_transaction(s.raw_tx)
+        w3.eth.wait_for_transaction_receipt(h, timeout=30)
+    progress("round", {"n": i + 1, "kind": "public", "swaps": len(swaps)})
+    await searcher.process_block()
+    built = await builder.build_block()
+    progress("block", {"number": built.number, "bundles": len(built.included)})
+    await searcher.process_block()
+    return f"round {i + 1}: {len(swaps)} public swaps, block {built.number} with {len(built.included)} bundle(s)"
+
+
+async def _backrun_round(
+    i: int,
+    victim_eth: Decimal,
+    w3: Web3,
+    url: str,
+    manifest: Manifest,
+    traffic: Traffic,
+    searcher: Searcher,
+    builder: LocalBuilder,
+    progress: Progress,
+) -> str:
+    """A big user swap held in the mempool: the searcher sees it pending and bundles [victim, backrun]."""
+    await searcher.process_block()
+    pool = _victim_pool(manifest, i)
+    token = pool.token1 if pool.token0 == "WETH" else pool.token0
+    user = traffic.accounts[i % len(traffic.accounts)].key.to_0x_hex()
+    victim = traffic.swap(user, pool, "WETH", token, traffic.amount_for("WETH", victim_eth))
+    raw_rpc(url, "evm_setAutomine", [False])
+    try:
+        w3.eth.send_raw_transaction(victim.raw_tx)
+        tx = raw_rpc(url, "eth_getTransactionByHash", [victim.tx_hash])
+        sent_before = searcher.counters.sent
+        await searcher.process_pending(PendingTx(victim.tx_hash, tx))
+        backrun = searcher.counters.sent > sent_before
+        if backrun:
+            # The local builder serves bundles only: the public copy leaves the pool; the victim reaches the
+            # block inside our bundle, right before our transaction.
+            raw_rpc(url, "anvil_dropTransaction", [victim.tx_hash])
+        else:
+            raw_rpc(url, "evm_mine")  # nobody backran it: it is mined on its own
+    finally:
+        raw_rpc(url, "evm_setAutomine", [True])
+    progress("round", {"n": i + 1, "kind": "pending", "backrun": backrun, "pool": pool.venue})
+    built = await builder.build_block()
+    progress("block", {"number": built.number, "bundles": len(built.included)})
+    await searcher.process_block()
+    what = "backrun bundle" if backrun else "no backrun"
+    return f"round {i + 1}: pending {pool.venue} swap, {what}, block {built.number}"
+
+
+def run(cfg: DemoConfig, progress: Progress, on_event: Callable[[SearcherEvent], None]) -> DemoRun:
+    return asyncio.run(run_demo(cfg, progress, on_event))

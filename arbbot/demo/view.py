@@ -1,0 +1,100 @@
+"""What the demo shows while it runs (a live panel) and when it ends (the audit and the PnL check)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from arbbot.audit.render import table as trades_table
+from arbbot.demo.run import DemoRun
+from arbbot.engine.counters import SearcherEvent
+
+ETH = 10**18
+
+
+def eth(wei: int) -> str:
+    return f"{wei / ETH:+.6f} ETH"
+
+
+class LiveView:
+    """Blocks, opportunities, bundles sent/landed and PnL, updated as the searcher reports them."""
+
+    def __init__(self, console: Console, rounds: int) -> None:
+        self.console = console
+        self.rounds = rounds
+        self.stage = "starting"
+        self.round = 0
+        self.block = 0
+        self.counts = {"found": 0, "simulated": 0, "sent": 0, "landed": 0, "missed": 0, "dropped": 0, "errors": 0}
+        self.pnl = 0
+        self.last: list[str] = []
+        self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
+
+    def __enter__(self) -> LiveView:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.update(self._render())
+        self.live.__exit__(None, None, None)
+
+    def progress(self, what: str, data: dict) -> None:
+        if what == "stage":
+            self.stage = data["text"]
+        elif what == "round":
+            self.round = data["n"]
+            self.stage = f"round {data['n']}/{self.rounds}: " + (
+                f"{data['swaps']} public user swaps" if data["kind"] == "public" else
+                f"pending {data['pool']} swap" + (" -> backrun bundle" if data.get("backrun") else "")
+            )  # fmt: skip
+        elif what == "block":
+            self.block = data["number"]
+        self.live.update(self._render())
+
+    def on_event(self, e: SearcherEvent) -> None:
+        if e.kind in self.counts:
+            self.counts[e.kind] += 1
+        if e.kind == "error":
+            self.counts["errors"] += 1
+        if e.kind == "landed":
+            self.pnl += int(e.data.get("net", 0))
+            self._note(f"landed in block {e.data.get('block')}: net {eth(int(e.data.get('net', 0)))}")
+        elif e.kind == "sent":
+            kind = e.data.get("kind", "?")
+            self._note(f"{kind} bundle sent, expected net {eth(int(e.data.get('net', 0)))}")
+        elif e.kind == "error":
+            self._note(f"[yellow]{e.data.get('where')}: {e.data.get('error')}[/]")
+        self.live.update(self._render())
+
+    def _note(self, line: str) -> None:
+        self.last = [*self.last[-4:], line]
+
+    def _render(self) -> Group:
+        t = Table.grid(padding=(0, 2))
+        t.add_row("stage", self.stage)
+        t.add_row("head block", str(self.block or "-"))
+        t.add_row("opportunities", f"found {self.counts['found']}  simulated {self.counts['simulated']}  "
+                                   f"dropped {self.counts['dropped']}")  # fmt: skip
+        t.add_row(
+            "bundles", f"sent {self.counts['sent']}  landed {self.counts['landed']}  missed {self.counts['missed']}"
+        )
+        t.add_row("realized PnL", eth(self.pnl))
+        return Group(t, *(Text.from_markup(f"  {line}") for line in self.last))
+
+
+def summary(console: Console, run: DemoRun) -> None:
+    c = run.closing
+    console.rule("audit")
+    console.print(trades_table(c.trades))
+    for p in c.problems:
+        console.print(f"[yellow]audit problem:[/] {p}")
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(run.landed_by_kind.items())) or "none"
+    console.print(f"blocks {run.first_block}..{run.last_block}; trades audited: {len(c.trades)}; "
+                  f"bundles landed: {run.counters['landed']} ({kinds})")  # fmt: skip
+    verdict = "[bold green]equal[/]" if c.reconciled else "[bold red]DIFFERENT[/]"
+    console.print(
+        f"realized PnL (audit): {eth(c.audited_net)}; owner's balance change: {eth(c.owner_change)}: {verdict}"
+    )
+    console.print(f"HTML report: {c.report.resolve()}")
