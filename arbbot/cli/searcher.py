@@ -97,6 +97,9 @@ def register(app: typer.Typer) -> None:
         key_env: Annotated[
             str | None, typer.Option(help="Environment variable holding the transaction key (never logged).")
         ] = None,
+        simulator: Annotated[
+            str | None, typer.Option(help="pyrevm (in-process fork, default) or anvil (an anvil fork of the node).")
+        ] = None,
         max_blocks: Annotated[int | None, typer.Option(help="Stop after this many blocks.", min=1)] = None,
         metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
     ) -> None:
@@ -107,6 +110,8 @@ def register(app: typer.Typer) -> None:
             updates["executor"] = executor
         if key_env is not None:
             updates["key_env"] = key_env
+        if simulator is not None:
+            updates["simulator"] = simulator
         if updates:
             try:
                 searcher_cfg = SearcherSettings.model_validate({**s.searcher.model_dump(), **updates})

@@ -94,6 +94,7 @@ class Searcher:
         self.sim_timeout = sim_timeout
         self._sim: CandidateSimulator | None = None
         self._stop = asyncio.Event()
+        self._trade_lock = asyncio.Lock()
         self.plans: list[TradePlan] = []  # judged and handed to the executor, in order
         self.results: list[SubmitResult] = []  # what the executor did with each plan
 
@@ -228,6 +229,14 @@ class Searcher:
         return encode(Route(p.capital, p.lender, c.token, c.amount_in, min_profit, p.bribe_share_bps, hops))
 
     async def _trade(self, kind: str, candidates: Sequence[Candidate], pre: tuple[PreTx, ...]) -> list[TradePlan]:
+        # Blocks and pending transactions arrive concurrently; they share one fork and one nonce, so
+        # simulating and sending is one at a time.
+        async with self._trade_lock:
+            return await self._trade_locked(kind, candidates, pre)
+
+    async def _trade_locked(
+        self, kind: str, candidates: Sequence[Candidate], pre: tuple[PreTx, ...]
+    ) -> list[TradePlan]:
         self.counters.opportunities_found += len(candidates)
         self._count("found", kind, len(candidates))
         plans = []

@@ -70,6 +70,9 @@ class _AtBlock:
         snap = rpc.call("evm_snapshot")
         try:
             rpc.call("evm_setAutomine", [False])
+            # Before sending: anvil checks each tx's fee cap against the next block's base fee, and its
+            # fee tracker is not rolled back by evm_revert.
+            rpc.call("anvil_setNextBlockBaseFeePerGas", [hex(self.base_fee)])
             for tx in pre:
                 if tx.raw:
                     rpc.call("eth_sendRawTransaction", [tx.raw])
@@ -77,7 +80,6 @@ class _AtBlock:
                     self._send(tx.sender, tx.to, tx.data, tx.value, tx.gas)
             ours = self._send(caller, executor, execute_calldata(route), 0, gas)
             rpc.call("anvil_setCoinbase", [self.coinbase])
-            rpc.call("anvil_setNextBlockBaseFeePerGas", [hex(self.base_fee)])
             rpc.call("evm_setNextBlockTimestamp", [self.timestamp])
             rpc.call("evm_mine")
             receipt = rpc.call("eth_getTransactionReceipt", [ours])

@@ -58,11 +58,12 @@ def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 12
     raise AssertionError(f"{needle!r} not printed; got {seen!r}")
 
 
-def test_dry_run_finds_and_simulates_but_sends_nothing(devnet: tuple[Path, Manifest, str]) -> None:
+@pytest.mark.parametrize("simulator", ["pyrevm", "anvil"])
+def test_dry_run_finds_and_simulates_but_sends_nothing(devnet: tuple[Path, Manifest, str], simulator: str) -> None:
     cwd, m, url = devnet
     w3 = Web3(HTTPProvider(url))
     contract = deploy_executor(w3, m)
-    proc = _arbbot(cwd, "run", "--executor", contract.address, "--max-blocks", "2")
+    proc = _arbbot(cwd, "run", "--executor", contract.address, "--max-blocks", "2", "--simulator", simulator)
     try:
         banner = _wait_for_line(proc, "searcher on")
         for venue in ("uniswap_v2", "uniswap_v2"):  # two blocks: a dislocation, then one more
@@ -77,7 +78,7 @@ def test_dry_run_finds_and_simulates_but_sends_nothing(devnet: tuple[Path, Manif
     counters = dict(kv.split("=") for kv in out.strip().splitlines()[-1].split())
     assert int(counters["blocks_processed"]) == 2
     assert int(counters["simulated"]) >= 1 and int(counters["sent"]) == 0
-    assert "dry-run cycle" in err
+    assert "dry-run cycle" in err, err
     assert "dry run: simulate and log" in banner
 
 
