@@ -105,12 +105,13 @@ def run() -> list[dict[str, str]]:
 def _rss_with_pools(templates: list[dict]) -> float:
     """Peak RSS of a fresh process holding RSS_POOLS models cloned from real pool states."""
     code = (
-        "import json, resource, sys\n"
+        "import json, sys\n"
         "from arbbot.amm.base import from_dict\n"
         "templates = json.loads(sys.stdin.read())\n"
         "n = len(templates)\n"
         f"pools = [from_dict(dict(templates[i % n], address=f'0x{{i:040x}}')) for i in range({RSS_POOLS})]\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM is this process's own peak (ru_maxrss may carry the parent's peak across fork/exec on Linux)
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], input=json.dumps(templates), capture_output=True, text=True, check=True
