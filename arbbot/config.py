@@ -54,6 +54,7 @@ class BuilderSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     url: str | None = None  # None: the preset of that name
+    coinbase: str | None = Field(default=None, pattern=_ADDRESS)  # its blocks' fee recipient: names who landed us
 
     @field_validator("url")
     @classmethod

@@ -164,7 +164,8 @@ async def _run(
     rounds: list[str] = []
     async with LocalBuilder(node.url) as builder:
         searcher_cfg = SearcherSettings(
-            builders=[BuilderSettings(name="local", url=builder.url)], executor=contract.address,
+            builders=[BuilderSettings(name="local", url=builder.url, coinbase=LOCAL_BUILDER_COINBASE)],
+            executor=contract.address,
             bribe_share_bps=cfg.bribe_share_bps, max_hops=3,
         )  # fmt: skip
         progress("stage", {"text": f"searcher: live, bundles to the local builder at {builder.url}"})

@@ -23,6 +23,7 @@ from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.errors import ConfigError
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.fanout import BUILDER_PRESETS, BuilderEndpoint, BundleFanout
+from arbbot.execution.bundles.inclusion import InclusionTracker
 from arbbot.execution.dry_run import DryRunExecutor
 from arbbot.execution.plan import Executor
 from arbbot.execution.route import Capital
@@ -118,7 +119,9 @@ async def build(
         fanout = BundleFanout(builder_endpoints(cfg), signer=reputation)
         await fanout.__aenter__()
         wiring.closers.append(lambda: fanout.__aexit__(None, None, None))
-        executor = BundleExecutor(signer, fanout, node, metrics=metrics)
+        names = {b.coinbase: b.name for b in cfg.builders if b.coinbase}
+        tracker = InclusionTracker(node, coinbase_names=names)
+        executor = BundleExecutor(signer, fanout, node, metrics=metrics, tracker=tracker)
         caller = signer.address
     else:
         executor = DryRunExecutor()

@@ -15,7 +15,8 @@ def _run(out: Path) -> tuple[DemoRun, list[str]]:
     result = run(DemoConfig(rounds=6, backrun_every=3, out_dir=out), lambda what, data: stages.append(what),
                  events.append)  # fmt: skip
     assert {"stage", "round", "block"} <= set(stages)
-    assert any(e.kind == "landed" for e in events)
+    landed = [e for e in events if e.kind == "landed"]
+    assert landed and all(e.data["builder"] == "local" for e in landed)  # attributed by the block's coinbase
     return result, [t.tx_hash for t in result.closing.trades]
 
 
