@@ -32,7 +32,11 @@ class Faults:
     delay_count: int = 0  # ...for the next N requests only
     max_log_range: int | None = None  # eth_getLogs wider than this gets a "range too large" error
     rewrite: Callable[[dict[str, Any], Any], Any] | None = None  # (request, upstream result) -> new result
+    # Methods with these prefixes answer "method not found", as on nodes with a namespace switched off
+    # (e.g. "debug_" on most hosted providers); each refusal is recorded in `refused`.
+    unavailable: tuple[str, ...] = ()
     seen_methods: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
 
 class FaultProxy:
@@ -109,6 +113,13 @@ class FaultProxy:
             refused = self._refuse(request)
             if refused is not None:
                 return 200, json.dumps(refused).encode()
+        else:
+            answers = [self._refuse(c) for c in request]
+            if any(a is not None for a in answers):
+                # A batch with refused calls: the others still go upstream, one by one.
+                out = [a if a is not None else self._session.post(self.upstream, json=c).json()
+                       for a, c in zip(answers, request, strict=True)]  # fmt: skip
+                return 200, json.dumps(out).encode()
         upstream = self._session.post(self.upstream, data=body, headers={"Content-Type": "application/json"})
         payload = upstream.content
         if self.faults.rewrite is not None and not isinstance(request, list):
@@ -121,6 +132,12 @@ class FaultProxy:
         return upstream.status_code, payload
 
     def _refuse(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        method = str(request.get("method", ""))
+        if any(method.startswith(p) for p in self.faults.unavailable):
+            with self._lock:
+                self.faults.refused.append(method)
+            msg = f"the method {method} does not exist/is not available"
+            return {"jsonrpc": "2.0", "id": request.get("id"), "error": {"code": -32601, "message": msg}}
         limit = self.faults.max_log_range
         if limit is None or request.get("method") != "eth_getLogs":
             return None

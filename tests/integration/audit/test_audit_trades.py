@@ -15,9 +15,9 @@ from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.execution.route import Capital, Route, encode
 from arbbot.strategy.sizing import bracketed_optimum
+from arbbot.testing.fault_proxy import FaultProxy, Faults
 from tests.conftest import Replica
 from tests.integration.audit import trades
-from tests.integration.audit.no_trace_node import NoTraceNode
 
 
 def _eth_balance(r: Replica, who: str, block: int) -> int:
@@ -96,9 +96,9 @@ def test_without_traces_the_same_figures_come_from_balance_deltas(replica: Repli
     route, profit = trades.profitable_route(replica, "v2-v2", builder_bps=1000)
     paid = trades.send(replica, executor, route, profit, tip=2)
     lost = trades.send(replica, executor, trades.losing_route(replica), 0)
-    with NoTraceNode(replica.url) as node:
+    with FaultProxy(replica.url, Faults(unavailable=("debug_",))) as node:
         result = Auditor(RpcClient(node.url)).audit_hashes([paid.tx_hash, lost.tx_hash])
-        assert node.refused == ["debug_traceTransaction"]  # asked once, then remembered
+        assert node.faults.refused == ["debug_traceTransaction"]  # asked once, then remembered
     assert result.problems == []
     win, loss = result.trades
     assert not win.traced and win.builder_payment_source == "coinbase_delta"
@@ -150,6 +150,6 @@ def test_other_custom_errors_are_decoded_with_their_arguments(replica: Replica) 
     traced = Auditor(RpcClient(replica.url)).audit_tx(h)
     assert traced.revert_reason == f"NotCaller({stranger})"
     assert traced.sender == stranger and traced.net_pnl == -traced.gas_cost
-    with NoTraceNode(replica.url) as node:
+    with FaultProxy(replica.url, Faults(unavailable=("debug_",))) as node:
         replayed = Auditor(RpcClient(node.url)).audit_tx(h)
     assert replayed.revert_reason == f"NotCaller({stranger})"
