@@ -15,10 +15,9 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from eth_account import Account
 from web3 import HTTPProvider, Web3
 
-from arbbot.chain.anvil import DEV_MNEMONIC
+from arbbot.chain.anvil import dev_key
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts, snapshot
 from arbbot.engine.bootstrap import discovered_from_manifest, load_store
@@ -36,8 +35,6 @@ SCENARIO = "large"
 BLOCKS = 40
 REPRICE_POOLS = 300
 DEADLINE = 2**63
-
-Account.enable_unaudited_hdwallet_features()
 
 
 class _Timed(BundleExecutor):
@@ -82,7 +79,7 @@ async def _measure(url: str, manifest: Any) -> list[dict[str, str]]:
         if p.kind == "uniswap_v2" and "WETH" in (p.token0, p.token1):
             by_token[p.token1 if p.token0 == "WETH" else p.token0].append(p.venue)
     targets = [(venue, token) for token, venues in by_token.items() if len(venues) > 1 for venue in venues]
-    key = Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/0").key.to_0x_hex()
+    key = dev_key(0)
     latencies: list[float] = []
     async with LocalBuilder(url) as builder:
         node = JsonRpcClient(url, name="node")

@@ -29,6 +29,15 @@ DEV_CHAIN_ID = 31337
 # anvil's default accounts come from this public mnemonic: fine for a local replica, never for money.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 
+
+def dev_key(index: int) -> str:
+    """Private key of anvil's dev account `index` (public mnemonic: the replica only, never real money)."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.to_0x_hex()
+
+
 _LISTEN_RE = re.compile(r"Listening on ([0-9.]+):(\d+)")
 _owned: dict[int, AnvilNode] = {}
 

@@ -22,7 +22,7 @@ from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 
 from arbbot.audit.bundle_log import BundleLog
-from arbbot.chain.anvil import DEV_MNEMONIC, AnvilNode
+from arbbot.chain.anvil import AnvilNode, dev_key
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.types import PendingTx
 from arbbot.config import BuilderSettings, SearcherSettings
@@ -94,8 +94,7 @@ Progress = Callable[[str, dict], None]  # (what, data): the view decides how to 
 
 def owner_key() -> str:
     """Dev account 0 of anvil's public mnemonic: the replica's owner and searcher key (never for real money)."""
-    Account.enable_unaudited_hdwallet_features()
-    return Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/0").key.to_0x_hex()
+    return dev_key(0)
 
 
 def deploy_executor(w3: Web3, manifest: Manifest, owner: str) -> Contract:

@@ -19,7 +19,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
-from arbbot.chain.anvil import DEV_MNEMONIC
+from arbbot.chain.anvil import dev_key
 from arbbot.devnet import artifacts
 from arbbot.devnet.manifest import Manifest, PoolEntry
 from arbbot.errors import DevnetError
@@ -52,11 +52,7 @@ class UserSwap:
 
 
 def user_keys(count: int, first: int = FIRST_USER_ACCOUNT) -> list[str]:
-    Account.enable_unaudited_hdwallet_features()
-    return [
-        Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key.to_0x_hex()
-        for i in range(first, first + count)
-    ]
+    return [dev_key(i) for i in range(first, first + count)]
 
 
 class Traffic:

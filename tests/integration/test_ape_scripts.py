@@ -8,17 +8,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from eth_account import Account
 from web3 import Web3
 
-from arbbot.chain.anvil import DEV_MNEMONIC
+from arbbot.chain.anvil import dev_key
 from tests.conftest import Replica
 
 ROOT = Path(__file__).resolve().parents[2]
 APE = ROOT / ".venv" / "bin" / "ape"
 # The replica's first dev account (from anvil's public dev mnemonic; funded on the replica).
-Account.enable_unaudited_hdwallet_features()
-DEV_KEY = Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/0").key.to_0x_hex()
+DEV_KEY = dev_key(0)
 OTHER = Web3.to_checksum_address("0x00000000000000000000000000000000000b0b00")
 BALANCE_ABI = [
     {"type": "function", "name": "balanceOf", "stateMutability": "view",

@@ -18,9 +18,8 @@ from typing import Any, TypeVar
 
 import aiohttp
 import pytest
-from eth_account import Account
 
-from arbbot.chain.anvil import DEV_MNEMONIC, AnvilNode, pid_alive
+from arbbot.chain.anvil import AnvilNode, dev_key, pid_alive
 from arbbot.execution.bundles import (
     BundleClient,
     EndpointRpcError,
@@ -45,8 +44,7 @@ REVERTER_CODE = "0x636e6f70656000526004601cfd"
 PAYER = "0x00000000000000000000000000000000000000c2"  # forwards msg.value to block.coinbase
 PAYER_CODE = "0x600060006000600034415af100"
 
-Account.enable_unaudited_hdwallet_features()
-DEV_KEYS = [Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").key.to_0x_hex() for i in range(3)]
+DEV_KEYS = [dev_key(i) for i in range(3)]
 
 
 @pytest.fixture

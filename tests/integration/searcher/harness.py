@@ -8,11 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from web3 import Web3
 from web3.contract import Contract
 
-from arbbot.chain.anvil import DEV_MNEMONIC
+from arbbot.chain.anvil import dev_key
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
 from arbbot.devnet.artifacts import Artifact
@@ -31,8 +30,7 @@ from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE
 SOURCE = Path(__file__).resolve().parents[3] / "contracts" / "src" / "ArbExecutor.sol"
 DEADLINE = 2**63
 
-Account.enable_unaudited_hdwallet_features()
-OWNER_KEY = Account.from_mnemonic(DEV_MNEMONIC, account_path="m/44'/60'/0'/0/0").key.to_0x_hex()
+OWNER_KEY = dev_key(0)
 
 
 @cache
