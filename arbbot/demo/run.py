@@ -19,7 +19,6 @@ from pathlib import Path
 
 from eth_account import Account
 from web3 import HTTPProvider, Web3
-from web3.contract import Contract
 
 from arbbot.audit.bundle_log import BundleLog
 from arbbot.chain.anvil import AnvilNode, dev_key
@@ -29,7 +28,7 @@ from arbbot.config import BuilderSettings, SearcherSettings
 from arbbot.db import engine as db_engine
 from arbbot.demo.closing import Closing, audit_and_report
 from arbbot.devnet import snapshot
-from arbbot.devnet.compiler import compile_files
+from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest, PoolEntry
 from arbbot.devnet.traffic import ERC20_ABI, Traffic, scenario_prices
 from arbbot.engine.counters import SearcherEvent
@@ -37,7 +36,6 @@ from arbbot.engine.factory import build
 from arbbot.engine.journal import Journal
 from arbbot.engine.searcher import Searcher
 from arbbot.metrics import Metrics
-from arbbot.paths import project_root
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 
 SCENARIO = "default"
@@ -95,13 +93,6 @@ Progress = Callable[[str, dict], None]  # (what, data): the view decides how to 
 def owner_key() -> str:
     """Dev account 0 of anvil's public mnemonic: the replica's owner and searcher key (never for real money)."""
     return dev_key(0)
-
-
-def deploy_executor(w3: Web3, manifest: Manifest, owner: str) -> Contract:
-    art = compile_files([project_root() / "contracts" / "src" / "ArbExecutor.sol"])["ArbExecutor"]
-    tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(manifest.token("WETH").address)
-    receipt = w3.eth.wait_for_transaction_receipt(tx.transact({"from": owner}), timeout=30)
-    return w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
 
 
 def wealth(w3: Web3, manifest: Manifest, executor: str, owner: str) -> Wealth:

@@ -3,8 +3,6 @@ Balancer Vault, with profits predicted by the exact models and checked to the we
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from web3 import Web3
 from web3.contract import Contract
@@ -13,26 +11,18 @@ from web3.exceptions import ContractCustomError
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
-from arbbot.devnet.compiler import compile_files
+from arbbot.devnet.executor import deploy_executor
 from arbbot.execution.route import Capital, Hop, Route, decode, encode
 from arbbot.state import lens
 from arbbot.state.models import v2_model, v3_model
 from arbbot.strategy.sizing import bracketed_optimum
 from tests.conftest import Replica
 
-SOURCE = Path(__file__).resolve().parents[2] / "contracts" / "src" / "ArbExecutor.sol"
 COINBASE = Web3.to_checksum_address("0x000000000000000000000000000000000000c0de")
 
 
 def _deploy(r: Replica) -> Contract:
-    art = compile_files([SOURCE])["ArbExecutor"]
-    w3 = r.w3
-    tx = (
-        w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
-        .constructor(r.manifest.token("WETH").address)
-        .transact({"from": w3.eth.accounts[0]})
-    )
-    return w3.eth.contract(address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=art.abi)
+    return deploy_executor(r.w3, r.manifest)
 
 
 def _models(r: Replica) -> dict:

@@ -4,8 +4,6 @@ exact models, sent as real transactions (profitable, reverted, with and without 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from web3 import Web3
@@ -13,32 +11,18 @@ from web3.contract import Contract
 
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
-from arbbot.devnet.artifacts import Artifact
-from arbbot.devnet.compiler import compile_files
+from arbbot.devnet.executor import deploy_executor
 from arbbot.execution.route import Capital, Hop, Route, encode
 from arbbot.state import lens
 from arbbot.state.models import v2_model, v3_model
 from arbbot.strategy.sizing import bracketed_optimum
 from tests.conftest import Replica
 
-SOURCE = Path(__file__).resolve().parents[3] / "contracts" / "src" / "ArbExecutor.sol"
 COINBASE = Web3.to_checksum_address("0x000000000000000000000000000000000000c0de")
 
 
-@cache
-def executor_artifact() -> Artifact:
-    return compile_files([SOURCE])["ArbExecutor"]
-
-
 def deploy(r: Replica) -> Contract:
-    art = executor_artifact()
-    w3 = r.w3
-    tx = (
-        w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
-        .constructor(r.manifest.token("WETH").address)
-        .transact({"from": w3.eth.accounts[0]})
-    )
-    return w3.eth.contract(address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=art.abi)
+    return deploy_executor(r.w3, r.manifest)
 
 
 def pool_model(r: Replica, venue: str, a: str, b: str, fee: int) -> Any:

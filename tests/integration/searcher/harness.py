@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from web3 import Web3
@@ -14,8 +12,6 @@ from web3.contract import Contract
 from arbbot.chain.anvil import dev_key
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
-from arbbot.devnet.artifacts import Artifact
-from arbbot.devnet.compiler import compile_files
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.bootstrap import directory_for, discovered_from_manifest, load_store, routers_from_manifest
 from arbbot.engine.searcher import Searcher, SearcherParams
@@ -27,26 +23,9 @@ from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE
 
-SOURCE = Path(__file__).resolve().parents[3] / "contracts" / "src" / "ArbExecutor.sol"
 DEADLINE = 2**63
 
 OWNER_KEY = dev_key(0)
-
-
-@cache
-def _artifact() -> Artifact:
-    return compile_files([SOURCE])["ArbExecutor"]
-
-
-def deploy_executor(w3: Web3, manifest: Manifest) -> Contract:
-    """ArbExecutor from contracts/src, deployed by the dev account 0 (its owner)."""
-    art = _artifact()
-    tx = (
-        w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
-        .constructor(manifest.token("WETH").address)
-        .transact({"from": w3.eth.accounts[0]})
-    )
-    return w3.eth.contract(address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=art.abi)
 
 
 def weth_balance(w3: Web3, manifest: Manifest, holder: str) -> int:

@@ -16,8 +16,9 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from arbbot.chain.anvil import is_anvil_pid, stop_pid
+from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
-from tests.integration.searcher.harness import deploy_executor, router_call
+from tests.integration.searcher.harness import router_call
 
 
 def _arbbot(cwd: Path, *args: str, **kw: object) -> subprocess.Popen[str]:

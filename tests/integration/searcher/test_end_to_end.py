@@ -15,11 +15,12 @@ from arbbot.chain.anvil import AnvilNode, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.types import PendingTx
 from arbbot.devnet import snapshot
+from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.strategy.costs import cold_access_bound
 from arbbot.testing.local_builder import LocalBuilder
 from tests.conftest import Replica
-from tests.integration.searcher.harness import build_searcher, deploy_executor, router_call, weth_balance
+from tests.integration.searcher.harness import build_searcher, router_call, weth_balance
 
 
 def _owner_wealth(w3: Web3, manifest: Manifest, owner: str, executor: str) -> tuple[int, int]:

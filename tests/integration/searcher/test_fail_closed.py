@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from arbbot.chain.anvil import rpc as raw_rpc
+from arbbot.devnet.executor import deploy_executor
 from arbbot.execution.dry_run import DryRunExecutor
 from arbbot.strategy.costs import cold_access_bound, net_profit
 from tests.conftest import Replica
-from tests.integration.searcher.harness import build_searcher, deploy_executor, router_call, weth_balance
+from tests.integration.searcher.harness import build_searcher, router_call, weth_balance
 
 # Every WETH pair of the replica's V2 venues (venue, other token).
 PAIRS = [("uniswap_v2", "USDC"), ("sushiswap", "USDC"), ("uniswap_v2", "WBTC"), ("sushiswap", "WBTC"),

@@ -9,11 +9,12 @@ import socket
 
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.types import PendingTx
+from arbbot.devnet.executor import deploy_executor
 from arbbot.execution.bundles.fanout import BuilderEndpoint
 from arbbot.testing.fault_proxy import FaultProxy, Faults
 from arbbot.testing.local_builder import LocalBuilder
 from tests.conftest import Replica
-from tests.integration.searcher.harness import build_searcher, deploy_executor, router_call, weth_balance
+from tests.integration.searcher.harness import build_searcher, router_call, weth_balance
 
 
 def _dead_url() -> str:

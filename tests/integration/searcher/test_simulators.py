@@ -8,6 +8,7 @@ from web3 import Web3
 
 from arbbot.chain.anvil import pid_alive
 from arbbot.chain.rpc import RpcClient
+from arbbot.devnet.executor import deploy_executor
 from arbbot.engine.bootstrap import discovered_from_manifest, load_store
 from arbbot.execution.route import Capital, Hop, Route, encode
 from arbbot.sim.anvil_fork import AnvilForkSimulator
@@ -15,7 +16,7 @@ from arbbot.sim.candidate import PreTx, PyrevmCandidateSimulator
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.costs import cold_access_bound
 from tests.conftest import Replica
-from tests.integration.searcher.harness import deploy_executor, router_call
+from tests.integration.searcher.harness import router_call
 
 
 def test_pyrevm_and_anvil_fork_agree(replica: Replica) -> None:

@@ -1,0 +1,28 @@
+"""ArbExecutor compiled from contracts/src (cached by source) and deployed on a node: the replica's,
+the demo's, the tests' and the benchmarks' one way of getting an executor."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from web3 import Web3
+from web3.contract import Contract
+
+from arbbot.devnet.artifacts import Artifact
+from arbbot.devnet.compiler import compile_files
+from arbbot.devnet.manifest import Manifest
+from arbbot.paths import project_root
+
+
+@cache
+def executor_artifact() -> Artifact:
+    return compile_files([project_root() / "contracts" / "src" / "ArbExecutor.sol"])["ArbExecutor"]
+
+
+def deploy_executor(w3: Web3, manifest: Manifest, owner: str | None = None) -> Contract:
+    """Deploy ArbExecutor for the manifest's WETH; `owner` (default: the node's first account) owns it."""
+    art = executor_artifact()
+    sender = owner or w3.eth.accounts[0]
+    tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(manifest.token("WETH").address)
+    receipt = w3.eth.wait_for_transaction_receipt(tx.transact({"from": sender}), timeout=30)
+    return w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
