@@ -6,6 +6,7 @@ variables named in the config and stay inside the signers (never logged or store
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from eth_abi import decode
 from eth_utils import is_address, keccak, to_checksum_address
 
-from arbbot.chain.rpc import RpcClient
+from arbbot.chain.rpc import RpcClient, RpcError
 from arbbot.config import SearcherSettings, VenueSettings
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.bootstrap import directory_for, discover, discovered_from_manifest, load_store, routers_from_manifest
@@ -33,6 +34,8 @@ from arbbot.sim.anvil_fork import AnvilForkSimulator
 from arbbot.sim.candidate import CandidateSimulator, PyrevmCandidateSimulator
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy, Router
+
+log = logging.getLogger(__name__)
 
 
 def builder_endpoints(cfg: SearcherSettings) -> list[BuilderEndpoint]:
@@ -58,11 +61,45 @@ def resolve_token(value: str, manifest: Manifest | None) -> str:
     raise ConfigError(f"searcher.base_tokens: {value!r} is neither an address nor a replica token symbol")
 
 
-def executor_owner(rpc: RpcClient, executor: str) -> str:
-    out = rpc.call("eth_call", [{"to": executor, "data": "0x" + keccak(text="owner()")[:4].hex()}, "latest"])
+def _view(rpc: RpcClient, executor: str, signature: str) -> bytes | None:
+    """A no-argument view of the executor; None when it reverts or answers nothing (an older build)."""
+    data = "0x" + keccak(text=signature)[:4].hex()
+    try:
+        out = rpc.call("eth_call", [{"to": executor, "data": data}, "latest"])
+    except RpcError:
+        return None
     if not isinstance(out, str) or len(out) < 66:
+        return None
+    return bytes.fromhex(out[2:])
+
+
+def executor_owner(rpc: RpcClient, executor: str) -> str:
+    out = _view(rpc, executor, "owner()")
+    if out is None:
         raise ConfigError(f"searcher.executor: {executor} does not answer owner(); is ArbExecutor deployed there?")
-    return to_checksum_address(decode(["address"], bytes.fromhex(out[2:]))[0])
+    return to_checksum_address(decode(["address"], out)[0])
+
+
+def check_executor_limits(rpc: RpcClient, executor: str, bribe_share_bps: int, live: bool) -> None:
+    """The on-chain limits a route must respect: the owner's builder-share cap and the pause switch."""
+    cap = _view(rpc, executor, "maxBuilderShareBps()")
+    if cap is None:
+        log.warning("executor %s has no builder-share cap (a build before the hostile-caller fixes); "
+                    "redeploy it: any approved caller can pay the whole profit to a builder", executor)  # fmt: skip
+    else:
+        limit = decode(["uint256"], cap)[0]
+        if bribe_share_bps > limit:
+            raise ConfigError(
+                f"searcher.bribe_share_bps: {bribe_share_bps} is above the executor's cap of {limit} bps; "
+                "lower it, or have the owner raise the cap (ape run admin --max-builder-share-bps N)"
+            )
+    paused = _view(rpc, executor, "paused()")
+    if paused is not None and decode(["bool"], paused)[0]:
+        if live:
+            raise ConfigError(
+                f"searcher.executor: {executor} is paused; its owner unpauses it (ape run admin --unpause)"
+            )
+        log.warning("executor %s is paused: simulations will revert with ExecutorPaused", executor)
 
 
 @dataclass
@@ -96,6 +133,7 @@ async def build(
     if cfg.executor is None:
         raise ConfigError("searcher.executor: not set; deploy ArbExecutor and pass --executor ADDRESS")
     rpc = RpcClient(rpc_url)
+    check_executor_limits(rpc, to_checksum_address(cfg.executor), cfg.bribe_share_bps, live)
     head = rpc.block_number()
     discovered = discovered_from_manifest(manifest) if manifest is not None else discover(rpc, venues, head)
     store = load_store(rpc, discovered, head)

@@ -25,6 +25,14 @@ BALANCE_ABI = [
 EXECUTOR_ABI = [
     {"type": "function", "name": "owner", "stateMutability": "view", "inputs": [],
      "outputs": [{"name": "", "type": "address"}]},
+    {"type": "function", "name": "pendingOwner", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "address"}]},
+    {"type": "function", "name": "guardian", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "address"}]},
+    {"type": "function", "name": "paused", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "bool"}]},
+    {"type": "function", "name": "maxBuilderShareBps", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "", "type": "uint256"}]},
     {"type": "function", "name": "isCaller", "stateMutability": "view",
      "inputs": [{"name": "a", "type": "address"}], "outputs": [{"name": "", "type": "bool"}]},
 ]  # fmt: skip
@@ -54,6 +62,7 @@ def test_deploy_callers_fund_withdraw(replica: Replica, tmp_path: Path) -> None:
     executor = w3.eth.contract(address=doc["address"], abi=EXECUTOR_ABI)
     assert w3.eth.get_code(executor.address) != b""
     assert executor.functions.owner().call() == owner == doc["owner"]
+    assert executor.functions.maxBuilderShareBps().call() == 9_000 == doc["max_builder_share_bps"]
 
     _ape(replica, "callers", "--executor", executor.address, "--add", OTHER)
     assert executor.functions.isCaller(OTHER).call() is True
@@ -92,3 +101,40 @@ def test_scripts_refuse_bad_input(replica: Replica) -> None:
     bad_addr = _ape(replica, "callers", "--executor", "0xnope", "--add", OTHER, check=False)
     assert bad_addr.returncode != 0
     assert "not an address: '0xnope'" in bad_addr.stdout + bad_addr.stderr
+
+
+@pytest.mark.replica
+def test_admin_pause_cap_guardian_revoke_and_ownership(replica: Replica, tmp_path: Path) -> None:
+    w3 = replica.w3
+    out = tmp_path / "deployment.json"
+    _ape(replica, "deploy", "--weth", replica.manifest.token("WETH").address, "--max-builder-share-bps", "5000",
+         "--out", str(out))  # fmt: skip
+    executor = w3.eth.contract(address=json.loads(out.read_text())["address"], abi=EXECUTOR_ABI)
+    assert executor.functions.maxBuilderShareBps().call() == 5_000
+    addr = executor.address
+    guardian_key = dev_key(2)
+    guardian = w3.eth.account.from_key(guardian_key).address
+
+    _ape(replica, "callers", "--executor", addr, "--add", OTHER)
+    _ape(replica, "admin", "--executor", addr, "--max-builder-share-bps", "7000", "--guardian", guardian)
+    assert executor.functions.maxBuilderShareBps().call() == 7_000
+    assert executor.functions.guardian().call() == guardian
+
+    _ape(replica, "admin", "--executor", addr, "--pause", key=guardian_key)  # the guardian can pause ...
+    assert executor.functions.paused().call() is True
+    refused = _ape(replica, "admin", "--executor", addr, "--unpause", key=guardian_key, check=False)
+    assert refused.returncode != 0 and executor.functions.paused().call() is True  # ... but not unpause
+    _ape(replica, "admin", "--executor", addr, "--unpause", "--revoke-all-callers")
+    assert executor.functions.paused().call() is False
+    assert executor.functions.isCaller(OTHER).call() is False
+
+    new_key = dev_key(3)
+    new_owner = w3.eth.account.from_key(new_key).address
+    _ape(replica, "admin", "--executor", addr, "--transfer-ownership", new_owner)
+    assert executor.functions.pendingOwner().call() == new_owner
+    assert executor.functions.owner().call() != new_owner
+    _ape(replica, "admin", "--executor", addr, "--accept-ownership", key=new_key)
+    assert executor.functions.owner().call() == new_owner
+
+    nothing = _ape(replica, "admin", "--executor", addr, check=False)
+    assert nothing.returncode != 0 and "nothing to do" in nothing.stdout + nothing.stderr
