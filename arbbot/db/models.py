@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -101,6 +102,34 @@ class BundleModel(Base):
     realized_profit: Mapped[int | None] = mapped_column(ExactInt, nullable=True)  # known once landed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    strategy: Mapped[str] = mapped_column(String(16), default="", server_default="")  # 'cycle' | 'backrun' | ''
+    expected_net: Mapped[int | None] = mapped_column(ExactInt, nullable=True)  # judged net profit, wei
+    # 'sent' | 'landed' | 'missed' | 'cancelled' | 'replaced'
+    status: Mapped[str] = mapped_column(String(16), default="sent", server_default="sent")
+    miss_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    landed_builder: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who built the landing block
+
+
+class BundleSubmissionModel(Base):
+    """One request to one builder about one bundle: a send, a preflight simulation or a cancel."""
+
+    __tablename__ = "bundle_submissions"
+    __table_args__ = (
+        Index("ix_bundle_submissions_uuid", "bundle_uuid"),
+        Index("ix_bundle_submissions_builder", "builder", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bundle_uuid: Mapped[str] = mapped_column(
+        String(64), ForeignKey("bundles.uuid", name="fk_bundle_submissions_uuid", ondelete="CASCADE")
+    )
+    builder: Mapped[str] = mapped_column(String(200))  # preset name or public URL (no credentials)
+    method: Mapped[str] = mapped_column(String(32))  # eth_sendBundle | eth_callBundle | eth_cancelBundle
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    target_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TradeModel(Base):

@@ -54,6 +54,7 @@ def _clean(limit: int) -> AfterValidator:
 
 PoolKind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]  # 'uniswap_v2', 'uniswap_v3', …
 TradeStatus = Literal["pending", "success", "reverted", "dropped"]
+BundleStatus = Literal["sent", "landed", "missed", "cancelled", "replaced"]
 
 
 class Record(BaseModel):
@@ -125,6 +126,24 @@ class BundleRecord(Record):
     realized_profit: Amount | None = None
     created_at: datetime | None = None  # None: set by the database layer on insert
     updated_at: datetime | None = None
+    strategy: Literal["cycle", "backrun", ""] = ""
+    expected_net: Amount | None = None
+    status: BundleStatus = "sent"
+    miss_reason: Annotated[str, _clean(10_000)] | None = None
+    landed_builder: Annotated[str, Field(max_length=200)] | None = None
+
+
+class SubmissionRecord(Record):
+    """One builder's answer to one request about a bundle (a send, a preflight or a cancel)."""
+
+    bundle_uuid: Annotated[str, Field(min_length=1, max_length=64)]
+    builder: Annotated[str, Field(min_length=1, max_length=200)]
+    method: Literal["eth_sendBundle", "eth_callBundle", "eth_cancelBundle", "mev_sendBundle"]
+    accepted: bool
+    error: Annotated[str, _clean(2_000)] | None = None
+    latency_ms: Annotated[float, Field(ge=0)] | None = None
+    target_block: BlockNumber | None = None
+    created_at: datetime | None = None
 
 
 class TradeRecord(Record):
