@@ -15,15 +15,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from arbbot.chain.presets import BY_NAME, RETIRED, retired_message
 from arbbot.errors import ConfigError
 
 # Known networks: name -> chain id. "replica" is the local mainnet replica.
-NETWORKS: dict[str, int] = {
-    "replica": 31337,
-    "mainnet": 1,
-    "sepolia": 11155111,
-    "holesky": 17000,
-}
+NETWORKS: dict[str, int] = {"replica": 31337, **{name: p.chain_id for name, p in BY_NAME.items()}}
 
 
 class DevnetSettings(BaseModel):
@@ -107,7 +103,7 @@ class SearcherSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARBBOT_", env_nested_delimiter="__", extra="forbid")
 
-    network: str = "replica"
+    network: str | None = None  # None: whatever chain the node answers; set, the node must answer its chain id
     rpc_url: str | None = None  # None on the replica: taken from the running devnet
     data_dir: Path = Path(".arbbot")
     log_level: str = "INFO"
@@ -119,7 +115,11 @@ class Settings(BaseSettings):
 
     @field_validator("network")
     @classmethod
-    def _known_network(cls, v: str) -> str:
+    def _known_network(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v in RETIRED.values():
+            raise ValueError(retired_message(v))
         if v not in NETWORKS:
             raise ValueError(f"unknown network {v!r}; known: {', '.join(NETWORKS)}")
         return v
@@ -144,8 +144,8 @@ class Settings(BaseSettings):
         return (init_settings, env_settings)
 
     @property
-    def chain_id(self) -> int:
-        return NETWORKS[self.network]
+    def chain_id(self) -> int | None:
+        return None if self.network is None else NETWORKS[self.network]
 
 
 def _config_path(explicit: Path | None) -> Path | None:

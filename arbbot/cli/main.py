@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from arbbot import __version__
-from arbbot.cli import audit, demo, devnet, pools, searcher, solana
+from arbbot.cli import audit, builder, demo, devnet, pools, searcher, solana, status
 from arbbot.cli.common import err_console, state
 from arbbot.errors import ArbbotError
 
@@ -21,7 +21,9 @@ app = typer.Typer(
 app.add_typer(devnet.app, name="devnet")
 app.add_typer(pools.app, name="pools")
 app.add_typer(solana.app, name="solana")
+app.add_typer(builder.app, name="builder")
 searcher.register(app)
+status.register(app)
 audit.register(app)
 demo.register(app)
 

@@ -54,7 +54,7 @@ def _clean(limit: int) -> AfterValidator:
 
 PoolKind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]  # 'uniswap_v2', 'uniswap_v3', …
 TradeStatus = Literal["pending", "success", "reverted", "dropped"]
-BundleStatus = Literal["sent", "landed", "missed", "cancelled", "replaced"]
+BundleStatus = Literal["sent", "rejected", "landed", "missed", "cancelled", "replaced"]
 
 
 class Record(BaseModel):

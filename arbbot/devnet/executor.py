@@ -32,3 +32,8 @@ def deploy_executor(
     tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(weth, max_builder_share_bps)
     receipt = w3.eth.wait_for_transaction_receipt(tx.transact({"from": sender}), timeout=30)
     return w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
+
+
+def executor_creation_code() -> bytes:
+    """ArbExecutor's creation bytecode (constructor arguments not included)."""
+    return bytes.fromhex(executor_artifact().bytecode.removeprefix("0x"))
