@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -146,6 +147,37 @@ class Settings(BaseSettings):
     @property
     def chain_id(self) -> int | None:
         return None if self.network is None else NETWORKS[self.network]
+
+
+# ARBBOT_* variables that are not settings but are read by name: keys, tool paths, the config path.
+OTHER_ENV = frozenset(
+    {
+        "ARBBOT_CONFIG", "ARBBOT_ROOT", "ARBBOT_CACHE_DIR", "ARBBOT_ANVIL", "ARBBOT_PRIVATE_KEY",
+        "ARBBOT_APE_ACCOUNT", "ARBBOT_SEARCHER_KEY", "ARBBOT_REPUTATION_KEY", "ARBBOT_SOLANA_KEYPAIR",
+        "ARBBOT_SOLANA_RPC_URL", "ARBBOT_DEGENBOT_PYTHON", "ARBBOT_UPDATE_FIXTURES",
+    }
+)  # fmt: skip
+
+
+def unknown_env(environ: Mapping[str, str], also_known: Collection[str] = frozenset()) -> list[str]:
+    """ARBBOT_* variables that are neither a setting (ARBBOT_<KEY>, ARBBOT_<SECTION>__<KEY>) nor one read by
+    name: most likely typos, which would otherwise be ignored without a word."""
+    top = {name.upper() for name in Settings.model_fields}
+    nested = {
+        name.upper(): {k.upper() for k in sub.model_fields}
+        for name, field_info in Settings.model_fields.items()
+        if isinstance(sub := field_info.annotation, type) and issubclass(sub, BaseModel)
+    }
+    out = []
+    for var in environ:
+        if not var.startswith("ARBBOT_") or var in OTHER_ENV or var in also_known:
+            continue
+        key = var.removeprefix("ARBBOT_")
+        section, sep, rest = key.partition("__")
+        if (not sep and key in top) or (sep and section in nested and rest.split("__")[0] in nested[section]):
+            continue
+        out.append(var)
+    return sorted(out)
 
 
 def _config_path(explicit: Path | None) -> Path | None:

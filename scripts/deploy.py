@@ -1,6 +1,8 @@
-"""Deploy ArbExecutor: `ape run deploy --network ethereum:sepolia:https://… --weth 0x…`.
+"""Deploy ArbExecutor: `ape run deploy --network ethereum:sepolia:https://…` (or mainnet, hoodi, the replica).
 
-The signer becomes the executor's owner. Prints the address (and writes it as JSON with --out).
+The signer becomes the executor's owner. Prints the address (and writes it as JSON with --out). WETH
+defaults to the canonical one where a chain has one (mainnet, Sepolia); elsewhere (Hoodi, the replica,
+any other chain) --weth is required. Retired testnets (Holesky, Goerli) are refused.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from ape.cli import ConnectedProviderCommand
 
 from scripts._signer import address, signer
 
-# Canonical WETH per chain id; any other chain (the replica included) needs --weth.
-KNOWN_WETH = {
-    1: "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
-    11155111: "0xfFf9976782d46CC05630D1f6eBAb18b2324d6B14",
-    17000: "0x94373a4919B3240D86eA41593D5eBa789FEF3848",
-}
+from arbbot.chain.presets import PRESETS, RETIRED, retired_message
+
+# Canonical WETH per chain id (arbbot.chain.presets); any other chain (the replica included) needs --weth.
+KNOWN_WETH = {chain_id: p.weth for chain_id, p in PRESETS.items() if p.weth}
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -37,9 +37,12 @@ def cli(
     ecosystem, network, provider, weth: str | None, max_builder_share_bps: int, guardian: str | None, out: Path | None
 ) -> None:
     chain_id = provider.chain_id
+    if chain_id in RETIRED:
+        raise click.UsageError(f"chain id {chain_id}: {retired_message(chain_id)}")
     if weth is None:
         if chain_id not in KNOWN_WETH:
-            raise click.UsageError(f"--weth is required on chain {chain_id} (no canonical WETH known)")
+            name = PRESETS[chain_id].name if chain_id in PRESETS else f"chain {chain_id}"
+            raise click.UsageError(f"--weth is required on {name} (chain id {chain_id}): it has no canonical WETH")
         weth = KNOWN_WETH[chain_id]
     weth = address(weth, "--weth")
     guardian = address(guardian, "--guardian") if guardian is not None else None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 from arbbot import logs
-from arbbot.config import Settings, load_settings
+from arbbot.config import Settings, load_settings, unknown_env
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,6 +27,12 @@ state = State()
 def settings(**overrides: object) -> Settings:
     s = load_settings(state.config_file, log_level=state.log_level, **overrides)
     logs.configure(s.log_level, as_json=state.log_json)
+    unknown = unknown_env(os.environ, {s.searcher.key_env, s.searcher.reputation_key_env})
+    if unknown:
+        err_console.print(
+            f"[yellow]warning:[/] unknown environment variable{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)} (not an arbbot setting; a typo?)", highlight=False, soft_wrap=True,
+        )  # fmt: skip
     return s
 
 

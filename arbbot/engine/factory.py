@@ -6,6 +6,7 @@ variables named in the config and stay inside the signers (never logged or store
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -147,6 +148,15 @@ async def build(
     say = on_status or (lambda text: log.info("%s", text))
     rpc = RpcClient(ctx.url)
     key = key or os.environ.get(cfg.key_env)
+    # What the chain must offer first: venues (or known pools) and the base tokens.
+    if ctx.known_pools is None and not ctx.venues:
+        raise ConfigError(
+            f"venues: {ctx.name} (chain id {ctx.chain_id}) has no preset venues; "
+            "configure [[venues]] (name, kind, factory, start_block)"
+        )
+    bases = [ctx.token(t) for t in cfg.base_tokens]
+    require_contracts(rpc, {f"searcher.base_tokens ({t})": a for t, a in zip(cfg.base_tokens, bases, strict=True)},
+                      ctx.name)  # fmt: skip
     placement: Placement | None = None
     if cfg.executor is None:
         if live:
@@ -164,19 +174,8 @@ async def build(
         require_contracts(rpc, {"searcher.executor": executor_address}, ctx.name)
         check_executor_limits(rpc, executor_address, cfg.bribe_share_bps, live)
     head = rpc.block_number()
-    if ctx.known_pools is not None:
-        discovered = list(ctx.known_pools)
-    else:
-        if not ctx.venues:
-            raise ConfigError(
-                f"venues: {ctx.name} (chain id {ctx.chain_id}) has no preset venues; "
-                "configure [[venues]] (name, kind, factory, start_block)"
-            )
-        discovered = discover(rpc, ctx.venues, head)
+    discovered = list(ctx.known_pools) if ctx.known_pools is not None else discover(rpc, ctx.venues, head)
     store = load_store(rpc, discovered, head)
-    bases = [ctx.token(t) for t in cfg.base_tokens]
-    require_contracts(rpc, {f"searcher.base_tokens ({t})": a for t, a in zip(cfg.base_tokens, bases, strict=True)},
-                      ctx.name)  # fmt: skip
     arbitrage = CycleArbitrage(store.pools, bases, max_hops=cfg.max_hops)
     routers = [Router(r.kind, r.address, r.factory) for r in (cfg.routers or ctx.routers)]
     backrun = BackrunStrategy(arbitrage, routers, directory_for(discovered)) if routers else None
@@ -198,7 +197,10 @@ async def build(
         check_caller(rpc, executor_address, signer.address)
         rep_key = os.environ.get(cfg.reputation_key_env)
         reputation = FlashbotsSigner(rep_key) if rep_key else FlashbotsSigner.random()
-        fanout = BundleFanout(builder_endpoints(cfg, ctx.chain_id), signer=reputation)
+        endpoints = builder_endpoints(cfg, ctx.chain_id)
+        for problem in await unreachable(endpoints):
+            log.warning("%s", problem)
+        fanout = BundleFanout(endpoints, signer=reputation)
         await fanout.__aenter__()
         wiring.closers.append(lambda: fanout.__aexit__(None, None, None))
         names = {b.coinbase: b.name for b in cfg.builders if b.coinbase}
@@ -232,6 +234,27 @@ async def build(
         simulator_factory=factory, node=node, backrun=backrun, metrics=metrics, on_event=on_event, journal=journal,
     )  # fmt: skip
     return wiring
+
+
+async def unreachable(endpoints: list[BuilderEndpoint], timeout: float = 3.0) -> list[str]:
+    """One line per builder that cannot be reached now (sending still goes on: it may come back)."""
+    import aiohttp
+
+    from arbbot.chain.urls import public_url
+
+    async def probe(e: BuilderEndpoint) -> str | None:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "web3_clientVersion", "params": []}
+        try:
+            timeouts = aiohttp.ClientTimeout(total=timeout)
+            async with aiohttp.ClientSession(timeout=timeouts) as session, session.post(e.url, json=body) as resp:
+                await resp.content.read(1024)
+            return None  # any HTTP answer: the builder is there
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:120]
+            return f"builder {e.name} ({public_url(e.url)}) is unreachable now: {reason}"
+
+    results = await asyncio.gather(*(probe(e) for e in endpoints))
+    return [r for r in results if r]
 
 
 def _placing(factory: Callable[[int], CandidateSimulator], placement: Placement) -> Callable[[int], CandidateSimulator]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from arbbot.chain.anvil import dev_key
+from arbbot.chain.anvil import AnvilNode, dev_key
 from tests.conftest import Replica
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,3 +138,55 @@ def test_admin_pause_cap_guardian_revoke_and_ownership(replica: Replica, tmp_pat
 
     nothing = _ape(replica, "admin", "--executor", addr, check=False)
     assert nothing.returncode != 0 and "nothing to do" in nothing.stdout + nothing.stderr
+
+
+def _ape_url(url: str, network: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARBBOT_")}
+    env["ARBBOT_PRIVATE_KEY"] = DEV_KEY
+    cmd = [str(APE), "run", *args, "--network", f"ethereum:{network}:{url}"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_testnets_sepolia_and_hoodi_deploy_and_holesky_is_refused(tmp_path: Path) -> None:
+    """Nodes that present each testnet's chain id: Sepolia's canonical WETH is the default, Hoodi (declared
+    as a custom network) needs --weth, and Holesky is refused naming its replacements."""
+    sepolia_weth = "0xfFf9976782d46CC05630D1f6eBAb18b2324d6B14"
+    weth_abi = [{"type": "function", "name": "weth", "stateMutability": "view", "inputs": [],
+                 "outputs": [{"name": "", "type": "address"}]}]  # fmt: skip
+    # Interval mining: ape waits for confirmations on these networks, as it would on the real ones.
+    nodes = [AnvilNode(chain_id=cid, block_time=1).start() for cid in (11155111, 560048, 17000)]
+    try:
+        sepolia, hoodi, holesky = nodes
+        out = tmp_path / "sepolia.json"
+        _ape_url(sepolia.url, "sepolia", "deploy", "--out", str(out))
+        doc = json.loads(out.read_text())
+        w3 = Web3(Web3.HTTPProvider(sepolia.url))
+        assert doc["chain_id"] == 11155111 and doc["weth"] == sepolia_weth
+        assert w3.eth.contract(address=doc["address"], abi=weth_abi).functions.weth().call() == sepolia_weth
+
+        refused = _ape_url(hoodi.url, "hoodi", "deploy", check=False)
+        assert refused.returncode != 0
+        assert (
+            "--weth is required on hoodi (chain id 560048): it has no canonical WETH" in refused.stdout + refused.stderr
+        )
+        weth = "0x" + "77" * 20
+        out = tmp_path / "hoodi.json"
+        _ape_url(hoodi.url, "hoodi", "deploy", "--weth", weth, "--out", str(out))
+        doc = json.loads(out.read_text())
+        assert doc["chain_id"] == 560048 and doc["weth"].lower() == weth
+        assert Web3(Web3.HTTPProvider(hoodi.url)).eth.get_code(doc["address"]) != b""
+
+        gone = _ape_url(holesky.url, "holesky", "deploy", "--weth", weth, check=False)
+        text = gone.stdout + gone.stderr
+        assert gone.returncode != 0
+        assert "'holesky' is retired" in text and "hoodi (chain id 560048)" in text and "sepolia" in text
+        assert (
+            Web3(Web3.HTTPProvider(holesky.url)).eth.get_transaction_count(w3.eth.account.from_key(DEV_KEY).address)
+            == 0
+        )
+    finally:
+        for node in nodes:
+            node.stop()
