@@ -34,8 +34,9 @@
 //!   program, a program the venue's swap does not call, a Token-2022 account or an SPL Token
 //!   account the authority controls.
 //! - every route token account (`source_token` and every hop's destination) must keep its owner,
-//!   delegate, delegated amount, close authority, state and lamports through every hop; at the end all
-//!   but `source_token` hold their starting balance and the authority has not lost lamports.
+//!   delegate, delegated amount, close authority, state and lamports through every hop; at the end
+//!   none but `source_token` is below its starting balance, `source_token` is up by `min_profit`,
+//!   and the authority has not lost lamports.
 //! - on success: event `RouteExecuted`, and the same bytes (8-byte event discriminator + borsh) as the
 //!   instruction's return data; errors are `ArbError` (custom codes from 6000).
 //! - program id `B615jtPsAfEt713LWGkJUqZhM6mVLxLbEzu7b3ZUsXvg` (replace with your deploy key).

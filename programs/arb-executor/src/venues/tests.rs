@@ -602,3 +602,45 @@ fn raydium_block_screening() {
         Some(u32::from(ArbError::AuthorityMisplaced))
     );
 }
+
+#[test]
+fn whirlpool_block_screening() {
+    let (user, a, b) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let h = hop(Venue::OrcaWhirlpool, 12, true);
+    let screened = |accs: &mut Vec<Acc>| {
+        let route = vec![accs[4].key, accs[6].key];
+        let block = infos(accs);
+        let p = plan(&h, &block, &user).unwrap();
+        p.screen(&user, &route).err().map(code)
+    };
+    let mut accs = whirlpool_block(user, a, b);
+    assert_eq!(screened(&mut accs), None);
+    // An oracle that was never created (adaptive fees off) is an empty system account: accepted.
+    let mut accs = whirlpool_block(user, a, b);
+    accs[orca::ORACLE].owner = token_account::SYSTEM_PROGRAM_ID;
+    accs[orca::ORACLE].lamports = 0;
+    assert_eq!(screened(&mut accs), None);
+    // ... but one holding lamports, or owned by another program, is not the oracle's.
+    accs[orca::ORACLE].lamports = 1;
+    assert_eq!(
+        screened(&mut accs),
+        Some(u32::from(ArbError::UnexpectedWritableAccount))
+    );
+    let mut accs = whirlpool_block(user, a, b);
+    accs[orca::TICK_ARRAY_1].owner = Pubkey::new_unique();
+    assert_eq!(
+        screened(&mut accs),
+        Some(u32::from(ArbError::UnexpectedWritableAccount))
+    );
+    // A vault that is a token account the user owns.
+    let mut accs = whirlpool_block(user, a, b);
+    accs[orca::TOKEN_VAULT_B].data = token(b, user);
+    assert_eq!(
+        screened(&mut accs),
+        Some(u32::from(ArbError::AuthorityControlledAccount))
+    );
+}
