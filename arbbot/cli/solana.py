@@ -11,7 +11,8 @@ from rich.table import Table
 from solders.pubkey import Pubkey
 
 from arbbot.cli.common import console, fail
-from arbbot.solana.errors import SolanaError
+from arbbot.solana.errors import FeeFloorError, SolanaError
+from arbbot.solana.fees import SolPrice, TxCost, required_min_profit, route_sol_price
 from arbbot.solana.idl import ARB_EXECUTOR_IDL
 from arbbot.solana.instruction import ArbExecutor
 from arbbot.solana.keys import DEFAULT_KEYPAIR_ENV, associated_token_address, keypair_from_env
@@ -39,6 +40,14 @@ def _pubkey(value: str, what: str) -> Pubkey:
         return Pubkey.from_string(value)
     except ValueError:
         raise fail(f"{what}: {value!r} is not a base58 public key") from None
+
+
+def _sol_price(value: str) -> SolPrice:
+    base_units, _, lamports = value.partition(":")
+    try:
+        return SolPrice(int(base_units), int(lamports))
+    except ValueError:
+        raise fail(f"--sol-price: {value!r} is not BASE_UNITS:LAMPORTS with lamports > 0") from None
 
 
 def _load(rpc_url: str, pools: list[str] | None, token_swap: list[str] | None) -> LoadResult:
@@ -141,9 +150,19 @@ def run_cmd(
     ] = DEFAULT_KEYPAIR_ENV,
     idl: Annotated[Path, typer.Option(help="arb_executor IDL (Anchor >= 0.30 format).")] = ARB_EXECUTOR_IDL,
     max_hops: Annotated[int, typer.Option(help="Longest route, in hops (2..4).")] = 3,
-    min_profit: Annotated[int, typer.Option(help="Smallest profit worth a transaction, base units.")] = 1,
+    min_profit: Annotated[
+        int, typer.Option(help="Smallest profit worth a transaction after its fees and tip, base units (>= 1).")
+    ] = 1,
     cu_limit: Annotated[int, typer.Option(help="Compute-unit limit of the transaction.")] = 400_000,
     cu_price: Annotated[int, typer.Option(help="Priority fee, micro-lamports per compute unit.")] = 1_000,
+    tip: Annotated[int, typer.Option(help="Jito tip the sender will pay, lamports (counted in the fee floor).")] = 0,
+    sol_price: Annotated[
+        str | None,
+        typer.Option(
+            help="BASE_UNITS:LAMPORTS, what that many base units buy in SOL, for a base that is not wrapped SOL "
+            "(default: from the route's own base/WSOL pool)."
+        ),
+    ] = None,
     top: Annotated[int, typer.Option(help="How many routes to print.")] = 5,
     lookup_table: Annotated[
         list[str] | None, typer.Option("--lookup-table", help="Address lookup table to use if needed (repeatable).")
@@ -156,6 +175,11 @@ def run_cmd(
         raise fail(f"--max-input: must be positive, got {max_input}")
     if not 2 <= max_hops <= 4:
         raise fail(f"--max-hops: must be 2..4, got {max_hops}")
+    if min_profit < 1:
+        raise fail(f"--min-profit: must be at least 1, got {min_profit}")
+    if tip < 0:
+        raise fail(f"--tip: must not be negative, got {tip}")
+    price = _sol_price(sol_price) if sol_price is not None else None
     bases = [_pubkey(b, "--base") for b in base]
     tables = [_pubkey(t, "--lookup-table") for t in lookup_table or []]
     try:
@@ -178,13 +202,29 @@ def run_cmd(
         )
     if not routes:
         return
-    best = routes[0]
+    # One signature (the owner's); the tip is a transfer in the same transaction when it is sent.
+    try:
+        cost = TxCost(1, cu_limit, cu_price, tip)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    best, on_chain_min, refusal = None, 0, ""
+    for r in routes:
+        try:
+            on_chain_min = required_min_profit(r, cost, price or route_sol_price(r, cost.lamports), min_profit)
+        except FeeFloorError as exc:
+            refusal = refusal or str(exc)
+            continue
+        best = r
+        break
+    if best is None:
+        raise fail(refusal)
+    console.print(f"fees {cost.describe()}; on-chain min_profit {on_chain_min}", highlight=False, soft_wrap=True)
     rpc = SolanaRpc(rpc_url)
     try:
         program = ArbExecutor.load(idl)
         mints = {m for h in best.hops for m in (h.mint_in, h.mint_out)}
         accounts = {m: associated_token_address(owner_key, m) for m in mints}
-        ix = program.route_instruction(best, owner_key, accounts, min_profit=min_profit)
+        ix = program.route_instruction(best, owner_key, accounts, min_profit=on_chain_min)
         blockhash, _ = rpc.get_latest_blockhash()
         alts = [rpc.get_address_lookup_table(t) for t in tables]
         built = compile_message(owner_key, [*budget_instructions(cu_limit, cu_price), ix], blockhash, alts)

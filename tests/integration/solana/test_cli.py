@@ -74,9 +74,12 @@ def test_run_dry_run_builds_but_never_sends(node: tuple[World, str], tmp_path: P
     world, url = node
     secret = json.dumps(list(bytes(world.owner)))
     args = ("run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", str(10**11))
+    args += ("--sol-price", "3:2", "--tip", "10000", "--min-profit", "5")
     out = run(tmp_path, *args, env={"ARBBOT_SOLANA_KEYPAIR": secret})
     assert out.returncode == 0, out.stderr
     assert "3 pools, 2 profitable routes" in out.stdout
+    # 5_000 + ceil(400_000 x 1_000 / 10^6) = 400 + tip 10_000 = 15_400 lamports = 23_100 units of A, + 5.
+    assert "= 15400 lamports; on-chain min_profit 23105" in out.stdout
     assert f"spl_token_swap:{world.token_swap} -> raydium_amm_v4:{world.raydium}" in out.stdout
     program_id = json.loads(ARB_EXECUTOR_IDL.read_text())["address"]
     assert f"program {program_id}; not sent" in out.stdout
@@ -102,8 +105,31 @@ def test_bad_input_is_a_one_line_error(node: tuple[World, str], tmp_path: Path) 
     )  # fmt: skip
     assert out.exit_code == 1 and "ARBBOT_SOLANA_KEYPAIR does not hold a valid keypair" in out.stderr
     assert "definitely-not-a-key" not in out.stderr
-    out = invoke(
-        tmp_path, "run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", str(10**11),
-        "--owner", str(world.owner.pubkey()), "--lookup-table", str(world.owner_a),
-    )  # fmt: skip
+    run_args = ("run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", str(10**11))
+    run_args += ("--owner", str(world.owner.pubkey()))
+    out = invoke(tmp_path, *run_args, "--sol-price", "1:1", "--lookup-table", str(world.owner_a))
     assert out.exit_code == 1 and f"lookup table {world.owner_a}: owner is" in out.stderr
+
+
+def test_run_refuses_routes_that_do_not_pay_their_fees(node: tuple[World, str], tmp_path: Path) -> None:
+    world, url = node
+    run_args = ("run", "--dry-run", "--rpc-url", url, "--base", str(world.mint_a), "--max-input", str(10**11))
+    run_args += ("--owner", str(world.owner.pubkey()))
+    # The base is not wrapped SOL and no pool of the route prices it against SOL.
+    out = invoke(tmp_path, *run_args)
+    assert out.exit_code == 1
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert f"route base {world.mint_a} is not wrapped SOL and no SOL price was given" in out.stderr
+    # SOL so dear in A that 5_400 lamports of fees outweigh every route's profit.
+    out = invoke(tmp_path, *run_args, "--sol-price", f"{10**15}:1")
+    assert out.exit_code == 1 and out.stderr.count("\n") == 1
+    assert "does not clear fees 5400000000000000000 + minimum net 1" in out.stderr
+    assert "1 signature(s) x 5000 + priority ceil(400000 CU x 1000 micro-lamports / 10^6) = 400" in out.stderr
+    for bad, message in (
+        (("--sol-price", "1:0"), "--sol-price: '1:0' is not BASE_UNITS:LAMPORTS with lamports > 0"),
+        (("--sol-price", "cheap"), "--sol-price: 'cheap' is not BASE_UNITS:LAMPORTS"),
+        (("--sol-price", "1:1", "--min-profit", "0"), "--min-profit: must be at least 1, got 0"),
+        (("--sol-price", "1:1", "--tip", "-1"), "--tip: must not be negative, got -1"),
+    ):
+        out = invoke(tmp_path, *run_args, *bad)
+        assert out.exit_code == 1 and message in out.stderr, out.stderr
