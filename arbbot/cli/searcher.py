@@ -33,7 +33,7 @@ def _log_event(event: SearcherEvent) -> None:
     elif event.kind == "error":
         return  # the searcher logged it already, once
     else:
-        log.info("%s %s", event.kind, {k: v for k, v in event.data.items() if k != "kind"})
+        log.info("%s %s", event.kind, dict(event.data))
 
 
 def check_metrics_port(port: int | None) -> None:
