@@ -11,6 +11,7 @@ from pathlib import Path
 from benchmarks import (
     degenbot_compare,
     executor_gas,
+    fork_follow,
     pool_sync,
     replica_start,
     searcher_pipeline,
@@ -19,7 +20,9 @@ from benchmarks import (
 )
 
 COMMAND = "make bench"
-SUITES = [replica_start, pool_sync, state_update, degenbot_compare, executor_gas, searcher_sim, searcher_pipeline]
+SUITES = [
+    replica_start, pool_sync, state_update, degenbot_compare, executor_gas, searcher_sim, fork_follow, searcher_pipeline,
+]  # fmt: skip
 
 
 def machine() -> str:
