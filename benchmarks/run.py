@@ -21,8 +21,15 @@ from benchmarks import (
 
 COMMAND = "make bench"
 SUITES = [
-    replica_start, pool_sync, state_update, degenbot_compare, executor_gas, searcher_sim, fork_follow, searcher_pipeline,
-]  # fmt: skip
+    replica_start,
+    pool_sync,
+    state_update,
+    degenbot_compare,
+    executor_gas,
+    searcher_sim,
+    fork_follow,
+    searcher_pipeline,
+]
 
 
 def machine() -> str:
