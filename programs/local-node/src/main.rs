@@ -243,6 +243,7 @@ impl Node {
     fn call(&mut self, method: &str, params: &[Value]) -> RpcResult {
         match method {
             "getSlot" => Ok(json!(self.slot)),
+            "getGenesisHash" => Ok(json!(self.ctx.genesis_config().hash().to_string())),
             "getLatestBlockhash" => {
                 let hash = self.latest_blockhash()?;
                 Ok(self.ctx_value(json!({"blockhash": hash.to_string(), "lastValidBlockHeight": self.slot + 150})))
