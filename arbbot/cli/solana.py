@@ -280,6 +280,7 @@ def run_cmd(
             raise fail(result.refusal)
         return
     a = result.attempt
+    console.print(f"fees {result.fees}; on-chain min_profit {result.on_chain_min}", highlight=False, soft_wrap=True)
     if a is None:
         console.print(
             f"dry run: transaction {result.tx_size} bytes, {result.lookup_tables_used} lookup tables, "

@@ -60,6 +60,7 @@ class RunResult:
     lookup_tables_used: int = 0
     attempt: Attempt | None = None
     refusal: str = ""
+    fees: str = ""  # the first-pass cost, described
 
 
 def _confirm(rpc: SolanaRpc, signature: str, timeout: float, sleep: Callable[[float], None]) -> None:
@@ -114,6 +115,7 @@ def run_once(
         return result
     # First pass on the fee floor with a generous limit and the lowest tip that lands; live re-sizes both.
     cost = TxCost(1, 400_000, settings.live.priority.min_price, settings.live.tip.min_tip)
+    result.fees = cost.describe()
     for r in routes:
         try:
             price = settings.sol_price or route_sol_price(r, cost.lamports)
