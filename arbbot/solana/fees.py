@@ -196,4 +196,5 @@ def size_tip(expected_profit_lamports: int, other_fees: int, floor: int, policy:
             f"expected profit {expected_profit_lamports} lamports less fees {other_fees} leaves {surplus}, "
             f"not more than the lowest tip that lands ({lowest}); not sent"
         )
-    return min(max(surplus * policy.share_bps // 10_000, lowest), policy.max_tip)
+    # Never the whole surplus (a 100% share): the route must still make at least one lamport.
+    return min(max(surplus * policy.share_bps // 10_000, lowest), policy.max_tip, surplus - 1)
