@@ -1,7 +1,7 @@
 """`arbbot audit` (our trades, from receipts and traces) and `arbbot report` (table, CSV, JSON, HTML).
 
-The audit and report machinery (database, ABI decoding) is imported inside the commands, so that
-`arbbot --help` and the other commands do not pay for it.
+The audit and report machinery (node client, database, ABI decoding) is imported inside the commands,
+so that `--help` and the other commands do not pay for it.
 """
 
 from __future__ import annotations
@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from arbbot.chain.rpc import RpcClient
 from arbbot.cli.common import console, err_console, fail, settings
-from arbbot.config import Settings
-from arbbot.devnet import running
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from arbbot.config import Settings
+
 FORMATS = ("table", "csv", "json", "html")
 
 
 def _rpc_url(s: Settings) -> str:
+    from arbbot.devnet import running
+
     if s.rpc_url:
         return s.rpc_url
     rec = running.read(s.data_dir)
@@ -44,6 +45,7 @@ def _sessions(s: Settings) -> tuple[Engine, sessionmaker[Session]]:
 def _venues(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict[str, str]:
     """Pool -> venue name: from the running replica's manifest, and from the pools table (wins)."""
     from arbbot.db import crud
+    from arbbot.devnet import running
     from arbbot.devnet.manifest import Manifest
 
     out: dict[str, str] = {}
@@ -74,6 +76,7 @@ def audit(
     from arbbot.audit.errors import AuditError
     from arbbot.audit.store import save_trades, simulated_from_db
     from arbbot.audit.types import AuditResult
+    from arbbot.chain.rpc import RpcClient
 
     s = settings()
     executors = tuple(executor or ())
@@ -114,6 +117,8 @@ def audit(
 
 
 def _chain_id(s: Settings, given: int | None) -> int:
+    from arbbot.chain.rpc import RpcClient
+
     if given is not None:
         return given
     try:

@@ -1,14 +1,19 @@
-"""Shared CLI plumbing: settings from the global options, one-line errors, the console."""
+"""Shared CLI plumbing: settings from the global options, one-line errors, the console.
+
+Only typer, rich and the standard library at module level: every command module imports this one,
+and `arbbot <group> --help` must stay fast (see arbbot.cli.main).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from arbbot import logs
-from arbbot.config import Settings, load_settings
+if TYPE_CHECKING:
+    from arbbot.config import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -24,6 +29,9 @@ state = State()
 
 
 def settings(**overrides: object) -> Settings:
+    from arbbot import logs
+    from arbbot.config import load_settings
+
     s = load_settings(state.config_file, log_level=state.log_level, **overrides)
     logs.configure(s.log_level, as_json=state.log_json)
     return s

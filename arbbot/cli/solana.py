@@ -1,26 +1,23 @@
-"""`arbbot solana …`: list pools, quote a swap and search routes (dry run) against a Solana RPC URL."""
+"""`arbbot solana …`: list pools, quote a swap and search routes (dry run) against a Solana RPC URL.
+
+solders, solana-py and anchorpy are imported inside the commands: `--help` does not pay for them.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from solders.pubkey import Pubkey
 
 from arbbot.cli.common import console, fail
-from arbbot.solana.errors import SolanaError
-from arbbot.solana.idl import ARB_EXECUTOR_IDL
-from arbbot.solana.instruction import ArbExecutor
-from arbbot.solana.keys import DEFAULT_KEYPAIR_ENV, associated_token_address, keypair_from_env
-from arbbot.solana.loader import LoadResult, VenuePrograms, discover_pools, load_pools
-from arbbot.solana.programs import SPL_TOKEN_SWAP
-from arbbot.solana.routes import find_routes
-from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.transaction import budget_instructions, compile_message
-from arbbot.solana.venues import RaydiumPool, TokenSwapPool, VenuePool, WhirlpoolPool
+
+if TYPE_CHECKING:
+    from solders.pubkey import Pubkey
+
+    from arbbot.solana.loader import LoadResult
+    from arbbot.solana.venues import VenuePool
 
 app = typer.Typer(help="Solana: pools, quotes, and the route searcher.", no_args_is_help=True)
 
@@ -35,6 +32,8 @@ TokenSwapPrograms = Annotated[
 
 
 def _pubkey(value: str, what: str) -> Pubkey:
+    from solders.pubkey import Pubkey
+
     try:
         return Pubkey.from_string(value)
     except ValueError:
@@ -42,6 +41,11 @@ def _pubkey(value: str, what: str) -> Pubkey:
 
 
 def _load(rpc_url: str, pools: list[str] | None, token_swap: list[str] | None) -> LoadResult:
+    from arbbot.solana.errors import SolanaError
+    from arbbot.solana.loader import VenuePrograms, discover_pools, load_pools
+    from arbbot.solana.programs import SPL_TOKEN_SWAP
+    from arbbot.solana.rpc import SolanaRpc
+
     programs = VenuePrograms(
         token_swap=tuple(_pubkey(p, "--token-swap-program") for p in token_swap) if token_swap else (SPL_TOKEN_SWAP,)
     )
@@ -57,6 +61,8 @@ def _load(rpc_url: str, pools: list[str] | None, token_swap: list[str] | None) -
 
 
 def _depth(pool: VenuePool) -> str:
+    from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
+
     if isinstance(pool, TokenSwapPool):
         return f"{pool.reserve_a} / {pool.reserve_b}"
     if isinstance(pool, RaydiumPool):
@@ -68,6 +74,8 @@ def _depth(pool: VenuePool) -> str:
 
 
 def _fee(pool: VenuePool) -> str:
+    from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
+
     if isinstance(pool, TokenSwapPool):
         f = pool.state.fees
         owner = f"{f.owner_trade_fee_numerator}/{f.owner_trade_fee_denominator}"
@@ -87,6 +95,8 @@ def pools_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per pool.")] = False,
 ) -> None:
     """List the pools of the supported venues (SPL token-swap, Raydium AMM v4, Orca Whirlpool)."""
+    from rich.table import Table
+
     result = _load(rpc_url, pool, token_swap_program)
     if as_json:
         for p in result.pools:
@@ -112,6 +122,8 @@ def quote_cmd(
     token_swap_program: TokenSwapPrograms = None,
 ) -> None:
     """Exact output of one swap, computed with the venue program's own integer arithmetic."""
+    from arbbot.solana.errors import SolanaError
+
     try:
         amount_in = int(amount)
     except ValueError:
@@ -137,9 +149,11 @@ def run_cmd(
     token_swap_program: TokenSwapPrograms = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Owner of the token accounts (else the key's).")] = None,
     keypair_env: Annotated[
-        str, typer.Option(help="Environment variable holding the signing key.")
-    ] = DEFAULT_KEYPAIR_ENV,
-    idl: Annotated[Path, typer.Option(help="arb_executor IDL (Anchor >= 0.30 format).")] = ARB_EXECUTOR_IDL,
+        str | None, typer.Option(help="Environment variable holding the signing key (default ARBBOT_SOLANA_KEYPAIR).")
+    ] = None,
+    idl: Annotated[
+        Path | None, typer.Option(help="arb_executor IDL (Anchor >= 0.30 format; default: the committed one).")
+    ] = None,
     max_hops: Annotated[int, typer.Option(help="Longest route, in hops (2..4).")] = 3,
     min_profit: Annotated[int, typer.Option(help="Smallest profit worth a transaction, base units.")] = 1,
     cu_limit: Annotated[int, typer.Option(help="Compute-unit limit of the transaction.")] = 400_000,
@@ -150,6 +164,16 @@ def run_cmd(
     ] = None,
 ) -> None:
     """Search cycles through the base mints on current pool state and build the transaction for the best one."""
+    from arbbot.solana.errors import SolanaError
+    from arbbot.solana.idl import ARB_EXECUTOR_IDL
+    from arbbot.solana.instruction import ArbExecutor
+    from arbbot.solana.keys import DEFAULT_KEYPAIR_ENV, associated_token_address, keypair_from_env
+    from arbbot.solana.routes import find_routes
+    from arbbot.solana.rpc import SolanaRpc
+    from arbbot.solana.transaction import budget_instructions, compile_message
+
+    keypair_env = keypair_env or DEFAULT_KEYPAIR_ENV
+    idl = idl or ARB_EXECUTOR_IDL
     if not dry_run:
         raise fail("only --dry-run is supported from the command line: nothing is sent")
     if max_input <= 0:
