@@ -1,4 +1,7 @@
-"""`arbbot run`: the searcher. Dry run by default (simulate and log); `--live` signs and sends bundles."""
+"""`arbbot run`: the searcher. Dry run by default (simulate and log); `--live` signs and sends bundles.
+
+The engine (web3, pyrevm, SQLAlchemy) is imported inside the command: `--help` does not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +10,24 @@ import contextlib
 import logging
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from arbbot.chain.anvil import AnvilNode
-from arbbot.chain.rpc import RpcClient
 from arbbot.cli.common import console, fail, settings
-from arbbot.config import SearcherSettings, Settings, VenueSettings
-from arbbot.devnet import running
-from arbbot.devnet.manifest import Manifest
-from arbbot.engine.counters import SearcherEvent
-from arbbot.engine.factory import build
-from arbbot.metrics import Metrics
+
+if TYPE_CHECKING:
+    from arbbot.config import Settings, VenueSettings
+    from arbbot.devnet.manifest import Manifest
+    from arbbot.engine.counters import SearcherEvent
 
 log = logging.getLogger("arbbot.run")
 
 
 def _endpoint(s: Settings) -> tuple[str, list[VenueSettings], Manifest | None]:
+    from arbbot.devnet import running
+    from arbbot.devnet.manifest import Manifest
+
     if s.rpc_url and s.venues:
         return s.rpc_url, s.venues, None
     rec = running.read(s.data_dir)
@@ -47,6 +49,9 @@ async def _run(
     s: Settings, *, live: bool, rpc_url: str, chain_id: int, venues: list[VenueSettings],
     manifest: Manifest | None, max_blocks: int | None, metrics_port: int | None,
 ) -> dict[str, int]:  # fmt: skip
+    from arbbot.engine.factory import build
+    from arbbot.metrics import Metrics
+
     metrics = Metrics()
     if metrics_port is not None:
         server, port = metrics.serve(metrics_port)
@@ -104,6 +109,12 @@ def register(app: typer.Typer) -> None:
         metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
     ) -> None:
         """Watch blocks and the mempool, find cycles and backruns, prove them on a fork, bundle them."""
+        from pydantic import ValidationError
+
+        from arbbot.chain.anvil import AnvilNode
+        from arbbot.chain.rpc import RpcClient
+        from arbbot.config import SearcherSettings
+
         s = settings()
         updates: dict[str, object] = {}
         if executor is not None:
