@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from benchmarks import (
+    cli_startup,
     degenbot_compare,
     executor_gas,
     pool_sync,
@@ -19,7 +20,10 @@ from benchmarks import (
 )
 
 COMMAND = "make bench"
-SUITES = [replica_start, pool_sync, state_update, degenbot_compare, executor_gas, searcher_sim, searcher_pipeline]
+SUITES = [
+    replica_start, pool_sync, state_update, degenbot_compare, executor_gas, searcher_sim, searcher_pipeline,
+    cli_startup,
+]  # fmt: skip
 
 
 def machine() -> str:

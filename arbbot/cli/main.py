@@ -9,6 +9,7 @@ test).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -73,6 +74,7 @@ def load_command(name: str) -> Any:
         target(holder)
         command = typer.main.get_group(holder).commands[name]
     command.name = name
+    _prepare(command)
     return command
 
 
@@ -80,8 +82,45 @@ def _not_loaded(*_: object, **__: object) -> None:
     raise RuntimeError("a lazy command was invoked before it was loaded")
 
 
+class _UnsetIsNone:
+    """Typer coerces every option value through a pydantic adapter built on first use, and importing
+    pydantic costs more than the rest of `arbbot <command> --help`. An option that was not given (None)
+    needs no coercion; one that was given goes through typer's own coercion as usual."""
+
+    def __init__(self, typer_coercion: Callable[[], Any]) -> None:
+        self.typer_coercion = typer_coercion
+
+    def coerce(self, value: Any, *, param: Any, ctx: Any) -> Any:
+        return None if value is None else self.typer_coercion().coerce(value, param=param, ctx=ctx)
+
+
+def _no_coercion_when_unset(params: list[Any]) -> list[Any]:
+    for param in params:
+        # typer 0.29 builds a parameter's coercion on first use (`_runtime_param` is None until then).
+        if getattr(param, "_runtime_param", False) is None and "get_runtime_param" not in vars(param):
+            coercion = _UnsetIsNone(param.get_runtime_param)
+            param.get_runtime_param = lambda c=coercion: c
+    return params
+
+
+def _prepare(command: Any) -> None:
+    """Plain help and error text (rich's help formatter alone doubles the start-up time of `--help`),
+    and a group's own options (its --help when a subcommand's help is asked for) need no pydantic."""
+    command.rich_markup_mode = None
+    subcommands = getattr(command, "commands", None)
+    if subcommands is None:
+        return
+    get_params = command.get_params
+    command.get_params = lambda ctx: _no_coercion_when_unset(get_params(ctx))
+    for sub in subcommands.values():
+        _prepare(sub)
+
+
 class LazyGroup(TyperGroup):
     """The root group: lists every command from COMMANDS, imports one only to run it (or show its help)."""
+
+    def get_params(self, ctx: typer.Context) -> list[Any]:  # type: ignore[override]
+        return _no_coercion_when_unset(super().get_params(ctx))
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
@@ -93,7 +132,7 @@ class LazyGroup(TyperGroup):
         if spec is None:
             return None
         # Enough for the root's help listing; resolve_command swaps in the real command before any use.
-        return TyperCommand(name=cmd_name, help=spec.help, callback=_not_loaded)
+        return TyperCommand(name=cmd_name, help=spec.help, short_help=spec.help, callback=_not_loaded)
 
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:  # type: ignore[override]
         name = args[0] if args else ""
@@ -113,6 +152,7 @@ app = typer.Typer(
     help="On-chain arbitrage toolkit: replica, pool state, searcher, executor, bundles, audit.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 

@@ -5,7 +5,6 @@ The engine (web3, pyrevm, SQLAlchemy) is imported inside the command: `--help` d
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import signal
@@ -49,6 +48,8 @@ async def _run(
     s: Settings, *, live: bool, rpc_url: str, chain_id: int, venues: list[VenueSettings],
     manifest: Manifest | None, max_blocks: int | None, metrics_port: int | None,
 ) -> dict[str, int]:  # fmt: skip
+    import asyncio
+
     from arbbot.engine.factory import build
     from arbbot.metrics import Metrics
 
@@ -109,6 +110,8 @@ def register(app: typer.Typer) -> None:
         metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
     ) -> None:
         """Watch blocks and the mempool, find cycles and backruns, prove them on a fork, bundle them."""
+        import asyncio
+
         from pydantic import ValidationError
 
         from arbbot.chain.anvil import AnvilNode

@@ -18,7 +18,7 @@ from arbbot.cli.main import COMMANDS, load_command
 
 HEAVY = (
     "web3", "sqlalchemy", "alembic", "pyrevm", "solders", "solana", "anchorpy", "eth_account", "eth_abi",
-    "eth_utils", "aiohttp", "requests", "httpx",
+    "eth_utils", "aiohttp", "requests", "httpx", "pydantic",
 )  # fmt: skip
 
 # Runs every --help in one fresh interpreter, recording which heavy modules each one brought in.
