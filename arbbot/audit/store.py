@@ -1,13 +1,15 @@
 """Audited trades into the database (trades table), and the bundles they came from marked landed.
 
 `trades.profit` holds the executor's realized gain in wei of ETH after the builder payment and before
-gas; net PnL is `profit - gas_cost`. `created_at` is when the trade was first recorded (by the searcher
-when it sent it, else by the audit).
+gas; net PnL is `profit - gas_cost`. `created_at` is when the trade was first recorded: by the searcher
+when it sent it, else (first seen by the audit) the time of its block, so reports place it when it
+happened rather than when it was audited.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +47,7 @@ def trade_record(trade: TradeAudit) -> TradeRecord:
         builder_payment=trade.builder_payment,
         status=trade.status,
         revert_reason=trade.revert_reason,
+        created_at=datetime.fromtimestamp(trade.block_timestamp, UTC) if trade.block_timestamp else None,
     )
 
 

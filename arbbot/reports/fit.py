@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-GAP = 2  # one space of padding on each side of a column boundary
+GAP = 3  # between columns: one space of padding on each side and the (blank) divider
 TEXT_MIN = 10  # narrowest a wrapping text column is allowed to get
 
 
@@ -36,7 +36,8 @@ def _need(col: Col, cells: Sequence[str]) -> int:
     natural = max([len(col.name), *(_cell_width(c) for c in cells)])
     if col.number or col.nowrap:
         return natural
-    return min(natural, max(TEXT_MIN, len(col.name), *(min(_longest_word(c), TEXT_MIN) for c in cells)))
+    # Text wraps between words, never inside one (a word may be a number with its unit).
+    return min(natural, max(TEXT_MIN, len(col.name), *(_longest_word(c) for c in cells)))
 
 
 def fit(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int, *, title: str | None = None) -> RenderableType:
@@ -61,7 +62,7 @@ def fit(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int, *, title
         if c.number or c.nowrap:
             table.add_column(c.name, justify="right" if c.number else "left", no_wrap=True, min_width=needs[i])
         else:
-            table.add_column(c.name, overflow="fold", min_width=min(needs[i], TEXT_MIN))
+            table.add_column(c.name, overflow="fold", min_width=needs[i])
     for r in rows:
         table.add_row(*(r[i] for i in keep))
     if not dropped:
