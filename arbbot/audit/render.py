@@ -18,12 +18,13 @@ from arbbot.units import TokenInfo, amount, short_address
 
 
 def _tokens(a: TradeAudit, tokens: Mapping[str, TokenInfo]) -> dict[str, TokenInfo]:
-    """What is known of the trade's tokens: `tokens` (decimals), else the symbol the audit read."""
+    """What is known of the trade's tokens: what the audit read on chain, else `tokens` (database, manifest)."""
     out = {k.lower(): v for k, v in tokens.items()}
-    for address, sym in a.symbols.items():
-        info = out.get(address.lower())
-        if info is None or not info.symbol:
-            out[address.lower()] = TokenInfo(sym, info.decimals if info else None)
+    for address in {*a.symbols, *a.decimals}:
+        known = out.get(address.lower())
+        symbol = a.symbols.get(address) or (known.symbol if known else "")
+        decimals = a.decimals.get(address, known.decimals if known else None)
+        out[address.lower()] = TokenInfo(symbol, decimals)
     return out
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from arbbot.audit.auditor import SimulatedLookup
 from arbbot.audit.types import AuditProblem, TradeAudit
 from arbbot.db import crud
-from arbbot.db.schemas import RouteHop, TradeRecord
+from arbbot.db.schemas import RouteHop, TokenRecord, TradeRecord
 
 
 def trade_record(trade: TradeAudit) -> TradeRecord:
@@ -55,7 +55,9 @@ def save_trades(sessions: sessionmaker[Session], trades: Iterable[TradeAudit]) -
     """Upsert each trade (keeping the bundle it was recorded with) and mark its bundle landed.
     One transaction for all; trades that cannot be stored come back as problems."""
     problems: list[AuditProblem] = []
+    trades = list(trades)
     with sessions.begin() as session:
+        _new_tokens(session, trades)
         for trade in trades:
             try:
                 record = trade_record(trade)
@@ -72,6 +74,20 @@ def save_trades(sessions: sessionmaker[Session], trades: Iterable[TradeAudit]) -
                     realized_profit=record.profit,
                 )  # fmt: skip
     return problems
+
+
+def _new_tokens(session: Session, trades: list[TradeAudit]) -> None:
+    """Symbols and decimals the audit read, for tokens the tokens table does not have yet (so reports
+    can show token units). Known tokens are left alone: their flags come from `arbbot pools sync`."""
+    by_chain: dict[int, dict[str, TokenRecord]] = {}
+    for t in trades:
+        for token, dec in t.decimals.items():
+            by_chain.setdefault(t.chain_id, {})[token.lower()] = TokenRecord(
+                chain_id=t.chain_id, address=token, symbol=t.symbols.get(token, ""), decimals=dec
+            )
+    for chain_id, found in by_chain.items():
+        known = crud.get_tokens(session, chain_id, found)
+        crud.upsert_tokens(session, [r for a, r in found.items() if a not in known])
 
 
 def simulated_from_db(sessions: sessionmaker[Session], chain_id: int) -> SimulatedLookup:

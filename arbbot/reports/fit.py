@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-GAP = 3  # between columns: one space of padding on each side and the (blank) divider
+GAP = 2  # between columns: the (blank) divider and one space of padding (collapsed with its neighbour's)
 TEXT_MIN = 10  # narrowest a wrapping text column is allowed to get
 
 
@@ -55,7 +55,7 @@ def fit(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int, *, title
         dropped.append(cols[victim].name)
     table = Table(
         title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1),
-        header_style="bold",
+        collapse_padding=True, header_style="bold",
     )  # fmt: skip
     for i in keep:
         c = cols[i]
