@@ -223,6 +223,12 @@ def test_list_reads_stored_states_and_rereads_only_what_logs_touched(devnet: tup
         assert all(int(q["fromBlock"], 16) == first_new and int(q["toBlock"], 16) == head for q in discovery)
         assert len(scans) == 1 and len(scans[0]["address"]) == n_pools
 
+        faults.seen_methods.clear()
+        full = run(cwd, "pools", "sync", "--full", env=env)
+        assert full.returncode == 0, full.stderr
+        assert f"({n_pools} read from the node, 0 unchanged since their stored block)" in full.stdout
+        assert "eth_getLogs" not in faults.seen_methods  # nothing new to discover, nothing to scan
+
     pair = next(
         p["address"]
         for p in manifest["pools"]

@@ -59,6 +59,9 @@ def _chain_delta(r: Replica, sent: list[trades.Sent], executor: str) -> int:
 
 
 def test_audit_then_report_in_every_format(replica: Replica, tmp_path: Path) -> None:
+    # The replica's clock as a live chain's: audited trades are dated by their blocks, and the daily and
+    # windowed reports below are for today.
+    raw_rpc(replica.url, "anvil_setTime", [int(datetime.now(UTC).timestamp())])
     executor = trades.deploy(replica)
     raw_rpc(replica.url, "anvil_setCoinbase", [trades.COINBASE])
     route_a, profit_a = trades.profitable_route(replica, "v2-v2")
