@@ -45,9 +45,14 @@ def touched_since(
     for i in range(0, len(ordered), ADDRESS_BATCH):
         batch = ordered[i : i + ADDRESS_BATCH]
         for entry in _logs(rpc, batch, behind[batch[0]] + 1, to_block, sizer):
-            address = str(entry.get("address", "")).lower()
+            try:
+                address = str(entry["address"]).lower()
+                block = int(entry["blockNumber"], 16)
+            except (TypeError, KeyError, ValueError):
+                touched.update(batch)  # an answer we cannot read proves nothing: re-read the whole batch
+                continue
             if entry.get("removed") or address not in behind:
                 continue
-            if int(entry["blockNumber"], 16) > behind[address]:
+            if block > behind[address]:
                 touched.add(address)
     return touched
