@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from benchmarks import (
+    cli_startup,
     degenbot_compare,
     executor_gas,
     fork_follow,
@@ -29,6 +30,7 @@ SUITES = [
     searcher_sim,
     fork_follow,
     searcher_pipeline,
+    cli_startup,
 ]
 
 

@@ -1,32 +1,27 @@
-"""`arbbot solana …`: list pools, quote a swap, search routes and send the best one (--live) as a Jito bundle."""
+"""`arbbot solana …`: list pools, quote a swap, search routes and send the best one (--live) as a Jito bundle.
+
+solders, solana-py and anchorpy are imported inside the commands: `--help` does not pay for them.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from solders.keypair import Keypair
-from solders.pubkey import Pubkey
 
-from arbbot.audit.bundle_log import BundleLog
 from arbbot.cli.common import console, fail
-from arbbot.solana.errors import SolanaError
-from arbbot.solana.fees import SolPrice, TipPolicy
-from arbbot.solana.idl import ARB_EXECUTOR_IDL
-from arbbot.solana.instruction import ArbExecutor
-from arbbot.solana.jito import JitoClient
-from arbbot.solana.journal import SolanaJournal, chain_id_for_genesis
-from arbbot.solana.keys import DEFAULT_KEYPAIR_ENV, keypair_from_file, load_keypair
-from arbbot.solana.live import LiveConfig
-from arbbot.solana.loader import LoadResult, VenuePrograms, discover_pools, load_pools
-from arbbot.solana.priority import PriorityPolicy
-from arbbot.solana.programs import SPL_TOKEN_SWAP
-from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.searcher import RunSettings, run_once
-from arbbot.solana.venues import RaydiumPool, TokenSwapPool, VenuePool, WhirlpoolPool
+
+if TYPE_CHECKING:
+    from solders.keypair import Keypair
+    from solders.pubkey import Pubkey
+
+    from arbbot.solana.fees import SolPrice
+    from arbbot.solana.loader import LoadResult
+    from arbbot.solana.venues import VenuePool
+
+DEFAULT_KEYPAIR_ENV = "ARBBOT_SOLANA_KEYPAIR"  # arbbot.solana.keys.DEFAULT_KEYPAIR_ENV (checked by a test)
 
 app = typer.Typer(help="Solana: pools, quotes, and the route searcher.", no_args_is_help=True)
 
@@ -41,6 +36,8 @@ TokenSwapPrograms = Annotated[
 
 
 def _pubkey(value: str, what: str) -> Pubkey:
+    from solders.pubkey import Pubkey
+
     try:
         return Pubkey.from_string(value)
     except ValueError:
@@ -48,6 +45,8 @@ def _pubkey(value: str, what: str) -> Pubkey:
 
 
 def _sol_price(value: str) -> SolPrice:
+    from arbbot.solana.fees import SolPrice
+
     base_units, _, lamports = value.partition(":")
     try:
         return SolPrice(int(base_units), int(lamports))
@@ -56,6 +55,11 @@ def _sol_price(value: str) -> SolPrice:
 
 
 def _load(rpc_url: str, pools: list[str] | None, token_swap: list[str] | None) -> LoadResult:
+    from arbbot.solana.errors import SolanaError
+    from arbbot.solana.loader import VenuePrograms, discover_pools, load_pools
+    from arbbot.solana.programs import SPL_TOKEN_SWAP
+    from arbbot.solana.rpc import SolanaRpc
+
     programs = VenuePrograms(
         token_swap=tuple(_pubkey(p, "--token-swap-program") for p in token_swap) if token_swap else (SPL_TOKEN_SWAP,)
     )
@@ -71,6 +75,8 @@ def _load(rpc_url: str, pools: list[str] | None, token_swap: list[str] | None) -
 
 
 def _depth(pool: VenuePool) -> str:
+    from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
+
     if isinstance(pool, TokenSwapPool):
         return f"{pool.reserve_a} / {pool.reserve_b}"
     if isinstance(pool, RaydiumPool):
@@ -82,6 +88,8 @@ def _depth(pool: VenuePool) -> str:
 
 
 def _fee(pool: VenuePool) -> str:
+    from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
+
     if isinstance(pool, TokenSwapPool):
         f = pool.state.fees
         owner = f"{f.owner_trade_fee_numerator}/{f.owner_trade_fee_denominator}"
@@ -108,6 +116,8 @@ def pools_cmd(
             row |= {"mint_b": str(p.mint_b), "depth": _depth(p), "fee": _fee(p)}
             print(json.dumps(row))
     else:
+        from rich.table import Table
+
         table = Table("pool", "venue", "mint A", "mint B", "depth", "fee")
         for p in result.pools:
             table.add_row(str(p.address), p.venue.name.lower(), str(p.mint_a), str(p.mint_b), _depth(p), _fee(p))
@@ -126,6 +136,8 @@ def quote_cmd(
     token_swap_program: TokenSwapPrograms = None,
 ) -> None:
     """Exact output of one swap, computed with the venue program's own integer arithmetic."""
+    from arbbot.solana.errors import SolanaError
+
     try:
         amount_in = int(amount)
     except ValueError:
@@ -166,7 +178,9 @@ def run_cmd(
     keypair_env: Annotated[
         str, typer.Option(help="Environment variable holding the signing key (when --keypair is not given).")
     ] = DEFAULT_KEYPAIR_ENV,
-    idl: Annotated[Path, typer.Option(help="arb_executor IDL (Anchor >= 0.30 format).")] = ARB_EXECUTOR_IDL,
+    idl: Annotated[
+        Path | None, typer.Option(help="arb_executor IDL (Anchor >= 0.30 format; default: the committed one).")
+    ] = None,
     max_hops: Annotated[int, typer.Option(help="Longest route, in hops (2..4).")] = 3,
     min_profit: Annotated[
         int, typer.Option(help="Smallest profit worth a transaction after its fees and tip, base units (>= 1).")
@@ -202,6 +216,24 @@ def run_cmd(
 ) -> None:
     """Search cycles through the base mints on current pool state and build the best one; with --live, send it
     as a Jito bundle (compute limit from simulation, priority fee from recent fees, tip sized to the profit)."""
+    from solders.keypair import Keypair
+
+    from arbbot.audit.bundle_log import BundleLog
+    from arbbot.solana.errors import SolanaError
+    from arbbot.solana.fees import TipPolicy
+    from arbbot.solana.idl import ARB_EXECUTOR_IDL
+    from arbbot.solana.instruction import ArbExecutor
+    from arbbot.solana.jito import JitoClient
+    from arbbot.solana.journal import SolanaJournal, chain_id_for_genesis
+    from arbbot.solana.keys import keypair_from_file, load_keypair
+    from arbbot.solana.live import LiveConfig
+    from arbbot.solana.loader import VenuePrograms
+    from arbbot.solana.priority import PriorityPolicy
+    from arbbot.solana.programs import SPL_TOKEN_SWAP
+    from arbbot.solana.rpc import SolanaRpc
+    from arbbot.solana.searcher import RunSettings, run_once
+
+    idl = idl or ARB_EXECUTOR_IDL
     if max_input <= 0:
         raise fail(f"--max-input: must be positive, got {max_input}")
     if not 2 <= max_hops <= 4:
