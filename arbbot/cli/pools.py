@@ -60,27 +60,21 @@ class _Synced:
     reason: str = ""  # why every state was re-read, if it was
 
 
-def _endpoint(s: Settings, rpc_url: str | None) -> tuple[str, list[VenueSettings], Manifest | None]:
-    """RPC URL (--rpc-url, rpc_url, else the running replica) and venues (the config's, else the chain's
-    preset or the replica's manifest)."""
-    from arbbot.cli.endpoint import manifest_of, resolve
+def _connect(s: Settings, rpc_url: str | None = None) -> _Node:
+    """The node (--rpc-url, rpc_url, else the running replica), its chain and venues (the config's, else
+    the chain's preset or the replica's manifest), the head, and the database."""
+    from arbbot import db
+    from arbbot.chain.rpc import RpcClient
+    from arbbot.cli.endpoint import resolve_with_manifest
 
-    ctx = resolve(s, rpc_url)
+    ctx, manifest = resolve_with_manifest(s, rpc_url)
     if not ctx.venues:
         raise fail(
             f"venues: {ctx.name} (chain id {ctx.chain_id}) has no preset venues; "
             "configure [[venues]] (name, kind, factory, start_block)"
         )
-    return ctx.url, list(ctx.venues), manifest_of(s, ctx)
-
-
-def _connect(s: Settings, rpc_url: str | None = None) -> _Node:
-    from arbbot import db
-    from arbbot.chain.rpc import RpcClient
-
-    url, venues, manifest = _endpoint(s, rpc_url)
-    rpc = RpcClient(url)
-    chain_id = int(rpc.call("eth_chainId"), 16)
+    venues, chain_id = list(ctx.venues), ctx.chain_id
+    rpc = RpcClient(ctx.url)
     block = rpc.call("eth_getBlockByNumber", ["latest", False])
     engine = db.connect(s.database_url or db.default_url(s.data_dir))
     return _Node(
