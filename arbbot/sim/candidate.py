@@ -14,6 +14,7 @@ from typing import Protocol
 from eth_utils import keccak, to_checksum_address
 
 from arbbot.sim.fork import ForkSimulator, SimLog
+from arbbot.sim.fork_reads import ForkReads
 
 EXECUTED_TOPIC = keccak(text="Executed(address,uint256,uint256,uint256)")
 EXECUTE_SELECTOR = keccak(text="execute(bytes)")[:4]
@@ -88,11 +89,13 @@ class CandidateSimulator(Protocol):
 class PyrevmCandidateSimulator:
     """In-process fork of one block. Without `pre`, each run is an exact, isolated transaction."""
 
-    def __init__(self, rpc_url: str, block: int | None = None, coinbase: str | None = None) -> None:
+    def __init__(
+        self, rpc_url: str, block: int | None = None, coinbase: str | None = None, reads: ForkReads | None = None
+    ) -> None:
         kwargs = {"coinbase": coinbase} if coinbase else {}
         self.rpc_url = rpc_url
         self.coinbase = coinbase
-        self.fork = ForkSimulator(rpc_url, block, **kwargs)
+        self.fork = ForkSimulator(rpc_url, block, reads=reads, **kwargs)
         self.block, self.base_fee = self.fork.block, self.fork.base_fee
         self.runs = 0
 
@@ -102,6 +105,10 @@ class PyrevmCandidateSimulator:
         self.runs += 1
         fork = self.fork
         calldata = execute_calldata(route)
+        # Everything these transactions will read, in two batches through the transport (ForkReadError if not).
+        fork.prefetch(
+            [*((tx.sender, tx.to, tx.data, tx.value, tx.gas) for tx in pre), (caller, executor, calldata, 0, gas)]
+        )
         if not pre:
             res = fork.simulate(caller, executor, calldata, gas=gas)
         else:
