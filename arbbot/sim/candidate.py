@@ -96,6 +96,7 @@ class PyrevmCandidateSimulator:
         self.rpc_url = rpc_url
         self.coinbase = coinbase
         self.fork = ForkSimulator(rpc_url, block, reads=reads, **kwargs)
+        self.reads = reads
         self.block, self.base_fee = self.fork.block, self.fork.base_fee
         self.runs = 0
 
@@ -103,8 +104,15 @@ class PyrevmCandidateSimulator:
         self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
     ) -> CandidateSim:
         self.runs += 1
-        fork = self.fork
-        calldata = execute_calldata(route)
+        try:
+            return self._run(self.fork, executor, caller, execute_calldata(route), pre, gas)
+        finally:
+            if self.reads is not None:
+                self.reads.report_proxy()  # the read proxy's retries, into the metrics
+
+    def _run(
+        self, fork: ForkSimulator, executor: str, caller: str, calldata: bytes, pre: Sequence[PreTx], gas: int
+    ) -> CandidateSim:
         # Everything these transactions will read, in two batches through the transport (ForkReadError if not).
         fork.prefetch(
             [*((tx.sender, tx.to, tx.data, tx.value, tx.gas) for tx in pre), (caller, executor, calldata, 0, gas)]

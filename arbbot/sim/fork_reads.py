@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
-from arbbot.chain.jsonrpc import Observer, RetryPolicy, RpcError, RpcTransportError
+from arbbot.chain.jsonrpc import KINDS, Observer, RetryPolicy, RpcError, RpcTransportError, TransportEvent
 from arbbot.chain.transport import HttpTransport
 from arbbot.sim.read_proxy import ReadProxyProcess
 
@@ -61,8 +61,10 @@ class ForkReads:
 
     def __init__(self, rpc_url: str, *, observer: Observer | None = None, miss_proxy: bool = True) -> None:
         self.rpc_url = rpc_url
+        self.observer = observer
         self.rpc = HttpTransport(rpc_url, timeout=PREFETCH_TIMEOUT, retry=PREFETCH_POLICY, source="fork",
                                  observer=observer)  # fmt: skip
+        self._proxy_seen: dict[str, dict[str, int]] = {"failures": {}, "final": {}}
         self.proxy = ReadProxyProcess(rpc_url) if miss_proxy else None
         self.access_lists_supported: bool | None = None  # None: not asked yet
         self._code: dict[str, Account] = {}
@@ -145,6 +147,22 @@ class ForkReads:
             self.prefetched_accounts += len(out.accounts)
             self.prefetched_slots += len(out.storage)
         return out
+
+    def report_proxy(self) -> None:
+        """Pass the read proxy's new failed attempts (counted in its own process) on to the observer."""
+        if self.observer is None or self.proxy is None:
+            return
+        stats = self.proxy.stats()
+        if stats is None:
+            return
+        for kind in KINDS:
+            counts = {part: int(stats.get(part, {}).get(kind, 0)) for part in ("failures", "final")}
+            new = {part: counts[part] - self._proxy_seen[part].get(kind, 0) for part in counts}
+            for part, value in counts.items():
+                self._proxy_seen[part][kind] = value
+            given_up = max(0, new["final"])
+            for i in range(max(given_up, new["failures"])):
+                self.observer(TransportEvent("fork", "read proxy", kind, "counted in the read proxy", i < given_up))
 
     def stats(self) -> dict[str, Any]:
         proxy = self.proxy.stats() if self.proxy is not None else None
