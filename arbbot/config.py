@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from arbbot.chain.jsonrpc import InvalidEndpoint, check_url
 from arbbot.errors import ConfigError
 
 # Known networks: name -> chain id. "replica" is the local mainnet replica.
@@ -61,6 +62,11 @@ class BuilderSettings(BaseModel):
     def _http(cls, v: str | None) -> str | None:
         if v is not None and not v.startswith(("http://", "https://")):
             raise ValueError(f"builder url must start with http:// or https://, got {v!r}")
+        if v is not None:
+            try:
+                check_url(v)
+            except InvalidEndpoint as exc:
+                raise ValueError(str(exc)) from None
         return v
 
 
@@ -116,6 +122,16 @@ class Settings(BaseSettings):
     database_url: str | None = None  # None: SQLite file <data_dir>/arbbot.db
     discovery_chunk_blocks: int = Field(default=5_000, ge=1, le=1_000_000)  # first getLogs range; adapts
     searcher: SearcherSettings = SearcherSettings()
+
+    @field_validator("rpc_url")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                check_url(v)
+            except InvalidEndpoint as exc:
+                raise ValueError(str(exc)) from None
+        return v
 
     @field_validator("network")
     @classmethod

@@ -8,7 +8,10 @@ import typer
 from rich.console import Console
 
 from arbbot import logs
+from arbbot.chain.jsonrpc import RetryPolicy, redact_url
+from arbbot.chain.rpc import RpcClient
 from arbbot.config import Settings, load_settings
+from arbbot.errors import ArbbotError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,3 +35,21 @@ def settings(**overrides: object) -> Settings:
 def fail(message: str, code: int = 1) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+# Start-up reads get a little more patience than per-block ones: a node behind a busy proxy still answers.
+STARTUP_RETRY = RetryPolicy(attempts=6, base_delay=0.1, max_delay=2.0, deadline=30.0)
+
+
+def check_node(url: str, expected_chain_id: int | None, network: str) -> int:
+    """The node's chain id; a one-line failure if it cannot be read or is not the configured network's."""
+    try:
+        chain_id = int(RpcClient(url, timeout=10.0, retry=STARTUP_RETRY).call("eth_chainId"), 16)
+    except ArbbotError as exc:
+        raise fail(f"rpc_url {redact_url(url)}: {exc}") from None
+    if expected_chain_id is not None and chain_id != expected_chain_id:
+        raise fail(
+            f"rpc_url {redact_url(url)}: the node is on chain {chain_id}, but network = {network!r} is chain "
+            f"{expected_chain_id}; point rpc_url at a {network} node or set network to match"
+        )
+    return chain_id

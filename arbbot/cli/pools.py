@@ -15,7 +15,7 @@ from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.chain.rpc import RpcClient
-from arbbot.cli.common import console, fail, settings
+from arbbot.cli.common import check_node, console, fail, settings
 from arbbot.config import Settings, VenueSettings
 from arbbot.db import repo
 from arbbot.devnet import running
@@ -50,8 +50,8 @@ def _discover_and_sync(s: Settings) -> tuple[list[Pool], list[DiscoveredPool], l
     it stopped instead of rescanning.
     """
     url, venues, manifest = _endpoint(s)
+    chain_id = check_node(url, s.chain_id, s.network)
     rpc = RpcClient(url)
-    chain_id = int(rpc.call("eth_chainId"), 16)
     head = rpc.block_number()
     engine = db.connect(s.database_url or db.default_url(s.data_dir))
     sessions = db.session_factory(engine)

@@ -13,8 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from arbbot.chain.anvil import AnvilNode
-from arbbot.chain.rpc import RpcClient
-from arbbot.cli.common import console, fail, settings
+from arbbot.cli.common import check_node, console, fail, settings
 from arbbot.config import SearcherSettings, Settings, VenueSettings
 from arbbot.devnet import running
 from arbbot.devnet.manifest import Manifest
@@ -38,7 +37,7 @@ def _log_event(event: SearcherEvent) -> None:
     if event.kind == "block":
         log.debug("block %s: %s pools changed", event.data.get("number"), event.data.get("changed"))
     elif event.kind == "error":
-        log.warning("%s: %s", event.data.get("where"), event.data.get("error"))
+        return  # the searcher has logged it (once)
     else:
         log.info("%s %s", event.kind, {k: v for k, v in event.data.items() if k != "kind"})
 
@@ -128,7 +127,8 @@ def register(app: typer.Typer) -> None:
         else:
             rpc_url, venues, manifest = _endpoint(s)
         try:
-            chain_id = int(RpcClient(rpc_url).call("eth_chainId"), 16)
+            # Our own anvil fork is a dev chain whatever it forks; any other node must be the configured network's.
+            chain_id = check_node(rpc_url, None if node is not None else s.chain_id, s.network)
             counters = asyncio.run(
                 _run(s, live=live, rpc_url=rpc_url, chain_id=chain_id, venues=venues, manifest=manifest,
                      max_blocks=max_blocks, metrics_port=metrics_port)

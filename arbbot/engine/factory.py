@@ -6,9 +6,13 @@ variables named in the config and stay inside the signers (never logged or store
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from eth_abi import decode
 from eth_utils import is_address, keccak, to_checksum_address
@@ -31,6 +35,7 @@ from arbbot.execution.submit import BundleExecutor
 from arbbot.metrics import Metrics
 from arbbot.sim.anvil_fork import AnvilForkSimulator
 from arbbot.sim.candidate import CandidateSimulator, PyrevmCandidateSimulator
+from arbbot.sim.fork_reads import ForkReads
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy, Router
 
@@ -46,6 +51,40 @@ def builder_endpoints(cfg: SearcherSettings) -> list[BuilderEndpoint]:
             known = ", ".join(sorted(BUILDER_PRESETS))
             raise ConfigError(f"searcher.builders: unknown preset {b.name!r} and no url; presets: {known}")
     return out
+
+
+log = logging.getLogger(__name__)
+
+
+def _resolve(url: str) -> str | None:
+    """None if the builder's host resolves, else why not."""
+    parts = urlsplit(url)
+    try:
+        socket.getaddrinfo(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as exc:
+        return (
+            f"host {parts.hostname!r} does not resolve ({exc.strerror or exc})"
+            if isinstance(exc, OSError)
+            else str(exc)
+        )
+    return None
+
+
+async def check_builders(endpoints: Sequence[BuilderEndpoint], timeout: float = 5.0) -> None:
+    """One line per builder whose host does not resolve; an error if none does (nothing could ever be sent)."""
+
+    async def one(b: BuilderEndpoint) -> str | None:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(_resolve, b.url), timeout)
+        except TimeoutError:
+            return f"host {urlsplit(b.url).hostname!r} did not resolve within {timeout:g}s"
+
+    problems = await asyncio.gather(*(one(b) for b in endpoints))
+    bad = [(b, why) for b, why in zip(endpoints, problems, strict=True) if why]
+    for b, why in bad:
+        log.warning("builder %s: %s; sending to it will fail until it does", b.name, why)
+    if bad and len(bad) == len(endpoints):
+        raise ConfigError(f"searcher.builders: no builder can be reached ({bad[0][0].name}: {bad[0][1]})")
 
 
 def resolve_token(value: str, manifest: Manifest | None) -> str:
@@ -95,7 +134,8 @@ async def build(
     cfg.key_env); dry-run does not."""
     if cfg.executor is None:
         raise ConfigError("searcher.executor: not set; deploy ArbExecutor and pass --executor ADDRESS")
-    rpc = RpcClient(rpc_url)
+    observer = metrics.observe_transport if metrics is not None else None
+    rpc = RpcClient(rpc_url, observer=observer)
     head = rpc.block_number()
     discovered = discovered_from_manifest(manifest) if manifest is not None else discover(rpc, venues, head)
     store = load_store(rpc, discovered, head)
@@ -105,7 +145,7 @@ async def build(
     if manifest is not None and not routers:
         routers = routers_from_manifest(manifest)
     backrun = BackrunStrategy(arbitrage, routers, directory_for(discovered)) if routers else None
-    node = JsonRpcClient(rpc_url, name="node")
+    node = JsonRpcClient.for_node(rpc_url)
     wiring = Wiring(searcher=None)  # type: ignore[arg-type]
     wiring.closers.append(node.close)
     key = key or os.environ.get(cfg.key_env)
@@ -116,9 +156,12 @@ async def build(
         signer = TransactionSigner(key, chain_id, rpc=node)
         rep_key = os.environ.get(cfg.reputation_key_env)
         reputation = FlashbotsSigner(rep_key) if rep_key else FlashbotsSigner.random()
-        fanout = BundleFanout(builder_endpoints(cfg), signer=reputation)
+        endpoints = builder_endpoints(cfg)
+        await check_builders(endpoints)
+        fanout = BundleFanout(endpoints, signer=reputation)
         await fanout.__aenter__()
         wiring.closers.append(lambda: fanout.__aexit__(None, None, None))
+        wiring.closers.append(lambda: executor.close())  # runs first: lets builders still answering finish
         names = {b.coinbase: b.name for b in cfg.builders if b.coinbase}
         tracker = InclusionTracker(node, coinbase_names=names)
         executor = BundleExecutor(signer, fanout, node, metrics=metrics, tracker=tracker)
@@ -142,7 +185,10 @@ async def build(
         wiring.closers.append(anvil.close)
         factory = anvil.at
     else:
-        factory = lambda block: PyrevmCandidateSimulator(rpc_url, block, coinbase=coinbase)  # noqa: E731
+        # One set of fork reads for every block's fork: prefetch through the transport, misses via the read proxy.
+        reads = ForkReads(rpc_url, observer=observer)
+        wiring.closers.append(reads.close)
+        factory = lambda block: PyrevmCandidateSimulator(rpc_url, block, coinbase=coinbase, reads=reads)  # noqa: E731
     wiring.searcher = Searcher(
         rpc_url=rpc_url, store=store, arbitrage=arbitrage, params=params, executor=executor,
         simulator_factory=factory, node=node, backrun=backrun, metrics=metrics, on_event=on_event, journal=journal,
