@@ -27,7 +27,7 @@ TOO_LARGE = "too_large"  # the body is over the size cap
 RPC_ERROR = "rpc_error"  # the node answered a JSON-RPC error object
 KINDS = (TIMEOUT, HTTP_STATUS, MALFORMED, TRUNCATED, CONNECTION, TOO_LARGE, RPC_ERROR)
 
-DEFAULT_MAX_BYTES = 64 * 2**20
+DEFAULT_MAX_BYTES = 32 * 2**20  # a wide eth_getLogs can be tens of MB; a hostile body is cut off here
 DEFAULT_MAX_DEPTH = 64  # node answers are 3-5 levels deep; call traces are the exception (see depth_for)
 TRACE_MAX_DEPTH = 900  # below the interpreter's recursion limit: json.loads itself recurses
 JSON_HEADERS = {"Content-Type": "application/json"}

@@ -23,15 +23,22 @@ Also: `eth_getLogs` refusals for ranges wider than `max_log_range`, methods refu
 It does NOT emulate provider quotas over time, per-method pricing, TLS, HTTP/2, or faults on frames from the
 client to the node. `exempt` methods are never faulted (the test's own control calls). Listens on 127.0.0.1
 on a port chosen at run time; WebSocket upgrades are served on the same port, as anvil does.
+
+`FaultProxyProcess` runs the same proxy in a child process (`python -m arbbot.testing.fault_proxy`), for
+clients that hold the interpreter lock while they wait (pyrevm): `GET /__faults` reads its counters,
+`POST /__faults` changes its faults.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import random
 import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +46,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
+import requests
 from aiohttp import web
 
 HTTP_CLASSES = (
@@ -218,6 +226,8 @@ class FaultProxy:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._websocket(request)
+        if request.path == "/__faults":
+            return await self._control(request)
         if request.method != "POST":
             return web.Response(status=405, text="POST only")
         try:
@@ -270,6 +280,19 @@ class FaultProxy:
             await resp.write(payload[: max(1, len(payload) // 2)])
             raise _Drop
         return web.Response(status=status, body=payload, content_type="application/json")
+
+    async def _control(self, request: web.Request) -> web.Response:
+        if request.method == "POST":
+            changes = await request.json()
+            with self._lock:
+                for key, value in changes.items():
+                    current = getattr(self.faults, key)
+                    if callable(current) or isinstance(current, list | dict):
+                        continue
+                    setattr(self.faults, key, tuple(value) if isinstance(current, tuple) else value)
+                if "seed" in changes:
+                    self._rng = random.Random(changes["seed"])
+        return web.json_response(_plain(self.faults))
 
     async def _forward(self, parsed: Any, body: bytes) -> tuple[int, bytes]:
         assert self._session is not None
@@ -460,3 +483,92 @@ def _bad_hex(value: Any) -> Any:
     if isinstance(value, list) and value:
         return [_bad_hex(value[0]), *value[1:]]
     return "banana"
+
+
+def _plain(faults: Faults) -> dict[str, Any]:
+    """The faults as JSON-able values (the rewrite hook is not)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(faults):
+        value = getattr(faults, f.name)
+        if callable(value):
+            continue
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    out["seen_methods"] = len(faults.seen_methods)  # a count: the list itself grows without bound
+    return out
+
+
+class FaultProxyProcess:
+    """The fault proxy in a child process, stopped by its PID (`stop()` or context exit)."""
+
+    def __init__(self, upstream: str, **faults: Any) -> None:
+        self.upstream = upstream
+        self._faults = faults
+        self._proc: subprocess.Popen[str] | None = None
+        self._port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self._port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def start(self) -> FaultProxyProcess:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "arbbot.testing.fault_proxy", self.upstream, json.dumps(self._faults)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline().strip()
+        if not line.isdigit():
+            self.stop()
+            raise RuntimeError("fault proxy process did not start")
+        self._port = int(line)
+        return self
+
+    def faults(self) -> dict[str, Any]:
+        return requests.get(f"{self.url}/__faults", timeout=10).json()
+
+    def set(self, **changes: Any) -> dict[str, Any]:
+        return requests.post(f"{self.url}/__faults", json=changes, timeout=10).json()
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            if proc.stdin is not None:
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def __enter__(self) -> FaultProxyProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _main() -> None:
+    upstream, spec = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    fields = {f.name: f for f in dataclasses.fields(Faults)}
+    kwargs = {k: tuple(v) if isinstance(v, list) and k in fields else v for k, v in spec.items()}
+    proxy = FaultProxy(upstream, Faults(**kwargs)).start()
+    print(proxy._port, flush=True)
+    with contextlib.suppress(Exception):
+        sys.stdin.read()  # until the parent closes our stdin (or exits)
+    proxy.stop()
+
+
+if __name__ == "__main__":
+    _main()
