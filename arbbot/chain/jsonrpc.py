@@ -26,6 +26,8 @@ CONNECTION = "connection"  # refused, reset, dropped before an answer, DNS
 TOO_LARGE = "too_large"  # the body is over the size cap
 RPC_ERROR = "rpc_error"  # the node answered a JSON-RPC error object
 KINDS = (TIMEOUT, HTTP_STATUS, MALFORMED, TRUNCATED, CONNECTION, TOO_LARGE, RPC_ERROR)
+# Not a transport failure: the chain moved under a read (a block seen at the head is gone: a reorg).
+CHAIN = "chain"
 
 DEFAULT_MAX_BYTES = 32 * 2**20  # a wide eth_getLogs can be tens of MB; a hostile body is cut off here
 DEFAULT_MAX_DEPTH = 64  # node answers are 3-5 levels deep; call traces are the exception (see depth_for)
@@ -83,6 +85,10 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(attempts=1)
+# Reads that serve one block (its logs, its header, a receipt): short attempts, so a 2-10 s answer is abandoned and
+# asked again, within a deadline that still fits a block or two.
+PER_BLOCK_TIMEOUT = 1.0
+PER_BLOCK_RETRY = RetryPolicy(attempts=8, base_delay=0.05, max_delay=0.5, deadline=15.0)
 
 
 class Failure(Exception):
@@ -178,6 +184,22 @@ def decode_json(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
         raise Failure(MALFORMED, f"non-JSON body: {excerpt(raw)}") from None
 
 
+# Answers that are small by nature get a small cap: a 50 MB "storage word" is refused after 64 KB, not 32 MB.
+_SMALL = ("eth_blockNumber", "eth_chainId", "eth_getBalance", "eth_getTransactionCount", "eth_getStorageAt",
+          "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_estimateGas", "eth_subscribe", "eth_getRawTransactionByHash",
+          "eth_getTransactionByHash", "eth_newPendingTransactionFilter")  # fmt: skip
+SMALL_MAX_BYTES = 256 * 1024
+CODE_MAX_BYTES = 1024 * 1024  # eth_getCode: contract code is at most 24 KB (48 KB as hex); initcode 48 KB
+
+
+def cap_for(method: str, default: int) -> int:
+    if method in _SMALL:
+        return min(default, SMALL_MAX_BYTES)
+    if method == "eth_getCode":
+        return min(default, CODE_MAX_BYTES)
+    return default
+
+
 def depth_for(method: str, default: int = DEFAULT_MAX_DEPTH) -> int:
     return TRACE_MAX_DEPTH if method.startswith(("debug_trace", "trace_")) else default
 
@@ -253,4 +275,6 @@ def failure_kind(exc: BaseException) -> str:
         return CONNECTION
     if isinstance(exc, RecursionError | json.JSONDecodeError | shapes.BadShape):
         return MALFORMED
+    if isinstance(exc, LookupError):
+        return CHAIN
     return "internal"

@@ -45,6 +45,7 @@ from arbbot.chain.jsonrpc import (
     RpcError,
     RpcTransportError,
     TransportEvent,
+    cap_for,
     check_url,
     decode_json,
     depth_for,
@@ -215,7 +216,8 @@ class HttpTransport(_Calls):
             self._sessions.clear()
         self._local = threading.local()
 
-    def _attempt(self, body: bytes, timeout: float) -> bytes:
+    def _attempt(self, body: bytes, timeout: float, cap: int | None = None) -> bytes:
+        cap = cap or self.max_bytes
         deadline = time.monotonic() + timeout
         with self._count_lock:
             self.requests_sent += 1
@@ -234,15 +236,15 @@ class HttpTransport(_Calls):
         except requests.exceptions.RequestException as e:
             raise Failure(CONNECTION, excerpt(_root(e))) from None
         with resp:
-            raw = self._read(resp, deadline, timeout)
+            raw = self._read(resp, deadline, timeout, cap)
         if resp.status_code != 200:
             raise status_failure(resp.status_code, raw, resp.headers)
         return raw
 
-    def _read(self, resp: requests.Response, deadline: float, timeout: float) -> bytes:
+    def _read(self, resp: requests.Response, deadline: float, timeout: float, cap: int) -> bytes:
         declared = resp.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise Failure(TOO_LARGE, f"answer of {declared} bytes is over the {self.max_bytes}-byte cap")
+        if declared.isdigit() and int(declared) > cap:
+            raise Failure(TOO_LARGE, f"answer of {declared} bytes is over the {cap}-byte cap")
         chunks: list[bytes] = []
         size = 0
         raw = resp.raw
@@ -260,8 +262,8 @@ class HttpTransport(_Calls):
                 if not chunk:
                     break
                 size += len(chunk)
-                if size > self.max_bytes:
-                    raise Failure(TOO_LARGE, f"answer over the {self.max_bytes}-byte cap")
+                if size > cap:
+                    raise Failure(TOO_LARGE, f"answer over the {cap}-byte cap")
                 chunks.append(chunk)
         except Failure:
             raise
@@ -280,7 +282,7 @@ class HttpTransport(_Calls):
         return b"".join(chunks)
 
     def _run(self, what: str, body: bytes, retry: RetryPolicy | None, timeout: float | None,
-             interpret: Callable[[bytes], Any]) -> Any:  # fmt: skip
+             interpret: Callable[[bytes], Any], cap: int | None = None) -> Any:  # fmt: skip
         policy = retry or self.retry
         per_attempt = timeout or self.timeout
         deadline = self._deadline(policy, per_attempt)
@@ -292,7 +294,7 @@ class HttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                return interpret(self._attempt(body, min(per_attempt, left)))
+                return interpret(self._attempt(body, min(per_attempt, left), cap))
             except Failure as f:
                 last = f
                 pause = self._next_pause(policy, attempt, f, deadline)
@@ -311,7 +313,7 @@ class HttpTransport(_Calls):
         def interpret(raw: bytes) -> Any:
             return unwrap(method, decode_json(raw, depth), request_id, check_shape=self.check_shapes)
 
-        return self._run(method, body, retry, timeout, interpret)
+        return self._run(method, body, retry, timeout, interpret, cap_for(method, self.max_bytes))
 
     def batch(self, calls: Sequence[tuple[str, Sequence[Any]]], *, timeout: float | None = None,
               retry: RetryPolicy | None = None) -> list[Any]:  # fmt: skip
@@ -419,22 +421,21 @@ class AsyncHttpTransport(_Calls):
             self._session = aiohttp.ClientSession()
         return self._session
 
-    async def _attempt(self, body: bytes, timeout: float) -> bytes:
+    async def _attempt(self, body: bytes, timeout: float, cap: int | None = None) -> bytes:
+        cap = cap or self.max_bytes
         with self._count_lock:
             self.requests_sent += 1
         session = self._get_session()
         size = 0
         try:
             async with asyncio.timeout(timeout), session.post(self.url, data=body, headers=JSON_HEADERS) as resp:
-                if resp.content_length is not None and resp.content_length > self.max_bytes:
-                    raise Failure(
-                        TOO_LARGE, f"answer of {resp.content_length} bytes is over the {self.max_bytes}-byte cap"
-                    )
+                if resp.content_length is not None and resp.content_length > cap:
+                    raise Failure(TOO_LARGE, f"answer of {resp.content_length} bytes is over the {cap}-byte cap")
                 chunks: list[bytes] = []
                 async for chunk in resp.content.iter_chunked(65536):
                     size += len(chunk)
-                    if size > self.max_bytes:
-                        raise Failure(TOO_LARGE, f"answer over the {self.max_bytes}-byte cap")
+                    if size > cap:
+                        raise Failure(TOO_LARGE, f"answer over the {cap}-byte cap")
                     chunks.append(chunk)
                 raw = b"".join(chunks)
                 status, headers = resp.status, resp.headers
@@ -457,7 +458,7 @@ class AsyncHttpTransport(_Calls):
         return raw
 
     async def _run(self, what: str, body: bytes, retry: RetryPolicy | None, timeout: float | None,
-                   interpret: Callable[[bytes], Any]) -> Any:  # fmt: skip
+                   interpret: Callable[[bytes], Any], cap: int | None = None) -> Any:  # fmt: skip
         policy = retry or self.retry
         per_attempt = timeout or self.timeout
         deadline = self._deadline(policy, per_attempt)
@@ -469,7 +470,7 @@ class AsyncHttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                return interpret(await self._attempt(body, min(per_attempt, left)))
+                return interpret(await self._attempt(body, min(per_attempt, left), cap))
             except Failure as f:
                 last = f
                 pause = self._next_pause(policy, attempt, f, deadline)
@@ -487,7 +488,7 @@ class AsyncHttpTransport(_Calls):
         def interpret(raw: bytes) -> Any:
             return unwrap(method, decode_json(raw, depth), request_id, check_shape=self.check_shapes)
 
-        return await self._run(method, body, retry, timeout, interpret)
+        return await self._run(method, body, retry, timeout, interpret, cap_for(method, self.max_bytes))
 
     async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]], *, timeout: float | None = None,
                     retry: RetryPolicy | None = None) -> list[Any]:  # fmt: skip

@@ -8,7 +8,16 @@ import random
 from collections.abc import AsyncIterator
 
 from arbbot.chain import shapes
-from arbbot.chain.jsonrpc import MALFORMED, TIMEOUT, Observer, RpcError, RpcTransportError, TransportEvent
+from arbbot.chain.jsonrpc import (
+    MALFORMED,
+    PER_BLOCK_RETRY,
+    PER_BLOCK_TIMEOUT,
+    TIMEOUT,
+    Observer,
+    RpcError,
+    RpcTransportError,
+    TransportEvent,
+)
 from arbbot.chain.ws import WsClosed, WsSession, ws_url_for
 from arbbot.collectors.rpc_async import AsyncRpc
 from arbbot.collectors.types import NewBlock, block_from_header
@@ -70,7 +79,7 @@ class BlockCollector:
 
     async def stream(self) -> AsyncIterator[NewBlock]:
         loop = asyncio.get_running_loop()
-        async with AsyncRpc(self.http_url, observer=self.observer) as rpc:
+        async with AsyncRpc(self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, observer=self.observer) as rpc:
             if self._last is None:
                 self._last = int(await rpc.call("eth_blockNumber"), 16)
             while True:

@@ -8,7 +8,7 @@ import random
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
-from arbbot.chain.jsonrpc import Observer, RpcError, RpcTransportError
+from arbbot.chain.jsonrpc import PER_BLOCK_RETRY, PER_BLOCK_TIMEOUT, Observer, RpcError, RpcTransportError
 from arbbot.chain.ws import WsClosed, WsSession, ws_url_for
 from arbbot.collectors.rpc_async import AsyncRpc
 from arbbot.collectors.types import PendingTx
@@ -63,7 +63,7 @@ class PendingTxCollector:
 
     async def stream(self) -> AsyncIterator[PendingTx]:
         loop = asyncio.get_running_loop()
-        async with AsyncRpc(self.http_url, observer=self.observer) as rpc:
+        async with AsyncRpc(self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, observer=self.observer) as rpc:
             while True:
                 if self.use_ws and loop.time() >= self._ws_after:
                     delivered = 0

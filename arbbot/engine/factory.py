@@ -188,6 +188,7 @@ async def build(
         # One set of fork reads for every block's fork: prefetch through the transport, misses via the read proxy.
         reads = ForkReads(rpc_url, observer=observer)
         wiring.closers.append(reads.close)
+        await asyncio.to_thread(reads.start)
         factory = lambda block: PyrevmCandidateSimulator(rpc_url, block, coinbase=coinbase, reads=reads)  # noqa: E731
     wiring.searcher = Searcher(
         rpc_url=rpc_url, store=store, arbitrage=arbitrage, params=params, executor=executor,

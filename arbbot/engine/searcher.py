@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
 
-from arbbot.chain.jsonrpc import describe, failure_kind
+from arbbot.chain.jsonrpc import PER_BLOCK_RETRY, PER_BLOCK_TIMEOUT, describe, failure_kind
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.blocks import BlockCollector
 from arbbot.collectors.pending import PendingTxCollector
@@ -82,7 +82,8 @@ class Searcher:
         self.rpc_url = rpc_url
         self.store = store
         self._observer = metrics.observe_transport if metrics is not None else None  # node faults by class
-        self.updater = StateUpdater(RpcClient(rpc_url, observer=self._observer), store)
+        rpc = RpcClient(rpc_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=8 * 2**20, observer=self._observer)
+        self.updater = StateUpdater(rpc, store)
         self.arbitrage = arbitrage
         self.backrun = backrun
         self.params = params
@@ -216,7 +217,7 @@ class Searcher:
                 return []
             raw = await self.node.call("eth_getRawTransactionByHash", [ptx.hash])
             if not isinstance(raw, str) or not raw.startswith("0x"):
-                raise ValueError(f"no raw transaction for {ptx.hash}")
+                raise LookupError(f"no raw transaction for {ptx.hash}: gone from the mempool")
             tx = ptx.tx
             pre = PreTx(
                 sender=to_checksum_address(tx["from"]),

@@ -54,6 +54,10 @@ class SimulationError(ArbbotError):
     """The simulation itself could not run (not a revert: that is a result)."""
 
 
+class BlockGone(SimulationError, LookupError):
+    """The block to fork is not on the node (any more): the chain reorganised under us."""
+
+
 @dataclass(frozen=True)
 class SimLog:
     address: str
@@ -104,7 +108,7 @@ class ForkSimulator:
         self.reads = reads or ForkReads(rpc_url, miss_proxy=False)
         header = self.reads.call("eth_getBlockByNumber", [hex(block) if block is not None else "latest", False])
         if header is None:
-            raise SimulationError(f"block {block} not found at {self.reads.rpc.shown_url}")
+            raise BlockGone(f"block {block} not found at {self.reads.rpc.shown_url}")
         self.block = int(header["number"], 16)
         self.block_tag = hex(self.block)
         gas_limit = int(header["gasLimit"], 16)

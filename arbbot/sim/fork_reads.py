@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 # A read that cannot be done within a few seconds cannot help a trade for this block.
 PREFETCH_POLICY = RetryPolicy(attempts=6, base_delay=0.02, max_delay=0.25, deadline=3.0)
 PREFETCH_TIMEOUT = 1.0
+PREFETCH_MAX_BYTES = 8 * 2**20  # a batch with the code of a few dozen contracts is 1-2 MB
 CODE_CACHE_LIMIT = 10_000
+REPORT_EVERY_S = 1.0  # how often the read proxy's counters are fetched for the metrics
 
 
 @dataclass(frozen=True)
@@ -63,14 +66,20 @@ class ForkReads:
         self.rpc_url = rpc_url
         self.observer = observer
         self.rpc = HttpTransport(rpc_url, timeout=PREFETCH_TIMEOUT, retry=PREFETCH_POLICY, source="fork",
-                                 observer=observer)  # fmt: skip
+                                 observer=observer, max_bytes=PREFETCH_MAX_BYTES)  # fmt: skip
         self._proxy_seen: dict[str, dict[str, int]] = {"failures": {}, "final": {}}
+        self._reported_at = 0.0
         self.proxy = ReadProxyProcess(rpc_url) if miss_proxy else None
         self.access_lists_supported: bool | None = None  # None: not asked yet
         self._code: dict[str, Account] = {}
         self._lock = threading.Lock()
         self.prefetched_accounts = 0
         self.prefetched_slots = 0
+
+    def start(self) -> None:
+        """Start the read proxy now (it takes a second or two), rather than on the first block's fork."""
+        if self.proxy is not None:
+            self.proxy.url()
 
     def fork_url(self, namespace: str) -> str:
         """What pyrevm forks: the read proxy (one cache namespace per fork), else the node itself."""
@@ -152,6 +161,10 @@ class ForkReads:
         """Pass the read proxy's new failed attempts (counted in its own process) on to the observer."""
         if self.observer is None or self.proxy is None:
             return
+        now = time.monotonic()
+        if now - self._reported_at < REPORT_EVERY_S:
+            return
+        self._reported_at = now
         stats = self.proxy.stats()
         if stats is None:
             return

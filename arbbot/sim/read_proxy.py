@@ -17,10 +17,12 @@ Run as `python -m arbbot.sim.read_proxy UPSTREAM`: prints the port, serves 127.0
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import subprocess
 import sys
 import threading
+import time
 from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -34,8 +36,11 @@ from arbbot.errors import ArbbotError
 MARKER = "arbbot-fork-read"
 FORKS_CACHED = 8  # forks (blocks) whose reads are kept; a searcher works on the newest one or two
 # Per read: short attempts, a few of them, within a budget that fits a block.
-READ_POLICY = RetryPolicy(attempts=6, base_delay=0.02, max_delay=0.25, deadline=3.0)
-READ_TIMEOUT = 0.8
+READ_POLICY = RetryPolicy(attempts=6, base_delay=0.02, max_delay=0.25, deadline=2.0)
+READ_TIMEOUT = 0.5
+# pyrevm waits for each read holding the parent's interpreter lock: the whole searcher stands still meanwhile.
+# So one fork (one block) may spend at most this long on reads that had to be retried; after that they fail fast.
+FORK_BUDGET_S = 3.0
 _PINNED = ("eth_getStorageAt", "eth_getBalance", "eth_getTransactionCount", "eth_getCode", "eth_getBlockByNumber")
 
 
@@ -53,6 +58,7 @@ class _Server:
         self.rpc = HttpTransport(upstream, timeout=READ_TIMEOUT, retry=READ_POLICY, source="fork")
         self._lock = threading.Lock()
         self._forks: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._spent: dict[str, float] = {}  # fork -> seconds spent on its reads
         self.final: dict[str, int] = dict.fromkeys(KINDS, 0)  # reads given up, by class
         self.reads = 0  # reads that reached the node
 
@@ -62,7 +68,8 @@ class _Server:
             if cache is None:
                 cache = self._forks[fork] = {}
                 while len(self._forks) > FORKS_CACHED:
-                    self._forks.popitem(last=False)
+                    gone, _ = self._forks.popitem(last=False)
+                    self._spent.pop(gone, None)
             else:
                 self._forks.move_to_end(fork)
             return cache
@@ -77,15 +84,18 @@ class _Server:
         cache = self._cache(fork) if pinned else {}
         if key in cache:
             return {"jsonrpc": "2.0", "id": rid, "result": cache[key]}
-        import os
-
-        if os.environ.get("ARBBOT_MISSLOG"):
-            with open(os.environ["ARBBOT_MISSLOG"], "a") as fh:
-                fh.write(json.dumps([fork, method, params]) + "\n")
-        try:
+        with self._lock:
+            self.reads += 1
+            left = FORK_BUDGET_S - self._spent.get(fork, 0.0)
+        if left <= 0.05:
             with self._lock:
-                self.reads += 1
-            result = self.rpc.call(method, params)
+                self.final["timeout"] += 1
+            msg = marker_message(method, "timeout", f"the fork's read budget of {FORK_BUDGET_S:g}s is spent")
+            return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": msg}}
+        started = time.monotonic()
+        try:
+            policy = dataclasses.replace(READ_POLICY, deadline=min(READ_POLICY.deadline or left, left))
+            result = self.rpc.call(method, params, retry=policy)
         except RpcError as exc:  # the node's own answer: passed on as is
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": exc.code or -32000, "message": exc.message}}
         except RpcTransportError as exc:
@@ -93,6 +103,9 @@ class _Server:
                 self.final[exc.kind] = self.final.get(exc.kind, 0) + 1
             msg = marker_message(method, exc.kind, str(exc))
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": msg}}
+        finally:
+            with self._lock:
+                self._spent[fork] = self._spent.get(fork, 0.0) + time.monotonic() - started
         if pinned:
             cache[key] = result
         return {"jsonrpc": "2.0", "id": rid, "result": result}

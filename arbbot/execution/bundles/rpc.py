@@ -23,6 +23,8 @@ from arbbot.chain import shapes
 from arbbot.chain.jsonrpc import (
     DEFAULT_MAX_DEPTH,
     NO_RETRY,
+    PER_BLOCK_RETRY,
+    PER_BLOCK_TIMEOUT,
     RetryPolicy,
     describe,
     excerpt,
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 __all__ = ["JsonRpcClient", "RpcCaller", "default_name", "excerpt", "is_nonce_too_low", "redact_url"]
 
 DEFAULT_MAX_BYTES = 4 * 2**20  # a bundle answer is a few hundred bytes; a receipt or a header a few KB
-NODE_RETRY = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.5)
+NODE_RETRY = PER_BLOCK_RETRY
 
 
 class RpcCaller(Protocol):
@@ -107,7 +109,9 @@ class JsonRpcClient:
         self._rng = random.Random()
 
     @classmethod
-    def for_node(cls, url: str, *, name: str = "node", timeout: float = 5.0, **kwargs: Any) -> JsonRpcClient:
+    def for_node(
+        cls, url: str, *, name: str = "node", timeout: float = PER_BLOCK_TIMEOUT, **kwargs: Any
+    ) -> JsonRpcClient:
         """A client for reading a node: retries, and answers checked for id and shape."""
         kwargs.setdefault("retry", NODE_RETRY)
         return cls(url, name=name, timeout=timeout, check_ids=True, check_shapes=True, **kwargs)
