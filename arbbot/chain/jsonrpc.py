@@ -88,7 +88,7 @@ NO_RETRY = RetryPolicy(attempts=1)
 # Reads that serve one block (its logs, its header, a receipt): short attempts, so a 2-10 s answer is abandoned and
 # asked again, within a deadline that still fits a block or two.
 PER_BLOCK_TIMEOUT = 1.0
-PER_BLOCK_RETRY = RetryPolicy(attempts=8, base_delay=0.05, max_delay=0.5, deadline=15.0)
+PER_BLOCK_RETRY = RetryPolicy(attempts=10, base_delay=0.05, max_delay=0.5, deadline=15.0)
 
 
 class Failure(Exception):

@@ -24,6 +24,8 @@ from arbbot.collectors.types import NewBlock, block_from_header
 
 log = logging.getLogger(__name__)
 
+COLLECTOR_MAX_BYTES = 4 * 2**20  # a header or a transaction is a few KB; a block's logs rarely a MB
+
 __all__ = ["BlockCollector", "ws_url_for"]
 
 MAX_WS_BACKOFF = 30.0
@@ -79,7 +81,9 @@ class BlockCollector:
 
     async def stream(self) -> AsyncIterator[NewBlock]:
         loop = asyncio.get_running_loop()
-        async with AsyncRpc(self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, observer=self.observer) as rpc:
+        async with AsyncRpc(
+            self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=COLLECTOR_MAX_BYTES, observer=self.observer
+        ) as rpc:
             if self._last is None:
                 self._last = int(await rpc.call("eth_blockNumber"), 16)
             while True:

@@ -15,6 +15,8 @@ from arbbot.collectors.types import PendingTx
 
 log = logging.getLogger(__name__)
 
+COLLECTOR_MAX_BYTES = 4 * 2**20  # a header or a transaction is a few KB; a block's logs rarely a MB
+
 SEEN_LIMIT = 100_000  # hashes remembered to deliver each transaction once (oldest forgotten first)
 MAX_WS_BACKOFF = 30.0
 
@@ -63,7 +65,9 @@ class PendingTxCollector:
 
     async def stream(self) -> AsyncIterator[PendingTx]:
         loop = asyncio.get_running_loop()
-        async with AsyncRpc(self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, observer=self.observer) as rpc:
+        async with AsyncRpc(
+            self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=COLLECTOR_MAX_BYTES, observer=self.observer
+        ) as rpc:
             while True:
                 if self.use_ws and loop.time() >= self._ws_after:
                     delivered = 0

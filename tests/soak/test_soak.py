@@ -15,7 +15,7 @@ from arbbot.testing.soak import SoakConfig, SoakResult, run
 
 pytestmark = pytest.mark.soak
 
-BLOCKS = int(os.environ.get("ARBBOT_SOAK_BLOCKS", "30"))
+BLOCKS = int(os.environ.get("ARBBOT_SOAK_BLOCKS", "24"))
 KNOWN_KINDS = {*KINDS, CHAIN}
 
 
