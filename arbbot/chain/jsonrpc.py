@@ -89,6 +89,7 @@ NO_RETRY = RetryPolicy(attempts=1)
 # asked again, within a deadline that still fits a block or two.
 PER_BLOCK_TIMEOUT = 1.0
 PER_BLOCK_RETRY = RetryPolicy(attempts=10, base_delay=0.05, max_delay=0.5, deadline=15.0)
+PER_BLOCK_HEDGE = 0.4  # seconds before an unanswered per-block read is sent again
 
 
 class Failure(Exception):

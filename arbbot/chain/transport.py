@@ -21,6 +21,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from typing import Any
 
 import aiohttp
@@ -74,7 +76,7 @@ class _Calls:
 
     def __init__(
         self, url: str, *, timeout: float, retry: RetryPolicy | None, max_bytes: int, max_depth: int,
-        source: str, observer: Observer | None, check_shapes: bool,
+        source: str, observer: Observer | None, check_shapes: bool, hedge_after: float | None = None,
     ) -> None:  # fmt: skip
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -87,6 +89,10 @@ class _Calls:
         self.source = source
         self.observer = observer
         self.check_shapes = check_shapes
+        # A read still unanswered after this long is sent a second time; the first answer wins. A slow node
+        # answer (the tail) then costs this, not a whole attempt timeout. Reads only: they are idempotent.
+        self.hedge_after = hedge_after
+        self.hedges = 0
         self._ids = itertools.count(1)
         self._rng = random.Random()
         self._count_lock = threading.Lock()
@@ -193,9 +199,11 @@ class HttpTransport(_Calls):
         source: str = "node",
         observer: Observer | None = None,
         check_shapes: bool = True,
+        hedge_after: float | None = None,
     ) -> None:
         super().__init__(url, timeout=timeout, retry=retry, max_bytes=max_bytes, max_depth=max_depth, source=source,
-                         observer=observer, check_shapes=check_shapes)  # fmt: skip
+                         observer=observer, check_shapes=check_shapes, hedge_after=hedge_after)  # fmt: skip
+        self._hedger: ThreadPoolExecutor | None = None
         self._local = threading.local()  # sessions are not safely shared between threads
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -210,11 +218,41 @@ class HttpTransport(_Calls):
         return session
 
     def close(self) -> None:
+        if self._hedger is not None:
+            self._hedger.shutdown(wait=False, cancel_futures=True)
+            self._hedger = None
         with self._lock:
             for session in self._sessions:
                 session.close()
             self._sessions.clear()
         self._local = threading.local()
+
+    def _hedged(self, body: bytes, timeout: float, cap: int | None) -> bytes:
+        """One attempt, sent again if unanswered after `hedge_after`; the first good answer is taken."""
+        hedge = self.hedge_after
+        if not hedge or timeout <= hedge * 1.5:
+            return self._attempt(body, timeout, cap)
+        with self._lock:
+            if self._hedger is None:
+                self._hedger = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rpc-hedge")
+            pool = self._hedger
+        first = pool.submit(self._attempt, body, timeout, cap)
+        done, _ = futures_wait([first], timeout=hedge)
+        if done:
+            return first.result()
+        with self._count_lock:
+            self.hedges += 1
+        pending = {first, pool.submit(self._attempt, body, timeout - hedge, cap)}
+        last: Failure | None = None
+        while pending:
+            done, pending = futures_wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                try:
+                    return fut.result()  # the other one finishes (or times out) on its own
+                except Failure as f:
+                    last = f
+        assert last is not None
+        raise last
 
     def _attempt(self, body: bytes, timeout: float, cap: int | None = None) -> bytes:
         cap = cap or self.max_bytes
@@ -294,7 +332,7 @@ class HttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                return interpret(self._attempt(body, min(per_attempt, left), cap))
+                return interpret(self._hedged(body, min(per_attempt, left), cap))
             except Failure as f:
                 last = f
                 pause = self._next_pause(policy, attempt, f, deadline)
@@ -338,8 +376,8 @@ class HttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                problem = self._interpret_batch(self._attempt(self._batch_request(pending), min(per_attempt, left)),
-                                                pending, out)  # fmt: skip
+                raw = self._hedged(self._batch_request(pending), min(per_attempt, left), None)
+                problem = self._interpret_batch(raw, pending, out)
             except Failure as f:
                 problem = f
             if problem is None:
@@ -395,9 +433,10 @@ class AsyncHttpTransport(_Calls):
         observer: Observer | None = None,
         check_shapes: bool = True,
         session: aiohttp.ClientSession | None = None,
+        hedge_after: float | None = None,
     ) -> None:
         super().__init__(url, timeout=timeout, retry=retry, max_bytes=max_bytes, max_depth=max_depth, source=source,
-                         observer=observer, check_shapes=check_shapes)  # fmt: skip
+                         observer=observer, check_shapes=check_shapes, hedge_after=hedge_after)  # fmt: skip
         self._session = session
         self._own_session = session is None
 
@@ -457,6 +496,35 @@ class AsyncHttpTransport(_Calls):
             raise status_failure(status, raw, headers)
         return raw
 
+    async def _hedged(self, body: bytes, timeout: float, cap: int | None) -> bytes:
+        """One attempt, sent again if unanswered after `hedge_after`; the first good answer is taken."""
+        hedge = self.hedge_after
+        if not hedge or timeout <= hedge * 1.5:
+            return await self._attempt(body, timeout, cap)
+        first = asyncio.ensure_future(self._attempt(body, timeout, cap))
+        done, _ = await asyncio.wait({first}, timeout=hedge)
+        if done:
+            return first.result()
+        with self._count_lock:
+            self.hedges += 1
+        pending = {first, asyncio.ensure_future(self._attempt(body, timeout - hedge, cap))}
+        last: Failure | None = None
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    exc = task.exception()
+                    if exc is None:
+                        return task.result()
+                    if not isinstance(exc, Failure):
+                        raise exc
+                    last = exc
+        finally:
+            for task in pending:
+                task.cancel()
+        assert last is not None
+        raise last
+
     async def _run(self, what: str, body: bytes, retry: RetryPolicy | None, timeout: float | None,
                    interpret: Callable[[bytes], Any], cap: int | None = None) -> Any:  # fmt: skip
         policy = retry or self.retry
@@ -470,7 +538,7 @@ class AsyncHttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                return interpret(await self._attempt(body, min(per_attempt, left), cap))
+                return interpret(await self._hedged(body, min(per_attempt, left), cap))
             except Failure as f:
                 last = f
                 pause = self._next_pause(policy, attempt, f, deadline)
@@ -509,7 +577,7 @@ class AsyncHttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                raw = await self._attempt(self._batch_request(pending), min(per_attempt, left))
+                raw = await self._hedged(self._batch_request(pending), min(per_attempt, left), None)
                 problem = self._interpret_batch(raw, pending, out)
             except Failure as f:
                 problem = f

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from arbbot.chain import shapes
 from arbbot.chain.jsonrpc import (
     MALFORMED,
+    PER_BLOCK_HEDGE,
     PER_BLOCK_RETRY,
     PER_BLOCK_TIMEOUT,
     TIMEOUT,
@@ -82,7 +83,12 @@ class BlockCollector:
     async def stream(self) -> AsyncIterator[NewBlock]:
         loop = asyncio.get_running_loop()
         async with AsyncRpc(
-            self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=COLLECTOR_MAX_BYTES, observer=self.observer
+            self.http_url,
+            PER_BLOCK_TIMEOUT,
+            PER_BLOCK_RETRY,
+            max_bytes=COLLECTOR_MAX_BYTES,
+            observer=self.observer,
+            hedge_after=PER_BLOCK_HEDGE,
         ) as rpc:
             if self._last is None:
                 self._last = int(await rpc.call("eth_blockNumber"), 16)

@@ -8,7 +8,14 @@ import random
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 
-from arbbot.chain.jsonrpc import PER_BLOCK_RETRY, PER_BLOCK_TIMEOUT, Observer, RpcError, RpcTransportError
+from arbbot.chain.jsonrpc import (
+    PER_BLOCK_HEDGE,
+    PER_BLOCK_RETRY,
+    PER_BLOCK_TIMEOUT,
+    Observer,
+    RpcError,
+    RpcTransportError,
+)
 from arbbot.chain.ws import WsClosed, WsSession, ws_url_for
 from arbbot.collectors.rpc_async import AsyncRpc
 from arbbot.collectors.types import PendingTx
@@ -66,7 +73,12 @@ class PendingTxCollector:
     async def stream(self) -> AsyncIterator[PendingTx]:
         loop = asyncio.get_running_loop()
         async with AsyncRpc(
-            self.http_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=COLLECTOR_MAX_BYTES, observer=self.observer
+            self.http_url,
+            PER_BLOCK_TIMEOUT,
+            PER_BLOCK_RETRY,
+            max_bytes=COLLECTOR_MAX_BYTES,
+            observer=self.observer,
+            hedge_after=PER_BLOCK_HEDGE,
         ) as rpc:
             while True:
                 if self.use_ws and loop.time() >= self._ws_after:

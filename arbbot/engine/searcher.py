@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
 
-from arbbot.chain.jsonrpc import PER_BLOCK_RETRY, PER_BLOCK_TIMEOUT, describe, failure_kind
+from arbbot.chain.jsonrpc import PER_BLOCK_HEDGE, PER_BLOCK_RETRY, PER_BLOCK_TIMEOUT, describe, failure_kind
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.blocks import BlockCollector
 from arbbot.collectors.pending import PendingTxCollector
@@ -82,7 +82,8 @@ class Searcher:
         self.rpc_url = rpc_url
         self.store = store
         self._observer = metrics.observe_transport if metrics is not None else None  # node faults by class
-        rpc = RpcClient(rpc_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=8 * 2**20, observer=self._observer)
+        rpc = RpcClient(rpc_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=8 * 2**20, observer=self._observer,
+                        hedge_after=PER_BLOCK_HEDGE)  # fmt: skip
         self.updater = StateUpdater(rpc, store)
         self.arbitrage = arbitrage
         self.backrun = backrun

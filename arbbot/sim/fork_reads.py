@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # A read that cannot be done within a few seconds cannot help a trade for this block.
 PREFETCH_POLICY = RetryPolicy(attempts=6, base_delay=0.02, max_delay=0.25, deadline=3.0)
 PREFETCH_TIMEOUT = 1.0
+PREFETCH_HEDGE = 0.4
 PREFETCH_MAX_BYTES = 8 * 2**20  # a batch with the code of a few dozen contracts is 1-2 MB
 CODE_CACHE_LIMIT = 10_000
 REPORT_EVERY_S = 1.0  # how often the read proxy's counters are fetched for the metrics
@@ -65,8 +66,10 @@ class ForkReads:
     def __init__(self, rpc_url: str, *, observer: Observer | None = None, miss_proxy: bool = True) -> None:
         self.rpc_url = rpc_url
         self.observer = observer
-        self.rpc = HttpTransport(rpc_url, timeout=PREFETCH_TIMEOUT, retry=PREFETCH_POLICY, source="fork",
-                                 observer=observer, max_bytes=PREFETCH_MAX_BYTES)  # fmt: skip
+        self.rpc = HttpTransport(
+            rpc_url, timeout=PREFETCH_TIMEOUT, retry=PREFETCH_POLICY, source="fork", observer=observer,
+            max_bytes=PREFETCH_MAX_BYTES, hedge_after=PREFETCH_HEDGE,
+        )  # fmt: skip
         self._proxy_seen: dict[str, dict[str, int]] = {"failures": {}, "final": {}}
         self._reported_at = 0.0
         self.proxy = ReadProxyProcess(rpc_url) if miss_proxy else None

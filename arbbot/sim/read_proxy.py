@@ -55,7 +55,7 @@ def marker_message(method: str, kind: str, detail: str) -> str:
 
 class _Server:
     def __init__(self, upstream: str) -> None:
-        self.rpc = HttpTransport(upstream, timeout=READ_TIMEOUT, retry=READ_POLICY, source="fork")
+        self.rpc = HttpTransport(upstream, timeout=READ_TIMEOUT, retry=READ_POLICY, source="fork", hedge_after=0.15)
         self._lock = threading.Lock()
         self._forks: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._spent: dict[str, float] = {}  # fork -> seconds spent on its reads

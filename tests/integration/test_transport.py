@@ -192,3 +192,22 @@ def test_batches_with_missing_or_bad_items_ask_again_for_those_only(node: AnvilN
         assert t.batch(_calls()) == truth
     assert t.failures["malformed"] == 2
     assert proxy.faults.injected == {"batch_missing": 1, "bad_hex": 1}
+
+
+def test_a_slow_answer_is_hedged_not_waited_for(node: AnvilNode) -> None:
+    """With hedging, an answer still missing after `hedge_after` is asked again; the first answer wins, so a
+    3 s answer costs one extra request, not an attempt timeout (and is no failure)."""
+    with FaultProxy(node.url, Faults(slow=1, slow_range=(3.0, 3.0))) as proxy:
+        t = HttpTransport(proxy.url, timeout=5.0, retry=FAST, hedge_after=0.2)
+        assert t.call("eth_blockNumber") == HttpTransport(node.url).call("eth_blockNumber")
+        assert t.hedges == 1 and t.requests_sent == 2 and sum(t.failures.values()) == 0
+        t.close()
+
+    async def run() -> int:
+        with FaultProxy(node.url, Faults(slow=1, slow_range=(3.0, 3.0))) as proxy:
+            async with AsyncHttpTransport(proxy.url, timeout=5.0, retry=FAST, hedge_after=0.2) as t:
+                await t.call("eth_blockNumber")
+                assert t.hedges == 1 and sum(t.failures.values()) == 0
+                return t.requests_sent
+
+    assert asyncio.run(run()) == 2
