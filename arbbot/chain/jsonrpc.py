@@ -90,6 +90,8 @@ NO_RETRY = RetryPolicy(attempts=1)
 PER_BLOCK_TIMEOUT = 1.0
 PER_BLOCK_RETRY = RetryPolicy(attempts=10, base_delay=0.05, max_delay=0.5, deadline=15.0)
 PER_BLOCK_HEDGE = 0.4  # seconds before an unanswered per-block read is sent again
+# Start-up and batch jobs (discovery, a full sync, the chain id): patient, they run once.
+STARTUP_RETRY = RetryPolicy(attempts=10, base_delay=0.1, max_delay=2.0)
 
 
 class Failure(Exception):

@@ -103,9 +103,12 @@ class WsSession:
 
     async def __aenter__(self) -> WsSession:
         try:
+            # No permessage-deflate: a small compressed frame could inflate to the size cap (a decompression bomb);
+            # uncompressed, an oversized frame is refused from its header, before its payload is read.
             self._ws = await connect(
-                self.url, open_timeout=self.open_timeout, max_size=self.max_bytes, ping_interval=5, ping_timeout=10
-            )
+                self.url, open_timeout=self.open_timeout, max_size=self.max_bytes, ping_interval=5, ping_timeout=10,
+                compression=None,
+            )  # fmt: skip
         except InvalidURI as exc:
             raise InvalidEndpoint(f"invalid WebSocket URL {self.shown_url!r}: {describe(exc)}") from None
         except (OSError, TimeoutError, WebSocketException) as exc:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from arbbot import logs
-from arbbot.chain.jsonrpc import RetryPolicy, redact_url
+from arbbot.chain.jsonrpc import STARTUP_RETRY, redact_url
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import Settings, load_settings
 from arbbot.errors import ArbbotError
@@ -33,12 +34,9 @@ def settings(**overrides: object) -> Settings:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # Messages carry node answers, URLs and classes in brackets: never rich markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
-
-
-# Start-up reads get a little more patience than per-block ones: a node behind a busy proxy still answers.
-STARTUP_RETRY = RetryPolicy(attempts=6, base_delay=0.1, max_delay=2.0, deadline=30.0)
 
 
 def check_node(url: str, expected_chain_id: int | None, network: str) -> int:

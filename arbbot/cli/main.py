@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from arbbot import __version__
 from arbbot.cli import audit, demo, devnet, pools, searcher, solana
@@ -48,5 +49,5 @@ def main() -> None:
     try:
         app()
     except ArbbotError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None

@@ -14,6 +14,7 @@ from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.chain.jsonrpc import STARTUP_RETRY
 from arbbot.chain.rpc import RpcClient
 from arbbot.cli.common import check_node, console, fail, settings
 from arbbot.config import Settings, VenueSettings
@@ -51,7 +52,7 @@ def _discover_and_sync(s: Settings) -> tuple[list[Pool], list[DiscoveredPool], l
     """
     url, venues, manifest = _endpoint(s)
     chain_id = check_node(url, s.chain_id, s.network)
-    rpc = RpcClient(url)
+    rpc = RpcClient(url, retry=STARTUP_RETRY)
     head = rpc.block_number()
     engine = db.connect(s.database_url or db.default_url(s.data_dir))
     sessions = db.session_factory(engine)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from eth_abi import decode
 from eth_utils import is_address, keccak, to_checksum_address
 
+from arbbot.chain.jsonrpc import STARTUP_RETRY
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import SearcherSettings, VenueSettings
 from arbbot.devnet.manifest import Manifest
@@ -135,7 +136,7 @@ async def build(
     if cfg.executor is None:
         raise ConfigError("searcher.executor: not set; deploy ArbExecutor and pass --executor ADDRESS")
     observer = metrics.observe_transport if metrics is not None else None
-    rpc = RpcClient(rpc_url, observer=observer)
+    rpc = RpcClient(rpc_url, retry=STARTUP_RETRY, observer=observer)
     head = rpc.block_number()
     discovered = discovered_from_manifest(manifest) if manifest is not None else discover(rpc, venues, head)
     store = load_store(rpc, discovered, head)

@@ -90,7 +90,7 @@ class _Server:
         if left <= 0.05:
             with self._lock:
                 self.final["timeout"] += 1
-            msg = marker_message(method, "timeout", f"the fork's read budget of {FORK_BUDGET_S:g}s is spent")
+            msg = marker_message(method, "timeout", f"this fork has spent its read budget ({FORK_BUDGET_S:g}s)")
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": msg}}
         started = time.monotonic()
         try:

@@ -71,6 +71,7 @@ class SoakResult:
     sim_errors: int = 0  # simulations that could not (errors, counted by class below)
     errors_by_kind: dict[str, int] = field(default_factory=dict)  # searcher errors
     errors_by_where: dict[str, int] = field(default_factory=dict)
+    sim_errors_by_kind: dict[str, int] = field(default_factory=dict)
     node_faults: dict[str, int] = field(default_factory=dict)  # failed attempts the transport saw, by class
     injected: dict[str, int] = field(default_factory=dict)  # what the fault proxy broke, by class
     lags: list[int] = field(default_factory=list)
@@ -85,6 +86,8 @@ class SoakResult:
     reorgs: int = 0
     duration_s: float = 0.0
     stage_s: dict[str, float] = field(default_factory=dict)  # seconds spent per pipeline stage (sum)
+    loop_stalls: list[float] = field(default_factory=list)  # event-loop stalls over 0.25 s (seconds each)
+    builder_pauses: int = 0
 
     @property
     def state_exact(self) -> bool:
@@ -94,6 +97,27 @@ class SoakResult:
     def unaccounted(self) -> int:
         """Blocks neither traded on nor explicitly skipped (a state update that failed; caught up later)."""
         return max(0, self.blocks_mined - self.blocks_processed - self.blocks_skipped)
+
+    @property
+    def sim_success_rate(self) -> float:
+        """Simulations that ran to a result, of those attempted."""
+        tried = self.simulations + self.sim_errors
+        return self.simulations / tried if tried else 1.0
+
+    @property
+    def node_sim_failures(self) -> int:
+        """Simulations lost to the node's faults (not to a block that vanished under the fork)."""
+        return sum(v for k, v in self.sim_errors_by_kind.items() if k != "chain")
+
+    @property
+    def lag_p90(self) -> float:
+        if not self.lags:
+            return 0.0
+        ordered = sorted(self.lags)
+        return float(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))])
+
+    def lag_within(self, blocks: int) -> float:
+        return sum(1 for lag in self.lags if lag <= blocks) / len(self.lags) if self.lags else 1.0
 
     @property
     def lag_max(self) -> int:
@@ -239,6 +263,7 @@ async def run_soak(cfg: SoakConfig) -> SoakResult:
 async def _drive(cfg: SoakConfig, result: SoakResult, searcher: Searcher, drv: _Driver, metrics: Metrics) -> None:
     start_head = drv.head()
     task = asyncio.create_task(searcher.run(use_ws=cfg.use_ws, poll_interval=0.25))
+    watch = asyncio.create_task(_watch_loop(result.loop_stalls))
     result.rss_start_mb = rss_mb()
     loop = asyncio.get_running_loop()
     t0 = loop.time()
@@ -266,15 +291,20 @@ async def _drive(cfg: SoakConfig, result: SoakResult, searcher: Searcher, drv: _
         result.still_running = not task.done()
     finally:
         searcher.stop()
+        watch.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 30)
     c = searcher.counters
+    result.builder_pauses = sum(int(v) for _, v in _samples(metrics, "arbbot_builder_backoffs_total"))
     result.blocks_mined = drv.head() - start_head
     result.blocks_processed, result.blocks_skipped = c.blocks_processed, c.blocks_skipped
     result.simulations, result.sent, result.landed = c.simulated, c.sent, c.landed
     result.errors_by_kind = _by(metrics, "arbbot_searcher_errors_total", "kind")
     result.errors_by_where = _by(metrics, "arbbot_searcher_errors_total", "where")
     result.sim_errors = result.errors_by_where.get("simulation", 0)
+    for labels, value in _samples(metrics, "arbbot_searcher_errors_total"):
+        if value and labels["where"] == "simulation":
+            result.sim_errors_by_kind[labels["kind"]] = int(value)
     result.node_faults = _by(metrics, "arbbot_node_faults_total", "kind")
     result.reorgs = len(searcher.updater.reorgs)
     result.stage_s = {
@@ -285,6 +315,17 @@ async def _drive(cfg: SoakConfig, result: SoakResult, searcher: Searcher, drv: _
         1 for p, r in zip(searcher.plans, searcher.results, strict=True)
         if r.sent and not (p.sim.success and p.sim.executed is not None and p.expected_net > 0)
     )  # fmt: skip
+
+
+async def _watch_loop(stalls: list[float], every: float = 0.05) -> None:
+    """Record how late the event loop wakes up: a stall means something blocked every coroutine."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(every)  # the probe's own period
+        late = loop.time() - before - every
+        if late > 0.25:
+            stalls.append(round(late, 2))
 
 
 def _check_state(result: SoakResult, node_url: str, manifest: Manifest, searcher: Searcher) -> None:
