@@ -25,6 +25,10 @@ def _kinds(d: dict[str, int]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in sorted(d.items(), key=lambda kv: -kv[1])) or "none"
 
 
+def _mid(r: SoakResult) -> str:
+    return f"{r.rss_samples[len(r.rss_samples) // 2]:.0f}" if r.rss_samples else "?"
+
+
 def row(r: SoakResult, clean: SoakResult) -> dict[str, str]:
     c = r.config
     rel = r.sim_success_rate / clean.sim_success_rate * 100 if clean.sim_success_rate else float("nan")
@@ -35,9 +39,10 @@ def row(r: SoakResult, clean: SoakResult) -> dict[str, str]:
         f"({sim_errs}), success rate {r.sim_success_rate:.1%}; searcher errors by class: {_kinds(r.errors_by_kind)}; "
         f"faulty node answers seen (every failed attempt, retried): {_kinds(r.node_faults)}; injected: "
         f"{sum(r.injected.values()):,} answers/frames; lag behind the head p50 {r.lag_p50:g}, p90 {r.lag_p90:g}, "
-        f"max {r.lag_max} blocks ({r.lag_within(2):.0%} of samples <= 2); event-loop stalls over 0.25 s: "
+        f"max {r.lag_max} blocks ({r.lag_within(2):.1%} of samples <= 2); event-loop stalls over 0.25 s: "
         f"{len(r.loop_stalls)} (max {max(r.loop_stalls, default=0):.1f} s); builder pauses {r.builder_pauses}; "
-        f"RSS {r.rss_start_mb:.0f} -> {r.rss_end_mb:.0f} MB; state equal to a fresh sync: "
+        f"RSS {r.rss_start_mb:.0f} -> {_mid(r)} -> {r.rss_end_mb:.0f} MB (start, block {r.config.blocks // 2}, end); "
+        f"state equal to a fresh sync: "
         f"{r.pools_checked - len(r.mismatched)}/{r.pools_checked} pools; sent {r.sent}, landed {r.landed}, "
         f"sent without a successful simulation {r.sent_without_success}; still running: "
         f"{'yes' if r.still_running else 'NO'}"

@@ -136,8 +136,9 @@ def check_url(url: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
 
 def excerpt(raw: bytes | str, limit: int = EXCERPT_CHARS) -> str:
     """A short printable rendering of an answer body, for error messages."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    text = " ".join(text[: limit * 4].split())
+    head = raw[: limit * 4]  # never decode a whole (possibly huge) body for a few words of it
+    text = head.decode("utf-8", errors="replace") if isinstance(head, bytes) else head
+    text = " ".join(text.split())
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -210,6 +211,15 @@ def depth_for(method: str, default: int = DEFAULT_MAX_DEPTH) -> int:
 _TRANSIENT_RPC = ("rate limit", "too many requests", "capacity", "header not found", "try again", "timeout")
 
 
+_GONE = ("unknown block", "blockoutofrange", "block not found", "header not found", "block height is")
+
+
+def block_gone(message: str) -> bool:
+    """A node error that says the block asked about is not (or no longer) on its chain: a reorg, not a fault."""
+    text = message.lower().replace(" ", "")
+    return any(g.replace(" ", "") in text for g in _GONE)
+
+
 def transient_rpc_error(code: Any, message: str) -> bool:
     """JSON-RPC errors that mean "busy" or "not synced yet" rather than "no": worth asking again."""
     text = message.lower()
@@ -270,7 +280,7 @@ def status_failure(status: int, raw: bytes, headers: Any) -> Failure:
 def failure_kind(exc: BaseException) -> str:
     """The failure class of any exception a node, builder or fork read raised ("internal" if none fits)."""
     kind = getattr(exc, "kind", None)
-    if isinstance(kind, str) and kind in KINDS:
+    if isinstance(kind, str) and kind in KINDS and not (kind == RPC_ERROR and block_gone(str(exc))):
         return kind
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return TIMEOUT
@@ -278,6 +288,7 @@ def failure_kind(exc: BaseException) -> str:
         return CONNECTION
     if isinstance(exc, RecursionError | json.JSONDecodeError | shapes.BadShape):
         return MALFORMED
-    if isinstance(exc, LookupError):
+    gone = isinstance(exc, LookupError) and not isinstance(exc, KeyError | IndexError)  # not a parsing slip
+    if gone or (kind == RPC_ERROR and block_gone(str(exc))):
         return CHAIN
     return "internal"

@@ -163,7 +163,7 @@ class _Calls:
             if not isinstance(item, dict):
                 continue
             rid = item.get("id")
-            rid = int(rid) if isinstance(rid, str) and rid.isdigit() else rid
+            rid = int(rid) if isinstance(rid, str) and rid.isdigit() and len(rid) < 19 else rid
             if not isinstance(rid, int) or rid not in pending:
                 continue  # unknown, duplicate or already answered: ignored
             method = pending[rid][0]

@@ -23,6 +23,7 @@ import pyrevm
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain.jsonrpc import CHAIN, block_gone
 from arbbot.errors import ArbbotError
 from arbbot.sim.fork_reads import ForkReadError, ForkReads
 from arbbot.sim.read_proxy import MARKER
@@ -43,6 +44,8 @@ def read_failure(exc: BaseException) -> ForkReadError | None:
     if found is not None:
         return ForkReadError(found.group(1), found.group(2), found.group(3).strip())
     # Read straight from a node (no read proxy): the client's error text is all there is.
+    if block_gone(text):
+        return ForkReadError("fork read", CHAIN, "the forked block is gone from the node (a reorg)")
     for needle, kind in (("Too Many Requests", "http_status"), ("Connect", "connection"), ("timed out", "timeout"),
                          ("SerdeJson", "malformed"), ("EOF", "truncated")):  # fmt: skip
         if needle in text:

@@ -88,6 +88,7 @@ class SoakResult:
     stage_s: dict[str, float] = field(default_factory=dict)  # seconds spent per pipeline stage (sum)
     loop_stalls: list[float] = field(default_factory=list)  # event-loop stalls over 0.25 s (seconds each)
     builder_pauses: int = 0
+    rss_samples: list[float] = field(default_factory=list)  # MB, every 20 blocks: growth or a plateau
 
     @property
     def state_exact(self) -> bool:
@@ -273,6 +274,8 @@ async def _drive(cfg: SoakConfig, result: SoakResult, searcher: Searcher, drv: _
             await asyncio.sleep(max(0.0, t0 + i * cfg.block_time - loop.time()))  # the chain's cadence
             if i:
                 result.lags.append(max(0, drv.head() - searcher.store.head.number))
+            if i % 20 == 0:
+                result.rss_samples.append(round(rss_mb(), 1))
             if task.done():
                 break
             if i % 2 == 1:

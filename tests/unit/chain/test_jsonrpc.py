@@ -92,3 +92,28 @@ def test_legitimate_nulls_and_unknown_methods_pass() -> None:
         shapes.check(method, None)
     shapes.check("getAccountInfo", {"anything": [1, 2]})
     shapes.check("eth_getLogs", [])
+
+
+def test_failure_classes_of_any_exception() -> None:
+    from arbbot.chain.jsonrpc import RpcTransportError
+
+    assert failure_kind(TimeoutError()) == "timeout"
+    assert failure_kind(ConnectionResetError()) == "connection"
+    assert failure_kind(RecursionError()) == "malformed"
+    assert failure_kind(RpcTransportError("x", kind="truncated")) == "truncated"
+    assert failure_kind(LookupError("block 7 not found")) == "chain"  # a block seen at the head is gone
+    gone = RpcError("eth_getBalance", -32602, "BlockOutOfRangeError: block height is 190 but requested was 191")
+    assert failure_kind(gone) == "chain"
+    assert failure_kind(RpcError("eth_call", 3, "execution reverted")) == "rpc_error"
+    assert failure_kind(KeyError("x")) == "internal"
+
+
+def test_batch_ids_that_are_not_ids_are_ignored() -> None:
+    from arbbot.chain.transport import HttpTransport
+
+    t = HttpTransport("http://127.0.0.1:9")
+    pending = {1: ("eth_blockNumber", [])}
+    out: dict[int, Any] = {}
+    raw = json.dumps([{"id": "9" * 5000, "result": "0x1"}, {"id": None, "result": "0x2"}]).encode()
+    problem = t._interpret_batch(raw, pending, out)
+    assert problem is not None and problem.kind == "malformed" and pending and not out
