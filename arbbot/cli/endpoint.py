@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from arbbot.chain.jsonrpc import STARTUP_RETRY
 from arbbot.chain.presets import VenuePreset, check_not_retired, preset_for
 from arbbot.chain.rpc import RpcClient, RpcError, RpcTransportError
 from arbbot.chain.urls import check_rpc_url, public_url
@@ -33,7 +34,8 @@ def node_url(s: Settings, rpc_url: str | None = None, field: str = "--rpc-url") 
 
 
 def chain_id_of(url: str, timeout: float = 10.0) -> int:
-    rpc = RpcClient(url, timeout=timeout)
+    # Patient: a node that is still starting (or briefly overloaded) is not a configuration error.
+    rpc = RpcClient(url, timeout=timeout, retry=STARTUP_RETRY)
     try:
         answer = rpc.call("eth_chainId")
         chain_id = int(answer, 16)
