@@ -53,6 +53,10 @@ class BuilderSettings(BaseModel):
     name: str
     url: str | None = None  # None: the preset of that name
     coinbase: str | None = Field(default=None, pattern=_ADDRESS)  # its blocks' fee recipient: names who landed us
+    # Capabilities (None: the preset's; a builder given by url is assumed to speak the Flashbots API, and one
+    # that answers eth_callBundle with "method not found" is not asked again).
+    call_bundle: bool | None = None  # answers eth_callBundle (the preflight)
+    cancel: Literal["endpoint", "empty_bundle", "none"] | None = None  # how a sent bundle is withdrawn
 
     @field_validator("url")
     @classmethod
@@ -81,6 +85,7 @@ class SearcherSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     builders: list[BuilderSettings] = Field(default_factory=lambda: [BuilderSettings(name="flashbots")])
+    preflight: bool = True  # eth_callBundle at each builder that supports it before sending there
     base_tokens: list[str] = Field(default_factory=lambda: ["WETH"])  # symbols (replica) or addresses
     min_profit_wei: int = Field(default=0, ge=0)  # net of gas, loan fee and builder payment
     bribe_share_bps: int = Field(default=9_000, ge=0, le=10_000)  # share of gross profit paid to the builder

@@ -45,6 +45,15 @@ class Metrics:
         self.bundles_landed = Counter(
             "arbbot_bundles_landed", "Bundles that landed, per builder", ["builder"], registry=r
         )
+        self.bundles_superseded = Counter(
+            "arbbot_bundles_superseded", "Bundles replaced by a newer plan and withdrawn", registry=r
+        )
+        self.preflight_rejected = Counter(
+            "arbbot_preflight_rejected",
+            "Bundles a builder's eth_callBundle showed failing, per builder",
+            ["builder"],
+            registry=r,
+        )
         self.builder_errors = Counter("arbbot_builder_errors", "Builder RPC errors", ["builder"], registry=r)
         self.pnl_wei = Gauge("arbbot_realized_pnl_wei", "Cumulative realized net PnL in wei of ETH", registry=r)
         self.gas_spent_wei = Counter("arbbot_gas_spent_wei", "Gas paid by landed trades, in wei", registry=r)

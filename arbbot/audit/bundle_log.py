@@ -139,8 +139,10 @@ class BundleLog:
         extra: Mapping[str, Scalar] | None = None,
         reason: str | None = None,
         status: str | None = None,
+        attempts: Sequence[SubmissionRecord] = (),
     ) -> dict[str, Any]:
-        """Record whether a bundle landed (and by which builder's block, when known) or why it did not."""
+        """Record whether a bundle landed (and by which builder's block, when known) or why it did not, with
+        the requests made about it after it was sent (withdrawals when a newer bundle superseded it)."""
         status = status or ("landed" if landed else "missed")
         record: dict[str, Any] = {
             "event": "outcome", "uuid": uuid, "landed": bool(landed), "landed_block": landed_block,
@@ -149,9 +151,17 @@ class BundleLog:
         }  # fmt: skip
         if reason:
             record["reason"] = reason
+        attempts = [a.model_copy(update={"builder": public_builder(a.builder)}) for a in attempts]
+        if attempts:
+            record["attempts"] = [
+                {"builder": a.builder, "method": a.method, "accepted": a.accepted, "latency_ms": a.latency_ms,
+                 **({"error": (a.error or "")[:200]} if a.error else {})}
+                for a in attempts
+            ]  # fmt: skip
         record.update(_extra(extra))
         if self.sessions is not None:
             with self.sessions.begin() as session:
+                crud.insert_submissions(session, list(attempts))
                 if not crud.update_bundle(
                     session, uuid, landed=landed, landed_block=landed_block, realized_profit=realized_profit,
                     status=status, miss_reason=reason,  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from eth_abi import decode
@@ -52,12 +52,17 @@ def builder_endpoints(cfg: SearcherSettings, chain_id: int = 1) -> list[BuilderE
     out = []
     for b in cfg.builders:
         if b.url is not None:
-            out.append(BuilderEndpoint(b.name, b.url))
+            endpoint = BuilderEndpoint(b.name, b.url, call_bundle=True, cancel="endpoint")
         elif b.name in table:
-            out.append(table[b.name])
+            endpoint = table[b.name]
         else:
             known = ", ".join(sorted(table))
             raise ConfigError(f"searcher.builders: unknown preset {b.name!r} and no url; presets: {known}")
+        if b.call_bundle is not None:
+            endpoint = replace(endpoint, call_bundle=b.call_bundle)
+        if b.cancel is not None:
+            endpoint = replace(endpoint, cancel=b.cancel)
+        out.append(endpoint)
     return out
 
 
@@ -243,7 +248,7 @@ async def build(
         reputation = FlashbotsSigner(rep_key) if rep_key else FlashbotsSigner.random()
         for problem in await unreachable([e for e in endpoints if e.name not in unresolved]):
             log.warning("%s", problem)
-        fanout = BundleFanout(endpoints, signer=reputation)
+        fanout = BundleFanout(endpoints, signer=reputation, preflight=cfg.preflight)
         await fanout.__aenter__()
         wiring.closers.append(lambda: fanout.__aexit__(None, None, None))
         wiring.closers.append(lambda: executor.close())  # runs first: lets builders still answering finish

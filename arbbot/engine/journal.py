@@ -86,8 +86,15 @@ class Journal:
             if self.auditor is not None:
                 self.auditor([o.tx_hash])
         else:
+            attempts = [
+                SubmissionRecord(
+                    bundle_uuid=bundle_uuid, builder=a.builder, method=a.method, accepted=a.accepted,  # type: ignore[arg-type]
+                    error=a.error, latency_ms=a.latency_ms, target_block=a.target_block,
+                )
+                for a in o.attempts
+            ]  # fmt: skip
             self.bundle_log.outcome(uuid=bundle_uuid, landed=False, reason=o.reason, status="missed",
-                                    extra={"status": o.status})  # fmt: skip
+                                    extra={"status": o.status}, attempts=attempts)  # fmt: skip
 
 
 def db_auditor(rpc_url: str, executor: str, chain_id: int, sessions: sessionmaker[Session]) -> TradeAuditor:

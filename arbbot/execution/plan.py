@@ -65,6 +65,7 @@ class Missed:
     plan: TradePlan
     status: str
     reason: str
+    attempts: tuple[BuilderAttempt, ...] = ()  # requests made about it after sending (withdrawals)
 
 
 class Executor(Protocol):

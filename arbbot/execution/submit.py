@@ -5,6 +5,14 @@ others; a 'nonce too low' answer resyncs the nonce from the node. `submit` retur
 accepted (plus a short grace for the others) or all have answered: the slowest builder never holds up the
 next block; its outcome is recorded (metrics, log) when it comes. Whether a bundle landed is checked on
 every new block; realized PnL comes from the mined receipt, not from the simulation.
+
+Lifecycle: with the fan-out's preflight on, each builder that answers eth_callBundle simulates the bundle
+first and gets it only if nothing in it fails there. Every bundle spends our key's next nonce, so two
+outstanding bundles exclude each other; a newer plan supersedes an older one that still targets its
+blocks when it was made on a newer head, or on the same head with a higher expected net. The older one is
+then withdrawn at each builder that accepted it, in that builder's way (eth_cancelBundle, or an empty
+bundle under its uuid); it is still tracked, since a withdrawal can arrive too late, and reported missed
+as superseded unless it lands after all.
 """
 
 from __future__ import annotations
@@ -13,7 +21,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 from arbbot.execution.bundles.errors import BundleError
 from arbbot.execution.bundles.fanout import BundleFanout, FanoutHandle, FanoutReport, SubmissionOutcome
@@ -35,6 +45,22 @@ class _Outstanding:
     tx: SignedTx
     report: FanoutReport
     hashes: list[str]
+    uuid: str = ""
+    handle: FanoutHandle | None = None
+    superseded_by: str | None = None  # the uuid of the bundle that replaced it
+    withdrawals: list[SubmissionOutcome] = field(default_factory=list)
+
+
+def supersedes(new: TradePlan, old: TradePlan) -> bool:
+    """Whether `new` replaces `old`: it targets a block `old` still targets, and it was made on a newer head
+    (the old simulation is stale) or on the same head with a higher expected net."""
+    old_last = old.target_block + old.blocks - 1
+    overlaps = new.target_block <= old_last and old.target_block <= new.target_block + new.blocks - 1
+    if not overlaps:
+        return False
+    return new.target_block > old.target_block or (
+        new.target_block == old.target_block and new.expected_net > old.expected_net
+    )
 
 
 def _int(v: object) -> int:
@@ -83,12 +109,17 @@ class BundleExecutor:
             if o.kind != "backed_off":
                 self.metrics.builder_latency.labels(builder=o.builder).observe(o.latency_s)
             if o.ok:
-                self.metrics.bundles_sent.labels(builder=o.builder).inc()
+                if o.method == "eth_sendBundle":
+                    self.metrics.bundles_sent.labels(builder=o.builder).inc()
+            elif o.kind == "rejected":
+                self.metrics.preflight_rejected.labels(builder=o.builder).inc()
             else:
                 self.metrics.builder_errors.labels(builder=o.builder).inc()
                 self.metrics.builder_failures.labels(builder=o.builder, kind=o.kind or "internal").inc()
         if not o.ok:
-            level = logging.DEBUG if o.kind == "backed_off" else logging.WARNING
+            level = (
+                logging.DEBUG if o.kind == "backed_off" else logging.INFO if o.kind == "rejected" else logging.WARNING
+            )
             log.log(level, "builder %s %s failed [%s]: %s", o.builder, o.method, o.kind, o.error)
 
     async def _record_all(self, handle: FanoutHandle) -> None:
@@ -98,6 +129,35 @@ class BundleExecutor:
         if any(o.error and is_nonce_too_low(o.error) for o in report.failed):
             with contextlib.suppress(BundleError):
                 await self.signer.nonces.resync()  # type: ignore[union-attr]
+
+    def _track_task(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
+
+    async def _withdraw(self, old: _Outstanding) -> None:
+        """Withdraw a superseded bundle at the builders that accepted it (each in its own dialect)."""
+        await self._wait_sent(old)
+        if not old.report.replacement_uuids:
+            return
+        try:
+            report = await self.fanout.cancel(old.report, dialects=True)
+        except Exception as exc:  # a failed withdrawal costs nothing: both bundles spend one nonce
+            log.warning("withdrawing superseded bundle %s failed: %s", old.uuid, exc)
+            return
+        for o in report.outcomes:
+            self._record(o)
+        old.withdrawals.extend(report.outcomes)
+        if self.metrics is not None:
+            self.metrics.bundles_superseded.inc()
+
+    async def _wait_sent(self, item: _Outstanding) -> None:
+        """Until every builder has answered the send (a withdrawal must not overtake it)."""
+        if item.handle is None:
+            return
+        # Each request is bounded by the fan-out's timeout (a preflight and a send per builder).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(item.handle.wait_all()), self.fanout.timeout * 2 + 1.0)
 
     async def settle(self) -> None:
         """Wait until every builder of every bundle sent so far has answered (or timed out) and is recorded."""
@@ -123,9 +183,7 @@ class BundleExecutor:
         handle = self.fanout.start(txs, first_block=plan.target_block, blocks=plan.blocks, replacement_uuid=bundle_uuid)
         report = handle.report
         self.reports.append(report)
-        recording = asyncio.ensure_future(self._record_all(handle))
-        self._recording.add(recording)
-        recording.add_done_callback(self._recording.discard)
+        self._track_task(self._record_all(handle))
         await handle.first_accepted(self.settle_s)
         accepted = tuple(dict.fromkeys(o.builder for o in report.succeeded))
         attempts = tuple(
@@ -137,7 +195,11 @@ class BundleExecutor:
             return SubmitResult(False, "no builder accepted the bundle", tx_hash=tx.hash, uuid=str(bundle_uuid),
                                 target_blocks=tuple(report.target_blocks), tx_hashes=tuple(hashes),
                                 attempts=attempts)  # fmt: skip
-        self.outstanding.append(_Outstanding(plan, tx, report, hashes))
+        for old in self.outstanding:
+            if old.superseded_by is None and supersedes(plan, old.plan):
+                old.superseded_by = str(bundle_uuid)
+                self._track_task(self._withdraw(old))
+        self.outstanding.append(_Outstanding(plan, tx, report, hashes, str(bundle_uuid), handle))
         bundle_hash = next((o.bundle_hash for o in report.succeeded if o.bundle_hash), None)
         return SubmitResult(True, "sent", bundle_hash, tx.hash, accepted, str(bundle_uuid),
                             tuple(report.target_blocks), tuple(hashes), attempts)  # fmt: skip
@@ -160,6 +222,16 @@ class BundleExecutor:
             elif result.status is InclusionStatus.LANDED and result.block_number is not None:
                 net = await self._realized(item)
                 done.append(Landed(item.plan, result.block_number, result.builder, net, item.tx.hash))
+            elif item.superseded_by is not None:
+                withdrawn = sorted({o.builder for o in item.withdrawals if o.ok})
+                reason = f"superseded by bundle {item.superseded_by}" + (
+                    f"; withdrawn at {', '.join(withdrawn)}" if withdrawn else ""
+                )
+                attempts = tuple(
+                    BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
+                    for o in item.withdrawals
+                )
+                done.append(Missed(item.plan, "superseded", reason, attempts))
             else:
                 done.append(Missed(item.plan, str(result.status), result.reason))
         self.outstanding = keep

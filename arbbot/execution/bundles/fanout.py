@@ -23,36 +23,58 @@ import time
 import uuid as uuid_lib
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
 from arbbot.chain.jsonrpc import describe
-from arbbot.execution.bundles.client import BundleClient, send_bundle_params
+from arbbot.chain.revert import decode_revert
+from arbbot.execution.bundles.client import BundleClient, CallBundleResult, send_bundle_params
 from arbbot.execution.bundles.errors import EndpointError, EndpointRpcError
 from arbbot.execution.bundles.signing import FlashbotsSigner
 from arbbot.execution.bundles.transactions import TxLike
 
+CancelDialect = Literal["endpoint", "empty_bundle", "none"]
+
 
 @dataclass(frozen=True)
 class BuilderEndpoint:
+    """A builder and what it supports beyond eth_sendBundle.
+
+    `call_bundle`: answers eth_callBundle (spec A3), so a bundle can be simulated there before it is sent.
+    `cancel`: how a sent bundle is withdrawn (spec A4): "endpoint" = eth_cancelBundle with its
+    replacementUuid; "empty_bundle" = eth_sendBundle with no txs under the same uuid (BuilderNet, Titan,
+    rsync, builder0x69, beaverbuild); "none" = it cannot be withdrawn (it then competes with its
+    successor: both spend the same nonce, so at most one lands)."""
+
     name: str
     url: str
     note: str = ""
+    call_bundle: bool = False
+    cancel: CancelDialect = "none"
 
 
 # Mainnet eth_sendBundle endpoints named in bundles-spec A9. Data only; status as of the spec's sources.
 BUILDER_PRESETS: Mapping[str, BuilderEndpoint] = {
     e.name: e
     for e in (
-        BuilderEndpoint("flashbots", "https://relay.flashbots.net", "relay; shares with BuilderNet"),
-        BuilderEndpoint("buildernet", "https://rpc.buildernet.org", "signature mandatory"),
-        BuilderEndpoint("titan", "https://rpc.titanbuilder.xyz", "regional eu./us./ap. recommended"),
         BuilderEndpoint(
-            "beaverbuild", "https://rpc.beaverbuild.org/", "retired for BuilderNet 2025-05-06; UNCONFIRMED"
+            "flashbots",
+            "https://relay.flashbots.net",
+            "relay; shares with BuilderNet",
+            call_bundle=True,
+            cancel="endpoint",
         ),
-        BuilderEndpoint("rsync", "https://rsync-builder.xyz"),
-        BuilderEndpoint("builder0x69", "https://builder0x69.io"),
+        BuilderEndpoint("buildernet", "https://rpc.buildernet.org", "signature mandatory", cancel="empty_bundle"),
+        BuilderEndpoint("titan", "https://rpc.titanbuilder.xyz", "regional eu./us./ap. recommended", cancel="endpoint"),
+        BuilderEndpoint(
+            "beaverbuild",
+            "https://rpc.beaverbuild.org/",
+            "retired for BuilderNet 2025-05-06; UNCONFIRMED",
+            cancel="empty_bundle",
+        ),
+        BuilderEndpoint("rsync", "https://rsync-builder.xyz", cancel="empty_bundle"),
+        BuilderEndpoint("builder0x69", "https://builder0x69.io", cancel="empty_bundle"),
         BuilderEndpoint("quasar", "https://rpc.quasar.win", "invalid signature -> 401"),
         BuilderEndpoint("buildai", "https://buildai.net"),
         BuilderEndpoint("eth-builder", "https://eth-builder.com", "ignores min/maxTimestamp"),
@@ -64,7 +86,7 @@ BUILDER_PRESETS: Mapping[str, BuilderEndpoint] = {
 SEPOLIA_PRESETS: Mapping[str, BuilderEndpoint] = {
     e.name: e
     for e in (
-        BuilderEndpoint("flashbots", "https://relay-sepolia.flashbots.net"),
+        BuilderEndpoint("flashbots", "https://relay-sepolia.flashbots.net", call_bundle=True, cancel="endpoint"),
         BuilderEndpoint("buildai", "https://buildai.net/sepolia"),
     )
 }
@@ -86,6 +108,7 @@ def block_uuid(replacement_uuid: str | uuid_lib.UUID, block_number: int) -> str:
 
 log = logging.getLogger(__name__)
 
+PREFLIGHT = "eth_callBundle"
 BUILDER_MAX_BYTES = 2**20  # a bundle answer is a few hundred bytes; more is a broken or hostile builder
 BACKOFF_AFTER = 3  # consecutive failures before a builder is paused
 BACKOFF_BASE_S = 2.0
@@ -124,7 +147,8 @@ class FanoutReport:
 
     @property
     def succeeded(self) -> list[SubmissionOutcome]:
-        return [o for o in self.outcomes if o.ok]
+        """Requests the builders accepted (a passed preflight is not an acceptance of the bundle)."""
+        return [o for o in self.outcomes if o.ok and o.method != PREFLIGHT]
 
     @property
     def failed(self) -> list[SubmissionOutcome]:
@@ -137,13 +161,13 @@ class FanoutReport:
         return out
 
     def accepted_by(self, block_number: int) -> list[str]:
-        return [o.builder for o in self.outcomes if o.ok and o.block_number == block_number]
+        return [o.builder for o in self.succeeded if o.block_number == block_number]
 
 
 class FanoutHandle:
     """One fan-out in flight: `report.outcomes` grows as builders answer."""
 
-    def __init__(self, report: FanoutReport, tasks: list[asyncio.Future[SubmissionOutcome]]) -> None:
+    def __init__(self, report: FanoutReport, tasks: list[asyncio.Future[list[SubmissionOutcome]]]) -> None:
         self.report = report
         self.tasks = tasks
         self._changed = asyncio.Event()
@@ -151,11 +175,11 @@ class FanoutHandle:
         for i, t in enumerate(tasks):
             t.add_done_callback(lambda task, i=i: self._done(task, i))
 
-    def _done(self, task: asyncio.Future[SubmissionOutcome], i: int) -> None:
+    def _done(self, task: asyncio.Future[list[SubmissionOutcome]], i: int) -> None:
         if not task.cancelled() and task.exception() is None:
-            outcome = task.result()
-            self._index[id(outcome)] = i
-            self.report.outcomes.append(outcome)
+            for outcome in task.result():  # a builder's preflight, then its send
+                self._index[id(outcome)] = i
+                self.report.outcomes.append(outcome)
         self._changed.set()
 
     @property
@@ -164,16 +188,17 @@ class FanoutHandle:
 
     async def first_accepted(self, grace: float = 0.0) -> SubmissionOutcome | None:
         """Wait for the first acceptance (then `grace` seconds more for the others), or until all answered."""
-        while not self.finished and not any(o.ok for o in self.report.outcomes):
+        while not self.finished and not self.report.succeeded:
             self._changed.clear()
             await self._changed.wait()
         if grace > 0 and not self.finished:
             await asyncio.wait(self.tasks, timeout=grace)  # never cancels them (wait_for on a gather would)
-        return next((o for o in self.report.outcomes if o.ok), None)
+        return next(iter(self.report.succeeded), None)
 
     async def wait_all(self) -> FanoutReport:
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        self.report.outcomes.sort(key=lambda o: self._index.get(id(o), 0))  # job order: builders x blocks
+        # Job order (builders x blocks), a builder's preflight before its send.
+        self.report.outcomes.sort(key=lambda o: (self._index.get(id(o), 0), o.method != PREFLIGHT))
         return self.report
 
     def cancel(self) -> None:
@@ -194,6 +219,7 @@ class BundleFanout:
         max_bytes: int = BUILDER_MAX_BYTES,
         backoff_after: int = BACKOFF_AFTER,
         on_health: Callable[[str, bool, str], None] | None = None,
+        preflight: bool = False,
     ) -> None:
         if not builders:
             raise ValueError("no builders to fan out to")
@@ -206,6 +232,10 @@ class BundleFanout:
         self.max_bytes = max_bytes
         self.backoff_after = backoff_after
         self.on_health = on_health  # (builder, paused, why): for metrics
+        # eth_callBundle before eth_sendBundle at builders that support it; a bundle that reverts there is
+        # not sent to that builder. Builders that answer "method not found" are not asked again.
+        self.preflight = preflight
+        self.no_call_bundle: set[str] = {b.name for b in builders if not b.call_bundle}
         self._limit = asyncio.Semaphore(max_concurrency)
         self._session: aiohttp.ClientSession | None = None
         self.clients: list[BundleClient] = []
@@ -262,7 +292,12 @@ class BundleFanout:
         return self.clients
 
     async def _timed(
-        self, client: BundleClient, method: str, block: int | None, coro: Coroutine[Any, Any, Any]
+        self,
+        client: BundleClient,
+        method: str,
+        block: int | None,
+        coro: Coroutine[Any, Any, Any],
+        check: Callable[[Any], str | None] | None = None,
     ) -> SubmissionOutcome:
         if client.name in self.paused():
             coro.close()
@@ -284,6 +319,12 @@ class BundleFanout:
                 self._note(outcome, exc)
                 return outcome
             latency = time.perf_counter() - started
+        problem = check(result) if check is not None else None
+        if problem is not None:  # the builder answered fine; the bundle is what failed there
+            outcome = SubmissionOutcome(client.name, method, block, latency, error=problem, error_type="Rejected",
+                                        result=result, kind="rejected")  # fmt: skip
+            self._note(outcome, None)
+            return outcome
         bundle_hash = getattr(result, "bundle_hash", None)
         outcome = SubmissionOutcome(client.name, method, block, latency, bundle_hash=bundle_hash, result=result)
         self._note(outcome, None)
@@ -334,28 +375,59 @@ class BundleFanout:
         if replacement_uuid is not None:
             for b in targets:
                 uuids[b] = str(uuid_lib.UUID(str(replacement_uuid))) if blocks == 1 else block_uuid(replacement_uuid, b)
-        jobs = [
-            self._timed(
-                client,
-                "eth_sendBundle",
-                block,
+
+        def send(client: BundleClient, block: int) -> Coroutine[Any, Any, SubmissionOutcome]:
+            return self._timed(
+                client, "eth_sendBundle", block,
                 client.send_bundle(
-                    txs,
-                    block,
-                    min_timestamp=min_timestamp,
-                    max_timestamp=max_timestamp,
-                    reverting_tx_hashes=reverting_tx_hashes,
-                    replacement_uuid=uuids.get(block),
-                    extra=extra,
+                    txs, block, min_timestamp=min_timestamp, max_timestamp=max_timestamp,
+                    reverting_tx_hashes=reverting_tx_hashes, replacement_uuid=uuids.get(block), extra=extra,
                 ),
-            )
-            for block in targets
-            for client in clients
-        ]
+            )  # fmt: skip
+
+        jobs = []
+        for client in clients:
+            if self.preflight and client.name not in self.no_call_bundle:
+                jobs.append(self._checked(client, targets, txs, send, reverting_tx_hashes))
+            else:
+                jobs += [self._plain(client, block, send) for block in targets]
         return FanoutHandle(FanoutReport([], targets, uuids), [asyncio.ensure_future(j) for j in jobs])
 
-    async def cancel(self, report_or_uuids: FanoutReport | Iterable[str]) -> FanoutReport:
-        """eth_cancelBundle every uuid of a previous `send` (or the given uuids) at every builder."""
+    @staticmethod
+    async def _plain(
+        client: BundleClient, block: int, send: Callable[[BundleClient, int], Coroutine[Any, Any, SubmissionOutcome]]
+    ) -> list[SubmissionOutcome]:
+        return [await send(client, block)]
+
+    async def _checked(
+        self,
+        client: BundleClient,
+        targets: list[int],
+        txs: Sequence[TxLike],
+        send: Callable[[BundleClient, int], Coroutine[Any, Any, SubmissionOutcome]],
+        may_revert: Sequence[str],
+    ) -> list[SubmissionOutcome]:
+        """One builder: the preflight (once, as the first target block on the latest state), then the sends
+        for every target block if it passed."""
+        allowed = {h.lower() for h in may_revert}
+        pre = await self._timed(
+            client, PREFLIGHT, targets[0], client.call_bundle(txs, targets[0], state_block_number="latest"),
+            check=lambda r: _preflight_problem(r, allowed),
+        )  # fmt: skip
+        if not pre.ok and pre.kind == "rpc_error" and _method_missing(pre.error):
+            self.no_call_bundle.add(client.name)
+            log.info("builder %s does not answer eth_callBundle; its bundles are sent without a preflight", client.name)
+            return list(await asyncio.gather(*(send(client, b) for b in targets)))
+        if not pre.ok:
+            return [pre]  # fails there, or could not be simulated there: not sent to this builder
+        return [pre, *await asyncio.gather(*(send(client, b) for b in targets))]
+
+    async def cancel(self, report_or_uuids: FanoutReport | Iterable[str], *, dialects: bool = False) -> FanoutReport:
+        """eth_cancelBundle every uuid of a previous `send` (or the given uuids) at every builder.
+
+        With `dialects`, each builder is asked in its own way (`BuilderEndpoint.cancel`), only builders that
+        accepted the bundle are asked, and builders that cannot withdraw a bundle are skipped. The outcomes
+        are all recorded as eth_cancelBundle: what was asked for, whichever request carried it."""
         clients = self._need_clients()
         if isinstance(report_or_uuids, FanoutReport):
             pairs = [(block, u) for block, u in report_or_uuids.replacement_uuids.items()]
@@ -363,12 +435,51 @@ class BundleFanout:
             pairs = [(None, u) for u in report_or_uuids]
         if not pairs:
             raise ValueError("nothing to cancel: the bundle was sent without a replacement uuid")
-        jobs = [
-            self._timed(client, "eth_cancelBundle", block, client.cancel_bundle(u))
-            for block, u in pairs
-            for client in clients
-        ]
+        dialect = {b.name: b.cancel for b in self.builders}
+        jobs = []
+        for block, u in pairs:
+            for client in clients:
+                how = dialect[client.name] if dialects else "endpoint"
+                accepted = (
+                    report_or_uuids.accepted_by(block)
+                    if isinstance(report_or_uuids, FanoutReport) and block is not None
+                    else None
+                )
+                if dialects and accepted is not None and client.name not in accepted:
+                    continue
+                if how == "endpoint":
+                    jobs.append(self._timed(client, "eth_cancelBundle", block, client.cancel_bundle(u)))
+                elif how == "empty_bundle" and block is not None:
+                    jobs.append(self._timed(client, "eth_cancelBundle", block,
+                                            client.send_bundle([], block, replacement_uuid=u)))  # fmt: skip
         outcomes = await asyncio.gather(*jobs)
         return FanoutReport(
             list(outcomes), [b for b, _ in pairs if b is not None], {b: u for b, u in pairs if b is not None}
         )
+
+
+def _preflight_problem(result: Any, may_revert: set[str]) -> str | None:
+    """Why a bundle must not go to the builder whose eth_callBundle answered `result` (None: send it)."""
+    if not isinstance(result, CallBundleResult):
+        return "preflight: no simulation result"
+    for r in result.results:
+        if r.reverted and r.tx_hash.lower() not in may_revert:
+            detail = r.error or "reverted"
+            if r.revert:
+                detail += f": {_revert_text(r.revert)}"
+            return f"preflight: tx {r.tx_hash} fails at this builder ({detail})"
+    return None
+
+
+def _revert_text(revert: str) -> str:
+    """The revert readable: decoded when the builder sent it as hex, or as the raw bytes cast to a string
+    (spec A3) that survived the JSON encoding; the builder's text as it came otherwise."""
+    data = revert if revert.startswith("0x") else revert.encode("utf-8", "surrogateescape")
+    shown = decode_revert(data) if "\ufffd" not in revert else ""
+    known = shown and not shown.startswith(("unknown error", "unreadable"))
+    return (shown if known else repr(revert))[:160]
+
+
+def _method_missing(error: str | None) -> bool:
+    text = (error or "").lower()
+    return "-32601" in text or "method not found" in text or "does not exist" in text or "not supported" in text

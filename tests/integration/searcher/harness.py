@@ -60,6 +60,7 @@ def build_searcher(
     node_url: str | None = None,
     sim_url: str | None = None,
     sim_timeout: float = 30.0,
+    preflight: bool = False,
     **params: Any,
 ) -> Rig:
     """Everything `arbbot run --live` wires, pointed at the node and the local builder. Enter `rig.fanout`.
@@ -75,8 +76,9 @@ def build_searcher(
     backrun = BackrunStrategy(arbitrage, routers_from_manifest(manifest), directory_for(discovered))
     node = JsonRpcClient(node_url, name="node", timeout=3.0)
     signer = TransactionSigner(OWNER_KEY, 31337, rpc=node)
-    endpoints = [BuilderEndpoint("local", builder_url), *extra_builders]
-    fanout = BundleFanout(endpoints, signer=FlashbotsSigner.random(), timeout=1.0)
+    # The local builder speaks the whole Flashbots API (eth_callBundle, eth_cancelBundle).
+    endpoints = [BuilderEndpoint("local", builder_url, call_bundle=True, cancel="endpoint"), *extra_builders]
+    fanout = BundleFanout(endpoints, signer=FlashbotsSigner.random(), timeout=1.0, preflight=preflight)
     executor = BundleExecutor(signer, fanout, node)
     params = SearcherParams(
         executor=contract.address, lender=manifest.contracts["BalancerVault"],
