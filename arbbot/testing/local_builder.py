@@ -36,8 +36,10 @@ What it does:
 
 What it does NOT do (differences from a real builder):
 
-* Outside `serve`, no public-mempool transactions: it refuses to build or simulate while the node's txpool
-  is not empty (run the node with automine, its default). It drops all pool transactions after each
+* Outside `serve`, no public-mempool transactions: it refuses to build while the node's txpool is not
+  empty (run the node with automine, its default). eth_callBundle sets the pool aside for the
+  simulation and sends its transactions back to the node after (a real builder simulates on the head
+  state whatever its mempool holds). It drops all pool transactions after each
   trial; in `serve`, a public transaction that reaches the node while a block is being built can be
   dropped that way (the sender must resend it, as `arbbot devnet traffic` does).
 * Simulation is only on the head state: `stateBlockNumber` must be "latest"/"pending" or the head number;
@@ -57,6 +59,7 @@ What it does NOT do (differences from a real builder):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
@@ -545,15 +548,28 @@ class LocalBuilder:
         if timestamp_value is not None and (isinstance(timestamp_value, bool) or not isinstance(timestamp_value, int)):
             raise _RpcFail(-32602, "timestamp must be a number")
         async with self._lock():
-            await self._require_empty_pool()
-            head = await self._head()
-            head_number = _int(head["number"])
-            state = obj.get("stateBlockNumber", "latest")
-            if state not in ("latest", "pending") and _hex_quantity(state, "stateBlockNumber") != head_number:
-                raise _RpcFail(-32000, f"stateBlockNumber {state}: this local builder simulates on the head only")
-            coinbase = to_checksum_address(coinbase_value) if coinbase_value else self.coinbase
-            timestamp = timestamp_value if timestamp_value is not None else _int(head["timestamp"]) + self.block_time
-            return await self.simulate(txs, coinbase=coinbase, timestamp=timestamp, state_block=head_number)
+            # The pool's transactions (a block producer's, or victims waiting) would be mined with the
+            # simulation: set them aside on the head state and give them back after.
+            aside = await self._take_pool(queued=True)
+            try:
+                return await self._call_bundle_on_head(obj, txs, coinbase_value, timestamp_value)
+            finally:
+                for raw in aside:
+                    with contextlib.suppress(LocalBuilderError, BundleError):
+                        await self._rpc("eth_sendRawTransaction", [raw])
+
+    async def _call_bundle_on_head(
+        self, obj: dict[str, Any], txs: list[str], coinbase_value: Any, timestamp_value: Any
+    ) -> dict[str, Any]:
+        """eth_callBundle on the head state. Caller holds the node lock and has set the pool aside."""
+        head = await self._head()
+        head_number = _int(head["number"])
+        state = obj.get("stateBlockNumber", "latest")
+        if state not in ("latest", "pending") and _hex_quantity(state, "stateBlockNumber") != head_number:
+            raise _RpcFail(-32000, f"stateBlockNumber {state}: this local builder simulates on the head only")
+        coinbase = to_checksum_address(coinbase_value) if coinbase_value else self.coinbase
+        timestamp = timestamp_value if timestamp_value is not None else _int(head["timestamp"]) + self.block_time
+        return await self.simulate(txs, coinbase=coinbase, timestamp=timestamp, state_block=head_number)
 
     async def simulate(self, txs: Sequence[str], *, coinbase: str, timestamp: int, state_block: int) -> dict[str, Any]:
         """eth_callBundle semantics (spec A3) on the head state. Caller holds the node lock."""
@@ -649,15 +665,17 @@ class LocalBuilder:
             public = await self._take_pool()
             return await self._build(None, None, public=public)
 
-    async def _take_pool(self) -> list[str]:
-        """The txpool's pending transactions (raw, by sender then nonce), removed from the pool."""
+    async def _take_pool(self, queued: bool = False) -> list[str]:
+        """The txpool's pending (and with `queued`, queued) transactions, raw, by sender then nonce, removed
+        from the pool."""
         content = await self._rpc("txpool_content")
-        pending = content.get("pending", {}) if isinstance(content, dict) else {}
+        content = content if isinstance(content, dict) else {}
         hashes: list[tuple[str, int, str]] = []
-        for sender, by_nonce in pending.items():
-            for nonce, tx in (by_nonce or {}).items():
-                if isinstance(tx, dict) and tx.get("hash"):
-                    hashes.append((str(sender).lower(), int(nonce), str(tx["hash"])))
+        for section in ("pending", "queued") if queued else ("pending",):
+            for sender, by_nonce in (content.get(section) or {}).items():
+                for nonce, tx in (by_nonce or {}).items():
+                    if isinstance(tx, dict) and tx.get("hash"):
+                        hashes.append((str(sender).lower(), int(nonce), str(tx["hash"])))
         raws = []
         for _sender, _nonce, h in sorted(hashes):
             raw = await self._rpc("eth_getRawTransactionByHash", [h])

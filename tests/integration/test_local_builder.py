@@ -151,6 +151,32 @@ def test_call_bundle_two_transfers(node: AnvilNode) -> None:
     scenario(node.url, body)
 
 
+def test_call_bundle_with_transactions_waiting_in_the_pool(node: AnvilNode) -> None:
+    """A block producer's pool is not empty: the simulation runs on the head state without them, and they
+    are still waiting (pending and queued) afterwards."""
+
+    async def body(env: Env) -> None:
+        await env.node.call("evm_setAutomine", [False])
+        head = await env.head()
+        waiting = await env.transfer(2, 1, 5, nonce=0)
+        gapped = await env.transfer(2, 1, 6, nonce=2)  # nonce gap: queued
+        for tx in (waiting, gapped):
+            await env.node.call("eth_sendRawTransaction", [tx.raw])
+        ours = await env.transfer(0, 1, 10**18)
+        sim = await env.client.call_bundle([ours], head + 1)
+        assert [r.tx_hash for r in sim.results] == [ours.hash] and not sim.results[0].reverted
+        assert sim.total_gas_used == 21000  # nothing from the pool ran with it
+        assert await env.head() == head
+        content = await env.node.call("txpool_content")
+        pooled = {
+            tx["hash"] for section in ("pending", "queued") for txs in content[section].values() for tx in txs.values()
+        }
+        assert pooled == {waiting.hash, gapped.hash}
+        await env.node.call("evm_setAutomine", [True])
+
+    scenario(node.url, body)
+
+
 def test_call_bundle_coinbase_payment_revert_and_errors(node: AnvilNode) -> None:
     async def body(env: Env) -> None:
         head = await env.head()
