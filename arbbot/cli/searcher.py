@@ -119,6 +119,15 @@ async def _run(
         try:
             with view:
                 await searcher.run()
+                if live and not interrupted and searcher.in_flight():
+                    # A normal end (--max-blocks): what was sent still lands or misses; wait for it.
+                    n = searcher.in_flight()
+                    console.print(f"waiting for {n} bundle(s) in flight to land or miss (no new trades)")
+                    left = await searcher.drain(
+                        max_blocks=searcher.params.blocks_ahead + 2, timeout=120.0, cancelled=lambda: interrupted
+                    )
+                    if left:
+                        console.print(f"{left} bundle(s) still unresolved; `arbbot audit` will find them if they land")
         finally:
             await wiring.aclose()
         return searcher.counters.snapshot(), interrupted
@@ -190,6 +199,8 @@ def register(app: typer.Typer) -> None:
         counters, interrupted = asyncio.run(
             _run(s, ctx, live=live, max_blocks=max_blocks, metrics_port=metrics_port, executor_code=executor_code)
         )
-        console.print(" ".join(f"{k}={v}" for k, v in counters.items()))
+        console.print(
+            " ".join(f"{k}={v}" for k, v in counters.items()), soft_wrap=True, highlight=False
+        )  # one line, for scripts
         if interrupted:
             raise typer.Exit(130)

@@ -38,6 +38,8 @@ def _eth(wei: int) -> str:
 def render(st: status_file.Status) -> Group:
     c = st.counters
     t = Table.grid(padding=(0, 2))
+    t.add_column(no_wrap=True)
+    t.add_column(overflow="fold")  # addresses and errors wrap whole, never cut to "…"
     state = "running" if st.running else "stopped"
     t.add_row("searcher", f"{state}, {st.mode} on {st.chain} (chain id {st.chain_id}), pid {st.pid}")
     t.add_row("executor", st.executor or "-")

@@ -363,6 +363,41 @@ class Searcher:
     def stop(self) -> None:
         self._stop.set()
 
+    def in_flight(self) -> int:
+        """Bundles sent whose outcome is not known yet."""
+        return len(getattr(self.executor, "outstanding", ()))
+
+    async def drain(
+        self,
+        *,
+        max_blocks: int,
+        timeout: float,
+        poll_interval: float = 0.5,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> int:
+        """After the loop stopped: follow the head without trading until every bundle in flight has landed
+        or missed (at most `max_blocks` new blocks, `timeout` seconds), so a run's journal and counters
+        account for everything it sent. Returns how many are still unresolved."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        last = self.store.head.number
+        seen = 0
+        while self.in_flight() and seen < max_blocks and loop.time() < deadline:
+            if cancelled is not None and cancelled():
+                break
+            try:
+                head = int(await self.node.call("eth_blockNumber"), 16)
+            except Exception as exc:  # a node fault while draining: try again until the deadline
+                self._error("inclusion tracking", exc)
+                head = last
+            if head > last:
+                seen += head - last
+                last = head
+                await self._track(head)
+            else:
+                await asyncio.sleep(poll_interval)  # the chain's pace: nothing to do until the next block
+        return self.in_flight()
+
     async def run(self, *, use_ws: bool = True, poll_interval: float = 0.5) -> None:
         """Consume new blocks and pending transactions until `stop()`."""
         self._stop.clear()
