@@ -38,6 +38,7 @@ ERC20_ABI = [
 MAX_UINT = 2**256 - 1
 SWAP_GAS = 400_000
 PRIORITY_FEE = 10**9
+MAX_FEE = 100 * 10**9  # 100 gwei: far above the replica's base fee
 FIRST_USER_ACCOUNT = 5  # accounts 0..4 are left to the owner, searcher keys and tests
 
 
@@ -178,9 +179,12 @@ class Traffic:
         if sender not in self._nonces:
             self._nonces[sender] = self.w3.eth.get_transaction_count(sender, "pending")
         base = self.w3.eth.get_block("latest")["baseFeePerGas"]
+        # A fixed cap while the base fee is far below it: the same seed then signs the same transactions
+        # whatever blocks the funding happened to be packed into (each pays base fee + tip either way).
+        max_fee = MAX_FEE if 3 * base + PRIORITY_FEE <= MAX_FEE else 3 * base + PRIORITY_FEE
         tx = fn.build_transaction({
             "from": sender, "nonce": self._nonces[sender], "gas": SWAP_GAS, "value": value,
-            "maxPriorityFeePerGas": PRIORITY_FEE, "maxFeePerGas": 3 * base + PRIORITY_FEE,
+            "maxPriorityFeePerGas": PRIORITY_FEE, "maxFeePerGas": max_fee,
             "chainId": self.manifest.chain_id,
         })  # fmt: skip
         self._nonces[sender] += 1

@@ -44,15 +44,20 @@ def touched_since(
     ordered = sorted(behind, key=lambda a: behind[a])  # similar ages share a batch and its block range
     for i in range(0, len(ordered), ADDRESS_BATCH):
         batch = ordered[i : i + ADDRESS_BATCH]
-        for entry in _logs(rpc, batch, behind[batch[0]] + 1, to_block, sizer):
-            try:
-                address = str(entry["address"]).lower()
-                block = int(entry["blockNumber"], 16)
-            except (TypeError, KeyError, ValueError):
-                touched.update(batch)  # an answer we cannot read proves nothing: re-read the whole batch
-                continue
-            if entry.get("removed") or address not in behind:
-                continue
-            if block > behind[address]:
-                touched.add(address)
+        try:
+            for entry in _logs(rpc, batch, behind[batch[0]] + 1, to_block, sizer):
+                try:
+                    address = str(entry["address"]).lower()
+                    block = int(entry["blockNumber"], 16)
+                except (TypeError, KeyError, ValueError):
+                    touched.update(batch)  # an answer we cannot read proves nothing: re-read the whole batch
+                    continue
+                if entry.get("removed") or address not in behind:
+                    continue
+                if block > behind[address]:
+                    touched.add(address)
+        except RpcTransportError as exc:
+            if getattr(exc, "kind", None) != "malformed":
+                raise
+            touched.update(batch)  # the transport refused the answer's shape: the same, re-read the batch
     return touched

@@ -31,6 +31,7 @@ from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import BuilderSettings, SearcherSettings
 from arbbot.devnet import snapshot
+from arbbot.devnet.context import context_from_manifest
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.devnet.traffic import Traffic, scenario_prices
@@ -242,8 +243,9 @@ async def run_soak(cfg: SoakConfig) -> SoakResult:
                 builders=[BuilderSettings(name="local", url=builder.url, coinbase=LOCAL_BUILDER_COINBASE)],
                 executor=contract.address, bribe_share_bps=5_000, max_hops=3,
             )  # fmt: skip
-            wiring = await build(settings, rpc_url=proxy.url, chain_id=31337, live=True, manifest=manifest,
-                                 metrics=metrics, coinbase=LOCAL_BUILDER_COINBASE, key=key)  # fmt: skip
+            ctx = context_from_manifest(manifest, proxy.url)  # the searcher reads only through the faulty proxy
+            wiring = await build(settings, ctx, live=True, metrics=metrics, coinbase=LOCAL_BUILDER_COINBASE,
+                                 key=key)  # fmt: skip
             searcher = wiring.searcher
             try:
                 await _drive(cfg, result, searcher, _Driver(node.url, w3, manifest, traffic, builder), metrics)
