@@ -258,6 +258,8 @@ class ReplicaBuilder:
         stage: str,
     ) -> None:
         """Concentrated-liquidity pools (Uniswap V3 and its forks) through the venue's position manager."""
+        if not specs:
+            return
         npm = self._at(npm_name, self.contracts[npm_name])
         factory = self._at(factory_name, self.contracts[factory_name])
         total = sum(p.positions for p in specs)

@@ -14,8 +14,9 @@ from arbbot.amm.uniswap_v3.tick_math import get_sqrt_ratio_at_tick
 from arbbot.chain.addresses import ZERO_ADDRESS, v4_pool_id
 from arbbot.chain.anvil import rpc
 from arbbot.devnet import artifacts, compiler
-from arbbot.devnet.manifest import PoolEntry, VenueEntry
+from arbbot.devnet.manifest import Manifest, PoolEntry, VenueEntry
 from arbbot.devnet.scenario import NATIVE, V4_DYNAMIC_FEE, V4PoolSpec
+from arbbot.devnet.universal_router import PoolKey
 from arbbot.errors import DevnetError
 
 if TYPE_CHECKING:
@@ -141,6 +142,8 @@ def _approve_permit2(b: ReplicaBuilder, symbol: str, spender: str, amount: int) 
 
 
 def create_v4_pools(b: ReplicaBuilder) -> None:
+    if not b.sc.v4_pools:
+        return
     pm = b.w3.eth.contract(address=b.contracts["PoolManager"], abi=artifacts.load("PoolManager").abi)
     posm = b.w3.eth.contract(address=b.contracts["PositionManager"], abi=artifacts.load("PositionManager").abi)
     view = b.w3.eth.contract(address=b.contracts["StateView"], abi=artifacts.load("StateView").abi)
@@ -228,3 +231,11 @@ PERMIT2_ABI = [
         ],
     },
 ]
+
+
+def pool_key_of(manifest: Manifest, entry: PoolEntry) -> PoolKey:
+    """The PoolKey of a V4 pool in the manifest (native ether is currency address 0)."""
+    if entry.kind != "uniswap_v4":
+        raise DevnetError(f"pool {entry.address} is {entry.kind}, not a Uniswap V4 pool")
+    t = manifest.token
+    return PoolKey(t(entry.token0).address, t(entry.token1).address, entry.fee, entry.tick_spacing, entry.hooks)
