@@ -14,9 +14,8 @@ import click
 from ape import project
 from ape.cli import ConnectedProviderCommand
 
-from scripts._signer import address, signer
-
 from arbbot.chain.presets import PRESETS, RETIRED, retired_message
+from scripts._signer import address, signer
 
 # Canonical WETH per chain id (arbbot.chain.presets); any other chain (the replica included) needs --weth.
 KNOWN_WETH = {chain_id: p.weth for chain_id, p in PRESETS.items() if p.weth}

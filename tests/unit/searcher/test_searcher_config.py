@@ -75,7 +75,7 @@ def test_weth_resolves_per_chain_and_a_chain_without_one_says_what_to_set() -> N
         assert resolve_token("WETH", ctx) == preset.weth
     assert MAINNET.weth != SEPOLIA.weth  # never mainnet WETH on another chain
     hoodi = ChainContext("http://127.0.0.1:1", HOODI.chain_id, HOODI.name, tokens=dict(HOODI.tokens))
-    with pytest.raises(ConfigError, match="'WETH' is not a known token on hoodi .* give its address instead"):
+    with pytest.raises(ConfigError, match=r"'WETH' is not a known token on hoodi .* give its address instead"):
         resolve_token("WETH", hoodi)
     unknown = ChainContext("http://127.0.0.1:1", 1234, "chain 1234")
     with pytest.raises(ConfigError, match="'WETH' is not a known token on chain 1234"):
