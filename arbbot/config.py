@@ -86,8 +86,11 @@ class SearcherSettings(BaseModel):
     max_candidates: int = Field(default=3, ge=1, le=100)  # simulated per update, best first
     size_top: int = Field(default=16, ge=1, le=100_000)  # cycles sized per update, best marginal rate first
     executor: str | None = Field(default=None, pattern=_ADDRESS)  # the deployed ArbExecutor
-    capital: Literal["balancer", "own"] = "balancer"
+    # "cheapest": per route, the free source with the least simulated gas (its own V2 pairs, the V4
+    # PoolManager when pool_manager is set, the Balancer Vault).
+    capital: Literal["balancer", "own", "cheapest"] = "balancer"
     balancer_vault: str = Field(default="0xBA12222222228d8Ba445958a75a0704d566BF2C8", pattern=_ADDRESS)
+    pool_manager: str | None = Field(default=None, pattern=_ADDRESS)  # Uniswap V4 PoolManager (capital, V4 hops)
     key_env: str = "ARBBOT_SEARCHER_KEY"  # env var holding the transaction key (never logged)
     reputation_key_env: str = "ARBBOT_REPUTATION_KEY"  # env var for X-Flashbots-Signature; unset: random
     simulator: Literal["pyrevm", "anvil"] = "pyrevm"

@@ -12,6 +12,10 @@ from enum import IntEnum
 
 from eth_utils import is_address, to_checksum_address
 
+from arbbot.amm.base import Pool
+from arbbot.amm.uniswap_v2 import UniswapV2Pool
+from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.errors import ArbbotError
 
 HEADER = 76
@@ -219,3 +223,18 @@ def decode(data: bytes) -> Route:
     )
     _check(route)
     return route
+
+
+def hop_for(pool: Pool, zero_for_one: bool) -> Hop:
+    """The executor hop that trades through `pool` in the given direction (V2, V3 and forks, V4)."""
+    token_out = pool.token1 if zero_for_one else pool.token0
+    if isinstance(pool, UniswapV4Pool):
+        return Hop(pool.hooks, token_out, False, zero_for_one, 30, True, pool.native, pool.fee, pool.tick_spacing)
+    if isinstance(pool, UniswapV3Pool):
+        return Hop(pool.address, token_out, True, zero_for_one)
+    if isinstance(pool, UniswapV2Pool):
+        return Hop(pool.address, token_out, False, zero_for_one, pool.fee_bps)
+    underlying = getattr(pool, "model", None)  # a simulation-priced wrapper around a model
+    if isinstance(underlying, Pool):
+        return hop_for(underlying, zero_for_one)
+    raise RouteError(f"pool {pool.address}: kind {pool.kind} has no executor hop")
