@@ -46,7 +46,7 @@ class SimulatedV4Pool(Pool):
             raise InvalidAmount(f"pool {self.address}: amount {amount} outside 1..2^128-1")
         self.quotes += 1
         data = selector + encode([_PARAMS], [(self._key(), zero_for_one, amount, b"")])
-        result = self.fork.simulate(_CALLER, self.quoter, data)
+        result = self.fork.quote(_CALLER, self.quoter, data)
         if not result.success:
             raise InsufficientLiquidity(f"pool {self.address}: the PoolManager refuses ({result.revert_reason})")
         quoted, gas = decode(["uint256", "uint256"], result.output[:64])

@@ -183,7 +183,11 @@ class CycleArbitrage:
                 v2.append(V2Hop(r_in, r_out, m.fee_bps))
             x = min(v2_cycle_optimal_input(v2), self.max_input)
             return (x, profit(x)) if x > 0 else (0, 0)
-        return bracketed_optimum(profit, self.max_input)
+        # Tiny inputs lose to rounding (1 wei of WETH buys 0 USDC units), so profit only rises with size past
+        # that dust: start the bracket search near the best of a coarse grid of powers of 16.
+        grid = [16**k for k in range(0, 64) if 16**k <= self.max_input]
+        coarse = max(grid, key=profit)
+        return bracketed_optimum(profit, min(self.max_input, coarse * 16), max(1, coarse // 16))
 
     @staticmethod
     def quote(models: Sequence[Pool], hops: Sequence[PricedHop], amount: int) -> int:
