@@ -20,14 +20,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from arbbot.db import crud
 from arbbot.db.schemas import BundleRecord, SubmissionRecord
+from arbbot.db.schemas import TxId as _TxId
 
 _SECRET_NAME = re.compile(r"key|secret|sign|auth|pass|mnemonic|seed|raw|token_header", re.I)
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 Scalar = str | int | bool | None
+TxId: TypeAdapter[str] = TypeAdapter(_TxId)
 
 
 def public_builder(name: str) -> str:
@@ -86,14 +89,18 @@ class BundleLog:
         if not uuid or len(uuid) > 64:
             raise ValueError(f"uuid: 1 to 64 characters, got {uuid!r}")
         for i, h in enumerate(tx_hashes):
-            if not isinstance(h, str) or not _HASH.match(h):
+            # EVM hashes on EVM chains (> 0); base58 signatures on Solana clusters (negative ids).
+            evm = isinstance(h, str) and bool(_HASH.match(h))
+            solana = isinstance(h, str) and not evm and _is_solana_signature(h)
+            if not (evm if chain_id > 0 else solana):
                 raise ValueError(f"tx_hashes[{i}]: not a transaction hash: {h!r}")
         if isinstance(simulated_profit, bool) or not isinstance(simulated_profit, int):
             raise ValueError(f"simulated_profit: an int in wei is required, got {simulated_profit!r}")
         names = [public_builder(b) for b in builders]
         record: dict[str, Any] = {
             "event": "sent", "uuid": uuid, "chain_id": chain_id, "builders": names,
-            "target_blocks": [int(b) for b in target_blocks], "tx_hashes": [h.lower() for h in tx_hashes],
+            "target_blocks": [int(b) for b in target_blocks],
+            "tx_hashes": [h.lower() if chain_id > 0 else h for h in tx_hashes],
             "simulated_profit": str(simulated_profit), "bundle_hash": bundle_hash,
         }  # fmt: skip
         if strategy:
@@ -168,6 +175,14 @@ class BundleLog:
                 if n == len(lines):  # no newline after it: the write never finished
                     return
                 raise ValueError(f"{self.path}: line {n} is not JSON: {exc}") from None
+
+
+def _is_solana_signature(value: str) -> bool:
+    try:
+        TxId.validate_python(value)
+    except ValueError:
+        return False
+    return not value.startswith("0x")
 
 
 def _extra(extra: Mapping[str, Scalar] | None) -> dict[str, Scalar]:

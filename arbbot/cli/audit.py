@@ -1,7 +1,7 @@
 """`arbbot audit` (our trades, from receipts and traces) and `arbbot report` (table, CSV, JSON, HTML).
 
-The audit and report machinery (database, ABI decoding) is imported inside the commands, so that
-`arbbot --help` and the other commands do not pay for it.
+The audit and report machinery (node client, database, ABI decoding) is imported inside the commands,
+so that `--help` and the other commands do not pay for it.
 """
 
 from __future__ import annotations
@@ -13,25 +13,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from arbbot.chain.rpc import RpcClient
 from arbbot.cli.common import console, err_console, fail, settings
-from arbbot.config import Settings
-from arbbot.devnet import running
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from arbbot.config import Settings
+    from arbbot.devnet.manifest import Manifest
+    from arbbot.units import TokenInfo
+
 FORMATS = ("table", "csv", "json", "html")
 
 
-def _rpc_url(s: Settings) -> str:
-    if s.rpc_url:
-        return s.rpc_url
-    rec = running.read(s.data_dir)
-    if rec is None:
-        raise fail("no rpc_url configured and no replica running; run `arbbot devnet up` or set rpc_url")
-    return rec.url
+def _rpc_url(s: Settings, rpc_url: str | None = None) -> str:
+    from arbbot.cli.endpoint import node_url
+
+    return node_url(s, rpc_url)
 
 
 def _sessions(s: Settings) -> tuple[Engine, sessionmaker[Session]]:
@@ -41,19 +39,41 @@ def _sessions(s: Settings) -> tuple[Engine, sessionmaker[Session]]:
     return engine, db.session_factory(engine)
 
 
+def _manifest(s: Settings, chain_id: int) -> Manifest | None:
+    """The running replica's manifest, if the replica is the chain being audited or reported."""
+    from arbbot.devnet import running
+    from arbbot.devnet.manifest import Manifest
+
+    rec = running.read(s.data_dir)
+    if rec is None or not rec.manifest_path or not Path(rec.manifest_path).is_file():
+        return None
+    manifest = Manifest.read(Path(rec.manifest_path))
+    return manifest if manifest.chain_id == chain_id else None
+
+
 def _venues(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict[str, str]:
     """Pool -> venue name: from the running replica's manifest, and from the pools table (wins)."""
     from arbbot.db import crud
-    from arbbot.devnet.manifest import Manifest
 
     out: dict[str, str] = {}
-    rec = running.read(s.data_dir)
-    if rec is not None and rec.manifest_path and Path(rec.manifest_path).is_file():
-        manifest = Manifest.read(Path(rec.manifest_path))
-        if manifest.chain_id == chain_id:
-            out.update({p.address: p.venue for p in manifest.pools})
+    manifest = _manifest(s, chain_id)
+    if manifest is not None:
+        out.update({p.address: p.venue for p in manifest.pools})
     with sessions() as session:
         out.update({p.address: p.venue for p in crud.get_pools(session, chain_id, include_state=False) if p.venue})
+    return out
+
+
+def _tokens(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict[str, TokenInfo]:
+    """Symbols and decimals: the tokens table, and the running replica's manifest for the rest."""
+    from arbbot.db import crud
+    from arbbot.units import TokenInfo
+
+    manifest = _manifest(s, chain_id)
+    out = {t.address.lower(): TokenInfo(t.symbol, t.decimals) for t in manifest.tokens} if manifest else {}
+    with sessions() as session:
+        stored = crud.get_tokens(session, chain_id)
+    out |= {a: TokenInfo(t.symbol, t.decimals) for a, t in stored.items() if t.symbol or a not in out}
     return out
 
 
@@ -67,6 +87,9 @@ def audit(
     trace: Annotated[bool, typer.Option(help="Use debug_traceTransaction where the node has it.")] = True,
     store: Annotated[bool, typer.Option(help="Store audited trades in the database.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (amounts as decimal strings).")] = False,
+    rpc_url: Annotated[
+        str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
+    ] = None,
 ) -> None:
     """Audit trades: given transactions, a block range (with --executor), or every trade of --executor."""
     from arbbot.audit import render
@@ -74,10 +97,11 @@ def audit(
     from arbbot.audit.errors import AuditError
     from arbbot.audit.store import save_trades, simulated_from_db
     from arbbot.audit.types import AuditResult
+    from arbbot.chain.rpc import RpcClient
 
     s = settings()
     executors = tuple(executor or ())
-    rpc = RpcClient(_rpc_url(s))
+    rpc = RpcClient(_rpc_url(s, rpc_url))
     engine, sessions = _sessions(s)
     try:
         chain_id = int(rpc.call("eth_chainId"), 16)
@@ -97,6 +121,7 @@ def audit(
             raise fail("give transaction hashes, --from-block with --executor, or --executor alone (all its trades)")
         if store and result.trades:
             result.problems += save_trades(sessions, result.trades)
+        tokens = _tokens(s, sessions, chain_id)
     except AuditError as exc:
         raise fail(str(exc)) from None
     finally:
@@ -104,7 +129,7 @@ def audit(
     if as_json:
         print(render.to_json(result), end="")
     else:
-        console.print(render.table(result.trades))
+        console.print(render.table(result.trades, tokens, console.width))
         if store:
             console.print(f"{len(result.trades)} trade(s) audited and stored")
     for p in result.problems:
@@ -113,13 +138,12 @@ def audit(
         raise typer.Exit(1)
 
 
-def _chain_id(s: Settings, given: int | None) -> int:
+def _chain_id(s: Settings, given: int | None, rpc_url: str | None = None) -> int:
+    from arbbot.cli.endpoint import chain_id_of
+
     if given is not None:
         return given
-    try:
-        return int(RpcClient(_rpc_url(s), timeout=5).call("eth_chainId"), 16)
-    except typer.Exit:
-        raise fail("--chain-id: not given and no node configured or running to ask") from None
+    return chain_id_of(_rpc_url(s, rpc_url), timeout=5)  # a ConfigError names the node that did not answer
 
 
 def report(
@@ -134,6 +158,9 @@ def report(
     day: Annotated[str | None, typer.Option(help="With --daily: this day (YYYY-MM-DD) instead.")] = None,
     schedule: Annotated[bool, typer.Option(help="With --daily: keep running, one summary every day.")] = False,
     out_dir: Annotated[Path | None, typer.Option(help="Daily summaries (default: <data_dir>/reports).")] = None,
+    rpc_url: Annotated[
+        str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
+    ] = None,
 ) -> None:
     """Report audited trades and bundles over a window: table, CSV, JSON or a self-contained HTML file."""
     from arbbot.reports.build import build
@@ -143,23 +170,24 @@ def report(
     s = settings()
     if fmt not in FORMATS:
         raise fail(f"--format: one of {', '.join(FORMATS)}, got {fmt!r}")
-    cid = _chain_id(s, chain_id)
+    cid = _chain_id(s, chain_id, rpc_url)
     engine, sessions = _sessions(s)
     try:
+        tokens = _tokens(s, sessions, cid)
         if daily_summary:
-            _daily(sessions, cid, day, schedule, out_dir or s.data_dir / "reports")
+            _daily(sessions, cid, day, schedule, out_dir or s.data_dir / "reports", tokens)
             return
         try:
             window = make_window(since, until)
         except ValueError as exc:
             raise fail(str(exc)) from None
-        rep = build(sessions, cid, window)
+        rep = build(sessions, cid, window, tokens)
     finally:
         engine.dispose()
     if fmt == "table":
         if out is not None:
             raise fail("--out: the table goes to the terminal; use --format csv, json or html for a file")
-        console.print(report_table(rep.rows, rep.summary, rep.title))
+        console.print(report_table(rep.rows, rep.summary, f"{rep.title} · chain {cid}", rep.tokens, console.width))
     elif out is None:
         print(rep.render(fmt), end="")
     else:
@@ -167,7 +195,10 @@ def report(
         console.print(f"{rep.title}: {len(rep.rows)} trade(s) written to {out}")
 
 
-def _daily(sessions: sessionmaker[Session], chain_id: int, day: str | None, schedule: bool, out_dir: Path) -> None:
+def _daily(
+    sessions: sessionmaker[Session], chain_id: int, day: str | None, schedule: bool, out_dir: Path,
+    tokens: dict[str, TokenInfo],
+) -> None:  # fmt: skip
     from arbbot.reports import daily
 
     if schedule:
@@ -175,7 +206,12 @@ def _daily(sessions: sessionmaker[Session], chain_id: int, day: str | None, sche
         stop = threading.Event()
         try:
             daily.run_schedule(
-                sessions, chain_id, out_dir, stop, on_written=lambda ps: console.print(f"written {ps[0]}")
+                sessions,
+                chain_id,
+                out_dir,
+                stop,
+                on_written=lambda ps: console.print(f"written {ps[0]}"),
+                tokens=tokens,
             )
         except KeyboardInterrupt:
             stop.set()
@@ -184,7 +220,7 @@ def _daily(sessions: sessionmaker[Session], chain_id: int, day: str | None, sche
         which = date.fromisoformat(day) if day else daily.previous_day(datetime.now(UTC))
     except ValueError:
         raise fail(f"--day: not a date (YYYY-MM-DD): {day!r}") from None
-    for path in daily.write_daily(sessions, chain_id, which, out_dir):
+    for path in daily.write_daily(sessions, chain_id, which, out_dir, tokens):
         console.print(f"written {path}")
 
 

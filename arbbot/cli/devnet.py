@@ -1,29 +1,33 @@
-"""`arbbot devnet …`: the local mainnet replica."""
+"""`arbbot devnet …`: the local mainnet replica.
+
+web3 and the replica machinery are imported inside the commands: `--help` does not pay for them.
+"""
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from web3 import HTTPProvider, Web3
 
-from arbbot.chain.anvil import AnvilNode
 from arbbot.cli.common import console, fail, settings
-from arbbot.config import Settings
-from arbbot.devnet import running, scenario, snapshot
-from arbbot.devnet.inspect import pool_views
-from arbbot.devnet.manifest import Manifest
 from arbbot.errors import DevnetError
-from arbbot.progress import RichProgress
+
+if TYPE_CHECKING:
+    from arbbot.config import Settings
+    from arbbot.devnet.manifest import Manifest
 
 app = typer.Typer(help="Run the local mainnet replica (anvil + real protocol bytecode).", no_args_is_help=True)
 
 
 def show_holdings(url: str, manifest: Manifest) -> None:
     """Print the replica's contracts, tokens and pools (with live prices)."""
+    from rich.table import Table
+    from web3 import HTTPProvider, Web3
+
+    from arbbot.devnet.inspect import pool_views
+
     w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 10}))
     console.print(
         f"[bold]replica[/] scenario=[cyan]{manifest.scenario}[/] seed={manifest.seed} "
@@ -73,6 +77,10 @@ def up(
     ] = None,
 ) -> None:
     """Start the replica (built once, then loaded from its snapshot in well under a second)."""
+    from arbbot.chain.anvil import AnvilNode
+    from arbbot.devnet import running, snapshot
+    from arbbot.progress import RichProgress
+
     devnet_over = {
         k: v
         for k, v in {
@@ -148,22 +156,23 @@ def up(
     if not foreground:
         console.print("stop it with [bold]arbbot devnet down[/]")
         return
-    console.print("Ctrl-C to stop")
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM}) if _block_signals() else node.proc.wait()  # type: ignore[union-attr]
+        # Blocked before the ready line: a Ctrl-C at any moment after it is taken by sigwait.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+        console.print("Ctrl-C to stop")
+        signal.sigwait(stop_signals)
     finally:
         node.stop()
         running.record_path(s.data_dir).unlink(missing_ok=True)
-
-
-def _block_signals() -> bool:
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    return True
+    raise typer.Exit(130)
 
 
 @app.command()
 def down() -> None:
     """Stop the devnet started by `arbbot devnet up` (by its PID)."""
+    from arbbot.devnet import running
+
     s = settings()
     stopped = running.stop(s.data_dir)
     if stopped is None:
@@ -177,6 +186,9 @@ def status(
     rpc_url: Annotated[str | None, typer.Option(help="A replica (or a fork of it) at this URL.")] = None,
 ) -> None:
     """Show the running devnet (or the replica at --rpc-url) and what it holds."""
+    from arbbot.devnet import running
+    from arbbot.devnet.manifest import Manifest
+
     s = settings()
     if rpc_url is not None:
         url, manifest = _replica_at(s, rpc_url)
@@ -253,6 +265,9 @@ def build(
     scenario_name: Annotated[str | None, typer.Option("--scenario", "-s", help="Built-in name or .toml path.")] = None,
 ) -> None:
     """Build (or rebuild) a scenario's snapshot without starting a node."""
+    from arbbot.devnet import snapshot
+    from arbbot.progress import RichProgress
+
     s = settings()
     with RichProgress() as progress:
         snap = snapshot.ensure(scenario_name or s.devnet.scenario, progress=progress, rebuild=True)
@@ -262,6 +277,8 @@ def build(
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the built-in scenarios."""
+    from arbbot.devnet import scenario
+
     for name in scenario.builtin_names():
         sc, _ = scenario.load(name)
         console.print(f"[cyan]{name}[/]: {sc.description}")

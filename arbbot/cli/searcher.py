@@ -3,26 +3,27 @@
 `--fork-url URL` is the evaluation path: a dry run that reads every new block of that node and simulates
 on a fork of it moved to each new head; with no `--executor` the executor is placed in the fork only.
 Every run journals what it sends (bundle log + database), so `arbbot report` covers it.
+The engine (web3, pyrevm, SQLAlchemy) is imported inside the command: `--help` does not pay for it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import logging
 import signal
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
 from arbbot.cli.common import console, fail, settings
-from arbbot.config import SearcherSettings, Settings
-from arbbot.engine.context import ChainContext
-from arbbot.engine.counters import SearcherEvent
 from arbbot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from arbbot.config import Settings
+    from arbbot.engine.context import ChainContext
+    from arbbot.engine.counters import SearcherEvent
 
 log = logging.getLogger("arbbot.run")
 
@@ -33,7 +34,7 @@ def _log_event(event: SearcherEvent) -> None:
     elif event.kind == "error":
         return  # the searcher logged it already, once
     else:
-        log.info("%s %s", event.kind, {k: v for k, v in event.data.items() if k != "kind"})
+        log.info("%s %s", event.kind, dict(event.data))
 
 
 def check_metrics_port(port: int | None) -> None:
@@ -65,6 +66,8 @@ async def _run(
     s: Settings, ctx: ChainContext, *, live: bool, max_blocks: int | None, metrics_port: int | None,
     executor_code: bytes | None,
 ) -> tuple[dict[str, int], bool]:  # fmt: skip
+    import asyncio
+
     from arbbot.cli.status import StatusView
     from arbbot.engine.factory import build
     from arbbot.metrics import Metrics
@@ -150,6 +153,12 @@ def register(app: typer.Typer) -> None:
         metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
     ) -> None:
         """Watch blocks and the mempool, find cycles and backruns, prove them on a fork, bundle them."""
+        import asyncio
+
+        from pydantic import ValidationError
+
+        from arbbot.config import SearcherSettings
+
         s = settings()
         if fork_url is not None and live:
             raise fail("--fork-url is a dry run on a fork; to send bundles use --live with --rpc-url")

@@ -20,10 +20,10 @@ from rich.text import Text
 
 from arbbot.cli.common import console, settings
 from arbbot.engine import status as status_file
-from arbbot.engine.context import ChainContext
-from arbbot.engine.counters import SearcherEvent
 
 if TYPE_CHECKING:
+    from arbbot.engine.context import ChainContext
+    from arbbot.engine.counters import SearcherEvent
     from arbbot.engine.searcher import Searcher
 
 log = logging.getLogger("arbbot.run")
@@ -129,7 +129,7 @@ class StatusView:
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status() -> None:
-        """What a searcher started with `arbbot run` (in this data directory) is doing now."""
+        """What the searcher started with `arbbot run` here is doing now."""
         s = settings()
         st = status_file.read(s.data_dir)
         if st is None:

@@ -27,6 +27,9 @@ from arbbot.db.types import ExactInt, UTCDateTime, utcnow
 
 ADDRESS = String(42)
 HASH = String(66)
+# Trades are on EVM chains or Solana clusters: base58 public keys (<= 44 chars) and signatures (<= 88).
+CHAIN_ADDRESS = String(44)
+TX_ID = String(88)
 
 
 class Base(DeclarativeBase):
@@ -142,12 +145,12 @@ class TradeModel(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
-    tx_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(TX_ID)  # EVM hash, or a Solana signature (base58)
     bundle_uuid: Mapped[str | None] = mapped_column(
         String(64), ForeignKey("bundles.uuid", name="fk_trades_bundle_uuid", ondelete="SET NULL"), nullable=True
     )
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None while pending
-    executor: Mapped[str] = mapped_column(ADDRESS)
+    executor: Mapped[str] = mapped_column(CHAIN_ADDRESS)  # EVM address, or a Solana public key (base58)
     route: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # hops: pool, token in/out, amounts (strings)
     tokens_in: Mapped[dict[str, str]] = mapped_column(JSON)  # token -> amount, decimal strings
     tokens_out: Mapped[dict[str, str]] = mapped_column(JSON)

@@ -157,3 +157,44 @@ def required_min_profit(route: Route, cost: TxCost, price: SolPrice | None, min_
     if need > U64_MAX:
         raise FeeFloorError(f"min_profit {need} does not fit a u64")
     return need
+
+
+@dataclass(frozen=True)
+class TipPolicy:
+    """The Jito tip: `share_bps` of the expected profit left after the other fees, never below the
+    block engine's floor nor `min_tip`, never above `max_tip` (all lamports)."""
+
+    share_bps: int = 5_000
+    min_tip: int = 1_000
+    max_tip: int = 100_000_000
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.share_bps <= 10_000:
+            raise ValueError(f"tip share must be 0..10000 bps, got {self.share_bps}")
+        if not 0 < self.min_tip <= self.max_tip:
+            raise ValueError(f"tip bounds must satisfy 0 < min <= max, got {self.min_tip}..{self.max_tip}")
+
+
+def profit_in_lamports(profit: int, base: Pubkey, price: SolPrice | None) -> int:
+    """A profit in base units valued in lamports, rounded down (against the route)."""
+    if base == WSOL_MINT:
+        return profit
+    if price is None or price.base_units == 0:
+        raise FeeFloorError(f"route base {base} is not wrapped SOL and no SOL price was given: cannot size a tip")
+    return profit * price.lamports // price.base_units
+
+
+def size_tip(expected_profit_lamports: int, other_fees: int, floor: int, policy: TipPolicy) -> int:
+    """The tip for a route expected to earn `expected_profit_lamports` before `other_fees` (signatures and
+    priority fee). FeeFloorError when the bounds leave no tip that both lands and leaves a profit."""
+    lowest = max(floor, policy.min_tip)
+    if lowest > policy.max_tip:
+        raise FeeFloorError(f"tip floor {floor} lamports is above the configured maximum tip {policy.max_tip}")
+    surplus = expected_profit_lamports - other_fees
+    if surplus <= lowest:
+        raise FeeFloorError(
+            f"expected profit {expected_profit_lamports} lamports less fees {other_fees} leaves {surplus}, "
+            f"not more than the lowest tip that lands ({lowest}); not sent"
+        )
+    # Never the whole surplus (a 100% share): the route must still make at least one lamport.
+    return min(max(surplus * policy.share_bps // 10_000, lowest), policy.max_tip, surplus - 1)

@@ -49,6 +49,21 @@ def _ape(r: Replica, *args: str, key: str | None = DEV_KEY, check: bool = True) 
     return proc
 
 
+def _ape_alias(r: Replica, alias: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARBBOT_")}
+    env["ARBBOT_APE_ACCOUNT"] = alias
+    cmd = [
+        str(APE),
+        "run",
+        "deploy",
+        "--weth",
+        r.manifest.token("WETH").address,
+        "--network",
+        f"ethereum:replica:{r.url}",
+    ]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
 @pytest.mark.replica
 def test_deploy_callers_fund_withdraw(replica: Replica, tmp_path: Path) -> None:
     w3 = replica.w3
@@ -93,6 +108,13 @@ def test_scripts_refuse_bad_input(replica: Replica) -> None:
     assert bad_key.returncode != 0
     assert "not a 32-byte hex private key" in bad_key.stdout + bad_key.stderr
     assert "1234" not in bad_key.stdout + bad_key.stderr
+
+    env_alias = _ape_alias(replica, "ghost")
+    assert (
+        env_alias.returncode != 0
+        and "ARBBOT_APE_ACCOUNT: no ape account 'ghost'" in env_alias.stdout + env_alias.stderr
+    )
+    assert "Traceback" not in env_alias.stderr
 
     no_weth = _ape(replica, "deploy", check=False)
     assert no_weth.returncode != 0

@@ -163,3 +163,10 @@ def test_price_comes_from_the_routes_own_sol_pool() -> None:
     assert required_min_profit(route, cost, price) == floor + 1
     with pytest.raises(FeeFloorError, match=f"pool {usdc_other.address} does not pair {USDC} with wrapped SOL"):
         sol_price_from_pool(usdc_other, USDC, 1)
+
+
+def test_cli_keypair_variable_matches_the_keys_module() -> None:
+    from arbbot.cli.solana import DEFAULT_KEYPAIR_ENV as shown
+    from arbbot.solana.keys import DEFAULT_KEYPAIR_ENV
+
+    assert shown == DEFAULT_KEYPAIR_ENV
