@@ -232,6 +232,11 @@ async def build(
                 f'searcher.balancer_vault: no Balancer V2 Vault known on {ctx.name}; set it, or capital = "own"'
             )
         require_contracts(rpc, {"searcher.balancer_vault": lender}, ctx.name)
+    pool_manager = cfg.pool_manager or ctx.pool_manager
+    v4_quoter = cfg.v4_quoter or ctx.v4_quoter
+    v4 = {f"searcher.{name}": a for name, a in (("pool_manager", pool_manager), ("v4_quoter", v4_quoter)) if a}
+    if v4:
+        require_contracts(rpc, v4, ctx.name)
     node = JsonRpcClient.for_node(ctx.url)
     wiring = Wiring(searcher=None)  # type: ignore[arg-type]
     wiring.closers.append(node.close)
@@ -264,8 +269,9 @@ async def build(
         bribe_share_bps=cfg.bribe_share_bps, min_profit_wei=cfg.min_profit_wei, max_gas=cfg.max_gas,
         fee_cap=cfg.max_fee_per_gas_wei, priority_fee=cfg.priority_fee_wei, blocks_ahead=cfg.blocks_ahead,
         max_candidates=cfg.max_candidates, size_top=cfg.size_top,
-        capital_sources=CapitalSources(pool_manager=cfg.pool_manager, balancer_vault=lender)
+        capital_sources=CapitalSources(pool_manager=pool_manager, balancer_vault=lender)
         if cfg.capital == "cheapest" else None,
+        v4_quoter=v4_quoter if cfg.simulator == "pyrevm" else None,  # quotes run in the in-process fork
     )  # fmt: skip
     factory: Callable[[int], CandidateSimulator]
     if cfg.simulator == "anvil":

@@ -33,6 +33,8 @@ from arbbot.execution.plan import Executor, Landed, SubmitResult, TradePlan
 from arbbot.execution.route import Capital, Route, encode, hop_for
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import CandidateSim, CandidateSimulator, PreTx, execute_calldata
+from arbbot.sim.fork import ForkSimulator
+from arbbot.sim.v4_quotes import simulated_view
 from arbbot.state.store import PoolStore
 from arbbot.state.updater import StateUpdater
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
@@ -64,6 +66,9 @@ class SearcherParams:
     # When set, each route runs on the cheapest free capital among these, by simulated gas (capital and
     # lender above are then unused).
     capital_sources: CapitalSources | None = None
+    # When set, V4 pools whose hook can change swap amounts are priced by simulating them through this V4Quoter
+    # in the block's fork (pyrevm simulators only); otherwise cycles through them are never priced.
+    v4_quoter: str | None = None
 
 
 class Searcher:
@@ -169,12 +174,34 @@ class Searcher:
         retry = await self._track(head)
         t0 = time.perf_counter()
         # Pools of a bundle that missed are priced again even if nothing moved them: the gap may still be there.
-        candidates = self.arbitrage.on_update(
-            changed | retry, self.store.pools, self.params.max_candidates, self.params.size_top
-        )
+        candidates = await self._cycles(changed | retry)
         if self.metrics is not None:
             self.metrics.stage_latency.labels(stage="strategy").observe(time.perf_counter() - t0)
         return await self._trade("cycle", candidates, ())
+
+    async def _cycles(self, changed: set[str]) -> list[Candidate]:
+        """Candidates among the cycles through `changed`, with hooked V4 pools priced in the block's fork."""
+        p = self.params
+        pools = self.store.pools
+        hooked = p.v4_quoter is not None and any(getattr(m, "pricing", "math") == "simulation" for m in pools.values())
+        if not hooked:
+            return self.arbitrage.on_update(changed, pools, p.max_candidates, p.size_top)
+        assert p.v4_quoter is not None
+        quoter = p.v4_quoter
+
+        def price() -> list[Candidate]:
+            fork = getattr(self._simulator(), "fork", None)
+            view = simulated_view(pools, fork, quoter) if isinstance(fork, ForkSimulator) else pools
+            return self.arbitrage.on_update(changed, view, p.max_candidates, p.size_top)
+
+        # Quotes share the fork (and its reads from the node) with simulations: one at a time, bounded in time.
+        async with self._trade_lock:
+            try:
+                return await _in_daemon_thread(price, self.sim_timeout)
+            except Exception as exc:  # the fork could not be read: this block trades on math-priced pools only
+                self._sim = None
+                self._error("simulated pricing", exc)
+        return self.arbitrage.on_update(changed, pools, p.max_candidates, p.size_top)
 
     async def _track(self, head: int) -> set[str]:
         """Record landed and missed bundles; returns the pools of cycle trades that missed."""

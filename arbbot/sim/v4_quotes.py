@@ -8,6 +8,7 @@ pools by math: their models refuse (`amm.uniswap_v4.pool.SimulationOnly`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from eth_abi import decode, encode
@@ -72,10 +73,30 @@ class SimulatedV4Pool(Pool):
         raise SimulationOnly("a simulated pool is rebuilt from its model and a fork, not from a dict")
 
 
-def simulated_view(pools: dict[str, Pool], fork: ForkSimulator, quoter: str) -> dict[str, Pool]:
-    """The pools, with every V4 pool whose hook can change amounts priced by simulation on `fork`."""
-    out = dict(pools)
-    for key, pool in pools.items():
-        if isinstance(pool, UniswapV4Pool) and pool.pricing == "simulation":
-            out[key] = SimulatedV4Pool(pool, fork, quoter)
-    return out
+class SimulatedView(Mapping[str, Pool]):
+    """The pools, with every V4 pool whose hook can change amounts priced by simulation on a fork. Lazy: only
+    the pools a cycle asks for are looked at, so a large store costs nothing to wrap."""
+
+    def __init__(self, pools: Mapping[str, Pool], fork: ForkSimulator, quoter: str) -> None:
+        self.pools, self.fork, self.quoter = pools, fork, quoter
+        self._wrapped: dict[str, SimulatedV4Pool] = {}
+
+    def __getitem__(self, key: str) -> Pool:
+        pool = self.pools[key]
+        if not (isinstance(pool, UniswapV4Pool) and pool.pricing == "simulation"):
+            return pool
+        wrapped = self._wrapped.get(key)
+        if wrapped is None or wrapped.model is not pool:
+            wrapped = self._wrapped[key] = SimulatedV4Pool(pool, self.fork, self.quoter)
+        return wrapped
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.pools)
+
+    def __len__(self) -> int:
+        return len(self.pools)
+
+
+def simulated_view(pools: Mapping[str, Pool], fork: ForkSimulator, quoter: str) -> SimulatedView:
+    """`pools` as the strategy should price them on `fork`: hooked V4 pools through the V4Quoter."""
+    return SimulatedView(pools, fork, quoter)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,41 @@ def test_the_delta_returning_hook_pool_is_simulated_never_priced_by_math(v4_node
     tx = contract.functions.execute(route).transact({"from": owner, "gas": 1_500_000})
     assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
     assert weth_balance(w3, m, contract.address) - before == best.gross_profit
+
+
+def test_the_searcher_prices_the_hooked_pool_only_by_simulation_and_lands_its_cycle(
+    v4_node: tuple[str, Manifest],
+) -> None:
+    """Without a V4Quoter the searcher finds nothing through the skim pool (the math never prices it); with
+    one, the same cycle is priced in the block's fork, simulated through the executor and landed exactly."""
+    url, m = v4_node
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    contract = deploy_executor(w3, m)
+    skim = _entry(m, "uniswap_v4", hook_kind="skim")
+    v2 = _entry(m, "uniswap_v2", venue="uniswap_v2", token0="WETH", token1="USDC")
+    traded = {skim.address.lower(), v2.address.lower()}
+    sources = CapitalSources(pool_manager=m.contracts["PoolManager"], balancer_vault=m.contracts["BalancerVault"])
+
+    async def scenario() -> None:
+        async with LocalBuilder(url) as builder:
+            rig = build_searcher(url, w3, m, builder.url, contract, capital_sources=sources,
+                                 pool_filter=lambda p: p.address.lower() in traded)  # fmt: skip
+            async with rig.fanout:
+                await rig.searcher.process_block()  # in step with the head
+                _nudge_v2(w3, m)
+                assert await rig.searcher.process_block() == []
+                assert rig.searcher.counters.opportunities_found == 0 and rig.searcher.counters.errors == 0
+                rig.searcher.params = replace(rig.searcher.params, v4_quoter=m.contracts["V4Quoter"])
+                _nudge_v2(w3, m)
+                plans = await rig.searcher.process_block()
+                c = rig.searcher.counters
+                assert plans and c.sent == 1 and c.sim_disagreed == 0 and c.errors == 0, c
+                plan = plans[0]
+                assert {h.pool.lower() for h in plan.candidate.hops} == traded
+                hooked = [h for h in plan.candidate.hops if h.pool.lower() == skim.address.lower()]
+                assert len(hooked) == 1 and hooked[0].simulated and hooked[0].v4
+                assert plan.sim.gross_profit == plan.candidate.gross_profit  # the simulated price is the real one
+                await _land(w3, m, builder, rig, plans)
+            await rig.node.close()
+
+    asyncio.run(scenario())
