@@ -21,6 +21,7 @@ from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.types import PendingTx
 from arbbot.devnet import artifacts, snapshot
+from arbbot.devnet.context import context_from_manifest
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.devnet.universal_router import v4_exact_in_single
@@ -286,3 +287,19 @@ def test_the_searcher_prices_the_hooked_pool_only_by_simulation_and_lands_its_cy
             await rig.node.close()
 
     asyncio.run(scenario())
+
+
+def test_the_replica_context_carries_every_v4_venue_router_and_contract() -> None:
+    """What `arbbot run` on the v4 replica trades: V4 pools with their hooks and native ether, PancakeSwap
+    pools, the UniversalRouter for backruns, the PoolManager and the V4Quoter."""
+    m = snapshot.ensure("v4").manifest
+    ctx = context_from_manifest(m, "http://127.0.0.1:1")
+    assert ctx.pool_manager == m.contracts["PoolManager"] and ctx.v4_quoter == m.contracts["V4Quoter"]
+    assert {v.kind for v in ctx.venues} == {"uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"}
+    universal = [r for r in ctx.routers if r.kind == "universal_router"]
+    assert [(r.address, r.factory) for r in universal] == [(m.contracts["UniversalRouter"], m.contracts["PoolManager"])]
+    assert ctx.known_pools is not None
+    assert sorted(ctx.known_pools, key=str) == sorted(discovered_from_manifest(m), key=str)
+    skim = _entry(m, "uniswap_v4", hook_kind="skim")
+    known = next(p for p in ctx.known_pools if p.address == skim.address)
+    assert (known.token0, known.hooks) == ("0x0000000000000000000000000000000000000000", skim.hooks)
