@@ -57,7 +57,8 @@ class Auditor:
         self.chain = ChainReader(rpc, trace=self.options.trace)
         self.simulated = simulated
         self.metrics = metrics
-        self.venues = {to_checksum_address(k): v for k, v in self.options.venues.items()}
+        # Only pool contracts: a Uniswap V4 pool is an id inside its PoolManager (no address of its own).
+        self.venues = {to_checksum_address(k): v for k, v in self.options.venues.items() if is_address(k)}
 
     # --- modes -----------------------------------------------------------------------------------
 

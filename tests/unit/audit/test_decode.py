@@ -10,6 +10,8 @@ from eth_utils import to_checksum_address
 
 from arbbot.audit import abi, decode
 from arbbot.audit.abi import Log
+from arbbot.audit.auditor import AuditOptions, Auditor
+from arbbot.chain.rpc import RpcClient
 
 A = [to_checksum_address("0x" + f"{i:02x}" * 20) for i in range(1, 9)]
 WETH, USDC, POOL, EXEC, VAULT = A[0], A[1], A[2], A[3], A[4]
@@ -173,3 +175,11 @@ def test_every_error_the_executor_declares_is_decoded() -> None:
         {"type": "event", "name": "Executed", "inputs": []},
     ]
     assert abi.errors_from_abi(errors_abi) == ("TokenMismatch(uint256,address,address)",)
+
+
+def test_venue_names_keep_pool_contracts_and_skip_v4_pool_ids() -> None:
+    """A replica manifest names V4 pools by their 32-byte id: the auditor keeps the named pool contracts and
+    does not take an id for an address (it used to fail to start on a manifest with V4 pools)."""
+    pool_id = "0x" + "ab" * 32
+    auditor = Auditor(RpcClient("http://127.0.0.1:9"), AuditOptions(venues={pool_id: "uniswap_v4", POOL.lower(): "v2"}))
+    assert auditor.venues == {POOL: "v2"}
