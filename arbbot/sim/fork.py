@@ -188,9 +188,13 @@ class ForkSimulator:
         finally:
             self.revert(cp)
 
-    def quote(self, caller: str, to: str, data: bytes, gas: int = 5_000_000) -> SimResult:
+    def quote(self, caller: str, to: str, data: bytes, gas: int = 5_000_000, prefetch: bool = True) -> SimResult:
         """Run one call at gas price zero and undo it: a quote through a contract that writes state (a quoter
-        that unlocks the PoolManager and reverts inside) needs no funded caller and leaves no trace."""
+        that unlocks the PoolManager and reverts inside) needs no funded caller and leaves no trace.
+
+        `prefetch`: read what the call touches in two batches first (else every cold slot is one read)."""
+        if prefetch:
+            self.prefetch([(caller, to, data, 0, gas)])
         cp = self.checkpoint()
         try:
             return self.call(caller, to, data, 0, gas, gas_price=0)

@@ -35,6 +35,7 @@ class SimulatedV4Pool(Pool):
         self.model, self.fork, self.quoter = model, fork, quoter
         self.address, self.token0, self.token1 = model.address, model.token0, model.token1
         self.quotes = 0  # simulations run (for throughput figures)
+        self._prefetched: set[tuple[bytes, bool, int]] = set()
 
     pricing = "simulation"
 
@@ -47,7 +48,12 @@ class SimulatedV4Pool(Pool):
             raise InvalidAmount(f"pool {self.address}: amount {amount} outside 1..2^128-1")
         self.quotes += 1
         data = selector + encode([_PARAMS], [(self._key(), zero_for_one, amount, b"")])
-        result = self.fork.quote(_CALLER, self.quoter, data)
+        # Sizing asks for many amounts: read ahead once per direction and order of magnitude (a larger swap
+        # crosses more ticks); repeats find their slots in the fork already.
+        bucket = (selector, zero_for_one, amount.bit_length() // 4)
+        fresh = bucket not in self._prefetched
+        self._prefetched.add(bucket)
+        result = self.fork.quote(_CALLER, self.quoter, data, prefetch=fresh)
         if not result.success:
             raise InsufficientLiquidity(f"pool {self.address}: the PoolManager refuses ({result.revert_reason})")
         quoted, gas = decode(["uint256", "uint256"], result.output[:64])
