@@ -16,6 +16,8 @@ from web3 import HTTPProvider, Web3
 
 from arbbot.amm.base import Pool
 from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
+from arbbot.audit.auditor import AuditOptions, Auditor
+from arbbot.audit.types import TradeAudit
 from arbbot.chain.anvil import AnvilNode, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
@@ -73,6 +75,23 @@ def _nudge_v2(w3: Web3, m: Manifest, venue: str = "uniswap_v2") -> None:
     assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
 
 
+def _audited(url: str, m: Manifest, executor: str, tx_hash: str) -> TradeAudit:
+    venues = {p.address: p.venue for p in m.pools}
+    return Auditor(RpcClient(url), AuditOptions(executors=(executor,), venues=venues)).audit_tx(tx_hash)
+
+
+def _check_audit(url: str, m: Manifest, rig, plan) -> None:  # type: ignore[no-untyped-def]
+    """The audit names every hop of the landed trade, V4 pools by id and PancakeSwap pools by address, in
+    route order, and finds nothing that differs from the route; its profit is the executor's."""
+    landed = rig.searcher.results[rig.searcher.plans.index(plan)].tx_hash
+    trade = _audited(url, m, rig.contract.address, landed)
+    assert trade.status == "success" and trade.notes == [], trade.notes
+    kinds = {p.address.lower(): p.kind for p in m.pools}
+    hops = plan.candidate.hops
+    assert [(s.pool.lower(), s.kind) for s in trade.route] == [(h.pool.lower(), kinds[h.pool.lower()]) for h in hops]
+    assert trade.executed is not None and trade.executed.profit == plan.sim.executed.profit
+
+
 async def _land(w3: Web3, m: Manifest, builder: LocalBuilder, rig, plans) -> None:  # type: ignore[no-untyped-def]
     owner, executor = w3.eth.accounts[0], rig.contract.address
     weth0, eth0 = weth_balance(w3, m, executor), w3.eth.get_balance(owner)
@@ -110,6 +129,7 @@ def test_v4_v2_cycle_lands_on_the_pool_managers_capital(v4_node: tuple[str, Mani
                 assert {h.pool.lower() for h in plans[0].candidate.hops} == traded
                 assert plans[0].sim.gas_exact
                 await _land(w3, m, builder, rig, plans)
+                _check_audit(url, m, rig, plans[0])
             await rig.node.close()
 
     asyncio.run(scenario())
@@ -152,6 +172,7 @@ def test_pancake_and_uniswap_v3_cycle_lands_on_the_cheapest_capital(v4_node: tup
                 assert len(gas) >= 2, gas  # the PoolManager and the Vault both can lend WETH here
                 assert route.capital == min(gas, key=lambda k: gas[k])
                 await _land(w3, m, builder, rig, plans)
+                _check_audit(url, m, rig, plans[0])
             await rig.node.close()
 
     asyncio.run(scenario())
@@ -284,6 +305,7 @@ def test_the_searcher_prices_the_hooked_pool_only_by_simulation_and_lands_its_cy
                 assert len(hooked) == 1 and hooked[0].simulated and hooked[0].v4
                 assert plan.sim.gross_profit == plan.candidate.gross_profit  # the simulated price is the real one
                 await _land(w3, m, builder, rig, plans)
+                _check_audit(url, m, rig, plans[0])
             await rig.node.close()
 
     asyncio.run(scenario())
