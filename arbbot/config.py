@@ -37,7 +37,7 @@ class VenueSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str
-    kind: Literal["uniswap_v2", "uniswap_v3"]
+    kind: Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"]  # uniswap_v4: factory = PoolManager
     factory: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
     fee_bps: int = Field(default=30, ge=0, le=10_000)  # V2 forks: the pair's swap fee
     start_block: int = Field(default=0, ge=0)  # the factory's deployment block: scanning starts here
@@ -75,7 +75,7 @@ class RouterSettings(BaseModel):
     """A swap router whose pending transactions the backrun strategy decodes."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["uniswap_v2_router02", "uniswap_v3_swaprouter"]
+    kind: Literal["uniswap_v2_router02", "uniswap_v3_swaprouter", "universal_router"]
     address: str = Field(pattern=_ADDRESS)
     factory: str = Field(pattern=_ADDRESS)  # pools the router trades through come from this factory
 
@@ -97,8 +97,14 @@ class SearcherSettings(BaseModel):
     max_candidates: int = Field(default=3, ge=1, le=100)  # simulated per update, best first
     size_top: int = Field(default=16, ge=1, le=100_000)  # cycles sized per update, best marginal rate first
     executor: str | None = Field(default=None, pattern=_ADDRESS)  # the deployed ArbExecutor
-    capital: Literal["balancer", "own"] = "balancer"
+    # "cheapest": per route, the free source with the least simulated gas (its own V2 pairs, the V4
+    # PoolManager when pool_manager is set, the Balancer Vault).
+    capital: Literal["balancer", "own", "cheapest"] = "balancer"
     balancer_vault: str = Field(default="0xBA12222222228d8Ba445958a75a0704d566BF2C8", pattern=_ADDRESS)
+    pool_manager: str | None = Field(default=None, pattern=_ADDRESS)  # Uniswap V4 PoolManager (capital, V4 hops)
+    # Uniswap V4 V4Quoter: V4 pools whose hook can change swap amounts are priced by simulating them through it
+    # (unset: such pools are never traded; the pool math never prices them).
+    v4_quoter: str | None = Field(default=None, pattern=_ADDRESS)
     key_env: str = "ARBBOT_SEARCHER_KEY"  # env var holding the transaction key (never logged)
     reputation_key_env: str = "ARBBOT_REPUTATION_KEY"  # env var for X-Flashbots-Signature; unset: random
     simulator: Literal["pyrevm", "anvil"] = "pyrevm"

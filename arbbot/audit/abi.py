@@ -1,4 +1,4 @@
-"""Event and error layouts the audit decodes: ERC-20 / WETH, Uniswap V2 and V3 swaps, flash loans and
+"""Event and error layouts the audit decodes: ERC-20 / WETH, Uniswap V2/V3/V4 and PancakeSwap V3 swaps, flash loans and
 the executor's own event and custom errors. Pure decoding, no I/O."""
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ WETH_DEPOSIT = topic("Deposit(address,uint256)")
 WETH_WITHDRAWAL = topic("Withdrawal(address,uint256)")
 V2_SWAP = topic("Swap(address,uint256,uint256,uint256,uint256,address)")
 V3_SWAP = topic("Swap(address,address,int256,int256,uint160,uint128,int24)")
+# PancakeSwap V3: the V3 layout plus the protocol fees of each token.
+PANCAKE_V3_SWAP = topic("Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)")
+# Uniswap V4: emitted by the PoolManager, the pool named by its id; amounts from the swapper's side.
+V4_SWAP = topic("Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)")
 BALANCER_FLASH_LOAN = topic("FlashLoan(address,address,uint256,uint256)")
 V3_FLASH = topic("Flash(address,address,uint256,uint256,uint256,uint256)")
 AAVE_FLASH_LOAN = topic("FlashLoan(address,address,address,uint256,uint8,uint256,uint16)")

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from arbbot.audit.types import Swap, Transfer
-from arbbot.execution.route import Route
+from arbbot.chain.addresses import ZERO_ADDRESS, v4_pool_id
+from arbbot.execution.route import Capital, Route
 
 
 def flows(transfers: Iterable[Transfer], holder: str) -> tuple[dict[str, int], dict[str, int]]:
@@ -70,15 +71,52 @@ def priority_fees(receipts: Sequence[Mapping[str, Any]], base_fee: int) -> int:
     return sum((int(r["effectiveGasPrice"], 16) - base_fee) * int(r["gasUsed"], 16) for r in receipts)
 
 
-def route_mismatches(route: Route, legs: Sequence[Swap]) -> list[str]:
-    """Where the swaps that happened differ from the route the transaction asked for."""
+def _hop_pools(route: Route, weth: str | None) -> list[tuple[str | None, tuple[str, str] | None]]:
+    """Per hop: the pool as swap events name it (a V4 hop: its pool id, lower-case; None if it cannot be
+    known) and, for a V4 hop, its (currency0, currency1) as the route names them (native ether as WETH, which
+    the executor wraps and unwraps around the PoolManager)."""
+    out: list[tuple[str | None, tuple[str, str] | None]] = []
+    token_in = route.token
+    for hop in route.hops:
+        if not hop.v4:
+            out.append((hop.pool, None))
+        elif hop.native:
+            others = [t for t in (token_in, hop.token_out) if weth is None or t.lower() != weth.lower()]
+            if weth is None or len(others) != 1:
+                out.append((None, None))
+            else:
+                pool_id = v4_pool_id(ZERO_ADDRESS, others[0], hop.v4_fee, hop.tick_spacing, hop.pool)
+                out.append((pool_id.lower(), (weth, others[0])))
+        else:
+            c0, c1 = sorted((token_in, hop.token_out), key=lambda t: int(t, 16))
+            out.append((v4_pool_id(c0, c1, hop.v4_fee, hop.tick_spacing, hop.pool).lower(), (c0, c1)))
+        token_in = hop.token_out
+    return out
+
+
+def v4_pools(route: Route, weth: str | None) -> dict[str, tuple[str, str]]:
+    """The V4 pools a route trades through: id -> (currency0, currency1), native ether named as WETH."""
+    return {pool: tokens for pool, tokens in _hop_pools(route, weth) if pool is not None and tokens is not None}
+
+
+def in_route_order(route: Route, legs: Sequence[Swap]) -> list[Swap]:
+    """The swaps in the route's hop order. With the first pair's flash swap as capital, that pair pays out
+    first but logs its Swap last (after the rest of the route ran in its callback)."""
+    if route.capital == Capital.FIRST_HOP and len(legs) == len(route.hops) > 1:
+        return [legs[-1], *legs[:-1]]
+    return list(legs)
+
+
+def route_mismatches(route: Route, legs: Sequence[Swap], weth: str | None = None) -> list[str]:
+    """Where the swaps that happened (in route order) differ from the route the transaction asked for."""
     notes: list[str] = []
     if len(legs) != len(route.hops):
         return [f"route asked for {len(route.hops)} hops, {len(legs)} swaps happened"]
     token_in = route.token
-    for i, (hop, leg) in enumerate(zip(route.hops, legs, strict=True)):
-        if hop.pool.lower() != leg.pool.lower():
-            notes.append(f"hop {i}: route pool {hop.pool}, swap in {leg.pool}")
+    pools = _hop_pools(route, weth)
+    for i, (hop, leg, (pool, _tokens)) in enumerate(zip(route.hops, legs, pools, strict=True)):
+        if pool is None or pool.lower() != leg.pool.lower():
+            notes.append(f"hop {i}: route pool {pool or hop.pool}, swap in {leg.pool}")
         if leg.token_in.lower() != token_in.lower() or leg.token_out.lower() != hop.token_out.lower():
             notes.append(f"hop {i}: route {token_in}->{hop.token_out}, swap {leg.token_in}->{leg.token_out}")
         token_in = hop.token_out

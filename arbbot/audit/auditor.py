@@ -57,7 +57,9 @@ class Auditor:
         self.chain = ChainReader(rpc, trace=self.options.trace)
         self.simulated = simulated
         self.metrics = metrics
-        self.venues = {to_checksum_address(k): v for k, v in self.options.venues.items()}
+        # Pool contracts by checksummed address; a Uniswap V4 pool is an id inside its PoolManager (lower-case).
+        venues = self.options.venues.items()
+        self.venues = {to_checksum_address(k) if is_address(k) else k.lower(): v for k, v in venues}
 
     # --- modes -----------------------------------------------------------------------------------
 
@@ -202,17 +204,21 @@ class Auditor:
                 trade.notes.append(f"pool {pool}: no token0()/token1(); its swap is left out of the route")
             else:
                 pool_tokens[pool] = tokens
-        known = [
-            log for log in logs if log.address in pool_tokens or log.topics[:1] not in ((abi.V2_SWAP,), (abi.V3_SWAP,))
-        ]
-        trade.route = decode.swaps(known, pool_tokens, self.venues)
+        contract_swaps = ((abi.V2_SWAP,), (abi.V3_SWAP,), (abi.PANCAKE_V3_SWAP,))
+        known = [log for log in logs if log.address in pool_tokens or log.topics[:1] not in contract_swaps]
+        v4 = accounting.v4_pools(route, weth) if route is not None else {}
+        for pool_id in decode.v4_swap_ids(logs):
+            if pool_id not in v4:
+                trade.notes.append(f"V4 pool {pool_id}: not in the route; its swap is left out of the route")
+        legs = decode.swaps(known, pool_tokens, self.venues, v4)
+        trade.route = accounting.in_route_order(route, legs) if route is not None else legs
         trade.flash_loans = decode.flash_loans(logs, trade.executor, pool_tokens)
         trade.executed = decode.executed(logs, trade.executor)
         received, sent = accounting.flows(decode.transfers(logs, weth), trade.executor)
         trade.tokens_in, trade.tokens_out = received, sent
         trade.profit_by_token = accounting.net_by_token(received, sent)
         if route is not None and trade.status == "success":
-            trade.notes.extend(accounting.route_mismatches(route, trade.route))
+            trade.notes.extend(accounting.route_mismatches(route, trade.route, weth))
         tokens = {*trade.profit_by_token, *(s.token_in for s in trade.route), *(s.token_out for s in trade.route)}
         if route is not None:
             tokens.add(route.token)

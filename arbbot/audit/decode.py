@@ -35,15 +35,26 @@ def transfers(logs: Iterable[Log], weth: str | None) -> list[Transfer]:
     return out
 
 
-_POOL_EVENTS = (abi.V2_SWAP, abi.V3_SWAP, abi.V3_FLASH)
+_POOL_EVENTS = (abi.V2_SWAP, abi.V3_SWAP, abi.PANCAKE_V3_SWAP, abi.V3_FLASH)
+_SWAP_KINDS = {abi.V2_SWAP: "uniswap_v2", abi.V3_SWAP: "uniswap_v3", abi.PANCAKE_V3_SWAP: "pancakeswap_v3"}
 
 
 def swap_pools(logs: Iterable[Log]) -> list[str]:
-    """Pools that emitted a V2/V3 Swap or a V3 Flash, in log order (each once): their tokens are needed."""
+    """Pool contracts that emitted a V2/V3 (or PancakeSwap V3) Swap or a V3 Flash, in log order (each once):
+    their tokens are needed. V4 pools are not contracts (see `v4_swap_ids`)."""
     seen: dict[str, None] = {}
     for log in logs:
         if log.topics and log.topics[0] in _POOL_EVENTS:
             seen.setdefault(log.address, None)
+    return list(seen)
+
+
+def v4_swap_ids(logs: Iterable[Log]) -> list[str]:
+    """Ids (0x + 64 hex, lower-case) of the V4 pools that swapped, in log order (each once)."""
+    seen: dict[str, None] = {}
+    for log in logs:
+        if len(log.topics) == 3 and log.topics[0] == abi.V4_SWAP:
+            seen.setdefault(log.topics[1].lower(), None)
     return list(seen)
 
 
@@ -60,16 +71,33 @@ def _is_flash_swap(a0in: int, a1in: int, a0out: int, a1out: int) -> bool:
 
 
 def swaps(
-    logs: Iterable[Log], pool_tokens: Mapping[str, tuple[str, str]], venues: Mapping[str, str] | None = None
+    logs: Iterable[Log],
+    pool_tokens: Mapping[str, tuple[str, str]],
+    venues: Mapping[str, str] | None = None,
+    v4_pools: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Swap]:
-    """V2 and V3 Swap events in log order. `pool_tokens` maps each pool (checksummed) to its
-    (token0, token1); a pool missing from it raises KeyError naming the pool."""
+    """V2, V3, PancakeSwap V3 and V4 Swap events in log order. `pool_tokens` maps each pool contract
+    (checksummed) to its (token0, token1); a pool missing from it raises KeyError naming the pool.
+    `v4_pools` maps a V4 pool id (lower-case) to its (currency0, currency1); V4 swaps of other ids are left
+    out (the PoolManager's events carry no tokens)."""
     venues = venues or {}
+    v4 = v4_pools or {}
     out: list[Swap] = []
     for log in logs:
         if not log.topics:
             continue
-        kind = {abi.V2_SWAP: "uniswap_v2", abi.V3_SWAP: "uniswap_v3"}.get(log.topics[0])
+        if log.topics[0] == abi.V4_SWAP and len(log.topics) == 3:
+            pool_id = log.topics[1].lower()
+            if pool_id not in v4:
+                continue
+            t0, t1 = v4[pool_id]
+            a0, a1 = abi.words(log.data[:64], ["int128", "int128"])
+            # The swapper's side: negative = paid into the pool (token in), positive = received.
+            leg = (t0, t1, -a0, a1) if a0 < 0 else (t1, t0, -a1, a0)
+            out.append(Swap(pool_id, "uniswap_v4", *leg, abi.topic_address(log.topics[2]), log.index,
+                            venues.get(pool_id, "")))  # fmt: skip
+            continue
+        kind = _SWAP_KINDS.get(log.topics[0])
         if kind is None:
             continue
         if log.address not in pool_tokens:

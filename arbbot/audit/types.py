@@ -24,8 +24,8 @@ class Transfer:
 class Swap:
     """One pool swap as its event reported it, seen from the pool's side."""
 
-    pool: str
-    kind: Literal["uniswap_v2", "uniswap_v3"]
+    pool: str  # V4: the pool id
+    kind: Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"]
     token_in: str
     token_out: str
     amount_in: int

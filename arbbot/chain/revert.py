@@ -32,6 +32,7 @@ EXECUTOR_ERRORS = (
     "UnknownCapital(uint256)",
     "BadHopFlags(uint256,uint256)",
     "BadFee(uint256,uint256)",
+    "BadCapitalForHop(uint256,uint256)",
     "BadBuilderShare(uint256,address)",
     "BuilderShareAboveCap(uint256,uint256)",
     "BadBuilderShareCap(uint256)",
@@ -40,6 +41,7 @@ EXECUTOR_ERRORS = (
     "BadPool(address)",
     "AmountTooLarge(uint256,uint256)",
     "NoOutput(uint256)",
+    "HopInputMismatch(uint256,uint256,uint256)",
     "NoCallback(address)",
     "CallbackMismatch(address)",
     "UnexpectedCallback(address)",
@@ -47,6 +49,11 @@ EXECUTOR_ERRORS = (
     "BalanceDecreased(address,uint256,uint256)",
     "TransferFailed(address)",
     "BadRoute(string)",  # executors deployed before the named route errors
+    # Uniswap V4's PoolManager, bubbling up through a V4 hop.
+    "CurrencyNotSettled()",
+    "PoolNotInitialized()",
+    "PriceLimitAlreadyExceeded(uint160,uint160)",
+    "WrappedError(address,bytes4,bytes,bytes)",
     "Error(string)",
     "Panic(uint256)",
 )

@@ -21,13 +21,19 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Every Nth round holds a big swap pending for a backrun (0: never).", min=0)
         ] = 3,
         out: Annotated[Path | None, typer.Option(help="Where the report, database and logs go.")] = None,
+        scenario: Annotated[
+            str, typer.Option(help="Replica scenario: v4 (with Uniswap V4 and PancakeSwap V3) or default.")
+        ] = "v4",
     ) -> None:
         """Replica -> executor -> local builder -> live searcher -> seeded traffic -> audit and HTML report."""
         from arbbot.demo.run import DemoConfig, run
         from arbbot.demo.view import LiveView, summary
+        from arbbot.devnet.scenario import resolve
 
+        resolve(scenario)  # an unknown name is one error line before the live panel starts
         s = settings()
-        cfg = DemoConfig(seed=seed, rounds=rounds, backrun_every=backrun_every, out_dir=out or s.data_dir / "demo")
+        cfg = DemoConfig(seed=seed, rounds=rounds, backrun_every=backrun_every, out_dir=out or s.data_dir / "demo",
+                         scenario=scenario)  # fmt: skip
         with LiveView(console, rounds) as view:
             result = run(cfg, view.progress, view.on_event)
         summary(console, result)

@@ -82,6 +82,12 @@ def _chain_address(value: Any) -> str:
     raise ValueError(f"not an address (0x + 40 hex) or a Solana public key (base58, 32 bytes): {value!r}")
 
 
+def _pool_ref(value: Any) -> str:
+    if isinstance(value, str) and _EVM_HASH.fullmatch(value):
+        return value.lower()  # a Uniswap V4 pool: its id inside the PoolManager
+    return _chain_address(value)
+
+
 def _tx_id(value: Any) -> str:
     if isinstance(value, str) and _EVM_HASH.fullmatch(value):
         return value.lower()
@@ -93,6 +99,7 @@ def _tx_id(value: Any) -> str:
 # Trades on either kind of chain: EVM hex (lower-cased) or Solana base58; TradeRecord checks that the
 # form matches the chain.
 ChainAddress = Annotated[str, PlainValidator(_chain_address)]
+PoolRef = Annotated[str, PlainValidator(_pool_ref)]  # a pool contract, or a V4 pool id (0x + 64 hex)
 TxId = Annotated[str, PlainValidator(_tx_id)]
 
 
@@ -159,7 +166,7 @@ class CheckpointRecord(Record):
 
 
 class RouteHop(Record):
-    pool: ChainAddress
+    pool: PoolRef
     token_in: ChainAddress
     token_out: ChainAddress
     amount_in: Amount

@@ -39,12 +39,13 @@ from arbbot.engine.searcher import Searcher
 from arbbot.metrics import Metrics
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 
-SCENARIO = "default"
+SCENARIO = "v4"  # V2, V3, PancakeSwap V3 and Uniswap V4 (hookless, dynamic-fee hook, delta-returning hook)
 
 
 @dataclass(frozen=True)
 class DemoConfig:
     seed: int = 20261124
+    scenario: str = SCENARIO
     rounds: int = 12
     backrun_every: int = 3  # every Nth round the user swap is held pending for a backrun
     swaps_per_round: int = 2
@@ -85,6 +86,7 @@ class DemoRun:
     bundle_log: Path
     closing: Closing
     landed_by_kind: dict[str, int] = field(default_factory=dict)  # "cycle" / "backrun" -> bundles landed
+    v4_trades: int = 0  # audited trades with a Uniswap V4 hop
     rounds: list[str] = field(default_factory=list)
 
 
@@ -111,7 +113,7 @@ def _victim_pool(manifest: Manifest, n: int) -> PoolEntry:
 async def run_demo(cfg: DemoConfig, progress: Progress, on_event: Callable[[SearcherEvent], None]) -> DemoRun:
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     progress("stage", {"text": "replica: loading the snapshot"})
-    snap = snapshot.ensure(SCENARIO)
+    snap = snapshot.ensure(cfg.scenario)
     # fifo: the node keeps a bundle's transactions of different senders in bundle order.
     node = AnvilNode(load_state=snap.state_path, log_path=cfg.out_dir / "anvil.log", extra_args=["--order", "fifo"])
     node.start()
@@ -158,6 +160,8 @@ async def _run(
             builders=[BuilderSettings(name="local", url=builder.url, coinbase=LOCAL_BUILDER_COINBASE)],
             executor=contract.address,
             bribe_share_bps=cfg.bribe_share_bps, max_hops=3,
+            # With a V4 PoolManager on the chain, each route runs on the free capital with the least gas.
+            capital="cheapest" if "PoolManager" in manifest.contracts else "balancer",
         )  # fmt: skip
         progress("stage", {"text": f"searcher: live, bundles to the local builder at {builder.url}"})
         wiring = await build(
@@ -186,7 +190,7 @@ async def _run(
         node_url=node.url, chain_id=chain_id, manifest=manifest, executor=contract.address, owner=owner,
         first_block=first_block, last_block=w3.eth.block_number, before=before, after=after,
         counters=searcher.counters.snapshot(), db_url=db_url, bundle_log=log_path, rounds=rounds, closing=closing,
-        landed_by_kind=landed,
+        landed_by_kind=landed, v4_trades=sum(any(s.kind == "uniswap_v4" for s in t.route) for t in closing.trades),
     )  # fmt: skip
 
 

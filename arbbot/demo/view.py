@@ -93,6 +93,8 @@ def summary(console: Console, run: DemoRun) -> None:
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(run.landed_by_kind.items())) or "none"
     console.print(f"blocks {run.first_block}..{run.last_block}; trades audited: {len(c.trades)}; "
                   f"bundles landed: {run.counters['landed']} ({kinds})")  # fmt: skip
+    if run.v4_trades:
+        console.print(f"trades through Uniswap V4 pools: {run.v4_trades}")
     verdict = "[bold green]equal[/]" if c.reconciled else "[bold red]DIFFERENT[/]"
     console.print(
         f"realized PnL (audit): {eth(c.audited_net)}; owner's balance change: {eth(c.owner_change)}: {verdict}"

@@ -6,6 +6,7 @@ The only change ever applied to bytecode is library linking, which is what a rea
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,12 +36,35 @@ PROTOCOL_ARTIFACTS: dict[str, str] = {
     "QuoterV2": "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
     "BalancerAuthorizer": "@balancer-labs/v2-deployments/dist/tasks/20210418-authorizer/artifact/Authorizer.json",
     "BalancerVault": "@balancer-labs/v2-deployments/dist/tasks/20210418-vault/artifact/Vault.json",
+    # Uniswap V4: the singleton PoolManager and its periphery (foundry artifacts), UniversalRouter 2.x.
+    "PoolManager": "@uniswap/v4-core/out/PoolManager.sol/PoolManager.json",
+    "PositionManager": "@uniswap/v4-periphery/foundry-out/PositionManager.sol/PositionManager.json",
+    "PositionDescriptor": "@uniswap/v4-periphery/foundry-out/PositionDescriptor.sol/PositionDescriptor.json",
+    "StateView": "@uniswap/v4-periphery/foundry-out/StateView.sol/StateView.json",
+    "V4Quoter": "@uniswap/v4-periphery/foundry-out/V4Quoter.sol/V4Quoter.json",
+    "UniversalRouter": "@uniswap/universal-router/artifacts/contracts/UniversalRouter.sol/UniversalRouter.json",
+    # PancakeSwap V3: factory and pool from v3-core; the periphery (1.0.2 ships its artifacts, 1.0.3 does
+    # not). The pool deployer is not published: contracts/src/replica/PancakeV3PoolDeployer.sol stands in.
+    "PancakeV3Factory": "@pancakeswap/v3-core/artifacts/contracts/PancakeV3Factory.sol/PancakeV3Factory.json",
+    "PancakeV3Pool": "@pancakeswap/v3-core/artifacts/contracts/PancakeV3Pool.sol/PancakeV3Pool.json",
+    "PancakeSwapRouter": "@pancakeswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json",
+    "PancakeNonfungiblePositionManager": (
+        "@pancakeswap/v3-periphery/artifacts/contracts/NonfungiblePositionManager.sol/NonfungiblePositionManager.json"
+    ),
+    "PancakeQuoterV2": "@pancakeswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
 }
+
+# Permit2 ships no artifact; its canonical runtime code (what mainnet holds at PERMIT2_ADDRESS) is the
+# hex literal in the permit2 test helper that v4-periphery bundles, placed at that address as on mainnet.
+PERMIT2_ADDRESS = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
+PERMIT2_SOURCE = "@uniswap/v4-periphery/lib/permit2/test/utils/DeployPermit2.sol"
 
 # Mainnet init code hashes: proof that the npm bytecode is what is deployed on mainnet, which lets
 # Router02 / the V3 periphery compute pool addresses unmodified.
 UNISWAP_V2_PAIR_INIT_CODE_HASH = "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
 UNISWAP_V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+# PancakeSwap V3 pools are CREATE2-deployed by the pool deployer (not the factory) from this code hash.
+PANCAKE_V3_POOL_INIT_CODE_HASH = "0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2"
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,11 @@ def _as_hex(value: Any) -> str:
     return value if value.startswith("0x") else "0x" + value
 
 
+def _nested_links(bytecode: Any) -> dict[str, dict[str, list[dict[str, int]]]]:
+    # Foundry artifacts keep linkReferences inside the bytecode object.
+    return (bytecode.get("linkReferences") or {}) if isinstance(bytecode, dict) else {}
+
+
 @cache
 def load(name: str) -> Artifact:
     """Load a protocol artifact by name (see PROTOCOL_ARTIFACTS)."""
@@ -101,9 +130,23 @@ def load(name: str) -> Artifact:
         abi=abi,
         bytecode=bytecode,
         deployed_bytecode=deployed,
-        link_references=data.get("linkReferences") or {},
+        link_references=data.get("linkReferences") or _nested_links(data.get("bytecode")),
         source=str(path),
     )
+
+
+@cache
+def permit2_runtime() -> str:
+    """Permit2's runtime bytecode (0x-prefixed), read from the npm package."""
+    path = node_modules() / PERMIT2_SOURCE
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ArtifactError(f"Permit2 source missing at {path}; run `make setup` (npm ci) first") from exc
+    found = re.findall(r'hex"([0-9a-fA-F]+)"', text)
+    if len(found) != 1 or len(found[0]) < 1000:
+        raise ArtifactError(f"Permit2 runtime code not found in {path}")
+    return "0x" + found[0]
 
 
 def export_for_forge(out_dir: Path | None = None) -> Path:
@@ -120,11 +163,16 @@ def export_for_forge(out_dir: Path | None = None) -> Path:
             "bytecode": {"object": art.bytecode},
             "deployedBytecode": {"object": art.deployed_bytecode},
         }
-        target = out / f"{name}.json"
-        tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(doc))
-        tmp.replace(target)
+        _write(out / f"{name}.json", doc)
+    permit2 = {"abi": [], "bytecode": {"object": "0x"}, "deployedBytecode": {"object": permit2_runtime()}}
+    _write(out / "Permit2.json", permit2)
     return out
+
+
+def _write(target: Path, doc: dict[str, Any]) -> None:
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc))
+    tmp.replace(target)
 
 
 if __name__ == "__main__":  # `python -m arbbot.devnet.artifacts export`

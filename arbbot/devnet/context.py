@@ -20,17 +20,21 @@ from arbbot.state.discovery import DiscoveredPool
 log = logging.getLogger(__name__)
 
 REPLICA_CHAIN_ID = 31337
-_ROUTER_KIND = {"uniswap_v2": "uniswap_v2_router02", "uniswap_v3": "uniswap_v3_swaprouter"}
+_ROUTER_KIND = {
+    "uniswap_v2": "uniswap_v2_router02",
+    "uniswap_v3": "uniswap_v3_swaprouter",
+    "pancakeswap_v3": "uniswap_v3_swaprouter",  # the same calldata; its pools come from its own factory
+    "uniswap_v4": "universal_router",  # V4_SWAP legs name pools by id at the PoolManager (the venue's factory)
+}
 
 
 def known_pools(manifest: Manifest) -> list[DiscoveredPool]:
-    token = {t.symbol: t.address for t in manifest.tokens}
+    token = manifest.token  # "ETH" (a V4 pool's native side) is the zero address
     out = []
     for p in manifest.pools:
         venue = manifest.venues[p.venue]
-        out.append(
-            DiscoveredPool(p.kind, venue.factory, p.address, token[p.token0], token[p.token1], p.fee, p.tick_spacing, 0)
-        )
+        t0, t1 = token(p.token0).address, token(p.token1).address
+        out.append(DiscoveredPool(p.kind, venue.factory, p.address, t0, t1, p.fee, p.tick_spacing, 0, p.hooks))
     return out
 
 
@@ -62,6 +66,8 @@ def context_from_manifest(manifest: Manifest, url: str) -> ChainContext:
         tokens={t.symbol.upper(): t.address for t in manifest.tokens},
         routers=routers(manifest),
         balancer_vault=manifest.contracts.get("BalancerVault"),
+        pool_manager=manifest.contracts.get("PoolManager"),
+        v4_quoter=manifest.contracts.get("V4Quoter"),
         known_pools=known_pools(manifest),
     )
 

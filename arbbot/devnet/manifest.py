@@ -21,24 +21,32 @@ class TokenEntry(BaseModel):
     fee_on_transfer_bps: int = 0
 
 
+PoolKind = Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"]
+NATIVE_SYMBOL = "ETH"  # a V4 pool's native-ether side (currency address 0)
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
 class PoolEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
-    kind: Literal["uniswap_v2", "uniswap_v3"]
+    kind: PoolKind
     venue: str
-    address: str
-    token0: str  # symbols, in the pool's own order
+    address: str  # V4: the pool id (keccak256 of the PoolKey), a 32-byte hex string
+    token0: str  # symbols, in the pool's own order ("ETH" for a V4 pool's native side)
     token1: str
-    fee: int  # V2: fee in bps (30); V3: fee in hundredths of a bip (500, 3000, ...)
+    fee: int  # V2: fee in bps (30); V3 and forks: hundredths of a bip; V4: PoolKey.fee (0x800000 = dynamic)
     tick_spacing: int = 0
+    hooks: str = ZERO_ADDRESS  # V4 only
+    hook_kind: str = "none"  # V4 only: what the scenario put there ("none", "dynamic_fee", "skim")
 
 
 class VenueEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
-    kind: Literal["uniswap_v2", "uniswap_v3"]
-    factory: str
-    router: str
+    kind: PoolKind
+    factory: str  # V4: the PoolManager
+    router: str  # V4: the UniversalRouter
     fee_bps: int = 30
-    init_code_hash: str
+    init_code_hash: str  # V4: empty (pools are not contracts)
+    deployer: str = ""  # PancakeSwap V3: the pool deployer, CREATE2 sender of every pool
 
 
 class Manifest(BaseModel):
@@ -54,6 +62,8 @@ class Manifest(BaseModel):
     pools: list[PoolEntry]
 
     def token(self, symbol: str) -> TokenEntry:
+        if symbol == NATIVE_SYMBOL:
+            return TokenEntry(symbol=NATIVE_SYMBOL, name="Ether", address=ZERO_ADDRESS, decimals=18)
         for t in self.tokens:
             if t.symbol == symbol:
                 return t

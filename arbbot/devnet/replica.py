@@ -7,10 +7,11 @@ so the same scenario file always yields the same addresses and the same state.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from decimal import Decimal, getcontext
 from fractions import Fraction
 from math import isqrt
-from typing import Any
+from typing import Any, Literal
 
 from eth_utils import to_checksum_address
 from web3 import Web3
@@ -19,7 +20,17 @@ from web3.contract import Contract
 from arbbot.chain.addresses import sort_tokens
 from arbbot.devnet import artifacts, compiler
 from arbbot.devnet.manifest import Manifest, PoolEntry, TokenEntry, VenueEntry
-from arbbot.devnet.scenario import V3_FEE_TIERS, Scenario, TokenSpec
+from arbbot.devnet.pancake import deploy_pancake
+from arbbot.devnet.scenario import (
+    NATIVE,
+    PANCAKE_V3_FEE_TIERS,
+    V3_FEE_TIERS,
+    PancakeV3PoolSpec,
+    Scenario,
+    TokenSpec,
+    V3PoolSpec,
+)
+from arbbot.devnet.v4 import create_v4_pools, deploy_v4
 from arbbot.errors import DevnetError
 from arbbot.progress import LogProgress, Progress
 
@@ -67,6 +78,9 @@ class ReplicaBuilder:
 
     def _at(self, name: str, address: str) -> Contract:
         return self.w3.eth.contract(address=address, abi=artifacts.load(name).abi)
+
+    def _at_replica(self, name: str, address: str) -> Contract:
+        return self.w3.eth.contract(address=address, abi=compiler.replica_contracts()[name].abi)
 
     # -- protocol ---------------------------------------------------------------------------------
     def deploy_protocols(self) -> None:
@@ -141,6 +155,11 @@ class ReplicaBuilder:
                 if entry.kind == "uniswap_v2":
                     self.contracts[f"{venue}.factory"] = entry.factory
                     self.contracts[f"{venue}.router"] = entry.router
+        # Deployed only where a scenario uses them, so other scenarios' chains stay as they were.
+        if self.sc.pancake_v3_pools:
+            deploy_pancake(self)
+        if self.sc.v4_pools:
+            deploy_v4(self)
 
     # -- scenario ---------------------------------------------------------------------------------
     def deploy_tokens(self) -> None:
@@ -176,9 +195,12 @@ class ReplicaBuilder:
         jitter = self.rng.randint(-self.sc.jitter_bps, self.sc.jitter_bps) if self.sc.jitter_bps else 0
         return Fraction(10_000 + skew_bps + jitter, 10_000)
 
+    def _spec(self, symbol: str) -> TokenSpec:
+        return self.sc.token(NATIVE) if symbol == NATIVE else self.token_specs[symbol]
+
     def _amounts(self, pair: tuple[str, str], depth_eth: int, skew_bps: int) -> tuple[int, int]:
         """Raw amounts for each side so tokens[1]'s price in tokens[0] is moved by skew (+ jitter)."""
-        spec_a, spec_b = self.token_specs[pair[0]], self.token_specs[pair[1]]
+        spec_a, spec_b = self._spec(pair[0]), self._spec(pair[1])
         amount_a = _whole(Fraction(depth_eth), spec_a)
         amount_b = int(_whole(Fraction(depth_eth), spec_b) / self._price_factor(skew_bps))
         if amount_a <= 0 or amount_b <= 0:
@@ -214,11 +236,35 @@ class ReplicaBuilder:
                 st.advance()
 
     def create_v3_pools(self) -> None:
-        npm = self._at("NonfungiblePositionManager", self.contracts["NonfungiblePositionManager"])
-        factory = self._at("UniswapV3Factory", self.contracts["UniswapV3Factory"])
-        total = sum(p.positions for p in self.sc.v3_pools)
-        with self.progress.stage("seed Uniswap V3 pools and positions", total=total) as st:
-            for spec in self.sc.v3_pools:
+        self._create_clmm_pools(
+            self.sc.v3_pools, "uniswap_v3", "NonfungiblePositionManager", "UniswapV3Factory", "UniswapV3Pool",
+            V3_FEE_TIERS, "seed Uniswap V3 pools and positions",
+        )  # fmt: skip
+
+    def create_pancake_pools(self) -> None:
+        self._create_clmm_pools(
+            self.sc.pancake_v3_pools, "pancakeswap_v3", "PancakeNonfungiblePositionManager", "PancakeV3Factory",
+            "PancakeV3Pool", PANCAKE_V3_FEE_TIERS, "seed PancakeSwap V3 pools and positions",
+        )  # fmt: skip
+
+    def _create_clmm_pools(
+        self,
+        specs: Sequence[V3PoolSpec | PancakeV3PoolSpec],
+        kind: Literal["uniswap_v3", "pancakeswap_v3"],
+        npm_name: str,
+        factory_name: str,
+        pool_name: str,
+        tiers: dict[int, int],
+        stage: str,
+    ) -> None:
+        """Concentrated-liquidity pools (Uniswap V3 and its forks) through the venue's position manager."""
+        if not specs:
+            return
+        npm = self._at(npm_name, self.contracts[npm_name])
+        factory = self._at(factory_name, self.contracts[factory_name])
+        total = sum(p.positions for p in specs)
+        with self.progress.stage(stage, total=total) as st:
+            for spec in specs:
                 a, b = self.tokens[spec.tokens[0]], self.tokens[spec.tokens[1]]
                 amount_a, amount_b = self._amounts(spec.tokens, spec.depth_eth, spec.skew_bps)
                 t0, t1 = sort_tokens(a.address, b.address)
@@ -228,9 +274,9 @@ class ReplicaBuilder:
                 sqrt_price_x96 = isqrt((amount1 << 192) // amount0)
                 self._tx(npm.functions.createAndInitializePoolIfNecessary(t0, t1, spec.fee, sqrt_price_x96))
                 pool_addr = factory.functions.getPool(t0, t1, spec.fee).call()
-                pool = self._at("UniswapV3Pool", pool_addr)
+                pool = self._at(pool_name, pool_addr)
                 tick = pool.functions.slot0().call()[1]
-                spacing = V3_FEE_TIERS[spec.fee]
+                spacing = tiers[spec.fee]
                 self._fund(sym0, amount0, spender=npm.address)
                 self._fund(sym1, amount1, spender=npm.address)
                 per0, per1 = amount0 // spec.positions, amount1 // spec.positions
@@ -244,8 +290,8 @@ class ReplicaBuilder:
                 self._tx(self.tokens[sym1].functions.approve(npm.address, 0))
                 self.pools.append(
                     PoolEntry(
-                        kind="uniswap_v3",
-                        venue="uniswap_v3",
+                        kind=kind,
+                        venue=kind,
                         address=pool_addr,
                         token0=sym0,
                         token1=sym1,
@@ -293,6 +339,8 @@ class ReplicaBuilder:
         self.deploy_tokens()
         self.create_v2_pools()
         self.create_v3_pools()
+        self.create_pancake_pools()
+        create_v4_pools(self)
         self.fund_balancer()
         if self.sc.generate is not None:
             from arbbot.devnet.generate import generate

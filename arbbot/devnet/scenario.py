@@ -18,6 +18,9 @@ from arbbot.paths import PACKAGE_DIR
 
 BUILTIN_DIR = PACKAGE_DIR / "devnet" / "scenarios"
 V3_FEE_TIERS = {100: 1, 500: 10, 3000: 60, 10000: 200}  # fee (hundredths of a bip) -> tick spacing
+PANCAKE_V3_FEE_TIERS = {100: 1, 500: 10, 2500: 50, 10000: 200}  # PancakeV3Factory's enabled tiers
+NATIVE = "ETH"  # a V4 pool side in native ether (currency address 0), not WETH
+V4_DYNAMIC_FEE = 0x800000  # PoolKey.fee of a dynamic-fee pool (LPFeeLibrary.DYNAMIC_FEE_FLAG)
 
 Symbol = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,15}$")]
 
@@ -65,6 +68,32 @@ class V3PoolSpec(_Strict):
     skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
 
 
+class PancakeV3PoolSpec(_Strict):
+    tokens: tuple[Symbol, Symbol]
+    fee: Literal[100, 500, 2500, 10000]
+    depth_eth: int = Field(gt=0)
+    positions: int = Field(default=4, ge=1, le=64)
+    max_width_spacings: int = Field(default=40, ge=1, le=2000)
+    skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
+
+
+class V4PoolSpec(_Strict):
+    """A Uniswap V4 pool in the PoolManager. "ETH" as a token means native ether (currency 0)."""
+
+    tokens: tuple[Symbol, Symbol]
+    # "none": no hook, static fee. "dynamic_fee": a fee-only hook sets the LP fee (PoolKey.fee is the
+    # dynamic flag). "skim": a hook returning a swap delta keeps `skim_pips` of every swap's output.
+    hooks: Literal["none", "dynamic_fee", "skim"] = "none"
+    fee: int = Field(default=3000, ge=0, le=1_000_000)  # LP fee in pips (the initial one for dynamic_fee)
+    tick_spacing: int = Field(default=60, ge=1, le=32767)
+    protocol_fee: int = Field(default=0, ge=0, le=1000)  # pips, both directions, set by the fee controller
+    skim_pips: int = Field(default=2000, ge=0, le=100_000)
+    depth_eth: int = Field(gt=0)
+    positions: int = Field(default=4, ge=1, le=64)
+    max_width_spacings: int = Field(default=40, ge=1, le=2000)
+    skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
+
+
 class GenerateSpec(_Strict):
     """Seeded bulk pools on top of the listed ones (for benchmarks at realistic scale)."""
 
@@ -94,14 +123,16 @@ class Scenario(_Strict):
     tokens: list[TokenSpec] = Field(min_length=1)
     v2_pools: list[V2PoolSpec] = Field(default_factory=list)
     v3_pools: list[V3PoolSpec] = Field(default_factory=list)
+    pancake_v3_pools: list[PancakeV3PoolSpec] = Field(default_factory=list)
+    v4_pools: list[V4PoolSpec] = Field(default_factory=list)
     balancer: dict[Symbol, int] = Field(default_factory=dict)  # whole tokens deposited for flash loans
     generate: GenerateSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         symbols = {"WETH"} | {t.symbol for t in self.tokens}
-        if "WETH" in {t.symbol for t in self.tokens}:
-            raise ValueError("tokens: WETH is built in; do not list it")
+        if {"WETH", NATIVE} & {t.symbol for t in self.tokens}:
+            raise ValueError("tokens: WETH and ETH are built in; do not list them")
         if len(symbols) != len(self.tokens) + 1:
             raise ValueError("tokens: duplicate symbol")
         for i, pool in enumerate(self.v2_pools):
@@ -110,6 +141,12 @@ class Scenario(_Strict):
             self._check_pair(f"v2_pools[{i}].tokens", pool.tokens, symbols)
         for i, v3 in enumerate(self.v3_pools):
             self._check_pair(f"v3_pools[{i}].tokens", v3.tokens, symbols)
+        for i, cake in enumerate(self.pancake_v3_pools):
+            self._check_pair(f"pancake_v3_pools[{i}].tokens", cake.tokens, symbols)
+        for i, v4 in enumerate(self.v4_pools):
+            self._check_pair(f"v4_pools[{i}].tokens", v4.tokens, symbols | {NATIVE})
+            if set(v4.tokens) == {NATIVE, "WETH"}:
+                raise ValueError(f"v4_pools[{i}].tokens: a native ETH / WETH pool is not supported")
         for sym in self.balancer:
             if sym not in symbols:
                 raise ValueError(f"balancer: unknown token {sym!r}")
@@ -126,6 +163,8 @@ class Scenario(_Strict):
     def token(self, symbol: str) -> TokenSpec:
         if symbol == "WETH":
             return TokenSpec(symbol="WETH", name="Wrapped Ether", decimals=18, price_eth="1")
+        if symbol == NATIVE:
+            return TokenSpec(symbol=NATIVE, name="Ether", decimals=18, price_eth="1")
         for t in self.tokens:
             if t.symbol == symbol:
                 return t

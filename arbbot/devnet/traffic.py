@@ -59,6 +59,9 @@ def user_keys(count: int, first: int = FIRST_USER_ACCOUNT) -> list[str]:
     return [dev_key(i) for i in range(first, first + count)]
 
 
+_ROUTED = ("uniswap_v2", "uniswap_v3", "pancakeswap_v3")  # same calldata for both V3 SwapRouters
+
+
 class Traffic:
     """Generates seeded swaps by `users` accounts over the manifest's pools (skipping fee-on-transfer tokens)."""
 
@@ -85,7 +88,16 @@ class Traffic:
         self.accounts = [Account.from_key(k) for k in user_keys(users)]
         self._nonces: dict[str, int] = {}
         skip = {t.symbol for t in manifest.tokens if t.fee_on_transfer_bps}
-        self.pools = [p for p in manifest.pools if p.token0 not in skip and p.token1 not in skip]
+        # Users swap through Router02 and the (Uniswap or PancakeSwap) SwapRouter, in tokens they can buy with
+        # WETH on a V2 pool; V4 pools (UniversalRouter, Permit2) are left to the arbitrage.
+        buyable = {"WETH"} | {
+            t for p in manifest.pools if p.kind == "uniswap_v2" and "WETH" in (p.token0, p.token1)
+            for t in (p.token0, p.token1)
+        }  # fmt: skip
+        self.pools = [
+            p for p in manifest.pools
+            if p.kind in _ROUTED and {p.token0, p.token1} <= buyable - skip
+        ]  # fmt: skip
         if not self.pools:
             raise DevnetError("manifest: no pools without fee-on-transfer tokens to trade on")
         self._v2_router = artifacts.load("UniswapV2Router02").abi

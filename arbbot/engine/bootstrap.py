@@ -18,18 +18,26 @@ log = logging.getLogger(__name__)
 
 
 def discovered_from_manifest(manifest: Manifest) -> list[DiscoveredPool]:
-    token = {t.symbol: t.address for t in manifest.tokens}
+    token = manifest.token  # "ETH" (a V4 pool's native side) is the zero address
     out = []
     for p in manifest.pools:
         venue = manifest.venues[p.venue]
         out.append(
-            DiscoveredPool(p.kind, venue.factory, p.address, token[p.token0], token[p.token1], p.fee, p.tick_spacing, 0)
-        )
+            DiscoveredPool(
+                p.kind, venue.factory, p.address, token(p.token0).address, token(p.token1).address, p.fee,
+                p.tick_spacing, 0, p.hooks,
+            )
+        )  # fmt: skip
     return out
 
 
 def routers_from_manifest(manifest: Manifest) -> list[Router]:
-    kinds = {"uniswap_v2": "uniswap_v2_router02", "uniswap_v3": "uniswap_v3_swaprouter"}
+    kinds = {
+        "uniswap_v2": "uniswap_v2_router02",
+        "uniswap_v3": "uniswap_v3_swaprouter",
+        "pancakeswap_v3": "uniswap_v3_swaprouter",  # same calldata; its pools come from its own factory
+        "uniswap_v4": "universal_router",  # V4_SWAP through the PoolManager (the venue's "factory")
+    }
     out = [Router(kinds[v.kind], v.router, v.factory) for v in manifest.venues.values()]
     swap_router = manifest.contracts.get("SwapRouter")
     v3 = [v for v in manifest.venues.values() if v.kind == "uniswap_v3"]
@@ -48,14 +56,18 @@ def discover(rpc: RpcClient, venues: Sequence[VenueSettings], head: int) -> list
     return found
 
 
-def load_store(rpc: RpcClient, pools: Sequence[DiscoveredPool], block: int | None = None) -> PoolStore:
-    """Every pool's exact state at `block` (default: head), in a store positioned at that block."""
+def load_store(
+    rpc: RpcClient, pools: Sequence[DiscoveredPool], block: int | None = None, weth: str | None = None
+) -> PoolStore:
+    """Every pool's exact state at `block` (default: head), in a store positioned at that block.
+
+    `weth`: the chain's WETH, which routes trade for a V4 pool's native ether (without it, those are skipped)."""
     ref = block_ref(rpc, block if block is not None else "latest")
-    models, failed = sync_pools(rpc, pools, ref.number)
+    models, failed = sync_pools(rpc, pools, ref.number, weth)
     if failed:
         log.warning("%d pools could not be read and are not tracked", len(failed))
     return PoolStore(models, BlockRef(ref.number, ref.hash, ref.parent_hash))
 
 
 def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:
-    return PoolDirectory((p.factory, p.token0, p.token1, p.fee, p.address) for p in pools)
+    return PoolDirectory((p.factory, p.token0, p.token1, p.fee, p.address) for p in pools if p.kind != "uniswap_v4")

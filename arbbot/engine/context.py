@@ -25,6 +25,8 @@ class ChainContext:
     tokens: Mapping[str, str] = field(default_factory=dict)  # symbol (upper case) -> checksummed address
     routers: Sequence[RouterSettings] = ()
     balancer_vault: str | None = None
+    pool_manager: str | None = None  # Uniswap V4
+    v4_quoter: str | None = None  # Uniswap V4: prices pools whose hook can change swap amounts
     known_pools: Sequence[DiscoveredPool] | None = None  # pools already known (a replica): no discovery scan
     notes: Sequence[str] = ()
 

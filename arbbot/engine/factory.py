@@ -30,6 +30,7 @@ from arbbot.errors import ConfigError
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.fanout import BUILDER_PRESETS, SEPOLIA_PRESETS, BuilderEndpoint, BundleFanout
 from arbbot.execution.bundles.inclusion import InclusionTracker
+from arbbot.execution.capital import CapitalSources
 from arbbot.execution.dry_run import DryRunExecutor
 from arbbot.execution.plan import Executor
 from arbbot.execution.route import Capital
@@ -225,17 +226,22 @@ async def build(
         check_executor_limits(rpc, executor_address, cfg.bribe_share_bps, live)
     head = rpc.block_number()
     discovered = list(ctx.known_pools) if ctx.known_pools is not None else discover(rpc, ctx.venues, head)
-    store = load_store(rpc, discovered, head)
+    store = load_store(rpc, discovered, head, weth=ctx.tokens.get("WETH"))
     arbitrage = CycleArbitrage(store.pools, bases, max_hops=cfg.max_hops)
     routers = [Router(r.kind, r.address, r.factory) for r in (cfg.routers or ctx.routers)]
     backrun = BackrunStrategy(arbitrage, routers, directory_for(discovered)) if routers else None
     lender = cfg.balancer_vault if "balancer_vault" in cfg.model_fields_set else ctx.balancer_vault
-    if cfg.capital == "balancer":
+    if cfg.capital in ("balancer", "cheapest"):
         if lender is None:
             raise ConfigError(
                 f'searcher.balancer_vault: no Balancer V2 Vault known on {ctx.name}; set it, or capital = "own"'
             )
         require_contracts(rpc, {"searcher.balancer_vault": lender}, ctx.name)
+    pool_manager = cfg.pool_manager or ctx.pool_manager
+    v4_quoter = cfg.v4_quoter or ctx.v4_quoter
+    v4 = {f"searcher.{name}": a for name, a in (("pool_manager", pool_manager), ("v4_quoter", v4_quoter)) if a}
+    if v4:
+        require_contracts(rpc, v4, ctx.name)
     node = JsonRpcClient.for_node(ctx.url)
     wiring = Wiring(searcher=None)  # type: ignore[arg-type]
     wiring.closers.append(node.close)
@@ -268,6 +274,9 @@ async def build(
         bribe_share_bps=cfg.bribe_share_bps, min_profit_wei=cfg.min_profit_wei, max_gas=cfg.max_gas,
         fee_cap=cfg.max_fee_per_gas_wei, priority_fee=cfg.priority_fee_wei, blocks_ahead=cfg.blocks_ahead,
         max_candidates=cfg.max_candidates, size_top=cfg.size_top,
+        capital_sources=CapitalSources(pool_manager=pool_manager, balancer_vault=lender)
+        if cfg.capital == "cheapest" else None,
+        v4_quoter=v4_quoter if cfg.simulator == "pyrevm" else None,  # quotes run in the in-process fork
     )  # fmt: skip
     factory: Callable[[int], CandidateSimulator]
     if cfg.simulator == "anvil":

@@ -26,11 +26,15 @@ from arbbot.collectors.types import NewBlock, PendingTx
 from arbbot.engine.counters import Counters, SearcherEvent
 from arbbot.engine.heads import newest
 from arbbot.engine.journal import Journal
+from arbbot.execution import capital as capital_choice
 from arbbot.execution.bundles.rpc import RpcCaller
+from arbbot.execution.capital import CapitalOption, CapitalSources
 from arbbot.execution.plan import Executor, Landed, SubmitResult, TradePlan
-from arbbot.execution.route import Capital, Hop, Route, encode
+from arbbot.execution.route import Capital, Route, encode, hop_for
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import CandidateSim, CandidateSimulator, PreTx, execute_calldata
+from arbbot.sim.fork import ForkSimulator
+from arbbot.sim.v4_quotes import simulated_view
 from arbbot.state.store import PoolStore
 from arbbot.state.updater import StateUpdater
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
@@ -59,6 +63,12 @@ class SearcherParams:
     blocks_ahead: int = 1
     max_candidates: int = 3
     size_top: int | None = 16  # cycles sized per update, best marginal rate first (None: all)
+    # When set, each route runs on the cheapest free capital among these, by simulated gas (capital and
+    # lender above are then unused).
+    capital_sources: CapitalSources | None = None
+    # When set, V4 pools whose hook can change swap amounts are priced by simulating them through this V4Quoter
+    # in the block's fork (pyrevm simulators only); otherwise cycles through them are never priced.
+    v4_quoter: str | None = None
 
 
 class Searcher:
@@ -164,12 +174,34 @@ class Searcher:
         retry = await self._track(head)
         t0 = time.perf_counter()
         # Pools of a bundle that missed are priced again even if nothing moved them: the gap may still be there.
-        candidates = self.arbitrage.on_update(
-            changed | retry, self.store.pools, self.params.max_candidates, self.params.size_top
-        )
+        candidates = await self._cycles(changed | retry)
         if self.metrics is not None:
             self.metrics.stage_latency.labels(stage="strategy").observe(time.perf_counter() - t0)
         return await self._trade("cycle", candidates, ())
+
+    async def _cycles(self, changed: set[str]) -> list[Candidate]:
+        """Candidates among the cycles through `changed`, with hooked V4 pools priced in the block's fork."""
+        p = self.params
+        pools = self.store.pools
+        hooked = p.v4_quoter is not None and any(getattr(m, "pricing", "math") == "simulation" for m in pools.values())
+        if not hooked:
+            return self.arbitrage.on_update(changed, pools, p.max_candidates, p.size_top)
+        assert p.v4_quoter is not None
+        quoter = p.v4_quoter
+
+        def price() -> list[Candidate]:
+            fork = getattr(self._simulator(), "fork", None)
+            view = simulated_view(pools, fork, quoter) if isinstance(fork, ForkSimulator) else pools
+            return self.arbitrage.on_update(changed, view, p.max_candidates, p.size_top)
+
+        # Quotes share the fork (and its reads from the node) with simulations: one at a time, bounded in time.
+        async with self._trade_lock:
+            try:
+                return await _in_daemon_thread(price, self.sim_timeout)
+            except Exception as exc:  # the fork could not be read: this block trades on math-priced pools only
+                self._sim = None
+                self._error("simulated pricing", exc)
+        return self.arbitrage.on_update(changed, pools, p.max_candidates, p.size_top)
 
     async def _track(self, head: int) -> set[str]:
         """Record landed and missed bundles; returns the pools of cycle trades that missed."""
@@ -240,10 +272,40 @@ class Searcher:
             self._sim = self.simulator_factory(self.store.head.number)
         return self._sim
 
-    def _route(self, c: Candidate, min_profit: int) -> bytes:
-        hops = tuple(Hop(h.pool, h.token_out, h.v3, h.zero_for_one, h.fee_bps) for h in c.hops)
+    def _route(self, c: Candidate, min_profit: int, option: CapitalOption | None = None) -> bytes:
+        hops = tuple(hop_for(self._model(h.pool), h.zero_for_one) for h in c.hops)
         p = self.params
-        return encode(Route(p.capital, p.lender, c.token, c.amount_in, min_profit, p.bribe_share_bps, hops))
+        cap, lender = (option.capital, option.lender) if option is not None else (p.capital, p.lender)
+        return encode(Route(cap, lender, c.token, c.amount_in, min_profit, p.bribe_share_bps, hops))
+
+    def _model(self, pool: str) -> Any:
+        model = self.store.get(pool)
+        if model is None:
+            raise ValueError(f"pool {pool} is no longer tracked")
+        return model
+
+    def _capital(
+        self, sim: CandidateSimulator, c: Candidate, pre: tuple[PreTx, ...]
+    ) -> tuple[CapitalOption | None, CandidateSim]:
+        """The capital to run `c` on and its probe simulation: the configured one, or, with capital sources
+        set, the cheapest by simulated gas among those whose run shows the modelled profit."""
+        p = self.params
+        if p.capital_sources is None:
+            return None, sim.run(p.executor, p.caller, self._route(c, 0), pre, p.max_gas)
+        hops = tuple(hop_for(self._model(h.pool), h.zero_for_one) for h in c.hops)
+        runs: dict[CapitalOption, CandidateSim] = {}
+
+        def measure(option: CapitalOption) -> capital_choice.Measured:
+            run = sim.run(p.executor, p.caller, self._route(c, 0, option), pre, p.max_gas)
+            runs[option] = run
+            ok = run.success and run.gross_profit == c.gross_profit
+            return capital_choice.Measured(option, ok, run.gas_used, run.reason)
+
+        best = capital_choice.cheapest(capital_choice.options(hops, p.capital_sources), measure)
+        if best is None:
+            failed = next(iter(runs.values()), CandidateSim(False, 0, False, None, "no capital source can run it"))
+            return None, failed
+        return best.option, runs[best.option]
 
     async def _trade(self, kind: str, candidates: Sequence[Candidate], pre: tuple[PreTx, ...]) -> list[TradePlan]:
         # Blocks and pending transactions arrive concurrently; they share one fork and one nonce, so
@@ -296,8 +358,9 @@ class Searcher:
         started = time.perf_counter()
         sim = self._simulator()
         fee = max_fee_per_gas(sim.base_fee, p.blocks_ahead, p.priority_fee)
-        # First run without a guard, for the gas; then the real route, guarded on chain by minProfit.
-        probe = sim.run(p.executor, p.caller, self._route(c, 0), pre, p.max_gas)
+        # First run without a guard, for the gas (and the cheapest capital); then the real route, guarded on
+        # chain by minProfit.
+        option, probe = self._capital(sim, c, pre)
         self.counters.simulated += 1
         self._count("simulated", kind)
         if not self._agrees(kind, c, probe):
@@ -307,7 +370,7 @@ class Searcher:
         if guard is None or guard > c.gross_profit:
             self._reject(kind, c, f"gross {c.gross_profit} cannot pay gas {probe.gas_used} at {fee} and the share")
             return None
-        route = self._route(c, guard)
+        route = self._route(c, guard, option)
         final = sim.run(p.executor, p.caller, route, pre, p.max_gas)
         if not self._agrees(kind, c, final):
             return None

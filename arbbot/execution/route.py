@@ -12,11 +12,18 @@ from enum import IntEnum
 
 from eth_utils import is_address, to_checksum_address
 
+from arbbot.amm.base import Pool
+from arbbot.amm.uniswap_v2 import UniswapV2Pool
+from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.errors import ArbbotError
 
 HEADER = 76
-HOP = 43
+HOP = 43  # a V2 or V3 hop
+HOP_V4 = 47  # a Uniswap V4 hop (PoolKey fee and tick spacing on top)
 MIN_HOPS, MAX_HOPS = 2, 4
+F_V3, F_ZERO_FOR_ONE, F_V4, F_NATIVE = 1, 2, 4, 8
+_U24 = 1 << 24
 _U128 = 1 << 128
 ZERO_ADDRESS = "0x" + "00" * 20
 
@@ -26,20 +33,43 @@ class RouteError(ArbbotError, ValueError):
 
 
 class Capital(IntEnum):
-    OWN = 0  # the executor's own balance
+    OWN = 0  # the executor's own balance (lender = the PoolManager when a hop is V4)
     BALANCER = 1  # Balancer V2 Vault flash loan (zero fee on the replica, as on mainnet today)
     V2_FLASH = 2  # Uniswap V2 flash swap from a pair not in the route; repaid with the 0.30% fee
-    V3_FLASH = 3  # Uniswap V3 `flash` from a pool not in the route; repaid with the pool's fee
+    V3_FLASH = 3  # Uniswap V3 (or PancakeSwap V3) `flash` from a pool not in the route; the pool's fee
     AAVE = 4  # Aave V3 flashLoanSimple; repaid with the premium
+    POOL_MANAGER = 5  # Uniswap V4: the route runs inside unlock on the PoolManager's balance, free
+    FIRST_HOP = 6  # flash swap from the route's first V2 pair (lender zero), free
+    LAST_HOP = 7  # flash swap from the route's last V2 pair, every hop V2 (lender zero), free
+
+
+FREE_CAPITAL = (Capital.OWN, Capital.BALANCER, Capital.POOL_MANAGER, Capital.FIRST_HOP, Capital.LAST_HOP)
 
 
 @dataclass(frozen=True)
 class Hop:
-    pool: str
-    token_out: str
+    pool: str  # V2/V3: the pool; V4: the PoolKey's hooks (the zero address for none)
+    token_out: str  # WETH for a V4 pool's native side
     v3: bool
     zero_for_one: bool
     fee_bps: int = 30  # V2 only
+    v4: bool = False
+    native: bool = False  # V4 only: currency0 is native ether, traded by the route as WETH
+    v4_fee: int = 0  # V4 only: PoolKey.fee (0x800000 = dynamic)
+    tick_spacing: int = 0  # V4 only
+
+    @property
+    def flags(self) -> int:
+        return (
+            (F_V3 if self.v3 else 0)
+            | (F_ZERO_FOR_ONE if self.zero_for_one else 0)
+            | (F_V4 if self.v4 else 0)
+            | (F_NATIVE if self.native else 0)
+        )
+
+    @property
+    def size(self) -> int:
+        return HOP_V4 if self.v4 else HOP
 
 
 @dataclass(frozen=True)
@@ -90,29 +120,53 @@ def _check(route: Route) -> Capital:
         raise RouteError(f"builder_share_bps: must be 0..10000, got {route.builder_share_bps}")
     if route.hops[-1].token_out.lower() != route.token.lower():
         raise RouteError(f"hops[-1].token_out: {route.hops[-1].token_out} must be the start token {route.token}")
-    if capital != Capital.OWN:
+    v4 = any(h.v4 for h in route.hops)
+    for i, hop in enumerate(route.hops):
+        if hop.v4 and hop.v3:
+            raise RouteError(f"hops[{i}]: a hop is V3 or V4, not both")
+        if hop.native and not hop.v4:
+            raise RouteError(f"hops[{i}].native: only a V4 hop has a native-ether side")
+        if hop.v4 and capital not in (Capital.OWN, Capital.POOL_MANAGER):
+            raise RouteError(f"hops[{i}]: a V4 hop runs inside the PoolManager's unlock; {capital.name} cannot")
+        if hop.v4 and not (0 <= hop.v4_fee < _U24 and 0 < hop.tick_spacing < 1 << 23):
+            raise RouteError(f"hops[{i}]: V4 fee {hop.v4_fee} / tick spacing {hop.tick_spacing} out of range")
+        if capital == Capital.LAST_HOP and (hop.v3 or hop.v4):
+            raise RouteError(f"hops[{i}]: LAST_HOP capital needs every hop to be a V2 pair")
+    if capital == Capital.FIRST_HOP and (route.hops[0].v3 or route.hops[0].v4):
+        raise RouteError("hops[0]: FIRST_HOP capital needs the first hop to be a V2 pair")
+    if capital in (Capital.FIRST_HOP, Capital.LAST_HOP):
+        if route.lender.lower() != ZERO_ADDRESS:
+            raise RouteError(f"lender: {capital.name} borrows from the route's own pair; give the zero address")
+    elif capital != Capital.OWN or v4:
         _address(route.lender, "lender")
         if route.lender.lower() == ZERO_ADDRESS:
-            raise RouteError(f"lender: {capital.name} needs a lender, got the zero address")
-        for i, hop in enumerate(route.hops):
-            if hop.pool.lower() == route.lender.lower():
-                raise RouteError(f"lender: {route.lender} is also hops[{i}].pool; borrow from a pool the route skips")
+            raise RouteError(f"lender: {capital.name} needs a lender (V4 hops: the PoolManager), got the zero address")
+        if capital != Capital.OWN:
+            for i, hop in enumerate(route.hops):
+                if hop.pool.lower() == route.lender.lower():
+                    raise RouteError(
+                        f"lender: {route.lender} is also hops[{i}].pool; borrow from a pool the route skips"
+                    )
     return capital
 
 
 def encode(route: Route) -> bytes:
     capital = _check(route)
     out = bytearray([int(capital), len(route.hops)])
-    lender = route.lender if capital != Capital.OWN else ZERO_ADDRESS
+    v4 = any(h.v4 for h in route.hops)
+    lender = route.lender if capital not in (Capital.OWN, Capital.FIRST_HOP, Capital.LAST_HOP) or v4 else ZERO_ADDRESS
     out += _address(lender, "lender") + _address(route.token, "token")
     out += route.amount_in.to_bytes(16, "big") + route.min_profit.to_bytes(16, "big")
     out += route.builder_share_bps.to_bytes(2, "big")
     for i, hop in enumerate(route.hops):
-        if not 0 <= hop.fee_bps < 10_000:
-            raise RouteError(f"hops[{i}].fee_bps: must be 0..9999, got {hop.fee_bps}")
-        out.append((1 if hop.v3 else 0) | (2 if hop.zero_for_one else 0))
+        out.append(hop.flags)
         out += _address(hop.pool, f"hops[{i}].pool") + _address(hop.token_out, f"hops[{i}].token_out")
-        out += hop.fee_bps.to_bytes(2, "big")
+        if hop.v4:
+            out += hop.v4_fee.to_bytes(3, "big") + (hop.tick_spacing % _U24).to_bytes(3, "big")
+        else:
+            if not 0 <= hop.fee_bps < 10_000:
+                raise RouteError(f"hops[{i}].fee_bps: must be 0..9999, got {hop.fee_bps}")
+            out += hop.fee_bps.to_bytes(2, "big")
     return bytes(out)
 
 
@@ -123,22 +177,37 @@ def decode(data: bytes) -> Route:
     n = data[1]
     if not MIN_HOPS <= n <= MAX_HOPS:
         raise RouteError(f"route: hop count {n}, must be {MIN_HOPS}..{MAX_HOPS}")
-    if len(data) != HEADER + n * HOP:
-        raise RouteError(f"route: {len(data)} bytes, {n} hops need {HEADER + n * HOP}")
 
     def addr(b: bytes) -> str:
         return to_checksum_address(b)
 
     hops = []
+    o = HEADER
     for i in range(n):
-        o = HEADER + i * HOP
-        flags = data[o]
-        if flags > 3:
-            raise RouteError(f"hops[{i}].flags: {flags:#x}, only bits 0 (V3) and 1 (zeroForOne) are defined")
-        hops.append(
-            Hop(addr(data[o + 1 : o + 21]), addr(data[o + 21 : o + 41]), bool(flags & 1), bool(flags & 2),
-                int.from_bytes(data[o + 41 : o + 43], "big"))
-        )  # fmt: skip
+        flags = data[o] if o < len(data) else 0
+        if flags not in (0, 1, 2, 3, 4, 6, 12, 14):
+            raise RouteError(
+                f"hops[{i}].flags: {flags:#x}; bits: 0 V3, 1 zeroForOne, 2 V4, 3 native (V4 only), not V3 and V4"
+            )
+        size = HOP_V4 if flags & F_V4 else HOP
+        if o + size > len(data):
+            break  # the length check below names the size
+        pool, token_out = addr(data[o + 1 : o + 21]), addr(data[o + 21 : o + 41])
+        if flags & F_V4:
+            spacing = int.from_bytes(data[o + 44 : o + 47], "big")
+            hops.append(
+                Hop(pool, token_out, False, bool(flags & F_ZERO_FOR_ONE), 30, True, bool(flags & F_NATIVE),
+                    int.from_bytes(data[o + 41 : o + 44], "big"), spacing - _U24 if spacing >= 1 << 23 else spacing)
+            )  # fmt: skip
+        else:
+            hops.append(
+                Hop(pool, token_out, bool(flags & F_V3), bool(flags & F_ZERO_FOR_ONE),
+                    int.from_bytes(data[o + 41 : o + 43], "big"))
+            )  # fmt: skip
+        o += size
+    expected = HEADER + sum(h.size for h in hops) + HOP * (n - len(hops))
+    if len(data) != expected or len(hops) != n:
+        raise RouteError(f"route: {len(data)} bytes, {n} hops need {expected}")
     try:
         capital = Capital(data[0])
     except ValueError:
@@ -154,3 +223,18 @@ def decode(data: bytes) -> Route:
     )
     _check(route)
     return route
+
+
+def hop_for(pool: Pool, zero_for_one: bool) -> Hop:
+    """The executor hop that trades through `pool` in the given direction (V2, V3 and forks, V4)."""
+    token_out = pool.token1 if zero_for_one else pool.token0
+    if isinstance(pool, UniswapV4Pool):
+        return Hop(pool.hooks, token_out, False, zero_for_one, 30, True, pool.native, pool.fee, pool.tick_spacing)
+    if isinstance(pool, UniswapV3Pool):
+        return Hop(pool.address, token_out, True, zero_for_one)
+    if isinstance(pool, UniswapV2Pool):
+        return Hop(pool.address, token_out, False, zero_for_one, pool.fee_bps)
+    underlying = getattr(pool, "model", None)  # a simulation-priced wrapper around a model
+    if isinstance(underlying, Pool):
+        return hop_for(underlying, zero_for_one)
+    raise RouteError(f"pool {pool.address}: kind {pool.kind} has no executor hop")

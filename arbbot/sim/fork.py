@@ -188,14 +188,28 @@ class ForkSimulator:
         finally:
             self.revert(cp)
 
-    def call(self, caller: str, to: str, data: bytes, value: int = 0, gas: int = 30_000_000) -> SimResult:
+    def quote(self, caller: str, to: str, data: bytes, gas: int = 5_000_000, prefetch: bool = True) -> SimResult:
+        """Run one call at gas price zero and undo it: a quote through a contract that writes state (a quoter
+        that unlocks the PoolManager and reverts inside) needs no funded caller and leaves no trace.
+
+        `prefetch`: read what the call touches in two batches first (else every cold slot is one read)."""
+        if prefetch:
+            self.prefetch([(caller, to, data, 0, gas)])
+        cp = self.checkpoint()
+        try:
+            return self.call(caller, to, data, 0, gas, gas_price=0)
+        finally:
+            self.revert(cp)
+
+    def call(
+        self, caller: str, to: str, data: bytes, value: int = 0, gas: int = 30_000_000, gas_price: int | None = None
+    ) -> SimResult:
         """Execute a transaction-like call, keeping its state changes (use checkpoints to undo)."""
         exact = not self._dirty
         self._dirty = True
+        price = self.base_fee if gas_price is None else gas_price
         try:
-            output = self.evm.message_call(
-                caller=caller, to=to, calldata=data, value=value, gas=gas, gas_price=self.base_fee
-            )
+            output = self.evm.message_call(caller=caller, to=to, calldata=data, value=value, gas=gas, gas_price=price)
         except RuntimeError as exc:
             failed = read_failure(exc)
             if failed is not None:

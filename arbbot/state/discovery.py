@@ -1,4 +1,7 @@
-"""Find pools from factory creation logs, in block ranges that adapt to what the node allows."""
+"""Find pools from creation logs, in block ranges that adapt to what the node allows.
+
+V2 and V3-style venues (Uniswap and forks such as PancakeSwap V3) are scanned at their factory; V4 pools
+at the PoolManager, whose `Initialize` event carries the whole PoolKey."""
 
 from __future__ import annotations
 
@@ -14,7 +17,17 @@ from arbbot.chain.rpc import RpcClient, RpcError, RpcTransportError
 log = logging.getLogger(__name__)
 
 PAIR_CREATED = "0x" + keccak(text="PairCreated(address,address,address,uint256)").hex()
-POOL_CREATED = "0x" + keccak(text="PoolCreated(address,address,uint24,int24,address)").hex()
+POOL_CREATED = "0x" + keccak(text="PoolCreated(address,address,uint24,int24,address)").hex()  # V3 and forks
+V4_INITIALIZE = "0x" + keccak(text="Initialize(bytes32,address,address,uint24,int24,address,uint160,int24)").hex()
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+PoolKind = Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"]
+CREATION_TOPIC: dict[str, str] = {
+    "uniswap_v2": PAIR_CREATED,
+    "uniswap_v3": POOL_CREATED,
+    "pancakeswap_v3": POOL_CREATED,  # PancakeV3Factory emits Uniswap's PoolCreated
+    "uniswap_v4": V4_INITIALIZE,  # from the PoolManager: every V4 pool is created by initializing it
+}
 
 # Messages nodes and providers use when a log query covers too much.
 _TOO_MUCH = ("range", "too many", "limit", "exceed", "timeout", "response size", "query returned more than")
@@ -22,14 +35,15 @@ _TOO_MUCH = ("range", "too many", "limit", "exceed", "timeout", "response size",
 
 @dataclass(frozen=True)
 class DiscoveredPool:
-    kind: Literal["uniswap_v2", "uniswap_v3"]
-    factory: str
-    address: str
-    token0: str
+    kind: PoolKind
+    factory: str  # V4: the PoolManager
+    address: str  # V4: the pool id (0x + 64 hex digits)
+    token0: str  # V4: currency0 (the zero address for native ether)
     token1: str
-    fee: int  # V2: bps (set by the venue config); V3: hundredths of a bip
+    fee: int  # V2: bps (set by the venue config); V3 and forks: hundredths of a bip; V4: PoolKey.fee
     tick_spacing: int
     created_block: int
+    hooks: str = ZERO_ADDRESS  # V4 only
 
 
 def _topic_address(topic: str) -> str:
@@ -57,10 +71,24 @@ def decode_creation_log(entry: dict, kind: str, v2_fee_bps: int = 30) -> Discove
             0,
             block,
         )
+    if kind == "uniswap_v4":
+        if len(topics) != 4 or len(data) < 320:
+            raise ValueError(f"truncated Initialize log at block {block} from {factory}")
+        return DiscoveredPool(
+            "uniswap_v4",
+            factory,
+            "0x" + topics[1][-64:].lower(),
+            _topic_address(topics[2]),
+            _topic_address(topics[3]),
+            int(data[:64], 16) & 0xFFFFFF,
+            _signed24(int(data[64:128], 16) & 0xFFFFFF),
+            block,
+            to_checksum_address("0x" + data[152:192]),
+        )
     if len(topics) != 4 or len(data) < 128:
         raise ValueError(f"truncated PoolCreated log at block {block} from {factory}")
     return DiscoveredPool(
-        "uniswap_v3",
+        "pancakeswap_v3" if kind == "pancakeswap_v3" else "uniswap_v3",
         factory,
         to_checksum_address("0x" + data[88:128]),
         _topic_address(topics[1]),
@@ -96,7 +124,7 @@ def too_much(exc: Exception) -> bool:
 def scan_factory(
     rpc: RpcClient,
     factory: str,
-    kind: Literal["uniswap_v2", "uniswap_v3"],
+    kind: PoolKind,
     from_block: int,
     to_block: int,
     sizer: RangeSizer | None = None,
@@ -109,7 +137,7 @@ def scan_factory(
     never leaves the checkpoint ahead of the data.
     """
     sizer = sizer or RangeSizer()
-    topic = PAIR_CREATED if kind == "uniswap_v2" else POOL_CREATED
+    topic = CREATION_TOPIC[kind]
     start = from_block
     while start <= to_block:
         end = min(to_block, start + sizer.size - 1)

@@ -121,8 +121,17 @@ def word_range(tick_spacing: int) -> tuple[int, int]:
     return (-MAX_TICK // tick_spacing) >> 8, (MAX_TICK // tick_spacing) >> 8
 
 
-def read_v3(rpc: RpcClient, pools: Sequence[str], block: str = "latest") -> dict[str, V3Snapshot | None]:
-    """Full swap state of each pool: price, liquidity, non-zero bitmap words and initialized ticks."""
+UNISWAP_V3_BITMAP_SLOT = 6  # UniswapV3Pool.tickBitmap
+PANCAKE_V3_BITMAP_SLOT = 7  # PancakeV3Pool.tickBitmap (its slot0 takes two slots)
+
+
+def read_v3(
+    rpc: RpcClient, pools: Sequence[str], block: str = "latest", bitmap_slot: int = UNISWAP_V3_BITMAP_SLOT
+) -> dict[str, V3Snapshot | None]:
+    """Full swap state of each pool: price, liquidity, non-zero bitmap words and initialized ticks.
+
+    V3 forks with the same pool interface read the same way; `bitmap_slot` is where their layout keeps
+    `tickBitmap` (used only on nodes that honour state overrides)."""
     out: dict[str, V3Snapshot | None] = {}
     for chunk in _chunks(list(pools), V3_STATE_BATCH):
         raw = _deployless(rpc, "V3StateReader", ["address[]"], [list(chunk)], block)
@@ -138,7 +147,7 @@ def read_v3(rpc: RpcClient, pools: Sequence[str], block: str = "latest") -> dict
                 tick_spacing=_signed(int.from_bytes(rec[40:43], "big"), 24),
             )
     live = {p: s for p, s in out.items() if s is not None}
-    _read_bitmaps(rpc, live, block)
+    _read_bitmaps(rpc, live, block, bitmap_slot)
     _read_ticks(rpc, live, block)
     return out
 
@@ -171,7 +180,7 @@ def supports_state_override(rpc: RpcClient, block: str = "latest") -> bool:
     return isinstance(out, str) and out[2:] != "" and int(out, 16) == 42
 
 
-def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> None:
+def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str, bitmap_slot: int) -> None:
     # With state overrides, the pools' own storage is read by SLOAD (several times faster than one
     # external call per word); otherwise fall back to tickBitmap() calls.
     state_override = supports_state_override(rpc, block)
@@ -190,7 +199,12 @@ def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> N
         try:
             if state_override:
                 raw = _deployless(
-                    rpc, "V3BitmapBatchReader", ["address[]", "int16[]", "int16[]"], args, block, _slot_overrides(reqs)
+                    rpc,
+                    "V3BitmapBatchReader",
+                    ["address[]", "int16[]", "int16[]", "uint256[]"],
+                    [*args, [bitmap_slot] * len(reqs)],
+                    block,
+                    _slot_overrides(reqs),
                 )
                 _parse_slot_records(raw, reqs, pools)
                 return
@@ -253,3 +267,107 @@ def _read_ticks(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str) -> Non
         for i, (pool, tick) in enumerate(chunk):
             v = int.from_bytes(raw[32 * i : 32 * i + 32], "big")
             pools[pool].ticks[tick] = (v >> 128, _signed(v & ((1 << 128) - 1), 128))
+
+
+# --- Uniswap V4: every pool in the PoolManager's storage, read through extsload ----------------------------
+
+V4_STATE_BATCH = 300  # 64 output bytes per pool
+V4_WORDS_PER_CALL = 8_000  # a cold SLOAD plus keccak per word inside extsload
+V4_TICKS_BATCH = 700
+
+
+@dataclass
+class V4Snapshot:
+    sqrt_price_x96: int
+    tick: int
+    protocol_fee: int  # 24 bits: zeroForOne fee low 12, oneForZero high 12
+    lp_fee: int
+    liquidity: int
+    bitmap: dict[int, int] = field(default_factory=dict)
+    ticks: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def _slot0(word: int) -> tuple[int, int, int, int]:
+    """(sqrtPriceX96, tick, protocolFee, lpFee) from v4's packed Slot0."""
+    return (
+        word & ((1 << 160) - 1),
+        _signed((word >> 160) & 0xFFFFFF, 24),
+        (word >> 184) & 0xFFFFFF,
+        (word >> 208) & 0xFFFFFF,
+    )
+
+
+def _id_bytes(pool_id: str) -> bytes:
+    raw = bytes.fromhex(pool_id.removeprefix("0x"))
+    if len(raw) != 32:
+        raise LensError(f"pool id {pool_id!r} is not 32 bytes")
+    return raw
+
+
+def read_v4_slot0(
+    rpc: RpcClient, manager: str, pool_ids: Sequence[str], block: str = "latest"
+) -> dict[str, V4Snapshot | None]:
+    """Price, tick, fees and liquidity of each pool (None where the pool is not initialized)."""
+    out: dict[str, V4Snapshot | None] = {}
+    for chunk in _chunks(list(pool_ids), V4_STATE_BATCH):
+        raw = _deployless(rpc, "V4StateReader", ["address", "bytes32[]"], [manager, [_id_bytes(i) for i in chunk]],
+                          block)  # fmt: skip
+        if len(raw) != 64 * len(chunk):
+            raise LensError(f"V4StateReader returned {len(raw)} bytes for {len(chunk)} pools")
+        for i, pool_id in enumerate(chunk):
+            word = int.from_bytes(raw[64 * i : 64 * i + 32], "big")
+            sqrt_p, tick, protocol_fee, lp_fee = _slot0(word)
+            if sqrt_p == 0:
+                out[pool_id] = None
+                continue
+            liquidity = int.from_bytes(raw[64 * i + 32 : 64 * i + 64], "big") & ((1 << 128) - 1)
+            out[pool_id] = V4Snapshot(sqrt_p, tick, protocol_fee, lp_fee, liquidity)
+    return out
+
+
+def read_v4(
+    rpc: RpcClient, manager: str, pools: Sequence[tuple[str, int]], block: str = "latest"
+) -> dict[str, V4Snapshot | None]:
+    """Full swap state of each (pool id, tick spacing): slot0, liquidity, bitmap words, initialized ticks."""
+    spacing = dict(pools)
+    out = read_v4_slot0(rpc, manager, [p for p, _ in pools], block)
+    live = {p: s for p, s in out.items() if s is not None}
+    requests: list[tuple[str, int, int]] = []
+    for pool_id in live:
+        lo, hi = word_range(spacing[pool_id])
+        for start in range(lo, hi + 1, V4_WORDS_PER_CALL):
+            requests.append((pool_id, start, min(hi, start + V4_WORDS_PER_CALL - 1)))
+    batch: list[tuple[str, int, int]] = []
+    budget = 0
+
+    def scan(reqs: list[tuple[str, int, int]]) -> None:
+        args = [manager, [_id_bytes(r[0]) for r in reqs], [r[1] for r in reqs], [r[2] for r in reqs]]
+        raw = _deployless(rpc, "V4BitmapReader", ["address", "bytes32[]", "int16[]", "int16[]"], args, block)
+        for off in range(0, len(raw), 64):
+            idx = int.from_bytes(raw[off : off + 4], "big")
+            word_pos = _signed(int.from_bytes(raw[off + 4 : off + 6], "big"), 16)
+            live[reqs[idx][0]].bitmap[word_pos] = int.from_bytes(raw[off + 32 : off + 64], "big")
+
+    for req in requests:
+        words = req[2] - req[1] + 1
+        if batch and budget + words > V4_WORDS_PER_CALL:
+            scan(batch)
+            batch, budget = [], 0
+        batch.append(req)
+        budget += words
+    if batch:
+        scan(batch)
+    wanted = [
+        (pool_id, t)
+        for pool_id, snap in live.items()
+        for t in initialized_ticks(V3Snapshot(0, 0, 0, spacing[pool_id], snap.bitmap))
+    ]
+    for chunk in _chunks(wanted, V4_TICKS_BATCH):
+        raw = _deployless(
+            rpc, "V4TicksReader", ["address", "bytes32[]", "int24[]"],
+            [manager, [_id_bytes(c[0]) for c in chunk], [c[1] for c in chunk]], block,
+        )  # fmt: skip
+        for i, (pool_id, tick) in enumerate(chunk):
+            v = int.from_bytes(raw[32 * i : 32 * i + 32], "big")
+            live[pool_id].ticks[tick] = (v & ((1 << 128) - 1), _signed(v >> 128, 128))
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,16 @@ from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
-from arbbot.state.events import MalformedLog, SyncEvent, V3LiquidityEvent, V3SwapEvent, decode
+from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
+from arbbot.state.events import (
+    MalformedLog,
+    ProtocolFeeEvent,
+    StateEvent,
+    SyncEvent,
+    V3SwapEvent,
+    decode,
+    pool_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +71,25 @@ class PoolStore:
     def add(self, pool: Pool) -> None:
         self.pools[pool.address.lower()] = pool
 
-    def apply_block(self, block: BlockRef, logs: Iterable[dict[str, Any]]) -> set[str]:
-        """Apply one block's logs (in log order); returns the addresses of pools that changed."""
+    def apply_block(
+        self, block: BlockRef, logs: Iterable[dict[str, Any]], lp_fees: Mapping[str, int] | None = None
+    ) -> set[str]:
+        """Apply one block's logs (in log order), then the dynamic LP fees read at its end (pool id ->
+        fee: V4 fee hooks change them without an event); returns the keys of pools that changed."""
         if block.parent_hash.lower() != self.head.hash.lower():
             raise ReorgDetected(block.number, block.parent_hash, self.head.hash)
         undo = _Undo(block)
         changed: set[str] = set()
         for entry in logs:
-            address = str(entry.get("address", "")).lower()
+            keyed = pool_key(entry)
+            if keyed is None:
+                continue
+            address, emitter = keyed
             pool = self.pools.get(address)
             if pool is None or entry.get("removed"):
                 continue
+            if isinstance(pool, UniswapV4Pool) and pool.manager.lower() != emitter:
+                continue  # a V4-shaped event from anyone but the pool's PoolManager says nothing
             try:
                 event = decode(entry)
             except MalformedLog as exc:
@@ -93,9 +110,23 @@ class PoolStore:
                 del self.pools[address]
                 continue
             changed.add(address)
+        for pool_id, fee in (lp_fees or {}).items():
+            pool = self.pools.get(pool_id.lower())
+            if isinstance(pool, UniswapV4Pool) and pool.lp_fee != fee:
+                undo.saved.setdefault(pool_id.lower(), pool.copy())
+                pool.apply_fees(lp_fee=fee)
+                changed.add(pool_id.lower())
         self._undo.append(undo)
         self.head = block
         return changed
+
+    def dynamic_fee_pools(self) -> dict[str, list[str]]:
+        """PoolManager -> ids of its tracked dynamic-fee pools (their LP fee is read every block)."""
+        out: dict[str, list[str]] = {}
+        for key, pool in self.pools.items():
+            if isinstance(pool, UniswapV4Pool) and pool.dynamic_fee:
+                out.setdefault(pool.manager, []).append(key)
+        return out
 
     def rollback_to(self, number: int) -> set[str]:
         """Undo every applied block above `number`; returns the addresses whose state was restored."""
@@ -125,16 +156,20 @@ class PoolStore:
         return None
 
 
-def _apply(pool: Pool, event: SyncEvent | V3SwapEvent | V3LiquidityEvent) -> None:
+def _apply(pool: Pool, event: StateEvent) -> None:
     if isinstance(event, SyncEvent):
         if not isinstance(pool, UniswapV2Pool):
             raise AmmError(f"Sync event for non-V2 pool {pool.address}")
         pool.apply_sync(event.reserve0, event.reserve1)
     elif isinstance(event, V3SwapEvent):
-        if not isinstance(pool, UniswapV3Pool):
-            raise AmmError(f"V3 Swap event for non-V3 pool {pool.address}")
+        if not isinstance(pool, UniswapV3Pool | UniswapV4Pool):
+            raise AmmError(f"Swap event for a pool without ticks {pool.address}")
         pool.apply_swap_event(event.sqrt_price_x96, event.liquidity, event.tick)
+    elif isinstance(event, ProtocolFeeEvent):
+        if not isinstance(pool, UniswapV4Pool):
+            raise AmmError(f"ProtocolFeeUpdated for non-V4 pool {pool.address}")
+        pool.apply_fees(protocol_fee=event.protocol_fee)
     else:
-        if not isinstance(pool, UniswapV3Pool):
-            raise AmmError(f"Mint/Burn event for non-V3 pool {pool.address}")
+        if not isinstance(pool, UniswapV3Pool | UniswapV4Pool):
+            raise AmmError(f"liquidity event for a pool without ticks {pool.address}")
         pool.apply_liquidity_change(event.tick_lower, event.tick_upper, event.delta)

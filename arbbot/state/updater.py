@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from arbbot.chain.rpc import RpcClient, RpcError
+from arbbot.state import lens
 from arbbot.state.events import STATE_TOPICS
 from arbbot.state.store import BlockRef, PoolStore, ReorgDetected, ReorgTooDeep
 
@@ -29,6 +30,15 @@ class StateUpdater:
         # By hash, not number: a log query by number could mix in another fork's block.
         return self.rpc.call("eth_getLogs", [{"blockHash": block.hash, "topics": [list(STATE_TOPICS)]}]) or []
 
+    def _lp_fees(self, block: BlockRef) -> dict[str, int]:
+        """The LP fee of every dynamic-fee V4 pool at the end of `block` (no event announces a change)."""
+        fees: dict[str, int] = {}
+        for manager, ids in self.store.dynamic_fee_pools().items():
+            for pool_id, snap in lens.read_v4_slot0(self.rpc, manager, ids, hex(block.number)).items():
+                if snap is not None:
+                    fees[pool_id] = snap.lp_fee
+        return fees
+
     def catch_up(self, until: int | None = None) -> set[str]:
         """Apply every block after the store's head up to `until` (default: the node's head).
 
@@ -43,6 +53,7 @@ class StateUpdater:
             try:
                 block = block_ref(self.rpc, number)
                 logs = self._logs(block)
+                fees = self._lp_fees(block)
             except (LookupError, RpcError) as exc:
                 if isinstance(exc, RpcError) and "unknown block" not in exc.message.lower():
                     raise
@@ -53,7 +64,7 @@ class StateUpdater:
                     break
                 continue  # it changed under us: read it again
             try:
-                changed |= self.store.apply_block(block, logs)
+                changed |= self.store.apply_block(block, logs, fees)
             except ReorgDetected:
                 changed |= self._handle_reorg()
         return changed

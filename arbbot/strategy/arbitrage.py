@@ -14,6 +14,7 @@ from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.strategy.costs import loan_fee
 from arbbot.strategy.cycles import Cycle, CycleIndex, TokenGraph
 from arbbot.strategy.sizing import V2Hop, bracketed_optimum, v2_cycle_optimal_input
@@ -26,9 +27,11 @@ class PricedHop:
     pool: str  # the pool's own address string
     token_in: str  # the pool's own token strings (models compare them exactly)
     token_out: str
-    v3: bool
+    v3: bool  # Uniswap V3 or a fork (PancakeSwap V3)
     zero_for_one: bool
-    fee_bps: int  # V2 only (0 for V3)
+    fee_bps: int  # V2 only (0 for V3 and V4)
+    v4: bool = False  # Uniswap V4 (the executor builds the PoolKey from the pool's model)
+    simulated: bool = False  # priced by simulating the pool (a V4 hook that can change amounts), not by math
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,13 @@ class Candidate:
 
 def _marginal_rate(pool: Pool, zero_for_one: bool) -> float:
     """Output per unit input at zero size, after the fee (float: only used to skip hopeless cycles)."""
+    pool = getattr(pool, "model", pool)  # a simulation-priced pool ranks by its model's price
+    if isinstance(pool, UniswapV4Pool):
+        if pool.liquidity <= 0:
+            return 0.0
+        price = (pool.sqrt_price_x96 / Q96) ** 2
+        rate = price if zero_for_one else (1 / price if price > 0 else 0.0)
+        return rate * (1 - pool.swap_fee(zero_for_one) / 1_000_000)
     if isinstance(pool, UniswapV2Pool):
         r_in, r_out = (pool.reserve0, pool.reserve1) if zero_for_one else (pool.reserve1, pool.reserve0)
         return 0.0 if r_in <= 0 else r_out / r_in * (1 - pool.fee_bps / 10_000)
@@ -129,9 +139,11 @@ class CycleArbitrage:
                 return None  # dropped from the store (unreadable update): never price on a guess
             zero_for_one = edge.token_in == pool.token0.lower()
             tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
-            v3 = isinstance(pool, UniswapV3Pool)
-            fee = 0 if v3 else getattr(pool, "fee_bps", 30)
-            hops.append(PricedHop(pool.address, tin, tout, v3, zero_for_one, fee))
+            model = getattr(pool, "model", pool)
+            v3, v4 = isinstance(model, UniswapV3Pool), isinstance(model, UniswapV4Pool)
+            fee = 0 if v3 or v4 else getattr(pool, "fee_bps", 30)
+            simulated = getattr(pool, "pricing", "math") == "simulation"
+            hops.append(PricedHop(pool.address, tin, tout, v3, zero_for_one, fee, v4, simulated))
         return tuple(hops)
 
     def price(self, cycle: Cycle, pools: Mapping[str, Pool]) -> Candidate | None:
@@ -171,7 +183,11 @@ class CycleArbitrage:
                 v2.append(V2Hop(r_in, r_out, m.fee_bps))
             x = min(v2_cycle_optimal_input(v2), self.max_input)
             return (x, profit(x)) if x > 0 else (0, 0)
-        return bracketed_optimum(profit, self.max_input)
+        # Tiny inputs lose to rounding (1 wei of WETH buys 0 USDC units), so profit only rises with size past
+        # that dust: start the bracket search near the best of a coarse grid of powers of 16.
+        grid = [16**k for k in range(0, 64) if 16**k <= self.max_input]
+        coarse = max(grid, key=profit)
+        return bracketed_optimum(profit, min(self.max_input, coarse * 16), max(1, coarse // 16))
 
     @staticmethod
     def quote(models: Sequence[Pool], hops: Sequence[PricedHop], amount: int) -> int:

@@ -15,9 +15,9 @@ from arbbot.strategy.mempool import PendingSwap
 
 @dataclass(frozen=True)
 class Router:
-    kind: str  # "uniswap_v2_router02" | "uniswap_v3_swaprouter"
+    kind: str  # "uniswap_v2_router02" | "uniswap_v3_swaprouter" | "universal_router"
     address: str
-    factory: str
+    factory: str  # universal_router: the V4 PoolManager (its legs name V4 pools by id)
 
 
 class PoolDirectory:
@@ -52,7 +52,10 @@ def apply_victim(
     """The state after the victim's swap, or None if it would revert (slippage), is unknown, or is not modelled."""
     addresses = []
     for leg in swap.legs:
-        address = directory.find(router.factory, leg.token_in, leg.token_out, leg.fee)
+        if leg.pool_id is not None:
+            address: str | None = leg.pool_id.lower()
+        else:
+            address = directory.find(router.factory, leg.token_in, leg.token_out, leg.fee)
         if address is None or address not in pools:
             return None
         addresses.append(address)
@@ -64,7 +67,11 @@ def apply_victim(
         return copies[address]
 
     def token(pool: Pool, t: str) -> str:
-        return pool.token0 if pool.token0.lower() == t.lower() else pool.token1
+        if pool.token0.lower() == t.lower() or (int(t, 16) == 0 and getattr(pool, "native", False)):
+            return pool.token0  # a V4 pool's native ether is traded as its token0 (WETH)
+        if pool.token1.lower() == t.lower():
+            return pool.token1
+        raise AmmError(f"pool {pool.address} does not trade {t}")
 
     try:
         if swap.exact_in:

@@ -1,4 +1,5 @@
-"""Decoding of pending swaps sent to Uniswap V2 Router02 and V3 SwapRouter (pure: calldata in, swaps out).
+"""Decoding of pending swaps sent to Uniswap V2 Router02, V3 SwapRouter (and forks with its ABI) and
+UniversalRouter 2.x swaps through Uniswap V4 (pure: calldata in, swaps out).
 
 Untrusted input: anything that does not decode cleanly is `None`, never an exception to the caller.
 """
@@ -10,21 +11,23 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from eth_abi import decode
+from eth_abi import encode as encode_abi
 from eth_utils import keccak, to_checksum_address
 
 
 @dataclass(frozen=True)
 class SwapLeg:
-    token_in: str
+    token_in: str  # V4: a currency, the zero address for native ether
     token_out: str
-    fee: int | None  # V3 fee tier; None for V2 (the venue's fee)
+    fee: int | None  # V3 fee tier, V4 PoolKey.fee; None for V2 (the venue's fee)
+    pool_id: str | None = None  # V4: the PoolId (lower-case hex) the leg swaps in
 
 
 @dataclass(frozen=True)
 class PendingSwap:
     """A victim's swap: exact-in (amount = input, limit = min out) or exact-out (amount = output, limit = max in)."""
 
-    router_kind: Literal["uniswap_v2_router02", "uniswap_v3_swaprouter"]
+    router_kind: Literal["uniswap_v2_router02", "uniswap_v3_swaprouter", "universal_router"]
     exact_in: bool
     amount: int
     limit: int
@@ -139,6 +142,79 @@ def _decode_v3(data: bytes) -> PendingSwap | None:
     return None
 
 
+# UniversalRouter 2.x (universal-router 2.1.0 Commands; v4-periphery 1.0 Actions).
+_UR_EXECUTE = _sel("execute(bytes,bytes[],uint256)")
+_UR_EXECUTE_NOW = _sel("execute(bytes,bytes[])")
+_UR_COMMAND_MASK = 0x7F
+_UR_V4_SWAP = 0x10
+_UR_OTHER_SWAPS = {0x00, 0x01, 0x08, 0x09}  # V3/V2 exact in/out through the router: not modelled here
+_V4_SWAP_EXACT_IN_SINGLE, _V4_SWAP_EXACT_IN = 0x06, 0x07
+_V4_SWAPS = {0x06, 0x07, 0x08, 0x09}
+_POOL_KEY = "(address,address,uint24,int24,address)"
+_MAX_AMOUNT = 1 << 128  # 0 (an open delta) and 2^255 (the router's balance) are not amounts we can model
+
+
+def v4_pool_id(currency_a: str, currency_b: str, fee: int, tick_spacing: int, hooks: str) -> str:
+    """keccak256(abi.encode(PoolKey)) with the currencies sorted (native ether is the zero address)."""
+    c0, c1 = sorted((currency_a, currency_b), key=lambda c: int(c, 16))
+    return "0x" + keccak(encode_abi([_POOL_KEY], [(c0, c1, fee, tick_spacing, hooks)])).hex()
+
+
+def _v4_plan(plan: bytes, deadline: int) -> PendingSwap | None:
+    """The one exact-input swap in a V4_SWAP plan (actions + params), or None."""
+    actions, params = decode(["bytes", "bytes[]"], plan)
+    swaps = [(a, params[i]) for i, a in enumerate(bytes(actions)) if a in _V4_SWAPS]
+    if len(swaps) != 1 or len(params) != len(actions):
+        return None
+    action, raw = swaps[0]
+    if action == _V4_SWAP_EXACT_IN_SINGLE:
+        ((key, zero_for_one, amount, limit, _hook_data),) = decode([f"({_POOL_KEY},bool,uint128,uint128,bytes)"], raw)
+        c0, c1, fee, spacing, hooks = key
+        tin, tout = (c0, c1) if zero_for_one else (c1, c0)
+        legs = (SwapLeg(to_checksum_address(tin), to_checksum_address(tout), int(fee),
+                        v4_pool_id(c0, c1, fee, spacing, hooks)),)  # fmt: skip
+    elif action == _V4_SWAP_EXACT_IN:
+        ((currency, path, amount, limit),) = decode(
+            ["(address,(address,uint24,int24,address,bytes)[],uint128,uint128)"], raw
+        )
+        if not path:
+            return None
+        hops = []
+        for nxt, fee, spacing, hooks, _data in path:
+            hops.append(SwapLeg(to_checksum_address(currency), to_checksum_address(nxt), int(fee),
+                                v4_pool_id(currency, nxt, fee, spacing, hooks)))  # fmt: skip
+            currency = nxt
+        legs = tuple(hops)
+    else:
+        return None  # exact output through V4: not modelled
+    if not 0 < amount < _MAX_AMOUNT:
+        return None
+    return PendingSwap("universal_router", True, int(amount), int(limit), legs, deadline)
+
+
+def _decode_universal_router(data: bytes) -> PendingSwap | None:
+    sel = data[:4]
+    if sel == _UR_EXECUTE:
+        commands, inputs, deadline = decode(["bytes", "bytes[]", "uint256"], data[4:])
+    elif sel == _UR_EXECUTE_NOW:
+        (commands, inputs), deadline = decode(["bytes", "bytes[]"], data[4:]), 2**256 - 1
+    else:
+        return None
+    if len(commands) != len(inputs):
+        return None
+    swaps: list[PendingSwap] = []
+    for i, command in enumerate(bytes(commands)):
+        kind = command & _UR_COMMAND_MASK
+        if kind in _UR_OTHER_SWAPS:
+            return None  # a swap this decoder does not follow: the pools' state after it is unknown
+        if kind == _UR_V4_SWAP:
+            swap = _v4_plan(bytes(inputs[i]), int(deadline))
+            if swap is None:
+                return None
+            swaps.append(swap)
+    return swaps[0] if len(swaps) == 1 else None
+
+
 def decode_swap(tx: dict[str, Any], routers: dict[str, str]) -> PendingSwap | None:
     """The swap a pending transaction makes, if it calls one of `routers` (lower-case address -> kind)."""
     to = tx.get("to")
@@ -153,6 +229,8 @@ def decode_swap(tx: dict[str, Any], routers: dict[str, str]) -> PendingSwap | No
             return _decode_v2(data, _value(tx))
         if kind == "uniswap_v3_swaprouter":
             return _decode_v3(data)
+        if kind == "universal_router":
+            return _decode_universal_router(data)
     except Exception:  # untrusted calldata: eth_abi raises many types for malformed input
         return None
     return None

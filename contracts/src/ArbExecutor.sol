@@ -11,45 +11,67 @@ pragma solidity 0.8.28;
 ///     (`withdraw`, `withdrawETH`), approve or revoke callers, change the builder-share cap, set the
 ///     guardian, unpause and hand over ownership (two steps).
 ///   - approved callers: hot keys on an internet-facing server, ASSUMED COMPROMISED. They choose every
-///     byte of a route: capital source, lender, pools, tokens, amounts, minProfit, builder share.
+///     byte of a route: capital source, lender, PoolManager, pools, hooks, tokens, amounts, minProfit,
+///     builder share.
 ///   - guardian (optional): a key that can only pause.
-///   - every pool, lender, token and block.coinbase named or reached by a route: untrusted. They may
-///     report outputs they never pay, fake reserves or token0/token1, charge transfer fees, return no
-///     data, re-enter any function, or revert.
+///   - every pool, lender, PoolManager, hook, token and block.coinbase named or reached by a route:
+///     untrusted. They may report outputs or deltas they never pay, fake reserves or token0/token1, charge
+///     transfer fees, return no data, re-enter any function (from swaps, hooks and unlock callbacks), or
+///     revert.
 ///   Property: no call by an approved caller lowers this contract's balance of any token or of ETH,
 ///   except the builder payment, which is at most `maxBuilderShareBps` of the measured profit.
 ///
-/// Mechanism (gas figures in BENCHMARKS.md): nothing reported by a pool is trusted for safety. Before a
-/// route runs, the balance of every token it names is read; after every loan has been repaid the start
-/// token must be up by at least minProfit, every other token named must be at least where it started,
-/// and so must ETH. Tokens the route does not name are never called with transfer or approve, so their
-/// balances cannot move. The builder share is paid from the measured gain, after the loan.
+/// Mechanism (gas figures in BENCHMARKS.md): nothing reported by a pool, lender or PoolManager is trusted
+/// for safety. Before a route runs, the balance of the start token, of ETH, and of every token the route
+/// would pay from this contract's own balance is read; after every loan has been repaid the start token
+/// must be up by at least minProfit and every other one of them, and ETH, at least where it started. A
+/// route token the executor never pays from its balance is only ever passed from pool to pool (V2 pair
+/// to pair, pair to PoolManager, PoolManager credit to pool) and is never called with transfer, approve
+/// or withdraw, so its balance here cannot move. The builder share is paid from the measured gain, after
+/// the loan.
 ///
 /// Route encoding (packed, big-endian), `execute(bytes route)`:
 ///   header, 76 bytes:
-///     [0]       uint8    capital: 0 = own balance
+///     [0]       uint8    capital: 0 = own balance             (lender = the PoolManager if a hop is V4, else 0)
 ///                                 1 = Balancer V2 Vault flash loan   (lender = the Vault)
 ///                                 2 = Uniswap V2 flash swap          (lender = a pair holding the start token,
 ///                                     not used by the route; repaid with the 0.30% V2 fee, rounded up)
 ///                                 3 = Uniswap V3 flash               (lender = a pool holding the start token,
-///                                     not used by the route; repaid with the pool's fee)
+///                                     not used by the route; repaid with the pool's fee; PancakeSwap V3 too)
 ///                                 4 = Aave V3 flashLoanSimple        (lender = the Aave Pool; premium)
+///                                 5 = Uniswap V4 PoolManager         (lender = the PoolManager: the whole route
+///                                     runs inside `unlock`; the amount in is borrowed from it, free, and
+///                                     repaid by the end of the callback)
+///                                 6 = flash swap from the first hop  (lender = 0; hop 0 must be a V2 pair:
+///                                     it pays its output here first and is paid the amount in at the end)
+///                                 7 = flash swap from the last hop   (lender = 0; every hop a V2 pair: the
+///                                     last pays the start token first, the others feed its input straight
+///                                     into it; no token passes through here but the start token)
 ///     [1]       uint8    hop count n, 2..4
-///     [2:22]    address  lender (ignored for capital 0)
+///     [2:22]    address  lender (see capital)
 ///     [22:42]   address  start token (borrowed, swapped through the cycle, and profit token)
 ///     [42:58]   uint128  amount in
 ///     [58:74]   uint128  minProfit (after the loan fee)
 ///     [74:76]   uint16   builder share of profit in bps, paid to block.coinbase in ETH (start token must be
 ///                        WETH; at most maxBuilderShareBps)
-///   then n hops of 43 bytes:
-///     [0]       uint8    flags: bit0 = V3 (else V2), bit1 = zeroForOne (token0 in, token1 out); others 0
+///   then n hops, each [0] uint8 flags: bit0 = V3 (Uniswap V3 or a fork: PancakeSwap V3 calls back with
+///   pancakeV3SwapCallback), bit1 = zeroForOne (token0 in, token1 out), bit2 = Uniswap V4 (capital 0 or
+///   5 only), bit3 = V4 only: currency0 is native ether, which the route trades as WETH (wrapped and
+///   unwrapped here); V2 and V3 hops, 43 bytes:
 ///     [1:21]    address  pool
 ///     [21:41]   address  token out (token in is the previous hop's token out, or the start token)
 ///     [41:43]   uint16   V2 fee in bps (30 = Uniswap's 0.30%); unused for V3
+///   V4 hops, 47 bytes (the PoolKey's currencies are the hop's tokens, sorted, with WETH replaced by
+///   address 0 on a native side):
+///     [1:21]    address  hooks
+///     [21:41]   address  token out
+///     [41:44]   uint24   PoolKey.fee (0x800000 for a dynamic-fee pool)
+///     [44:47]   int24    PoolKey.tickSpacing
 ///   The last hop's token out must be the start token.
 contract ArbExecutor {
     uint256 internal constant HEADER = 76;
     uint256 internal constant HOP = 43;
+    uint256 internal constant HOP_V4 = 47;
     uint256 internal constant BPS = 10_000;
     uint160 internal constant MIN_SQRT_RATIO_PLUS_ONE = 4295128740;
     uint160 internal constant MAX_SQRT_RATIO_MINUS_ONE = 1461446703485210103287273052203988822378723970341;
@@ -60,15 +82,32 @@ contract ArbExecutor {
     uint256 internal constant V2_FLASH = 2;
     uint256 internal constant V3_FLASH = 3;
     uint256 internal constant AAVE = 4;
-    uint256 internal constant V3_SWAP = 5; // callback kind only
+    uint256 internal constant POOL_MANAGER = 5;
+    uint256 internal constant FIRST_HOP = 6;
+    uint256 internal constant LAST_HOP = 7;
+    uint256 internal constant V3_SWAP = 8; // callback kind only
+
+    // Hop flags.
+    uint256 internal constant F_V3 = 1;
+    uint256 internal constant F_ZERO_FOR_ONE = 2;
+    uint256 internal constant F_V4 = 4;
+    uint256 internal constant F_NATIVE = 8;
+
+    // Where a hop's input is when the hop starts.
+    uint256 internal constant HERE = 0; // in this contract
+    uint256 internal constant AT_POOL = 1; // already in this hop's V2 pair
+    uint256 internal constant AT_PM = 2; // transferred to the PoolManager after a sync: settle() credits it
+    uint256 internal constant IN_PM = 3; // a credit of this contract's in the PoolManager
+    uint256 internal constant BORROWED = 4; // PoolManager capital: the first hop's input is owed to the PoolManager
 
     // Transient slots (EIP-1153): live only during one execution, so nothing is left behind.
     uint256 internal constant T_LOCK = 0;
     uint256 internal constant T_EXPECTED = 1; // kind << 160 | the only address a callback is accepted from now
     uint256 internal constant T_TOKEN_IN = 2; // what the V3 swap callback must pay
-    uint256 internal constant T_MAX_PAY = 3; // at most this much
+    uint256 internal constant T_MAX_PAY = 3; // at most this much (first-hop flash: the output it must report)
     uint256 internal constant T_START = 4; // start-token balance before the execution
     uint256 internal constant T_ROUTE = 5; // keccak of the route: a lender must hand back exactly it
+    uint256 internal constant T_PM = 6; // the PoolManager inside whose unlock the route runs (sends ETH)
 
     /// Everything `execute` needs from storage, packed in one slot so the hot path reads it once.
     struct Config {
@@ -84,7 +123,7 @@ contract ArbExecutor {
     /// @notice A key that can pause (never unpause, never move funds); zero when none.
     address public guardian;
     mapping(uint256 epoch => mapping(address caller => bool)) internal _callers;
-    /// @notice The WETH9 contract builder payments are unwrapped from.
+    /// @notice The WETH9 contract builder payments and native-ether hops are unwrapped from.
     address public immutable weth;
 
     /// @notice A route ran: `profit` is what the executor kept in `token`, after the loan and the builder.
@@ -105,16 +144,19 @@ contract ArbExecutor {
     error NotCaller(address sender);
     error ExecutorPaused();
     error ZeroAddress();
-    /// ETH arrives only from WETH (unwrapping a builder payment); anything else is refused.
+    /// ETH arrives only from WETH (unwrapping) and from the PoolManager a route runs in; anything else is refused.
     error UnexpectedETH(address sender);
     error Reentrancy();
-    /// Route bytes of the wrong length: `expected` is the header size when shorter, else header + n hops.
+    /// Route bytes of the wrong length: `expected` is the header size when shorter, else header + the hops.
     error RouteLength(uint256 length, uint256 expected);
     error HopCount(uint256 hops);
     error ZeroAmount();
     error UnknownCapital(uint256 capital);
     error BadHopFlags(uint256 hop, uint256 flags);
     error BadFee(uint256 hop, uint256 feeBps);
+    /// Hop `hop` cannot run on this capital: V4 hops need capital 0 or 5, capital 6 a V2 first hop, capital 7
+    /// V2 hops only.
+    error BadCapitalForHop(uint256 capital, uint256 hop);
     /// A builder share on a route whose profit token is not WETH (the payment is unwrapped WETH).
     error BadBuilderShare(uint256 shareBps, address token);
     /// The route asks for a larger builder share than the owner allows.
@@ -123,14 +165,16 @@ contract ArbExecutor {
     error BadBuilderShareCap(uint256 capBps);
     /// Hop `hop` (n-1 for the cycle's end) was expected to trade `expected` but the pool has `actual`.
     error TokenMismatch(uint256 hop, address expected, address actual);
-    /// The lender is zero, is one of the route's pools, or does not hold the start token.
+    /// The lender is zero (or must be and is not), is one of the route's pools, or does not hold the start token.
     error BadLender(address lender);
     /// A pool answered a read with too little data or failed it.
     error BadPool(address pool);
-    /// Hop `hop` would trade more than its pool type can take (V2: 2^128, V3: 2^255).
+    /// Hop `hop` would trade more than its pool type can take (V2: 2^128, V3: 2^255, V4: 2^127).
     error AmountTooLarge(uint256 hop, uint256 amount);
     /// Hop `hop`'s pool reported no output.
     error NoOutput(uint256 hop);
+    /// V4 hop `hop` would take `owed` of its input (or was credited `owed`), not the `amount` the route gives it.
+    error HopInputMismatch(uint256 hop, uint256 owed, uint256 amount);
     /// The pool or lender the route names returned without calling back.
     error NoCallback(address from);
     /// A callback from the expected address, but with other terms than this execution asked for.
@@ -152,9 +196,10 @@ contract ArbExecutor {
         emit MaxBuilderShareSet(0, maxBuilderShareBps_);
     }
 
-    /// @notice Accepts ETH only from WETH (the builder payment is unwrapped here, then paid on).
+    /// @notice Accepts ETH only from WETH (builder payments and native-ether hops are unwrapped here) and
+    ///         from the PoolManager while a route runs inside its unlock (native ether taken from it).
     receive() external payable {
-        if (msg.sender != weth) revert UnexpectedETH(msg.sender);
+        if (msg.sender != weth && msg.sender != address(uint160(_tload(T_PM)))) revert UnexpectedETH(msg.sender);
     }
 
     modifier onlyOwner() {
@@ -266,48 +311,71 @@ contract ArbExecutor {
     /// @notice Runs `route` (encoding in the contract header). Owner or an approved caller; reverts unless
     ///         the start token ends at least `minProfit` up and no other balance fell.
     function execute(bytes calldata route) external {
-        Config memory config = _config;
-        if (msg.sender != config.owner && !_callers[config.callerEpoch][msg.sender]) revert NotCaller(msg.sender);
-        if (config.paused) revert ExecutorPaused();
-        if (_tload(T_LOCK) != 0) revert Reentrancy();
-        _tstore(T_LOCK, 1);
-        uint256 capital = _validate(route, config.maxBuilderShareBps);
+        (uint256 capital, bool v4) = _admit(route);
         address token = _addr(route, 22);
-        uint256 amountIn = _u128(route, 42);
         uint256 ethStart = address(this).balance;
         uint256 start = _balance(token);
         uint256[] memory held = _snapshot(route, token);
-        if (capital == OWN) {
-            _runHops(route, amountIn);
+        if (capital == OWN && !v4) {
+            _runHops(route, _u128(route, 42), HEADER, _span(0, _u8(route, 1), HERE), token);
         } else {
-            address lender = _addr(route, 2);
             _tstore(T_START, start);
-            _tstore(T_EXPECTED, (capital << 160) | uint160(lender));
             _tstore(T_ROUTE, uint256(_hash(route)));
-            if (capital == BALANCER) {
-                _balancerFlashLoan(lender, token, amountIn, route);
-            } else if (capital == V2_FLASH) {
-                bool is0 = _pairToken(lender, true) == token;
-                if (!is0 && _pairToken(lender, false) != token) revert BadLender(lender);
-                IUniswapV2Pair(lender).swap(is0 ? amountIn : 0, is0 ? 0 : amountIn, address(this), route);
-            } else if (capital == V3_FLASH) {
-                bool is0 = _pairToken(lender, true) == token;
-                if (!is0 && _pairToken(lender, false) != token) revert BadLender(lender);
-                IUniswapV3Pool(lender).flash(address(this), is0 ? amountIn : 0, is0 ? 0 : amountIn, route);
-            } else {
-                IAavePool(lender).flashLoanSimple(address(this), token, amountIn, route, 0);
-                // Aave pulls the repayment; an allowance left over means it did not: fail closed.
-                if (IERC20(token).allowance(address(this), lender) != 0) revert CallbackMismatch(lender);
-            }
+            address lender = _lender(route, capital);
+            _borrow(route, capital, lender);
             if (_tload(T_EXPECTED) != 0) revert NoCallback(lender);
         }
         // Every loan is repaid: what is measured now is the executor's own gain.
         uint256 gain = _requireProfit(route, token, start);
         uint256 payment = _payBuilder(route, gain);
-        _requireHeld(route, token, held);
+        _requireHeld(route, held);
         if (address(this).balance < ethStart) revert BalanceDecreased(address(0), ethStart, address(this).balance);
-        emit Executed(token, amountIn, gain - payment, payment);
+        emit Executed(token, _u128(route, 42), gain - payment, payment);
         _tstore(T_LOCK, 0);
+    }
+
+    /// The caller may execute, the executor is not paused or already running, and the route is well formed;
+    /// takes the lock. Returns the capital code and whether a hop is V4.
+    function _admit(bytes calldata route) private returns (uint256, bool) {
+        Config memory config = _config;
+        if (msg.sender != config.owner && !_callers[config.callerEpoch][msg.sender]) revert NotCaller(msg.sender);
+        if (config.paused) revert ExecutorPaused();
+        if (_tload(T_LOCK) != 0) revert Reentrancy();
+        _tstore(T_LOCK, 1);
+        return _validate(route, config.maxBuilderShareBps);
+    }
+
+    /// Who the capital comes from: the header's lender, or for capital 6 and 7 the route's own pair.
+    function _lender(bytes calldata route, uint256 capital) private pure returns (address) {
+        if (capital == FIRST_HOP) return _addr(route, HEADER + 1);
+        if (capital == LAST_HOP) return _addr(route, HEADER + (_u8(route, 1) - 1) * HOP + 1);
+        return _addr(route, 2);
+    }
+
+    /// Calls the lender (or the PoolManager, or the route's own pair); the route runs in its callback.
+    function _borrow(bytes calldata route, uint256 capital, address lender) private {
+        address token = _addr(route, 22);
+        uint256 amountIn = _u128(route, 42);
+        if (capital == FIRST_HOP) return _firstHopFlash(route, lender, amountIn);
+        if (capital == LAST_HOP) return _lastHopFlash(route, lender, amountIn);
+        _tstore(T_EXPECTED, (capital << 160) | uint160(lender));
+        if (capital == OWN || capital == POOL_MANAGER) {
+            _unlock(lender, route);
+        } else if (capital == BALANCER) {
+            _balancerFlashLoan(lender, token, amountIn, route);
+        } else if (capital == V2_FLASH) {
+            bool is0 = _pairToken(lender, true) == token;
+            if (!is0 && _pairToken(lender, false) != token) revert BadLender(lender);
+            IUniswapV2Pair(lender).swap(is0 ? amountIn : 0, is0 ? 0 : amountIn, address(this), route);
+        } else if (capital == V3_FLASH) {
+            bool is0 = _pairToken(lender, true) == token;
+            if (!is0 && _pairToken(lender, false) != token) revert BadLender(lender);
+            IUniswapV3Pool(lender).flash(address(this), is0 ? amountIn : 0, is0 ? 0 : amountIn, route);
+        } else {
+            IAavePool(lender).flashLoanSimple(address(this), token, amountIn, route, 0);
+            // Aave pulls the repayment; an allowance left over means it did not: fail closed.
+            if (IERC20(token).allowance(address(this), lender) != 0) revert CallbackMismatch(lender);
+        }
     }
 
     /// @notice Balancer V2 Vault flash-loan callback; accepted only from the Vault this execution called.
@@ -327,20 +395,52 @@ contract ArbExecutor {
         _settle(route, tokens[0], amounts[0], feeAmounts[0], false);
     }
 
-    /// @notice Uniswap V2 flash-swap callback: the pair lent `amountIn` of the start token; repay it + 0.30%.
+    /// @notice Uniswap V2 flash-swap callback. Capital 2: a pair outside the route lent `amountIn` of the
+    ///         start token; repay it + 0.30%. Capital 6: the route's first pair paid its output here first;
+    ///         run the other hops on it, then pay that pair the amount in. Capital 7: the route's last pair
+    ///         paid the start token first; run the other hops on the amount in, into that pair.
     function uniswapV2Call(address sender, uint256 amount0, uint256 amount1, bytes calldata route) external {
-        _enter(V2_FLASH, route);
+        uint256 capital = _u8(route, 0);
+        _enter(capital == FIRST_HOP || capital == LAST_HOP ? capital : V2_FLASH, route);
         uint256 amount = amount0 + amount1;
-        if (sender != address(this) || (amount0 != 0 && amount1 != 0) || amount != _u128(route, 42)) {
+        if (capital == V2_FLASH) {
+            if (sender != address(this) || (amount0 != 0 && amount1 != 0) || amount != _u128(route, 42)) {
+                revert CallbackMismatch(msg.sender);
+            }
+            // Smallest repayment the pair's fee-adjusted invariant accepts: ceil(amount * 1000 / 997).
+            uint256 repay = (amount * 1000 + 996) / 997;
+            _settle(route, _addr(route, 22), amount, repay - amount, false);
+            return;
+        }
+        if (sender != address(this) || (amount0 != 0 && amount1 != 0) || amount != _tload(T_MAX_PAY)) {
             revert CallbackMismatch(msg.sender);
         }
-        // Smallest repayment the pair's fee-adjusted invariant accepts: ceil(amount * 1000 / 997).
-        uint256 repay = (amount * 1000 + 996) / 997;
-        _settle(route, _addr(route, 22), amount, repay - amount, false);
+        _ownPairLoan(route, capital, amount);
+    }
+
+    /// Capital 6 and 7, inside the pair's callback with `amount` of its output received.
+    function _ownPairLoan(bytes calldata route, uint256 capital, uint256 amount) private {
+        address token = _addr(route, 22);
+        uint256 n = _u8(route, 1);
+        if (capital == FIRST_HOP) {
+            _runHops(route, amount, HEADER + HOP, _span(1, n, HERE), _addr(route, HEADER + 21));
+            _requireProfit(route, token, _tload(T_START) + _u128(route, 42));
+            _transfer(token, msg.sender, _u128(route, 42));
+        } else {
+            // Every hop but the last, from the amount in; the last's input goes straight into its pair.
+            _runHops(route, _u128(route, 42), HEADER, _span(0, n - 1, HERE), token);
+            _requireProfit(route, token, _tload(T_START));
+        }
     }
 
     /// @notice Uniswap V3 flash callback: repay the borrowed side plus the pool's fee.
     function uniswapV3FlashCallback(uint256 fee0, uint256 fee1, bytes calldata route) external {
+        _enter(V3_FLASH, route);
+        _settle(route, _addr(route, 22), _u128(route, 42), fee0 + fee1, false);
+    }
+
+    /// @notice PancakeSwap V3's name for the same flash callback.
+    function pancakeV3FlashCallback(uint256 fee0, uint256 fee1, bytes calldata route) external {
         _enter(V3_FLASH, route);
         _settle(route, _addr(route, 22), _u128(route, 42), fee0 + fee1, false);
     }
@@ -358,9 +458,62 @@ contract ArbExecutor {
         return true;
     }
 
+    /// @notice Uniswap V4 PoolManager callback: the route runs here, inside `unlock`. Capital 5 borrows the
+    ///         amount in from the PoolManager (the first hop's input is left owed, or taken) and repays it
+    ///         before returning; every delta this contract opened must be closed or the PoolManager reverts.
+    function unlockCallback(bytes calldata route) external returns (bytes memory) {
+        uint256 capital = _u8(route, 0);
+        _enter(capital == POOL_MANAGER ? POOL_MANAGER : OWN, route);
+        _tstore(T_PM, uint160(msg.sender));
+        uint256 where = capital == POOL_MANAGER ? _borrowFromManager(route) : HERE;
+        uint256 out = _runHops(route, _u128(route, 42), HEADER, _span(0, _u8(route, 1), where), _addr(route, 22));
+        if (capital == POOL_MANAGER) _repayManager(route, out);
+        _tstore(T_PM, 0);
+        return "";
+    }
+
+    /// PoolManager capital: a first V4 hop leaves its input owed (BORROWED); any other first hop gets the
+    /// amount in taken from the PoolManager, into its V2 pair or here.
+    function _borrowFromManager(bytes calldata route) private returns (uint256) {
+        uint256 first = _u8(route, HEADER);
+        if (first & F_V4 != 0) return BORROWED;
+        bool toPair = first & F_V3 == 0;
+        IPoolManager(msg.sender).take(
+            _addr(route, 22), toPair ? _addr(route, HEADER + 1) : address(this), _u128(route, 42)
+        );
+        return toPair ? AT_POOL : HERE;
+    }
+
+    /// PoolManager capital: the loan nets against a last V4 hop's credit in its currency (only the profit
+    /// is taken), or is paid back from here. Profit is judged first, so a loss fails as Unprofitable.
+    function _repayManager(bytes calldata route, uint256 out) private {
+        address token = _addr(route, 22);
+        uint256 amountIn = _u128(route, 42);
+        bool nativeDebt = _nativeDebt(route);
+        if (_lastArrival(route, _u8(route, _lastOffset(route))) == IN_PM) {
+            uint256 need = amountIn + _u128(route, 58);
+            if (out < need) revert Unprofitable(_tload(T_START) + out, _tload(T_START) + need);
+            if (out > amountIn) _takeHere(msg.sender, nativeDebt ? address(0) : token, out - amountIn);
+        } else {
+            _requireProfit(route, token, _tload(T_START) + amountIn);
+            _payManager(msg.sender, token, nativeDebt, amountIn);
+        }
+    }
+
     /// @notice Uniswap V3 swap callback: only from the pool the running hop called, paying at most the hop's
     ///         input.
     function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external {
+        _paySwap(amount0Delta, amount1Delta);
+    }
+
+    /// @notice PancakeSwap V3's name for the same swap callback.
+    function pancakeV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external {
+        _paySwap(amount0Delta, amount1Delta);
+    }
+
+    // --- internals -----------------------------------------------------------------------------------
+
+    function _paySwap(int256 amount0Delta, int256 amount1Delta) private {
         if (_tload(T_EXPECTED) != (V3_SWAP << 160) | uint160(msg.sender) || msg.sender == address(0)) {
             revert UnexpectedCallback(msg.sender);
         }
@@ -370,52 +523,97 @@ contract ArbExecutor {
         _transfer(address(uint160(_tload(T_TOKEN_IN))), msg.sender, uint256(owed));
     }
 
-    // --- internals -----------------------------------------------------------------------------------
-
-    /// Checks everything about the route that needs no external call; returns the capital code.
-    function _validate(bytes calldata route, uint256 capBps) private view returns (uint256 capital) {
+    /// Checks everything about the route that needs no external call; returns the capital code and
+    /// whether a hop is V4.
+    function _validate(bytes calldata route, uint256 capBps) private view returns (uint256 capital, bool v4) {
         if (route.length < HEADER) revert RouteLength(route.length, HEADER);
         uint256 n = _u8(route, 1);
         if (n < 2 || n > 4) revert HopCount(n);
-        if (route.length != HEADER + n * HOP) revert RouteLength(route.length, HEADER + n * HOP);
-        if (_u128(route, 42) == 0) revert ZeroAmount();
         capital = _u8(route, 0);
-        if (capital > AAVE) revert UnknownCapital(capital);
+        if (capital > LAST_HOP) revert UnknownCapital(capital);
+        address lender = _addr(route, 2);
         address token = _addr(route, 22);
-        address last = _addr(route, HEADER + (n - 1) * HOP + 21);
-        if (last != token) revert TokenMismatch(n - 1, token, last);
+        address tokenIn = token;
+        uint256 o = HEADER;
+        for (uint256 i = 0; i < n; ++i) {
+            // Past the end (a short route) reads as a V2 hop; the length check below then refuses it.
+            uint256 flags = o < route.length ? _u8(route, o) : 0;
+            if (flags & F_V4 != 0) {
+                if (flags & F_V3 != 0 || flags > 15) revert BadHopFlags(i, flags);
+                if (capital != OWN && capital != POOL_MANAGER) revert BadCapitalForHop(capital, i);
+                if (flags & F_NATIVE != 0) {
+                    // The native side is currency0; the route trades it as WETH.
+                    address side = flags & F_ZERO_FOR_ONE != 0 ? tokenIn : _addr(route, o + 21);
+                    if (side != weth) revert TokenMismatch(i, weth, side);
+                }
+                v4 = true;
+            } else {
+                if (flags > 3) revert BadHopFlags(i, flags);
+                if (flags & F_V3 == 0 && _u16(route, o + 41) >= BPS) revert BadFee(i, _u16(route, o + 41));
+                if (flags & F_V3 != 0 && (capital == LAST_HOP || (capital == FIRST_HOP && i == 0))) {
+                    revert BadCapitalForHop(capital, i);
+                }
+            }
+            if (capital != OWN && capital < FIRST_HOP && _addr(route, o + 1) == lender) revert BadLender(lender);
+            tokenIn = _addr(route, o + 21);
+            o += flags & F_V4 != 0 ? HOP_V4 : HOP;
+        }
+        if (route.length != o) revert RouteLength(route.length, o);
+        if (_u128(route, 42) == 0) revert ZeroAmount();
+        if (tokenIn != token) revert TokenMismatch(n - 1, token, tokenIn);
         uint256 share = _u16(route, 74);
         if (share > capBps) revert BuilderShareAboveCap(share, capBps);
         if (share != 0 && token != weth) revert BadBuilderShare(share, token);
-        address lender = _addr(route, 2);
-        for (uint256 i = 0; i < n; ++i) {
-            uint256 o = HEADER + i * HOP;
-            uint256 flags = _u8(route, o);
-            if (flags > 3) revert BadHopFlags(i, flags);
-            if (flags & 1 == 0 && _u16(route, o + 41) >= BPS) revert BadFee(i, _u16(route, o + 41));
-            if (capital != OWN && _addr(route, o + 1) == lender) revert BadLender(lender);
+        if (capital >= FIRST_HOP) {
+            if (lender != address(0)) revert BadLender(lender);
+        } else if ((capital != OWN || v4) && lender == address(0)) {
+            revert BadLender(lender);
         }
-        if (capital != OWN && lender == address(0)) revert BadLender(lender);
     }
 
-    /// Balances of the tokens the route passes through (every hop's token out but the last), read before
-    /// anything moves. Entries for the start token stay zero: its own check is the profit guard.
+    /// Where hop `next` (flags `nf`) gets its input when the hop before it (flags `pf`) produces it. Not
+    /// HERE only when the input goes from pool to pool without passing through this contract.
+    function _arrival(uint256 pf, uint256 nf) private pure returns (uint256) {
+        bool nextIn = nf & F_NATIVE != 0 && nf & F_ZERO_FOR_ONE != 0; // the next hop spends native ether
+        if (pf & F_V4 != 0) {
+            bool prevOut = pf & F_NATIVE != 0 && pf & F_ZERO_FOR_ONE == 0; // the previous hop pays native ether
+            if (nf & F_V4 != 0) return prevOut == nextIn ? IN_PM : HERE;
+            return nf & F_V3 == 0 && !prevOut ? AT_POOL : HERE;
+        }
+        if (nf & F_V4 != 0) return nextIn ? HERE : AT_PM;
+        return nf & F_V3 == 0 ? AT_POOL : HERE;
+    }
+
+    /// Balances of the tokens the route would pay from this contract's own balance (hop inputs that arrive
+    /// HERE), read before anything moves. Entries for the start token stay zero: its own check is the
+    /// profit guard. Inputs passed from pool to pool are never paid from here.
     function _snapshot(bytes calldata route, address token) private view returns (uint256[] memory held) {
         uint256 n = _u8(route, 1);
         held = new uint256[](n - 1);
+        uint256 o = HEADER;
+        uint256 pf = _u8(route, o);
         for (uint256 i = 0; i + 1 < n; ++i) {
-            address t = _addr(route, HEADER + i * HOP + 21);
-            if (t != token) held[i] = _balance(t);
+            uint256 next = o + (pf & F_V4 != 0 ? HOP_V4 : HOP);
+            uint256 nf = _u8(route, next);
+            address t = _addr(route, o + 21);
+            // The first hop's pair lending (capital 6) calls back its output's recipient: this contract.
+            bool here = (i == 0 && _u8(route, 0) == FIRST_HOP) || _arrival(pf, nf) == HERE;
+            // A zero balance cannot fall: only what is held needs checking.
+            if (t != token && here) held[i] = _balance(t);
+            (o, pf) = (next, nf);
         }
     }
 
     /// Reverts unless every token `_snapshot` read is held at least as much as before.
-    function _requireHeld(bytes calldata route, address token, uint256[] memory held) private view {
+    function _requireHeld(bytes calldata route, uint256[] memory held) private view {
+        uint256 o = HEADER;
         for (uint256 i = 0; i < held.length; ++i) {
-            address t = _addr(route, HEADER + i * HOP + 21);
-            if (t == token) continue;
-            uint256 now_ = _balance(t);
-            if (now_ < held[i]) revert BalanceDecreased(t, held[i], now_);
+            address t = _addr(route, o + 21);
+            if (held[i] != 0) {
+                uint256 now_ = _balance(t);
+                if (now_ < held[i]) revert BalanceDecreased(t, held[i], now_);
+            }
+            o += _u8(route, o) & F_V4 != 0 ? HOP_V4 : HOP;
         }
     }
 
@@ -432,7 +630,7 @@ contract ArbExecutor {
     /// Runs the cycle on the loan, checks profit against the balance before the loan, repays the lender
     /// (Aave: approves it to pull). The builder is paid by `execute`, after the lender has its money.
     function _settle(bytes calldata route, address token, uint256 amount, uint256 fee, bool approve) private {
-        _runHops(route, amount);
+        _runHops(route, amount, HEADER, _span(0, _u8(route, 1), HERE), token);
         uint256 owed = amount + fee;
         // Judge profit before repaying, so a losing route fails with Unprofitable, not a failed repay.
         _requireProfit(route, token, _tload(T_START) + owed);
@@ -458,41 +656,226 @@ contract ArbExecutor {
         }
     }
 
-    function _runHops(bytes calldata route, uint256 amount) private {
+    /// Capital 6: asks the route's first V2 pair for its output up front (here: a V2 pair calls back the
+    /// output's recipient); `uniswapV2Call` runs the rest.
+    function _firstHopFlash(bytes calldata route, address pair, uint256 amountIn) private {
+        bool zeroForOne = _u8(route, HEADER) & F_ZERO_FOR_ONE != 0;
+        if (amountIn >> 128 != 0) revert AmountTooLarge(0, amountIn);
+        uint256 out = _v2Out(pair, zeroForOne, amountIn, _u16(route, HEADER + 41));
+        if (out == 0) revert NoOutput(0);
+        address actual = _pairToken(pair, !zeroForOne);
+        if (actual != _addr(route, HEADER + 21)) revert TokenMismatch(0, _addr(route, HEADER + 21), actual);
+        _flashSwap(route, pair, zeroForOne, out, FIRST_HOP);
+    }
+
+    /// Capital 7: every hop is a V2 pair, so every output follows from the reserves now; the last pair is
+    /// asked for the cycle's output up front and `uniswapV2Call` feeds it its input through the others.
+    function _lastHopFlash(bytes calldata route, address pair, uint256 amountIn) private {
         uint256 n = _u8(route, 1);
-        address tokenIn = _addr(route, 22);
-        bool atPool; // the input is already sitting in this hop's pool (sent there by the previous hop)
+        uint256 out = amountIn;
+        uint256 o = HEADER;
         for (uint256 i = 0; i < n; ++i) {
-            uint256 o = HEADER + i * HOP;
-            // Where this hop's output goes: straight into the next pool when that is a V2 pair (one
-            // transfer fewer), else here.
-            address to = address(this);
-            if (i + 1 < n && _u8(route, o + HOP) & 1 == 0) to = _addr(route, o + HOP + 1);
-            amount = _hop(route, o, i, tokenIn, amount, atPool, to);
-            atPool = to != address(this);
-            tokenIn = _addr(route, o + 21);
+            if (out >> 128 != 0) revert AmountTooLarge(i, out);
+            out = _v2Out(_addr(route, o + 1), _u8(route, o) & F_ZERO_FOR_ONE != 0, out, _u16(route, o + 41));
+            if (out == 0) revert NoOutput(i);
+            o += HOP;
+        }
+        _flashSwap(route, pair, _u8(route, o - HOP) & F_ZERO_FOR_ONE != 0, out, LAST_HOP);
+    }
+
+    /// pair.swap(out, to this contract, route): a flash swap calling back uniswapV2Call.
+    function _flashSwap(bytes calldata route, address pair, bool zeroForOne, uint256 out, uint256 kind) private {
+        _tstore(T_MAX_PAY, out);
+        _tstore(T_EXPECTED, (kind << 160) | uint160(pair));
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0x022c0d9f)) // swap(uint256,uint256,address,bytes)
+            mstore(add(m, 0x04), mul(out, iszero(zeroForOne)))
+            mstore(add(m, 0x24), mul(out, zeroForOne))
+            mstore(add(m, 0x44), address())
+            mstore(add(m, 0x64), 0x80)
+            mstore(add(m, 0x84), route.length)
+            calldatacopy(add(m, 0xa4), route.offset, route.length)
+            mstore(add(add(m, 0xa4), route.length), 0) // zero the padding
+            if iszero(call(gas(), pair, 0, m, add(0xa4, and(add(route.length, 31), not(31))), 0, 0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
         }
     }
 
-    function _hop(bytes calldata route, uint256 o, uint256 i, address tokenIn, uint256 amount, bool atPool, address to)
+    /// Runs hops from offset `o` on `amount` of `tokenIn`. `span` packs the first hop's index (bits 0-7),
+    /// the index to stop before (8-15) and where the first input is (16-23, see the constants). Returns the
+    /// last hop's output: HERE, or a PoolManager credit (IN_PM) left to net against the PoolManager loan.
+    function _runHops(bytes calldata route, uint256 amount, uint256 o, uint256 span, address tokenIn)
         private
         returns (uint256)
     {
+        // ctx: hop index (bits 0-7), where its input is (8-15), where its output goes (16-23), end (24-31).
+        uint256 ctx = (span & 0xff) | (((span >> 16) & 0xff) << 8) | (((span >> 8) & 0xff) << 24);
+        while (ctx & 0xff < ctx >> 24) {
+            ctx |= _arrivalAfter(route, o, ctx & 0xff) << 16;
+            if (_u8(route, o) & F_V4 != 0) {
+                amount = _hopV4(route, o, tokenIn, amount, ctx);
+                tokenIn = _addr(route, o + 21);
+                o += HOP_V4;
+            } else {
+                amount = _hop(route, o, tokenIn, amount, ctx);
+                tokenIn = _addr(route, o + 21);
+                o += HOP;
+            }
+            // Next hop: index + 1, its input is where this output went.
+            ctx = ((ctx & 0xff) + 1) | (((ctx >> 16) & 0xff) << 8) | ((ctx >> 24) << 24);
+        }
+        return amount;
+    }
+
+    /// _runHops' span: hops [first, end), the first input `where`.
+    function _span(uint256 first, uint256 end, uint256 where) private pure returns (uint256) {
+        return first | (end << 8) | (where << 16);
+    }
+
+    /// The offset of the last hop.
+    function _lastOffset(bytes calldata route) private pure returns (uint256 o) {
+        o = HEADER;
+        for (uint256 i = 1; i < _u8(route, 1); ++i) {
+            o += _u8(route, o) & F_V4 != 0 ? HOP_V4 : HOP;
+        }
+    }
+
+    /// Where hop `i` (at offset `o`) delivers its output.
+    function _arrivalAfter(bytes calldata route, uint256 o, uint256 i) private pure returns (uint256) {
+        uint256 flags = _u8(route, o);
+        if (i + 1 == _u8(route, 1)) return _lastArrival(route, flags);
+        return _arrival(flags, _u8(route, o + (flags & F_V4 != 0 ? HOP_V4 : HOP)));
+    }
+
+    /// Where the last hop's output goes: HERE, except that on PoolManager capital a last V4 hop leaves it
+    /// as a credit (IN_PM) to net against the loan when both are native ether or both are not.
+    function _lastArrival(bytes calldata route, uint256 flags) private pure returns (uint256) {
+        if (flags & F_V4 == 0 || _u8(route, 0) != POOL_MANAGER) return HERE;
+        bool nativeOut = flags & (F_NATIVE | F_ZERO_FOR_ONE) == F_NATIVE;
+        return _nativeDebt(route) == nativeOut ? IN_PM : HERE;
+    }
+
+    /// On PoolManager capital, whether the loan is in native ether: the first hop is V4 and spends it.
+    function _nativeDebt(bytes calldata route) private pure returns (bool) {
+        uint256 first = _u8(route, HEADER);
+        return first & F_V4 != 0 && first & (F_NATIVE | F_ZERO_FOR_ONE) == (F_NATIVE | F_ZERO_FOR_ONE);
+    }
+
+    /// A V2 or V3 hop; `ctx` as for _hopV4. Its output goes to the next V2 pair (AT_POOL), to the
+    /// PoolManager after a sync (AT_PM), or here.
+    function _hop(bytes calldata route, uint256 o, address tokenIn, uint256 amount, uint256 ctx)
+        private
+        returns (uint256 out)
+    {
         uint256 flags = _u8(route, o);
         address pool = _addr(route, o + 1);
-        if (flags & 1 == 0) {
-            if (amount >> 128 != 0) revert AmountTooLarge(i, amount);
-            if (!atPool) _transfer(tokenIn, pool, amount);
-            // Output lands here for a V3 hop to pay from this contract's balance: it must be the real token.
+        address to = _outputTo(route, o, (ctx >> 16) & 0xff);
+        if (flags & F_V3 == 0) {
+            if (amount >> 128 != 0) revert AmountTooLarge(ctx & 0xff, amount);
+            if ((ctx >> 8) & 0xff != AT_POOL) _transfer(tokenIn, pool, amount);
+            // Output lands here for a hop paying from this contract's balance: it must be the real token.
             if (to == address(this) && o + HOP < route.length) {
-                address actual = _pairToken(pool, flags & 2 == 0);
-                if (actual != _addr(route, o + 21)) revert TokenMismatch(i, _addr(route, o + 21), actual);
+                address actual = _pairToken(pool, flags & F_ZERO_FOR_ONE == 0);
+                if (actual != _addr(route, o + 21)) revert TokenMismatch(ctx & 0xff, _addr(route, o + 21), actual);
             }
-            return _swapV2(pool, flags & 2 != 0, amount, _u16(route, o + 41), to, i);
+            out = _v2Out(pool, flags & F_ZERO_FOR_ONE != 0, amount, _u16(route, o + 41));
+            if (out == 0) revert NoOutput(ctx & 0xff);
+            _v2Swap(pool, flags & F_ZERO_FOR_ONE != 0, out, to);
+            return out;
         }
-        if (amount >> 255 != 0) revert AmountTooLarge(i, amount);
-        _checkV3Tokens(pool, flags & 2 != 0, tokenIn, _addr(route, o + 21), i);
-        return _swapV3(pool, flags & 2 != 0, amount, tokenIn, to, i);
+        if (amount >> 255 != 0) revert AmountTooLarge(ctx & 0xff, amount);
+        _checkV3Tokens(pool, flags & F_ZERO_FOR_ONE != 0, tokenIn, _addr(route, o + 21), ctx & 0xff);
+        return _swapV3(pool, flags & F_ZERO_FOR_ONE != 0, amount, tokenIn, to, ctx & 0xff);
+    }
+
+    /// The recipient of a V2 or V3 hop's output: the next V2 pair, the PoolManager (synced first, so its
+    /// settle() measures what arrives), or this contract.
+    function _outputTo(bytes calldata route, uint256 o, uint256 arrival) private returns (address to) {
+        if (arrival == AT_POOL) return _addr(route, o + HOP + 1);
+        if (arrival == AT_PM) {
+            to = _addr(route, 2);
+            IPoolManager(to).sync(_addr(route, o + 21));
+            return to;
+        }
+        return address(this);
+    }
+
+    /// One Uniswap V4 swap, exact input, inside the unlock. Pays the input as `where` says, checks the
+    /// PoolManager takes exactly `amount`, and delivers the output as `arrival` says: left as a credit
+    /// (IN_PM), taken into the next V2 pair (AT_POOL), or taken here and wrapped if native (HERE).
+    /// `ctx` packs the hop index (bits 0-7), where its input is (8-15) and where its output goes (16-23).
+    function _hopV4(bytes calldata route, uint256 o, address tokenIn, uint256 amount, uint256 ctx)
+        private
+        returns (uint256 out)
+    {
+        uint256 i = ctx & 0xff;
+        if (amount >> 127 != 0) revert AmountTooLarge(i, amount);
+        address pm = _addr(route, 2);
+        uint256 flags = _u8(route, o);
+        if ((ctx >> 8) & 0xff == AT_PM) {
+            uint256 paid = IPoolManager(pm).settle();
+            if (paid != amount) revert HopInputMismatch(i, paid, amount);
+        }
+        out = _swapV4(pm, _poolKey(route, o, tokenIn), flags, amount, i);
+        if ((ctx >> 8) & 0xff == HERE) _payManager(pm, tokenIn, flags & (F_NATIVE | F_ZERO_FOR_ONE) == F_NATIVE | F_ZERO_FOR_ONE, amount);
+        address currencyOut = flags & (F_NATIVE | F_ZERO_FOR_ONE) == F_NATIVE ? address(0) : _addr(route, o + 21);
+        if ((ctx >> 16) & 0xff == AT_POOL) {
+            IPoolManager(pm).take(currencyOut, _addr(route, o + HOP_V4 + 1), out);
+        } else if ((ctx >> 16) & 0xff == HERE) {
+            _takeHere(pm, currencyOut, out);
+        }
+    }
+
+    /// PoolManager.swap of exactly `amount` in; returns the output, checking the input owed is exactly it.
+    function _swapV4(address pm, PoolKey memory key, uint256 flags, uint256 amount, uint256 i)
+        private
+        returns (uint256)
+    {
+        int256 delta = IPoolManager(pm).swap(key, _swapParams(flags, amount), "");
+        (int256 dIn, int256 dOut) =
+            flags & F_ZERO_FOR_ONE != 0 ? (delta >> 128, int256(int128(delta))) : (int256(int128(delta)), delta >> 128);
+        if (dIn != -int256(amount)) revert HopInputMismatch(i, dIn < 0 ? uint256(-dIn) : 0, amount);
+        if (dOut <= 0) revert NoOutput(i);
+        return uint256(dOut);
+    }
+
+    /// The hop's PoolKey: its tokens sorted by direction, WETH read as native ether on a native side.
+    function _poolKey(bytes calldata route, uint256 o, address tokenIn) private pure returns (PoolKey memory key) {
+        uint256 flags = _u8(route, o);
+        address tokenOut = _addr(route, o + 21);
+        (key.currency0, key.currency1) = flags & F_ZERO_FOR_ONE != 0 ? (tokenIn, tokenOut) : (tokenOut, tokenIn);
+        if (flags & F_NATIVE != 0) key.currency0 = address(0);
+        key.fee = uint24(_u24(route, o + 41));
+        key.tickSpacing = int24(uint24(_u24(route, o + 44)));
+        key.hooks = _addr(route, o + 1);
+    }
+
+    /// Exact input of `amount`, to the price bound in the hop's direction.
+    function _swapParams(uint256 flags, uint256 amount) private pure returns (SwapParams memory) {
+        bool zeroForOne = flags & F_ZERO_FOR_ONE != 0;
+        return SwapParams(zeroForOne, -int256(amount), zeroForOne ? MIN_SQRT_RATIO_PLUS_ONE : MAX_SQRT_RATIO_MINUS_ONE);
+    }
+
+    /// Pays `amount` the PoolManager is owed: native ether unwrapped from WETH, or an ERC-20 by sync,
+    /// transfer, settle.
+    function _payManager(address pm, address token, bool native, uint256 amount) private {
+        if (native) {
+            IWETH(weth).withdraw(amount);
+            IPoolManager(pm).settle{value: amount}();
+        } else {
+            IPoolManager(pm).sync(token);
+            _transfer(token, pm, amount);
+            IPoolManager(pm).settle();
+        }
+    }
+
+    /// Takes `amount` of `currency` from the PoolManager into this contract, wrapping native ether as WETH.
+    function _takeHere(address pm, address currency, uint256 amount) private {
+        IPoolManager(pm).take(currency, address(this), amount);
+        if (currency == address(0)) IWETH(weth).deposit{value: amount}();
     }
 
     function _checkV3Tokens(address pool, bool zeroForOne, address tokenIn, address tokenOut, uint256 i) private view {
@@ -503,11 +886,8 @@ contract ArbExecutor {
         if (t1 != want1) revert TokenMismatch(i, want1, t1);
     }
 
-    /// V2 pair swap with the output computed here from the reserves and the hop's fee (amountIn < 2^128).
-    function _swapV2(address pair, bool zeroForOne, uint256 amountIn, uint256 feeBps, address to, uint256 i)
-        private
-        returns (uint256 out)
-    {
+    /// A V2 pair's output for `amountIn` (< 2^128), from its reserves and the hop's fee.
+    function _v2Out(address pair, bool zeroForOne, uint256 amountIn, uint256 feeBps) private view returns (uint256 out) {
         bool ok;
         assembly ("memory-safe") {
             let m := mload(0x40)
@@ -527,7 +907,9 @@ contract ArbExecutor {
             out := div(mul(withFee, rOut), add(mul(rIn, 10000), withFee))
         }
         if (!ok) revert BadPool(pair);
-        if (out == 0) revert NoOutput(i);
+    }
+
+    function _v2Swap(address pair, bool zeroForOne, uint256 out, address to) private {
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, shl(224, 0x022c0d9f)) // swap(uint256,uint256,address,bytes)
@@ -557,6 +939,22 @@ contract ArbExecutor {
         // Only what the pool says it paid out: safety never rests on it (balances are checked at the end).
         if (delta >= 0 || delta == type(int256).min) revert NoOutput(i);
         return uint256(-delta);
+    }
+
+    /// PoolManager.unlock(route), by a plain call: an address without code returns and fails as NoCallback.
+    function _unlock(address pm, bytes calldata route) private {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0x48c89491)) // unlock(bytes)
+            mstore(add(m, 0x04), 0x20)
+            mstore(add(m, 0x24), route.length)
+            calldatacopy(add(m, 0x44), route.offset, route.length)
+            mstore(add(add(m, 0x44), route.length), 0) // zero the padding
+            if iszero(call(gas(), pm, 0, m, add(0x44, and(add(route.length, 31), not(31))), 0, 0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+        }
     }
 
     function _balancerFlashLoan(address vault, address token, uint256 amount, bytes calldata route) private {
@@ -656,6 +1054,12 @@ contract ArbExecutor {
         }
     }
 
+    function _u24(bytes calldata r, uint256 o) private pure returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := shr(232, calldataload(add(r.offset, o)))
+        }
+    }
+
     function _u128(bytes calldata r, uint256 o) private pure returns (uint256 v) {
         assembly ("memory-safe") {
             v := shr(128, calldataload(add(r.offset, o)))
@@ -702,5 +1106,30 @@ interface IAavePool {
 }
 
 interface IWETH {
+    function deposit() external payable;
     function withdraw(uint256) external;
+}
+
+/// The Uniswap V4 PoolKey and SwapParams (v4-core), with currencies and hooks as plain addresses.
+struct PoolKey {
+    address currency0;
+    address currency1;
+    uint24 fee;
+    int24 tickSpacing;
+    address hooks;
+}
+
+struct SwapParams {
+    bool zeroForOne;
+    int256 amountSpecified;
+    uint160 sqrtPriceLimitX96;
+}
+
+/// The parts of Uniswap V4's PoolManager a route uses (same ABI as v4-core's IPoolManager).
+interface IPoolManager {
+    function unlock(bytes calldata data) external returns (bytes memory);
+    function swap(PoolKey memory key, SwapParams memory params, bytes calldata hookData) external returns (int256);
+    function sync(address currency) external;
+    function settle() external payable returns (uint256);
+    function take(address currency, address to, uint256 amount) external;
 }

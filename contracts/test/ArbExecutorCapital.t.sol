@@ -176,14 +176,22 @@ contract ArbExecutorCapitalTest is ExecutorFixture {
 
     function test_errorUnknownCapital() public {
         bytes memory r = _good();
-        r[0] = bytes1(uint8(5));
-        _expect(r, abi.encodeWithSelector(ArbExecutor.UnknownCapital.selector, 5));
+        r[0] = bytes1(uint8(8));
+        _expect(r, abi.encodeWithSelector(ArbExecutor.UnknownCapital.selector, 8));
+        r[0] = bytes1(uint8(255));
+        _expect(r, abi.encodeWithSelector(ArbExecutor.UnknownCapital.selector, 255));
     }
 
     function test_errorBadHopFlagsAndFee() public {
         bytes memory r = _good();
-        r[76 + 43] = bytes1(uint8(4));
-        _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 4));
+        r[76 + 43] = bytes1(uint8(5)); // V3 and V4 at once
+        _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 5));
+        r[76 + 43] = bytes1(uint8(16)); // an undefined bit
+        _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 16));
+        r[76 + 43] = bytes1(uint8(8)); // native ether on a V2 hop
+        _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 8));
+        r[76 + 43] = bytes1(uint8(4)); // a V4 hop on a Balancer loan
+        _expect(r, abi.encodeWithSelector(ArbExecutor.BadCapitalForHop.selector, 1, 1));
         r = _good();
         (r[76 + 41], r[76 + 42]) = (bytes1(uint8(0x27)), bytes1(uint8(0x10))); // 10000 bps
         _expect(r, abi.encodeWithSelector(ArbExecutor.BadFee.selector, 0, 10_000));

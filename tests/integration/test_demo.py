@@ -1,5 +1,6 @@
-"""`arbbot demo` end to end: arbitrage and backrun bundles land through the local builder, the audit
-reproduces the owner's balance change to the wei, the report is written, and a seed gives the same run."""
+"""`arbbot demo` end to end on the v4 replica: arbitrage and backrun bundles land through the local builder,
+some through Uniswap V4 pools; the audit reproduces the owner's balance change to the wei, the report is
+written, and a seed gives the same run."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ def test_demo_lands_cycles_and_backruns_and_reconciles(tmp_path: Path) -> None:
     c = first.closing
     assert first.landed_by_kind.get("cycle", 0) >= 1
     assert first.landed_by_kind.get("backrun", 0) >= 1
+    # The v4 replica: some trades run through Uniswap V4 pools, on the PoolManager's capital.
+    assert first.v4_trades >= 1
+    assert first.v4_trades == sum(any(s.kind == "uniswap_v4" for s in t.route) for t in c.trades)
     assert c.problems == []
     assert len(c.trades) == first.counters["landed"]
     assert all(t.status == "success" and t.bundle_uuid for t in c.trades)

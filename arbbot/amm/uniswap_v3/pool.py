@@ -59,10 +59,35 @@ def _add_delta(x: int, y: int) -> int:
     return z
 
 
+def apply_liquidity_change(
+    ticks: dict[int, TickInfo], bitmap: dict[int, int], spacing: int, tick: int, liquidity: int,
+    tick_lower: int, tick_upper: int, delta: int,
+) -> int:  # fmt: skip
+    """A position's liquidity change on [tick_lower, tick_upper): updates ticks and bitmap in place and
+    returns the in-range liquidity after it (shared by V3, its forks and V4)."""
+    if delta == 0:
+        return liquidity
+    for t, net_sign in ((tick_lower, 1), (tick_upper, -1)):
+        info = ticks.get(t) or TickInfo(0, 0)
+        before = info.liquidity_gross
+        info.liquidity_gross = _add_delta(before, delta)
+        info.liquidity_net += net_sign * delta
+        if (before == 0) != (info.liquidity_gross == 0):
+            tick_bitmap.flip_tick(bitmap, t, spacing)
+        if info.liquidity_gross == 0:
+            ticks.pop(t, None)  # the contract clears a tick whose last position left
+        else:
+            ticks[t] = info
+    if tick_lower <= tick < tick_upper:
+        return _add_delta(liquidity, delta)
+    return liquidity
+
+
 @register
 @dataclass
 class UniswapV3Pool(Pool):
     kind: ClassVar[str] = "uniswap_v3"
+    FEE_TIERS: ClassVar[dict[int, int]] = FEE_TICK_SPACING  # fee -> tick spacing of the venue's factory
     address: str
     token0: str
     token1: str
@@ -139,109 +164,10 @@ class UniswapV3Pool(Pool):
         products below cannot overflow 256 bits for uint128 liquidity and uint160 prices, so plain
         integer arithmetic gives exactly what FullMath gives here.
         """
+        args = (amount, limit, self.fee, self.tick_spacing, self.sqrt_price_x96, self.tick, self.liquidity)
         if zero_for_one:
-            return self._swap_in_0for1(amount, limit)
-        return self._swap_in_1for0(amount, limit)
-
-    def _swap_in_0for1(self, amount: int, limit: int) -> SwapResult:
-        spacing, fee, ticks = self.tick_spacing, self.fee, self.ticks
-        fee_complement = 1_000_000 - fee
-        remaining, calculated = amount, 0
-        sqrt_p, tick, liquidity = self.sqrt_price_x96, self.tick, self.liquidity
-        crossed = 0
-        ratio_at, word_at = get_sqrt_ratio_at_tick, self.bitmap.get
-        num1 = liquidity << 96
-        while remaining != 0 and sqrt_p != limit:
-            start = sqrt_p
-            compressed = tick // spacing
-            bit = compressed & 0xFF
-            masked = word_at(compressed >> 8, 0) & ((2 << bit) - 1)
-            if masked:
-                tick_next = (compressed - bit + masked.bit_length() - 1) * spacing
-                initialized = True
-            else:
-                tick_next, initialized = (compressed - bit) * spacing, False
-            if tick_next < MIN_TICK:
-                tick_next = MIN_TICK
-            sqrt_next = ratio_at(tick_next)
-            target = limit if sqrt_next < limit else sqrt_next
-            less_fee = remaining * fee_complement // 1_000_000
-            # amount0_delta(target, current, round up) = ceil(ceil(a / b) / c), written out
-            amount_in = -(((-num1 * (sqrt_p - target)) // sqrt_p) // target)
-            if less_fee >= amount_in:
-                nxt = target
-                fee_amount = -((-amount_in * fee) // fee_complement)
-            else:
-                nxt = next_sqrt_price_from_input(sqrt_p, liquidity, less_fee, True)
-                if nxt != target:
-                    amount_in = -(((-num1 * (sqrt_p - nxt)) // sqrt_p) // nxt)
-                    fee_amount = remaining - amount_in  # the rest of the input is fee
-                else:
-                    fee_amount = -((-amount_in * fee) // fee_complement)
-            calculated -= (liquidity * (sqrt_p - nxt)) >> 96
-            remaining -= amount_in + fee_amount
-            sqrt_p = nxt
-            if sqrt_p == sqrt_next:
-                if initialized:
-                    info = ticks.get(tick_next)
-                    if info is not None:
-                        liquidity = _add_delta(liquidity, -info.liquidity_net)
-                        num1 = liquidity << 96
-                    crossed += 1
-                tick = tick_next - 1
-            elif sqrt_p != start:
-                tick = get_tick_at_sqrt_ratio(sqrt_p)
-        return SwapResult(amount - remaining, calculated, sqrt_p, tick, liquidity, crossed)
-
-    def _swap_in_1for0(self, amount: int, limit: int) -> SwapResult:
-        spacing, fee, ticks = self.tick_spacing, self.fee, self.ticks
-        fee_complement = 1_000_000 - fee
-        remaining, calculated = amount, 0
-        sqrt_p, tick, liquidity = self.sqrt_price_x96, self.tick, self.liquidity
-        crossed = 0
-        ratio_at, word_at = get_sqrt_ratio_at_tick, self.bitmap.get
-        num1 = liquidity << 96
-        while remaining != 0 and sqrt_p != limit:
-            start = sqrt_p
-            c1 = tick // spacing + 1
-            bit = c1 & 0xFF
-            masked = (word_at(c1 >> 8, 0) >> bit) << bit
-            if masked:
-                tick_next = (c1 + (masked & -masked).bit_length() - 1 - bit) * spacing
-                initialized = True
-            else:
-                tick_next, initialized = (c1 + 255 - bit) * spacing, False
-            if tick_next > MAX_TICK:
-                tick_next = MAX_TICK
-            sqrt_next = ratio_at(tick_next)
-            target = limit if sqrt_next > limit else sqrt_next
-            less_fee = remaining * fee_complement // 1_000_000
-            # amount1_delta(current, target, round up)
-            amount_in = -((-liquidity * (target - sqrt_p)) >> 96)
-            if less_fee >= amount_in:
-                nxt = target
-                fee_amount = -((-amount_in * fee) // fee_complement)
-            else:
-                nxt = next_sqrt_price_from_input(sqrt_p, liquidity, less_fee, False)
-                if nxt != target:
-                    amount_in = -((-liquidity * (nxt - sqrt_p)) >> 96)
-                    fee_amount = remaining - amount_in  # the rest of the input is fee
-                else:
-                    fee_amount = -((-amount_in * fee) // fee_complement)
-            calculated -= (num1 * (nxt - sqrt_p) // nxt) // sqrt_p
-            remaining -= amount_in + fee_amount
-            sqrt_p = nxt
-            if sqrt_p == sqrt_next:
-                if initialized:
-                    info = ticks.get(tick_next)
-                    if info is not None:
-                        liquidity = _add_delta(liquidity, info.liquidity_net)
-                        num1 = liquidity << 96
-                    crossed += 1
-                tick = tick_next
-            elif sqrt_p != start:
-                tick = get_tick_at_sqrt_ratio(sqrt_p)
-        return SwapResult(calculated, amount - remaining, sqrt_p, tick, liquidity, crossed)
+            return exact_in_0for1(*args, self.ticks, self.bitmap)
+        return exact_in_1for0(*args, self.ticks, self.bitmap)
 
     # -- the Pool interface -----------------------------------------------------------------------
     def quote_exact_in(self, token_in: str, amount_in: int) -> int:
@@ -274,25 +200,13 @@ class UniswapV3Pool(Pool):
 
     def apply_liquidity_change(self, tick_lower: int, tick_upper: int, delta: int) -> None:
         """Mint (delta > 0) or Burn (delta < 0) of `delta` liquidity on [tick_lower, tick_upper)."""
-        if delta == 0:
-            return
-        for t, net_sign in ((tick_lower, 1), (tick_upper, -1)):
-            info = self.ticks.get(t) or TickInfo(0, 0)
-            before = info.liquidity_gross
-            info.liquidity_gross = _add_delta(before, delta)
-            info.liquidity_net += net_sign * delta
-            if (before == 0) != (info.liquidity_gross == 0):
-                tick_bitmap.flip_tick(self.bitmap, t, self.tick_spacing)
-            if info.liquidity_gross == 0:
-                self.ticks.pop(t, None)  # the contract clears a tick whose last position left
-            else:
-                self.ticks[t] = info
-        if tick_lower <= self.tick < tick_upper:
-            self.liquidity = _add_delta(self.liquidity, delta)
+        self.liquidity = apply_liquidity_change(
+            self.ticks, self.bitmap, self.tick_spacing, self.tick, self.liquidity, tick_lower, tick_upper, delta
+        )
 
     # -- serialisation --------------------------------------------------------------------------------
     def copy(self) -> UniswapV3Pool:
-        return UniswapV3Pool(
+        return type(self)(
             self.address, self.token0, self.token1, self.fee, self.tick_spacing, self.sqrt_price_x96, self.tick,
             self.liquidity, {t: TickInfo(i.liquidity_gross, i.liquidity_net) for t, i in self.ticks.items()},
             dict(self.bitmap),
@@ -314,7 +228,7 @@ class UniswapV3Pool(Pool):
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> UniswapV3Pool:
+    def from_dict(cls, data: dict[str, Any]) -> UniswapV3Pool:  # also builds the forks' subclasses
         return cls(
             data["address"], data["token0"], data["token1"], int(data["fee"]), int(data["tick_spacing"]),
             int(data["sqrt_price_x96"]), int(data["tick"]), int(data["liquidity"]),
@@ -333,8 +247,114 @@ class UniswapV3Pool(Pool):
         token1: str = "token1",
     ) -> UniswapV3Pool:
         """A pool state built from (tick_lower, tick_upper, liquidity) positions, for tests."""
-        pool = cls(address, token0, token1, fee, FEE_TICK_SPACING[fee], sqrt_price_x96,
+        pool = cls(address, token0, token1, fee, cls.FEE_TIERS[fee], sqrt_price_x96,
                    get_tick_at_sqrt_ratio(sqrt_price_x96), 0)  # fmt: skip
         for lower, upper, amount in positions:
             pool.apply_liquidity_change(lower, upper, amount)
         return pool
+
+
+def exact_in_0for1(
+    amount: int, limit: int, fee: int, spacing: int, sqrt_p: int, tick: int, liquidity: int,
+    ticks: dict[int, TickInfo], bitmap: dict[int, int],
+) -> SwapResult:  # fmt: skip
+    """Exact-input zeroForOne swap loop (computeSwapStep and the bitmap walk inlined). fee < 1e6."""
+    fee_complement = 1_000_000 - fee
+    remaining, calculated = amount, 0
+    crossed = 0
+    ratio_at, word_at = get_sqrt_ratio_at_tick, bitmap.get
+    num1 = liquidity << 96
+    while remaining != 0 and sqrt_p != limit:
+        start = sqrt_p
+        compressed = tick // spacing
+        bit = compressed & 0xFF
+        masked = word_at(compressed >> 8, 0) & ((2 << bit) - 1)
+        if masked:
+            tick_next = (compressed - bit + masked.bit_length() - 1) * spacing
+            initialized = True
+        else:
+            tick_next, initialized = (compressed - bit) * spacing, False
+        if tick_next < MIN_TICK:
+            tick_next = MIN_TICK
+        sqrt_next = ratio_at(tick_next)
+        target = limit if sqrt_next < limit else sqrt_next
+        less_fee = remaining * fee_complement // 1_000_000
+        # amount0_delta(target, current, round up) = ceil(ceil(a / b) / c), written out
+        amount_in = -(((-num1 * (sqrt_p - target)) // sqrt_p) // target)
+        if less_fee >= amount_in:
+            nxt = target
+            fee_amount = -((-amount_in * fee) // fee_complement)
+        else:
+            nxt = next_sqrt_price_from_input(sqrt_p, liquidity, less_fee, True)
+            if nxt != target:
+                amount_in = -(((-num1 * (sqrt_p - nxt)) // sqrt_p) // nxt)
+                fee_amount = remaining - amount_in  # the rest of the input is fee
+            else:
+                fee_amount = -((-amount_in * fee) // fee_complement)
+        calculated -= (liquidity * (sqrt_p - nxt)) >> 96
+        remaining -= amount_in + fee_amount
+        sqrt_p = nxt
+        if sqrt_p == sqrt_next:
+            if initialized:
+                info = ticks.get(tick_next)
+                if info is not None:
+                    liquidity = _add_delta(liquidity, -info.liquidity_net)
+                    num1 = liquidity << 96
+                crossed += 1
+            tick = tick_next - 1
+        elif sqrt_p != start:
+            tick = get_tick_at_sqrt_ratio(sqrt_p)
+    return SwapResult(amount - remaining, calculated, sqrt_p, tick, liquidity, crossed)
+
+
+def exact_in_1for0(
+    amount: int, limit: int, fee: int, spacing: int, sqrt_p: int, tick: int, liquidity: int,
+    ticks: dict[int, TickInfo], bitmap: dict[int, int],
+) -> SwapResult:  # fmt: skip
+    """Exact-input oneForZero swap loop (computeSwapStep and the bitmap walk inlined). fee < 1e6."""
+    fee_complement = 1_000_000 - fee
+    remaining, calculated = amount, 0
+    crossed = 0
+    ratio_at, word_at = get_sqrt_ratio_at_tick, bitmap.get
+    num1 = liquidity << 96
+    while remaining != 0 and sqrt_p != limit:
+        start = sqrt_p
+        c1 = tick // spacing + 1
+        bit = c1 & 0xFF
+        masked = (word_at(c1 >> 8, 0) >> bit) << bit
+        if masked:
+            tick_next = (c1 + (masked & -masked).bit_length() - 1 - bit) * spacing
+            initialized = True
+        else:
+            tick_next, initialized = (c1 + 255 - bit) * spacing, False
+        if tick_next > MAX_TICK:
+            tick_next = MAX_TICK
+        sqrt_next = ratio_at(tick_next)
+        target = limit if sqrt_next > limit else sqrt_next
+        less_fee = remaining * fee_complement // 1_000_000
+        # amount1_delta(current, target, round up)
+        amount_in = -((-liquidity * (target - sqrt_p)) >> 96)
+        if less_fee >= amount_in:
+            nxt = target
+            fee_amount = -((-amount_in * fee) // fee_complement)
+        else:
+            nxt = next_sqrt_price_from_input(sqrt_p, liquidity, less_fee, False)
+            if nxt != target:
+                amount_in = -((-liquidity * (nxt - sqrt_p)) >> 96)
+                fee_amount = remaining - amount_in  # the rest of the input is fee
+            else:
+                fee_amount = -((-amount_in * fee) // fee_complement)
+        calculated -= (num1 * (nxt - sqrt_p) // nxt) // sqrt_p
+        remaining -= amount_in + fee_amount
+        sqrt_p = nxt
+        if sqrt_p == sqrt_next:
+            if initialized:
+                info = ticks.get(tick_next)
+                if info is not None:
+                    liquidity = _add_delta(liquidity, info.liquidity_net)
+                    num1 = liquidity << 96
+                crossed += 1
+            tick = tick_next
+        elif sqrt_p != start:
+            tick = get_tick_at_sqrt_ratio(sqrt_p)
+    return SwapResult(calculated, amount - remaining, sqrt_p, tick, liquidity, crossed)

@@ -5,12 +5,13 @@ interface IUniswapV3PoolSwap {
     function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes calldata data)
         external
         returns (int256 amount0, int256 amount1);
-    function slot0() external view returns (uint160 sqrtPriceX96, int24 tick, uint16, uint16, uint16, uint8, bool);
+    // Only the fields every V3-style pool shares (PancakeSwap's slot0 has a uint32 protocol fee).
+    function slot0() external view returns (uint160 sqrtPriceX96, int24 tick);
     function liquidity() external view returns (uint128);
 }
 
 /// @title V3SwapProbe
-/// @notice Runs a real UniswapV3Pool.swap and reports what it did without paying for it: the swap
+/// @notice Runs a real UniswapV3Pool (or PancakeV3Pool) swap and reports what it did without paying for it: the swap
 ///         callback reverts with the amounts and the pool's post-swap price, tick and liquidity, and
 ///         `probe` returns them. Every call ends in a revert inside the pool, so nothing ever moves.
 ///         Used by the exactness tests to compare the Python model with the deployed pool.
@@ -38,7 +39,16 @@ contract V3SwapProbe {
     }
 
     function uniswapV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external view {
-        (uint160 sqrtPriceX96, int24 tick,,,,,) = IUniswapV3PoolSwap(msg.sender).slot0();
+        _report(amount0Delta, amount1Delta);
+    }
+
+    /// @dev PancakeSwap V3 calls back under its own name, with the same arguments.
+    function pancakeV3SwapCallback(int256 amount0Delta, int256 amount1Delta, bytes calldata) external view {
+        _report(amount0Delta, amount1Delta);
+    }
+
+    function _report(int256 amount0Delta, int256 amount1Delta) private view {
+        (uint160 sqrtPriceX96, int24 tick) = IUniswapV3PoolSwap(msg.sender).slot0();
         revert Probed(amount0Delta, amount1Delta, sqrtPriceX96, tick, IUniswapV3PoolSwap(msg.sender).liquidity());
     }
 }

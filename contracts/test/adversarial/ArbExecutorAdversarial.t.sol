@@ -326,8 +326,8 @@ contract ArbExecutorAdversarialTest is ExecutorFixture {
         v3fake.arm(address(executor), true, _route(0, address(0), 1 ether, 0, 0, viaV3));
         _asHot(_route(0, address(0), 1 ether, 0, 0, viaV2));
         _asHot(_route(1, vault, 1 ether, 0, 0, viaV3));
-        assertEq(v2.reentryTried(), 13, "every entry point tried from the V2 pool");
-        assertEq(v3fake.reentryTried(), 13, "every entry point tried from the V3 pool");
+        assertEq(v2.reentryTried(), v2.ENTRY_POINTS(), "every entry point tried from the V2 pool");
+        assertEq(v3fake.reentryTried(), v3fake.ENTRY_POINTS(), "every entry point tried from the V3 pool");
         assertEq(v2.reentrySucceeded() + v3fake.reentrySucceeded(), 0, "no re-entry succeeded");
         _assertNothingFell();
     }
@@ -342,7 +342,7 @@ contract ArbExecutorAdversarialTest is ExecutorFixture {
         uint256 back = _cycleOut(legs, 1 ether);
         assertTrue(back > 1 ether, "cycle is profitable");
         _asHot(_route(1, vault, 1 ether, back - 1 ether, 0, legs));
-        assertTrue(host.reentryTried() >= 13, "entry points tried on transfer");
+        assertTrue(host.reentryTried() >= host.ENTRY_POINTS(), "entry points tried on transfer");
         assertEq(host.reentrySucceeded(), 0, "no re-entry succeeded");
         assertEq(weth.balanceOf(address(executor)), HELD_WETH + back - 1 ether, "exact profit");
         _assertNothingFell();
@@ -363,7 +363,7 @@ contract ArbExecutorAdversarialTest is ExecutorFixture {
         vm.coinbase(address(cb));
         uint256 profit = _cycleOut(legs, 10 ether) - 10 ether;
         _asHot(_route(1, vault, 10 ether, profit, 9000, legs));
-        assertEq(cb.reentryTried(), 13, "entry points tried from the coinbase");
+        assertEq(cb.reentryTried(), cb.ENTRY_POINTS(), "entry points tried from the coinbase");
         assertEq(cb.reentrySucceeded(), 0, "no re-entry succeeded");
         assertEq(address(cb).balance, (profit * 9000) / 10_000, "builder paid its capped share in ETH");
         assertEq(weth.balanceOf(address(executor)), HELD_WETH + profit - (profit * 9000) / 10_000, "rest kept");
@@ -385,7 +385,7 @@ contract ArbExecutorAdversarialTest is ExecutorFixture {
         uint256 back = _cycleOut(legs, 1 ether);
         wethNow = weth.balanceOf(address(executor));
         _asHot(_route(1, address(lender), 1 ether, 0, 0, legs));
-        assertEq(lender.reentryTried(), 13, "entry points tried from the lender");
+        assertEq(lender.reentryTried(), lender.ENTRY_POINTS(), "entry points tried from the lender");
         assertEq(lender.reentrySucceeded(), 0, "no re-entry succeeded");
         assertEq(weth.balanceOf(address(lender)), 10 ether, "lender repaid what it lent, no more");
         assertEq(weth.balanceOf(address(executor)), wethNow + back - 1 ether, "executor kept the cycle's gain");

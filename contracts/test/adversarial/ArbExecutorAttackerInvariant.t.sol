@@ -3,14 +3,19 @@ pragma solidity ^0.8.24;
 
 import {CheatsTest} from "../Cheats.sol";
 import {ArbExecutor} from "../../src/ArbExecutor.sol";
-import {ExecutorFixture, IV2Pair} from "../ExecutorFixture.sol";
+import {IV2Pair} from "../ExecutorFixture.sol";
+import {Key, V4Fixture} from "../v4/V4Fixture.sol";
 import {FakeLender, FakeV2Pair, FakeV3Pool, HostileCoinbase, HostileToken} from "./Hostile.sol";
+import {FakePoolManager, HostileHook} from "./HostileV4.sol";
 
 /// @notice The stateful actor IS an approved caller whose key the attacker holds. It deploys pools,
 ///         tokens and lenders of its own, moves real prices, and sends the executor random and crafted
-///         routes through real and fake pools. After every action the executor's balance of every token it
-///         holds, and of ETH, is compared with the balance before: any fall is a violation.
-contract AttackerHandler is ExecutorFixture {
+///         routes through real and fake pools: Uniswap V2/V3, PancakeSwap V3, Uniswap V4 on the real
+///         PoolManager (with a hook that re-enters, keeps outputs, steals from the PoolManager or reverts)
+///         and on a fake PoolManager that reports deltas it never settles, on every capital source. After
+///         every action the executor's balance of every token it holds, and of ETH, is compared with the
+///         balance before: any fall is a violation.
+contract AttackerHandler is V4Fixture {
     address public constant HOT = address(0x407);
 
     struct Pool {
@@ -18,7 +23,12 @@ contract AttackerHandler is ExecutorFixture {
         bool isV3;
         address a;
         address b;
+        bool isV4; // then `key` names the pool (a, b: its route tokens, WETH for native ether)
+        Key key;
     }
+
+    FakePoolManager internal _fakePm;
+    HostileHook internal _hook;
 
     Pool[] internal _pools;
     address[] internal _tokens; // every token a route may name
@@ -36,7 +46,7 @@ contract AttackerHandler is ExecutorFixture {
 
     function init() external {
         require(address(executor) == address(0), "once");
-        _buildMarket();
+        _buildV4Market();
         executor.setCaller(HOT, true);
         executor.setMaxBuilderShare(9000);
         HostileToken reentrant = new HostileToken();
@@ -78,11 +88,35 @@ contract AttackerHandler is ExecutorFixture {
         }
         HostileToken(held[3]).arm(address(executor), true, "");
         _coinbase.arm(address(executor), true, "");
+        // Uniswap V4 (real PoolManager) and PancakeSwap V3 pools, a hostile hook's pool, a fake PoolManager.
+        _addV4(keyEth, address(weth), address(usdc));
+        _addV4(keyEth2, address(weth), address(usdc));
+        _addV4(keyWeth, address(weth), address(usdc));
+        _addPool(cake, true, address(weth), address(usdc));
+        HostileHook impl = new HostileHook();
+        _hook = HostileHook(payable(address(uint160(0x4000000) << 132 | impl.FLAGS())));
+        vm.etch(address(_hook), address(impl).code);
+        _hook.setup(manager, 0, 0);
+        _hook.arm(address(executor), true, "");
+        executor.setCaller(address(_hook), true);
+        _addV4(_v4Pool(address(0), 1000 ether, address(usdc), 3_000_000e6, 500, 10, address(_hook)), address(weth),
+            address(usdc));
+        _fakePm = new FakePoolManager();
+        _fakePm.arm(address(executor), true, "");
+        executor.setCaller(address(_fakePm), true);
+        _fund(address(usdc), address(_fakePm), 1_000_000e6);
+        _fund(address(weth), address(_fakePm), 1000 ether);
+        vm.deal(address(_fakePm), 1000 ether);
         _snapshot();
     }
 
     function _addPool(address addr, bool isV3, address a, address b) internal {
-        _pools.push(Pool(addr, isV3, a, b));
+        Key memory none;
+        _pools.push(Pool(addr, isV3, a, b, false, none));
+    }
+
+    function _addV4(Key memory key, address a, address b) internal {
+        _pools.push(Pool(manager, false, a, b, true, key));
     }
 
     function poolCount() external view returns (uint256) {
@@ -196,7 +230,7 @@ contract AttackerHandler is ExecutorFixture {
         external
     {
         uint256 n = 2 + (hops % 3);
-        capital = capital % 5;
+        capital = capital % 8;
         address start = _tokens[seed % _tokens.length];
         bytes memory r = abi.encodePacked(
             capital, uint8(n), _lender(capital, seed >> 200), start, _size(amount), uint128(minProfit % 1 ether)
@@ -275,17 +309,68 @@ contract AttackerHandler is ExecutorFixture {
     }
 
     function _lender(uint8 capital, uint256 seed) internal view returns (address) {
-        if (capital == 0) return address(0);
         uint256 k = seed % 4;
+        if (capital == 0 || capital == 5) {
+            // Own capital needs the PoolManager when a hop is V4; either may be the fake.
+            if (capital == 0 && k == 0) return address(0);
+            return k == 1 ? address(_fakePm) : k == 2 && capital == 5 ? address(_fakeLender) : manager;
+        }
+        if (capital >= 6) return k == 0 ? _pools[seed % _pools.length].addr : address(0);
         if (k == 0) return address(_fakeLender);
         if (k == 1) return _pools[seed % _pools.length].addr;
         return capital == 1 ? vault : capital == 2 ? lenderPair : capital == 3 ? lenderV3 : address(_fakeLender);
     }
 
     function _hop(Pool memory p, address tokenIn, address tokenOut, uint8 noise) internal pure returns (bytes memory) {
+        if (p.isV4) {
+            bool native = p.key.currency0 == address(0);
+            uint8 f = uint8(4 | (tokenOut == p.key.currency1 ? 2 : 0) | (native ? 8 : 0));
+            if (noise % 16 == 15) f ^= 2; // sometimes the wrong direction
+            if (noise % 16 == 13) f ^= 8; // or the wrong nativeness
+            return abi.encodePacked(f, p.key.hooks, tokenOut, p.key.fee, p.key.tickSpacing);
+        }
         uint8 flags = uint8((p.isV3 ? 1 : 0) | (tokenIn < tokenOut ? 2 : 0));
         if (noise % 16 == 15) flags ^= 2; // sometimes the wrong direction
         return abi.encodePacked(flags, p.addr, tokenOut, uint16(noise % 16 == 14 ? 9999 : 30));
+    }
+
+    // --- the attacker's V4 tools -----------------------------------------------------------------------
+
+    /// The fake PoolManager's lies: the input delta it reports (0: the honest one), the output it reports,
+    /// how much of a take it pays, what settle() reports, and how it calls back.
+    function configureFakeManager(int64 inputDelta, uint128 reported, uint16 takeBps, uint8 callbacks, bool tamper)
+        external
+    {
+        calls++;
+        _fakePm.configure(inputDelta, reported % 1e24, takeBps % 10_001, 0);
+        _fakePm.setCallbacks(callbacks % 3, tamper);
+        _check();
+    }
+
+    /// What the hook on the real PoolManager does to the next swap through its pool.
+    function setHookMode(uint8 mode, uint16 keepBps) external {
+        calls++;
+        _hook.setup(manager, mode % 6, keepBps % 10_001);
+        _check();
+    }
+
+    /// Crafted V4 attacks: a V4 hop whose output is never paid, fed to a real V3 pool the executor pays
+    /// from its holdings; the hooked pool on PoolManager capital; the fake manager as the lender.
+    function attackV4(uint8 which, uint128 amount, uint16 share, bool fake) external {
+        Pool memory v4 = _pools[_pools.length - 1]; // the hooked pool
+        Pool memory real = _pools[2]; // the WETH/USDC V3 pool
+        address pm = fake ? address(_fakePm) : manager;
+        uint8 capital = which % 2 == 0 ? 5 : 0;
+        bytes memory r = abi.encodePacked(capital, uint8(2), pm, address(weth), _size(amount), uint128(0), share % 10_001);
+        if (which % 3 == 0) {
+            r = bytes.concat(r, _hop(v4, address(weth), address(usdc), 0), _hop(real, address(usdc), address(weth), 0));
+        } else if (which % 3 == 1) {
+            r = bytes.concat(r, _hop(v4, address(weth), address(usdc), 0), _hop(_pools[1], address(usdc), address(weth), 0));
+        } else {
+            Pool memory e2 = _pools[_pools.length - 4]; // keyEth2: ether dear
+            r = bytes.concat(r, _hop(e2, address(weth), address(usdc), 0), _hop(v4, address(usdc), address(weth), 0));
+        }
+        _run(r, false);
     }
 }
 
@@ -309,13 +394,16 @@ contract ArbExecutorAttackerInvariantTest is CheatsTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory s) {
-        bytes4[] memory sel = new bytes4[](6);
+        bytes4[] memory sel = new bytes4[](9);
         sel[0] = AttackerHandler.deployFakeV2.selector;
         sel[1] = AttackerHandler.deployFakeV3.selector;
         sel[2] = AttackerHandler.trade.selector;
         sel[3] = AttackerHandler.attackRandom.selector;
         sel[4] = AttackerHandler.attackCrafted.selector;
         sel[5] = AttackerHandler.fakeLenderFee.selector;
+        sel[6] = AttackerHandler.configureFakeManager.selector;
+        sel[7] = AttackerHandler.setHookMode.selector;
+        sel[8] = AttackerHandler.attackV4.selector;
         s = new FuzzSelector[](1);
         s[0] = FuzzSelector(address(handler), sel);
     }
@@ -332,6 +420,22 @@ contract ArbExecutorAttackerInvariantTest is CheatsTest {
         assertEq(handler.refusedWith(ArbExecutor.BuilderShareAboveCap.selector), 1, "share above the cap");
         handler.attackRandom(12345, 0, 0, 1 ether, 0, 0);
         assertEq(handler.calls(), 5, "calls counted");
+        assertEq(handler.violations(), 0, "no holdings fell");
+    }
+
+    /// The V4 attacks reach the same checks: a fake PoolManager's unpaid output fed to a real V3 pool, the
+    /// hook stealing from the real PoolManager, and the hook keeping the whole output.
+    function test_v4AttacksReachTheBalanceChecks() public {
+        handler.configureFakeManager(0, 500_000e6, 0, 1, false);
+        handler.attackV4(3, 1 ether, 0, true); // own capital, the fake manager, then the real V3 pool
+        assertEq(handler.refusedWith(ArbExecutor.BalanceDecreased.selector), 1, "stopped by the balance check");
+        handler.setHookMode(4, 0);
+        handler.attackV4(2, 1 ether, 0, false); // a profitable cycle ending in the hooked pool
+        assertEq(handler.executed(), 0, "nothing went through");
+        assertEq(handler.refusedWith(bytes4(keccak256("CurrencyNotSettled()"))), 1, "the PoolManager refuses");
+        handler.setHookMode(2, 0);
+        handler.attackV4(2, 1 ether, 0, false);
+        assertEq(handler.refusedWith(ArbExecutor.NoOutput.selector), 1, "no output left by the hook");
         assertEq(handler.violations(), 0, "no holdings fell");
     }
 

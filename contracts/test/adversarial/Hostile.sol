@@ -53,7 +53,13 @@ abstract contract Reenterer {
                 "executeOperation(address,uint256,uint256,address,bytes)", token, 1 ether, 0, victim, _route
             )
         );
+        _attempt(abi.encodeWithSignature("unlockCallback(bytes)", _route));
+        _attempt(abi.encodeWithSignature("pancakeV3SwapCallback(int256,int256,bytes)", int256(1 ether), int256(0), ""));
+        _attempt(abi.encodeWithSignature("pancakeV3FlashCallback(uint256,uint256,bytes)", 0, 0, _route));
     }
+
+    /// How many entry points `_reenterAll` tries.
+    uint256 public constant ENTRY_POINTS = 16;
 }
 
 /// @notice An ERC-20 with every trick: a transfer fee, no return value, a transfer that returns true
@@ -140,6 +146,9 @@ contract FakeV2Pair is Reenterer {
     uint112 internal _r0;
     uint112 internal _r1;
     uint8 public payMode;
+    /// With swap data (a flash swap): 0 calls `to` back as asked, 1 never calls back, 2 calls back with one
+    /// wei more than it sent, 3 calls back twice.
+    uint8 public flashMode;
 
     constructor(address t0, address t1) {
         (token0, token1) = (t0, t1);
@@ -153,16 +162,35 @@ contract FakeV2Pair is Reenterer {
         payMode = mode;
     }
 
+    function setFlashMode(uint8 mode) external {
+        flashMode = mode;
+    }
+
     function getReserves() external view returns (uint112, uint112, uint32) {
         return (_r0, _r1, 0);
     }
 
-    function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes calldata) external {
+    function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes calldata data) external {
         _reenterAll(amount0Out > 0 ? token0 : token1);
         (address token, uint256 amount) = amount0Out > 0 ? (token0, amount0Out) : (token1, amount1Out);
         if (payMode == 3) token = token == token0 ? token1 : token0;
         if (payMode == 2) amount /= 2;
         if (payMode == 1 || payMode == 2 || payMode == 3) _pay(token, to, amount);
+        if (data.length == 0 || flashMode == 1) return;
+        uint256 extra = flashMode == 2 ? 1 : 0;
+        (uint256 a0, uint256 a1) = amount0Out > 0 ? (amount0Out + extra, amount1Out) : (amount0Out, amount1Out + extra);
+        _callback(to, a0, a1, data);
+        if (flashMode == 3) _callback(to, a0, a1, data);
+    }
+
+    function _callback(address to, uint256 a0, uint256 a1, bytes calldata data) internal {
+        (bool ok, bytes memory ret) =
+            to.call(abi.encodeWithSignature("uniswapV2Call(address,uint256,uint256,bytes)", msg.sender, a0, a1, data));
+        if (!ok) {
+            assembly {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
     }
 
     function _pay(address token, address to, uint256 amount) internal {
@@ -184,9 +212,15 @@ contract FakeV3Pool is Reenterer {
     uint256 public reportedOut;
     uint256 public paidOut;
     uint8 public askMode = 1;
+    string public callbackName = "uniswapV3SwapCallback(int256,int256,bytes)";
 
     constructor(address t0, address t1) {
         (token0, token1) = (t0, t1);
+    }
+
+    /// Calls back as a PancakeSwap V3 pool does.
+    function setPancake() external {
+        callbackName = "pancakeV3SwapCallback(int256,int256,bytes)";
     }
 
     function configure(uint256 reported, uint256 paid, uint8 ask) external {
@@ -205,16 +239,15 @@ contract FakeV3Pool is Reenterer {
             paid; // a dishonest pool does not care whether its payment went through
         }
         if (askMode != 0) {
-            (bool ok, bytes memory ret) = msg.sender
-                .call(abi.encodeWithSignature("uniswapV3SwapCallback(int256,int256,bytes)", amount0, amount1, data));
+            (bool ok, bytes memory ret) =
+                msg.sender.call(abi.encodeWithSignature(callbackName, amount0, amount1, data));
             if (!ok) {
                 assembly {
                     revert(add(ret, 0x20), mload(ret))
                 }
             }
             if (askMode == 3) {
-                (ok, ret) = msg.sender
-                    .call(abi.encodeWithSignature("uniswapV3SwapCallback(int256,int256,bytes)", amount0, amount1, data));
+                (ok, ret) = msg.sender.call(abi.encodeWithSignature(callbackName, amount0, amount1, data));
                 if (!ok) {
                     assembly {
                         revert(add(ret, 0x20), mload(ret))

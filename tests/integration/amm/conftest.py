@@ -15,6 +15,7 @@ from arbbot.devnet import snapshot
 from arbbot.devnet.manifest import Manifest
 
 SCENARIO = str(Path(__file__).resolve().parents[2] / "data" / "exactness.toml")
+SCENARIO_V4 = str(Path(__file__).resolve().parents[2] / "data" / "exactness_v4.toml")
 
 
 @dataclass
@@ -34,6 +35,27 @@ def exact_replica() -> Iterator[ExactReplica]:
         )
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="module")
+def exact_replica_v4() -> Iterator[ExactReplica]:
+    """V4 pools of every shape and PancakeSwap V3 pools (tests/data/exactness_v4.toml)."""
+    node, manifest = snapshot.start(SCENARIO_V4)
+    try:
+        yield ExactReplica(
+            node, manifest, Web3(HTTPProvider(node.url, request_kwargs={"timeout": 30})), RpcClient(node.url)
+        )
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def fresh_v4_state(exact_replica_v4: ExactReplica) -> Iterator[ExactReplica]:
+    snap_id = rpc(exact_replica_v4.node.url, "evm_snapshot")
+    try:
+        yield exact_replica_v4
+    finally:
+        rpc(exact_replica_v4.node.url, "evm_revert", [snap_id])
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
 
+from arbbot.amm.base import Pool
 from arbbot.chain.anvil import dev_key
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
@@ -61,18 +62,21 @@ def build_searcher(
     sim_url: str | None = None,
     sim_timeout: float = 30.0,
     preflight: bool = False,
+    pool_filter: Callable[[Pool], bool] | None = None,
     **params: Any,
 ) -> Rig:
     """Everything `arbbot run --live` wires, pointed at the node and the local builder. Enter `rig.fanout`.
 
     `node_url` (default: url) is where the searcher reads the chain from, e.g. a fault proxy in front of it.
+    `pool_filter`: the pools the strategy trades (default: every pool the store tracks).
     """
     node_url = node_url or url
     sim_url = sim_url or node_url
     discovered = discovered_from_manifest(manifest)
-    store = load_store(RpcClient(url), discovered)
     weth = manifest.token("WETH").address
-    arbitrage = CycleArbitrage(store.pools, [weth], max_hops=3)
+    store = load_store(RpcClient(url), discovered, weth=weth)
+    traded = {k: p for k, p in store.pools.items() if pool_filter is None or pool_filter(p)}
+    arbitrage = CycleArbitrage(traded, [weth], max_hops=3)
     backrun = BackrunStrategy(arbitrage, routers_from_manifest(manifest), directory_for(discovered))
     node = JsonRpcClient(node_url, name="node", timeout=3.0)
     signer = TransactionSigner(OWNER_KEY, 31337, rpc=node)

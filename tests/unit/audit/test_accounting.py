@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from eth_abi import encode
+from eth_utils import keccak
+
 from arbbot.audit import accounting
 from arbbot.audit.types import Swap, Transfer
 from arbbot.execution.route import Capital, Hop, Route
 
 WETH, USDC, EXEC, POOL, OTHER = ("0x" + c * 40 for c in "abcde")
+ZERO = "0x" + "00" * 20
 
 
 def test_flows_and_net_by_token() -> None:
@@ -73,3 +77,41 @@ def test_route_mismatches() -> None:
     notes = accounting.route_mismatches(route, wrong)
     assert any("hop 0: route pool" in n for n in notes) and any("first swap took 90" in n for n in notes)
     assert accounting.route_mismatches(route, legs[:1]) == ["route asked for 2 hops, 1 swaps happened"]
+
+
+def _pool_id(c0: str, c1: str, fee: int, spacing: int, hooks: str) -> str:
+    """keccak256(abi.encode(PoolKey)), written out here rather than taken from the code under test."""
+    return (
+        "0x" + keccak(encode(["address", "address", "uint24", "int24", "address"], [c0, c1, fee, spacing, hooks])).hex()
+    )
+
+
+def test_v4_hops_are_named_by_pool_id_with_native_ether_as_weth() -> None:
+    hooks = "0x" + "00" * 18 + "10c0"
+    native = Hop(ZERO, USDC, False, True, 30, True, True, 500, 10)  # WETH (as ether) -> USDC, hookless
+    hooked = Hop(hooks, WETH, False, False, 30, True, False, 3000, 60)  # USDC -> WETH (the ERC-20)
+    route = Route(Capital.POOL_MANAGER, OTHER, WETH, 100, 0, 0, (native, hooked))
+    native_id = _pool_id(ZERO, USDC, 500, 10, ZERO)
+    hooked_id = _pool_id(WETH, USDC, 3000, 60, hooks)  # 0xaa.. < 0xbb..
+    assert accounting.v4_pools(route, WETH) == {native_id: (WETH, USDC), hooked_id: (WETH, USDC)}
+    legs = [
+        Swap(native_id, "uniswap_v4", WETH, USDC, 100, 5, EXEC, 0),
+        Swap(hooked_id, "uniswap_v4", USDC, WETH, 5, 101, EXEC, 1),
+    ]
+    assert accounting.route_mismatches(route, legs, WETH) == []
+    assert accounting.route_mismatches(route, legs[::-1], WETH)[0].startswith(f"hop 0: route pool {native_id}")
+    assert accounting.v4_pools(route, None) == {hooked_id: (WETH, USDC)}  # native side unknown without WETH
+
+
+def test_first_hop_flash_swap_logs_its_swap_last() -> None:
+    route = Route(
+        Capital.FIRST_HOP, ZERO, WETH, 100, 0, 0, (Hop(POOL, USDC, False, True), Hop(OTHER, WETH, False, False))
+    )
+    logged = [
+        Swap(OTHER, "uniswap_v2", USDC, WETH, 5, 101, EXEC, 0),
+        Swap(POOL, "uniswap_v2", WETH, USDC, 100, 5, OTHER, 1),
+    ]
+    ordered = accounting.in_route_order(route, logged)
+    assert ordered == logged[::-1] and accounting.route_mismatches(route, ordered) == []
+    balancer = Route(Capital.BALANCER, OTHER, WETH, 100, 0, 0, route.hops)
+    assert accounting.in_route_order(balancer, logged) == logged

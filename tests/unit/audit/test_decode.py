@@ -10,6 +10,8 @@ from eth_utils import to_checksum_address
 
 from arbbot.audit import abi, decode
 from arbbot.audit.abi import Log
+from arbbot.audit.auditor import AuditOptions, Auditor
+from arbbot.chain.rpc import RpcClient
 
 A = [to_checksum_address("0x" + f"{i:02x}" * 20) for i in range(1, 9)]
 WETH, USDC, POOL, EXEC, VAULT = A[0], A[1], A[2], A[3], A[4]
@@ -173,3 +175,32 @@ def test_every_error_the_executor_declares_is_decoded() -> None:
         {"type": "event", "name": "Executed", "inputs": []},
     ]
     assert abi.errors_from_abi(errors_abi) == ("TokenMismatch(uint256,address,address)",)
+
+
+def test_venue_names_keep_pool_contracts_and_v4_pool_ids() -> None:
+    """A replica manifest names V4 pools by their 32-byte id: the auditor keeps them as ids, not taken for
+    addresses (it used to fail to start on a manifest with V4 pools)."""
+    pool_id = "0x" + "ab" * 32
+    options = AuditOptions(venues={pool_id.upper().replace("0X", "0x"): "uniswap_v4", POOL.lower(): "v2"})
+    assert Auditor(RpcClient("http://127.0.0.1:9"), options).venues == {pool_id: "uniswap_v4", POOL: "v2"}
+
+
+def test_pancake_and_v4_swaps() -> None:
+    """PancakeSwap V3 logs V3's layout plus protocol fees; V4 swaps come from the PoolManager, the pool named by
+    its id and the amounts seen from the swapper (negative = paid in). A V4 id the caller cannot name is left out."""
+    cake, manager = A[5], A[6]
+    known_id, other_id = "0x" + "12" * 32, "0x" + "34" * 32
+    v4_types = ["int128", "int128", "uint160", "uint128", "int24", "uint24"]
+    cake_types = ["int256", "int256", "uint160", "uint128", "int24", "uint128", "uint128"]
+    logs = [
+        _log(cake, [abi.PANCAKE_V3_SWAP, _t(EXEC), _t(EXEC)], cake_types, [70, -33, 2**96, 10**18, 3, 1, 0], 0),
+        _log(manager, [abi.V4_SWAP, known_id, _t(EXEC)], v4_types, [31, -33, 2**96, 10**18, 3, 500], 1),
+        _log(manager, [abi.V4_SWAP, other_id, _t(EXEC)], v4_types, [-5, 4, 2**96, 10**18, 3, 500], 2),
+    ]
+    assert decode.swap_pools(logs) == [cake]
+    assert decode.v4_swap_ids(logs) == [known_id, other_id]
+    legs = decode.swaps(logs, {cake: (WETH, USDC)}, {known_id: "uniswap_v4"}, {known_id: (WETH, USDC)})
+    assert [(s.pool, s.kind, s.token_in, s.token_out, s.amount_in, s.amount_out, s.venue) for s in legs] == [
+        (cake, "pancakeswap_v3", WETH, USDC, 70, 33, ""),
+        (known_id, "uniswap_v4", USDC, WETH, 33, 31, "uniswap_v4"),
+    ]

@@ -59,3 +59,15 @@ def test_pool_kind_and_checkpoint_hash_rules() -> None:
         CheckpointRecord(name="n", block=1, block_hash="0x12")
     with pytest.raises(ValidationError):
         CheckpointRecord(name="n", block=-1)
+
+
+def test_a_route_hop_names_a_pool_contract_or_a_v4_pool_id() -> None:
+    pool_id = "0x" + "Ab" * 32
+    t0, t1 = "0x" + "11" * 20, "0x" + "22" * 20
+    hop = RouteHop(pool=pool_id, token_in=t0, token_out=t1, amount_in=5, amount_out=4, venue="uniswap_v4")
+    assert hop.pool == pool_id.lower()
+    for bad in ("0x" + "ab" * 31, "0x" + "ab" * 33, "0x" + "zz" * 32):
+        with pytest.raises(ValidationError, match="pool"):
+            RouteHop(pool=bad, token_in=t0, token_out=t1, amount_in=5, amount_out=4)
+    with pytest.raises(ValidationError, match="token_in"):  # tokens stay addresses
+        RouteHop(pool=pool_id, token_in=pool_id, token_out=t1, amount_in=5, amount_out=4)

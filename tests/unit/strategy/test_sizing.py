@@ -5,6 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arbbot.amm.uniswap_v2 import UniswapV2Pool
+from arbbot.strategy.arbitrage import CycleArbitrage
+from arbbot.strategy.costs import loan_fee
 from arbbot.strategy.sizing import (
     V2Hop,
     bracketed_optimum,
@@ -65,3 +68,28 @@ def test_bracketed_optimum_finds_a_far_optimum_and_reports_unprofitable() -> Non
     best, value = bracketed_optimum(lambda x: 10**30 - (x - peak) ** 2 // 10**10, max_input=10**24)
     assert value == 10**30 and abs(best - peak) < 10**5  # the top is flat for |x - peak| < 1e5
     assert bracketed_optimum(lambda x: -x, max_input=10**9) == (0, 0)
+
+
+def test_a_cycle_whose_dust_inputs_round_to_nothing_is_still_sized() -> None:
+    """1 wei of an 18-decimal token buys 0 units of a 6-decimal one, so profit falls from 1 wei up to far past
+    the dust; the search must still find the profitable size (here the bracketed path: a loan fee is due)."""
+    weth, usdc = "0x" + "11" * 20, "0x" + "22" * 20
+    cheap = UniswapV2Pool(address="0x" + "aa" * 20, token0=weth, token1=usdc, reserve0=600 * 10**18,
+                          reserve1=1_950_000 * 10**6)  # fmt: skip
+    dear = UniswapV2Pool(address="0x" + "bb" * 20, token0=weth, token1=usdc, reserve0=1500 * 10**18,
+                         reserve1=4_800_000 * 10**6)  # fmt: skip
+    pools = {p.address: p for p in (cheap, dear)}
+    arb = CycleArbitrage(pools, [weth], max_hops=2, loan_fee_bps=1)
+    found = arb.on_update(pools.keys(), pools)
+    assert len(found) == 1
+    best = found[0]
+    assert [h.pool for h in best.hops] == [cheap.address, dear.address]
+    models = [cheap, dear]
+
+    def profit(x: int) -> int:
+        return CycleArbitrage.quote(models, best.hops, x) - x - loan_fee(x, 1)
+
+    assert profit(1) < 0 and profit(10**6) < 0  # dust loses
+    assert best.gross_profit == profit(best.amount_in) > 0
+    fee_free = v2_cycle_optimal_input([V2Hop(600 * 10**18, 1_950_000 * 10**6), V2Hop(4_800_000 * 10**6, 1500 * 10**18)])
+    assert best.gross_profit >= max(profit(fee_free), profit(best.amount_in - 1), profit(best.amount_in + 1))

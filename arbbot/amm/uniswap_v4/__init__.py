@@ -1,0 +1,1 @@
+"""Uniswap V4: pools inside the one PoolManager, with hooks triaged by their permission bits."""
