@@ -474,6 +474,8 @@ class LocalBuilder:
                 try:
                     await self._rpc("eth_sendRawTransaction", [raw])
                 except EndpointRpcError as exc:
+                    if "already imported" in exc.message.lower() or "already known" in exc.message.lower():
+                        continue  # its sender sent it to the node meanwhile: it is in the pool, mined with us
                     trial.refused = (tx_hash(raw), exc.message)
                     return trial
             for raw in optional:
@@ -527,6 +529,12 @@ class LocalBuilder:
             raise LocalBuilderError(
                 "node txpool is not empty: the local builder does not handle public-mempool transactions"
             )
+
+    def node_lock(self) -> asyncio.Lock:
+        """The lock the builder holds while it works on the node (trials, simulations, builds). Whoever else
+        changes how the node mines (automine, dropping pool transactions) holds it too, or a trial could
+        restore a setting changed under it."""
+        return self._lock()
 
     def _lock(self) -> asyncio.Lock:
         if self._node_lock is None:
@@ -771,7 +779,8 @@ class LocalBuilder:
             [t for x in accepted for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=True,
             optional=optional,
         )  # fmt: skip
-        assert final.block is not None
+        if final.block is None:  # the node refused a transaction it took in the trial (a sender raced us)
+            raise LocalBuilderError(f"block {number} not built: the node refused {final.refused}")
         for b in accepted:
             problem = self._bundle_problem(b, final)
             if problem is not None:  # the same txs on the same parent: cannot differ from the trial

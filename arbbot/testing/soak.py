@@ -198,19 +198,24 @@ class _Driver:
         user = t.accounts[self.victims % len(t.accounts)].key.to_0x_hex()
         self.victims += 1
         victim = t.swap(user, pool, "WETH", token, t.amount_for("WETH", Decimal(150)))
-        await _to_thread(raw_rpc, self.url, "evm_setAutomine", [False])
+        lock = self.builder.node_lock()  # the builder's simulations save and restore automine under it
+        async with lock:
+            await _to_thread(raw_rpc, self.url, "evm_setAutomine", [False])
         try:
             await _to_thread(self.w3.eth.send_raw_transaction, victim.raw_tx)
             await asyncio.sleep(window)  # the searcher's chance to see it pending: the scenario's clock
             ours = [b for b in self.builder.pending_bundles() if victim.tx_hash.lower() in b.tx_hashes]
             if ours:
                 # The local builder serves bundles only: the public copy leaves the pool, the bundle brings it back.
-                await _to_thread(raw_rpc, self.url, "anvil_dropTransaction", [victim.tx_hash])
+                async with lock:
+                    await _to_thread(raw_rpc, self.url, "anvil_dropTransaction", [victim.tx_hash])
                 await self._build()
             else:
-                await _to_thread(raw_rpc, self.url, "evm_mine")
+                async with lock:
+                    await _to_thread(raw_rpc, self.url, "evm_mine")
         finally:
-            await _to_thread(raw_rpc, self.url, "evm_setAutomine", [True])
+            async with lock:
+                await _to_thread(raw_rpc, self.url, "evm_setAutomine", [True])
         receipt = await _to_thread(raw_rpc, self.url, "eth_getTransactionReceipt", [victim.tx_hash])
         if receipt is None:  # the bundle was not built after all: the user's swap still happens, publicly
             await _to_thread(self.w3.eth.send_raw_transaction, victim.raw_tx)
