@@ -32,7 +32,6 @@ def run() -> list[dict[str, str]]:
     node, manifest = snapshot.start(SCENARIO, progress=LogProgress())
     try:
         rpc = RpcClient(node.url)
-        block = rpc.block_number()
         entries = [p for p in manifest.pools if p.kind == "uniswap_v3"]
         snaps = lens.read_v3(rpc, [p.address for p in entries])
         token = manifest.token
@@ -52,16 +51,10 @@ def run() -> list[dict[str, str]]:
             ours.append(str(pool.quote_exact_in(pool.token0 if zero_for_one else pool.token1, amount)))
         t_ours = time.perf_counter() - t0
         job = {
-            "url": node.url,
-            "block": block,
+            "tokens": sorted({t for a in addresses for t in (models[a].token0, models[a].token1)}),
             "cases": cases,
             "pools": [
-                {
-                    "address": a,
-                    "bitmap": {str(w): str(v) for w, v in snaps[a].bitmap.items()},
-                    "ticks": {str(t): [str(g), str(n)] for t, (g, n) in snaps[a].ticks.items()},
-                }
-                for a in addresses
+                {k: v for k, v in models[a].to_dict().items() if k != "bitmap"} | {"address": a} for a in addresses
             ],
         }
         with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +73,8 @@ def run() -> list[dict[str, str]]:
         {
             "benchmark": f"V3 exact-input quotes, {CASES:,} cases on {len(models)} pools (amounts 1e3..1e18)",
             "figure": f"{CASES / t_ours:,.0f} quotes/s",
-            "baseline": f"degenbot 0.3.0 on the same states: {CASES / theirs['elapsed']:,.0f} quotes/s;"
+            "baseline": f"degenbot {theirs['version']} (Rust core, Pool.simulate) on the same states:"
+            f" {CASES / theirs['elapsed']:,.0f} quotes/s;"
             f" identical output in {agree:,}/{len(answered):,} cases it answered ({refused} partial fills it refused)",
             "ratio": f"{theirs['elapsed'] / t_ours:.1f}x faster",
         }

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.solver import v2
 from arbbot.solver.cells import CellWalk, relaxed_optimum, relaxed_profit_ge
-from arbbot.solver.curves import has_closed_form, pieces
+from arbbot.solver.curves import has_closed_form, marginal_at_zero, pieces
 from arbbot.solver.model import Hop, Quote, Solution, cycle_min_input, loan_fee, quote_cycle
 from arbbot.solver.search import bracketed_optimum, plateau_walk
 
@@ -31,7 +31,7 @@ __all__ = ["Hop", "Quote", "Relaxation", "Solution", "closed_form", "loan_fee", 
 BPS = 10_000
 _NEG = -(1 << 512)
 MAX_INPUT = 10**30
-SCAN_BUDGET = 256  # integers quoted at most to prove a global optimum (small pools only need a few)
+SCAN_BUDGET = 1024  # integers quoted at most to prove a global optimum (only small pools have windows this narrow)
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,14 @@ def relax(hops: Sequence[Hop], *, max_input: int = MAX_INPUT, loan_fee_bps: int 
     gaps), else the relaxed optimum. Only for hops with a closed form (see `closed_form`)."""
     if not hops:
         raise ValueError("hops: a cycle needs at least one hop")
+    num, den = 1, 1
+    for h in hops:
+        slope = marginal_at_zero(h.pool, h.zero_for_one)
+        if slope is None:
+            return None
+        num, den = num * slope[0], den * slope[1]
+    if num * BPS <= (BPS + loan_fee_bps) * den:
+        return None  # the relaxed curve's slope at zero is already <= the cost: it is concave, so never pays
     if all(type(h.pool) is UniswapV2Pool for h in hops):
         fold = v2.fold(hops, max_input, loan_fee_bps)
         return None if fold is None else Relaxation(fold.x_star, fold.upper, fold)

@@ -138,3 +138,59 @@ def _v3_pieces(pool: UniswapV3Pool, zero_for_one: bool) -> Iterator[Piece]:
         i += 1
     # Past the last piece the output no longer grows.
     yield (0, out_s.numerator, 0, out_s.denominator), None
+
+
+def marginal_at_zero(pool: Pool, zero_for_one: bool) -> tuple[int, int] | None:
+    """The relaxed curve's slope at zero input as an exact fraction (num, den), or None when nothing
+    ever comes out. At a liquidity gap it is the slope where liquidity resumes (the gap costs nothing).
+    Cheap: no pieces are built, so a cycle that cannot pay is rejected in a few integer products."""
+    if isinstance(pool, UniswapV2Pool):
+        r_in, r_out = (pool.reserve0, pool.reserve1) if zero_for_one else (pool.reserve1, pool.reserve0)
+        g = 10_000 - pool.fee_bps
+        if r_in <= 0 or r_out <= 0 or g <= 0:
+            return None
+        return g * r_out, 10_000 * r_in
+    if isinstance(pool, UniswapV3Pool):
+        g = 1_000_000 - pool.fee
+        if g <= 0:
+            return None
+        price = pool.sqrt_price_x96
+        if pool.liquidity <= 0:
+            price = _first_liquid_price(pool, zero_for_one)
+            if price is None:
+                return None
+        if zero_for_one:
+            return g * price * price, 1_000_000 * Q96 * Q96
+        return g * Q96 * Q96, 1_000_000 * price * price
+    raise TypeError(f"pool {pool.address}: kind {pool.kind!r} has no closed-form curve")
+
+
+def _first_liquid_price(pool: UniswapV3Pool, zero_for_one: bool) -> int | None:
+    """Where a swap from an empty price first meets liquidity (None: it never does)."""
+    for (_m, _end), start in _piece_starts(pool, zero_for_one):
+        return start
+    return None
+
+
+def _piece_starts(pool: UniswapV3Pool, zero_for_one: bool) -> Iterator[tuple[Piece, int]]:
+    """Each liquid piece with the price it starts at (the first ones only are ever needed here)."""
+    ticks = initialized_ticks(pool)
+    price, liquidity, tick = pool.sqrt_price_x96, pool.liquidity, pool.tick
+    boundaries = [t for t in reversed(ticks) if t <= tick] if zero_for_one else [t for t in ticks if t > tick]
+    limit = MIN_SQRT_RATIO + 1 if zero_for_one else MAX_SQRT_RATIO - 1
+    for t in [*boundaries, None]:
+        end = limit if t is None else get_sqrt_ratio_at_tick(t)
+        if (zero_for_one and end < limit) or (not zero_for_one and end > limit):
+            end, t = limit, None
+        moves = end < price if zero_for_one else end > price
+        if liquidity > 0 and moves:
+            yield ((0, 0, 0, 1), None), price
+            return
+        if t is None:
+            return
+        info = pool.ticks.get(t)
+        net = info.liquidity_net if info is not None else 0
+        liquidity = liquidity - net if zero_for_one else liquidity + net
+        if liquidity < 0:
+            return
+        price = end
