@@ -79,3 +79,8 @@ def run() -> list[dict[str, str]]:
             "ratio": f"{theirs['elapsed'] / t_ours:.1f}x faster",
         }
     ]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)

@@ -15,11 +15,15 @@ from benchmarks import (
     replica_start,
     searcher_pipeline,
     searcher_sim,
+    solver_compare,
     state_update,
 )
 
 COMMAND = "make bench"
-SUITES = [replica_start, pool_sync, state_update, degenbot_compare, executor_gas, searcher_sim, searcher_pipeline]
+SUITES = [
+    replica_start, pool_sync, state_update, degenbot_compare, solver_compare, executor_gas, searcher_sim,
+    searcher_pipeline,
+]  # fmt: skip
 
 
 def machine() -> str:

@@ -110,8 +110,8 @@ def plateau_walk(
 
     def edge(x: int) -> int:
         o = out(x)
-        if o <= 0:
-            return x
+        if o <= 0 or x <= lo or out(x - 1) < o:
+            return x  # not on a plateau (the usual case): no inversion needed
         m = min_input(o)
         return m if m is not None and lo <= m <= x else x
 
@@ -120,7 +120,12 @@ def plateau_walk(
     for _ in range(max_moves):
         o = out(x)
         candidates = []
-        nxt = min_input(o + 1) if o > 0 else None
+        if o <= 0:
+            nxt = None
+        elif x < hi and out(x + 1) > o:
+            nxt = x + 1
+        else:
+            nxt = min_input(o + 1)
         if nxt is not None and x < nxt <= hi:
             candidates.append(nxt)
         if x - 1 >= lo:

@@ -107,7 +107,14 @@ class CycleArbitrage:
         ranked.sort(key=lambda item: (-item[0], item[1]))
         if size_top is not None:
             ranked = ranked[:size_top]
-        found = [c for _u, _n, hops, route, rx in ranked if (c := self._sized(hops, route, rx)) is not None]
+        found: list[Candidate] = []
+        for upper, _n, hops, route, rx in ranked:
+            # Branch and bound: the bound is exact, so a cycle whose bound cannot beat the limit-th best
+            # profit already found cannot enter the answer; neither can any ranked after it.
+            if limit is not None and len(found) >= limit and upper <= sorted(c.gross_profit for c in found)[-limit]:
+                break
+            if (c := self._sized(hops, route, rx)) is not None:
+                found.append(c)
         found.sort(key=lambda c: c.gross_profit, reverse=True)
         return found[:limit] if limit is not None else found
 
