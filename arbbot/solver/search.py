@@ -95,7 +95,7 @@ def plateau_walk(
     x: int,
     lo: int,
     hi: int,
-    max_moves: int = 64,
+    max_moves: int = 8,
 ) -> tuple[int, int]:
     """A local integer optimum of out(x) - cost(x), where out is non-decreasing and cost increasing.
 
