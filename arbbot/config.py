@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from arbbot.chain.presets import BY_NAME, RETIRED, retired_message
 from arbbot.errors import ConfigError
 
 # Known networks: name -> chain id. "replica" is the local mainnet replica.
-NETWORKS: dict[str, int] = {
-    "replica": 31337,
-    "mainnet": 1,
-    "sepolia": 11155111,
-    "holesky": 17000,
-}
+NETWORKS: dict[str, int] = {"replica": 31337, **{name: p.chain_id for name, p in BY_NAME.items()}}
 
 
 class DevnetSettings(BaseModel):
@@ -107,7 +104,7 @@ class SearcherSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARBBOT_", env_nested_delimiter="__", extra="forbid")
 
-    network: str = "replica"
+    network: str | None = None  # None: whatever chain the node answers; set, the node must answer its chain id
     rpc_url: str | None = None  # None on the replica: taken from the running devnet
     data_dir: Path = Path(".arbbot")
     log_level: str = "INFO"
@@ -119,7 +116,11 @@ class Settings(BaseSettings):
 
     @field_validator("network")
     @classmethod
-    def _known_network(cls, v: str) -> str:
+    def _known_network(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v in RETIRED.values():
+            raise ValueError(retired_message(v))
         if v not in NETWORKS:
             raise ValueError(f"unknown network {v!r}; known: {', '.join(NETWORKS)}")
         return v
@@ -144,8 +145,39 @@ class Settings(BaseSettings):
         return (init_settings, env_settings)
 
     @property
-    def chain_id(self) -> int:
-        return NETWORKS[self.network]
+    def chain_id(self) -> int | None:
+        return None if self.network is None else NETWORKS[self.network]
+
+
+# ARBBOT_* variables that are not settings but are read by name: keys, tool paths, the config path.
+OTHER_ENV = frozenset(
+    {
+        "ARBBOT_CONFIG", "ARBBOT_ROOT", "ARBBOT_CACHE_DIR", "ARBBOT_ANVIL", "ARBBOT_PRIVATE_KEY",
+        "ARBBOT_APE_ACCOUNT", "ARBBOT_SEARCHER_KEY", "ARBBOT_REPUTATION_KEY", "ARBBOT_SOLANA_KEYPAIR",
+        "ARBBOT_SOLANA_RPC_URL", "ARBBOT_DEGENBOT_PYTHON", "ARBBOT_UPDATE_FIXTURES",
+    }
+)  # fmt: skip
+
+
+def unknown_env(environ: Mapping[str, str], also_known: Collection[str] = frozenset()) -> list[str]:
+    """ARBBOT_* variables that are neither a setting (ARBBOT_<KEY>, ARBBOT_<SECTION>__<KEY>) nor one read by
+    name: most likely typos, which would otherwise be ignored without a word."""
+    top = {name.upper() for name in Settings.model_fields}
+    nested = {
+        name.upper(): {k.upper() for k in sub.model_fields}
+        for name, field_info in Settings.model_fields.items()
+        if isinstance(sub := field_info.annotation, type) and issubclass(sub, BaseModel)
+    }
+    out = []
+    for var in environ:
+        if not var.startswith("ARBBOT_") or var in OTHER_ENV or var in also_known:
+            continue
+        key = var.removeprefix("ARBBOT_")
+        section, sep, rest = key.partition("__")
+        if (not sep and key in top) or (sep and section in nested and rest.split("__")[0] in nested[section]):
+            continue
+        out.append(var)
+    return sorted(out)
 
 
 def _config_path(explicit: Path | None) -> Path | None:

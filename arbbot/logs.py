@@ -37,3 +37,6 @@ def configure(level: str, *, as_json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # alembic logs its plugin setup at INFO when first imported, which the CLI now does after this
+    # point (commands import the database lazily): keep that chatter out unless DEBUG is asked for.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)

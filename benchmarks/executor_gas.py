@@ -58,6 +58,7 @@ class Measured:
     bare: int
     naive: int
     loan: int  # the Balancer flash loan alone (borrow and repay at once), without its 21,000 base
+    unguarded: int  # the executor before the hostile-caller checks (contracts/test/baseline), same route
 
 
 class _Bench:
@@ -72,10 +73,12 @@ class _Bench:
                 ROOT / "contracts" / "test" / "baseline" / "NaiveExecutor.sol",
                 ROOT / "contracts" / "test" / "baseline" / "BareV3Swapper.sol",
                 ROOT / "contracts" / "test" / "baseline" / "BareFlashLoan.sol",
+                ROOT / "contracts" / "test" / "baseline" / "ArbExecutorUnguarded.sol",
             ]
         )
         weth = m.token("WETH").address
-        self.executor = self._deploy(arts["ArbExecutor"], weth)
+        self.executor = self._deploy(arts["ArbExecutor"], weth, 10_000)
+        self.unguarded = self._deploy(arts["ArbExecutorUnguarded"], weth)
         self.naive = self._deploy(arts["NaiveExecutor"], m.contracts["BalancerVault"])
         self.swapper = self._deploy(arts["BareV3Swapper"])
         self.loaner = self._deploy(arts["BareFlashLoan"])
@@ -153,6 +156,7 @@ class _Bench:
             for sym in {leg.token_in for leg in legs}:
                 for holder in (
                     self.executor.address,
+                    self.unguarded.address,
                     self.naive.address,
                     self.swapper.address,
                     self.loaner.address,
@@ -161,6 +165,9 @@ class _Bench:
                     self._give(sym, holder, 1)
             inner = self._snapshot()
             gas_exec = self._tx(self.executor.functions.execute(self._route(legs, amount)))
+            self._revert(inner)
+            inner = self._snapshot()
+            gas_unguarded = self._tx(self.unguarded.functions.execute(self._route(legs, amount)))
             self._revert(inner)
             inner = self._snapshot()
             gas_naive = self._tx(self.naive.functions.execute(self._plan(legs, amount)))
@@ -172,7 +179,7 @@ class _Bench:
             bare = self._bare(legs, amount, outs)
         finally:
             self._revert(snap)
-        return Measured(name, gas_exec, bare, gas_naive, loan)
+        return Measured(name, gas_exec, bare, gas_naive, loan, gas_unguarded)
 
     def _route(self, legs: Sequence[Leg], amount: int) -> bytes:
         t = self.m.token
@@ -275,7 +282,9 @@ def run() -> list[dict[str, str]]:
                 "benchmark": f"executor gas, {r.name} cycle on a Balancer flash loan",
                 "figure": (
                     f"{r.executor:,} gas; overhead {overhead:,} over the bare swaps ({r.bare:,}); "
-                    f"a Balancer flash loan alone (borrow, repay) costs {r.loan:,}"
+                    f"a Balancer flash loan alone (borrow, repay) costs {r.loan:,}; "
+                    f"the hostile-caller checks cost {r.executor - r.unguarded:+,} "
+                    f"(unguarded executor: {r.unguarded:,})"
                 ),
                 "baseline": f"naive Router02/SwapRouter executor: {r.naive:,} gas",
                 "ratio": (

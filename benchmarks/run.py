@@ -9,8 +9,10 @@ import subprocess
 from pathlib import Path
 
 from benchmarks import (
+    cli_startup,
     degenbot_compare,
     executor_gas,
+    fork_follow,
     pool_sync,
     replica_start,
     searcher_pipeline,
@@ -21,9 +23,17 @@ from benchmarks import (
 
 COMMAND = "make bench"
 SUITES = [
-    replica_start, pool_sync, state_update, degenbot_compare, solver_compare, executor_gas, searcher_sim,
+    replica_start,
+    pool_sync,
+    state_update,
+    degenbot_compare,
+    solver_compare,
+    executor_gas,
+    searcher_sim,
+    fork_follow,
     searcher_pipeline,
-]  # fmt: skip
+    cli_startup,
+]
 
 
 def machine() -> str:

@@ -20,7 +20,14 @@ def signer() -> AccountAPI:
     if alias and key:
         raise click.UsageError("set either ARBBOT_APE_ACCOUNT or ARBBOT_PRIVATE_KEY, not both")
     if alias:
-        return accounts.load(alias)
+        try:
+            return accounts.load(alias)
+        except KeyError:
+            known = ", ".join(sorted(a.alias for a in accounts if getattr(a, "alias", None))) or "none"
+            raise click.UsageError(
+                f"ARBBOT_APE_ACCOUNT: no ape account {alias!r} (known: {known}); import one with "
+                f"`ape accounts import {alias}`"
+            ) from None
     if key:
         hexkey = key.removeprefix("0x")
         if len(hexkey) != 64 or any(c not in "0123456789abcdefABCDEF" for c in hexkey):

@@ -10,6 +10,8 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain.revert import EXECUTOR_ERRORS, decode_revert
+
 
 def topic(signature: str) -> str:
     return "0x" + keccak(text=signature).hex()
@@ -30,30 +32,8 @@ AAVE_FLASH_LOAN = topic("FlashLoan(address,address,address,uint256,uint8,uint256
 EXECUTED = topic("Executed(address,uint256,uint256,uint256)")
 EXECUTE_SELECTOR = selector("execute(bytes)")
 
-# The executor's custom errors (contracts/src/ArbExecutor.sol; a unit test keeps this list complete),
-# one older spelling still found on deployed executors, and Solidity's built-in two.
-EXECUTOR_ERRORS = (
-    "NotOwner(address)",
-    "NotCaller(address)",
-    "Reentrancy()",
-    "RouteLength(uint256,uint256)",
-    "HopCount(uint256)",
-    "ZeroAmount()",
-    "UnknownCapital(uint256)",
-    "BadHopFlags(uint256,uint256)",
-    "BadFee(uint256,uint256)",
-    "BadBuilderShare(uint256,address)",
-    "TokenMismatch(uint256,address,address)",
-    "BadLender(address)",
-    "NoCallback(address)",
-    "CallbackMismatch(address)",
-    "UnexpectedCallback(address)",
-    "Unprofitable(uint256,uint256)",
-    "TransferFailed(address)",
-    "BadRoute(string)",  # executors deployed before the named route errors
-    "Error(string)",
-    "Panic(uint256)",
-)
+# The executor's errors and the one revert decoder live beside the chain helpers (arbbot.chain.revert).
+__all__ = ["EXECUTOR_ERRORS", "decode_revert"]
 
 
 def errors_from_abi(contract_abi: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -92,60 +72,3 @@ def topic_address(t: str) -> str:
 
 def words(data: bytes, types: Sequence[str]) -> tuple[Any, ...]:
     return tuple(abi_decode(list(types), data))
-
-
-def _split_signature(signature: str) -> tuple[str, list[str]]:
-    name, _, rest = signature.partition("(")
-    inner = rest[:-1]
-    return name, [t for t in inner.split(",") if t]
-
-
-_PANICS = {
-    0x01: "assert failed",
-    0x11: "arithmetic overflow or underflow",
-    0x12: "division or modulo by zero",
-    0x21: "invalid enum value",
-    0x22: "bad storage byte array",
-    0x31: "pop on an empty array",
-    0x32: "array index out of bounds",
-    0x41: "out of memory",
-    0x51: "call to an uninitialized function",
-}
-
-
-def decode_revert(data: bytes | str | None, signatures: Iterable[str] = EXECUTOR_ERRORS) -> str:
-    """A readable revert reason from revert data: `Unprofitable(balanceAfter=…, required=…)`,
-    `Error("…")`, `Panic(0x11: arithmetic overflow or underflow)`, or the raw bytes when unknown."""
-    if isinstance(data, str):
-        text = data[2:] if data.startswith("0x") else data
-        try:
-            data = bytes.fromhex(text)
-        except ValueError:
-            return f"unreadable revert data {data[:80]!r}"
-    if not data:
-        return "reverted without data"
-    sel = "0x" + data[:4].hex()
-    for sig in signatures:
-        if selector(sig) != sel:
-            continue
-        name, types = _split_signature(sig)
-        try:
-            values = words(data[4:], types)
-        except Exception:  # malformed arguments: still name the error
-            return f"{name}(<undecodable arguments 0x{data[4:].hex()}>)"
-        if name == "Error":
-            return f'Error("{values[0]}")'
-        if name == "Panic":
-            code = int(values[0])
-            return f"Panic(0x{code:02x}: {_PANICS.get(code, 'unknown panic code')})"
-        shown = ", ".join(_show(v) for v in values)
-        return f"{name}({shown})"
-    return f"unknown error {sel} (0x{data.hex()})"
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-        return to_checksum_address(value)
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)

@@ -218,10 +218,14 @@ class Auditor:
             tokens.add(route.token)
         for token in sorted(tokens):
             sym = self.chain.symbol(token, block)
-            if sym is None:
-                trade.notes.append(f"unknown token {token}: no symbol(); amounts shown in its raw units")
-            else:
+            dec = self.chain.decimals(token, block)
+            if sym is not None:
                 trade.symbols[token] = sym
+            if dec is not None:
+                trade.decimals[token] = dec
+            if sym is None or dec is None:
+                missing = " and ".join(w for w, v in (("symbol()", sym), ("decimals()", dec)) if v is None)
+                trade.notes.append(f"token {token} has no {missing}: its amounts are shown in raw units")
         value, missing = accounting.value_in_eth(trade.profit_by_token, weth, self.options.prices)
         for token in missing:
             trade.notes.append(f"token {token} has no ETH price: profit in ETH unknown")

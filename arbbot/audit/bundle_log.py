@@ -20,14 +20,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pydantic import TypeAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from arbbot.db import crud
-from arbbot.db.schemas import BundleRecord
+from arbbot.db.schemas import BundleRecord, SubmissionRecord
+from arbbot.db.schemas import TxId as _TxId
 
 _SECRET_NAME = re.compile(r"key|secret|sign|auth|pass|mnemonic|seed|raw|token_header", re.I)
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 Scalar = str | int | bool | None
+TxId: TypeAdapter[str] = TypeAdapter(_TxId)
 
 
 def public_builder(name: str) -> str:
@@ -76,29 +79,53 @@ class BundleLog:
         simulated_profit: int,
         bundle_hash: str | None = None,
         extra: Mapping[str, Scalar] | None = None,
+        strategy: str = "",
+        expected_net: int | None = None,
+        status: str = "sent",
+        attempts: Sequence[SubmissionRecord] = (),
     ) -> dict[str, Any]:
-        """Record a bundle as sent (and insert it into the bundles table when the log has sessions)."""
+        """Record a bundle as sent, or refused by every builder (`status="rejected"`), with each builder's
+        answer; also into the bundles and bundle_submissions tables when the log has sessions."""
         if not uuid or len(uuid) > 64:
             raise ValueError(f"uuid: 1 to 64 characters, got {uuid!r}")
         for i, h in enumerate(tx_hashes):
-            if not isinstance(h, str) or not _HASH.match(h):
+            # EVM hashes on EVM chains (> 0); base58 signatures on Solana clusters (negative ids).
+            evm = isinstance(h, str) and bool(_HASH.match(h))
+            solana = isinstance(h, str) and not evm and _is_solana_signature(h)
+            if not (evm if chain_id > 0 else solana):
                 raise ValueError(f"tx_hashes[{i}]: not a transaction hash: {h!r}")
         if isinstance(simulated_profit, bool) or not isinstance(simulated_profit, int):
             raise ValueError(f"simulated_profit: an int in wei is required, got {simulated_profit!r}")
         names = [public_builder(b) for b in builders]
         record: dict[str, Any] = {
             "event": "sent", "uuid": uuid, "chain_id": chain_id, "builders": names,
-            "target_blocks": [int(b) for b in target_blocks], "tx_hashes": [h.lower() for h in tx_hashes],
+            "target_blocks": [int(b) for b in target_blocks],
+            "tx_hashes": [h.lower() if chain_id > 0 else h for h in tx_hashes],
             "simulated_profit": str(simulated_profit), "bundle_hash": bundle_hash,
         }  # fmt: skip
+        if strategy:
+            record["strategy"] = strategy
+        if expected_net is not None:
+            record["expected_net"] = str(expected_net)
+        if status != "sent":
+            record["status"] = status
+        attempts = [a.model_copy(update={"builder": public_builder(a.builder)}) for a in attempts]
+        if attempts:
+            record["attempts"] = [
+                {"builder": a.builder, "method": a.method, "accepted": a.accepted, "latency_ms": a.latency_ms,
+                 **({"error": (a.error or "")[:200]} if a.error else {})}
+                for a in attempts
+            ]  # fmt: skip
         record.update(_extra(extra))
         if self.sessions is not None:
             with self.sessions.begin() as session:
                 crud.insert_bundle(
                     session,
                     BundleRecord(uuid=uuid, chain_id=chain_id, bundle_hash=bundle_hash, builders=names,
-                                 target_blocks=list(target_blocks), simulated_profit=simulated_profit),
+                                 target_blocks=list(target_blocks), simulated_profit=simulated_profit,
+                                 strategy=strategy, expected_net=expected_net, status=status),  # type: ignore[arg-type]
                 )  # fmt: skip
+                crud.insert_submissions(session, list(attempts))
         return self._append(record)
 
     def outcome(
@@ -110,19 +137,26 @@ class BundleLog:
         realized_profit: int | None = None,
         builder: str | None = None,
         extra: Mapping[str, Scalar] | None = None,
+        reason: str | None = None,
+        status: str | None = None,
     ) -> dict[str, Any]:
-        """Record whether a bundle landed (and by which builder's block, when known)."""
+        """Record whether a bundle landed (and by which builder's block, when known) or why it did not."""
+        status = status or ("landed" if landed else "missed")
         record: dict[str, Any] = {
             "event": "outcome", "uuid": uuid, "landed": bool(landed), "landed_block": landed_block,
             "realized_profit": None if realized_profit is None else str(realized_profit),
-            "builder": None if builder is None else public_builder(builder),
+            "builder": None if builder is None else public_builder(builder), "status": status,
         }  # fmt: skip
+        if reason:
+            record["reason"] = reason
         record.update(_extra(extra))
         if self.sessions is not None:
             with self.sessions.begin() as session:
                 if not crud.update_bundle(
-                    session, uuid, landed=landed, landed_block=landed_block, realized_profit=realized_profit
-                ):
+                    session, uuid, landed=landed, landed_block=landed_block, realized_profit=realized_profit,
+                    status=status, miss_reason=reason,  # type: ignore[arg-type]
+                    landed_builder=None if builder is None else public_builder(builder),
+                ):  # fmt: skip
                     raise ValueError(f"uuid: no bundle {uuid!r} in the database")
         return self._append(record)
 
@@ -141,6 +175,14 @@ class BundleLog:
                 if n == len(lines):  # no newline after it: the write never finished
                     return
                 raise ValueError(f"{self.path}: line {n} is not JSON: {exc}") from None
+
+
+def _is_solana_signature(value: str) -> bool:
+    try:
+        TxId.validate_python(value)
+    except ValueError:
+        return False
+    return not value.startswith("0x")
 
 
 def _extra(extra: Mapping[str, Scalar] | None) -> dict[str, Scalar]:

@@ -16,6 +16,7 @@ from arbbot.chain.rpc import RpcClient, RpcError
 
 _TOKEN0, _TOKEN1 = abi.selector("token0()"), abi.selector("token1()")
 _SYMBOL, _WETH = abi.selector("symbol()"), abi.selector("weth()")
+_DECIMALS = abi.selector("decimals()")
 # How nodes say a method does not exist or is switched off (geth, erigon, hosted providers, anvil).
 _UNSUPPORTED_CODES = {-32601, -32600, -32004}
 _UNSUPPORTED_WORDS = ("not found", "not supported", "does not exist", "not available", "unsupported", "disabled")
@@ -32,6 +33,7 @@ class ChainReader:
         self.trace_unsupported_reason = "" if trace else "call traces switched off (--no-trace)"
         self._pool_tokens: dict[str, tuple[str, str] | None] = {}
         self._symbols: dict[str, str | None] = {}
+        self._decimals: dict[str, int | None] = {}
         self._weth: dict[str, str | None] = {}
         self._blocks: dict[int, dict[str, Any]] = {}
         self._chain_id: int | None = None
@@ -129,6 +131,17 @@ class ChainReader:
                     sym = None
             self._symbols[token] = sym
         return self._symbols[token]
+
+    def decimals(self, token: str, block: int) -> int | None:
+        """decimals() as an int, None if the token has none (reverts, or answers something not a uint8)."""
+        if token not in self._decimals:
+            try:
+                out = self.call(token, _DECIMALS, block)
+            except RpcError:
+                out = b""
+            value = int.from_bytes(out[:32], "big") if len(out) >= 32 else None
+            self._decimals[token] = value if value is not None and value <= 255 else None
+        return self._decimals[token]
 
     def trace(self, tx_hash: str) -> dict[str, Any] | None:
         """The callTracer frame tree, or None when the node offers no traces (remembered, with why)."""

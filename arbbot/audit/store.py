@@ -1,20 +1,22 @@
 """Audited trades into the database (trades table), and the bundles they came from marked landed.
 
 `trades.profit` holds the executor's realized gain in wei of ETH after the builder payment and before
-gas; net PnL is `profit - gas_cost`. `created_at` is when the trade was first recorded (by the searcher
-when it sent it, else by the audit).
+gas; net PnL is `profit - gas_cost`. `created_at` is when the trade was first recorded: by the searcher
+when it sent it, else (first seen by the audit) the time of its block, so reports place it when it
+happened rather than when it was audited.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from arbbot.audit.auditor import SimulatedLookup
 from arbbot.audit.types import AuditProblem, TradeAudit
 from arbbot.db import crud
-from arbbot.db.schemas import RouteHop, TradeRecord
+from arbbot.db.schemas import RouteHop, TokenRecord, TradeRecord
 
 
 def trade_record(trade: TradeAudit) -> TradeRecord:
@@ -45,6 +47,7 @@ def trade_record(trade: TradeAudit) -> TradeRecord:
         builder_payment=trade.builder_payment,
         status=trade.status,
         revert_reason=trade.revert_reason,
+        created_at=datetime.fromtimestamp(trade.block_timestamp, UTC) if trade.block_timestamp else None,
     )
 
 
@@ -52,7 +55,9 @@ def save_trades(sessions: sessionmaker[Session], trades: Iterable[TradeAudit]) -
     """Upsert each trade (keeping the bundle it was recorded with) and mark its bundle landed.
     One transaction for all; trades that cannot be stored come back as problems."""
     problems: list[AuditProblem] = []
+    trades = list(trades)
     with sessions.begin() as session:
+        _new_tokens(session, trades)
         for trade in trades:
             try:
                 record = trade_record(trade)
@@ -69,6 +74,20 @@ def save_trades(sessions: sessionmaker[Session], trades: Iterable[TradeAudit]) -
                     realized_profit=record.profit,
                 )  # fmt: skip
     return problems
+
+
+def _new_tokens(session: Session, trades: list[TradeAudit]) -> None:
+    """Symbols and decimals the audit read, for tokens the tokens table does not have yet (so reports
+    can show token units). Known tokens are left alone: their flags come from `arbbot pools sync`."""
+    by_chain: dict[int, dict[str, TokenRecord]] = {}
+    for t in trades:
+        for token, dec in t.decimals.items():
+            by_chain.setdefault(t.chain_id, {})[token.lower()] = TokenRecord(
+                chain_id=t.chain_id, address=token, symbol=t.symbols.get(token, ""), decimals=dec
+            )
+    for chain_id, found in by_chain.items():
+        known = crud.get_tokens(session, chain_id, found)
+        crud.upsert_tokens(session, [r for a, r in found.items() if a not in known])
 
 
 def simulated_from_db(sessions: sessionmaker[Session], chain_id: int) -> SimulatedLookup:

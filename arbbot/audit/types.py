@@ -84,6 +84,7 @@ class TradeAudit:
     traced: bool = False  # a call trace was used (else receipts and balance deltas only)
     bundle_uuid: str | None = None
     symbols: dict[str, str] = field(default_factory=dict)  # token -> symbol, where known
+    decimals: dict[str, int] = field(default_factory=dict)  # token -> decimals(), where it answers
     notes: list[str] = field(default_factory=list)
 
     @property

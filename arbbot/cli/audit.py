@@ -1,7 +1,7 @@
 """`arbbot audit` (our trades, from receipts and traces) and `arbbot report` (table, CSV, JSON, HTML).
 
-The audit and report machinery (database, ABI decoding) is imported inside the commands, so that
-`arbbot --help` and the other commands do not pay for it.
+The audit and report machinery (node client, database, ABI decoding) is imported inside the commands,
+so that `--help` and the other commands do not pay for it.
 """
 
 from __future__ import annotations
@@ -13,19 +13,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from arbbot.chain.rpc import RpcClient
 from arbbot.cli.common import console, err_console, fail, settings
-from arbbot.config import Settings
-from arbbot.devnet import running
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from arbbot.config import Settings
+    from arbbot.devnet.manifest import Manifest
+    from arbbot.units import TokenInfo
+
 FORMATS = ("table", "csv", "json", "html")
 
 
 def _rpc_url(s: Settings) -> str:
+    from arbbot.devnet import running
+
     if s.rpc_url:
         return s.rpc_url
     rec = running.read(s.data_dir)
@@ -41,19 +44,41 @@ def _sessions(s: Settings) -> tuple[Engine, sessionmaker[Session]]:
     return engine, db.session_factory(engine)
 
 
+def _manifest(s: Settings, chain_id: int) -> Manifest | None:
+    """The running replica's manifest, if the replica is the chain being audited or reported."""
+    from arbbot.devnet import running
+    from arbbot.devnet.manifest import Manifest
+
+    rec = running.read(s.data_dir)
+    if rec is None or not rec.manifest_path or not Path(rec.manifest_path).is_file():
+        return None
+    manifest = Manifest.read(Path(rec.manifest_path))
+    return manifest if manifest.chain_id == chain_id else None
+
+
 def _venues(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict[str, str]:
     """Pool -> venue name: from the running replica's manifest, and from the pools table (wins)."""
     from arbbot.db import crud
-    from arbbot.devnet.manifest import Manifest
 
     out: dict[str, str] = {}
-    rec = running.read(s.data_dir)
-    if rec is not None and rec.manifest_path and Path(rec.manifest_path).is_file():
-        manifest = Manifest.read(Path(rec.manifest_path))
-        if manifest.chain_id == chain_id:
-            out.update({p.address: p.venue for p in manifest.pools})
+    manifest = _manifest(s, chain_id)
+    if manifest is not None:
+        out.update({p.address: p.venue for p in manifest.pools})
     with sessions() as session:
         out.update({p.address: p.venue for p in crud.get_pools(session, chain_id, include_state=False) if p.venue})
+    return out
+
+
+def _tokens(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict[str, TokenInfo]:
+    """Symbols and decimals: the tokens table, and the running replica's manifest for the rest."""
+    from arbbot.db import crud
+    from arbbot.units import TokenInfo
+
+    manifest = _manifest(s, chain_id)
+    out = {t.address.lower(): TokenInfo(t.symbol, t.decimals) for t in manifest.tokens} if manifest else {}
+    with sessions() as session:
+        stored = crud.get_tokens(session, chain_id)
+    out |= {a: TokenInfo(t.symbol, t.decimals) for a, t in stored.items() if t.symbol or a not in out}
     return out
 
 
@@ -74,6 +99,7 @@ def audit(
     from arbbot.audit.errors import AuditError
     from arbbot.audit.store import save_trades, simulated_from_db
     from arbbot.audit.types import AuditResult
+    from arbbot.chain.rpc import RpcClient
 
     s = settings()
     executors = tuple(executor or ())
@@ -97,6 +123,7 @@ def audit(
             raise fail("give transaction hashes, --from-block with --executor, or --executor alone (all its trades)")
         if store and result.trades:
             result.problems += save_trades(sessions, result.trades)
+        tokens = _tokens(s, sessions, chain_id)
     except AuditError as exc:
         raise fail(str(exc)) from None
     finally:
@@ -104,7 +131,7 @@ def audit(
     if as_json:
         print(render.to_json(result), end="")
     else:
-        console.print(render.table(result.trades))
+        console.print(render.table(result.trades, tokens, console.width))
         if store:
             console.print(f"{len(result.trades)} trade(s) audited and stored")
     for p in result.problems:
@@ -114,6 +141,8 @@ def audit(
 
 
 def _chain_id(s: Settings, given: int | None) -> int:
+    from arbbot.chain.rpc import RpcClient
+
     if given is not None:
         return given
     try:
@@ -146,20 +175,21 @@ def report(
     cid = _chain_id(s, chain_id)
     engine, sessions = _sessions(s)
     try:
+        tokens = _tokens(s, sessions, cid)
         if daily_summary:
-            _daily(sessions, cid, day, schedule, out_dir or s.data_dir / "reports")
+            _daily(sessions, cid, day, schedule, out_dir or s.data_dir / "reports", tokens)
             return
         try:
             window = make_window(since, until)
         except ValueError as exc:
             raise fail(str(exc)) from None
-        rep = build(sessions, cid, window)
+        rep = build(sessions, cid, window, tokens)
     finally:
         engine.dispose()
     if fmt == "table":
         if out is not None:
             raise fail("--out: the table goes to the terminal; use --format csv, json or html for a file")
-        console.print(report_table(rep.rows, rep.summary, rep.title))
+        console.print(report_table(rep.rows, rep.summary, f"{rep.title} · chain {cid}", rep.tokens, console.width))
     elif out is None:
         print(rep.render(fmt), end="")
     else:
@@ -167,7 +197,10 @@ def report(
         console.print(f"{rep.title}: {len(rep.rows)} trade(s) written to {out}")
 
 
-def _daily(sessions: sessionmaker[Session], chain_id: int, day: str | None, schedule: bool, out_dir: Path) -> None:
+def _daily(
+    sessions: sessionmaker[Session], chain_id: int, day: str | None, schedule: bool, out_dir: Path,
+    tokens: dict[str, TokenInfo],
+) -> None:  # fmt: skip
     from arbbot.reports import daily
 
     if schedule:
@@ -175,7 +208,12 @@ def _daily(sessions: sessionmaker[Session], chain_id: int, day: str | None, sche
         stop = threading.Event()
         try:
             daily.run_schedule(
-                sessions, chain_id, out_dir, stop, on_written=lambda ps: console.print(f"written {ps[0]}")
+                sessions,
+                chain_id,
+                out_dir,
+                stop,
+                on_written=lambda ps: console.print(f"written {ps[0]}"),
+                tokens=tokens,
             )
         except KeyboardInterrupt:
             stop.set()
@@ -184,7 +222,7 @@ def _daily(sessions: sessionmaker[Session], chain_id: int, day: str | None, sche
         which = date.fromisoformat(day) if day else daily.previous_day(datetime.now(UTC))
     except ValueError:
         raise fail(f"--day: not a date (YYYY-MM-DD): {day!r}") from None
-    for path in daily.write_daily(sessions, chain_id, which, out_dir):
+    for path in daily.write_daily(sessions, chain_id, which, out_dir, tokens):
         console.print(f"written {path}")
 
 

@@ -1,87 +1,132 @@
-"""`arbbot run`: the searcher. Dry run by default (simulate and log); `--live` signs and sends bundles."""
+"""`arbbot run`: the searcher. Dry run by default (simulate and log); `--live` signs and sends bundles.
+
+`--fork-url URL` is the evaluation path: a dry run that reads every new block of that node and simulates
+on a fork of it moved to each new head; with no `--executor` the executor is placed in the fork only.
+Every run journals what it sends (bundle log + database), so `arbbot report` covers it.
+The engine (web3, pyrevm, SQLAlchemy) is imported inside the command: `--help` does not pay for it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import errno
 import logging
 import signal
-from pathlib import Path
-from typing import Annotated
+import socket
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from arbbot.chain.anvil import AnvilNode
-from arbbot.chain.rpc import RpcClient
 from arbbot.cli.common import console, fail, settings
-from arbbot.config import SearcherSettings, Settings, VenueSettings
-from arbbot.devnet import running
-from arbbot.devnet.manifest import Manifest
-from arbbot.engine.counters import SearcherEvent
-from arbbot.engine.factory import build
-from arbbot.metrics import Metrics
+from arbbot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from arbbot.config import Settings
+    from arbbot.engine.context import ChainContext
+    from arbbot.engine.counters import SearcherEvent
 
 log = logging.getLogger("arbbot.run")
-
-
-def _endpoint(s: Settings) -> tuple[str, list[VenueSettings], Manifest | None]:
-    if s.rpc_url and s.venues:
-        return s.rpc_url, s.venues, None
-    rec = running.read(s.data_dir)
-    if rec is None or not rec.manifest_path:
-        raise fail("no rpc_url/venues configured and no replica running; run `arbbot devnet up` or set them")
-    return s.rpc_url or rec.url, s.venues, Manifest.read(Path(rec.manifest_path))
 
 
 def _log_event(event: SearcherEvent) -> None:
     if event.kind == "block":
         log.debug("block %s: %s pools changed", event.data.get("number"), event.data.get("changed"))
     elif event.kind == "error":
-        log.warning("%s: %s", event.data.get("where"), event.data.get("error"))
+        return  # the searcher logged it already, once
     else:
-        log.info("%s %s", event.kind, {k: v for k, v in event.data.items() if k != "kind"})
+        log.info("%s %s", event.kind, dict(event.data))
+
+
+def check_metrics_port(port: int | None) -> None:
+    """A port in range and free on 127.0.0.1, else a one-line error (before anything starts)."""
+    if port is None:
+        return
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--metrics-port: {port} is out of range (1..65535)")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            reason = "in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or "unavailable")
+            raise ConfigError(f"--metrics-port: {port} is {reason}") from None
+
+
+def _journal(s: Settings, chain_id: int):  # type: ignore[no-untyped-def]
+    """Bundle log + database rows for every bundle this run sends (what `arbbot report` reads)."""
+    from arbbot import db
+    from arbbot.audit.bundle_log import BundleLog
+    from arbbot.engine.journal import Journal
+
+    engine = db.connect(s.database_url or db.default_url(s.data_dir))
+    sessions = db.session_factory(engine)
+    return Journal(BundleLog(s.data_dir / "bundles.jsonl", sessions=sessions), chain_id, sessions), engine
 
 
 async def _run(
-    s: Settings, *, live: bool, rpc_url: str, chain_id: int, venues: list[VenueSettings],
-    manifest: Manifest | None, max_blocks: int | None, metrics_port: int | None,
-) -> dict[str, int]:  # fmt: skip
+    s: Settings, ctx: ChainContext, *, live: bool, max_blocks: int | None, metrics_port: int | None,
+    executor_code: bytes | None,
+) -> tuple[dict[str, int], bool]:  # fmt: skip
+    import asyncio
+
+    from arbbot.cli.status import StatusView
+    from arbbot.engine.factory import build
+    from arbbot.metrics import Metrics
+
     metrics = Metrics()
+    server = None
     if metrics_port is not None:
         server, port = metrics.serve(metrics_port)
         console.print(f"metrics on http://127.0.0.1:{port}/metrics")
-    wiring = await build(
-        s.searcher, rpc_url=rpc_url, chain_id=chain_id, live=live, manifest=manifest, venues=venues,
-        metrics=metrics, on_event=_log_event,
-    )  # fmt: skip
-    searcher = wiring.searcher
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, searcher.stop)
-    if max_blocks is not None:
-        hook = searcher.on_event
-
-        def stop_after(event: SearcherEvent) -> None:
-            if hook is not None:
-                hook(event)
-            if event.kind == "block" and searcher.counters.blocks_processed >= max_blocks:
-                searcher.stop()
-
-        searcher.on_event = stop_after
-    mode = "LIVE: bundles are signed and sent" if live else "dry run: simulate and log, nothing is sent"
-    console.print(
-        f"searcher on {rpc_url} ({mode}); {len(searcher.store)} pools, {len(searcher.arbitrage)} cycles, "
-        f"executor {searcher.params.executor}"
-    )
+    journal, engine = _journal(s, ctx.chain_id)
+    view = StatusView(s.data_dir, ctx, live=live, console=console)
+    interrupted = False
     try:
-        await searcher.run()
+        wiring = await build(
+            s.searcher, ctx, live=live, metrics=metrics, on_event=view.chain(_log_event), journal=journal,
+            executor_code=executor_code, on_status=lambda text: console.print(text),
+        )  # fmt: skip
+        searcher = wiring.searcher
+        view.attach(searcher)
+        if live and journal.sessions is not None:
+            from arbbot.engine.journal import db_auditor
+
+            journal.auditor = db_auditor(ctx.url, searcher.params.executor, ctx.chain_id, journal.sessions)
+        loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            nonlocal interrupted
+            interrupted = True
+            searcher.stop()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, on_signal)
+        if max_blocks is not None:
+            hook = searcher.on_event
+
+            def stop_after(event: SearcherEvent) -> None:
+                if hook is not None:
+                    hook(event)
+                if event.kind == "block" and searcher.counters.blocks_processed >= max_blocks:
+                    searcher.stop()
+
+            searcher.on_event = stop_after
+        mode = "LIVE: bundles are signed and sent" if live else "dry run: simulate and log, nothing is sent"
+        console.print(
+            f"searcher on {ctx.name} ({mode}); {len(searcher.store)} pools, {len(searcher.arbitrage)} cycles, "
+            f"executor {searcher.params.executor}"
+        )
+        try:
+            with view:
+                await searcher.run()
+        finally:
+            await wiring.aclose()
+        return searcher.counters.snapshot(), interrupted
     finally:
-        await wiring.aclose()
-        if metrics_port is not None:
+        view.close()
+        engine.dispose()
+        if server is not None:
             server.shutdown()
-    return searcher.counters.snapshot()
 
 
 def register(app: typer.Typer) -> None:
@@ -90,10 +135,14 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         live: Annotated[bool, typer.Option("--live/--dry-run", help="Send bundles (--live) or only simulate.")] = False,
+        rpc_url: Annotated[str | None, typer.Option(help="Node to read and trade on (default: rpc_url).")] = None,
         fork_url: Annotated[
-            str | None, typer.Option(help="Run on a local anvil fork of this node (e.g. a mainnet archive URL).")
+            str | None,
+            typer.Option(help="Dry run on a fork of this node that follows its head (nothing is sent)."),
         ] = None,
-        executor: Annotated[str | None, typer.Option(help="Deployed ArbExecutor address.")] = None,
+        executor: Annotated[
+            str | None, typer.Option(help="Deployed ArbExecutor (dry run without one: placed in the fork).")
+        ] = None,
         key_env: Annotated[
             str | None, typer.Option(help="Environment variable holding the transaction key (never logged).")
         ] = None,
@@ -104,7 +153,18 @@ def register(app: typer.Typer) -> None:
         metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
     ) -> None:
         """Watch blocks and the mempool, find cycles and backruns, prove them on a fork, bundle them."""
+        import asyncio
+
+        from pydantic import ValidationError
+
+        from arbbot.config import SearcherSettings
+
         s = settings()
+        if fork_url is not None and live:
+            raise fail("--fork-url is a dry run on a fork; to send bundles use --live with --rpc-url")
+        if fork_url is not None and rpc_url is not None:
+            raise fail("give --rpc-url or --fork-url, not both")
+        check_metrics_port(metrics_port)
         updates: dict[str, object] = {}
         if executor is not None:
             updates["executor"] = executor
@@ -114,26 +174,22 @@ def register(app: typer.Typer) -> None:
             updates["simulator"] = simulator
         if updates:
             try:
-                searcher_cfg = SearcherSettings.model_validate({**s.searcher.model_dump(), **updates})
+                searcher_cfg = SearcherSettings.model_validate({**s.searcher.model_dump(exclude_unset=True), **updates})
             except ValidationError as exc:
                 err = exc.errors()[0]
                 raise fail(f"--{err['loc'][0]}: {err['msg']} (got {err.get('input')!r})") from None
             s = s.model_copy(update={"searcher": searcher_cfg})
-        node: AnvilNode | None = None
-        if fork_url is not None:
-            if not s.venues:
-                raise fail("--fork-url needs the venues to scan in the config ([[venues]])")
-            node = AnvilNode(fork_url=fork_url).start()
-            rpc_url, venues, manifest = node.url, list(s.venues), None
-        else:
-            rpc_url, venues, manifest = _endpoint(s)
-        try:
-            chain_id = int(RpcClient(rpc_url).call("eth_chainId"), 16)
-            counters = asyncio.run(
-                _run(s, live=live, rpc_url=rpc_url, chain_id=chain_id, venues=venues, manifest=manifest,
-                     max_blocks=max_blocks, metrics_port=metrics_port)
-            )  # fmt: skip
-        finally:
-            if node is not None:
-                node.stop()
+        from arbbot.cli.endpoint import resolve
+
+        ctx = resolve(s, fork_url or rpc_url, field="--fork-url" if fork_url is not None else "--rpc-url")
+        executor_code = None
+        if s.searcher.executor is None and not live:
+            from arbbot.devnet.executor import executor_creation_code
+
+            executor_code = executor_creation_code()
+        counters, interrupted = asyncio.run(
+            _run(s, ctx, live=live, max_blocks=max_blocks, metrics_port=metrics_port, executor_code=executor_code)
+        )
         console.print(" ".join(f"{k}={v}" for k, v in counters.items()))
+        if interrupted:
+            raise typer.Exit(130)

@@ -1,26 +1,27 @@
-"""`arbbot solana …`: list pools, quote a swap and search routes (dry run) against a Solana RPC URL."""
+"""`arbbot solana …`: list pools, quote a swap, search routes and send the best one (--live) as a Jito bundle.
+
+solders, solana-py and anchorpy are imported inside the commands: `--help` does not pay for them.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from solders.pubkey import Pubkey
 
 from arbbot.cli.common import console, fail
-from arbbot.solana.errors import SolanaError
-from arbbot.solana.idl import ARB_EXECUTOR_IDL
-from arbbot.solana.instruction import ArbExecutor
-from arbbot.solana.keys import DEFAULT_KEYPAIR_ENV, associated_token_address, keypair_from_env
-from arbbot.solana.loader import LoadResult, VenuePrograms, discover_pools, load_pools
-from arbbot.solana.programs import SPL_TOKEN_SWAP
-from arbbot.solana.routes import find_routes
-from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.transaction import budget_instructions, compile_message
-from arbbot.solana.venues import RaydiumPool, TokenSwapPool, VenuePool, WhirlpoolPool
+
+if TYPE_CHECKING:
+    from solders.keypair import Keypair
+    from solders.pubkey import Pubkey
+
+    from arbbot.solana.fees import SolPrice
+    from arbbot.solana.loader import LoadResult
+    from arbbot.solana.venues import VenuePool
+
+DEFAULT_KEYPAIR_ENV = "ARBBOT_SOLANA_KEYPAIR"  # arbbot.solana.keys.DEFAULT_KEYPAIR_ENV (checked by a test)
 
 app = typer.Typer(help="Solana: pools, quotes, and the route searcher.", no_args_is_help=True)
 
@@ -35,13 +36,30 @@ TokenSwapPrograms = Annotated[
 
 
 def _pubkey(value: str, what: str) -> Pubkey:
+    from solders.pubkey import Pubkey
+
     try:
         return Pubkey.from_string(value)
     except ValueError:
         raise fail(f"{what}: {value!r} is not a base58 public key") from None
 
 
+def _sol_price(value: str) -> SolPrice:
+    from arbbot.solana.fees import SolPrice
+
+    base_units, _, lamports = value.partition(":")
+    try:
+        return SolPrice(int(base_units), int(lamports))
+    except ValueError:
+        raise fail(f"--sol-price: {value!r} is not BASE_UNITS:LAMPORTS with lamports > 0") from None
+
+
 def _load(rpc_url: str, pools: list[str] | None, token_swap: list[str] | None) -> LoadResult:
+    from arbbot.solana.errors import SolanaError
+    from arbbot.solana.loader import VenuePrograms, discover_pools, load_pools
+    from arbbot.solana.programs import SPL_TOKEN_SWAP
+    from arbbot.solana.rpc import SolanaRpc
+
     programs = VenuePrograms(
         token_swap=tuple(_pubkey(p, "--token-swap-program") for p in token_swap) if token_swap else (SPL_TOKEN_SWAP,)
     )
@@ -57,6 +75,8 @@ def _load(rpc_url: str, pools: list[str] | None, token_swap: list[str] | None) -
 
 
 def _depth(pool: VenuePool) -> str:
+    from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
+
     if isinstance(pool, TokenSwapPool):
         return f"{pool.reserve_a} / {pool.reserve_b}"
     if isinstance(pool, RaydiumPool):
@@ -68,6 +88,8 @@ def _depth(pool: VenuePool) -> str:
 
 
 def _fee(pool: VenuePool) -> str:
+    from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
+
     if isinstance(pool, TokenSwapPool):
         f = pool.state.fees
         owner = f"{f.owner_trade_fee_numerator}/{f.owner_trade_fee_denominator}"
@@ -94,6 +116,8 @@ def pools_cmd(
             row |= {"mint_b": str(p.mint_b), "depth": _depth(p), "fee": _fee(p)}
             print(json.dumps(row))
     else:
+        from rich.table import Table
+
         table = Table("pool", "venue", "mint A", "mint B", "depth", "fee")
         for p in result.pools:
             table.add_row(str(p.address), p.venue.name.lower(), str(p.mint_a), str(p.mint_b), _depth(p), _fee(p))
@@ -112,6 +136,8 @@ def quote_cmd(
     token_swap_program: TokenSwapPrograms = None,
 ) -> None:
     """Exact output of one swap, computed with the venue program's own integer arithmetic."""
+    from arbbot.solana.errors import SolanaError
+
     try:
         amount_in = int(amount)
     except ValueError:
@@ -132,68 +158,187 @@ def run_cmd(
     rpc_url: RpcUrl,
     base: Annotated[list[str], typer.Option("--base", help="Mint a route starts and ends in (repeatable).")],
     max_input: Annotated[int, typer.Option("--max-input", help="Largest input to consider, base units.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Find and build, never send.")] = False,
+    live: Annotated[
+        bool, typer.Option("--live/--dry-run", help="Send the best route as a Jito bundle (default: dry run).")
+    ] = False,
+    block_engine_url: Annotated[
+        str | None,
+        typer.Option(
+            "--block-engine-url", envvar="ARBBOT_JITO_URL", help="Jito bundles endpoint (.../api/v1/bundles)."
+        ),
+    ] = None,
     pool: Pools = None,
     token_swap_program: TokenSwapPrograms = None,
-    owner: Annotated[str | None, typer.Option("--owner", help="Owner of the token accounts (else the key's).")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Owner of the token accounts, for a dry run without a key.")
+    ] = None,
+    keypair: Annotated[
+        Path | None, typer.Option("--keypair", help="solana-keygen keypair file of the signing key.")
+    ] = None,
     keypair_env: Annotated[
-        str, typer.Option(help="Environment variable holding the signing key.")
+        str, typer.Option(help="Environment variable holding the signing key (when --keypair is not given).")
     ] = DEFAULT_KEYPAIR_ENV,
-    idl: Annotated[Path, typer.Option(help="arb_executor IDL (Anchor >= 0.30 format).")] = ARB_EXECUTOR_IDL,
+    idl: Annotated[
+        Path | None, typer.Option(help="arb_executor IDL (Anchor >= 0.30 format; default: the committed one).")
+    ] = None,
     max_hops: Annotated[int, typer.Option(help="Longest route, in hops (2..4).")] = 3,
-    min_profit: Annotated[int, typer.Option(help="Smallest profit worth a transaction, base units.")] = 1,
-    cu_limit: Annotated[int, typer.Option(help="Compute-unit limit of the transaction.")] = 400_000,
-    cu_price: Annotated[int, typer.Option(help="Priority fee, micro-lamports per compute unit.")] = 1_000,
+    min_profit: Annotated[
+        int, typer.Option(help="Smallest profit worth a transaction after its fees and tip, base units (>= 1).")
+    ] = 1,
+    cu_price_percentile: Annotated[
+        int, typer.Option(help="Priority fee: this percentile of recent fees on the route's accounts.")
+    ] = 75,
+    min_cu_price: Annotated[int, typer.Option(help="Lowest priority fee, micro-lamports per CU.")] = 0,
+    max_cu_price: Annotated[int, typer.Option(help="Highest priority fee, micro-lamports per CU.")] = 1_000_000,
+    tip_share_bps: Annotated[int, typer.Option(help="Tip: share of the profit left after fees, bps.")] = 5_000,
+    min_tip: Annotated[int, typer.Option(help="Lowest tip, lamports (the block engine's minimum).")] = 1_000,
+    max_tip: Annotated[int, typer.Option(help="Highest tip, lamports.")] = 100_000_000,
+    wrap: Annotated[int, typer.Option(help="Lamports to wrap into the owner's wrapped-SOL account first.")] = 0,
+    sol_price: Annotated[
+        str | None,
+        typer.Option(
+            help="BASE_UNITS:LAMPORTS, what that many base units buy in SOL, for a base that is not wrapped SOL "
+            "(default: from the route's own base/WSOL pool)."
+        ),
+    ] = None,
     top: Annotated[int, typer.Option(help="How many routes to print.")] = 5,
     lookup_table: Annotated[
         list[str] | None, typer.Option("--lookup-table", help="Address lookup table to use if needed (repeatable).")
     ] = None,
+    lookup_table_keypair: Annotated[
+        Path | None,
+        typer.Option(help="Keypair file of the lookup-table authority (not the signing key): creates and extends."),
+    ] = None,
+    state_dir: Annotated[Path, typer.Option(help="Lookup tables made here, the bundle log.")] = Path(".arbbot"),
+    db_url: Annotated[
+        str | None, typer.Option("--db-url", envvar="ARBBOT_DB_URL", help="Database for the journal (live runs).")
+    ] = None,
 ) -> None:
-    """Search cycles through the base mints on current pool state and build the transaction for the best one."""
-    if not dry_run:
-        raise fail("only --dry-run is supported from the command line: nothing is sent")
+    """Search cycles through the base mints on current pool state and build the best one; with --live, send it
+    as a Jito bundle (compute limit from simulation, priority fee from recent fees, tip sized to the profit)."""
+    from solders.keypair import Keypair
+
+    from arbbot.audit.bundle_log import BundleLog
+    from arbbot.solana.errors import SolanaError
+    from arbbot.solana.fees import TipPolicy
+    from arbbot.solana.idl import ARB_EXECUTOR_IDL
+    from arbbot.solana.instruction import ArbExecutor
+    from arbbot.solana.jito import JitoClient
+    from arbbot.solana.journal import SolanaJournal, chain_id_for_genesis
+    from arbbot.solana.keys import keypair_from_file, load_keypair
+    from arbbot.solana.live import LiveConfig
+    from arbbot.solana.loader import VenuePrograms
+    from arbbot.solana.priority import PriorityPolicy
+    from arbbot.solana.programs import SPL_TOKEN_SWAP
+    from arbbot.solana.rpc import SolanaRpc
+    from arbbot.solana.searcher import RunSettings, run_once
+
+    idl = idl or ARB_EXECUTOR_IDL
     if max_input <= 0:
         raise fail(f"--max-input: must be positive, got {max_input}")
     if not 2 <= max_hops <= 4:
         raise fail(f"--max-hops: must be 2..4, got {max_hops}")
+    if min_profit < 1:
+        raise fail(f"--min-profit: must be at least 1, got {min_profit}")
+    if wrap < 0:
+        raise fail(f"--wrap: must not be negative, got {wrap}")
+    if live and not block_engine_url:
+        raise fail("--block-engine-url: required with --live (or set ARBBOT_JITO_URL)")
+    try:
+        priority = PriorityPolicy(cu_price_percentile, min_cu_price, max_cu_price)
+        tip_policy = TipPolicy(tip_share_bps, min_tip, max_tip)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    price = _sol_price(sol_price) if sol_price is not None else None
     bases = [_pubkey(b, "--base") for b in base]
     tables = [_pubkey(t, "--lookup-table") for t in lookup_table or []]
     try:
-        key = keypair_from_env(keypair_env)
+        key = load_keypair(keypair, keypair_env)
+        authority = keypair_from_file(lookup_table_keypair) if lookup_table_keypair else None
     except SolanaError as exc:
         raise fail(str(exc)) from None
     if owner is not None:
-        owner_key = _pubkey(owner, "--owner")
+        owner_key: Keypair | Pubkey = _pubkey(owner, "--owner")
+        if live and (key is None or key.pubkey() != owner_key):
+            raise fail("--owner: a live run signs with the owner's key; give --keypair (or the env var) of that owner")
     elif key is not None:
-        owner_key = key.pubkey()
+        owner_key = key
+    elif live:
+        raise fail(f"no signing key: pass --keypair or set {keypair_env}")
     else:
-        raise fail(f"no owner: pass --owner or set {keypair_env}")
-    loaded = _load(rpc_url, pool, token_swap_program)
-    routes = find_routes(loaded.pools, bases, max_input, max_hops=max_hops, min_profit=min_profit)
-    console.print(f"{len(loaded.pools)} pools, {len(routes)} profitable routes")
-    for r in routes[:top]:
-        path = " -> ".join(f"{h.pool.venue.name.lower()}:{h.pool.address}" for h in r.hops)
-        console.print(
-            f"in {r.amount_in} out {r.amount_out} profit {r.profit} via {path}", highlight=False, soft_wrap=True
-        )
-    if not routes:
-        return
-    best = routes[0]
+        owner_key = Keypair().pubkey()  # a dry run with no owner prices routes for a placeholder owner
+    programs = VenuePrograms(
+        token_swap=tuple(_pubkey(p, "--token-swap-program") for p in token_swap_program)
+        if token_swap_program
+        else (SPL_TOKEN_SWAP,)
+    )
+    settings = RunSettings(
+        bases=bases, max_input=max_input, max_hops=max_hops, min_net_profit=min_profit,
+        pools=[_pubkey(p, "--pool") for p in pool or []], programs=programs,
+        live=LiveConfig(priority=priority, tip=tip_policy, min_net_profit=min_profit), wrap_lamports=wrap,
+        lookup_tables=tables, table_store=state_dir / "solana-lookup-tables.json", table_authority=authority,
+        sol_price=price,
+    )  # fmt: skip
     rpc = SolanaRpc(rpc_url)
+    jito = JitoClient(block_engine_url) if live and block_engine_url else None
+    engine = None
     try:
         program = ArbExecutor.load(idl)
-        mints = {m for h in best.hops for m in (h.mint_in, h.mint_out)}
-        accounts = {m: associated_token_address(owner_key, m) for m in mints}
-        ix = program.route_instruction(best, owner_key, accounts, min_profit=min_profit)
-        blockhash, _ = rpc.get_latest_blockhash()
-        alts = [rpc.get_address_lookup_table(t) for t in tables]
-        built = compile_message(owner_key, [*budget_instructions(cu_limit, cu_price), ix], blockhash, alts)
+        journal = None
+        if live:
+            from arbbot.db.engine import connect, session_factory
+
+            engine = connect(db_url, data_dir=state_dir)
+            sessions = session_factory(engine)
+            chain_id = chain_id_for_genesis(rpc.get_genesis_hash())
+            journal = SolanaJournal(BundleLog(state_dir / "solana-bundles.jsonl", sessions), sessions, chain_id)
+        result = run_once(rpc, program, owner_key, settings, jito=jito, journal=journal, echo=_say)
     except SolanaError as exc:
         raise fail(str(exc)) from None
     finally:
         rpc.close()
+        if jito is not None:
+            jito.close()
+        if engine is not None:
+            engine.dispose()
+    console.print(f"{len(result.pools.pools)} pools, {len(result.routes)} profitable routes")
+    for r in result.routes[:top]:
+        path = " -> ".join(f"{h.pool.venue.name.lower()}:{h.pool.address}" for h in r.hops)
+        console.print(
+            f"in {r.amount_in} out {r.amount_out} profit {r.profit} via {path}", highlight=False, soft_wrap=True
+        )
+    if result.best is None:
+        if result.refusal:
+            raise fail(result.refusal)
+        return
+    a = result.attempt
+    console.print(f"fees {result.fees}; on-chain min_profit {result.on_chain_min}", highlight=False, soft_wrap=True)
+    if a is None:
+        console.print(
+            f"dry run: transaction {result.tx_size} bytes, {result.lookup_tables_used} lookup tables, "
+            f"on-chain min_profit {result.on_chain_min} (at the lowest tip), program {program.program_id}; not sent",
+            highlight=False,
+        )
+        return
     console.print(
-        f"dry run: transaction {built.size} bytes, {built.accounts} accounts, "
-        f"{built.lookup_tables_used} lookup tables, program {program.program_id}; not sent",
+        f"compute: {a.units_simulated} units simulated -> limit {a.cu_limit} at {a.cu_price} micro-lamports/CU; "
+        f"tip {a.tip} lamports; on-chain min_profit {a.min_profit}; {a.tx_size} bytes",
         highlight=False,
+        soft_wrap=True,
     )
+    if a.status == "refused":
+        raise fail(f"not sent: {a.reason}")
+    console.print(f"bundle {a.bundle_id}: {a.status}" + (f" ({a.reason})" if a.reason else ""), highlight=False)
+    if a.landing is not None:
+        land = a.landing
+        console.print(
+            f"landed in slot {land.slot}: route +{land.token_delta}, tip {land.tip}, fee {land.fee}, "
+            f"profit after tip {land.profit}",
+            highlight=False,
+        )
+    if a.status not in ("landed",):
+        raise typer.Exit(1)
+
+
+def _say(line: str) -> None:
+    console.print(line, highlight=False, soft_wrap=True)

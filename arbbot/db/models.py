@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +27,9 @@ from arbbot.db.types import ExactInt, UTCDateTime, utcnow
 
 ADDRESS = String(42)
 HASH = String(66)
+# Trades are on EVM chains or Solana clusters: base58 public keys (<= 44 chars) and signatures (<= 88).
+CHAIN_ADDRESS = String(44)
+TX_ID = String(88)
 
 
 class Base(DeclarativeBase):
@@ -101,6 +105,34 @@ class BundleModel(Base):
     realized_profit: Mapped[int | None] = mapped_column(ExactInt, nullable=True)  # known once landed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    strategy: Mapped[str] = mapped_column(String(16), default="", server_default="")  # 'cycle' | 'backrun' | ''
+    expected_net: Mapped[int | None] = mapped_column(ExactInt, nullable=True)  # judged net profit, wei
+    # 'sent' | 'landed' | 'missed' | 'cancelled' | 'replaced'
+    status: Mapped[str] = mapped_column(String(16), default="sent", server_default="sent")
+    miss_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    landed_builder: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who built the landing block
+
+
+class BundleSubmissionModel(Base):
+    """One request to one builder about one bundle: a send, a preflight simulation or a cancel."""
+
+    __tablename__ = "bundle_submissions"
+    __table_args__ = (
+        Index("ix_bundle_submissions_uuid", "bundle_uuid"),
+        Index("ix_bundle_submissions_builder", "builder", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bundle_uuid: Mapped[str] = mapped_column(
+        String(64), ForeignKey("bundles.uuid", name="fk_bundle_submissions_uuid", ondelete="CASCADE")
+    )
+    builder: Mapped[str] = mapped_column(String(200))  # preset name or public URL (no credentials)
+    method: Mapped[str] = mapped_column(String(32))  # eth_sendBundle | eth_callBundle | eth_cancelBundle
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    target_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TradeModel(Base):
@@ -113,12 +145,12 @@ class TradeModel(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
-    tx_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(TX_ID)  # EVM hash, or a Solana signature (base58)
     bundle_uuid: Mapped[str | None] = mapped_column(
         String(64), ForeignKey("bundles.uuid", name="fk_trades_bundle_uuid", ondelete="SET NULL"), nullable=True
     )
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None while pending
-    executor: Mapped[str] = mapped_column(ADDRESS)
+    executor: Mapped[str] = mapped_column(CHAIN_ADDRESS)  # EVM address, or a Solana public key (base58)
     route: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # hops: pool, token in/out, amounts (strings)
     tokens_in: Mapped[dict[str, str]] = mapped_column(JSON)  # token -> amount, decimal strings
     tokens_out: Mapped[dict[str, str]] = mapped_column(JSON)

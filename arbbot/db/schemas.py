@@ -18,6 +18,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     StringConstraints,
+    model_validator,
 )
 
 from arbbot.db.types import DIGITS, LIMIT
@@ -44,7 +45,59 @@ Amount = Annotated[int, PlainValidator(_exact_int), PlainSerializer(str, when_us
 Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$", to_lower=True)]
 Hash32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$", to_lower=True)]
 BlockNumber = Annotated[int, Field(ge=0)]
-ChainId = Annotated[int, Field(ge=1)]
+
+
+def _chain_id(value: int) -> int:
+    if value == 0:
+        raise ValueError("chain id 0 is not a chain")
+    return value
+
+
+# EVM chains by their EIP-155 id (> 0); Solana clusters by a negative id (arbbot.solana.journal:
+# -101 mainnet-beta, -102 testnet, -103 devnet, -100 a local node), so the two never collide.
+ChainId = Annotated[int, AfterValidator(_chain_id)]
+
+_EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_EVM_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58_len(value: str) -> int | None:
+    """Decoded length of a base58 string, or None if it is not base58."""
+    n = 0
+    for ch in value:
+        i = _BASE58.find(ch)
+        if i < 0:
+            return None
+        n = n * 58 + i
+    zeros = len(value) - len(value.lstrip("1"))
+    return zeros + (n.bit_length() + 7) // 8
+
+
+def _chain_address(value: Any) -> str:
+    if isinstance(value, str) and _EVM_ADDRESS.fullmatch(value):
+        return value.lower()
+    if isinstance(value, str) and 32 <= len(value) <= 44 and _base58_len(value) == 32:
+        return value  # a Solana public key (case matters in base58)
+    raise ValueError(f"not an address (0x + 40 hex) or a Solana public key (base58, 32 bytes): {value!r}")
+
+
+def _tx_id(value: Any) -> str:
+    if isinstance(value, str) and _EVM_HASH.fullmatch(value):
+        return value.lower()
+    if isinstance(value, str) and 64 <= len(value) <= 88 and _base58_len(value) == 64:
+        return value  # a Solana transaction signature
+    raise ValueError(f"not a transaction hash (0x + 64 hex) or a Solana signature (base58, 64 bytes): {value!r}")
+
+
+# Trades on either kind of chain: EVM hex (lower-cased) or Solana base58; TradeRecord checks that the
+# form matches the chain.
+ChainAddress = Annotated[str, PlainValidator(_chain_address)]
+TxId = Annotated[str, PlainValidator(_tx_id)]
+
+
+def is_evm_form(value: str) -> bool:
+    return value.startswith("0x")
 
 
 def _clean(limit: int) -> AfterValidator:
@@ -54,6 +107,7 @@ def _clean(limit: int) -> AfterValidator:
 
 PoolKind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]  # 'uniswap_v2', 'uniswap_v3', …
 TradeStatus = Literal["pending", "success", "reverted", "dropped"]
+BundleStatus = Literal["sent", "rejected", "landed", "missed", "cancelled", "replaced"]
 
 
 class Record(BaseModel):
@@ -105,9 +159,9 @@ class CheckpointRecord(Record):
 
 
 class RouteHop(Record):
-    pool: Address
-    token_in: Address
-    token_out: Address
+    pool: ChainAddress
+    token_in: ChainAddress
+    token_out: ChainAddress
     amount_in: Amount
     amount_out: Amount
     venue: str = ""
@@ -125,17 +179,35 @@ class BundleRecord(Record):
     realized_profit: Amount | None = None
     created_at: datetime | None = None  # None: set by the database layer on insert
     updated_at: datetime | None = None
+    strategy: Literal["cycle", "backrun", ""] = ""
+    expected_net: Amount | None = None
+    status: BundleStatus = "sent"
+    miss_reason: Annotated[str, _clean(10_000)] | None = None
+    landed_builder: Annotated[str, Field(max_length=200)] | None = None
+
+
+class SubmissionRecord(Record):
+    """One builder's answer to one request about a bundle (a send, a preflight or a cancel)."""
+
+    bundle_uuid: Annotated[str, Field(min_length=1, max_length=64)]
+    builder: Annotated[str, Field(min_length=1, max_length=200)]
+    method: Literal["eth_sendBundle", "eth_callBundle", "eth_cancelBundle", "mev_sendBundle", "sendBundle"]
+    accepted: bool
+    error: Annotated[str, _clean(2_000)] | None = None
+    latency_ms: Annotated[float, Field(ge=0)] | None = None
+    target_block: BlockNumber | None = None
+    created_at: datetime | None = None
 
 
 class TradeRecord(Record):
     chain_id: ChainId
-    tx_hash: Hash32
+    tx_hash: TxId
     bundle_uuid: Annotated[str, Field(max_length=64)] | None = None
-    block_number: BlockNumber | None = None
-    executor: Address
+    block_number: BlockNumber | None = None  # Solana: the slot
+    executor: ChainAddress
     route: list[RouteHop] = Field(default_factory=list)
-    tokens_in: dict[Address, Amount] = Field(default_factory=dict)
-    tokens_out: dict[Address, Amount] = Field(default_factory=dict)
+    tokens_in: dict[ChainAddress, Amount] = Field(default_factory=dict)
+    tokens_out: dict[ChainAddress, Amount] = Field(default_factory=dict)
     profit: Amount
     gas_used: Annotated[int, Field(ge=0)] | None = None
     gas_cost: Amount | None = None
@@ -144,3 +216,14 @@ class TradeRecord(Record):
     revert_reason: Annotated[str, _clean(10_000)] | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_chain_kind(self) -> TradeRecord:
+        evm = self.chain_id > 0
+        names = [self.tx_hash, self.executor, *self.tokens_in, *self.tokens_out]
+        names += [k for h in self.route for k in (h.pool, h.token_in, h.token_out)]
+        for name in names:
+            if is_evm_form(name) != evm:
+                kind = "an EVM chain" if evm else "a Solana cluster"
+                raise ValueError(f"{name!r} is not of the form used on chain {self.chain_id} ({kind})")
+        return self

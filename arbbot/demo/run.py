@@ -28,6 +28,7 @@ from arbbot.config import BuilderSettings, SearcherSettings
 from arbbot.db import engine as db_engine
 from arbbot.demo.closing import Closing, audit_and_report
 from arbbot.devnet import snapshot
+from arbbot.devnet.context import context_from_manifest
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest, PoolEntry
 from arbbot.devnet.traffic import ERC20_ABI, Traffic, scenario_prices
@@ -160,7 +161,7 @@ async def _run(
         )  # fmt: skip
         progress("stage", {"text": f"searcher: live, bundles to the local builder at {builder.url}"})
         wiring = await build(
-            searcher_cfg, rpc_url=node.url, chain_id=chain_id, live=True, manifest=manifest, metrics=Metrics(),
+            searcher_cfg, context_from_manifest(manifest, node.url), live=True, metrics=Metrics(),
             on_event=count, coinbase=LOCAL_BUILDER_COINBASE, key=key, journal=journal,
         )  # fmt: skip
         searcher = wiring.searcher

@@ -19,10 +19,21 @@ def executor_artifact() -> Artifact:
     return compile_files([project_root() / "contracts" / "src" / "ArbExecutor.sol"])["ArbExecutor"]
 
 
-def deploy_executor(w3: Web3, manifest: Manifest, owner: str | None = None) -> Contract:
-    """Deploy ArbExecutor for the manifest's WETH; `owner` (default: the node's first account) owns it."""
+def deploy_executor(
+    w3: Web3, manifest: Manifest, owner: str | None = None, max_builder_share_bps: int = 10_000
+) -> Contract:
+    """Deploy ArbExecutor for the manifest's WETH; `owner` (default: the node's first account) owns it.
+
+    The builder-share cap defaults to 100% here (tests and the demo choose their share freely); a real
+    deployment sets its own (`ape run deploy --max-builder-share-bps`)."""
     art = executor_artifact()
     sender = owner or w3.eth.accounts[0]
-    tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(manifest.token("WETH").address)
+    weth = manifest.token("WETH").address
+    tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(weth, max_builder_share_bps)
     receipt = w3.eth.wait_for_transaction_receipt(tx.transact({"from": sender}), timeout=30)
     return w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
+
+
+def executor_creation_code() -> bytes:
+    """ArbExecutor's creation bytecode (constructor arguments not included)."""
+    return bytes.fromhex(executor_artifact().bytecode.removeprefix("0x"))

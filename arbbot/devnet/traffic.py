@@ -9,6 +9,7 @@ from a wallet on mainnet, and can decode and backrun it. The same seed gives the
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +19,8 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
+from web3.exceptions import TransactionNotFound, Web3Exception
+from web3.types import TxReceipt
 
 from arbbot.chain.anvil import dev_key
 from arbbot.devnet import artifacts
@@ -89,17 +92,21 @@ class Traffic:
 
     # --- setup -----------------------------------------------------------------------------------
 
-    def fund(self, eth_per_token: Decimal = Decimal(400)) -> None:
+    def fund(self, eth_per_token: Decimal = Decimal(400), timeout: float = 120.0) -> None:
         """Give every user WETH and every token (bought through Router02 on the deepest V2 pool), and approve
-        both routers. Mines blocks (automine); run it before the searcher starts watching."""
+        both routers. Every transaction is sent at once and then waited for, so it takes a few blocks
+        whoever mines them (automine, or a builder producing blocks); run it before the searcher watches."""
         weth = self.manifest.token("WETH").address
         routers = [v.router for v in self.manifest.venues.values()]
         symbols = sorted({s for p in self.pools for s in (p.token0, p.token1)})
+        raws: list[bytes] = []
         for acct in self.accounts:
-            self._send(acct, self._erc20(weth).functions.deposit(), value=int(eth_per_token * len(symbols) * 10**18))
+            value = int(eth_per_token * len(symbols) * 10**18)
+            raws.append(self._sign(acct, self._erc20(weth).functions.deposit(), value=value))
             for sym in symbols:
                 for router in routers:
-                    self._send(acct, self._erc20(self.manifest.token(sym).address).functions.approve(router, MAX_UINT))
+                    token = self._erc20(self.manifest.token(sym).address)
+                    raws.append(self._sign(acct, token.functions.approve(router, MAX_UINT)))
             for sym in symbols:
                 if sym == "WETH":
                     continue
@@ -109,7 +116,10 @@ class Traffic:
                 fn = router.functions.swapExactTokensForTokens(
                     int(eth_per_token * 10**18) // 2, 0, path, acct.address, 2**32
                 )
-                self._send(acct, fn)
+                raws.append(self._sign(acct, fn))
+        for receipt in confirm_together(self.w3, raws, timeout=timeout):
+            if receipt["status"] != 1:
+                raise DevnetError(f"user setup tx {receipt['transactionHash'].to_0x_hex()} reverted")
 
     # --- swaps -----------------------------------------------------------------------------------
 
@@ -176,12 +186,8 @@ class Traffic:
         self._nonces[sender] += 1
         return tx
 
-    def _send(self, acct: LocalAccount, fn: ContractFunction, value: int = 0) -> None:
-        signed = acct.sign_transaction(self._tx(acct.address, fn, value))
-        h = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        rcpt = self.w3.eth.wait_for_transaction_receipt(h, timeout=30)
-        if rcpt["status"] != 1:
-            raise DevnetError(f"user setup tx {h.to_0x_hex()} reverted")
+    def _sign(self, acct: LocalAccount, fn: ContractFunction, value: int = 0) -> bytes:
+        return bytes(acct.sign_transaction(self._tx(acct.address, fn, value)).raw_transaction)
 
 
 def scenario_prices(manifest: Manifest) -> dict[str, Decimal]:
@@ -198,3 +204,60 @@ def scenario_prices(manifest: Manifest) -> dict[str, Decimal]:
 
 def send_all(w3: Web3, swaps: Sequence[UserSwap]) -> list[str]:
     return [w3.eth.send_raw_transaction(s.raw_tx).to_0x_hex() for s in swaps]
+
+
+def confirm(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0, poll: float = 0.1) -> list[TxReceipt]:
+    """Send signed transactions and wait until each is mined; one the node dropped (a builder producing
+    blocks drops what arrives while it builds) is sent again. Receipts in input order."""
+    hashes = [Web3.keccak(r) for r in raws]
+    for raw in raws:
+        _send_raw(w3, raw)
+    deadline = time.monotonic() + timeout
+    receipts: dict[bytes, TxReceipt] = {}
+    while len(receipts) < len(raws):
+        if time.monotonic() > deadline:
+            raise DevnetError(f"{len(raws) - len(receipts)} of {len(raws)} transactions not mined within {timeout:g}s")
+        for raw, h in zip(raws, hashes, strict=True):
+            if h in receipts:
+                continue
+            try:
+                receipts[h] = w3.eth.get_transaction_receipt(h)
+            except TransactionNotFound:
+                if _gone(w3, h):
+                    _send_raw(w3, raw)
+        if len(receipts) < len(raws):
+            time.sleep(poll)
+    return [receipts[h] for h in hashes]
+
+
+def confirm_together(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0) -> list[TxReceipt]:
+    """Like `confirm`, in as few blocks as the miner allows: on an automining node the transactions are
+    pooled and mined as one block; when something else produces blocks (a builder), it includes them."""
+    automine = bool(w3.provider.make_request("anvil_getAutomine", []).get("result"))  # type: ignore[arg-type]
+    if not automine:
+        return confirm(w3, raws, timeout=timeout)
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        for raw in raws:
+            _send_raw(w3, raw)
+        w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+    return confirm(w3, raws, timeout=timeout)
+
+
+def _gone(w3: Web3, h: bytes) -> bool:
+    try:
+        w3.eth.get_transaction(h)
+    except TransactionNotFound:
+        return True
+    return False
+
+
+def _send_raw(w3: Web3, raw: bytes) -> None:
+    try:
+        w3.eth.send_raw_transaction(raw)
+    except (ValueError, Web3Exception) as exc:  # already known / mined meanwhile: the receipt poll decides
+        text = str(exc).lower()
+        if "already" not in text and "nonce too low" not in text:
+            raise

@@ -6,23 +6,26 @@ variables named in the config and stay inside the signers (never logged or store
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eth_abi import decode
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
-from arbbot.chain.rpc import RpcClient
-from arbbot.config import SearcherSettings, VenueSettings
-from arbbot.devnet.manifest import Manifest
-from arbbot.engine.bootstrap import directory_for, discover, discovered_from_manifest, load_store, routers_from_manifest
+from arbbot.chain.presets import SEPOLIA
+from arbbot.chain.rpc import RpcClient, RpcError
+from arbbot.config import SearcherSettings
+from arbbot.engine.bootstrap import directory_for, discover, load_store
+from arbbot.engine.context import ChainContext, require_contracts
 from arbbot.engine.counters import SearcherEvent
 from arbbot.engine.journal import Journal
 from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.errors import ConfigError
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
-from arbbot.execution.bundles.fanout import BUILDER_PRESETS, BuilderEndpoint, BundleFanout
+from arbbot.execution.bundles.fanout import BUILDER_PRESETS, SEPOLIA_PRESETS, BuilderEndpoint, BundleFanout
 from arbbot.execution.bundles.inclusion import InclusionTracker
 from arbbot.execution.dry_run import DryRunExecutor
 from arbbot.execution.plan import Executor
@@ -31,38 +34,87 @@ from arbbot.execution.submit import BundleExecutor
 from arbbot.metrics import Metrics
 from arbbot.sim.anvil_fork import AnvilForkSimulator
 from arbbot.sim.candidate import CandidateSimulator, PyrevmCandidateSimulator
+from arbbot.sim.placed import PLACED_OWNER, Placement, placed_executor
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy, Router
 
+log = logging.getLogger(__name__)
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
-def builder_endpoints(cfg: SearcherSettings) -> list[BuilderEndpoint]:
+
+def builder_endpoints(cfg: SearcherSettings, chain_id: int = 1) -> list[BuilderEndpoint]:
+    """The configured builders: a name alone is a preset of the chain (mainnet or Sepolia), else give a url."""
+    table = SEPOLIA_PRESETS if chain_id == SEPOLIA.chain_id else BUILDER_PRESETS
     out = []
     for b in cfg.builders:
         if b.url is not None:
             out.append(BuilderEndpoint(b.name, b.url))
-        elif b.name in BUILDER_PRESETS:
-            out.append(BUILDER_PRESETS[b.name])
+        elif b.name in table:
+            out.append(table[b.name])
         else:
-            known = ", ".join(sorted(BUILDER_PRESETS))
+            known = ", ".join(sorted(table))
             raise ConfigError(f"searcher.builders: unknown preset {b.name!r} and no url; presets: {known}")
     return out
 
 
-def resolve_token(value: str, manifest: Manifest | None) -> str:
-    if is_address(value):
-        return to_checksum_address(value)
-    if manifest is not None:
-        return manifest.token(value).address
-    if value.upper() == "WETH":
-        return "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"  # mainnet WETH9
-    raise ConfigError(f"searcher.base_tokens: {value!r} is neither an address nor a replica token symbol")
+def resolve_token(value: str, ctx: ChainContext) -> str:
+    return ctx.token(value)
+
+
+def _view(rpc: RpcClient, executor: str, signature: str) -> bytes | None:
+    """A no-argument view of the executor; None when it reverts or answers nothing (an older build)."""
+    data = "0x" + keccak(text=signature)[:4].hex()
+    try:
+        out = rpc.call("eth_call", [{"to": executor, "data": data}, "latest"])
+    except RpcError:
+        return None
+    if not isinstance(out, str) or len(out) < 66:
+        return None
+    return bytes.fromhex(out[2:])
 
 
 def executor_owner(rpc: RpcClient, executor: str) -> str:
-    out = rpc.call("eth_call", [{"to": executor, "data": "0x" + keccak(text="owner()")[:4].hex()}, "latest"])
-    if not isinstance(out, str) or len(out) < 66:
+    out = _view(rpc, executor, "owner()")
+    if out is None:
         raise ConfigError(f"searcher.executor: {executor} does not answer owner(); is ArbExecutor deployed there?")
-    return to_checksum_address(decode(["address"], bytes.fromhex(out[2:]))[0])
+    return to_checksum_address(decode(["address"], out)[0])
+
+
+def check_caller(rpc: RpcClient, executor: str, caller: str) -> None:
+    """The key that signs is the executor's owner or an approved caller (read on chain), else a ConfigError."""
+    owner = executor_owner(rpc, executor)
+    if owner.lower() == caller.lower():
+        return
+    data = "0x" + keccak(text="isCaller(address)")[:4].hex() + caller.lower().removeprefix("0x").rjust(64, "0")
+    out = rpc.call("eth_call", [{"to": executor, "data": data}, "latest"])
+    if isinstance(out, str) and len(out) >= 66 and int(out[2:66], 16) == 1:
+        return
+    raise ConfigError(
+        f"key: {caller} is neither the owner ({owner}) of executor {executor} nor an approved caller; "
+        "the owner approves it with `ape run callers --executor EXECUTOR --add ADDRESS`"
+    )
+
+
+def check_executor_limits(rpc: RpcClient, executor: str, bribe_share_bps: int, live: bool) -> None:
+    """The on-chain limits a route must respect: the owner's builder-share cap and the pause switch."""
+    cap = _view(rpc, executor, "maxBuilderShareBps()")
+    if cap is None:
+        log.warning("executor %s has no builder-share cap (a build before the hostile-caller fixes); "
+                    "redeploy it: any approved caller can pay the whole profit to a builder", executor)  # fmt: skip
+    else:
+        limit = decode(["uint256"], cap)[0]
+        if bribe_share_bps > limit:
+            raise ConfigError(
+                f"searcher.bribe_share_bps: {bribe_share_bps} is above the executor's cap of {limit} bps; "
+                "lower it, or have the owner raise the cap (ape run admin --max-builder-share-bps N)"
+            )
+    paused = _view(rpc, executor, "paused()")
+    if paused is not None and decode(["bool"], paused)[0]:
+        if live:
+            raise ConfigError(
+                f"searcher.executor: {executor} is paused; its owner unpauses it (ape run admin --unpause)"
+            )
+        log.warning("executor %s is paused: simulations will revert with ExecutorPaused", executor)
 
 
 @dataclass
@@ -79,44 +131,76 @@ class Wiring:
 
 async def build(
     cfg: SearcherSettings,
+    ctx: ChainContext,
     *,
-    rpc_url: str,
-    chain_id: int,
     live: bool,
-    manifest: Manifest | None = None,
-    venues: Sequence[VenueSettings] = (),
     metrics: Metrics | None = None,
     on_event: Callable[[SearcherEvent], None] | None = None,
     coinbase: str | None = None,
     key: str | None = None,
     journal: Journal | None = None,
+    executor_code: bytes | None = None,
+    on_status: Callable[[str], None] | None = None,
 ) -> Wiring:
-    """A ready Searcher over the node at rpc_url. Live mode needs the key (`key`, else the variable named by
-    cfg.key_env); dry-run does not."""
+    """A ready Searcher on the chain `ctx` describes. Live mode needs the key (`key`, else the variable named
+    by cfg.key_env) and a deployed executor; a dry run without `cfg.executor` simulates through an executor
+    placed in the fork only (`executor_code`: its creation bytecode)."""
+    say = on_status or (lambda text: log.info("%s", text))
+    rpc = RpcClient(ctx.url)
+    key = key or os.environ.get(cfg.key_env)
+    # What the chain must offer first: venues (or known pools) and the base tokens.
+    if ctx.known_pools is None and not ctx.venues:
+        raise ConfigError(
+            f"venues: {ctx.name} (chain id {ctx.chain_id}) has no preset venues; "
+            "configure [[venues]] (name, kind, factory, start_block)"
+        )
+    bases = [ctx.token(t) for t in cfg.base_tokens]
+    require_contracts(rpc, {f"searcher.base_tokens ({t})": a for t, a in zip(cfg.base_tokens, bases, strict=True)},
+                      ctx.name)  # fmt: skip
+    placement: Placement | None = None
     if cfg.executor is None:
-        raise ConfigError("searcher.executor: not set; deploy ArbExecutor and pass --executor ADDRESS")
-    rpc = RpcClient(rpc_url)
+        if live:
+            raise ConfigError(
+                "searcher.executor: not set; deploy ArbExecutor (ape run deploy) and pass --executor ADDRESS"
+            )
+        if executor_code is None:
+            raise ConfigError("searcher.executor: not set, and no executor bytecode to place in the fork")
+        placement = placed_executor(executor_code, ctx.token("WETH", "WETH (for the placed executor)"))
+        executor_address = placement.address
+        say(f"no executor deployed: simulating through one placed in the fork at {executor_address} "
+            "(it exists only in the simulation; nothing is deployed or sent)")  # fmt: skip
+    else:
+        executor_address = to_checksum_address(cfg.executor)
+        require_contracts(rpc, {"searcher.executor": executor_address}, ctx.name)
+        check_executor_limits(rpc, executor_address, cfg.bribe_share_bps, live)
     head = rpc.block_number()
-    discovered = discovered_from_manifest(manifest) if manifest is not None else discover(rpc, venues, head)
+    discovered = list(ctx.known_pools) if ctx.known_pools is not None else discover(rpc, ctx.venues, head)
     store = load_store(rpc, discovered, head)
-    bases = [resolve_token(t, manifest) for t in cfg.base_tokens]
     arbitrage = CycleArbitrage(store.pools, bases, max_hops=cfg.max_hops)
-    routers = [Router(r.kind, r.address, r.factory) for r in cfg.routers]
-    if manifest is not None and not routers:
-        routers = routers_from_manifest(manifest)
+    routers = [Router(r.kind, r.address, r.factory) for r in (cfg.routers or ctx.routers)]
     backrun = BackrunStrategy(arbitrage, routers, directory_for(discovered)) if routers else None
-    node = JsonRpcClient(rpc_url, name="node")
+    lender = cfg.balancer_vault if "balancer_vault" in cfg.model_fields_set else ctx.balancer_vault
+    if cfg.capital == "balancer":
+        if lender is None:
+            raise ConfigError(
+                f'searcher.balancer_vault: no Balancer V2 Vault known on {ctx.name}; set it, or capital = "own"'
+            )
+        require_contracts(rpc, {"searcher.balancer_vault": lender}, ctx.name)
+    node = JsonRpcClient(ctx.url, name="node")
     wiring = Wiring(searcher=None)  # type: ignore[arg-type]
     wiring.closers.append(node.close)
-    key = key or os.environ.get(cfg.key_env)
     executor: Executor
     if live:
         if not key:
             raise ConfigError(f"--live needs the transaction key in the environment variable {cfg.key_env}")
-        signer = TransactionSigner(key, chain_id, rpc=node)
+        signer = TransactionSigner(key, ctx.chain_id, rpc=node)
+        check_caller(rpc, executor_address, signer.address)
         rep_key = os.environ.get(cfg.reputation_key_env)
         reputation = FlashbotsSigner(rep_key) if rep_key else FlashbotsSigner.random()
-        fanout = BundleFanout(builder_endpoints(cfg), signer=reputation)
+        endpoints = builder_endpoints(cfg, ctx.chain_id)
+        for problem in await unreachable(endpoints):
+            log.warning("%s", problem)
+        fanout = BundleFanout(endpoints, signer=reputation)
         await fanout.__aenter__()
         wiring.closers.append(lambda: fanout.__aexit__(None, None, None))
         names = {b.coinbase: b.name for b in cfg.builders if b.coinbase}
@@ -125,26 +209,58 @@ async def build(
         caller = signer.address
     else:
         executor = DryRunExecutor()
-        caller = TransactionSigner(key, chain_id).address if key else executor_owner(rpc, cfg.executor)
-    lender = cfg.balancer_vault
-    if manifest is not None and "BalancerVault" in manifest.contracts:
-        lender = manifest.contracts["BalancerVault"]
+        if placement is not None:
+            caller = PLACED_OWNER
+        else:
+            caller = TransactionSigner(key, ctx.chain_id).address if key else executor_owner(rpc, executor_address)
     params = SearcherParams(
-        executor=to_checksum_address(cfg.executor), caller=caller,
-        capital=Capital.BALANCER if cfg.capital == "balancer" else Capital.OWN, lender=lender,
+        executor=executor_address, caller=caller,
+        capital=Capital.BALANCER if cfg.capital == "balancer" else Capital.OWN, lender=lender or ZERO_ADDRESS,
         bribe_share_bps=cfg.bribe_share_bps, min_profit_wei=cfg.min_profit_wei, max_gas=cfg.max_gas,
         fee_cap=cfg.max_fee_per_gas_wei, priority_fee=cfg.priority_fee_wei, blocks_ahead=cfg.blocks_ahead,
         max_candidates=cfg.max_candidates, size_top=cfg.size_top,
     )  # fmt: skip
     factory: Callable[[int], CandidateSimulator]
     if cfg.simulator == "anvil":
-        anvil = AnvilForkSimulator(rpc_url, coinbase=coinbase)
+        anvil = AnvilForkSimulator(ctx.url, coinbase=coinbase)
         wiring.closers.append(anvil.close)
         factory = anvil.at
     else:
-        factory = lambda block: PyrevmCandidateSimulator(rpc_url, block, coinbase=coinbase)  # noqa: E731
+        factory = lambda block: PyrevmCandidateSimulator(ctx.url, block, coinbase=coinbase)  # noqa: E731
+    if placement is not None:
+        factory = _placing(factory, placement)
     wiring.searcher = Searcher(
-        rpc_url=rpc_url, store=store, arbitrage=arbitrage, params=params, executor=executor,
+        rpc_url=ctx.url, store=store, arbitrage=arbitrage, params=params, executor=executor,
         simulator_factory=factory, node=node, backrun=backrun, metrics=metrics, on_event=on_event, journal=journal,
     )  # fmt: skip
     return wiring
+
+
+async def unreachable(endpoints: list[BuilderEndpoint], timeout: float = 3.0) -> list[str]:
+    """One line per builder that cannot be reached now (sending still goes on: it may come back)."""
+    import aiohttp
+
+    from arbbot.chain.urls import public_url
+
+    async def probe(e: BuilderEndpoint) -> str | None:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "web3_clientVersion", "params": []}
+        try:
+            timeouts = aiohttp.ClientTimeout(total=timeout)
+            async with aiohttp.ClientSession(timeout=timeouts) as session, session.post(e.url, json=body) as resp:
+                await resp.content.read(1024)
+            return None  # any HTTP answer: the builder is there
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:120]
+            return f"builder {e.name} ({public_url(e.url)}) is unreachable now: {reason}"
+
+    results = await asyncio.gather(*(probe(e) for e in endpoints))
+    return [r for r in results if r]
+
+
+def _placing(factory: Callable[[int], CandidateSimulator], placement: Placement) -> Callable[[int], CandidateSimulator]:
+    def make(block: int) -> CandidateSimulator:
+        sim = factory(block)
+        sim.place(placement)
+        return sim
+
+    return make

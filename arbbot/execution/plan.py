@@ -27,6 +27,18 @@ class TradePlan:
 
 
 @dataclass(frozen=True)
+class BuilderAttempt:
+    """One builder's answer to one request about a bundle."""
+
+    builder: str
+    method: str  # eth_sendBundle | eth_callBundle | eth_cancelBundle
+    accepted: bool
+    latency_ms: float
+    target_block: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class SubmitResult:
     sent: bool
     reason: str
@@ -36,6 +48,7 @@ class SubmitResult:
     uuid: str | None = None  # the bundle's replacementUuid: the key of its audit-log records
     target_blocks: tuple[int, ...] = ()
     tx_hashes: tuple[str, ...] = ()  # the whole bundle, in order (a victim first, then ours)
+    attempts: tuple[BuilderAttempt, ...] = ()  # every builder's answer, accepted or not
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from arbbot.execution.bundles.fanout import BundleFanout, FanoutReport
 from arbbot.execution.bundles.inclusion import InclusionStatus, InclusionTracker
 from arbbot.execution.bundles.rpc import RpcCaller, is_nonce_too_low
 from arbbot.execution.bundles.transactions import Fees, SignedTx, TransactionSigner
-from arbbot.execution.plan import Landed, Missed, SubmitResult, TradePlan
+from arbbot.execution.plan import BuilderAttempt, Landed, Missed, SubmitResult, TradePlan
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import EXECUTED_TOPIC
 
@@ -93,13 +93,19 @@ class BundleExecutor:
         if any(o.error and is_nonce_too_low(o.error) for o in report.failed):
             await self.signer.nonces.resync()  # type: ignore[union-attr]
         accepted = tuple(dict.fromkeys(o.builder for o in report.succeeded))
-        if not accepted:
-            return SubmitResult(False, "no builder accepted the bundle", tx_hash=tx.hash)
+        attempts = tuple(
+            BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
+            for o in report.outcomes
+        )
         hashes = [*plan.pre_hashes, tx.hash]
+        if not accepted:
+            return SubmitResult(False, "no builder accepted the bundle", tx_hash=tx.hash, uuid=str(bundle_uuid),
+                                target_blocks=tuple(report.target_blocks), tx_hashes=tuple(hashes),
+                                attempts=attempts)  # fmt: skip
         self.outstanding.append(_Outstanding(plan, tx, report, hashes))
         bundle_hash = next((o.bundle_hash for o in report.succeeded if o.bundle_hash), None)
         return SubmitResult(True, "sent", bundle_hash, tx.hash, accepted, str(bundle_uuid),
-                            tuple(report.target_blocks), tuple(hashes))  # fmt: skip
+                            tuple(report.target_blocks), tuple(hashes), attempts)  # fmt: skip
 
     async def on_block(self, head: int) -> list[Landed | Missed]:
         done: list[Landed | Missed] = []

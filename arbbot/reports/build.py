@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +12,7 @@ from arbbot.reports import export, html
 from arbbot.reports.load import load
 from arbbot.reports.model import Row, Summary, rows, summarize
 from arbbot.reports.window import Window
+from arbbot.units import TokenInfo
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class Report:
     window: Window
     rows: list[Row]
     summary: Summary
+    tokens: dict[str, TokenInfo] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -26,11 +29,11 @@ class Report:
 
     def render(self, fmt: str) -> str:
         if fmt == "csv":
-            return export.to_csv(self.rows)
+            return export.to_csv(self.rows, self.tokens)
         if fmt == "json":
-            return export.to_json(self.window, self.rows, self.summary, self.chain_id)
+            return export.to_json(self.window, self.rows, self.summary, self.chain_id, self.tokens)
         if fmt == "html":
-            return html.render(self.rows, self.summary, self.window.label(), self.chain_id)
+            return html.render(self.rows, self.summary, self.window.label(), self.chain_id, self.tokens)
         raise ValueError(f"format: one of csv, json, html to write a file, got {fmt!r}")
 
     def write(self, fmt: str, path: Path) -> Path:
@@ -41,7 +44,11 @@ class Report:
         return path
 
 
-def build(sessions: sessionmaker[Session], chain_id: int, window: Window) -> Report:
-    loaded = load(sessions, chain_id, window)
+def build(
+    sessions: sessionmaker[Session], chain_id: int, window: Window, tokens: Mapping[str, TokenInfo] | None = None
+) -> Report:
+    """`tokens`: symbols and decimals for tokens the database does not know (e.g. the replica's manifest)."""
+    loaded = load(sessions, chain_id, window, tokens)
     report_rows = rows(loaded.trades, loaded.linked)
-    return Report(chain_id, window, report_rows, summarize(report_rows, loaded.bundles))
+    summary = summarize(report_rows, loaded.bundles, loaded.submissions)
+    return Report(chain_id, window, report_rows, summary, loaded.tokens)

@@ -1,60 +1,105 @@
-"""CSV and JSON exports. Every amount is an exact integer in wei (JSON: decimal strings)."""
+"""CSV and JSON exports. Every amount is an exact integer in wei or the token's smallest unit (JSON:
+decimal strings); symbols and decimals ride along so a reader can convert without guessing."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from arbbot.reports.model import Row, Summary
+from arbbot.db.schemas import BundleRecord
+from arbbot.reports.model import BuilderStats, Row, Summary
 from arbbot.reports.window import Window
+from arbbot.units import TokenInfo, symbol
 
 COLUMNS = (
-    "tx_hash", "block_number", "recorded_at", "executor", "status", "route", "profit_wei", "builder_payment_wei",
-    "gross_wei", "gas_cost_wei", "net_wei", "bundle_uuid", "simulated_profit_wei", "simulated_diff_wei",
-    "revert_reason",
+    "tx_hash", "block_number", "recorded_at", "executor", "status", "strategy", "route", "path", "pools",
+    "gross_wei", "builder_payment_wei", "gas_cost_wei", "net_wei", "profit_wei", "gas_used", "bundle_uuid",
+    "simulated_profit_wei", "simulated_diff_wei", "expected_net_wei", "revert_reason",
 )  # fmt: skip
 
 
-def _opt(v: int | None) -> str:
-    return "" if v is None else str(v)
+def _s(v: int | None) -> str | None:
+    return None if v is None else str(v)
 
 
-def row_dict(r: Row) -> dict[str, Any]:
+def row_dict(r: Row, tokens: Mapping[str, TokenInfo] | None = None) -> dict[str, Any]:
+    tokens = tokens or {}
     return {
         "tx_hash": r.tx_hash, "block_number": r.block_number,
         "recorded_at": r.recorded_at.isoformat() if r.recorded_at else None, "executor": r.executor,
-        "status": r.status, "route": r.route, "profit_wei": str(r.profit),
-        "builder_payment_wei": str(r.builder_payment), "gross_wei": str(r.gross), "gas_cost_wei": str(r.gas_cost),
-        "net_wei": str(r.net), "bundle_uuid": r.bundle_uuid,
-        "simulated_profit_wei": None if r.simulated_profit is None else str(r.simulated_profit),
-        "simulated_diff_wei": None if r.simulated_diff is None else str(r.simulated_diff),
-        "revert_reason": r.revert_reason,
+        "status": r.status, "strategy": r.strategy or None, "route": r.route,
+        "path": " > ".join(symbol(t, dict(tokens)) for t in r.path), "pools": " > ".join(h.pool for h in r.hops),
+        "gross_wei": str(r.gross), "builder_payment_wei": str(r.builder_payment), "gas_cost_wei": str(r.gas_cost),
+        "net_wei": str(r.net), "profit_wei": str(r.profit), "gas_used": r.gas_used, "bundle_uuid": r.bundle_uuid,
+        "simulated_profit_wei": _s(r.simulated_profit), "simulated_diff_wei": _s(r.simulated_diff),
+        "expected_net_wei": _s(r.expected_net), "revert_reason": r.revert_reason,
     }  # fmt: skip
 
 
-def to_csv(rows: Sequence[Row]) -> str:
+def _hops(r: Row, tokens: Mapping[str, TokenInfo]) -> list[dict[str, Any]]:
+    def token(address: str) -> dict[str, Any]:
+        info = tokens.get(address.lower())
+        if info is None:
+            return {"address": address, "symbol": None, "decimals": None}
+        return {"address": address, "symbol": info.symbol or None, "decimals": info.decimals}
+
+    return [
+        {"pool": h.pool, "venue": h.venue, "token_in": token(h.token_in), "token_out": token(h.token_out),
+         "amount_in": str(h.amount_in), "amount_out": str(h.amount_out)}
+        for h in r.hops
+    ]  # fmt: skip
+
+
+def to_csv(rows: Sequence[Row], tokens: Mapping[str, TokenInfo] | None = None) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if v is None else v) for k, v in row_dict(r).items()})
+        w.writerow({k: ("" if v is None else v) for k, v in row_dict(r, tokens).items()})
     return buf.getvalue()
+
+
+def builder_dict(b: BuilderStats) -> dict[str, Any]:
+    return {
+        "sent": b.sent, "accepted": b.accepted, "landed": b.landed, "landed_unattributed": b.landed_unattributed,
+        "landing_rate": round(b.rate, 6), "send_requests": b.requests, "median_latency_ms": b.median_latency_ms,
+        "preflight_ok": b.preflight_ok, "preflight_failed": b.preflight_failed, "cancels": b.cancels,
+        "errors": dict(sorted(b.errors.items(), key=lambda kv: -kv[1])),
+    }  # fmt: skip
+
+
+def bundle_dict(b: BundleRecord) -> dict[str, Any]:
+    return {
+        "uuid": b.uuid, "created_at": b.created_at.isoformat() if b.created_at else None,
+        "strategy": b.strategy or None, "status": "landed" if b.landed else b.status, "miss_reason": b.miss_reason,
+        "target_blocks": b.target_blocks, "builders": b.builders, "simulated_profit_wei": str(b.simulated_profit),
+        "expected_net_wei": _s(b.expected_net),
+    }  # fmt: skip
 
 
 def summary_dict(s: Summary) -> dict[str, Any]:
     return {
-        "trades": s.trades, "succeeded": s.succeeded, "reverted": s.reverted, "profit_wei": str(s.profit),
-        "gross_wei": str(s.gross), "gas_cost_wei": str(s.gas_cost), "builder_payment_wei": str(s.builder_payment),
-        "net_wei": str(s.net), "bundles": s.bundles, "bundles_landed": s.bundles_landed,
+        "trades": s.trades, "succeeded": s.succeeded, "reverted": s.reverted, "gross_wei": str(s.gross),
+        "builder_payment_wei": str(s.builder_payment), "gas_cost_wei": str(s.gas_cost), "net_wei": str(s.net),
+        "profit_wei": str(s.profit), "bundles": s.bundles, "bundles_landed": s.bundles_landed,
+        "bundles_by_status": dict(sorted(s.by_status.items())),
         "net_by_route_wei": {k: str(v) for k, v in sorted(s.by_route.items())},
-        "builders": {k: {"sent": v.sent, "landed": v.landed} for k, v in sorted(s.by_builder.items())},
+        "by_strategy": {
+            k or "unknown": {"trades": v.trades, "net_wei": str(v.net), "bundles": v.bundles, "landed": v.landed}
+            for k, v in sorted(s.by_strategy.items())
+        },
+        "builders": {k: builder_dict(v) for k, v in sorted(s.by_builder.items())},
+        "pnl_over_time": [{"at": at.isoformat(), "cumulative_net_wei": str(v)} for at, v in s.over_time],
     }  # fmt: skip
 
 
-def to_json(window: Window, rows: Sequence[Row], summary: Summary, chain_id: int) -> str:
+def to_json(
+    window: Window, rows: Sequence[Row], summary: Summary, chain_id: int, tokens: Mapping[str, TokenInfo] | None = None
+) -> str:
+    tokens = tokens or {}
     doc = {
         "chain_id": chain_id,
         "window": {
@@ -64,6 +109,7 @@ def to_json(window: Window, rows: Sequence[Row], summary: Summary, chain_id: int
             "to_block": window.to_block,
         },
         "summary": summary_dict(summary),
-        "trades": [row_dict(r) for r in rows],
+        "trades": [{**row_dict(r, tokens), "hops": _hops(r, tokens)} for r in rows],
+        "bundles_not_landed": [bundle_dict(b) for b in summary.not_landed],
     }
     return json.dumps(doc, indent=2) + "\n"

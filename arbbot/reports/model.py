@@ -1,34 +1,60 @@
-"""Report rows and the summary behind every report format. Pure: exact wei integers, no I/O."""
+"""Report rows and the summary behind every report format. Pure: exact wei integers, no I/O.
+
+Money is in wei of ETH (the audit values each trade in ETH): `gross = net + builder payment + gas`
+for every trade and for the totals, exactly. Route amounts stay in each token's smallest unit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from arbbot.db.schemas import BundleRecord, TradeRecord
+from arbbot.db.schemas import BundleRecord, SubmissionRecord, TradeRecord
+from arbbot.units import TokenInfo, amount, short_address
 
 WEI = 10**18
+SEND_METHODS = ("eth_sendBundle", "mev_sendBundle")
+NOT_LANDED = ("missed", "cancelled", "replaced", "sent")  # "sent": no outcome recorded (yet)
 
 
-def eth(wei: int, places: int = 6) -> str:
-    """Wei as ETH with `places` decimals, cut toward zero (display only; exports carry wei)."""
-    sign = "-" if wei < 0 else ""
-    q = abs(wei) * 10**places // WEI
-    whole, frac = divmod(q, 10**places)
-    return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
+def eth(wei: int, places: int | None = 6) -> str:
+    """Wei as ETH for people: at least `places` decimals and more where a small amount needs them to
+    show its first significant digits (never 0.000000 for a real cost); None: exact. Cut toward zero."""
+    return amount(wei, 18, places=places, group=False)
 
 
 def eth_float(wei: int) -> float:
     return float(Decimal(wei) / WEI)  # plotting only
 
 
+def exact_places(values: Iterable[int], minimum: int = 6) -> int:
+    """Decimals that show every one of `values` (wei) exactly, so printed figures add up to the digit."""
+    need = minimum
+    for v in values:
+        frac = abs(v) % WEI
+        if frac:
+            need = max(need, 18 - (len(str(frac)) - len(str(frac).rstrip("0"))))
+    return min(need, 18)
+
+
+@dataclass(frozen=True)
+class Hop:
+    pool: str
+    venue: str
+    token_in: str
+    token_out: str
+    amount_in: int  # into the pool, token_in's smallest unit
+    amount_out: int  # out of the pool
+
+
 @dataclass(frozen=True)
 class Row:
     tx_hash: str
     block_number: int | None
-    recorded_at: datetime | None
+    recorded_at: datetime | None  # when it happened (send time, else the block's time)
     executor: str
     status: str
     route: str  # venue path, e.g. "uniswap_v2 > sushiswap"
@@ -39,14 +65,24 @@ class Row:
     bundle_uuid: str | None
     simulated_profit: int | None
     revert_reason: str | None
+    strategy: str = ""  # 'cycle' | 'backrun' | '' (not sent by our searcher, or not recorded)
+    hops: tuple[Hop, ...] = ()
+    gas_used: int | None = None
+    expected_net: int | None = None  # what the searcher judged the bundle would net
 
     @property
     def gross(self) -> int:
+        """What the route made before the builder's share and gas: net + builder payment + gas."""
         return self.profit + self.builder_payment
 
     @property
     def simulated_diff(self) -> int | None:
         return None if self.simulated_profit is None else self.profit - self.simulated_profit
+
+    @property
+    def path(self) -> list[str]:
+        """Tokens in the order the route visits them: [token_in of hop 1, token_out of each hop]."""
+        return [self.hops[0].token_in, *(h.token_out for h in self.hops)] if self.hops else []
 
 
 def route_label(trade: TradeRecord) -> str:
@@ -55,38 +91,91 @@ def route_label(trade: TradeRecord) -> str:
     return " > ".join(h.venue or h.pool[:10] for h in trade.route)
 
 
+def path_text(r: Row, tokens: Mapping[str, TokenInfo], *, amounts: bool = False) -> str:
+    """WETH → USDC → WETH, or with amounts: 1.000000 WETH → 3,201.55 USDC → 1.012345 WETH (what went
+    into the first pool, what each pool gave out)."""
+    if not r.hops:
+        return r.route
+    if not amounts:
+        return " → ".join(_symbol(t, tokens) for t in r.path)
+    legs = [_amount(r.hops[0].amount_in, r.hops[0].token_in, tokens)]
+    legs += [_amount(h.amount_out, h.token_out, tokens) for h in r.hops]
+    return " → ".join(legs)
+
+
+def pools_text(r: Row) -> str:
+    return ", ".join(f"{h.venue or 'pool'} {short_address(h.pool)}" for h in r.hops)
+
+
+def _symbol(token: str, tokens: Mapping[str, TokenInfo]) -> str:
+    info = tokens.get(token.lower())
+    return info.symbol if info is not None and info.symbol else short_address(token)
+
+
+def _amount(raw: int, token: str, tokens: Mapping[str, TokenInfo]) -> str:
+    info = tokens.get(token.lower())
+    if info is None or info.decimals is None:
+        return f"{raw:,} {_symbol(token, tokens)} (raw)"
+    return f"{amount(raw, info.decimals)} {_symbol(token, tokens)}"
+
+
 def rows(trades: Iterable[TradeRecord], bundles: Iterable[BundleRecord] = ()) -> list[Row]:
     """One row per trade, in block order (pending trades last)."""
-    simulated = {b.uuid: b.simulated_profit for b in bundles}
-    out = [
-        Row(
-            tx_hash=t.tx_hash,
-            block_number=t.block_number,
-            recorded_at=t.created_at,
-            executor=t.executor,
-            status=t.status,
-            route=route_label(t),
-            profit=t.profit,
-            gas_cost=t.gas_cost or 0,
-            builder_payment=t.builder_payment,
-            net=t.profit - (t.gas_cost or 0),
-            bundle_uuid=t.bundle_uuid,
-            simulated_profit=simulated.get(t.bundle_uuid) if t.bundle_uuid else None,
-            revert_reason=t.revert_reason,
-        )
-        for t in trades
-    ]
+    by_uuid = {b.uuid: b for b in bundles}
+    out = []
+    for t in trades:
+        b = by_uuid.get(t.bundle_uuid) if t.bundle_uuid else None
+        row = Row(
+            tx_hash=t.tx_hash, block_number=t.block_number, recorded_at=t.created_at, executor=t.executor,
+            status=t.status, route=route_label(t), profit=t.profit, gas_cost=t.gas_cost or 0,
+            builder_payment=t.builder_payment, net=t.profit - (t.gas_cost or 0), bundle_uuid=t.bundle_uuid,
+            simulated_profit=b.simulated_profit if b is not None else None, revert_reason=t.revert_reason,
+            strategy=b.strategy if b is not None else "",
+            hops=tuple(Hop(h.pool, h.venue, h.token_in, h.token_out, h.amount_in, h.amount_out) for h in t.route),
+            gas_used=t.gas_used, expected_net=b.expected_net if b is not None else None,
+        )  # fmt: skip
+        out.append(row)
     return sorted(out, key=lambda r: (r.block_number is None, r.block_number or 0))
 
 
 @dataclass
 class BuilderStats:
+    """One builder's share of our bundles. `sent`/`accepted` count bundles (not requests); `landed`
+    counts bundles that landed in a block this builder built. A bundle that landed in a block whose
+    builder is not recorded counts in `landed_unattributed` of every builder it was sent to (and in its
+    landing rate: it may have been any of them)."""
+
     sent: int = 0
+    accepted: int | None = 0  # None: no per-request record for this builder (older journals)
     landed: int = 0
+    landed_unattributed: int = 0
+    requests: int = 0  # send requests (a bundle may be sent once per target block)
+    latencies_ms: list[float] = field(default_factory=list)  # of send requests
+    preflight_ok: int = 0
+    preflight_failed: int = 0
+    cancels: int = 0
+    errors: dict[str, int] = field(default_factory=dict)  # error text -> count (sends and preflights)
+
+    @property
+    def landed_total(self) -> int:
+        return self.landed + self.landed_unattributed
 
     @property
     def rate(self) -> float:
-        return self.landed / self.sent if self.sent else 0.0
+        """Landed (through this builder, or through a builder not recorded) per bundle sent to it."""
+        return self.landed_total / self.sent if self.sent else 0.0
+
+    @property
+    def median_latency_ms(self) -> float | None:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else None
+
+
+@dataclass
+class StrategyStats:
+    trades: int = 0
+    net: int = 0
+    bundles: int = 0
+    landed: int = 0
 
 
 @dataclass
@@ -100,14 +189,24 @@ class Summary:
     builder_payment: int = 0
     net: int = 0
     cumulative: list[tuple[int, int]] = field(default_factory=list)  # (block, cumulative net wei)
+    over_time: list[tuple[datetime, int]] = field(default_factory=list)  # (time, cumulative net wei)
     by_route: dict[str, int] = field(default_factory=dict)  # net wei per route
     by_builder: dict[str, BuilderStats] = field(default_factory=dict)
+    by_strategy: dict[str, StrategyStats] = field(default_factory=dict)  # '' = unknown
+    by_status: dict[str, int] = field(default_factory=dict)  # bundles per status
     gas_vs_profit: list[tuple[int, int, str]] = field(default_factory=list)  # (gas wei, gross wei, status)
     bundles: int = 0
     bundles_landed: int = 0
+    not_landed: list[BundleRecord] = field(default_factory=list)  # missed, cancelled, replaced, no outcome
 
 
-def summarize(report_rows: Sequence[Row], bundles: Iterable[BundleRecord] = ()) -> Summary:
+def _strategy(s: Summary, name: str) -> StrategyStats:
+    return s.by_strategy.setdefault(name, StrategyStats())
+
+
+def summarize(
+    report_rows: Sequence[Row], bundles: Iterable[BundleRecord] = (), submissions: Iterable[SubmissionRecord] = ()
+) -> Summary:
     s = Summary()
     running = 0
     for r in report_rows:
@@ -123,12 +222,74 @@ def summarize(report_rows: Sequence[Row], bundles: Iterable[BundleRecord] = ()) 
         s.cumulative.append((r.block_number or 0, running))
         s.by_route[r.route] = s.by_route.get(r.route, 0) + r.net
         s.gas_vs_profit.append((r.gas_cost, r.gross, r.status))
-    for b in bundles:
+        st = _strategy(s, r.strategy)
+        st.trades += 1
+        st.net += r.net
+    timed = sorted((r.recorded_at, r.net) for r in report_rows if r.recorded_at is not None)
+    total = 0
+    for at, net in timed:
+        total += net
+        s.over_time.append((at, total))
+    bundle_list = list(bundles)
+    for b in bundle_list:
         s.bundles += 1
         s.bundles_landed += b.landed
-        # A bundle goes to several builders; each counts it as sent, and as landed if it landed.
-        for builder in b.builders:
-            stats = s.by_builder.setdefault(builder, BuilderStats())
-            stats.sent += 1
-            stats.landed += b.landed
+        status = "landed" if b.landed else b.status
+        s.by_status[status] = s.by_status.get(status, 0) + 1
+        st = _strategy(s, b.strategy)
+        st.bundles += 1
+        st.landed += b.landed
+        if not b.landed and status in NOT_LANDED:
+            s.not_landed.append(b)
+    s.not_landed.sort(key=lambda b: (b.created_at is None, b.created_at or datetime.min))
+    s.by_builder = builder_stats(bundle_list, submissions)
     return s
+
+
+def builder_stats(bundles: Sequence[BundleRecord], submissions: Iterable[SubmissionRecord]) -> dict[str, BuilderStats]:
+    """Per builder, from the per-request journal where it exists, else from each bundle's builder list."""
+    known = {b.uuid: b for b in bundles}
+    subs = [x for x in submissions if x.bundle_uuid in known]
+    out: dict[str, BuilderStats] = {}
+    sent: dict[str, set[str]] = {}
+    accepted: dict[str, set[str]] = {}
+    journaled = {x.bundle_uuid for x in subs}
+    for x in subs:
+        st = out.setdefault(x.builder, BuilderStats())
+        if x.method in SEND_METHODS:
+            st.requests += 1
+            sent.setdefault(x.builder, set()).add(x.bundle_uuid)
+            if x.accepted:
+                accepted.setdefault(x.builder, set()).add(x.bundle_uuid)
+            if x.latency_ms is not None:
+                st.latencies_ms.append(x.latency_ms)
+        elif x.method == "eth_callBundle":
+            if x.accepted:
+                st.preflight_ok += 1
+            else:
+                st.preflight_failed += 1
+        elif x.method == "eth_cancelBundle":
+            st.cancels += 1
+        if x.error and x.method != "eth_cancelBundle":
+            st.errors[x.error] = st.errors.get(x.error, 0) + 1
+    for b in bundles:
+        if b.uuid in journaled:
+            continue
+        for name in b.builders:  # older journals: the bundle's builder list, nothing per request
+            st = out.setdefault(name, BuilderStats())
+            sent.setdefault(name, set()).add(b.uuid)
+            st.accepted = None
+    for name, st in out.items():
+        st.sent = len(sent.get(name, ()))
+        if st.accepted is not None:
+            st.accepted = len(accepted.get(name, ()))
+    for b in bundles:
+        if not b.landed:
+            continue
+        if b.landed_builder:
+            out.setdefault(b.landed_builder, BuilderStats()).landed += 1
+        else:
+            for name, uuids in sent.items():
+                if b.uuid in uuids:
+                    out[name].landed_unattributed += 1
+    return dict(sorted(out.items()))

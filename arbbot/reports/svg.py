@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 W, H = 640, 300
@@ -132,4 +133,67 @@ def scatter(points: Sequence[tuple[float, float, bool]], title: str, x_label: st
     for x, y, ok in points:
         body.append(f'<circle cx="{f.x(x):.1f}" cy="{f.y(y):.1f}" r="4" fill="{POS if ok else NEG}" '
                     f'fill-opacity="0.8"/>')  # fmt: skip
+    return _svg(title, body)
+
+
+# Round steps for a time axis, in seconds: 1 s up to 4 weeks.
+_TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+               2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400)  # fmt: skip
+
+
+def time_ticks(lo: datetime, hi: datetime, n: int = 6) -> tuple[list[datetime], str]:
+    """About n round UTC times within [lo, hi], and the strftime format their labels need."""
+    span = max((hi - lo).total_seconds(), 1.0)
+    step = next((s for s in _TIME_STEPS if span / s <= n), _TIME_STEPS[-1])
+    start = math.ceil(lo.timestamp() / step) * step
+    ticks = []
+    t = start
+    while t <= hi.timestamp() + 1e-6:
+        ticks.append(datetime.fromtimestamp(t, UTC))
+        t += step
+    fmt = "%H:%M:%S" if step < 60 else "%H:%M" if step < 86400 else "%Y-%m-%d"
+    if step < 86400 and lo.astimezone(UTC).date() != hi.astimezone(UTC).date():
+        fmt = "%m-%d " + fmt
+    return ticks, fmt
+
+
+def time_chart(
+    points: Sequence[tuple[datetime, float]],
+    title: str,
+    y_label: str,
+    markers: Sequence[tuple[datetime, str]] = (),
+) -> str:
+    """A step line of a running total over real time (UTC), with a dot and a tooltip per change;
+    `markers` (time, text) are drawn as red ticks under the axis (e.g. bundles that did not land)."""
+    if not points and not markers:
+        return _empty(title)
+    times = [p[0] for p in points] + [m[0] for m in markers]
+    lo, hi = min(times), max(times)
+    if hi - lo < timedelta(seconds=60):  # a lone point still gets a readable axis
+        lo, hi = lo - timedelta(seconds=30), hi + timedelta(seconds=30)
+    ys = [p[1] for p in points] or [0.0]
+    f = _Frame((0.0, 1.0), (min(0.0, *ys), max(0.0, *ys)))
+    span = (hi - lo).total_seconds()
+
+    def x(t: datetime) -> float:
+        return LEFT + (t - lo).total_seconds() / span * (W - LEFT - RIGHT)
+
+    body = f.axes(f"time (UTC), {lo.astimezone(UTC):%Y-%m-%d}", y_label, x_ticks=False)
+    ticks, fmt = time_ticks(lo, hi)
+    for t in ticks:
+        body.append(f'<line x1="{x(t):.1f}" y1="{TOP}" x2="{x(t):.1f}" y2="{H - BOTTOM}" stroke="#eaeef2"/>')
+        body.append(f'<text x="{x(t):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{t.strftime(fmt)}</text>')
+    if points:
+        coords = [(x(lo), f.y(0.0))]
+        for t, v in points:
+            coords += [(x(t), coords[-1][1]), (x(t), f.y(v))]
+        path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+        for t, v in points:
+            tip = f"{t.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC: {_fmt(v)} {y_label}"
+            body.append(f'<circle cx="{x(t):.1f}" cy="{f.y(v):.1f}" r="3" fill="{LINE}"><title>{escape(tip)}</title>'
+                        "</circle>")  # fmt: skip
+    for t, text in markers:
+        mx, my = x(t), H - BOTTOM
+        body.append(f'<path d="M{mx:.1f},{my + 2} l-4,7 h8 z" fill="{NEG}"><title>{escape(text)}</title></path>')
     return _svg(title, body)

@@ -15,6 +15,7 @@ from arbbot.chain.anvil import AnvilNode
 from arbbot.chain.rpc import RpcClient
 from arbbot.sim.candidate import CandidateSim, PreTx, SimLog, execute_calldata, parse_executed
 from arbbot.sim.fork import DEFAULT_COINBASE, SimulationError, next_base_fee
+from arbbot.sim.placed import Placement
 
 
 def _int(v: object) -> int:
@@ -29,6 +30,7 @@ class AnvilForkSimulator:
         self.rpc: RpcClient | None = None
 
     def at(self, block: int) -> _AtBlock:
+        """The fork moved to `block` (the first call starts anvil; later ones reset it)."""
         if self.node is None:
             self.node = AnvilNode(fork_url=self.rpc_url, fork_block_number=block).start()
             self.rpc = RpcClient(self.node.url)
@@ -56,6 +58,13 @@ class _AtBlock:
         self.base_fee = next_base_fee(
             _int(header.get("baseFeePerGas") or 0), _int(header["gasUsed"]), _int(header["gasLimit"])
         )
+
+    def place(self, placement: Placement) -> None:
+        self.rpc.call("anvil_setCode", [placement.address, "0x" + placement.code.hex()])
+        for slot, value in placement.storage.items():
+            self.rpc.call("anvil_setStorageAt", [placement.address, hex(slot), "0x" + value.to_bytes(32, "big").hex()])
+        for holder, wei in placement.balances.items():
+            self.rpc.call("anvil_setBalance", [holder, hex(wei)])
 
     def _send(self, sender: str, to: str, data: bytes, value: int, gas: int) -> str:
         self.rpc.call("anvil_impersonateAccount", [sender])

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import pyrevm
 from eth_utils import keccak, to_checksum_address
 
 from arbbot.sim.fork import ForkSimulator, SimLog
+from arbbot.sim.placed import Placement
 
 EXECUTED_TOPIC = keccak(text="Executed(address,uint256,uint256,uint256)")
 EXECUTE_SELECTOR = keccak(text="execute(bytes)")[:4]
@@ -78,6 +80,10 @@ class CandidateSimulator(Protocol):
     block: int  # the forked (current) block; simulations run as block + 1
     base_fee: int  # the next block's base fee
 
+    def place(self, placement: Placement) -> None:
+        """Put a contract (code, storage) and balances into this fork only."""
+        ...
+
     def run(
         self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
     ) -> CandidateSim:
@@ -95,6 +101,14 @@ class PyrevmCandidateSimulator:
         self.fork = ForkSimulator(rpc_url, block, **kwargs)
         self.block, self.base_fee = self.fork.block, self.fork.base_fee
         self.runs = 0
+
+    def place(self, placement: Placement) -> None:
+        evm = self.fork.evm
+        evm.insert_account_info(placement.address, pyrevm.AccountInfo(code=placement.code))
+        for slot, value in placement.storage.items():
+            evm.insert_account_storage(placement.address, slot, value)
+        for holder, wei in placement.balances.items():
+            self.fork.set_eth_balance(holder, wei)
 
     def run(
         self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pyrevm
-from eth_abi import decode, encode
+from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain.revert import decode_revert
 from arbbot.chain.rpc import RpcClient
 from arbbot.errors import ArbbotError
 
@@ -56,18 +57,6 @@ def next_base_fee(base_fee: int, gas_used: int, gas_limit: int) -> int:
     if gas_used > target:
         return base_fee + max(1, base_fee * (gas_used - target) // target // 8)
     return base_fee - base_fee * (target - gas_used) // target // 8
-
-
-def decode_revert(output: bytes) -> str:
-    """Error(string) / Panic(uint256) / custom error selector, as text."""
-    if output[:4] == bytes.fromhex("08c379a0"):
-        try:
-            return str(decode(["string"], output[4:])[0])
-        except Exception:  # malformed reason string: fall through to hex
-            pass
-    if output[:4] == bytes.fromhex("4e487b71") and len(output) >= 36:
-        return f"panic 0x{int.from_bytes(output[4:36], 'big'):x}"
-    return "0x" + output.hex() if output else "reverted without data"
 
 
 class ForkSimulator:

@@ -47,3 +47,8 @@ class StaleBlockhash(SolanaError):
 
 class JitoError(SolanaError):
     """A Jito block engine rejected a bundle or answered something unusable."""
+
+
+class FeeFloorError(SolanaError):
+    """A route's expected profit does not pay for landing it (signature, priority fee, tip), or its fees
+    cannot be valued in its base token."""

@@ -12,8 +12,10 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
+import httpx
 from solders.pubkey import Pubkey
 from solders.transaction import VersionedTransaction
 
@@ -74,6 +76,19 @@ class JitoClient:
             raise JitoError(f"Jito {method} at {self.url}: error {exc.code}: {exc.message}") from None
         except RpcTransportError as exc:
             raise JitoError(f"Jito {method}: {exc}") from None
+
+    def tip_floor(self, url: str | None = None, percentile: str = "landed_tips_50th_percentile") -> int:
+        """The tip floor in lamports (rounded up) from the block engine's REST endpoint (default: beside
+        the bundles endpoint, .../bundles/tip_floor), which reports SOL amounts."""
+        url = url or self.url.rstrip("/") + "/tip_floor"
+        try:
+            answer = httpx.get(url, timeout=10).json()
+            value = Decimal(str(answer[0][percentile]))
+        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError, InvalidOperation):
+            raise JitoError(f"Jito tip floor at {url}: no {percentile} in the answer") from None
+        if not value.is_finite() or value < 0:
+            raise JitoError(f"Jito tip floor at {url}: {percentile} is {value}")
+        return int((value * 10**9).to_integral_value(rounding=ROUND_CEILING))
 
     def tip_accounts(self) -> list[Pubkey]:
         result = self._call("getTipAccounts", [])

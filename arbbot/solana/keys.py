@@ -1,9 +1,10 @@
-"""The signing key, from an environment variable only. Its value is never printed, logged or stored."""
+"""The signing key, from a keypair file or an environment variable. Its value is never printed, logged or stored."""
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
@@ -30,6 +31,25 @@ def keypair_from_env(name: str = DEFAULT_KEYPAIR_ENV) -> Keypair | None:
         raise SolanaError(
             f"environment variable {name} does not hold a valid keypair (JSON byte array or base58)"
         ) from None
+
+
+def keypair_from_file(path: Path) -> Keypair:
+    """A solana-keygen keypair file (JSON array of 64 bytes). Errors name the file, never its content."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise SolanaError(f"keypair file {path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return Keypair.from_bytes(bytes(json.loads(text)))
+    except (ValueError, TypeError):
+        raise SolanaError(f"keypair file {path} does not hold a keypair (JSON array of 64 bytes)") from None
+
+
+def load_keypair(path: Path | None = None, env: str = DEFAULT_KEYPAIR_ENV) -> Keypair | None:
+    """The key from `path` if given, else from the environment variable `env`; None if neither is set."""
+    if path is not None:
+        return keypair_from_file(path)
+    return keypair_from_env(env)
 
 
 def associated_token_address(owner: Pubkey, mint: Pubkey) -> Pubkey:

@@ -14,7 +14,13 @@ from arbbot.solana.layouts.raydium import AMM_INFO_LEN, RaydiumAmmV4State, decod
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
 from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
-from arbbot.solana.programs import ORCA_WHIRLPOOL, RAYDIUM_AMM_V4, SPL_TOKEN_SWAP
+from arbbot.solana.programs import (
+    MARKET_PROGRAMS,
+    ORCA_WHIRLPOOL,
+    RAYDIUM_AMM_V4,
+    SPL_TOKEN_SWAP,
+    TOKEN_SWAP_PROGRAMS,
+)
 from arbbot.solana.rpc import AccountData, SolanaRpc
 from arbbot.solana.venues import RaydiumPool, TokenSwapPool, VenuePool, WhirlpoolPool
 
@@ -23,11 +29,22 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class VenuePrograms:
-    """Program ids to read. Forks of token-swap share its layout and are listed in `token_swap`."""
+    """Program ids to read: a subset of those arb_executor pins (it refuses any other, so a pool of
+    another program could never be traded). Token-swap forks share its layout and go in `token_swap`."""
 
     token_swap: tuple[Pubkey, ...] = (SPL_TOKEN_SWAP,)
     raydium_amm_v4: Pubkey = RAYDIUM_AMM_V4
     whirlpool: Pubkey = ORCA_WHIRLPOOL
+
+    def check(self) -> None:
+        pinned = ", ".join(map(str, TOKEN_SWAP_PROGRAMS))
+        for p in self.token_swap:
+            if p not in TOKEN_SWAP_PROGRAMS:
+                raise UnknownPoolProgram(f"token-swap program {p} is not pinned by arb_executor (pinned: {pinned})")
+        if self.raydium_amm_v4 != RAYDIUM_AMM_V4:
+            raise UnknownPoolProgram(f"Raydium AMM v4 program {self.raydium_amm_v4} is not {RAYDIUM_AMM_V4}")
+        if self.whirlpool != ORCA_WHIRLPOOL:
+            raise UnknownPoolProgram(f"Whirlpool program {self.whirlpool} is not {ORCA_WHIRLPOOL}")
 
 
 @dataclass
@@ -111,6 +128,12 @@ def _load_markets(rpc: SolanaRpc, pools: Sequence[RaydiumPool], skipped: list[st
     """The OpenBook market of each Raydium pool (its swap instruction names the market's accounts)."""
     accounts = rpc.get_multiple_accounts([p.state.market for p in pools])
     for pool, acc in zip(pools, accounts, strict=True):
+        if pool.state.market_program not in MARKET_PROGRAMS:
+            skipped.append(
+                f"{pool.address}: market program {pool.state.market_program} is not pinned by arb_executor"
+                " (pool can quote, not swap)"
+            )
+            continue
         if acc is None:
             skipped.append(f"{pool.address}: market {pool.state.market} does not exist (pool can quote, not swap)")
             continue
@@ -136,6 +159,7 @@ def _load_tick_arrays(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skipp
 
 def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) -> LoadResult:
     """Every pool of the venue programs (getProgramAccounts filtered by account size)."""
+    programs.check()
     skipped: list[str] = []
     decoded: list[tuple[AccountData, PoolState]] = []
     scans = [(p, TOKEN_SWAP_LEN) for p in programs.token_swap]
@@ -151,6 +175,7 @@ def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) ->
 
 def load_pools(rpc: SolanaRpc, addresses: Iterable[Pubkey], programs: VenuePrograms = VenuePrograms()) -> LoadResult:
     """The given pools; an address that is missing or not a supported pool is an error naming it."""
+    programs.check()
     keys = list(dict.fromkeys(addresses))
     decoded: list[tuple[AccountData, PoolState]] = []
     for key, acc in zip(keys, rpc.get_multiple_accounts(keys), strict=True):

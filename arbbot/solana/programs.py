@@ -7,17 +7,28 @@ import hashlib
 from solders.pubkey import Pubkey
 
 TOKEN_PROGRAM = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+TOKEN_2022_PROGRAM = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
+# The native mint: wrapped SOL, the base in which fees are paid 1:1.
+WSOL_MINT = Pubkey.from_string("So11111111111111111111111111111111111111112")
 SYSTEM_PROGRAM = Pubkey.from_string("11111111111111111111111111111111")
 COMPUTE_BUDGET_PROGRAM = Pubkey.from_string("ComputeBudget111111111111111111111111111111")
 LOOKUP_TABLE_PROGRAM = Pubkey.from_string("AddressLookupTab1e1111111111111111111111111")
 
-# Venues. Forks of token-swap run the same code under other ids; pass them in `token_swap_programs`.
-SPL_TOKEN_SWAP = Pubkey.from_string("SwapsVeCiPHMUAtzQWZw7RjsKjgCjhwU55QGu4U1Szw")
+# Venues, pinned as arb_executor pins them (programs/arb-executor/src/venues): the program refuses
+# any other id, so the searcher reads and routes through these only.
+# SPL token-swap 2.x (the 10-account `Swap`); the later SPL deployment SwapsVe… (token-swap 3.x)
+# takes 14 accounts in `Swap` and is not supported.
+SPL_TOKEN_SWAP = Pubkey.from_string("SwaPpA9LAaLfeLi3a68M4DjnLqgtticKg6CnyNwgAC8")
+# Orca's token-swap v2: a token-swap 2.x fork with the same instruction, accounts and pool layout.
+ORCA_TOKEN_SWAP_V2 = Pubkey.from_string("9W959DqEETiGZocYWCQPaJ6sBmUzgfxXfqGeTEdp3aQP")
+TOKEN_SWAP_PROGRAMS = (SPL_TOKEN_SWAP, ORCA_TOKEN_SWAP_V2)
 RAYDIUM_AMM_V4 = Pubkey.from_string("675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8")
 ORCA_WHIRLPOOL = Pubkey.from_string("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc")
 
-# OpenBook (Serum v3 code), the market program of most Raydium AMM v4 pools.
+# OpenBook (Serum v3 code), the market program of most Raydium AMM v4 pools; Serum v3 for the oldest.
 OPENBOOK = Pubkey.from_string("srmqPvymJeFKQ4zGQed1GFppgkRHL9kaELCbyksJtPX")
+SERUM_V3 = Pubkey.from_string("9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin")
+MARKET_PROGRAMS = (OPENBOOK, SERUM_V3)
 
 # Raydium AMM v4 signs vault transfers with this PDA (seed "amm authority").
 RAYDIUM_AMM_AUTHORITY = Pubkey.find_program_address([b"amm authority"], RAYDIUM_AMM_V4)[0]

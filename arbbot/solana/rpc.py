@@ -148,6 +148,45 @@ class SolanaRpc:
             raise StaleBlockhash(f"simulateTransaction: {err}; rebuild with a fresh blockhash")
         return value
 
+    def get_recent_prioritization_fees(self, accounts: Sequence[Pubkey] = ()) -> list[int]:
+        """Per recent slot, the lowest priority fee (micro-lamports per CU) that landed a transaction
+        write-locking any of `accounts` (any transaction when none are given)."""
+        result = self.call("getRecentPrioritizationFees", [[str(a) for a in accounts]] if accounts else [])
+        if not isinstance(result, list):
+            raise SolanaTransportError(
+                f"Solana RPC getRecentPrioritizationFees: expected a list, got {str(result)[:120]}"
+            )
+        try:
+            return [int(item["prioritizationFee"]) for item in result]
+        except (KeyError, TypeError, ValueError):
+            raise SolanaTransportError(
+                f"Solana RPC getRecentPrioritizationFees: malformed answer {str(result)[:120]}"
+            ) from None
+
+    def get_slot(self) -> int:
+        result = self.call("getSlot", [{"commitment": "confirmed"}])
+        if not isinstance(result, int):
+            raise SolanaTransportError(f"Solana RPC getSlot: expected an integer, got {str(result)[:120]}")
+        return result
+
+    def get_genesis_hash(self) -> str:
+        result = self.call("getGenesisHash", [])
+        if not isinstance(result, str):
+            raise SolanaTransportError(f"Solana RPC getGenesisHash: expected a hash, got {str(result)[:120]}")
+        return result
+
+    def get_balance(self, address: Pubkey) -> int:
+        value = self._context_value("getBalance", self.call("getBalance", [str(address), {"commitment": "confirmed"}]))
+        if not isinstance(value, int):
+            raise SolanaTransportError(f"Solana RPC getBalance: expected an integer, got {str(value)[:120]}")
+        return value
+
+    def signature_statuses(self, signatures: Sequence[str]) -> list[dict[str, Any] | None]:
+        value = self._context_value("getSignatureStatuses", self.call("getSignatureStatuses", [list(signatures)]))
+        if not isinstance(value, list) or len(value) != len(signatures):
+            raise SolanaTransportError(f"Solana RPC getSignatureStatuses: malformed answer {str(value)[:120]}")
+        return value
+
     def send_transaction(self, tx: VersionedTransaction) -> str:
         encoded = base64.b64encode(bytes(tx)).decode()
         result = self.call("sendTransaction", [encoded, {"encoding": "base64", "skipPreflight": False}])

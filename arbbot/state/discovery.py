@@ -88,6 +88,11 @@ class RangeSizer:
         self.size = min(self.maximum, self.size * 2)
 
 
+def too_much(exc: Exception) -> bool:
+    """Whether a failed log query should be retried over a smaller block range."""
+    return isinstance(exc, RpcTransportError) or any(s in str(exc).lower() for s in _TOO_MUCH)
+
+
 def scan_factory(
     rpc: RpcClient,
     factory: str,
@@ -113,8 +118,7 @@ def scan_factory(
                 "eth_getLogs", [{"address": factory, "topics": [topic], "fromBlock": hex(start), "toBlock": hex(end)}]
             )
         except (RpcError, RpcTransportError) as exc:
-            too_much = isinstance(exc, RpcTransportError) or any(s in str(exc).lower() for s in _TOO_MUCH)
-            if too_much and end > start:
+            if too_much(exc) and end > start:
                 log.info("getLogs %d-%d too large (%s); shrinking to %d blocks", start, end, exc, sizer.size // 2)
                 sizer.shrink()
                 continue

@@ -28,10 +28,18 @@ What it does:
   left out (A7.6). The block is mined on the node with the builder's coinbase, so inclusion trackers can
   attribute it. Bundles for earlier blocks are pruned; bundles for later blocks wait.
 
+* `serve(block_time)` (what `arbbot builder serve` runs): the builder becomes the node's block producer.
+  Automine is switched off; every `block_time` seconds it builds the next block from the bundles stored
+  for it and then the public transactions waiting in the node's txpool (a pool transaction that a bundle
+  already carries, such as a backrun's victim, goes in with its bundle only). `miss_every=N` makes every
+  Nth bundle received lose its auction (never included), so a searcher sees misses on a quiet replica.
+
 What it does NOT do (differences from a real builder):
 
-* No public-mempool transactions: it refuses to build or simulate while the node's txpool is not empty
-  (run the node with automine, its default). It drops all pool transactions after each trial.
+* Outside `serve`, no public-mempool transactions: it refuses to build or simulate while the node's txpool
+  is not empty (run the node with automine, its default). It drops all pool transactions after each
+  trial; in `serve`, a public transaction that reaches the node while a block is being built can be
+  dropped that way (the sender must resend it, as `arbbot devnet traffic` does).
 * Simulation is only on the head state: `stateBlockNumber` must be "latest"/"pending" or the head number;
   the simulated block is always head + 1 whatever `blockNumber` says (the NUMBER opcode sees head + 1).
 * No relay, no MEV-Boost auction, no payment tx, no refunds (refundPercent etc. are ignored), no
@@ -95,6 +103,7 @@ class StoredBundle:
     replacement_uuid: str | None = None
     signer: str | None = None
     seq: int = 0
+    outbid: bool = False  # loses its auction (miss_every): never included
 
 
 @dataclass
@@ -106,6 +115,7 @@ class BuiltBlock:
     included: list[str] = field(default_factory=list)  # bundle hashes, in block order
     dropped: dict[str, str] = field(default_factory=dict)  # bundle hash -> reason
     tx_hashes: list[str] = field(default_factory=list)
+    public: list[str] = field(default_factory=list)  # public (txpool) transactions after the bundles
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,7 @@ class _Trial:
     coinbase_before: int = 0
     coinbase_after: int = 0
     refused: tuple[str, str] | None = None  # (tx hash, node's reason)
+    skipped: dict[str, str] = field(default_factory=dict)  # optional (public) tx hash -> why the node refused it
 
 
 def _int(value: Any) -> int:
@@ -165,6 +176,7 @@ class LocalBuilder:
         host: str = "127.0.0.1",
         port: int = 0,
         node_timeout: float = 30.0,
+        miss_every: int = 0,
     ) -> None:
         if not is_address(coinbase):
             raise ValueError(f"coinbase is not an address: {coinbase!r}")
@@ -176,6 +188,10 @@ class LocalBuilder:
         self.host = host
         self.requested_port = port
         self.node_timeout = node_timeout
+        if miss_every < 0:
+            raise ValueError(f"miss_every must be 0 (off) or positive, got {miss_every}")
+        self.miss_every = miss_every
+        self._received = 0
         self.port: int | None = None
         self.bundles: dict[str, StoredBundle] = {}  # bundle key (hash + seq) -> bundle
         self.requests: list[RequestRecord] = []
@@ -394,6 +410,7 @@ class LocalBuilder:
             self._cancel(replacement_uuid, signer)
             return {"bundleHash": bundle_hash([])}
         hashes = [tx_hash(t) for t in txs]
+        self._received += 1
         stored = StoredBundle(
             bundle_hash=bundle_hash(txs),
             txs=txs,
@@ -405,6 +422,7 @@ class LocalBuilder:
             replacement_uuid=replacement_uuid,
             signer=signer,
             seq=next(self._seq),
+            outbid=bool(self.miss_every) and self._received % self.miss_every == 0,
         )
         key = f"{stored.bundle_hash}#{stored.seq}"
         if replacement_uuid is not None:
@@ -433,8 +451,11 @@ class LocalBuilder:
 
     # ---------------------------------------------------------------- execution on the node
 
-    async def _execute(self, txs: Sequence[str], *, coinbase: str, timestamp: int, keep: bool) -> _Trial:
-        """Execute `txs` as the next block. Unless `keep`, everything is rolled back afterwards.
+    async def _execute(
+        self, txs: Sequence[str], *, coinbase: str, timestamp: int, keep: bool, optional: Sequence[str] = ()
+    ) -> _Trial:
+        """Execute `txs` (then `optional`, each skipped if the node refuses it) as the next block. Unless
+        `keep`, everything is rolled back afterwards.
 
         Caller holds the node lock. Restores the node's coinbase and automine setting.
         """
@@ -452,6 +473,11 @@ class LocalBuilder:
                 except EndpointRpcError as exc:
                     trial.refused = (tx_hash(raw), exc.message)
                     return trial
+            for raw in optional:
+                try:
+                    await self._rpc("eth_sendRawTransaction", [raw])
+                except EndpointRpcError as exc:
+                    trial.skipped[tx_hash(raw)] = exc.message
             await self._rpc("evm_setNextBlockTimestamp", [timestamp])
             # anvil's fee tracker is not rolled back by evm_revert, so after trial blocks it would price
             # the next block as if they had happened: pin the EIP-1559 base fee of the real parent.
@@ -467,7 +493,7 @@ class LocalBuilder:
             for tx in trial.block.get("transactions", []):
                 if isinstance(tx, dict):
                     trial.outputs[tx["hash"].lower()] = tx.get("output") or "0x"
-            for raw in txs:
+            for raw in [*txs, *optional]:
                 h = tx_hash(raw)
                 receipt = await self._rpc("eth_getTransactionReceipt", [h])
                 if receipt is None:
@@ -615,70 +641,131 @@ class LocalBuilder:
         """Produce block `number` (must be head + 1) on the node from the bundles stored for it."""
         async with self._lock():
             await self._require_empty_pool()
-            head = await self._head()
-            head_number = _int(head["number"])
-            if number is None:
-                number = head_number + 1
-            if number != head_number + 1:
-                raise LocalBuilderError(f"can only build the next block {head_number + 1}, asked for {number}")
-            ts = timestamp if timestamp is not None else _int(head["timestamp"]) + self.block_time
-            built = BuiltBlock(number=number, hash="", timestamp=ts, coinbase=self.coinbase)
+            return await self._build(number, timestamp, public=())
 
-            for key, b in list(self.bundles.items()):  # prune: target already passed
-                if b.block_number < number:
-                    self._forget(key)
-            scored: list[tuple[int, int, str, StoredBundle]] = []
-            for key, b in self.bundles.items():
-                if b.block_number != number:
-                    continue
-                if (b.min_timestamp and ts < b.min_timestamp) or (b.max_timestamp and ts > b.max_timestamp):
-                    built.dropped[b.bundle_hash] = f"timestamp {ts} outside [{b.min_timestamp}, {b.max_timestamp}]"
-                    continue
-                alone = await self._execute(b.txs, coinbase=self.coinbase, timestamp=ts, keep=False)
-                problem = self._bundle_problem(b, alone)
-                if problem is not None:
-                    built.dropped[b.bundle_hash] = problem
-                    continue
-                gas = sum(_int(alone.receipts[h]["gasUsed"]) for h in b.tx_hashes)
-                price = (alone.coinbase_after - alone.coinbase_before) // gas if gas else 0
-                scored.append((-price, b.seq, key, b))
-            scored.sort(key=lambda item: item[:2])
+    async def build_with_mempool(self) -> BuiltBlock:
+        """Produce the next block from its bundles, then the public transactions waiting in the txpool."""
+        async with self._lock():
+            public = await self._take_pool()
+            return await self._build(None, None, public=public)
 
-            accepted: list[StoredBundle] = []
-            used: dict[tuple[str, int], str] = {}  # (sender, nonce) -> tx hash, over accepted bundles
-            for _, _, _, b in scored:
-                clash = next((used[k] for k in self._nonce_keys(b) if k in used), None)
-                if clash is not None:  # an earlier bundle already used this nonce (spec A7.7)
-                    built.dropped[b.bundle_hash] = f"nonce too low: nonce already used by {clash} of an earlier bundle"
-                    continue
-                candidate = [*accepted, b]
-                trial = await self._execute(
-                    [t for x in candidate for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=False
-                )
-                own = self._bundle_problem(b, trial)
-                problems = [p for x in accepted if (p := self._bundle_problem(x, trial))]
-                if own is not None or problems:
-                    built.dropped[b.bundle_hash] = own or f"would break an earlier bundle: {problems[0]}"
-                else:
-                    accepted.append(b)
-                    used.update({k: h for k, h in zip(self._nonce_keys(b), b.tx_hashes, strict=True)})
+    async def _take_pool(self) -> list[str]:
+        """The txpool's pending transactions (raw, by sender then nonce), removed from the pool."""
+        content = await self._rpc("txpool_content")
+        pending = content.get("pending", {}) if isinstance(content, dict) else {}
+        hashes: list[tuple[str, int, str]] = []
+        for sender, by_nonce in pending.items():
+            for nonce, tx in (by_nonce or {}).items():
+                if isinstance(tx, dict) and tx.get("hash"):
+                    hashes.append((str(sender).lower(), int(nonce), str(tx["hash"])))
+        raws = []
+        for _sender, _nonce, h in sorted(hashes):
+            raw = await self._rpc("eth_getRawTransactionByHash", [h])
+            if isinstance(raw, str) and raw.startswith("0x"):
+                raws.append(raw)
+        await self._rpc("anvil_dropAllTransactions")
+        return raws
 
-            final = await self._execute(
-                [t for x in accepted for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=True
+    async def serve(self, block_time: float, stop: asyncio.Event, on_block: Any = None) -> None:
+        """Be the node's block producer until `stop`: a block every `block_time` seconds (see the docstring)."""
+        if block_time <= 0:
+            raise ValueError(f"block_time must be positive, got {block_time}")
+        await self._rpc("evm_setAutomine", [False])
+        loop = asyncio.get_running_loop()
+        next_at = loop.time() + block_time
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=max(0.0, next_at - loop.time()))
+                    break
+                except TimeoutError:
+                    pass
+                next_at += block_time
+                try:
+                    built = await self.build_with_mempool()
+                except (BundleError, LocalBuilderError) as exc:
+                    if on_block is not None:
+                        on_block(None, exc)
+                    continue
+                if on_block is not None:
+                    on_block(built, None)
+        finally:
+            await self._rpc("evm_setAutomine", [True])
+
+    async def _build(self, number: int | None, timestamp: int | None, *, public: Sequence[str]) -> BuiltBlock:
+        """Block `number` (head + 1) from its bundles, then `public` (skipping ones a bundle carries).
+        Caller holds the node lock."""
+        head = await self._head()
+        head_number = _int(head["number"])
+        if number is None:
+            number = head_number + 1
+        if number != head_number + 1:
+            raise LocalBuilderError(f"can only build the next block {head_number + 1}, asked for {number}")
+        ts = timestamp if timestamp is not None else _int(head["timestamp"]) + self.block_time
+        built = BuiltBlock(number=number, hash="", timestamp=ts, coinbase=self.coinbase)
+
+        for key, b in list(self.bundles.items()):  # prune: target already passed
+            if b.block_number < number:
+                self._forget(key)
+        scored: list[tuple[int, int, str, StoredBundle]] = []
+        for key, b in self.bundles.items():
+            if b.block_number != number:
+                continue
+            if b.outbid:
+                built.dropped[b.bundle_hash] = "outbid by a competing bundle (simulated competition)"
+                continue
+            if (b.min_timestamp and ts < b.min_timestamp) or (b.max_timestamp and ts > b.max_timestamp):
+                built.dropped[b.bundle_hash] = f"timestamp {ts} outside [{b.min_timestamp}, {b.max_timestamp}]"
+                continue
+            alone = await self._execute(b.txs, coinbase=self.coinbase, timestamp=ts, keep=False)
+            problem = self._bundle_problem(b, alone)
+            if problem is not None:
+                built.dropped[b.bundle_hash] = problem
+                continue
+            gas = sum(_int(alone.receipts[h]["gasUsed"]) for h in b.tx_hashes)
+            price = (alone.coinbase_after - alone.coinbase_before) // gas if gas else 0
+            scored.append((-price, b.seq, key, b))
+        scored.sort(key=lambda item: item[:2])
+
+        accepted: list[StoredBundle] = []
+        used: dict[tuple[str, int], str] = {}  # (sender, nonce) -> tx hash, over accepted bundles
+        for _, _, _, b in scored:
+            clash = next((used[k] for k in self._nonce_keys(b) if k in used), None)
+            if clash is not None:  # an earlier bundle already used this nonce (spec A7.7)
+                built.dropped[b.bundle_hash] = f"nonce too low: nonce already used by {clash} of an earlier bundle"
+                continue
+            candidate = [*accepted, b]
+            trial = await self._execute(
+                [t for x in candidate for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=False
             )
-            assert final.block is not None
-            for b in accepted:
-                problem = self._bundle_problem(b, final)
-                if problem is not None:  # the same txs on the same parent: cannot differ from the trial
-                    raise LocalBuilderError(f"final block differs from its trial: {problem}")
-            built.hash = final.block["hash"]
-            built.included = [b.bundle_hash for b in accepted]
-            built.tx_hashes = [h for b in accepted for h in b.tx_hashes]
-            for key, b in list(self.bundles.items()):
-                if b.block_number <= number:
-                    self._forget(key)
-            self.built.append(built)
-            return built
+            own = self._bundle_problem(b, trial)
+            problems = [p for x in accepted if (p := self._bundle_problem(x, trial))]
+            if own is not None or problems:
+                built.dropped[b.bundle_hash] = own or f"would break an earlier bundle: {problems[0]}"
+            else:
+                accepted.append(b)
+                used.update({k: h for k, h in zip(self._nonce_keys(b), b.tx_hashes, strict=True)})
+
+        carried = {h for x in accepted for h in x.tx_hashes}
+        optional = [t for t in public if tx_hash(t) not in carried]
+        final = await self._execute(
+            [t for x in accepted for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=True,
+            optional=optional,
+        )  # fmt: skip
+        assert final.block is not None
+        for b in accepted:
+            problem = self._bundle_problem(b, final)
+            if problem is not None:  # the same txs on the same parent: cannot differ from the trial
+                raise LocalBuilderError(f"final block differs from its trial: {problem}")
+        built.hash = final.block["hash"]
+        built.included = [b.bundle_hash for b in accepted]
+        built.tx_hashes = [h for b in accepted for h in b.tx_hashes]
+        built.public = [tx_hash(t) for t in optional if tx_hash(t) in final.receipts]
+        for key, b in list(self.bundles.items()):
+            if b.block_number <= number:
+                self._forget(key)
+        self.built.append(built)
+        return built
 
     @staticmethod
     def _nonce_keys(bundle: StoredBundle) -> list[tuple[str, int]]:

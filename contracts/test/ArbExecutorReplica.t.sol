@@ -47,7 +47,8 @@ contract ArbExecutorReplicaTest is CheatsTest {
         vm.deal(address(this), 100_000 ether);
         weth = IWETH9(deployCode(vm.getCode("contracts/artifacts/protocol/WETH9.json"), ""));
         usdc = new ReplicaToken("USD Coin", "USDC", 6);
-        address auth = deployCode(vm.getCode("contracts/artifacts/protocol/BalancerAuthorizer.json"), abi.encode(address(this)));
+        address auth =
+            deployCode(vm.getCode("contracts/artifacts/protocol/BalancerAuthorizer.json"), abi.encode(address(this)));
         vault = deployCode(
             vm.getCode("contracts/artifacts/protocol/BalancerVault.json"), abi.encode(auth, address(weth), 0, 0)
         );
@@ -59,13 +60,12 @@ contract ArbExecutorReplicaTest is CheatsTest {
         IVault.UserBalanceOp[] memory ops = new IVault.UserBalanceOp[](1);
         ops[0] = IVault.UserBalanceOp(0, address(weth), 5000 ether, address(this), payable(address(this)));
         IVault(vault).manageUserBalance(ops);
-        executor = new ArbExecutor(address(weth));
+        executor = new ArbExecutor(address(weth), 10_000);
     }
 
     function _pair(uint256 wethAmount, uint256 usdcAmount) internal returns (address pair) {
-        address factory = deployCode(
-            vm.getCode("contracts/artifacts/protocol/UniswapV2Factory.json"), abi.encode(address(this))
-        );
+        address factory =
+            deployCode(vm.getCode("contracts/artifacts/protocol/UniswapV2Factory.json"), abi.encode(address(this)));
         pair = IV2Factory(factory).createPair(address(weth), address(usdc));
         weth.deposit{value: wethAmount}();
         weth.transfer(pair, wethAmount);
@@ -81,7 +81,13 @@ contract ArbExecutorReplicaTest is CheatsTest {
         bool wethIs0First = IV2Pair(first).token0() == address(weth);
         bool usdcIs0Second = IV2Pair(second).token0() == address(usdc);
         return abi.encodePacked(
-            uint8(1), uint8(2), vault, address(weth), uint128(amountIn), uint128(minProfit), uint16(0),
+            uint8(1),
+            uint8(2),
+            vault,
+            address(weth),
+            uint128(amountIn),
+            uint128(minProfit),
+            uint16(0),
             abi.encodePacked(uint8(wethIs0First ? 2 : 0), first, address(usdc), uint16(30)),
             abi.encodePacked(uint8(usdcIs0Second ? 2 : 0), second, address(weth), uint16(30))
         );
@@ -109,7 +115,7 @@ contract ArbExecutorReplicaTest is CheatsTest {
         uint256 back = _out(pairDear, address(usdc), _out(pairCheap, address(weth), amountIn));
         if (back <= amountIn) {
             bytes memory losing = _route(amountIn, 0, pairCheap, pairDear); // built first: expectRevert binds the next call
-            vm.expectRevert();
+            vm.expectRevert(abi.encodeWithSelector(ArbExecutor.Unprofitable.selector, back, amountIn));
             executor.execute(losing);
             return;
         }
@@ -121,8 +127,9 @@ contract ArbExecutorReplicaTest is CheatsTest {
         amountIn = 1e9 + (amountIn % 100 ether);
         (uint112 a0, uint112 a1,) = IV2Pair(pairCheap).getReserves();
         (uint112 b0, uint112 b1,) = IV2Pair(pairDear).getReserves();
+        uint256 back = _out(pairCheap, address(usdc), _out(pairDear, address(weth), amountIn));
         bytes memory route = _route(amountIn, 0, pairDear, pairCheap); // built first: expectRevert binds the next call
-        vm.expectRevert(); // Unprofitable (or a pair's own check for dust amounts)
+        vm.expectRevert(abi.encodeWithSelector(ArbExecutor.Unprofitable.selector, back, amountIn));
         executor.execute(route);
         (uint112 c0, uint112 c1,) = IV2Pair(pairCheap).getReserves();
         (uint112 d0, uint112 d1,) = IV2Pair(pairDear).getReserves();

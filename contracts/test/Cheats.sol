@@ -19,6 +19,8 @@ interface Vm {
     function etch(address target, bytes calldata newRuntimeBytecode) external;
     function store(address target, bytes32 slot, bytes32 value) external;
     function load(address target, bytes32 slot) external view returns (bytes32);
+    function expectEmit() external;
+    function expectEmit(address emitter) external;
 }
 
 /// @notice Minimal base for forge tests: the cheatcode handle and assertion helpers.

@@ -126,7 +126,7 @@ abstract contract ExecutorFixture is CheatsTest {
         IVault.UserBalanceOp[] memory ops = new IVault.UserBalanceOp[](1);
         ops[0] = IVault.UserBalanceOp(0, address(weth), 5000 ether, address(this), payable(address(this)));
         IVault(vault).manageUserBalance(ops);
-        executor = new ArbExecutor(address(weth));
+        executor = new ArbExecutor(address(weth), 10_000);
     }
 
     function _fund(address token, address to, uint256 amount) internal {

@@ -14,11 +14,14 @@ from web3 import HTTPProvider, Web3
 
 from arbbot.chain.anvil import is_anvil_pid, stop_pid
 from arbbot.devnet import artifacts
+from arbbot.testing.fault_proxy import FaultProxy, Faults
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "arbbot", *args], cwd=cwd, env=env, capture_output=True, text=True)
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "arbbot", *args], cwd=cwd, env=full_env, capture_output=True, text=True
+    )
 
 
 @pytest.fixture
@@ -47,8 +50,15 @@ def test_sync_list_and_quote_equal_the_router(devnet: tuple[Path, dict, str]) ->
     pool = next(
         p for p in manifest["pools"] if p["venue"] == "sushiswap" and {p["token0"], p["token1"]} == {"WETH", "USDC"}
     )
-    quoted = run(cwd, "pools", "quote", pool["address"], "2500000000", "--token-in", "USDC", "--raw")
+    faults = Faults()
+    with FaultProxy(url, faults) as proxy:
+        quoted = run(
+            cwd, "pools", "quote", pool["address"], "2500000000", "--token-in", "USDC", "--raw",
+            env={"ARBBOT_RPC_URL": proxy.url},
+        )  # fmt: skip
     assert quoted.returncode == 0, quoted.stderr
+    assert sorted(faults.seen_methods) == ["eth_chainId", "eth_getBlockByNumber"]  # the stored state is current
+    assert "2500000000 USDC (raw) = 2,500 USDC -> " in quoted.stdout
     out = int(quoted.stdout.split("->")[1].split()[0])
     w3 = Web3(HTTPProvider(url))
     router = w3.eth.contract(
@@ -63,6 +73,15 @@ def test_bad_amount_and_unknown_pool_are_one_line_errors(devnet: tuple[Path, dic
     assert bad.returncode == 1 and "amount must be a number, got 'abc'" in bad.stderr
     missing = run(cwd, "pools", "quote", "0x000000000000000000000000000000000000dEaD", "1")
     assert missing.returncode == 1 and "not found among" in missing.stderr
+    usdc_pool = next(p for p in manifest["pools"] if p["kind"] == "uniswap_v2" and "USDC" in (p["token0"], p["token1"]))
+    other = next(t for t in ("DAI", "WBTC") if t not in (usdc_pool["token0"], usdc_pool["token1"]))
+    wrong = run(cwd, "pools", "quote", usdc_pool["address"], "1", "--token-in", other)
+    assert wrong.returncode == 1 and f"--token-in: '{other}' is not a token of pool" in wrong.stderr
+    too_fine = run(cwd, "pools", "quote", usdc_pool["address"], "1.0000001", "--token-in", "USDC")
+    assert too_fine.returncode == 1
+    assert too_fine.stderr == "error: amount: 1.0000001 has more than 6 decimals, the precision of USDC\n"
+    zero = run(cwd, "pools", "quote", usdc_pool["address"], "0")
+    assert zero.returncode == 1 and "amount must be positive, got '0'" in zero.stderr
 
 
 def test_without_a_replica_or_config_it_says_what_to_do(tmp_path: Path) -> None:
@@ -120,3 +139,107 @@ def test_sync_killed_mid_discovery_resumes_from_its_checkpoint(devnet: tuple[Pat
             len(manifest["pools"]),
             len(manifest["pools"]),
         )
+
+
+WETH_ABI = [
+    {"type": "function", "name": "deposit", "stateMutability": "payable", "inputs": [], "outputs": []},
+    {"type": "function", "name": "approve", "stateMutability": "nonpayable",
+     "inputs": [{"name": "s", "type": "address"}, {"name": "a", "type": "uint256"}],
+     "outputs": [{"name": "", "type": "bool"}]},
+]  # fmt: skip
+PAIR_ABI = [
+    {"type": "function", "name": "getReserves", "stateMutability": "view", "inputs": [],
+     "outputs": [{"name": "r0", "type": "uint112"}, {"name": "r1", "type": "uint112"},
+                 {"name": "t", "type": "uint32"}]},
+]  # fmt: skip
+
+
+def _swap_weth_for_usdc(url: str, manifest: dict, venue: str) -> None:
+    """One user swap through the venue's Router02: it touches exactly that venue's WETH/USDC pair."""
+    w3 = Web3(HTTPProvider(url))
+    me = w3.eth.accounts[0]
+    tokens = {t["symbol"]: Web3.to_checksum_address(t["address"]) for t in manifest["tokens"]}
+    router_address = manifest["venues"][venue]["router"]
+    weth = w3.eth.contract(address=tokens["WETH"], abi=WETH_ABI)
+    weth.functions.deposit().transact({"from": me, "value": 10**18})
+    weth.functions.approve(router_address, 2**256 - 1).transact({"from": me})
+    router = w3.eth.contract(address=router_address, abi=artifacts.load("UniswapV2Router02").abi)
+    path = [tokens["WETH"], tokens["USDC"]]
+    tx = router.functions.swapExactTokensForTokens(10**18, 0, path, me, 2**32).transact({"from": me})
+    assert w3.eth.get_transaction_receipt(tx)["status"] == 1
+
+
+def _stored(cwd: Path) -> dict[str, tuple[int, dict]]:
+    import sqlite3
+
+    with sqlite3.connect(cwd / ".arbbot" / "arbbot.db") as conn:
+        rows = conn.execute("select address, state_block, state from pools").fetchall()
+    return {a: (b, json.loads(s)) for a, b, s in rows}
+
+
+def test_list_reads_stored_states_and_rereads_only_what_logs_touched(devnet: tuple[Path, dict, str]) -> None:
+    cwd, manifest, url = devnet
+    requests: list[dict] = []
+
+    def record(request: dict, result: object) -> object:
+        requests.append(request)
+        return result
+
+    faults = Faults(rewrite=record)
+    with FaultProxy(url, faults) as proxy:
+        env = {"ARBBOT_RPC_URL": proxy.url}
+        first = run(cwd, "pools", "list", env=env)
+        assert first.returncode == 0, first.stderr
+        n_pools = len(manifest["pools"])
+        assert f"{n_pools} pools; {n_pools} state(s) read from the node" in first.stdout
+        assert faults.seen_methods.count("eth_getLogs") >= len(manifest["venues"])  # discovery ran
+
+        faults.seen_methods.clear()
+        second = run(cwd, "pools", "list", env=env)
+        assert second.returncode == 0, second.stderr
+        # Nothing new on chain: the head and the chain id, no discovery, no log scan, no state read.
+        assert sorted(faults.seen_methods) == ["eth_chainId", "eth_getBlockByNumber"]
+        assert f"0 state(s) read from the node, 0 unchanged since their stored block, {n_pools} stored" in second.stdout
+
+        def table(out: str) -> str:
+            return out.split("Pools at block")[1].split(f"\n{n_pools} pools;")[0]
+
+        assert table(second.stdout) == table(first.stdout) and "WETH/USDC" in table(first.stdout)
+
+        before = _stored(cwd)
+        _swap_weth_for_usdc(url, manifest, "sushiswap")
+        head = Web3(HTTPProvider(url)).eth.block_number
+        faults.seen_methods.clear()
+        requests.clear()
+        third = run(cwd, "pools", "list", env=env)
+        assert third.returncode == 0, third.stderr
+        assert f"1 state(s) read from the node, {n_pools - 1} unchanged since their stored block" in third.stdout
+        log_queries = [r["params"][0] for r in requests if r["method"] == "eth_getLogs"]
+        discovery = [q for q in log_queries if isinstance(q["address"], str)]
+        scans = [q for q in log_queries if isinstance(q["address"], list)]
+        first_new = int(before[next(iter(before))][0]) + 1
+        # Discovery covers only the new blocks; one log scan over every pool for the same blocks.
+        assert len(discovery) == len(manifest["venues"])
+        assert all(int(q["fromBlock"], 16) == first_new and int(q["toBlock"], 16) == head for q in discovery)
+        assert len(scans) == 1 and len(scans[0]["address"]) == n_pools
+
+        faults.seen_methods.clear()
+        full = run(cwd, "pools", "sync", "--full", env=env)
+        assert full.returncode == 0, full.stderr
+        assert f"({n_pools} read from the node, 0 unchanged since their stored block)" in full.stdout
+        assert "eth_getLogs" not in faults.seen_methods  # nothing new to discover, nothing to scan
+
+    pair = next(
+        p["address"]
+        for p in manifest["pools"]
+        if p["venue"] == "sushiswap" and {p["token0"], p["token1"]} == {"WETH", "USDC"}
+    )
+    after = _stored(cwd)
+    chain = Web3(HTTPProvider(url)).eth.contract(address=pair, abi=PAIR_ABI).functions.getReserves().call()
+    state_block, state = after[pair.lower()]
+    assert state_block == head and (int(state["reserve0"]), int(state["reserve1"])) == tuple(chain[:2])
+    assert state != before[pair.lower()][1]
+    for address, (block, kept) in after.items():
+        assert block == head  # untouched pools are vouched for at the head too, so the next run starts there
+        if address != pair.lower():
+            assert kept == before[address][1]

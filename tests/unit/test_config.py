@@ -49,6 +49,23 @@ def test_unknown_network_is_named(tmp_path: Path) -> None:
         load_settings(cfg)
 
 
+@pytest.mark.parametrize("name", ["holesky", "goerli"])
+def test_retired_network_names_its_replacements(tmp_path: Path, name: str) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'network = "{name}"\n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg)
+    message = str(err.value)
+    assert f"network: Value error, network {name!r} is retired" in message
+    assert "hoodi (chain id 560048)" in message and "sepolia (chain id 11155111)" in message
+
+
+def test_networks_offered() -> None:
+    for name, chain_id in (("mainnet", 1), ("sepolia", 11155111), ("hoodi", 560048), ("replica", 31337)):
+        assert load_settings(network=name).chain_id == chain_id
+    assert load_settings().network is None  # default: whatever chain the node answers
+
+
 def test_malformed_file(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text("network = \n")
@@ -73,8 +90,8 @@ def test_unknown_key_rejected(tmp_path: Path) -> None:
 def test_env_beats_file_and_flags_beat_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('network = "sepolia"\nlog_level = "debug"\n')
-    monkeypatch.setenv("ARBBOT_NETWORK", "holesky")
-    assert load_settings(cfg).network == "holesky"
+    monkeypatch.setenv("ARBBOT_NETWORK", "hoodi")
+    assert load_settings(cfg).network == "hoodi" and load_settings(cfg).chain_id == 560048
     assert load_settings(cfg, network="mainnet").network == "mainnet"
     assert load_settings(cfg).log_level == "DEBUG"
 

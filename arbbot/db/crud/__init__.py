@@ -4,7 +4,14 @@ They run in the caller's transaction and do not commit, except `record_discovery
 when none is open. A unit of work is `with sessions.begin() as session: ...` (see session_factory).
 """
 
-from arbbot.db.crud.bundles import get_bundle, insert_bundle, list_bundles, update_bundle
+from arbbot.db.crud.bundles import (
+    get_bundle,
+    insert_bundle,
+    insert_submissions,
+    list_bundles,
+    list_submissions,
+    update_bundle,
+)
 from arbbot.db.crud.checkpoints import get_checkpoint, record_discovery, set_checkpoint
 from arbbot.db.crud.pools import get_pools, load_pool_states, save_pool_states, upsert_pools
 from arbbot.db.crud.tokens import get_tokens, upsert_tokens
@@ -17,7 +24,9 @@ __all__ = [
     "get_tokens",
     "get_trade",
     "insert_bundle",
+    "insert_submissions",
     "list_bundles",
+    "list_submissions",
     "list_trades",
     "load_pool_states",
     "record_discovery",

@@ -32,14 +32,17 @@ def pack_mint(decimals: int, supply: int = 0, mint_authority: Pubkey | None = No
     )
 
 
-def pack_token_account(mint: Pubkey, owner: Pubkey, amount: int) -> bytes:
+def pack_token_account(mint: Pubkey, owner: Pubkey, amount: int, native_rent: int | None = None) -> bytes:
+    """`native_rent` set: a wrapped-SOL account (is_native = the rent reserve; its lamports must be
+    rent + amount)."""
+    native = struct.pack("<I", 0) + struct.pack("<Q", 0) if native_rent is None else struct.pack("<IQ", 1, native_rent)
     return (
         bytes(mint)
         + bytes(owner)
         + struct.pack("<Q", amount)
         + _coption_key(None)  # delegate
         + struct.pack("<B", 1)  # state: initialized
-        + struct.pack("<I", 0) + struct.pack("<Q", 0)  # is_native: none
+        + native  # is_native
         + struct.pack("<Q", 0)  # delegated_amount
         + _coption_key(None)  # close_authority
     )  # fmt: skip

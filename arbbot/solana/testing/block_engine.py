@@ -6,7 +6,8 @@ Serves POST /api/v1/bundles on 127.0.0.1 (port chosen at run time) with `sendBun
 What it does:
 
 * sendBundle validates like the block engine: 1-5 base64 (or base58) transactions, each decodable and
-  fully signed, a recent blockhash (anything but the bank's latest is refused as expired), and a tip of
+  fully signed, a recent blockhash (on LiteSVM anything but the latest is refused as expired; on the
+  local node whatever its bank still accepts), and a tip of
   at least `min_tip` lamports by system transfer to one of its tip accounts named in a static key.
   Accepted bundles get the sha256-of-signatures id and wait as Pending.
 * Landing: pending bundles land when `land_pending()` is called, or by themselves once status queries
@@ -20,7 +21,11 @@ What it does NOT emulate: leaders and the auction (every valid bundle lands, no 
 uncled bundles), mempool transactions, simulation of our own program or any venue program (LiteSVM here
 runs only SPL Token/ATA/Memo and the system program, so bundles are SPL token and lamport transfers),
 account write-lock conflicts between bundles, the 5-per-second rate limit (only injected 429s),
-getBundleStatuses history limits, authentication (UUID headers), and the gRPC searcher API.
+getBundleStatuses history limits, authentication (UUID headers), and the gRPC searcher API. The tip
+floor (GET .../bundles/tip_floor) is a fixed figure given at construction, not measured from tips.
+
+The bank is a `LocalChain` (LiteSVM: SPL Token/ATA/Memo and the system program only) or a `NodeChain`
+(the local node: arb_executor, cp-swap and SBF venue binaries execute).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from solders.transaction import VersionedTransaction
 from arbbot.solana.jito import MAX_BUNDLE_TXS, bundle_id, tip_lamports
 from arbbot.solana.testing.jsonrpc_server import JsonRpcServer, RpcFailure
 from arbbot.solana.testing.local_chain import LocalChain
+from arbbot.solana.testing.node import NodeChain
 
 INVALID_PARAMS = -32602
 
@@ -61,13 +67,22 @@ class _Bundle:
 class LocalBlockEngine(JsonRpcServer):
     def __init__(
         self,
-        chain: LocalChain,
+        chain: LocalChain | NodeChain,
         *,
         tip_accounts: list[Pubkey] | None = None,
         min_tip: int = 1000,
         land_after_polls: int | None = 1,
+        tip_floor_lamports: int = 1000,
     ) -> None:
         super().__init__("/api/v1/bundles")
+        # GET /api/v1/bundles/tip_floor, in the public REST shape (SOL amounts as floats).
+        sol = tip_floor_lamports / 1e9
+        self.gets["/api/v1/bundles/tip_floor"] = lambda: [
+            {"time": "1970-01-01T00:00:00Z", "landed_tips_25th_percentile": sol / 2,
+             "landed_tips_50th_percentile": sol, "landed_tips_75th_percentile": sol * 2,
+             "landed_tips_95th_percentile": sol * 4, "landed_tips_99th_percentile": sol * 8,
+             "ema_landed_tips_50th_percentile": sol}
+        ]  # fmt: skip
         self.chain = chain
         self.tip_accounts = tip_accounts or default_tip_accounts()
         self.min_tip = min_tip
@@ -99,11 +114,10 @@ class LocalBlockEngine(JsonRpcServer):
         if not 1 <= len(raw) <= MAX_BUNDLE_TXS:
             raise RpcFailure(INVALID_PARAMS, f"bundle must contain 1..{MAX_BUNDLE_TXS} transactions, got {len(raw)}")
         txs = [self._decode(r, encoding, i) for i, r in enumerate(raw)]
-        latest = self.chain.latest_blockhash()
         for i, tx in enumerate(txs):
             if not all(tx.verify_with_results()):
                 raise RpcFailure(INVALID_PARAMS, f"transaction #{i} has an invalid signature")
-            if tx.message.recent_blockhash != latest:
+            if not self.chain.blockhash_is_valid(tx.message.recent_blockhash):
                 raise RpcFailure(INVALID_PARAMS, f"transaction #{i}: blockhash not found (expired)")
         tips = set(self.tip_accounts)
         paid = sum(tip_lamports(tx, tips) for tx in txs)

@@ -35,12 +35,22 @@ class JsonRpcServer:
         self.path = path
         self.faults = Faults()
         self.methods: dict[str, Callable[[list[Any]], Any]] = {}
+        self.gets: dict[str, Callable[[], Any]] = {}  # plain GET routes (REST endpoints beside the RPC)
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 return
+
+            def do_GET(self) -> None:
+                route = server.gets.get(self.path.split("?")[0].rstrip("/"))
+                payload = json.dumps(route() if route else {"error": f"no route {self.path}"}).encode()
+                self.send_response(200 if route else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))

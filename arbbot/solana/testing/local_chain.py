@@ -68,6 +68,10 @@ class LocalChain:
         with self.lock:
             return self.svm.latest_blockhash()
 
+    def blockhash_is_valid(self, blockhash: Hash) -> bool:
+        """LiteSVM keeps one blockhash: only the latest is valid."""
+        return blockhash == self.latest_blockhash()
+
     def new_blockhash(self) -> Hash:
         """Move to a new blockhash: transactions signed over the old one are now stale."""
         with self.lock:

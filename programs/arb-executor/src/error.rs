@@ -1,4 +1,5 @@
-//! Errors of `execute_route` (Anchor custom codes, 6000 + index).
+//! Errors of `execute_route` (Anchor custom codes, 6000 + index). New variants are appended so the
+//! codes clients already map keep their meaning.
 
 use anchor_lang::prelude::*;
 
@@ -14,7 +15,7 @@ pub enum ArbError {
     AccountCountMismatch,
     #[msg("accounts are left over after the last hop")]
     TrailingAccounts,
-    #[msg("venue program is not a known program of that venue")]
+    #[msg("venue program id is not pinned for this venue")]
     UnknownVenueProgram,
     #[msg("venue program account is not an executable program")]
     VenueProgramNotExecutable,
@@ -52,4 +53,40 @@ pub enum ArbError {
     Unprofitable,
     #[msg("arithmetic overflow")]
     ArithmeticOverflow,
+    #[msg("a hop took more from its source than the route gave it, or its source rose")]
+    HopInputMismatch,
+    #[msg("a route token account was closed, reassigned or re-created during the route")]
+    TokenAccountClosed,
+    #[msg("a route token account changed owner during the route")]
+    TokenOwnerChanged,
+    #[msg("a route token account's delegate or delegated amount changed during the route")]
+    DelegateChanged,
+    #[msg("a route token account's close authority changed during the route")]
+    CloseAuthorityChanged,
+    #[msg("a route token account was frozen or changed state during the route")]
+    TokenStateChanged,
+    #[msg("a route token account's lamports changed other than with its native balance")]
+    TokenLamportsChanged,
+    #[msg("a route token account the hop does not trade through changed balance")]
+    UserBalanceChanged,
+    #[msg("the authority's lamports went down during the route")]
+    AuthorityLamportsDecreased,
+    #[msg("the authority appears in a venue block outside its signing position")]
+    AuthorityMisplaced,
+    #[msg(
+        "a route token account appears in a venue block outside its source or destination position"
+    )]
+    UserAccountMisplaced,
+    #[msg("a venue block account is a token account, mint or multisig the authority controls")]
+    AuthorityControlledAccount,
+    #[msg("arb_executor itself appears in a venue block")]
+    ExecutorInVenueBlock,
+    #[msg("Token-2022 accounts are not supported")]
+    Token2022NotSupported,
+    #[msg("a writable venue block account is owned by a program the venue does not use")]
+    UnexpectedWritableAccount,
+    #[msg("the pool's market program is not a pinned market program")]
+    UnknownMarketProgram,
+    #[msg("a venue block holds a program the venue's swap does not call")]
+    ProgramInVenueBlock,
 }

@@ -22,8 +22,21 @@
 //!     3 whirlpool, 4 user token account A, 5 vault A, 6 user token account B, 7 vault B,
 //!     8–10 tick arrays, 11 oracle. `a_to_b` = A in: source 4, **destination 6**; else source 6,
 //!     **destination 4**.
+//! - venue programs are pinned by id: `venues::spl_token_swap::PROGRAM_IDS`,
+//!   `venues::raydium_amm_v4::PROGRAM_IDS` (and its `MARKET_PROGRAM_IDS`),
+//!   `venues::orca_whirlpool::PROGRAM_ID`; any other program is `UnknownVenueProgram`.
 //! - hop 0 spends from `source_token`; each later hop spends from the previous hop's destination; the
-//!   last hop's destination must be `source_token`.
+//!   last hop's destination must be `source_token`. Hop 0 is given exactly `amount_in` and each later
+//!   hop exactly what the previous hop delivered (measured); no hop may take more than it was given
+//!   (it may take less, as token-swap's rounding does; the rest stays in the user's account).
+//! - venues get the authority as a read-only signer and only the accounts their interface writes as
+//!   writable; no other account of a block may be the authority, a route token account, this
+//!   program, a program the venue's swap does not call, a Token-2022 account or an SPL Token
+//!   account the authority controls.
+//! - every route token account (`source_token` and every hop's destination) must keep its owner,
+//!   delegate, delegated amount, close authority, state and lamports through every hop; at the end
+//!   none but `source_token` is below its starting balance, `source_token` is up by `min_profit`,
+//!   and the authority has not lost lamports.
 //! - on success: event `RouteExecuted`, and the same bytes (8-byte event discriminator + borsh) as the
 //!   instruction's return data; errors are `ArbError` (custom codes from 6000).
 //! - program id `B615jtPsAfEt713LWGkJUqZhM6mVLxLbEzu7b3ZUsXvg` (replace with your deploy key).

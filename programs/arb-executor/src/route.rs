@@ -1,13 +1,23 @@
-//! `execute_route`: check every hop before moving anything, then swap hop by hop, each hop spending
-//! exactly what the previous one delivered (measured, not quoted), and finally require the profit.
+//! `execute_route`: check every hop and screen every account before moving anything, snapshot the
+//! route's token accounts, then swap hop by hop. After each hop every route token account must be
+//! intact (owner, delegate, close authority, state, lamports), the hop's source must have dropped by
+//! no more than the route gave the hop, its destination must have risen, and no other route account
+//! may have moved; the next hop is given exactly what this one delivered. At the end `source_token`
+//! must be up by `min_profit`, every other route account at or above its snapshot balance, and the
+//! authority's lamports not below where they started.
+//!
+//! A hop may take *less* than it was given: SPL token-swap's constant-product curve rounds the input
+//! it keeps down to what its output needs (in about a quarter of random swaps), and a Whirlpool stops
+//! at its price limit. What it leaves stays in the user's account and is not counted as profit.
 
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::program::set_return_data;
 use anchor_lang::Event;
 use arb_route::{check_profit, validate_route, Hop, RouteError, MAX_HOPS, MIN_HOPS};
 
+use crate::token_account::{self, Snapshot};
 use crate::venues::{self, HopPlan};
-use crate::{token_account, ArbError, ExecuteRoute, RouteExecuted, RouteHop};
+use crate::{ArbError, ExecuteRoute, RouteExecuted, RouteHop};
 
 fn route_error(e: RouteError) -> Error {
     match e {
@@ -41,8 +51,8 @@ fn plan_hop<'a, 'info>(
     Ok(plan)
 }
 
-/// Splits `accounts` into hop blocks, checks each hop, and checks the route returns to `source`
-/// through distinct pools.
+/// Splits `accounts` into hop blocks, checks each hop, checks the route returns to `source`
+/// through distinct pools, and screens every block's other accounts.
 pub fn plan_route<'a, 'info>(
     authority: &Pubkey,
     source: &AccountInfo<'info>,
@@ -91,7 +101,102 @@ pub fn plan_route<'a, 'info>(
         })
         .collect();
     validate_route(&cycle).map_err(route_error)?;
+    let keys = route_accounts(source, &plans);
+    for (index, plan) in plans.iter().enumerate() {
+        plan.screen(authority, &keys).inspect_err(|_| {
+            msg!("hop {} block holds an account it must not", index);
+        })?;
+    }
     Ok(plans)
+}
+
+/// The route's token accounts: `source_token`, then each hop's destination, each once.
+fn route_accounts(source: &AccountInfo, plans: &[HopPlan]) -> Vec<Pubkey> {
+    let mut keys = vec![*source.key];
+    for p in plans {
+        let k = *p.destination_info().key;
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
+}
+
+/// The before-image of every route token account and the balances the route expects them to hold
+/// as it goes.
+struct Ledger<'a, 'info> {
+    accounts: Vec<(&'a AccountInfo<'info>, Snapshot)>,
+    expected: Vec<u64>,
+}
+
+impl<'a, 'info> Ledger<'a, 'info> {
+    fn take(source: &'a AccountInfo<'info>, plans: &[HopPlan<'a, 'info>]) -> Result<Self> {
+        let mut accounts: Vec<(&'a AccountInfo<'info>, Snapshot)> = Vec::new();
+        for info in std::iter::once(source).chain(plans.iter().map(|p| p.destination_info())) {
+            if accounts.iter().all(|(_, s)| s.key != *info.key) {
+                accounts.push((info, Snapshot::take(info)?));
+            }
+        }
+        let expected = accounts.iter().map(|(_, s)| s.amount()).collect();
+        Ok(Self { accounts, expected })
+    }
+
+    fn index(&self, key: &Pubkey) -> usize {
+        self.accounts
+            .iter()
+            .position(|(_, s)| s.key == *key)
+            .expect("every hop account is in the ledger")
+    }
+
+    /// After a hop given `amount_in`: all accounts intact, the source down by at most `amount_in`
+    /// (never up), the destination up, nothing else moved. Returns what the hop delivered.
+    fn settle(&mut self, plan: &HopPlan, amount_in: u64) -> Result<u64> {
+        let now = self
+            .accounts
+            .iter()
+            .map(|(info, snap)| snap.intact(info))
+            .collect::<Result<Vec<u64>>>()?;
+        let (src, dst) = (
+            self.index(plan.source_info().key),
+            self.index(plan.destination_info().key),
+        );
+        let taken = self.expected[src].checked_sub(now[src]);
+        if !matches!(taken, Some(t) if t <= amount_in) {
+            msg!(
+                "hop source went from {} to {}; it was given {}",
+                self.expected[src],
+                now[src],
+                amount_in
+            );
+            return err!(ArbError::HopInputMismatch);
+        }
+        let delivered = now[dst]
+            .checked_sub(self.expected[dst])
+            .ok_or(ArbError::DestinationDecreased)?;
+        require!(delivered > 0, ArbError::ZeroOutput);
+        for (i, amount) in now.iter().enumerate() {
+            require!(
+                i == src || i == dst || *amount == self.expected[i],
+                ArbError::UserBalanceChanged
+            );
+        }
+        self.expected[src] = now[src];
+        self.expected[dst] = now[dst];
+        Ok(delivered)
+    }
+
+    /// At the end: no account but `source_token` (index 0) below its snapshot balance (a leftover
+    /// a venue did not take stays there).
+    fn closed(&self) -> Result<u64> {
+        for (i, (info, snap)) in self.accounts.iter().enumerate() {
+            let amount = snap.intact(info)?;
+            require!(
+                i == 0 || amount >= snap.amount(),
+                ArbError::UserBalanceChanged
+            );
+        }
+        Ok(self.accounts[0].1.intact(self.accounts[0].0)?)
+    }
 }
 
 pub fn execute<'info>(
@@ -101,24 +206,28 @@ pub fn execute<'info>(
     hops: &[RouteHop],
 ) -> Result<()> {
     require!(amount_in > 0, ArbError::ZeroAmount);
-    let authority = ctx.accounts.authority.key();
+    let authority_info = ctx.accounts.authority.to_account_info();
+    let authority = *authority_info.key;
     let source = ctx.accounts.source_token.to_account_info();
     let start = token_account::read(&source)?;
     require_keys_eq!(start.owner, authority, ArbError::TokenOwnerMismatch);
     let plans = plan_route(&authority, &source, hops, ctx.remaining_accounts)?;
 
+    let mut ledger = Ledger::take(&source, &plans)?;
+    let authority_lamports = authority_info.lamports();
     let mut amount = amount_in;
-    for plan in &plans {
-        let before = token_account::read(plan.destination_info())?.amount;
+    for (index, plan) in plans.iter().enumerate() {
         plan.invoke(amount)?;
-        let after = token_account::read(plan.destination_info())?.amount;
-        amount = after
-            .checked_sub(before)
-            .ok_or(ArbError::DestinationDecreased)?;
-        require!(amount > 0, ArbError::ZeroOutput);
+        amount = ledger.settle(plan, amount).inspect_err(|_| {
+            msg!("hop {} broke the route's accounts", index);
+        })?;
+        require!(
+            authority_info.lamports() >= authority_lamports,
+            ArbError::AuthorityLamportsDecreased
+        );
     }
 
-    let end = token_account::read(&source)?.amount;
+    let end = ledger.closed()?;
     let profit = check_profit(start.amount, end, min_profit)
         .inspect_err(|_| {
             msg!(

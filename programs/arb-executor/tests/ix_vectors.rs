@@ -61,6 +61,11 @@ fn route_vector(name: &str, amount_in: u64, min_profit: u64, hops: Vec<RouteHop>
     })
 }
 
+/// Block positions set in a writable mask.
+fn bits(mask: u32) -> Vec<u32> {
+    (0..32).filter(|i| mask & (1 << i) != 0).collect()
+}
+
 fn fields(pairs: &[(&str, usize, usize)]) -> Value {
     Value::Object(
         pairs
@@ -174,8 +179,10 @@ fn vectors() -> Value {
         ],
         "hop_blocks": {
             "SplTokenSwap": {
-                "program_ids": "any program that owns the pool (token-swap and forks)",
+                "program_ids": tswap::PROGRAM_IDS.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
                 "num_accounts": [tswap::ACCOUNTS, tswap::ACCOUNTS_WITH_HOST_FEE],
+                "writable": bits(tswap::WRITABLE),
+                "signer": tswap::USER_TRANSFER_AUTHORITY,
                 "positions": {"program": 0, "pool": tswap::POOL, "pool_authority": tswap::POOL_AUTHORITY,
                     "user_transfer_authority": tswap::USER_TRANSFER_AUTHORITY, "source": tswap::SOURCE,
                     "pool_source": tswap::POOL_SOURCE, "pool_destination": tswap::POOL_DESTINATION,
@@ -184,7 +191,9 @@ fn vectors() -> Value {
             },
             "RaydiumAmmV4": {
                 "program_ids": raydium::PROGRAM_IDS.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                "market_program_ids": raydium::MARKET_PROGRAM_IDS.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
                 "num_accounts": [raydium::ACCOUNTS, raydium::ACCOUNTS_WITHOUT_TARGET_ORDERS],
+                "writable": {"19": bits(raydium::WRITABLE), "18": bits(raydium::WRITABLE_WITHOUT_TARGET_ORDERS)},
                 "positions": {"program": 0, "token_program": raydium::TOKEN_PROGRAM, "amm": raydium::AMM,
                     "amm_authority": raydium::AMM_AUTHORITY, "open_orders": raydium::OPEN_ORDERS,
                     "target_orders": raydium::TARGET_ORDERS},
@@ -194,6 +203,8 @@ fn vectors() -> Value {
             "OrcaWhirlpool": {
                 "program_ids": [orca::PROGRAM_ID.to_string()],
                 "num_accounts": [orca::ACCOUNTS],
+                "writable": bits(orca::WRITABLE),
+                "signer": orca::TOKEN_AUTHORITY,
                 "positions": {"program": 0, "token_program": orca::TOKEN_PROGRAM, "token_authority": orca::TOKEN_AUTHORITY,
                     "whirlpool": orca::WHIRLPOOL, "token_owner_account_a": orca::TOKEN_OWNER_ACCOUNT_A,
                     "token_vault_a": orca::TOKEN_VAULT_A, "token_owner_account_b": orca::TOKEN_OWNER_ACCOUNT_B,
@@ -205,7 +216,10 @@ fn vectors() -> Value {
         "layouts": {
             "spl_token_account": {"size": token_account::LEN, "fields": fields(&[
                 ("mint", token_account::MINT, 32), ("owner", token_account::OWNER, 32),
-                ("amount", token_account::AMOUNT, 8), ("state", token_account::STATE, 1)])},
+                ("amount", token_account::AMOUNT, 8), ("delegate", token_account::DELEGATE, 36),
+                ("state", token_account::STATE, 1), ("is_native", token_account::IS_NATIVE, 12),
+                ("delegated_amount", token_account::DELEGATED_AMOUNT, 8),
+                ("close_authority", token_account::CLOSE_AUTHORITY, 36)])},
             "spl_token_swap": {"size": tswap::layout::LEN, "fields": fields(&[
                 ("version", tswap::layout::VERSION, 1), ("is_initialized", tswap::layout::IS_INITIALIZED, 1),
                 ("bump_seed", tswap::layout::BUMP_SEED, 1), ("token_program_id", tswap::layout::TOKEN_PROGRAM_ID, 32),
@@ -265,8 +279,9 @@ fn assert_contiguous(name: &str, layout: &Value, first: usize) {
 #[test]
 fn ix_vectors_file_is_current() {
     let v = canonical(vectors());
-    // Layout self-consistency (the token account's tail after `state` is not needed by the route).
+    // Layout self-consistency.
     assert_contiguous("spl_token_swap", &v["layouts"]["spl_token_swap"], 0);
+    assert_contiguous("spl_token_account", &v["layouts"]["spl_token_account"], 0);
     assert_contiguous("orca_whirlpool", &v["layouts"]["orca_whirlpool"], 8);
     let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

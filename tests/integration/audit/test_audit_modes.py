@@ -28,17 +28,21 @@ def test_bad_input_is_reported_and_the_other_trades_are_audited(replica: Replica
     good = trades.send(replica, executor, route, profit)
     weth = w3.eth.contract(address=m.token("WETH").address, abi=artifacts.load("WETH9").abi)
     not_ours = "0x" + bytes(weth.functions.transfer(w3.eth.accounts[2], 1).transact({"from": w3.eth.accounts[0]})).hex()
-    no_logs = executor.functions.withdrawETH(w3.eth.accounts[0], 0).transact({"from": w3.eth.accounts[0]})
+    # A view sent as a transaction: it succeeds and emits nothing (every admin action emits an event).
+    no_logs = executor.functions.paused().transact({"from": w3.eth.accounts[0]})
     no_logs_hash = "0x" + bytes(no_logs).hex()
+    admin = executor.functions.withdrawETH(w3.eth.accounts[0], 0).transact({"from": w3.eth.accounts[0]})
+    admin_hash = "0x" + bytes(admin).hex()
     unknown = "0x" + "ab" * 32
     auditor = Auditor(RpcClient(replica.url), AuditOptions(executors=(executor.address,)))
-    result = auditor.audit_hashes([unknown, "0x1234", not_ours, no_logs_hash, good.tx_hash])
+    result = auditor.audit_hashes([unknown, "0x1234", not_ours, no_logs_hash, admin_hash, good.tx_hash])
     assert [t.tx_hash for t in result.trades] == [good.tx_hash]
     messages = {p.tx_hash: p.message for p in result.problems}
     assert "unknown to the node" in messages[unknown]
     assert "tx_hash: not a transaction hash" in messages["0x1234"] and "'0x1234'" in messages["0x1234"]
     assert f"not ours: sent to {weth.address}" in messages[not_ours]
     assert "receipt has no logs" in messages[no_logs_hash]
+    assert "not a trade: calls 0x4782f779" in messages[admin_hash]
     setter = executor.functions.setCaller(w3.eth.accounts[5], True).transact({"from": w3.eth.accounts[0]})
     admin = auditor.audit_hashes(["0x" + bytes(setter).hex()]).problems[0].message
     assert "not a trade: calls 0x" in admin and "not execute(bytes)" in admin

@@ -7,9 +7,11 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -20,7 +22,7 @@ from arbbot.audit.bundle_log import BundleLog
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.cli.main import app
 from arbbot.db import crud
-from arbbot.db.schemas import TradeRecord
+from arbbot.db.schemas import SubmissionRecord, TradeRecord
 from tests.conftest import Replica
 from tests.integration.audit import chromium, trades
 
@@ -31,16 +33,16 @@ def _env(cwd: Path, url: str) -> dict[str, str]:
     return {"COLUMNS": "240", "ARBBOT_RPC_URL": url, "ARBBOT_DATA_DIR": str(cwd / ".arbbot")}
 
 
-def cli(cwd: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(cwd: Path, url: str, *args: str, columns: int = 240) -> subprocess.CompletedProcess[str]:
     """The real `arbbot` entry point in its own process."""
-    env = {**os.environ, **_env(cwd, url)}
+    env = {**os.environ, **_env(cwd, url), "COLUMNS": str(columns)}
     return subprocess.run(
         [sys.executable, "-m", "arbbot", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
 
 
 def invoke(cwd: Path, url: str, *args: str) -> Result:
-    """The same commands in this process (each `arbbot` start costs seconds of imports)."""
+    """The same commands in this process (a command that talks to the node imports web3 and SQLAlchemy)."""
     return CliRunner(mix_stderr=False).invoke(get_command(app), list(args), env=_env(cwd, url))
 
 
@@ -57,6 +59,9 @@ def _chain_delta(r: Replica, sent: list[trades.Sent], executor: str) -> int:
 
 
 def test_audit_then_report_in_every_format(replica: Replica, tmp_path: Path) -> None:
+    # The replica's clock as a live chain's: audited trades are dated by their blocks, and the daily and
+    # windowed reports below are for today.
+    raw_rpc(replica.url, "anvil_setTime", [int(datetime.now(UTC).timestamp())])
     executor = trades.deploy(replica)
     raw_rpc(replica.url, "anvil_setCoinbase", [trades.COINBASE])
     route_a, profit_a = trades.profitable_route(replica, "v2-v2")
@@ -90,6 +95,12 @@ def test_audit_then_report_in_every_format(replica: Replica, tmp_path: Path) -> 
         crud.upsert_trades(
             s, [TradeRecord(chain_id=chain_id, tx_hash=a.tx_hash, bundle_uuid="a", executor=executor.address, profit=0)]
         )
+        # What the journal records per builder request, and why "lost" never landed.
+        crud.insert_submissions(s, [
+            SubmissionRecord(bundle_uuid="a", builder="alpha", method="eth_sendBundle", accepted=True, latency_ms=35.0),
+            SubmissionRecord(bundle_uuid="a", builder="beta", method="eth_sendBundle", accepted=True, latency_ms=80.0),
+        ])  # fmt: skip
+        crud.update_bundle(s, "lost", status="missed", miss_reason="target block 1 passed without it")
     engine.dispose()
 
     audited = cli(tmp_path, replica.url, "audit", a.tx_hash, b.tx_hash, c.tx_hash, "--executor", executor.address)
@@ -113,7 +124,17 @@ def test_audit_then_report_in_every_format(replica: Replica, tmp_path: Path) -> 
     assert (summary["trades"], summary["succeeded"], summary["reverted"]) == (3, 2, 1)
     assert int(summary["builder_payment_wei"]) == profit_b * 5000 // 10_000
     assert int(summary["gross_wei"]) == profit_a + profit_b
-    assert summary["builders"] == {"alpha": {"sent": 1, "landed": 1}, "beta": {"sent": 2, "landed": 1}}
+    # "a" landed (the audit says so) in a block whose builder is not recorded: it counts for both builders.
+    builders = {k: (v["sent"], v["accepted"], v["landed_unattributed"], v["median_latency_ms"])
+                for k, v in summary["builders"].items()}  # fmt: skip
+    assert builders == {"alpha": (1, 1, 1, 35.0), "beta": (2, None, 1, 80.0)}
+    assert int(summary["gross_wei"]) == int(summary["net_wei"]) + int(summary["builder_payment_wei"]) + int(
+        summary["gas_cost_wei"]
+    )
+    assert doc["bundles_not_landed"] == [
+        {**doc["bundles_not_landed"][0], "uuid": "lost", "status": "missed",
+         "miss_reason": "target block 1 passed without it"}
+    ]  # fmt: skip
     by_hash = {t["tx_hash"]: t for t in doc["trades"]}
     assert by_hash[a.tx_hash]["simulated_diff_wei"] == "-7" and by_hash[a.tx_hash]["bundle_uuid"] == "a"
     assert by_hash[c.tx_hash]["revert_reason"].startswith("Unprofitable(")
@@ -126,8 +147,21 @@ def test_audit_then_report_in_every_format(replica: Replica, tmp_path: Path) -> 
     first, last = a.receipt["blockNumber"], c.receipt["blockNumber"]
     ranged = invoke(tmp_path, replica.url, "report", "--since", str(first + 1), "--until", str(last), "-f", "json")
     assert [t["tx_hash"] for t in json.loads(ranged.stdout)["trades"]] == [b.tx_hash, c.tx_hash]
-    table = invoke(tmp_path, replica.url, "report")
-    assert table.exit_code == 0 and "net PnL" in table.stdout and "landing rate beta" in table.stdout
+    # The terminal report through the real entry point on an 80-column terminal.
+    table = cli(tmp_path, replica.url, "report", columns=80)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80
+    net_line = next(x for x in lines if x.strip().startswith("= net PnL"))
+    assert Decimal(net_line.split()[-1]) * 10**18 == expected_net  # exact, against balances alone
+    assert next(x for x in lines if x.startswith("beta")).split()[:5] == ["beta", "2", "-", "1*", "50%"]
+    assert "missed" in table.stdout and "target block" in table.stdout and "WETH →" in table.stdout
+    audited_80 = cli(tmp_path, replica.url, "audit", a.tx_hash, "--no-store", columns=80)
+    assert audited_80.returncode == 0, audited_80.stderr
+    assert max(len(x) for x in audited_80.stdout.splitlines()) <= 80
+    # decimals() read on chain: the executor's flows in WETH, not raw wei labelled WETH.
+    received = next(x for x in audited_80.stdout.splitlines() if "executor received:" in x)
+    assert re.search(r"received: \d+\.\d+ WETH", received), received
     wrong = invoke(tmp_path, replica.url, "report", "--since", "yesterday")
     assert wrong.exit_code == 1 and "--since: not a block number, date" in wrong.stderr
 
@@ -152,4 +186,6 @@ def test_audit_then_report_in_every_format(replica: Replica, tmp_path: Path) -> 
     dom = chromium.run(page, tmp_path / "profile-2", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert f"<title>{title}" in dom.stdout
-    assert "Cumulative net PnL" in dom.stdout and "Landing rate per builder" in dom.stdout
+    assert "Cumulative net PnL over time" in dom.stdout and "Landing rate per builder" in dom.stdout
+    assert "time (UTC), " + today in dom.stdout and "= net PnL" in dom.stdout
+    assert "target block 1 passed without it" in dom.stdout

@@ -11,7 +11,15 @@ from sqlalchemy.exc import IntegrityError
 
 from arbbot.db import connect, crud, session_factory
 from arbbot.db.models import PoolModel
-from arbbot.db.schemas import BundleRecord, PoolRecord, PoolState, RouteHop, TokenRecord, TradeRecord
+from arbbot.db.schemas import (
+    BundleRecord,
+    PoolRecord,
+    PoolState,
+    RouteHop,
+    SubmissionRecord,
+    TokenRecord,
+    TradeRecord,
+)
 
 CHAIN = 31337
 MAX = 2**256 - 1
@@ -270,6 +278,49 @@ def test_bundles_insert_update_and_list(engine: Engine) -> None:
         assert [b.uuid for b in crud.list_bundles(s, CHAIN, landed=True)] == ["u1"]
         assert [b.uuid for b in crud.list_bundles(s, CHAIN, since=t0 + timedelta(seconds=1), limit=1)] == ["u2"]
         assert crud.get_bundle(s, "u2").bundle_hash == "0x" + "a" * 64  # type: ignore[union-attr]
+
+
+def test_bundle_journal_status_and_builder_submissions(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    with sessions.begin() as s:
+        crud.insert_bundle(s, BundleRecord(uuid="j", chain_id=CHAIN, simulated_profit=7, strategy="backrun",
+                                           expected_net=5))  # fmt: skip
+        crud.insert_submissions(
+            s,
+            [
+                SubmissionRecord(bundle_uuid="j", builder="titan", method="eth_callBundle", accepted=True,
+                                 latency_ms=3.5, target_block=10, created_at=t0),
+                SubmissionRecord(bundle_uuid="j", builder="titan", method="eth_sendBundle", accepted=True,
+                                 latency_ms=4.25, target_block=10, created_at=t0 + timedelta(seconds=1)),
+                SubmissionRecord(bundle_uuid="j", builder="rsync", method="eth_sendBundle", accepted=False,
+                                 error="rate limited\x00", latency_ms=120.0, created_at=t0 + timedelta(seconds=2)),
+            ],
+        )  # fmt: skip
+    with pytest.raises(IntegrityError), sessions.begin() as s:  # only about bundles that exist
+        crud.insert_submissions(s, [SubmissionRecord(bundle_uuid="ghost", builder="x", method="eth_sendBundle",
+                                                     accepted=True)])  # fmt: skip
+    with sessions.begin() as s:
+        assert crud.update_bundle(s, "j", status="missed", miss_reason="target block 10 passed; block built by beaver")
+        with pytest.raises(ValueError):
+            crud.update_bundle(s, "j", status="vanished")  # type: ignore[arg-type]
+    with sessions() as s:
+        j = crud.get_bundle(s, "j")
+        assert j is not None and (j.strategy, j.expected_net, j.status) == ("backrun", 5, "missed")
+        assert j.miss_reason == "target block 10 passed; block built by beaver" and j.landed_builder is None
+        subs = crud.list_submissions(s, bundle_uuid="j")
+        assert [(x.builder, x.method, x.accepted) for x in subs] == [
+            ("titan", "eth_callBundle", True), ("titan", "eth_sendBundle", True), ("rsync", "eth_sendBundle", False),
+        ]  # fmt: skip
+        assert subs[2].error == "rate limited" and subs[1].latency_ms == 4.25
+        assert [x.method for x in crud.list_submissions(s, builder="titan", since=t0 + timedelta(seconds=1))] == [
+            "eth_sendBundle"
+        ]
+    with sessions.begin() as s:
+        assert crud.update_bundle(s, "j", status="landed", landed=True, landed_block=11, landed_builder="titan")
+    with sessions() as s:
+        j = crud.get_bundle(s, "j")
+        assert j is not None and (j.status, j.landed_builder, j.landed_block) == ("landed", "titan", 11)
 
 
 def test_trades_upsert_update_and_query(engine: Engine) -> None:

@@ -18,12 +18,18 @@ from arbbot.solana.errors import (
     StaleBlockhash,
     UnknownPoolProgram,
 )
-from arbbot.solana.loader import discover_pools, load_pools
-from arbbot.solana.programs import LOOKUP_TABLE_PROGRAM, TOKEN_PROGRAM
+from arbbot.solana.layouts.raydium import decode_raydium_amm_v4
+from arbbot.solana.loader import VenuePrograms, discover_pools, load_pools
+from arbbot.solana.programs import (
+    LOOKUP_TABLE_PROGRAM,
+    ORCA_TOKEN_SWAP_V2,
+    RAYDIUM_AMM_V4,
+    TOKEN_PROGRAM,
+)
 from arbbot.solana.quote.constant_product import raydium_swap_base_in_out, token_swap_constant_product_out
 from arbbot.solana.routes import find_routes, route_out
 from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.testing.accounts import pack_lookup_table, pack_token_account
+from arbbot.solana.testing.accounts import RaydiumFields, pack_lookup_table, pack_raydium, pack_token_account
 from arbbot.solana.testing.local_rpc import LocalSolanaRpc
 from arbbot.solana.testing.world import World, build_world
 from arbbot.solana.venues import RaydiumPool, TokenSwapPool, WhirlpoolPool
@@ -144,3 +150,44 @@ def test_lookup_table_is_read_from_its_account(node: tuple[World, LocalSolanaRpc
     assert table.key == table_key and list(table.addresses) == addresses
     with pytest.raises(AccountLayoutError, match=f"lookup table {world.owner_a}: owner is {TOKEN_PROGRAM}"):
         rpc.get_address_lookup_table(world.owner_a)
+
+
+def test_only_pinned_venue_programs_are_read(node: tuple[World, LocalSolanaRpc, SolanaRpc]) -> None:
+    """arb_executor refuses unpinned venues, so the searcher never reads (or routes through) their pools."""
+    world, server, rpc = node
+    fork_only = discover_pools(rpc, VenuePrograms(token_swap=(ORCA_TOKEN_SWAP_V2,)))
+    assert world.token_swap not in {p.address for p in fork_only.pools}  # the world's pool is SPL's
+    rogue = Pubkey.new_unique()
+    for programs, message in (
+        (VenuePrograms(token_swap=(rogue,)), f"token-swap program {rogue} is not pinned by arb_executor"),
+        (VenuePrograms(raydium_amm_v4=rogue), f"Raydium AMM v4 program {rogue} is not {RAYDIUM_AMM_V4}"),
+        (VenuePrograms(whirlpool=rogue), f"Whirlpool program {rogue} is not"),
+    ):
+        calls = len(server.faults.seen_methods)
+        with pytest.raises(UnknownPoolProgram, match=message):
+            discover_pools(rpc, programs)
+        with pytest.raises(UnknownPoolProgram, match=message):
+            load_pools(rpc, [world.token_swap], programs)
+        assert len(server.faults.seen_methods) == calls  # refused before asking the node anything
+
+
+def test_raydium_pool_of_an_unpinned_market_program_can_quote_but_not_swap(
+    node: tuple[World, LocalSolanaRpc, SolanaRpc],
+) -> None:
+    world, _, rpc = node
+    acc = world.chain.get_account(world.raydium)
+    assert acc is not None
+    state = decode_raydium_amm_v4(bytes(acc.data), world.raydium, RAYDIUM_AMM_V4)
+    rogue = Pubkey.new_unique()
+    fields = RaydiumFields(
+        state.coin_vault, state.pc_vault, state.coin_vault_mint, state.pc_vault_mint, nonce=state.nonce,
+        open_orders=state.open_orders, market=state.market, market_program=rogue, target_orders=state.target_orders,
+    )  # fmt: skip
+    world.chain.set_account(world.raydium, RAYDIUM_AMM_V4, pack_raydium(fields))
+    result = load_pools(rpc, [world.raydium])
+    (ray,) = result.pools
+    assert isinstance(ray, RaydiumPool) and ray.market is None
+    assert result.skipped == [
+        f"{world.raydium}: market program {rogue} is not pinned by arb_executor (pool can quote, not swap)"
+    ]
+    assert ray.quote(world.mint_a, 10**6) > 0

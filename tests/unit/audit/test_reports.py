@@ -40,9 +40,13 @@ def _trade(
     )
 
 
-def test_eth_is_cut_toward_zero() -> None:
-    assert eth(1) == "0.000000" and eth(10**18 + 999_999_999_999) == "1.000000"
-    assert eth(-15 * 10**17) == "-1.500000" and eth(123 * 10**16, 2) == "1.23" and eth(10**18, 0) == "1"
+def test_eth_is_cut_toward_zero_and_never_hides_a_real_amount() -> None:
+    assert eth(10**18 + 999_999_999_999) == "1.000000" and eth(-15 * 10**17) == "-1.500000"
+    assert eth(123 * 10**16, 2) == "1.23" and eth(10**18, 0) == "1" and eth(0) == "0.000000"
+    # Below a millionth of an ETH, as many decimals as three significant digits need (gas on a quiet chain).
+    assert eth(1) == "0.000000000000000001" and eth(1_050_000) == "0.00000000000105"
+    assert eth(-2_264_345_678_901) == "-0.00000226" and eth(120_000_000_000_000) == "0.000120"
+    assert eth(12_345_678_901_234_567, None) == "0.012345678901234567"
 
 
 def test_windows() -> None:
@@ -71,7 +75,11 @@ def test_summary_csv_json_are_exact() -> None:
     s = summarize(r, bundles)
     assert s.net == big - 3 - 5 - 21 and s.gross == big + 4 - 20 and (s.succeeded, s.reverted) == (2, 1)
     assert s.by_route == {"uni > sushi": big - 3 - 21, "(reverted)": -5}
-    assert {k: (v.sent, v.landed) for k, v in s.by_builder.items()} == {"x": (1, 1), "y": (2, 1)}
+    # No per-request journal and no landing builder recorded: each builder it was sent to may have landed it.
+    assert {k: (v.sent, v.accepted, v.landed, v.landed_unattributed) for k, v in s.by_builder.items()} == {
+        "x": (1, None, 0, 1),
+        "y": (2, None, 0, 1),
+    }
     assert r[0].simulated_diff == 2 and s.cumulative[-1] == (12, s.net)
     parsed = list(csv.DictReader(io.StringIO(export.to_csv(r))))
     assert int(parsed[0]["net_wei"]) == big - 3 and parsed[1]["revert_reason"] == "Unprofitable(1, 2)"

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from arbbot.chain.presets import HOODI, MAINNET, SEPOLIA
 from arbbot.config import load_settings
+from arbbot.engine.context import ChainContext
 from arbbot.engine.factory import builder_endpoints, resolve_token
 from arbbot.errors import ConfigError
 
@@ -59,5 +61,27 @@ def test_unknown_preset_and_token_are_named(tmp_path: Path) -> None:
     cfg.write_text('[searcher]\nbuilders = [{name = "nosuch"}]\n')
     with pytest.raises(ConfigError, match="unknown preset 'nosuch'"):
         builder_endpoints(load_settings(cfg).searcher)
-    with pytest.raises(ConfigError, match="'PEPE'"):
-        resolve_token("PEPE", None)
+    mainnet = ChainContext("http://127.0.0.1:1", 1, "mainnet", tokens=dict(MAINNET.tokens))
+    with pytest.raises(ConfigError, match=r"searcher\.base_tokens: 'PEPE' is not a known token on mainnet"):
+        resolve_token("PEPE", mainnet)
+    assert resolve_token("weth", mainnet) == MAINNET.tokens["WETH"]
+    address = "0x" + "ab" * 20
+    assert resolve_token(address, mainnet).lower() == address  # an address is taken as given (checksummed)
+
+
+def test_weth_resolves_per_chain_and_a_chain_without_one_says_what_to_set() -> None:
+    for preset in (MAINNET, SEPOLIA):
+        ctx = ChainContext("http://127.0.0.1:1", preset.chain_id, preset.name, tokens=dict(preset.tokens))
+        assert resolve_token("WETH", ctx) == preset.weth
+    assert MAINNET.weth != SEPOLIA.weth  # never mainnet WETH on another chain
+    hoodi = ChainContext("http://127.0.0.1:1", HOODI.chain_id, HOODI.name, tokens=dict(HOODI.tokens))
+    with pytest.raises(ConfigError, match=r"'WETH' is not a known token on hoodi .* give its address instead"):
+        resolve_token("WETH", hoodi)
+    unknown = ChainContext("http://127.0.0.1:1", 1234, "chain 1234")
+    with pytest.raises(ConfigError, match="'WETH' is not a known token on chain 1234"):
+        resolve_token("WETH", unknown)
+
+
+def test_sepolia_builders_come_from_the_sepolia_presets() -> None:
+    s = load_settings().searcher
+    assert [b.url for b in builder_endpoints(s, SEPOLIA.chain_id)] == ["https://relay-sepolia.flashbots.net"]

@@ -12,13 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from solders.instruction import AccountMeta
 from solders.pubkey import Pubkey
 
 from arbbot.solana.idl import ARB_EXECUTOR_IDL, load_legacy_idl
 from arbbot.solana.instruction import ArbExecutor, HopArgs
 from arbbot.solana.layouts.openbook import MarketState
 from arbbot.solana.layouts.whirlpool import decode_whirlpool
-from arbbot.solana.programs import ORCA_WHIRLPOOL, RAYDIUM_AMM_V4, SPL_TOKEN_SWAP, TOKEN_PROGRAM
+from arbbot.solana.programs import (
+    MARKET_PROGRAMS,
+    ORCA_WHIRLPOOL,
+    RAYDIUM_AMM_V4,
+    SPL_TOKEN_SWAP,
+    TOKEN_PROGRAM,
+    TOKEN_SWAP_PROGRAMS,
+)
 from arbbot.solana.testing.accounts import (
     RaydiumFields,
     TokenSwapFields,
@@ -99,6 +107,38 @@ def _market() -> MarketState:
         except Exception:
             nonce += 1
     return MarketState(k[0], k[1], nonce, *k[2:4], *k[4:6], k[6], Pubkey.new_unique(), Pubkey.new_unique())
+
+
+def test_venue_programs_are_the_ones_the_program_pins(vectors: dict[str, Any]) -> None:
+    blocks = vectors["hop_blocks"]
+    assert blocks["SplTokenSwap"]["program_ids"] == [str(p) for p in TOKEN_SWAP_PROGRAMS]
+    assert blocks["RaydiumAmmV4"]["program_ids"] == [str(RAYDIUM_AMM_V4)]
+    assert blocks["RaydiumAmmV4"]["market_program_ids"] == [str(p) for p in MARKET_PROGRAMS]
+    assert blocks["OrcaWhirlpool"]["program_ids"] == [str(ORCA_WHIRLPOOL)]
+
+
+def _flags(metas: list[AccountMeta]) -> tuple[set[int], set[int]]:
+    return {i for i, m in enumerate(metas) if m.is_writable}, {i for i, m in enumerate(metas) if m.is_signer}
+
+
+def test_hop_block_flags_are_what_each_venue_interface_takes(vectors: dict[str, Any]) -> None:
+    """The program passes a venue only the writable accounts its interface writes, and the authority as a
+    read-only signer; the client's blocks ask for exactly that (more would be dropped, less would fail)."""
+    blocks = vectors["hop_blocks"]
+    a, b = Pubkey.new_unique(), Pubkey.new_unique()
+    owner, user_a, user_b = Pubkey.new_unique(), Pubkey.new_unique(), Pubkey.new_unique()
+    spec = blocks["SplTokenSwap"]
+    metas = token_swap_pool(a, b, 10**9, 10**9).hop_accounts(a, owner, user_a, user_b)
+    assert _flags(metas) == ({i for i in spec["writable"] if i < len(metas)}, {spec["signer"]})
+    ray = raydium_pool(a, b, 10**9, 10**9)
+    ray.market = _market()
+    metas = ray.hop_accounts(a, owner, user_a, user_b)
+    assert _flags(metas) == (set(blocks["RaydiumAmmV4"]["writable"][str(len(metas))]), {len(metas) - 1})
+    k = [Pubkey.new_unique() for _ in range(4)]
+    wp_state = decode_whirlpool(pack_whirlpool(WhirlpoolFields(a, k[0], b, k[1], 1 << 64, 0, 10**9)))
+    metas = WhirlpoolPool(k[2], ORCA_WHIRLPOOL, a, b, state=wp_state).hop_accounts(b, owner, user_b, user_a)
+    spec = blocks["OrcaWhirlpool"]
+    assert _flags(metas) == (set(spec["writable"]), {spec["signer"]})
 
 
 def test_hop_blocks_match_the_program_positions(vectors: dict[str, Any]) -> None:

@@ -1,6 +1,9 @@
 //! Hop adapters: each checks its block of accounts against the venue's pool state and encodes the
-//! venue's own swap instruction. Per-hop minimum outputs are left at zero on purpose: the route's
-//! final balance check is the one guard, and it sees what each hop really delivered.
+//! venue's own swap instruction. Per-hop minimum outputs are left at zero on purpose: the route
+//! measures what each hop really took and delivered, and the final balance check is the profit guard.
+//!
+//! Venue programs are pinned by id (see each adapter's `PROGRAM_IDS`); pools, vaults and every other
+//! account in a block are untrusted and are screened by `HopPlan::screen`.
 
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::{
@@ -8,7 +11,7 @@ use anchor_lang::solana_program::{
     program::invoke,
 };
 
-use crate::{ArbError, RouteHop, Venue};
+use crate::{token_account, ArbError, RouteHop, Venue};
 
 pub mod orca_whirlpool;
 pub mod raydium_amm_v4;
@@ -22,23 +25,50 @@ pub struct HopPlan<'a, 'info> {
     /// Positions of the user's source and destination token accounts inside `block`.
     pub source: usize,
     pub destination: usize,
+    /// Position of the user transfer authority (the route authority) inside `block`.
+    pub authority: usize,
+    /// Positions (bit `i` = `block[i]`) the venue's swap instruction takes writable.
+    pub writable: u32,
+    /// Positions where the venue's swap names a program it calls (SPL Token, Raydium's market
+    /// program); no other account of the block may be executable.
+    pub programs: u32,
+    /// A program, besides the venue and SPL Token, whose accounts the venue takes writable
+    /// (Raydium's market program).
+    pub market_program: Option<Pubkey>,
     pub pool: Pubkey,
     pub mint_in: Pubkey,
     pub mint_out: Pubkey,
     pub a_to_b: bool,
 }
 
-impl<'info> HopPlan<'_, 'info> {
-    pub fn source_info(&self) -> &AccountInfo<'info> {
+/// Bit mask of block positions.
+pub(crate) const fn positions(list: &[usize]) -> u32 {
+    let mut mask = 0u32;
+    let mut i = 0;
+    while i < list.len() {
+        mask |= 1 << list[i];
+        i += 1;
+    }
+    mask
+}
+
+impl<'a, 'info> HopPlan<'a, 'info> {
+    pub fn source_info(&self) -> &'a AccountInfo<'info> {
         &self.block[self.source]
     }
 
-    pub fn destination_info(&self) -> &AccountInfo<'info> {
+    pub fn destination_info(&self) -> &'a AccountInfo<'info> {
         &self.block[self.destination]
     }
 
-    /// The venue instruction swapping exactly `amount_in`; account flags are passed through as the
-    /// transaction set them.
+    /// Whether the venue gets `block[i]` writable: only where its interface writes, only if the
+    /// transaction made it writable, and never the authority (so no venue can debit its lamports).
+    pub fn cpi_writable(&self, i: usize) -> bool {
+        i != self.authority && self.writable & (1 << i) != 0 && self.block[i].is_writable
+    }
+
+    /// The venue instruction swapping exactly `amount_in`. The authority is the only signer passed
+    /// on (another signer of the transaction, such as a separate fee payer, lends the venue nothing).
     pub fn instruction(&self, amount_in: u64) -> Instruction {
         let data = match self.venue {
             Venue::SplTokenSwap => spl_token_swap::swap_data(amount_in, 0).to_vec(),
@@ -47,12 +77,11 @@ impl<'info> HopPlan<'_, 'info> {
         };
         Instruction {
             program_id: *self.block[0].key,
-            accounts: self.block[1..]
-                .iter()
-                .map(|a| AccountMeta {
-                    pubkey: *a.key,
-                    is_signer: a.is_signer,
-                    is_writable: a.is_writable,
+            accounts: (1..self.block.len())
+                .map(|i| AccountMeta {
+                    pubkey: *self.block[i].key,
+                    is_signer: i == self.authority,
+                    is_writable: self.cpi_writable(i),
                 })
                 .collect(),
             data,
@@ -61,6 +90,65 @@ impl<'info> HopPlan<'_, 'info> {
 
     pub fn invoke(&self, amount_in: u64) -> Result<()> {
         invoke(&self.instruction(amount_in), self.block).map_err(Into::into)
+    }
+
+    /// Checks every account of the block outside the user positions before anything runs: none is
+    /// the authority, a route token account (`route_accounts`), this program, a program the venue's
+    /// swap does not call (a venue can only invoke programs among its accounts, so this bounds what
+    /// the authority's signature can reach to SPL Token and the pinned market program), a Token-2022
+    /// account, or an SPL Token account the authority controls; and every account the venue gets
+    /// writable is owned by the venue, SPL Token or the pool's market program (or is an empty system
+    /// account).
+    pub fn screen(&self, authority: &Pubkey, route_accounts: &[Pubkey]) -> Result<()> {
+        let venue = self.block[0].key;
+        for (i, info) in self.block.iter().enumerate().skip(1) {
+            if i == self.authority || i == self.source || i == self.destination {
+                continue;
+            }
+            require_keys_neq!(*info.key, *authority, ArbError::AuthorityMisplaced);
+            require!(
+                !route_accounts.contains(info.key),
+                ArbError::UserAccountMisplaced
+            );
+            require_keys_neq!(*info.key, crate::ID, ArbError::ExecutorInVenueBlock);
+            require!(
+                !info.executable || self.programs & (1 << i) != 0,
+                ArbError::ProgramInVenueBlock
+            );
+            require_keys_neq!(
+                *info.owner,
+                token_account::TOKEN_2022_PROGRAM_ID,
+                ArbError::Token2022NotSupported
+            );
+            if *info.owner == token_account::TOKEN_PROGRAM_ID {
+                require!(
+                    !token_account::controlled_by(info, authority)?,
+                    ArbError::AuthorityControlledAccount
+                );
+            }
+            if self.cpi_writable(i) {
+                let empty = *info.owner == token_account::SYSTEM_PROGRAM_ID
+                    && info.lamports() == 0
+                    && info.data_is_empty();
+                require!(
+                    *info.owner == *venue
+                        || *info.owner == token_account::TOKEN_PROGRAM_ID
+                        || Some(*info.owner) == self.market_program
+                        || empty,
+                    ArbError::UnexpectedWritableAccount
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `program` is a pinned deployment of `venue`.
+pub fn is_pinned(venue: Venue, program: &Pubkey) -> bool {
+    match venue {
+        Venue::SplTokenSwap => spl_token_swap::PROGRAM_IDS.contains(program),
+        Venue::RaydiumAmmV4 => raydium_amm_v4::PROGRAM_IDS.contains(program),
+        Venue::OrcaWhirlpool => *program == orca_whirlpool::PROGRAM_ID,
     }
 }
 
@@ -72,12 +160,13 @@ pub fn plan<'a, 'info>(
 ) -> Result<HopPlan<'a, 'info>> {
     require!(!block.is_empty(), ArbError::AccountCountMismatch);
     let program = &block[0];
-    require!(program.executable, ArbError::VenueProgramNotExecutable);
-    // Neither this program nor the token program can be a pool program.
+    // Only the pinned program ids: a program anyone deployed never receives the authority's
+    // signature.
     require!(
-        *program.key != crate::ID && *program.key != crate::token_account::TOKEN_PROGRAM_ID,
+        is_pinned(hop.venue, program.key),
         ArbError::UnknownVenueProgram
     );
+    require!(program.executable, ArbError::VenueProgramNotExecutable);
     match hop.venue {
         Venue::SplTokenSwap => spl_token_swap::plan(block, hop.a_to_b, authority),
         Venue::RaydiumAmmV4 => raydium_amm_v4::plan(block, hop.a_to_b, authority),

@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use super::{check_key, check_token_program, HopPlan};
+use super::{check_key, check_token_program, positions, HopPlan};
 use crate::token_account::pubkey_at;
 use crate::{ArbError, Venue};
 
@@ -22,6 +22,19 @@ pub const TICK_ARRAY_0: usize = 8;
 pub const TICK_ARRAY_1: usize = 9;
 pub const TICK_ARRAY_2: usize = 10;
 pub const ORACLE: usize = 11;
+/// What `swap` writes: the pool, the user's two accounts, both vaults, the tick arrays and the oracle
+/// (written by adaptive-fee pools). Token program and token authority are read only.
+pub const WRITABLE: u32 = positions(&[
+    WHIRLPOOL,
+    TOKEN_OWNER_ACCOUNT_A,
+    TOKEN_VAULT_A,
+    TOKEN_OWNER_ACCOUNT_B,
+    TOKEN_VAULT_B,
+    TICK_ARRAY_0,
+    TICK_ARRAY_1,
+    TICK_ARRAY_2,
+    ORACLE,
+]);
 
 /// `sha256("global:swap")[..8]`.
 pub const SWAP_DISCRIMINATOR: [u8; 8] = [0xf8, 0xc6, 0x9e, 0x91, 0xe1, 0x75, 0x87, 0xc8];
@@ -79,7 +92,6 @@ pub fn plan<'a, 'info>(
     authority: &Pubkey,
 ) -> Result<HopPlan<'a, 'info>> {
     require!(block.len() == ACCOUNTS, ArbError::AccountCountMismatch);
-    require_keys_eq!(*block[0].key, PROGRAM_ID, ArbError::UnknownVenueProgram);
     let pool = &block[WHIRLPOOL];
     require_keys_eq!(*pool.owner, PROGRAM_ID, ArbError::PoolNotOwnedByVenue);
     let data = pool.try_borrow_data()?;
@@ -116,6 +128,10 @@ pub fn plan<'a, 'info>(
         block,
         source,
         destination,
+        authority: TOKEN_AUTHORITY,
+        writable: WRITABLE,
+        programs: positions(&[TOKEN_PROGRAM]),
+        market_program: None,
         pool: *pool.key,
         mint_in,
         mint_out,

@@ -2,14 +2,17 @@
 
 use anchor_lang::prelude::*;
 
-use super::{check_key, check_token_program, HopPlan};
+use super::{check_key, check_token_program, positions, HopPlan};
 use crate::token_account::pubkey_at;
 use crate::{ArbError, Venue};
 
-/// Mainnet and devnet deployments.
-pub const PROGRAM_IDS: [Pubkey; 2] = [
-    pubkey!("675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"),
-    pubkey!("HWy1jotHpo6UqeQxx49dpYYdQB8wj9Qk9MdxwjLvDHB8"),
+/// The mainnet deployment, pinned.
+pub const PROGRAM_IDS: [Pubkey; 1] = [pubkey!("675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8")];
+/// Market programs a pool may name (OpenBook, and Serum v3 for the oldest pools). Raydium gets the
+/// market's accounts writable, so they must belong to one of these.
+pub const MARKET_PROGRAM_IDS: [Pubkey; 2] = [
+    pubkey!("srmqPvymJeFKQ4zGQed1GFppgkRHL9kaELCbyksJtPX"),
+    pubkey!("9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin"),
 ];
 
 /// Block sizes: program + 18 swap accounts, or + 17 without `amm_target_orders`.
@@ -27,6 +30,14 @@ pub const DESTINATION_FROM_END: usize = 2;
 pub const USER_OWNER_FROM_END: usize = 1;
 
 pub const SWAP_BASE_IN_TAG: u8 = 9;
+
+/// What `swap_base_in` writes, in a 19-account block: amm, open orders, target orders, both vaults,
+/// market, bids, asks, event queue, both market vaults, the user's two accounts. (Read only: token
+/// program, amm authority, market program, vault signer, user owner.)
+pub const WRITABLE: u32 = positions(&[2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17]);
+/// The same without `amm_target_orders`: every position after 4 moves one place forward.
+pub const WRITABLE_WITHOUT_TARGET_ORDERS: u32 =
+    positions(&[2, 4, 5, 6, 8, 9, 10, 11, 12, 13, 15, 16]);
 
 /// `AmmInfo` offsets (16 u64 parameters, `Fees` 64 B, `StateData` 144 B, then keys).
 pub mod layout {
@@ -72,7 +83,6 @@ pub fn plan<'a, 'info>(
         ArbError::AccountCountMismatch
     );
     let program = block[0].key;
-    require!(PROGRAM_IDS.contains(program), ArbError::UnknownVenueProgram);
     let amm = &block[AMM];
     require_keys_eq!(*amm.owner, *program, ArbError::PoolNotOwnedByVenue);
     let data = amm.try_borrow_data()?;
@@ -90,7 +100,12 @@ pub fn plan<'a, 'info>(
     }
     check_key(&block[5 + shift], &pubkey_at(&data, layout::COIN_VAULT))?;
     check_key(&block[6 + shift], &pubkey_at(&data, layout::PC_VAULT))?;
-    check_key(&block[7 + shift], &pubkey_at(&data, layout::MARKET_PROGRAM))?;
+    let market_program = pubkey_at(&data, layout::MARKET_PROGRAM);
+    check_key(&block[7 + shift], &market_program)?;
+    require!(
+        MARKET_PROGRAM_IDS.contains(&market_program),
+        ArbError::UnknownMarketProgram
+    );
     check_key(&block[8 + shift], &pubkey_at(&data, layout::MARKET))?;
     require_keys_eq!(
         *block[n - USER_OWNER_FROM_END].key,
@@ -108,6 +123,14 @@ pub fn plan<'a, 'info>(
         block,
         source: n - SOURCE_FROM_END,
         destination: n - DESTINATION_FROM_END,
+        authority: n - USER_OWNER_FROM_END,
+        writable: if shift == 1 {
+            WRITABLE
+        } else {
+            WRITABLE_WITHOUT_TARGET_ORDERS
+        },
+        programs: positions(&[TOKEN_PROGRAM, 7 + shift]),
+        market_program: Some(market_program),
         pool: *amm.key,
         mint_in,
         mint_out,

@@ -1,12 +1,25 @@
-//! SPL token-swap `Swap` (tag 1) and the `SwapV1` pool layout. Forks with the same interface run under
-//! other program ids, so the program is not pinned: the pool must be owned by the block's program and
-//! decode as a token-swap pool naming the vaults, mints and accounts passed.
+//! SPL token-swap `Swap` (tag 1, the 10-account interface of token-swap 2.x) and the versioned
+//! `SwapV1` pool layout. Only the deployments in `PROGRAM_IDS` are accepted; the pool must be owned by
+//! the block's program and decode as a token-swap pool naming the vaults, mints and accounts passed.
 
 use anchor_lang::prelude::*;
 
-use super::{check_key, check_token_program, HopPlan};
+use super::{check_key, check_token_program, positions, HopPlan};
 use crate::token_account::pubkey_at;
 use crate::{ArbError, Venue};
+
+/// The programs that run this interface and layout, pinned by id. Adding one is a source change:
+/// it must execute the token-swap 2.x `Swap` with the same 10 (+1) accounts, read the pool from the
+/// versioned `SwapV1` layout and move tokens only through SPL Token.
+/// - `SwaPpA9…`: SPL token-swap 2.x, mainnet.
+/// - `9W959…`: Orca token-swap v2 (a token-swap 2.x fork: same instruction, accounts and layout).
+///
+/// The later SPL deployment `SwapsVe…` (token-swap 3.x) is not listed: its `Swap` takes 14 (+1)
+/// accounts (mints and one token program per side), which this adapter does not build.
+pub const PROGRAM_IDS: [Pubkey; 2] = [
+    pubkey!("SwaPpA9LAaLfeLi3a68M4DjnLqgtticKg6CnyNwgAC8"),
+    pubkey!("9W959DqEETiGZocYWCQPaJ6sBmUzgfxXfqGeTEdp3aQP"),
+];
 
 /// Block sizes: program + 10 swap accounts, or + 11 with the host fee account.
 pub const ACCOUNTS: usize = 11;
@@ -22,6 +35,17 @@ pub const DESTINATION: usize = 7;
 pub const POOL_MINT: usize = 8;
 pub const POOL_FEE_ACCOUNT: usize = 9;
 pub const TOKEN_PROGRAM: usize = 10;
+pub const HOST_FEE_ACCOUNT: usize = 11;
+/// What `Swap` writes: the user's two accounts, the vaults, the pool mint and both fee accounts.
+pub const WRITABLE: u32 = positions(&[
+    SOURCE,
+    POOL_SOURCE,
+    POOL_DESTINATION,
+    DESTINATION,
+    POOL_MINT,
+    POOL_FEE_ACCOUNT,
+    HOST_FEE_ACCOUNT,
+]);
 
 pub const SWAP_TAG: u8 = 1;
 
@@ -114,6 +138,10 @@ pub fn plan<'a, 'info>(
         block,
         source: SOURCE,
         destination: DESTINATION,
+        authority: USER_TRANSFER_AUTHORITY,
+        writable: WRITABLE,
+        programs: positions(&[TOKEN_PROGRAM]),
+        market_program: None,
         pool: *pool.key,
         mint_in,
         mint_out,

@@ -1,9 +1,10 @@
 //! Adapter checks for the venues whose programs cannot run here (Raydium AMM v4, Orca Whirlpool):
-//! account plans, instruction bytes and rejections, on account images built field by field.
+//! account plans, instruction bytes and flags, block screening and rejections, on account images
+//! built field by field.
 
 use anchor_lang::prelude::*;
 
-use super::{orca_whirlpool as orca, plan, raydium_amm_v4 as raydium};
+use super::{is_pinned, orca_whirlpool as orca, plan, raydium_amm_v4 as raydium, spl_token_swap};
 use crate::{token_account, ArbError, RouteHop, Venue};
 
 struct Acc {
@@ -90,7 +91,9 @@ fn raydium_block(
     dest_mint: Pubkey,
 ) -> Vec<Acc> {
     let pid = raydium::PROGRAM_IDS[0];
-    let keys: Vec<Pubkey> = (0..19).map(|_| Pubkey::new_unique()).collect();
+    let market = raydium::MARKET_PROGRAM_IDS[0];
+    let mut keys: Vec<Pubkey> = (0..19).map(|_| Pubkey::new_unique()).collect();
+    keys[8] = market;
     let mut amm = vec![0u8; raydium::layout::LEN];
     put(&mut amm, raydium::layout::OPEN_ORDERS, &keys[4]);
     put(&mut amm, raydium::layout::TARGET_ORDERS, &keys[5]);
@@ -109,7 +112,34 @@ fn raydium_block(
         ),
         acc(keys[2], pid, amm),
     ];
-    v.extend((3..16).map(|i| acc(keys[i], Pubkey::new_unique(), vec![])));
+    // Owners as on chain: the AMM's own accounts, the market program's, SPL Token's vaults.
+    let spl = token_account::TOKEN_PROGRAM_ID;
+    let owners = [
+        (3, token_account::SYSTEM_PROGRAM_ID),
+        (4, market),
+        (5, pid),
+        (6, spl),
+        (7, spl),
+        (8, Pubkey::new_unique()),
+        (9, market),
+        (10, market),
+        (11, market),
+        (12, market),
+        (13, spl),
+        (14, spl),
+        (15, token_account::SYSTEM_PROGRAM_ID),
+    ];
+    v.extend(owners.iter().map(|&(i, owner)| {
+        let data = if owner == spl {
+            token(Pubkey::new_unique(), Pubkey::new_unique())
+        } else {
+            vec![]
+        };
+        let mut a = acc(keys[i], owner, data);
+        a.writable = raydium::WRITABLE & (1 << i) != 0;
+        a.executable = i == 8;
+        a
+    }));
     v.push(acc(
         keys[16],
         crate::token_account::TOKEN_PROGRAM_ID,
@@ -401,5 +431,216 @@ fn whirlpool_rejections() {
     assert_eq!(
         code(plan(&h, &infos(&mut accs), &user).err().unwrap()),
         u32::from(ArbError::UnknownVenueProgram)
+    );
+}
+
+#[test]
+fn venue_program_ids_are_pinned() {
+    let token_swap_3x = pubkey!("SwapsVeCiPHMUAtzQWZw7RjsKjgCjhwU55QGu4U1Szw");
+    assert!(spl_token_swap::PROGRAM_IDS
+        .iter()
+        .all(|p| is_pinned(Venue::SplTokenSwap, p)));
+    assert!(!is_pinned(Venue::SplTokenSwap, &token_swap_3x));
+    assert!(!is_pinned(Venue::SplTokenSwap, &orca::PROGRAM_ID));
+    assert!(is_pinned(Venue::RaydiumAmmV4, &raydium::PROGRAM_IDS[0]));
+    assert!(!is_pinned(
+        Venue::RaydiumAmmV4,
+        &pubkey!("HWy1jotHpo6UqeQxx49dpYYdQB8wj9Qk9MdxwjLvDHB8")
+    ));
+    assert!(is_pinned(Venue::OrcaWhirlpool, &orca::PROGRAM_ID));
+    for v in [
+        Venue::SplTokenSwap,
+        Venue::RaydiumAmmV4,
+        Venue::OrcaWhirlpool,
+    ] {
+        assert!(!is_pinned(v, &crate::ID));
+        assert!(!is_pinned(v, &token_account::TOKEN_PROGRAM_ID));
+        assert!(!is_pinned(v, &Pubkey::default()));
+    }
+}
+
+#[test]
+fn venue_instruction_passes_the_authority_read_only_and_no_other_signer() {
+    let (user, coin, pc) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    // As in a transaction where the authority pays the fee (writable) and the amm is, oddly, a
+    // second signer: neither privilege reaches the venue.
+    accs[18].writable = true;
+    accs[2].signer = true;
+    // Writable in the transaction but read only in `swap_base_in`: passed read only.
+    accs[3].writable = true;
+    accs[8].writable = true;
+    let block = infos(&mut accs);
+    let p = plan(&hop(Venue::RaydiumAmmV4, 19, true), &block, &user).unwrap();
+    let ix = p.instruction(1);
+    let signers: Vec<usize> = (0..18).filter(|&i| ix.accounts[i].is_signer).collect();
+    assert_eq!(signers, vec![17]);
+    let writable: Vec<usize> = (0..18)
+        .filter(|&i| ix.accounts[i].is_writable)
+        .map(|i| i + 1)
+        .collect();
+    assert_eq!(writable, vec![2, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 16, 17]);
+    // Never escalated: read only in the transaction stays read only.
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    accs[10].writable = false;
+    let block = infos(&mut accs);
+    let p = plan(&hop(Venue::RaydiumAmmV4, 19, true), &block, &user).unwrap();
+    assert!(!p.instruction(1).accounts[9].is_writable);
+}
+
+#[test]
+fn raydium_market_program_is_pinned() {
+    let (user, coin, pc) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let mut accs = raydium_block(user, coin, pc, coin, pc);
+    let other = Pubkey::new_unique();
+    put(&mut accs[2].data, raydium::layout::MARKET_PROGRAM, &other);
+    accs[8].key = other;
+    assert_eq!(
+        code(
+            plan(
+                &hop(Venue::RaydiumAmmV4, 19, true),
+                &infos(&mut accs),
+                &user
+            )
+            .err()
+            .unwrap()
+        ),
+        u32::from(ArbError::UnknownMarketProgram)
+    );
+}
+
+fn screen_code(accs: &mut [Acc], user: &Pubkey, route: &[Pubkey]) -> Option<u32> {
+    let block = infos(accs);
+    let p = plan(&hop(Venue::RaydiumAmmV4, 19, true), &block, user).unwrap();
+    p.screen(user, route).err().map(code)
+}
+
+#[test]
+fn raydium_block_screening() {
+    let (user, coin, pc) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let fresh = || raydium_block(user, coin, pc, coin, pc);
+    let route = |accs: &[Acc]| vec![accs[16].key, accs[17].key];
+    let mut accs = fresh();
+    let r = route(&accs);
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        None,
+        "an on-chain-shaped block passes"
+    );
+
+    // A market account writable but owned by a program the pool does not name.
+    let mut accs = fresh();
+    accs[10].owner = Pubkey::new_unique();
+    let r = route(&accs);
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        Some(u32::from(ArbError::UnexpectedWritableAccount))
+    );
+    // The same account read only is harmless: the venue cannot write it.
+    let mut accs = fresh();
+    accs[10].owner = Pubkey::new_unique();
+    accs[10].writable = false;
+    let r = route(&accs);
+    assert_eq!(screen_code(&mut accs, &user, &r), None);
+    // A market vault that is the user's own token account.
+    let mut accs = fresh();
+    accs[13].data = token(coin, user);
+    let r = route(&accs);
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        Some(u32::from(ArbError::AuthorityControlledAccount))
+    );
+    // The route's start account as the event queue.
+    let mut accs = fresh();
+    let r = vec![accs[16].key, accs[17].key, accs[12].key];
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        Some(u32::from(ArbError::UserAccountMisplaced))
+    );
+    // A Token-2022 account anywhere.
+    let mut accs = fresh();
+    accs[14].owner = token_account::TOKEN_2022_PROGRAM_ID;
+    let r = route(&accs);
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        Some(u32::from(ArbError::Token2022NotSupported))
+    );
+    // This program as the vault signer.
+    let mut accs = fresh();
+    accs[15].key = crate::ID;
+    let r = route(&accs);
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        Some(u32::from(ArbError::ExecutorInVenueBlock))
+    );
+    // Any program but the token and market programs (a venue can call only what it is given).
+    let mut accs = fresh();
+    accs[11].executable = true;
+    let r = route(&accs);
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        Some(u32::from(ArbError::ProgramInVenueBlock))
+    );
+    // The authority as the amm authority.
+    let mut accs = fresh();
+    accs[3].key = user;
+    let r = route(&accs);
+    assert_eq!(
+        screen_code(&mut accs, &user, &r),
+        Some(u32::from(ArbError::AuthorityMisplaced))
+    );
+}
+
+#[test]
+fn whirlpool_block_screening() {
+    let (user, a, b) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let h = hop(Venue::OrcaWhirlpool, 12, true);
+    let screened = |accs: &mut Vec<Acc>| {
+        let route = vec![accs[4].key, accs[6].key];
+        let block = infos(accs);
+        let p = plan(&h, &block, &user).unwrap();
+        p.screen(&user, &route).err().map(code)
+    };
+    let mut accs = whirlpool_block(user, a, b);
+    assert_eq!(screened(&mut accs), None);
+    // An oracle that was never created (adaptive fees off) is an empty system account: accepted.
+    let mut accs = whirlpool_block(user, a, b);
+    accs[orca::ORACLE].owner = token_account::SYSTEM_PROGRAM_ID;
+    accs[orca::ORACLE].lamports = 0;
+    assert_eq!(screened(&mut accs), None);
+    // ... but one holding lamports, or owned by another program, is not the oracle's.
+    accs[orca::ORACLE].lamports = 1;
+    assert_eq!(
+        screened(&mut accs),
+        Some(u32::from(ArbError::UnexpectedWritableAccount))
+    );
+    let mut accs = whirlpool_block(user, a, b);
+    accs[orca::TICK_ARRAY_1].owner = Pubkey::new_unique();
+    assert_eq!(
+        screened(&mut accs),
+        Some(u32::from(ArbError::UnexpectedWritableAccount))
+    );
+    // A vault that is a token account the user owns.
+    let mut accs = whirlpool_block(user, a, b);
+    accs[orca::TOKEN_VAULT_B].data = token(b, user);
+    assert_eq!(
+        screened(&mut accs),
+        Some(u32::from(ArbError::AuthorityControlledAccount))
     );
 }

@@ -1,0 +1,108 @@
+"""The replica as a chain the engine can run on: a manifest turned into a ChainContext, and the manifest
+found for a node URL — the running devnet's, or any cached snapshot's whose contracts the node holds
+(so a fork of the replica is recognised too)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from arbbot.chain.rpc import RpcClient, RpcError, RpcTransportError
+from arbbot.config import RouterSettings, VenueSettings
+from arbbot.devnet import running
+from arbbot.devnet.manifest import Manifest
+from arbbot.engine.context import ChainContext
+from arbbot.errors import ArbbotError
+from arbbot.paths import cache_dir
+from arbbot.state.discovery import DiscoveredPool
+
+log = logging.getLogger(__name__)
+
+REPLICA_CHAIN_ID = 31337
+_ROUTER_KIND = {"uniswap_v2": "uniswap_v2_router02", "uniswap_v3": "uniswap_v3_swaprouter"}
+
+
+def known_pools(manifest: Manifest) -> list[DiscoveredPool]:
+    token = {t.symbol: t.address for t in manifest.tokens}
+    out = []
+    for p in manifest.pools:
+        venue = manifest.venues[p.venue]
+        out.append(
+            DiscoveredPool(p.kind, venue.factory, p.address, token[p.token0], token[p.token1], p.fee, p.tick_spacing, 0)
+        )
+    return out
+
+
+def routers(manifest: Manifest) -> list[RouterSettings]:
+    out = [
+        RouterSettings(kind=_ROUTER_KIND[v.kind], address=v.router, factory=v.factory)  # type: ignore[arg-type]
+        for v in manifest.venues.values()
+    ]
+    swap_router = manifest.contracts.get("SwapRouter")
+    v3 = [v for v in manifest.venues.values() if v.kind == "uniswap_v3"]
+    if swap_router and v3 and all(r.address.lower() != swap_router.lower() for r in out):
+        out.append(RouterSettings(kind="uniswap_v3_swaprouter", address=swap_router, factory=v3[0].factory))
+    return out
+
+
+def venues(manifest: Manifest) -> list[VenueSettings]:
+    return [
+        VenueSettings(name=name, kind=v.kind, factory=v.factory, fee_bps=v.fee_bps if v.kind == "uniswap_v2" else 0)
+        for name, v in manifest.venues.items()
+    ]
+
+
+def context_from_manifest(manifest: Manifest, url: str) -> ChainContext:
+    return ChainContext(
+        url=url,
+        chain_id=manifest.chain_id,
+        name=f"replica ({manifest.scenario})",
+        venues=venues(manifest),
+        tokens={t.symbol.upper(): t.address for t in manifest.tokens},
+        routers=routers(manifest),
+        balancer_vault=manifest.contracts.get("BalancerVault"),
+        known_pools=known_pools(manifest),
+    )
+
+
+def _candidates(data_dir: Path) -> Iterator[Manifest]:
+    try:
+        rec = running.read(data_dir)
+    except ArbbotError:
+        rec = None
+    if rec is not None and rec.manifest_path and Path(rec.manifest_path).is_file():
+        yield Manifest.read(Path(rec.manifest_path))
+    folder = cache_dir() / "replica"
+    if folder.is_dir():
+        for path in sorted(folder.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+            try:
+                yield Manifest.read(path)
+            except ArbbotError:
+                continue
+
+
+def _holds(rpc: RpcClient, manifest: Manifest) -> bool:
+    """The node has the replica's contracts (its WETH, every factory and the Vault) at their addresses."""
+    addresses = [manifest.token("WETH").address, *(v.factory for v in manifest.venues.values())]
+    addresses += [a for k, a in manifest.contracts.items() if k == "BalancerVault"]
+    try:
+        codes = rpc.batch([("eth_getCode", [a, "latest"]) for a in addresses])
+    except (RpcError, RpcTransportError):
+        return False
+    return all(isinstance(c, str) and len(c) > 2 for c in codes)
+
+
+def find_replica(rpc: RpcClient, chain_id: int, data_dir: Path) -> Manifest | None:
+    """The manifest of the replica this node is (or forks), if any."""
+    if chain_id != REPLICA_CHAIN_ID:
+        return None
+    seen: set[str] = set()
+    for manifest in _candidates(data_dir):
+        if manifest.snapshot_key in seen:
+            continue
+        seen.add(manifest.snapshot_key)
+        if _holds(rpc, manifest):
+            log.debug("node holds the replica %s (%s)", manifest.scenario, manifest.snapshot_key)
+            return manifest
+    return None

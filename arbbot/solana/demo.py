@@ -1,0 +1,152 @@
+"""The local Solana loop for the demo: a dislocated market on the local node, the searcher's live run to
+the block-engine double, the bundle landed, and the audit: the owner's whole balance change (SOL and
+wrapped SOL) equals the journaled profit minus the fee, to the lamport.
+
+    result = run_local_loop(sessions=sessions, log_path=Path(".arbbot/solana-bundles.jsonl"))
+
+Everything runs on 127.0.0.1 and is stopped before returning: the node (by PID) and the block engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from sqlalchemy.orm import Session, sessionmaker
+
+from arbbot.audit.bundle_log import BundleLog
+from arbbot.solana.fees import TipPolicy
+from arbbot.solana.instruction import ArbExecutor
+from arbbot.solana.jito import JitoClient
+from arbbot.solana.journal import SolanaJournal, chain_id_for_genesis
+from arbbot.solana.keys import associated_token_address
+from arbbot.solana.layouts.token import decode_token_account
+from arbbot.solana.live import Attempt, LiveConfig
+from arbbot.solana.programs import SPL_TOKEN_SWAP, TOKEN_PROGRAM, WSOL_MINT
+from arbbot.solana.rpc import SolanaRpc
+from arbbot.solana.searcher import RunResult, RunSettings, run_once
+from arbbot.solana.testing.accounts import TokenSwapFields, pack_mint, pack_token_account, pack_token_swap
+from arbbot.solana.testing.block_engine import LocalBlockEngine
+from arbbot.solana.testing.node import LocalNode, NodeChain
+
+LAMPORTS = 10**9
+TOKEN_ACCOUNT_LEN = 165
+
+
+@dataclass(frozen=True)
+class Market:
+    owner: Keypair
+    mint_b: Pubkey
+    pools: tuple[Pubkey, Pubkey]
+
+
+def _rent(chain: NodeChain, size: int) -> int:
+    # The node's rent is the default one: 6960 lamports per byte-year x 2 years, for 128 + size bytes.
+    return (128 + size) * 3480 * 2
+
+
+def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey:
+    key = Keypair().pubkey()
+    if mint == WSOL_MINT:  # wrapped SOL: lamports follow the balance
+        rent = _rent(chain, TOKEN_ACCOUNT_LEN)
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount, native_rent=rent), rent + amount)
+    else:
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount))
+    return key
+
+
+def add_pool(chain: NodeChain, mint_a: Pubkey, mint_b: Pubkey, reserves: tuple[int, int]) -> Pubkey:
+    """A constant-product pool of the token-swap layout at the pinned SPL token-swap id (where the node
+    runs cp-swap), with its vaults held by the pool's authority."""
+    pool = Keypair().pubkey()
+    authority, bump = Pubkey.find_program_address([bytes(pool)], SPL_TOKEN_SWAP)
+    fields = TokenSwapFields(
+        token_a=_vault(chain, mint_a, authority, reserves[0]), token_b=_vault(chain, mint_b, authority, reserves[1]),
+        token_a_mint=mint_a, token_b_mint=mint_b, pool_mint=Keypair().pubkey(), pool_fee_account=Keypair().pubkey(),
+        bump_seed=bump, fees=(25, 10_000, 5, 10_000, 0, 10_000, 20, 100),
+    )  # fmt: skip
+    chain.set_account(pool, SPL_TOKEN_SWAP, pack_token_swap(fields))
+    return pool
+
+
+def build_market(chain: NodeChain, dislocation_bps: int = 300) -> Market:
+    """Two SOL/B pools, the second paying `dislocation_bps` more B per SOL; an owner holding only SOL."""
+    if chain.get_account(WSOL_MINT) is None:
+        chain.set_account(WSOL_MINT, TOKEN_PROGRAM, pack_mint(9))
+    mint_b = Keypair().pubkey()
+    chain.set_account(mint_b, TOKEN_PROGRAM, pack_mint(6, supply=10**15))
+    sol = 1_000 * LAMPORTS
+    fair = (sol, 100_000 * 10**6)
+    rich = (sol, 100_000 * 10**6 * (10_000 + dislocation_bps) // 10_000)
+    pools = (add_pool(chain, WSOL_MINT, mint_b, fair), add_pool(chain, WSOL_MINT, mint_b, rich))
+    owner = Keypair()
+    chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
+    return Market(owner, mint_b, pools)
+
+
+@dataclass
+class LoopResult:
+    run: RunResult
+    attempt: Attempt
+    chain_id: int
+    owner: Pubkey
+    sol_before: int  # owner's SOL + wrapped SOL, lamports, after the setup (wrap) and before the route
+    sol_after: int
+
+
+def owner_value(rpc: SolanaRpc, owner: Pubkey) -> int:
+    """SOL plus wrapped SOL balance, lamports."""
+    wsol = rpc.get_account(associated_token_address(owner, WSOL_MINT))
+    tokens = 0 if wsol is None else decode_token_account(wsol.data, wsol.address, wsol.owner).amount
+    return rpc.get_balance(owner) + tokens
+
+
+def run_local_loop(
+    *,
+    sessions: sessionmaker[Session] | None,
+    log_path: Path,
+    programs: list[tuple[Pubkey, Path]] | None = None,
+    wrap_lamports: int = 50 * LAMPORTS,
+    echo: Callable[[str], None] = lambda _s: None,
+) -> LoopResult:
+    with LocalNode(programs or []) as node:
+        chain = NodeChain(node.url)
+        rpc = SolanaRpc(node.url)
+        try:
+            market = build_market(chain)
+            echo(f"local node {node.url}: pools {market.pools[0]} and {market.pools[1]} (3% apart)")
+            with LocalBlockEngine(chain, land_after_polls=1) as engine:
+                # Mainnet's tip accounts hold SOL: a tip is then a transfer to a rent-exempt account.
+                for tip_account in engine.tip_accounts:
+                    chain.airdrop(tip_account, _rent(chain, 0))
+                jito = JitoClient(engine.url, timeout=30)
+                try:
+                    chain_id = chain_id_for_genesis(rpc.get_genesis_hash())
+                    journal = SolanaJournal(BundleLog(log_path, sessions), sessions, chain_id)
+                    settings = RunSettings(
+                        bases=[WSOL_MINT], max_input=wrap_lamports, max_hops=2, pools=list(market.pools),
+                        wrap_lamports=wrap_lamports, live=LiveConfig(tip=TipPolicy(share_bps=2_000)),
+                    )  # fmt: skip
+                    # The wrap happens in the setup transaction; the audit window is the route alone.
+                    values: list[int] = []
+
+                    def note(line: str) -> None:
+                        if line.startswith("setup:"):
+                            values.append(owner_value(rpc, market.owner.pubkey()))
+                        echo(line)
+
+                    program = ArbExecutor.load()
+                    result = run_once(rpc, program, market.owner, settings, jito=jito, journal=journal, echo=note)
+                    if result.attempt is None:
+                        raise RuntimeError(f"no route was sent: {result.refusal or 'no profitable route'}")
+                    after = owner_value(rpc, market.owner.pubkey())
+                    before = values[0] if values else after
+                    return LoopResult(result, result.attempt, chain_id, market.owner.pubkey(), before, after)
+                finally:
+                    jito.close()
+        finally:
+            rpc.close()
+            chain.close()

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {CheatsTest} from "../Cheats.sol";
+import {ArbExecutor} from "../../src/ArbExecutor.sol";
+import {ExecutorFixture, IV2Pair} from "../ExecutorFixture.sol";
+import {FakeLender, FakeV2Pair, FakeV3Pool, HostileCoinbase, HostileToken} from "./Hostile.sol";
+
+/// @notice The stateful actor IS an approved caller whose key the attacker holds. It deploys pools,
+///         tokens and lenders of its own, moves real prices, and sends the executor random and crafted
+///         routes through real and fake pools. After every action the executor's balance of every token it
+///         holds, and of ETH, is compared with the balance before: any fall is a violation.
+contract AttackerHandler is ExecutorFixture {
+    address public constant HOT = address(0x407);
+
+    struct Pool {
+        address addr;
+        bool isV3;
+        address a;
+        address b;
+    }
+
+    Pool[] internal _pools;
+    address[] internal _tokens; // every token a route may name
+    address[] internal _tracked; // tokens the executor holds, with honest balances
+    uint256[] internal _last; // their balances after the previous action
+    uint256 internal _lastEth;
+    FakeLender internal _fakeLender;
+    HostileCoinbase internal _coinbase;
+
+    uint256 public violations; // a tracked balance (or ETH) fell
+    uint256 public executed; // attacks that went through (their effect: only gains)
+    uint256 public refused; // attacks that reverted
+    uint256 public calls;
+    mapping(bytes4 => uint256) public refusedWith; // revert selector -> count
+
+    function init() external {
+        require(address(executor) == address(0), "once");
+        _buildMarket();
+        executor.setCaller(HOT, true);
+        executor.setMaxBuilderShare(9000);
+        HostileToken reentrant = new HostileToken();
+        HostileToken fot = new HostileToken();
+        fot.setFee(100);
+        HostileToken noReturn = new HostileToken();
+        noReturn.setNoReturn(true);
+        _fakeLender = new FakeLender();
+        _coinbase = new HostileCoinbase();
+        _fakeLender.setTokens(address(weth), address(usdc)); // claims to hold the start token
+        executor.setCaller(address(reentrant), true); // so its re-entry reaches the lock, not the caller check
+        executor.setCaller(address(_coinbase), true);
+
+        address[6] memory held =
+            [address(weth), address(usdc), address(dai), address(reentrant), address(fot), address(noReturn)];
+        for (uint256 i = 0; i < held.length; ++i) {
+            _tokens.push(held[i]);
+            _tracked.push(held[i]);
+        }
+        _fund(address(weth), address(executor), 100 ether);
+        _fund(address(usdc), address(executor), 1_000_000e6);
+        _fund(address(dai), address(executor), 1_000_000 ether);
+        for (uint256 i = 3; i < held.length; ++i) {
+            HostileToken(held[i]).mint(address(executor), 1_000_000 ether);
+        }
+        vm.deal(address(executor), 1 ether);
+
+        _addPool(pairCheap, false, address(weth), address(usdc));
+        _addPool(pairDear, false, address(weth), address(usdc));
+        _addPool(v3, true, address(weth), address(usdc));
+        _addPool(pairUsdcDai, false, address(usdc), address(dai));
+        _addPool(pairDaiWeth, false, address(dai), address(weth));
+        for (uint256 i = 3; i < held.length; ++i) {
+            _addPool(_pair(address(weth), 1000 ether, held[i], 1_000_000 ether), false, address(weth), held[i]);
+            _addPool(_pair(address(weth), 1000 ether, held[i], 1_100_000 ether), false, address(weth), held[i]);
+            _addPool(
+                _v3Pool(held[i], 1_050_000 ether, address(weth), 1000 ether, 500, 10), true, held[i], address(weth)
+            );
+        }
+        HostileToken(held[3]).arm(address(executor), true, "");
+        _coinbase.arm(address(executor), true, "");
+        _snapshot();
+    }
+
+    function _addPool(address addr, bool isV3, address a, address b) internal {
+        _pools.push(Pool(addr, isV3, a, b));
+    }
+
+    function poolCount() external view returns (uint256) {
+        return _pools.length;
+    }
+
+    // --- bookkeeping --------------------------------------------------------------------------------------
+
+    function _snapshot() internal {
+        delete _last;
+        for (uint256 i = 0; i < _tracked.length; ++i) {
+            _last.push(HostileToken(_tracked[i]).balanceOf(address(executor)));
+        }
+        _lastEth = address(executor).balance;
+    }
+
+    /// Counts a violation for any tracked balance below its value after the previous action.
+    function _check() internal {
+        for (uint256 i = 0; i < _tracked.length; ++i) {
+            if (HostileToken(_tracked[i]).balanceOf(address(executor)) < _last[i]) violations++;
+        }
+        if (address(executor).balance < _lastEth) violations++;
+        _snapshot();
+    }
+
+    function _run(bytes memory route, bool hostileCoinbase) internal {
+        calls++;
+        vm.coinbase(hostileCoinbase ? address(_coinbase) : address(0xC0FFEE));
+        vm.prank(HOT);
+        try executor.execute(route) {
+            executed++;
+        } catch (bytes memory err) {
+            refused++;
+            bytes4 sel;
+            if (err.length >= 4) {
+                assembly {
+                    sel := mload(add(err, 0x20))
+                }
+            }
+            refusedWith[sel]++;
+        }
+        _check();
+    }
+
+    // --- the attacker's deployments ---------------------------------------------------------------------------
+
+    function deployFakeV2(uint8 ta, uint8 tb, uint112 r0, uint112 r1, uint8 payMode, bool reenter) external {
+        calls++;
+        if (_pools.length >= 40) return;
+        (address a, address b) = _pick2(ta, tb);
+        FakeV2Pair p = new FakeV2Pair(a < b ? a : b, a < b ? b : a);
+        p.setReserves(r0, r1);
+        p.setPayMode(payMode % 4);
+        p.arm(address(executor), reenter, "");
+        _stock(address(p), a, b, uint256(r0) + r1);
+        _addPool(address(p), false, a, b);
+        _check();
+    }
+
+    function deployFakeV3(uint8 ta, uint8 tb, uint128 reported, uint128 paid, uint8 ask, bool reenter) external {
+        calls++;
+        if (_pools.length >= 40) return;
+        (address a, address b) = _pick2(ta, tb);
+        FakeV3Pool p = new FakeV3Pool(a < b ? a : b, a < b ? b : a);
+        p.configure(reported, paid, ask % 4);
+        p.arm(address(executor), reenter, "");
+        _stock(address(p), a, b, paid);
+        _addPool(address(p), true, a, b);
+        _check();
+    }
+
+    /// The attacker may pay its fake pools real tokens, so their payments sometimes go through.
+    function _stock(address pool, address a, address b, uint256 amount) internal {
+        amount = amount % 1000 ether;
+        if (address(this).balance < 10_000 ether) vm.deal(address(this), 1_000_000 ether);
+        _fund(a, pool, amount);
+        _fund(b, pool, amount);
+    }
+
+    function _pick2(uint8 ta, uint8 tb) internal view returns (address a, address b) {
+        a = _tokens[ta % _tokens.length];
+        b = _tokens[tb % _tokens.length];
+        if (a == b) b = _tokens[(uint256(tb) + 1) % _tokens.length];
+    }
+
+    // --- the market moves ----------------------------------------------------------------------------------
+
+    function trade(uint8 which, bool zeroForOne, uint64 seed) external {
+        calls++;
+        Pool memory p = _pools[which % 5]; // real V2 pairs and the V3 pool of the fixture
+        if (p.isV3) return;
+        address tokenIn = zeroForOne ? IV2Pair(p.addr).token0() : _other(p);
+        uint256 amount = 1e6 + (uint256(seed) % (tokenIn == address(usdc) ? 50_000e6 : 30 ether));
+        uint256 out = _v2Out(p.addr, tokenIn, amount);
+        if (out == 0) return;
+        _fund(tokenIn, p.addr, amount);
+        bool in0 = IV2Pair(p.addr).token0() == tokenIn;
+        IV2Pair(p.addr).swap(in0 ? 0 : out, in0 ? out : 0, address(0x7EAD), "");
+        _check();
+    }
+
+    function _other(Pool memory p) internal view returns (address) {
+        address t0 = IV2Pair(p.addr).token0();
+        return t0 == p.a ? p.b : p.a;
+    }
+
+    // --- attacks ----------------------------------------------------------------------------------------------
+
+    /// A route of random pools, directions, tokens, capital, lender, size, minProfit and builder share.
+    function attackRandom(uint256 seed, uint8 capital, uint8 hops, uint128 amount, uint128 minProfit, uint16 share)
+        external
+    {
+        uint256 n = 2 + (hops % 3);
+        capital = capital % 5;
+        address start = _tokens[seed % _tokens.length];
+        bytes memory r = abi.encodePacked(
+            capital, uint8(n), _lender(capital, seed >> 200), start, _size(amount), uint128(minProfit % 1 ether)
+        );
+        r = bytes.concat(r, abi.encodePacked(share % 10_001), _randomHops(seed, n, start));
+        _run(r, (seed >> 250) & 1 == 1);
+    }
+
+    function _randomHops(uint256 seed, uint256 n, address start) internal view returns (bytes memory hops) {
+        address tokenIn = start;
+        for (uint256 i = 0; i < n; ++i) {
+            Pool memory p = _pools[(seed >> (8 * i + 16)) % _pools.length];
+            address tokenOut = tokenIn == p.a ? p.b : tokenIn == p.b ? p.a : (seed >> (8 * i + 40)) & 1 == 0 ? p.a : p.b;
+            if (i + 1 == n) tokenOut = start;
+            hops = bytes.concat(hops, _hop(p, tokenIn, tokenOut, uint8(seed >> (8 * i + 64))));
+            tokenIn = tokenOut;
+        }
+    }
+
+    /// Crafted attacks with fuzzed magnitudes: a fake pool's unpaid output fed to a real V3 pool that the
+    /// executor pays from its holdings; a worthless start token; a fake lender; the largest builder share.
+    function attackCrafted(uint8 which, uint8 fakeIdx, uint128 amount, uint16 share, bool hostileCoinbase) external {
+        Pool memory fake = _pools[fakeIdx % _pools.length];
+        Pool memory real = _pools[2]; // the WETH/USDC V3 pool
+        uint8 capital = which % 4 == 0 ? 0 : 1;
+        bytes memory r;
+        if (which % 3 == 0) {
+            // start WETH -> (any pool as WETH->USDC) -> real V3 USDC->WETH
+            r = abi.encodePacked(
+                capital,
+                uint8(2),
+                capital == 0 ? address(0) : vault,
+                address(weth),
+                _size(amount),
+                uint128(0),
+                share % 10_001
+            );
+            r = bytes.concat(
+                r, _hop(fake, address(weth), address(usdc), 0), _hop(real, address(usdc), address(weth), 0)
+            );
+        } else if (which % 3 == 1) {
+            // start in a held token, "sold" for WETH to the fake pool, WETH paid into the token's real V3 pool
+            uint256 k = (which / 3) % 3;
+            Pool memory back = _pools[5 + 3 * k + 2];
+            address t = back.a == address(weth) ? back.b : back.a;
+            r = abi.encodePacked(uint8(0), uint8(2), address(0), t, _size(amount), uint128(0), share % 10_001);
+            r = bytes.concat(r, _hop(fake, t, address(weth), 0), _hop(back, address(weth), t, 0));
+        } else {
+            // a real, profitable-looking V2 cycle on a lender that lends nothing
+            r = abi.encodePacked(
+                uint8(1 + (which % 4)),
+                uint8(2),
+                address(_fakeLender),
+                address(weth),
+                _size(amount),
+                uint128(0),
+                share % 10_001
+            );
+            r = bytes.concat(
+                r, _hop(_pools[0], address(weth), address(usdc), 0), _hop(_pools[1], address(usdc), address(weth), 0)
+            );
+        }
+        _run(r, hostileCoinbase);
+    }
+
+    function fakeLenderFee(uint128 fee, address t0, address t1) external {
+        calls++;
+        _fakeLender.setFee(fee);
+        _fakeLender.setTokens(t0, t1);
+        _check();
+    }
+
+    function _size(uint128 amount) internal pure returns (uint128) {
+        // Mostly realistic sizes (1e6 .. 1e20), sometimes anything.
+        return amount % 8 == 0 ? amount : uint128(1e6 + uint256(amount) % 1e20);
+    }
+
+    function _lender(uint8 capital, uint256 seed) internal view returns (address) {
+        if (capital == 0) return address(0);
+        uint256 k = seed % 4;
+        if (k == 0) return address(_fakeLender);
+        if (k == 1) return _pools[seed % _pools.length].addr;
+        return capital == 1 ? vault : capital == 2 ? lenderPair : capital == 3 ? lenderV3 : address(_fakeLender);
+    }
+
+    function _hop(Pool memory p, address tokenIn, address tokenOut, uint8 noise) internal pure returns (bytes memory) {
+        uint8 flags = uint8((p.isV3 ? 1 : 0) | (tokenIn < tokenOut ? 2 : 0));
+        if (noise % 16 == 15) flags ^= 2; // sometimes the wrong direction
+        return abi.encodePacked(flags, p.addr, tokenOut, uint16(noise % 16 == 14 ? 9999 : 30));
+    }
+}
+
+/// @notice The property: whatever the approved caller deploys and sends, the executor's holdings never fall.
+contract ArbExecutorAttackerInvariantTest is CheatsTest {
+    struct FuzzSelector {
+        address addr;
+        bytes4[] selectors;
+    }
+
+    AttackerHandler internal handler;
+
+    function setUp() public {
+        handler = new AttackerHandler();
+        handler.init();
+    }
+
+    function targetContracts() public view returns (address[] memory t) {
+        t = new address[](1);
+        t[0] = address(handler);
+    }
+
+    function targetSelectors() public view returns (FuzzSelector[] memory s) {
+        bytes4[] memory sel = new bytes4[](6);
+        sel[0] = AttackerHandler.deployFakeV2.selector;
+        sel[1] = AttackerHandler.deployFakeV3.selector;
+        sel[2] = AttackerHandler.trade.selector;
+        sel[3] = AttackerHandler.attackRandom.selector;
+        sel[4] = AttackerHandler.attackCrafted.selector;
+        sel[5] = AttackerHandler.fakeLenderFee.selector;
+        s = new FuzzSelector[](1);
+        s[0] = FuzzSelector(address(handler), sel);
+    }
+
+    /// The handler's attacks reach the executor's deep checks (the property below is not vacuous).
+    function test_attacksReachTheBalanceChecks() public {
+        handler.deployFakeV3(0, 1, 500_000e6, 0, 1, true); // WETH/USDC, reports 500k USDC, pays nothing
+        uint8 fake = uint8(handler.poolCount() - 1);
+        handler.attackCrafted(3, fake, 1 ether, 0, false); // own capital; a real V3 pool paid from holdings
+        assertEq(handler.refusedWith(ArbExecutor.BalanceDecreased.selector), 1, "stopped by the balance check");
+        handler.attackCrafted(2, 0, 1 ether, 0, false); // a lender that lends nothing
+        assertEq(handler.refusedWith(ArbExecutor.Unprofitable.selector), 1, "stopped by the profit guard");
+        handler.attackCrafted(3, fake, 1 ether, 10_000, false);
+        assertEq(handler.refusedWith(ArbExecutor.BuilderShareAboveCap.selector), 1, "share above the cap");
+        handler.attackRandom(12345, 0, 0, 1 ether, 0, 0);
+        assertEq(handler.calls(), 5, "calls counted");
+        assertEq(handler.violations(), 0, "no holdings fell");
+    }
+
+    /// No sequence of attacker actions lowers the executor's balance of any token it holds, or of ETH.
+    function invariant_holdingsNeverFall() public view {
+        assertEq(handler.violations(), 0, "the executor's holdings fell");
+    }
+}
