@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
-from arbbot.solver import v2
+from arbbot.solver import native, v2
 from arbbot.solver.cells import CellWalk, relaxed_optimum, relaxed_profit_ge
 from arbbot.solver.curves import has_closed_form, marginal_at_zero, pieces
 from arbbot.solver.model import Hop, Quote, Solution, cycle_min_input, loan_fee, quote_cycle
@@ -39,8 +39,8 @@ class Relaxation:
     """The relaxed (real-valued) optimum of a cycle: where it is and a bound no exact profit exceeds."""
 
     x: int  # the real maximiser, floored and clamped to [1, max_input]
-    upper: int  # floor(max of the relaxed profit): an exact upper bound on any integer input's profit
-    state: object  # what solve() continues from (cells walked, or the V2 fold)
+    upper: int  # an exact upper bound on any integer input's profit
+    state: object  # what the Python solve() continues from (cells walked, or the V2 fold); None: compiled
 
 
 def relax(hops: Sequence[Hop], *, max_input: int = MAX_INPUT, loan_fee_bps: int = 0) -> Relaxation | None:
@@ -48,6 +48,14 @@ def relax(hops: Sequence[Hop], *, max_input: int = MAX_INPUT, loan_fee_bps: int 
     gaps), else the relaxed optimum. Only for hops with a closed form (see `closed_form`)."""
     if not hops:
         raise ValueError("hops: a cycle needs at least one hop")
+    if native.enabled():
+        r = native.relax(hops, max_input, loan_fee_bps)
+        if r is not NotImplemented:
+            return None if r is None else Relaxation(r[0], r[1], None)
+    return _relax(hops, max_input, loan_fee_bps)
+
+
+def _relax(hops: Sequence[Hop], max_input: int, loan_fee_bps: int) -> Relaxation | None:
     num, den = 1, 1
     for h in hops:
         slope = marginal_at_zero(h.pool, h.zero_for_one)
@@ -87,6 +95,10 @@ def solve(
         raise ValueError("hops: a cycle needs at least one hop")
     if max_input < 1:
         return None
+    if (quote is quote_cycle or quote is native.quote_cycle) and native.enabled():
+        found = native.solve(hops, max_input, loan_fee_bps, scan_budget)
+        if found is not NotImplemented:
+            return found
     evaluated: dict[int, int | None] = {}
 
     def profit(x: int) -> int | None:
@@ -106,8 +118,8 @@ def solve(
         return _solution(x, value, hops, quote, False, len(evaluated))
 
     k_bps = BPS + loan_fee_bps
-    if relaxation is None:
-        relaxation = relax(hops, max_input=max_input, loan_fee_bps=loan_fee_bps)
+    if relaxation is None or relaxation.state is None:
+        relaxation = _relax(hops, max_input, loan_fee_bps)
         if relaxation is None:
             return None  # proven: the relaxed profit never exceeds 0, so no exact profit can
     if isinstance(relaxation.state, v2.Fold) and quote is quote_cycle:
