@@ -132,7 +132,9 @@ def relaxed_optimum(walk: CellWalk, k_bps: int, max_input: int) -> RelaxedOptimu
             if c < 0:
                 s, c, d = -s, -c, -d
             x_star = (s - d) // c
-            if cell.end is None or x_star < cell.end:
+            # The real maximiser lies in this cell iff the slope has fallen to k by the cell's end (the
+            # floored x_star can sit before a fractional end while the real one lies past it).
+            if cell.end is None or not slope_exceeds(cell.m, cell.end, k_bps):
                 x = max(int(cell.start), min(x_star, max_input))
                 if x_star >= max_input:
                     x = max_input

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -265,3 +266,19 @@ def test_max_input_caps_the_answer() -> None:
     assert capped is not None and capped.amount_in <= 10**18 < solve(hops).amount_in  # type: ignore[union-attr]
     assert capped.profit == oracle_profit(hops, capped.amount_in)
     assert all(capped.profit >= oracle_profit(hops, x) for x in range(10**18 - 20, 10**18 + 1))  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("compiled", ["1", "0"])
+def test_a_maximiser_past_a_tiny_first_cell_is_not_floored_into_it(compiled: str, monkeypatch) -> None:
+    # The V3 pool's first range holds ~3 units of input, i.e. a cycle input of ~1e-7: the first cell
+    # ends there while the real maximiser lies near 3. Flooring it into the first cell once proved
+    # "nothing pays" (upper bound 0) on a cycle that makes 6 on 1 wei.
+    monkeypatch.setenv("ARBBOT_NATIVE", compiled)
+    a = UniswapV2Pool("a", "token0", "token1", 35_184_372_088_832, 1_048_576, 0)
+    b = UniswapV3Pool.from_positions([(0, 60, 1000), (2220, 2280, 1 << 40)], get_sqrt_ratio_at_tick(0), fee=3000)
+    c = UniswapV2Pool("c", "token0", "token1", 19, 33_554_432, 1000)
+    hops = [Hop(a, False), Hop(b, False), Hop(c, False)]
+    x, best = brute_force(hops, 2_000)
+    assert best > 0
+    solution = solve(hops)
+    assert solution is not None and solution.profit == best == oracle_profit(hops, solution.amount_in)
