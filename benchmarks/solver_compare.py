@@ -27,11 +27,12 @@ from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import snapshot
 from arbbot.engine.bootstrap import discovered_from_manifest, load_store
 from arbbot.progress import LogProgress
-from arbbot.solver import Hop, quote_cycle, solve
+from arbbot.solver import Hop, native, quote_cycle, solve
 
 SCENARIO = "large"
 PER_TYPE = 64  # cycles per pair type (both directions of 32 dislocated pairs)
 ROUNDS = 7
+PYTHON_ROUNDS = 3  # the pure-Python path, timed beside the compiled one (slower: fewer rounds)
 TYPES = ("V2-V2", "V2-V3", "V3-V3")
 
 
@@ -95,6 +96,36 @@ def _route(states: dict, cycle: dict) -> list[Hop]:
     return [Hop(states[k], z) for k, z in zip(cycle["pools"], cycle["zero_for_one"], strict=True)]
 
 
+def _time_solves(states: dict, cycles: dict, mode: str) -> tuple[dict, dict, dict]:
+    """(answers, mean seconds per cycle per type, median cycle's seconds per type) for one solver path."""
+    before = os.environ.get("ARBBOT_NATIVE")
+    os.environ["ARBBOT_NATIVE"] = "1" if mode == "compiled" else "0"
+    try:
+        ours: dict[str, tuple[int, int] | None] = {}
+        times: dict[str, float] = {}
+        medians: dict[str, float] = {}
+        for pair_type in TYPES:
+            routes = [_route(states, c) for c in cycles[pair_type]]
+            rounds = []
+            per_cycle: dict[str, list[float]] = defaultdict(list)
+            for _ in range(ROUNDS if mode == "compiled" else PYTHON_ROUNDS):
+                t0 = time.perf_counter()
+                for c, route in zip(cycles[pair_type], routes, strict=True):
+                    t1 = time.perf_counter()
+                    s = solve(route)
+                    per_cycle[c["id"]].append(time.perf_counter() - t1)
+                    ours[c["id"]] = None if s is None else (s.amount_in, s.profit)
+                rounds.append((time.perf_counter() - t0) / len(routes))
+            times[pair_type] = statistics.median(rounds)
+            medians[pair_type] = statistics.median(statistics.median(v) for v in per_cycle.values())
+    finally:
+        if before is None:
+            os.environ.pop("ARBBOT_NATIVE", None)
+        else:
+            os.environ["ARBBOT_NATIVE"] = before
+    return ours, times, medians
+
+
 def run() -> list[dict[str, str]]:
     node, manifest = snapshot.start(SCENARIO, progress=LogProgress())
     try:
@@ -105,25 +136,10 @@ def run() -> list[dict[str, str]]:
     built = build_cycles(store.pools, weth)  # type: ignore[arg-type]
     states, cycles = built["pools"], built["cycles"]
 
-    ours: dict[str, tuple[int, int] | None] = {}
-    times: dict[str, float] = {}
-    medians: dict[str, float] = {}
-    for pair_type in TYPES:
-        routes = [
-            [Hop(states[k], z) for k, z in zip(c["pools"], c["zero_for_one"], strict=True)] for c in cycles[pair_type]
-        ]
-        rounds = []
-        per_cycle: dict[str, list[float]] = defaultdict(list)
-        for _ in range(ROUNDS):
-            t0 = time.perf_counter()
-            for c, route in zip(cycles[pair_type], routes, strict=True):
-                t1 = time.perf_counter()
-                s = solve(route)
-                per_cycle[c["id"]].append(time.perf_counter() - t1)
-                ours[c["id"]] = None if s is None else (s.amount_in, s.profit)
-            rounds.append((time.perf_counter() - t0) / len(routes))
-        times[pair_type] = statistics.median(rounds)
-        medians[pair_type] = statistics.median(statistics.median(v) for v in per_cycle.values())
+    # The compiled solver (the default when installed), then the pure-Python path on the same cycles.
+    modes = ["compiled", "python"] if native.loaded() else ["python"]
+    results = {mode: _time_solves(states, cycles, mode) for mode in modes}
+    ours, times, medians = results[modes[0]]
 
     python = os.environ.get("ARBBOT_DEGENBOT_PYTHON")
     theirs: dict | None = None
@@ -140,11 +156,19 @@ def run() -> list[dict[str, str]]:
             side = Path(__file__).with_name("degenbot_solver_side.py")
             subprocess.run([python, str(side), str(inp), str(out)], check=True, cwd=tmp, timeout=1800)
             theirs = json.loads(out.read_text())
-    return _rows(states, cycles, ours, times, medians, theirs)
+    python_path = results.get("python") if len(modes) > 1 else None
+    return _rows(states, cycles, ours, times, medians, theirs, modes[0], python_path)
 
 
 def _rows(
-    states: dict, cycles: dict, ours: dict, times: dict, medians: dict, theirs: dict | None
+    states: dict,
+    cycles: dict,
+    ours: dict,
+    times: dict,
+    medians: dict,
+    theirs: dict | None,
+    mode: str,
+    python_path: tuple[dict, dict, dict] | None,
 ) -> list[dict[str, str]]:
     rows = []
     total = sum(len(v) for v in cycles.values())
@@ -157,10 +181,17 @@ def _rows(
         else:
             t = theirs["types"][pair_type]["median_s"] * 1e3
             baseline = f"degenbot {theirs['version']} ArbitrageEngine: {t:.3f} ms per cycle"
-            ratio = f"{t / mine:.2f}x" + (" (faster)" if mine <= t else " (slower: goal missed)")
+            ratio = f"{t / mine:.2f}x degenbot's speed" + (" (goal met)" if mine <= t else " (goal missed)")
+        if python_path is not None:
+            _, py_times, py_medians = python_path
+            same = sum(python_path[0][c["id"]] == ours[c["id"]] for c in cycles[pair_type])
+            baseline += (
+                f"; arbbot's pure-Python path: {py_times[pair_type] * 1e3:.3f} ms per cycle, median cycle"
+                f" {py_medians[pair_type] * 1e3:.3f} ms ({PYTHON_ROUNDS} rounds), same (input, profit) on {same}/{n}"
+            )
         rows.append(
             {
-                "benchmark": f"cycle solve, {pair_type} ({n} cycles, exact integer optimum)",
+                "benchmark": f"cycle solve, {pair_type} ({n} cycles, exact integer optimum, {mode} path)",
                 "figure": f"{mine:.3f} ms per cycle (mean over the cycles, median of {ROUNDS} rounds);"
                 f" the median cycle {medians[pair_type] * 1e3:.3f} ms",
                 "baseline": baseline,

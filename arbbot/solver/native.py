@@ -137,7 +137,7 @@ def quote_cycle(hops: Sequence[Hop], amount: int) -> int | None:
     return _ext.quote_cycle(route, amount)  # type: ignore[union-attr]
 
 
-def solve(hops: Sequence[Hop], max_input: int, loan_fee_bps: int, scan_budget: int) -> Solution | None | Any:
+def solve(hops: Sequence[Hop], max_input: int, loan_fee_bps: int, scan_budget: int) -> Solution | Any | None:
     """The cycle's exact integer optimum from the extension; NotImplemented where it does not apply."""
     if _ext is None or loan_fee_bps < 0 or max_input < 1 or max_input.bit_length() > 200:
         return NotImplemented
@@ -150,7 +150,7 @@ def solve(hops: Sequence[Hop], max_input: int, loan_fee_bps: int, scan_budget: i
     return Solution(*r)
 
 
-def relax(hops: Sequence[Hop], max_input: int, loan_fee_bps: int) -> tuple[int, int] | None | Any:
+def relax(hops: Sequence[Hop], max_input: int, loan_fee_bps: int) -> tuple[int, int] | Any | None:
     """(relaxed maximiser, exact upper bound on any input's profit), None when no input can pay;
     NotImplemented where the extension does not apply."""
     if _ext is None or loan_fee_bps < 0 or max_input < 1 or max_input.bit_length() > 200:

@@ -30,7 +30,7 @@ if not native.loaded():
         pytest.fail("arbbot_native is not installed (make setup builds it; CI requires it)", pytrace=False)
     pytest.skip("arbbot_native is not installed: nothing compiled to compare", allow_module_level=True)
 
-import arbbot_native as ext  # noqa: E402  (after the presence check above)
+import arbbot_native as ext
 
 MAX_U256 = (1 << 256) - 1
 MAX_I256 = (1 << 255) - 1
@@ -115,7 +115,7 @@ def v3_pools(draw: st.DrawFn) -> UniswapV3Pool:
     return pool
 
 
-def _mirror(pool: UniswapV3Pool):  # noqa: ANN202 - the extension's class
+def _mirror(pool: UniswapV3Pool):
     return ext.V3Pool(
         pool.fee, pool.tick_spacing, pool.sqrt_price_x96, pool.tick, pool.liquidity, list(pool.bitmap.items()),
         [(t, i.liquidity_net) for t, i in pool.ticks.items()],

@@ -278,7 +278,7 @@ def test_a_maximiser_past_a_tiny_first_cell_is_not_floored_into_it(compiled: str
     b = UniswapV3Pool.from_positions([(0, 60, 1000), (2220, 2280, 1 << 40)], get_sqrt_ratio_at_tick(0), fee=3000)
     c = UniswapV2Pool("c", "token0", "token1", 19, 33_554_432, 1000)
     hops = [Hop(a, False), Hop(b, False), Hop(c, False)]
-    x, best = brute_force(hops, 2_000)
+    _, best = brute_force(hops, 2_000)
     assert best > 0
     solution = solve(hops)
     assert solution is not None and solution.profit == best == oracle_profit(hops, solution.amount_in)
