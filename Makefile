@@ -12,12 +12,13 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 FOUNDRY_PROFILE ?= $(if $(CI),ci,default)
 export FOUNDRY_PROFILE
 
-.PHONY: help setup demo bench test lint test-python test-contracts test-ape test-programs replica clean
+.PHONY: help setup demo bench soak test lint test-python test-contracts test-ape test-programs replica clean
 
 help:
 	@echo "make demo   set up, then run the whole loop on the local mainnet replica (arbbot demo)"
 	@echo "make test   set up, then run every test (lint, forge, pytest, cargo)"
 	@echo "make bench  run every benchmark and rewrite BENCHMARKS.md"
+	@echo "make soak   soak the searcher behind a faulty node (0/10/30%, WebSocket and HTTP) into BENCHMARKS.md"
 	@echo "make setup  install everything (idempotent; fast on re-runs)"
 
 setup:
@@ -35,6 +36,10 @@ bench: setup
 	@[ -x $(DEGENBOT_VENV)/bin/python ] || $(CACHE)/tools/uv-0.13.9/bin/uv venv -q --python $(DEGENBOT_BASE_PYTHON) $(DEGENBOT_VENV)
 	@VIRTUAL_ENV=$(DEGENBOT_VENV) $(CACHE)/tools/uv-0.13.9/bin/uv pip sync -q --require-hashes benchmarks/requirements-degenbot.lock
 	ARBBOT_DEGENBOT_PYTHON=$(DEGENBOT_VENV)/bin/python $(PY) -m benchmarks.run
+
+# 200 blocks per fault rate and transport, one block a second (about 30 minutes); tests/soak is its short form.
+soak: setup
+	$(PY) -m benchmarks.soak
 
 replica: setup
 	@$(ARBBOT) devnet build

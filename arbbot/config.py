@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from arbbot.chain.presets import BY_NAME, RETIRED, retired_message
+from arbbot.chain.urls import check_rpc_url, public_url
 from arbbot.errors import ConfigError
 
 # Known networks: name -> chain id. "replica" is the local mainnet replica.
@@ -57,7 +58,12 @@ class BuilderSettings(BaseModel):
     @classmethod
     def _http(cls, v: str | None) -> str | None:
         if v is not None and not v.startswith(("http://", "https://")):
-            raise ValueError(f"builder url must start with http:// or https://, got {v!r}")
+            raise ValueError(f"builder url must start with http:// or https://, got {public_url(v)!r}")
+        if v is not None:
+            try:
+                check_rpc_url(v, "url")
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
         return v
 
 
@@ -113,6 +119,16 @@ class Settings(BaseSettings):
     database_url: str | None = None  # None: SQLite file <data_dir>/arbbot.db
     discovery_chunk_blocks: int = Field(default=5_000, ge=1, le=1_000_000)  # first getLogs range; adapts
     searcher: SearcherSettings = SearcherSettings()
+
+    @field_validator("rpc_url")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                check_rpc_url(v)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return v
 
     @field_validator("network")
     @classmethod

@@ -11,11 +11,15 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from arbbot.chain.jsonrpc import KINDS, TransportEvent
+
 # Pipeline stages whose latency is measured (collector -> strategy -> simulation -> execution -> audit).
 STAGES = ("collect", "state_update", "strategy", "simulation", "bundle_submit", "audit")
 # Outcomes an opportunity is counted under, in pipeline order (label `outcome` of arbbot_opportunities).
 OUTCOMES = ("found", "simulated", "dropped", "sent", "landed")
 TRADE_STATUSES = ("success", "reverted")  # label `status` of arbbot_trades_audited
+# Where node answers come from (label `source` of arbbot_node_faults / arbbot_node_failures).
+NODE_SOURCES = ("node", "ws", "fork")
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -62,10 +66,47 @@ class Metrics:
             "arbbot_builder_latency_seconds", "Bundle RPC round trip per builder", ["builder"],
             buckets=LATENCY_BUCKETS, registry=r,
         )  # fmt: skip
+        self.node_faults = Counter(
+            "arbbot_node_faults",
+            "Faulty node answers (every failed attempt, retried or not), by source and failure class",
+            ["source", "kind"], registry=r,
+        )  # fmt: skip
+        self.node_failures = Counter(
+            "arbbot_node_failures", "Node calls given up after their retries, by source and failure class",
+            ["source", "kind"], registry=r,
+        )  # fmt: skip
+        self.searcher_errors = Counter(
+            "arbbot_searcher_errors", "Searcher errors (each logged once), by stage and failure class",
+            ["where", "kind"], registry=r,
+        )  # fmt: skip
+        self.blocks_skipped = Counter(
+            "arbbot_blocks_skipped", "Stale blocks passed over to trade on the newest head (state still applied)",
+            registry=r,
+        )  # fmt: skip
+        self.builder_failures = Counter(
+            "arbbot_builder_failures", "Failed bundle RPCs, by builder and failure class", ["builder", "kind"],
+            registry=r,
+        )  # fmt: skip
+        self.builder_backoffs = Counter(
+            "arbbot_builder_backoffs", "Times a builder that kept failing was paused", ["builder"], registry=r
+        )
+        self.builder_backed_off = Gauge(
+            "arbbot_builder_backed_off", "1 while a builder that kept failing is paused", ["builder"], registry=r
+        )
+        for source in NODE_SOURCES:
+            for kind in KINDS:
+                self.node_faults.labels(source=source, kind=kind)
+                self.node_failures.labels(source=source, kind=kind)
         for stage in STAGES:  # export every stage from the start so dashboards show zeros, not gaps
             self.stage_latency.labels(stage=stage)
         for status in TRADE_STATUSES:
             self.trades_audited.labels(status=status)
+
+    def observe_transport(self, event: TransportEvent) -> None:
+        """An observer for the node transport: every failed attempt counted by source and class."""
+        self.node_faults.labels(source=event.source, kind=event.kind).inc()
+        if event.final:
+            self.node_failures.labels(source=event.source, kind=event.kind).inc()
 
     def serve(self, port: int = 0, addr: str = "127.0.0.1") -> tuple[WSGIServer, int]:
         """Start /metrics on addr:port (0 = any free port); returns the server and its port."""

@@ -26,15 +26,10 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "json", "html")
 
 
-def _rpc_url(s: Settings) -> str:
-    from arbbot.devnet import running
+def _rpc_url(s: Settings, rpc_url: str | None = None) -> str:
+    from arbbot.cli.endpoint import node_url
 
-    if s.rpc_url:
-        return s.rpc_url
-    rec = running.read(s.data_dir)
-    if rec is None:
-        raise fail("no rpc_url configured and no replica running; run `arbbot devnet up` or set rpc_url")
-    return rec.url
+    return node_url(s, rpc_url)
 
 
 def _sessions(s: Settings) -> tuple[Engine, sessionmaker[Session]]:
@@ -92,6 +87,9 @@ def audit(
     trace: Annotated[bool, typer.Option(help="Use debug_traceTransaction where the node has it.")] = True,
     store: Annotated[bool, typer.Option(help="Store audited trades in the database.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (amounts as decimal strings).")] = False,
+    rpc_url: Annotated[
+        str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
+    ] = None,
 ) -> None:
     """Audit trades: given transactions, a block range (with --executor), or every trade of --executor."""
     from arbbot.audit import render
@@ -103,7 +101,7 @@ def audit(
 
     s = settings()
     executors = tuple(executor or ())
-    rpc = RpcClient(_rpc_url(s))
+    rpc = RpcClient(_rpc_url(s, rpc_url))
     engine, sessions = _sessions(s)
     try:
         chain_id = int(rpc.call("eth_chainId"), 16)
@@ -140,15 +138,12 @@ def audit(
         raise typer.Exit(1)
 
 
-def _chain_id(s: Settings, given: int | None) -> int:
-    from arbbot.chain.rpc import RpcClient
+def _chain_id(s: Settings, given: int | None, rpc_url: str | None = None) -> int:
+    from arbbot.cli.endpoint import chain_id_of
 
     if given is not None:
         return given
-    try:
-        return int(RpcClient(_rpc_url(s), timeout=5).call("eth_chainId"), 16)
-    except typer.Exit:
-        raise fail("--chain-id: not given and no node configured or running to ask") from None
+    return chain_id_of(_rpc_url(s, rpc_url), timeout=5)  # a ConfigError names the node that did not answer
 
 
 def report(
@@ -163,6 +158,9 @@ def report(
     day: Annotated[str | None, typer.Option(help="With --daily: this day (YYYY-MM-DD) instead.")] = None,
     schedule: Annotated[bool, typer.Option(help="With --daily: keep running, one summary every day.")] = False,
     out_dir: Annotated[Path | None, typer.Option(help="Daily summaries (default: <data_dir>/reports).")] = None,
+    rpc_url: Annotated[
+        str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
+    ] = None,
 ) -> None:
     """Report audited trades and bundles over a window: table, CSV, JSON or a self-contained HTML file."""
     from arbbot.reports.build import build
@@ -172,7 +170,7 @@ def report(
     s = settings()
     if fmt not in FORMATS:
         raise fail(f"--format: one of {', '.join(FORMATS)}, got {fmt!r}")
-    cid = _chain_id(s, chain_id)
+    cid = _chain_id(s, chain_id, rpc_url)
     engine, sessions = _sessions(s)
     try:
         tokens = _tokens(s, sessions, cid)

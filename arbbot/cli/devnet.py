@@ -156,17 +156,16 @@ def up(
     if not foreground:
         console.print("stop it with [bold]arbbot devnet down[/]")
         return
-    console.print("Ctrl-C to stop")
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM}) if _block_signals() else node.proc.wait()  # type: ignore[union-attr]
+        # Blocked before the ready line: a Ctrl-C at any moment after it is taken by sigwait.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+        console.print("Ctrl-C to stop")
+        signal.sigwait(stop_signals)
     finally:
         node.stop()
         running.record_path(s.data_dir).unlink(missing_ok=True)
-
-
-def _block_signals() -> bool:
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    return True
+    raise typer.Exit(130)
 
 
 @app.command()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from arbbot.chain.jsonrpc import STARTUP_RETRY
 from arbbot.chain.presets import VenuePreset, check_not_retired, preset_for
 from arbbot.chain.rpc import RpcClient, RpcError, RpcTransportError
 from arbbot.chain.urls import check_rpc_url, public_url
@@ -33,7 +34,8 @@ def node_url(s: Settings, rpc_url: str | None = None, field: str = "--rpc-url") 
 
 
 def chain_id_of(url: str, timeout: float = 10.0) -> int:
-    rpc = RpcClient(url, timeout=timeout)
+    # Patient: a node that is still starting (or briefly overloaded) is not a configuration error.
+    rpc = RpcClient(url, timeout=timeout, retry=STARTUP_RETRY)
     try:
         answer = rpc.call("eth_chainId")
         chain_id = int(answer, 16)
@@ -54,6 +56,14 @@ def _short(exc: Exception) -> str:
 
 def resolve(s: Settings, rpc_url: str | None = None, field: str = "--rpc-url") -> ChainContext:
     """The chain the command runs on, with everything the config does not say filled from presets."""
+    ctx, _ = resolve_with_manifest(s, rpc_url, field)
+    return ctx
+
+
+def resolve_with_manifest(
+    s: Settings, rpc_url: str | None = None, field: str = "--rpc-url"
+) -> tuple[ChainContext, Manifest | None]:
+    """`resolve`, and the replica manifest when the node is (a fork of) the replica."""
     url = node_url(s, rpc_url, field)
     chain_id = chain_id_of(url)
     if s.network is not None and NETWORKS[s.network] != chain_id:
@@ -83,13 +93,8 @@ def resolve(s: Settings, rpc_url: str | None = None, field: str = "--rpc-url") -
         ctx = replace(ctx, venues=list(s.venues), known_pools=None)
     if s.searcher.routers:
         ctx = replace(ctx, routers=list(s.searcher.routers))
-    return ctx
+    return ctx, manifest
 
 
 def _venue(v: VenuePreset) -> VenueSettings:
     return VenueSettings(name=v.name, kind=v.kind, factory=v.factory, fee_bps=v.fee_bps, start_block=v.start_block)
-
-
-def manifest_of(s: Settings, ctx: ChainContext) -> Manifest | None:
-    """The replica manifest behind a context, when the node is (a fork of) the replica."""
-    return find_replica(RpcClient(ctx.url), ctx.chain_id, s.data_dir)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -61,32 +60,21 @@ class _Synced:
     reason: str = ""  # why every state was re-read, if it was
 
 
-def _endpoint(s: Settings) -> tuple[str, list[VenueSettings], Manifest | None]:
-    """RPC URL and venues: from the config, else from the running replica."""
-    from arbbot.config import VenueSettings
-    from arbbot.devnet import running
-    from arbbot.devnet.manifest import Manifest
-
-    if s.rpc_url and s.venues:
-        return s.rpc_url, s.venues, None
-    rec = running.read(s.data_dir)
-    if rec is None or not rec.manifest_path:
-        raise fail("no rpc_url/venues configured and no replica running; run `arbbot devnet up` or set them")
-    manifest = Manifest.read(Path(rec.manifest_path))
-    venues = [
-        VenueSettings(name=name, kind=v.kind, factory=v.factory, fee_bps=v.fee_bps if v.kind == "uniswap_v2" else 0)
-        for name, v in manifest.venues.items()
-    ]
-    return s.rpc_url or rec.url, s.venues or venues, manifest
-
-
-def _connect(s: Settings) -> _Node:
+def _connect(s: Settings, rpc_url: str | None = None) -> _Node:
+    """The node (--rpc-url, rpc_url, else the running replica), its chain and venues (the config's, else
+    the chain's preset or the replica's manifest), the head, and the database."""
     from arbbot import db
     from arbbot.chain.rpc import RpcClient
+    from arbbot.cli.endpoint import resolve_with_manifest
 
-    url, venues, manifest = _endpoint(s)
-    rpc = RpcClient(url)
-    chain_id = int(rpc.call("eth_chainId"), 16)
+    ctx, manifest = resolve_with_manifest(s, rpc_url)
+    if not ctx.venues:
+        raise fail(
+            f"venues: {ctx.name} (chain id {ctx.chain_id}) has no preset venues; "
+            "configure [[venues]] (name, kind, factory, start_block)"
+        )
+    venues, chain_id = list(ctx.venues), ctx.chain_id
+    rpc = RpcClient(ctx.url)
     block = rpc.call("eth_getBlockByNumber", ["latest", False])
     engine = db.connect(s.database_url or db.default_url(s.data_dir))
     return _Node(
@@ -275,13 +263,16 @@ def _report_sync(n: _Node, synced: _Synced) -> None:
 @app.command()
 def sync(
     full: Annotated[bool, typer.Option(help="Re-read every pool's state and token, not only the stale ones.")] = False,
+    rpc_url: Annotated[
+        str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
+    ] = None,
 ) -> None:
     """Discover new pools of the configured venues and bring every pool's exact state to the head."""
     from arbbot.amm.uniswap_v2 import UniswapV2Pool
     from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
     from arbbot.progress import RichProgress
 
-    n = _connect(settings())
+    n = _connect(settings(), rpc_url)
     try:
         with RichProgress() as progress:
             _discover(n, progress)
@@ -340,12 +331,16 @@ def _pool_rows(models: list[Pool], tokens: dict[str, TokenInfo], venues: dict[st
 
 
 @app.command("list")
-def list_pools() -> None:
+def list_pools(
+    rpc_url: Annotated[
+        str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
+    ] = None,
+) -> None:
     """Pools with their exact state at the head (stored states, re-read only where stale)."""
     from arbbot.progress import RichProgress
     from arbbot.reports.fit import Col, fit
 
-    n = _connect(settings())
+    n = _connect(settings(), rpc_url)
     try:
         with RichProgress() as progress:
             _discover(n, progress)
@@ -393,6 +388,9 @@ def quote(
     amount: Annotated[str, typer.Argument(help="Amount in, in whole tokens (e.g. 1.5) or raw units with --raw.")],
     token_in: Annotated[str | None, typer.Option(help="Input token: address or symbol (default token0).")] = None,
     raw: Annotated[bool, typer.Option(help="AMOUNT is in raw units (wei), not whole tokens.")] = False,
+    rpc_url: Annotated[
+        str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
+    ] = None,
 ) -> None:
     """Exact output of swapping AMOUNT into POOL, as the contract would compute it (only this pool's
     state is brought to the head)."""
@@ -402,7 +400,7 @@ def quote(
     from arbbot.units import amount as fmt_amount
     from arbbot.units import symbol
 
-    n = _connect(settings())
+    n = _connect(settings(), rpc_url)
     try:
         with RichProgress() as progress:
             with n.sessions() as session:

@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import logging
+import random
 from collections.abc import AsyncIterator
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
-
-from arbbot.chain.rpc import RpcError, RpcTransportError
+from arbbot.chain import shapes
+from arbbot.chain.jsonrpc import (
+    MALFORMED,
+    PER_BLOCK_HEDGE,
+    PER_BLOCK_RETRY,
+    PER_BLOCK_TIMEOUT,
+    TIMEOUT,
+    Observer,
+    RpcError,
+    RpcTransportError,
+    TransportEvent,
+)
+from arbbot.chain.ws import WsClosed, WsSession, ws_url_for
 from arbbot.collectors.rpc_async import AsyncRpc
 from arbbot.collectors.types import NewBlock, block_from_header
 
 log = logging.getLogger(__name__)
 
+COLLECTOR_MAX_BYTES = 4 * 2**20  # a header or a transaction is a few KB; a block's logs rarely a MB
 
-def ws_url_for(http_url: str) -> str:
-    """anvil and most nodes serve WebSocket on the HTTP port."""
-    return "ws" + http_url.removeprefix("http")
+__all__ = ["BlockCollector", "ws_url_for"]
+
+MAX_WS_BACKOFF = 30.0
+
+
+class WsStalled(RpcTransportError):
+    """The subscription went quiet while the chain moved on: the socket is alive but useless."""
 
 
 class BlockCollector:
     """Yields every block after `start_after` (default: the current head) exactly once, in order.
 
-    If a subscription skips numbers (the node coalesced heads) or the socket drops, the missing
-    blocks are fetched over HTTP, so consumers never see a gap. A reorg shows up as a block whose
-    parent_hash differs from the previous block's hash; handling it is the consumer's job.
+    If a subscription skips numbers (the node coalesced heads), drops, stalls or answers garbage, the missing
+    blocks are fetched over HTTP, so consumers never see a gap. After a WebSocket failure it polls over HTTP
+    for a while (longer after each consecutive failure) and then subscribes again. A reorg shows up as a
+    block whose parent_hash differs from the previous block's hash; handling it is the consumer's job.
     """
 
     def __init__(
@@ -38,18 +52,25 @@ class BlockCollector:
         poll_interval: float = 0.5,
         use_ws: bool = True,
         start_after: int | None = None,
+        *,
+        stall_after: float = 2.0,
+        observer: Observer | None = None,
     ) -> None:
         self.http_url = http_url
         self.ws_url = ws_url or ws_url_for(http_url)
         self.poll_interval = poll_interval
         self.use_ws = use_ws
+        self.stall_after = stall_after  # silence on the socket after which the head is checked over HTTP
+        self.observer = observer
         self._last: int | None = start_after
         self.ws_failures = 0
+        self._consecutive = 0
+        self._ws_after = 0.0  # loop time before which the socket is not tried again
 
     async def _fetch(self, rpc: AsyncRpc, number: int, via: str) -> NewBlock:
         header = await rpc.call("eth_getBlockByNumber", [hex(number), False])
         if header is None:
-            raise RpcTransportError(f"block {number} not found at {self.http_url}")
+            raise RpcTransportError(f"block {number} not found at {rpc.shown_url}", kind=MALFORMED)
         return block_from_header(header, via)
 
     async def _catch_up(self, rpc: AsyncRpc, upto: int, via: str) -> AsyncIterator[NewBlock]:
@@ -60,35 +81,65 @@ class BlockCollector:
             yield block
 
     async def stream(self) -> AsyncIterator[NewBlock]:
-        async with AsyncRpc(self.http_url) as rpc:
+        loop = asyncio.get_running_loop()
+        async with AsyncRpc(
+            self.http_url,
+            PER_BLOCK_TIMEOUT,
+            PER_BLOCK_RETRY,
+            max_bytes=COLLECTOR_MAX_BYTES,
+            observer=self.observer,
+            hedge_after=PER_BLOCK_HEDGE,
+        ) as rpc:
             if self._last is None:
                 self._last = int(await rpc.call("eth_blockNumber"), 16)
             while True:
-                if self.use_ws:
+                if self.use_ws and loop.time() >= self._ws_after:
+                    delivered = 0
                     try:
                         async for block in self._ws(rpc):
+                            delivered += 1
                             yield block
-                    except (OSError, WebSocketException, TimeoutError) as exc:
-                        self.ws_failures += 1
-                        log.warning("newHeads subscription to %s failed (%s); polling over HTTP", self.ws_url, exc)
-                        if self.ws_failures >= 3:
-                            self.use_ws = False
-                async for block in self._poll(rpc, rounds=None if not self.use_ws else 20):
+                    except (WsClosed, RpcTransportError, RpcError, OSError, TimeoutError) as exc:
+                        self._ws_failed(loop, exc, delivered)
+                async for block in self._poll(rpc):
                     yield block
 
+    def _ws_failed(self, loop: asyncio.AbstractEventLoop, exc: BaseException, delivered: int) -> None:
+        self.ws_failures += 1
+        self._consecutive = 0 if delivered else self._consecutive + 1
+        # Right back after a session that delivered blocks; longer after each one that did not.
+        pause = min(MAX_WS_BACKOFF, self.poll_interval * 2 ** min(self._consecutive, 16))
+        pause *= random.uniform(0.5, 1.0)
+        self._ws_after = loop.time() + pause
+        kind = getattr(exc, "kind", type(exc).__name__)
+        log.info("newHeads over %s lost (%s: %s); polling over HTTP for %.1fs", self.ws_url, kind, exc, pause)
+
     async def _ws(self, rpc: AsyncRpc) -> AsyncIterator[NewBlock]:
-        async with connect(self.ws_url, open_timeout=5, max_size=2**24) as ws:
-            await ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}))
-            ack = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
-            if "error" in ack:
-                raise WebSocketException(f"eth_subscribe refused: {ack['error']}")
+        # Calls on the socket (the subscription itself) wait no longer than silence would be tolerated.
+        wait = max(1.0, self.stall_after)
+        async with WsSession(self.ws_url, observer=self.observer, open_timeout=wait * 2, call_timeout=wait) as ws:
+            sub = await ws.subscribe("newHeads")
             # Blocks mined between our last one and the subscription start.
             async for block in self._catch_up(rpc, int(await rpc.call("eth_blockNumber"), 16), "http"):
                 yield block
-            async for message in ws:
-                note = json.loads(message)
-                header = note.get("params", {}).get("result")
-                if not header:
+            while True:
+                try:
+                    header = await ws.notification(sub, self.stall_after)
+                except TimeoutError:
+                    # Silence: fine if the chain is quiet, a stall if it moved on without us.
+                    head = int(await rpc.call("eth_blockNumber"), 16)
+                    assert self._last is not None
+                    if head > self._last:
+                        async for block in self._catch_up(rpc, head, "http"):
+                            yield block
+                        detail = f"no newHeads for {self.stall_after:g}s while the chain moved to {head}"
+                        self._observe(TIMEOUT, detail)
+                        raise WsStalled(f"WebSocket {ws.shown_url}: {detail}", kind=TIMEOUT) from None
+                    continue
+                try:
+                    shapes.header(header, "newHeads header")
+                except shapes.BadShape as exc:
+                    self._observe(MALFORMED, str(exc))
                     continue
                 number = int(header["number"], 16)
                 assert self._last is not None
@@ -99,12 +150,21 @@ class BlockCollector:
                 self._last = number
                 yield block_from_header(header, "ws")
 
-    async def _poll(self, rpc: AsyncRpc, rounds: int | None) -> AsyncIterator[NewBlock]:
-        done = 0
-        while rounds is None or done < rounds:
-            done += 1
-            with contextlib.suppress(RpcTransportError, RpcError):
+    def _observe(self, kind: str, detail: str) -> None:
+        if self.observer is not None:
+            try:
+                self.observer(TransportEvent("ws", "newHeads", kind, detail, False))
+            except Exception:  # metrics must never break the stream
+                log.exception("transport observer failed")
+
+    async def _poll(self, rpc: AsyncRpc) -> AsyncIterator[NewBlock]:
+        """HTTP polling until it is time to try the socket again (forever without one)."""
+        loop = asyncio.get_running_loop()
+        while not self.use_ws or loop.time() < self._ws_after:
+            try:
                 head = int(await rpc.call("eth_blockNumber"), 16)
                 async for block in self._catch_up(rpc, head, "http"):
                     yield block
+            except (RpcTransportError, RpcError) as exc:
+                log.info("block poll over %s failed: %s", rpc.shown_url, exc)
             await asyncio.sleep(self.poll_interval)  # polling cadence, not synchronisation

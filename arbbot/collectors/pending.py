@@ -3,34 +3,63 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import random
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
-
-from arbbot.chain.rpc import RpcError, RpcTransportError
-from arbbot.collectors.blocks import ws_url_for
+from arbbot.chain.jsonrpc import (
+    PER_BLOCK_HEDGE,
+    PER_BLOCK_RETRY,
+    PER_BLOCK_TIMEOUT,
+    Observer,
+    RpcError,
+    RpcTransportError,
+)
+from arbbot.chain.ws import WsClosed, WsSession, ws_url_for
 from arbbot.collectors.rpc_async import AsyncRpc
 from arbbot.collectors.types import PendingTx
 
 log = logging.getLogger(__name__)
 
+COLLECTOR_MAX_BYTES = 4 * 2**20  # a header or a transaction is a few KB; a block's logs rarely a MB
+
+SEEN_LIMIT = 100_000  # hashes remembered to deliver each transaction once (oldest forgotten first)
+MAX_WS_BACKOFF = 30.0
+
 
 class PendingTxCollector:
-    """Yields each pending transaction once (full object), WebSocket first, then an HTTP filter."""
+    """Yields each pending transaction once (full object), WebSocket first, then an HTTP filter.
+
+    After a WebSocket failure it polls a filter for a while (longer after each consecutive failure) and then
+    subscribes again. Transactions pending while neither was listening are not recovered (no node offers that).
+    """
 
     def __init__(
-        self, http_url: str, ws_url: str | None = None, poll_interval: float = 0.2, use_ws: bool = True
+        self,
+        http_url: str,
+        ws_url: str | None = None,
+        poll_interval: float = 0.2,
+        use_ws: bool = True,
+        *,
+        observer: Observer | None = None,
     ) -> None:
         self.http_url = http_url
         self.ws_url = ws_url or ws_url_for(http_url)
         self.poll_interval = poll_interval
         self.use_ws = use_ws
-        self._seen: set[str] = set()
+        self.observer = observer
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.ws_failures = 0
+        self._consecutive = 0
+        self._ws_after = 0.0
         # Set once the subscription (or filter) exists: transactions sent after it are never missed.
         self.ready = asyncio.Event()
+
+    def _remember(self, tx_hash: str) -> None:
+        self._seen[tx_hash] = None
+        if len(self._seen) > SEEN_LIMIT:
+            self._seen.popitem(last=False)
 
     async def _full(self, rpc: AsyncRpc, tx_hash: str, via: str) -> PendingTx | None:
         if tx_hash in self._seen:
@@ -38,50 +67,73 @@ class PendingTxCollector:
         tx = await rpc.call("eth_getTransactionByHash", [tx_hash])
         if tx is None:  # already dropped or replaced
             return None
-        self._seen.add(tx_hash)
+        self._remember(tx_hash)
         return PendingTx(tx_hash, tx, via)
 
     async def stream(self) -> AsyncIterator[PendingTx]:
-        async with AsyncRpc(self.http_url) as rpc:
-            if self.use_ws:
-                try:
-                    async for ptx in self._ws(rpc):
-                        yield ptx
-                except (OSError, WebSocketException, TimeoutError) as exc:
-                    log.warning("pending-tx subscription to %s failed (%s); polling a filter", self.ws_url, exc)
-            async for ptx in self._poll(rpc):
-                yield ptx
+        loop = asyncio.get_running_loop()
+        async with AsyncRpc(
+            self.http_url,
+            PER_BLOCK_TIMEOUT,
+            PER_BLOCK_RETRY,
+            max_bytes=COLLECTOR_MAX_BYTES,
+            observer=self.observer,
+            hedge_after=PER_BLOCK_HEDGE,
+        ) as rpc:
+            while True:
+                if self.use_ws and loop.time() >= self._ws_after:
+                    delivered = 0
+                    try:
+                        async for ptx in self._ws(rpc):
+                            delivered += 1
+                            yield ptx
+                    except (WsClosed, RpcTransportError, RpcError, OSError, TimeoutError) as exc:
+                        self.ws_failures += 1
+                        self._consecutive = 0 if delivered else self._consecutive + 1
+                        pause = min(MAX_WS_BACKOFF, 0.5 * 2 ** min(self._consecutive, 16)) * random.uniform(0.5, 1.0)
+                        self._ws_after = loop.time() + pause
+                        kind = getattr(exc, "kind", type(exc).__name__)
+                        log.info("pending-tx subscription to %s lost (%s: %s); polling a filter for %.1fs",
+                                 self.ws_url, kind, exc, pause)  # fmt: skip
+                async for ptx in self._poll(rpc):
+                    yield ptx
 
     async def _ws(self, rpc: AsyncRpc) -> AsyncIterator[PendingTx]:
-        async with connect(self.ws_url, open_timeout=5, max_size=2**24) as ws:
-            sub = {"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newPendingTransactions"]}
-            await ws.send(json.dumps(sub))
-            ack = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
-            if "error" in ack:
-                raise WebSocketException(f"eth_subscribe refused: {ack['error']}")
+        async with WsSession(self.ws_url, observer=self.observer) as ws:
+            sub = await ws.subscribe("newPendingTransactions")
             self.ready.set()
-            async for message in ws:
-                result = json.loads(message).get("params", {}).get("result")
+            while True:
+                # Silence is normal for a mempool: the socket's own pings tell a dead connection apart.
+                result = await ws.notification(sub, 3600.0)
                 tx_hash = result.get("hash") if isinstance(result, dict) else result
-                if isinstance(tx_hash, str):
-                    ptx = await self._full(rpc, tx_hash, "ws")
+                if isinstance(tx_hash, str) and len(tx_hash) == 66 and tx_hash.startswith("0x"):
+                    try:
+                        ptx = await self._full(rpc, tx_hash, "ws")
+                    except (RpcTransportError, RpcError) as exc:
+                        log.info("pending tx %s not fetched: %s", tx_hash, exc)
+                        continue
                     if ptx is not None:
                         yield ptx
 
     async def _poll(self, rpc: AsyncRpc) -> AsyncIterator[PendingTx]:
-        filter_id = await rpc.call("eth_newPendingTransactionFilter")
-        self.ready.set()
-        while True:
+        """Filter polling until it is time to try the socket again (forever without one)."""
+        loop = asyncio.get_running_loop()
+        filter_id: str | None = None
+        while not self.use_ws or loop.time() < self._ws_after:
             try:
-                hashes = await rpc.call("eth_getFilterChanges", [filter_id])
-            except RpcError:  # filter expired on the node: make a new one
-                filter_id = await rpc.call("eth_newPendingTransactionFilter")
-                continue
-            except RpcTransportError as exc:
-                log.warning("pending-tx poll failed: %s", exc)
-                hashes = []
-            for tx_hash in hashes or []:
-                ptx = await self._full(rpc, tx_hash, "http")
-                if ptx is not None:
-                    yield ptx
+                if filter_id is None:
+                    filter_id = await rpc.call("eth_newPendingTransactionFilter")
+                    self.ready.set()
+                try:
+                    hashes = await rpc.call("eth_getFilterChanges", [filter_id])
+                except RpcError:  # filter expired on the node: make a new one
+                    filter_id = None
+                    continue
+                for tx_hash in hashes or []:
+                    if isinstance(tx_hash, str):
+                        ptx = await self._full(rpc, tx_hash, "http")
+                        if ptx is not None:
+                            yield ptx
+            except (RpcTransportError, RpcError) as exc:
+                log.info("pending-tx poll over %s failed: %s", rpc.shown_url, exc)
             await asyncio.sleep(self.poll_interval)  # polling cadence, not synchronisation

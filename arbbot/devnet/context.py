@@ -94,9 +94,16 @@ def _holds(rpc: RpcClient, manifest: Manifest) -> bool:
 
 
 def find_replica(rpc: RpcClient, chain_id: int, data_dir: Path) -> Manifest | None:
-    """The manifest of the replica this node is (or forks), if any."""
+    """The manifest of the replica this node is (or forks), if any. The running devnet's own URL needs no
+    check (its record says what it holds); any other node must hold a manifest's contracts."""
     if chain_id != REPLICA_CHAIN_ID:
         return None
+    try:
+        rec = running.read(data_dir)
+    except ArbbotError:
+        rec = None
+    if rec is not None and rec.url == rpc.url and rec.manifest_path and Path(rec.manifest_path).is_file():
+        return Manifest.read(Path(rec.manifest_path))
     seen: set[str] = set()
     for manifest in _candidates(data_dir):
         if manifest.snapshot_key in seen:

@@ -9,6 +9,7 @@ from typing import Any
 @dataclass
 class Counters:
     blocks_processed: int = 0
+    blocks_skipped: int = 0  # stale heads passed over to trade on the newest (their logs still applied)
     pending_seen: int = 0
     swaps_decoded: int = 0
     opportunities_found: int = 0
@@ -28,7 +29,8 @@ class Counters:
 
 @dataclass(frozen=True)
 class SearcherEvent:
-    """One step of progress: kind is block, found, simulated, dropped, rejected, sent, landed, missed, error."""
+    """One step of progress: kind is block, skipped, found, simulated, dropped, rejected, sent, landed, missed,
+    error."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain.jsonrpc import STARTUP_RETRY
 from arbbot.chain.presets import SEPOLIA
 from arbbot.chain.rpc import RpcClient, RpcError
 from arbbot.config import SearcherSettings
@@ -34,6 +37,7 @@ from arbbot.execution.submit import BundleExecutor
 from arbbot.metrics import Metrics
 from arbbot.sim.anvil_fork import AnvilForkSimulator
 from arbbot.sim.candidate import CandidateSimulator, PyrevmCandidateSimulator
+from arbbot.sim.fork_reads import ForkReads
 from arbbot.sim.placed import PLACED_OWNER, Placement, placed_executor
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy, Router
@@ -71,6 +75,39 @@ def _view(rpc: RpcClient, executor: str, signature: str) -> bytes | None:
     if not isinstance(out, str) or len(out) < 66:
         return None
     return bytes.fromhex(out[2:])
+
+
+def _resolve(url: str) -> str | None:
+    """None if the builder's host resolves, else why not."""
+    parts = urlsplit(url)
+    try:
+        socket.getaddrinfo(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as exc:
+        return (
+            f"host {parts.hostname!r} does not resolve ({exc.strerror or exc})"
+            if isinstance(exc, OSError)
+            else str(exc)
+        )
+    return None
+
+
+async def check_builders(endpoints: Sequence[BuilderEndpoint], timeout: float = 5.0) -> set[str]:
+    """One line per builder whose host does not resolve, an error if none does (nothing could ever be sent);
+    the names of the ones that do not."""
+
+    async def one(b: BuilderEndpoint) -> str | None:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(_resolve, b.url), timeout)
+        except TimeoutError:
+            return f"host {urlsplit(b.url).hostname!r} did not resolve within {timeout:g}s"
+
+    problems = await asyncio.gather(*(one(b) for b in endpoints))
+    bad = [(b, why) for b, why in zip(endpoints, problems, strict=True) if why]
+    for b, why in bad:
+        log.warning("builder %s: %s; sending to it will fail until it does", b.name, why)
+    if bad and len(bad) == len(endpoints):
+        raise ConfigError(f"searcher.builders: no builder can be reached ({bad[0][0].name}: {bad[0][1]})")
+    return {b.name for b, _ in bad}
 
 
 def executor_owner(rpc: RpcClient, executor: str) -> str:
@@ -146,8 +183,16 @@ async def build(
     by cfg.key_env) and a deployed executor; a dry run without `cfg.executor` simulates through an executor
     placed in the fork only (`executor_code`: its creation bytecode)."""
     say = on_status or (lambda text: log.info("%s", text))
-    rpc = RpcClient(ctx.url)
+    observer = metrics.observe_transport if metrics is not None else None
+    rpc = RpcClient(ctx.url, retry=STARTUP_RETRY, observer=observer)
     key = key or os.environ.get(cfg.key_env)
+    endpoints: list[BuilderEndpoint] = []
+    unresolved: set[str] = set()
+    if live:  # what the config alone can tell, before any chain read
+        if not key:
+            raise ConfigError(f"--live needs the transaction key in the environment variable {cfg.key_env}")
+        endpoints = builder_endpoints(cfg, ctx.chain_id)
+        unresolved = await check_builders(endpoints)
     # What the chain must offer first: venues (or known pools) and the base tokens.
     if ctx.known_pools is None and not ctx.venues:
         raise ConfigError(
@@ -186,23 +231,22 @@ async def build(
                 f'searcher.balancer_vault: no Balancer V2 Vault known on {ctx.name}; set it, or capital = "own"'
             )
         require_contracts(rpc, {"searcher.balancer_vault": lender}, ctx.name)
-    node = JsonRpcClient(ctx.url, name="node")
+    node = JsonRpcClient.for_node(ctx.url)
     wiring = Wiring(searcher=None)  # type: ignore[arg-type]
     wiring.closers.append(node.close)
     executor: Executor
     if live:
-        if not key:
-            raise ConfigError(f"--live needs the transaction key in the environment variable {cfg.key_env}")
+        assert key is not None
         signer = TransactionSigner(key, ctx.chain_id, rpc=node)
         check_caller(rpc, executor_address, signer.address)
         rep_key = os.environ.get(cfg.reputation_key_env)
         reputation = FlashbotsSigner(rep_key) if rep_key else FlashbotsSigner.random()
-        endpoints = builder_endpoints(cfg, ctx.chain_id)
-        for problem in await unreachable(endpoints):
+        for problem in await unreachable([e for e in endpoints if e.name not in unresolved]):
             log.warning("%s", problem)
         fanout = BundleFanout(endpoints, signer=reputation)
         await fanout.__aenter__()
         wiring.closers.append(lambda: fanout.__aexit__(None, None, None))
+        wiring.closers.append(lambda: executor.close())  # runs first: lets builders still answering finish
         names = {b.coinbase: b.name for b in cfg.builders if b.coinbase}
         tracker = InclusionTracker(node, coinbase_names=names)
         executor = BundleExecutor(signer, fanout, node, metrics=metrics, tracker=tracker)
@@ -226,7 +270,11 @@ async def build(
         wiring.closers.append(anvil.close)
         factory = anvil.at
     else:
-        factory = lambda block: PyrevmCandidateSimulator(ctx.url, block, coinbase=coinbase)  # noqa: E731
+        # One set of fork reads for every block's fork: prefetch through the transport, misses via the read proxy.
+        reads = ForkReads(ctx.url, observer=observer)
+        wiring.closers.append(reads.close)
+        await asyncio.to_thread(reads.start)
+        factory = lambda block: PyrevmCandidateSimulator(ctx.url, block, coinbase=coinbase, reads=reads)  # noqa: E731
     if placement is not None:
         factory = _placing(factory, placement)
     wiring.searcher = Searcher(

@@ -19,11 +19,13 @@ from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
 
+from arbbot.chain.jsonrpc import PER_BLOCK_HEDGE, PER_BLOCK_RETRY, PER_BLOCK_TIMEOUT, describe, failure_kind
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.blocks import BlockCollector
 from arbbot.collectors.pending import PendingTxCollector
 from arbbot.collectors.types import NewBlock, PendingTx
 from arbbot.engine.counters import Counters, SearcherEvent
+from arbbot.engine.heads import newest
 from arbbot.engine.journal import Journal
 from arbbot.execution.bundles.rpc import RpcCaller
 from arbbot.execution.plan import Executor, Landed, SubmitResult, TradePlan
@@ -83,7 +85,10 @@ class Searcher:
     ) -> None:
         self.rpc_url = rpc_url
         self.store = store
-        self.updater = StateUpdater(RpcClient(rpc_url), store)
+        self._observer = metrics.observe_transport if metrics is not None else None  # node faults by class
+        rpc = RpcClient(rpc_url, PER_BLOCK_TIMEOUT, PER_BLOCK_RETRY, max_bytes=8 * 2**20, observer=self._observer,
+                        hedge_after=PER_BLOCK_HEDGE)  # fmt: skip
+        self.updater = StateUpdater(rpc, store)
         self.arbitrage = arbitrage
         self.backrun = backrun
         self.params = params
@@ -126,11 +131,23 @@ class Searcher:
             self.metrics.opportunities.labels(outcome=outcome, strategy=strategy).inc(n)
 
     def _error(self, where: str, exc: BaseException) -> None:
+        """Count, classify and log an error, once; the progress hook is told but does not log it again."""
         self.counters.errors += 1
-        text = str(exc)
+        kind = failure_kind(exc)
+        text = describe(exc)  # never empty ("TimeoutError: " says nothing)
         text = text if len(text) <= 300 else text[:300] + "…"  # some libraries put whole states in messages
-        log.warning("%s failed: %s: %s", where, type(exc).__name__, text)
-        self._emit("error", where=where, error=f"{type(exc).__name__}: {text}")
+        log.warning("%s failed [%s]: %s: %s", where, kind, type(exc).__name__, text)
+        if self.metrics is not None:
+            self.metrics.searcher_errors.labels(where=where, kind=kind).inc()
+        self._emit("error", where=where, kind=kind, error=f"{type(exc).__name__}: {text}")
+
+    def _skipped(self, block: NewBlock, n: int) -> None:
+        self.counters.blocks_skipped += n
+        if self.metrics is not None:
+            self.metrics.blocks_skipped.inc(n)
+        log.info("skipped %d stale block(s) %d-%d: trading on the newest head %d (their logs are still applied)",
+                 n, block.number - n, block.number - 1, block.number)  # fmt: skip
+        self._emit("skipped", count=n, head=block.number)
 
     # ---------------------------------------------------------------- one block
 
@@ -208,7 +225,7 @@ class Searcher:
                 return []
             raw = await self.node.call("eth_getRawTransactionByHash", [ptx.hash])
             if not isinstance(raw, str) or not raw.startswith("0x"):
-                raise ValueError(f"no raw transaction for {ptx.hash}")
+                raise LookupError(f"no raw transaction for {ptx.hash}: gone from the mempool")
             tx = ptx.tx
             pre = PreTx(
                 sender=to_checksum_address(tx["from"]),
@@ -382,10 +399,11 @@ class Searcher:
         """Consume new blocks and pending transactions until `stop()`."""
         self._stop.clear()
         blocks = BlockCollector(self.rpc_url, use_ws=use_ws, poll_interval=poll_interval,
-                                start_after=self.store.head.number)  # fmt: skip
+                                start_after=self.store.head.number, observer=self._observer)  # fmt: skip
         tasks = [asyncio.create_task(self._consume_blocks(blocks))]
         if self.backrun is not None:
-            pending = PendingTxCollector(self.rpc_url, use_ws=use_ws, poll_interval=poll_interval)
+            pending = PendingTxCollector(self.rpc_url, use_ws=use_ws, poll_interval=poll_interval,
+                                         observer=self._observer)  # fmt: skip
             tasks.append(asyncio.create_task(self._consume_pending(pending)))
         stopper = asyncio.create_task(self._stop.wait())
         try:
@@ -400,7 +418,10 @@ class Searcher:
     async def _consume_blocks(self, collector: BlockCollector) -> None:
         while not self._stop.is_set():
             try:
-                async for block in collector.stream():
+                # A slow node or a slow block leaves newer heads waiting: trade on the newest, say how many waited.
+                async for block, skipped in newest(collector.stream()):
+                    if skipped:
+                        self._skipped(block, skipped)
                     await self.process_block(block)
                     if self._stop.is_set():
                         return

@@ -1,18 +1,22 @@
 """Bundle executor: sign our transaction, fan the bundle out to the configured builders, track inclusion.
 
 Builders that are down, slow, answer garbage or reject are recorded per builder and never stop the
-others; a 'nonce too low' answer resyncs the nonce from the node. Whether a bundle landed is checked on
+others; a 'nonce too low' answer resyncs the nonce from the node. `submit` returns once a builder has
+accepted (plus a short grace for the others) or all have answered: the slowest builder never holds up the
+next block; its outcome is recorded (metrics, log) when it comes. Whether a bundle landed is checked on
 every new block; realized PnL comes from the mined receipt, not from the simulation.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
 
 from arbbot.execution.bundles.errors import BundleError
-from arbbot.execution.bundles.fanout import BundleFanout, FanoutReport
+from arbbot.execution.bundles.fanout import BundleFanout, FanoutHandle, FanoutReport, SubmissionOutcome
 from arbbot.execution.bundles.inclusion import InclusionStatus, InclusionTracker
 from arbbot.execution.bundles.rpc import RpcCaller, is_nonce_too_low
 from arbbot.execution.bundles.transactions import Fees, SignedTx, TransactionSigner
@@ -21,6 +25,8 @@ from arbbot.metrics import Metrics
 from arbbot.sim.candidate import EXECUTED_TOPIC
 
 log = logging.getLogger(__name__)
+
+SETTLE_S = 0.05  # after the first acceptance, how long the other builders get before submit returns
 
 
 @dataclass
@@ -50,6 +56,7 @@ class BundleExecutor:
         *,
         metrics: Metrics | None = None,
         tracker: InclusionTracker | None = None,
+        settle: float = SETTLE_S,
     ) -> None:
         if signer.nonces is None:
             raise ValueError("signer needs an rpc for nonces (TransactionSigner(..., rpc=node))")
@@ -58,8 +65,44 @@ class BundleExecutor:
         self.node = node
         self.metrics = metrics
         self.tracker = tracker or InclusionTracker(node)
+        self.settle_s = settle
         self.outstanding: list[_Outstanding] = []
         self.reports: list[FanoutReport] = []
+        self._recording: set[asyncio.Future[None]] = set()
+        if metrics is not None and fanout.on_health is None:
+            fanout.on_health = self._health
+
+    def _health(self, builder: str, paused: bool, why: str) -> None:
+        if self.metrics is not None:
+            self.metrics.builder_backed_off.labels(builder=builder).set(1 if paused else 0)
+            if paused:
+                self.metrics.builder_backoffs.labels(builder=builder).inc()
+
+    def _record(self, o: SubmissionOutcome) -> None:
+        if self.metrics is not None:
+            if o.kind != "backed_off":
+                self.metrics.builder_latency.labels(builder=o.builder).observe(o.latency_s)
+            if o.ok:
+                self.metrics.bundles_sent.labels(builder=o.builder).inc()
+            else:
+                self.metrics.builder_errors.labels(builder=o.builder).inc()
+                self.metrics.builder_failures.labels(builder=o.builder, kind=o.kind or "internal").inc()
+        if not o.ok:
+            level = logging.DEBUG if o.kind == "backed_off" else logging.WARNING
+            log.log(level, "builder %s %s failed [%s]: %s", o.builder, o.method, o.kind, o.error)
+
+    async def _record_all(self, handle: FanoutHandle) -> None:
+        report = await handle.wait_all()
+        for o in report.outcomes:
+            self._record(o)
+        if any(o.error and is_nonce_too_low(o.error) for o in report.failed):
+            with contextlib.suppress(BundleError):
+                await self.signer.nonces.resync()  # type: ignore[union-attr]
+
+    async def settle(self) -> None:
+        """Wait until every builder of every bundle sent so far has answered (or timed out) and is recorded."""
+        while self._recording:
+            await asyncio.gather(*list(self._recording), return_exceptions=True)
 
     async def _sign(self, plan: TradePlan) -> SignedTx:
         assert self.signer.nonces is not None
@@ -77,21 +120,13 @@ class BundleExecutor:
             return SubmitResult(False, f"cannot sign: {exc}")
         txs = [*plan.pre_raw, tx.raw]
         bundle_uuid = uuid.uuid4()
-        report = await self.fanout.send(
-            txs, first_block=plan.target_block, blocks=plan.blocks, replacement_uuid=bundle_uuid
-        )
+        handle = self.fanout.start(txs, first_block=plan.target_block, blocks=plan.blocks, replacement_uuid=bundle_uuid)
+        report = handle.report
         self.reports.append(report)
-        for o in report.outcomes:
-            if self.metrics is not None:
-                self.metrics.builder_latency.labels(builder=o.builder).observe(o.latency_s)
-                if o.ok:
-                    self.metrics.bundles_sent.labels(builder=o.builder).inc()
-                else:
-                    self.metrics.builder_errors.labels(builder=o.builder).inc()
-            if not o.ok:
-                log.warning("builder %s rejected/failed %s: %s", o.builder, o.method, o.error)
-        if any(o.error and is_nonce_too_low(o.error) for o in report.failed):
-            await self.signer.nonces.resync()  # type: ignore[union-attr]
+        recording = asyncio.ensure_future(self._record_all(handle))
+        self._recording.add(recording)
+        recording.add_done_callback(self._recording.discard)
+        await handle.first_accepted(self.settle_s)
         accepted = tuple(dict.fromkeys(o.builder for o in report.succeeded))
         attempts = tuple(
             BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
@@ -149,4 +184,8 @@ class BundleExecutor:
         return profit - paid
 
     async def close(self) -> None:
-        return None
+        """Let builders still answering finish (each within the fan-out's timeout) so their outcomes are recorded."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.settle(), self.fanout.timeout + 1.0)
+        for fut in list(self._recording):
+            fut.cancel()

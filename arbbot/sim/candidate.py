@@ -15,6 +15,7 @@ import pyrevm
 from eth_utils import keccak, to_checksum_address
 
 from arbbot.sim.fork import ForkSimulator, SimLog
+from arbbot.sim.fork_reads import ForkReads
 from arbbot.sim.placed import Placement
 
 EXECUTED_TOPIC = keccak(text="Executed(address,uint256,uint256,uint256)")
@@ -94,11 +95,14 @@ class CandidateSimulator(Protocol):
 class PyrevmCandidateSimulator:
     """In-process fork of one block. Without `pre`, each run is an exact, isolated transaction."""
 
-    def __init__(self, rpc_url: str, block: int | None = None, coinbase: str | None = None) -> None:
+    def __init__(
+        self, rpc_url: str, block: int | None = None, coinbase: str | None = None, reads: ForkReads | None = None
+    ) -> None:
         kwargs = {"coinbase": coinbase} if coinbase else {}
         self.rpc_url = rpc_url
         self.coinbase = coinbase
-        self.fork = ForkSimulator(rpc_url, block, **kwargs)
+        self.fork = ForkSimulator(rpc_url, block, reads=reads, **kwargs)
+        self.reads = reads
         self.block, self.base_fee = self.fork.block, self.fork.base_fee
         self.runs = 0
 
@@ -114,8 +118,19 @@ class PyrevmCandidateSimulator:
         self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
     ) -> CandidateSim:
         self.runs += 1
-        fork = self.fork
-        calldata = execute_calldata(route)
+        try:
+            return self._run(self.fork, executor, caller, execute_calldata(route), pre, gas)
+        finally:
+            if self.reads is not None:
+                self.reads.report_proxy()  # the read proxy's retries, into the metrics
+
+    def _run(
+        self, fork: ForkSimulator, executor: str, caller: str, calldata: bytes, pre: Sequence[PreTx], gas: int
+    ) -> CandidateSim:
+        # Everything these transactions will read, in two batches through the transport (ForkReadError if not).
+        fork.prefetch(
+            [*((tx.sender, tx.to, tx.data, tx.value, tx.gas) for tx in pre), (caller, executor, calldata, 0, gas)]
+        )
         if not pre:
             res = fork.simulate(caller, executor, calldata, gas=gas)
         else:

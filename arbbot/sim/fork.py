@@ -1,4 +1,4 @@
-"""In-process fork simulation with pyrevm: state is read lazily from the node at one block.
+"""In-process fork simulation with pyrevm: state is prefetched through the node transport, the rest read lazily.
 
 Simulations run in the *next* block's environment (number + 1, the next base fee, the builder as
 coinbase), because that is where a bundle would land. Checkpoints let one fork try many candidates.
@@ -7,10 +7,15 @@ Gas: pyrevm keeps EIP-2929 warm-access state across calls until a revert, so onl
 a clean checkpoint is charged exactly as a separate transaction would be. Results say so
 (`gas_exact`); reads never warm anything (they run inside a checkpoint they revert). Sequences of
 several transactions whose gas must be exact belong on an anvil fork.
+
+Reads: see `arbbot.sim.fork_reads`. A read that failed after its retries raises `ForkReadError` (the
+simulation has no result), never a failed `SimResult`: a revert is a result, a missing state is not.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -18,18 +23,43 @@ import pyrevm
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain.jsonrpc import CHAIN, block_gone
 from arbbot.chain.revert import decode_revert
-from arbbot.chain.rpc import RpcClient
 from arbbot.errors import ArbbotError
+from arbbot.sim.fork_reads import ForkReadError, ForkReads
+from arbbot.sim.read_proxy import MARKER
 
 _BALANCE_OF = keccak(text="balanceOf(address)")[:4]
 # Checksumming costs a keccak per call; the same few contracts log over and over, so remember them.
 _checksum = lru_cache(maxsize=65_536)(to_checksum_address)
 DEFAULT_COINBASE = "0x000000000000000000000000000000000000c0DE"
+_MARKED = re.compile(re.escape(MARKER) + r"\|([A-Za-z_]+)\|([a-z_]+)\|([^\"'\\|]*)")
+
+
+def read_failure(exc: BaseException) -> ForkReadError | None:
+    """The fork read failure inside a pyrevm error, if it is one (not a revert or a halt)."""
+    text = str(exc)
+    if not text.startswith("Database("):
+        return None
+    found = _MARKED.search(text)
+    if found is not None:
+        return ForkReadError(found.group(1), found.group(2), found.group(3).strip())
+    # Read straight from a node (no read proxy): the client's error text is all there is.
+    if block_gone(text):
+        return ForkReadError("fork read", CHAIN, "the forked block is gone from the node (a reorg)")
+    for needle, kind in (("Too Many Requests", "http_status"), ("Connect", "connection"), ("timed out", "timeout"),
+                         ("SerdeJson", "malformed"), ("EOF", "truncated")):  # fmt: skip
+        if needle in text:
+            return ForkReadError("fork read", kind, needle)
+    return ForkReadError("fork read", "connection", text[:160])
 
 
 class SimulationError(ArbbotError):
     """The simulation itself could not run (not a revert: that is a result)."""
+
+
+class BlockGone(SimulationError, LookupError):
+    """The block to fork is not on the node (any more): the chain reorganised under us."""
 
 
 @dataclass(frozen=True)
@@ -60,21 +90,31 @@ def next_base_fee(base_fee: int, gas_used: int, gas_limit: int) -> int:
 
 
 class ForkSimulator:
-    def __init__(self, rpc_url: str, block: int | None = None, coinbase: str = DEFAULT_COINBASE) -> None:
-        rpc = RpcClient(rpc_url)
-        header = rpc.call("eth_getBlockByNumber", [hex(block) if block is not None else "latest", False])
+    """One fork at one block. `reads` is shared by the forks of a searcher (default: a private one that reads
+    misses straight from the node, for tools and tests that fork once)."""
+
+    def __init__(
+        self, rpc_url: str, block: int | None = None, coinbase: str = DEFAULT_COINBASE, reads: ForkReads | None = None
+    ) -> None:
+        self._own_reads = reads is None
+        self.reads = reads or ForkReads(rpc_url, miss_proxy=False)
+        header = self.reads.call("eth_getBlockByNumber", [hex(block) if block is not None else "latest", False])
         if header is None:
-            raise SimulationError(f"block {block} not found at {rpc_url}")
+            raise BlockGone(f"block {block} not found at {self.reads.rpc.shown_url}")
         self.block = int(header["number"], 16)
+        self.block_tag = hex(self.block)
         gas_limit = int(header["gasLimit"], 16)
         self.base_fee = next_base_fee(
             int(header.get("baseFeePerGas") or "0x0", 16), int(header["gasUsed"], 16), gas_limit
         )
         self.coinbase = to_checksum_address(coinbase)
+        fork_url = self.reads.fork_url(f"{self.block}-{header['hash'][2:18]}")
         try:
-            self.evm = pyrevm.EVM(fork_url=rpc_url, fork_block=hex(self.block))
+            self.evm = pyrevm.EVM(fork_url=fork_url, fork_block=self.block_tag)
         except Exception as exc:  # pyrevm raises plain runtime errors for transport problems
-            raise SimulationError(f"cannot fork {rpc_url} at block {self.block}: {exc}") from exc
+            raise SimulationError(f"cannot fork at block {self.block}: {exc}") from exc
+        self._accounts: set[str] = set()  # written by prefetch (lower-case)
+        self._slots: set[tuple[str, int]] = set()
         self._dirty = False  # has a state-changing call run since the last clean point?
         self._marks: list[tuple[pyrevm.JournalCheckpoint, bool]] = []
         self.evm.set_block_env(
@@ -87,6 +127,45 @@ class ForkSimulator:
                 prevrandao=bytes(32),
             )
         )
+
+    def close(self) -> None:
+        if self._own_reads:
+            self.reads.close()
+
+    def prefetch(self, txs: Sequence[tuple[str, str, bytes, int, int]]) -> None:
+        """Read ahead what these (caller, to, data, value, gas) transactions touch, in two batches.
+
+        Only accounts and slots not already in the fork are read; accounts the fork already holds in its
+        journal (set by this process) are left alone. Raises ForkReadError if the node cannot be read.
+        """
+        calls = [{"from": c, "to": t, "data": "0x" + d.hex(), "value": hex(v), "gas": hex(g)} for c, t, d, v, g in txs]
+        hinted = self.reads.access_lists(calls, self.block_tag)
+        for c, t, *_ in txs:
+            hinted.setdefault(c.lower(), set())
+            hinted.setdefault(t.lower(), set())
+        hinted.setdefault(self.coinbase.lower(), set())
+        journal = {a.lower() for a in self.evm.journal_state}
+        accounts = [a for a in hinted if a not in self._accounts and a not in journal]
+        slots = [(a, s) for a, ss in hinted.items() for s in ss if (a, s) not in self._slots and a not in journal]
+        if not accounts and not slots:
+            return
+        state = self.reads.state(accounts, slots, self.block_tag)
+        for a, acct in state.accounts.items():
+            info = pyrevm.AccountInfo(balance=acct.balance, nonce=acct.nonce, code_hash=acct.code_hash,
+                                      code=acct.code or None)  # fmt: skip
+            self.evm.insert_account_info(_checksum(a), info)  # a cold account: written to the fork's database
+            self._accounts.add(a)
+        for (a, slot), value in state.storage.items():
+            if a not in self._accounts:  # its account info first, or pyrevm reads it from the fork URL
+                continue
+            # On a cold account pyrevm writes the slot to the database, then loads the account into the
+            # journal (warm, and any further write would be a journaled SSTORE): undo the load each time.
+            cp = self.evm.snapshot()
+            try:
+                self.evm.insert_account_storage(_checksum(a), slot, value)
+            finally:
+                self.evm.revert(cp)
+            self._slots.add((a, slot))
 
     def checkpoint(self) -> pyrevm.JournalCheckpoint:
         cp = self.evm.snapshot()
@@ -118,6 +197,9 @@ class ForkSimulator:
                 caller=caller, to=to, calldata=data, value=value, gas=gas, gas_price=self.base_fee
             )
         except RuntimeError as exc:
+            failed = read_failure(exc)
+            if failed is not None:
+                raise failed from None
             return SimResult(False, b"", self._gas(), [], self._reason(exc), exact)
         result = self.evm.result
         # pyrevm's Log.data is (topics, data); topics also come as hex strings on Log.topics.
@@ -129,6 +211,9 @@ class ForkSimulator:
         try:
             return bytes(self.evm.message_call(caller=caller, to=to, calldata=data, is_static=True))
         except RuntimeError as exc:
+            failed = read_failure(exc)
+            if failed is not None:
+                raise failed from None
             raise SimulationError(f"static call to {to} reverted: {self._reason(exc)}") from exc
         finally:
             self.evm.revert(cp)

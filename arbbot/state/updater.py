@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from arbbot.chain.rpc import RpcClient
+from arbbot.chain.rpc import RpcClient, RpcError
 from arbbot.state.events import STATE_TOPICS
 from arbbot.state.store import BlockRef, PoolStore, ReorgDetected, ReorgTooDeep
 
@@ -30,13 +30,30 @@ class StateUpdater:
         return self.rpc.call("eth_getLogs", [{"blockHash": block.hash, "topics": [list(STATE_TOPICS)]}]) or []
 
     def catch_up(self, until: int | None = None) -> set[str]:
-        """Apply every block after the store's head up to `until` (default: the node's head)."""
+        """Apply every block after the store's head up to `until` (default: the node's head).
+
+        A block announced at the head can be gone a moment later (the chain reorganised to another, possibly
+        shorter, branch): then the store stops where the chain now ends, and the next head continues.
+        """
         target = until if until is not None else self.rpc.block_number()
         changed: set[str] = set()
+        vanished = 0
         while self.store.head.number < target:
-            block = block_ref(self.rpc, self.store.head.number + 1)
+            number = self.store.head.number + 1
             try:
-                changed |= self.store.apply_block(block, self._logs(block))
+                block = block_ref(self.rpc, number)
+                logs = self._logs(block)
+            except (LookupError, RpcError) as exc:
+                if isinstance(exc, RpcError) and "unknown block" not in exc.message.lower():
+                    raise
+                vanished += 1
+                if vanished > 3 or self.rpc.block_number() < number:
+                    log.info("block %d is gone from the node (%s): the chain reorganised; at %d for now",
+                             number, exc, self.store.head.number)  # fmt: skip
+                    break
+                continue  # it changed under us: read it again
+            try:
+                changed |= self.store.apply_block(block, logs)
             except ReorgDetected:
                 changed |= self._handle_reorg()
         return changed

@@ -708,7 +708,8 @@ class LocalBuilder:
             if b.block_number < number:
                 self._forget(key)
         scored: list[tuple[int, int, str, StoredBundle]] = []
-        for key, b in self.bundles.items():
+        # A copy: bundles keep arriving (eth_sendBundle) while the trials below await the node.
+        for key, b in list(self.bundles.items()):
             if b.block_number != number:
                 continue
             if b.outbid:

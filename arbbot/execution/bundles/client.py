@@ -222,8 +222,9 @@ class BundleClient:
         signer: FlashbotsSigner | None = None,
         timeout: float = 5.0,
         session: aiohttp.ClientSession | None = None,
+        max_bytes: int = 2**20,
     ) -> None:
-        self.rpc = JsonRpcClient(url, name=name, timeout=timeout, signer=signer, session=session)
+        self.rpc = JsonRpcClient(url, name=name, timeout=timeout, signer=signer, session=session, max_bytes=max_bytes)
 
     @property
     def name(self) -> str:

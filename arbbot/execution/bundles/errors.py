@@ -20,25 +20,38 @@ class SignatureError(BundleError):
 
 
 class EndpointError(BundleError):
-    """A request to one endpoint failed. `endpoint` is the builder/node name, `method` the JSON-RPC method."""
+    """A request to one endpoint failed. `endpoint` is the builder/node name, `method` the JSON-RPC method.
 
-    def __init__(self, endpoint: str, method: str, detail: str) -> None:
+    `kind` is the failure class of the node transport (arbbot.chain.jsonrpc.KINDS), for metrics.
+    """
+
+    kind = "connection"
+
+    def __init__(self, endpoint: str, method: str, detail: str, *, kind: str | None = None) -> None:
         super().__init__(f"{endpoint} {method}: {detail}")
         self.endpoint = endpoint
         self.method = method
         self.detail = detail
+        if kind is not None:
+            self.kind = kind
 
 
 class EndpointTimeout(EndpointError):
     """No complete answer within the per-request timeout."""
 
+    kind = "timeout"
+
 
 class EndpointUnreachable(EndpointError):
     """Connection refused/reset, DNS failure, TLS failure."""
 
+    kind = "connection"
+
 
 class EndpointHttpError(EndpointError):
     """A non-200 HTTP status without a usable JSON-RPC error object."""
+
+    kind = "http_status"
 
     def __init__(self, endpoint: str, method: str, status: int, excerpt: str) -> None:
         super().__init__(endpoint, method, f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}")
@@ -47,11 +60,16 @@ class EndpointHttpError(EndpointError):
 
 
 class EndpointBadResponse(EndpointError):
-    """The answer is not JSON, not a JSON-RPC response object, or its result has the wrong shape."""
+    """The answer is not JSON, not a JSON-RPC response object, or its result has the wrong shape (kind
+    "malformed"); or it was cut short ("truncated") or over the size cap ("too_large")."""
+
+    kind = "malformed"
 
 
 class EndpointRpcError(EndpointError):
     """The endpoint answered with a JSON-RPC error (possibly with a non-200 HTTP status, e.g. 403 on auth)."""
+
+    kind = "rpc_error"
 
     def __init__(
         self,

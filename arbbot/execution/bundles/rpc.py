@@ -11,13 +11,27 @@ import asyncio
 import itertools
 import json
 import logging
+import random
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 
+from arbbot.chain import shapes
+from arbbot.chain.jsonrpc import (
+    DEFAULT_MAX_DEPTH,
+    NO_RETRY,
+    PER_BLOCK_RETRY,
+    PER_BLOCK_TIMEOUT,
+    RetryPolicy,
+    describe,
+    excerpt,
+    redact_url,
+    too_deep,
+    transient_rpc_error,
+)
 from arbbot.execution.bundles.errors import (
     EndpointBadResponse,
     EndpointError,
@@ -31,7 +45,10 @@ from arbbot.execution.bundles.signing import FlashbotsSigner
 
 log = logging.getLogger(__name__)
 
-EXCERPT_CHARS = 200
+__all__ = ["JsonRpcClient", "RpcCaller", "default_name", "excerpt", "is_nonce_too_low", "redact_url"]
+
+DEFAULT_MAX_BYTES = 4 * 2**20  # a bundle answer is a few hundred bytes; a receipt or a header a few KB
+NODE_RETRY = PER_BLOCK_RETRY
 
 
 class RpcCaller(Protocol):
@@ -40,27 +57,10 @@ class RpcCaller(Protocol):
     async def call(self, method: str, params: Sequence[Any] | None = None) -> Any: ...
 
 
-def redact_url(url: str) -> str:
-    """scheme://host[:port]/path — drops user-info, query and fragment, where hosted endpoints put keys."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def default_name(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or url
     return f"{host}:{parts.port}" if parts.port is not None else host
-
-
-def excerpt(raw: bytes, limit: int = EXCERPT_CHARS) -> str:
-    """A short printable rendering of an answer body, for error messages."""
-    text = raw.decode("utf-8", errors="replace")
-    text = " ".join(text.split())
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def is_nonce_too_low(message: str) -> bool:
@@ -70,7 +70,13 @@ def is_nonce_too_low(message: str) -> bool:
 
 
 class JsonRpcClient:
-    """One endpoint. Use `async with`, or call `close()`; a session passed in is left open for its owner."""
+    """One endpoint. Use `async with`, or call `close()`; a session passed in is left open for its owner.
+
+    Answers are bounded like the node transport's (`max_bytes` while streaming, `max_depth` before parsing);
+    `retry` (default: one attempt, as builders get) retries timeouts, dropped connections, garbled answers and
+    HTTP 429/5xx; `check_ids`/`check_shapes` refuse answers to other requests and wrongly shaped results
+    (for a node: see `for_node`).
+    """
 
     def __init__(
         self,
@@ -81,6 +87,11 @@ class JsonRpcClient:
         signer: FlashbotsSigner | None = None,
         session: aiohttp.ClientSession | None = None,
         headers: Mapping[str, str] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        retry: RetryPolicy | None = None,
+        check_ids: bool = False,
+        check_shapes: bool = False,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -92,6 +103,18 @@ class JsonRpcClient:
         self._own_session = session is None
         self._headers = dict(headers or {})
         self._ids = itertools.count(1)
+        self.max_bytes, self.max_depth = max_bytes, max_depth
+        self.retry = retry or NO_RETRY
+        self.check_ids, self.check_shapes = check_ids, check_shapes
+        self._rng = random.Random()
+
+    @classmethod
+    def for_node(
+        cls, url: str, *, name: str = "node", timeout: float = PER_BLOCK_TIMEOUT, **kwargs: Any
+    ) -> JsonRpcClient:
+        """A client for reading a node: retries, and answers checked for id and shape."""
+        kwargs.setdefault("retry", NODE_RETRY)
+        return cls(url, name=name, timeout=timeout, check_ids=True, check_shapes=True, **kwargs)
 
     def __repr__(self) -> str:
         signer = f", signer={self.signer.address}" if self.signer else ""
@@ -123,29 +146,74 @@ class JsonRpcClient:
 
     async def call(self, method: str, params: Sequence[Any] | None = None, *, timeout: float | None = None) -> Any:
         """POST one request; return `result` or raise an EndpointError subclass naming endpoint and method."""
-        _, body = self.encode(method, params)
+        request_id, body = self.encode(method, params)
         headers = {"Content-Type": "application/json", **self._headers}
         if self.signer is not None:
-            headers.update(self.signer.headers(body))
+            headers.update(self.signer.headers(body))  # the exact bytes sent, every attempt
         limit = self.timeout if timeout is None else timeout
+        policy = self.retry
+        budget = policy.deadline if policy.deadline is not None else limit * policy.attempts + policy.max_delay
+        deadline = time.monotonic() + budget
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                status, raw = await self._post(
+                    method, body, headers, min(limit, max(0.001, deadline - time.monotonic()))
+                )
+                return self._decode(method, status, raw, request_id)
+            except EndpointError as exc:
+                if attempt >= policy.attempts or not _retryable(exc):
+                    raise
+                pause = policy.pause(attempt, self._rng)
+                if time.monotonic() + pause >= deadline - 0.001:
+                    raise
+                log.debug("%s %s: %s; retrying", self.name, method, exc)
+                await asyncio.sleep(pause)  # back-off between attempts
+
+    async def _post(self, method: str, body: bytes, headers: Mapping[str, str], limit: float) -> tuple[int, bytes]:
         session = self._get_session()
         started = time.perf_counter()
+        size = 0
         try:
             async with asyncio.timeout(limit), session.post(self.url, data=body, headers=headers) as resp:
                 status = resp.status
-                raw = await resp.read()
+                if resp.content_length is not None and resp.content_length > self.max_bytes:
+                    raise EndpointBadResponse(self.name, method, f"answer of {resp.content_length} bytes is over the "
+                                              f"{self.max_bytes}-byte cap", kind="too_large")  # fmt: skip
+                chunks: list[bytes] = []
+                async for chunk in resp.content.iter_chunked(65536):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise EndpointBadResponse(self.name, method, f"answer over the {self.max_bytes}-byte cap",
+                                                  kind="too_large")  # fmt: skip
+                    chunks.append(chunk)
+                raw = b"".join(chunks)
+        except EndpointError:
+            raise
         except TimeoutError:
             raise EndpointTimeout(self.name, method, f"no answer within {limit:g}s") from None
-        except aiohttp.ClientError as exc:
-            raise EndpointUnreachable(self.name, method, f"{type(exc).__name__}: {exc}") from None
+        except aiohttp.InvalidURL as exc:
+            raise EndpointUnreachable(self.name, method, f"invalid URL: {describe(exc)}", kind="connection") from None
+        except aiohttp.ClientPayloadError as exc:
+            raise EndpointBadResponse(self.name, method, f"answer cut short after {size} bytes: {describe(exc)}",
+                                      kind="truncated") from None  # fmt: skip
+        except aiohttp.ClientResponseError as exc:
+            raise EndpointBadResponse(self.name, method, f"broken HTTP answer: {describe(exc)}") from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise EndpointUnreachable(self.name, method, f"{type(exc).__name__}: {describe(exc)}") from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("%s %s -> HTTP %s in %.1f ms", self.name, method, status, elapsed_ms)
-        return self._decode(method, status, raw)
+        return status, raw
 
-    def _decode(self, method: str, status: int, raw: bytes) -> Any:
+    def _decode(self, method: str, status: int, raw: bytes, request_id: int | None = None) -> Any:
+        if too_deep(raw, self.max_depth):
+            raise EndpointBadResponse(self.name, method, f"answer nested deeper than {self.max_depth} levels")
         try:
             data: Any = json.loads(raw)
             is_json = True
+        except RecursionError:
+            raise EndpointBadResponse(self.name, method, "answer nested too deeply to parse") from None
         except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
             data, is_json = None, False
         if isinstance(data, dict) and data.get("error") is not None:
@@ -161,15 +229,36 @@ class JsonRpcClient:
             raise EndpointBadResponse(
                 self.name, method, f"JSON-RPC response has neither result nor error: {excerpt(raw)}"
             )
+        if self.check_ids and request_id is not None and data.get("id") not in (request_id, str(request_id)):
+            raise EndpointBadResponse(self.name, method, f"answer id {excerpt(repr(data.get('id')), 40)} is not "
+                                      f"the request's {request_id}")  # fmt: skip
+        if self.check_shapes:
+            try:
+                shapes.check(method, data["result"])
+            except shapes.BadShape as exc:
+                raise EndpointBadResponse(self.name, method, str(exc)) from None
         return data["result"]
 
     def _rpc_error(self, method: str, error: Any, status: int) -> EndpointError:
         if isinstance(error, dict):
             code = error.get("code")
             code = code if isinstance(code, int) and not isinstance(code, bool) else None
-            message = str(error.get("message", ""))[:500]
+            message = excerpt(str(error.get("message", "")), 500)
             data = error.get("data")
         else:  # observed relay shape: {"error": "error in signature check 0x…"}
-            code, message, data = None, str(error)[:500], None
+            code, message, data = None, excerpt(str(error), 500), None
         cls = NonceTooLowError if is_nonce_too_low(message) else EndpointRpcError
         return cls(self.name, method, code, message, data, http_status=status)
+
+
+def _retryable(exc: EndpointError) -> bool:
+    """Worth asking the same endpoint again (within the deadline)."""
+    if isinstance(exc, NonceTooLowError):
+        return False
+    if isinstance(exc, EndpointRpcError):
+        return transient_rpc_error(exc.code, exc.message)
+    if isinstance(exc, EndpointHttpError):
+        return exc.status in (408, 425, 429) or exc.status >= 500
+    if isinstance(exc, EndpointUnreachable):
+        return not exc.detail.startswith("invalid URL")
+    return isinstance(exc, EndpointTimeout | EndpointBadResponse)

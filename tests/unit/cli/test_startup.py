@@ -111,7 +111,10 @@ def test_log_json_reaches_the_lazily_loaded_commands(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
     *logged, last = done.stderr.splitlines()
-    assert last == f"error: RPC eth_chainId to {url} failed after 5 attempts: ConnectionError"
+    assert last == (
+        f"error: rpc_url: cannot read the chain id from {url}: RPC eth_chainId to {url} failed after 5 attempts: "
+        "ConnectionError"
+    )
     docs = [json.loads(line) for line in logged]
     retries = [d for d in docs if d["logger"] == "arbbot.chain.rpc"]
     assert len(retries) == 4 and all(d["level"] == "WARNING" and "retry" in d["msg"] for d in retries)
