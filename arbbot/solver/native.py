@@ -83,10 +83,11 @@ def mirror(pool: Pool) -> Any | None:
         return None
     key = id(pool)
     entry = _mirrors.get(key)
-    if entry is not None and entry[0]() is pool:
+    if entry is not None and entry[0]() is pool and entry[2] == ticks:
         if entry[1] == state:
             return entry[3]
-        if kind is UniswapV3Pool and entry[2] == ticks and entry[3] is not None:
+        # Same tick table (no Mint/Burn since): only the price, tick and in-range liquidity moved.
+        if kind is UniswapV3Pool and entry[3] is not None:
             try:
                 m = entry[3].with_slot(*state)
             except (OverflowError, ValueError, TypeError):

@@ -229,6 +229,26 @@ def test_mirrors_follow_swaps_mints_and_burns() -> None:
     assert native.quote_cycle(hops, amount) == quote_cycle(hops, amount)
 
 
+def test_a_mint_out_of_range_refreshes_the_mirror_though_the_price_did_not_move() -> None:
+    # A position added away from the price changes no slot value (price, tick, in-range liquidity),
+    # only the tick table: a swap that reaches the new range must see it.
+    pool = UniswapV3Pool.from_positions([(-600, 600, 10**18)], get_sqrt_ratio_at_tick(0))
+    v2 = UniswapV2Pool("v2", "token0", "token1", 10**24, 10**24, 30)
+    hops = [Hop(pool, True), Hop(v2, False)]
+    amount = 10**17
+    before = native.quote_cycle(hops, amount)
+    assert before == quote_cycle(hops, amount)
+    slot = (pool.sqrt_price_x96, pool.tick, pool.liquidity)
+    pool.apply_liquidity_change(-6000, -600, 10**22)
+    assert (pool.sqrt_price_x96, pool.tick, pool.liquidity) == slot
+    after = native.quote_cycle(hops, amount)
+    assert after == quote_cycle(hops, amount) != before
+    burn = (pool.sqrt_price_x96, pool.tick, pool.liquidity)
+    pool.apply_liquidity_change(-6000, -600, -(10**22))
+    assert (pool.sqrt_price_x96, pool.tick, pool.liquidity) == burn
+    assert native.quote_cycle(hops, amount) == quote_cycle(hops, amount) == before
+
+
 def test_values_the_extension_cannot_hold_fall_back_to_the_models() -> None:
     v2 = UniswapV2Pool("v2", "token0", "token1", 1 << 130, 1 << 129, 30)
     other = UniswapV2Pool("o", "token0", "token1", 1 << 129, 1 << 130, 30)
