@@ -28,10 +28,12 @@ setup:
 demo: setup
 	@$(ARBBOT) demo
 
-# degenbot needs eth-abi 6, so it gets an environment of its own, used only by the benchmarks.
-DEGENBOT_VENV := $(CACHE)/bench-degenbot
+# degenbot 0.6 (the side-by-side baseline) imports only on Python 3.13, so it gets an environment of its
+# own, used only by the benchmarks (pyenv's 3.13 if present, else python3.13 on PATH).
+DEGENBOT_VENV := $(CACHE)/bench-degenbot-py313
+DEGENBOT_BASE_PYTHON ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)),python3.13)
 bench: setup
-	@[ -x $(DEGENBOT_VENV)/bin/python ] || $(CACHE)/tools/uv-0.13.9/bin/uv venv -q --python python3 $(DEGENBOT_VENV)
+	@[ -x $(DEGENBOT_VENV)/bin/python ] || $(CACHE)/tools/uv-0.13.9/bin/uv venv -q --python $(DEGENBOT_BASE_PYTHON) $(DEGENBOT_VENV)
 	@VIRTUAL_ENV=$(DEGENBOT_VENV) $(CACHE)/tools/uv-0.13.9/bin/uv pip sync -q --require-hashes benchmarks/requirements-degenbot.lock
 	ARBBOT_DEGENBOT_PYTHON=$(DEGENBOT_VENV)/bin/python $(PY) -m benchmarks.run
 

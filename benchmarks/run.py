@@ -17,6 +17,7 @@ from benchmarks import (
     replica_start,
     searcher_pipeline,
     searcher_sim,
+    solver_compare,
     state_update,
 )
 
@@ -26,6 +27,7 @@ SUITES = [
     pool_sync,
     state_update,
     degenbot_compare,
+    solver_compare,
     executor_gas,
     searcher_sim,
     fork_follow,

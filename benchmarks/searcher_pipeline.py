@@ -120,18 +120,19 @@ async def _measure(url: str, manifest: Any) -> list[dict[str, str]]:
         await node.close()
     median_ms = statistics.median(latencies) * 1000 if latencies else float("nan")
     p90_ms = sorted(latencies)[int(len(latencies) * 0.9)] * 1000 if latencies else float("nan")
+    met = median_ms <= 20 and p90_ms <= 40
     return [
         {
             "benchmark": f"searcher: block -> signed bundle ({len(store):,} pools, {len(arb):,} cycles of 2-3 hops)",
             "figure": f"{median_ms:.1f} ms median, {p90_ms:.1f} ms p90 over {len(latencies)} blocks with a trade "
-            "(logs, apply, re-price, fresh fork, 2 simulations, judge, sign)",
-            "baseline": "goal <= 50 ms median",
-            "ratio": f"{50 / median_ms:.1f}x under the goal"
-            if median_ms <= 50
-            else f"{median_ms / 50:.1f}x over the goal",
+            "(logs, apply, re-price touched cycles, fork prepared per block, 2 simulations, judge, sign)",
+            "baseline": "goal <= 20 ms median, <= 40 ms p90",
+            "ratio": "goal met"
+            if met
+            else f"goal missed: {median_ms / 20:.1f}x the median goal, {p90_ms / 40:.1f}x the p90 goal",
         },
         {
-            "benchmark": "cycles re-priced (exact quotes, sized: V2 closed form, V3 bracketed search)",
+            "benchmark": "cycles re-priced (exact filter, then the exact solver on those that can pay)",
             "figure": f"{reprice_rate:,.0f} cycles/s ({len(cycles):,} cycles through {REPRICE_POOLS} random pools)",
             "baseline": f"cycle index built once in {index_s:.1f} s",
             "ratio": "-",

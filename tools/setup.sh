@@ -50,6 +50,10 @@ if [[ "$(cat .venv/.arbbot-lock 2>/dev/null || true)" != "$PY_HASH" ]]; then
   echo "$PY_HASH" > .venv/.arbbot-lock
 fi
 
+# 3b. The compiled solver (Rust/PyO3), if cargo is present; the pure-Python models serve otherwise.
+#     After a package sync (which removes it) or a source change it is rebuilt.
+bash tools/native.sh
+
 # 4. solc: every tool uses solcjs through tools/solc. py-solc-x / ape-solidity look in ~/.solcx;
 #    placing the shim there stops them from trying to download a compiler.
 SOLCX_DIR="${SOLCX_BINARY_PATH:-$HOME/.solcx}"

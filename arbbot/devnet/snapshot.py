@@ -21,6 +21,9 @@ from arbbot.progress import LogProgress, Progress
 
 # Bump when the build procedure changes in a way the inputs below do not capture.
 BUILD_VERSION = "2"
+# anvil serialises and gzips its whole state for anvil_dumpState: ~200 MB for the 5,503-pool replica,
+# which takes well over 10 s on a loaded 2-core machine. The wait scales with what was built.
+DUMP_TIMEOUT_BASE_S, DUMP_TIMEOUT_PER_POOL_S = 60.0, 0.05
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ def build_state(
         rpc(node.url, "anvil_setBlockTimestampInterval", [1])
         w3 = Web3(HTTPProvider(node.url, request_kwargs={"timeout": 60}))
         manifest = build_replica(w3, sc, key, progress)
-        dumped = rpc(node.url, "anvil_dumpState")
+        timeout = DUMP_TIMEOUT_BASE_S + DUMP_TIMEOUT_PER_POOL_S * len(manifest.pools)
+        dumped = rpc(node.url, "anvil_dumpState", timeout=timeout)
         if not isinstance(dumped, str):
             raise DevnetError("anvil_dumpState returned no data")
         state = json.loads(gzip.decompress(bytes.fromhex(dumped.removeprefix("0x"))))

@@ -8,6 +8,7 @@ feeds them from the block and pending-transaction collectors until `stop()`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 GAS_HEADROOM = 1.2  # gas limit over the simulated gas: a limit only, never what the trade is charged
+# Below any route the executor can run (21,000 intrinsic + a token swap per hop, each well over 30,000):
+# a candidate whose gross cannot pay this much gas is never simulated.
+GAS_FLOOR_BASE, GAS_FLOOR_PER_HOP = 21_000, 30_000
 CALLDATA_SLACK = 256  # the guard's 16 bytes cost at most 16 * 12 more gas than the zero guard
 
 
@@ -108,6 +112,8 @@ class Searcher:
         self.backoff = backoff
         self.sim_timeout = sim_timeout
         self._sim: CandidateSimulator | None = None
+        # The next block's fork is prepared while the strategy runs (reads from the node, off the loop).
+        self._sim_prep: concurrent.futures.Future[CandidateSimulator] | None = None
         self._stop = asyncio.Event()
         self._trade_lock = asyncio.Lock()
         self.plans: list[TradePlan] = []  # judged and handed to the executor, in order
@@ -165,7 +171,8 @@ class Searcher:
             self._error("state update", exc)
             return []
         self.counters.blocks_processed += 1
-        self._sim = None  # a new block: a new fork
+        self._sim = None  # a new block: a new fork, prepared once and reused by every candidate of the block
+        self._sim_prep = self._prepare_fork(self.store.head.number)
         if self.metrics is not None:
             self.metrics.blocks_processed.inc()
             self.metrics.stage_latency.labels(stage="state_update").observe(time.perf_counter() - started)
@@ -267,9 +274,26 @@ class Searcher:
 
     # ---------------------------------------------------------------- simulate, judge, hand over
 
+    def _prepare_fork(self, block: int) -> concurrent.futures.Future[CandidateSimulator]:
+        """Start building the block's fork in a daemon thread (a node that hangs cannot block exit)."""
+        future: concurrent.futures.Future[CandidateSimulator] = concurrent.futures.Future()
+
+        def work() -> None:
+            try:
+                future.set_result(self.simulator_factory(block))
+            except BaseException as exc:  # handed to whoever simulates first, like a direct call would
+                future.set_exception(exc)
+
+        threading.Thread(target=work, name="searcher-fork", daemon=True).start()
+        return future
+
     def _simulator(self) -> CandidateSimulator:
         if self._sim is None or self._sim.block != self.store.head.number:
-            self._sim = self.simulator_factory(self.store.head.number)
+            prep, self._sim_prep = self._sim_prep, None
+            sim = prep.result() if prep is not None else None  # the caller's timeout bounds this wait
+            if sim is None or sim.block != self.store.head.number:
+                sim = self.simulator_factory(self.store.head.number)
+            self._sim = sim
         return self._sim
 
     def _route(self, c: Candidate, min_profit: int, option: CapitalOption | None = None) -> bytes:
@@ -358,6 +382,14 @@ class Searcher:
         started = time.perf_counter()
         sim = self._simulator()
         fee = max_fee_per_gas(sim.base_fee, p.blocks_ahead, p.priority_fee)
+        floor = min_gross_for(
+            max(p.min_profit_wei, 1), GAS_FLOOR_BASE + GAS_FLOOR_PER_HOP * len(c.hops), fee, p.bribe_share_bps
+        )
+        if floor is None or c.gross_profit < floor:
+            self._reject(
+                kind, c, f"gross {c.gross_profit} cannot pay the gas floor at {fee} and the share: not simulated"
+            )
+            return None
         # First run without a guard, for the gas (and the cheapest capital); then the real route, guarded on
         # chain by minProfit.
         option, probe = self._capital(sim, c, pre)

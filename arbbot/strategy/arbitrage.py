@@ -12,14 +12,10 @@ from dataclasses import dataclass
 
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
-from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
-from arbbot.strategy.costs import loan_fee
+from arbbot.solver import Hop, Quote, Relaxation, closed_form, quote_cycle, relax, solve
 from arbbot.strategy.cycles import Cycle, CycleIndex, TokenGraph
-from arbbot.strategy.sizing import V2Hop, bracketed_optimum, v2_cycle_optimal_input
-
-Q96 = 1 << 96
 
 
 @dataclass(frozen=True)
@@ -48,27 +44,6 @@ class Candidate:
         return tuple(h.pool for h in self.hops)
 
 
-def _marginal_rate(pool: Pool, zero_for_one: bool) -> float:
-    """Output per unit input at zero size, after the fee (float: only used to skip hopeless cycles)."""
-    pool = getattr(pool, "model", pool)  # a simulation-priced pool ranks by its model's price
-    if isinstance(pool, UniswapV4Pool):
-        if pool.liquidity <= 0:
-            return 0.0
-        price = (pool.sqrt_price_x96 / Q96) ** 2
-        rate = price if zero_for_one else (1 / price if price > 0 else 0.0)
-        return rate * (1 - pool.swap_fee(zero_for_one) / 1_000_000)
-    if isinstance(pool, UniswapV2Pool):
-        r_in, r_out = (pool.reserve0, pool.reserve1) if zero_for_one else (pool.reserve1, pool.reserve0)
-        return 0.0 if r_in <= 0 else r_out / r_in * (1 - pool.fee_bps / 10_000)
-    if isinstance(pool, UniswapV3Pool):
-        if pool.liquidity <= 0:
-            return 0.0
-        price = (pool.sqrt_price_x96 / Q96) ** 2  # token1 per token0
-        rate = price if zero_for_one else (1 / price if price > 0 else 0.0)
-        return rate * (1 - pool.fee / 1_000_000)
-    return float("inf")  # unknown kind: never skip on a guess
-
-
 class CycleArbitrage:
     """Cycles of 2..max_hops through the base tokens over a set of pools, indexed by pool."""
 
@@ -81,11 +56,13 @@ class CycleArbitrage:
         loan_fee_bps: int = 0,
         max_input: int = 10**24,
         skip_tokens: Iterable[str] = (),
+        cycle_quote: Quote = quote_cycle,
     ) -> None:
         self.base_tokens = [t.lower() for t in base_tokens]
         self.max_hops = max_hops
         self.loan_fee_bps = loan_fee_bps
         self.max_input = max_input
+        self.cycle_quote = cycle_quote  # the exact cycle quote the solver sizes on (models, or a compiled mirror)
         skip = {t.lower() for t in skip_tokens}
         graph = TokenGraph()
         for address, pool in pools.items():
@@ -112,22 +89,35 @@ class CycleArbitrage:
     ) -> list[Candidate]:
         """Profitable candidates among the cycles through `changed` pools, best first.
 
-        `size_top`: size only that many cycles, those with the best marginal rate at zero size (exact sizing
-        is the expensive part; the rate is a cheap, usually faithful, ranking). None sizes every one.
+        Every cycle gets the exact filter (the solver's relaxed bound: a cycle is dropped only when no
+        size can pay). `size_top`: size only that many of the rest, those with the highest bound on
+        their profit (exact sizing is the expensive part). None sizes every one.
         """
-        ranked = []
-        for cycle in self.touching(changed):
+        ranked: list[tuple[int, int, tuple[PricedHop, ...], list[Hop], Relaxation | None]] = []
+        for n, cycle in enumerate(self.touching(changed)):
             self.priced += 1
             hops = self.hops_of(cycle, pools)
             if hops is None:
                 continue
-            rate = self._rate(hops, pools)
-            if rate > 1.0 - 1e-9:
-                ranked.append((rate, hops))
-        ranked.sort(key=lambda item: item[0], reverse=True)
+            route = self._route(hops, pools)
+            if closed_form(route):
+                relaxation = relax(route, max_input=self.max_input, loan_fee_bps=self.loan_fee_bps)
+                if relaxation is None:
+                    continue  # proven: no size pays
+                ranked.append((relaxation.upper, n, hops, route, relaxation))
+            else:
+                ranked.append((1 << 256, n, hops, route, None))  # no bound: always sized
+        ranked.sort(key=lambda item: (-item[0], item[1]))
         if size_top is not None:
             ranked = ranked[:size_top]
-        found = [c for _rate, hops in ranked if (c := self._sized(hops, pools)) is not None]
+        found: list[Candidate] = []
+        for upper, _n, hops, route, rx in ranked:
+            # Branch and bound: the bound is exact, so a cycle whose bound cannot beat the limit-th best
+            # profit already found cannot enter the answer; neither can any ranked after it.
+            if limit is not None and len(found) >= limit and upper <= sorted(c.gross_profit for c in found)[-limit]:
+                break
+            if (c := self._sized(hops, route, rx)) is not None:
+                found.append(c)
         found.sort(key=lambda c: c.gross_profit, reverse=True)
         return found[:limit] if limit is not None else found
 
@@ -152,42 +142,20 @@ class CycleArbitrage:
         hops = self.hops_of(cycle, pools)
         if hops is None:
             return None
-        # Concave in size: unprofitable at the margin means unprofitable at any size.
-        if self._rate(hops, pools) <= 1.0 - 1e-9:
-            return None
-        return self._sized(hops, pools)
+        return self._sized(hops, self._route(hops, pools), None)
 
     @staticmethod
-    def _rate(hops: Sequence[PricedHop], pools: Mapping[str, Pool]) -> float:
-        rate = 1.0
-        for hop in hops:
-            rate *= _marginal_rate(pools[hop.pool.lower()], hop.zero_for_one)
-        return rate
+    def _route(hops: Sequence[PricedHop], pools: Mapping[str, Pool]) -> list[Hop]:
+        return [Hop(pools[h.pool.lower()], h.zero_for_one) for h in hops]
 
-    def _sized(self, hops: tuple[PricedHop, ...], pools: Mapping[str, Pool]) -> Candidate | None:
-        models = [pools[h.pool.lower()] for h in hops]
-        amount, gross = self._size(models, hops)
-        if amount <= 0 or gross <= 0:
+    def _sized(self, hops: tuple[PricedHop, ...], route: list[Hop], relaxation: Relaxation | None) -> Candidate | None:
+        solution = solve(
+            route, max_input=self.max_input, loan_fee_bps=self.loan_fee_bps, quote=self.cycle_quote,
+            relaxation=relaxation,
+        )  # fmt: skip
+        if solution is None:
             return None
-        return Candidate(hops[0].token_in, amount, gross, hops)
-
-    def _size(self, models: Sequence[Pool], hops: Sequence[PricedHop]) -> tuple[int, int]:
-        def profit(x: int) -> int:
-            return self.quote(models, hops, x) - x - loan_fee(x, self.loan_fee_bps)
-
-        if self.loan_fee_bps == 0 and all(isinstance(m, UniswapV2Pool) for m in models):
-            v2 = []
-            for m, h in zip(models, hops, strict=True):
-                assert isinstance(m, UniswapV2Pool)
-                r_in, r_out = (m.reserve0, m.reserve1) if h.zero_for_one else (m.reserve1, m.reserve0)
-                v2.append(V2Hop(r_in, r_out, m.fee_bps))
-            x = min(v2_cycle_optimal_input(v2), self.max_input)
-            return (x, profit(x)) if x > 0 else (0, 0)
-        # Tiny inputs lose to rounding (1 wei of WETH buys 0 USDC units), so profit only rises with size past
-        # that dust: start the bracket search near the best of a coarse grid of powers of 16.
-        grid = [16**k for k in range(0, 64) if 16**k <= self.max_input]
-        coarse = max(grid, key=profit)
-        return bracketed_optimum(profit, min(self.max_input, coarse * 16), max(1, coarse // 16))
+        return Candidate(hops[0].token_in, solution.amount_in, solution.profit, hops)
 
     @staticmethod
     def quote(models: Sequence[Pool], hops: Sequence[PricedHop], amount: int) -> int:

@@ -98,6 +98,9 @@ class UniswapV3Pool(Pool):
     liquidity: int
     ticks: dict[int, TickInfo] = field(default_factory=dict)
     bitmap: dict[int, int] = field(default_factory=dict)  # word position -> word
+    # Bumped by every Mint/Burn applied, so copies of the tick table kept elsewhere (the compiled
+    # solver's) know when to refresh.
+    ticks_version: int = field(default=0, init=False, repr=False, compare=False)
 
     # -- the swap loop ----------------------------------------------------------------------------
     def swap(self, zero_for_one: bool, amount_specified: int, sqrt_price_limit_x96: int | None = None) -> SwapResult:
@@ -200,6 +203,9 @@ class UniswapV3Pool(Pool):
 
     def apply_liquidity_change(self, tick_lower: int, tick_upper: int, delta: int) -> None:
         """Mint (delta > 0) or Burn (delta < 0) of `delta` liquidity on [tick_lower, tick_upper)."""
+        if delta == 0:
+            return
+        self.ticks_version += 1  # compiled mirrors of this pool rebuild their tick table
         self.liquidity = apply_liquidity_change(
             self.ticks, self.bitmap, self.tick_spacing, self.tick, self.liquidity, tick_lower, tick_upper, delta
         )
