@@ -19,6 +19,7 @@ from benchmarks import (
     searcher_sim,
     solver_compare,
     state_update,
+    v4,
 )
 
 COMMAND = "make bench"
@@ -29,6 +30,7 @@ SUITES = [
     degenbot_compare,
     solver_compare,
     executor_gas,
+    v4,
     searcher_sim,
     fork_follow,
     searcher_pipeline,
