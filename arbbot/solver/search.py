@@ -60,14 +60,15 @@ def bracketed_optimum(profit: Profit, max_input: int, min_input: int = 1) -> tup
     start = first_tradable(profit, min_input, max_input)
     if start is None:
         return 0, 0
-    # Doubling finds where profit stops rising; the optimum lies within [x/2, 2x] of that point.
-    x, prev = start, f(start)
-    while x * 2 <= max_input:
-        nxt = f(x * 2)
-        if nxt < prev:
-            break
-        x, prev = x * 2, nxt
-    lo, hi = max(min_input, x // 2), min(max_input, x * 2)
+    # Near the first tradable input, rounding costs a few units and can grow with size before the price
+    # gap pays (1 wei of WETH buys 0 USDC units, 2^20 buys a little less than it should): profit may fall
+    # before it rises, so climbing stops at nothing. The best of a coarse grid over the whole range is
+    # past that dust; the optimum lies within a grid step of it.
+    grid = [start]
+    while grid[-1] * 4 <= max_input:
+        grid.append(grid[-1] * 4)
+    x = max(grid, key=f)
+    lo, hi = max(min_input, x // 4), min(max_input, x * 4)
     best, value = integer_argmax(f, lo, hi)
     best, value = walk(f, best, value, min_input, max_input)
     return (best, value) if value > 0 else (0, 0)
