@@ -194,6 +194,15 @@ async def _run(
     )  # fmt: skip
 
 
+async def _settled(searcher: Searcher) -> None:
+    """Every request about bundles still in flight (sends, preflights, withdrawals of superseded bundles) has
+    its answer before the builder builds: a slot is long enough for that on a real chain, and the same seed
+    then gives the same blocks."""
+    settle = getattr(searcher.executor, "settle", None)
+    if settle is not None:
+        await settle()
+
+
 async def _public_round(
     i: int, cfg: DemoConfig, w3: Web3, traffic: Traffic, searcher: Searcher, builder: LocalBuilder, progress: Progress
 ) -> str:
@@ -204,6 +213,7 @@ async def _public_round(
         w3.eth.wait_for_transaction_receipt(h, timeout=30)
     progress("round", {"n": i + 1, "kind": "public", "swaps": len(swaps)})
     await searcher.process_block()
+    await _settled(searcher)
     built = await builder.build_block()
     progress("block", {"number": built.number, "bundles": len(built.included)})
     await searcher.process_block()
@@ -243,6 +253,7 @@ async def _backrun_round(
     finally:
         raw_rpc(url, "evm_setAutomine", [True])
     progress("round", {"n": i + 1, "kind": "pending", "backrun": backrun, "pool": pool.venue})
+    await _settled(searcher)
     built = await builder.build_block()
     progress("block", {"number": built.number, "bundles": len(built.included)})
     await searcher.process_block()

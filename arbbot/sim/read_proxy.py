@@ -93,6 +93,7 @@ class _Server:
             msg = marker_message(method, "timeout", f"this fork has spent its read budget ({FORK_BUDGET_S:g}s)")
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": msg}}
         started = time.monotonic()
+        failed_before = self._failed_attempts()
         try:
             policy = dataclasses.replace(READ_POLICY, deadline=min(READ_POLICY.deadline or left, left))
             result = self.rpc.call(method, params, retry=policy)
@@ -104,11 +105,17 @@ class _Server:
             msg = marker_message(method, exc.kind, str(exc))
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32603, "message": msg}}
         finally:
-            with self._lock:
-                self._spent[fork] = self._spent.get(fork, 0.0) + time.monotonic() - started
+            # Only reads the node made us retry spend the budget: a healthy node, however many cold slots a
+            # simulation touches, never exhausts it (and the same block then simulates the same way).
+            if self._failed_attempts() != failed_before:
+                with self._lock:
+                    self._spent[fork] = self._spent.get(fork, 0.0) + time.monotonic() - started
         if pinned:
             cache[key] = result
         return {"jsonrpc": "2.0", "id": rid, "result": result}
+
+    def _failed_attempts(self) -> int:
+        return sum(self.rpc.failures.values())
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
