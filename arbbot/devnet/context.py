@@ -88,10 +88,19 @@ def _candidates(data_dir: Path) -> Iterator[Manifest]:
                 continue
 
 
+POOL_SAMPLE = 64
+
+
 def _holds(rpc: RpcClient, manifest: Manifest) -> bool:
-    """The node has the replica's contracts (its WETH, every factory and the Vault) at their addresses."""
+    """The node has the replica's contracts at their addresses: its WETH, every factory, the Vault, and a
+    sample of its pools spread over the whole list, last one included. Scenarios share a deployer, so their
+    WETH and factories sit at the same addresses; their pools do not."""
     addresses = [manifest.token("WETH").address, *(v.factory for v in manifest.venues.values())]
     addresses += [a for k, a in manifest.contracts.items() if k == "BalancerVault"]
+    pools = [p.address for p in manifest.pools if p.address.startswith("0x") and len(p.address) == 42]
+    if pools:
+        step = max(1, len(pools) // POOL_SAMPLE)
+        addresses += sorted({*pools[::step], pools[-1]})
     try:
         codes = rpc.batch([("eth_getCode", [a, "latest"]) for a in addresses])
     except (RpcError, RpcTransportError):
