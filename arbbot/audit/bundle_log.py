@@ -109,13 +109,7 @@ class BundleLog:
             record["expected_net"] = str(expected_net)
         if status != "sent":
             record["status"] = status
-        attempts = [a.model_copy(update={"builder": public_builder(a.builder)}) for a in attempts]
-        if attempts:
-            record["attempts"] = [
-                {"builder": a.builder, "method": a.method, "accepted": a.accepted, "latency_ms": a.latency_ms,
-                 **({"error": (a.error or "")[:200]} if a.error else {})}
-                for a in attempts
-            ]  # fmt: skip
+        attempts = _public_attempts(record, attempts)
         record.update(_extra(extra))
         if self.sessions is not None:
             with self.sessions.begin() as session:
@@ -151,13 +145,7 @@ class BundleLog:
         }  # fmt: skip
         if reason:
             record["reason"] = reason
-        attempts = [a.model_copy(update={"builder": public_builder(a.builder)}) for a in attempts]
-        if attempts:
-            record["attempts"] = [
-                {"builder": a.builder, "method": a.method, "accepted": a.accepted, "latency_ms": a.latency_ms,
-                 **({"error": (a.error or "")[:200]} if a.error else {})}
-                for a in attempts
-            ]  # fmt: skip
+        attempts = _public_attempts(record, attempts)
         record.update(_extra(extra))
         if self.sessions is not None:
             with self.sessions.begin() as session:
@@ -185,6 +173,18 @@ class BundleLog:
                 if n == len(lines):  # no newline after it: the write never finished
                     return
                 raise ValueError(f"{self.path}: line {n} is not JSON: {exc}") from None
+
+
+def _public_attempts(record: dict[str, Any], attempts: Sequence[SubmissionRecord]) -> list[SubmissionRecord]:
+    """The attempts with public builder names, also written into the log line `record`."""
+    out = [a.model_copy(update={"builder": public_builder(a.builder)}) for a in attempts]
+    if out:
+        record["attempts"] = [
+            {"builder": a.builder, "method": a.method, "accepted": a.accepted, "latency_ms": a.latency_ms,
+             **({"error": (a.error or "")[:200]} if a.error else {})}
+            for a in out
+        ]  # fmt: skip
+    return out
 
 
 def _is_solana_signature(value: str) -> bool:

@@ -10,6 +10,7 @@ trades table holds realized against simulated figures; a miss is stored with its
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from arbbot.audit.bundle_log import BundleLog
 from arbbot.db import crud
 from arbbot.db.schemas import SubmissionRecord, TradeRecord
-from arbbot.execution.plan import Landed, Missed, SubmitResult, TradePlan
+from arbbot.execution.plan import BuilderAttempt, Landed, Missed, SubmitResult, TradePlan
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,7 @@ class Journal:
         if result.uuid is None or result.tx_hash is None:
             return  # nothing reached a builder (e.g. the transaction could not be signed)
         simulated = plan.sim.executed.profit if plan.sim.executed is not None else 0
-        attempts = [
-            SubmissionRecord(
-                bundle_uuid=result.uuid, builder=a.builder, method=a.method, accepted=a.accepted,  # type: ignore[arg-type]
-                error=a.error, latency_ms=a.latency_ms, target_block=a.target_block,
-            )
-            for a in result.attempts
-        ]  # fmt: skip
+        attempts = _records(result.uuid, result.attempts)
         builders = list(result.accepted_by) or list(dict.fromkeys(a.builder for a in result.attempts))
         self.bundle_log.sent(
             uuid=result.uuid, chain_id=self.chain_id, builders=builders,
@@ -86,15 +81,19 @@ class Journal:
             if self.auditor is not None:
                 self.auditor([o.tx_hash])
         else:
-            attempts = [
-                SubmissionRecord(
-                    bundle_uuid=bundle_uuid, builder=a.builder, method=a.method, accepted=a.accepted,  # type: ignore[arg-type]
-                    error=a.error, latency_ms=a.latency_ms, target_block=a.target_block,
-                )
-                for a in o.attempts
-            ]  # fmt: skip
+            attempts = _records(bundle_uuid, o.attempts)
             self.bundle_log.outcome(uuid=bundle_uuid, landed=False, reason=o.reason, status="missed",
                                     extra={"status": o.status}, attempts=attempts)  # fmt: skip
+
+
+def _records(bundle_uuid: str, attempts: Sequence[BuilderAttempt]) -> list[SubmissionRecord]:
+    return [
+        SubmissionRecord(
+            bundle_uuid=bundle_uuid, builder=a.builder, method=a.method, accepted=a.accepted,  # type: ignore[arg-type]
+            error=a.error, latency_ms=a.latency_ms, target_block=a.target_block,
+        )
+        for a in attempts
+    ]  # fmt: skip
 
 
 def db_auditor(rpc_url: str, executor: str, chain_id: int, sessions: sessionmaker[Session]) -> TradeAuditor:

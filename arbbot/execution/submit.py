@@ -63,6 +63,10 @@ def supersedes(new: TradePlan, old: TradePlan) -> bool:
     )
 
 
+def _attempt(o: SubmissionOutcome) -> BuilderAttempt:
+    return BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
+
+
 def _int(v: object) -> int:
     if isinstance(v, int):
         return v
@@ -186,10 +190,7 @@ class BundleExecutor:
         self._track_task(self._record_all(handle))
         await handle.first_accepted(self.settle_s)
         accepted = tuple(dict.fromkeys(o.builder for o in report.succeeded))
-        attempts = tuple(
-            BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
-            for o in report.outcomes
-        )
+        attempts = tuple(_attempt(o) for o in report.outcomes)
         hashes = [*plan.pre_hashes, tx.hash]
         if not accepted:
             return SubmitResult(False, "no builder accepted the bundle", tx_hash=tx.hash, uuid=str(bundle_uuid),
@@ -227,10 +228,7 @@ class BundleExecutor:
                 reason = f"superseded by bundle {item.superseded_by}" + (
                     f"; withdrawn at {', '.join(withdrawn)}" if withdrawn else ""
                 )
-                attempts = tuple(
-                    BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
-                    for o in item.withdrawals
-                )
+                attempts = tuple(_attempt(o) for o in item.withdrawals)
                 done.append(Missed(item.plan, "superseded", reason, attempts))
             else:
                 done.append(Missed(item.plan, str(result.status), result.reason))
