@@ -13,10 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from arbbot.chain import shapes
-from arbbot.chain.urls import public_url
+from arbbot.chain.urls import public_url, url_problem
 from arbbot.errors import ArbbotError
 
 TIMEOUT = "timeout"  # no complete answer within the attempt's deadline
@@ -117,17 +116,10 @@ def redact_url(url: str) -> str:
 
 def check_url(url: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
     """The URL if it is usable as an endpoint; InvalidEndpoint (one line, naming it) otherwise."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises on a non-numeric or out-of-range port
-    except ValueError as exc:
-        raise InvalidEndpoint(f"invalid endpoint URL {public_url(url)!r}: {exc}") from None
-    if parts.scheme not in schemes or not parts.hostname or any(c.isspace() for c in url):
-        raise InvalidEndpoint(
-            f"invalid endpoint URL {public_url(url)!r}: expected {' or '.join(schemes)}://host[:port][/path]"
-        )
-    del port
-    return url
+    problem = url_problem(url, schemes)
+    if problem is not None:
+        raise InvalidEndpoint(f"invalid endpoint URL: {problem}")
+    return url.strip()
 
 
 def excerpt(raw: bytes | str, limit: int = EXCERPT_CHARS) -> str:

@@ -19,26 +19,37 @@ def _shown(url: str) -> str:
     return f"{scheme}{sep}{authority}{'/…' if slash else ''}"
 
 
-def check_rpc_url(url: str, field: str = "rpc_url") -> str:
-    """`url` if it is an http(s) or ws(s) URL with a host and a valid port; ConfigError otherwise."""
+def url_problem(url: object, schemes: tuple[str, ...] = SCHEMES) -> str | None:
+    """Why `url` is not a usable endpoint (one line, secrets hidden), or None if it is.
+
+    Shared by configuration checks (which name the field) and the transports (which name the endpoint)."""
     if not isinstance(url, str) or not url.strip():
-        raise ConfigError(f"{field}: empty URL")
-    url = url.strip()
+        return "empty URL"
     shown = repr(_shown(url))
     if "://" not in url:
-        raise ConfigError(f"{field}: {shown} has no scheme; use http://host:port (or https, ws, wss)")
-    parts = urlsplit(url)
-    if parts.scheme not in SCHEMES:
-        raise ConfigError(f"{field}: {shown} has scheme {parts.scheme!r}; use one of {', '.join(SCHEMES)}")
+        return f"{shown} has no scheme; use {' or '.join(schemes)}://host[:port][/path]"
+    if any(c.isspace() for c in url.strip()):
+        return f"{shown} contains whitespace"
+    parts = urlsplit(url.strip())
+    if parts.scheme not in schemes:
+        return f"{shown} has scheme {parts.scheme!r}; use one of {', '.join(schemes)}"
     if not parts.hostname:
-        raise ConfigError(f"{field}: {shown} has no host")
+        return f"{shown} has no host"
     try:
         port = parts.port
     except ValueError:
-        raise ConfigError(f"{field}: {shown} has an invalid port (1..65535)") from None
+        return f"{shown} has an invalid port (1..65535)"
     if port is not None and not 1 <= port <= 65535:
-        raise ConfigError(f"{field}: {shown} has an invalid port (1..65535)")
-    return url
+        return f"{shown} has an invalid port (1..65535)"
+    return None
+
+
+def check_rpc_url(url: str, field: str = "rpc_url") -> str:
+    """`url` (stripped) if it is an http(s) or ws(s) URL with a host and a valid port; ConfigError otherwise."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"{field}: {problem}")
+    return url.strip()
 
 
 def public_url(url: str) -> str:
