@@ -5,8 +5,17 @@ and tests. Command and action codes are those of the npm artifacts the replica d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eth_abi import encode
+
+from arbbot.devnet import artifacts
+from arbbot.errors import DevnetError
+
+if TYPE_CHECKING:
+    from web3 import Web3
+
+    from arbbot.devnet.manifest import Manifest
 
 V4_SWAP = 0x10
 SWAP_EXACT_IN_SINGLE, SWAP_EXACT_IN = 0x06, 0x07
@@ -163,3 +172,21 @@ def settle(currency: str, amount: int, payer_is_user: bool) -> bytes:
 
 def take(currency: str, recipient: str, amount: int) -> bytes:
     return encode(["address", "address", "uint256"], [currency, recipient, amount])
+
+
+def deploy_universal_router_v1_2(w3: Web3, manifest: Manifest, sender: str) -> str:
+    """UniversalRouter 1.6.0 (the v1.2 command table) next to the replica's 2.1.0: same Permit2, WETH, V2
+    factory and V3 factory; no NFT market exists here, so those addresses are zero (never called)."""
+    art = artifacts.load("UniversalRouterV1_2")
+    zero = ZERO_ADDRESS
+    params = (
+        artifacts.PERMIT2_ADDRESS, manifest.token("WETH").address, *([zero] * 14),
+        manifest.venues["uniswap_v2"].factory, manifest.contracts["UniswapV3Factory"],
+        bytes.fromhex(artifacts.UNISWAP_V2_PAIR_INIT_CODE_HASH[2:]),
+        bytes.fromhex(artifacts.UNISWAP_V3_POOL_INIT_CODE_HASH[2:]),
+    )  # fmt: skip
+    tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(params).transact({"from": sender})
+    receipt = w3.eth.wait_for_transaction_receipt(tx)
+    if receipt["status"] != 1 or not receipt["contractAddress"]:
+        raise DevnetError("deploying UniversalRouter 1.6.0 failed")
+    return str(receipt["contractAddress"])

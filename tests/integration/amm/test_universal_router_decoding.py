@@ -5,6 +5,7 @@ touched pool's state afterwards — equals what the chain did, to the wei."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -76,11 +77,15 @@ def _state(p) -> tuple:  # type: ignore[no-untyped-def]
     return (p.sqrt_price_x96, p.tick, p.liquidity)
 
 
-def _prove(url: str, m: Manifest, call: ur.RouterCall, value: int | None = None) -> list[HopEffect]:
-    """Decode `call`, predict its effect on the pools at the head, run it through the real router and
-    check the prediction hop by hop and pool by pool. Returns the predicted hops."""
+def _prove(
+    url: str, m: Manifest, call: ur.RouterCall, value: int | None = None, v1_2: str | None = None
+) -> list[HopEffect]:
+    """Decode `call`, predict its effect on the pools at the head, run it through the real router (2.1.0, or
+    the 1.6.0 one at `v1_2`) and check the prediction hop by hop and pool by pool. Returns the predicted hops."""
     w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
-    router = w3.eth.contract(address=m.contracts["UniversalRouter"], abi=artifacts.load("UniversalRouter").abi)
+    address = v1_2 or m.contracts["UniversalRouter"]
+    abi = artifacts.load("UniversalRouterV1_2" if v1_2 else "UniversalRouter").abi
+    router = w3.eth.contract(address=address, abi=abi)
     data = router.encode_abi("execute", args=[call.commands, call.inputs, DEADLINE])
     value = call.value if value is None else value
     rpc = RpcClient(url)
@@ -88,6 +93,8 @@ def _prove(url: str, m: Manifest, call: ur.RouterCall, value: int | None = None)
     weth = m.token("WETH").address
     before = load_store(rpc, discovered, weth=weth)
     (universal,) = [r for r in routers_from_manifest(m) if r.kind == "universal_router_v2"]
+    if v1_2:
+        universal = replace(universal, kind="universal_router_v1_2", address=v1_2)
     swaps: PendingSwaps | None = decode_swap(
         {"to": router.address, "input": data, "value": hex(value)}, {router.address.lower(): universal.kind}, weth
     )
@@ -258,3 +265,53 @@ def test_mixed_route_is_exact_for_any_amount(node: tuple[str, Manifest], amount:
         assert hops[0].amount_in == amount
     finally:
         assert raw_rpc(url, "evm_revert", [snap_id]) is True
+
+
+@pytest.fixture(scope="module")
+def v1_2_router(node: tuple[str, Manifest]) -> str:
+    url, m = node
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    return ur.deploy_universal_router_v1_2(w3, m, w3.eth.accounts[0])
+
+
+def test_v1_2_router_runs_the_same_chains_exactly(fresh: tuple[str, Manifest], v1_2_router: str) -> None:
+    """mainnet's "V1_2" table (npm 1.6.0 bytecode): WRAP, V2, V3, UNWRAP, a sub-plan and an allow-revert one."""
+    url, m = fresh
+    weth, usdc = m.token("WETH").address, m.token("USDC").address
+    inner = (
+        ur.Plan.new()
+        .add(ur.WRAP_ETH, ur.wrap_eth(ur.ADDRESS_THIS, 10**18))
+        .add(ur.V2_SWAP_EXACT_IN, ur.v2_swap(ur.MSG_SENDER, ur.CONTRACT_BALANCE, 10**30, [weth, usdc], False))
+    )
+    tail = ur.Plan.new().add(ur.V2_SWAP_EXACT_IN, ur.v2_swap(ur.MSG_SENDER, 10**17, 1, [weth, usdc], False))
+    plan = (
+        ur.Plan.new()
+        .add(ur.WRAP_ETH, ur.wrap_eth(ur.ADDRESS_THIS, 11 * 10**17))
+        .add(ur.EXECUTE_SUB_PLAN, tail.encoded())
+        .add(ur.V2_SWAP_EXACT_IN, ur.v2_swap(ur.ADDRESS_THIS, 10**18, 1, [weth, usdc], False))
+        .add(ur.V3_SWAP_EXACT_IN, ur.v3_swap(ur.ADDRESS_THIS, ur.CONTRACT_BALANCE, 1, USDC_WETH(m), False))
+        .add(ur.UNWRAP_WETH, ur.unwrap_weth(ur.MSG_SENDER, 1))
+        .add(ur.EXECUTE_SUB_PLAN, inner.encoded(), allow_revert=True)  # its minimum cannot be met: skipped
+        .add(ur.SWEEP, ur.sweep(ETH, ur.MSG_SENDER, 0))
+    )
+    hops = _prove(url, m, plan.call(3 * 10**18), v1_2=v1_2_router)
+    assert [h.amount_in for h in hops][:2] == [10**17, 10**18] and len(hops) == 3
+
+
+def test_v1_2_router_seaport_byte_is_not_a_v4_swap(fresh: tuple[str, Manifest], v1_2_router: str) -> None:
+    """0x10 on the 1.6.0 router is SEAPORT_V1_5: the V4 plan that the 2.1.0 router would swap is handed to
+    "Seaport" there (the zero address on the replica, so the call goes nowhere) and no pool moves; the decoder
+    keyed to v1.2 reads no swap, the one keyed to v2 would have read one."""
+    url, m = fresh
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    v4 = _entry(m, "uniswap_v4", token0="ETH", token1="USDC", hook_kind="none")
+    call = ur.v4_exact_in_single(pool_key_of(m, v4), True, 10**18, 1)
+    router = w3.eth.contract(address=v1_2_router, abi=artifacts.load("UniversalRouterV1_2").abi)
+    data = router.encode_abi("execute", args=[call.commands, call.inputs, DEADLINE])
+    tx = {"to": v1_2_router, "input": data, "value": hex(call.value)}
+    assert decode_swap(tx, {v1_2_router.lower(): "universal_router_v1_2"}) is None
+    assert decode_swap(tx, {v1_2_router.lower(): "universal_router_v2"}) is not None
+    sent = w3.eth.send_transaction({"from": w3.eth.accounts[5], "to": v1_2_router, "data": data,
+                                    "value": call.value, "gas": 1_000_000})  # fmt: skip
+    receipt = w3.eth.wait_for_transaction_receipt(sent)
+    assert receipt["status"] == 1 and _chain_hops(w3, receipt, {}) == []
