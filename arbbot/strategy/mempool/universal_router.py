@@ -354,7 +354,7 @@ def _v4_swap(s: _State, raw: bytes) -> None:
             elif amount == c.OPEN_DELTA:
                 delta[currency.lower()] = 0  # pays whatever is owed
             else:
-                if not payer_is_user:
+                if not payer_is_user or int(currency, 16) == 0:  # native ether is paid from the router's own
                     s.draw(currency, amount)
                 add(currency, amount)
         elif action == c.SETTLE_ALL:
@@ -363,6 +363,11 @@ def _v4_swap(s: _State, raw: bytes) -> None:
             if isinstance(have, int) and have > 0:
                 raise Undecodable("settling a credit: it reverts")
             delta[currency.lower()] = 0
+            if int(currency, 16) == 0:  # native ether is paid from the router's own: what is left is unknown
+                if isinstance(have, int) and have < 0:
+                    s.draw(c.ETH, -have)
+                elif s.ledger.get(c.ETH, 0) != 0:
+                    s.ledger[c.ETH] = None
         elif action == c.TAKE_ALL:
             currency, minimum = decode(["address", "uint256"], p)
             s.require_min(full_credit(currency), minimum)

@@ -136,7 +136,8 @@ def test_what_is_not_modelled_is_refused() -> None:
     assert decode_swap(_tx(open_delta.commands, open_delta.inputs), V2R) is None
     assert decode_swap(_tx(bytes([0x10]), [b"\x01\x02"]), V2R) is None  # garbage plan
     assert decode_swap({"to": UR, "input": "0xdeadbeef"}, V2R) is None
-    assert decode_swap(_tx(bytes([0x10 | 0x80]), call.inputs), V2R) is not None  # the flag does not hide a swap
+    assert decode_swap(_tx(bytes([0x10 | 0x80]), call.inputs, call.value), V2R) is not None  # the flag hides no swap
+    assert decode_swap(_tx(call.commands, call.inputs), V2R) is None  # native ether in, none sent: it reverts
     liquidity = bytes([0x12])  # V3_POSITION_MANAGER_CALL: liquidity this decoder does not follow
     assert decode_swap(_tx(call.commands + liquidity, [*call.inputs, b""]), V2R) is None
     assert decode_swap(_tx(bytes([0x3F]), [b""]), V2R) is None  # not in the table: the router reverts
@@ -190,3 +191,50 @@ def test_random_commands_and_inputs_never_raise(cmds: list[tuple[int, bytes]]) -
     tx = _tx(bytes(c for c, _ in cmds), [i for _, i in cmds], 10**18)
     for routers in (V1R, V2R):
         decode_swap(tx, routers, weth=WETH)
+
+
+_TOKENS = [WETH, USDC, DAI, "0x" + "b7" * 20]
+
+
+@st.composite
+def _user_swaps(draw: st.DrawFn) -> list[tuple[int, bool, int, int, list[str], list[int]]]:
+    """Swaps paid by the user, V2 or V3, exact in or out: (command, exact_in, amount, limit, path, fees)."""
+    out = []
+    for _ in range(draw(st.integers(1, 5))):
+        command = draw(
+            st.sampled_from([ur.V2_SWAP_EXACT_IN, ur.V2_SWAP_EXACT_OUT, ur.V3_SWAP_EXACT_IN, ur.V3_SWAP_EXACT_OUT])
+        )
+        path = draw(st.lists(st.sampled_from(_TOKENS), min_size=2, max_size=4))
+        fees = [draw(st.sampled_from([100, 500, 3000, 10000])) for _ in path[1:]]
+        amount, limit = draw(st.integers(1, 2**127)), draw(st.integers(0, 2**200))
+        out.append((command, command in (ur.V2_SWAP_EXACT_IN, ur.V3_SWAP_EXACT_IN), amount, limit, path, fees))
+    return out
+
+
+@settings(max_examples=150)
+@given(_user_swaps(), st.sampled_from([V1R, V2R]))
+def test_user_paid_swaps_decode_to_exactly_those_swaps_in_order(swaps: list, routers: dict[str, str]) -> None:
+    plan = ur.Plan.new()
+    for command, _exact_in, amount, limit, path, fees in swaps:
+        if command in (ur.V2_SWAP_EXACT_IN, ur.V2_SWAP_EXACT_OUT):
+            plan.add(command, ur.v2_swap(ur.MSG_SENDER, amount, limit, path, True))
+        else:  # an exact-output V3 path is written from the output back
+            written = path if command == ur.V3_SWAP_EXACT_IN else path[::-1]
+            plan.add(
+                command,
+                ur.v3_swap(
+                    ur.MSG_SENDER,
+                    amount,
+                    limit,
+                    ur.v3_path(written, fees if command == ur.V3_SWAP_EXACT_IN else fees[::-1]),
+                    True,
+                ),
+            )
+    got = decode_swap(_plan_tx(plan), routers)
+    assert got is not None and len(got) == len(swaps)
+    for swap, (command, exact_in, amount, limit, path, fees) in zip(got, swaps, strict=True):
+        assert (swap.exact_in, swap.amount, swap.limit) == (exact_in, amount, limit)
+        assert [g.token_in for g in swap.legs] + [swap.legs[-1].token_out] == [ur_cs(t) for t in path]
+        v2 = command in (ur.V2_SWAP_EXACT_IN, ur.V2_SWAP_EXACT_OUT)
+        assert [g.fee for g in swap.legs] == ([None] * len(fees) if v2 else fees)
+        assert {g.venue for g in swap.legs} == {"v2" if v2 else "v3"}
