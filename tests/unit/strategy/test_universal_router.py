@@ -238,3 +238,23 @@ def test_user_paid_swaps_decode_to_exactly_those_swaps_in_order(swaps: list, rou
         v2 = command in (ur.V2_SWAP_EXACT_IN, ur.V2_SWAP_EXACT_OUT)
         assert [g.fee for g in swap.legs] == ([None] * len(fees) if v2 else fees)
         assert {g.venue for g in swap.legs} == {"v2" if v2 else "v3"}
+
+
+def test_router_kinds_in_config_and_presets() -> None:
+    from arbbot.chain.presets import MAINNET
+    from arbbot.config import RouterSettings
+
+    kinds = {r.kind: r for r in MAINNET.routers}
+    assert kinds["universal_router_v1_2"].address == "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD"
+    assert kinds["universal_router_v2"].address == "0x66a9893cC07D91D95644AEDD05D03f95e1dBA8Af"
+    assert all(kinds[k].v2_factory and kinds[k].v3_factory for k in ("universal_router_v1_2", "universal_router_v2"))
+    legacy = RouterSettings(kind="universal_router", address=UR, factory=UR)  # the older name still loads
+    swaps = decode_swap(_tx(*_v4_call()), {UR: legacy.kind})
+    v2 = decode_swap(_tx(*_v4_call()), V2R)
+    assert swaps is not None and v2 is not None
+    assert [(s.legs, s.amount, s.limit) for s in swaps] == [(s.legs, s.amount, s.limit) for s in v2]
+
+
+def _v4_call() -> tuple[bytes, list[bytes], int]:
+    call = v4_exact_in_single(PoolKey(ETH, USDC, 500, 10), True, 10**18, 1)
+    return call.commands, call.inputs, call.value
