@@ -306,6 +306,7 @@ def test_v1_2_router_seaport_byte_is_not_a_v4_swap(fresh: tuple[str, Manifest], 
     w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
     v4 = _entry(m, "uniswap_v4", token0="ETH", token1="USDC", hook_kind="none")
     call = ur.v4_exact_in_single(pool_key_of(m, v4), True, 10**18, 1)
+    assert len(w3.eth.get_code(v1_2_router)) > 0  # the 1.6.0 router is there (not reverted away)
     router = w3.eth.contract(address=v1_2_router, abi=artifacts.load("UniversalRouterV1_2").abi)
     data = router.encode_abi("execute", args=[call.commands, call.inputs, DEADLINE])
     tx = {"to": v1_2_router, "input": data, "value": hex(call.value)}
