@@ -75,9 +75,18 @@ class RouterSettings(BaseModel):
     """A swap router whose pending transactions the backrun strategy decodes."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["uniswap_v2_router02", "uniswap_v3_swaprouter", "universal_router"]
+    kind: Literal[
+        "uniswap_v2_router02",
+        "uniswap_v3_swaprouter",
+        "universal_router_v1_2",
+        "universal_router_v2",
+        "universal_router",  # the older name of universal_router_v2
+    ]
     address: str = Field(pattern=_ADDRESS)
-    factory: str = Field(pattern=_ADDRESS)  # pools the router trades through come from this factory
+    factory: str = Field(pattern=_ADDRESS)  # pools the router trades through (universal routers: the V4 PoolManager)
+    v2_factory: str | None = Field(default=None, pattern=_ADDRESS)  # universal routers: their V2 and V3 pools
+    v3_factory: str | None = Field(default=None, pattern=_ADDRESS)
+    weth: str | None = Field(default=None, pattern=_ADDRESS)  # universal routers' WRAP/UNWRAP (default: the chain's)
 
 
 class SearcherSettings(BaseModel):

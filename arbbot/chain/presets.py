@@ -16,7 +16,7 @@ from typing import Literal
 from arbbot.errors import ConfigError
 
 PoolKind = Literal["uniswap_v2", "uniswap_v3"]
-RouterKind = Literal["uniswap_v2_router02", "uniswap_v3_swaprouter"]
+RouterKind = Literal["uniswap_v2_router02", "uniswap_v3_swaprouter", "universal_router_v1_2", "universal_router_v2"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,9 @@ class VenuePreset:
 class RouterPreset:
     kind: RouterKind
     address: str
-    factory: str  # pools the router trades through come from this factory
+    factory: str  # pools the router trades through come from this factory (universal routers: the PoolManager)
+    v2_factory: str | None = None  # universal routers: where their V2 and V3 legs' pools come from
+    v3_factory: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class ChainPreset:
 _UNI_V2 = "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f"
 _SUSHI_V2 = "0xC0AEe478e3658e2610c5F7A4A2E1777cE9e4f2Ac"
 _UNI_V3 = "0x1F98431c8aD98523631AE4a59f267346ea31F984"
+_V4_POOL_MANAGER = "0x000000000004444c5dc75cB358380D2e3dE08A90"
 _SEPOLIA_V2 = "0xF62c03E08ada871A0bEb309762E260a7a6a880E6"
 
 MAINNET = ChainPreset(
@@ -78,6 +81,11 @@ MAINNET = ChainPreset(
         RouterPreset("uniswap_v2_router02", "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D", _UNI_V2),
         RouterPreset("uniswap_v2_router02", "0xd9e1cE17f2641f24aE83637ab66a2cca9C378B9F", _SUSHI_V2),
         RouterPreset("uniswap_v3_swaprouter", "0xE592427A0AEce9Ce5Ec7bEDa7d2A0E15dF1A864", _UNI_V3),
+        # UniversalRouter "V1_2" (no V4; its factory field is unused) and v2 (V4_SWAP through the PoolManager).
+        RouterPreset("universal_router_v1_2", "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD", _UNI_V2, _UNI_V2, _UNI_V3),
+        RouterPreset(
+            "universal_router_v2", "0x66a9893cC07D91D95644AEDD05D03f95e1dBA8Af", _V4_POOL_MANAGER, _UNI_V2, _UNI_V3
+        ),
     ),
     balancer_vault="0xBA12222222228d8Ba445958a75a0704d566BF2C8",
 )

@@ -85,7 +85,16 @@ def resolve_with_manifest(
                 name=preset.name,
                 venues=[_venue(v) for v in preset.venues],
                 tokens={k.upper(): v for k, v in preset.tokens.items()},
-                routers=[RouterSettings(kind=r.kind, address=r.address, factory=r.factory) for r in preset.routers],
+                routers=[
+                    RouterSettings(
+                        kind=r.kind,
+                        address=r.address,
+                        factory=r.factory,
+                        v2_factory=r.v2_factory,
+                        v3_factory=r.v3_factory,
+                    )
+                    for r in preset.routers
+                ],
                 balancer_vault=preset.balancer_vault,
                 notes=preset.notes,
             )

@@ -43,6 +43,8 @@ PROTOCOL_ARTIFACTS: dict[str, str] = {
     "StateView": "@uniswap/v4-periphery/foundry-out/StateView.sol/StateView.json",
     "V4Quoter": "@uniswap/v4-periphery/foundry-out/V4Quoter.sol/V4Quoter.json",
     "UniversalRouter": "@uniswap/universal-router/artifacts/contracts/UniversalRouter.sol/UniversalRouter.json",
+    # UniversalRouter 1.6.0 (npm alias universal-router-v1): the command table of mainnet's "V1_2" router.
+    "UniversalRouterV1_2": "@uniswap/universal-router-v1/artifacts/contracts/UniversalRouter.sol/UniversalRouter.json",
     # PancakeSwap V3: factory and pool from v3-core; the periphery (1.0.2 ships its artifacts, 1.0.3 does
     # not). The pool deployer is not published: contracts/src/replica/PancakeV3PoolDeployer.sol stands in.
     "PancakeV3Factory": "@pancakeswap/v3-core/artifacts/contracts/PancakeV3Factory.sol/PancakeV3Factory.json",

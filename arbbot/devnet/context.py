@@ -24,7 +24,7 @@ _ROUTER_KIND = {
     "uniswap_v2": "uniswap_v2_router02",
     "uniswap_v3": "uniswap_v3_swaprouter",
     "pancakeswap_v3": "uniswap_v3_swaprouter",  # the same calldata; its pools come from its own factory
-    "uniswap_v4": "universal_router",  # V4_SWAP legs name pools by id at the PoolManager (the venue's factory)
+    "uniswap_v4": "universal_router_v2",  # V4 legs name pools by id at the PoolManager (the venue's factory)
 }
 
 
@@ -38,11 +38,22 @@ def known_pools(manifest: Manifest) -> list[DiscoveredPool]:
     return out
 
 
+def universal_router_extras(manifest: Manifest, kind: str) -> dict[str, str | None]:
+    """The replica's UniversalRouter also swaps through the uniswap_v2 venue and the V3 factory, and wraps WETH."""
+    if kind != "uniswap_v4":
+        return {}
+    v2 = manifest.venues.get("uniswap_v2")
+    weth = next((t.address for t in manifest.tokens if t.symbol.upper() == "WETH"), None)
+    return {"v2_factory": v2.factory if v2 else None, "v3_factory": manifest.contracts.get("UniswapV3Factory"),
+            "weth": weth}  # fmt: skip
+
+
 def routers(manifest: Manifest) -> list[RouterSettings]:
     out = [
-        RouterSettings(kind=_ROUTER_KIND[v.kind], address=v.router, factory=v.factory)  # type: ignore[arg-type]
+        RouterSettings(kind=_ROUTER_KIND[v.kind], address=v.router, factory=v.factory,  # type: ignore[arg-type]
+                       **universal_router_extras(manifest, v.kind))
         for v in manifest.venues.values()
-    ]
+    ]  # fmt: skip
     swap_router = manifest.contracts.get("SwapRouter")
     v3 = [v for v in manifest.venues.values() if v.kind == "uniswap_v3"]
     if swap_router and v3 and all(r.address.lower() != swap_router.lower() for r in out):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import VenueSettings
+from arbbot.devnet.context import universal_router_extras
 from arbbot.devnet.manifest import Manifest
 from arbbot.state.discovery import DiscoveredPool, scan_factory
 from arbbot.state.store import BlockRef, PoolStore
@@ -36,9 +37,10 @@ def routers_from_manifest(manifest: Manifest) -> list[Router]:
         "uniswap_v2": "uniswap_v2_router02",
         "uniswap_v3": "uniswap_v3_swaprouter",
         "pancakeswap_v3": "uniswap_v3_swaprouter",  # same calldata; its pools come from its own factory
-        "uniswap_v4": "universal_router",  # V4_SWAP through the PoolManager (the venue's "factory")
+        "uniswap_v4": "universal_router_v2",  # V4_SWAP through the PoolManager (the venue's "factory")
     }
-    out = [Router(kinds[v.kind], v.router, v.factory) for v in manifest.venues.values()]
+    out = [Router(kinds[v.kind], v.router, v.factory, **universal_router_extras(manifest, v.kind))  # type: ignore[arg-type]
+           for v in manifest.venues.values()]  # fmt: skip
     swap_router = manifest.contracts.get("SwapRouter")
     v3 = [v for v in manifest.venues.values() if v.kind == "uniswap_v3"]
     if swap_router and v3 and all(r.address.lower() != swap_router.lower() for r in out):

@@ -228,7 +228,9 @@ async def build(
     discovered = list(ctx.known_pools) if ctx.known_pools is not None else discover(rpc, ctx.venues, head)
     store = load_store(rpc, discovered, head, weth=ctx.tokens.get("WETH"))
     arbitrage = CycleArbitrage(store.pools, bases, max_hops=cfg.max_hops)
-    routers = [Router(r.kind, r.address, r.factory) for r in (cfg.routers or ctx.routers)]
+    weth = ctx.tokens.get("WETH")
+    routers = [Router(r.kind, r.address, r.factory, r.v2_factory, r.v3_factory, r.weth or weth)
+               for r in (cfg.routers or ctx.routers)]  # fmt: skip
     backrun = BackrunStrategy(arbitrage, routers, directory_for(discovered)) if routers else None
     lender = cfg.balancer_vault if "balancer_vault" in cfg.model_fields_set else ctx.balancer_vault
     if cfg.capital in ("balancer", "cheapest"):

@@ -41,7 +41,6 @@ from arbbot.state.updater import StateUpdater
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
 from arbbot.strategy.costs import cold_access_bound, judge, max_fee_per_gas, min_gross_for
-from arbbot.strategy.mempool import decode_swap
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -246,7 +245,7 @@ class Searcher:
         if self.backrun is None:
             return []
         try:
-            swap = decode_swap(ptx.tx, self.backrun.router_kinds)
+            swap = self.backrun.decode(ptx.tx)
             if swap is None:
                 return []
             self.counters.swaps_decoded += 1

@@ -3,21 +3,33 @@ cycles through those pools on that hypothetical state (pure: no I/O)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
-from arbbot.strategy.mempool import PendingSwap
+from arbbot.strategy.mempool import PendingSwap, PendingSwaps, decode_swap
 
 
 @dataclass(frozen=True)
 class Router:
-    kind: str  # "uniswap_v2_router02" | "uniswap_v3_swaprouter" | "universal_router"
+    kind: str  # one of mempool.ROUTER_KINDS
     address: str
-    factory: str  # universal_router: the V4 PoolManager (its legs name V4 pools by id)
+    factory: str  # universal routers: the V4 PoolManager (their V4 legs name pools by id)
+    v2_factory: str | None = None  # universal routers: where their V2 and V3 legs' pools come from
+    v3_factory: str | None = None
+    weth: str | None = None  # universal routers: the WETH they wrap to and unwrap from
+
+    def factory_of(self, venue: str | None) -> str | None:
+        if venue == "v2":
+            return self.v2_factory
+        if venue == "v3":
+            return self.v3_factory
+        return self.factory
 
 
 class PoolDirectory:
@@ -38,70 +50,149 @@ class PoolDirectory:
 
 
 @dataclass(frozen=True)
-class VictimEffect:
-    """The victim's swap applied: the pools it changed (copies) and what it paid and got."""
-
-    pools: dict[str, Pool]  # lower-case address -> state after the victim
+class HopEffect:
+    pool: str  # lower-case address (V4: pool id)
+    token_in: str
     amount_in: int
     amount_out: int
 
 
-def apply_victim(
+@dataclass(frozen=True)
+class VictimEffect:
+    """The victim's swaps applied in order: the pools they changed (copies) and every hop's amounts."""
+
+    pools: dict[str, Pool]  # lower-case address -> state after the victim
+    hops: tuple[HopEffect, ...]
+    swaps: tuple[tuple[int, int], ...]  # (paid, got) per swap that happens; an allow-revert group that
+    # would revert leaves none
+
+    @property
+    def amount_in(self) -> int:
+        return self.swaps[0][0]
+
+    @property
+    def amount_out(self) -> int:
+        return self.swaps[-1][1]
+
+
+class _Reverts(Exception):
+    """A swap of the victim's would revert (a slippage check fails)."""
+
+
+def _token(pool: Pool, t: str) -> str:
+    if pool.token0.lower() == t.lower() or (int(t, 16) == 0 and getattr(pool, "native", False)):
+        return pool.token0  # a V4 pool's native ether is traded as its token0 (WETH)
+    if pool.token1.lower() == t.lower():
+        return pool.token1
+    raise AmmError(f"pool {pool.address} does not trade {t}")
+
+
+def _addresses(
     swap: PendingSwap, router: Router, pools: Mapping[str, Pool], directory: PoolDirectory
-) -> VictimEffect | None:
-    """The state after the victim's swap, or None if it would revert (slippage), is unknown, or is not modelled."""
-    addresses = []
+) -> list[str] | None:
+    out = []
     for leg in swap.legs:
         if leg.pool_id is not None:
             address: str | None = leg.pool_id.lower()
         else:
-            address = directory.find(router.factory, leg.token_in, leg.token_out, leg.fee)
+            factory = router.factory_of(leg.venue)
+            address = directory.find(factory, leg.token_in, leg.token_out, leg.fee) if factory else None
         if address is None or address not in pools:
             return None
-        addresses.append(address)
+        out.append(address)
+    return out
+
+
+def _apply_one(
+    swap: PendingSwap, addresses: list[str], model: Callable[[str], Pool], hops: list[HopEffect]
+) -> tuple[int, int]:
+    """Apply one swap to the models; raises _Reverts when a check of the router's fails."""
+    if swap.exact_in:
+        amount = swap.amount
+        for leg, address in zip(swap.legs, addresses, strict=True):
+            p = model(address)
+            tin = _token(p, leg.token_in)
+            out = p.apply_swap(tin, amount)
+            hops.append(HopEffect(address, tin, amount, out))
+            if out < leg.min_out:
+                raise _Reverts
+            amount = out
+        if amount < swap.limit:
+            raise _Reverts  # the router would revert: too little out
+        return swap.amount, amount
+    # Exact output: the inputs are fixed back to front (as the routers quote them), then applied.
+    needs = [0] * len(addresses)
+    want = swap.amount
+    for i in range(len(addresses) - 1, -1, -1):
+        p = model(addresses[i])
+        needs[i] = want
+        want = p.quote_exact_out(_token(p, swap.legs[i].token_in), want)
+    if want > swap.limit:
+        raise _Reverts  # the router would revert: too much in
+    for i, address in enumerate(addresses):
+        p = model(address)
+        tin = _token(p, swap.legs[i].token_in)
+        paid = p.quote_exact_out(tin, needs[i])
+        if isinstance(p, UniswapV3Pool | UniswapV4Pool):
+            zero_for_one = p.token0 == tin
+            r = p.swap(zero_for_one, -needs[i] if isinstance(p, UniswapV3Pool) else needs[i])
+            p.sqrt_price_x96, p.tick, p.liquidity = r.sqrt_price_x96, r.tick, r.liquidity
+        else:
+            p.apply_swap(tin, paid)
+        hops.append(HopEffect(address, tin, paid, needs[i]))
+    return want, swap.amount
+
+
+def apply_victim(
+    swaps: Sequence[PendingSwap], router: Router, pools: Mapping[str, Pool], directory: PoolDirectory
+) -> VictimEffect | None:
+    """The state after the victim's swaps, or None if it would revert (slippage), is unknown, or is not
+    modelled. Swaps of one allow-revert group happen together or not at all."""
+    if not swaps:
+        return None
+    resolved = []
+    for swap in swaps:
+        addresses = _addresses(swap, router, pools, directory)
+        if addresses is None:
+            return None
+        resolved.append((swap, addresses))
     copies: dict[str, Pool] = {}
+    hops: list[HopEffect] = []
+    done: list[tuple[int, int]] = []
 
-    def model(address: str) -> Pool:
-        if address not in copies:
-            copies[address] = pools[address].copy()
-        return copies[address]
+    def run(batch: list[tuple[PendingSwap, list[str]]], soft: bool) -> None:
+        trial: dict[str, Pool] = {}
+        batch_hops: list[HopEffect] = []
 
-    def token(pool: Pool, t: str) -> str:
-        if pool.token0.lower() == t.lower() or (int(t, 16) == 0 and getattr(pool, "native", False)):
-            return pool.token0  # a V4 pool's native ether is traded as its token0 (WETH)
-        if pool.token1.lower() == t.lower():
-            return pool.token1
-        raise AmmError(f"pool {pool.address} does not trade {t}")
+        def model(address: str) -> Pool:
+            if address not in trial:
+                trial[address] = (copies.get(address) or pools[address]).copy()
+            return trial[address]
+
+        try:
+            results = [_apply_one(s, a, model, batch_hops) for s, a in batch]
+        except _Reverts:
+            if soft:
+                return  # the sub-plan reverts, the transaction goes on without it
+            raise
+        copies.update(trial)
+        hops.extend(batch_hops)
+        done.extend(results)
 
     try:
-        if swap.exact_in:
-            amount = swap.amount
-            for leg, address in zip(swap.legs, addresses, strict=True):
-                p = model(address)
-                amount = p.apply_swap(token(p, leg.token_in), amount)
-            if amount < swap.limit:
-                return None  # the router would revert: too little out
-            return VictimEffect(copies, swap.amount, amount)
-        # Exact output: the inputs are fixed back to front, then the swaps run front to back.
-        needs = [0] * len(addresses)
-        want = swap.amount
-        for i in range(len(addresses) - 1, -1, -1):
-            p = pools[addresses[i]]
-            needs[i] = want
-            want = p.quote_exact_out(token(p, swap.legs[i].token_in), want)
-        if want > swap.limit:
-            return None  # the router would revert: too much in
-        for i, address in enumerate(addresses):
-            p = model(address)
-            tin = token(p, swap.legs[i].token_in)
-            if isinstance(p, UniswapV3Pool):
-                r = p.swap(p.token0 == tin, -needs[i])
-                p.sqrt_price_x96, p.tick, p.liquidity = r.sqrt_price_x96, r.tick, r.liquidity
-            else:
-                p.apply_swap(tin, p.quote_exact_out(tin, needs[i]))
-        return VictimEffect(copies, want, swap.amount)
-    except AmmError:
+        i = 0
+        while i < len(resolved):
+            group = resolved[i][0].group
+            j = i + 1
+            while group is not None and j < len(resolved) and resolved[j][0].group == group:
+                j += 1
+            run(resolved[i:j], soft=group is not None)
+            i = j
+    except (_Reverts, AmmError):
         return None
+    if not done:
+        return None
+    return VictimEffect(copies, tuple(hops), tuple(done))
 
 
 class BackrunStrategy:
@@ -114,9 +205,17 @@ class BackrunStrategy:
     def router_kinds(self) -> dict[str, str]:
         return {a: r.kind for a, r in self.routers.items()}
 
+    def decode(self, tx: Mapping[str, Any]) -> PendingSwaps | None:
+        """The swaps a pending transaction to one of our routers makes (None: not one we can follow)."""
+        to = tx.get("to")
+        router = self.routers.get(to.lower()) if isinstance(to, str) else None
+        if router is None:
+            return None
+        return decode_swap(tx, {router.address.lower(): router.kind}, router.weth)
+
     def candidates(
         self,
-        swap: PendingSwap,
+        swap: PendingSwaps,
         router_address: str,
         pools: Mapping[str, Pool],
         limit: int | None = None,

@@ -318,7 +318,7 @@ def test_the_replica_context_carries_every_v4_venue_router_and_contract() -> Non
     ctx = context_from_manifest(m, "http://127.0.0.1:1")
     assert ctx.pool_manager == m.contracts["PoolManager"] and ctx.v4_quoter == m.contracts["V4Quoter"]
     assert {v.kind for v in ctx.venues} == {"uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"}
-    universal = [r for r in ctx.routers if r.kind == "universal_router"]
+    universal = [r for r in ctx.routers if r.kind == "universal_router_v2"]
     assert [(r.address, r.factory) for r in universal] == [(m.contracts["UniversalRouter"], m.contracts["PoolManager"])]
     assert ctx.known_pools is not None
     assert sorted(ctx.known_pools, key=str) == sorted(discovered_from_manifest(m), key=str)

@@ -58,15 +58,15 @@ def test_victim_swap_is_applied_to_copies_only() -> None:
     directory = PoolDirectory([(FACTORY, W, U, 30, P1), (FACTORY, U, D, 30, P3)])
     router = Router("uniswap_v2_router02", "0x" + "99" * 20, FACTORY)
     swap = PendingSwap("uniswap_v2_router02", True, 10**19, 0, (SwapLeg(W, U, None), SwapLeg(U, D, None)), 2**60)
-    effect = apply_victim(swap, router, pools, directory)
+    effect = apply_victim((swap,), router, pools, directory)
     assert effect is not None and set(effect.pools) == {P1, P3}
     expected_mid = pools[P1].quote_exact_in(W, 10**19)
     assert effect.amount_out == pools[P3].quote_exact_in(U, expected_mid)
     assert pools[P1].reserve0 == 10**21  # the live state is untouched
     assert effect.pools[P1].reserve0 == 10**21 + 10**19
     too_greedy = PendingSwap("uniswap_v2_router02", True, 10**19, 10**40, swap.legs, 2**60)
-    assert apply_victim(too_greedy, router, pools, directory) is None  # it would revert: no backrun
+    assert apply_victim((too_greedy,), router, pools, directory) is None  # it would revert: no backrun
     exact_out = PendingSwap("uniswap_v2_router02", False, 10**20, 10**30, swap.legs, 2**60)
-    out_effect = apply_victim(exact_out, router, pools, directory)
+    out_effect = apply_victim((exact_out,), router, pools, directory)
     assert out_effect is not None and out_effect.amount_out == 10**20
     assert out_effect.amount_in == pools[P1].quote_exact_out(W, pools[P3].quote_exact_out(U, 10**20))

@@ -7,13 +7,22 @@ from eth_utils import keccak
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arbbot.strategy.mempool import decode_swap
+from arbbot.strategy.mempool import PendingSwap, decode_swap
 
 ROUTER2 = "0x" + "11" * 20
 ROUTER3 = "0x" + "22" * 20
 ROUTERS = {ROUTER2: "uniswap_v2_router02", ROUTER3: "uniswap_v3_swaprouter"}
 A, B, C = ("0x" + "a" * 40, "0x" + "b" * 40, "0x" + "c" * 40)
 TO = "0x" + "d" * 40
+
+
+def _one(tx: dict, routers: dict[str, str] = ROUTERS) -> PendingSwap | None:
+    """The single swap Router02 and SwapRouter calls make (they decode to a one-swap tuple)."""
+    swaps = decode_swap(tx, routers)
+    if swaps is None:
+        return None
+    assert len(swaps) == 1
+    return swaps[0]
 
 
 def _call(sig: str, types: list[str], args: list[object]) -> str:
@@ -25,7 +34,7 @@ def test_v2_exact_tokens_for_tokens() -> None:
         "swapExactTokensForTokens(uint256,uint256,address[],address,uint256)",
         ["uint256", "uint256", "address[]", "address", "uint256"], [10**18, 5, [A, B, C], TO, 99],
     )  # fmt: skip
-    swap = decode_swap({"to": ROUTER2, "input": data, "value": "0x0"}, ROUTERS)
+    swap = _one({"to": ROUTER2, "input": data, "value": "0x0"}, ROUTERS)
     assert swap is not None and swap.exact_in and swap.amount == 10**18 and swap.limit == 5
     assert [(leg.token_in.lower(), leg.token_out.lower()) for leg in swap.legs] == [(A, B), (B, C)]
 
@@ -33,11 +42,11 @@ def test_v2_exact_tokens_for_tokens() -> None:
 def test_v2_eth_in_takes_the_value() -> None:
     data = _call("swapExactETHForTokens(uint256,address[],address,uint256)",
                  ["uint256", "address[]", "address", "uint256"], [7, [A, B], TO, 99])  # fmt: skip
-    swap = decode_swap({"to": ROUTER2.upper().replace("0X", "0x"), "input": data, "value": hex(3 * 10**18)}, ROUTERS)
+    swap = _one({"to": ROUTER2.upper().replace("0X", "0x"), "input": data, "value": hex(3 * 10**18)}, ROUTERS)
     assert swap is not None and swap.exact_in and swap.amount == 3 * 10**18 and swap.limit == 7
     data = _call("swapETHForExactTokens(uint256,address[],address,uint256)",
                  ["uint256", "address[]", "address", "uint256"], [500, [A, B], TO, 99])  # fmt: skip
-    swap = decode_swap({"to": ROUTER2, "input": data, "value": hex(10**18)}, ROUTERS)
+    swap = _one({"to": ROUTER2, "input": data, "value": hex(10**18)}, ROUTERS)
     assert swap is not None and not swap.exact_in and swap.amount == 500 and swap.limit == 10**18
 
 
@@ -46,13 +55,13 @@ def test_v3_single_and_path_and_exact_output_reversed() -> None:
         "exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))",
         ["(address,address,uint24,address,uint256,uint256,uint256,uint160)"], [(A, B, 500, TO, 99, 10**6, 1, 0)],
     )  # fmt: skip
-    swap = decode_swap({"to": ROUTER3, "input": single}, ROUTERS)
+    swap = _one({"to": ROUTER3, "input": single}, ROUTERS)
     assert swap is not None and swap.legs[0].fee == 500 and swap.amount == 10**6
     path = bytes.fromhex(A[2:]) + (3000).to_bytes(3, "big") + bytes.fromhex(B[2:]) + (500).to_bytes(3, "big")
     path += bytes.fromhex(C[2:])
     out = _call("exactOutput((bytes,address,uint256,uint256,uint256))",
                 ["(bytes,address,uint256,uint256,uint256)"], [(path, TO, 99, 42, 10**9)])  # fmt: skip
-    swap = decode_swap({"to": ROUTER3, "input": out}, ROUTERS)
+    swap = _one({"to": ROUTER3, "input": out}, ROUTERS)
     assert swap is not None and not swap.exact_in and swap.amount == 42 and swap.limit == 10**9
     # exactOutput's path is written output-first: the swap runs C -> B (fee 500) -> A (fee 3000).
     assert [(leg.token_in.lower(), leg.token_out.lower(), leg.fee) for leg in swap.legs] == [
