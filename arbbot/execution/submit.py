@@ -64,7 +64,8 @@ def supersedes(new: TradePlan, old: TradePlan) -> bool:
 
 
 def _attempt(o: SubmissionOutcome) -> BuilderAttempt:
-    return BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
+    return BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error,
+                          o.received_ms, o.dialect, o.kind)  # fmt: skip
 
 
 def _int(v: object) -> int:
