@@ -96,3 +96,31 @@ def test_telemetry_is_recorded_journaled_and_shown(tmp_path: Path, monkeypatch: 
     assert out.exit_code == 0, out.output
     row = next(line for line in out.output.splitlines() if line.strip().startswith("titan"))
     assert row.split()[1:4] == ["1", "1", "0"] and row.split()[-1] == "1"
+
+
+def test_local_refusals_are_counted_apart_from_builder_errors() -> None:
+    from arbbot.execution.bundles.transactions import TransactionSigner
+    from arbbot.execution.submit import BundleExecutor
+    from arbbot.metrics import Metrics
+
+    report = asyncio.run(_send())
+    metrics = Metrics()
+
+    class NoNode:
+        async def call(self, method: str, params: Any = None) -> Any:
+            raise AssertionError("not used")
+
+    signer = TransactionSigner("0x" + "11" * 32, 1, rpc=NoNode())
+    executor = BundleExecutor(signer, BundleFanout([BuilderEndpoint("x", "http://127.0.0.1:1")]), NoNode(),
+                              metrics=metrics)  # fmt: skip
+    for o in report.outcomes:
+        executor._record(o)
+
+    def value(name: str, **labels: str) -> float | None:
+        return metrics.registry.get_sample_value(name, labels)
+
+    assert value("arbbot_bundles_not_sent_total", builder="flashbots", kind="refused") == 1
+    assert value("arbbot_builder_errors_total", builder="flashbots") is None  # not the builder's fault
+    assert value("arbbot_builder_errors_total", builder="misconfigured") == 1
+    assert value("arbbot_bundles_sent_total", builder="buildernet") == 1
+    assert value("arbbot_builder_latency_seconds_count", builder="flashbots") is None
