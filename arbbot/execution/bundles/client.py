@@ -358,6 +358,9 @@ class BundleClient:
         if extra:  # caller's own fields, for the builder's flat params object
             if not isinstance(params, list):
                 raise DialectRefusal(self.dialect.name, "extra fields only go into eth_sendBundle params")
+            clash = sorted(set(extra) & set(params[0]))
+            if clash:  # the dialect's own fields are not the caller's to overwrite
+                raise DialectRefusal(self.dialect.name, f"extra fields {clash} would overwrite the bundle's own")
             params = [{**params[0], **extra}]
         if self._window is not None:
             why = self._window.admit()

@@ -280,3 +280,30 @@ def test_normalise_is_pure_and_refuses_empty_cancel_where_unsupported() -> None:
         normalise(cancel, DIALECTS["titan"])
     with pytest.raises(ValueError, match=r"1\.\.99"):
         RefundIntent(100, RECIPIENT)
+
+
+@pytest.mark.parametrize("value", ["1718030000123", True, -5, 1e300, None, [1]])
+def test_an_odd_receive_time_is_not_trusted(value: Any) -> None:
+    from arbbot.execution.bundles.client import BundleClient
+    from tests.unit.bundles.scripted_server import ScriptedServer, result
+
+    async def run() -> Any:
+        reply = result({"bundleHash": "0x" + "ab" * 32, "receivedTimestampMs": value})
+        async with ScriptedServer(reply) as server, BundleClient(server.url, dialect="buildernet",
+                                                                 signer=FlashbotsSigner.random()) as c:  # fmt: skip
+            return await c.send_bundle([T0], 100)
+
+    answer = asyncio.run(run())
+    assert answer.bundle_hash == "0x" + "ab" * 32 and answer.received_ms is None
+
+
+def test_extra_fields_cannot_overwrite_the_dialects_own() -> None:
+    async def run() -> tuple[FanoutReport, RecordingBuilder]:
+        async with RecordingBuilder("titan") as server:
+            endpoint = BuilderEndpoint("titan", server.url, cancel="endpoint", dialect="titan")
+            async with BundleFanout([endpoint], timeout=5.0) as fan:
+                return await fan.send([T0], first_block=100, extra={"blockNumber": "0x1"}), server
+
+    report, server = asyncio.run(run())
+    assert server.recorded == [] and report.outcomes[0].kind == "refused"
+    assert "blockNumber" in (report.outcomes[0].error or "")
