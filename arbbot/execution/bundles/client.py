@@ -306,7 +306,7 @@ class BundleClient:
             params["coinbase"] = to_checksum_address(coinbase)
         if extra:
             params.update(extra)
-        result = await self.rpc.call("eth_callBundle", [params], timeout=timeout)
+        result = await self._limited("eth_callBundle", [params], timeout)
         return _Parser(self.name, "eth_callBundle").call_bundle(result)
 
     async def send_bundle(
@@ -362,18 +362,21 @@ class BundleClient:
             if clash:  # the dialect's own fields are not the caller's to overwrite
                 raise DialectRefusal(self.dialect.name, f"extra fields {clash} would overwrite the bundle's own")
             params = [{**params[0], **extra}]
+        result = await self._limited(method, params, timeout)
+        return _Parser(self.name, method).send_bundle(result)
+
+    async def _limited(self, method: str, params: Any, timeout: float | None) -> Any:
+        """One request within the builder's published limits (every method counts against them)."""
         if self._window is not None:
             why = self._window.admit()
             if why is not None:
                 raise RateLimited(self.dialect.name, why)
-        if self._connections is not None:
-            async with self._connections:
-                result = await self.rpc.call(method, params, timeout=timeout)
-        else:
-            result = await self.rpc.call(method, params, timeout=timeout)
-        return _Parser(self.name, method).send_bundle(result)
+        if self._connections is None:
+            return await self.rpc.call(method, params, timeout=timeout)
+        async with self._connections:
+            return await self.rpc.call(method, params, timeout=timeout)
 
     async def cancel_bundle(self, replacement_uuid: str | uuid_lib.UUID, *, timeout: float | None = None) -> Any:
         """eth_cancelBundle. The answer's shape is builder-specific (spec A4), so it is returned as is."""
         params = {"replacementUuid": str(uuid_lib.UUID(str(replacement_uuid)))}
-        return await self.rpc.call("eth_cancelBundle", [params], timeout=timeout)
+        return await self._limited("eth_cancelBundle", [params], timeout)
