@@ -56,7 +56,8 @@ class Dialect:
     `refund_range`: accepted `refundPercent`; `refund_needs_recipient`: a percent without a recipient
     drops the bundle there (rsync), so both are sent or neither; `refund_identity`/`delayed_refund`:
     BuilderNet's extras. `signature`: "required" (unsigned requests are refused), "optional", "none".
-    `received_timestamp`: answers carry `receivedTimestampMs`. `null_result`: answers `result: null`.
+    `cancel`: the way a bundle is withdrawn there; `empty_cancel`: an empty bundle under its uuid also
+    cancels. `received_timestamp`: answers carry `receivedTimestampMs`. `null_result`: answers `result: null`.
     """
 
     name: str
@@ -74,6 +75,7 @@ class Dialect:
     timestamps: bool = True
     builders_field: bool = False
     cancel: CancelStyle = "none"
+    empty_cancel: bool = False  # also takes an empty bundle under a uuid as a cancellation
     cancel_caveat_s: float = 0.0  # a cancel this close to the builder's last relay submission may not hold
     signature: Literal["required", "optional", "none"] = "optional"
     rate_limit: RateLimit | None = None
@@ -201,7 +203,7 @@ def normalise(bundle: InternalBundle, d: Dialect) -> tuple[str, Any]:
         raise DialectRefusal(d.name, "has no droppingTxHashes; a tx that may be dropped would be required there")
     if (bundle.min_timestamp or bundle.max_timestamp) and not d.timestamps:
         raise DialectRefusal(d.name, "ignores minTimestamp/maxTimestamp; the bundle could land outside its window")
-    if not bundle.txs and d.cancel != "empty_bundle":
+    if not bundle.txs and d.cancel != "empty_bundle" and not d.empty_cancel:
         raise DialectRefusal(d.name, "does not cancel by an empty bundle")
     uuid_text = None
     if bundle.replacement_uuid is not None and d.uuid_field is not None:
@@ -261,7 +263,7 @@ DIALECTS: Mapping[str, Dialect] = {
                 refund_identity=True, delayed_refund=True, dropping=True, cancel="empty_bundle",
                 signature="required", rate_limit=RateLimit(100, 10.0, 3), received_timestamp=True),
         Dialect("titan", sequence_field="replacementSeqNumber", refund="tx_hashes", refund_range=(1, 99),
-                dropping=True, cancel="endpoint", cancel_caveat_s=4.0, rate_limit=RateLimit(50, 1.0),
+                dropping=True, cancel="endpoint", empty_cancel=True, cancel_caveat_s=4.0, rate_limit=RateLimit(50, 1.0),
                 note="refundPercent 0-99 (0 = none); regional eu./us./ap. endpoints"),
         Dialect("rsync", uuid_v4=True, refund="last_only", refund_range=(1, 99), refund_needs_recipient=True,
                 dropping=True, cancel="empty_bundle"),
@@ -277,7 +279,7 @@ DIALECTS: Mapping[str, Dialect] = {
         Dialect("tbuilder"),
         Dialect("eigenphi", null_result=True),
         # A builder given by URL: the Flashbots relay fields that every builder reads, nothing else.
-        Dialect("generic", cancel="endpoint"),
+        Dialect("generic", cancel="endpoint", empty_cancel=True),
     )
 }  # fmt: skip
 

@@ -276,8 +276,9 @@ def test_normalise_is_pure_and_refuses_empty_cancel_where_unsupported() -> None:
     cancel = InternalBundle((), (), 100, replacement_uuid=U)
     assert normalise(cancel, DIALECTS["buildernet"]) == ("eth_sendBundle", [{"txs": [], "blockNumber": "0x64",
                                                                                 "replacementUuid": U}])  # fmt: skip
+    assert normalise(cancel, DIALECTS["titan"])[1][0]["txs"] == []  # Titan takes both ways
     with pytest.raises(ValueError, match="empty bundle"):
-        normalise(cancel, DIALECTS["titan"])
+        normalise(cancel, DIALECTS["flashbots"])  # the relay cancels only through eth_cancelBundle
     with pytest.raises(ValueError, match=r"1\.\.99"):
         RefundIntent(100, RECIPIENT)
 
