@@ -15,11 +15,14 @@ Where a real builder may silently ignore an unknown field, this double refuses i
 `refundPercent` without `refundRecipient` drops the bundle is reproduced as rsync behaves: the request is
 answered with a bundle hash and the record is marked `dropped` with the reason. A published rate limit is
 enforced with its own window (answering HTTP 429 beyond it); `clock` and `received_ms` can be injected so
-tests never depend on wall time. Nothing here builds blocks: for landing bundles see `local_builder`.
+tests never depend on wall time. With `hold=True` every request waits until the test calls `release()`,
+and `peak` says how many were in flight at once (to check a client's connection limit). Nothing here
+builds blocks: for landing bundles see `local_builder`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid as uuid_lib
@@ -225,8 +228,13 @@ class RecordingBuilder:
         *,
         clock: Callable[[], float] | None = None,
         received_ms: Callable[[], float] | None = None,
+        hold: bool = False,
     ) -> None:
         self.schema = SCHEMAS[dialect]
+        self.hold = hold
+        self._gate: asyncio.Semaphore | None = None
+        self.in_flight = self.peak = 0
+        self.changed = asyncio.Event()
         self.recorded: list[Recorded] = []
         self.clock = clock or time.monotonic
         self.received_ms = received_ms or (lambda: time.time() * 1000)
@@ -242,7 +250,13 @@ class RecordingBuilder:
     def sends(self) -> list[Recorded]:
         return [r for r in self.recorded if r.method == self.schema.method]
 
+    def release(self) -> None:
+        """Let one held request be answered."""
+        assert self._gate is not None, "not holding requests"
+        self._gate.release()
+
     async def __aenter__(self) -> RecordingBuilder:
+        self._gate = asyncio.Semaphore(0) if self.hold else None
         app = web.Application()
         app.router.add_post("/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -270,6 +284,14 @@ class RecordingBuilder:
         body = await request.read()
         rec = Recorded(None, body, dict(request.headers))
         self.recorded.append(rec)
+        if self._gate is not None:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            self.changed.set()
+            try:
+                await self._gate.acquire()
+            finally:
+                self.in_flight -= 1
         s = self.schema
         if s.rate_limit is not None:
             now = self.clock()

@@ -308,3 +308,27 @@ def test_extra_fields_cannot_overwrite_the_dialects_own() -> None:
     report, server = asyncio.run(run())
     assert server.recorded == [] and report.outcomes[0].kind == "refused"
     assert "blockNumber" in (report.outcomes[0].error or "")
+
+
+def test_connection_limit_is_honoured() -> None:
+    """BuilderNet takes 3 connections: with every request held at the builder, never more than 3 arrive."""
+
+    async def run() -> tuple[FanoutReport, RecordingBuilder]:
+        async with RecordingBuilder("buildernet", hold=True) as server:
+            endpoint = BuilderEndpoint("buildernet", server.url, cancel="empty_bundle", dialect="buildernet")
+            async with BundleFanout([endpoint], signer=FlashbotsSigner.random(), timeout=10.0) as fan:
+                handle = fan.start([T0, T1], first_block=100, blocks=6, replacement_uuid=U)
+
+                async def pump() -> None:
+                    for released in range(6):
+                        while server.in_flight < min(3, 6 - released):
+                            server.changed.clear()
+                            await server.changed.wait()
+                        server.release()
+
+                await asyncio.wait_for(pump(), 10.0)
+                return await handle.wait_all(), server
+
+    report, server = asyncio.run(run())
+    assert len(report.succeeded) == 6 and len(server.recorded) == 6
+    assert server.peak == 3
