@@ -57,6 +57,12 @@ class BuilderSettings(BaseModel):
     # that answers eth_callBundle with "method not found" is not asked again).
     call_bundle: bool | None = None  # answers eth_callBundle (the preflight)
     cancel: Literal["endpoint", "empty_bundle", "none"] | None = None  # how a sent bundle is withdrawn
+    # The request shape it accepts (arbbot.execution.bundles.dialects.DIALECTS; None: the preset's, or
+    # "generic" for a url: the Flashbots relay fields every builder reads, nothing builder-specific).
+    # Checked against the dialect table when the builders are set up.
+    dialect: str | None = Field(default=None, min_length=1, max_length=40)
+    # An environment variable holding its Authorization header (bloXroute); the value is never stored.
+    auth_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
 
     @field_validator("url")
     @classmethod

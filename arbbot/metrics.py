@@ -96,6 +96,11 @@ class Metrics:
             "arbbot_builder_failures", "Failed bundle RPCs, by builder and failure class", ["builder", "kind"],
             registry=r,
         )  # fmt: skip
+        self.bundles_not_sent = Counter(
+            "arbbot_bundles_not_sent",
+            "Sends not made: the builder's dialect cannot say the bundle (refused) or its rate limit was reached",
+            ["builder", "kind"], registry=r,
+        )  # fmt: skip
         self.builder_backoffs = Counter(
             "arbbot_builder_backoffs", "Times a builder that kept failing was paused", ["builder"], registry=r
         )

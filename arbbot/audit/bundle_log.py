@@ -181,7 +181,10 @@ def _public_attempts(record: dict[str, Any], attempts: Sequence[SubmissionRecord
     if out:
         record["attempts"] = [
             {"builder": a.builder, "method": a.method, "accepted": a.accepted, "latency_ms": a.latency_ms,
-             **({"error": (a.error or "")[:200]} if a.error else {})}
+             **({"error": (a.error or "")[:200]} if a.error else {}),
+             **({"received_ms": a.received_ms} if a.received_ms is not None else {}),
+             **({"dialect": a.dialect} if a.dialect else {}),
+             **({"kind": a.kind} if a.kind else {})}
             for a in out
         ]  # fmt: skip
     return out

@@ -78,3 +78,60 @@ def serve(
     asyncio.run(main())
     if interrupted:
         raise typer.Exit(130)
+
+
+@app.command()
+def stats(
+    hours: Annotated[float | None, typer.Option(min=0, help="Only the last N hours (default: everything).")] = None,
+    chain_id: Annotated[int | None, typer.Option(help="Only bundles of this chain id.")] = None,
+) -> None:
+    """Per-builder telemetry from the journal: sends, accepted, rejected, refused here, ack time, landed."""
+    from datetime import timedelta
+
+    from rich.table import Table
+
+    from arbbot import db
+    from arbbot.db import crud
+    from arbbot.db.types import utcnow
+
+    s = settings()
+    try:
+        engine = db.connect(s.database_url or db.default_url(s.data_dir))
+    except Exception as exc:  # one line, no traceback; the URL may hold a password, so it is not shown
+        raise fail(f"database_url: cannot open the database ({type(exc).__name__})") from None
+    try:
+        since = utcnow() - timedelta(hours=hours) if hours is not None else None
+        with db.session_factory(engine)() as session:
+            rows = crud.builder_stats(session, chain_id=chain_id, since=since)
+    finally:
+        engine.dispose()
+    if not rows:
+        console.print("no bundles recorded yet")
+        return
+    t = Table(box=None, padding=(0, 2))
+    for col in ("builder", "sent", "accepted", "rejected", "refused here", "ack ms (median/max)",
+                "receivedTimestampMs", "landed", "last error"):  # fmt: skip
+        t.add_column(col, justify="left" if col in ("builder", "last error") else "right", overflow="fold")
+    for r in rows:
+        ack = "-" if r.ack_ms_median is None else f"{r.ack_ms_median:.1f}/{r.ack_ms_max:.1f}"
+        t.add_row(r.builder, str(r.sent), str(r.accepted), str(r.rejected), str(r.refused_locally), ack,
+                  str(r.received_ts), str(r.landed), (r.last_error or "")[:80])  # fmt: skip
+    console.print(t)
+
+
+@app.command()
+def dialects() -> None:
+    """The request shape each builder preset is sent (see README, "Builder dialects")."""
+    from rich.table import Table
+
+    from arbbot.execution.bundles.dialects import DIALECTS
+
+    t = Table(box=None, padding=(0, 2))
+    for col in ("dialect", "method", "uuid", "refunds", "dropping", "cancel", "builders[]", "signature", "rate limit"):
+        t.add_column(col, overflow="fold")
+    for d in DIALECTS.values():
+        uuid = "-" if d.uuid_field is None else d.uuid_field + (" (v4)" if d.uuid_v4 else "")
+        refunds = "-" if d.refund == "none" else f"{d.refund} {d.refund_range[0]}-{d.refund_range[1]}%"
+        t.add_row(d.name, d.method, uuid, refunds, "yes" if d.dropping else "-", d.cancel,
+                  "yes" if d.builders_field else "-", d.signature, str(d.rate_limit or "-"))  # fmt: skip
+    console.print(t)

@@ -133,6 +133,9 @@ class BundleSubmissionModel(Base):
     latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     target_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_ms: Mapped[float | None] = mapped_column(Float, nullable=True)  # builder's receivedTimestampMs
+    dialect: Mapped[str | None] = mapped_column(String(40), nullable=True)  # request shape it was sent in
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)  # failure class (refused: never sent)
 
 
 class TradeModel(Base):

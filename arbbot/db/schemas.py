@@ -204,6 +204,9 @@ class SubmissionRecord(Record):
     latency_ms: Annotated[float, Field(ge=0)] | None = None
     target_block: BlockNumber | None = None
     created_at: datetime | None = None
+    received_ms: Annotated[float, Field(ge=0)] | None = None  # builder's `receivedTimestampMs`
+    dialect: Annotated[str, Field(max_length=40)] | None = None
+    kind: Annotated[str, Field(max_length=16)] | None = None  # failure class; refused/rate_limited: never sent
 
 
 class TradeRecord(Record):

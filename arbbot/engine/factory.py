@@ -28,6 +28,7 @@ from arbbot.engine.journal import Journal
 from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.errors import ConfigError
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
+from arbbot.execution.bundles.dialects import DIALECTS
 from arbbot.execution.bundles.fanout import BUILDER_PRESETS, SEPOLIA_PRESETS, BuilderEndpoint, BundleFanout
 from arbbot.execution.bundles.inclusion import InclusionTracker
 from arbbot.execution.capital import CapitalSources
@@ -52,8 +53,13 @@ def builder_endpoints(cfg: SearcherSettings, chain_id: int = 1) -> list[BuilderE
     table = SEPOLIA_PRESETS if chain_id == SEPOLIA.chain_id else BUILDER_PRESETS
     out = []
     for b in cfg.builders:
+        if b.dialect is not None and b.dialect not in DIALECTS:
+            known = ", ".join(sorted(DIALECTS))
+            raise ConfigError(f"searcher.builders: {b.name} has unknown dialect {b.dialect!r}; known: {known}")
         if b.url is not None:
-            endpoint = BuilderEndpoint(b.name, b.url, call_bundle=True, cancel="endpoint")
+            endpoint = BuilderEndpoint(
+                b.name, b.url, call_bundle=True, cancel="endpoint", dialect=b.dialect or "generic"
+            )
         elif b.name in table:
             endpoint = table[b.name]
         else:
@@ -63,6 +69,10 @@ def builder_endpoints(cfg: SearcherSettings, chain_id: int = 1) -> list[BuilderE
             endpoint = replace(endpoint, call_bundle=b.call_bundle)
         if b.cancel is not None:
             endpoint = replace(endpoint, cancel=b.cancel)
+        if b.dialect is not None:
+            endpoint = replace(endpoint, dialect=b.dialect)
+        if b.auth_env is not None:
+            endpoint = replace(endpoint, auth_env=b.auth_env)
         out.append(endpoint)
     return out
 

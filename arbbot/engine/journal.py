@@ -90,7 +90,8 @@ def _records(bundle_uuid: str, attempts: Sequence[BuilderAttempt]) -> list[Submi
     return [
         SubmissionRecord(
             bundle_uuid=bundle_uuid, builder=a.builder, method=a.method, accepted=a.accepted,  # type: ignore[arg-type]
-            error=a.error, latency_ms=a.latency_ms, target_block=a.target_block,
+            error=a.error, latency_ms=a.latency_ms, target_block=a.target_block, received_ms=a.received_ms,
+            dialect=a.dialect, kind=a.kind,
         )
         for a in attempts
     ]  # fmt: skip

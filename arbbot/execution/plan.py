@@ -36,6 +36,9 @@ class BuilderAttempt:
     latency_ms: float
     target_block: int | None = None
     error: str | None = None
+    received_ms: float | None = None  # the builder's own receive time (`receivedTimestampMs`), where given
+    dialect: str | None = None  # the request shape it was sent in
+    kind: str | None = None  # why it failed: "refused"/"rate_limited" (never sent), "rejected", "timeout"…
 
 
 @dataclass(frozen=True)

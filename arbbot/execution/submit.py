@@ -64,7 +64,8 @@ def supersedes(new: TradePlan, old: TradePlan) -> bool:
 
 
 def _attempt(o: SubmissionOutcome) -> BuilderAttempt:
-    return BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error)
+    return BuilderAttempt(o.builder, o.method, o.ok, round(o.latency_s * 1000, 3), o.block_number, o.error,
+                          o.received_ms, o.dialect, o.kind)  # fmt: skip
 
 
 def _int(v: object) -> int:
@@ -109,21 +110,26 @@ class BundleExecutor:
                 self.metrics.builder_backoffs.labels(builder=builder).inc()
 
     def _record(self, o: SubmissionOutcome) -> None:
+        local = o.kind in ("refused", "rate_limited")  # decided here: no request, nothing said of the builder
         if self.metrics is not None:
-            if o.kind != "backed_off":
+            if local:
+                self.metrics.bundles_not_sent.labels(builder=o.builder, kind=o.kind).inc()
+            elif o.kind != "backed_off":
                 self.metrics.builder_latency.labels(builder=o.builder).observe(o.latency_s)
             if o.ok:
                 if o.method == "eth_sendBundle":
                     self.metrics.bundles_sent.labels(builder=o.builder).inc()
             elif o.kind == "rejected":
                 self.metrics.preflight_rejected.labels(builder=o.builder).inc()
-            else:
+            elif not local:
                 self.metrics.builder_errors.labels(builder=o.builder).inc()
                 self.metrics.builder_failures.labels(builder=o.builder, kind=o.kind or "internal").inc()
         if not o.ok:
             level = (
-                logging.DEBUG if o.kind == "backed_off" else logging.INFO if o.kind == "rejected" else logging.WARNING
-            )
+                logging.DEBUG if o.kind == "backed_off"
+                else logging.INFO if o.kind in ("rejected", "refused", "rate_limited")
+                else logging.WARNING
+            )  # fmt: skip
             log.log(level, "builder %s %s failed [%s]: %s", o.builder, o.method, o.kind, o.error)
 
     async def _record_all(self, handle: FanoutHandle) -> None:

@@ -5,6 +5,8 @@ when none is open. A unit of work is `with sessions.begin() as session: ...` (se
 """
 
 from arbbot.db.crud.bundles import (
+    BuilderStats,
+    builder_stats,
     get_bundle,
     insert_bundle,
     insert_submissions,
@@ -18,6 +20,8 @@ from arbbot.db.crud.tokens import get_tokens, upsert_tokens
 from arbbot.db.crud.trades import get_trade, list_trades, update_trade, upsert_trades
 
 __all__ = [
+    "BuilderStats",
+    "builder_stats",
     "get_bundle",
     "get_checkpoint",
     "get_pools",

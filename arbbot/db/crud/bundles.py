@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -126,3 +127,68 @@ def list_submissions(
         q = q.where(c.created_at >= since)
     q = q.order_by(c.created_at, c.id)
     return [SubmissionRecord.model_validate(r) for r in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class BuilderStats:
+    """Per-builder telemetry over the bundles it was sent (eth_sendBundle attempts only)."""
+
+    builder: str
+    sent: int  # attempts recorded (requests made, or refused before any request)
+    accepted: int
+    rejected: int  # answered with an error, or not answered
+    refused_locally: int  # never sent: the dialect cannot say the bundle, or its rate limit was reached
+    ack_ms_median: float | None  # request -> answer, accepted sends
+    ack_ms_max: float | None
+    received_ts: int  # answers that carried the builder's `receivedTimestampMs`
+    landed: int  # bundles it accepted that landed in a block it built
+    last_error: str | None
+
+
+LOCAL_KINDS = ("refused", "rate_limited")
+
+
+def builder_stats(
+    session: Session, *, chain_id: int | None = None, since: datetime | None = None
+) -> list[BuilderStats]:
+    """Telemetry per builder, from bundle_submissions joined with the bundles' outcomes. Builder names are
+    as recorded (preset names, or public URLs)."""
+    s, b = _SUBMISSIONS.c, _TABLE.c
+    q = (
+        select(s.builder, s.accepted, s.error, s.kind, s.latency_ms, s.received_ms, s.bundle_uuid, b.status,
+               b.landed_builder)
+        .join(_TABLE, b.uuid == s.bundle_uuid)
+        .where(s.method == "eth_sendBundle")
+        .order_by(s.created_at, s.id)
+    )  # fmt: skip
+    if chain_id is not None:
+        q = q.where(b.chain_id == chain_id)
+    if since is not None:
+        q = q.where(s.created_at >= since)
+    acc: dict[str, dict[str, Any]] = {}
+    for row in session.execute(q):
+        a = acc.setdefault(row.builder, {"sent": 0, "accepted": 0, "rejected": 0, "local": 0, "acks": [],
+                                         "received": 0, "landed": set(), "last_error": None})  # fmt: skip
+        a["sent"] += 1
+        if row.accepted:
+            a["accepted"] += 1
+            if row.latency_ms is not None:
+                a["acks"].append(float(row.latency_ms))
+            if row.received_ms is not None:
+                a["received"] += 1
+            if row.status == "landed" and row.landed_builder == row.builder:
+                a["landed"].add(row.bundle_uuid)
+        elif row.kind in LOCAL_KINDS:
+            a["local"] += 1
+        else:
+            a["rejected"] += 1
+            a["last_error"] = row.error
+    out = []
+    for name in sorted(acc):
+        a = acc[name]
+        acks = sorted(a["acks"])
+        median = (acks[(len(acks) - 1) // 2] + acks[len(acks) // 2]) / 2 if acks else None
+        top = acks[-1] if acks else None
+        out.append(BuilderStats(name, a["sent"], a["accepted"], a["rejected"], a["local"], median, top,
+                                a["received"], len(a["landed"]), a["last_error"]))  # fmt: skip
+    return out

@@ -1,11 +1,13 @@
 """Bundle submission to block builders (Flashbots-style JSON-RPC, see /work/shared/notes/bundles-spec.md).
 
 One module per job: `signing` (X-Flashbots-Signature), `transactions` (EIP-1559 signing, nonce manager),
-`rpc` (async JSON-RPC transport), `client` (BundleClient for one builder), `fanout` (many builders,
-many blocks), `inclusion` (did it land, where, built by whom).
+`rpc` (async JSON-RPC transport), `dialects` (what each builder accepts; one bundle written in each),
+`client` (BundleClient for one builder), `fanout` (many builders, many blocks), `inclusion` (did it land,
+where, built by whom).
 """
 
 from arbbot.execution.bundles.client import BundleClient, CallBundleResult, SendBundleResult, TxSimulation
+from arbbot.execution.bundles.dialects import DIALECTS, Dialect, DialectRefusal, InternalBundle, RefundIntent
 from arbbot.execution.bundles.errors import (
     BundleError,
     EndpointBadResponse,
@@ -25,11 +27,14 @@ from arbbot.execution.bundles.transactions import Fees, NonceManager, SignedTx, 
 
 __all__ = [
     "BUILDER_PRESETS",
+    "DIALECTS",
     "BuilderEndpoint",
     "BundleClient",
     "BundleError",
     "BundleFanout",
     "CallBundleResult",
+    "Dialect",
+    "DialectRefusal",
     "EndpointBadResponse",
     "EndpointError",
     "EndpointHttpError",
@@ -42,9 +47,11 @@ __all__ = [
     "InclusionResult",
     "InclusionStatus",
     "InclusionTracker",
+    "InternalBundle",
     "JsonRpcClient",
     "NonceManager",
     "NonceTooLowError",
+    "RefundIntent",
     "SendBundleResult",
     "SignatureError",
     "SignedTx",

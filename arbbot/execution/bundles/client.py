@@ -8,18 +8,29 @@ accepts hex strings and plain integers, which some builders return.
 
 from __future__ import annotations
 
+import asyncio
+import math
 import uuid as uuid_lib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from eth_utils import is_address, to_checksum_address
 
+from arbbot.execution.bundles.dialects import (
+    DIALECTS,
+    Dialect,
+    DialectRefusal,
+    InternalBundle,
+    RateWindow,
+    RefundIntent,
+    normalise,
+)
 from arbbot.execution.bundles.errors import EndpointBadResponse
 from arbbot.execution.bundles.rpc import JsonRpcClient
 from arbbot.execution.bundles.signing import FlashbotsSigner
-from arbbot.execution.bundles.transactions import TxLike, raw_hex
+from arbbot.execution.bundles.transactions import TxLike, raw_hex, tx_hash
 
 MAX_BUNDLE_TXS = 100  # Flashbots relay and BuilderNet default limit (spec A8)
 
@@ -77,6 +88,19 @@ class SendBundleResult:
     builder: str
     bundle_hash: str | None  # None when the builder answers `result: null` (EigenPhi does, spec A2)
     raw: Any = field(repr=False, compare=False, default=None)
+    received_ms: float | None = None  # `receivedTimestampMs` (BuilderNet): when the builder says it got it
+
+
+class RateLimited(DialectRefusal):
+    """The builder's published rate limit would be exceeded: not sent (a late bundle is worth nothing)."""
+
+
+def _received_ms(value: Any) -> float | None:
+    """`receivedTimestampMs` if it is a plausible unix time in ms; an answer's odd value is not trusted."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    v = float(value)
+    return v if math.isfinite(v) and 0 < v < 1e14 else None
 
 
 class _Parser:
@@ -152,7 +176,7 @@ class _Parser:
         bundle_hash = self.opt_str(top, "bundleHash")
         if bundle_hash is None:
             raise self.fail("result has no bundleHash")
-        return SendBundleResult(self.builder, bundle_hash, dict(top))
+        return SendBundleResult(self.builder, bundle_hash, dict(top), _received_ms(top.get("receivedTimestampMs")))
 
 
 def _txs(txs: Sequence[TxLike], *, allow_empty: bool = False) -> list[str]:
@@ -223,8 +247,17 @@ class BundleClient:
         timeout: float = 5.0,
         session: aiohttp.ClientSession | None = None,
         max_bytes: int = 2**20,
+        dialect: Dialect | str = "generic",
+        headers: Mapping[str, str] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
-        self.rpc = JsonRpcClient(url, name=name, timeout=timeout, signer=signer, session=session, max_bytes=max_bytes)
+        self.rpc = JsonRpcClient(url, name=name, timeout=timeout, signer=signer, session=session, max_bytes=max_bytes,
+                                 headers=headers)  # fmt: skip
+        self.dialect = DIALECTS[dialect] if isinstance(dialect, str) else dialect
+        limit = self.dialect.rate_limit
+        self._window = RateWindow(limit, clock) if limit is not None else None
+        self._connections = asyncio.Semaphore(limit.connections) if limit is not None and limit.connections else None
+        self.missing_auth: str | None = None  # set when a needed credential is absent: sends are refused
 
     @property
     def name(self) -> str:
@@ -273,7 +306,7 @@ class BundleClient:
             params["coinbase"] = to_checksum_address(coinbase)
         if extra:
             params.update(extra)
-        result = await self.rpc.call("eth_callBundle", [params], timeout=timeout)
+        result = await self._limited("eth_callBundle", [params], timeout)
         return _Parser(self.name, "eth_callBundle").call_bundle(result)
 
     async def send_bundle(
@@ -288,22 +321,62 @@ class BundleClient:
         builders: Sequence[str] = (),
         extra: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        dropping_tx_hashes: Sequence[str] = (),
+        refund: RefundIntent | None = None,
+        sequence: int | None = None,
     ) -> SendBundleResult:
-        """Submit for exactly one target block. Acceptance is not inclusion (track with InclusionTracker)."""
-        params = send_bundle_params(
-            txs,
-            block_number,
-            min_timestamp=min_timestamp,
-            max_timestamp=max_timestamp,
-            reverting_tx_hashes=reverting_tx_hashes,
-            replacement_uuid=replacement_uuid,
-            builders=builders,
-            extra=extra,
-        )
-        result = await self.rpc.call("eth_sendBundle", [params], timeout=timeout)
-        return _Parser(self.name, "eth_sendBundle").send_bundle(result)
+        """Submit for exactly one target block, in this builder's dialect. Acceptance is not inclusion."""
+        # The generic checks first (tx count, hashes, timestamps): a bad argument is the caller's bug.
+        send_bundle_params(
+            txs, block_number, min_timestamp=min_timestamp, max_timestamp=max_timestamp,
+            reverting_tx_hashes=reverting_tx_hashes, replacement_uuid=replacement_uuid,
+        )  # fmt: skip
+        raw = _txs(txs, allow_empty=replacement_uuid is not None)
+        bundle = InternalBundle(
+            tuple(raw), tuple(tx_hash(t) for t in raw), block_number,
+            replacement_uuid=None if replacement_uuid is None else str(replacement_uuid),
+            reverting=tuple(reverting_tx_hashes), dropping=tuple(dropping_tx_hashes), refund=refund,
+            min_timestamp=min_timestamp, max_timestamp=max_timestamp, builders=tuple(builders), sequence=sequence,
+        )  # fmt: skip
+        return await self.send(bundle, extra=extra, timeout=timeout)
+
+    def request(self, bundle: InternalBundle) -> tuple[str, Any]:
+        """(method, params) this builder would be sent for `bundle`; raises DialectRefusal if it cannot be."""
+        d = self.dialect
+        if d.signature == "required" and self.rpc.signer is None:
+            raise DialectRefusal(d.name, "requires a signed request (X-Flashbots-Signature); no signer configured")
+        if self.missing_auth is not None:
+            raise DialectRefusal(d.name, self.missing_auth)
+        return normalise(bundle, d)
+
+    async def send(
+        self, bundle: InternalBundle, *, extra: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> SendBundleResult:
+        """Normalise `bundle` into this builder's dialect and submit it (refused locally if it cannot be said
+        there, or if the builder's published rate limit would be exceeded)."""
+        method, params = self.request(bundle)
+        if extra:  # caller's own fields, for the builder's flat params object
+            if not isinstance(params, list):
+                raise DialectRefusal(self.dialect.name, "extra fields only go into eth_sendBundle params")
+            clash = sorted(set(extra) & set(params[0]))
+            if clash:  # the dialect's own fields are not the caller's to overwrite
+                raise DialectRefusal(self.dialect.name, f"extra fields {clash} would overwrite the bundle's own")
+            params = [{**params[0], **extra}]
+        result = await self._limited(method, params, timeout)
+        return _Parser(self.name, method).send_bundle(result)
+
+    async def _limited(self, method: str, params: Any, timeout: float | None) -> Any:
+        """One request within the builder's published limits (every method counts against them)."""
+        if self._window is not None:
+            why = self._window.admit()
+            if why is not None:
+                raise RateLimited(self.dialect.name, why)
+        if self._connections is None:
+            return await self.rpc.call(method, params, timeout=timeout)
+        async with self._connections:
+            return await self.rpc.call(method, params, timeout=timeout)
 
     async def cancel_bundle(self, replacement_uuid: str | uuid_lib.UUID, *, timeout: float | None = None) -> Any:
         """eth_cancelBundle. The answer's shape is builder-specific (spec A4), so it is returned as is."""
         params = {"replacementUuid": str(uuid_lib.UUID(str(replacement_uuid)))}
-        return await self.rpc.call("eth_cancelBundle", [params], timeout=timeout)
+        return await self._limited("eth_cancelBundle", [params], timeout)

@@ -9,6 +9,11 @@ builder; `send()` waits for all. A builder that fails `backoff_after` times in a
 garbage; a JSON-RPC refusal is an answer and does not count) is paused, for longer after each further
 failure, and its outcome says so; it is tried again when the pause ends.
 
+Dialects: each endpoint names its builder's dialect (`arbbot.execution.bundles.dialects`); the one bundle
+is normalised per builder, and a builder that cannot be sent it faithfully (a refund it cannot express, a
+dropping list it does not know, a published rate limit reached, a required signature missing) gets no
+request: its outcome says why (kind "refused" or "rate_limited"), and such local refusals never pause it.
+
 Replacement UUIDs: builders key replacement on (uuid, signer) and keep one bundle per key (spec A4,
 A7.9), so sending one uuid for N target blocks would leave only the last. For N > 1 the fan-out derives
 one uuid per block (uuid5 of the caller's uuid and the block number) and records them in the report;
@@ -19,20 +24,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import uuid as uuid_lib
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import aiohttp
 
 from arbbot.chain.jsonrpc import describe
 from arbbot.chain.revert import decode_revert
-from arbbot.execution.bundles.client import BundleClient, CallBundleResult, send_bundle_params
+from arbbot.execution.bundles.client import BundleClient, CallBundleResult, RateLimited, send_bundle_params
+from arbbot.execution.bundles.dialects import DIALECTS, DialectRefusal, RefundIntent
 from arbbot.execution.bundles.errors import EndpointError, EndpointRpcError
 from arbbot.execution.bundles.signing import FlashbotsSigner
-from arbbot.execution.bundles.transactions import TxLike
+from arbbot.execution.bundles.transactions import TxLike, raw_hex, tx_hash
 
 CancelDialect = Literal["endpoint", "empty_bundle", "none"]
 
@@ -45,49 +52,56 @@ class BuilderEndpoint:
     `cancel`: how a sent bundle is withdrawn (spec A4): "endpoint" = eth_cancelBundle with its
     replacementUuid; "empty_bundle" = eth_sendBundle with no txs under the same uuid (BuilderNet, Titan,
     rsync, builder0x69, beaverbuild); "none" = it cannot be withdrawn (it then competes with its
-    successor: both spend the same nonce, so at most one lands)."""
+    successor: both spend the same nonce, so at most one lands).
+    `dialect`: the request shape it accepts (`arbbot.execution.bundles.dialects.DIALECTS`).
+    `auth_env`: an environment variable holding the value of its Authorization header (bloXroute)."""
 
     name: str
     url: str
     note: str = ""
     call_bundle: bool = False
     cancel: CancelDialect = "none"
+    dialect: str = "generic"
+    auth_env: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"builder {self.name}: unknown dialect {self.dialect!r}; known: {', '.join(DIALECTS)}")
 
 
 # Mainnet eth_sendBundle endpoints named in bundles-spec A9. Data only; status as of the spec's sources.
 BUILDER_PRESETS: Mapping[str, BuilderEndpoint] = {
     e.name: e
     for e in (
-        BuilderEndpoint(
-            "flashbots",
-            "https://relay.flashbots.net",
-            "relay; shares with BuilderNet",
-            call_bundle=True,
-            cancel="endpoint",
-        ),
-        BuilderEndpoint("buildernet", "https://rpc.buildernet.org", "signature mandatory", cancel="empty_bundle"),
-        BuilderEndpoint("titan", "https://rpc.titanbuilder.xyz", "regional eu./us./ap. recommended", cancel="endpoint"),
-        BuilderEndpoint(
-            "beaverbuild",
-            "https://rpc.beaverbuild.org/",
-            "retired for BuilderNet 2025-05-06; UNCONFIRMED",
-            cancel="empty_bundle",
-        ),
-        BuilderEndpoint("rsync", "https://rsync-builder.xyz", cancel="empty_bundle"),
-        BuilderEndpoint("builder0x69", "https://builder0x69.io", cancel="empty_bundle"),
-        BuilderEndpoint("quasar", "https://rpc.quasar.win", "invalid signature -> 401"),
-        BuilderEndpoint("buildai", "https://buildai.net"),
-        BuilderEndpoint("eth-builder", "https://eth-builder.com", "ignores min/maxTimestamp"),
-        BuilderEndpoint("tbuilder", "https://rpc.tbuilder.xyz"),
-        BuilderEndpoint("eigenphi", "https://builder.eigenphi.io/", "answers result: null"),
+        BuilderEndpoint("flashbots", "https://relay.flashbots.net", "relay; shares with BuilderNet",
+                        call_bundle=True, cancel="endpoint", dialect="flashbots"),
+        BuilderEndpoint("buildernet", "https://rpc.buildernet.org", "signature mandatory", cancel="empty_bundle",
+                        dialect="buildernet"),
+        BuilderEndpoint("titan", "https://rpc.titanbuilder.xyz", "regional eu./us./ap. recommended", cancel="endpoint",
+                        dialect="titan"),
+        BuilderEndpoint("beaverbuild", "https://rpc.beaverbuild.org/", "retired for BuilderNet 2025-05-06; UNCONFIRMED",
+                        cancel="empty_bundle", dialect="beaverbuild"),
+        BuilderEndpoint("rsync", "https://rsync-builder.xyz", cancel="empty_bundle", dialect="rsync"),
+        BuilderEndpoint("builder0x69", "https://builder0x69.io", cancel="empty_bundle", dialect="builder0x69"),
+        BuilderEndpoint("jetbuilder", "https://rpc.jetbldr.xyz", "URL UNCONFIRMED", cancel="endpoint",
+                        dialect="jetbuilder"),
+        BuilderEndpoint("bloxroute", "https://api.blxrbdn.com", "Authorization from ARBBOT_BLOXROUTE_AUTH",
+                        cancel="empty_bundle", dialect="bloxroute", auth_env="ARBBOT_BLOXROUTE_AUTH"),
+        BuilderEndpoint("quasar", "https://rpc.quasar.win", "invalid signature -> 401", dialect="quasar"),
+        BuilderEndpoint("buildai", "https://buildai.net", dialect="buildai"),
+        BuilderEndpoint("eth-builder", "https://eth-builder.com", "ignores min/maxTimestamp", dialect="eth-builder"),
+        BuilderEndpoint("tbuilder", "https://rpc.tbuilder.xyz", dialect="tbuilder"),
+        BuilderEndpoint("eigenphi", "https://builder.eigenphi.io/", "answers result: null", dialect="eigenphi"),
     )
-}
+}  # fmt: skip
 
 SEPOLIA_PRESETS: Mapping[str, BuilderEndpoint] = {
     e.name: e
     for e in (
-        BuilderEndpoint("flashbots", "https://relay-sepolia.flashbots.net", call_bundle=True, cancel="endpoint"),
-        BuilderEndpoint("buildai", "https://buildai.net/sepolia"),
+        BuilderEndpoint(
+            "flashbots", "https://relay-sepolia.flashbots.net", call_bundle=True, cancel="endpoint", dialect="flashbots"
+        ),
+        BuilderEndpoint("buildai", "https://buildai.net/sepolia", dialect="buildai"),
     )
 }
 
@@ -102,8 +116,10 @@ def presets(names: Iterable[str], table: Mapping[str, BuilderEndpoint] = BUILDER
 
 
 def block_uuid(replacement_uuid: str | uuid_lib.UUID, block_number: int) -> str:
-    """The per-block replacement uuid used when one bundle targets several blocks."""
-    return str(uuid_lib.uuid5(uuid_lib.UUID(str(replacement_uuid)), str(block_number)))
+    """The per-block replacement uuid used when one bundle targets several blocks: derived (uuid5's bytes)
+    but shaped as a version-4 UUID, which is what the Flashbots relay and rsync require."""
+    derived = uuid_lib.uuid5(uuid_lib.UUID(str(replacement_uuid)), str(block_number))
+    return str(uuid_lib.UUID(bytes=derived.bytes, version=4))
 
 
 log = logging.getLogger(__name__)
@@ -125,7 +141,10 @@ class SubmissionOutcome:
     error: str | None = None
     error_type: str | None = None
     result: Any = field(default=None, repr=False, compare=False)
-    kind: str | None = None  # failure class (arbbot.chain.jsonrpc.KINDS), "backed_off" or "internal"
+    kind: str | None = None  # failure class (arbbot.chain.jsonrpc.KINDS), "backed_off", "refused",
+    # "rate_limited" or "internal"
+    received_ms: float | None = None  # the builder's own receive time (`receivedTimestampMs`), where given
+    dialect: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -220,6 +239,7 @@ class BundleFanout:
         backoff_after: int = BACKOFF_AFTER,
         on_health: Callable[[str, bool, str], None] | None = None,
         preflight: bool = False,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if not builders:
             raise ValueError("no builders to fan out to")
@@ -235,6 +255,7 @@ class BundleFanout:
         # eth_callBundle before eth_sendBundle at builders that support it; a bundle that reverts there is
         # not sent to that builder. Builders that answer "method not found" are not asked again.
         self.preflight = preflight
+        self.clock = clock  # for the client-side rate limits (tests pass their own)
         self.no_call_bundle: set[str] = {b.name for b in builders if not b.call_bundle}
         self._limit = asyncio.Semaphore(max_concurrency)
         self._session: aiohttp.ClientSession | None = None
@@ -251,9 +272,15 @@ class BundleFanout:
                 timeout=self.timeout,
                 session=self._session,
                 max_bytes=self.max_bytes,
+                dialect=replace(DIALECTS[b.dialect], cancel=b.cancel),  # the endpoint's capability flag rules
+                headers=_auth_headers(b),
+                clock=self.clock,
             )
             for b in self.builders
         ]
+        for b, c in zip(self.builders, self.clients, strict=True):
+            if b.auth_env is not None and not os.environ.get(b.auth_env):
+                c.missing_auth = f"needs its Authorization header from ${b.auth_env}, which is not set"
         return self
 
     def paused(self) -> list[str]:
@@ -262,6 +289,8 @@ class BundleFanout:
 
     def _note(self, outcome: SubmissionOutcome, exc: BaseException | None) -> None:
         """Track consecutive failures per builder; pause the ones that keep failing."""
+        if isinstance(exc, DialectRefusal):  # decided here, before any request: says nothing of the builder
+            return
         h = self.health[outcome.builder]
         counts = exc is not None and not (isinstance(exc, EndpointRpcError) and exc.http_status == 200)
         if not counts:
@@ -311,10 +340,13 @@ class BundleFanout:
                 result = await coro
             except Exception as exc:  # whatever one builder does stays in its own outcome
                 kind = exc.kind if isinstance(exc, EndpointError) else "internal"
+                if isinstance(exc, DialectRefusal):
+                    kind = "rate_limited" if isinstance(exc, RateLimited) else "refused"
                 text = describe(exc)
                 outcome = SubmissionOutcome(
                     client.name, method, block, time.perf_counter() - started,
                     error=text if len(text) <= 300 else text[:300] + "…", error_type=type(exc).__name__, kind=kind,
+                    dialect=client.dialect.name,
                 )  # fmt: skip
                 self._note(outcome, exc)
                 return outcome
@@ -322,11 +354,13 @@ class BundleFanout:
         problem = check(result) if check is not None else None
         if problem is not None:  # the builder answered fine; the bundle is what failed there
             outcome = SubmissionOutcome(client.name, method, block, latency, error=problem, error_type="Rejected",
-                                        result=result, kind="rejected")  # fmt: skip
+                                        result=result, kind="rejected", dialect=client.dialect.name)  # fmt: skip
             self._note(outcome, None)
             return outcome
         bundle_hash = getattr(result, "bundle_hash", None)
-        outcome = SubmissionOutcome(client.name, method, block, latency, bundle_hash=bundle_hash, result=result)
+        outcome = SubmissionOutcome(client.name, method, block, latency, bundle_hash=bundle_hash, result=result,
+                                    received_ms=getattr(result, "received_ms", None),
+                                    dialect=client.dialect.name)  # fmt: skip
         self._note(outcome, None)
         return outcome
 
@@ -341,11 +375,18 @@ class BundleFanout:
         reverting_tx_hashes: Sequence[str] = (),
         replacement_uuid: str | uuid_lib.UUID | None = None,
         extra: Mapping[str, Any] | None = None,
+        dropping_tx_hashes: Sequence[str] = (),
+        refund: RefundIntent | None = None,
+        share_with: Sequence[str] = (),
+        sequence: int | None = None,
     ) -> FanoutReport:
-        """eth_sendBundle to every builder for blocks first_block … first_block+blocks-1; waits for all."""
+        """The bundle to every builder, in its dialect, for blocks first_block … first_block+blocks-1; waits
+        for all. `share_with`: builder names a multiplexing relay (Flashbots `builders[]`, bloXroute
+        `mev_builders`) forwards the bundle to; omitted at builders that are themselves the destination."""
         handle = self.start(
             txs, first_block=first_block, blocks=blocks, min_timestamp=min_timestamp, max_timestamp=max_timestamp,
             reverting_tx_hashes=reverting_tx_hashes, replacement_uuid=replacement_uuid, extra=extra,
+            dropping_tx_hashes=dropping_tx_hashes, refund=refund, share_with=share_with, sequence=sequence,
         )  # fmt: skip
         return await handle.wait_all()
 
@@ -360,6 +401,10 @@ class BundleFanout:
         reverting_tx_hashes: Sequence[str] = (),
         replacement_uuid: str | uuid_lib.UUID | None = None,
         extra: Mapping[str, Any] | None = None,
+        dropping_tx_hashes: Sequence[str] = (),
+        refund: RefundIntent | None = None,
+        share_with: Sequence[str] = (),
+        sequence: int | None = None,
     ) -> FanoutHandle:
         """Like `send`, but returns at once: outcomes arrive in the handle's report as builders answer."""
         if blocks < 1:
@@ -370,6 +415,12 @@ class BundleFanout:
             txs, first_block, min_timestamp=min_timestamp, max_timestamp=max_timestamp,
             reverting_tx_hashes=reverting_tx_hashes, replacement_uuid=replacement_uuid, extra=extra,
         )  # fmt: skip
+        own = {tx_hash(raw_hex(t)).lower() for t in txs}
+        for h in dropping_tx_hashes:
+            if not isinstance(h, str) or h.lower() not in own:
+                raise ValueError(f"droppingTxHashes: {h!r} is not a transaction of the bundle")
+        if refund is not None and refund.tx_hash is not None and refund.tx_hash.lower() not in own:
+            raise ValueError(f"refund tx {refund.tx_hash!r} is not a transaction of the bundle")
         targets = list(range(first_block, first_block + blocks))
         uuids: dict[int, str] = {}
         if replacement_uuid is not None:
@@ -382,6 +433,7 @@ class BundleFanout:
                 client.send_bundle(
                     txs, block, min_timestamp=min_timestamp, max_timestamp=max_timestamp,
                     reverting_tx_hashes=reverting_tx_hashes, replacement_uuid=uuids.get(block), extra=extra,
+                    dropping_tx_hashes=dropping_tx_hashes, refund=refund, builders=share_with, sequence=sequence,
                 ),
             )  # fmt: skip
 
@@ -456,6 +508,12 @@ class BundleFanout:
         return FanoutReport(
             list(outcomes), [b for b, _ in pairs if b is not None], {b: u for b, u in pairs if b is not None}
         )
+
+
+def _auth_headers(b: BuilderEndpoint) -> dict[str, str]:
+    """The endpoint's Authorization header from its environment variable (never stored or logged)."""
+    value = os.environ.get(b.auth_env) if b.auth_env else None
+    return {"Authorization": value} if value else {}
 
 
 def _preflight_problem(result: Any, may_revert: set[str]) -> str | None:

@@ -138,13 +138,17 @@ class JsonRpcClient:
             self._session = aiohttp.ClientSession()
         return self._session
 
-    def encode(self, method: str, params: Sequence[Any] | None) -> tuple[int, bytes]:
-        """The request id and the exact body bytes (compact JSON)."""
+    def encode(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None) -> tuple[int, bytes]:
+        """The request id and the exact body bytes (compact JSON). `params` is a list, or one object for
+        APIs that take named params (bloXroute)."""
         request_id = next(self._ids)
-        body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params or [])}
+        shaped: Any = dict(params) if isinstance(params, Mapping) else list(params or [])
+        body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": shaped}
         return request_id, json.dumps(body, separators=(",", ":")).encode()
 
-    async def call(self, method: str, params: Sequence[Any] | None = None, *, timeout: float | None = None) -> Any:
+    async def call(
+        self, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Any:
         """POST one request; return `result` or raise an EndpointError subclass naming endpoint and method."""
         request_id, body = self.encode(method, params)
         headers = {"Content-Type": "application/json", **self._headers}

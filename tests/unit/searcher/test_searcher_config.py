@@ -85,3 +85,30 @@ def test_weth_resolves_per_chain_and_a_chain_without_one_says_what_to_set() -> N
 def test_sepolia_builders_come_from_the_sepolia_presets() -> None:
     s = load_settings().searcher
     assert [b.url for b in builder_endpoints(s, SEPOLIA.chain_id)] == ["https://relay-sepolia.flashbots.net"]
+
+
+def test_builder_dialects_from_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[searcher]\nbuilders = [\n"
+        '  {name = "titan"}, {name = "bloxroute"},\n'
+        '  {name = "eu-titan", url = "https://eu.rpc.titanbuilder.xyz", dialect = "titan"},\n'
+        '  {name = "mine", url = "http://127.0.0.1:9999"},\n'
+        '  {name = "relay", url = "http://127.0.0.1:9998", auth_env = "MY_RELAY_TOKEN"},\n'
+        "]\n"
+    )
+    got = {b.name: (b.dialect, b.auth_env) for b in builder_endpoints(load_settings(cfg).searcher)}
+    assert got == {
+        "titan": ("titan", None), "bloxroute": ("bloxroute", "ARBBOT_BLOXROUTE_AUTH"),
+        "eu-titan": ("titan", None), "mine": ("generic", None), "relay": ("generic", "MY_RELAY_TOKEN"),
+    }  # fmt: skip
+
+
+def test_unknown_dialect_and_bad_auth_env_are_named(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[searcher]\nbuilders = [{name = "x", url = "http://127.0.0.1:1", dialect = "klingon"}]\n')
+    with pytest.raises(ConfigError, match="x has unknown dialect 'klingon'"):
+        builder_endpoints(load_settings(cfg).searcher)
+    cfg.write_text('[searcher]\nbuilders = [{name = "x", url = "http://127.0.0.1:1", auth_env = "lower-case"}]\n')
+    with pytest.raises(ConfigError, match=r"searcher\.builders\.0\.auth_env"):
+        load_settings(cfg)
