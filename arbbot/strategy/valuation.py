@@ -108,8 +108,20 @@ def eth_value(
     pool, depth = found
     if amount == 0:
         return EthValue(token, 0, 0, pool.address, depth)
+    wei = _sale(pool, token, amount)
+    return None if wei is None else EthValue(token, amount, wei, pool.address, depth)
+
+
+def _sale(pool: Pool, token: str, amount: int) -> int | None:
+    """WETH out for exactly `amount` of `token`; None when the pool cannot take all of it."""
+    token_in = pool.token0 if pool.token0.lower() == token.lower() else pool.token1
     try:
-        wei = pool.quote_exact_in(pool.token0 if pool.token0.lower() == token.lower() else pool.token1, amount)
-    except (ArithmeticError, ValueError):  # the pool cannot take the amount (not enough liquidity)
+        if isinstance(pool, UniswapV3Pool):
+            # A V3 swap stops at the price bound and takes only part of the input: never a valuation.
+            zero_for_one = token_in == pool.token0
+            r = pool.swap(zero_for_one, amount)
+            paid, got = (r.amount0, r.amount1) if zero_for_one else (r.amount1, r.amount0)
+            return -got if paid == amount else None
+        return pool.quote_exact_in(token_in, amount)  # V2 and V4 refuse what they cannot fill
+    except (ArithmeticError, ValueError):  # not enough liquidity, or beyond the type's range
         return None
-    return EthValue(token, amount, wei, pool.address, depth)
