@@ -10,6 +10,7 @@ import asyncio
 from web3 import Web3
 
 from arbbot.audit.auditor import AuditOptions, Auditor
+from arbbot.audit.store import trade_record
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
 from arbbot.devnet.executor import deploy_executor
@@ -151,6 +152,11 @@ def test_usdc_cycle_is_judged_in_eth_lands_pays_the_builder_in_eth_and_is_audite
                 assert trade.gross_profit_eth == expected_wei
                 assert trade.net_pnl == expected_wei - plan.value - receipt["gasUsed"] * receipt["effectiveGasPrice"]
                 assert c.realized_pnl_wei == trade.net_pnl
+                # As stored for reports: profit after the builder payment, so gross and net come out right.
+                record = trade_record(trade)
+                assert record.profit == expected_wei - plan.value
+                assert record.profit + record.builder_payment == trade.gross_profit_eth
+                assert record.profit - record.gas_cost == trade.net_pnl
             await rig.node.close()
 
     asyncio.run(scenario())
