@@ -28,8 +28,8 @@ from arbbot.strategy.valuation import DEFAULT_MIN_DEPTH, eth_value
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 # tx hash -> (bundle uuid, simulated profit in wei) for trades our searcher sent
 SimulatedLookup = Callable[[str], tuple[str | None, int | None] | None]
-# block -> the pool models (exact state at that block) a non-WETH profit may be valued through
-PoolsAt = Callable[[int], Iterable[Pool]]
+# (block, token) -> the pool models (exact state at that block) trading `token`, one of which may value it
+PoolsAt = Callable[[int, str], Iterable[Pool]]
 
 
 @dataclass
@@ -259,13 +259,13 @@ class Auditor:
         """Value `tokens`' profit at the parent block's on-chain price; the rest as `value_in_eth` does."""
         assert self.options.pools_at is not None
         at = block - 1
-        pools = list(self.options.pools_at(at))
         # Never priced by a pool the trade went through: the trade itself moved it.
         exclude = {s.pool for s in trade.route} | ({h.pool for h in route.hops} if route is not None else set())
         prices = dict(self.options.prices)
         missing = []
         for token in tokens:
             amount = trade.profit_by_token[token]
+            pools = list(self.options.pools_at(at, token))
             v = eth_value(abs(amount), token, weth, pools, exclude=exclude, min_depth=self.options.valuation_min_depth)
             if v is None:
                 missing.append(token)

@@ -130,7 +130,9 @@ def test_usdc_cycle_is_judged_in_eth_lands_pays_the_builder_in_eth_and_is_audite
                 node = RpcClient(replica.url)
                 options = AuditOptions(
                     executors=(contract.address,), valuation_min_depth=10**18,
-                    pools_at=lambda n: load_store(node, discovered, n, weth=weth).pools.values(),
+                    pools_at=lambda n, token: load_store(
+                        node, [d for d in discovered if token in (d.token0, d.token1)], n, weth=weth
+                    ).pools.values(),
                 )  # fmt: skip
                 result = Auditor(node, options).audit_hashes([ours])
                 assert not result.problems, result.problems
