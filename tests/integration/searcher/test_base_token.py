@@ -162,3 +162,33 @@ def test_usdc_cycle_is_judged_in_eth_lands_pays_the_builder_in_eth_and_is_audite
             await rig.node.close()
 
     asyncio.run(scenario())
+
+
+def test_usdc_cycle_without_a_trusted_eth_price_is_never_sent(replica: Replica) -> None:
+    """Fail closed: when no WETH/USDC pool outside the cycle is deep enough, the cycle is found but not sent."""
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+    weth, usdc = m.token("WETH").address, m.token("USDC").address
+    two_v2 = {p.address.lower() for p in m.pools_for("WETH", "USDC") if p.kind == "uniswap_v2"}
+    events: list[str] = []
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(
+                replica.url, w3, m, builder.url, contract,
+                base_tokens=[usdc], pool_filter=lambda p: p.address.lower() in two_v2,
+                capital=Capital.LAST_HOP, lender=ZERO_ADDRESS, weth=weth, valuation_min_depth=10**30,
+            )  # fmt: skip
+            rig.searcher.on_event = lambda e: events.append(str(e.data.get("reason", "")))
+            async with rig.fanout:
+                tx = w3.eth.send_transaction(router_call(w3, m, "uniswap_v2", w3.eth.accounts[5], 300 * 10**18))
+                assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+                plans = await rig.searcher.process_block()
+                c = rig.searcher.counters
+                assert c.opportunities_found >= 1 and not plans and c.sent == 0 and c.simulated == 0
+                assert any("no trusted ETH valuation" in r for r in events), events
+                built = await builder.build_block()
+                assert not built.included
+            await rig.node.close()
+
+    asyncio.run(scenario())
