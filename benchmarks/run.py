@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from benchmarks import (
+    base_token_gas,
     cli_startup,
     degenbot_compare,
     executor_gas,
@@ -30,6 +31,7 @@ SUITES = [
     degenbot_compare,
     solver_compare,
     executor_gas,
+    base_token_gas,
     v4,
     searcher_sim,
     fork_follow,

@@ -15,17 +15,21 @@ from dataclasses import dataclass, field
 from eth_abi import decode as abi_decode
 from eth_utils import is_address, to_checksum_address
 
+from arbbot.amm.base import Pool
 from arbbot.audit import abi, accounting, decode
 from arbbot.audit.chain import ChainReader
 from arbbot.audit.errors import AuditError, TradeProblem
-from arbbot.audit.types import AuditProblem, AuditResult, TradeAudit
+from arbbot.audit.types import AuditProblem, AuditResult, TokenValuation, TradeAudit
 from arbbot.chain.rpc import RpcClient, RpcError
 from arbbot.execution import route as route_codec
 from arbbot.metrics import Metrics
+from arbbot.strategy.valuation import DEFAULT_MIN_DEPTH, eth_value
 
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 # tx hash -> (bundle uuid, simulated profit in wei) for trades our searcher sent
 SimulatedLookup = Callable[[str], tuple[str | None, int | None] | None]
+# (block, token) -> the pool models (exact state at that block) trading `token`, one of which may value it
+PoolsAt = Callable[[int, str], Iterable[Pool]]
 
 
 @dataclass
@@ -34,6 +38,10 @@ class AuditOptions:
     trace: bool = True  # use debug_traceTransaction where the node has it
     venues: Mapping[str, str] = field(default_factory=dict)  # pool -> venue name, for reports
     prices: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # token -> (wei, per units)
+    # When set, a token without a fixed price is valued on chain: the deepest trusted WETH pool outside the
+    # route, on the state of the trade's parent block (strategy/valuation.py).
+    pools_at: PoolsAt | None = None
+    valuation_min_depth: int = DEFAULT_MIN_DEPTH
     error_signatures: tuple[str, ...] = abi.EXECUTOR_ERRORS
 
 
@@ -161,6 +169,7 @@ class Auditor:
             block_timestamp=int(block["timestamp"], 16), executor=executor,
             sender=to_checksum_address(tx["from"]), status="success" if ok else "reverted",
             gas_used=gas_used, effective_gas_price=price, gas_cost=gas_used * price,
+            attached=int(str(tx.get("value") or "0x0"), 16),
         )  # fmt: skip
         route = trade.requested = self._route(data, trade)
         frame = self._trace(h, trade)
@@ -171,7 +180,7 @@ class Auditor:
         self._builder_payment(frame, block, trade)
         if not ok:
             self._revert_reason(frame, tx, block_number, trade)
-        trade.net_pnl = None if trade.profit_eth is None else trade.profit_eth - trade.gas_cost
+        trade.net_pnl = None if trade.profit_eth is None else trade.profit_eth - trade.attached - trade.gas_cost
         self._simulated(trade)
         return trade
 
@@ -233,6 +242,8 @@ class Auditor:
                 missing = " and ".join(w for w, v in (("symbol()", sym), ("decimals()", dec)) if v is None)
                 trade.notes.append(f"token {token} has no {missing}: its amounts are shown in raw units")
         value, missing = accounting.value_in_eth(trade.profit_by_token, weth, self.options.prices)
+        if missing and weth is not None and self.options.pools_at is not None:
+            value, missing = self._value_on_chain(missing, weth, block, trade, route)
         for token in missing:
             trade.notes.append(f"token {token} has no ETH price: profit in ETH unknown")
         trade.profit_eth = value
@@ -241,6 +252,36 @@ class Auditor:
             booked = trade.profit_by_token.get(ex.token, 0)
             if booked != ex.profit:
                 trade.notes.append(f"Executed event says profit {ex.profit}, transfers say {booked} of {ex.token}")
+
+    def _value_on_chain(
+        self, tokens: list[str], weth: str, block: int, trade: TradeAudit, route: route_codec.Route | None
+    ) -> tuple[int | None, list[str]]:
+        """Value `tokens`' profit at the parent block's on-chain price; the rest as `value_in_eth` does."""
+        assert self.options.pools_at is not None
+        at = block - 1
+        # Never priced by a pool the trade went through: the trade itself moved it.
+        exclude = {s.pool for s in trade.route} | ({h.pool for h in route.hops} if route is not None else set())
+        prices = dict(self.options.prices)
+        missing = []
+        for token in tokens:
+            amount = trade.profit_by_token[token]
+            pools = list(self.options.pools_at(at, token))
+            v = eth_value(abs(amount), token, weth, pools, exclude=exclude, min_depth=self.options.valuation_min_depth)
+            if v is None:
+                missing.append(token)
+                continue
+            wei = v.wei if amount >= 0 else -v.wei
+            trade.valuations.append(TokenValuation(token, amount, wei, v.pool, at, v.depth))
+            trade.notes.append(
+                f"profit {amount} of {token} valued at {wei} wei of ETH: its sale through {v.pool} "
+                f"(WETH depth {v.depth}) on the state of block {at}"
+            )
+            prices[token] = (abs(wei), abs(amount)) if amount else (0, 1)
+        if missing:
+            return None, missing
+        # The valued amounts are exact by construction (wei for exactly this amount): sum them as prices.
+        value, left = accounting.value_in_eth(trade.profit_by_token, weth, prices)
+        return value, left
 
     def _builder_payment(self, frame: dict | None, block: dict, trade: TradeAudit) -> None:
         coinbase = to_checksum_address(block["miner"])

@@ -41,7 +41,8 @@ def trade_record(trade: TradeAudit) -> TradeRecord:
         ],
         tokens_in=trade.tokens_in,
         tokens_out=trade.tokens_out,
-        profit=trade.profit_eth,
+        # After the builder payment, like a WETH share: ETH attached for the builder came from our sender.
+        profit=None if trade.profit_eth is None else trade.profit_eth - trade.attached,
         gas_used=trade.gas_used,
         gas_cost=trade.gas_cost,
         builder_payment=trade.builder_payment,

@@ -55,6 +55,19 @@ class Executed:
     builder_payment: int
 
 
+@dataclass(frozen=True)
+class TokenValuation:
+    """A non-WETH profit valued in ETH on chain: selling `amount` of `token` through `pool` (the deepest
+    trusted WETH pool outside the route) on the state of `block` returns `wei`."""
+
+    token: str
+    amount: int  # the token profit, raw units (negative: a loss, valued as the sale of its size)
+    wei: int
+    pool: str
+    block: int  # the state the price was read at: the trade's parent block, what it was judged at
+    depth: int  # the pool's WETH-side depth then, wei
+
+
 @dataclass
 class TradeAudit:
     chain_id: int
@@ -75,9 +88,11 @@ class TradeAudit:
     tokens_out: dict[str, int] = field(default_factory=dict)  # sent by the executor, per token
     profit_by_token: dict[str, int] = field(default_factory=dict)  # in - out, per token
     profit_eth: int | None = None  # the executor's gain valued in wei of ETH (after the builder payment)
+    valuations: list[TokenValuation] = field(default_factory=list)  # how non-WETH profit was valued
+    attached: int = 0  # wei the transaction carried (a non-WETH route's builder payment, from the sender)
     builder_payment: int = 0  # wei sent to the block's coinbase by this trade
     builder_payment_source: PaymentSource = "none"
-    net_pnl: int | None = None  # profit_eth - gas_cost
+    net_pnl: int | None = None  # profit_eth - attached - gas_cost
     simulated_profit: int | None = None  # what the searcher expected (bundle record), if known
     simulated_diff: int | None = None  # profit_eth - simulated_profit (realized minus expected)
     revert_reason: str | None = None
@@ -90,7 +105,9 @@ class TradeAudit:
     @property
     def gross_profit_eth(self) -> int | None:
         """Before the builder payment and gas: what the cycle itself made."""
-        return None if self.profit_eth is None else self.profit_eth + self.builder_payment
+        if self.profit_eth is None:
+            return None
+        return self.profit_eth + self.builder_payment - self.attached  # attached ETH was never the cycle's
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,13 @@ import typer
 from arbbot.cli.common import console, err_console, fail, settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from arbbot.amm.base import Pool
+    from arbbot.chain.rpc import RpcClient
     from arbbot.config import Settings
     from arbbot.devnet.manifest import Manifest
     from arbbot.units import TokenInfo
@@ -64,6 +68,32 @@ def _venues(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict
     return out
 
 
+def _pools_at(
+    s: Settings, sessions: sessionmaker[Session], chain_id: int, rpc: RpcClient
+) -> Callable[[int, str], Iterable[Pool]]:
+    """What values a non-WETH profit on chain: the known pools (the running replica's manifest and the pools
+    table) trading the token, read at the block asked for."""
+    from arbbot.db import crud
+    from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+    from arbbot.state.discovery import DiscoveredPool
+
+    manifest = _manifest(s, chain_id)
+    known = {d.address.lower(): d for d in (discovered_from_manifest(manifest) if manifest else [])}
+    with sessions() as session:
+        for p in crud.get_pools(session, chain_id, include_state=False):
+            if p.kind in ("uniswap_v2", "uniswap_v3"):
+                known[p.address.lower()] = DiscoveredPool(
+                    p.kind, p.factory, p.address, p.token0, p.token1, p.fee, p.tick_spacing, p.created_block
+                )  # type: ignore[arg-type]
+
+    def pools_at(block: int, token: str) -> Iterable[Pool]:
+        t = token.lower()
+        trading = [d for d in known.values() if t in (d.token0.lower(), d.token1.lower())]
+        return load_store(rpc, trading, block).pools.values() if trading else []
+
+    return pools_at
+
+
 def _tokens(s: Settings, sessions: sessionmaker[Session], chain_id: int) -> dict[str, TokenInfo]:
     """Symbols and decimals: the tokens table, and the running replica's manifest for the rest."""
     from arbbot.db import crud
@@ -105,7 +135,8 @@ def audit(
     engine, sessions = _sessions(s)
     try:
         chain_id = int(rpc.call("eth_chainId"), 16)
-        options = AuditOptions(executors=executors, trace=trace, venues=_venues(s, sessions, chain_id))
+        options = AuditOptions(executors=executors, trace=trace, venues=_venues(s, sessions, chain_id),
+                               pools_at=_pools_at(s, sessions, chain_id, rpc))  # fmt: skip
         auditor = Auditor(rpc, options, simulated=simulated_from_db(sessions, chain_id))
         if tx_hashes:
             result = auditor.audit_hashes(tx_hashes)

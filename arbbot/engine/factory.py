@@ -289,6 +289,7 @@ async def build(
         capital_sources=CapitalSources(pool_manager=pool_manager, balancer_vault=lender)
         if cfg.capital == "cheapest" else None,
         v4_quoter=v4_quoter if cfg.simulator == "pyrevm" else None,  # quotes run in the in-process fork
+        weth=ctx.tokens.get("WETH"),  # a cycle in any other base token is judged at its profit's ETH value
     )  # fmt: skip
     factory: Callable[[int], CandidateSimulator]
     if cfg.simulator == "anvil":

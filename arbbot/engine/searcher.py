@@ -40,7 +40,16 @@ from arbbot.state.store import PoolStore
 from arbbot.state.updater import StateUpdater
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
-from arbbot.strategy.costs import cold_access_bound, judge, max_fee_per_gas, min_gross_for
+from arbbot.strategy.costs import (
+    attached_bribe,
+    cold_access_bound,
+    judge,
+    judge_valued,
+    max_fee_per_gas,
+    min_gross_for,
+    min_token_profit,
+)
+from arbbot.strategy.valuation import DEFAULT_MIN_DEPTH, EthValue, eth_value
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,6 +81,11 @@ class SearcherParams:
     # When set, V4 pools whose hook can change swap amounts are priced by simulating them through this V4Quoter
     # in the block's fork (pyrevm simulators only); otherwise cycles through them are never priced.
     v4_quoter: str | None = None
+    # The chain's WETH. When set, a cycle in any other token is judged, bribed (ETH attached to the call)
+    # and audited at the ETH value of its profit in the deepest trusted WETH pool outside the cycle
+    # (strategy/valuation.py), refused when there is none with `valuation_min_depth` wei of WETH.
+    weth: str | None = None
+    valuation_min_depth: int = DEFAULT_MIN_DEPTH
 
 
 class Searcher:
@@ -299,7 +313,19 @@ class Searcher:
         hops = tuple(hop_for(self._model(h.pool), h.zero_for_one) for h in c.hops)
         p = self.params
         cap, lender = (option.capital, option.lender) if option is not None else (p.capital, p.lender)
-        return encode(Route(cap, lender, c.token, c.amount_in, min_profit, p.bribe_share_bps, hops))
+        share = 0 if self._valued(c) else p.bribe_share_bps  # a non-WETH route pays with attached ETH
+        return encode(Route(cap, lender, c.token, c.amount_in, min_profit, share, hops))
+
+    def _valued(self, c: Candidate) -> bool:
+        """Whether `c`'s profit is in a token other than WETH (and so valued in ETH)."""
+        return self.params.weth is not None and c.token.lower() != self.params.weth.lower()
+
+    def _valuation(self, c: Candidate, amount: int) -> EthValue | None:
+        """`amount` of `c`'s token in ETH at the head block, never priced by a pool `c` trades through."""
+        p = self.params
+        assert p.weth is not None
+        return eth_value(amount, c.token, p.weth, self.store.pools.values(), exclude=c.pools,
+                         min_depth=p.valuation_min_depth)  # fmt: skip
 
     def _model(self, pool: str) -> Any:
         model = self.store.get(pool)
@@ -308,18 +334,18 @@ class Searcher:
         return model
 
     def _capital(
-        self, sim: CandidateSimulator, c: Candidate, pre: tuple[PreTx, ...]
+        self, sim: CandidateSimulator, c: Candidate, pre: tuple[PreTx, ...], value: int = 0
     ) -> tuple[CapitalOption | None, CandidateSim]:
         """The capital to run `c` on and its probe simulation: the configured one, or, with capital sources
         set, the cheapest by simulated gas among those whose run shows the modelled profit."""
         p = self.params
         if p.capital_sources is None:
-            return None, sim.run(p.executor, p.caller, self._route(c, 0), pre, p.max_gas)
+            return None, sim.run(p.executor, p.caller, self._route(c, 0), pre, p.max_gas, value)
         hops = tuple(hop_for(self._model(h.pool), h.zero_for_one) for h in c.hops)
         runs: dict[CapitalOption, CandidateSim] = {}
 
         def measure(option: CapitalOption) -> capital_choice.Measured:
-            run = sim.run(p.executor, p.caller, self._route(c, 0, option), pre, p.max_gas)
+            run = sim.run(p.executor, p.caller, self._route(c, 0, option), pre, p.max_gas, value)
             runs[option] = run
             ok = run.success and run.gross_profit == c.gross_profit
             return capital_choice.Measured(option, ok, run.gas_used, run.reason)
@@ -381,36 +407,59 @@ class Searcher:
         started = time.perf_counter()
         sim = self._simulator()
         fee = max_fee_per_gas(sim.base_fee, p.blocks_ahead, p.priority_fee)
+        # A non-WETH profit is judged at its ETH value; the builder's share of that value is ETH attached to
+        # the call (paid by the executor only if the route succeeds), so the route itself carries no share.
+        valued = self._valued(c)
+        worth = self._worth(c) if valued else None
+        gross_eth = worth(c.gross_profit) if worth is not None else c.gross_profit
+        if gross_eth is None:
+            self._reject(kind, c, f"no trusted ETH valuation of {c.token} (no deep WETH pool outside the cycle)")
+            return None
+        share = 0 if valued else p.bribe_share_bps
+        bribe = attached_bribe(gross_eth, p.bribe_share_bps) if valued else 0
         floor = min_gross_for(
-            max(p.min_profit_wei, 1), GAS_FLOOR_BASE + GAS_FLOOR_PER_HOP * len(c.hops), fee, p.bribe_share_bps
+            max(p.min_profit_wei, 1) + bribe, GAS_FLOOR_BASE + GAS_FLOOR_PER_HOP * len(c.hops), fee, share
         )
-        if floor is None or c.gross_profit < floor:
+        if floor is None or gross_eth < floor:
             self._reject(
                 kind, c, f"gross {c.gross_profit} cannot pay the gas floor at {fee} and the share: not simulated"
             )
             return None
         # First run without a guard, for the gas (and the cheapest capital); then the real route, guarded on
         # chain by minProfit.
-        option, probe = self._capital(sim, c, pre)
+        option, probe = self._capital(sim, c, pre, bribe)
         self.counters.simulated += 1
         self._count("simulated", kind)
         if not self._agrees(kind, c, probe):
             return None
         slack = CALLDATA_SLACK + (0 if probe.gas_exact else cold_access_bound(len(c.hops)))
-        guard = min_gross_for(max(p.min_profit_wei, 1), probe.gas_used + slack, fee, p.bribe_share_bps)
+        if worth is not None:
+            # The token profit whose ETH value pays the attached bribe, the gas and the minimum.
+            need = bribe + (probe.gas_used + slack) * fee + max(p.min_profit_wei, 1)
+            guard = min_token_profit(need, c.gross_profit, worth)
+        else:
+            guard = min_gross_for(max(p.min_profit_wei, 1), probe.gas_used + slack, fee, p.bribe_share_bps)
         if guard is None or guard > c.gross_profit:
             self._reject(kind, c, f"gross {c.gross_profit} cannot pay gas {probe.gas_used} at {fee} and the share")
             return None
         route = self._route(c, guard, option)
-        final = sim.run(p.executor, p.caller, route, pre, p.max_gas)
+        final = sim.run(p.executor, p.caller, route, pre, p.max_gas, bribe)
         if not self._agrees(kind, c, final):
             return None
-        verdict = judge(
-            sim_success=final.success, sim_gross_profit=final.gross_profit, model_gross_profit=c.gross_profit,
-            gas_charged=final.gas_used if final.gas_exact else final.gas_used + cold_access_bound(len(c.hops)),
-            fee_per_gas=fee,
-            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
-        )  # fmt: skip
+        gas_charged = final.gas_used if final.gas_exact else final.gas_used + cold_access_bound(len(c.hops))
+        if worth is not None:
+            verdict = judge_valued(
+                sim_success=final.success, sim_gross_profit=final.gross_profit, model_gross_profit=c.gross_profit,
+                gross_eth=worth(final.gross_profit) if final.gross_profit is not None else None, bribe=bribe,
+                gas_charged=gas_charged, fee_per_gas=fee, min_profit=p.min_profit_wei, max_gas=p.max_gas,
+                fee_cap=p.fee_cap,
+            )  # fmt: skip
+        else:
+            verdict = judge(
+                sim_success=final.success, sim_gross_profit=final.gross_profit, model_gross_profit=c.gross_profit,
+                gas_charged=gas_charged, fee_per_gas=fee,
+                share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
+            )  # fmt: skip
         if self.metrics is not None:
             self.metrics.stage_latency.labels(stage="simulation").observe(time.perf_counter() - started)
         if not verdict.send:
@@ -432,7 +481,18 @@ class Searcher:
             expected_net=verdict.net_profit,
             pre_raw=tuple(t.raw for t in pre if t.raw),
             pre_hashes=tuple(_hash(t.raw) for t in pre if t.raw),
+            value=bribe,
+            valuation=self._valuation(c, c.gross_profit) if valued else None,
         )
+
+    def _worth(self, c: Candidate) -> Callable[[int], int | None]:
+        """ETH value (wei) of an amount of `c`'s token, or None; non-decreasing in the amount."""
+
+        def worth(amount: int) -> int | None:
+            v = self._valuation(c, amount)
+            return None if v is None else v.wei
+
+        return worth
 
     def _agrees(self, kind: str, c: Candidate, sim: CandidateSim) -> bool:
         if not sim.success:

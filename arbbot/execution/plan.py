@@ -7,6 +7,7 @@ from typing import Literal, Protocol
 
 from arbbot.sim.candidate import CandidateSim
 from arbbot.strategy.arbitrage import Candidate
+from arbbot.strategy.valuation import EthValue
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,9 @@ class TradePlan:
     target_block: int
     blocks: int
     sim: CandidateSim
-    expected_net: int  # simulated profit after builder payment and gas at max_fee_per_gas
+    expected_net: int  # simulated profit after builder payment and gas at max_fee_per_gas, in ETH wei
+    value: int = 0  # ETH the transaction carries: the builder payment of a route whose profit is not WETH
+    valuation: EthValue | None = None  # how a non-WETH profit was valued in ETH (None: a WETH route)
     pre_raw: tuple[str, ...] = ()  # signed txs that go before ours (the victim)
     pre_hashes: tuple[str, ...] = field(default=())
 

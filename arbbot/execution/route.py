@@ -79,6 +79,8 @@ class Route:
     token: str  # start token: borrowed, swapped round, profit token
     amount_in: int
     min_profit: int
+    # Share of a WETH profit paid to block.coinbase. A route in any other token keeps it 0 and pays the builder
+    # with ETH attached to the call (TradePlan.value); the contract refuses a share with attached ETH.
     builder_share_bps: int
     hops: tuple[Hop, ...]
 

@@ -179,7 +179,7 @@ class BundleExecutor:
         # Bundles that missed left the local counter ahead of the chain: take the node's count each time.
         nonce = await self.signer.nonces.resync()
         return self.signer.sign(
-            to=plan.executor, nonce=nonce, gas=plan.gas_limit, data=plan.calldata,
+            to=plan.executor, nonce=nonce, gas=plan.gas_limit, data=plan.calldata, value=plan.value,
             fees=Fees(plan.max_fee_per_gas, plan.priority_fee),
         )  # fmt: skip
 
@@ -242,7 +242,7 @@ class BundleExecutor:
         return done
 
     async def _realized(self, item: _Outstanding) -> int:
-        """Executed profit (after the builder payment) minus the gas the receipt says we paid."""
+        """Executed profit (after the builder payment, in ETH) minus the gas the receipt says we paid."""
         receipt = await self.node.call("eth_getTransactionReceipt", [item.tx.hash])
         if not isinstance(receipt, dict):
             return 0
@@ -257,7 +257,13 @@ class BundleExecutor:
             ):
                 data = bytes.fromhex(lg["data"][2:])
                 profit = int.from_bytes(data[32:64], "big")
-        return profit - paid
+        v = item.plan.valuation
+        if v is None:
+            return profit - paid
+        # A non-WETH profit: in ETH at the price it was judged at (the audit values it on chain, exactly);
+        # the ETH attached for the builder came from our sender.
+        worth = v.wei if profit == v.amount else (profit * v.wei // v.amount if v.amount else 0)
+        return worth - item.plan.value - paid
 
     async def close(self) -> None:
         """Let builders still answering finish (each within the fan-out's timeout) so their outcomes are recorded."""

@@ -73,7 +73,13 @@ class _AtBlock:
         return str(self.rpc.call("eth_sendTransaction", [tx]))
 
     def run(
-        self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
+        self,
+        executor: str,
+        caller: str,
+        route: bytes,
+        pre: Sequence[PreTx] = (),
+        gas: int = 3_000_000,
+        value: int = 0,
     ) -> CandidateSim:
         rpc = self.rpc
         snap = rpc.call("evm_snapshot")
@@ -87,7 +93,7 @@ class _AtBlock:
                     rpc.call("eth_sendRawTransaction", [tx.raw])
                 else:
                     self._send(tx.sender, tx.to, tx.data, tx.value, tx.gas)
-            ours = self._send(caller, executor, execute_calldata(route), 0, gas)
+            ours = self._send(caller, executor, execute_calldata(route), value, gas)
             rpc.call("anvil_setCoinbase", [self.coinbase])
             rpc.call("evm_setNextBlockTimestamp", [self.timestamp])
             rpc.call("evm_mine")
@@ -102,7 +108,7 @@ class _AtBlock:
                        bytes.fromhex(lg["data"][2:]))
                 for lg in receipt.get("logs", [])
             ]  # fmt: skip
-            executed = parse_executed(logs, executor)
+            executed = parse_executed(logs, executor, value)
             if executed is None:
                 return CandidateSim(False, gas_used, True, None, "no Executed event")
             return CandidateSim(True, gas_used, True, executed)

@@ -45,11 +45,13 @@ class Executed:
     token: str
     amount_in: int
     profit: int  # after the builder payment, as the event reports it
-    builder_payment: int
+    builder_payment: int  # ETH to block.coinbase: a WETH route's share of profit, or the ETH attached
+    attached: int = 0  # ETH the call carried (the caller's, not the route's profit)
 
     @property
     def gross_profit(self) -> int:
-        return self.profit + self.builder_payment
+        """The route's measured gain in its token: what it kept plus what the share took from it."""
+        return self.profit + self.builder_payment - self.attached
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class CandidateSim:
         return self.executed.gross_profit if self.executed is not None else None
 
 
-def parse_executed(logs: Sequence[SimLog], executor: str) -> Executed | None:
+def parse_executed(logs: Sequence[SimLog], executor: str, attached: int = 0) -> Executed | None:
     for lg in logs:
         if lg.address.lower() != executor.lower() or not lg.topics or bytes(lg.topics[0]) != EXECUTED_TOPIC:
             continue
@@ -73,7 +75,7 @@ def parse_executed(logs: Sequence[SimLog], executor: str) -> Executed | None:
             return None
         words = [int.from_bytes(lg.data[i : i + 32], "big") for i in (0, 32, 64)]
         token = to_checksum_address(bytes(lg.topics[1])[-20:])
-        return Executed(token, words[0], words[1], words[2])
+        return Executed(token, words[0], words[1], words[2], attached)
     return None
 
 
@@ -86,9 +88,15 @@ class CandidateSimulator(Protocol):
         ...
 
     def run(
-        self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
+        self,
+        executor: str,
+        caller: str,
+        route: bytes,
+        pre: Sequence[PreTx] = (),
+        gas: int = 3_000_000,
+        value: int = 0,
     ) -> CandidateSim:
-        """Run `pre` then execute(route) from `caller`; nothing is kept."""
+        """Run `pre` then execute(route) from `caller`, carrying `value` wei; nothing is kept."""
         ...
 
 
@@ -115,24 +123,37 @@ class PyrevmCandidateSimulator:
             self.fork.set_eth_balance(holder, wei)
 
     def run(
-        self, executor: str, caller: str, route: bytes, pre: Sequence[PreTx] = (), gas: int = 3_000_000
+        self,
+        executor: str,
+        caller: str,
+        route: bytes,
+        pre: Sequence[PreTx] = (),
+        gas: int = 3_000_000,
+        value: int = 0,
     ) -> CandidateSim:
         self.runs += 1
         try:
-            return self._run(self.fork, executor, caller, execute_calldata(route), pre, gas)
+            return self._run(self.fork, executor, caller, execute_calldata(route), pre, gas, value)
         finally:
             if self.reads is not None:
                 self.reads.report_proxy()  # the read proxy's retries, into the metrics
 
     def _run(
-        self, fork: ForkSimulator, executor: str, caller: str, calldata: bytes, pre: Sequence[PreTx], gas: int
+        self,
+        fork: ForkSimulator,
+        executor: str,
+        caller: str,
+        calldata: bytes,
+        pre: Sequence[PreTx],
+        gas: int,
+        value: int = 0,
     ) -> CandidateSim:
         # Everything these transactions will read, in two batches through the transport (ForkReadError if not).
         fork.prefetch(
-            [*((tx.sender, tx.to, tx.data, tx.value, tx.gas) for tx in pre), (caller, executor, calldata, 0, gas)]
+            [*((tx.sender, tx.to, tx.data, tx.value, tx.gas) for tx in pre), (caller, executor, calldata, value, gas)]
         )
         if not pre:
-            res = fork.simulate(caller, executor, calldata, gas=gas)
+            res = fork.simulate(caller, executor, calldata, value, gas=gas)
         else:
             # Earlier txs warm slots for ours (pyrevm keeps EIP-2929 state across calls): gas is flagged inexact.
             cp = fork.checkpoint()
@@ -141,13 +162,13 @@ class PyrevmCandidateSimulator:
                     pre_res = fork.call(tx.sender, tx.to, tx.data, tx.value, tx.gas)
                     if not pre_res.success:
                         return CandidateSim(False, 0, False, None, f"pre-tx {i} reverts: {pre_res.revert_reason}")
-                res = fork.call(caller, executor, calldata, gas=gas)
+                res = fork.call(caller, executor, calldata, value, gas=gas)
             finally:
                 fork.revert(cp)
         if not res.success:
             return CandidateSim(False, res.gas_used, res.gas_exact, None, res.revert_reason or "reverted")
         exact = res.gas_exact
-        executed = parse_executed(res.logs, executor)
+        executed = parse_executed(res.logs, executor, value)
         if executed is None:
             return CandidateSim(False, res.gas_used, exact, None, "no Executed event")
         return CandidateSim(True, res.gas_used, exact, executed)

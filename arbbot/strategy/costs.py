@@ -7,6 +7,7 @@ highest price the transaction can pay (its maxFeePerGas), never at a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 BPS = 10_000
@@ -77,6 +78,27 @@ class Verdict:
     net_profit: int = 0
 
 
+def _refuse(
+    sim_success: bool,
+    sim_gross_profit: int | None,
+    model_gross_profit: int,
+    gas_charged: int,
+    fee_per_gas: int,
+    max_gas: int,
+    fee_cap: int,
+) -> Verdict | None:
+    """The checks before any profit arithmetic: a refusal, or None when they all hold."""
+    if not sim_success or sim_gross_profit is None:
+        return Verdict(False, "simulation failed")
+    if sim_gross_profit != model_gross_profit:
+        return Verdict(False, f"simulation disagrees with the model ({sim_gross_profit} != {model_gross_profit})")
+    if gas_charged <= 0 or gas_charged > max_gas:
+        return Verdict(False, f"gas {gas_charged} outside 1..{max_gas}")
+    if fee_per_gas <= 0 or fee_per_gas > fee_cap:
+        return Verdict(False, f"fee per gas {fee_per_gas} outside 1..{fee_cap} (base fee spike?)")
+    return None
+
+
 def judge(
     *,
     sim_success: bool,
@@ -90,15 +112,62 @@ def judge(
     fee_cap: int,
 ) -> Verdict:
     """Fail closed: every condition must hold, or the candidate is not sent."""
-    if not sim_success or sim_gross_profit is None:
-        return Verdict(False, "simulation failed")
-    if sim_gross_profit != model_gross_profit:
-        return Verdict(False, f"simulation disagrees with the model ({sim_gross_profit} != {model_gross_profit})")
-    if gas_charged <= 0 or gas_charged > max_gas:
-        return Verdict(False, f"gas {gas_charged} outside 1..{max_gas}")
-    if fee_per_gas <= 0 or fee_per_gas > fee_cap:
-        return Verdict(False, f"fee per gas {fee_per_gas} outside 1..{fee_cap} (base fee spike?)")
+    refused = _refuse(sim_success, sim_gross_profit, model_gross_profit, gas_charged, fee_per_gas, max_gas, fee_cap)
+    if refused is not None or sim_gross_profit is None:
+        return refused or Verdict(False, "simulation failed")
     net = net_profit(sim_gross_profit, gas_charged, fee_per_gas, share_bps)
     if net <= 0 or net < min_profit:
         return Verdict(False, f"net profit {net} below the minimum {max(min_profit, 1)}", net)
     return Verdict(True, "profitable after all costs", net)
+
+
+# --- routes whose profit is not WETH: judged in ETH at the block's on-chain price --------------------------
+
+
+def attached_bribe(gross_eth: int, share_bps: int) -> int:
+    """The ETH a non-WETH route attaches for the builder: the same share, of the profit's ETH value."""
+    return builder_payment(gross_eth, share_bps)
+
+
+def min_token_profit(eth_needed: int, gross_token: int, value_of: Callable[[int], int | None]) -> int | None:
+    """The smallest token profit in 0..gross_token whose ETH value (by `value_of`, non-decreasing in the
+    amount) is at least `eth_needed`: the route's on-chain minProfit, so a trade that lands paid for its
+    bribe and gas at this block's price. None when even `gross_token` is not worth that much."""
+    top = value_of(gross_token)
+    if top is None or top < eth_needed:
+        return None
+    lo, hi = 0, gross_token  # value_of(hi) >= eth_needed
+    while lo < hi:
+        mid = (lo + hi) // 2
+        v = value_of(mid)
+        if v is not None and v >= eth_needed:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def judge_valued(
+    *,
+    sim_success: bool,
+    sim_gross_profit: int | None,
+    model_gross_profit: int,
+    gross_eth: int | None,
+    bribe: int,
+    gas_charged: int,
+    fee_per_gas: int,
+    min_profit: int,
+    max_gas: int,
+    fee_cap: int,
+) -> Verdict:
+    """`judge` for a route whose profit is in another token: `gross_eth` is the simulated token profit's ETH
+    value (None: no trusted valuation, never sent), `bribe` the ETH attached for the builder."""
+    refused = _refuse(sim_success, sim_gross_profit, model_gross_profit, gas_charged, fee_per_gas, max_gas, fee_cap)
+    if refused is not None:
+        return refused
+    if gross_eth is None:
+        return Verdict(False, "no trusted ETH valuation of the profit token")
+    net = gross_eth - bribe - gas_charged * fee_per_gas
+    if net <= 0 or net < min_profit:
+        return Verdict(False, f"net profit {net} wei (ETH value) below the minimum {max(min_profit, 1)}", net)
+    return Verdict(True, "profitable after all costs, valued in ETH", net)

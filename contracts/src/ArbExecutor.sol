@@ -21,6 +21,13 @@ pragma solidity 0.8.28;
 ///   Property: no call by an approved caller lowers this contract's balance of any token or of ETH,
 ///   except the builder payment, which is at most `maxBuilderShareBps` of the measured profit.
 ///
+/// Builder payment: a WETH route may pay a share of its measured profit (header [74:76]), unwrapped to
+/// ETH. A route in any other token pays with the ETH its caller attaches (`msg.value`), which goes whole to
+/// block.coinbase only after the route has shown minProfit in its token; on any failure the transaction
+/// reverts and the ETH never left the caller. The executor's own ETH is never a bribe: it cannot know what a
+/// token's profit is worth in ETH without trusting an oracle, so a stolen caller key could otherwise drain
+/// it. A route pays by share or by attached ETH, never both.
+///
 /// Mechanism (gas figures in BENCHMARKS.md): nothing reported by a pool, lender or PoolManager is trusted
 /// for safety. Before a route runs, the balance of the start token, of ETH, and of every token the route
 /// would pay from this contract's own balance is read; after every loan has been repaid the start token
@@ -53,7 +60,8 @@ pragma solidity 0.8.28;
 ///     [42:58]   uint128  amount in
 ///     [58:74]   uint128  minProfit (after the loan fee)
 ///     [74:76]   uint16   builder share of profit in bps, paid to block.coinbase in ETH (start token must be
-///                        WETH; at most maxBuilderShareBps)
+///                        WETH; at most maxBuilderShareBps; zero when ETH is attached: the call's msg.value,
+///                        any route token, is then the whole builder payment)
 ///   then n hops, each [0] uint8 flags: bit0 = V3 (Uniswap V3 or a fork: PancakeSwap V3 calls back with
 ///   pancakeV3SwapCallback), bit1 = zeroForOne (token0 in, token1 out), bit2 = Uniswap V4 (capital 0 or
 ///   5 only), bit3 = V4 only: currency0 is native ether, which the route trades as WETH (wrapped and
@@ -126,7 +134,8 @@ contract ArbExecutor {
     /// @notice The WETH9 contract builder payments and native-ether hops are unwrapped from.
     address public immutable weth;
 
-    /// @notice A route ran: `profit` is what the executor kept in `token`, after the loan and the builder.
+    /// @notice A route ran: `profit` is what the executor kept in `token`, after the loan and the builder;
+    ///         `builderPayment` is the ETH block.coinbase received (the share of a WETH profit, or msg.value).
     event Executed(address indexed token, uint256 amountIn, uint256 profit, uint256 builderPayment);
     event CallerSet(address indexed caller, bool allowed);
     event CallersRevoked(uint64 newEpoch);
@@ -157,7 +166,8 @@ contract ArbExecutor {
     /// Hop `hop` cannot run on this capital: V4 hops need capital 0 or 5, capital 6 a V2 first hop, capital 7
     /// V2 hops only.
     error BadCapitalForHop(uint256 capital, uint256 hop);
-    /// A builder share on a route whose profit token is not WETH (the payment is unwrapped WETH).
+    /// A builder share on a route whose profit token is not WETH (the payment is unwrapped WETH), or a share
+    /// together with attached ETH (one way of paying per route).
     error BadBuilderShare(uint256 shareBps, address token);
     /// The route asks for a larger builder share than the owner allows.
     error BuilderShareAboveCap(uint256 shareBps, uint256 capBps);
@@ -309,11 +319,15 @@ contract ArbExecutor {
     // --- execution ---------------------------------------------------------------------------------
 
     /// @notice Runs `route` (encoding in the contract header). Owner or an approved caller; reverts unless
-    ///         the start token ends at least `minProfit` up and no other balance fell.
-    function execute(bytes calldata route) external {
+    ///         the start token ends at least `minProfit` up and no other balance fell. ETH attached is paid
+    ///         whole to block.coinbase once the route has succeeded (the builder payment of a non-WETH route).
+    function execute(bytes calldata route) external payable {
         (uint256 capital, bool v4) = _admit(route);
         address token = _addr(route, 22);
-        uint256 ethStart = address(this).balance;
+        uint256 ethStart;
+        unchecked {
+            ethStart = address(this).balance - msg.value; // the attached ETH is the caller's, never ours
+        }
         uint256 start = _balance(token);
         uint256[] memory held = _snapshot(route, token);
         if (capital == OWN && !v4) {
@@ -328,9 +342,12 @@ contract ArbExecutor {
         // Every loan is repaid: what is measured now is the executor's own gain.
         uint256 gain = _requireProfit(route, token, start);
         uint256 payment = _payBuilder(route, gain);
+        if (msg.value != 0) _payAttached(route, token);
         _requireHeld(route, held);
         if (address(this).balance < ethStart) revert BalanceDecreased(address(0), ethStart, address(this).balance);
-        emit Executed(token, _u128(route, 42), gain - payment, payment);
+        unchecked {
+            emit Executed(token, _u128(route, 42), gain - payment, payment + msg.value); // both within ETH's supply
+        }
         _tstore(T_LOCK, 0);
     }
 
@@ -654,6 +671,13 @@ contract ArbExecutor {
             (bool ok,) = block.coinbase.call{value: payment}("");
             if (!ok) revert TransferFailed(address(0));
         }
+    }
+
+    /// The ETH the caller attached, whole, to block.coinbase: the builder payment of a route that pays no share.
+    function _payAttached(bytes calldata route, address token) private {
+        if (_u16(route, 74) != 0) revert BadBuilderShare(_u16(route, 74), token);
+        (bool ok,) = block.coinbase.call{value: msg.value}("");
+        if (!ok) revert TransferFailed(address(0));
     }
 
     /// Capital 6: asks the route's first V2 pair for its output up front (here: a V2 pair calls back the

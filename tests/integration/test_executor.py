@@ -184,3 +184,51 @@ def test_route_validation_errors_name_the_field() -> None:
         encode(Route(Capital.OWN, t, t, 1, 0, 0, (Hop("0x12", t, False, True), hop)))
     with pytest.raises(ValueError, match="builder_share_bps"):
         encode(Route(Capital.OWN, t, t, 1, 0, 10_001, (hop, hop)))
+
+
+def _usdc_cycle(r: Replica) -> tuple[tuple[Hop, ...], int, int]:
+    """The replica's WETH/USDC dislocation as a cycle started in USDC, sized at its optimum."""
+    m = r.manifest
+    models = _models(r)
+    usdc = m.token("USDC").address
+    pools = [_pool(models, "sushiswap", "WETH", "USDC", 30), _pool(models, "uniswap_v2", "WETH", "USDC", 30)]
+    amount, profit = bracketed_optimum(lambda x: _predict(pools, usdc, x) - x, max_input=10**13, min_input=10**6)
+    assert profit > 0, "the dislocation, started in USDC, should be tradable"
+    return (_hop(pools[0], usdc, False), _hop(pools[1], m.token("WETH").address, False)), amount, profit
+
+
+def test_a_usdc_profit_pays_the_builder_the_attached_eth_only_on_success(replica: Replica) -> None:
+    m, w3 = replica.manifest, replica.w3
+    executor = _deploy(replica)
+    usdc = m.token("USDC").address
+    hops, amount, profit = _usdc_cycle(replica)
+    raw_rpc(replica.url, "anvil_setCoinbase", [COINBASE])
+    sender, bribe = w3.eth.accounts[0], 3 * 10**15
+
+    def send(route: Route, value: int) -> dict:
+        tx = executor.functions.execute(encode(route)).transact(
+            {"from": sender, "value": value, "maxPriorityFeePerGas": 0, "gas": 1_000_000}
+        )
+        return w3.eth.wait_for_transaction_receipt(tx)
+
+    # Asking one unit more than the cycle makes: the call reverts, the attached ETH never leaves the sender.
+    wealth = (w3.eth.get_balance(sender), w3.eth.get_balance(COINBASE))
+    failed = send(Route(Capital.LAST_HOP, "0x" + "00" * 20, usdc, amount, profit + 1, 0, hops), bribe)
+    assert failed["status"] == 0
+    gas_paid = failed["gasUsed"] * failed["effectiveGasPrice"]
+    assert (w3.eth.get_balance(sender), w3.eth.get_balance(COINBASE)) == (wealth[0] - gas_paid, wealth[1])
+    # A share on top of attached ETH: refused (one way of paying per route).
+    _reverts_with(
+        lambda: executor.functions.execute(
+            encode(Route(Capital.LAST_HOP, "0x" + "00" * 20, usdc, amount, 0, 100, hops))
+        ).call({"from": sender, "value": bribe}),
+        "BadBuilderShare(uint256,address)",
+    )
+    # At exactly the profit: the builder gets the attached ETH whole, the executor keeps the USDC profit whole.
+    sender_before, coinbase_before = w3.eth.get_balance(sender), w3.eth.get_balance(COINBASE)
+    ok = send(Route(Capital.LAST_HOP, "0x" + "00" * 20, usdc, amount, profit, 0, hops), bribe)
+    assert ok["status"] == 1
+    assert w3.eth.get_balance(COINBASE) - coinbase_before == bribe
+    assert sender_before - w3.eth.get_balance(sender) == bribe + ok["gasUsed"] * ok["effectiveGasPrice"]
+    assert _erc20_balance(replica, usdc, executor.address) == profit  # to the unit
+    assert w3.eth.get_balance(executor.address) == 0

@@ -63,12 +63,14 @@ def build_searcher(
     sim_timeout: float = 30.0,
     preflight: bool = False,
     pool_filter: Callable[[Pool], bool] | None = None,
+    base_tokens: Sequence[str] | None = None,
     **params: Any,
 ) -> Rig:
     """Everything `arbbot run --live` wires, pointed at the node and the local builder. Enter `rig.fanout`.
 
     `node_url` (default: url) is where the searcher reads the chain from, e.g. a fault proxy in front of it.
     `pool_filter`: the pools the strategy trades (default: every pool the store tracks).
+    `base_tokens`: the tokens cycles start in (default: WETH).
     """
     node_url = node_url or url
     sim_url = sim_url or node_url
@@ -76,7 +78,7 @@ def build_searcher(
     weth = manifest.token("WETH").address
     store = load_store(RpcClient(url), discovered, weth=weth)
     traded = {k: p for k, p in store.pools.items() if pool_filter is None or pool_filter(p)}
-    arbitrage = CycleArbitrage(traded, [weth], max_hops=3)
+    arbitrage = CycleArbitrage(traded, list(base_tokens or [weth]), max_hops=3)
     backrun = BackrunStrategy(arbitrage, routers_from_manifest(manifest), directory_for(discovered))
     node = JsonRpcClient(node_url, name="node", timeout=3.0)
     signer = TransactionSigner(OWNER_KEY, 31337, rpc=node)
@@ -85,8 +87,9 @@ def build_searcher(
     fanout = BundleFanout(endpoints, signer=FlashbotsSigner.random(), timeout=1.0, preflight=preflight)
     executor = BundleExecutor(signer, fanout, node)
     params = SearcherParams(
-        executor=contract.address, lender=manifest.contracts["BalancerVault"],
-        **{"caller": signer.address, "bribe_share_bps": 5_000, "max_candidates": 2, **params},
+        executor=contract.address,
+        **{"lender": manifest.contracts["BalancerVault"], "caller": signer.address, "bribe_share_bps": 5_000,
+           "max_candidates": 2, **params},
     )  # fmt: skip
     searcher = Searcher(
         rpc_url=node_url, backoff=0.05, sim_timeout=sim_timeout, store=store, arbitrage=arbitrage, params=params,
