@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -118,6 +118,8 @@ class Searcher:
         self._trade_lock = asyncio.Lock()
         self.plans: list[TradePlan] = []  # judged and handed to the executor, in order
         self.results: list[SubmitResult] = []  # what the executor did with each plan
+        # Extra order-flow sources run by `run()` alongside blocks and pending txs (e.g. MEV-Share hints).
+        self.sources: list[Callable[[], Coroutine[Any, Any, None]]] = []
 
     # ---------------------------------------------------------------- reporting
 
@@ -503,6 +505,7 @@ class Searcher:
             pending = PendingTxCollector(self.rpc_url, use_ws=use_ws, poll_interval=poll_interval,
                                          observer=self._observer)  # fmt: skip
             tasks.append(asyncio.create_task(self._consume_pending(pending)))
+        tasks.extend(asyncio.create_task(source()) for source in self.sources)
         stopper = asyncio.create_task(self._stop.wait())
         try:
             await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)

@@ -1,0 +1,183 @@
+"""MEV-Share backruns: hints -> candidates -> guarded backrun -> `mev_sendBundle` referencing the victim.
+
+Simulation choice: the victim is private, so the block's fork cannot contain it and the backrun cannot be
+fork-simulated after it. Instead every backrun is protected on chain: its route carries minProfit = the
+smallest gross profit that still nets `min_profit_wei` after the builder's share and gas charged at a gas
+*bound* (not a measurement), and its gas limit is that same bound. A candidate on an "exact" hint (the
+post-state stated by a Sync or V3 Swap log) demands its whole quoted gross profit: the quote is wei-exact,
+so any shortfall means the premise is wrong. If the hint's assumption is wrong (the
+victim smaller, other direction, other pool state), or gas runs over the bound, the backrun reverts; the
+bundle says `canRevert: false`, so the matchmaker/builder leaves it out: nothing is paid. What the
+candidate's exact quote promises is what the journal records as the expected profit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid as uuid_lib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from arbbot.collectors.mev_share import Hint, HintStream
+from arbbot.execution.bundles.errors import EndpointError
+from arbbot.execution.bundles.mev_share import MevShareClient, Refund, send_bundle_params
+from arbbot.execution.bundles.transactions import Fees, TransactionSigner
+from arbbot.execution.plan import BuilderAttempt, SubmitResult, TradePlan
+from arbbot.sim.candidate import CandidateSim, Executed, execute_calldata
+from arbbot.sim.fork import next_base_fee
+from arbbot.strategy.costs import builder_payment, cold_access_bound, max_fee_per_gas, min_gross_for, net_profit
+from arbbot.strategy.hints import HintCandidate, HintStrategy
+
+if TYPE_CHECKING:
+    from arbbot.engine.searcher import Searcher
+
+log = logging.getLogger(__name__)
+
+# Gas bound of a guarded backrun (limit and cost basis): above what the executor's routes measure on the
+# replica (~110k for two V2 hops with a flash loan), plus every slot and account cold.
+GAS_BOUND_BASE, GAS_BOUND_PER_HOP = 120_000, 90_000
+
+
+def gas_bound(hops: int) -> int:
+    return GAS_BOUND_BASE + GAS_BOUND_PER_HOP * hops + cold_access_bound(hops)
+
+
+@dataclass(frozen=True)
+class MevSharePlan:
+    hint: HintCandidate
+    plan: TradePlan
+    result: SubmitResult
+
+
+class MevShareBackrunner:
+    """Turns hints into `mev_sendBundle` backruns for one searcher (its store, params, fork and journal)."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        strategy: HintStrategy,
+        client: MevShareClient,
+        signer: TransactionSigner,
+        *,
+        max_block_span: int = 0,
+        refund_percent: int | None = None,
+        bundles_per_hint: int = 3,
+    ) -> None:
+        self.searcher = searcher
+        self.strategy = strategy
+        self.client = client
+        self.signer = signer
+        self.max_block_span = max_block_span
+        self.refund_percent = refund_percent
+        self.bundles_per_hint = bundles_per_hint
+        self.sent: list[MevSharePlan] = []
+        self.hints_seen = 0
+
+    async def process_hint(self, hint: Hint) -> list[MevSharePlan]:
+        """Send the hint's best candidates (alternatives: one nonce, so at most one can land). Never raises."""
+        s = self.searcher
+        self.hints_seen += 1
+        try:
+            found = self.strategy.candidates(
+                hint.hash, hint.logs, [t.to for t in hint.txs], s.store.pools,
+                s.params.max_candidates, s.params.size_top,
+            )  # fmt: skip
+        except Exception as exc:  # a hint the strategy cannot model never stops the searcher
+            s._error("mev-share strategy", exc)
+            return []
+        if not found:
+            return []
+        s.counters.opportunities_found += len(found)
+        s._count("found", "mev_share", len(found))
+        out: list[MevSharePlan] = []
+        async with s._trade_lock:  # one nonce and one fork with the other strategies
+            try:
+                head = await s.node.call("eth_getBlockByNumber", ["latest", False])
+                nonce = int(await s.node.call("eth_getTransactionCount", [self.signer.address, "latest"]), 16)
+            except Exception as exc:
+                s._error("mev-share node", exc)
+                return []
+            number = int(head["number"], 16)
+            base = next_base_fee(int(head.get("baseFeePerGas") or "0x0", 16), int(head["gasUsed"], 16),
+                                 int(head["gasLimit"], 16))  # fmt: skip
+            for hc in found[: self.bundles_per_hint]:
+                sent = await self._send(hc, hint.hash, number + 1, base, nonce)
+                if sent is not None:
+                    out.append(sent)
+        return out
+
+    async def _send(self, hc: HintCandidate, victim: str, block: int, base_fee: int, nonce: int) -> MevSharePlan | None:
+        s, p, c = self.searcher, self.searcher.params, hc.candidate
+        fee = max_fee_per_gas(base_fee, p.blocks_ahead + self.max_block_span, p.priority_fee)
+        gas = gas_bound(len(c.hops))
+        guard = min_gross_for(max(p.min_profit_wei, 1), gas, fee, p.bribe_share_bps)
+        if guard is None or guard > c.gross_profit or fee > p.fee_cap or gas > p.max_gas:
+            guard = None
+        elif hc.assumption == "exact":
+            # The hint stated the post-state and the quote is wei-exact: any shortfall means the premise or the
+            # model is wrong, so the backrun demands exactly what was quoted.
+            guard = c.gross_profit
+        if guard is None:
+            s._reject("mev_share", c, f"gross {c.gross_profit} cannot pay gas bound {gas} at {fee} and the share "
+                      f"({hc.assumption})")  # fmt: skip
+            return None
+        try:
+            route = s._route(c, guard)
+            calldata = execute_calldata(route)
+            fees = Fees(fee, p.priority_fee)
+            tx = self.signer.sign(to=p.executor, nonce=nonce, gas=gas, fees=fees, data=calldata)
+            refund = (Refund(0, self.refund_percent),) if self.refund_percent else ()
+            params = send_bundle_params(victim, tx.raw, block, max_block=block + self.max_block_span, refund=refund)
+        except Exception as exc:
+            s._error("mev-share bundle", exc)
+            return None
+        payment = builder_payment(c.gross_profit, p.bribe_share_bps)
+        plan = TradePlan(
+            kind="backrun", candidate=c, executor=p.executor, calldata=calldata, gas_limit=gas, max_fee_per_gas=fee,
+            priority_fee=p.priority_fee, target_block=block, blocks=1 + self.max_block_span,
+            sim=CandidateSim(True, gas, False, Executed(c.token, c.amount_in, c.gross_profit - payment, payment),
+                             f"not fork-simulated (private victim): guarded by minProfit {guard}; {hc.assumption}"),
+            expected_net=net_profit(c.gross_profit, gas, fee, p.bribe_share_bps), pre_hashes=(victim,),
+        )  # fmt: skip
+        started = time.perf_counter()
+        try:
+            answer = await self.client.send_bundle(params)
+            ms = (time.perf_counter() - started) * 1e3
+            attempt = BuilderAttempt(self.client.name, "mev_sendBundle", True, ms, block)
+            blocks = tuple(range(block, block + 1 + self.max_block_span))
+            result = SubmitResult(
+                True, f"sent to {self.client.name} ({hc.assumption})", answer.bundle_hash, tx.hash,
+                (self.client.name,), str(uuid_lib.uuid4()), blocks, (victim, tx.hash), (attempt,),
+            )  # fmt: skip
+        except EndpointError as exc:
+            s._error("mev-share submission", exc)
+            attempt = BuilderAttempt(self.client.name, "mev_sendBundle", False, (time.perf_counter() - started) * 1e3,
+                                     block, str(exc)[:300])  # fmt: skip
+            result = SubmitResult(False, str(exc)[:300], None, tx.hash, (), str(uuid_lib.uuid4()), (block,),
+                                  (victim, tx.hash), (attempt,))  # fmt: skip
+        s._journal(lambda j: j.sent(plan, result))
+        if result.sent:
+            s.counters.sent += 1
+            s._count("sent", "mev_share")
+        s._emit("sent" if result.sent else "rejected", kind="mev_share", reason=result.reason, net=plan.expected_net,
+                tx=tx.hash, builders=list(result.accepted_by))  # fmt: skip
+        sent = MevSharePlan(hc, plan, result)
+        self.sent.append(sent)
+        return sent
+
+    async def run(self, stream: HintStream) -> None:
+        """Consume hints until the stream is stopped (the stream itself reconnects)."""
+        async for hint in stream.hints():
+            await self.process_hint(hint)
+
+    def attach(self, stream: HintStream) -> None:
+        """Run alongside the searcher's own collectors (started and stopped with `Searcher.run`)."""
+
+        async def source() -> None:
+            try:
+                await self.run(stream)
+            finally:
+                stream.stop()
+
+        self.searcher.sources.append(source)

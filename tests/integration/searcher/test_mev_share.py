@@ -1,0 +1,169 @@
+"""MEV-Share end to end on the replica: a private transaction known only through the matchmaker's hints is
+backrun with `mev_sendBundle` and lands after it; a hint the strategy mis-sizes costs nothing.
+
+The matchmaker is a test double (arbbot/testing/matchmaker.py) in front of the local builder double; the
+node, the executor, the pools and the victim's router are the real contracts on the replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+
+from arbbot.chain.anvil import AnvilNode, dev_key, pid_alive
+from arbbot.chain.anvil import rpc as raw_rpc
+from arbbot.collectors.mev_share import Hint, HintStream
+from arbbot.devnet import snapshot
+from arbbot.devnet.executor import deploy_executor
+from arbbot.devnet.manifest import Manifest
+from arbbot.engine.mev_share import MevShareBackrunner
+from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
+from arbbot.execution.bundles.mev_share import MevShareClient
+from arbbot.strategy.costs import builder_payment
+from arbbot.strategy.hints import HintStrategy
+from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
+from arbbot.testing.matchmaker import Matchmaker
+from tests.integration.searcher.harness import OWNER_KEY, build_searcher, router_call, weth_balance
+
+VICTIM = 6
+
+
+@pytest.fixture
+def fifo_replica(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
+    """Its own replica node with `--order fifo` (victim and backrun come from different senders)."""
+    snap = snapshot.ensure("default")
+    node = AnvilNode(load_state=snap.state_path, log_path=tmp_path / "anvil.log", extra_args=["--order", "fifo"])
+    node.start()
+    pid = node.pid
+    try:
+        yield node.url, snap.manifest
+    finally:
+        node.stop()
+    assert not pid_alive(pid)
+
+
+def _signed_victim(w3: Web3, m: Manifest, venue: str, eth_in: int) -> tuple[str, str]:
+    account = Account.from_key(dev_key(VICTIM))
+    call = router_call(w3, m, venue, account.address, eth_in)
+    base = w3.eth.get_block("latest")["baseFeePerGas"]
+    tx = {
+        "type": 2, "chainId": w3.eth.chain_id, "nonce": w3.eth.get_transaction_count(account.address),
+        "to": call["to"], "data": call["data"], "value": call["value"], "gas": call["gas"],
+        "maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9,
+    }  # fmt: skip
+    signed = account.sign_transaction(tx)
+    return signed.raw_transaction.to_0x_hex(), signed.hash.to_0x_hex()
+
+
+async def _send_private(mm_url: str, raw: str, hints: list[str]) -> str:
+    async with JsonRpcClient(mm_url, name="user", signer=FlashbotsSigner.random()) as user:
+        params = {"tx": raw, "preferences": {"privacy": {"hints": hints}}}
+        return str(await user.call("eth_sendPrivateTransaction", [params]))
+
+
+async def _next_hint(stream: HintStream) -> Hint:
+    async with contextlib.aclosing(stream.hints()) as hints:
+        async for hint in hints:
+            return hint
+    raise AssertionError("the stream ended without a hint")
+
+
+def _run(url: str, m: Manifest, scenario) -> None:  # type: ignore[no-untyped-def]
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    contract = deploy_executor(w3, m)
+
+    async def main() -> None:
+        async with LocalBuilder(url) as builder, Matchmaker(builder, ping_interval=0.2) as mm:
+            rig = build_searcher(url, w3, m, builder.url, contract)
+            async with rig.fanout, MevShareClient(mm.url, FlashbotsSigner.random()) as client:
+                await rig.searcher.process_block()
+                signer = TransactionSigner(OWNER_KEY, w3.eth.chain_id)
+                await scenario(w3, rig, mm, builder, client, signer, contract)
+            await rig.node.close()
+
+    asyncio.run(main())
+
+
+def test_private_swap_known_by_its_sync_hint_is_backrun_and_lands_right_after_it(
+    fifo_replica: tuple[str, Manifest],
+) -> None:
+    url, m = fifo_replica
+
+    async def scenario(w3, rig, mm, builder, client, signer, contract) -> None:  # type: ignore[no-untyped-def]
+        owner = w3.eth.accounts[0]
+        stream = HintStream(mm.stream_url, backoff=0.05)
+        raw, victim_hash = _signed_victim(w3, m, "sushiswap", 200 * 10**18)
+        assert await _send_private(mm.url, raw, ["hash", "logs"]) == victim_hash
+        hint = await asyncio.wait_for(_next_hint(stream), 30)
+        stream.stop()
+        # Known only through the hint: not in the node's pool, not on chain; the hint shows logs, no tx fields.
+        assert raw_rpc(url, "eth_getTransactionByHash", [victim_hash]) is None
+        assert hint.hash == victim_hash and hint.logs and not hint.txs
+        runner = MevShareBackrunner(rig.searcher, HintStrategy(rig.searcher.arbitrage), client, signer)
+        sent = await runner.process_hint(hint)
+        assert sent and sent[0].result.sent, rig.searcher.counters
+        assert all(s.hint.assumption == "exact" and s.plan.pre_hashes == (victim_hash,) for s in sent)
+        weth0, eth0 = weth_balance(w3, m, contract.address), w3.eth.get_balance(owner)
+        cb0 = w3.eth.get_balance(LOCAL_BUILDER_COINBASE)
+        built = await mm.build_block()
+        # The alternatives share one nonce: the matchmaker merges the best that does not revert after the victim.
+        assert len(built.included) == 1 and mm.merged[-1].victim == victim_hash, mm.merged
+        best = next(s for s in sent if s.result.tx_hash == mm.merged[-1].backrun)
+        assert best.hint.assumption == "exact"
+        c = best.plan.candidate
+        ours = w3.eth.get_transaction_receipt(best.result.tx_hash)
+        theirs = w3.eth.get_transaction_receipt(victim_hash)
+        assert theirs["status"] == 1 and ours["status"] == 1
+        assert ours["blockNumber"] == theirs["blockNumber"] == built.number
+        assert ours["transactionIndex"] == theirs["transactionIndex"] + 1
+        # The executor keeps exactly the quoted profit after the builder's share; gas is what the receipt says.
+        payment = builder_payment(c.gross_profit, rig.searcher.params.bribe_share_bps)
+        assert weth_balance(w3, m, contract.address) - weth0 == c.gross_profit - payment > 0
+        gas_paid = ours["gasUsed"] * ours["effectiveGasPrice"]
+        assert eth0 - w3.eth.get_balance(owner) == gas_paid
+        assert ours["gasUsed"] <= best.plan.gas_limit
+        assert w3.eth.get_balance(LOCAL_BUILDER_COINBASE) - cb0 >= payment
+        assert c.gross_profit - payment - gas_paid >= best.plan.expected_net
+
+    _run(url, m, scenario)
+
+
+def test_a_mis_sized_hint_costs_nothing_and_the_victim_still_lands(fifo_replica: tuple[str, Manifest]) -> None:
+    url, m = fifo_replica
+
+    async def scenario(w3, rig, mm, builder, client, signer, contract) -> None:  # type: ignore[no-untyped-def]
+        owner = w3.eth.accounts[0]
+        router = m.venues["sushiswap"].router
+        pool = next(p.address for p in m.pools_for("WETH", "USDC") if p.venue == "sushiswap")
+        # Only the router is shown: the strategy guesses the pool and sizes the victim on a ladder far above
+        # the real swap (0.01 ETH), in both directions.
+        strategy = HintStrategy(
+            rig.searcher.arbitrage, ladder=(100 * 10**18, 300 * 10**18), router_pools={router: [pool]}
+        )
+        stream = HintStream(mm.stream_url, backoff=0.05)
+        raw, victim_hash = _signed_victim(w3, m, "sushiswap", 10**16)
+        await _send_private(mm.url, raw, ["hash", "contract_address", "function_selector"])
+        hint = await asyncio.wait_for(_next_hint(stream), 30)
+        stream.stop()
+        assert hint.hash == victim_hash and not hint.logs and hint.txs[0].to == router.lower()
+        runner = MevShareBackrunner(rig.searcher, strategy, client, signer, bundles_per_hint=4)
+        sent = await runner.process_hint(hint)
+        assert sent and all(s.result.sent for s in sent)
+        assert all(s.hint.assumption.startswith("ladder:") for s in sent)
+        weth0, eth0 = weth_balance(w3, m, contract.address), w3.eth.get_balance(owner)
+        built = await mm.build_block()
+        # Every backrun fails its minProfit guard after the real (small) victim: none merged, none mined.
+        assert mm.merged[-1].backrun is None and set(mm.merged[-1].rejected) == {s.result.tx_hash for s in sent}
+        assert built.tx_hashes == [victim_hash]
+        assert w3.eth.get_transaction_receipt(victim_hash)["status"] == 1
+        for s in sent:
+            assert raw_rpc(url, "eth_getTransactionByHash", [s.result.tx_hash]) is None
+        assert weth_balance(w3, m, contract.address) == weth0 and w3.eth.get_balance(owner) == eth0
+
+    _run(url, m, scenario)
