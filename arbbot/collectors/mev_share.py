@@ -72,9 +72,9 @@ class SseParser:
                     self.dropped += 1
                 return out
             end, width = cut
-            if end == len(self._buf) - 1 and self._buf[end:end + 1] == b"\r":
+            if end == len(self._buf) - 1 and self._buf[end : end + 1] == b"\r":
                 return out  # a CR at the end of the chunk may be the first half of CRLF: wait
-            line, self._buf = self._buf[:end], self._buf[end + width:]
+            line, self._buf = self._buf[:end], self._buf[end + width :]
             if len(line) > self.max_line:
                 self._oversized = True
                 self.dropped += 1
@@ -127,7 +127,7 @@ def _line_end(buf: bytes) -> tuple[int, int] | None:
         return None
     if cr == -1 or (lf != -1 and lf < cr):
         return lf, 1
-    return cr, 2 if buf[cr + 1:cr + 2] == b"\n" else 1
+    return cr, 2 if buf[cr + 1 : cr + 2] == b"\n" else 1
 
 
 # ---------------------------------------------------------------------------------------------- hints

@@ -58,7 +58,7 @@ class LogHint(Protocol):
 def _words(data: bytes, n: int) -> list[int] | None:
     if len(data) != 32 * n:
         return None
-    return [int.from_bytes(data[32 * i:32 * i + 32], "big") for i in range(n)]
+    return [int.from_bytes(data[32 * i : 32 * i + 32], "big") for i in range(n)]
 
 
 def _signed(word: int, bits: int = 256) -> int:
