@@ -14,14 +14,17 @@ candidate's exact quote promises is what the journal records as the expected pro
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid as uuid_lib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from arbbot.collectors.mev_share import Hint, HintStream
 from arbbot.execution.bundles.errors import EndpointError
 from arbbot.execution.bundles.mev_share import MevShareClient, Refund, send_bundle_params
+from arbbot.execution.bundles.signing import FlashbotsSigner
 from arbbot.execution.bundles.transactions import Fees, TransactionSigner
 from arbbot.execution.plan import BuilderAttempt, SubmitResult, TradePlan
 from arbbot.sim.candidate import CandidateSim, Executed, execute_calldata
@@ -30,7 +33,12 @@ from arbbot.strategy.costs import builder_payment, cold_access_bound, max_fee_pe
 from arbbot.strategy.hints import HintCandidate, HintStrategy
 
 if TYPE_CHECKING:
+    from arbbot.config import SearcherSettings
+    from arbbot.engine.factory import Wiring
     from arbbot.engine.searcher import Searcher
+    from arbbot.state.discovery import DiscoveredPool
+    from arbbot.strategy.arbitrage import CycleArbitrage
+    from arbbot.strategy.backrun import Router
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +66,7 @@ class MevShareBackrunner:
         searcher: Searcher,
         strategy: HintStrategy,
         client: MevShareClient,
-        signer: TransactionSigner,
+        signer: TransactionSigner | None,
         *,
         max_block_span: int = 0,
         refund_percent: int | None = None,
@@ -94,7 +102,8 @@ class MevShareBackrunner:
         async with s._trade_lock:  # one nonce and one fork with the other strategies
             try:
                 head = await s.node.call("eth_getBlockByNumber", ["latest", False])
-                nonce = int(await s.node.call("eth_getTransactionCount", [self.signer.address, "latest"]), 16)
+                who = self.signer.address if self.signer is not None else s.params.caller
+                nonce = int(await s.node.call("eth_getTransactionCount", [who, "latest"]), 16)
             except Exception as exc:
                 s._error("mev-share node", exc)
                 return []
@@ -102,6 +111,9 @@ class MevShareBackrunner:
             base = next_base_fee(int(head.get("baseFeePerGas") or "0x0", 16), int(head["gasUsed"], 16),
                                  int(head["gasLimit"], 16))  # fmt: skip
             for hc in found[: self.bundles_per_hint]:
+                if self.signer is None:  # dry run: found and judged, never signed or sent
+                    s._emit("dry-run", kind="mev_share", reason=hc.assumption, gross=hc.candidate.gross_profit)
+                    continue
                 sent = await self._send(hc, hint.hash, number + 1, base, nonce)
                 if sent is not None:
                     out.append(sent)
@@ -126,6 +138,7 @@ class MevShareBackrunner:
             route = s._route(c, guard)
             calldata = execute_calldata(route)
             fees = Fees(fee, p.priority_fee)
+            assert self.signer is not None
             tx = self.signer.sign(to=p.executor, nonce=nonce, gas=gas, fees=fees, data=calldata)
             refund = (Refund(0, self.refund_percent),) if self.refund_percent else ()
             params = send_bundle_params(victim, tx.raw, block, max_block=block + self.max_block_span, refund=refund)
@@ -181,3 +194,33 @@ class MevShareBackrunner:
                 stream.stop()
 
         self.searcher.sources.append(source)
+
+
+def attach_mev_share(
+    wiring: Wiring,
+    cfg: SearcherSettings,
+    arbitrage: CycleArbitrage,
+    routers: Sequence[Router],
+    discovered: Sequence[DiscoveredPool],
+    *,
+    key: str | None,
+    chain_id: int,
+    reputation_env: str,
+) -> MevShareBackrunner:
+    """Wire MEV-Share into a built searcher: hints from `cfg.mev_share`, bundles to `cfg.mev_share_api` (or the
+    same URL). Without `key` (a dry run) candidates are found and reported, never signed or sent."""
+    assert cfg.mev_share is not None
+    # A router hint names no pool: the pools of the router's factory are the ones it may touch.
+    router_pools = {
+        r.address: [p.address for p in discovered if p.factory.lower() == r.factory.lower()] for r in routers
+    }
+    strategy = HintStrategy(arbitrage, ladder=cfg.mev_share_ladder_wei, router_pools=router_pools)
+    rep_key = os.environ.get(reputation_env)
+    client = MevShareClient(
+        cfg.mev_share_api or cfg.mev_share, FlashbotsSigner(rep_key) if rep_key else FlashbotsSigner.random()
+    )
+    wiring.closers.append(client.close)
+    signer = TransactionSigner(key, chain_id) if key else None
+    runner = MevShareBackrunner(wiring.searcher, strategy, client, signer, refund_percent=cfg.mev_share_refund_percent)
+    runner.attach(HintStream(cfg.mev_share))
+    return runner

@@ -146,6 +146,7 @@ class Matchmaker:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post("/", self._handle)
         app.router.add_get("/events", self._stream)
+        app.router.add_get("/", self._stream)  # one URL for both: GET streams hints, POST takes bundles
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.requested_port)

@@ -167,3 +167,54 @@ def test_a_mis_sized_hint_costs_nothing_and_the_victim_still_lands(fifo_replica:
         assert weth_balance(w3, m, contract.address) == weth0 and w3.eth.get_balance(owner) == eth0
 
     _run(url, m, scenario)
+
+
+def test_a_searcher_built_with_mev_share_configured_backruns_from_its_own_hint_stream(
+    fifo_replica: tuple[str, Manifest],
+) -> None:
+    """The wiring `arbbot run --live --mev-share URL` uses: the factory attaches the hint stream to the
+    searcher's run loop, and a private swap is backrun without the test handing anything over."""
+    from arbbot.config import BuilderSettings, SearcherSettings
+    from arbbot.devnet.context import context_from_manifest
+    from arbbot.engine.counters import SearcherEvent
+    from arbbot.engine.factory import build
+
+    url, m = fifo_replica
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    contract = deploy_executor(w3, m)
+
+    async def main() -> None:
+        sent = asyncio.Event()
+        events: list[SearcherEvent] = []
+
+        def on_event(e: SearcherEvent) -> None:
+            events.append(e)
+            if e.kind == "sent" and e.data.get("kind") == "mev_share":
+                sent.set()
+
+        async with LocalBuilder(url) as builder, Matchmaker(builder, ping_interval=0.2) as mm:
+            cfg = SearcherSettings(
+                executor=contract.address, builders=[BuilderSettings(name="local", url=builder.url)],
+                mev_share=mm.url, bribe_share_bps=5_000, preflight=False,
+            )  # fmt: skip
+            wiring = await build(cfg, context_from_manifest(m, url), live=True, key=OWNER_KEY,
+                                 coinbase=LOCAL_BUILDER_COINBASE, on_event=on_event)  # fmt: skip
+            searcher = wiring.searcher
+            assert len(searcher.sources) == 1
+            run = asyncio.create_task(searcher.run(use_ws=False, poll_interval=0.2))
+            try:
+                raw, victim_hash = _signed_victim(w3, m, "sushiswap", 200 * 10**18)
+                await _send_private(mm.url, raw, ["hash", "logs"])
+                await asyncio.wait_for(sent.wait(), 60)
+                built = await mm.build_block()
+                assert mm.merged[-1].victim == victim_hash and mm.merged[-1].backrun is not None, mm.merged
+                assert built.tx_hashes == [victim_hash, mm.merged[-1].backrun]
+                assert w3.eth.get_transaction_receipt(mm.merged[-1].backrun)["status"] == 1
+            finally:
+                searcher.stop()
+                await run
+                await wiring.aclose()
+        errors = [e for e in events if e.kind == "error"]
+        assert not errors, errors
+
+    asyncio.run(main())
