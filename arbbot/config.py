@@ -120,7 +120,7 @@ class SearcherSettings(BaseModel):
     @classmethod
     def _mev_share_http(cls, v: str | None) -> str | None:
         if v is not None and not v.startswith(("http://", "https://")):
-            raise ValueError(f"must start with http:// or https://, got {public_url(v)!r}")
+            raise ValueError("must start with http:// or https://")
         return v
 
     @field_validator("mev_share_ladder_wei")

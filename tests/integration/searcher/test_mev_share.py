@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -216,5 +217,48 @@ def test_a_searcher_built_with_mev_share_configured_backruns_from_its_own_hint_s
                 await wiring.aclose()
         errors = [e for e in events if e.kind == "error"]
         assert not errors, errors
+
+    asyncio.run(main())
+
+
+def test_the_matchmaker_refuses_what_the_protocol_forbids(fifo_replica: tuple[str, Manifest]) -> None:
+    from arbbot.execution.bundles.errors import EndpointHttpError, EndpointRpcError
+    from arbbot.execution.bundles.mev_share import send_bundle_params
+
+    url, m = fifo_replica
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    # A freshly loaded state: anvil refuses a next-block timestamp until one block is mined on it.
+    raw_rpc(url, "evm_mine")
+
+    async def main() -> None:
+        async with LocalBuilder(url) as builder, Matchmaker(builder) as mm:
+            raw, victim_hash = _signed_victim(w3, m, "sushiswap", 10**16)
+            other_raw, _ = _signed_victim(w3, m, "uniswap_v2", 10**16)
+            async with JsonRpcClient(mm.url, name="mm", signer=FlashbotsSigner.random()) as rpc:
+                # A backrun of a transaction the matchmaker does not hold.
+                with pytest.raises(EndpointRpcError, match="unknown transaction"):
+                    await rpc.call("mev_sendBundle", [send_bundle_params(victim_hash, other_raw, 10**6)])
+                assert await _send_private(mm.url, raw, ["hash"]) == victim_hash
+                ok = send_bundle_params(victim_hash, other_raw, 10**6)
+                bad = [
+                    ({**ok, "version": "v0.2"}, "version"),
+                    ({**ok, "body": [*ok["body"], {"tx": other_raw, "canRevert": False}]}, "one backrun"),
+                    ({**ok, "body": [ok["body"][0], {"tx": other_raw, "canRevert": True}]}, "canRevert"),
+                    ({**ok, "body": [ok["body"][0], {"tx": "0x1234", "canRevert": False}]}, "body"),
+                    ({**ok, "inclusion": {"block": "0x10", "maxBlock": "0x100"}}, "maxBlock"),
+                ]
+                for params, needle in bad:
+                    with pytest.raises(EndpointRpcError, match=needle):
+                        await rpc.call("mev_sendBundle", [params])
+                assert (await rpc.call("mev_sendBundle", [ok]))["bundleHash"].startswith("0x")
+                with pytest.raises(EndpointRpcError, match=r"privacy\.hints"):
+                    await rpc.call(
+                        "eth_sendPrivateTransaction", [{"tx": raw, "preferences": {"privacy": {"hints": ["x"]}}}]
+                    )
+            async with JsonRpcClient(mm.url, name="anon") as anon:  # unsigned
+                with pytest.raises((EndpointRpcError, EndpointHttpError), match="signature"):
+                    await anon.call("mev_sendBundle", [ok])
+            # Only what the sender allowed: hash alone, no logs, no tx fields.
+            assert mm.events and json.loads(mm.events[-1][1]) == {"hash": victim_hash, "logs": None, "txs": None}
 
     asyncio.run(main())
