@@ -52,6 +52,7 @@ class SseParser:
     def __init__(self, max_line: int = MAX_LINE, max_event: int = MAX_EVENT) -> None:
         self.max_line, self.max_event = max_line, max_event
         self._buf = b""
+        self._started = False
         self._data: list[str] = []
         self._size = 0
         self._event: str | None = None
@@ -61,6 +62,13 @@ class SseParser:
         self.dropped = 0  # events or lines thrown away for size or encoding
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
+        if not self._started:
+            self._buf += chunk
+            if len(self._buf) < 3 and b"\xef\xbb\xbf".startswith(self._buf):
+                return []  # could still be the byte order mark
+            self._buf = self._buf.removeprefix(b"\xef\xbb\xbf")  # a leading BOM is not part of the stream
+            self._started = True
+            chunk = b""
         self._buf += chunk
         out: list[SseEvent] = []
         while True:
@@ -105,7 +113,7 @@ class SseParser:
                 self._data.append(value)
         elif name == "id":
             if "\0" not in value:
-                self.last_id = value
+                self.last_id = value or None  # an empty id resets it
         elif name == "event":
             self._event = value
         return None  # "retry" and unknown fields are ignored

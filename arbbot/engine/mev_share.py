@@ -70,7 +70,7 @@ class MevShareBackrunner:
         *,
         max_block_span: int = 0,
         refund_percent: int | None = None,
-        bundles_per_hint: int = 3,
+        bundles_per_hint: int = 4,
     ) -> None:
         self.searcher = searcher
         self.strategy = strategy

@@ -161,16 +161,22 @@ class HintStrategy:
             unsized.extend(a for a in self.router_pools.get(to, ()) if a in pools)
         seen: set[str] = set()
         targets = [a for a in unsized if not (a in seen or seen.add(a))][: self.max_ladder_pools]  # type: ignore[func-returns-value]
-        for address in targets:
-            pool = pools[address]
-            for token_in in (pool.token0, pool.token1):
-                for size in self.ladder:
+        # Smallest victim first, both directions at each rung: a caller that sends only the first few still
+        # covers both directions with the assumptions most likely to hold.
+        failed: set[tuple[str, str]] = set()
+        for size in self.ladder:
+            for address in targets:
+                pool = pools[address]
+                for token_in in (pool.token0, pool.token1):
+                    if (address, token_in) in failed:
+                        continue
                     moved = pool.copy()
                     try:
                         moved.apply_swap(token_in, size)
                     except AmmError:
-                        break  # larger victims fail too
+                        failed.add((address, token_in))  # larger victims fail too
+                        continue
                     view = _Overlay(pools, {address: moved})
                     for c in self.arbitrage.on_update([address], view, limit, size_top):
                         out.append(HintCandidate(c, f"ladder:{token_in.lower()}:{size}", victim_hash))
-        return out[:limit] if limit is not None else out
+        return out

@@ -24,7 +24,9 @@ def _event(h: str, i: int | None = None, extra: dict | None = None) -> str:
     return f"{head}data: {json.dumps(body)}\n\n"
 
 
-STREAM = (":ping\n\n" + _event(H1, 1) + ":ping\r\n\r\n" + _event(H2, 2).replace("\n", "\r\n")).encode()
+STREAM = (
+    b"\xef\xbb\xbf" + (":ping\n\n" + _event(H1, 1) + ":ping\r\n\r\n" + _event(H2, 2).replace("\n", "\r\n")).encode()
+)
 
 
 def _parse_all(chunks: list[bytes]) -> tuple[list[str], SseParser]:
@@ -43,6 +45,14 @@ def test_any_chunking_gives_the_same_events(cuts: list[int]) -> None:
     hashes, p = _parse_all(chunks)
     assert hashes == [H1, H2]
     assert p.pings == 2 and p.last_id == "2"
+
+
+def test_an_empty_id_resets_the_last_event_id() -> None:
+    p = SseParser()
+    p.feed(b"id: 7\ndata: x\n\n")
+    assert p.last_id == "7"
+    p.feed(b"id\ndata: y\n\n")
+    assert p.last_id is None
 
 
 def test_multi_line_data_comments_and_unknown_fields() -> None:

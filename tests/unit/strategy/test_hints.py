@@ -107,6 +107,11 @@ def test_a_pool_without_direction_is_tried_both_ways_on_each_rung() -> None:
     s = HintStrategy(CycleArbitrage(pools, [WETH], max_hops=2), ladder=ladder)
     found = s.candidates(VICTIM, [], [A], pools)
     assumptions = {h.assumption for h in found}
+    # Smallest rung first, both directions on it before any larger one.
+    rungs = [int(h.assumption.rsplit(":", 1)[1]) for h in found]
+    assert rungs == sorted(rungs)
+    first_rung = {h.assumption.split(":")[1] for h in found if int(h.assumption.rsplit(":", 1)[1]) == ladder[0]}
+    assert first_rung == {WETH, USDC}
     # Both directions: a victim selling WETH (WETH in) and one selling USDC (USDC in), each rung.
     assert assumptions == {f"ladder:{t}:{x}" for t in (WETH, USDC) for x in ladder}
     for h in found:
