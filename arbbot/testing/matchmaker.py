@@ -10,6 +10,8 @@ It serves on 127.0.0.1 on a port picked at run time:
     transactions; a searcher's backrun `[{hash}, {tx, canRevert}]` must name a held transaction and carry
     exactly one transaction (the one-backrun rule). `inclusion{block, maxBlock}` is checked. Answers
     `{bundleHash}` = keccak of the body's tx hashes.
+  * `mev_simBundle` `[bundle, simOverrides]` (when `offer_sim`): victim then backrun through the local
+    builder's `eth_callBundle`; answers `success`, `error`, `stateBlock`, `profit`, `gasUsed`, `mevGasPrice`.
 * GET `/events`: the hint stream as server-sent events (`id:` + `data: {json}` per hint; `:ping` every
   `ping_interval` seconds); `Last-Event-ID` replays the held events after that id. A hint carries `hash`
   always, and only what the sender's `privacy.hints` allow: `contract_address` -> `txs[].to`,
@@ -27,7 +29,9 @@ What it does NOT do (differences from the real MEV-Share node):
 
 * No refunds: `validity.refund`/`refundConfig` are validated and recorded, but no value reaches the user
   (the real builder pays refunds with its own transaction at the end of the block).
-* No `mev_simBundle`, `mev_cancelBundle`, `mev_getBundleStats`, event history API, bundle hints of
+* `mev_simBundle` (unless `offer_sim=False`) only for a backrun of a held transaction, on the head state
+  (simOverrides are ignored); `refundableValue` is the backrun's own coinbase payment.
+* No `mev_cancelBundle`, `mev_getBundleStats`, event history API, bundle hints of
   searcher bundles, nested `{bundle}` bodies, hint rounding of `gasUsed`/`mevGasPrice` (`mevGasPrice` is
   never sent), filtering of logs to known DEX events (all logs are shared under the `logs` hint), rate limits.
 * One builder (the local one): `privacy.builders` is recorded, not used. Hints are served from the
@@ -114,11 +118,13 @@ class Matchmaker:
         host: str = "127.0.0.1",
         port: int = 0,
         default_hints: Sequence[str] = DEFAULT_HINTS,
+        offer_sim: bool = True,
     ) -> None:
         self.builder = builder
         self.ping_interval = ping_interval
         self.host, self.requested_port = host, port
         self.default_hints = tuple(default_hints)
+        self.offer_sim = offer_sim
         self.signer = FlashbotsSigner.random()  # the matchmaker's own identity towards the builder
         self.port: int | None = None
         self.private: dict[str, PrivateTx] = {}
@@ -209,6 +215,8 @@ class Matchmaker:
             return self._reply(None, 400, error=(-32600, "invalid request"))
         method, request_id, params = payload["method"], payload.get("id"), payload.get("params")
         handlers = {"eth_sendPrivateTransaction": self._private_tx, "mev_sendBundle": self._send_bundle}
+        if self.offer_sim:
+            handlers["mev_simBundle"] = self._sim_bundle
         handler = handlers.get(method)
         try:
             if handler is None:
@@ -292,6 +300,34 @@ class Matchmaker:
         held.backruns.append(Backrun(raw, tx_hash(raw), block, max_block, signer, list(refund or [])))
         hashes = bytes.fromhex(victim[2:]) + bytes.fromhex(tx_hash(raw)[2:])
         return {"bundleHash": "0x" + keccak(hashes).hex()}
+
+    async def _sim_bundle(self, obj: dict[str, Any], signer: str) -> dict[str, Any]:
+        """`mev_simBundle` of a backrun on the head state: the held victim, then the backrun."""
+        assert self._client is not None
+        body = obj.get("body")
+        if obj.get("version") != "v0.1" or not isinstance(body, list) or len(body) != 2:
+            raise _Fail(-32602, "a v0.1 backrun body [{hash}, {tx, canRevert}] is required")
+        if not all(isinstance(b, dict) for b in body) or "hash" not in body[0] or "tx" not in body[1]:
+            raise _Fail(-32602, "a v0.1 backrun body [{hash}, {tx, canRevert}] is required")
+        held = self.private.get(str(body[0]["hash"]).lower())
+        if held is None:
+            raise _Fail(-32000, f"unknown transaction {str(body[0]['hash'])[:66]}")
+        raw = self._raw(body[1]["tx"], "body[1].tx")
+        head = int(await self.builder._rpc("eth_blockNumber"), 16)
+        try:
+            sim = await self._client.call_bundle([held.raw, raw], head + 1)
+        except BundleError as exc:
+            return {"success": False, "error": str(exc)[:300], "stateBlock": hex(head)}
+        revert = sim.first_revert
+        gas = sim.total_gas_used
+        answer: dict[str, Any] = {
+            "success": revert is None, "stateBlock": hex(head), "profit": hex(sim.coinbase_diff),
+            "gasUsed": hex(gas), "mevGasPrice": hex(sim.coinbase_diff // gas if gas else 0),
+            "refundableValue": hex(sim.results[-1].coinbase_diff if sim.results else 0),
+        }  # fmt: skip
+        if revert is not None:
+            answer["error"] = revert.error or "execution reverted"
+        return answer
 
     async def _hold(self, raw: str, max_block: int | None, hints: tuple[str, ...]) -> None:
         h = tx_hash(raw)

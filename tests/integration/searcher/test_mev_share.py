@@ -75,12 +75,12 @@ async def _next_hint(stream: HintStream) -> Hint:
     raise AssertionError("the stream ended without a hint")
 
 
-def _run(url: str, m: Manifest, scenario) -> None:  # type: ignore[no-untyped-def]
+def _run(url: str, m: Manifest, scenario, offer_sim: bool = True) -> None:  # type: ignore[no-untyped-def]
     w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
     contract = deploy_executor(w3, m)
 
     async def main() -> None:
-        async with LocalBuilder(url) as builder, Matchmaker(builder, ping_interval=0.2) as mm:
+        async with LocalBuilder(url) as builder, Matchmaker(builder, ping_interval=0.2, offer_sim=offer_sim) as mm:
             rig = build_searcher(url, w3, m, builder.url, contract)
             async with rig.fanout, MevShareClient(mm.url, FlashbotsSigner.random()) as client:
                 await rig.searcher.process_block()
@@ -109,6 +109,7 @@ def test_private_swap_known_by_its_sync_hint_is_backrun_and_lands_right_after_it
         runner = MevShareBackrunner(rig.searcher, HintStrategy(rig.searcher.arbitrage), client, signer)
         sent = await runner.process_hint(hint)
         assert sent and sent[0].result.sent, rig.searcher.counters
+        assert runner.simulated == len(sent)  # each passed mev_simBundle at the matchmaker before it was sent
         assert all(s.hint.assumption == "exact" and s.plan.pre_hashes == (victim_hash,) for s in sent)
         weth0, eth0 = weth_balance(w3, m, contract.address), w3.eth.get_balance(owner)
         cb0 = w3.eth.get_balance(LOCAL_BUILDER_COINBASE)
@@ -118,6 +119,7 @@ def test_private_swap_known_by_its_sync_hint_is_backrun_and_lands_right_after_it
         best = next(s for s in sent if s.result.tx_hash == mm.merged[-1].backrun)
         assert best.hint.assumption == "exact"
         c = best.plan.candidate
+        assert c.gross_profit == max(s.plan.candidate.gross_profit for s in sent)  # the best alternative won
         ours = w3.eth.get_transaction_receipt(best.result.tx_hash)
         theirs = w3.eth.get_transaction_receipt(victim_hash)
         assert theirs["status"] == 1 and ours["status"] == 1
@@ -135,7 +137,12 @@ def test_private_swap_known_by_its_sync_hint_is_backrun_and_lands_right_after_it
     _run(url, m, scenario)
 
 
-def test_a_mis_sized_hint_costs_nothing_and_the_victim_still_lands(fifo_replica: tuple[str, Manifest]) -> None:
+@pytest.mark.parametrize("offer_sim", [False, True], ids=["guard-only", "mev_simBundle"])
+def test_a_mis_sized_hint_costs_nothing_and_the_victim_still_lands(
+    fifo_replica: tuple[str, Manifest], offer_sim: bool
+) -> None:
+    """Without mev_simBundle the backruns are sent and fail their minProfit guard at the matchmaker; with it
+    they fail the simulation and are never sent. Either way nothing is paid and the victim lands alone."""
     url, m = fifo_replica
 
     async def scenario(w3, rig, mm, builder, client, signer, contract) -> None:  # type: ignore[no-untyped-def]
@@ -155,8 +162,14 @@ def test_a_mis_sized_hint_costs_nothing_and_the_victim_still_lands(fifo_replica:
         assert hint.hash == victim_hash and not hint.logs and hint.txs[0].to == router.lower()
         runner = MevShareBackrunner(rig.searcher, strategy, client, signer, bundles_per_hint=4)
         sent = await runner.process_hint(hint)
-        assert sent and all(s.result.sent for s in sent)
-        assert all(s.hint.assumption.startswith("ladder:") for s in sent)
+        found = rig.searcher.counters.opportunities_found
+        assert found >= 2  # the ladder did propose backruns (both directions)
+        if offer_sim:
+            assert sent == [] and runner.simulated == min(found, 4) and rig.searcher.counters.rejected >= 1
+            assert not any(method == "mev_sendBundle" for method, _, _ in mm.requests)
+        else:
+            assert sent and all(s.result.sent for s in sent) and runner.simulated == 0
+            assert all(s.hint.assumption.startswith("ladder:") for s in sent)
         weth0, eth0 = weth_balance(w3, m, contract.address), w3.eth.get_balance(owner)
         built = await mm.build_block()
         # Every backrun fails its minProfit guard after the real (small) victim: none merged, none mined.
@@ -167,7 +180,7 @@ def test_a_mis_sized_hint_costs_nothing_and_the_victim_still_lands(fifo_replica:
             assert raw_rpc(url, "eth_getTransactionByHash", [s.result.tx_hash]) is None
         assert weth_balance(w3, m, contract.address) == weth0 and w3.eth.get_balance(owner) == eth0
 
-    _run(url, m, scenario)
+    _run(url, m, scenario, offer_sim)
 
 
 def test_a_searcher_built_with_mev_share_configured_backruns_from_its_own_hint_stream(
