@@ -20,7 +20,7 @@ from web3 import HTTPProvider, Web3
 from arbbot.chain.anvil import AnvilNode, dev_key, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.mev_share import Hint, HintStream
-from arbbot.devnet import snapshot
+from arbbot.devnet import artifacts, snapshot
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.mev_share import MevShareBackrunner
@@ -30,7 +30,7 @@ from arbbot.strategy.costs import builder_payment
 from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 from arbbot.testing.matchmaker import Matchmaker
-from tests.integration.searcher.harness import OWNER_KEY, build_searcher, router_call, weth_balance
+from tests.integration.searcher.harness import DEADLINE, OWNER_KEY, build_searcher, router_call, weth_balance
 
 VICTIM = 6
 
@@ -49,9 +49,21 @@ def fifo_replica(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
     assert not pid_alive(pid)
 
 
+def _v3_call(w3: Web3, m: Manifest, trader: str, eth_in: int) -> dict:
+    """SwapRouter.exactInputSingle: ETH in (wrapped by the router), USDC out, on the 0.05% pool."""
+    router = w3.eth.contract(address=m.contracts["SwapRouter"], abi=artifacts.load("SwapRouter").abi)
+    params = (m.token("WETH").address, m.token("USDC").address, 500, trader, DEADLINE, eth_in, 0, 0)
+    data = router.encode_abi("exactInputSingle", args=[params])
+    return {"from": trader, "to": router.address, "data": data, "value": eth_in, "gas": 1_000_000}
+
+
 def _signed_victim(w3: Web3, m: Manifest, venue: str, eth_in: int) -> tuple[str, str]:
     account = Account.from_key(dev_key(VICTIM))
-    call = router_call(w3, m, venue, account.address, eth_in)
+    call = (
+        _v3_call(w3, m, account.address, eth_in)
+        if venue == "v3"
+        else router_call(w3, m, venue, account.address, eth_in)
+    )
     base = w3.eth.get_block("latest")["baseFeePerGas"]
     tx = {
         "type": 2, "chainId": w3.eth.chain_id, "nonce": w3.eth.get_transaction_count(account.address),
@@ -91,15 +103,19 @@ def _run(url: str, m: Manifest, scenario, offer_sim: bool = True) -> None:  # ty
     asyncio.run(main())
 
 
-def test_private_swap_known_by_its_sync_hint_is_backrun_and_lands_right_after_it(
-    fifo_replica: tuple[str, Manifest],
+@pytest.mark.parametrize(("venue", "eth_in"), [("sushiswap", 200 * 10**18), ("v3", 150 * 10**18)],
+                         ids=["v2-sync-log", "v3-swap-log"])  # fmt: skip
+def test_private_swap_known_by_its_logs_is_backrun_and_lands_right_after_it(
+    fifo_replica: tuple[str, Manifest], venue: str, eth_in: int
 ) -> None:
+    """The logs hint states the pool's post-state (a V2 Sync, a V3 Swap with price, liquidity and tick): the
+    backrun is sized on it exactly and the executor keeps exactly the quoted profit."""
     url, m = fifo_replica
 
     async def scenario(w3, rig, mm, builder, client, signer, contract) -> None:  # type: ignore[no-untyped-def]
         owner = w3.eth.accounts[0]
         stream = HintStream(mm.stream_url, backoff=0.05)
-        raw, victim_hash = _signed_victim(w3, m, "sushiswap", 200 * 10**18)
+        raw, victim_hash = _signed_victim(w3, m, venue, eth_in)
         assert await _send_private(mm.url, raw, ["hash", "logs"]) == victim_hash
         hint = await asyncio.wait_for(_next_hint(stream), 30)
         stream.stop()
