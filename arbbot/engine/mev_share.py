@@ -27,8 +27,8 @@ from arbbot.execution.bundles.errors import EndpointError, EndpointRpcError
 from arbbot.execution.bundles.mev_share import MevShareClient, Refund, send_bundle_params
 from arbbot.execution.bundles.signing import FlashbotsSigner
 from arbbot.execution.bundles.transactions import Fees, TransactionSigner
-from arbbot.execution.plan import BuilderAttempt, SubmitResult, TradePlan
-from arbbot.sim.candidate import CandidateSim, Executed, execute_calldata
+from arbbot.execution.plan import BuilderAttempt, Landed, Missed, SubmitResult, TradePlan
+from arbbot.sim.candidate import EXECUTED_TOPIC, CandidateSim, Executed, execute_calldata
 from arbbot.sim.fork import next_base_fee
 from arbbot.strategy.costs import builder_payment, cold_access_bound, max_fee_per_gas, min_gross_for, net_profit
 from arbbot.strategy.hints import HintCandidate, HintStrategy
@@ -86,6 +86,9 @@ class MevShareBackrunner:
         self.simulate = simulate  # ask mev_simBundle first, while the endpoint offers it
         self.simulated = 0
         self.sent: list[MevSharePlan] = []
+        self.outstanding: list[MevSharePlan] = []  # sent, outcome not known yet
+        self.outcomes: list[Landed | Missed] = []
+        searcher.on_head.append(self.on_block)
         self.hints_seen = 0
 
     async def process_hint(self, hint: Hint) -> list[MevSharePlan]:
@@ -185,7 +188,51 @@ class MevShareBackrunner:
                 tx=tx.hash, builders=list(result.accepted_by))  # fmt: skip
         sent = MevSharePlan(hc, plan, result)
         self.sent.append(sent)
+        if result.sent:
+            self.outstanding.append(sent)
         return sent
+
+    async def on_block(self, head: int) -> None:
+        """Record which sent backruns landed (receipt on chain) and which missed (past their maxBlock, or an
+        alternative with the same nonce landed). Never raises."""
+        s = self.searcher
+        keep: list[MevSharePlan] = []
+        landed_nonces: set[str] = set()
+        found: list[tuple[MevSharePlan, dict[str, Any] | None]] = []
+        for item in self.outstanding:
+            try:
+                receipt = await s.node.call("eth_getTransactionReceipt", [item.result.tx_hash])
+            except Exception as exc:  # a node fault: ask again next block
+                s._error("mev-share inclusion tracking", exc)
+                keep.append(item)
+                continue
+            found.append((item, receipt if isinstance(receipt, dict) else None))
+            if isinstance(receipt, dict):
+                landed_nonces.add(item.plan.pre_hashes[0])
+        for item, receipt in found:
+            last = item.plan.target_block + item.plan.blocks - 1
+            outcome: Landed | Missed | None = None
+            if receipt is not None:
+                net = _realized(receipt, item.plan.executor)
+                outcome = Landed(item.plan, int(receipt["blockNumber"], 16), self.client.name, net,
+                                 str(item.result.tx_hash))  # fmt: skip
+                s.counters.landed += 1
+                s.counters.realized_pnl_wei += net
+                s._count("landed", "mev_share")
+                s._emit("landed", kind="mev_share", block=outcome.block_number, builder=self.client.name, net=net,
+                        tx=outcome.tx_hash)  # fmt: skip
+            elif item.plan.pre_hashes[0] in landed_nonces:
+                outcome = Missed(item.plan, "superseded", "an alternative backrun of the same victim landed")
+            elif head >= last:
+                outcome = Missed(item.plan, "missed", f"not included by block {last} (maxBlock)")
+                s.counters.missed += 1
+                s._emit("missed", status="missed", reason=outcome.reason)
+            if outcome is None:
+                keep.append(item)
+            else:
+                self.outcomes.append(outcome)
+                s._journal(lambda j, o=outcome: j.outcome(o))
+        self.outstanding = keep
 
     async def _sim_passes(self, hc: HintCandidate, params: dict[str, Any]) -> bool:
         """False only when the matchmaker simulated the bundle and it failed; an endpoint without
@@ -256,3 +303,19 @@ def attach_mev_share(
     runner = MevShareBackrunner(wiring.searcher, strategy, client, signer, refund_percent=cfg.mev_share_refund_percent)
     runner.attach(HintStream(cfg.mev_share))
     return runner
+
+
+def _realized(receipt: dict[str, Any], executor: str) -> int:
+    """Executed profit (after the builder payment) minus the gas the receipt says was paid."""
+    paid = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
+    profit = 0
+    if int(receipt.get("status", "0x0"), 16) == 1:
+        for lg in receipt.get("logs", []):
+            topics = lg.get("topics") or []
+            if (
+                lg.get("address", "").lower() == executor.lower()
+                and topics
+                and bytes.fromhex(topics[0][2:]) == EXECUTED_TOPIC
+            ):
+                profit = int.from_bytes(bytes.fromhex(lg["data"][2:])[32:64], "big")
+    return profit - paid

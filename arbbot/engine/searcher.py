@@ -120,6 +120,7 @@ class Searcher:
         self.results: list[SubmitResult] = []  # what the executor did with each plan
         # Extra order-flow sources run by `run()` alongside blocks and pending txs (e.g. MEV-Share hints).
         self.sources: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.on_head: list[Callable[[int], Coroutine[Any, Any, None]]] = []  # each new head, after bundle tracking
 
     # ---------------------------------------------------------------- reporting
 
@@ -181,6 +182,8 @@ class Searcher:
         head = self.store.head.number
         self._emit("block", number=head, changed=len(changed))
         retry = await self._track(head)
+        for hook in self.on_head:
+            await hook(head)
         t0 = time.perf_counter()
         # Pools of a bundle that missed are priced again even if nothing moved them: the gap may still be there.
         candidates = await self._cycles(changed | retry)

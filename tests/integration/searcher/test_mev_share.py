@@ -17,15 +17,18 @@ import pytest
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
+from arbbot.audit.bundle_log import BundleLog
 from arbbot.chain.anvil import AnvilNode, dev_key, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.mev_share import Hint, HintStream
 from arbbot.devnet import artifacts, snapshot
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
+from arbbot.engine.journal import Journal
 from arbbot.engine.mev_share import MevShareBackrunner
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.mev_share import MevShareClient
+from arbbot.execution.plan import Landed, Missed
 from arbbot.strategy.costs import builder_payment
 from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
@@ -106,7 +109,7 @@ def _run(url: str, m: Manifest, scenario, offer_sim: bool = True) -> None:  # ty
 @pytest.mark.parametrize(("venue", "eth_in"), [("sushiswap", 200 * 10**18), ("v3", 150 * 10**18)],
                          ids=["v2-sync-log", "v3-swap-log"])  # fmt: skip
 def test_private_swap_known_by_its_logs_is_backrun_and_lands_right_after_it(
-    fifo_replica: tuple[str, Manifest], venue: str, eth_in: int
+    fifo_replica: tuple[str, Manifest], venue: str, eth_in: int, tmp_path: Path
 ) -> None:
     """The logs hint states the pool's post-state (a V2 Sync, a V3 Swap with price, liquidity and tick): the
     backrun is sized on it exactly and the executor keeps exactly the quoted profit."""
@@ -122,6 +125,7 @@ def test_private_swap_known_by_its_logs_is_backrun_and_lands_right_after_it(
         # Known only through the hint: not in the node's pool, not on chain; the hint shows logs, no tx fields.
         assert raw_rpc(url, "eth_getTransactionByHash", [victim_hash]) is None
         assert hint.hash == victim_hash and hint.logs and not hint.txs
+        rig.searcher.journal = Journal(BundleLog(tmp_path / "bundles.jsonl"), w3.eth.chain_id)
         runner = MevShareBackrunner(rig.searcher, HintStrategy(rig.searcher.arbitrage), client, signer)
         sent = await runner.process_hint(hint)
         assert sent and sent[0].result.sent, rig.searcher.counters
@@ -149,6 +153,21 @@ def test_private_swap_known_by_its_logs_is_backrun_and_lands_right_after_it(
         assert ours["gasUsed"] <= best.plan.gas_limit
         assert w3.eth.get_balance(LOCAL_BUILDER_COINBASE) - cb0 >= payment
         assert c.gross_profit - payment - gas_paid >= best.plan.expected_net
+        # The next head: the landed backrun is recorded with its realized net, its alternatives as superseded.
+        await rig.searcher.process_block()
+        landed = [o for o in runner.outcomes if isinstance(o, Landed)]
+        assert len(landed) == 1 and landed[0].tx_hash == best.result.tx_hash and runner.outstanding == []
+        assert landed[0].realized_net == c.gross_profit - payment - gas_paid == rig.searcher.counters.realized_pnl_wei
+        assert {o.status for o in runner.outcomes if isinstance(o, Missed)} <= {"superseded"}
+        assert len(runner.outcomes) == len(sent)
+        records = [json.loads(line) for line in (tmp_path / "bundles.jsonl").read_text().splitlines()]
+        # (the new head may also bring a cycle trade through the local builder: not this test's subject)
+        sends = [r for r in records if r["event"] == "sent" and r["builders"] == ["mev-share"]]
+        assert len(sends) == len(sent) and all(r["strategy"] == "backrun" for r in sends)
+        ours = next(r for r in sends if r["tx_hashes"] == [victim_hash, best.result.tx_hash])
+        assert int(ours["simulated_profit"]) == c.gross_profit - payment
+        outcome = next(r for r in records if r["event"] != "sent" and r["uuid"] == ours["uuid"])
+        assert outcome["landed"] is True and int(outcome["x_realized_net"]) == landed[0].realized_net
 
     _run(url, m, scenario)
 
