@@ -47,8 +47,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import rlp
 from aiohttp import web
+from eth_account.typed_transactions import TypedTransaction
 from eth_utils import keccak
+from hexbytes import HexBytes
 
 from arbbot.execution.bundles.client import BundleClient
 from arbbot.execution.bundles.errors import BundleError, SignatureError
@@ -338,17 +341,12 @@ class Matchmaker:
 
     @staticmethod
     def _hint(raw: str, h: str, receipt: dict[str, Any], hints: tuple[str, ...]) -> dict[str, Any]:
-        from eth_account.typed_transactions import TypedTransaction  # decoding only
-        from hexbytes import HexBytes
-
         full = "full" in hints
         event: dict[str, Any] = {"hash": h, "logs": None, "txs": None}
         body = bytes.fromhex(raw[2:])
         if body and body[0] < 0x7F:
             fields = TypedTransaction.from_bytes(HexBytes(body)).as_dict()
-        else:
-            import rlp  # legacy transaction
-
+        else:  # legacy transaction
             items = rlp.decode(body)
             fields = {"to": items[3], "data": items[5]}
         to = fields.get("to") or b""
