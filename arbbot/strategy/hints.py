@@ -24,6 +24,7 @@ from typing import Protocol
 
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
+from arbbot.amm.uniswap_v3.tick_math import get_tick_at_sqrt_ratio
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import _Overlay
 
@@ -92,6 +93,9 @@ def effect_of_log(log: LogHint, pool: Pool) -> tuple[Pool, str] | None:
                 return None
             sqrt_price, liquidity, tick = w[2], w[3], _signed(w[4])
             if not (MIN_SQRT <= sqrt_price < MAX_SQRT) or liquidity >= 2**128 or not -887272 <= tick <= 887272:
+                return None
+            # The pool's tick is the price's, or one below when a downward swap stopped on a tick boundary.
+            if tick not in (at := get_tick_at_sqrt_ratio(sqrt_price), at - 1):
                 return None
             p.apply_swap_event(sqrt_price, liquidity, tick)
             return p, "exact"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
+from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.amm.uniswap_v3.tick_math import get_tick_at_sqrt_ratio
 from arbbot.strategy.arbitrage import CycleArbitrage
-from arbbot.strategy.hints import V2_SWAP, V2_SYNC, HintStrategy
+from arbbot.strategy.hints import V2_SWAP, V2_SYNC, V3_SWAP, HintStrategy, effect_of_log
 
 WETH, USDC = "0x" + "ee" * 20, "0x" + "cc" * 20
 A, B = "0x" + "aa" * 20, "0x" + "bb" * 20
@@ -137,3 +141,39 @@ def test_a_router_reaches_the_pools_it_is_told_about_only() -> None:
     found = s.candidates(VICTIM, [], [router.upper().replace("0X", "0x")], pools)
     assert found and {h.assumption.split(":")[1] for h in found} == {WETH, USDC}
     assert s.candidates(VICTIM, [], ["0x" + "55" * 20], pools) == []
+
+
+def _v3() -> UniswapV3Pool:
+    price = 2**96  # tick 0; liquidity in range, no initialised ticks needed for the state itself
+    return UniswapV3Pool("0x" + "33" * 20, WETH, USDC, 3000, 60, price, get_tick_at_sqrt_ratio(price), 10**21)
+
+
+def _v3_swap(sqrt_price: int, liquidity: int, tick: int) -> bytes:
+    return _words((-5) % 2**256, 7, sqrt_price, liquidity, tick % 2**256)
+
+
+def test_a_v3_swap_log_states_price_liquidity_and_tick() -> None:
+    pool = _v3()
+    moved = effect_of_log(Log(pool.address, (V3_SWAP,), _v3_swap(2**96 * 11 // 10, 5 * 10**20, 1906)), pool)
+    assert moved is not None and moved[1] == "exact"
+    p = moved[0]
+    assert (p.sqrt_price_x96, p.liquidity, p.tick) == (2**96 * 11 // 10, 5 * 10**20, 1906)
+    assert (pool.sqrt_price_x96, pool.liquidity) == (2**96, 10**21)  # a copy was moved, not the live pool
+    negative = effect_of_log(Log(pool.address, (V3_SWAP,), _v3_swap(2**96 * 9 // 10, 10**20, -2108)), pool)
+    assert negative is not None and negative[0].tick == -2108  # int24 read as signed
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _v3_swap(4295128738, 10**20, 0),  # below MIN_SQRT_RATIO
+        _v3_swap(2**160, 10**20, 0),  # above MAX_SQRT_RATIO
+        _v3_swap(2**96, 2**128, 0),  # liquidity beyond uint128
+        _v3_swap(2**96, 10**20, 887273),  # tick out of range
+        _v3_swap(2**96, 10**20, 0)[:-1],  # short data
+        _v3_swap(2**96 * 11 // 10, 10**20, 0),  # a tick that is not the price's
+    ],
+)
+def test_impossible_v3_states_are_not_taken(data: bytes) -> None:
+    pool = _v3()
+    assert effect_of_log(Log(pool.address, (V3_SWAP,), data), pool) is None
