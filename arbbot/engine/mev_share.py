@@ -213,9 +213,13 @@ class MevShareBackrunner:
             last = item.plan.target_block + item.plan.blocks - 1
             outcome: Landed | Missed | None = None
             if receipt is not None:
-                net = _realized(receipt, item.plan.executor)
-                outcome = Landed(item.plan, int(receipt["blockNumber"], 16), self.client.name, net,
-                                 str(item.result.tx_hash))  # fmt: skip
+                try:
+                    net, block = _realized(receipt, item.plan.executor), int(receipt["blockNumber"], 16)
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a garbled receipt: ask again
+                    s._error("mev-share inclusion tracking", exc)
+                    keep.append(item)
+                    continue
+                outcome = Landed(item.plan, block, self.client.name, net, str(item.result.tx_hash))
                 s.counters.landed += 1
                 s.counters.realized_pnl_wei += net
                 s._count("landed", "mev_share")

@@ -183,7 +183,10 @@ class Searcher:
         self._emit("block", number=head, changed=len(changed))
         retry = await self._track(head)
         for hook in self.on_head:
-            await hook(head)
+            try:
+                await hook(head)
+            except Exception as exc:  # another strategy's bookkeeping failing must not stop this block
+                self._error("head hook", exc)
         t0 = time.perf_counter()
         # Pools of a bundle that missed are priced again even if nothing moved them: the gap may still be there.
         candidates = await self._cycles(changed | retry)

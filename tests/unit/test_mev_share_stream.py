@@ -195,3 +195,34 @@ def test_an_unreachable_stream_backs_off_and_stops_without_raising() -> None:
         assert errors and all("connection failed" in e for e in errors)
 
     asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_a_refusing_server_is_retried_until_it_streams() -> None:
+    async def main() -> None:
+        statuses = [503, 429]
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            if statuses:
+                return web.Response(status=statuses.pop(0), text="busy")
+            resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+            await resp.prepare(request)
+            await resp.write(_event(H3, 9).encode())
+            await asyncio.sleep(30)
+            return resp
+
+        app = web.Application()
+        app.router.add_get("/", handler)
+        runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        try:
+            errors: list[str] = []
+            stream = HintStream(f"http://127.0.0.1:{runner.addresses[0][1]}/", backoff=0.01, on_error=errors.append)
+            async with contextlib.aclosing(stream.hints()) as hints:
+                hint = await anext(hints)
+            assert hint.hash == H3 and hint.event_id == "9"
+            assert stream.reconnects == 2 and len(errors) == 2 and stream.last_event_id == "9"
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(asyncio.wait_for(main(), 30))
