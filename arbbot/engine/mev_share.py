@@ -113,12 +113,12 @@ class MevShareBackrunner:
                 head = await s.node.call("eth_getBlockByNumber", ["latest", False])
                 who = self.signer.address if self.signer is not None else s.params.caller
                 nonce = int(await s.node.call("eth_getTransactionCount", [who, "latest"]), 16)
-            except Exception as exc:
+                number = int(head["number"], 16)
+                base = next_base_fee(int(head.get("baseFeePerGas") or "0x0", 16), int(head["gasUsed"], 16),
+                                     int(head["gasLimit"], 16))  # fmt: skip
+            except Exception as exc:  # node down or a garbled answer: this hint is not traded
                 s._error("mev-share node", exc)
                 return []
-            number = int(head["number"], 16)
-            base = next_base_fee(int(head.get("baseFeePerGas") or "0x0", 16), int(head["gasUsed"], 16),
-                                 int(head["gasLimit"], 16))  # fmt: skip
             for hc in found[: self.bundles_per_hint]:
                 if self.signer is None:  # dry run: found and judged, never signed or sent
                     s._emit("dry-run", kind="mev_share", reason=hc.assumption, gross=hc.candidate.gross_profit)
