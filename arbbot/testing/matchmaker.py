@@ -27,8 +27,10 @@ It serves on 127.0.0.1 on a port picked at run time:
 
 What it does NOT do (differences from the real MEV-Share node):
 
-* No refunds: `validity.refund`/`refundConfig` are validated and recorded, but no value reaches the user
-  (the real builder pays refunds with its own transaction at the end of the block).
+* Refunds only with `refund_key`: then a transfer of the backrun's `validity.refund` percent for body 0
+  (default 90) of the backrun's simulated coinbase payment, from that key to the victim's sender, is added
+  after the backrun in the same bundle (the real builder pays it from the block's value, and splits by
+  `refundConfig`; `refundConfig` and the user's own `validity.refund` preferences are not applied here).
 * `mev_simBundle` (unless `offer_sim=False`) only for a backrun of a held transaction, on the head state
   (simOverrides are ignored); `refundableValue` is the backrun's own coinbase payment.
 * No `mev_cancelBundle`, `mev_getBundleStats`, event history API, bundle hints of
@@ -56,7 +58,7 @@ from hexbytes import HexBytes
 from arbbot.execution.bundles.client import BundleClient
 from arbbot.execution.bundles.errors import BundleError, SignatureError
 from arbbot.execution.bundles.signing import HEADER, FlashbotsSigner, verify
-from arbbot.execution.bundles.transactions import recover_sender, tx_hash
+from arbbot.execution.bundles.transactions import Fees, TransactionSigner, recover_sender, tx_hash
 from arbbot.testing.local_builder import BuiltBlock, LocalBuilder
 
 DEFAULT_HINTS = ("contract_address", "function_selector", "logs")
@@ -99,6 +101,8 @@ class Merged:
     backrun: str | None
     bundle_hash: str
     rejected: dict[str, str]  # backrun hash -> why it was not merged
+    refund: int = 0  # wei paid back to the victim's sender (with `refund_key`)
+    refund_tx: str | None = None
 
 
 def _hex_int(value: Any, name: str) -> int:
@@ -122,12 +126,18 @@ class Matchmaker:
         port: int = 0,
         default_hints: Sequence[str] = DEFAULT_HINTS,
         offer_sim: bool = True,
+        refund_key: str | None = None,
+        default_refund_percent: int = 90,
     ) -> None:
         self.builder = builder
         self.ping_interval = ping_interval
         self.host, self.requested_port = host, port
         self.default_hints = tuple(default_hints)
         self.offer_sim = offer_sim
+        # Refunds are paid by this funded key (a real matchmaker has the builder pay them from the block's
+        # value): `percent` of the backrun's payment to the coinbase goes to the victim's sender.
+        self._refund_key = refund_key
+        self.default_refund_percent = default_refund_percent
         self.signer = FlashbotsSigner.random()  # the matchmaker's own identity towards the builder
         self.port: int | None = None
         self.private: dict[str, PrivateTx] = {}
@@ -406,6 +416,22 @@ class Matchmaker:
 
     # ---------------------------------------------------------------- blocks
 
+    async def _refund_tx(self, held: PrivateTx, backrun: Backrun, paid: int) -> tuple[str | None, int]:
+        """The refund to the victim's sender: the backrun's `validity.refund` percent for body 0 (default
+        `default_refund_percent`) of what the backrun paid the coinbase in the simulation."""
+        assert self._refund_key is not None
+        percents = [r.get("percent") for r in backrun.refund if isinstance(r, dict) and r.get("bodyIdx") == 0]
+        percent = sum(p for p in percents if isinstance(p, int)) if percents else self.default_refund_percent
+        value = paid * min(max(percent, 0), 100) // 100
+        if value <= 0:
+            return None, 0
+        signer = TransactionSigner(self._refund_key, int(await self.builder._rpc("eth_chainId"), 16))
+        head = await self.builder._rpc("eth_getBlockByNumber", ["latest", False])
+        nonce = int(await self.builder._rpc("eth_getTransactionCount", [signer.address, "latest"]), 16)
+        fee = 2 * int(head.get("baseFeePerGas") or "0x0", 16) + 1
+        tx = signer.sign(to=recover_sender(held.raw), nonce=nonce, gas=21_000, fees=Fees(fee, 0), value=value)
+        return tx.raw, value
+
     async def build_block(self) -> BuiltBlock:
         """Merge each held transaction with its best valid backrun, hand the bundles to the builder, build."""
         assert self._client is not None
@@ -430,11 +456,17 @@ class Matchmaker:
                 if revert is not None:
                     rejected[b.hash] = f"reverts: {revert.error} {revert.revert or ''}".strip()
                     continue
-                if best is None or sim.coinbase_diff > best[0]:
-                    best = (sim.coinbase_diff, b)
+                if best is None or sim.results[-1].coinbase_diff > best[0]:
+                    best = (sim.results[-1].coinbase_diff, b)
             txs = [held.raw] if best is None else [held.raw, best[1].raw]
+            refund, refund_tx = 0, None
+            if best is not None and self._refund_key is not None:
+                refund_tx, refund = await self._refund_tx(held, best[1], best[0])
+                if refund_tx is not None:
+                    txs.append(refund_tx)
             sent = await self._client.send_bundle(txs, target)
-            self.merged.append(Merged(h, None if best is None else best[1].hash, sent.bundle_hash, rejected))
+            self.merged.append(Merged(h, None if best is None else best[1].hash, sent.bundle_hash, rejected, refund,
+                                      None if refund_tx is None else tx_hash(refund_tx)))  # fmt: skip
         built = await self.builder.build_block(target)
         for h in list(self.private):
             if h in {x.lower() for x in built.tx_hashes}:

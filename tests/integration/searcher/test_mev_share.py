@@ -90,12 +90,15 @@ async def _next_hint(stream: HintStream) -> Hint:
     raise AssertionError("the stream ended without a hint")
 
 
-def _run(url: str, m: Manifest, scenario, offer_sim: bool = True) -> None:  # type: ignore[no-untyped-def]
+def _run(url: str, m: Manifest, scenario, offer_sim: bool = True, refund_key: str | None = None) -> None:  # type: ignore[no-untyped-def]
     w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
     contract = deploy_executor(w3, m)
 
     async def main() -> None:
-        async with LocalBuilder(url) as builder, Matchmaker(builder, ping_interval=0.2, offer_sim=offer_sim) as mm:
+        async with (
+            LocalBuilder(url) as builder,
+            Matchmaker(builder, ping_interval=0.2, offer_sim=offer_sim, refund_key=refund_key) as mm,
+        ):
             rig = build_searcher(url, w3, m, builder.url, contract)
             async with rig.fanout, MevShareClient(mm.url, FlashbotsSigner.random()) as client:
                 await rig.searcher.process_block()
@@ -152,6 +155,15 @@ def test_private_swap_known_by_its_logs_is_backrun_and_lands_right_after_it(
         assert eth0 - w3.eth.get_balance(owner) == gas_paid
         assert ours["gasUsed"] <= best.plan.gas_limit
         assert w3.eth.get_balance(LOCAL_BUILDER_COINBASE) - cb0 >= payment
+        # The refund (MEV-Share's default 90% of what the backrun paid the coinbase) goes to the victim's sender
+        # in the same block, right after the backrun.
+        merged = mm.merged[-1]
+        assert built.tx_hashes == [victim_hash, best.result.tx_hash, merged.refund_tx]
+        paid = payment + ours["gasUsed"] * (ours["effectiveGasPrice"] - w3.eth.get_block(built.number)["baseFeePerGas"])
+        refund = w3.eth.get_transaction(merged.refund_tx)
+        assert merged.refund == refund["value"] == paid * 90 // 100 > 0
+        assert refund["to"] == Account.from_key(dev_key(VICTIM)).address
+        assert w3.eth.get_transaction_receipt(merged.refund_tx)["status"] == 1
         assert c.gross_profit - payment - gas_paid >= best.plan.expected_net
         # The next head: the landed backrun is recorded with its realized net, its alternatives as superseded.
         await rig.searcher.process_block()
@@ -169,7 +181,7 @@ def test_private_swap_known_by_its_logs_is_backrun_and_lands_right_after_it(
         outcome = next(r for r in records if r["event"] != "sent" and r["uuid"] == ours["uuid"])
         assert outcome["landed"] is True and int(outcome["x_realized_net"]) == landed[0].realized_net
 
-    _run(url, m, scenario)
+    _run(url, m, scenario, refund_key=dev_key(9))
 
 
 @pytest.mark.parametrize("offer_sim", [False, True], ids=["guard-only", "mev_simBundle"])
