@@ -320,5 +320,12 @@ def test_the_matchmaker_refuses_what_the_protocol_forbids(fifo_replica: tuple[st
                     await anon.call("mev_sendBundle", [ok])
             # Only what the sender allowed: hash alone, no logs, no tx fields.
             assert mm.events and json.loads(mm.events[-1][1]) == {"hash": victim_hash, "logs": None, "txs": None}
+            # A client coming back with Last-Event-ID gets only what it missed.
+            second = await _send_private(mm.url, other_raw, ["hash", "contract_address"])
+            stream = HintStream(mm.stream_url)
+            stream.last_event_id = str(mm.events[-2][0])
+            hint = await asyncio.wait_for(_next_hint(stream), 30)
+            stream.stop()
+            assert hint.hash == second and hint.txs[0].to == m.venues["uniswap_v2"].router.lower()
 
     asyncio.run(main())
