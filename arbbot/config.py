@@ -124,6 +124,26 @@ class SearcherSettings(BaseModel):
     reputation_key_env: str = "ARBBOT_REPUTATION_KEY"  # env var for X-Flashbots-Signature; unset: random
     simulator: Literal["pyrevm", "anvil"] = "pyrevm"
     routers: list[RouterSettings] = Field(default_factory=list)
+    # MEV-Share: the hint event stream (e.g. https://mev-share.flashbots.net) and the bundle API taking
+    # mev_sendBundle (e.g. https://relay.flashbots.net; unset: the stream's URL). Unset: no MEV-Share.
+    mev_share: str | None = None
+    mev_share_api: str | None = None
+    mev_share_ladder_wei: list[int] = Field(default_factory=lambda: [10**17, 10**18, 10**19, 10**20])
+    mev_share_refund_percent: int | None = Field(default=None, ge=1, le=99)  # validity.refund for the victim
+
+    @field_validator("mev_share", "mev_share_api")
+    @classmethod
+    def _mev_share_http(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+    @field_validator("mev_share_ladder_wei")
+    @classmethod
+    def _ladder(cls, v: list[int]) -> list[int]:
+        if not v or any(x <= 0 for x in v):
+            raise ValueError("must list at least one positive victim size in wei")
+        return v
 
     @field_validator("base_tokens")
     @classmethod

@@ -160,6 +160,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         max_blocks: Annotated[int | None, typer.Option(help="Stop after this many blocks.", min=1)] = None,
         metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
+        mev_share: Annotated[
+            str | None,
+            typer.Option("--mev-share", help="MEV-Share hint stream URL: backrun private transactions by their hints."),
+        ] = None,
     ) -> None:
         """Watch blocks and the mempool, find cycles and backruns, prove them on a fork, bundle them."""
         import asyncio
@@ -181,12 +185,16 @@ def register(app: typer.Typer) -> None:
             updates["key_env"] = key_env
         if simulator is not None:
             updates["simulator"] = simulator
+        if mev_share is not None:
+            updates["mev_share"] = mev_share
         if updates:
             try:
                 searcher_cfg = SearcherSettings.model_validate({**s.searcher.model_dump(exclude_unset=True), **updates})
             except ValidationError as exc:
                 err = exc.errors()[0]
-                raise fail(f"--{err['loc'][0]}: {err['msg']} (got {err.get('input')!r})") from None
+                raise fail(
+                    f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']} (got {err.get('input')!r})"
+                ) from None
             s = s.model_copy(update={"searcher": searcher_cfg})
         from arbbot.cli.endpoint import resolve
 

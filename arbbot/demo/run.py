@@ -3,7 +3,8 @@
 Replica from its snapshot -> ArbExecutor deployed -> the local builder (a test double of a real builder)
 -> the searcher in live mode, wired exactly as `arbbot run --live` wires it -> seeded user swaps through
 the real routers, some public (mined at once: cycles to arbitrage) and some pending (backrun candidates)
--> the builder builds each next block from the bundles it holds -> the audit of every trade.
+-> the builder builds each next block from the bundles it holds -> one private swap known only through
+MEV-Share hints (the matchmaker is a test double too), backrun with mev_sendBundle -> the audit of every trade.
 
 The demo is the chain's clock: it mines user swaps, lets the searcher see the head, then has the local
 builder produce the next block, so the run is the same every time for the same seed.
@@ -12,6 +13,7 @@ builder produce the next block, so the run is the same every time for the same s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +25,7 @@ from web3 import HTTPProvider, Web3
 from arbbot.audit.bundle_log import BundleLog
 from arbbot.chain.anvil import AnvilNode, dev_key
 from arbbot.chain.anvil import rpc as raw_rpc
+from arbbot.collectors.mev_share import HintStream
 from arbbot.collectors.types import PendingTx
 from arbbot.config import BuilderSettings, SearcherSettings
 from arbbot.db import engine as db_engine
@@ -35,9 +38,14 @@ from arbbot.devnet.traffic import ERC20_ABI, Traffic, scenario_prices
 from arbbot.engine.counters import SearcherEvent
 from arbbot.engine.factory import build
 from arbbot.engine.journal import Journal
+from arbbot.engine.mev_share import MevShareBackrunner
 from arbbot.engine.searcher import Searcher
+from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
+from arbbot.execution.bundles.mev_share import MevShareClient
 from arbbot.metrics import Metrics
+from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
+from arbbot.testing.matchmaker import Matchmaker
 
 SCENARIO = "v4"  # V2, V3, PancakeSwap V3 and Uniswap V4 (hookless, dynamic-fee hook, delta-returning hook)
 
@@ -54,6 +62,7 @@ class DemoConfig:
     min_swap_eth: Decimal = Decimal(20)  # public user swaps: worth between these
     max_swap_eth: Decimal = Decimal(120)
     victim_eth: Decimal = Decimal(150)  # the pending swaps held for backruns
+    mev_share: bool = True  # a last round: a private swap known only through MEV-Share hints, backrun
 
 
 @dataclass
@@ -155,7 +164,7 @@ async def _run(
     before = wealth(w3, manifest, contract.address, owner)
     first_block = w3.eth.block_number + 1
     rounds: list[str] = []
-    async with LocalBuilder(node.url) as builder:
+    async with LocalBuilder(node.url) as builder, Matchmaker(builder) as matchmaker:
         searcher_cfg = SearcherSettings(
             builders=[BuilderSettings(name="local", url=builder.url, coinbase=LOCAL_BUILDER_COINBASE)],
             executor=contract.address,
@@ -178,6 +187,10 @@ async def _run(
                     rounds.append(held)
                 else:
                     rounds.append(await _public_round(i, cfg, w3, traffic, searcher, builder, progress))
+            if cfg.mev_share:
+                rounds.append(await _mev_share_round(
+                    cfg.rounds, cfg.victim_eth, w3, manifest, traffic, searcher, matchmaker, key, progress
+                ))  # fmt: skip
             await searcher.process_block()  # outcomes of the last block
         finally:
             await wiring.aclose()
@@ -259,6 +272,45 @@ async def _backrun_round(
     await searcher.process_block()
     what = "backrun bundle" if backrun else "no backrun"
     return f"round {i + 1}: pending {pool.venue} swap, {what}, block {built.number}"
+
+
+async def _mev_share_round(
+    i: int,
+    victim_eth: Decimal,
+    w3: Web3,
+    manifest: Manifest,
+    traffic: Traffic,
+    searcher: Searcher,
+    matchmaker: Matchmaker,
+    key: str,
+    progress: Progress,
+) -> str:
+    """A big user swap sent privately to the MEV-Share matchmaker (a test double): the searcher learns of it
+    only from the hint stream (its logs), backruns it with mev_sendBundle, and the matchmaker has the local
+    builder build [victim, backrun]."""
+    await searcher.process_block()
+    pool = _victim_pool(manifest, i)
+    token = pool.token1 if pool.token0 == "WETH" else pool.token0
+    user = traffic.accounts[i % len(traffic.accounts)].key.to_0x_hex()
+    victim = traffic.swap(user, pool, "WETH", token, traffic.amount_for("WETH", victim_eth))
+    stream = HintStream(matchmaker.stream_url)
+    async with JsonRpcClient(matchmaker.url, name="user", signer=FlashbotsSigner.random()) as wallet:
+        params = {"tx": "0x" + victim.raw_tx.hex(), "preferences": {"privacy": {"hints": ["hash", "logs"]}}}
+        await wallet.call("eth_sendPrivateTransaction", [params])
+    async with contextlib.aclosing(stream.hints()) as hints:
+        hint = await anext(hints)
+    stream.stop()
+    async with MevShareClient(matchmaker.url, FlashbotsSigner.random()) as client:
+        runner = MevShareBackrunner(searcher, HintStrategy(searcher.arbitrage), client,
+                                    TransactionSigner(key, w3.eth.chain_id))  # fmt: skip
+        sent = await runner.process_hint(hint)
+        progress("round", {"n": i + 1, "kind": "mev-share", "backrun": bool(sent), "pool": pool.venue})
+        built = await matchmaker.build_block()
+        progress("block", {"number": built.number, "bundles": len(built.included)})
+        await searcher.process_block()  # the backrun's outcome, journaled
+    merged = matchmaker.merged[-1] if matchmaker.merged else None
+    what = "backrun merged" if merged is not None and merged.backrun else "no backrun"
+    return f"round {i + 1}: private {pool.venue} swap seen through MEV-Share hints, {what}, block {built.number}"
 
 
 def run(cfg: DemoConfig, progress: Progress, on_event: Callable[[SearcherEvent], None]) -> DemoRun:

@@ -47,7 +47,8 @@ class LiveView:
             self.round = data["n"]
             self.stage = f"round {data['n']}/{self.rounds}: " + (
                 f"{data['swaps']} public user swaps" if data["kind"] == "public" else
-                f"pending {data['pool']} swap" + (" -> backrun bundle" if data.get("backrun") else "")
+                f"{'private' if data['kind'] == 'mev-share' else 'pending'} {data['pool']} swap"
+                + (" -> backrun bundle" if data.get("backrun") else "")
             )  # fmt: skip
         elif what == "block":
             self.block = data["number"]

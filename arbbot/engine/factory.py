@@ -308,6 +308,11 @@ async def build(
         rpc_url=ctx.url, store=store, arbitrage=arbitrage, params=params, executor=executor,
         simulator_factory=factory, node=node, backrun=backrun, metrics=metrics, on_event=on_event, journal=journal,
     )  # fmt: skip
+    if cfg.mev_share is not None:
+        from arbbot.engine.mev_share import attach_mev_share
+
+        attach_mev_share(wiring, cfg, arbitrage, routers, discovered, key=key if live else None,
+                         chain_id=ctx.chain_id, reputation_env=cfg.reputation_key_env)  # fmt: skip
     return wiring
 
 

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -131,6 +131,9 @@ class Searcher:
         self._trade_lock = asyncio.Lock()
         self.plans: list[TradePlan] = []  # judged and handed to the executor, in order
         self.results: list[SubmitResult] = []  # what the executor did with each plan
+        # Extra order-flow sources run by `run()` alongside blocks and pending txs (e.g. MEV-Share hints).
+        self.sources: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.on_head: list[Callable[[int], Coroutine[Any, Any, None]]] = []  # each new head, after bundle tracking
 
     # ---------------------------------------------------------------- reporting
 
@@ -192,6 +195,11 @@ class Searcher:
         head = self.store.head.number
         self._emit("block", number=head, changed=len(changed))
         retry = await self._track(head)
+        for hook in self.on_head:
+            try:
+                await hook(head)
+            except Exception as exc:  # another strategy's bookkeeping failing must not stop this block
+                self._error("head hook", exc)
         t0 = time.perf_counter()
         # Pools of a bundle that missed are priced again even if nothing moved them: the gap may still be there.
         candidates = await self._cycles(changed | retry)
@@ -562,6 +570,7 @@ class Searcher:
             pending = PendingTxCollector(self.rpc_url, use_ws=use_ws, poll_interval=poll_interval,
                                          observer=self._observer)  # fmt: skip
             tasks.append(asyncio.create_task(self._consume_pending(pending)))
+        tasks.extend(asyncio.create_task(source()) for source in self.sources)
         stopper = asyncio.create_task(self._stop.wait())
         try:
             await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)

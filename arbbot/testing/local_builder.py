@@ -579,6 +579,19 @@ class LocalBuilder:
         timestamp = timestamp_value if timestamp_value is not None else _int(head["timestamp"]) + self.block_time
         return await self.simulate(txs, coinbase=coinbase, timestamp=timestamp, state_block=head_number)
 
+    async def trial_receipts(self, txs: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Receipts (with logs) of `txs` executed as the next block on the head state, then rolled back: what a
+        matchmaker learns about a private transaction by simulating it. Takes the node lock."""
+        async with self._lock():
+            head = await self._head()
+            trial = await self._execute(
+                txs, coinbase=self.coinbase, timestamp=_int(head["timestamp"]) + self.block_time, keep=False
+            )
+        if trial.refused is not None:
+            h, reason = trial.refused
+            raise LocalBuilderError(f"err: {reason}; txhash {h}")
+        return trial.receipts
+
     async def simulate(self, txs: Sequence[str], *, coinbase: str, timestamp: int, state_block: int) -> dict[str, Any]:
         """eth_callBundle semantics (spec A3) on the head state. Caller holds the node lock."""
         full = await self._execute(txs, coinbase=coinbase, timestamp=timestamp, keep=False)

@@ -17,7 +17,9 @@ def _run(out: Path) -> tuple[DemoRun, list[str]]:
                  events.append)  # fmt: skip
     assert {"stage", "round", "block"} <= set(stages)
     landed = [e for e in events if e.kind == "landed"]
-    assert landed and all(e.data["builder"] == "local" for e in landed)  # attributed by the block's coinbase
+    # Attributed by the block's coinbase; a MEV-Share backrun to the MEV-Share endpoint it was sent to.
+    assert landed and all(e.data["builder"] == ("mev-share" if e.data["kind"] == "mev_share" else "local")
+                          for e in landed)  # fmt: skip
     return result, [t.tx_hash for t in result.closing.trades]
 
 
@@ -26,6 +28,8 @@ def test_demo_lands_cycles_and_backruns_and_reconciles(tmp_path: Path) -> None:
     c = first.closing
     assert first.landed_by_kind.get("cycle", 0) >= 1
     assert first.landed_by_kind.get("backrun", 0) >= 1
+    assert first.landed_by_kind.get("mev_share", 0) == 1  # the private swap, known only through hints
+    assert any("MEV-Share hints, backrun merged" in r for r in first.rounds)
     # The v4 replica: some trades run through Uniswap V4 pools, on the PoolManager's capital.
     assert first.v4_trades >= 1
     assert first.v4_trades == sum(any(s.kind == "uniswap_v4" for s in t.route) for t in c.trades)
