@@ -155,6 +155,13 @@ def solve(
                 if v > best_value or (v == best_value and x < best):
                     best, best_value = x, v
             certified = True
+    if not certified and best_value <= 0:
+        # Nothing found near the relaxed maximiser, and the bound is not beaten: dust inputs can round
+        # to nothing at the maximiser while a few units more pay (a thin range just across a tick), so
+        # search with exact quotes from where the route is alive before saying nothing pays.
+        x, value = bracketed_optimum(profit, max_input)
+        if value > best_value:
+            best, best_value = x, value
     if best_value <= 0:
         return None
     return _solution(best, best_value, hops, quote, certified, len(evaluated) + len(outs))

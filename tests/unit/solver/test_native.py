@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
-from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
+from arbbot.amm.uniswap_v3.pool import TickInfo, UniswapV3Pool
 from arbbot.amm.uniswap_v3.tick_math import MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK, get_sqrt_ratio_at_tick
 from arbbot.solver import Hop, native, solve
 from arbbot.solver.model import cycle_min_input, quote_cycle
@@ -343,6 +343,23 @@ def test_two_hop_solve_equals_the_python_solver(a, b, zero_for_one: bool, loan_f
     b=st.one_of(cycle_v2(), cycle_v3()),
     c=st.one_of(cycle_v2(), cycle_v3()),
     d=st.lists(st.booleans(), min_size=3, max_size=3),
+)
+@example(  # dust rounds to nothing at the relaxed maximiser; 5 units cross into a thin range and pay 1,024
+    a=UniswapV2Pool("v2", "token0", "token1", 10, 10, 0),
+    b=UniswapV2Pool("v2", "token0", "token1", 10, 10, 0),
+    c=UniswapV3Pool(
+        "0xpool",
+        "token0",
+        "token1",
+        10000,
+        200,
+        8_201_725_503_576_199_089_080_986_540_204,
+        92800,
+        0,
+        {92600: TickInfo(1000, 1000), 92800: TickInfo(1000, -1000)},
+        {1: 617_064_208_995_452_265_808_113_443_459_006_439_368_525_949_612_592_448_755_728_384},
+    ),
+    d=[False, False, True],
 )
 def test_three_hop_solve_equals_the_python_solver(a, b, c, d: list[bool]) -> None:
     _same_optimum([Hop(a, d[0]), Hop(b, d[1]), Hop(c, d[2])], 0)
