@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
@@ -31,13 +31,14 @@ from arbbot.execution import capital as capital_choice
 from arbbot.execution.bundles.rpc import RpcCaller
 from arbbot.execution.capital import CapitalOption, CapitalSources
 from arbbot.execution.plan import Executor, Landed, SubmitResult, TradePlan
-from arbbot.execution.route import Capital, Route, encode, hop_for
+from arbbot.execution.route import ZERO_ADDRESS, Capital, Route, decode, encode, hop_for
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import CandidateSim, CandidateSimulator, PreTx, execute_calldata
 from arbbot.sim.fork import ForkSimulator
 from arbbot.sim.v4_quotes import simulated_view
 from arbbot.state.store import PoolStore
 from arbbot.state.updater import StateUpdater
+from arbbot.strategy import batch
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
 from arbbot.strategy.costs import cold_access_bound, judge, max_fee_per_gas, min_gross_for
@@ -342,7 +343,7 @@ class Searcher:
     ) -> list[TradePlan]:
         self.counters.opportunities_found += len(candidates)
         self._count("found", kind, len(candidates))
-        plans = []
+        judged: list[TradePlan] = []
         for c in candidates:
             self._emit("found", kind=kind, token=c.token, amount_in=c.amount_in, gross=c.gross_profit, hops=len(c.hops))
             try:
@@ -355,26 +356,117 @@ class Searcher:
             except Exception as exc:  # the fork could not be read (node down, stale block): next update
                 self._error("simulation", exc)
                 continue
-            if plan is None:
-                continue
-            try:
-                result = await self.executor.submit(plan)
-            except Exception as exc:
-                self._error("submission", exc)
-                await asyncio.sleep(0)
-                continue
-            self.plans.append(plan)
-            self.results.append(result)
-            self._journal(lambda j, plan=plan, result=result: j.sent(plan, result))
+            if plan is not None:
+                judged.append(plan)
+        if not judged:
+            return []
+        # Each plan was judged alone, right after `pre`. The compatible set worth the most goes out as one
+        # bundle, and only as simulated there: each trade after the ones before it.
+        try:
+            chosen = await _in_daemon_thread(lambda: self._together(kind, judged, pre), self.sim_timeout)
+        except Exception as exc:  # the fork failed mid-way: the best single trade, simulated alone, still stands
+            if isinstance(exc, TimeoutError):
+                self._sim = None
+            self._error("simulation", exc)
+            chosen = [max(judged, key=lambda p: p.expected_net)]
+        return await self._send(kind, chosen)
+
+    async def _send(self, kind: str, plans: list[TradePlan]) -> list[TradePlan]:
+        """Hand the plans to the executor: one plan alone, several as one bundle in the simulated order."""
+        submit_batch = getattr(self.executor, "submit_batch", None)
+        if len(plans) > 1 and submit_batch is None:
+            plans = plans[:1]  # the first ran right after `pre`, as it would alone: its simulation holds
+        try:
+            results = [await self.executor.submit(plans[0])] if len(plans) == 1 else await submit_batch(plans)
+        except Exception as exc:
+            self._error("submission", exc)
+            await asyncio.sleep(0)
+            return []
+        self.plans.extend(plans)
+        self.results.extend(results)
+        self._journal(lambda j: j.sent_batch(plans, results))
+        if len(plans) > 1 and results[0].sent:
+            self.counters.multi_trade_bundles += 1
+        for i, (plan, result) in enumerate(zip(plans, results, strict=True)):
             if result.sent:
                 self.counters.sent += 1
                 self._count("sent", kind)
             self._emit("sent" if result.sent else "dry-run", kind=kind, reason=result.reason, net=plan.expected_net,
-                       tx=result.tx_hash, builders=list(result.accepted_by))  # fmt: skip
-            plans.append(plan)
-            # Candidates of one update share pools and our nonce: the best one that passed is the trade.
-            break
+                       tx=result.tx_hash, builders=list(result.accepted_by), position=i,
+                       bundle_trades=len(plans))  # fmt: skip
         return plans
+
+    def _together(self, kind: str, plans: list[TradePlan], pre: tuple[PreTx, ...]) -> list[TradePlan]:
+        """The compatible plans of greatest total expected net, re-judged in sequence on one fork."""
+        items = [self._item(p) for p in plans]
+        balances = self._own_balances(items)
+        chosen = [plans[i] for i in batch.choose(items, balances)]
+        chosen.sort(key=lambda p: -p.expected_net)  # best first: it runs exactly as it was judged alone
+        for p in plans:
+            if not any(p is q for q in chosen):
+                self.counters.not_chosen += 1
+                self._emit("not-chosen", kind=kind, net=p.expected_net, reason="conflicts with a better set of trades")
+        return self._sequence(kind, chosen, pre)
+
+    def _sequence(self, kind: str, plans: list[TradePlan], pre: tuple[PreTx, ...]) -> list[TradePlan]:
+        """Simulate `plans` one after another on one fork, each judged in its position; the first that no longer
+        passes is dropped and the rest simulated again, until all pass. Returns the plans as simulated."""
+        p = self.params
+        plans = list(plans)
+        while len(plans) > 1:
+            sim = self._simulator()
+            runs = sim.run_sequence(p.executor, p.caller, [_route_of(x) for x in plans], pre, p.max_gas)
+            self.counters.simulated += len(plans) - 1
+            placed: list[TradePlan] = []
+            for i, (plan, run) in enumerate(zip(plans, runs, strict=True)):
+                again = self._in_position(kind, plan, run, i)
+                if again is None:
+                    del plans[i]
+                    break
+                placed.append(again)
+            else:
+                return placed
+        return plans
+
+    def _in_position(self, kind: str, plan: TradePlan, run: CandidateSim, position: int) -> TradePlan | None:
+        """`plan` judged again on its run after the trades before it in the bundle (None: not sendable there)."""
+        p, c = self.params, plan.candidate
+        where = f"after {position} trade(s) before it in the bundle"
+        if not run.success or run.gross_profit != c.gross_profit:
+            reason = run.reason if not run.success else f"model {c.gross_profit} != simulation {run.gross_profit}"
+            self.counters.dropped_in_sequence += 1
+            self._count("dropped", kind)
+            self._emit("dropped", kind=kind, reason=f"{where}: {reason}")
+            return None
+        bound = 0 if run.gas_exact else cold_access_bound(len(c.hops))
+        verdict = judge(
+            sim_success=run.success, sim_gross_profit=run.gross_profit, model_gross_profit=c.gross_profit,
+            gas_charged=run.gas_used + bound, fee_per_gas=plan.max_fee_per_gas,
+            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
+        )  # fmt: skip
+        if not verdict.send:
+            self.counters.dropped_in_sequence += 1
+            self._reject(kind, c, f"{where}: {verdict.reason}")
+            return None
+        gas_limit = min(p.max_gas, max(plan.gas_limit, int(run.gas_used * GAS_HEADROOM) + 10_000 + bound))
+        return replace(plan, sim=run, expected_net=verdict.net_profit, gas_limit=gas_limit)
+
+    def _item(self, plan: TradePlan) -> batch.Item:
+        route = _route_of_plan(plan)
+        own = {route.token.lower(): route.amount_in} if route.capital == Capital.OWN else {}
+        lender = route.lender.lower()
+        borrows = frozenset() if route.capital == Capital.OWN or lender == ZERO_ADDRESS.lower() else frozenset({lender})
+        return batch.Item(plan.expected_net, frozenset(x.lower() for x in plan.candidate.pools), own, borrows)
+
+    def _own_balances(self, items: Sequence[batch.Item]) -> dict[str, int] | None:
+        """The executor's balance of each token that trades take from it (None when the fork cannot say)."""
+        tokens = {t for it in items for t in it.own}
+        if not tokens:
+            return {}
+        fork = getattr(self._simulator(), "fork", None)
+        if not isinstance(fork, ForkSimulator):
+            return None
+        return {t: fork.token_balance(to_checksum_address(t), self.params.executor) for t in tokens}
 
     def _plan(self, kind: str, c: Candidate, pre: tuple[PreTx, ...]) -> TradePlan | None:
         """Simulate, then judge: returns a plan only if the simulation shows profit after all costs."""
@@ -570,6 +662,17 @@ def _quantity(value: object) -> int:
     if isinstance(value, str):
         return int(value, 16) if value.startswith("0x") else int(value)
     raise ValueError(f"not a quantity: {value!r}")
+
+
+def _route_of_plan(plan: TradePlan) -> Route:
+    return decode(_route_of(plan))
+
+
+def _route_of(plan: TradePlan) -> bytes:
+    """The route inside execute(bytes route) calldata (the plan's own encoding, read back)."""
+    data = plan.calldata
+    length = int.from_bytes(data[36:68], "big")
+    return bytes(data[68 : 68 + length])
 
 
 def _hash(raw: str) -> str:
