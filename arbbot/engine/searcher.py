@@ -387,6 +387,8 @@ class Searcher:
         self._journal(lambda j: j.sent_batch(plans, results))
         if len(plans) > 1 and results[0].sent:
             self.counters.multi_trade_bundles += 1
+            if self.metrics is not None:
+                self.metrics.multi_trade_bundles.inc()
         for i, (plan, result) in enumerate(zip(plans, results, strict=True)):
             if result.sent:
                 self.counters.sent += 1
@@ -405,6 +407,7 @@ class Searcher:
         for p in plans:
             if not any(p is q for q in chosen):
                 self.counters.not_chosen += 1
+                self._count("not_chosen", kind)
                 self._emit("not-chosen", kind=kind, net=p.expected_net, reason="conflicts with a better set of trades")
         return self._sequence(kind, chosen, pre)
 

@@ -5,8 +5,10 @@ trades that share a pool are never sent together; a trade that fails after the o
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from eth_account import Account
 from eth_account.typed_transactions import TypedTransaction
 from hexbytes import HexBytes
@@ -152,6 +154,12 @@ def test_trades_through_one_pool_are_never_sent_together_only_the_better_one_goe
                 assert plans[0].expected_net == max(judged)
                 [stored] = builder.pending_bundles()
                 assert stored.tx_hashes == [rig.searcher.results[0].tx_hash]
+                # Trades of one bundle share its pre-transactions and blocks: anything else is refused unsent.
+                late = replace(plans[0], target_block=plans[0].target_block + 1)
+                with pytest.raises(ValueError, match=r"plans\[1\]: a bundle's trades share"):
+                    await rig.executor.submit_batch([plans[0], late])
+                assert await rig.executor.submit_batch([]) == []
+                assert len(builder.pending_bundles()) == 1
             await rig.node.close()
 
     asyncio.run(scenario())
