@@ -41,7 +41,7 @@ from arbbot.state.updater import StateUpdater
 from arbbot.strategy import batch
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
-from arbbot.strategy.costs import cold_access_bound, judge, max_fee_per_gas, min_gross_for
+from arbbot.strategy.costs import Verdict, cold_access_bound, judge, max_fee_per_gas, min_gross_for
 from arbbot.strategy.mempool import decode_swap
 
 log = logging.getLogger(__name__)
@@ -419,7 +419,6 @@ class Searcher:
         while len(plans) > 1:
             sim = self._simulator()
             runs = sim.run_sequence(p.executor, p.caller, [_route_of(x) for x in plans], pre, p.max_gas)
-            self.counters.simulated += len(plans) - 1
             placed: list[TradePlan] = []
             for i, (plan, run) in enumerate(zip(plans, runs, strict=True)):
                 again = self._in_position(kind, plan, run, i)
@@ -442,11 +441,7 @@ class Searcher:
             self._emit("dropped", kind=kind, reason=f"{where}: {reason}")
             return None
         bound = 0 if run.gas_exact else cold_access_bound(len(c.hops))
-        verdict = judge(
-            sim_success=run.success, sim_gross_profit=run.gross_profit, model_gross_profit=c.gross_profit,
-            gas_charged=run.gas_used + bound, fee_per_gas=plan.max_fee_per_gas,
-            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
-        )  # fmt: skip
+        verdict = self._verdict(c, run, plan.max_fee_per_gas)
         if not verdict.send:
             self.counters.dropped_in_sequence += 1
             self._reject(kind, c, f"{where}: {verdict.reason}")
@@ -501,12 +496,7 @@ class Searcher:
         final = sim.run(p.executor, p.caller, route, pre, p.max_gas)
         if not self._agrees(kind, c, final):
             return None
-        verdict = judge(
-            sim_success=final.success, sim_gross_profit=final.gross_profit, model_gross_profit=c.gross_profit,
-            gas_charged=final.gas_used if final.gas_exact else final.gas_used + cold_access_bound(len(c.hops)),
-            fee_per_gas=fee,
-            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
-        )  # fmt: skip
+        verdict = self._verdict(c, final, fee)
         if self.metrics is not None:
             self.metrics.stage_latency.labels(stage="simulation").observe(time.perf_counter() - started)
         if not verdict.send:
@@ -529,6 +519,16 @@ class Searcher:
             pre_raw=tuple(t.raw for t in pre if t.raw),
             pre_hashes=tuple(_hash(t.raw) for t in pre if t.raw),
         )
+
+    def _verdict(self, c: Candidate, run: CandidateSim, fee: int) -> Verdict:
+        """The judge on one simulated run: gas charged with the cold-access bound where it is not exact."""
+        p = self.params
+        return judge(
+            sim_success=run.success, sim_gross_profit=run.gross_profit, model_gross_profit=c.gross_profit,
+            gas_charged=run.gas_used if run.gas_exact else run.gas_used + cold_access_bound(len(c.hops)),
+            fee_per_gas=fee,
+            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
+        )  # fmt: skip
 
     def _agrees(self, kind: str, c: Candidate, sim: CandidateSim) -> bool:
         if not sim.success:
