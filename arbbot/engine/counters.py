@@ -21,6 +21,9 @@ class Counters:
     dropped_in_sequence: int = 0  # passed alone, not after the trades before it in the bundle
     sent: int = 0  # trades (several may share one bundle)
     multi_trade_bundles: int = 0  # bundles that carry more than one of our trades
+    bundles_sent: int = 0  # bundles a builder accepted (sent, landed, missed count trades)
+    bundles_landed: int = 0
+    bundles_missed: int = 0
     landed: int = 0
     missed: int = 0
     errors: int = 0  # bad messages, node or builder trouble; the engine kept running

@@ -30,7 +30,7 @@ from arbbot.engine.journal import Journal
 from arbbot.execution import capital as capital_choice
 from arbbot.execution.bundles.rpc import RpcCaller
 from arbbot.execution.capital import CapitalOption, CapitalSources
-from arbbot.execution.plan import Executor, Landed, SubmitResult, TradePlan
+from arbbot.execution.plan import Executor, Landed, Missed, SubmitResult, TradePlan
 from arbbot.execution.route import ZERO_ADDRESS, Capital, Route, decode, encode, hop_for
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import CandidateSim, CandidateSimulator, PreTx, execute_calldata
@@ -119,6 +119,9 @@ class Searcher:
         self._trade_lock = asyncio.Lock()
         self.plans: list[TradePlan] = []  # judged and handed to the executor, in order
         self.results: list[SubmitResult] = []  # what the executor did with each plan
+        self._bundle_of: dict[int, str] = {}  # id(plan) -> its bundle's uuid, until its outcome is known
+        self._bundle_open: dict[str, int] = {}  # bundle uuid -> its trades whose outcome is not known yet
+        self._bundle_counted: set[str] = set()  # bundles already counted landed or missed
 
     # ---------------------------------------------------------------- reporting
 
@@ -221,6 +224,7 @@ class Searcher:
             return retry
         for o in outcomes:
             self._journal(lambda j, o=o: j.outcome(o))
+            self._bundle_outcome(o)
             strategy = o.plan.kind
             if isinstance(o, Landed):
                 self.counters.landed += 1
@@ -228,8 +232,6 @@ class Searcher:
                 self._count("landed", strategy)
                 if self.metrics is not None:
                     self.metrics.pnl_wei.set(self.counters.realized_pnl_wei)
-                    if o.builder:
-                        self.metrics.bundles_landed.labels(builder=o.builder).inc()
                 self._emit("landed", kind=strategy, block=o.block_number, builder=o.builder, net=o.realized_net,
                            tx=o.tx_hash)  # fmt: skip
             else:
@@ -238,6 +240,25 @@ class Searcher:
                     retry.update(p.lower() for p in o.plan.candidate.pools)
                 self._emit("missed", status=o.status, reason=o.reason)
         return retry
+
+    def _bundle_outcome(self, o: Landed | Missed) -> None:
+        """Count a bundle landed or missed once, on the first outcome of its trades (they share its fate)."""
+        bundle = self._bundle_of.pop(id(o.plan), None)
+        if bundle is None or bundle not in self._bundle_open:
+            return
+        left = self._bundle_open[bundle]
+        if bundle not in self._bundle_counted:
+            self._bundle_counted.add(bundle)
+            if isinstance(o, Landed):
+                self.counters.bundles_landed += 1
+                if self.metrics is not None and o.builder:
+                    self.metrics.bundles_landed.labels(builder=o.builder).inc()
+            else:
+                self.counters.bundles_missed += 1
+        self._bundle_open[bundle] = left - 1
+        if left - 1 <= 0:
+            del self._bundle_open[bundle]
+            self._bundle_counted.discard(bundle)
 
     # ---------------------------------------------------------------- one pending transaction
 
@@ -385,6 +406,11 @@ class Searcher:
         self.plans.extend(plans)
         self.results.extend(results)
         self._journal(lambda j: j.sent_batch(plans, results))
+        if results[0].sent:
+            self.counters.bundles_sent += 1
+            for plan in plans:
+                self._bundle_of[id(plan)] = results[0].uuid or ""
+            self._bundle_open[results[0].uuid or ""] = len(plans)
         if len(plans) > 1 and results[0].sent:
             self.counters.multi_trade_bundles += 1
             if self.metrics is not None:

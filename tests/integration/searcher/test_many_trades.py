@@ -73,6 +73,7 @@ def test_two_independent_dislocations_in_one_block_both_land_in_one_block_audite
                 plans = await rig.searcher.process_block()
                 c = rig.searcher.counters
                 assert len(plans) == 2 and c.sent == 2 and c.multi_trade_bundles == 1, (c, rig.executor.reports)
+                assert c.bundles_sent == 1
                 a, b = plans
                 pools_a, pools_b = {p.lower() for p in a.candidate.pools}, {p.lower() for p in b.candidate.pools}
                 assert not pools_a & pools_b
@@ -91,6 +92,7 @@ def test_two_independent_dislocations_in_one_block_both_land_in_one_block_audite
                 assert built.included == [stored.bundle_hash], built.dropped
                 await rig.searcher.process_block()
                 assert c.landed == 2 and c.missed == 0
+                assert (c.bundles_landed, c.bundles_missed) == (1, 0)  # one bundle, two trades
                 receipts = [w3.eth.get_transaction_receipt(h) for h in (r1.tx_hash, r2.tx_hash)]
                 assert {rc["blockNumber"] for rc in receipts} == {built.number}
                 assert receipts[1]["transactionIndex"] == receipts[0]["transactionIndex"] + 1
@@ -242,6 +244,7 @@ def test_a_two_trade_bundle_is_preflighted_superseded_whole_and_withdrawn_and_th
                 await rig.searcher.process_block()
                 c = rig.searcher.counters
                 assert c.landed == len(second) and c.missed == 2  # both trades of the old bundle
+                assert (c.bundles_landed, c.bundles_missed) == (1, 1)
             await rig.node.close()
 
         with sessions() as s:
