@@ -45,6 +45,9 @@ class Metrics:
         self.bundles_landed = Counter(
             "arbbot_bundles_landed", "Bundles that landed, per builder", ["builder"], registry=r
         )
+        self.multi_trade_bundles = Counter(
+            "arbbot_multi_trade_bundles", "Bundles sent that carry several of our trades", registry=r
+        )
         self.bundles_superseded = Counter(
             "arbbot_bundles_superseded", "Bundles replaced by a newer plan and withdrawn", registry=r
         )

@@ -42,10 +42,10 @@ class _Timed(BundleExecutor):
 
     signed_at: list[float]
 
-    async def _sign(self, plan: Any) -> Any:
-        tx = await super()._sign(plan)
+    async def _sign(self, plans: Any) -> Any:
+        txs = await super()._sign(plans)
         self.signed_at.append(time.perf_counter())
-        return tx
+        return txs
 
 
 def run() -> list[dict[str, str]]:

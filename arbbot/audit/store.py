@@ -70,9 +70,11 @@ def save_trades(sessions: sessionmaker[Session], trades: Iterable[TradeAudit]) -
                 record = record.model_copy(update={"bundle_uuid": known.bundle_uuid})
             crud.upsert_trades(session, [record])
             if record.bundle_uuid is not None and trade.status == "success":
+                # A bundle may carry several of our trades: its realized profit is theirs together.
+                together = crud.list_trades(session, trade.chain_id, bundle_uuid=record.bundle_uuid, status="success")
                 crud.update_bundle(
                     session, record.bundle_uuid, landed=True, landed_block=trade.block_number,
-                    realized_profit=record.profit,
+                    realized_profit=sum(t.profit for t in together),
                 )  # fmt: skip
     return problems
 
@@ -92,13 +94,17 @@ def _new_tokens(session: Session, trades: list[TradeAudit]) -> None:
 
 
 def simulated_from_db(sessions: sessionmaker[Session], chain_id: int) -> SimulatedLookup:
-    """A lookup for the auditor: the bundle a trade was recorded with, and that bundle's simulated profit."""
+    """A lookup for the auditor: the bundle a trade was recorded with, and the trade's simulated profit: the
+    bundle's, when the trade is alone in it; else the one the searcher recorded with the pending trade (not
+    known any more once that trade was audited)."""
 
     def lookup(tx_hash: str) -> tuple[str | None, int | None] | None:
         with sessions() as session:
             trade = crud.get_trade(session, chain_id, tx_hash)
             if trade is None or trade.bundle_uuid is None:
                 return None
+            if len(crud.list_trades(session, chain_id, bundle_uuid=trade.bundle_uuid)) > 1:
+                return trade.bundle_uuid, trade.profit if trade.status == "pending" else None
             bundle = crud.get_bundle(session, trade.bundle_uuid)
             return trade.bundle_uuid, None if bundle is None else bundle.simulated_profit
 

@@ -17,7 +17,13 @@ class Counters:
     sim_disagreed: int = 0  # simulation and model differ: dropped
     sim_failed: int = 0  # reverted or no Executed event: dropped
     rejected: int = 0  # simulated fine but not profitable after all costs: not sent
-    sent: int = 0
+    not_chosen: int = 0  # passed alone, but conflicts with a better set of trades of the same update
+    dropped_in_sequence: int = 0  # passed alone, not after the trades before it in the bundle
+    sent: int = 0  # trades (several may share one bundle)
+    multi_trade_bundles: int = 0  # bundles that carry more than one of our trades
+    bundles_sent: int = 0  # bundles a builder accepted (sent, landed, missed count trades)
+    bundles_landed: int = 0
+    bundles_missed: int = 0
     landed: int = 0
     missed: int = 0
     errors: int = 0  # bad messages, node or builder trouble; the engine kept running
@@ -29,8 +35,8 @@ class Counters:
 
 @dataclass(frozen=True)
 class SearcherEvent:
-    """One step of progress: kind is block, skipped, found, simulated, dropped, rejected, sent, landed, missed,
-    error."""
+    """One step of progress: kind is block, skipped, found, simulated, dropped, rejected, not-chosen,
+    sent, landed, missed, error."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)

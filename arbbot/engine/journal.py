@@ -42,48 +42,89 @@ class Journal:
         self.sessions = sessions
         self.auditor = auditor
         self._uuid_of: dict[int, str] = {}  # id(plan) -> bundle uuid (outcomes carry the same plan object)
+        self._open: dict[str, int] = {}  # bundle uuid -> its trades whose outcome has not come yet
+        self._seen: dict[str, list[Landed | Missed]] = {}  # bundle uuid -> outcomes of its trades so far
 
     def sent(self, plan: TradePlan, result: SubmitResult) -> None:
+        self.sent_batch([plan], [result])
+
+    def sent_batch(self, plans: Sequence[TradePlan], results: Sequence[SubmitResult]) -> None:
+        """One bundle carrying `plans` (one result each, sharing the bundle's uuid): one bundle record with the
+        totals, one pending trade per transaction."""
+        if not plans:
+            return
+        result = results[0]
         if result.uuid is None or result.tx_hash is None:
-            return  # nothing reached a builder (e.g. the transaction could not be signed)
-        simulated = plan.sim.executed.profit if plan.sim.executed is not None else 0
+            return  # nothing reached a builder (e.g. the transactions could not be signed)
+        simulated = [p.sim.executed.profit if p.sim.executed is not None else 0 for p in plans]
         attempts = _records(result.uuid, result.attempts)
         builders = list(result.accepted_by) or list(dict.fromkeys(a.builder for a in result.attempts))
+        extra = {"trades": len(plans)} if len(plans) > 1 else None
         self.bundle_log.sent(
             uuid=result.uuid, chain_id=self.chain_id, builders=builders,
             target_blocks=list(result.target_blocks), tx_hashes=list(result.tx_hashes),
-            simulated_profit=simulated, bundle_hash=result.bundle_hash, strategy=plan.kind,
-            expected_net=plan.expected_net, status="sent" if result.sent else "rejected", attempts=attempts,
+            simulated_profit=sum(simulated), bundle_hash=result.bundle_hash, strategy=plans[0].kind,
+            expected_net=sum(p.expected_net for p in plans), status="sent" if result.sent else "rejected",
+            attempts=attempts, extra=extra,
         )  # fmt: skip
         if not result.sent:
             return
-        self._uuid_of[id(plan)] = result.uuid
+        for plan in plans:
+            self._uuid_of[id(plan)] = result.uuid
+        self._open[result.uuid] = len(plans)
         if self.sessions is not None:
-            record = TradeRecord(
-                chain_id=self.chain_id, tx_hash=result.tx_hash, bundle_uuid=result.uuid, executor=plan.executor,
-                profit=simulated, status="pending",
-            )  # fmt: skip
+            records = [
+                TradeRecord(
+                    chain_id=self.chain_id,
+                    tx_hash=r.tx_hash,
+                    bundle_uuid=result.uuid,
+                    executor=plan.executor,
+                    profit=profit,
+                    status="pending",
+                )
+                for plan, r, profit in zip(plans, results, simulated, strict=True)
+                if r.tx_hash is not None
+            ]
             with self.sessions.begin() as session:
-                crud.upsert_trades(session, [record])
+                crud.upsert_trades(session, records)
 
     def outcome(self, o: Landed | Missed) -> None:
+        """Record what became of one trade; a bundle's outcome is written once all its trades have one (a
+        bundle lands whole or not at all), each landed trade audited."""
         bundle_uuid = self._uuid_of.pop(id(o.plan), None)
         if bundle_uuid is None:
             log.debug("outcome of a bundle this journal did not record (%s)", o.plan.kind)
             return
-        if isinstance(o, Landed):
-            # Realized profit in the bundles table comes from the audit of the receipt; the net seen here
+        seen = self._seen.setdefault(bundle_uuid, [])
+        seen.append(o)
+        self._open[bundle_uuid] = self._open.get(bundle_uuid, 1) - 1
+        if self._open[bundle_uuid] > 0:
+            return
+        del self._open[bundle_uuid]
+        outcomes = self._seen.pop(bundle_uuid)
+        landed = [x for x in outcomes if isinstance(x, Landed)]
+        if landed:
+            # Realized profit in the bundles table comes from the audit of the receipts; the net seen here
             # (profit minus gas actually paid) goes in the log line.
+            first = landed[0]
+            extra: dict[str, str | int] = {
+                "tx": first.tx_hash,
+                "realized_net": str(sum(x.realized_net for x in landed)),
+            }
+            if len(outcomes) > 1:
+                extra["txs"] = ",".join(x.tx_hash for x in landed)
+                extra["trades_landed"] = len(landed)
             self.bundle_log.outcome(
-                uuid=bundle_uuid, landed=True, landed_block=o.block_number, builder=o.builder,
-                extra={"tx": o.tx_hash, "realized_net": str(o.realized_net)},
+                uuid=bundle_uuid, landed=True, landed_block=first.block_number, builder=first.builder, extra=extra,
             )  # fmt: skip
             if self.auditor is not None:
-                self.auditor([o.tx_hash])
+                self.auditor([x.tx_hash for x in landed])
         else:
-            attempts = _records(bundle_uuid, o.attempts)
-            self.bundle_log.outcome(uuid=bundle_uuid, landed=False, reason=o.reason, status="missed",
-                                    extra={"status": o.status}, attempts=attempts)  # fmt: skip
+            missed = [x for x in outcomes if isinstance(x, Missed)]
+            m = missed[0]
+            attempts = _records(bundle_uuid, m.attempts)
+            self.bundle_log.outcome(uuid=bundle_uuid, landed=False, reason=m.reason, status="missed",
+                                    extra={"status": m.status}, attempts=attempts)  # fmt: skip
 
 
 def _records(bundle_uuid: str, attempts: Sequence[BuilderAttempt]) -> list[SubmissionRecord]:

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
@@ -30,17 +30,19 @@ from arbbot.engine.journal import Journal
 from arbbot.execution import capital as capital_choice
 from arbbot.execution.bundles.rpc import RpcCaller
 from arbbot.execution.capital import CapitalOption, CapitalSources
-from arbbot.execution.plan import Executor, Landed, SubmitResult, TradePlan
-from arbbot.execution.route import Capital, Route, encode, hop_for
+from arbbot.execution.plan import Executor, Landed, Missed, SubmitResult, TradePlan
+from arbbot.execution.route import ZERO_ADDRESS, Capital, Route, decode, encode, hop_for
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import CandidateSim, CandidateSimulator, PreTx, execute_calldata
 from arbbot.sim.fork import ForkSimulator
 from arbbot.sim.v4_quotes import simulated_view
 from arbbot.state.store import PoolStore
 from arbbot.state.updater import StateUpdater
+from arbbot.strategy import batch
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
 from arbbot.strategy.costs import (
+    Verdict,
     attached_bribe,
     cold_access_bound,
     judge,
@@ -134,6 +136,9 @@ class Searcher:
         # Extra order-flow sources run by `run()` alongside blocks and pending txs (e.g. MEV-Share hints).
         self.sources: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.on_head: list[Callable[[int], Coroutine[Any, Any, None]]] = []  # each new head, after bundle tracking
+        self._bundle_of: dict[int, str] = {}  # id(plan) -> its bundle's uuid, until its outcome is known
+        self._bundle_open: dict[str, int] = {}  # bundle uuid -> its trades whose outcome is not known yet
+        self._bundle_counted: set[str] = set()  # bundles already counted landed or missed
 
     # ---------------------------------------------------------------- reporting
 
@@ -241,6 +246,7 @@ class Searcher:
             return retry
         for o in outcomes:
             self._journal(lambda j, o=o: j.outcome(o))
+            self._bundle_outcome(o)
             strategy = o.plan.kind
             if isinstance(o, Landed):
                 self.counters.landed += 1
@@ -248,8 +254,6 @@ class Searcher:
                 self._count("landed", strategy)
                 if self.metrics is not None:
                     self.metrics.pnl_wei.set(self.counters.realized_pnl_wei)
-                    if o.builder:
-                        self.metrics.bundles_landed.labels(builder=o.builder).inc()
                 self._emit("landed", kind=strategy, block=o.block_number, builder=o.builder, net=o.realized_net,
                            tx=o.tx_hash)  # fmt: skip
             else:
@@ -258,6 +262,25 @@ class Searcher:
                     retry.update(p.lower() for p in o.plan.candidate.pools)
                 self._emit("missed", status=o.status, reason=o.reason)
         return retry
+
+    def _bundle_outcome(self, o: Landed | Missed) -> None:
+        """Count a bundle landed or missed once, on the first outcome of its trades (they share its fate)."""
+        bundle = self._bundle_of.pop(id(o.plan), None)
+        if bundle is None or bundle not in self._bundle_open:
+            return
+        left = self._bundle_open[bundle]
+        if bundle not in self._bundle_counted:
+            self._bundle_counted.add(bundle)
+            if isinstance(o, Landed):
+                self.counters.bundles_landed += 1
+                if self.metrics is not None and o.builder:
+                    self.metrics.bundles_landed.labels(builder=o.builder).inc()
+            else:
+                self.counters.bundles_missed += 1
+        self._bundle_open[bundle] = left - 1
+        if left - 1 <= 0:
+            del self._bundle_open[bundle]
+            self._bundle_counted.discard(bundle)
 
     # ---------------------------------------------------------------- one pending transaction
 
@@ -375,7 +398,7 @@ class Searcher:
     ) -> list[TradePlan]:
         self.counters.opportunities_found += len(candidates)
         self._count("found", kind, len(candidates))
-        plans = []
+        judged: list[TradePlan] = []
         for c in candidates:
             self._emit("found", kind=kind, token=c.token, amount_in=c.amount_in, gross=c.gross_profit, hops=len(c.hops))
             try:
@@ -388,26 +411,121 @@ class Searcher:
             except Exception as exc:  # the fork could not be read (node down, stale block): next update
                 self._error("simulation", exc)
                 continue
-            if plan is None:
-                continue
-            try:
-                result = await self.executor.submit(plan)
-            except Exception as exc:
-                self._error("submission", exc)
-                await asyncio.sleep(0)
-                continue
-            self.plans.append(plan)
-            self.results.append(result)
-            self._journal(lambda j, plan=plan, result=result: j.sent(plan, result))
+            if plan is not None:
+                judged.append(plan)
+        if not judged:
+            return []
+        # Each plan was judged alone, right after `pre`. The compatible set worth the most goes out as one
+        # bundle, and only as simulated there: each trade after the ones before it.
+        try:
+            chosen = await _in_daemon_thread(lambda: self._together(kind, judged, pre), self.sim_timeout)
+        except Exception as exc:  # the fork failed mid-way: the best single trade, simulated alone, still stands
+            if isinstance(exc, TimeoutError):
+                self._sim = None
+            self._error("simulation", exc)
+            chosen = [max(judged, key=lambda p: p.expected_net)]
+        return await self._send(kind, chosen)
+
+    async def _send(self, kind: str, plans: list[TradePlan]) -> list[TradePlan]:
+        """Hand the plans to the executor: one plan alone, several as one bundle in the simulated order."""
+        submit_batch = getattr(self.executor, "submit_batch", None)
+        if len(plans) > 1 and submit_batch is None:
+            plans = plans[:1]  # the first ran right after `pre`, as it would alone: its simulation holds
+        try:
+            results = [await self.executor.submit(plans[0])] if len(plans) == 1 else await submit_batch(plans)
+        except Exception as exc:
+            self._error("submission", exc)
+            await asyncio.sleep(0)
+            return []
+        self.plans.extend(plans)
+        self.results.extend(results)
+        self._journal(lambda j: j.sent_batch(plans, results))
+        if results[0].sent:
+            self.counters.bundles_sent += 1
+            for plan in plans:
+                self._bundle_of[id(plan)] = results[0].uuid or ""
+            self._bundle_open[results[0].uuid or ""] = len(plans)
+        if len(plans) > 1 and results[0].sent:
+            self.counters.multi_trade_bundles += 1
+            if self.metrics is not None:
+                self.metrics.multi_trade_bundles.inc()
+        for i, (plan, result) in enumerate(zip(plans, results, strict=True)):
             if result.sent:
                 self.counters.sent += 1
                 self._count("sent", kind)
             self._emit("sent" if result.sent else "dry-run", kind=kind, reason=result.reason, net=plan.expected_net,
-                       tx=result.tx_hash, builders=list(result.accepted_by))  # fmt: skip
-            plans.append(plan)
-            # Candidates of one update share pools and our nonce: the best one that passed is the trade.
-            break
+                       tx=result.tx_hash, builders=list(result.accepted_by), position=i,
+                       bundle_trades=len(plans))  # fmt: skip
         return plans
+
+    def _together(self, kind: str, plans: list[TradePlan], pre: tuple[PreTx, ...]) -> list[TradePlan]:
+        """The compatible plans of greatest total expected net, re-judged in sequence on one fork."""
+        items = [self._item(p) for p in plans]
+        balances = self._own_balances(items)
+        chosen = [plans[i] for i in batch.choose(items, balances)]
+        chosen.sort(key=lambda p: -p.expected_net)  # best first: it runs exactly as it was judged alone
+        for p in plans:
+            if not any(p is q for q in chosen):
+                self.counters.not_chosen += 1
+                self._count("not_chosen", kind)
+                self._emit("not-chosen", kind=kind, net=p.expected_net, reason="conflicts with a better set of trades")
+        return self._sequence(kind, chosen, pre)
+
+    def _sequence(self, kind: str, plans: list[TradePlan], pre: tuple[PreTx, ...]) -> list[TradePlan]:
+        """Simulate `plans` one after another on one fork, each judged in its position; the first that no longer
+        passes is dropped and the rest simulated again, until all pass. Returns the plans as simulated."""
+        p = self.params
+        plans = list(plans)
+        while len(plans) > 1:
+            sim = self._simulator()
+            routes = [_route_of(x) for x in plans]
+            runs = sim.run_sequence(p.executor, p.caller, routes, pre, p.max_gas, [x.value for x in plans])
+            placed: list[TradePlan] = []
+            for i, (plan, run) in enumerate(zip(plans, runs, strict=True)):
+                again = self._in_position(kind, plan, run, i)
+                if again is None:
+                    del plans[i]
+                    break
+                placed.append(again)
+            else:
+                return placed
+        return plans
+
+    def _in_position(self, kind: str, plan: TradePlan, run: CandidateSim, position: int) -> TradePlan | None:
+        """`plan` judged again on its run after the trades before it in the bundle (None: not sendable there)."""
+        p, c = self.params, plan.candidate
+        where = f"after {position} trade(s) before it in the bundle"
+        if not run.success or run.gross_profit != c.gross_profit:
+            reason = run.reason if not run.success else f"model {c.gross_profit} != simulation {run.gross_profit}"
+            self.counters.dropped_in_sequence += 1
+            self._count("dropped", kind)
+            self._emit("dropped", kind=kind, reason=f"{where}: {reason}")
+            return None
+        bound = max(cold_access_bound(len(c.hops)), _gas_allowance(run, len(c.hops)))
+        verdict = self._verdict(c, run, plan.max_fee_per_gas, plan.value)
+        if not verdict.send:
+            self.counters.dropped_in_sequence += 1
+            self._reject(kind, c, f"{where}: {verdict.reason}")
+            return None
+        gas_limit = min(p.max_gas, max(plan.gas_limit, int(run.gas_used * GAS_HEADROOM) + 10_000 + bound))
+        return replace(plan, sim=run, expected_net=verdict.net_profit, gas_limit=gas_limit)
+
+    def _item(self, plan: TradePlan) -> batch.Item:
+        route = _route_of_plan(plan)
+        own = {route.token.lower(): route.amount_in} if route.capital == Capital.OWN else {}
+        lender = route.lender.lower()
+        borrows = frozenset() if route.capital == Capital.OWN or lender == ZERO_ADDRESS.lower() else frozenset({lender})
+        return batch.Item(plan.expected_net, frozenset(x.lower() for x in plan.candidate.pools), own, borrows)
+
+    def _own_balances(self, items: Sequence[batch.Item]) -> dict[str, int] | None:
+        """The executor's balance of each token that trades take from it (None when the fork cannot say)."""
+        tokens = {t for it in items for t in it.own}
+        if not tokens:
+            return {}
+        fork = getattr(self._simulator(), "fork", None)
+        if not isinstance(fork, ForkSimulator):
+            return None
+        return {t: fork.token_balance(to_checksum_address(t), self.params.executor) for t in tokens}
 
     def _plan(self, kind: str, c: Candidate, pre: tuple[PreTx, ...]) -> TradePlan | None:
         """Simulate, then judge: returns a plan only if the simulation shows profit after all costs."""
@@ -440,7 +558,7 @@ class Searcher:
         self._count("simulated", kind)
         if not self._agrees(kind, c, probe):
             return None
-        slack = CALLDATA_SLACK + (0 if probe.gas_exact else cold_access_bound(len(c.hops)))
+        slack = CALLDATA_SLACK + _gas_allowance(probe, len(c.hops))
         if worth is not None:
             # The token profit whose ETH value pays the attached bribe, the gas and the minimum.
             need = bribe + (probe.gas_used + slack) * fee + max(p.min_profit_wei, 1)
@@ -454,26 +572,14 @@ class Searcher:
         final = sim.run(p.executor, p.caller, route, pre, p.max_gas, bribe)
         if not self._agrees(kind, c, final):
             return None
-        gas_charged = final.gas_used if final.gas_exact else final.gas_used + cold_access_bound(len(c.hops))
-        if worth is not None:
-            verdict = judge_valued(
-                sim_success=final.success, sim_gross_profit=final.gross_profit, model_gross_profit=c.gross_profit,
-                gross_eth=worth(final.gross_profit) if final.gross_profit is not None else None, bribe=bribe,
-                gas_charged=gas_charged, fee_per_gas=fee, min_profit=p.min_profit_wei, max_gas=p.max_gas,
-                fee_cap=p.fee_cap,
-            )  # fmt: skip
-        else:
-            verdict = judge(
-                sim_success=final.success, sim_gross_profit=final.gross_profit, model_gross_profit=c.gross_profit,
-                gas_charged=gas_charged, fee_per_gas=fee,
-                share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
-            )  # fmt: skip
+        verdict = self._verdict(c, final, fee, bribe)
         if self.metrics is not None:
             self.metrics.stage_latency.labels(stage="simulation").observe(time.perf_counter() - started)
         if not verdict.send:
             self._reject(kind, c, verdict.reason)
             return None
-        gas_limit = min(p.max_gas, int(final.gas_used * GAS_HEADROOM) + 10_000 + cold_access_bound(len(c.hops)))
+        allowance = max(cold_access_bound(len(c.hops)), _gas_allowance(final, len(c.hops)))
+        gas_limit = min(p.max_gas, int(final.gas_used * GAS_HEADROOM) + 10_000 + allowance)
         self._emit("simulated", kind=kind, gas=final.gas_used, net=verdict.net_profit, gross=final.gross_profit)
         return TradePlan(
             kind=kind,  # type: ignore[arg-type]
@@ -501,6 +607,25 @@ class Searcher:
             return None if v is None else v.wei
 
         return worth
+
+    def _verdict(self, c: Candidate, run: CandidateSim, fee: int, bribe: int = 0) -> Verdict:
+        """The judge on one simulated run (alone or in its bundle position): gas charged with what the run
+        may understate where it is not exact; a non-WETH profit at its ETH value, with the attached bribe."""
+        p = self.params
+        gas_charged = run.gas_used + _gas_allowance(run, len(c.hops))
+        if self._valued(c):
+            worth = self._worth(c)
+            return judge_valued(
+                sim_success=run.success, sim_gross_profit=run.gross_profit, model_gross_profit=c.gross_profit,
+                gross_eth=worth(run.gross_profit) if run.gross_profit is not None else None, bribe=bribe,
+                gas_charged=gas_charged, fee_per_gas=fee, min_profit=p.min_profit_wei, max_gas=p.max_gas,
+                fee_cap=p.fee_cap,
+            )  # fmt: skip
+        return judge(
+            sim_success=run.success, sim_gross_profit=run.gross_profit, model_gross_profit=c.gross_profit,
+            gas_charged=gas_charged, fee_per_gas=fee,
+            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
+        )  # fmt: skip
 
     def _agrees(self, kind: str, c: Candidate, sim: CandidateSim) -> bool:
         if not sim.success:
@@ -638,6 +763,23 @@ def _quantity(value: object) -> int:
     if isinstance(value, str):
         return int(value, 16) if value.startswith("0x") else int(value)
     raise ValueError(f"not a quantity: {value!r}")
+
+
+def _route_of_plan(plan: TradePlan) -> Route:
+    return decode(_route_of(plan))
+
+
+def _gas_allowance(run: CandidateSim, hops: int) -> int:
+    """Gas to add to a run's gas_used for what it may understate: nothing when exact; otherwise the larger of the
+    per-hop cold-access allowance and the bound from what earlier calls in the same fork spent."""
+    return 0 if run.gas_exact else max(cold_access_bound(hops), run.gas_uncertainty)
+
+
+def _route_of(plan: TradePlan) -> bytes:
+    """The route inside execute(bytes route) calldata (the plan's own encoding, read back)."""
+    data = plan.calldata
+    length = int.from_bytes(data[36:68], "big")
+    return bytes(data[68 : 68 + length])
 
 
 def _hash(raw: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from arbbot.execution.plan import Landed, Missed, SubmitResult, TradePlan
 
@@ -24,6 +25,9 @@ class DryRunExecutor:
             plan.max_fee_per_gas, plan.target_block,
         )  # fmt: skip
         return SubmitResult(False, "dry run")
+
+    async def submit_batch(self, plans: Sequence[TradePlan]) -> list[SubmitResult]:
+        return [await self.submit(p) for p in plans]
 
     async def on_block(self, head: int) -> list[Landed | Missed]:
         return []

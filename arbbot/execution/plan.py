@@ -79,6 +79,9 @@ class Executor(Protocol):
 
     async def submit(self, plan: TradePlan) -> SubmitResult: ...
 
+    # Optional: `async def submit_batch(plans) -> list[SubmitResult]`, several trades in one bundle in the
+    # given order (one result per plan). The engine sends only the first plan to executors without it.
+
     async def on_block(self, head: int) -> list[Landed | Missed]:
         """Check outstanding submissions now that `head` is the chain head."""
         ...

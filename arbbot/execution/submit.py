@@ -13,6 +13,12 @@ blocks when it was made on a newer head, or on the same head with a higher expec
 then withdrawn at each builder that accepted it, in that builder's way (eth_cancelBundle, or an empty
 bundle under its uuid); it is still tracked, since a withdrawal can arrive too late, and reported missed
 as superseded unless it lands after all.
+
+Several trades of one update go out as one bundle (`submit_batch`): consecutive nonces in the simulated
+order, each transaction with its own minProfit guard. Builders include a bundle whole or not at all, so a
+trade never runs in a position other than the one simulated; separate bundles on consecutive nonces would
+depend on each other's inclusion without the builder knowing. Each trade is tracked, landed or missed,
+on its own transaction; supersession and withdrawal act on the whole bundle.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from arbbot.execution.bundles.errors import BundleError
@@ -145,8 +151,10 @@ class BundleExecutor:
         self._recording.add(task)
         task.add_done_callback(self._recording.discard)
 
-    async def _withdraw(self, old: _Outstanding) -> None:
-        """Withdraw a superseded bundle at the builders that accepted it (each in its own dialect)."""
+    async def _withdraw(self, group: Sequence[_Outstanding]) -> None:
+        """Withdraw a superseded bundle (all its trades) at the builders that accepted it (each in its own
+        dialect)."""
+        old = group[0]
         await self._wait_sent(old)
         if not old.report.replacement_uuids:
             return
@@ -157,7 +165,8 @@ class BundleExecutor:
             return
         for o in report.outcomes:
             self._record(o)
-        old.withdrawals.extend(report.outcomes)
+        for item in group:
+            item.withdrawals.extend(report.outcomes)
         if self.metrics is not None:
             self.metrics.bundles_superseded.inc()
 
@@ -174,42 +183,82 @@ class BundleExecutor:
         while self._recording:
             await asyncio.gather(*list(self._recording), return_exceptions=True)
 
-    async def _sign(self, plan: TradePlan) -> SignedTx:
+    async def _sign(self, plans: Sequence[TradePlan]) -> list[SignedTx]:
+        """Our transactions of one bundle, on consecutive nonces in bundle order."""
         assert self.signer.nonces is not None
         # Bundles that missed left the local counter ahead of the chain: take the node's count each time.
         nonce = await self.signer.nonces.resync()
-        return self.signer.sign(
-            to=plan.executor, nonce=nonce, gas=plan.gas_limit, data=plan.calldata, value=plan.value,
-            fees=Fees(plan.max_fee_per_gas, plan.priority_fee),
-        )  # fmt: skip
+        return [
+            self.signer.sign(
+                to=plan.executor,
+                nonce=nonce + i,
+                gas=plan.gas_limit,
+                data=plan.calldata,
+                value=plan.value,
+                fees=Fees(plan.max_fee_per_gas, plan.priority_fee),
+            )
+            for i, plan in enumerate(plans)
+        ]
 
     async def submit(self, plan: TradePlan) -> SubmitResult:
+        return (await self.submit_batch([plan]))[0]
+
+    async def submit_batch(self, plans: Sequence[TradePlan]) -> list[SubmitResult]:
+        """One bundle: the plans' shared pre-transactions (a victim), then our trades in the given order, each its
+        own transaction with its own on-chain minProfit guard. The plans must have been simulated in exactly
+        this order after exactly these pre-transactions; a bundle lands whole or not at all, so no trade runs
+        in a position other than the simulated one."""
+        if not plans:
+            return []
+        first = plans[0]
+        for i, p in enumerate(plans[1:], start=1):
+            same = (p.pre_raw, p.target_block, p.blocks, p.executor) == (
+                first.pre_raw, first.target_block, first.blocks, first.executor,
+            )  # fmt: skip
+            if not same:
+                raise ValueError(f"plans[{i}]: a bundle's trades share pre-transactions, target blocks and executor")
         try:
-            tx = await self._sign(plan)
+            signed = await self._sign(plans)
         except BundleError as exc:
-            return SubmitResult(False, f"cannot sign: {exc}")
-        txs = [*plan.pre_raw, tx.raw]
+            return [SubmitResult(False, f"cannot sign: {exc}") for _ in plans]
+        txs = [*first.pre_raw, *(tx.raw for tx in signed)]
         bundle_uuid = uuid.uuid4()
-        handle = self.fanout.start(txs, first_block=plan.target_block, blocks=plan.blocks, replacement_uuid=bundle_uuid)
+        handle = self.fanout.start(
+            txs, first_block=first.target_block, blocks=first.blocks, replacement_uuid=bundle_uuid
+        )
         report = handle.report
         self.reports.append(report)
         self._track_task(self._record_all(handle))
         await handle.first_accepted(self.settle_s)
         accepted = tuple(dict.fromkeys(o.builder for o in report.succeeded))
         attempts = tuple(_attempt(o) for o in report.outcomes)
-        hashes = [*plan.pre_hashes, tx.hash]
+        hashes = [*first.pre_hashes, *(tx.hash for tx in signed)]
         if not accepted:
-            return SubmitResult(False, "no builder accepted the bundle", tx_hash=tx.hash, uuid=str(bundle_uuid),
-                                target_blocks=tuple(report.target_blocks), tx_hashes=tuple(hashes),
-                                attempts=attempts)  # fmt: skip
+            return [
+                SubmitResult(False, "no builder accepted the bundle", tx_hash=tx.hash, uuid=str(bundle_uuid),
+                             target_blocks=tuple(report.target_blocks), tx_hashes=tuple(hashes), attempts=attempts)
+                for tx in signed
+            ]  # fmt: skip
+        # Any two bundles spend the same nonce: a newer one replaces older ones on the batch's total.
+        total = replace(first, expected_net=sum(p.expected_net for p in plans))
+        superseded: dict[str, list[_Outstanding]] = {}
         for old in self.outstanding:
-            if old.superseded_by is None and supersedes(plan, old.plan):
-                old.superseded_by = str(bundle_uuid)
-                self._track_task(self._withdraw(old))
-        self.outstanding.append(_Outstanding(plan, tx, report, hashes, str(bundle_uuid), handle))
+            if old.superseded_by is None:
+                superseded.setdefault(old.uuid, []).append(old)
+        for group in superseded.values():
+            old_total = replace(group[0].plan, expected_net=sum(o.plan.expected_net for o in group))
+            if supersedes(total, old_total):
+                for old in group:
+                    old.superseded_by = str(bundle_uuid)
+                self._track_task(self._withdraw(group))
+        for plan, tx in zip(plans, signed, strict=True):
+            self.outstanding.append(_Outstanding(plan, tx, report, hashes, str(bundle_uuid), handle))
         bundle_hash = next((o.bundle_hash for o in report.succeeded if o.bundle_hash), None)
-        return SubmitResult(True, "sent", bundle_hash, tx.hash, accepted, str(bundle_uuid),
-                            tuple(report.target_blocks), tuple(hashes), attempts)  # fmt: skip
+        return [
+            SubmitResult(True, "sent", bundle_hash, tx.hash, accepted, str(bundle_uuid),
+                         tuple(report.target_blocks), tuple(hashes), attempts)
+            for tx in signed
+        ]  # fmt: skip
 
     async def on_block(self, head: int) -> list[Landed | Missed]:
         done: list[Landed | Missed] = []

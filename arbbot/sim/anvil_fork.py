@@ -81,6 +81,19 @@ class _AtBlock:
         gas: int = 3_000_000,
         value: int = 0,
     ) -> CandidateSim:
+        return self.run_sequence(executor, caller, [route], pre, gas, [value])[0]
+
+    def run_sequence(
+        self,
+        executor: str,
+        caller: str,
+        routes: Sequence[bytes],
+        pre: Sequence[PreTx] = (),
+        gas: int = 3_000_000,
+        values: Sequence[int] = (),
+    ) -> list[CandidateSim]:
+        """Every transaction in one mined block, in order: gas is exact for each."""
+        values = list(values) or [0] * len(routes)
         rpc = self.rpc
         snap = rpc.call("evm_snapshot")
         try:
@@ -93,26 +106,31 @@ class _AtBlock:
                     rpc.call("eth_sendRawTransaction", [tx.raw])
                 else:
                     self._send(tx.sender, tx.to, tx.data, tx.value, tx.gas)
-            ours = self._send(caller, executor, execute_calldata(route), value, gas)
+            ours = [
+                self._send(caller, executor, execute_calldata(r), v, gas) for r, v in zip(routes, values, strict=True)
+            ]
             rpc.call("anvil_setCoinbase", [self.coinbase])
             rpc.call("evm_setNextBlockTimestamp", [self.timestamp])
             rpc.call("evm_mine")
-            receipt = rpc.call("eth_getTransactionReceipt", [ours])
-            if not isinstance(receipt, dict):
-                return CandidateSim(False, 0, True, None, "not mined (a pre-tx or ours was refused)")
-            gas_used = _int(receipt["gasUsed"])
-            if _int(receipt["status"]) != 1:
-                return CandidateSim(False, gas_used, True, None, "reverted")
-            logs = [
-                SimLog(to_checksum_address(lg["address"]), [bytes.fromhex(t[2:]) for t in lg["topics"]],
-                       bytes.fromhex(lg["data"][2:]))
-                for lg in receipt.get("logs", [])
-            ]  # fmt: skip
-            executed = parse_executed(logs, executor, value)
-            if executed is None:
-                return CandidateSim(False, gas_used, True, None, "no Executed event")
-            return CandidateSim(True, gas_used, True, executed)
+            return [self._outcome(h, executor, v) for h, v in zip(ours, values, strict=True)]
         finally:
             rpc.call("evm_revert", [snap])
             rpc.call("anvil_dropAllTransactions")
             rpc.call("evm_setAutomine", [True])
+
+    def _outcome(self, tx_hash: str, executor: str, value: int = 0) -> CandidateSim:
+        receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+        if not isinstance(receipt, dict):
+            return CandidateSim(False, 0, True, None, "not mined (a pre-tx or ours was refused)")
+        gas_used = _int(receipt["gasUsed"])
+        if _int(receipt["status"]) != 1:
+            return CandidateSim(False, gas_used, True, None, "reverted")
+        logs = [
+            SimLog(to_checksum_address(lg["address"]), [bytes.fromhex(t[2:]) for t in lg["topics"]],
+                   bytes.fromhex(lg["data"][2:]))
+            for lg in receipt.get("logs", [])
+        ]  # fmt: skip
+        executed = parse_executed(logs, executor, value)
+        if executed is None:
+            return CandidateSim(False, gas_used, True, None, "no Executed event")
+        return CandidateSim(True, gas_used, True, executed)

@@ -14,9 +14,11 @@ from typing import Protocol
 import pyrevm
 from eth_utils import keccak, to_checksum_address
 
-from arbbot.sim.fork import ForkSimulator, SimLog
+from arbbot.sim.fork import ForkSimulator, SimLog, SimResult
 from arbbot.sim.fork_reads import ForkReads
 from arbbot.sim.placed import Placement
+
+INTRINSIC_GAS = 21_000
 
 EXECUTED_TOPIC = keccak(text="Executed(address,uint256,uint256,uint256)")
 EXECUTE_SELECTOR = keccak(text="execute(bytes)")[:4]
@@ -61,6 +63,11 @@ class CandidateSim:
     gas_exact: bool
     executed: Executed | None = None
     reason: str = ""
+    # When not gas_exact: the most gas by which gas_used may understate the transaction on its own. Earlier
+    # calls in the same pyrevm checkpoint left their accounts and slots warm (and their writes not yet
+    # "original"); each item they touched cost them more than it can save us, so what they spent beyond the
+    # intrinsic gas bounds it. A fixed per-hop allowance did not: a V2->V3->V4 victim saved us 54,300.
+    gas_uncertainty: int = 0
 
     @property
     def gross_profit(self) -> int | None:
@@ -99,6 +106,13 @@ class CandidateSimulator(Protocol):
         """Run `pre` then execute(route) from `caller`, carrying `value` wei; nothing is kept."""
         ...
 
+    def run_sequence(
+        self, executor: str, caller: str, routes: Sequence[bytes], pre: Sequence[PreTx] = (), gas: int = 3_000_000
+    ) -> list[CandidateSim]:
+        """Run `pre`, then execute(route) from `caller` for each route in order, each on the state the earlier
+        ones left (one transaction each, as in one bundle); one result per route; nothing is kept."""
+        ...
+
 
 class PyrevmCandidateSimulator:
     """In-process fork of one block. Without `pre`, each run is an exact, isolated transaction."""
@@ -131,44 +145,58 @@ class PyrevmCandidateSimulator:
         gas: int = 3_000_000,
         value: int = 0,
     ) -> CandidateSim:
+        return self.run_sequence(executor, caller, [route], pre, gas, [value])[0]
+
+    def run_sequence(
+        self,
+        executor: str,
+        caller: str,
+        routes: Sequence[bytes],
+        pre: Sequence[PreTx] = (),
+        gas: int = 3_000_000,
+        values: Sequence[int] = (),
+    ) -> list[CandidateSim]:
+        values = list(values) or [0] * len(routes)
         self.runs += 1
+        fork = self.fork
+        calls = [execute_calldata(r) for r in routes]
         try:
-            return self._run(self.fork, executor, caller, execute_calldata(route), pre, gas, value)
+            # Everything these transactions will read, in two batches through the transport (ForkReadError if not).
+            fork.prefetch(
+                [
+                    *((t.sender, t.to, t.data, t.value, t.gas) for t in pre),
+                    *((caller, executor, d, v, gas) for d, v in zip(calls, values, strict=True)),
+                ]
+            )
+            if not pre and len(calls) == 1:
+                res = fork.simulate(caller, executor, calls[0], value=values[0], gas=gas)
+                return [_result(res, executor, values[0])]
+            cp = fork.checkpoint()
+            try:
+                warmed = 0  # gas the earlier calls spent beyond the intrinsic 21,000: bounds what they warmed
+                for i, tx in enumerate(pre):
+                    pre_res = fork.call(tx.sender, tx.to, tx.data, tx.value, tx.gas)
+                    if not pre_res.success:
+                        failed = CandidateSim(False, 0, False, None, f"pre-tx {i} reverts: {pre_res.revert_reason}")
+                        return [failed] * len(calls)
+                    warmed += max(pre_res.gas_used - INTRINSIC_GAS, 0)
+                results = []
+                for d, v in zip(calls, values, strict=True):
+                    res = fork.call(caller, executor, d, v, gas=gas)
+                    results.append(_result(res, executor, v, 0 if res.gas_exact else warmed))
+                    warmed += max(res.gas_used - INTRINSIC_GAS, 0)
+                return results
+            finally:
+                fork.revert(cp)
         finally:
             if self.reads is not None:
                 self.reads.report_proxy()  # the read proxy's retries, into the metrics
 
-    def _run(
-        self,
-        fork: ForkSimulator,
-        executor: str,
-        caller: str,
-        calldata: bytes,
-        pre: Sequence[PreTx],
-        gas: int,
-        value: int = 0,
-    ) -> CandidateSim:
-        # Everything these transactions will read, in two batches through the transport (ForkReadError if not).
-        fork.prefetch(
-            [*((tx.sender, tx.to, tx.data, tx.value, tx.gas) for tx in pre), (caller, executor, calldata, value, gas)]
-        )
-        if not pre:
-            res = fork.simulate(caller, executor, calldata, value, gas=gas)
-        else:
-            # Earlier txs warm slots for ours (pyrevm keeps EIP-2929 state across calls): gas is flagged inexact.
-            cp = fork.checkpoint()
-            try:
-                for i, tx in enumerate(pre):
-                    pre_res = fork.call(tx.sender, tx.to, tx.data, tx.value, tx.gas)
-                    if not pre_res.success:
-                        return CandidateSim(False, 0, False, None, f"pre-tx {i} reverts: {pre_res.revert_reason}")
-                res = fork.call(caller, executor, calldata, value, gas=gas)
-            finally:
-                fork.revert(cp)
-        if not res.success:
-            return CandidateSim(False, res.gas_used, res.gas_exact, None, res.revert_reason or "reverted")
-        exact = res.gas_exact
-        executed = parse_executed(res.logs, executor, value)
-        if executed is None:
-            return CandidateSim(False, res.gas_used, exact, None, "no Executed event")
-        return CandidateSim(True, res.gas_used, exact, executed)
+
+def _result(res: SimResult, executor: str, value: int = 0, uncertainty: int = 0) -> CandidateSim:
+    if not res.success:
+        return CandidateSim(False, res.gas_used, res.gas_exact, None, res.revert_reason or "reverted", uncertainty)
+    executed = parse_executed(res.logs, executor, value)
+    if executed is None:
+        return CandidateSim(False, res.gas_used, res.gas_exact, None, "no Executed event", uncertainty)
+    return CandidateSim(True, res.gas_used, res.gas_exact, executed, "", uncertainty)

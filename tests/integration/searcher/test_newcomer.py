@@ -178,18 +178,19 @@ def test_a_newcomer_dry_runs_deploys_goes_live_and_reconciles(
     doc = json.loads(report.stdout)
     local = doc["summary"]["builders"]["local"]
     assert int(counters["sent"]) >= 3, (counters, err[-3000:])
-    assert local["sent"] == int(counters["sent"]) and local["landed"] == int(counters["landed"])
+    # The report counts bundles; the counters count trades (several may share a bundle) and bundles.
+    assert local["sent"] == int(counters["bundles_sent"]) and local["landed"] == int(counters["bundles_landed"])
     assert local["landed"] >= 1 and local["preflight_ok"] >= local["sent"]
     # The run waited for what it had sent: every bundle landed or missed before it exited.
     assert int(counters["sent"]) == int(counters["landed"]) + int(counters["missed"]), counters
     not_landed = doc["bundles_not_landed"]
     missed = [b for b in not_landed if b["status"] == "missed"]
-    assert len(missed) == int(counters["missed"]) >= 1  # lost auctions, superseded bundles
+    assert len(missed) == int(counters["bundles_missed"]) >= 1  # lost auctions, superseded bundles
     assert all(b["miss_reason"] for b in missed), missed
     # The rest were refused by every builder (a preflight that failed there).
     assert {b["status"] for b in not_landed} <= {"missed", "rejected"}, not_landed
     landed_rows = [t for t in doc["trades"] if t["status"] == "success"]
-    assert len(landed_rows) == local["landed"]
+    assert len(landed_rows) == int(counters["landed"])
     for t in landed_rows:  # simulated vs realized, per trade
         assert t["simulated_profit_wei"] is not None and t["simulated_diff_wei"] is not None
 
@@ -198,5 +199,5 @@ def test_a_newcomer_dry_runs_deploys_goes_live_and_reconciles(
                  "--to-block", str(last_block), "--json")  # fmt: skip
     assert audit.returncode == 0, audit.stderr
     trades = json.loads(audit.stdout)["trades"]
-    assert len([t for t in trades if t["status"] == "success"]) == local["landed"]
+    assert len([t for t in trades if t["status"] == "success"]) == int(counters["landed"])  # trades, not bundles
     assert sum(int(t["net_pnl"]) for t in trades) == after - before

@@ -13,7 +13,7 @@ from arbbot.engine.bootstrap import discovered_from_manifest, load_store
 from arbbot.execution.route import Capital, Hop, Route, encode
 from arbbot.sim.anvil_fork import AnvilForkSimulator
 from arbbot.sim.candidate import PreTx, PyrevmCandidateSimulator
-from arbbot.strategy.arbitrage import CycleArbitrage
+from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.costs import cold_access_bound
 from tests.conftest import Replica
 from tests.integration.searcher.harness import router_call
@@ -53,3 +53,48 @@ def test_pyrevm_and_anvil_fork_agree(replica: Replica) -> None:
         anvil.close()
     assert not pid_alive(pid)
     assert Web3.is_checksum_address(executor)
+
+
+def test_both_backends_run_two_trades_in_sequence_and_agree(replica: Replica) -> None:
+    """Two pool-disjoint cycles, one after the other as in one bundle: same profits on both backends; the
+    anvil fork's gas is exact for each, pyrevm's second (flagged inexact) is within the cold-access bound;
+    a trade repeated after itself no longer finds its profit and reverts on its guard."""
+    w3, m = replica.w3, replica.manifest
+    executor = deploy_executor(w3, m).address
+    owner = w3.eth.accounts[0]
+    for venue, symbol in (("uniswap_v2", "USDC"), ("sushiswap", "WBTC")):
+        tx = w3.eth.send_transaction(router_call(w3, m, venue, w3.eth.accounts[5], 300 * 10**18, symbol))
+        assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    store = load_store(RpcClient(replica.url), discovered_from_manifest(m))
+    arb = CycleArbitrage(store.pools, [m.token("WETH").address], max_hops=2)
+    found = arb.on_update(store.pools.keys(), store.pools, limit=20)
+    first = found[0]
+    second = next(c for c in found if not set(c.pools) & set(first.pools))
+
+    def route(c: Candidate, min_profit: int = 0) -> bytes:
+        hops = tuple(Hop(h.pool, h.token_out, h.v3, h.zero_for_one, h.fee_bps) for h in c.hops)
+        return encode(Route(Capital.BALANCER, m.contracts["BalancerVault"], c.token, c.amount_in, min_profit, 2_000,
+                            hops))  # fmt: skip
+
+    fast = PyrevmCandidateSimulator(replica.url, store.head.number)
+    anvil = AnvilForkSimulator(replica.url)
+    try:
+        exact = anvil.at(store.head.number)
+        pid = anvil.node.pid if anvil.node else 0
+        a = fast.run_sequence(executor, owner, [route(first), route(second)])
+        b = exact.run_sequence(executor, owner, [route(first), route(second)])
+        assert all(r.success for r in (*a, *b))
+        assert [r.gross_profit for r in a] == [r.gross_profit for r in b] == [first.gross_profit, second.gross_profit]
+        assert a[0].gas_exact and a[0].gas_used == b[0].gas_used
+        assert not a[1].gas_exact and b[1].gas_exact
+        assert a[1].gas_used <= b[1].gas_used <= a[1].gas_used + cold_access_bound(len(second.hops))
+        # Nothing was kept: each alone gives what it gave first in line.
+        assert fast.run(executor, owner, route(first)) == a[0]
+        assert exact.run(executor, owner, route(second)).gross_profit == second.gross_profit
+        # The same trade twice, guarded at its profit: the second finds the gap closed and reverts.
+        again = exact.run_sequence(executor, owner, [route(first), route(first, first.gross_profit)])
+        assert again[0].success and not again[1].success
+        assert not fast.run_sequence(executor, owner, [route(first), route(first, first.gross_profit)])[1].success
+    finally:
+        anvil.close()
+    assert not pid_alive(pid)
