@@ -103,6 +103,9 @@ def test_pending_universal_router_v2_swap_across_v2_v3_v4_is_backrun_and_lands(v
                 # Reconciled: the executor's WETH gain is the simulated profit to the wei, and the realized PnL the
                 # searcher books is exactly the on-chain balance changes (gain, minus gas and builder payment).
                 assert (weth1 - weth0) + (eth1 - eth0) == c.realized_pnl_wei > 0
+                # Fail closed on gas: the judge charged at least what the chain took (the victim had warmed the
+                # pools in the simulation), so the realized PnL is never below the expected net.
+                assert plan.sim.gas_uncertainty > 0 and c.realized_pnl_wei >= plan.expected_net, (plan, c)
                 ours = w3.eth.get_transaction_receipt(rig.searcher.results[rig.searcher.plans.index(plan)].tx_hash)
                 theirs = w3.eth.get_transaction_receipt(victim_hash)
                 assert theirs["status"] == 1 and ours["status"] == 1
