@@ -110,6 +110,7 @@ class SearcherSettings(BaseModel):
     max_hops: int = Field(default=3, ge=2, le=4)
     blocks_ahead: int = Field(default=1, ge=1, le=25)  # target blocks per bundle
     max_candidates: int = Field(default=3, ge=1, le=100)  # simulated per update, best first
+    max_trades_per_bundle: int = Field(default=1, ge=1, le=10)  # pool-disjoint trades of one update per bundle
     size_top: int = Field(default=16, ge=1, le=100_000)  # cycles sized per update, best marginal rate first
     executor: str | None = Field(default=None, pattern=_ADDRESS)  # the deployed ArbExecutor
     # "cheapest": per route, the free source with the least simulated gas (its own V2 pairs, the V4

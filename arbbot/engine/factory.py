@@ -285,7 +285,7 @@ async def build(
         capital=Capital.BALANCER if cfg.capital == "balancer" else Capital.OWN, lender=lender or ZERO_ADDRESS,
         bribe_share_bps=cfg.bribe_share_bps, min_profit_wei=cfg.min_profit_wei, max_gas=cfg.max_gas,
         fee_cap=cfg.max_fee_per_gas_wei, priority_fee=cfg.priority_fee_wei, blocks_ahead=cfg.blocks_ahead,
-        max_candidates=cfg.max_candidates, size_top=cfg.size_top,
+        max_candidates=cfg.max_candidates, size_top=cfg.size_top, max_trades_per_bundle=cfg.max_trades_per_bundle,
         capital_sources=CapitalSources(pool_manager=pool_manager, balancer_vault=lender)
         if cfg.capital == "cheapest" else None,
         v4_quoter=v4_quoter if cfg.simulator == "pyrevm" else None,  # quotes run in the in-process fork

@@ -77,6 +77,9 @@ class SearcherParams:
     blocks_ahead: int = 1
     max_candidates: int = 3
     size_top: int | None = 16  # cycles sized per update, best marginal rate first (None: all)
+    # Trades of one update sent together in one bundle (pool-disjoint, each simulated in its position).
+    # 1: the first candidate that passes is the trade, and no further candidate is simulated.
+    max_trades_per_bundle: int = 1
     # When set, each route runs on the cheapest free capital among these, by simulated gas (capital and
     # lender above are then unused).
     capital_sources: CapitalSources | None = None
@@ -413,8 +416,12 @@ class Searcher:
                 continue
             if plan is not None:
                 judged.append(plan)
+                if self.params.max_trades_per_bundle <= 1:
+                    break  # candidates come best first: the first that passes is the trade
         if not judged:
             return []
+        if len(judged) == 1:
+            return await self._send(kind, judged)
         # Each plan was judged alone, right after `pre`. The compatible set worth the most goes out as one
         # bundle, and only as simulated there: each trade after the ones before it.
         try:
@@ -464,6 +471,7 @@ class Searcher:
         balances = self._own_balances(items)
         chosen = [plans[i] for i in batch.choose(items, balances)]
         chosen.sort(key=lambda p: -p.expected_net)  # best first: it runs exactly as it was judged alone
+        chosen = chosen[: max(self.params.max_trades_per_bundle, 1)]
         for p in plans:
             if not any(p is q for q in chosen):
                 self.counters.not_chosen += 1

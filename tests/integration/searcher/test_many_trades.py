@@ -62,7 +62,7 @@ def test_two_independent_dislocations_in_one_block_both_land_in_one_block_audite
 
     async def scenario() -> None:
         async with LocalBuilder(replica.url) as builder:
-            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6)
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6, max_trades_per_bundle=4)
             auditor = db_auditor(replica.url, contract.address, 31337, sessions)
             rig.searcher.journal = Journal(BundleLog(tmp_path / "bundles.jsonl", sessions=sessions), 31337, sessions,
                                            auditor)  # fmt: skip
@@ -142,7 +142,7 @@ def test_trades_through_one_pool_are_never_sent_together_only_the_better_one_goe
 
     async def scenario() -> None:
         async with LocalBuilder(replica.url) as builder:
-            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6)
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6, max_trades_per_bundle=4)
             rig.searcher.on_event = events.append
             async with rig.fanout:
                 # One dislocation: every cycle it opens runs through the Uniswap V2 WETH/USDC pair.
@@ -176,7 +176,7 @@ def test_a_trade_that_fails_after_the_one_before_it_is_dropped_and_the_rest_resi
 
     async def scenario() -> None:
         async with LocalBuilder(replica.url) as builder:
-            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6)
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6, max_trades_per_bundle=4)
             rig.searcher.on_event = events.append
             rig.searcher.executor = DryRunExecutor()
             async with rig.fanout:
@@ -212,7 +212,8 @@ def test_a_two_trade_bundle_is_preflighted_superseded_whole_and_withdrawn_and_th
 
     async def scenario() -> None:
         async with LocalBuilder(replica.url) as builder:
-            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6, preflight=True,
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, max_candidates=6, max_trades_per_bundle=4,
+                                 preflight=True,
                                  blocks_ahead=2)  # fmt: skip
             rig.searcher.journal = Journal(BundleLog(tmp_path / "bundles.jsonl", sessions=sessions), 31337, sessions)
             async with rig.fanout:
