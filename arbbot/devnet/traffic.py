@@ -222,6 +222,9 @@ def send_all(w3: Web3, swaps: Sequence[UserSwap]) -> list[str]:
     return [w3.eth.send_raw_transaction(s.raw_tx).to_0x_hex() for s in swaps]
 
 
+RESEND_EVERY_S = 3.0
+
+
 def confirm(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0, poll: float = 0.1) -> list[TxReceipt]:
     """Send signed transactions and wait until each is mined; one the node dropped (a builder producing
     blocks drops what arrives while it builds) is sent again. Receipts in input order."""
@@ -229,6 +232,7 @@ def confirm(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0, poll: flo
     for raw in raws:
         _send_raw(w3, raw)
     deadline = time.monotonic() + timeout
+    resend_at = time.monotonic() + RESEND_EVERY_S
     receipts: dict[bytes, TxReceipt] = {}
     while len(receipts) < len(raws):
         if time.monotonic() > deadline:
@@ -239,8 +243,12 @@ def confirm(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0, poll: flo
             try:
                 receipts[h] = w3.eth.get_transaction_receipt(h)
             except TransactionNotFound:
-                if _gone(w3, h):
+                # Sent again when the node lost it, and every few seconds anyway: the node can still answer
+                # for a transaction it no longer holds (one a builder's rolled-back trial block carried).
+                if _gone(w3, h) or time.monotonic() >= resend_at:
                     _send_raw(w3, raw)
+        if time.monotonic() >= resend_at:
+            resend_at = time.monotonic() + RESEND_EVERY_S
         if len(receipts) < len(raws):
             time.sleep(poll)
     return [receipts[h] for h in hashes]
