@@ -130,6 +130,7 @@ class _Server:
     def __init__(self) -> None:
         self.headers: list[str | None] = []
         self.runner: web.AppRunner | None = None
+        self.closing = asyncio.Event()
 
     async def handler(self, request: web.Request) -> web.StreamResponse:
         self.headers.append(request.headers.get("Last-Event-ID"))
@@ -143,7 +144,7 @@ class _Server:
         for i, h in ((3, H2), (4, H3)):
             if i > start:
                 await resp.write(_event(h, i).encode())
-        await asyncio.sleep(30)  # held open until the client stops
+        await self.closing.wait()  # held open until the test ends
         return resp
 
     async def __aenter__(self) -> str:
@@ -157,6 +158,7 @@ class _Server:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self.runner is not None
+        self.closing.set()
         await self.runner.cleanup()
 
 
@@ -182,14 +184,20 @@ def test_reconnects_with_last_event_id_skips_garbage_and_duplicates() -> None:
 def test_an_unreachable_stream_backs_off_and_stops_without_raising() -> None:
     async def main() -> None:
         errors: list[str] = []
-        stream = HintStream("http://127.0.0.1:9/events", backoff=0.01, max_backoff=0.02, on_error=errors.append)
+        three_failures = asyncio.Event()
+
+        def on_error(text: str) -> None:
+            errors.append(text)
+            if len(errors) >= 3:
+                three_failures.set()
+
+        stream = HintStream("http://127.0.0.1:9/events", backoff=0.01, max_backoff=0.02, on_error=on_error)
 
         async def consume() -> list[Hint]:
             return [h async for h in stream.hints()]
 
         task = asyncio.create_task(consume())
-        while stream.reconnects < 3:
-            await asyncio.sleep(0.01)  # polling a counter, not synchronising on time
+        await three_failures.wait()
         stream.stop()
         assert await task == []
         assert errors and all("connection failed" in e for e in errors)
@@ -200,6 +208,7 @@ def test_an_unreachable_stream_backs_off_and_stops_without_raising() -> None:
 def test_a_refusing_server_is_retried_until_it_streams() -> None:
     async def main() -> None:
         statuses = [503, 429]
+        closing = asyncio.Event()
 
         async def handler(request: web.Request) -> web.StreamResponse:
             if statuses:
@@ -207,7 +216,7 @@ def test_a_refusing_server_is_retried_until_it_streams() -> None:
             resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
             await resp.prepare(request)
             await resp.write(_event(H3, 9).encode())
-            await asyncio.sleep(30)
+            await closing.wait()  # held open until the test ends
             return resp
 
         app = web.Application()
@@ -223,6 +232,7 @@ def test_a_refusing_server_is_retried_until_it_streams() -> None:
             assert hint.hash == H3 and hint.event_id == "9"
             assert stream.reconnects == 2 and len(errors) == 2 and stream.last_event_id == "9"
         finally:
+            closing.set()
             await runner.cleanup()
 
     asyncio.run(asyncio.wait_for(main(), 30))
