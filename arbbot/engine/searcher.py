@@ -509,13 +509,12 @@ class Searcher:
             self._count("dropped", kind)
             self._emit("dropped", kind=kind, reason=f"{where}: {reason}")
             return None
-        bound = max(cold_access_bound(len(c.hops)), _gas_allowance(run, len(c.hops)))
         verdict = self._verdict(c, run, plan.max_fee_per_gas, plan.value)
         if not verdict.send:
             self.counters.dropped_in_sequence += 1
             self._reject(kind, c, f"{where}: {verdict.reason}")
             return None
-        gas_limit = min(p.max_gas, max(plan.gas_limit, int(run.gas_used * GAS_HEADROOM) + 10_000 + bound))
+        gas_limit = min(p.max_gas, max(plan.gas_limit, _gas_limit(run, len(c.hops))))
         return replace(plan, sim=run, expected_net=verdict.net_profit, gas_limit=gas_limit)
 
     def _item(self, plan: TradePlan) -> batch.Item:
@@ -586,8 +585,7 @@ class Searcher:
         if not verdict.send:
             self._reject(kind, c, verdict.reason)
             return None
-        allowance = max(cold_access_bound(len(c.hops)), _gas_allowance(final, len(c.hops)))
-        gas_limit = min(p.max_gas, int(final.gas_used * GAS_HEADROOM) + 10_000 + allowance)
+        gas_limit = min(p.max_gas, _gas_limit(final, len(c.hops)))
         self._emit("simulated", kind=kind, gas=final.gas_used, net=verdict.net_profit, gross=final.gross_profit)
         return TradePlan(
             kind=kind,  # type: ignore[arg-type]
@@ -781,6 +779,11 @@ def _gas_allowance(run: CandidateSim, hops: int) -> int:
     """Gas to add to a run's gas_used for what it may understate: nothing when exact; otherwise the larger of the
     per-hop cold-access allowance and the bound from what earlier calls in the same fork spent."""
     return 0 if run.gas_exact else max(cold_access_bound(hops), run.gas_uncertainty)
+
+
+def _gas_limit(run: CandidateSim, hops: int) -> int:
+    """The transaction's gas limit: the simulated gas with headroom, plus at least the cold-access allowance."""
+    return int(run.gas_used * GAS_HEADROOM) + 10_000 + max(cold_access_bound(hops), _gas_allowance(run, hops))
 
 
 def _route_of(plan: TradePlan) -> bytes:
