@@ -19,7 +19,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.exceptions import TransactionNotFound, Web3Exception
+from web3.exceptions import BlockNotFound, TransactionNotFound, Web3Exception
 from web3.types import TxReceipt
 
 from arbbot.chain.anvil import dev_key
@@ -226,8 +226,8 @@ RESEND_EVERY_S = 3.0
 
 
 def confirm(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0, poll: float = 0.1) -> list[TxReceipt]:
-    """Send signed transactions and wait until each is mined; one the node dropped (a builder producing
-    blocks drops what arrives while it builds) is sent again. Receipts in input order."""
+    """Send signed transactions and wait until each is mined for good (see `_settled`); one the node dropped
+    (a builder producing blocks drops what arrives while it builds) is sent again. Receipts in input order."""
     hashes = [Web3.keccak(r) for r in raws]
     for raw in raws:
         _send_raw(w3, raw)
@@ -241,12 +241,15 @@ def confirm(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0, poll: flo
             if h in receipts:
                 continue
             try:
-                receipts[h] = w3.eth.get_transaction_receipt(h)
+                receipt = w3.eth.get_transaction_receipt(h)
             except TransactionNotFound:
+                receipt = None
+            if receipt is not None and _settled(w3, receipt):
+                receipts[h] = receipt
+            elif receipt is None and (_gone(w3, h) or time.monotonic() >= resend_at):
                 # Sent again when the node lost it, and every few seconds anyway: the node can still answer
                 # for a transaction it no longer holds (one a builder's rolled-back trial block carried).
-                if _gone(w3, h) or time.monotonic() >= resend_at:
-                    _send_raw(w3, raw)
+                _send_raw(w3, raw)
         if time.monotonic() >= resend_at:
             resend_at = time.monotonic() + RESEND_EVERY_S
         if len(receipts) < len(raws):
@@ -268,6 +271,25 @@ def confirm_together(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0) 
     finally:
         w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
     return confirm(w3, raws, timeout=timeout)
+
+
+def _settled(w3: Web3, receipt: TxReceipt) -> bool:
+    """Whether a receipt's block is the chain's for good. A builder tries blocks and rolls them back (its
+    trials mine whatever reached the pool meanwhile), so a receipt counts once a later block is built on its
+    block, or on an automining node (nothing else mines there) once its block is the chain's."""
+    number = int(receipt["blockNumber"])
+    try:
+        block = w3.eth.get_block(number)
+    except BlockNotFound:
+        return False
+    if block["hash"] != receipt["blockHash"]:
+        return False
+    return w3.eth.block_number > number or _automine(w3)
+
+
+def _automine(w3: Web3) -> bool:
+    reply = w3.provider.make_request("anvil_getAutomine", [])  # type: ignore[arg-type]
+    return bool(reply.get("result")) if isinstance(reply, dict) else False
 
 
 def _gone(w3: Web3, h: bytes) -> bool:

@@ -11,6 +11,7 @@ class Counters:
     blocks_processed: int = 0
     blocks_skipped: int = 0  # stale heads passed over to trade on the newest (their logs still applied)
     pending_seen: int = 0
+    pending_gone: int = 0  # left the mempool (mined, replaced, dropped) before its raw bytes were fetched
     swaps_decoded: int = 0
     opportunities_found: int = 0
     simulated: int = 0

@@ -303,8 +303,12 @@ class Searcher:
             if not candidates:
                 return []
             raw = await self.node.call("eth_getRawTransactionByHash", [ptx.hash])
+            if raw is None:  # mined, replaced or dropped since it was seen: the ordinary fate of a pending tx
+                self.counters.pending_gone += 1
+                log.debug("pending %s left the mempool before it could be backrun", ptx.hash)
+                return []
             if not isinstance(raw, str) or not raw.startswith("0x"):
-                raise LookupError(f"no raw transaction for {ptx.hash}: gone from the mempool")
+                raise LookupError(f"no raw transaction for {ptx.hash}: the node answered {str(raw)[:80]!r}")
             tx = ptx.tx
             pre = PreTx(
                 sender=to_checksum_address(tx["from"]),

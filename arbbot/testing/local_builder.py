@@ -39,9 +39,10 @@ What it does NOT do (differences from a real builder):
 * Outside `serve`, no public-mempool transactions: it refuses to build while the node's txpool is not
   empty (run the node with automine, its default). eth_callBundle sets the pool aside for the
   simulation and sends its transactions back to the node after (a real builder simulates on the head
-  state whatever its mempool holds). It drops all pool transactions after each
-  trial; in `serve`, a public transaction that reaches the node while a block is being built can be
-  dropped that way (the sender must resend it, as `arbbot devnet traffic` does).
+  state whatever its mempool holds). Each trial sets the pool aside the same way; a public transaction
+  that reaches the node in the instant between that and the trial's mining is lost with the trial's
+  rollback (the sender must resend it, as `arbbot devnet traffic` does, and must not trust a receipt
+  until a later block is built on it: the trial's receipt is briefly visible).
 * Simulation is only on the head state: `stateBlockNumber` must be "latest"/"pending" or the head number;
   the simulated block is always head + 1 whatever `blockNumber` says (the NUMBER opcode sees head + 1).
 * No relay, no MEV-Boost auction, no payment tx, no refunds (refundPercent etc. are ignored), no
@@ -464,6 +465,9 @@ class LocalBuilder:
         """
         automine = await self._rpc("anvil_getAutomine")
         node_coinbase = await self._rpc("eth_coinbase")
+        # What reached the pool since the build began would be mined into a trial and lost with its rollback:
+        # set aside and given back after (a real builder's trials never eat the mempool).
+        aside = [] if keep else await self._take_pool(queued=True)
         snapshot = None if keep else await self._rpc("evm_snapshot")
         trial = _Trial()
         try:
@@ -514,6 +518,9 @@ class LocalBuilder:
             await self._rpc("anvil_dropAllTransactions")
             await self._rpc("anvil_setCoinbase", [node_coinbase])
             await self._rpc("evm_setAutomine", [bool(automine)])
+            for raw in aside:  # as they came: an automining node mines each now, as it would have
+                with contextlib.suppress(LocalBuilderError, BundleError):
+                    await self._rpc("eth_sendRawTransaction", [raw])
 
     async def _trace_error(self, h: str) -> str:
         try:

@@ -177,6 +177,35 @@ def test_call_bundle_with_transactions_waiting_in_the_pool(node: AnvilNode) -> N
     scenario(node.url, body)
 
 
+def test_a_trial_block_does_not_eat_the_pool(node: AnvilNode) -> None:
+    """Transactions reaching the pool while the builder tries blocks (every bundle of a build is tried on
+    the head and rolled back) are neither mined into a trial nor lost with its rollback."""
+
+    async def body(env: Env) -> None:
+        await env.node.call("evm_setAutomine", [False])
+        head = await env.head()
+        waiting = await env.transfer(2, 1, 5, nonce=0)
+        gapped = await env.transfer(2, 1, 6, nonce=2)  # nonce gap: queued
+        for tx in (waiting, gapped):
+            await env.node.call("eth_sendRawTransaction", [tx.raw])
+        ours = await env.transfer(0, 1, 10**18)
+        receipts = await env.builder.trial_receipts([ours.raw])
+        assert set(receipts) == {ours.hash}
+        assert await env.head() == head and await env.receipt(ours) is None and await env.receipt(waiting) is None
+        content = await env.node.call("txpool_content")
+        sections = {
+            section: {tx["hash"] for txs in content[section].values() for tx in txs.values()}
+            for section in ("pending", "queued")
+        }
+        assert sections == {"pending": {waiting.hash}, "queued": {gapped.hash}}
+        assert await env.node.call("anvil_getAutomine") is False
+        await env.node.call("evm_mine")
+        assert (await env.receipt(waiting) or {}).get("status") == "0x1"
+        await env.node.call("evm_setAutomine", [True])
+
+    scenario(node.url, body)
+
+
 def test_call_bundle_coinbase_payment_revert_and_errors(node: AnvilNode) -> None:
     async def body(env: Env) -> None:
         head = await env.head()

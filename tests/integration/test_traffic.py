@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arbbot.chain.anvil import rpc
-from arbbot.devnet.traffic import ERC20_ABI, Traffic, scenario_prices, send_all
+from arbbot.devnet.traffic import ERC20_ABI, Traffic, _settled, scenario_prices, send_all
 from arbbot.errors import DevnetError
 from tests.conftest import Replica
 
@@ -47,3 +47,35 @@ def test_bad_parameters_are_named(replica_session: Replica) -> None:
     t = Traffic(replica_session.w3, replica_session.manifest, {}, seed=1, users=1)
     with pytest.raises(DevnetError, match="prices_eth: no positive price"):
         t.next_swaps(1)
+
+
+@pytest.mark.replica
+def test_a_receipt_from_a_rolled_back_block_is_not_trusted(replica: Replica) -> None:
+    """A builder's trial block shows a receipt for a moment and is rolled back: traffic waits for a block built
+    on the receipt's block (or, on an automining node, for the block being the chain's) before it moves on."""
+    w3 = replica.w3
+    t = _traffic(replica)
+    t.fund()
+    (swap,) = t.next_swaps(1)
+    rpc(replica.url, "evm_setAutomine", [False])
+    try:
+        send_all(w3, [swap])
+        snap = rpc(replica.url, "evm_snapshot")
+        rpc(replica.url, "evm_mine")
+        trial = w3.eth.get_transaction_receipt(swap.tx_hash)
+        assert not _settled(w3, trial)  # the head: a trial until something is built on it
+        rpc(replica.url, "evm_revert", [snap])
+        assert not _settled(w3, trial)  # its block is gone
+        rpc(replica.url, "anvil_dropAllTransactions")
+        send_all(w3, [swap])
+        rpc(replica.url, "evm_mine")
+        real = w3.eth.get_transaction_receipt(swap.tx_hash)
+        assert not _settled(w3, real)
+        rpc(replica.url, "evm_mine")
+        assert _settled(w3, real)
+    finally:
+        rpc(replica.url, "evm_setAutomine", [True])
+    assert _settled(w3, real)
+    (again,) = t.next_swaps(1)
+    (h,) = send_all(w3, [again])
+    assert _settled(w3, w3.eth.wait_for_transaction_receipt(h, timeout=10))  # automine: its block is final
