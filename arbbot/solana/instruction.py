@@ -24,6 +24,10 @@ _VENUE_VARIANTS = {
     Venue.SPL_TOKEN_SWAP: "SplTokenSwap",
     Venue.RAYDIUM_AMM_V4: "RaydiumAmmV4",
     Venue.ORCA_WHIRLPOOL: "OrcaWhirlpool",
+    Venue.RAYDIUM_CPMM: "RaydiumCpmm",
+    Venue.RAYDIUM_CLMM: "RaydiumClmm",
+    Venue.METEORA_DLMM: "MeteoraDlmm",
+    Venue.ORCA_WHIRLPOOL_V2: "OrcaWhirlpoolV2",
 }
 U64_MAX = (1 << 64) - 1
 

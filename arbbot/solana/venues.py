@@ -31,6 +31,10 @@ class Venue(IntEnum):
     SPL_TOKEN_SWAP = 0
     RAYDIUM_AMM_V4 = 1
     ORCA_WHIRLPOOL = 2
+    RAYDIUM_CPMM = 3
+    RAYDIUM_CLMM = 4
+    METEORA_DLMM = 5
+    ORCA_WHIRLPOOL_V2 = 6
 
 
 def _w(key: Pubkey) -> AccountMeta:

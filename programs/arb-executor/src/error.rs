@@ -89,4 +89,6 @@ pub enum ArbError {
     UnknownMarketProgram,
     #[msg("a venue block holds a program the venue's swap does not call")]
     ProgramInVenueBlock,
+    #[msg("this venue's adapter is not available in this build")]
+    VenueNotSupported,
 }

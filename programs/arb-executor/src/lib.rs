@@ -3,7 +3,8 @@
 //! Interface (stable; clients encode against it):
 //! - instruction `execute_route(amount_in: u64, min_profit: u64, hops: Vec<RouteHop>)`,
 //!   `RouteHop { venue: Venue, num_accounts: u8, a_to_b: bool }`,
-//!   `enum Venue { SplTokenSwap, RaydiumAmmV4, OrcaWhirlpool }`.
+//!   `enum Venue { SplTokenSwap, RaydiumAmmV4, OrcaWhirlpool, RaydiumCpmm, RaydiumClmm, MeteoraDlmm,
+//!   OrcaWhirlpoolV2 }` (a venue whose adapter is not written yet is `VenueNotSupported`).
 //! - named accounts: `authority` (signer), `source_token` (writable SPL token account owned by
 //!   `authority`; the route starts and ends here), `token_program` (SPL Token).
 //! - `remaining_accounts`: one block of `num_accounts` accounts per hop, in hop order. Each block is the
@@ -98,6 +99,14 @@ pub enum Venue {
     RaydiumAmmV4,
     /// Orca Whirlpool `swap` (exact input).
     OrcaWhirlpool,
+    /// Raydium CPMM (CP-Swap) `swap_base_input`.
+    RaydiumCpmm,
+    /// Raydium CLMM (AMM v3) `swap_v2` (exact input).
+    RaydiumClmm,
+    /// Meteora DLMM (LB CLMM) `swap` (exact input).
+    MeteoraDlmm,
+    /// Orca Whirlpool `swap_v2` (exact input; Token-2022 mints).
+    OrcaWhirlpoolV2,
 }
 
 /// One hop: the venue, how many `remaining_accounts` its block takes, and the direction.

@@ -20,6 +20,10 @@ fn venue_name(v: Venue) -> &'static str {
         Venue::SplTokenSwap => "SplTokenSwap",
         Venue::RaydiumAmmV4 => "RaydiumAmmV4",
         Venue::OrcaWhirlpool => "OrcaWhirlpool",
+        Venue::RaydiumCpmm => "RaydiumCpmm",
+        Venue::RaydiumClmm => "RaydiumClmm",
+        Venue::MeteoraDlmm => "MeteoraDlmm",
+        Venue::OrcaWhirlpoolV2 => "OrcaWhirlpoolV2",
     }
 }
 

@@ -58,9 +58,14 @@ pub fn validate_route(hops: &[Hop]) -> Result<(), RouteError> {
 
 /// The profit guard: returns the profit, or an error if the cycle lost money or missed `min_profit`.
 pub fn check_profit(amount_in: u64, amount_out: u64, min_profit: u64) -> Result<u64, RouteError> {
-    let required = amount_in.checked_add(min_profit).ok_or(RouteError::Overflow)?;
+    let required = amount_in
+        .checked_add(min_profit)
+        .ok_or(RouteError::Overflow)?;
     if amount_out < required {
-        return Err(RouteError::Unprofitable { amount_out, required });
+        return Err(RouteError::Unprofitable {
+            amount_out,
+            required,
+        });
     }
     Ok(amount_out - amount_in)
 }
@@ -74,7 +79,11 @@ mod tests {
     }
 
     fn hop(pool: u8, a: u8, b: u8) -> Hop {
-        Hop { pool: key(pool), mint_in: key(a), mint_out: key(b) }
+        Hop {
+            pool: key(pool),
+            mint_in: key(a),
+            mint_out: key(b),
+        }
     }
 
     #[test]
@@ -86,8 +95,17 @@ mod tests {
 
     #[test]
     fn hop_count_is_bounded() {
-        assert_eq!(validate_route(&[hop(1, 1, 1)]), Err(RouteError::HopCount(1)));
-        let five = [hop(1, 1, 2), hop(2, 2, 3), hop(3, 3, 4), hop(4, 4, 5), hop(5, 5, 1)];
+        assert_eq!(
+            validate_route(&[hop(1, 1, 1)]),
+            Err(RouteError::HopCount(1))
+        );
+        let five = [
+            hop(1, 1, 2),
+            hop(2, 2, 3),
+            hop(3, 3, 4),
+            hop(4, 4, 5),
+            hop(5, 5, 1),
+        ];
         assert_eq!(validate_route(&five), Err(RouteError::HopCount(5)));
     }
 
@@ -97,7 +115,10 @@ mod tests {
             validate_route(&[hop(1, 1, 2), hop(2, 3, 1)]),
             Err(RouteError::Disconnected { index: 1 })
         );
-        assert_eq!(validate_route(&[hop(1, 1, 2), hop(2, 2, 3)]), Err(RouteError::NotACycle));
+        assert_eq!(
+            validate_route(&[hop(1, 1, 2), hop(2, 2, 3)]),
+            Err(RouteError::NotACycle)
+        );
         assert_eq!(
             validate_route(&[hop(1, 1, 2), hop(1, 2, 1)]),
             Err(RouteError::RepeatedPool { index: 1 })
@@ -109,8 +130,14 @@ mod tests {
         assert_eq!(check_profit(1_000, 1_010, 10), Ok(10));
         assert_eq!(
             check_profit(1_000, 1_009, 10),
-            Err(RouteError::Unprofitable { amount_out: 1_009, required: 1_010 })
+            Err(RouteError::Unprofitable {
+                amount_out: 1_009,
+                required: 1_010
+            })
         );
-        assert_eq!(check_profit(u64::MAX, u64::MAX, 1), Err(RouteError::Overflow));
+        assert_eq!(
+            check_profit(u64::MAX, u64::MAX, 1),
+            Err(RouteError::Overflow)
+        );
     }
 }

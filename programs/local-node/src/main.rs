@@ -32,8 +32,8 @@ use solana_sdk::{
     account_info::AccountInfo,
     address_lookup_table::state::AddressLookupTable,
     compute_budget,
-    hash::Hash,
     entrypoint::ProgramResult,
+    hash::Hash,
     message::VersionedMessage,
     pubkey::Pubkey,
     rent::Rent,
@@ -75,7 +75,9 @@ fn bad(msg: impl Into<String>) -> (i64, String) {
 }
 
 fn pubkey(v: &Value, what: &str) -> Result<Pubkey, (i64, String)> {
-    let s = v.as_str().ok_or_else(|| bad(format!("{what}: expected a base58 string")))?;
+    let s = v
+        .as_str()
+        .ok_or_else(|| bad(format!("{what}: expected a base58 string")))?;
     Pubkey::from_str(s).map_err(|_| bad(format!("{what}: {s:?} is not a public key")))
 }
 
@@ -91,10 +93,18 @@ fn account_json(acc: &Account) -> Value {
 }
 
 fn decode_tx(v: &Value, encoding: &str) -> Result<VersionedTransaction, (i64, String)> {
-    let s = v.as_str().ok_or_else(|| bad("transaction: expected an encoded string"))?;
+    let s = v
+        .as_str()
+        .ok_or_else(|| bad("transaction: expected an encoded string"))?;
     let bytes = match encoding {
-        "base64" => B64.decode(s).map_err(|e| bad(format!("transaction: bad base64: {e}")))?,
-        other => return Err(bad(format!("encoding {other:?} is not supported (use base64)"))),
+        "base64" => B64
+            .decode(s)
+            .map_err(|e| bad(format!("transaction: bad base64: {e}")))?,
+        other => {
+            return Err(bad(format!(
+                "encoding {other:?} is not supported (use base64)"
+            )))
+        }
     };
     bincode::deserialize(&bytes).map_err(|e| bad(format!("invalid transaction: {e}")))
 }
@@ -131,7 +141,11 @@ fn return_data_json(rd: &Option<solana_sdk::transaction_context::TransactionRetu
 
 impl Node {
     fn account(&self, key: &Pubkey) -> Option<Account> {
-        let acc = self.rt.block_on(self.ctx.banks_client.get_account(*key)).ok().flatten()?;
+        let acc = self
+            .rt
+            .block_on(self.ctx.banks_client.get_account(*key))
+            .ok()
+            .flatten()?;
         if acc.lamports == 0 && acc.data.is_empty() {
             None
         } else {
@@ -159,9 +173,16 @@ impl Node {
             })
             .collect();
         for lookup in msg.address_table_lookups().unwrap_or_default() {
-            let Some(table) = self.account(&lookup.account_key) else { continue };
-            let Ok(table) = AddressLookupTable::deserialize(&table.data) else { continue };
-            for (indexes, writable) in [(&lookup.writable_indexes, true), (&lookup.readonly_indexes, false)] {
+            let Some(table) = self.account(&lookup.account_key) else {
+                continue;
+            };
+            let Ok(table) = AddressLookupTable::deserialize(&table.data) else {
+                continue;
+            };
+            for (indexes, writable) in [
+                (&lookup.writable_indexes, true),
+                (&lookup.readonly_indexes, false),
+            ] {
                 for i in indexes {
                     if let Some(k) = table.addresses.get(*i as usize) {
                         out.push((*k, writable));
@@ -180,8 +201,16 @@ impl Node {
 
     /// A blockhash the bank still accepts (its fee lookup fails for expired or unknown ones).
     fn blockhash_valid(&self, hash: Hash) -> bool {
-        let probe = solana_sdk::message::Message::new_with_blockhash(&[], Some(&Pubkey::new_unique()), &hash);
-        matches!(self.rt.block_on(self.ctx.banks_client.get_fee_for_message(probe)), Ok(Some(_)))
+        let probe = solana_sdk::message::Message::new_with_blockhash(
+            &[],
+            Some(&Pubkey::new_unique()),
+            &hash,
+        );
+        matches!(
+            self.rt
+                .block_on(self.ctx.banks_client.get_fee_for_message(probe)),
+            Ok(Some(_))
+        )
     }
 
     fn advance_slot(&mut self) -> Result<(), (i64, String)> {
@@ -194,7 +223,10 @@ impl Node {
     }
 
     /// Run `txs` in order, all or nothing. Returns (signatures, error of the first failure).
-    fn execute(&mut self, txs: &[VersionedTransaction]) -> (Vec<String>, Option<(usize, Value, Vec<String>)>) {
+    fn execute(
+        &mut self,
+        txs: &[VersionedTransaction],
+    ) -> (Vec<String>, Option<(usize, Value, Vec<String>)>) {
         let mut touched: Vec<Pubkey> = Vec::new();
         for tx in txs {
             for (k, _) in self.locked(tx) {
@@ -208,13 +240,27 @@ impl Node {
         let mut signatures = Vec::new();
         let mut landed_fees = Vec::new();
         for (i, tx) in txs.iter().enumerate() {
-            let locks: Vec<Pubkey> = self.locked(tx).into_iter().filter(|(_, w)| *w).map(|(k, _)| k).collect();
-            let result = self.rt.block_on(self.ctx.banks_client.process_transaction_with_metadata(tx.clone()));
+            let locks: Vec<Pubkey> = self
+                .locked(tx)
+                .into_iter()
+                .filter(|(_, w)| *w)
+                .map(|(k, _)| k)
+                .collect();
+            let result = self.rt.block_on(
+                self.ctx
+                    .banks_client
+                    .process_transaction_with_metadata(tx.clone()),
+            );
             let (err, logs) = match result {
                 Err(e) => (Some(json!(e.to_string())), Vec::new()),
                 Ok(r) => {
                     let logs = r.metadata.map(|m| m.log_messages).unwrap_or_default();
-                    (r.result.err().map(|e| serde_json::to_value(e).unwrap_or(Value::Null)), logs)
+                    (
+                        r.result
+                            .err()
+                            .map(|e| serde_json::to_value(e).unwrap_or(Value::Null)),
+                        logs,
+                    )
                 }
             };
             if let Some(err) = err {
@@ -230,7 +276,8 @@ impl Node {
         let slot = self.slot;
         self.known.extend(touched);
         for sig in &signatures {
-            self.statuses.insert(sig.clone(), Landed { slot, err: None });
+            self.statuses
+                .insert(sig.clone(), Landed { slot, err: None });
         }
         self.fees.entry(slot).or_default().extend(landed_fees);
         (signatures, None)
@@ -246,11 +293,17 @@ impl Node {
             "getGenesisHash" => Ok(json!(self.ctx.genesis_config().hash().to_string())),
             "getLatestBlockhash" => {
                 let hash = self.latest_blockhash()?;
-                Ok(self.ctx_value(json!({"blockhash": hash.to_string(), "lastValidBlockHeight": self.slot + 150})))
+                Ok(self.ctx_value(
+                    json!({"blockhash": hash.to_string(), "lastValidBlockHeight": self.slot + 150}),
+                ))
             }
             "isBlockhashValid" => {
-                let s = params.first().and_then(Value::as_str).ok_or_else(|| bad("params[0]: expected a blockhash"))?;
-                let hash = Hash::from_str(s).map_err(|_| bad(format!("params[0]: {s:?} is not a blockhash")))?;
+                let s = params
+                    .first()
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("params[0]: expected a blockhash"))?;
+                let hash = Hash::from_str(s)
+                    .map_err(|_| bad(format!("params[0]: {s:?} is not a blockhash")))?;
                 Ok(self.ctx_value(json!(self.blockhash_valid(hash))))
             }
             "getAccountInfo" => {
@@ -263,23 +316,38 @@ impl Node {
                 Ok(self.ctx_value(json!(self.account(&key).map_or(0, |a| a.lamports))))
             }
             "getMultipleAccounts" => {
-                let list = params.first().and_then(Value::as_array).ok_or_else(|| bad("params[0]: expected a list"))?;
+                let list = params
+                    .first()
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| bad("params[0]: expected a list"))?;
                 if list.len() > 100 {
-                    return Err(bad(format!("Too many inputs provided; max 100, got {}", list.len())));
+                    return Err(bad(format!(
+                        "Too many inputs provided; max 100, got {}",
+                        list.len()
+                    )));
                 }
                 let mut out = Vec::new();
                 for (i, v) in list.iter().enumerate() {
                     let key = pubkey(v, &format!("params[0][{i}]"))?;
-                    out.push(self.account(&key).as_ref().map_or(Value::Null, account_json));
+                    out.push(
+                        self.account(&key)
+                            .as_ref()
+                            .map_or(Value::Null, account_json),
+                    );
                 }
                 Ok(self.ctx_value(Value::Array(out)))
             }
             "getProgramAccounts" => self.program_accounts(params),
             "getFeeForMessage" => {
-                let s = params.first().and_then(Value::as_str).ok_or_else(|| bad("params[0]: expected base64"))?;
-                let bytes = B64.decode(s).map_err(|e| bad(format!("params[0]: bad base64: {e}")))?;
-                let msg: VersionedMessage =
-                    bincode::deserialize(&bytes).map_err(|e| bad(format!("params[0]: invalid message: {e}")))?;
+                let s = params
+                    .first()
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("params[0]: expected base64"))?;
+                let bytes = B64
+                    .decode(s)
+                    .map_err(|e| bad(format!("params[0]: bad base64: {e}")))?;
+                let msg: VersionedMessage = bincode::deserialize(&bytes)
+                    .map_err(|e| bad(format!("params[0]: invalid message: {e}")))?;
                 let legacy = match msg {
                     VersionedMessage::Legacy(m) => m,
                     VersionedMessage::V0(m) => {
@@ -292,21 +360,32 @@ impl Node {
                         }
                     }
                 };
-                let fee = self.rt.block_on(self.ctx.banks_client.get_fee_for_message(legacy)).ok().flatten();
+                let fee = self
+                    .rt
+                    .block_on(self.ctx.banks_client.get_fee_for_message(legacy))
+                    .ok()
+                    .flatten();
                 Ok(self.ctx_value(fee.map_or(Value::Null, |f| json!(f))))
             }
             "getRecentPrioritizationFees" => {
                 let accounts: Vec<Pubkey> = match params.first().and_then(Value::as_array) {
                     None => Vec::new(),
-                    Some(list) => list.iter().map(|v| pubkey(v, "params[0]")).collect::<Result<_, _>>()?,
+                    Some(list) => list
+                        .iter()
+                        .map(|v| pubkey(v, "params[0]"))
+                        .collect::<Result<_, _>>()?,
                 };
                 let first = self.slot.saturating_sub(FEE_SLOTS - 1);
                 let mut out = Vec::new();
                 for slot in first..=self.slot {
-                    let Some(txs) = self.fees.get(&slot) else { continue };
+                    let Some(txs) = self.fees.get(&slot) else {
+                        continue;
+                    };
                     let fee = txs
                         .iter()
-                        .filter(|(_, locks)| accounts.is_empty() || locks.iter().any(|k| accounts.contains(k)))
+                        .filter(|(_, locks)| {
+                            accounts.is_empty() || locks.iter().any(|k| accounts.contains(k))
+                        })
                         .map(|(p, _)| *p)
                         .min()
                         .unwrap_or(0);
@@ -315,15 +394,24 @@ impl Node {
                 Ok(Value::Array(out))
             }
             "simulateTransaction" => {
-                let tx = decode_tx(params.first().unwrap_or(&Value::Null), &encoding_of(params, 1))?;
+                let tx = decode_tx(
+                    params.first().unwrap_or(&Value::Null),
+                    &encoding_of(params, 1),
+                )?;
                 let config = params.get(1).cloned().unwrap_or(Value::Null);
-                if config.get("replaceRecentBlockhash").and_then(Value::as_bool) == Some(true) {
+                if config
+                    .get("replaceRecentBlockhash")
+                    .and_then(Value::as_bool)
+                    == Some(true)
+                {
                     return Err(bad("replaceRecentBlockhash is not supported by this node"));
                 }
                 if config.get("sigVerify").and_then(Value::as_bool) == Some(true)
                     && !tx.verify_with_results().iter().all(|ok| *ok)
                 {
-                    return Ok(self.ctx_value(json!({"err": "SignatureFailure", "logs": [], "unitsConsumed": 0})));
+                    return Ok(self.ctx_value(
+                        json!({"err": "SignatureFailure", "logs": [], "unitsConsumed": 0}),
+                    ));
                 }
                 let sim = self
                     .rt
@@ -343,19 +431,31 @@ impl Node {
                 })))
             }
             "sendTransaction" => {
-                let tx = decode_tx(params.first().unwrap_or(&Value::Null), &encoding_of(params, 1))?;
+                let tx = decode_tx(
+                    params.first().unwrap_or(&Value::Null),
+                    &encoding_of(params, 1),
+                )?;
                 if !self.blockhash_valid(*tx.message.recent_blockhash()) {
-                    return Err((SEND_FAILED, "Transaction simulation failed: Blockhash not found".into()));
+                    return Err((
+                        SEND_FAILED,
+                        "Transaction simulation failed: Blockhash not found".into(),
+                    ));
                 }
                 let (sigs, failure) = self.execute(std::slice::from_ref(&tx));
                 if let Some((_, err, logs)) = failure {
-                    return Err((SEND_FAILED, format!("Transaction simulation failed: {err}; logs: {logs:?}")));
+                    return Err((
+                        SEND_FAILED,
+                        format!("Transaction simulation failed: {err}; logs: {logs:?}"),
+                    ));
                 }
                 self.advance_slot()?;
                 Ok(json!(sigs[0]))
             }
             "getSignatureStatuses" => {
-                let list = params.first().and_then(Value::as_array).ok_or_else(|| bad("params[0]: expected a list"))?;
+                let list = params
+                    .first()
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| bad("params[0]: expected a list"))?;
                 let out: Vec<Value> = list
                     .iter()
                     .map(|v| match v.as_str().and_then(|s| self.statuses.get(s)) {
@@ -370,7 +470,9 @@ impl Node {
             }
             "arbbot_setAccount" => {
                 let key = pubkey(params.first().unwrap_or(&Value::Null), "params[0]")?;
-                let spec = params.get(1).ok_or_else(|| bad("params[1]: expected an account object"))?;
+                let spec = params
+                    .get(1)
+                    .ok_or_else(|| bad("params[1]: expected an account object"))?;
                 let owner = pubkey(spec.get("owner").unwrap_or(&Value::Null), "owner")?;
                 let data = B64
                     .decode(spec.get("data").and_then(Value::as_str).unwrap_or(""))
@@ -379,14 +481,26 @@ impl Node {
                     Some(l) => l,
                     None => Rent::default().minimum_balance(data.len()).max(1),
                 };
-                let executable = spec.get("executable").and_then(Value::as_bool).unwrap_or(false);
-                let acc = Account { lamports, data, owner, executable, rent_epoch: 0 };
+                let executable = spec
+                    .get("executable")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let acc = Account {
+                    lamports,
+                    data,
+                    owner,
+                    executable,
+                    rent_epoch: 0,
+                };
                 self.ctx.set_account(&key, &AccountSharedData::from(acc));
                 self.known.insert(key);
                 Ok(Value::Null)
             }
             "arbbot_executeBundle" => {
-                let list = params.first().and_then(Value::as_array).ok_or_else(|| bad("params[0]: expected a list"))?;
+                let list = params
+                    .first()
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| bad("params[0]: expected a list"))?;
                 let txs = list
                     .iter()
                     .map(|v| decode_tx(v, "base64"))
@@ -396,7 +510,9 @@ impl Node {
                 match failure {
                     None => {
                         self.advance_slot()?;
-                        Ok(json!({"ok": true, "slot": slot, "signatures": sigs, "error": Value::Null}))
+                        Ok(
+                            json!({"ok": true, "slot": slot, "signatures": sigs, "error": Value::Null}),
+                        )
                     }
                     Some((i, err, logs)) => Ok(json!({
                         "ok": false, "slot": slot, "signatures": sigs,
@@ -415,10 +531,16 @@ impl Node {
     fn program_accounts(&self, params: &[Value]) -> RpcResult {
         let program = pubkey(params.first().unwrap_or(&Value::Null), "params[0]")?;
         let config = params.get(1).cloned().unwrap_or(Value::Null);
-        let filters = config.get("filters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let filters = config
+            .get("filters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let mut out = Vec::new();
         for key in &self.known {
-            let Some(acc) = self.account(key) else { continue };
+            let Some(acc) = self.account(key) else {
+                continue;
+            };
             if acc.owner != program {
                 continue;
             }
@@ -432,9 +554,12 @@ impl Node {
                     let offset = m.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
                     let raw = m.get("bytes").and_then(Value::as_str).unwrap_or("");
                     let want = if m.get("encoding").and_then(Value::as_str) == Some("base64") {
-                        B64.decode(raw).map_err(|e| bad(format!("memcmp: bad base64: {e}")))?
+                        B64.decode(raw)
+                            .map_err(|e| bad(format!("memcmp: bad base64: {e}")))?
                     } else {
-                        Pubkey::from_str(raw).map(|k| k.to_bytes().to_vec()).map_err(|_| bad("memcmp: bytes"))?
+                        Pubkey::from_str(raw)
+                            .map(|k| k.to_bytes().to_vec())
+                            .map_err(|_| bad("memcmp: bytes"))?
                     };
                     keep &= data.get(offset..offset + want.len()) == Some(&want[..]);
                 }
@@ -453,10 +578,16 @@ impl Node {
     fn handle(&mut self, request: &Value) -> Value {
         let id = request.get("id").cloned().unwrap_or(Value::Null);
         let method = request.get("method").and_then(Value::as_str).unwrap_or("");
-        let params = request.get("params").and_then(Value::as_array).cloned().unwrap_or_default();
+        let params = request
+            .get("params")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         match self.call(method, &params) {
             Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
-            Err((code, message)) => json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
+            Err((code, message)) => {
+                json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+            }
         }
     }
 }
@@ -493,7 +624,9 @@ fn respond(stream: &mut TcpStream, status: &str, body: &[u8]) {
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body));
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|_| stream.write_all(body));
 }
 
 fn usage(msg: &str) -> ! {
@@ -510,13 +643,21 @@ fn main() {
         match arg.as_str() {
             "--port" => {
                 let v = args.next().unwrap_or_else(|| usage("--port needs a value"));
-                port = v.parse().unwrap_or_else(|_| usage(&format!("--port: {v:?} is not a port")));
+                port = v
+                    .parse()
+                    .unwrap_or_else(|_| usage(&format!("--port: {v:?} is not a port")));
             }
             "--program" => {
-                let v = args.next().unwrap_or_else(|| usage("--program needs ID=PATH"));
-                let (id, path) = v.split_once('=').unwrap_or_else(|| usage(&format!("--program: {v:?} is not ID=PATH")));
-                let id = Pubkey::from_str(id).unwrap_or_else(|_| usage(&format!("--program: {id:?} is not a public key")));
-                let data = std::fs::read(path).unwrap_or_else(|e| usage(&format!("--program: cannot read {path}: {e}")));
+                let v = args
+                    .next()
+                    .unwrap_or_else(|| usage("--program needs ID=PATH"));
+                let (id, path) = v
+                    .split_once('=')
+                    .unwrap_or_else(|| usage(&format!("--program: {v:?} is not ID=PATH")));
+                let id = Pubkey::from_str(id)
+                    .unwrap_or_else(|_| usage(&format!("--program: {id:?} is not a public key")));
+                let data = std::fs::read(path)
+                    .unwrap_or_else(|e| usage(&format!("--program: cannot read {path}: {e}")));
                 programs.push((id, data));
             }
             other => usage(&format!("unknown argument {other:?}")),
@@ -525,17 +666,35 @@ fn main() {
 
     let mut pt = ProgramTest::new("arb_executor", arb_executor::ID, processor!(arb_entry));
     pt.prefer_bpf(false);
-    for (name, id) in [("cp_swap", arb_executor::venues::spl_token_swap::PROGRAM_IDS[0]), ("cp_swap_orca", arb_executor::venues::spl_token_swap::PROGRAM_IDS[1])] {
+    for (name, id) in [
+        (
+            "cp_swap",
+            arb_executor::venues::spl_token_swap::PROGRAM_IDS[0],
+        ),
+        (
+            "cp_swap_orca",
+            arb_executor::venues::spl_token_swap::PROGRAM_IDS[1],
+        ),
+    ] {
         pt.add_program(name, id, processor!(cp_swap::process_instruction));
     }
     for (id, data) in programs {
         let lamports = Rent::default().minimum_balance(data.len()).max(1);
         pt.add_account(
             id,
-            Account { lamports, data, owner: solana_sdk::bpf_loader::id(), executable: true, rent_epoch: 0 },
+            Account {
+                lamports,
+                data,
+                owner: solana_sdk::bpf_loader::id(),
+                executable: true,
+                rent_epoch: 0,
+            },
         );
     }
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     let ctx = rt.block_on(pt.start_with_context());
     let mut node = Node {
         ctx,
@@ -547,7 +706,8 @@ fn main() {
     };
     node.advance_slot().expect("first slot");
 
-    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| usage(&format!("cannot listen: {e}")));
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .unwrap_or_else(|e| usage(&format!("cannot listen: {e}")));
     let addr = listener.local_addr().expect("local address");
     println!("listening on {addr}");
     let _ = std::io::stdout().flush();
@@ -560,7 +720,9 @@ fn main() {
         let answer = match serde_json::from_slice::<Value>(&body) {
             Ok(Value::Array(batch)) => Value::Array(batch.iter().map(|r| node.handle(r)).collect()),
             Ok(request) => node.handle(&request),
-            Err(e) => json!({"jsonrpc": "2.0", "id": Value::Null, "error": {"code": -32700, "message": format!("Parse error: {e}")}}),
+            Err(e) => {
+                json!({"jsonrpc": "2.0", "id": Value::Null, "error": {"code": -32700, "message": format!("Parse error: {e}")}})
+            }
         };
         respond(&mut stream, "200 OK", answer.to_string().as_bytes());
     }

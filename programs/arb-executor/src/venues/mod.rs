@@ -13,8 +13,12 @@ use anchor_lang::solana_program::{
 
 use crate::{token_account, ArbError, RouteHop, Venue};
 
+pub mod meteora_dlmm;
 pub mod orca_whirlpool;
+pub mod orca_whirlpool_v2;
 pub mod raydium_amm_v4;
+pub mod raydium_clmm;
+pub mod raydium_cpmm;
 pub mod spl_token_swap;
 
 /// A checked hop, ready to execute.
@@ -74,6 +78,10 @@ impl<'a, 'info> HopPlan<'a, 'info> {
             Venue::SplTokenSwap => spl_token_swap::swap_data(amount_in, 0).to_vec(),
             Venue::RaydiumAmmV4 => raydium_amm_v4::swap_base_in_data(amount_in, 0).to_vec(),
             Venue::OrcaWhirlpool => orca_whirlpool::swap_data(amount_in, 0, self.a_to_b).to_vec(),
+            Venue::RaydiumCpmm => raydium_cpmm::swap_data(amount_in, self.a_to_b),
+            Venue::RaydiumClmm => raydium_clmm::swap_data(amount_in, self.a_to_b),
+            Venue::MeteoraDlmm => meteora_dlmm::swap_data(amount_in, self.a_to_b),
+            Venue::OrcaWhirlpoolV2 => orca_whirlpool_v2::swap_data(amount_in, self.a_to_b),
         };
         Instruction {
             program_id: *self.block[0].key,
@@ -149,6 +157,10 @@ pub fn is_pinned(venue: Venue, program: &Pubkey) -> bool {
         Venue::SplTokenSwap => spl_token_swap::PROGRAM_IDS.contains(program),
         Venue::RaydiumAmmV4 => raydium_amm_v4::PROGRAM_IDS.contains(program),
         Venue::OrcaWhirlpool => *program == orca_whirlpool::PROGRAM_ID,
+        Venue::RaydiumCpmm => raydium_cpmm::PROGRAM_IDS.contains(program),
+        Venue::RaydiumClmm => raydium_clmm::PROGRAM_IDS.contains(program),
+        Venue::MeteoraDlmm => meteora_dlmm::PROGRAM_IDS.contains(program),
+        Venue::OrcaWhirlpoolV2 => orca_whirlpool_v2::PROGRAM_IDS.contains(program),
     }
 }
 
@@ -171,6 +183,10 @@ pub fn plan<'a, 'info>(
         Venue::SplTokenSwap => spl_token_swap::plan(block, hop.a_to_b, authority),
         Venue::RaydiumAmmV4 => raydium_amm_v4::plan(block, hop.a_to_b, authority),
         Venue::OrcaWhirlpool => orca_whirlpool::plan(block, hop.a_to_b, authority),
+        Venue::RaydiumCpmm => raydium_cpmm::plan(block, hop.a_to_b, authority),
+        Venue::RaydiumClmm => raydium_clmm::plan(block, hop.a_to_b, authority),
+        Venue::MeteoraDlmm => meteora_dlmm::plan(block, hop.a_to_b, authority),
+        Venue::OrcaWhirlpoolV2 => orca_whirlpool_v2::plan(block, hop.a_to_b, authority),
     }
 }
 
