@@ -9,6 +9,7 @@ Everything runs on 127.0.0.1 and is stopped before returning: the node (by PID) 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from solders.pubkey import Pubkey
 from sqlalchemy.orm import Session, sessionmaker
 
 from arbbot.audit.bundle_log import BundleLog
+from arbbot.solana.errors import SolanaError
 from arbbot.solana.fees import TipPolicy
 from arbbot.solana.instruction import ArbExecutor
 from arbbot.solana.jito import JitoClient
@@ -48,8 +50,22 @@ def _rent(chain: NodeChain, size: int) -> int:
     return (128 + size) * 3480 * 2
 
 
-def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey:
-    key = Keypair().pubkey()
+class Keys:
+    """Fresh keypairs: random, or with a seed the same ones every run (a demo shows the same addresses)."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+        self.n = 0
+
+    def __call__(self) -> Keypair:
+        if self.seed is None:
+            return Keypair()
+        self.n += 1
+        return Keypair.from_seed(hashlib.sha256(f"arbbot-solana-demo:{self.seed}:{self.n}".encode()).digest())
+
+
+def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int, keys: Keys) -> Pubkey:
+    key = keys().pubkey()
     if mint == WSOL_MINT:  # wrapped SOL: lamports follow the balance
         rent = _rent(chain, TOKEN_ACCOUNT_LEN)
         chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount, native_rent=rent), rent + amount)
@@ -58,31 +74,36 @@ def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey
     return key
 
 
-def add_pool(chain: NodeChain, mint_a: Pubkey, mint_b: Pubkey, reserves: tuple[int, int]) -> Pubkey:
+def add_pool(
+    chain: NodeChain, mint_a: Pubkey, mint_b: Pubkey, reserves: tuple[int, int], keys: Keys | None = None
+) -> Pubkey:
     """A constant-product pool of the token-swap layout at the pinned SPL token-swap id (where the node
     runs cp-swap), with its vaults held by the pool's authority."""
-    pool = Keypair().pubkey()
+    keys = keys or Keys()
+    pool = keys().pubkey()
     authority, bump = Pubkey.find_program_address([bytes(pool)], SPL_TOKEN_SWAP)
     fields = TokenSwapFields(
-        token_a=_vault(chain, mint_a, authority, reserves[0]), token_b=_vault(chain, mint_b, authority, reserves[1]),
-        token_a_mint=mint_a, token_b_mint=mint_b, pool_mint=Keypair().pubkey(), pool_fee_account=Keypair().pubkey(),
+        token_a=_vault(chain, mint_a, authority, reserves[0], keys),
+        token_b=_vault(chain, mint_b, authority, reserves[1], keys),
+        token_a_mint=mint_a, token_b_mint=mint_b, pool_mint=keys().pubkey(), pool_fee_account=keys().pubkey(),
         bump_seed=bump, fees=(25, 10_000, 5, 10_000, 0, 10_000, 20, 100),
     )  # fmt: skip
     chain.set_account(pool, SPL_TOKEN_SWAP, pack_token_swap(fields))
     return pool
 
 
-def build_market(chain: NodeChain, dislocation_bps: int = 300) -> Market:
+def build_market(chain: NodeChain, dislocation_bps: int = 300, seed: int | None = None) -> Market:
     """Two SOL/B pools, the second paying `dislocation_bps` more B per SOL; an owner holding only SOL."""
+    keys = Keys(seed)
     if chain.get_account(WSOL_MINT) is None:
         chain.set_account(WSOL_MINT, TOKEN_PROGRAM, pack_mint(9))
-    mint_b = Keypair().pubkey()
+    mint_b = keys().pubkey()
     chain.set_account(mint_b, TOKEN_PROGRAM, pack_mint(6, supply=10**15))
     sol = 1_000 * LAMPORTS
     fair = (sol, 100_000 * 10**6)
     rich = (sol, 100_000 * 10**6 * (10_000 + dislocation_bps) // 10_000)
-    pools = (add_pool(chain, WSOL_MINT, mint_b, fair), add_pool(chain, WSOL_MINT, mint_b, rich))
-    owner = Keypair()
+    pools = (add_pool(chain, WSOL_MINT, mint_b, fair, keys), add_pool(chain, WSOL_MINT, mint_b, rich, keys))
+    owner = keys()
     chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
     return Market(owner, mint_b, pools)
 
@@ -95,6 +116,12 @@ class LoopResult:
     owner: Pubkey
     sol_before: int  # owner's SOL + wrapped SOL, lamports, after the setup (wrap) and before the route
     sol_after: int
+
+    @property
+    def reconciled(self) -> bool:
+        """The owner's whole balance change equals the journaled profit less the fee, to the lamport."""
+        landing = self.attempt.landing
+        return landing is not None and self.sol_after - self.sol_before == landing.profit - landing.fee
 
 
 def owner_value(rpc: SolanaRpc, owner: Pubkey) -> int:
@@ -111,12 +138,14 @@ def run_local_loop(
     programs: list[tuple[Pubkey, Path]] | None = None,
     wrap_lamports: int = 50 * LAMPORTS,
     echo: Callable[[str], None] = lambda _s: None,
+    seed: int | None = None,
 ) -> LoopResult:
+    """The loop on a fresh local node (built first if it is not); `seed` fixes every address it makes."""
     with LocalNode(programs or []) as node:
         chain = NodeChain(node.url)
         rpc = SolanaRpc(node.url)
         try:
-            market = build_market(chain)
+            market = build_market(chain, seed=seed)
             echo(f"local node {node.url}: pools {market.pools[0]} and {market.pools[1]} (3% apart)")
             with LocalBlockEngine(chain, land_after_polls=1) as engine:
                 # Mainnet's tip accounts hold SOL: a tip is then a transfer to a rent-exempt account.
@@ -141,7 +170,7 @@ def run_local_loop(
                     program = ArbExecutor.load()
                     result = run_once(rpc, program, market.owner, settings, jito=jito, journal=journal, echo=note)
                     if result.attempt is None:
-                        raise RuntimeError(f"no route was sent: {result.refusal or 'no profitable route'}")
+                        raise SolanaError(f"no route was sent: {result.refusal or 'no profitable route'}")
                     after = owner_value(rpc, market.owner.pubkey())
                     before = values[0] if values else after
                     return LoopResult(result, result.attempt, chain_id, market.owner.pubkey(), before, after)
