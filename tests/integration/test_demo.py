@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from arbbot.db import crud
 from arbbot.db import engine as db
 from arbbot.demo.run import DemoConfig, DemoRun, run
 from arbbot.engine.counters import SearcherEvent
+
+pytestmark = pytest.mark.replica  # every test here starts a replica
 
 
 def _run(out: Path) -> tuple[DemoRun, list[str]]:
