@@ -399,7 +399,7 @@ mod tests {
         );
         let snap = Snapshot::take(&info)?;
         drop(info);
-        let mut d = snap.data;
+        let mut d = snap.data.clone();
         let mut l = snap.lamports;
         change(&mut d, &mut l, &mut owner);
         let info = AccountInfo::new(&key, false, true, &mut l, &mut d, &owner, false, 0);
@@ -525,5 +525,205 @@ mod tests {
         assert!(check(ms.clone()));
         ms[MULTISIG_N] = 1; // only the first signer counts
         assert!(!check(ms));
+    }
+
+    /// A Token-2022 account (base + type byte + records) of `owner` holding 1 000.
+    fn account_2022(owner: &Pubkey, records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut d = account(owner, 1_000).to_vec();
+        d.push(ACCOUNT_TYPE_ACCOUNT);
+        for (ty, v) in records {
+            d.extend_from_slice(&ty.to_le_bytes());
+            d.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            d.extend_from_slice(v);
+        }
+        d
+    }
+
+    fn with_info<T>(owner: Pubkey, mut data: Vec<u8>, f: impl FnOnce(&AccountInfo) -> T) -> T {
+        let key = Pubkey::new_unique();
+        let mut lamports = 2_039_280;
+        let info = AccountInfo::new(&key, false, true, &mut lamports, &mut data, &owner, false, 0);
+        f(&info)
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> u32 {
+        match r.unwrap_err() {
+            Error::AnchorError(a) => a.error_code_number,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn token_2022_accounts_carry_only_allowed_extensions() {
+        let user = Pubkey::new_unique();
+        let fee = (extension::TRANSFER_FEE_AMOUNT, 0u64.to_le_bytes().to_vec());
+        let immutable = (extension::IMMUTABLE_OWNER, vec![]);
+        let ok = account_2022(&user, &[immutable.clone(), fee.clone()]);
+        assert_eq!(
+            with_info(TOKEN_2022_PROGRAM_ID, ok, |i| read_any(i).unwrap().amount),
+            1_000
+        );
+        for refused in [
+            extension::MEMO_TRANSFER,
+            extension::CPI_GUARD,
+            extension::TRANSFER_HOOK_ACCOUNT,
+            5, // confidential transfer account
+        ] {
+            let d = account_2022(&user, &[fee.clone(), (refused, vec![0; 2])]);
+            assert_eq!(
+                code(with_info(TOKEN_2022_PROGRAM_ID, d, |i| read_any(i))),
+                u32::from(ArbError::Token2022ExtensionRefused),
+                "account extension {refused}"
+            );
+        }
+        // A record running past the data, and an SPL Token account with Token-2022's length.
+        let mut overrun = account_2022(&user, &[fee.clone()]);
+        overrun.truncate(overrun.len() - 1);
+        assert_eq!(
+            code(with_info(TOKEN_2022_PROGRAM_ID, overrun, |i| read_any(i))),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+        let long = account_2022(&user, &[fee]);
+        assert_eq!(
+            code(with_info(TOKEN_PROGRAM_ID, long, |i| read_any(i))),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+        // `source_token` stays SPL Token.
+        let plain = account(&user, 5).to_vec();
+        assert_eq!(
+            code(with_info(TOKEN_2022_PROGRAM_ID, plain, |i| read(i))),
+            u32::from(ArbError::Token2022NotSupported)
+        );
+    }
+
+    fn mint_2022(records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut d = vec![0u8; LEN];
+        d[45] = 1;
+        d.push(ACCOUNT_TYPE_MINT);
+        for (ty, v) in records {
+            d.extend_from_slice(&ty.to_le_bytes());
+            d.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            d.extend_from_slice(v);
+        }
+        d
+    }
+
+    #[test]
+    fn route_mints_refuse_hooks_delegates_and_confidential_transfers() {
+        let fee = (extension::TRANSFER_FEE_CONFIG, vec![0u8; 108]);
+        let meta = (extension::METADATA_POINTER, vec![0u8; 64]);
+        with_info(TOKEN_2022_PROGRAM_ID, mint_2022(&[fee.clone(), meta]), |i| {
+            check_mint(i).unwrap()
+        });
+        let mut bare = vec![0u8; MINT_LEN];
+        bare[45] = 1;
+        with_info(TOKEN_2022_PROGRAM_ID, bare.clone(), |i| check_mint(i).unwrap());
+        with_info(TOKEN_PROGRAM_ID, bare.clone(), |i| check_mint(i).unwrap());
+        for refused in [
+            extension::TRANSFER_HOOK,
+            extension::PERMANENT_DELEGATE,
+            extension::NON_TRANSFERABLE,
+            extension::CONFIDENTIAL_TRANSFER_MINT,
+            extension::DEFAULT_ACCOUNT_STATE,
+            16, // confidential transfer fee config
+            99, // unknown
+        ] {
+            let d = mint_2022(&[fee.clone(), (refused, vec![1; 32])]);
+            assert_eq!(
+                code(with_info(TOKEN_2022_PROGRAM_ID, d, |i| check_mint(i))),
+                u32::from(ArbError::Token2022ExtensionRefused),
+                "mint extension {refused}"
+            );
+        }
+        bare[45] = 0;
+        assert_eq!(
+            code(with_info(TOKEN_2022_PROGRAM_ID, bare, |i| check_mint(i))),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+        let mut wrong_type = mint_2022(&[fee]);
+        wrong_type[ACCOUNT_TYPE] = ACCOUNT_TYPE_ACCOUNT;
+        assert_eq!(
+            code(with_info(TOKEN_2022_PROGRAM_ID, wrong_type, |i| check_mint(i))),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+    }
+
+    #[test]
+    fn token_2022_snapshot_lets_only_balance_and_withheld_fee_move() {
+        let user = Pubkey::new_unique();
+        let data = account_2022(
+            &user,
+            &[
+                (extension::IMMUTABLE_OWNER, vec![]),
+                (extension::TRANSFER_FEE_AMOUNT, 0u64.to_le_bytes().to_vec()),
+            ],
+        );
+        let key = Pubkey::new_unique();
+        let owner = TOKEN_2022_PROGRAM_ID;
+        let check = |change: &dyn Fn(&mut Vec<u8>), program: Pubkey| {
+            let mut lamports = 2_039_280;
+            let mut d = data.clone();
+            let info = AccountInfo::new(&key, false, true, &mut lamports, &mut d, &owner, false, 0);
+            let snap = Snapshot::take(&info).unwrap();
+            drop(info);
+            let mut after = data.clone();
+            change(&mut after);
+            let mut l = 2_039_280;
+            let info = AccountInfo::new(&key, false, true, &mut l, &mut after, &program, false, 0);
+            snap.intact(&info)
+        };
+        let withheld_at = LEN + 1 + 4 + 4;
+        assert_eq!(
+            check(
+                &|d| {
+                    d[AMOUNT..AMOUNT + 8].copy_from_slice(&900u64.to_le_bytes());
+                    d[withheld_at] = 25;
+                },
+                owner
+            )
+            .unwrap(),
+            900
+        );
+        assert_eq!(
+            code(check(&|d| d[LEN + 2] = 9, owner)),
+            u32::from(ArbError::TokenExtensionChanged)
+        );
+        assert_eq!(
+            code(check(&|d| d.push(0), owner)),
+            u32::from(ArbError::TokenAccountClosed)
+        );
+        assert_eq!(
+            code(check(&|_| {}, TOKEN_PROGRAM_ID)),
+            u32::from(ArbError::TokenAccountClosed)
+        );
+    }
+
+    #[test]
+    fn token_2022_accounts_naming_the_authority_anywhere_are_controlled() {
+        let user = Pubkey::new_unique();
+        let stranger = Pubkey::new_unique();
+        let mut fee_config = vec![0u8; 108];
+        assert!(!with_info(
+            TOKEN_2022_PROGRAM_ID,
+            mint_2022(&[(extension::TRANSFER_FEE_CONFIG, fee_config.clone())]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
+        // The fee authority of a transfer-fee mint: no fixed base-layout offset names it.
+        fee_config[..32].copy_from_slice(user.as_ref());
+        assert!(with_info(
+            TOKEN_2022_PROGRAM_ID,
+            mint_2022(&[(extension::TRANSFER_FEE_CONFIG, fee_config)]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
+        assert!(with_info(
+            TOKEN_2022_PROGRAM_ID,
+            account_2022(&user, &[]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
+        assert!(!with_info(
+            TOKEN_2022_PROGRAM_ID,
+            account_2022(&stranger, &[]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
     }
 }
