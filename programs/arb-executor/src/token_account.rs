@@ -542,7 +542,16 @@ mod tests {
     fn with_info<T>(owner: Pubkey, mut data: Vec<u8>, f: impl FnOnce(&AccountInfo) -> T) -> T {
         let key = Pubkey::new_unique();
         let mut lamports = 2_039_280;
-        let info = AccountInfo::new(&key, false, true, &mut lamports, &mut data, &owner, false, 0);
+        let info = AccountInfo::new(
+            &key,
+            false,
+            true,
+            &mut lamports,
+            &mut data,
+            &owner,
+            false,
+            0,
+        );
         f(&info)
     }
 
@@ -612,12 +621,16 @@ mod tests {
     fn route_mints_refuse_hooks_delegates_and_confidential_transfers() {
         let fee = (extension::TRANSFER_FEE_CONFIG, vec![0u8; 108]);
         let meta = (extension::METADATA_POINTER, vec![0u8; 64]);
-        with_info(TOKEN_2022_PROGRAM_ID, mint_2022(&[fee.clone(), meta]), |i| {
-            check_mint(i).unwrap()
-        });
+        with_info(
+            TOKEN_2022_PROGRAM_ID,
+            mint_2022(&[fee.clone(), meta]),
+            |i| check_mint(i).unwrap(),
+        );
         let mut bare = vec![0u8; MINT_LEN];
         bare[45] = 1;
-        with_info(TOKEN_2022_PROGRAM_ID, bare.clone(), |i| check_mint(i).unwrap());
+        with_info(TOKEN_2022_PROGRAM_ID, bare.clone(), |i| {
+            check_mint(i).unwrap()
+        });
         with_info(TOKEN_PROGRAM_ID, bare.clone(), |i| check_mint(i).unwrap());
         for refused in [
             extension::TRANSFER_HOOK,
@@ -643,7 +656,11 @@ mod tests {
         let mut wrong_type = mint_2022(&[fee]);
         wrong_type[ACCOUNT_TYPE] = ACCOUNT_TYPE_ACCOUNT;
         assert_eq!(
-            code(with_info(TOKEN_2022_PROGRAM_ID, wrong_type, |i| check_mint(i))),
+            code(with_info(
+                TOKEN_2022_PROGRAM_ID,
+                wrong_type,
+                |i| check_mint(i)
+            )),
             u32::from(ArbError::InvalidTokenAccount)
         );
     }

@@ -6,7 +6,8 @@
 
 use anchor_lang::{AnchorDeserialize, AnchorSerialize, Discriminator, Event, InstructionData};
 use arb_executor::venues::{
-    orca_whirlpool as orca, raydium_amm_v4 as raydium, raydium_cpmm as cpmm, spl_token_swap as tswap,
+    orca_whirlpool as orca, raydium_amm_v4 as raydium, raydium_cpmm as cpmm,
+    spl_token_swap as tswap,
 };
 use arb_executor::{instruction::ExecuteRoute, token_account, RouteExecuted, RouteHop, Venue};
 use serde_json::{json, Value};
@@ -325,8 +326,16 @@ fn ix_vectors_file_is_current() {
     assert_contiguous("spl_token_swap", &v["layouts"]["spl_token_swap"], 0);
     assert_contiguous("spl_token_account", &v["layouts"]["spl_token_account"], 0);
     assert_contiguous("orca_whirlpool", &v["layouts"]["orca_whirlpool"], 8);
-    assert_contiguous("raydium_cpmm_pool_state", &v["layouts"]["raydium_cpmm_pool_state"], 8);
-    assert_contiguous("raydium_cpmm_amm_config", &v["layouts"]["raydium_cpmm_amm_config"], 8);
+    assert_contiguous(
+        "raydium_cpmm_pool_state",
+        &v["layouts"]["raydium_cpmm_pool_state"],
+        8,
+    );
+    assert_contiguous(
+        "raydium_cpmm_amm_config",
+        &v["layouts"]["raydium_cpmm_amm_config"],
+        8,
+    );
     let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/solana/ix_vectors.json");
