@@ -3,15 +3,20 @@ Token-2022 transfer fees, an exact quote, and the `swap_base_input` hop block fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from solders.instruction import AccountMeta
 from solders.pubkey import Pubkey
 
-from arbbot.solana.errors import QuoteError
-from arbbot.solana.layouts.raydium_cpmm import CpmmAmmConfig, CpmmPoolState, vault_authority
+from arbbot.solana.errors import AccountLayoutError, QuoteError, SolanaError
+from arbbot.solana.layouts import token_2022 as t22
+from arbbot.solana.layouts.raydium_cpmm import CpmmAmmConfig, CpmmPoolState, decode_amm_config, vault_authority
+from arbbot.solana.layouts.token import decode_token_account
+from arbbot.solana.programs import TOKEN_2022_PROGRAM, TOKEN_PROGRAM
 from arbbot.solana.quote.raydium_cpmm import U64_MAX, swap_base_input_received
-from arbbot.solana.quote.transfer_fee import TransferFeeConfig
+from arbbot.solana.quote.transfer_fee import TransferFeeConfig, mint_transfer_fee_config
+from arbbot.solana.rpc import AccountData, SolanaRpc
 from arbbot.solana.venues import Venue, VenuePool
 
 
@@ -100,3 +105,86 @@ class RaydiumCpmmPool(VenuePool):
     def reserve_accounts(self) -> list[Pubkey]:
         """The vaults, and the pool state whose owed-fee counters every swap raises."""
         return [self.state.token_0_vault, self.state.token_1_vault, self.address]
+
+
+def _token_amount(acc: AccountData | None, key: Pubkey, pool: Pubkey, program: Pubkey) -> int:
+    """A vault's balance, read with the token program the pool names for it."""
+    if acc is None:
+        raise AccountLayoutError(f"CPMM pool {pool}: vault {key} does not exist")
+    if acc.owner != program:
+        raise AccountLayoutError(f"CPMM pool {pool}: vault {key} is owned by {acc.owner}, the pool names {program}")
+    if program == TOKEN_PROGRAM:
+        return decode_token_account(acc.data, key, acc.owner).amount
+    if len(acc.data) < t22.BASE_LEN or acc.data[108] == 0:
+        raise AccountLayoutError(f"CPMM pool {pool}: vault {key} is not an initialised token account")
+    t22.extensions(acc.data, t22.ACCOUNT_TYPE_ACCOUNT, f"vault {key}")
+    return t22.account_amount(acc.data)
+
+
+def _transfer_fee(acc: AccountData | None, key: Pubkey, pool: Pubkey, program: Pubkey) -> TransferFeeConfig | None:
+    """The mint's transfer fee; a mint arb_executor would refuse (hook, permanent delegate...) is an error."""
+    if acc is None:
+        raise AccountLayoutError(f"CPMM pool {pool}: mint {key} does not exist")
+    if acc.owner != program:
+        raise AccountLayoutError(f"CPMM pool {pool}: mint {key} is owned by {acc.owner}, the pool names {program}")
+    if program == TOKEN_PROGRAM:
+        return None
+    refused = set(t22.decode_mint_2022(acc.data, key, acc.owner).extensions) - t22.MINT_EXTENSIONS_ALLOWED
+    if refused:
+        raise AccountLayoutError(f"CPMM pool {pool}: mint {key} has Token-2022 extensions {sorted(refused)}")
+    return mint_transfer_fee_config(acc.data, key)
+
+
+def build_cpmm_pools(
+    rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, CpmmPoolState]], skipped: list[str]
+) -> list[RaydiumCpmmPool]:
+    """Each pool with its config, vault balances and mints' transfer fees (batched reads); a pool whose
+    accounts are missing or refused is skipped with the reason."""
+    if not decoded:
+        return []
+    wanted = list(
+        dict.fromkeys(
+            k
+            for _, s in decoded
+            for k in (s.amm_config, s.token_0_vault, s.token_1_vault, s.token_0_mint, s.token_1_mint)
+        )
+    )
+    fetched = dict(zip(wanted, rpc.get_multiple_accounts(wanted), strict=True))
+    epoch = rpc.get_epoch()
+    pools: list[RaydiumCpmmPool] = []
+    for acc, s in decoded:
+        try:
+            cfg_acc = fetched[s.amm_config]
+            if cfg_acc is None:
+                raise AccountLayoutError(f"CPMM pool {acc.address}: config {s.amm_config} does not exist")
+            for program in (s.token_0_program, s.token_1_program):
+                if program not in (TOKEN_PROGRAM, TOKEN_2022_PROGRAM):
+                    raise AccountLayoutError(
+                        f"CPMM pool {acc.address}: token program {program} is neither token program"
+                    )
+            pools.append(
+                RaydiumCpmmPool(
+                    acc.address,
+                    acc.owner,
+                    s.token_0_mint,
+                    s.token_1_mint,
+                    state=s,
+                    config=decode_amm_config(cfg_acc.data, s.amm_config, cfg_acc.owner),
+                    vault_0_amount=_token_amount(
+                        fetched[s.token_0_vault], s.token_0_vault, acc.address, s.token_0_program
+                    ),
+                    vault_1_amount=_token_amount(
+                        fetched[s.token_1_vault], s.token_1_vault, acc.address, s.token_1_program
+                    ),
+                    transfer_fee_0=_transfer_fee(
+                        fetched[s.token_0_mint], s.token_0_mint, acc.address, s.token_0_program
+                    ),
+                    transfer_fee_1=_transfer_fee(
+                        fetched[s.token_1_mint], s.token_1_mint, acc.address, s.token_1_program
+                    ),
+                    epoch=epoch,
+                )
+            )
+        except SolanaError as exc:
+            skipped.append(f"{acc.address}: {exc}")
+    return pools

@@ -340,3 +340,47 @@ def test_transfer_fee_equals_token_2022(
         assert not _transfer(svm, mint, amount, fee + 1, amount)[0]
     if fee > 0:
         assert not _transfer(svm, mint, amount, fee - 1, amount)[0]
+
+
+def test_loader_reads_cpmm_pools_over_rpc_and_quotes_the_real_swap() -> None:
+    """discover_pools over the JSON-RPC double: the CPMM pools (one with a Token-2022 fee mint) come
+    back decoded with their config, vault balances, transfer fees and the node's epoch, and quote
+    exactly what the real program then pays; a pool whose mint has a transfer hook is skipped."""
+    from arbbot.chain.rpc import RetryPolicy
+    from arbbot.solana.loader import discover_pools
+    from arbbot.solana.rpc import SolanaRpc
+    from arbbot.solana.testing.local_chain import LocalChain
+    from arbbot.solana.testing.local_rpc import LocalSolanaRpc
+
+    chain = LocalChain()
+    chain.svm.add_program(RAYDIUM_CPMM, venue_binaries.RAYDIUM_CPMM.read())
+    _epoch(chain.svm, 6)
+    cfg = CpmmAmmConfig(0, False, 0, 2_500, 120_000, 40_000, 0, Pubkey.default(), Pubkey.default())
+    fee = _fee_config(TransferFee(0, 10**9, 100), TransferFee(5, 10**9, 300))
+    spl = build_pool(chain.svm, Side(10**10, (3, 4), None), Side(2 * 10**10, (5, 6), None), cfg, 6)
+    taxed = build_pool(chain.svm, Side(10**10, (0, 0), None), Side(10**10, (7, 0), fee), cfg, 6)
+    hooked = build_pool(chain.svm, Side(10**10, (0, 0), None), Side(10**10, (0, 0), fee), cfg, 6)
+    hook_mint = chain.svm.get_account(hooked.mint_b)
+    assert hook_mint is not None
+    data = bytes(hook_mint.data) + (t22.TRANSFER_HOOK).to_bytes(2, "little") + (64).to_bytes(2, "little") + bytes(64)
+    _set(chain.svm, hooked.mint_b, TOKEN_2022_PROGRAM, data)
+    chain.known.update({spl.address, taxed.address, hooked.address})
+    with LocalSolanaRpc(chain) as server:
+        rpc = SolanaRpc(server.url, timeout=5, retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.002))
+        try:
+            result = discover_pools(rpc)
+        finally:
+            rpc.close()
+    loaded = {p.address: p for p in result.pools if isinstance(p, RaydiumCpmmPool)}
+    assert set(loaded) == {spl.address, taxed.address}
+    assert any(r.startswith(str(hooked.address)) and "extensions [14]" in r for r in result.skipped)
+    for expected in (spl, taxed):
+        pool = loaded[expected.address]
+        assert (pool.state, pool.config, pool.epoch) == (expected.state, expected.config, 6)
+        assert (pool.vault_0_amount, pool.vault_1_amount) == (expected.vault_0_amount, expected.vault_1_amount)
+        assert (pool.transfer_fee_0, pool.transfer_fee_1) == (expected.transfer_fee_0, expected.transfer_fee_1)
+    # One swap per pool (each moves that pool's state): token 0 in on the SPL pool, the Token-2022
+    # fee mint in on the other.
+    assert loaded[spl.address].quote(spl.mint_a, 10**7) == swap(chain.svm, loaded[spl.address], True, 10**7)
+    assert loaded[taxed.address].quote(taxed.mint_b, 10**7) == swap(chain.svm, loaded[taxed.address], False, 10**7)
+    assert loaded[taxed.address].transfer_fee_1 == fee
