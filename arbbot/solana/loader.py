@@ -11,13 +11,16 @@ from solders.pubkey import Pubkey
 from arbbot.solana.errors import AccountLayoutError, SolanaError, UnknownPoolProgram
 from arbbot.solana.layouts.openbook import decode_market
 from arbbot.solana.layouts.raydium import AMM_INFO_LEN, RaydiumAmmV4State, decode_raydium_amm_v4
+from arbbot.solana.layouts.raydium_cpmm import POOL_STATE_LEN, CpmmPoolState, decode_pool_state
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
 from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
+from arbbot.solana.pools.raydium_cpmm import build_cpmm_pools
 from arbbot.solana.programs import (
     MARKET_PROGRAMS,
     ORCA_WHIRLPOOL,
     RAYDIUM_AMM_V4,
+    RAYDIUM_CPMM,
     SPL_TOKEN_SWAP,
     TOKEN_SWAP_PROGRAMS,
 )
@@ -35,6 +38,7 @@ class VenuePrograms:
     token_swap: tuple[Pubkey, ...] = (SPL_TOKEN_SWAP,)
     raydium_amm_v4: Pubkey = RAYDIUM_AMM_V4
     whirlpool: Pubkey = ORCA_WHIRLPOOL
+    raydium_cpmm: Pubkey | None = RAYDIUM_CPMM  # None: not read
 
     def check(self) -> None:
         pinned = ", ".join(map(str, TOKEN_SWAP_PROGRAMS))
@@ -45,6 +49,8 @@ class VenuePrograms:
             raise UnknownPoolProgram(f"Raydium AMM v4 program {self.raydium_amm_v4} is not {RAYDIUM_AMM_V4}")
         if self.whirlpool != ORCA_WHIRLPOOL:
             raise UnknownPoolProgram(f"Whirlpool program {self.whirlpool} is not {ORCA_WHIRLPOOL}")
+        if self.raydium_cpmm not in (None, RAYDIUM_CPMM):
+            raise UnknownPoolProgram(f"Raydium CPMM program {self.raydium_cpmm} is not {RAYDIUM_CPMM}")
 
 
 @dataclass
@@ -53,7 +59,7 @@ class LoadResult:
     skipped: list[str] = field(default_factory=list)  # "address: reason", for the report
 
 
-PoolState = TokenSwapState | RaydiumAmmV4State | WhirlpoolState
+PoolState = TokenSwapState | RaydiumAmmV4State | WhirlpoolState | CpmmPoolState
 
 
 def _decode_pool(acc: AccountData, programs: VenuePrograms) -> PoolState:
@@ -63,6 +69,8 @@ def _decode_pool(acc: AccountData, programs: VenuePrograms) -> PoolState:
         return decode_raydium_amm_v4(acc.data, acc.address, acc.owner)
     if acc.owner == programs.whirlpool:
         return decode_whirlpool(acc.data, acc.address, acc.owner)
+    if programs.raydium_cpmm is not None and acc.owner == programs.raydium_cpmm:
+        return decode_pool_state(acc.data, acc.address, acc.owner)
     raise UnknownPoolProgram(f"account {acc.address} is owned by {acc.owner}, which is not a supported venue program")
 
 
@@ -76,6 +84,8 @@ def _vaults(state: PoolState) -> list[Pubkey]:
 
 def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], skipped: list[str]) -> list[VenuePool]:
     """Fetch every pool's vaults / tick arrays in batched getMultipleAccounts calls and assemble the models."""
+    cpmm = [(acc, s) for acc, s in decoded if isinstance(s, CpmmPoolState)]
+    decoded = [(acc, s) for acc, s in decoded if not isinstance(s, CpmmPoolState)]
     unique = list(dict.fromkeys(k for _, state in decoded for k in _vaults(state)))
     fetched = dict(zip(unique, rpc.get_multiple_accounts(unique), strict=True))
 
@@ -121,6 +131,7 @@ def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], ski
             skipped.append(f"{acc.address}: {exc}")
     _load_tick_arrays(rpc, whirlpools, skipped)
     _load_markets(rpc, [p for p in pools if isinstance(p, RaydiumPool)], skipped)
+    pools.extend(build_cpmm_pools(rpc, cpmm, skipped))
     return pools
 
 
@@ -164,6 +175,8 @@ def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) ->
     decoded: list[tuple[AccountData, PoolState]] = []
     scans = [(p, TOKEN_SWAP_LEN) for p in programs.token_swap]
     scans += [(programs.raydium_amm_v4, AMM_INFO_LEN), (programs.whirlpool, WHIRLPOOL_LEN)]
+    if programs.raydium_cpmm is not None:
+        scans.append((programs.raydium_cpmm, POOL_STATE_LEN))
     for program, size in scans:
         for acc in rpc.get_program_accounts(program, data_size=size):
             try:

@@ -1,0 +1,1 @@
+"""Venue pools kept one module per venue (the older venues live in `arbbot.solana.venues`)."""
