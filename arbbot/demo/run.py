@@ -214,17 +214,18 @@ async def _run(
 
 
 def _solana_loop(cfg: DemoConfig, db_url: str, progress: Progress) -> LoopResult:
-    """The Solana side on the local node: `arbbot solana run --live`'s path to the block-engine double,
-    journaled into the same database (under the local cluster's chain id)."""
+    """The Solana side on the local node: `arbbot solana run --live`'s path to the block-engine double, on
+    two pools run by the real Raydium CPMM build, through a Token-2022 mint with a transfer fee; journaled
+    into the same database (under the local cluster's chain id)."""
     progress("stage", {"text": "solana: building the local node (first run only)"})
     node_binary()
-    progress("stage", {"text": "solana: local node, two SOL pools 3% apart, route -> Jito bundle"})
+    progress("stage", {"text": "solana: local node, two Raydium CPMM pools 3% apart, route -> Jito bundle"})
     engine = db_engine.connect(db_url)
     try:
         log_path = cfg.out_dir / "solana-bundles.jsonl"
         log_path.unlink(missing_ok=True)
         return run_local_loop(
-            sessions=db_engine.session_factory(engine), log_path=log_path, seed=cfg.seed,
+            sessions=db_engine.session_factory(engine), log_path=log_path, seed=cfg.seed, market="cpmm-token-2022",
             echo=lambda line: progress("stage", {"text": f"solana: {line}"[:160]}),
         )  # fmt: skip
     finally:
