@@ -50,6 +50,7 @@ replica: setup
 lint: setup
 	$(ROOT)/.venv/bin/ruff check arbbot tests benchmarks scripts
 	$(ROOT)/.venv/bin/ruff format --check arbbot tests benchmarks scripts
+	$(ROOT)/.venv/bin/mypy arbbot
 
 test-contracts: setup
 	@# sizes of the deployable contracts only (test harnesses may exceed EIP-170; they never deploy on a chain)
@@ -71,4 +72,4 @@ test-programs:
 test: lint test-contracts test-ape test-programs test-python
 
 clean:
-	rm -rf contracts/out contracts/cache contracts/artifacts .build .pytest_cache .ruff_cache .hypothesis
+	rm -rf contracts/out contracts/cache contracts/artifacts .build .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 log = logging.getLogger("arbbot.progress")
-
-
-class Progress(Protocol):
-    def stage(self, description: str, total: int | None = None) -> StageContext: ...
 
 
 class Stage(Protocol):
     def advance(self, n: int = 1) -> None: ...
 
 
-class StageContext(Protocol):
-    def __enter__(self) -> Stage: ...
-    def __exit__(self, *exc: object) -> None: ...
+class Progress(Protocol):
+    def stage(self, description: str, total: int | None = None) -> AbstractContextManager[Stage]: ...
 
 
 class _LogStage:

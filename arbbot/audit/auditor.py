@@ -208,11 +208,11 @@ class Auditor:
     ) -> None:
         pool_tokens: dict[str, tuple[str, str]] = {}
         for pool in decode.swap_pools(logs):
-            tokens = self.chain.pool_tokens(pool, block)
-            if tokens is None:
+            pair = self.chain.pool_tokens(pool, block)
+            if pair is None:
                 trade.notes.append(f"pool {pool}: no token0()/token1(); its swap is left out of the route")
             else:
-                pool_tokens[pool] = tokens
+                pool_tokens[pool] = pair
         contract_swaps = ((abi.V2_SWAP,), (abi.V3_SWAP,), (abi.PANCAKE_V3_SWAP,))
         known = [log for log in logs if log.address in pool_tokens or log.topics[:1] not in contract_swaps]
         v4 = accounting.v4_pools(route, weth) if route is not None else {}
@@ -239,8 +239,8 @@ class Auditor:
             if dec is not None:
                 trade.decimals[token] = dec
             if sym is None or dec is None:
-                missing = " and ".join(w for w, v in (("symbol()", sym), ("decimals()", dec)) if v is None)
-                trade.notes.append(f"token {token} has no {missing}: its amounts are shown in raw units")
+                absent = " and ".join(w for w, v in (("symbol()", sym), ("decimals()", dec)) if v is None)
+                trade.notes.append(f"token {token} has no {absent}: its amounts are shown in raw units")
         value, missing = accounting.value_in_eth(trade.profit_by_token, weth, self.options.prices)
         if missing and weth is not None and self.options.pools_at is not None:
             value, missing = self._value_on_chain(missing, weth, block, trade, route)

@@ -75,7 +75,7 @@ def _pools_at(
     table) trading the token, read at the block asked for."""
     from arbbot.db import crud
     from arbbot.engine.bootstrap import discovered_from_manifest, load_store
-    from arbbot.state.discovery import DiscoveredPool
+    from arbbot.state.discovery import DiscoveredPool, pool_kind
 
     manifest = _manifest(s, chain_id)
     known = {d.address.lower(): d for d in (discovered_from_manifest(manifest) if manifest else [])}
@@ -83,8 +83,8 @@ def _pools_at(
         for p in crud.get_pools(session, chain_id, include_state=False):
             if p.kind in ("uniswap_v2", "uniswap_v3"):
                 known[p.address.lower()] = DiscoveredPool(
-                    p.kind, p.factory, p.address, p.token0, p.token1, p.fee, p.tick_spacing, p.created_block
-                )  # type: ignore[arg-type]
+                    pool_kind(p.kind), p.factory, p.address, p.token0, p.token1, p.fee, p.tick_spacing, p.created_block
+                )
 
     def pools_at(block: int, token: str) -> Iterable[Pool]:
         t = token.lower()

@@ -72,6 +72,7 @@ def load_command(name: str) -> Any:
     """Import the module behind COMMANDS[name] and build its click command."""
     spec = COMMANDS[name]
     target = getattr(importlib.import_module(spec.module), spec.attr)
+    command: Any  # a TyperGroup, or a command of the click copy typer ships (typer._click)
     if isinstance(target, typer.Typer):
         # get_group, not get_command: a group with a single command must stay a group.
         command = typer.main.get_group(target)

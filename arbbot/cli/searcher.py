@@ -21,9 +21,12 @@ from arbbot.cli.common import console, fail, settings
 from arbbot.errors import ConfigError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from arbbot.config import Settings
     from arbbot.engine.context import ChainContext
     from arbbot.engine.counters import SearcherEvent
+    from arbbot.engine.journal import Journal
 
 log = logging.getLogger("arbbot.run")
 
@@ -51,7 +54,7 @@ def check_metrics_port(port: int | None) -> None:
             raise ConfigError(f"--metrics-port: {port} is {reason}") from None
 
 
-def _journal(s: Settings, chain_id: int):  # type: ignore[no-untyped-def]
+def _journal(s: Settings, chain_id: int) -> tuple[Journal, Engine]:
     """Bundle log + database rows for every bundle this run sends (what `arbbot report` reads)."""
     from arbbot import db
     from arbbot.audit.bundle_log import BundleLog

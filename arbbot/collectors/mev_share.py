@@ -19,7 +19,7 @@ import json
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,7 +287,7 @@ class HintStream:
         if self.on_error is not None:
             self.on_error(text)
 
-    async def hints(self) -> AsyncIterator[Hint]:
+    async def hints(self) -> AsyncGenerator[Hint, None]:
         own = self._session is None
         session = self._session or aiohttp.ClientSession()
         failures = 0

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from arbbot.amm.base import Pool, from_dict
 from arbbot.db import crud
 from arbbot.db.schemas import PoolRecord, PoolState, TokenRecord
-from arbbot.state.discovery import DiscoveredPool
+from arbbot.state.discovery import DiscoveredPool, pool_kind
 
 
 def pool_record(chain_id: int, p: DiscoveredPool, venue: str = "") -> PoolRecord:
@@ -53,10 +53,16 @@ def discovered(session: Session, chain_id: int) -> list[DiscoveredPool]:
     cs = to_checksum_address  # stored lower-case, handed out checksummed like every other address
     out = []
     for r in crud.get_pools(session, chain_id, include_state=False):
-        kind = "uniswap_v3" if r.kind == "uniswap_v3" else "uniswap_v2"
         out.append(
             DiscoveredPool(
-                kind, cs(r.factory), cs(r.address), cs(r.token0), cs(r.token1), r.fee, r.tick_spacing, r.created_block
+                pool_kind(r.kind),
+                cs(r.factory),
+                cs(r.address),
+                cs(r.token0),
+                cs(r.token1),
+                r.fee,
+                r.tick_spacing,
+                r.created_block,
             )
         )
     return out

@@ -40,6 +40,7 @@ from arbbot.engine.factory import build
 from arbbot.engine.journal import Journal
 from arbbot.engine.mev_share import MevShareBackrunner
 from arbbot.engine.searcher import Searcher
+from arbbot.errors import DevnetError
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.mev_share import MevShareClient
 from arbbot.metrics import Metrics
@@ -112,8 +113,10 @@ def owner_key() -> str:
 
 
 def wealth(w3: Web3, manifest: Manifest, executor: str, owner: str) -> Wealth:
-    weth = w3.eth.contract(address=manifest.token("WETH").address, abi=ERC20_ABI)
-    return Wealth(int(weth.functions.balanceOf(executor).call()), int(w3.eth.get_balance(owner)))
+    weth = w3.eth.contract(address=Web3.to_checksum_address(manifest.token("WETH").address), abi=ERC20_ABI)
+    return Wealth(
+        int(weth.functions.balanceOf(executor).call()), int(w3.eth.get_balance(Web3.to_checksum_address(owner)))
+    )
 
 
 def _victim_pool(manifest: Manifest, n: int) -> PoolEntry:
@@ -279,6 +282,8 @@ async def _backrun_round(
     try:
         w3.eth.send_raw_transaction(victim.raw_tx)
         tx = raw_rpc(url, "eth_getTransactionByHash", [victim.tx_hash])
+        if not isinstance(tx, dict):
+            raise DevnetError(f"eth_getTransactionByHash: the node does not hold the victim {victim.tx_hash}")
         sent_before = searcher.counters.sent
         await searcher.process_pending(PendingTx(victim.tx_hash, tx))
         backrun = searcher.counters.sent > sent_before

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -139,9 +140,9 @@ class _Deployer:
             raise DevnetError(f"Aave deploy: {what} (transaction {tx_hash.hex()}) reverted")
         return receipt
 
-    def deploy(self, name: str, *args: Any, libraries: dict[str, str] | None = None) -> Contract:
+    def deploy(self, name: str, *args: Any, libraries: Mapping[str, str] | None = None) -> Contract:
         art = load(name)
-        bytecode = art.linked(libraries) if art.link_references else art.bytecode
+        bytecode = art.linked(libraries or {}) if art.link_references else art.bytecode
         factory = self.w3.eth.contract(abi=art.abi, bytecode=bytecode)
         receipt = self.tx(factory.constructor(*args), f"deploying {name}")
         address = receipt["contractAddress"]

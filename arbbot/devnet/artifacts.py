@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -78,7 +79,7 @@ class Artifact:
     link_references: dict[str, dict[str, list[dict[str, int]]]] = field(default_factory=dict)
     source: str = ""
 
-    def linked(self, libraries: dict[str, str]) -> str:
+    def linked(self, libraries: Mapping[str, str]) -> str:
         """Creation code with every library reference replaced by its deployed address."""
         code = self.bytecode[2:]
         for _file, libs in self.link_references.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import rlp
+from eth_typing import ChecksumAddress
 from eth_utils import keccak, to_bytes, to_checksum_address
 
 from arbbot.chain.rpc import RpcClient, RpcError
@@ -20,7 +21,7 @@ RPC_BATCH = 50
 BULK_BLOCK_GAS = 1_000_000_000
 
 
-def create_address(sender: str, nonce: int) -> str:
+def create_address(sender: str, nonce: int) -> ChecksumAddress:
     """The address a CREATE from `sender` at `nonce` deploys to."""
     return to_checksum_address(keccak(rlp.encode([to_bytes(hexstr=sender), nonce]))[12:])
 

@@ -11,6 +11,7 @@ from web3.contract import Contract
 from arbbot.devnet.artifacts import Artifact
 from arbbot.devnet.compiler import compile_files
 from arbbot.devnet.manifest import Manifest
+from arbbot.errors import DevnetError
 from arbbot.paths import project_root
 
 
@@ -31,7 +32,10 @@ def deploy_executor(
     weth = manifest.token("WETH").address
     tx = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(weth, max_builder_share_bps)
     receipt = w3.eth.wait_for_transaction_receipt(tx.transact({"from": sender}), timeout=30)
-    return w3.eth.contract(address=receipt["contractAddress"], abi=art.abi)
+    address = receipt["contractAddress"]
+    if receipt["status"] != 1 or address is None:
+        raise DevnetError(f"deploying ArbExecutor failed (transaction {receipt['transactionHash'].to_0x_hex()})")
+    return w3.eth.contract(address=address, abi=art.abi)
 
 
 def executor_creation_code() -> bytes:

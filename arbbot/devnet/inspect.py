@@ -25,11 +25,11 @@ def pool_view(w3: Web3, manifest: Manifest, pool: PoolEntry) -> PoolView:
     d1 = manifest.token(pool.token1).decimals
     scale = Decimal(10) ** (d0 - d1)
     if pool.kind == "uniswap_v2":
-        c = w3.eth.contract(address=pool.address, abi=artifacts.load("UniswapV2Pair").abi)
+        c = w3.eth.contract(address=Web3.to_checksum_address(pool.address), abi=artifacts.load("UniswapV2Pair").abi)
         r0, r1, _ = c.functions.getReserves().call()
         price = Decimal(r1) / Decimal(r0) * scale if r0 else Decimal(0)
         return PoolView(pool, price, r0, r1)
-    c = w3.eth.contract(address=pool.address, abi=artifacts.load("UniswapV3Pool").abi)
+    c = w3.eth.contract(address=Web3.to_checksum_address(pool.address), abi=artifacts.load("UniswapV3Pool").abi)
     slot0 = c.functions.slot0().call()
     liquidity = c.functions.liquidity().call()
     sqrt_p = Decimal(slot0[0]) / Decimal(2**96)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from eth_typing import HexStr
+
 from arbbot.chain.addresses import ZERO_ADDRESS
 from arbbot.devnet import artifacts, compiler
 from arbbot.devnet.manifest import VenueEntry
@@ -29,7 +31,9 @@ def deploy_pancake(b: ReplicaBuilder) -> None:
     pool_code = bytes.fromhex(artifacts.load("PancakeV3Pool").bytecode[2:])
     with b.progress.stage("deploy PancakeSwap V3", total=5) as st:
         receipt = b.w3.eth.wait_for_transaction_receipt(
-            b.w3.eth.send_transaction({"from": b.deployer, "data": "0x" + code_holder_initcode(pool_code).hex()})
+            b.w3.eth.send_transaction(
+                {"from": b.deployer, "data": HexStr("0x" + code_holder_initcode(pool_code).hex())}
+            )
         )
         holder = receipt["contractAddress"]
         if receipt["status"] != 1 or not holder:

@@ -77,10 +77,10 @@ class ReplicaBuilder:
         return self.w3.eth.contract(address=address, abi=art.abi)
 
     def _at(self, name: str, address: str) -> Contract:
-        return self.w3.eth.contract(address=address, abi=artifacts.load(name).abi)
+        return self.w3.eth.contract(address=to_checksum_address(address), abi=artifacts.load(name).abi)
 
     def _at_replica(self, name: str, address: str) -> Contract:
-        return self.w3.eth.contract(address=address, abi=compiler.replica_contracts()[name].abi)
+        return self.w3.eth.contract(address=to_checksum_address(address), abi=compiler.replica_contracts()[name].abi)
 
     # -- protocol ---------------------------------------------------------------------------------
     def deploy_protocols(self) -> None:

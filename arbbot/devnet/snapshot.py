@@ -86,9 +86,8 @@ def ensure(name_or_path: str, progress: Progress | None = None, rebuild: bool = 
     snap = Snapshot(key=key, state_path=folder / "state.json", manifest_path=folder / "manifest.json")
     if not rebuild and snap.state_path.is_file() and snap.manifest_path.is_file():
         return snap
-    progress = progress or LogProgress()
     folder.mkdir(parents=True, exist_ok=True)
-    manifest, state = build_state(name_or_path, progress, log_path=folder / "build.log")
+    manifest, state = build_state(name_or_path, progress or LogProgress(), log_path=folder / "build.log")
     # Write state first, manifest last: a manifest on disk means a complete snapshot.
     tmp = snap.state_path.with_suffix(f".{os.getpid()}.tmp")  # concurrent builders never share a temp file
     tmp.write_text(json.dumps(state))

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from eth_account import Account
+from eth_account.datastructures import SignedTransaction
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import BlockNotFound, TransactionNotFound, Web3Exception
-from web3.types import TxReceipt
+from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from arbbot.chain.anvil import dev_key
 from arbbot.devnet import artifacts
@@ -124,9 +126,10 @@ class Traffic:
                 if sym == "WETH":
                     continue
                 pool = self._deepest_v2("WETH", sym)
-                router = self.w3.eth.contract(address=self.manifest.venues[pool.venue].router, abi=self._v2_router)
+                router_addr = Web3.to_checksum_address(self.manifest.venues[pool.venue].router)
+                buy_router = self.w3.eth.contract(address=router_addr, abi=self._v2_router)
                 path = [weth, self.manifest.token(sym).address]
-                fn = router.functions.swapExactTokensForTokens(
+                fn = buy_router.functions.swapExactTokensForTokens(
                     int(eth_per_token * 10**18) // 2, 0, path, acct.address, 2**32
                 )
                 raws.append(self._sign(acct, fn))
@@ -156,7 +159,7 @@ class Traffic:
             raise DevnetError(f"amount_in: must be positive, got {amount_in}")
         acct = Account.from_key(key)
         a_in, a_out = self.manifest.token(token_in).address, self.manifest.token(token_out).address
-        router_addr = self.manifest.venues[pool.venue].router
+        router_addr = Web3.to_checksum_address(self.manifest.venues[pool.venue].router)
         if pool.kind == "uniswap_v2":
             router = self.w3.eth.contract(address=router_addr, abi=self._v2_router)
             fn = router.functions.swapExactTokensForTokens(amount_in, 0, [a_in, a_out], acct.address, 2**32)
@@ -164,7 +167,7 @@ class Traffic:
             router = self.w3.eth.contract(address=router_addr, abi=self._v3_router)
             params = (a_in, a_out, pool.fee, acct.address, 2**32, amount_in, 0, 0)
             fn = router.functions.exactInputSingle(params)
-        signed = acct.sign_transaction(self._tx(acct.address, fn))
+        signed = _sign_params(acct, self._tx(acct.address, fn))
         return UserSwap(acct.address, pool, token_in, token_out, amount_in, bytes(signed.raw_transaction),
                         signed.hash.to_0x_hex())  # fmt: skip
 
@@ -185,25 +188,30 @@ class Traffic:
         return max(v2, key=lambda p: self._erc20(weth).functions.balanceOf(p.address).call())
 
     def _erc20(self, address: str) -> Contract:
-        return self.w3.eth.contract(address=address, abi=ERC20_ABI)
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=ERC20_ABI)
 
-    def _tx(self, sender: str, fn: ContractFunction, value: int = 0) -> dict:
+    def _tx(self, sender: str, fn: ContractFunction, value: int = 0) -> TxParams:
         if sender not in self._nonces:
-            self._nonces[sender] = self.w3.eth.get_transaction_count(sender, "pending")
+            self._nonces[sender] = self.w3.eth.get_transaction_count(Web3.to_checksum_address(sender), "pending")
         base = self.w3.eth.get_block("latest")["baseFeePerGas"]
         # A fixed cap while the base fee is far below it: the same seed then signs the same transactions
         # whatever blocks the funding happened to be packed into (each pays base fee + tip either way).
         max_fee = MAX_FEE if 3 * base + PRIORITY_FEE <= MAX_FEE else 3 * base + PRIORITY_FEE
         tx = fn.build_transaction({
-            "from": sender, "nonce": self._nonces[sender], "gas": SWAP_GAS, "value": value,
-            "maxPriorityFeePerGas": PRIORITY_FEE, "maxFeePerGas": max_fee,
+            "from": Web3.to_checksum_address(sender), "nonce": Nonce(self._nonces[sender]), "gas": SWAP_GAS,
+            "value": Wei(value), "maxPriorityFeePerGas": Wei(PRIORITY_FEE), "maxFeePerGas": Wei(max_fee),
             "chainId": self.manifest.chain_id,
         })  # fmt: skip
         self._nonces[sender] += 1
         return tx
 
     def _sign(self, acct: LocalAccount, fn: ContractFunction, value: int = 0) -> bytes:
-        return bytes(acct.sign_transaction(self._tx(acct.address, fn, value)).raw_transaction)
+        return bytes(_sign_params(acct, self._tx(acct.address, fn, value)).raw_transaction)
+
+
+def _sign_params(acct: LocalAccount, tx: TxParams) -> SignedTransaction:
+    # eth_account types the transaction it signs apart from web3's TxParams: the same keys at run time.
+    return acct.sign_transaction(tx)  # type: ignore[arg-type]
 
 
 def scenario_prices(manifest: Manifest) -> dict[str, Decimal]:
@@ -294,7 +302,7 @@ def _automine(w3: Web3) -> bool:
 
 def _gone(w3: Web3, h: bytes) -> bool:
     try:
-        w3.eth.get_transaction(h)
+        w3.eth.get_transaction(HexBytes(h))
     except TransactionNotFound:
         return True
     return False

@@ -114,6 +114,7 @@ def _hook(b: ReplicaBuilder, spec: V4PoolSpec, cache: dict[tuple[str, int], str]
     if spec.hooks == "none":
         return ZERO_ADDRESS
     pm = b.contracts["PoolManager"]
+    key: tuple[str, int]
     if spec.hooks == "dynamic_fee":
         key, art = (spec.hooks, spec.fee), "DynamicFeeHook"
         args = encode(["address", "address", "uint24"], [pm, b.deployer, spec.fee])
@@ -126,7 +127,7 @@ def _hook(b: ReplicaBuilder, spec: V4PoolSpec, cache: dict[tuple[str, int], str]
     deployer = b.contracts["HookDeployer"]
     salt, address = mine_hook_salt(deployer, init, HOOK_FLAGS[spec.hooks])
     b._tx(b._at_replica("HookDeployer", deployer).functions.deploy(salt, init))
-    if len(b.w3.eth.get_code(address)) == 0:
+    if len(b.w3.eth.get_code(to_checksum_address(address))) == 0:
         raise DevnetError(f"hook {art} not found at its mined address {address}")
     b.contracts[f"{art}.{key[1]}"] = address
     cache[key] = address
@@ -137,16 +138,16 @@ def _approve_permit2(b: ReplicaBuilder, symbol: str, spender: str, amount: int) 
     """The deployer's tokens become spendable by `spender` (the PositionManager) through Permit2."""
     token = b.tokens[symbol]
     b._fund(symbol, amount, spender=artifacts.PERMIT2_ADDRESS)
-    permit2 = b.w3.eth.contract(address=artifacts.PERMIT2_ADDRESS, abi=PERMIT2_ABI)
+    permit2 = b.w3.eth.contract(address=to_checksum_address(artifacts.PERMIT2_ADDRESS), abi=PERMIT2_ABI)
     b._tx(permit2.functions.approve(token.address, spender, MAX_UINT160, MAX_UINT48))
 
 
 def create_v4_pools(b: ReplicaBuilder) -> None:
     if not b.sc.v4_pools:
         return
-    pm = b.w3.eth.contract(address=b.contracts["PoolManager"], abi=artifacts.load("PoolManager").abi)
-    posm = b.w3.eth.contract(address=b.contracts["PositionManager"], abi=artifacts.load("PositionManager").abi)
-    view = b.w3.eth.contract(address=b.contracts["StateView"], abi=artifacts.load("StateView").abi)
+    pm = b._at("PoolManager", b.contracts["PoolManager"])
+    posm = b._at("PositionManager", b.contracts["PositionManager"])
+    view = b._at("StateView", b.contracts["StateView"])
     hooks_cache: dict[tuple[str, int], str] = {}
     total = sum(p.positions for p in b.sc.v4_pools)
     with b.progress.stage("seed Uniswap V4 pools and positions", total=total) as st:

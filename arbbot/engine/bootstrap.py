@@ -39,7 +39,7 @@ def routers_from_manifest(manifest: Manifest) -> list[Router]:
         "pancakeswap_v3": "uniswap_v3_swaprouter",  # same calldata; its pools come from its own factory
         "uniswap_v4": "universal_router_v2",  # V4_SWAP through the PoolManager (the venue's "factory")
     }
-    out = [Router(kinds[v.kind], v.router, v.factory, **universal_router_extras(manifest, v.kind))  # type: ignore[arg-type]
+    out = [Router(kinds[v.kind], v.router, v.factory, **universal_router_extras(manifest, v.kind))
            for v in manifest.venues.values()]  # fmt: skip
     swap_router = manifest.contracts.get("SwapRouter")
     v3 = [v for v in manifest.venues.values() if v.kind == "uniswap_v3"]

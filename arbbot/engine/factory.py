@@ -179,7 +179,7 @@ class Wiring:
         for close in reversed(self.closers):
             result = close()
             if hasattr(result, "__await__"):
-                await result  # type: ignore[misc]
+                await result
 
 
 async def build(

@@ -235,7 +235,7 @@ class MevShareBackrunner:
                 keep.append(item)
             else:
                 self.outcomes.append(outcome)
-                s._journal(lambda j, o=outcome: j.outcome(o))
+                s._journal_outcome(outcome)
         self.outstanding = keep
 
     async def _sim_passes(self, hc: HintCandidate, params: dict[str, Any]) -> bool:

@@ -160,6 +160,9 @@ class Searcher:
         except Exception as exc:  # the audit trail failing must not stop trading; it is counted and logged
             self._error("bundle journal", exc)
 
+    def _journal_outcome(self, o: Landed | Missed) -> None:
+        self._journal(lambda j: j.outcome(o))
+
     def _count(self, outcome: str, strategy: str, n: int = 1) -> None:
         if self.metrics is not None and n:
             self.metrics.opportunities.labels(outcome=outcome, strategy=strategy).inc(n)
@@ -248,7 +251,7 @@ class Searcher:
             self._error("inclusion tracking", exc)
             return retry
         for o in outcomes:
-            self._journal(lambda j, o=o: j.outcome(o))
+            self._journal_outcome(o)
             self._bundle_outcome(o)
             strategy = o.plan.kind
             if isinstance(o, Landed):
@@ -443,7 +446,10 @@ class Searcher:
         if len(plans) > 1 and submit_batch is None:
             plans = plans[:1]  # the first ran right after `pre`, as it would alone: its simulation holds
         try:
-            results = [await self.executor.submit(plans[0])] if len(plans) == 1 else await submit_batch(plans)
+            if submit_batch is None or len(plans) == 1:
+                results = [await self.executor.submit(plans[0])]
+            else:
+                results = await submit_batch(plans)
         except Exception as exc:
             self._error("submission", exc)
             await asyncio.sleep(0)

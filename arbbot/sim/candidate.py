@@ -107,10 +107,17 @@ class CandidateSimulator(Protocol):
         ...
 
     def run_sequence(
-        self, executor: str, caller: str, routes: Sequence[bytes], pre: Sequence[PreTx] = (), gas: int = 3_000_000
+        self,
+        executor: str,
+        caller: str,
+        routes: Sequence[bytes],
+        pre: Sequence[PreTx] = (),
+        gas: int = 3_000_000,
+        values: Sequence[int] = (),
     ) -> list[CandidateSim]:
         """Run `pre`, then execute(route) from `caller` for each route in order, each on the state the earlier
-        ones left (one transaction each, as in one bundle); one result per route; nothing is kept."""
+        ones left (one transaction each, as in one bundle), route i carrying values[i] wei (none given: zero);
+        one result per route; nothing is kept."""
         ...
 
 

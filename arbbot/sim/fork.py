@@ -151,7 +151,8 @@ class ForkSimulator:
             return
         state = self.reads.state(accounts, slots, self.block_tag)
         for a, acct in state.accounts.items():
-            info = pyrevm.AccountInfo(balance=acct.balance, nonce=acct.nonce, code_hash=acct.code_hash,
+            # pyrevm's stub omits the balance keyword its AccountInfo takes.
+            info = pyrevm.AccountInfo(balance=acct.balance, nonce=acct.nonce, code_hash=acct.code_hash,  # type: ignore[call-arg]
                                       code=acct.code or None)  # fmt: skip
             self.evm.insert_account_info(_checksum(a), info)  # a cold account: written to the fork's database
             self._accounts.add(a)
@@ -216,6 +217,8 @@ class ForkSimulator:
                 raise failed from None
             return SimResult(False, b"", self._gas(), [], self._reason(exc), exact)
         result = self.evm.result
+        if result is None:  # an output without its execution result: no gas, no logs, nothing to trust
+            raise SimulationError(f"call to {to}: pyrevm returned no execution result")
         # pyrevm's Log.data is (topics, data); topics also come as hex strings on Log.topics.
         logs = [SimLog(_checksum(lg.address), list(lg.data[0]), bytes(lg.data[1])) for lg in result.logs]
         return SimResult(bool(result.is_success), bytes(output), int(result.gas_used), logs, "", exact)

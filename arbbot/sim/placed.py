@@ -36,9 +36,10 @@ def placed_executor(creation_code: bytes, weth: str, max_builder_share_bps: int 
     evm.set_balance(owner, GAS_MONEY)
     args = encode(["address", "uint16"], [to_checksum_address(weth), max_builder_share_bps])
     deployed = evm.deploy(owner, creation_code + args)
-    code = bytes(evm.basic(deployed).code)
-    if not code:
+    runtime = evm.basic(deployed).code
+    if not runtime:
         raise ValueError("the executor's constructor left no code")
+    code = bytes(runtime)
     # Every storage slot the constructor wrote (the packed owner/pause/cap/epoch word is slot 0).
     storage = {slot: int(evm.storage(deployed, slot)) for slot in range(4)}
     return Placement(PLACED_EXECUTOR, code, {k: v for k, v in storage.items() if v}, {owner: GAS_MONEY})

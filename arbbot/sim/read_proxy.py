@@ -202,9 +202,10 @@ class ReadProxyProcess:
                 return None
             port = self._port
         try:
-            return requests.get(f"http://127.0.0.1:{port}/stats", timeout=1.0).json()
+            answer = requests.get(f"http://127.0.0.1:{port}/stats", timeout=1.0).json()
         except (requests.RequestException, ValueError):
             return None
+        return answer if isinstance(answer, dict) else None
 
     def close(self) -> None:
         with self._lock:

@@ -87,9 +87,9 @@ class CellWalk:
 
     def cell_at(self, x: int) -> Cell | None:
         """The cell containing input x (generating cells as needed)."""
-        for cell in self.cells:
-            if cell.start <= x and (cell.end is None or x < cell.end):
-                return cell
+        for known in self.cells:
+            if known.start <= x and (known.end is None or x < known.end):
+                return known
         while (cell := self.next_cell()) is not None:
             if cell.start <= x and (cell.end is None or x < cell.end):
                 return cell

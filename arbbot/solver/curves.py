@@ -105,6 +105,7 @@ def _v3_pieces(pool: UniswapV3Pool, zero_for_one: bool) -> Iterator[Piece]:
     nets = pool.ticks
     i = 0
     while True:
+        t: int | None
         if i < len(boundaries):
             t = boundaries[i]
             end_price = get_sqrt_ratio_at_tick(t)
@@ -156,9 +157,10 @@ def marginal_at_zero(pool: Pool, zero_for_one: bool) -> tuple[int, int] | None:
             return None
         price = pool.sqrt_price_x96
         if pool.liquidity <= 0:
-            price = _first_liquid_price(pool, zero_for_one)
-            if price is None:
+            liquid = _first_liquid_price(pool, zero_for_one)
+            if liquid is None:
                 return None
+            price = liquid
         if zero_for_one:
             return g * price * price, 1_000_000 * Q96 * Q96
         return g * Q96 * Q96, 1_000_000 * price * price

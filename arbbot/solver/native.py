@@ -135,7 +135,7 @@ def quote_cycle(hops: Sequence[Hop], amount: int) -> int | None:
         from arbbot.solver.model import quote_cycle as reference
 
         return reference(hops, amount)
-    return _ext.quote_cycle(route, amount)  # type: ignore[union-attr]
+    return _ext.quote_cycle(route, amount)
 
 
 def solve(hops: Sequence[Hop], max_input: int, loan_fee_bps: int, scan_budget: int) -> Solution | Any | None:

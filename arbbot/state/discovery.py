@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from eth_utils import keccak, to_checksum_address
 
@@ -22,6 +22,17 @@ V4_INITIALIZE = "0x" + keccak(text="Initialize(bytes32,address,address,uint24,in
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 PoolKind = Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"]
+POOL_KINDS: tuple[PoolKind, ...] = get_args(PoolKind)
+
+
+def pool_kind(value: str) -> PoolKind:
+    """`value` as a PoolKind (a kind read back from a database or a manifest), or ValueError naming it."""
+    for kind in POOL_KINDS:
+        if value == kind:
+            return kind
+    raise ValueError(f"kind: not a pool kind ({', '.join(POOL_KINDS)}): {value!r}")
+
+
 CREATION_TOPIC: dict[str, str] = {
     "uniswap_v2": PAIR_CREATED,
     "uniswap_v3": POOL_CREATED,
@@ -54,7 +65,7 @@ def _signed24(value: int) -> int:
     return value - (1 << 24) if value >= 1 << 23 else value
 
 
-def decode_creation_log(entry: dict, kind: str, v2_fee_bps: int = 30) -> DiscoveredPool:
+def decode_creation_log(entry: dict[str, Any], kind: str, v2_fee_bps: int = 30) -> DiscoveredPool:
     topics, data = entry["topics"], entry["data"][2:]
     factory = to_checksum_address(entry["address"])
     block = int(entry["blockNumber"], 16)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 from eth_abi import encode
 
@@ -32,6 +33,8 @@ V3_SLOT_WORDS_PER_CALL = 12_000  # ~2.3k gas per direct SLOAD (state-override pa
 V3_TICKS_BATCH = 700  # 32 output bytes per tick
 MAX_TICK = 887_272
 
+_T = TypeVar("_T")
+
 
 class LensError(ArbbotError):
     """A batch read failed as a whole."""
@@ -51,7 +54,7 @@ def _deployless(
     rpc: RpcClient,
     name: str,
     types: list[str],
-    args: list[object],
+    args: Sequence[object],
     block: str,
     overrides: dict[str, dict[str, str]] | None = None,
 ) -> bytes:
@@ -71,7 +74,7 @@ def _deployless(
     return bytes.fromhex(result[2:])
 
 
-def _chunks(seq: Sequence, n: int) -> list[Sequence]:
+def _chunks(seq: Sequence[_T], n: int) -> list[Sequence[_T]]:
     return [seq[i : i + n] for i in range(0, len(seq), n)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from arbbot.chain.rpc import RpcClient, RpcError
 from arbbot.state import lens
@@ -26,7 +27,7 @@ class StateUpdater:
         self.store = store
         self.reorgs: list[int] = []  # depth of each reorg handled
 
-    def _logs(self, block: BlockRef) -> list[dict]:
+    def _logs(self, block: BlockRef) -> list[dict[str, Any]]:
         # By hash, not number: a log query by number could mix in another fork's block.
         return self.rpc.call("eth_getLogs", [{"blockHash": block.hash, "topics": [list(STATE_TOPICS)]}]) or []
 

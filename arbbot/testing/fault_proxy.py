@@ -562,7 +562,7 @@ class FaultProxyProcess:
 def _main() -> None:
     upstream, spec = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     fields = {f.name: f for f in dataclasses.fields(Faults)}
-    kwargs = {k: tuple(v) if isinstance(v, list) and k in fields else v for k, v in spec.items()}
+    kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) and k in fields else v for k, v in spec.items()}
     proxy = FaultProxy(upstream, Faults(**kwargs)).start()
     print(proxy._port, flush=True)
     with contextlib.suppress(Exception):

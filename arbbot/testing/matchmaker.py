@@ -99,7 +99,7 @@ class Merged:
 
     victim: str
     backrun: str | None
-    bundle_hash: str
+    bundle_hash: str | None  # None: the builder accepted the bundle without naming its hash
     rejected: dict[str, str]  # backrun hash -> why it was not merged
     refund: int = 0  # wei paid back to the victim's sender (with `refund_key`)
     refund_tx: str | None = None

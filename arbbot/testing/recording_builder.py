@@ -319,6 +319,7 @@ class RecordingBuilder:
             return self._answer(
                 rec, rid, code=-32601, message=f"the method {rec.method} does not exist/is not available"
             )
+        obj: dict[str, Any] | None
         if s.object_params:
             obj = rec.params if isinstance(rec.params, dict) else None
         else:

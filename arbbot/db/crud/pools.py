@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Row, Select, String, Table, bindparam, case, or_, select, update
+from sqlalchemy import JSON, BigInteger, ColumnElement, Row, Select, String, Table, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from arbbot.db.crud._sql import BATCH, IN_BATCH, batches, executemany, insert
@@ -24,7 +24,7 @@ def upsert_pools(session: Session, pools: Iterable[PoolRecord], *, update_existi
     for chunk in batches(pools, BATCH):
         stmt = insert(session, _TABLE)
         if update_existing:
-            set_ = {k: stmt.excluded[k] for k in _IDENTITY}
+            set_: dict[str, ColumnElement[Any]] = {k: stmt.excluded[k] for k in _IDENTITY}
             # '' means "venue not known to this caller": keep what an earlier caller recorded.
             set_["venue"] = case((stmt.excluded.venue == "", _TABLE.c.venue), else_=stmt.excluded.venue)
             stmt = stmt.on_conflict_do_update(index_elements=["chain_id", "address"], set_=set_)

@@ -23,6 +23,7 @@ one uuid per block (uuid5 of the caller's uuid and the block number) and records
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -192,7 +193,7 @@ class FanoutHandle:
         self._changed = asyncio.Event()
         self._index: dict[int, int] = {}  # outcome id -> job order, to hand back a stable report at the end
         for i, t in enumerate(tasks):
-            t.add_done_callback(lambda task, i=i: self._done(task, i))
+            t.add_done_callback(functools.partial(self._done, i=i))
 
     def _done(self, task: asyncio.Future[list[SubmissionOutcome]], i: int) -> None:
         if not task.cancelled() and task.exception() is None:
@@ -481,6 +482,7 @@ class BundleFanout:
         accepted the bundle are asked, and builders that cannot withdraw a bundle are skipped. The outcomes
         are all recorded as eth_cancelBundle: what was asked for, whichever request carried it."""
         clients = self._need_clients()
+        pairs: list[tuple[int | None, str]]
         if isinstance(report_or_uuids, FanoutReport):
             pairs = [(block, u) for block, u in report_or_uuids.replacement_uuids.items()]
         else:

@@ -13,6 +13,8 @@ transactions. It is kept inside `FlashbotsSigner` and never appears in its repr,
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from eth_account import Account
 from eth_account.messages import defunct_hash_message, encode_defunct
 from eth_keys import keys
@@ -63,7 +65,7 @@ class FlashbotsSigner:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> object:  # pickling would copy the key somewhere we do not control
+    def __reduce__(self) -> NoReturn:  # pickling would copy the key somewhere we do not control
         raise TypeError("FlashbotsSigner cannot be pickled")
 
 

@@ -12,6 +12,7 @@ can sweep); the fork simulation that runs the victim before the backrun catches 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from eth_abi import decode
 from eth_utils import to_checksum_address
@@ -267,13 +268,13 @@ def _sub_plan(s: _State, raw: bytes, allow_revert: bool, depth: int) -> None:
             s.ledger[token] = None
 
 
-def _v4_key_legs(key: tuple, zero_for_one: bool) -> SwapLeg:
+def _v4_key_legs(key: tuple[Any, ...], zero_for_one: bool) -> SwapLeg:
     c0, c1, fee, spacing, hooks = key
     tin, tout = (c0, c1) if zero_for_one else (c1, c0)
     return SwapLeg(_address(tin), _address(tout), int(fee), v4_pool_id(c0, c1, fee, spacing, hooks), "v4")
 
 
-def _v4_path(start: str, path: list, reverse: bool = False) -> tuple[SwapLeg, ...]:
+def _v4_path(start: str, path: list[Any], reverse: bool = False) -> tuple[SwapLeg, ...]:
     if not path:
         raise Undecodable("an empty V4 path")
     legs = []
@@ -392,7 +393,7 @@ def _v4_swap(s: _State, raw: bytes) -> None:
             raise Undecodable(f"V4 action {action:#x}: the router does not run it")
 
 
-def _run(s: _State, commands: bytes, inputs: list, depth: int) -> None:
+def _run(s: _State, commands: bytes, inputs: list[Any], depth: int) -> None:
     if depth > MAX_DEPTH:
         raise Undecodable("sub-plans nested too deep")
     if len(commands) != len(inputs):
@@ -422,7 +423,7 @@ def _run(s: _State, commands: bytes, inputs: list, depth: int) -> None:
         elif name == c.EXECUTE_SUB_PLAN:
             _sub_plan(s, raw, bool(command & c.ALLOW_REVERT), depth)
         elif name == c.OPAQUE:
-            s.ledger = {k: None for k in s.ledger} | {c.ETH: None}
+            s.ledger = {k: None for k in (*s.ledger, c.ETH)}
         elif name == c.UNFOLLOWED:
             raise Undecodable(f"command {command:#x} changes pool state not followed here")
         # PERMIT2_PERMIT(_BATCH), BALANCE_CHECK_ERC20 and the other INERT commands: no effect to follow

@@ -55,6 +55,29 @@ def test_discovered_pools_come_back_checksummed_in_order(engine: Engine) -> None
         assert repo.discovered(s, CHAIN) == found(5200)
 
 
+def test_discovered_pools_keep_their_kind(engine: Engine) -> None:
+    # A PancakeSwap V3 pool once came back as "uniswap_v2" (every kind but uniswap_v3 was read as V2).
+    pools = [
+        DiscoveredPool(kind, FACTORY, to_checksum_address(f"0x{i + 1:040x}"), T0, T1, fee, spacing, 7)
+        for i, (kind, fee, spacing) in enumerate(
+            [("pancakeswap_v3", 2500, 50), ("uniswap_v3", 500, 10), ("uniswap_v2", 30, 0)]
+        )
+    ]
+    sessions = session_factory(engine)
+    with sessions.begin() as s:
+        repo.upsert_pools(s, CHAIN, pools)
+    with sessions() as s:
+        assert [p.kind for p in repo.discovered(s, CHAIN)] == ["pancakeswap_v3", "uniswap_v3", "uniswap_v2"]
+
+
+def test_a_stored_pool_of_unknown_kind_is_refused_by_name(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with sessions.begin() as s:
+        crud.upsert_pools(s, [repo.pool_record(CHAIN, found(1)[0]).model_copy(update={"kind": "curve_v1"})])
+    with sessions() as s, pytest.raises(ValueError, match=r"kind: not a pool kind .*'curve_v1'"):
+        repo.discovered(s, CHAIN)
+
+
 def test_discovery_chunk_and_checkpoint_are_one_transaction(engine: Engine) -> None:
     sessions = session_factory(engine)
     with sessions() as s:
