@@ -45,7 +45,7 @@ class ArbExecutor:
     def __init__(self, idl: Idl, program_id: Pubkey | None = None) -> None:
         address = idl.metadata.get("address") if isinstance(idl.metadata, dict) else None
         if program_id is None:
-            if not address:
+            if not isinstance(address, str) or not address:
                 raise IdlError("IDL has no program address and none was given")
             program_id = Pubkey.from_string(address)
         if IX_NAME not in {ix.name for ix in idl.instructions}:

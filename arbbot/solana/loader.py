@@ -123,7 +123,7 @@ def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], ski
                         pc_vault_amount=balance(state.pc_vault, acc.address),
                     )
                 )
-            else:
+            elif isinstance(state, WhirlpoolState):
                 wp = WhirlpoolPool(acc.address, acc.owner, state.token_mint_a, state.token_mint_b, state=state)
                 whirlpools.append(wp)
                 pools.append(wp)

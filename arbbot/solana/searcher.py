@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from solders.address_lookup_table_account import AddressLookupTableAccount
+from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import MessageV0
 from solders.pubkey import Pubkey
@@ -76,7 +77,14 @@ def _confirm(rpc: SolanaRpc, signature: str, timeout: float, sleep: Callable[[fl
         sleep(0.4)
 
 
-def _send(rpc: SolanaRpc, payer: Keypair, signers: list[Keypair], ixs: list, timeout: float, sleep) -> str:  # type: ignore[type-arg]
+def _send(
+    rpc: SolanaRpc,
+    payer: Keypair,
+    signers: list[Keypair],
+    ixs: list[Instruction],
+    timeout: float,
+    sleep: Callable[[float], None],
+) -> str:
     blockhash, _ = rpc.get_latest_blockhash()
     msg = MessageV0.try_compile(payer.pubkey(), ixs, [], blockhash)
     tx = VersionedTransaction(msg, signers)

@@ -114,8 +114,18 @@ def decode_pool_state(data: bytes, address: Pubkey | None = None, owner: Pubkey 
     check_discriminator("CPMM pool state", address, data, POOL_STATE_DISCRIMINATOR)
     if data[390] not in (0, 1):
         raise AccountLayoutError(f"CPMM pool state {address}: enable_creator_fee byte is {data[390]}, not a bool")
+    keys = [pubkey(data, 8 + 32 * i) for i in range(10)]
     state = CpmmPoolState(
-        *(pubkey(data, 8 + 32 * i) for i in range(10)),
+        amm_config=keys[0],
+        pool_creator=keys[1],
+        token_0_vault=keys[2],
+        token_1_vault=keys[3],
+        lp_mint=keys[4],
+        token_0_mint=keys[5],
+        token_1_mint=keys[6],
+        token_0_program=keys[7],
+        token_1_program=keys[8],
+        observation_key=keys[9],
         auth_bump=u8(data, 328),
         status=u8(data, 329),
         lp_mint_decimals=u8(data, 330),

@@ -15,7 +15,7 @@ from arbbot.solana.layouts.raydium_cpmm import CpmmAmmConfig, CpmmPoolState, dec
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.programs import TOKEN_2022_PROGRAM, TOKEN_PROGRAM
 from arbbot.solana.quote.raydium_cpmm import U64_MAX, swap_base_input_received
-from arbbot.solana.quote.transfer_fee import TransferFeeConfig, mint_transfer_fee_config
+from arbbot.solana.quote.transfer_fee import TransferFee, TransferFeeConfig, mint_transfer_fee_config
 from arbbot.solana.rpc import AccountData, SolanaRpc
 from arbbot.solana.venues import Venue, VenuePool
 
@@ -66,8 +66,8 @@ class RaydiumCpmmPool(VenuePool):
             cfg.fund_fee_rate,
             cfg.creator_fee_rate if self.state.enable_creator_fee else 0,
             self.state.creator_fee_on_input(zero_for_one),
-            fees[i].fee_for_epoch(self.epoch) if fees[i] else None,
-            fees[o].fee_for_epoch(self.epoch) if fees[o] else None,
+            _fee_at(fees[i], self.epoch),
+            _fee_at(fees[o], self.epoch),
         )
 
     def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
@@ -188,3 +188,7 @@ def build_cpmm_pools(
         except SolanaError as exc:
             skipped.append(f"{acc.address}: {exc}")
     return pools
+
+
+def _fee_at(config: TransferFeeConfig | None, epoch: int) -> TransferFee | None:
+    return None if config is None else config.fee_for_epoch(epoch)

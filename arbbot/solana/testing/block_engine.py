@@ -164,7 +164,7 @@ class LocalBlockEngine(JsonRpcServer):
     def _bundle_statuses(self, params: list[Any]) -> Any:
         ids = self._ids(params)
         self._poll()
-        out = []
+        out: list[dict[str, Any] | None] = []
         for bid in ids:
             b = self.bundles.get(bid)
             if b is None or b.status != "Landed":
@@ -184,7 +184,7 @@ class LocalBlockEngine(JsonRpcServer):
     def _inflight_statuses(self, params: list[Any]) -> Any:
         ids = self._ids(params)
         self._poll()
-        out = []
+        out: list[dict[str, Any]] = []
         for bid in ids:
             b = self.bundles.get(bid)
             if b is None:

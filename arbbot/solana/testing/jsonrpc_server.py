@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 
 class RpcFailure(Exception):
@@ -68,9 +68,10 @@ class JsonRpcServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}{self.path}"
 
-    def start(self) -> JsonRpcServer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -79,7 +80,7 @@ class JsonRpcServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> JsonRpcServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:

@@ -131,7 +131,10 @@ class NodeChain:
 
     @property
     def slot(self) -> int:
-        return int(self.call("getSlot", []))  # type: ignore[arg-type]
+        slot = self.call("getSlot", [])
+        if not isinstance(slot, int):
+            raise SolanaError(f"local node getSlot: expected a slot number, got {str(slot)[:80]}")
+        return slot
 
     def set_account(
         self, address: Pubkey, owner: Pubkey, data: bytes, lamports: int | None = None, executable: bool = False
