@@ -1,0 +1,143 @@
+"""Raydium CLMM (AMM v3) pool as the searcher sees it: decoded state, its config's fees, the tick arrays read so
+far, an exact quote, and the `swap_v2` hop block arb_executor expects.
+
+Hop block (positions as in programs/arb-executor/src/venues/raydium_clmm.rs): 0 program, 1 payer (the route
+authority, read-only signer), 2 amm_config, 3 pool_state (w), 4 input token account (w), 5 output token account (w),
+6 input vault (w), 7 output vault (w), 8 observation_state (w), 9 SPL Token, 10 Token-2022, 11 Memo,
+12 input vault mint, 13 output vault mint, then the bitmap extension when the swap leaves the pool's own bitmap,
+then the tick arrays (w) in the order the swap crosses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solders.instruction import AccountMeta
+from solders.pubkey import Pubkey
+
+from arbbot.solana.errors import QuoteError
+from arbbot.solana.layouts.raydium_clmm import (
+    AmmConfig,
+    PoolState,
+    TickArrayBitmapExtension,
+    TickArrayState,
+    bitmap_extension_address,
+    tick_array_address,
+)
+from arbbot.solana.programs import MEMO_PROGRAM, TOKEN_2022_PROGRAM, TOKEN_PROGRAM
+from arbbot.solana.quote.raydium_clmm import (
+    ClmmSwap,
+    MissingBitmapExtension,
+    first_initialized_array,
+    next_initialized_array,
+    swap_exact_in,
+)
+from arbbot.solana.venues import Venue, VenuePool
+
+# Tick arrays passed per hop: the first the swap needs and the next initialised ones after it. More arrays
+# tolerate more price movement between quote and landing; each costs an account in the transaction.
+TICK_ARRAYS_PER_HOP = 3
+# Block positions (0 = venue program).
+ACCOUNTS_FIXED = 14
+
+
+def _w(key: Pubkey) -> AccountMeta:
+    return AccountMeta(key, is_signer=False, is_writable=True)
+
+
+def _r(key: Pubkey) -> AccountMeta:
+    return AccountMeta(key, is_signer=False, is_writable=False)
+
+
+@dataclass
+class RaydiumClmmPool(VenuePool):
+    """mint_a = token_mint_0, mint_b = token_mint_1; a_to_b = zero_for_one."""
+
+    state: PoolState = field(kw_only=True)
+    config: AmmConfig = field(kw_only=True)
+    tick_arrays: dict[int, TickArrayState] = field(kw_only=True, default_factory=dict)  # by start tick index
+    bitmap_extension: TickArrayBitmapExtension | None = field(kw_only=True, default=None)
+    # Vault balances when known: a quote that would empty the output vault is refused.
+    vault_0_balance: int | None = field(kw_only=True, default=None)
+    vault_1_balance: int | None = field(kw_only=True, default=None)
+
+    def __post_init__(self) -> None:
+        self.venue = Venue.RAYDIUM_CLMM
+
+    def tick_array_starts(self, zero_for_one: bool, count: int = TICK_ARRAYS_PER_HOP) -> tuple[list[int], bool]:
+        """The tick arrays a swap in this direction walks (from the pool's bitmaps), and whether the bitmap
+        extension is needed to find them."""
+        for ext in (None, self.bitmap_extension):
+            try:
+                _, start = first_initialized_array(self.state, ext, zero_for_one)
+                starts = [start]
+                while len(starts) < count:
+                    nxt = next_initialized_array(self.state, ext, starts[-1], zero_for_one)
+                    if nxt is None:
+                        break
+                    starts.append(nxt)
+                return starts, ext is not None
+            except MissingBitmapExtension:
+                if self.bitmap_extension is None:
+                    raise
+        raise QuoteError(f"Raydium CLMM pool {self.address}: tick arrays cannot be located")  # pragma: no cover
+
+    def swap(self, mint_in: Pubkey, amount_in: int) -> tuple[ClmmSwap, bool]:
+        """The exact swap over the tick arrays the hop will pass, and whether the hop passes the extension."""
+        zero_for_one = self.a_to_b(mint_in)
+        starts, use_ext = self.tick_array_starts(zero_for_one)
+        arrays = {s: self.tick_arrays[s] for s in starts if s in self.tick_arrays}
+        result = swap_exact_in(
+            self.state,
+            self.config.trade_fee_rate,
+            self.config.protocol_fee_rate,
+            self.config.fund_fee_rate,
+            arrays,
+            self.bitmap_extension if use_ext else None,
+            amount_in,
+            zero_for_one,
+            output_vault_balance=self.vault_1_balance if zero_for_one else self.vault_0_balance,
+        )
+        return result, use_ext
+
+    def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        return self.swap(mint_in, amount_in)[0].amount_out
+
+    def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        zero_for_one = self.a_to_b(mint_in)
+        starts, use_ext = self.tick_array_starts(zero_for_one)
+        s = self.state
+        vault_in, vault_out = (s.token_vault_0, s.token_vault_1) if zero_for_one else (s.token_vault_1, s.token_vault_0)
+        mint_out = self.mint_out(mint_in)
+        extension = [_r(bitmap_extension_address(self.address, self.program))] if use_ext else []
+        return [
+            _r(self.program),
+            AccountMeta(owner, is_signer=True, is_writable=False),
+            _r(s.amm_config),
+            _w(self.address),
+            _w(user_in),
+            _w(user_out),
+            _w(vault_in),
+            _w(vault_out),
+            _w(s.observation_key),
+            _r(TOKEN_PROGRAM),
+            _r(TOKEN_2022_PROGRAM),
+            _r(MEMO_PROGRAM),
+            _r(mint_in),
+            _r(mint_out),
+            *extension,
+            *(_w(tick_array_address(self.address, st, self.program)) for st in starts),
+        ]
+
+    def reserve_accounts(self) -> list[Pubkey]:
+        starts: set[int] = set()
+        for zfo in (True, False):
+            try:
+                starts.update(self.tick_array_starts(zfo)[0])
+            except QuoteError:
+                continue
+        return [
+            self.state.token_vault_0,
+            self.state.token_vault_1,
+            *(tick_array_address(self.address, st, self.program) for st in sorted(starts)),
+        ]

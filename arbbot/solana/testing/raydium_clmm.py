@@ -1,0 +1,249 @@
+"""A Raydium CLMM pool inside solders LiteSVM running the real program binary (hash-checked): accounts built by
+the project's packers (AmmConfig needs the program's hard-coded admin to create, so every account is packed the
+same way), and `swap_v2` sent as a user would. Used to prove the quote against the program.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from solders.account import Account
+from solders.instruction import AccountMeta, Instruction
+from solders.keypair import Keypair
+from solders.litesvm import LiteSVM
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.transaction import Transaction
+from solders.transaction_metadata import TransactionMetadata
+
+from arbbot.solana.layouts.raydium_clmm import (
+    EXTENSION_BITMAPS,
+    TICK_ARRAY_SIZE,
+    AmmConfig,
+    ObservationState,
+    PoolState,
+    Tick,
+    TickArrayBitmapExtension,
+    TickArrayState,
+    bitmap_extension_address,
+    decode_pool,
+    decode_tick_array,
+    pack_amm_config,
+    pack_bitmap_extension,
+    pack_observation,
+    pack_pool,
+    pack_tick_array,
+    pool_address,
+    tick_array_address,
+)
+from arbbot.solana.layouts.token import decode_token_account
+from arbbot.solana.programs import MEMO_PROGRAM, TOKEN_2022_PROGRAM, TOKEN_PROGRAM, anchor_instruction_discriminator
+from arbbot.solana.quote.raydium_clmm import (
+    array_start_index,
+    max_tick_in_default_bitmap,
+    needs_bitmap_extension,
+    tick_at_sqrt_price,
+    tick_count,
+)
+from arbbot.solana.testing.accounts import pack_mint, pack_token_account
+from arbbot.solana.testing.venue_binaries import RAYDIUM_CLMM
+
+SWAP_V2 = anchor_instruction_discriminator("swap_v2")
+CLOCK_TIMESTAMP = 1_700_000_000
+
+
+def swap_v2_data(amount: int, other_amount_threshold: int, sqrt_price_limit_x64: int, is_base_input: bool) -> bytes:
+    return SWAP_V2 + struct.pack("<QQ", amount, other_amount_threshold) + sqrt_price_limit_x64.to_bytes(16, "little") + bytes([int(is_base_input)])
+
+
+@dataclass(frozen=True)
+class Position:
+    tick_lower: int
+    tick_upper: int
+    liquidity: int
+
+
+def _set_bit(n: int, i: int) -> int:
+    return n | (1 << i)
+
+
+def build_ticks(positions: list[Position]) -> dict[int, tuple[int, int]]:
+    """tick -> (liquidity_net, liquidity_gross) from positions."""
+    ticks: dict[int, tuple[int, int]] = {}
+    for p in positions:
+        for t, sign in ((p.tick_lower, 1), (p.tick_upper, -1)):
+            net, gross = ticks.get(t, (0, 0))
+            ticks[t] = (net + sign * p.liquidity, gross + p.liquidity)
+    return ticks
+
+
+@dataclass
+class ClmmWorld:
+    """One pool and one user in a fresh LiteSVM with the real CLMM program."""
+
+    tick_spacing: int
+    sqrt_price_x64: int
+    positions: list[Position]
+    trade_fee_rate: int = 2500
+    protocol_fee_rate: int = 120_000
+    fund_fee_rate: int = 40_000
+    vault_balance: int = 10**18
+    user_balance: int = 2**63
+    svm: LiteSVM = field(init=False)
+    user: Keypair = field(init=False, default_factory=Keypair)
+
+    def __post_init__(self) -> None:
+        self.svm = LiteSVM()
+        clock = self.svm.get_clock()
+        clock.unix_timestamp = CLOCK_TIMESTAMP
+        self.svm.set_clock(clock)
+        self.program = RAYDIUM_CLMM.program_id
+        self.svm.add_program(self.program, RAYDIUM_CLMM.read())
+        self.svm.airdrop(self.user.pubkey(), 10**12)
+        a, b = Keypair().pubkey(), Keypair().pubkey()
+        self.mint_0, self.mint_1 = (a, b) if bytes(a) < bytes(b) else (b, a)
+        for m in (self.mint_0, self.mint_1):
+            self._put(m, TOKEN_PROGRAM, pack_mint(6, 2**64 - 1))
+        self.amm_config = Keypair().pubkey()
+        self.config = AmmConfig(
+            bump=255,
+            index=0,
+            owner=Keypair().pubkey(),
+            protocol_fee_rate=self.protocol_fee_rate,
+            trade_fee_rate=self.trade_fee_rate,
+            tick_spacing=self.tick_spacing,
+            fund_fee_rate=self.fund_fee_rate,
+            fund_owner=Keypair().pubkey(),
+        )
+        self._put(self.amm_config, self.program, pack_amm_config(self.config))
+        self.pool, self.bump = pool_address(self.amm_config, self.mint_0, self.mint_1, self.program)
+        self.vault_0, self.vault_1 = Keypair().pubkey(), Keypair().pubkey()
+        self._put(self.vault_0, TOKEN_PROGRAM, pack_token_account(self.mint_0, self.pool, self.vault_balance))
+        self._put(self.vault_1, TOKEN_PROGRAM, pack_token_account(self.mint_1, self.pool, self.vault_balance))
+        self.observation = Keypair().pubkey()
+        self._put(self.observation, self.program, pack_observation(ObservationState(False, self.pool)))
+        self.user_0, self.user_1 = Keypair().pubkey(), Keypair().pubkey()
+        owner = self.user.pubkey()
+        self._put(self.user_0, TOKEN_PROGRAM, pack_token_account(self.mint_0, owner, self.user_balance))
+        self._put(self.user_1, TOKEN_PROGRAM, pack_token_account(self.mint_1, owner, self.user_balance))
+
+        ticks = build_ticks(self.positions)
+        tick_current = tick_at_sqrt_price(self.sqrt_price_x64)
+        liquidity = sum(p.liquidity for p in self.positions if p.tick_lower <= tick_current < p.tick_upper)
+        by_array: dict[int, list[Tick]] = {}
+        for t, (net, gross) in ticks.items():
+            if gross == 0:
+                continue
+            by_array.setdefault(array_start_index(t, self.tick_spacing), []).append(Tick(t, net, gross))
+        bitmap = 0
+        pos = [0] * EXTENSION_BITMAPS
+        neg = [0] * EXTENSION_BITMAPS
+        per = max_tick_in_default_bitmap(self.tick_spacing)
+        n = tick_count(self.tick_spacing)
+        self.tick_arrays: dict[int, TickArrayState] = {}
+        for start, tlist in by_array.items():
+            slots = [Tick(start + i * self.tick_spacing, 0, 0) for i in range(TICK_ARRAY_SIZE)]
+            for t in tlist:
+                slots[(t.tick - start) // self.tick_spacing] = t
+            arr = TickArrayState(self.pool, start, tuple(slots), len(tlist))
+            self.tick_arrays[start] = arr
+            self._put(tick_array_address(self.pool, start, self.program), self.program, pack_tick_array(arr))
+            if needs_bitmap_extension(start, self.tick_spacing):
+                offset = abs(start) // per - 1
+                if start < 0 and abs(start) % per == 0:
+                    offset -= 1
+                m = abs(start) % per
+                bit = m // n
+                if start < 0 and m != 0:
+                    bit = 512 - bit
+                if start < 0:
+                    neg[offset] = _set_bit(neg[offset], bit)
+                else:
+                    pos[offset] = _set_bit(pos[offset], bit)
+            else:
+                c = start // n + 512
+                bitmap = _set_bit(bitmap, c)
+        self.extension = TickArrayBitmapExtension(self.pool, tuple(pos), tuple(neg))
+        self._put(bitmap_extension_address(self.pool, self.program), self.program, pack_bitmap_extension(self.extension))
+        self.state = PoolState(
+            bump=self.bump,
+            amm_config=self.amm_config,
+            owner=owner,
+            token_mint_0=self.mint_0,
+            token_mint_1=self.mint_1,
+            token_vault_0=self.vault_0,
+            token_vault_1=self.vault_1,
+            observation_key=self.observation,
+            mint_decimals_0=6,
+            mint_decimals_1=6,
+            tick_spacing=self.tick_spacing,
+            liquidity=liquidity,
+            sqrt_price_x64=self.sqrt_price_x64,
+            tick_current=tick_current,
+            tick_array_bitmap=bitmap,
+        )
+        self._put(self.pool, self.program, pack_pool(self.state))
+
+    def _put(self, key: Pubkey, owner: Pubkey, data: bytes) -> None:
+        lamports = self.svm.minimum_balance_for_rent_exemption(len(data))
+        self.svm.set_account(key, Account(lamports=lamports, data=data, owner=owner, executable=False))
+
+    def refresh(self) -> None:
+        """Re-read the pool and its tick arrays from the bank (a swap moves the price and crosses ticks)."""
+        acc = self.svm.get_account(self.pool)
+        assert acc is not None
+        self.state = decode_pool(bytes(acc.data), self.pool, acc.owner)
+        for start in list(self.tick_arrays):
+            key = tick_array_address(self.pool, start, self.program)
+            ta = self.svm.get_account(key)
+            assert ta is not None
+            self.tick_arrays[start] = decode_tick_array(bytes(ta.data), key, ta.owner)
+
+    def balance(self, key: Pubkey) -> int:
+        acc = self.svm.get_account(key)
+        assert acc is not None
+        return decode_token_account(bytes(acc.data), key, acc.owner).amount
+
+    def swap(
+        self,
+        amount_in: int,
+        zero_for_one: bool,
+        tick_array_starts: list[int],
+        *,
+        with_extension: bool = False,
+        sqrt_price_limit_x64: int = 0,
+    ) -> tuple[bool, int, int, str]:
+        """Send `swap_v2` exact input. Returns (ok, taken from the user, paid to the user, logs)."""
+        user_in, user_out = (self.user_0, self.user_1) if zero_for_one else (self.user_1, self.user_0)
+        vault_in, vault_out = (self.vault_0, self.vault_1) if zero_for_one else (self.vault_1, self.vault_0)
+        mint_in, mint_out = (self.mint_0, self.mint_1) if zero_for_one else (self.mint_1, self.mint_0)
+        metas = [
+            AccountMeta(self.user.pubkey(), True, False),
+            AccountMeta(self.amm_config, False, False),
+            AccountMeta(self.pool, False, True),
+            AccountMeta(user_in, False, True),
+            AccountMeta(user_out, False, True),
+            AccountMeta(vault_in, False, True),
+            AccountMeta(vault_out, False, True),
+            AccountMeta(self.observation, False, True),
+            AccountMeta(TOKEN_PROGRAM, False, False),
+            AccountMeta(TOKEN_2022_PROGRAM, False, False),
+            AccountMeta(MEMO_PROGRAM, False, False),
+            AccountMeta(mint_in, False, False),
+            AccountMeta(mint_out, False, False),
+        ]
+        if with_extension:
+            metas.append(AccountMeta(bitmap_extension_address(self.pool, self.program), False, False))
+        metas += [AccountMeta(tick_array_address(self.pool, s, self.program), False, True) for s in tick_array_starts]
+        ix = Instruction(self.program, swap_v2_data(amount_in, 0, sqrt_price_limit_x64, True), metas)
+        before_in, before_out = self.balance(user_in), self.balance(user_out)
+        self.svm.expire_blockhash()
+        msg = Message.new_with_blockhash([ix], self.user.pubkey(), self.svm.latest_blockhash())
+        tx = Transaction([self.user], msg, self.svm.latest_blockhash())
+        result = self.svm.send_transaction(tx)
+        ok = isinstance(result, TransactionMetadata)
+        meta = result if isinstance(result, TransactionMetadata) else result.meta()
+        logs = "\n".join(meta.logs())
+        return ok, before_in - self.balance(user_in), self.balance(user_out) - before_out, logs
+
