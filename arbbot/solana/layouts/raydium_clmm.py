@@ -378,7 +378,9 @@ def pack_observation(o: ObservationState) -> bytes:
     return out + bytes(OBSERVATION_LEN - len(out))
 
 
-def pool_address(amm_config: Pubkey, mint_0: Pubkey, mint_1: Pubkey, program: Pubkey = RAYDIUM_CLMM) -> tuple[Pubkey, int]:
+def pool_address(
+    amm_config: Pubkey, mint_0: Pubkey, mint_1: Pubkey, program: Pubkey = RAYDIUM_CLMM
+) -> tuple[Pubkey, int]:
     return Pubkey.find_program_address([b"pool", bytes(amm_config), bytes(mint_0), bytes(mint_1)], program)
 
 
@@ -392,4 +394,3 @@ def bitmap_extension_address(pool: Pubkey, program: Pubkey = RAYDIUM_CLMM) -> Pu
 
 def vault_address(pool: Pubkey, mint: Pubkey, program: Pubkey = RAYDIUM_CLMM) -> Pubkey:
     return Pubkey.find_program_address([b"pool_vault", bytes(pool), bytes(mint)], program)[0]
-

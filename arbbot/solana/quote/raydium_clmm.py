@@ -207,7 +207,12 @@ class SwapStep:
 
 
 def compute_swap_step_exact_in(
-    sqrt_price_current: int, sqrt_price_target: int, liquidity: int, amount_remaining: int, fee_rate: int, zero_for_one: bool
+    sqrt_price_current: int,
+    sqrt_price_target: int,
+    liquidity: int,
+    amount_remaining: int,
+    fee_rate: int,
+    zero_for_one: bool,
 ) -> SwapStep:
     """`swap_math::compute_swap_step` with `is_base_input = true`."""
     if fee_rate >= FEE_RATE_DENOMINATOR:
@@ -336,7 +341,7 @@ def _extension_bitmap(ext: TickArrayBitmapExtension, start: int, tick_spacing: i
     if not is_valid_start_index(start, tick_spacing):
         raise _fail(f"tick array start {start} is not valid for spacing {tick_spacing}")
     per = max_tick_in_default_bitmap(tick_spacing)
-    if not (MAX_TICK > per and -per > MIN_TICK) or -per <= start < per:
+    if not (per < MAX_TICK and -per > MIN_TICK) or -per <= start < per:
         raise _fail(f"tick array start {start} is not in the bitmap extension's range")
     offset = abs(start) // per - 1
     if start < 0 and abs(start) % per == 0:
@@ -359,7 +364,9 @@ def _extension_current_initialized(ext: TickArrayBitmapExtension, start: int, ti
     return bool(bitmap >> _offset_in_bitmap(start, tick_spacing) & 1)
 
 
-def _extension_next(ext: TickArrayBitmapExtension, last: int, tick_spacing: int, zero_for_one: bool) -> tuple[bool, int]:
+def _extension_next(
+    ext: TickArrayBitmapExtension, last: int, tick_spacing: int, zero_for_one: bool
+) -> tuple[bool, int]:
     n = tick_count(tick_spacing)
     nxt = last - n if zero_for_one else last + n
     if nxt < array_start_index(MIN_TICK, tick_spacing) or nxt > array_start_index(MAX_TICK, tick_spacing):
@@ -400,7 +407,9 @@ def next_initialized_array(
             return None
 
 
-def first_initialized_array(pool: PoolState, ext: TickArrayBitmapExtension | None, zero_for_one: bool) -> tuple[bool, int]:
+def first_initialized_array(
+    pool: PoolState, ext: TickArrayBitmapExtension | None, zero_for_one: bool
+) -> tuple[bool, int]:
     """`PoolState::get_first_initialized_tick_array`: (whether it is the current tick's array, its start)."""
     current = array_start_index(pool.tick_current, pool.tick_spacing)
     if needs_bitmap_extension(pool.tick_current, pool.tick_spacing):
@@ -592,7 +601,9 @@ def swap_exact_in(
         raise _fail(f"only {amount_in - remaining} of {amount_in} can be swapped before the price limit")
     if calculated == 0:
         raise _fail(f"{amount_in} in pays nothing out (TooSmallInputOrOutputAmount)")
-    if (zero_for_one and not sqrt_price < pool.sqrt_price_x64) or (not zero_for_one and not sqrt_price > pool.sqrt_price_x64):
+    if (zero_for_one and not sqrt_price < pool.sqrt_price_x64) or (
+        not zero_for_one and not sqrt_price > pool.sqrt_price_x64
+    ):
         raise _fail("the swap does not move the price")
     if output_vault_balance is not None and calculated >= output_vault_balance:
         raise _fail(f"output {calculated} would empty the output vault holding {output_vault_balance}")

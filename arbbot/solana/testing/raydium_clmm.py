@@ -54,7 +54,12 @@ CLOCK_TIMESTAMP = 1_700_000_000
 
 
 def swap_v2_data(amount: int, other_amount_threshold: int, sqrt_price_limit_x64: int, is_base_input: bool) -> bytes:
-    return SWAP_V2 + struct.pack("<QQ", amount, other_amount_threshold) + sqrt_price_limit_x64.to_bytes(16, "little") + bytes([int(is_base_input)])
+    return (
+        SWAP_V2
+        + struct.pack("<QQ", amount, other_amount_threshold)
+        + sqrt_price_limit_x64.to_bytes(16, "little")
+        + bytes([int(is_base_input)])
+    )
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,9 @@ class ClmmWorld:
                 c = start // n + 512
                 bitmap = _set_bit(bitmap, c)
         self.extension = TickArrayBitmapExtension(self.pool, tuple(pos), tuple(neg))
-        self._put(bitmap_extension_address(self.pool, self.program), self.program, pack_bitmap_extension(self.extension))
+        self._put(
+            bitmap_extension_address(self.pool, self.program), self.program, pack_bitmap_extension(self.extension)
+        )
         self.state = PoolState(
             bump=self.bump,
             amm_config=self.amm_config,
@@ -246,4 +253,3 @@ class ClmmWorld:
         meta = result if isinstance(result, TransactionMetadata) else result.meta()
         logs = "\n".join(meta.logs())
         return ok, before_in - self.balance(user_in), self.balance(user_out) - before_out, logs
-

@@ -151,7 +151,11 @@ def test_bitmap_extension_traversal(zfo: bool) -> None:
     w = ClmmWorld(
         tick_spacing=1,
         sqrt_price_x64=sqrt_price_at_tick(0),
-        positions=[Position(-far - 600, -far + 120, 10**13), Position(far - 120, far + 600, 10**13), Position(-30, 30, 10**9)],
+        positions=[
+            Position(-far - 600, -far + 120, 10**13),
+            Position(far - 120, far + 600, 10**13),
+            Position(-30, 30, 10**9),
+        ],
     )
     assert needs_bitmap_extension(-far, 1) and needs_bitmap_extension(far, 1)
     with pytest.raises(MissingBitmapExtension):
