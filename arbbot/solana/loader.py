@@ -11,13 +11,16 @@ from solders.pubkey import Pubkey
 from arbbot.solana.errors import AccountLayoutError, SolanaError, UnknownPoolProgram
 from arbbot.solana.layouts.openbook import decode_market
 from arbbot.solana.layouts.raydium import AMM_INFO_LEN, RaydiumAmmV4State, decode_raydium_amm_v4
+from arbbot.solana.layouts.raydium_clmm import POOL_LEN as CLMM_POOL_LEN
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
 from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
+from arbbot.solana.pools.raydium_clmm import load_raydium_clmm
 from arbbot.solana.programs import (
     MARKET_PROGRAMS,
     ORCA_WHIRLPOOL,
     RAYDIUM_AMM_V4,
+    RAYDIUM_CLMM,
     SPL_TOKEN_SWAP,
     TOKEN_SWAP_PROGRAMS,
 )
@@ -35,6 +38,7 @@ class VenuePrograms:
     token_swap: tuple[Pubkey, ...] = (SPL_TOKEN_SWAP,)
     raydium_amm_v4: Pubkey = RAYDIUM_AMM_V4
     whirlpool: Pubkey = ORCA_WHIRLPOOL
+    raydium_clmm: bool = True  # discover Raydium CLMM pools (program pinned: RAYDIUM_CLMM)
 
     def check(self) -> None:
         pinned = ", ".join(map(str, TOKEN_SWAP_PROGRAMS))
@@ -170,7 +174,11 @@ def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) ->
                 decoded.append((acc, _decode_pool(acc, programs)))
             except AccountLayoutError as exc:
                 skipped.append(f"{acc.address}: {exc}")
-    return LoadResult(_build(rpc, decoded, skipped), skipped)
+    pools = _build(rpc, decoded, skipped)
+    if programs.raydium_clmm:
+        clmm = rpc.get_program_accounts(RAYDIUM_CLMM, data_size=CLMM_POOL_LEN)
+        pools += load_raydium_clmm(rpc, clmm, skipped)
+    return LoadResult(pools, skipped)
 
 
 def load_pools(rpc: SolanaRpc, addresses: Iterable[Pubkey], programs: VenuePrograms = VenuePrograms()) -> LoadResult:
@@ -178,12 +186,16 @@ def load_pools(rpc: SolanaRpc, addresses: Iterable[Pubkey], programs: VenueProgr
     programs.check()
     keys = list(dict.fromkeys(addresses))
     decoded: list[tuple[AccountData, PoolState]] = []
+    clmm: list[AccountData] = []
     for key, acc in zip(keys, rpc.get_multiple_accounts(keys), strict=True):
         if acc is None:
             raise AccountLayoutError(f"pool {key} does not exist")
+        if acc.owner == RAYDIUM_CLMM:
+            clmm.append(acc)
+            continue
         decoded.append((acc, _decode_pool(acc, programs)))
     skipped: list[str] = []
-    pools = _build(rpc, decoded, skipped)
+    pools = _build(rpc, decoded, skipped) + load_raydium_clmm(rpc, clmm, skipped)
     missing = set(keys) - {p.address for p in pools}
     if missing:
         raise AccountLayoutError("; ".join(r for r in skipped if any(r.startswith(str(k)) for k in missing)))

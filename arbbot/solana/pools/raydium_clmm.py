@@ -10,20 +10,26 @@ then the tick arrays (w) in the order the swap crosses them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from solders.instruction import AccountMeta
 from solders.pubkey import Pubkey
 
-from arbbot.solana.errors import QuoteError
+from arbbot.solana.errors import AccountLayoutError, QuoteError
 from arbbot.solana.layouts.raydium_clmm import (
     AmmConfig,
     PoolState,
     TickArrayBitmapExtension,
     TickArrayState,
     bitmap_extension_address,
+    decode_amm_config,
+    decode_bitmap_extension,
+    decode_pool,
+    decode_tick_array,
     tick_array_address,
 )
+from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.programs import MEMO_PROGRAM, TOKEN_2022_PROGRAM, TOKEN_PROGRAM
 from arbbot.solana.quote.raydium_clmm import (
     ClmmSwap,
@@ -32,11 +38,12 @@ from arbbot.solana.quote.raydium_clmm import (
     next_initialized_array,
     swap_exact_in,
 )
+from arbbot.solana.rpc import AccountData, SolanaRpc
 from arbbot.solana.venues import Venue, VenuePool
 
 # Tick arrays passed per hop: the first the swap needs and the next initialised ones after it. More arrays
 # tolerate more price movement between quote and landing; each costs an account in the transaction.
-TICK_ARRAYS_PER_HOP = 3
+TICK_ARRAYS_PER_HOP = 4
 # Block positions (0 = venue program).
 ACCOUNTS_FIXED = 14
 
@@ -141,3 +148,75 @@ class RaydiumClmmPool(VenuePool):
             self.state.token_vault_1,
             *(tick_array_address(self.address, st, self.program) for st in sorted(starts)),
         ]
+
+
+def load_raydium_clmm(rpc: SolanaRpc, accounts: Sequence[AccountData], skipped: list[str]) -> list[RaydiumClmmPool]:
+    """Pools from their `PoolState` accounts: each pool's AmmConfig, bitmap extension (when it exists), vault
+    balances and the initialised tick arrays a swap in either direction would walk, in batched reads. A pool whose
+    accounts do not decode is skipped with the reason (it can then be neither quoted nor traded)."""
+    states: list[tuple[AccountData, PoolState]] = []
+    for acc in accounts:
+        try:
+            states.append((acc, decode_pool(acc.data, acc.address, acc.owner)))
+        except AccountLayoutError as exc:
+            skipped.append(f"{acc.address}: {exc}")
+    first = [
+        k
+        for acc, s in states
+        for k in (s.amm_config, bitmap_extension_address(acc.address, acc.owner), s.token_vault_0, s.token_vault_1)
+    ]
+    fetched = dict(zip(first, rpc.get_multiple_accounts(first), strict=True))
+    pools: list[RaydiumClmmPool] = []
+    for acc, s in states:
+        try:
+            cfg = fetched.get(s.amm_config)
+            if cfg is None:
+                raise AccountLayoutError(f"AmmConfig {s.amm_config} does not exist")
+            config = decode_amm_config(cfg.data, s.amm_config, cfg.owner)
+            ext_key = bitmap_extension_address(acc.address, acc.owner)
+            ext_acc = fetched.get(ext_key)
+            ext = decode_bitmap_extension(ext_acc.data, ext_key, ext_acc.owner) if ext_acc is not None else None
+            if ext is not None and ext.pool_id != acc.address:
+                raise AccountLayoutError(f"bitmap extension {ext_key} belongs to pool {ext.pool_id}")
+            balances = []
+            for vault in (s.token_vault_0, s.token_vault_1):
+                v = fetched.get(vault)
+                if v is None:
+                    raise AccountLayoutError(f"vault {vault} does not exist")
+                balances.append(decode_token_account(v.data, vault, v.owner).amount)
+            pools.append(
+                RaydiumClmmPool(
+                    acc.address,
+                    acc.owner,
+                    s.token_mint_0,
+                    s.token_mint_1,
+                    state=s,
+                    config=config,
+                    bitmap_extension=ext,
+                    vault_0_balance=balances[0],
+                    vault_1_balance=balances[1],
+                )
+            )
+        except (AccountLayoutError, QuoteError) as exc:
+            skipped.append(f"{acc.address}: {exc}")
+    wanted: list[tuple[RaydiumClmmPool, Pubkey]] = []
+    for pool in pools:
+        try:
+            keys = pool.reserve_accounts()[2:]
+        except QuoteError as exc:
+            skipped.append(f"{pool.address}: {exc}")
+            continue
+        wanted += [(pool, k) for k in keys]
+    arrays = rpc.get_multiple_accounts([k for _, k in wanted])
+    for (pool, key), arr in zip(wanted, arrays, strict=True):
+        if arr is None:
+            continue  # the bitmap said initialised and the account is gone: a quote needing it fails closed
+        try:
+            ta = decode_tick_array(arr.data, key, arr.owner)
+            if ta.pool_id != pool.address:
+                raise AccountLayoutError(f"tick array {key} belongs to pool {ta.pool_id}")
+        except AccountLayoutError as exc:
+            skipped.append(f"{pool.address}: {exc}")
+            continue
+        pool.tick_arrays[ta.start_tick_index] = ta
+    return pools

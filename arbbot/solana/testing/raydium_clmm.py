@@ -220,29 +220,34 @@ class ClmmWorld:
         *,
         with_extension: bool = False,
         sqrt_price_limit_x64: int = 0,
+        metas: list[AccountMeta] | None = None,
     ) -> tuple[bool, int, int, str]:
-        """Send `swap_v2` exact input. Returns (ok, taken from the user, paid to the user, logs)."""
+        """Send `swap_v2` exact input (with `metas` as its accounts if given). Returns (ok, taken from the user,
+        paid to the user, logs)."""
         user_in, user_out = (self.user_0, self.user_1) if zero_for_one else (self.user_1, self.user_0)
         vault_in, vault_out = (self.vault_0, self.vault_1) if zero_for_one else (self.vault_1, self.vault_0)
         mint_in, mint_out = (self.mint_0, self.mint_1) if zero_for_one else (self.mint_1, self.mint_0)
-        metas = [
-            AccountMeta(self.user.pubkey(), True, False),
-            AccountMeta(self.amm_config, False, False),
-            AccountMeta(self.pool, False, True),
-            AccountMeta(user_in, False, True),
-            AccountMeta(user_out, False, True),
-            AccountMeta(vault_in, False, True),
-            AccountMeta(vault_out, False, True),
-            AccountMeta(self.observation, False, True),
-            AccountMeta(TOKEN_PROGRAM, False, False),
-            AccountMeta(TOKEN_2022_PROGRAM, False, False),
-            AccountMeta(MEMO_PROGRAM, False, False),
-            AccountMeta(mint_in, False, False),
-            AccountMeta(mint_out, False, False),
-        ]
-        if with_extension:
-            metas.append(AccountMeta(bitmap_extension_address(self.pool, self.program), False, False))
-        metas += [AccountMeta(tick_array_address(self.pool, s, self.program), False, True) for s in tick_array_starts]
+        if metas is None:
+            metas = [
+                AccountMeta(self.user.pubkey(), True, False),
+                AccountMeta(self.amm_config, False, False),
+                AccountMeta(self.pool, False, True),
+                AccountMeta(user_in, False, True),
+                AccountMeta(user_out, False, True),
+                AccountMeta(vault_in, False, True),
+                AccountMeta(vault_out, False, True),
+                AccountMeta(self.observation, False, True),
+                AccountMeta(TOKEN_PROGRAM, False, False),
+                AccountMeta(TOKEN_2022_PROGRAM, False, False),
+                AccountMeta(MEMO_PROGRAM, False, False),
+                AccountMeta(mint_in, False, False),
+                AccountMeta(mint_out, False, False),
+            ]
+            if with_extension:
+                metas.append(AccountMeta(bitmap_extension_address(self.pool, self.program), False, False))
+            metas += [
+                AccountMeta(tick_array_address(self.pool, s, self.program), False, True) for s in tick_array_starts
+            ]
         ix = Instruction(self.program, swap_v2_data(amount_in, 0, sqrt_price_limit_x64, True), metas)
         before_in, before_out = self.balance(user_in), self.balance(user_out)
         self.svm.expire_blockhash()

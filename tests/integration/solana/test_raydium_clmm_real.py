@@ -8,7 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from arbbot.chain.rpc import RetryPolicy
 from arbbot.solana.errors import QuoteError
+from arbbot.solana.layouts.raydium_clmm import bitmap_extension_address, tick_array_address
+from arbbot.solana.loader import discover_pools, load_pools
 from arbbot.solana.pools.raydium_clmm import RaydiumClmmPool
 from arbbot.solana.quote.raydium_clmm import (
     MissingBitmapExtension,
@@ -17,6 +20,9 @@ from arbbot.solana.quote.raydium_clmm import (
     sqrt_price_at_tick,
     swap_exact_in,
 )
+from arbbot.solana.rpc import SolanaRpc
+from arbbot.solana.testing.local_chain import LocalChain
+from arbbot.solana.testing.local_rpc import LocalSolanaRpc
 from arbbot.solana.testing.raydium_clmm import ClmmWorld, Position
 
 
@@ -146,17 +152,8 @@ def test_missing_tick_array_fails_closed() -> None:
 
 @pytest.mark.parametrize("zfo", [True, False])
 def test_bitmap_extension_traversal(zfo: bool) -> None:
-    # Spacing 1: the pool's own bitmap covers ticks within +-30720; beyond that the extension does.
+    w = _far_world()
     far = 40_000
-    w = ClmmWorld(
-        tick_spacing=1,
-        sqrt_price_x64=sqrt_price_at_tick(0),
-        positions=[
-            Position(-far - 600, -far + 120, 10**13),
-            Position(far - 120, far + 600, 10**13),
-            Position(-30, 30, 10**9),
-        ],
-    )
     assert needs_bitmap_extension(-far, 1) and needs_bitmap_extension(far, 1)
     with pytest.raises(MissingBitmapExtension):
         _quote(w, 10**8, zfo, extension=False)
@@ -165,19 +162,73 @@ def test_bitmap_extension_traversal(zfo: bool) -> None:
     assert _check(w, 10**8, zfo)[0]
 
 
-def test_pool_hop_block_swaps_on_the_real_program() -> None:
-    w = _two_arrays_world()
-    pool = RaydiumClmmPool(
-        w.pool, w.program, w.mint_0, w.mint_1, state=w.state, config=w.config, tick_arrays=dict(w.tick_arrays)
+def _far_world() -> ClmmWorld:
+    # Spacing 1: the pool's own bitmap covers ticks within +-30720; beyond that the extension does.
+    far = 40_000
+    return ClmmWorld(
+        tick_spacing=1,
+        sqrt_price_x64=sqrt_price_at_tick(0),
+        positions=[
+            Position(-far - 600, -far + 120, 10**13),
+            Position(far - 120, far + 600, 10**13),
+            Position(-30, 30, 10**9),
+        ],
     )
-    for mint_in, zfo in [(w.mint_0, True), (w.mint_1, False)]:
+
+
+@pytest.mark.parametrize("make", [_two_arrays_world, _far_world])
+def test_pool_hop_block_swaps_on_the_real_program(make) -> None:
+    """The pool model's own hop block (program stripped), sent to the program, pays exactly its quote."""
+    w = make()
+    pool = RaydiumClmmPool(
+        w.pool,
+        w.program,
+        w.mint_0,
+        w.mint_1,
+        state=w.state,
+        config=w.config,
+        tick_arrays=dict(w.tick_arrays),
+        bitmap_extension=w.extension,
+    )
+    for mint_in, zfo, amount in [(w.mint_0, True, 10**8), (w.mint_1, False, 10**3), (w.mint_0, True, 10**6)]:
         pool.state, pool.tick_arrays = w.state, dict(w.tick_arrays)
-        out = pool.quote(mint_in, 10**10)
+        out = pool.quote(mint_in, amount)
         user_in, user_out = (w.user_0, w.user_1) if zfo else (w.user_1, w.user_0)
         metas = pool.hop_accounts(mint_in, w.user.pubkey(), user_in, user_out)
-        assert metas[0].pubkey == w.program and len(metas) >= 15
-        starts = [s for s in pool.tick_array_starts(zfo)[0]]
-        ok, taken, paid, logs = w.swap(10**10, zfo, starts)
+        assert metas[0].pubkey == w.program and not metas[0].is_writable
+        assert [m.is_signer for m in metas] == [i == 1 for i in range(len(metas))]
+        ok, taken, paid, logs = w.swap(amount, zfo, [], metas=list(metas[1:]))
         assert ok, logs
-        assert (taken, paid) == (10**10, out)
+        assert (taken, paid) == (amount, out)
         w.refresh()
+
+
+def test_loader_reads_the_pool_over_rpc_and_its_quote_equals_the_program() -> None:
+    w = _two_arrays_world()
+    chain = LocalChain()
+    keys = [w.pool, w.amm_config, bitmap_extension_address(w.pool), w.vault_0, w.vault_1]
+    keys += [tick_array_address(w.pool, s) for s in w.tick_arrays]
+    for key in keys:
+        acc = w.svm.get_account(key)
+        assert acc is not None
+        chain.set_account(key, acc.owner, bytes(acc.data), acc.lamports)
+    with LocalSolanaRpc(chain) as server:
+        rpc = SolanaRpc(server.url, timeout=5, retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.002))
+        try:
+            found = discover_pools(rpc)
+            loaded = load_pools(rpc, [w.pool])
+        finally:
+            rpc.close()
+    assert found.skipped == [] and loaded.skipped == []
+    (pool,) = [p for p in found.pools if isinstance(p, RaydiumClmmPool)]
+    assert loaded.pools[0].address == pool.address == w.pool
+    assert (pool.vault_0_balance, pool.vault_1_balance) == (w.vault_balance, w.vault_balance)
+    assert pool.bitmap_extension is not None and set(pool.tick_arrays) == set(w.tick_arrays)
+    for mint_in, zfo in [(w.mint_1, False), (w.mint_0, True)]:
+        out = pool.quote(mint_in, 3 * 10**10)
+        starts = pool.tick_array_starts(zfo)[0]
+        ok, taken, paid, logs = w.swap(3 * 10**10, zfo, starts)
+        assert ok, logs
+        assert (taken, paid) == (3 * 10**10, out)
+        w.refresh()
+        pool.state, pool.tick_arrays = w.state, dict(w.tick_arrays)
