@@ -72,22 +72,31 @@ class RaydiumClmmPool(VenuePool):
         self.venue = Venue.RAYDIUM_CLMM
 
     def tick_array_starts(self, zero_for_one: bool, count: int = TICK_ARRAYS_PER_HOP) -> tuple[list[int], bool]:
-        """The tick arrays a swap in this direction walks (from the pool's bitmaps), and whether the bitmap
-        extension is needed to find them."""
-        for ext in (None, self.bitmap_extension):
+        """The initialised tick arrays a swap in this direction walks, found through the pool's bitmaps, and
+        whether the bitmap extension is needed for them (it is passed only then). Past the pool's own bitmap
+        without a known extension the list stops: a quote that needs more fails closed."""
+        ext = self.bitmap_extension
+        try:
+            _, start = first_initialized_array(self.state, None, zero_for_one)
+            use_ext = False
+        except MissingBitmapExtension:
+            if ext is None:
+                raise
+            _, start = first_initialized_array(self.state, ext, zero_for_one)
+            use_ext = True
+        starts = [start]
+        while len(starts) < count:
             try:
-                _, start = first_initialized_array(self.state, ext, zero_for_one)
-                starts = [start]
-                while len(starts) < count:
-                    nxt = next_initialized_array(self.state, ext, starts[-1], zero_for_one)
-                    if nxt is None:
-                        break
-                    starts.append(nxt)
-                return starts, ext is not None
+                nxt = next_initialized_array(self.state, ext if use_ext else None, starts[-1], zero_for_one)
             except MissingBitmapExtension:
-                if self.bitmap_extension is None:
-                    raise
-        raise QuoteError(f"Raydium CLMM pool {self.address}: tick arrays cannot be located")  # pragma: no cover
+                if ext is None:
+                    break
+                use_ext = True
+                continue
+            if nxt is None:
+                break
+            starts.append(nxt)
+        return starts, use_ext
 
     def swap(self, mint_in: Pubkey, amount_in: int) -> tuple[ClmmSwap, bool]:
         """The exact swap over the tick arrays the hop will pass, and whether the hop passes the extension."""
