@@ -87,6 +87,10 @@ fn tick_array_key(pool: &Pubkey, start: i32) -> Pubkey {
     Pubkey::find_program_address(&[b"tick_array", pool.as_ref(), &start.to_be_bytes()], &CLMM).0
 }
 
+fn extension_key(pool: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[b"pool_tick_array_bitmap_extension", pool.as_ref()], &CLMM).0
+}
+
 fn disc(name: &str) -> [u8; 8] {
     let h = solana_sdk::hash::hash(format!("account:{name}").as_bytes());
     h.to_bytes()[..8].try_into().unwrap()
@@ -213,6 +217,10 @@ impl Clmm {
             put(&mut p, 904 + 8 * i, &w.to_le_bytes());
         }
         add(pt, pool, CLMM, p);
+        let mut e = vec![0u8; layout::BITMAP_EXTENSION_LEN];
+        put(&mut e, 0, &layout::BITMAP_EXTENSION_DISCRIMINATOR);
+        put(&mut e, layout::POOL_ID, pool.as_ref());
+        add(pt, extension_key(&pool), CLMM, e);
         Clmm {
             config,
             pool,
@@ -536,4 +544,76 @@ async fn a_program_in_a_mint_position_is_refused() {
     let (mut a, b) = blocks(&w);
     a[raydium_clmm::INPUT_VAULT_MINT] = AccountMeta::new_readonly(TOKEN_2022, false);
     refused(w, a, b, ArbError::PoolAccountMismatch).await;
+}
+
+#[tokio::test]
+async fn bitmap_extension_in_the_block_is_accepted_and_the_route_pays() {
+    let mut w = fresh().await;
+    let (mut a, b) = blocks(&w);
+    // swap_v2 takes the extension anywhere among the remaining accounts; read only is enough.
+    a.insert(
+        raydium_clmm::REMAINING,
+        AccountMeta::new_readonly(extension_key(&w.a.pool), false),
+    );
+    let start = balance(&mut w.ctx, w.user_1).await;
+    let ix = route(&w, AMOUNT, 1, a, b);
+    let user = w.user.insecure_clone();
+    let out = send(&mut w.ctx, &user, ix).await;
+    assert_eq!(out.result, Ok(()), "{:#?}", out.logs);
+    assert_eq!(
+        balance(&mut w.ctx, w.user_1).await - start,
+        route_event(&out.ret).profit
+    );
+}
+
+#[tokio::test]
+async fn bitmap_extension_of_another_pool_is_refused() {
+    let w = fresh().await;
+    let (mut a, b) = blocks(&w);
+    a.insert(
+        raydium_clmm::REMAINING,
+        AccountMeta::new_readonly(extension_key(&w.b.pool), false),
+    );
+    refused(w, a, b, ArbError::PoolAccountMismatch).await;
+}
+
+#[tokio::test]
+async fn a_pool_or_observation_in_a_tick_array_position_is_refused() {
+    for pick in [0, 1] {
+        let w = fresh().await;
+        let (mut a, b) = blocks(&w);
+        let n = a.len();
+        a[n - 1] = AccountMeta::new(if pick == 0 { w.b.pool } else { w.a.observation }, false);
+        refused(w, a, b, ArbError::InvalidPoolData).await;
+    }
+}
+
+#[tokio::test]
+async fn block_without_tick_arrays_or_with_too_many_is_refused() {
+    let w = fresh().await;
+    let (a, b) = blocks(&w);
+    let short = a[..raydium_clmm::REMAINING].to_vec();
+    refused(w, short, b, ArbError::AccountCountMismatch).await;
+    let w = fresh().await;
+    let (mut a, b) = blocks(&w);
+    while a.len() <= raydium_clmm::MAX_ACCOUNTS {
+        a.push(AccountMeta::new(tick_array_key(&w.a.pool, 0), false));
+    }
+    refused(w, a, b, ArbError::AccountCountMismatch).await;
+}
+
+#[tokio::test]
+async fn the_authority_is_passed_to_the_venue_read_only_even_when_writable_in_the_transaction() {
+    let mut w = fresh().await;
+    let (mut a, b) = blocks(&w);
+    a[raydium_clmm::PAYER] = AccountMeta::new(w.user.pubkey(), true);
+    let ix = route(&w, AMOUNT, 1, a, b);
+    let user = w.user.insecure_clone();
+    let lamports = account(&mut w.ctx, user.pubkey()).await.unwrap().lamports;
+    let out = send(&mut w.ctx, &user, ix).await;
+    assert_eq!(out.result, Ok(()), "{:#?}", out.logs);
+    assert_eq!(
+        account(&mut w.ctx, user.pubkey()).await.unwrap().lamports,
+        lamports
+    );
 }
