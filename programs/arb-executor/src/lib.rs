@@ -23,9 +23,15 @@
 //!     3 whirlpool, 4 user token account A, 5 vault A, 6 user token account B, 7 vault B,
 //!     8–10 tick arrays, 11 oracle. `a_to_b` = A in: source 4, **destination 6**; else source 6,
 //!     **destination 4**.
+//!   - `RaydiumClmm` (`swap_v2`, exact input, 15 to 22 accounts): 1 payer (= `authority`), 2 amm_config,
+//!     3 pool_state, 4 user source, **5 user destination**, 6 input vault, 7 output vault,
+//!     8 observation_state, 9 SPL Token, 10 Token-2022, 11 Memo, 12 input mint, 13 output mint, then 1–8
+//!     tick arrays of the pool in the order the swap crosses them (the pool's tick-array bitmap
+//!     extension may be among them). `a_to_b` = token 0 in.
 //! - venue programs are pinned by id: `venues::spl_token_swap::PROGRAM_IDS`,
 //!   `venues::raydium_amm_v4::PROGRAM_IDS` (and its `MARKET_PROGRAM_IDS`),
-//!   `venues::orca_whirlpool::PROGRAM_ID`; any other program is `UnknownVenueProgram`.
+//!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::raydium_clmm::PROGRAM_IDS`; any other program is
+//!   `UnknownVenueProgram`.
 //! - hop 0 spends from `source_token`; each later hop spends from the previous hop's destination; the
 //!   last hop's destination must be `source_token`. Hop 0 is given exactly `amount_in` and each later
 //!   hop exactly what the previous hop delivered (measured); no hop may take more than it was given

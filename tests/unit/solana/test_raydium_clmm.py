@@ -3,7 +3,9 @@ The quote itself is proven against the real program in tests/integration/solana/
 
 from __future__ import annotations
 
+import re
 import struct
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -245,3 +247,34 @@ def test_hop_block_order_and_flags() -> None:
     # zero-for-one: the current array, then the initialised one below it.
     down = [m.pubkey for m in pool.hop_accounts(s.token_mint_0, owner, a, b)][14:]
     assert down == [tick_array_address(address, 0), tick_array_address(address, -600)]
+
+
+def test_hop_block_positions_are_the_programs() -> None:
+    """The positions the Python block uses are the adapter's own constants (read from its source)."""
+    src = (Path(__file__).resolve().parents[3] / "programs/arb-executor/src/venues/raydium_clmm.rs").read_text()
+    block = src[: src.index("pub mod layout")]  # block positions, not the pool layout's offsets
+    consts = {m[1]: int(m[2]) for m in re.finditer(r"pub const (\w+): usize = (\d+);", block)}
+    s = _pool()
+    config = AmmConfig(1, 0, _key(), 0, 1, 10, 0, _key())
+    address, owner, a, b = _key(), _key(), _key(), _key()
+    pool = RaydiumClmmPool(address, RAYDIUM_CLMM, s.token_mint_0, s.token_mint_1, state=s, config=config)
+    keys = [m.pubkey for m in pool.hop_accounts(s.token_mint_0, owner, a, b)]
+    expected = {
+        "PAYER": owner,
+        "AMM_CONFIG": s.amm_config,
+        "POOL_STATE": address,
+        "INPUT_TOKEN_ACCOUNT": a,
+        "OUTPUT_TOKEN_ACCOUNT": b,
+        "INPUT_VAULT": s.token_vault_0,
+        "OUTPUT_VAULT": s.token_vault_1,
+        "OBSERVATION_STATE": s.observation_key,
+        "TOKEN_PROGRAM": TOKEN_PROGRAM,
+        "TOKEN_PROGRAM_2022": TOKEN_2022_PROGRAM,
+        "MEMO_PROGRAM": MEMO_PROGRAM,
+        "INPUT_VAULT_MINT": s.token_mint_0,
+        "OUTPUT_VAULT_MINT": s.token_mint_1,
+    }
+    for name, key in expected.items():
+        assert keys[consts[name]] == key, name
+    assert consts["REMAINING"] == 14 and 14 < len(keys) <= consts["REMAINING"] + consts["MAX_REMAINING"]
+    assert f'pubkey!("{RAYDIUM_CLMM}")' in src and f'pubkey!("{MEMO_PROGRAM}")' in src
