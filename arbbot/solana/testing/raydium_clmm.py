@@ -6,6 +6,7 @@ same way), and `swap_v2` sent as a user would. Used to prove the quote against t
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from solders.account import Account
@@ -83,6 +84,129 @@ def build_ticks(positions: list[Position]) -> dict[int, tuple[int, int]]:
     return ticks
 
 
+Put = Callable[[Pubkey, Pubkey, bytes], None]  # (address, owner program, data)
+
+
+@dataclass
+class ClmmPool:
+    """The accounts of one packed pool, as written."""
+
+    program: Pubkey
+    amm_config: Pubkey
+    config: AmmConfig
+    pool: Pubkey
+    mint_0: Pubkey
+    mint_1: Pubkey
+    vault_0: Pubkey
+    vault_1: Pubkey
+    observation: Pubkey
+    state: PoolState
+    tick_arrays: dict[int, TickArrayState]
+    extension: TickArrayBitmapExtension
+
+
+def add_clmm_pool(
+    put: Put,
+    mint_a: Pubkey,
+    mint_b: Pubkey,
+    *,
+    tick_spacing: int,
+    sqrt_price_x64: int,
+    positions: list[Position],
+    trade_fee_rate: int = 2500,
+    protocol_fee_rate: int = 120_000,
+    fund_fee_rate: int = 40_000,
+    make_vault: Callable[[Pubkey, Pubkey], Pubkey] | None = None,
+    vault_balance: int = 10**18,
+    program: Pubkey = RAYDIUM_CLMM.program_id,
+) -> ClmmPool:
+    """Packs a pool of mints (a, b) (ordered as the program orders them) with liquidity from `positions`:
+    AmmConfig, PoolState at its PDA, vaults held by the pool (`make_vault(mint, pool)` or plain token accounts
+    holding `vault_balance`), an ObservationState, the initialised tick arrays at their PDAs with their bits set
+    in the pool's bitmap or the bitmap extension, and the extension."""
+    mint_0, mint_1 = (mint_a, mint_b) if bytes(mint_a) < bytes(mint_b) else (mint_b, mint_a)
+    amm_config = Keypair().pubkey()
+    config = AmmConfig(
+        bump=255,
+        index=0,
+        owner=Keypair().pubkey(),
+        protocol_fee_rate=protocol_fee_rate,
+        trade_fee_rate=trade_fee_rate,
+        tick_spacing=tick_spacing,
+        fund_fee_rate=fund_fee_rate,
+        fund_owner=Keypair().pubkey(),
+    )
+    put(amm_config, program, pack_amm_config(config))
+    pool, bump = pool_address(amm_config, mint_0, mint_1, program)
+    if make_vault is None:
+
+        def make_vault(mint: Pubkey, owner: Pubkey) -> Pubkey:
+            key = Keypair().pubkey()
+            put(key, TOKEN_PROGRAM, pack_token_account(mint, owner, vault_balance))
+            return key
+
+    vault_0, vault_1 = make_vault(mint_0, pool), make_vault(mint_1, pool)
+    observation = Keypair().pubkey()
+    put(observation, program, pack_observation(ObservationState(False, pool)))
+
+    tick_current = tick_at_sqrt_price(sqrt_price_x64)
+    liquidity = sum(p.liquidity for p in positions if p.tick_lower <= tick_current < p.tick_upper)
+    by_array: dict[int, list[Tick]] = {}
+    for t, (net, gross) in build_ticks(positions).items():
+        if gross:
+            by_array.setdefault(array_start_index(t, tick_spacing), []).append(Tick(t, net, gross))
+    bitmap = 0
+    pos = [0] * EXTENSION_BITMAPS
+    neg = [0] * EXTENSION_BITMAPS
+    per = max_tick_in_default_bitmap(tick_spacing)
+    n = tick_count(tick_spacing)
+    tick_arrays: dict[int, TickArrayState] = {}
+    for start, tlist in by_array.items():
+        slots = [Tick(start + i * tick_spacing, 0, 0) for i in range(TICK_ARRAY_SIZE)]
+        for t in tlist:
+            slots[(t.tick - start) // tick_spacing] = t
+        arr = TickArrayState(pool, start, tuple(slots), len(tlist))
+        tick_arrays[start] = arr
+        put(tick_array_address(pool, start, program), program, pack_tick_array(arr))
+        if needs_bitmap_extension(start, tick_spacing):
+            offset = abs(start) // per - 1
+            if start < 0 and abs(start) % per == 0:
+                offset -= 1
+            m = abs(start) % per
+            bit = m // n
+            if start < 0 and m != 0:
+                bit = 512 - bit
+            if start < 0:
+                neg[offset] = _set_bit(neg[offset], bit)
+            else:
+                pos[offset] = _set_bit(pos[offset], bit)
+        else:
+            bitmap = _set_bit(bitmap, start // n + 512)
+    extension = TickArrayBitmapExtension(pool, tuple(pos), tuple(neg))
+    put(bitmap_extension_address(pool, program), program, pack_bitmap_extension(extension))
+    state = PoolState(
+        bump=bump,
+        amm_config=amm_config,
+        owner=Keypair().pubkey(),
+        token_mint_0=mint_0,
+        token_mint_1=mint_1,
+        token_vault_0=vault_0,
+        token_vault_1=vault_1,
+        observation_key=observation,
+        mint_decimals_0=6,
+        mint_decimals_1=6,
+        tick_spacing=tick_spacing,
+        liquidity=liquidity,
+        sqrt_price_x64=sqrt_price_x64,
+        tick_current=tick_current,
+        tick_array_bitmap=bitmap,
+    )
+    put(pool, program, pack_pool(state))
+    return ClmmPool(
+        program, amm_config, config, pool, mint_0, mint_1, vault_0, vault_1, observation, state, tick_arrays, extension
+    )
+
+
 @dataclass
 class ClmmWorld:
     """One pool and one user in a fresh LiteSVM with the real CLMM program."""
@@ -107,90 +231,33 @@ class ClmmWorld:
         self.svm.add_program(self.program, RAYDIUM_CLMM.read())
         self.svm.airdrop(self.user.pubkey(), 10**12)
         a, b = Keypair().pubkey(), Keypair().pubkey()
-        self.mint_0, self.mint_1 = (a, b) if bytes(a) < bytes(b) else (b, a)
-        for m in (self.mint_0, self.mint_1):
+        for m in (a, b):
             self._put(m, TOKEN_PROGRAM, pack_mint(6, 2**64 - 1))
-        self.amm_config = Keypair().pubkey()
-        self.config = AmmConfig(
-            bump=255,
-            index=0,
-            owner=Keypair().pubkey(),
-            protocol_fee_rate=self.protocol_fee_rate,
-            trade_fee_rate=self.trade_fee_rate,
+        p = add_clmm_pool(
+            self._put,
+            a,
+            b,
             tick_spacing=self.tick_spacing,
+            sqrt_price_x64=self.sqrt_price_x64,
+            positions=self.positions,
+            trade_fee_rate=self.trade_fee_rate,
+            protocol_fee_rate=self.protocol_fee_rate,
             fund_fee_rate=self.fund_fee_rate,
-            fund_owner=Keypair().pubkey(),
+            vault_balance=self.vault_balance,
+            program=self.program,
         )
-        self._put(self.amm_config, self.program, pack_amm_config(self.config))
-        self.pool, self.bump = pool_address(self.amm_config, self.mint_0, self.mint_1, self.program)
-        self.vault_0, self.vault_1 = Keypair().pubkey(), Keypair().pubkey()
-        self._put(self.vault_0, TOKEN_PROGRAM, pack_token_account(self.mint_0, self.pool, self.vault_balance))
-        self._put(self.vault_1, TOKEN_PROGRAM, pack_token_account(self.mint_1, self.pool, self.vault_balance))
-        self.observation = Keypair().pubkey()
-        self._put(self.observation, self.program, pack_observation(ObservationState(False, self.pool)))
+        self.amm_config, self.config, self.pool = p.amm_config, p.config, p.pool
+        self.mint_0, self.mint_1, self.vault_0, self.vault_1 = p.mint_0, p.mint_1, p.vault_0, p.vault_1
+        self.observation, self.state, self.tick_arrays, self.extension = (
+            p.observation,
+            p.state,
+            p.tick_arrays,
+            p.extension,
+        )
         self.user_0, self.user_1 = Keypair().pubkey(), Keypair().pubkey()
         owner = self.user.pubkey()
         self._put(self.user_0, TOKEN_PROGRAM, pack_token_account(self.mint_0, owner, self.user_balance))
         self._put(self.user_1, TOKEN_PROGRAM, pack_token_account(self.mint_1, owner, self.user_balance))
-
-        ticks = build_ticks(self.positions)
-        tick_current = tick_at_sqrt_price(self.sqrt_price_x64)
-        liquidity = sum(p.liquidity for p in self.positions if p.tick_lower <= tick_current < p.tick_upper)
-        by_array: dict[int, list[Tick]] = {}
-        for t, (net, gross) in ticks.items():
-            if gross == 0:
-                continue
-            by_array.setdefault(array_start_index(t, self.tick_spacing), []).append(Tick(t, net, gross))
-        bitmap = 0
-        pos = [0] * EXTENSION_BITMAPS
-        neg = [0] * EXTENSION_BITMAPS
-        per = max_tick_in_default_bitmap(self.tick_spacing)
-        n = tick_count(self.tick_spacing)
-        self.tick_arrays: dict[int, TickArrayState] = {}
-        for start, tlist in by_array.items():
-            slots = [Tick(start + i * self.tick_spacing, 0, 0) for i in range(TICK_ARRAY_SIZE)]
-            for t in tlist:
-                slots[(t.tick - start) // self.tick_spacing] = t
-            arr = TickArrayState(self.pool, start, tuple(slots), len(tlist))
-            self.tick_arrays[start] = arr
-            self._put(tick_array_address(self.pool, start, self.program), self.program, pack_tick_array(arr))
-            if needs_bitmap_extension(start, self.tick_spacing):
-                offset = abs(start) // per - 1
-                if start < 0 and abs(start) % per == 0:
-                    offset -= 1
-                m = abs(start) % per
-                bit = m // n
-                if start < 0 and m != 0:
-                    bit = 512 - bit
-                if start < 0:
-                    neg[offset] = _set_bit(neg[offset], bit)
-                else:
-                    pos[offset] = _set_bit(pos[offset], bit)
-            else:
-                c = start // n + 512
-                bitmap = _set_bit(bitmap, c)
-        self.extension = TickArrayBitmapExtension(self.pool, tuple(pos), tuple(neg))
-        self._put(
-            bitmap_extension_address(self.pool, self.program), self.program, pack_bitmap_extension(self.extension)
-        )
-        self.state = PoolState(
-            bump=self.bump,
-            amm_config=self.amm_config,
-            owner=owner,
-            token_mint_0=self.mint_0,
-            token_mint_1=self.mint_1,
-            token_vault_0=self.vault_0,
-            token_vault_1=self.vault_1,
-            observation_key=self.observation,
-            mint_decimals_0=6,
-            mint_decimals_1=6,
-            tick_spacing=self.tick_spacing,
-            liquidity=liquidity,
-            sqrt_price_x64=self.sqrt_price_x64,
-            tick_current=tick_current,
-            tick_array_bitmap=bitmap,
-        )
-        self._put(self.pool, self.program, pack_pool(self.state))
 
     def _put(self, key: Pubkey, owner: Pubkey, data: bytes) -> None:
         lamports = self.svm.minimum_balance_for_rent_exemption(len(data))
