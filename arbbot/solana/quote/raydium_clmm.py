@@ -8,6 +8,11 @@ The program's 256-bit helpers panic on overflow, its `as_u64`/`as_u128` casts pa
 and its `checked_*` calls are unwrapped: every such case is a failed transaction, so here it is a `QuoteError`.
 Tick arrays the traversal needs but the caller did not supply are a `QuoteError` too (the program would fail
 with `NotEnoughTickArrayAccount`, or a quote from a guessed array would be wrong). Pure: no I/O.
+
+Deliberately conservative: pools priced above 2^32 token-1 units per token-0 unit are refused. The program's
+oracle update squares the pre-swap price and multiplies it by the seconds since the last observation, which
+panics above that once an observation exists; the quote does not read the observation account, so it refuses
+them all (proven against the binary in tests/integration/solana/test_raydium_clmm_real.py).
 """
 
 from __future__ import annotations

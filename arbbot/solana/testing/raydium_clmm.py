@@ -119,6 +119,7 @@ def add_clmm_pool(
     make_vault: Callable[[Pubkey, Pubkey], Pubkey] | None = None,
     vault_balance: int = 10**18,
     program: Pubkey = RAYDIUM_CLMM.program_id,
+    observation_initialized: bool = False,
 ) -> ClmmPool:
     """Packs a pool of mints (a, b) (ordered as the program orders them) with liquidity from `positions`:
     AmmConfig, PoolState at its PDA, vaults held by the pool (`make_vault(mint, pool)` or plain token accounts
@@ -147,7 +148,7 @@ def add_clmm_pool(
 
     vault_0, vault_1 = make_vault(mint_0, pool), make_vault(mint_1, pool)
     observation = Keypair().pubkey()
-    put(observation, program, pack_observation(ObservationState(False, pool)))
+    put(observation, program, pack_observation(ObservationState(observation_initialized, pool)))
 
     tick_current = tick_at_sqrt_price(sqrt_price_x64)
     liquidity = sum(p.liquidity for p in positions if p.tick_lower <= tick_current < p.tick_upper)
@@ -219,6 +220,7 @@ class ClmmWorld:
     fund_fee_rate: int = 40_000
     vault_balance: int = 10**18
     user_balance: int = 2**63
+    observation_initialized: bool = False
     svm: LiteSVM = field(init=False)
     user: Keypair = field(init=False, default_factory=Keypair)
 
@@ -245,6 +247,7 @@ class ClmmWorld:
             fund_fee_rate=self.fund_fee_rate,
             vault_balance=self.vault_balance,
             program=self.program,
+            observation_initialized=self.observation_initialized,
         )
         self.amm_config, self.config, self.pool = p.amm_config, p.config, p.pool
         self.mint_0, self.mint_1, self.vault_0, self.vault_1 = p.mint_0, p.mint_1, p.vault_0, p.vault_1

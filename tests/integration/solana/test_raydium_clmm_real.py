@@ -232,3 +232,29 @@ def test_loader_reads_the_pool_over_rpc_and_its_quote_equals_the_program() -> No
         assert (taken, paid) == (3 * 10**10, out)
         w.refresh()
         pool.state, pool.tick_arrays = w.state, dict(w.tick_arrays)
+
+
+def _high_price_world(observation_initialized: bool) -> ClmmWorld:
+    # Price 1.0001^300000 (~1e13 token 1 per token 0): the pre-swap oracle update squares the price and scales it
+    # by the seconds since the last observation, which overflows here once an observation exists.
+    return ClmmWorld(
+        tick_spacing=60,
+        sqrt_price_x64=sqrt_price_at_tick(300_000),
+        positions=[Position(299_400, 300_600, 10**18)],
+        observation_initialized=observation_initialized,
+    )
+
+
+def test_oracle_overflow_at_high_prices_fails_closed() -> None:
+    w = _high_price_world(observation_initialized=True)
+    with pytest.raises(QuoteError, match="oracle"):
+        _quote(w, 10**3, True)
+    ok, _, _, logs = w.swap(10**3, True, list(w.tick_arrays), with_extension=True)
+    assert not ok and "panicked" in logs, logs
+    # Without an observation yet the program would swap: the quote's refusal there is deliberately conservative
+    # (it does not read the observation account).
+    w = _high_price_world(observation_initialized=False)
+    ok, taken, _, logs = w.swap(10**3, True, list(w.tick_arrays), with_extension=True)
+    assert ok and taken == 10**3, logs
+    with pytest.raises(QuoteError, match="oracle"):
+        _quote(w, 10**3, True)
