@@ -172,7 +172,14 @@ def load_raydium_clmm(rpc: SolanaRpc, accounts: Sequence[AccountData], skipped: 
     first = [
         k
         for acc, s in states
-        for k in (s.amm_config, bitmap_extension_address(acc.address, acc.owner), s.token_vault_0, s.token_vault_1)
+        for k in (
+            s.amm_config,
+            bitmap_extension_address(acc.address, acc.owner),
+            s.token_vault_0,
+            s.token_vault_1,
+            s.token_mint_0,
+            s.token_mint_1,
+        )
     ]
     fetched = dict(zip(first, rpc.get_multiple_accounts(first), strict=True))
     pools: list[RaydiumClmmPool] = []
@@ -187,6 +194,12 @@ def load_raydium_clmm(rpc: SolanaRpc, accounts: Sequence[AccountData], skipped: 
             ext = decode_bitmap_extension(ext_acc.data, ext_key, ext_acc.owner) if ext_acc is not None else None
             if ext is not None and ext.pool_id != acc.address:
                 raise AccountLayoutError(f"bitmap extension {ext_key} belongs to pool {ext.pool_id}")
+            for mint in (s.token_mint_0, s.token_mint_1):
+                m = fetched.get(mint)
+                if m is None or m.owner != TOKEN_PROGRAM:
+                    # arb_executor's CLMM adapter moves SPL Token only; a Token-2022 mint would be refused on chain.
+                    owner = "missing" if m is None else f"owned by {m.owner}"
+                    raise AccountLayoutError(f"mint {mint} is {owner}, not an SPL Token mint")
             balances = []
             for vault in (s.token_vault_0, s.token_vault_1):
                 v = fetched.get(vault)

@@ -13,6 +13,7 @@ from arbbot.solana.errors import QuoteError
 from arbbot.solana.layouts.raydium_clmm import bitmap_extension_address, tick_array_address
 from arbbot.solana.loader import discover_pools, load_pools
 from arbbot.solana.pools.raydium_clmm import RaydiumClmmPool
+from arbbot.solana.programs import TOKEN_2022_PROGRAM
 from arbbot.solana.quote.raydium_clmm import (
     MissingBitmapExtension,
     array_start_index,
@@ -206,7 +207,7 @@ def test_pool_hop_block_swaps_on_the_real_program(make) -> None:
 def test_loader_reads_the_pool_over_rpc_and_its_quote_equals_the_program() -> None:
     w = _two_arrays_world()
     chain = LocalChain()
-    keys = [w.pool, w.amm_config, bitmap_extension_address(w.pool), w.vault_0, w.vault_1]
+    keys = [w.pool, w.amm_config, bitmap_extension_address(w.pool), w.vault_0, w.vault_1, w.mint_0, w.mint_1]
     keys += [tick_array_address(w.pool, s) for s in w.tick_arrays]
     for key in keys:
         acc = w.svm.get_account(key)
@@ -217,8 +218,15 @@ def test_loader_reads_the_pool_over_rpc_and_its_quote_equals_the_program() -> No
         try:
             found = discover_pools(rpc)
             loaded = load_pools(rpc, [w.pool])
+            # A Token-2022 mint: the adapter would refuse the hop on chain, so the pool is skipped with the reason.
+            mint = w.svm.get_account(w.mint_1)
+            assert mint is not None
+            chain.set_account(w.mint_1, TOKEN_2022_PROGRAM, bytes(mint.data), mint.lamports)
+            token_2022 = discover_pools(rpc)
         finally:
             rpc.close()
+    assert not any(isinstance(p, RaydiumClmmPool) for p in token_2022.pools)
+    assert any(str(w.pool) in r and "not an SPL Token mint" in r for r in token_2022.skipped)
     assert found.skipped == [] and loaded.skipped == []
     (pool,) = [p for p in found.pools if isinstance(p, RaydiumClmmPool)]
     assert loaded.pools[0].address == pool.address == w.pool
