@@ -24,8 +24,11 @@ help:
 setup:
 	@bash tools/setup.sh
 
-# The whole loop on the replica: executor, local builder, live searcher, seeded traffic, audit, report.
+# The whole loop on the replica: executor, local builder, live searcher, seeded traffic, audit, report;
+# then the Solana loop on the local node (built here, so the demo itself stays about a minute).
 demo: setup
+	@echo "[demo] building the local Solana node (cargo; incremental after the first time)"
+	@cargo build --locked -q -p local-node
 	@$(ARBBOT) demo
 
 # degenbot 0.6 (the side-by-side baseline) imports only on Python 3.13, so it gets an environment of its

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from web3 import HTTPProvider, Web3
@@ -11,6 +13,43 @@ from web3 import HTTPProvider, Web3
 from arbbot.chain.anvil import AnvilNode, rpc
 from arbbot.devnet import snapshot
 from arbbot.devnet.manifest import Manifest
+
+# Fixtures that start a replica (anvil loaded with a scenario snapshot): a test using one, directly or
+# through another fixture, is marked `replica` at collection, so `-m "not replica"` selects the rest.
+REPLICA_FIXTURES = frozenset({
+    "replica", "replica_session", "exact_replica", "exact_replica_v4", "fifo_replica", "replica_dir",
+    "v4_session", "v4_replica", "v4_node",
+})  # fmt: skip
+_running: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REPLICA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.replica)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _running[:] = [item]  # before any fixture of the item, session- and module-scoped ones included
+
+
+def _marked_only(start: Callable[..., Any]) -> Callable[..., Any]:
+    """A test that starts a replica in this process without the marker fails, naming itself: the marker
+    stays true of every test as tests are added."""
+
+    @functools.wraps(start)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        item = _running[0] if _running else None
+        if item is not None and item.get_closest_marker("replica") is None:
+            pytest.fail(f"{item.nodeid} starts a replica but is not marked `replica`", pytrace=False)
+        return start(*args, **kwargs)
+
+    return guarded
+
+
+snapshot.start = _marked_only(snapshot.start)  # type: ignore[method-assign]
+snapshot.ensure = _marked_only(snapshot.ensure)  # type: ignore[method-assign]
 
 
 @dataclass

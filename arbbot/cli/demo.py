@@ -24,6 +24,9 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[
             str, typer.Option(help="Replica scenario: v4 (with Uniswap V4 and PancakeSwap V3) or default.")
         ] = "v4",
+        solana: Annotated[
+            bool, typer.Option(help="End with the Solana loop on the local node (needs cargo the first time).")
+        ] = True,
     ) -> None:
         """Replica -> executor -> local builder -> live searcher -> seeded traffic -> audit and HTML report."""
         from arbbot.demo.run import DemoConfig, run
@@ -33,9 +36,16 @@ def register(app: typer.Typer) -> None:
         resolve(scenario)  # an unknown name is one error line before the live panel starts
         s = settings()
         cfg = DemoConfig(seed=seed, rounds=rounds, backrun_every=backrun_every, out_dir=out or s.data_dir / "demo",
-                         scenario=scenario)  # fmt: skip
-        with LiveView(console, rounds) as view:
-            result = run(cfg, view.progress, view.on_event)
+                         scenario=scenario, solana=solana)  # fmt: skip
+        from arbbot.solana.errors import SolanaError
+
+        try:
+            with LiveView(console, rounds) as view:
+                result = run(cfg, view.progress, view.on_event)
+        except SolanaError as exc:
+            raise fail(f"solana: {exc} (--no-solana skips the Solana loop)") from None
         summary(console, result)
         if not result.closing.reconciled:
             raise fail("the audited PnL does not equal the owner's balance change")
+        if result.solana is not None and not result.solana.reconciled:
+            raise fail("solana: the journaled profit does not equal the owner's balance change")

@@ -43,6 +43,8 @@ from arbbot.engine.searcher import Searcher
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.mev_share import MevShareClient
 from arbbot.metrics import Metrics
+from arbbot.solana.demo import LoopResult, run_local_loop
+from arbbot.solana.testing.node import node_binary
 from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 from arbbot.testing.matchmaker import Matchmaker
@@ -63,6 +65,7 @@ class DemoConfig:
     max_swap_eth: Decimal = Decimal(120)
     victim_eth: Decimal = Decimal(150)  # the pending swaps held for backruns
     mev_share: bool = True  # a last round: a private swap known only through MEV-Share hints, backrun
+    solana: bool = True  # then the Solana loop: local node, a dislocation, a Jito bundle landed and audited
 
 
 @dataclass
@@ -97,6 +100,7 @@ class DemoRun:
     landed_by_kind: dict[str, int] = field(default_factory=dict)  # "cycle" / "backrun" -> bundles landed
     v4_trades: int = 0  # audited trades with a Uniswap V4 hop
     rounds: list[str] = field(default_factory=list)
+    solana: LoopResult | None = None
 
 
 Progress = Callable[[str, dict], None]  # (what, data): the view decides how to show it
@@ -199,12 +203,33 @@ async def _run(
     progress("stage", {"text": "audit: every trade of the executor, from receipts and traces"})
     closing = audit_and_report(node.url, chain_id, manifest, contract.address, first_block,
                                after.total - before.total, db_url, cfg.out_dir)  # fmt: skip
+    solana = await asyncio.to_thread(_solana_loop, cfg, db_url, progress) if cfg.solana else None
     return DemoRun(
         node_url=node.url, chain_id=chain_id, manifest=manifest, executor=contract.address, owner=owner,
         first_block=first_block, last_block=w3.eth.block_number, before=before, after=after,
         counters=searcher.counters.snapshot(), db_url=db_url, bundle_log=log_path, rounds=rounds, closing=closing,
         landed_by_kind=landed, v4_trades=sum(any(s.kind == "uniswap_v4" for s in t.route) for t in closing.trades),
+        solana=solana,
     )  # fmt: skip
+
+
+def _solana_loop(cfg: DemoConfig, db_url: str, progress: Progress) -> LoopResult:
+    """The Solana side on the local node: `arbbot solana run --live`'s path to the block-engine double, on
+    two pools run by the real Raydium CPMM build, through a Token-2022 mint with a transfer fee; journaled
+    into the same database (under the local cluster's chain id)."""
+    progress("stage", {"text": "solana: building the local node (first run only)"})
+    node_binary()
+    progress("stage", {"text": "solana: local node, two Raydium CPMM pools 3% apart, route -> Jito bundle"})
+    engine = db_engine.connect(db_url)
+    try:
+        log_path = cfg.out_dir / "solana-bundles.jsonl"
+        log_path.unlink(missing_ok=True)
+        return run_local_loop(
+            sessions=db_engine.session_factory(engine), log_path=log_path, seed=cfg.seed, market="cpmm-token-2022",
+            echo=lambda line: progress("stage", {"text": f"solana: {line}"[:160]}),
+        )  # fmt: skip
+    finally:
+        engine.dispose()
 
 
 async def _settled(searcher: Searcher) -> None:

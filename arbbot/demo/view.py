@@ -12,6 +12,7 @@ from arbbot.demo.run import DemoRun
 from arbbot.engine.counters import SearcherEvent
 
 ETH = 10**18
+SOL = 10**9
 
 
 def eth(wei: int) -> str:
@@ -101,3 +102,23 @@ def summary(console: Console, run: DemoRun) -> None:
         f"realized PnL (audit): {eth(c.audited_net)}; owner's balance change: {eth(c.owner_change)}: {verdict}"
     )
     console.print(f"HTML report: {c.report.resolve()}")
+    if run.solana is not None:
+        solana_summary(console, run)
+
+
+def solana_summary(console: Console, run: DemoRun) -> None:
+    loop = run.solana
+    assert loop is not None
+    a = loop.attempt
+    console.rule("solana")
+    hops = " → ".join(f"{h.pool.venue.name.lower()} {str(h.pool.address)[:8]}…" for h in a.route.hops)
+    console.print(f"route: {hops}; in {a.route.amount_in / SOL:.4f} SOL, quoted profit {a.route.profit / SOL:.6f} SOL")
+    console.print(f"bundle {a.status}: compute limit {a.cu_limit:,} (simulated {a.units_simulated:,} units), "
+                  f"priority {a.cu_price:,} µlamports/CU, tip {a.tip:,} lamports")  # fmt: skip
+    landing = a.landing
+    if landing is not None:
+        verdict = "[bold green]equal[/]" if loop.reconciled else "[bold red]DIFFERENT[/]"
+        console.print(
+            f"realized (journal): {(landing.profit - landing.fee) / SOL:+.9f} SOL after the fee; "
+            f"owner's SOL + wSOL change: {(loop.sol_after - loop.sol_before) / SOL:+.9f} SOL: {verdict}"
+        )

@@ -52,5 +52,8 @@ def load_keypair(path: Path | None = None, env: str = DEFAULT_KEYPAIR_ENV) -> Ke
     return keypair_from_env(env)
 
 
-def associated_token_address(owner: Pubkey, mint: Pubkey) -> Pubkey:
-    return Pubkey.find_program_address([bytes(owner), bytes(TOKEN_PROGRAM), bytes(mint)], ASSOCIATED_TOKEN_PROGRAM)[0]
+def associated_token_address(owner: Pubkey, mint: Pubkey, token_program: Pubkey = TOKEN_PROGRAM) -> Pubkey:
+    """The owner's associated account for `mint`; the mint's token program is part of the address (a
+    Token-2022 mint's account is not the SPL Token one)."""
+    seeds = [bytes(owner), bytes(token_program), bytes(mint)]
+    return Pubkey.find_program_address(seeds, ASSOCIATED_TOKEN_PROGRAM)[0]

@@ -12,15 +12,18 @@ from arbbot.solana.errors import AccountLayoutError, SolanaError, UnknownPoolPro
 from arbbot.solana.layouts.openbook import decode_market
 from arbbot.solana.layouts.raydium import AMM_INFO_LEN, RaydiumAmmV4State, decode_raydium_amm_v4
 from arbbot.solana.layouts.raydium_clmm import POOL_LEN as CLMM_POOL_LEN
+from arbbot.solana.layouts.raydium_cpmm import POOL_STATE_LEN, CpmmPoolState, decode_pool_state
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
 from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
 from arbbot.solana.pools.raydium_clmm import load_raydium_clmm
+from arbbot.solana.pools.raydium_cpmm import build_cpmm_pools
 from arbbot.solana.programs import (
     MARKET_PROGRAMS,
     ORCA_WHIRLPOOL,
     RAYDIUM_AMM_V4,
     RAYDIUM_CLMM,
+    RAYDIUM_CPMM,
     SPL_TOKEN_SWAP,
     TOKEN_SWAP_PROGRAMS,
 )
@@ -38,7 +41,8 @@ class VenuePrograms:
     token_swap: tuple[Pubkey, ...] = (SPL_TOKEN_SWAP,)
     raydium_amm_v4: Pubkey = RAYDIUM_AMM_V4
     whirlpool: Pubkey = ORCA_WHIRLPOOL
-    raydium_clmm: bool = True  # discover Raydium CLMM pools (program pinned: RAYDIUM_CLMM)
+    raydium_cpmm: Pubkey | None = RAYDIUM_CPMM  # None: not read
+    raydium_clmm: Pubkey | None = RAYDIUM_CLMM  # None: not read
 
     def check(self) -> None:
         pinned = ", ".join(map(str, TOKEN_SWAP_PROGRAMS))
@@ -49,6 +53,10 @@ class VenuePrograms:
             raise UnknownPoolProgram(f"Raydium AMM v4 program {self.raydium_amm_v4} is not {RAYDIUM_AMM_V4}")
         if self.whirlpool != ORCA_WHIRLPOOL:
             raise UnknownPoolProgram(f"Whirlpool program {self.whirlpool} is not {ORCA_WHIRLPOOL}")
+        if self.raydium_cpmm not in (None, RAYDIUM_CPMM):
+            raise UnknownPoolProgram(f"Raydium CPMM program {self.raydium_cpmm} is not {RAYDIUM_CPMM}")
+        if self.raydium_clmm not in (None, RAYDIUM_CLMM):
+            raise UnknownPoolProgram(f"Raydium CLMM program {self.raydium_clmm} is not {RAYDIUM_CLMM}")
 
 
 @dataclass
@@ -57,7 +65,7 @@ class LoadResult:
     skipped: list[str] = field(default_factory=list)  # "address: reason", for the report
 
 
-PoolState = TokenSwapState | RaydiumAmmV4State | WhirlpoolState
+PoolState = TokenSwapState | RaydiumAmmV4State | WhirlpoolState | CpmmPoolState
 
 
 def _decode_pool(acc: AccountData, programs: VenuePrograms) -> PoolState:
@@ -67,6 +75,8 @@ def _decode_pool(acc: AccountData, programs: VenuePrograms) -> PoolState:
         return decode_raydium_amm_v4(acc.data, acc.address, acc.owner)
     if acc.owner == programs.whirlpool:
         return decode_whirlpool(acc.data, acc.address, acc.owner)
+    if programs.raydium_cpmm is not None and acc.owner == programs.raydium_cpmm:
+        return decode_pool_state(acc.data, acc.address, acc.owner)
     raise UnknownPoolProgram(f"account {acc.address} is owned by {acc.owner}, which is not a supported venue program")
 
 
@@ -80,6 +90,8 @@ def _vaults(state: PoolState) -> list[Pubkey]:
 
 def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], skipped: list[str]) -> list[VenuePool]:
     """Fetch every pool's vaults / tick arrays in batched getMultipleAccounts calls and assemble the models."""
+    cpmm = [(acc, s) for acc, s in decoded if isinstance(s, CpmmPoolState)]
+    decoded = [(acc, s) for acc, s in decoded if not isinstance(s, CpmmPoolState)]
     unique = list(dict.fromkeys(k for _, state in decoded for k in _vaults(state)))
     fetched = dict(zip(unique, rpc.get_multiple_accounts(unique), strict=True))
 
@@ -125,6 +137,7 @@ def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], ski
             skipped.append(f"{acc.address}: {exc}")
     _load_tick_arrays(rpc, whirlpools, skipped)
     _load_markets(rpc, [p for p in pools if isinstance(p, RaydiumPool)], skipped)
+    pools.extend(build_cpmm_pools(rpc, cpmm, skipped))
     return pools
 
 
@@ -168,6 +181,8 @@ def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) ->
     decoded: list[tuple[AccountData, PoolState]] = []
     scans = [(p, TOKEN_SWAP_LEN) for p in programs.token_swap]
     scans += [(programs.raydium_amm_v4, AMM_INFO_LEN), (programs.whirlpool, WHIRLPOOL_LEN)]
+    if programs.raydium_cpmm is not None:
+        scans.append((programs.raydium_cpmm, POOL_STATE_LEN))
     for program, size in scans:
         for acc in rpc.get_program_accounts(program, data_size=size):
             try:
@@ -175,8 +190,8 @@ def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) ->
             except AccountLayoutError as exc:
                 skipped.append(f"{acc.address}: {exc}")
     pools = _build(rpc, decoded, skipped)
-    if programs.raydium_clmm:
-        clmm = rpc.get_program_accounts(RAYDIUM_CLMM, data_size=CLMM_POOL_LEN)
+    if programs.raydium_clmm is not None:
+        clmm = rpc.get_program_accounts(programs.raydium_clmm, data_size=CLMM_POOL_LEN)
         pools += load_raydium_clmm(rpc, clmm, skipped)
     return LoadResult(pools, skipped)
 

@@ -169,6 +169,14 @@ class SolanaRpc:
             raise SolanaTransportError(f"Solana RPC getSlot: expected an integer, got {str(result)[:120]}")
         return result
 
+    def get_epoch(self) -> int:
+        """The current epoch (Token-2022 transfer fees change at epoch boundaries)."""
+        result = self.call("getEpochInfo", [{"commitment": "confirmed"}])
+        epoch = result.get("epoch") if isinstance(result, dict) else None
+        if not isinstance(epoch, int) or epoch < 0:
+            raise SolanaTransportError(f"Solana RPC getEpochInfo: expected an epoch, got {str(result)[:120]}")
+        return epoch
+
     def get_genesis_hash(self) -> str:
         result = self.call("getGenesisHash", [])
         if not isinstance(result, str):

@@ -26,7 +26,7 @@ from arbbot.solana.lookup_tables import EXTEND_BATCH, TableStore, create_table, 
 from arbbot.solana.programs import COMPUTE_BUDGET_PROGRAM, SYSTEM_PROGRAM
 from arbbot.solana.routes import Route, find_routes
 from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.token_accounts import setup_instructions
+from arbbot.solana.token_accounts import TOKEN_PROGRAMS, setup_instructions
 from arbbot.solana.transaction import budget_instructions, compile_message, tip_instruction
 
 
@@ -89,6 +89,19 @@ def _tables(rpc: SolanaRpc, keys: Sequence[Pubkey]) -> list[AddressLookupTableAc
     return [rpc.get_address_lookup_table(k) for k in dict.fromkeys(keys)]
 
 
+def mint_token_programs(rpc: SolanaRpc, mints: list[Pubkey]) -> dict[Pubkey, Pubkey]:
+    """Each mint's token program, read from the chain (the mint account's owner): SPL Token or Token-2022.
+    A mint that is missing or owned by anything else stops the run before anything is created."""
+    out: dict[Pubkey, Pubkey] = {}
+    for mint, acc in zip(mints, rpc.get_multiple_accounts(mints), strict=True):
+        if acc is None:
+            raise SolanaError(f"mint {mint}: no such account")
+        if acc.owner not in TOKEN_PROGRAMS:
+            raise SolanaError(f"mint {mint}: owned by {acc.owner}, neither SPL Token nor Token-2022")
+        out[mint] = acc.owner
+    return out
+
+
 def run_once(
     rpc: SolanaRpc,
     program: ArbExecutor,
@@ -131,11 +144,12 @@ def run_once(
 
     # The owner's token accounts: associated accounts, created idempotently when missing.
     mints = list(dict.fromkeys(m for h in best.hops for m in (h.mint_in, h.mint_out)))
-    accounts = {m: associated_token_address(owner_key, m) for m in mints}
+    programs = mint_token_programs(rpc, mints)
+    accounts = {m: associated_token_address(owner_key, m, programs[m]) for m in mints}
     existing = rpc.get_multiple_accounts(list(accounts.values()))
     missing = {m for m, acc in zip(mints, existing, strict=True) if acc is None}
     result.created_accounts = [accounts[m] for m in mints if m in missing]
-    setup = setup_instructions(owner_key, owner_key, mints, missing, settings.wrap_lamports)
+    setup = setup_instructions(owner_key, owner_key, mints, missing, settings.wrap_lamports, programs)
     if setup and live:
         assert isinstance(owner, Keypair)
         result.setup_signature = _send(rpc, owner, [owner], setup, settings.confirm_timeout, sleep)

@@ -32,6 +32,7 @@ def workdir(tmp_path: Path) -> Iterator[Path]:
             stop_pid(pid)
 
 
+@pytest.mark.replica
 def test_up_status_down(workdir: Path) -> None:
     up = run(workdir, "devnet", "up")
     assert up.returncode == 0, up.stderr
@@ -97,6 +98,7 @@ def test_help_lists_the_devnet_commands(workdir: Path) -> None:
         assert cmd in res.stdout
 
 
+@pytest.mark.replica
 def test_foreground_node_stops_on_ctrl_c(workdir: Path) -> None:
     import signal
 

@@ -37,6 +37,7 @@ def devnet(tmp_path: Path) -> Iterator[tuple[Path, dict, str]]:
             stop_pid(rec["pid"])
 
 
+@pytest.mark.replica
 def test_sync_list_and_quote_equal_the_router(devnet: tuple[Path, dict, str]) -> None:
     cwd, manifest, url = devnet
     synced = run(cwd, "pools", "sync")
@@ -67,6 +68,7 @@ def test_sync_list_and_quote_equal_the_router(devnet: tuple[Path, dict, str]) ->
     assert out == router.functions.getAmountsOut(2_500_000_000, [tokens["USDC"], tokens["WETH"]]).call()[-1]
 
 
+@pytest.mark.replica
 def test_bad_amount_and_unknown_pool_are_one_line_errors(devnet: tuple[Path, dict, str]) -> None:
     cwd, manifest, _ = devnet
     bad = run(cwd, "pools", "quote", manifest["pools"][0]["address"], "abc")
@@ -89,6 +91,7 @@ def test_without_a_replica_or_config_it_says_what_to_do(tmp_path: Path) -> None:
     assert res.returncode == 1 and "arbbot devnet up" in res.stderr
 
 
+@pytest.mark.replica
 def test_sync_killed_mid_discovery_resumes_from_its_checkpoint(devnet: tuple[Path, dict, str]) -> None:
     import signal
     import sqlite3
@@ -177,6 +180,7 @@ def _stored(cwd: Path) -> dict[str, tuple[int, dict]]:
     return {a: (b, json.loads(s)) for a, b, s in rows}
 
 
+@pytest.mark.replica
 def test_list_reads_stored_states_and_rereads_only_what_logs_touched(devnet: tuple[Path, dict, str]) -> None:
     cwd, manifest, url = devnet
     requests: list[dict] = []

@@ -1,13 +1,20 @@
 """`arbbot demo` end to end on the v4 replica: arbitrage and backrun bundles land through the local builder,
 some through Uniswap V4 pools; the audit reproduces the owner's balance change to the wei, the report is
-written, and a seed gives the same run."""
+written, then the Solana loop lands on the local node and its journal equals the balance change; a seed
+gives the same run."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from arbbot.db import crud
+from arbbot.db import engine as db
 from arbbot.demo.run import DemoConfig, DemoRun, run
 from arbbot.engine.counters import SearcherEvent
+
+pytestmark = pytest.mark.replica  # every test here starts a replica
 
 
 def _run(out: Path) -> tuple[DemoRun, list[str]]:
@@ -40,7 +47,19 @@ def test_demo_lands_cycles_and_backruns_and_reconciles(tmp_path: Path) -> None:
     assert c.audited_net == c.owner_change  # to the wei
     assert c.report.is_file() and "<svg" in c.report.read_text()
     assert first.bundle_log.read_text().count('"event":"sent"') >= len(c.trades)
+    # Then Solana: the route's bundle landed on the local node and its journal equals the balance change.
+    sol = first.solana
+    assert sol is not None and sol.attempt.status == "landed", sol and sol.attempt.reason
+    landing = sol.attempt.landing
+    assert landing is not None and landing.profit > 0
+    assert sol.sol_after - sol.sol_before == landing.profit - landing.fee and sol.reconciled
+    with db.session_factory(db.connect(first.db_url))() as s:
+        (trade,) = crud.list_trades(s, sol.chain_id)
+    assert trade.tx_hash == sol.attempt.signature and trade.profit == landing.profit
 
     second, again = _run(tmp_path / "b")
     assert again == hashes  # same seed, same trades
     assert second.closing.audited_net == c.audited_net
+    assert second.solana is not None and first.solana is not None
+    assert second.solana.attempt.route.hops == first.solana.attempt.route.hops  # same pools, same addresses
+    assert second.solana.attempt.route.profit == first.solana.attempt.route.profit

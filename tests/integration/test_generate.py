@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from web3 import HTTPProvider, Web3
 
 from arbbot.chain.rpc import RpcClient
@@ -26,6 +27,7 @@ v3_positions = 2
 """
 
 
+@pytest.mark.replica
 def test_generated_pools_exist_with_liquidity(tmp_path: Path) -> None:
     path = tmp_path / "gen.toml"
     path.write_text(SCENARIO)

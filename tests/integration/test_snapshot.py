@@ -5,8 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
 from arbbot.chain.anvil import AnvilNode, rpc
 from arbbot.devnet import snapshot
+
+pytestmark = pytest.mark.replica  # every test here starts a replica
 
 
 def _accounts(state: dict) -> dict:

@@ -1,1 +1,1 @@
-"""Venue pools kept one venue per module (the shared `VenuePool` interface is in `arbbot.solana.venues`)."""
+"""Venue pools kept one module per venue (the older venues live in `arbbot.solana.venues`)."""

@@ -64,6 +64,7 @@ class LocalSolanaRpc(JsonRpcServer):
                 "getBalance": self._get_balance,
                 "getLatestBlockhash": self._get_latest_blockhash,
                 "getSlot": lambda _p: self.chain.slot,
+                "getEpochInfo": lambda _p: {"epoch": self.chain.svm.get_clock().epoch, "absoluteSlot": self.chain.slot},
                 "simulateTransaction": self._simulate,
                 "sendTransaction": self._send,
                 "getSignatureStatuses": self._statuses,

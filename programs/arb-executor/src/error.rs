@@ -81,7 +81,7 @@ pub enum ArbError {
     AuthorityControlledAccount,
     #[msg("arb_executor itself appears in a venue block")]
     ExecutorInVenueBlock,
-    #[msg("Token-2022 accounts are not supported")]
+    #[msg("Token-2022 accounts are not supported by this venue or in this position")]
     Token2022NotSupported,
     #[msg("a writable venue block account is owned by a program the venue does not use")]
     UnexpectedWritableAccount,
@@ -91,4 +91,10 @@ pub enum ArbError {
     ProgramInVenueBlock,
     #[msg("this venue's adapter is not available in this build")]
     VenueNotSupported,
+    #[msg("a Token-2022 mint or account carries an extension routes refuse (transfer hook, permanent delegate, confidential transfer, ...)")]
+    Token2022ExtensionRefused,
+    #[msg("a route token account's Token-2022 extensions changed during the route")]
+    TokenExtensionChanged,
+    #[msg("a Token-2022 route account's mint is not among the hop's accounts")]
+    MintNotInBlock,
 }

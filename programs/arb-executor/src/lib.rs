@@ -23,6 +23,11 @@
 //!     3 whirlpool, 4 user token account A, 5 vault A, 6 user token account B, 7 vault B,
 //!     8–10 tick arrays, 11 oracle. `a_to_b` = A in: source 4, **destination 6**; else source 6,
 //!     **destination 4**.
+//!   - `RaydiumCpmm` (`swap_base_input`, 14 accounts): 1 payer (= `authority`), 2 vault authority,
+//!     3 amm config, 4 pool state, 5 user input account, **6 user output account**, 7 input vault,
+//!     8 output vault, 9 input token program, 10 output token program, 11 input mint, 12 output
+//!     mint, 13 observation. `a_to_b` = token 0 in. Each side's token program is the one the pool
+//!     names: SPL Token or Token-2022.
 //!   - `RaydiumClmm` (`swap_v2`, exact input, 15 to 22 accounts): 1 payer (= `authority`), 2 amm_config,
 //!     3 pool_state, 4 user source, **5 user destination**, 6 input vault, 7 output vault,
 //!     8 observation_state, 9 SPL Token, 10 Token-2022, 11 Memo, 12 input mint, 13 output mint, then 1–8
@@ -30,18 +35,25 @@
 //!     extension may be among them). `a_to_b` = token 0 in.
 //! - venue programs are pinned by id: `venues::spl_token_swap::PROGRAM_IDS`,
 //!   `venues::raydium_amm_v4::PROGRAM_IDS` (and its `MARKET_PROGRAM_IDS`),
-//!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::raydium_clmm::PROGRAM_IDS`; any other program is
-//!   `UnknownVenueProgram`.
+//!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::raydium_cpmm::PROGRAM_IDS`,
+//!   `venues::raydium_clmm::PROGRAM_IDS`; any other program is `UnknownVenueProgram`.
+//! - Token-2022: hop accounts (never `source_token`) may be Token-2022 accounts only in a venue that
+//!   transfers through Token-2022 (`RaydiumCpmm`); their mint must be in the hop's block and carry no
+//!   extension outside `token_account::MINT_EXTENSIONS_ALLOWED` (no transfer hook, permanent
+//!   delegate, confidential transfer, non-transferable), the accounts none outside
+//!   `ACCOUNT_EXTENSIONS_ALLOWED`. Transfer fees are measured like any shortfall: a hop's delivered
+//!   amount is what arrived, net of the fee.
 //! - hop 0 spends from `source_token`; each later hop spends from the previous hop's destination; the
 //!   last hop's destination must be `source_token`. Hop 0 is given exactly `amount_in` and each later
 //!   hop exactly what the previous hop delivered (measured); no hop may take more than it was given
 //!   (it may take less, as token-swap's rounding does; the rest stays in the user's account).
 //! - venues get the authority as a read-only signer and only the accounts their interface writes as
 //!   writable; no other account of a block may be the authority, a route token account, this
-//!   program, a program the venue's swap does not call, a Token-2022 account or an SPL Token
-//!   account the authority controls.
+//!   program, a program the venue's swap does not call, a Token-2022 account (unless the venue
+//!   transfers through Token-2022) or a token account, mint or multisig the authority controls.
 //! - every route token account (`source_token` and every hop's destination) must keep its owner,
-//!   delegate, delegated amount, close authority, state and lamports through every hop; at the end
+//!   delegate, delegated amount, close authority, state, lamports and Token-2022 extensions (but
+//!   the withheld transfer fee) through every hop; at the end
 //!   none but `source_token` is below its starting balance, `source_token` is up by `min_profit`,
 //!   and the authority has not lost lamports.
 //! - on success: event `RouteExecuted`, and the same bytes (8-byte event discriminator + borsh) as the

@@ -46,8 +46,25 @@ fn plan_hop<'a, 'info>(
         *destination.key,
         ArbError::SameSourceAndDestination
     );
-    token_account::read_owned(source, authority, &plan.mint_in)?;
-    token_account::read_owned(destination, authority, &plan.mint_out)?;
+    for (info, mint) in [(source, &plan.mint_in), (destination, &plan.mint_out)] {
+        token_account::read_owned(info, authority, mint)?;
+        if *info.owner == token_account::TOKEN_2022_PROGRAM_ID {
+            // A Token-2022 mint's extensions (a transfer hook, a permanent delegate) govern every
+            // transfer of the route's tokens: the mint must be in the block to be read.
+            require!(plan.accepts_token_2022(), ArbError::Token2022NotSupported);
+            let mint_info = plan
+                .block
+                .iter()
+                .find(|a| a.key == mint)
+                .ok_or(ArbError::MintNotInBlock)?;
+            require_keys_eq!(
+                *mint_info.owner,
+                token_account::TOKEN_2022_PROGRAM_ID,
+                ArbError::MintMismatch
+            );
+            token_account::check_mint(mint_info)?;
+        }
+    }
     Ok(plan)
 }
 

@@ -1,6 +1,14 @@
-//! Reads SPL Token accounts straight from account data, after checking the token program owns them
-//! (data in an account owned by anyone else is not a token account, whatever it looks like), and
-//! keeps the before-image of the route's token accounts that every hop is checked against.
+//! Reads SPL Token and Token-2022 accounts straight from account data, after checking a token program
+//! owns them (data in an account owned by anyone else is not a token account, whatever it looks
+//! like), and keeps the before-image of the route's token accounts that every hop is checked against.
+//!
+//! Token-2022 accounts share the SPL Token base layout (165 bytes); past it comes an account-type byte
+//! and the extensions as type–length–value records. Only extensions that cannot move or hold a
+//! route's tokens outside what the program measures are accepted (`ACCOUNT_EXTENSIONS_ALLOWED`,
+//! `MINT_EXTENSIONS_ALLOWED`); a transfer hook (runs a program of the mint's choosing inside every
+//! transfer), a permanent delegate (may move any holder's balance), confidential transfers (balances
+//! outside `amount`), non-transferable and default-frozen mints, CPI guard and memo-required accounts
+//! are refused by name.
 
 use anchor_lang::prelude::*;
 
@@ -8,8 +16,7 @@ use crate::ArbError;
 
 /// The SPL Token program.
 pub const TOKEN_PROGRAM_ID: Pubkey = pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
-/// Token-2022: refused everywhere (its extensions — transfer hooks, fees, permanent delegates —
-/// would move or hold tokens outside what this program measures).
+/// Token-2022: accepted only in hops whose venue moves tokens through it, with the extensions below.
 pub const TOKEN_2022_PROGRAM_ID: Pubkey = pubkey!("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
 pub const SYSTEM_PROGRAM_ID: Pubkey = pubkey!("11111111111111111111111111111111");
 
@@ -36,6 +43,126 @@ pub const FREEZE_AUTHORITY: usize = 46;
 pub const MULTISIG_LEN: usize = 355;
 pub const MULTISIG_N: usize = 1;
 pub const MULTISIG_SIGNERS: usize = 3;
+
+/// Token-2022: the account-type byte after the base layout (mints are padded to `LEN` first).
+pub const ACCOUNT_TYPE: usize = LEN;
+pub const ACCOUNT_TYPE_MINT: u8 = 1;
+pub const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
+/// First type–length–value record: `type u16 ‖ length u16 ‖ value`.
+pub const TLV_START: usize = LEN + 1;
+
+/// Token-2022 extension types (spl-token-2022 `ExtensionType`, `repr(u16)`).
+pub mod extension {
+    pub const TRANSFER_FEE_CONFIG: u16 = 1;
+    pub const TRANSFER_FEE_AMOUNT: u16 = 2;
+    pub const MINT_CLOSE_AUTHORITY: u16 = 3;
+    pub const CONFIDENTIAL_TRANSFER_MINT: u16 = 4;
+    pub const DEFAULT_ACCOUNT_STATE: u16 = 6;
+    pub const IMMUTABLE_OWNER: u16 = 7;
+    pub const MEMO_TRANSFER: u16 = 8;
+    pub const NON_TRANSFERABLE: u16 = 9;
+    pub const CPI_GUARD: u16 = 11;
+    pub const PERMANENT_DELEGATE: u16 = 12;
+    pub const TRANSFER_HOOK: u16 = 14;
+    pub const TRANSFER_HOOK_ACCOUNT: u16 = 15;
+    pub const METADATA_POINTER: u16 = 18;
+    pub const TOKEN_METADATA: u16 = 19;
+    pub const GROUP_POINTER: u16 = 20;
+    pub const TOKEN_GROUP: u16 = 21;
+    pub const GROUP_MEMBER_POINTER: u16 = 22;
+    pub const TOKEN_GROUP_MEMBER: u16 = 23;
+}
+
+/// Extensions a route token account may carry: the withheld-fee counter a transfer-fee mint's
+/// accounts need, and the immutable owner associated token accounts get.
+pub const ACCOUNT_EXTENSIONS_ALLOWED: [u16; 2] =
+    [extension::TRANSFER_FEE_AMOUNT, extension::IMMUTABLE_OWNER];
+/// Extensions a route mint may carry: transfer fees (deducted by the token program, measured by the
+/// route like any other shortfall), and descriptive or supply-time ones that never touch a transfer.
+pub const MINT_EXTENSIONS_ALLOWED: [u16; 7] = [
+    extension::TRANSFER_FEE_CONFIG,
+    extension::MINT_CLOSE_AUTHORITY,
+    extension::METADATA_POINTER,
+    extension::TOKEN_METADATA,
+    extension::GROUP_POINTER,
+    extension::TOKEN_GROUP,
+    extension::GROUP_MEMBER_POINTER,
+];
+
+/// The type–length–value records of a Token-2022 account or mint with extensions: `(type, value
+/// range)`, in order. `None` if the records overrun the data.
+pub fn extensions(data: &[u8]) -> Option<Vec<(u16, std::ops::Range<usize>)>> {
+    let mut out = Vec::new();
+    let mut at = TLV_START;
+    while at + 4 <= data.len() {
+        let ty = u16::from_le_bytes([data[at], data[at + 1]]);
+        if ty == 0 {
+            break; // uninitialised: the records end here
+        }
+        let len = usize::from(u16::from_le_bytes([data[at + 2], data[at + 3]]));
+        let value = at + 4..at + 4 + len;
+        if value.end > data.len() {
+            return None;
+        }
+        out.push((ty, value.clone()));
+        at = value.end;
+    }
+    Some(out)
+}
+
+/// Checks a Token-2022 account's data is a token account (base layout, or base + account type +
+/// records) whose extensions are all in `ACCOUNT_EXTENSIONS_ALLOWED`.
+fn check_account_2022(data: &[u8]) -> Result<()> {
+    if data.len() == LEN {
+        return Ok(());
+    }
+    require!(
+        data.len() > LEN && data[ACCOUNT_TYPE] == ACCOUNT_TYPE_ACCOUNT,
+        ArbError::InvalidTokenAccount
+    );
+    let records = extensions(data).ok_or(ArbError::InvalidTokenAccount)?;
+    for (ty, _) in records {
+        if !ACCOUNT_EXTENSIONS_ALLOWED.contains(&ty) {
+            msg!("Token-2022 account extension {} refused", ty);
+            return err!(ArbError::Token2022ExtensionRefused);
+        }
+    }
+    Ok(())
+}
+
+/// Checks a route mint: SPL Token mints pass; a Token-2022 mint must be initialised and carry only
+/// `MINT_EXTENSIONS_ALLOWED` (no transfer hook, permanent delegate, confidential transfers, ...).
+pub fn check_mint(info: &AccountInfo) -> Result<()> {
+    if *info.owner == TOKEN_PROGRAM_ID {
+        return Ok(());
+    }
+    require_keys_eq!(
+        *info.owner,
+        TOKEN_2022_PROGRAM_ID,
+        ArbError::TokenAccountNotOwnedByTokenProgram
+    );
+    let data = info.try_borrow_data()?;
+    const IS_INITIALIZED: usize = 45;
+    require!(
+        data.len() >= MINT_LEN && data[IS_INITIALIZED] == 1,
+        ArbError::InvalidTokenAccount
+    );
+    if data.len() == MINT_LEN {
+        return Ok(());
+    }
+    require!(
+        data.len() > LEN && data[ACCOUNT_TYPE] == ACCOUNT_TYPE_MINT,
+        ArbError::InvalidTokenAccount
+    );
+    let records = extensions(&data).ok_or(ArbError::InvalidTokenAccount)?;
+    for (ty, _) in records {
+        if !MINT_EXTENSIONS_ALLOWED.contains(&ty) {
+            msg!("Token-2022 mint extension {} refused", ty);
+            return err!(ArbError::Token2022ExtensionRefused);
+        }
+    }
+    Ok(())
+}
 
 /// The fields a route needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,12 +204,28 @@ pub fn check_token_owner(info: &AccountInfo) -> Result<()> {
     Ok(())
 }
 
-/// Decodes a live SPL Token account.
+/// Decodes a live SPL Token account (`source_token`: Token-2022 named as such).
 pub fn read(info: &AccountInfo) -> Result<TokenState> {
     check_token_owner(info)?;
+    read_any(info)
+}
+
+/// Decodes a live SPL Token or Token-2022 account (a Token-2022 one only with the extensions in
+/// `ACCOUNT_EXTENSIONS_ALLOWED`).
+pub fn read_any(info: &AccountInfo) -> Result<TokenState> {
     let data = info.try_borrow_data()?;
+    if *info.owner == TOKEN_2022_PROGRAM_ID {
+        check_account_2022(&data)?;
+    } else {
+        require_keys_eq!(
+            *info.owner,
+            TOKEN_PROGRAM_ID,
+            ArbError::TokenAccountNotOwnedByTokenProgram
+        );
+        require!(data.len() == LEN, ArbError::InvalidTokenAccount);
+    }
     require!(
-        data.len() == LEN && data[STATE] == STATE_INITIALIZED,
+        data[STATE] == STATE_INITIALIZED,
         ArbError::InvalidTokenAccount
     );
     Ok(TokenState {
@@ -92,18 +235,25 @@ pub fn read(info: &AccountInfo) -> Result<TokenState> {
     })
 }
 
-/// Decodes a token account and checks it belongs to `authority` and holds `mint`.
+/// Decodes a token account of either token program and checks it belongs to `authority` and holds
+/// `mint`.
 pub fn read_owned(info: &AccountInfo, authority: &Pubkey, mint: &Pubkey) -> Result<TokenState> {
-    let t = read(info)?;
+    let t = read_any(info)?;
     require_keys_eq!(t.owner, *authority, ArbError::TokenOwnerMismatch);
     require_keys_eq!(t.mint, *mint, ArbError::MintMismatch);
     Ok(t)
 }
 
-/// Whether `authority`'s signature can move or control this SPL Token-owned account: a token
-/// account it owns, is delegate of or may close; a mint it may mint or freeze; a multisig it signs for.
+/// Whether `authority`'s signature can move or control this token-program-owned account: a token
+/// account it owns, is delegate of or may close; a mint it may mint or freeze; a multisig it signs
+/// for. A Token-2022 account counts as controlled wherever the authority's key appears in its data:
+/// its extensions name further authorities (fee, metadata, confidential-transfer, close) that no
+/// fixed offset covers, and a key appearing by chance is not a risk worth a layout per extension.
 pub fn controlled_by(info: &AccountInfo, authority: &Pubkey) -> Result<bool> {
     let data = info.try_borrow_data()?;
+    if *info.owner == TOKEN_2022_PROGRAM_ID {
+        return Ok(data.windows(32).any(|w| w == authority.as_ref()));
+    }
     let is = |k: Option<Pubkey>| k.as_ref() == Some(authority);
     Ok(match data.len() {
         LEN => {
@@ -126,20 +276,35 @@ pub fn controlled_by(info: &AccountInfo, authority: &Pubkey) -> Result<bool> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
     pub key: Pubkey,
+    /// The token program that owned it.
+    pub program: Pubkey,
     pub lamports: u64,
-    pub data: [u8; LEN],
+    pub data: Vec<u8>,
+    /// Token-2022: the withheld-fee counter, which a transfer into the account raises and anyone may
+    /// harvest to the mint; it is not the holder's balance, so it alone may change.
+    pub withheld: Option<std::ops::Range<usize>>,
 }
 
 impl Snapshot {
-    /// Takes the before-image of a token account `read` has accepted.
+    /// Takes the before-image of a token account `read_any` has accepted.
     pub fn take(info: &AccountInfo) -> Result<Self> {
-        read(info)?;
-        let mut data = [0u8; LEN];
-        data.copy_from_slice(&info.try_borrow_data()?);
+        read_any(info)?;
+        let data = info.try_borrow_data()?.to_vec();
+        let withheld = if data.len() > LEN {
+            extensions(&data)
+                .ok_or(ArbError::InvalidTokenAccount)?
+                .into_iter()
+                .find(|(ty, _)| *ty == extension::TRANSFER_FEE_AMOUNT)
+                .map(|(_, range)| range)
+        } else {
+            None
+        };
         Ok(Self {
             key: *info.key,
+            program: *info.owner,
             lamports: info.lamports(),
             data,
+            withheld,
         })
     }
 
@@ -156,11 +321,11 @@ impl Snapshot {
     /// owner program, size, mint or native flag) is `TokenAccountClosed`.
     pub fn intact(&self, info: &AccountInfo) -> Result<u64> {
         require!(
-            *info.owner == TOKEN_PROGRAM_ID && info.lamports() > 0,
+            *info.owner == self.program && info.lamports() > 0,
             ArbError::TokenAccountClosed
         );
         let data = info.try_borrow_data()?;
-        require!(data.len() == LEN, ArbError::TokenAccountClosed);
+        require!(data.len() == self.data.len(), ArbError::TokenAccountClosed);
         let same = |range: std::ops::Range<usize>| data[range.clone()] == self.data[range];
         require!(
             same(MINT..OWNER) && same(IS_NATIVE..DELEGATED_AMOUNT),
@@ -173,6 +338,13 @@ impl Snapshot {
         );
         require!(same(CLOSE_AUTHORITY..LEN), ArbError::CloseAuthorityChanged);
         require!(same(STATE..STATE + 1), ArbError::TokenStateChanged);
+        if data.len() > LEN {
+            let extensions_same = match &self.withheld {
+                Some(w) => same(LEN..w.start) && same(w.end..data.len()),
+                None => same(LEN..data.len()),
+            };
+            require!(extensions_same, ArbError::TokenExtensionChanged);
+        }
         let amount = u64_at(&data, AMOUNT);
         // A wrapped-SOL account's lamports are its balance plus a fixed reserve; any other
         // account's lamports never move with a transfer.
@@ -227,7 +399,7 @@ mod tests {
         );
         let snap = Snapshot::take(&info)?;
         drop(info);
-        let mut d = snap.data;
+        let mut d = snap.data.clone();
         let mut l = snap.lamports;
         change(&mut d, &mut l, &mut owner);
         let info = AccountInfo::new(&key, false, true, &mut l, &mut d, &owner, false, 0);
@@ -353,5 +525,222 @@ mod tests {
         assert!(check(ms.clone()));
         ms[MULTISIG_N] = 1; // only the first signer counts
         assert!(!check(ms));
+    }
+
+    /// A Token-2022 account (base + type byte + records) of `owner` holding 1 000.
+    fn account_2022(owner: &Pubkey, records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut d = account(owner, 1_000).to_vec();
+        d.push(ACCOUNT_TYPE_ACCOUNT);
+        for (ty, v) in records {
+            d.extend_from_slice(&ty.to_le_bytes());
+            d.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            d.extend_from_slice(v);
+        }
+        d
+    }
+
+    fn with_info<T>(owner: Pubkey, mut data: Vec<u8>, f: impl FnOnce(&AccountInfo) -> T) -> T {
+        let key = Pubkey::new_unique();
+        let mut lamports = 2_039_280;
+        let info = AccountInfo::new(
+            &key,
+            false,
+            true,
+            &mut lamports,
+            &mut data,
+            &owner,
+            false,
+            0,
+        );
+        f(&info)
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> u32 {
+        match r.unwrap_err() {
+            Error::AnchorError(a) => a.error_code_number,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn token_2022_accounts_carry_only_allowed_extensions() {
+        let user = Pubkey::new_unique();
+        let fee = (extension::TRANSFER_FEE_AMOUNT, 0u64.to_le_bytes().to_vec());
+        let immutable = (extension::IMMUTABLE_OWNER, vec![]);
+        let ok = account_2022(&user, &[immutable.clone(), fee.clone()]);
+        assert_eq!(
+            with_info(TOKEN_2022_PROGRAM_ID, ok, |i| read_any(i).unwrap().amount),
+            1_000
+        );
+        for refused in [
+            extension::MEMO_TRANSFER,
+            extension::CPI_GUARD,
+            extension::TRANSFER_HOOK_ACCOUNT,
+            5, // confidential transfer account
+        ] {
+            let d = account_2022(&user, &[fee.clone(), (refused, vec![0; 2])]);
+            assert_eq!(
+                code(with_info(TOKEN_2022_PROGRAM_ID, d, |i| read_any(i))),
+                u32::from(ArbError::Token2022ExtensionRefused),
+                "account extension {refused}"
+            );
+        }
+        // A record running past the data, and an SPL Token account with Token-2022's length.
+        let mut overrun = account_2022(&user, &[fee.clone()]);
+        overrun.truncate(overrun.len() - 1);
+        assert_eq!(
+            code(with_info(TOKEN_2022_PROGRAM_ID, overrun, |i| read_any(i))),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+        let long = account_2022(&user, &[fee]);
+        assert_eq!(
+            code(with_info(TOKEN_PROGRAM_ID, long, |i| read_any(i))),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+        // `source_token` stays SPL Token.
+        let plain = account(&user, 5).to_vec();
+        assert_eq!(
+            code(with_info(TOKEN_2022_PROGRAM_ID, plain, |i| read(i))),
+            u32::from(ArbError::Token2022NotSupported)
+        );
+    }
+
+    fn mint_2022(records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut d = vec![0u8; LEN];
+        d[45] = 1;
+        d.push(ACCOUNT_TYPE_MINT);
+        for (ty, v) in records {
+            d.extend_from_slice(&ty.to_le_bytes());
+            d.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            d.extend_from_slice(v);
+        }
+        d
+    }
+
+    #[test]
+    fn route_mints_refuse_hooks_delegates_and_confidential_transfers() {
+        let fee = (extension::TRANSFER_FEE_CONFIG, vec![0u8; 108]);
+        let meta = (extension::METADATA_POINTER, vec![0u8; 64]);
+        with_info(
+            TOKEN_2022_PROGRAM_ID,
+            mint_2022(&[fee.clone(), meta]),
+            |i| check_mint(i).unwrap(),
+        );
+        let mut bare = vec![0u8; MINT_LEN];
+        bare[45] = 1;
+        with_info(TOKEN_2022_PROGRAM_ID, bare.clone(), |i| {
+            check_mint(i).unwrap()
+        });
+        with_info(TOKEN_PROGRAM_ID, bare.clone(), |i| check_mint(i).unwrap());
+        for refused in [
+            extension::TRANSFER_HOOK,
+            extension::PERMANENT_DELEGATE,
+            extension::NON_TRANSFERABLE,
+            extension::CONFIDENTIAL_TRANSFER_MINT,
+            extension::DEFAULT_ACCOUNT_STATE,
+            16, // confidential transfer fee config
+            99, // unknown
+        ] {
+            let d = mint_2022(&[fee.clone(), (refused, vec![1; 32])]);
+            assert_eq!(
+                code(with_info(TOKEN_2022_PROGRAM_ID, d, |i| check_mint(i))),
+                u32::from(ArbError::Token2022ExtensionRefused),
+                "mint extension {refused}"
+            );
+        }
+        bare[45] = 0;
+        assert_eq!(
+            code(with_info(TOKEN_2022_PROGRAM_ID, bare, |i| check_mint(i))),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+        let mut wrong_type = mint_2022(&[fee]);
+        wrong_type[ACCOUNT_TYPE] = ACCOUNT_TYPE_ACCOUNT;
+        assert_eq!(
+            code(with_info(
+                TOKEN_2022_PROGRAM_ID,
+                wrong_type,
+                |i| check_mint(i)
+            )),
+            u32::from(ArbError::InvalidTokenAccount)
+        );
+    }
+
+    #[test]
+    fn token_2022_snapshot_lets_only_balance_and_withheld_fee_move() {
+        let user = Pubkey::new_unique();
+        let data = account_2022(
+            &user,
+            &[
+                (extension::IMMUTABLE_OWNER, vec![]),
+                (extension::TRANSFER_FEE_AMOUNT, 0u64.to_le_bytes().to_vec()),
+            ],
+        );
+        let key = Pubkey::new_unique();
+        let owner = TOKEN_2022_PROGRAM_ID;
+        let check = |change: &dyn Fn(&mut Vec<u8>), program: Pubkey| {
+            let mut lamports = 2_039_280;
+            let mut d = data.clone();
+            let info = AccountInfo::new(&key, false, true, &mut lamports, &mut d, &owner, false, 0);
+            let snap = Snapshot::take(&info).unwrap();
+            drop(info);
+            let mut after = data.clone();
+            change(&mut after);
+            let mut l = 2_039_280;
+            let info = AccountInfo::new(&key, false, true, &mut l, &mut after, &program, false, 0);
+            snap.intact(&info)
+        };
+        let withheld_at = LEN + 1 + 4 + 4;
+        assert_eq!(
+            check(
+                &|d| {
+                    d[AMOUNT..AMOUNT + 8].copy_from_slice(&900u64.to_le_bytes());
+                    d[withheld_at] = 25;
+                },
+                owner
+            )
+            .unwrap(),
+            900
+        );
+        assert_eq!(
+            code(check(&|d| d[LEN + 2] = 9, owner)),
+            u32::from(ArbError::TokenExtensionChanged)
+        );
+        assert_eq!(
+            code(check(&|d| d.push(0), owner)),
+            u32::from(ArbError::TokenAccountClosed)
+        );
+        assert_eq!(
+            code(check(&|_| {}, TOKEN_PROGRAM_ID)),
+            u32::from(ArbError::TokenAccountClosed)
+        );
+    }
+
+    #[test]
+    fn token_2022_accounts_naming_the_authority_anywhere_are_controlled() {
+        let user = Pubkey::new_unique();
+        let stranger = Pubkey::new_unique();
+        let mut fee_config = vec![0u8; 108];
+        assert!(!with_info(
+            TOKEN_2022_PROGRAM_ID,
+            mint_2022(&[(extension::TRANSFER_FEE_CONFIG, fee_config.clone())]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
+        // The fee authority of a transfer-fee mint: no fixed base-layout offset names it.
+        fee_config[..32].copy_from_slice(user.as_ref());
+        assert!(with_info(
+            TOKEN_2022_PROGRAM_ID,
+            mint_2022(&[(extension::TRANSFER_FEE_CONFIG, fee_config)]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
+        assert!(with_info(
+            TOKEN_2022_PROGRAM_ID,
+            account_2022(&user, &[]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
+        assert!(!with_info(
+            TOKEN_2022_PROGRAM_ID,
+            account_2022(&stranger, &[]),
+            |i| controlled_by(i, &user).unwrap()
+        ));
     }
 }

@@ -6,7 +6,8 @@
 
 use anchor_lang::{AnchorDeserialize, AnchorSerialize, Discriminator, Event, InstructionData};
 use arb_executor::venues::{
-    orca_whirlpool as orca, raydium_amm_v4 as raydium, spl_token_swap as tswap,
+    orca_whirlpool as orca, raydium_amm_v4 as raydium, raydium_cpmm as cpmm,
+    spl_token_swap as tswap,
 };
 use arb_executor::{instruction::ExecuteRoute, token_account, RouteExecuted, RouteHop, Venue};
 use serde_json::{json, Value};
@@ -180,6 +181,7 @@ fn vectors() -> Value {
              "sqrt_price_limit": orca::MIN_SQRT_PRICE.to_string(), "data_hex": hex(&orca::swap_data(3_000_000, 0, true))},
             {"venue": "OrcaWhirlpool", "amount_in": 3_000_000u64, "other_amount_threshold": 0, "a_to_b": false,
              "sqrt_price_limit": orca::MAX_SQRT_PRICE.to_string(), "data_hex": hex(&orca::swap_data(3_000_000, 0, false))},
+            {"venue": "RaydiumCpmm", "amount_in": 2_500_000u64, "minimum_amount_out": 0, "data_hex": hex(&cpmm::swap_data(2_500_000, true))},
         ],
         "hop_blocks": {
             "SplTokenSwap": {
@@ -216,8 +218,45 @@ fn vectors() -> Value {
                     "tick_array_1": orca::TICK_ARRAY_1, "tick_array_2": orca::TICK_ARRAY_2, "oracle": orca::ORACLE},
                 "destination": "token_owner_account_b if a_to_b else token_owner_account_a",
             },
+            "RaydiumCpmm": {
+                "program_ids": cpmm::PROGRAM_IDS.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                "num_accounts": [cpmm::ACCOUNTS],
+                "writable": bits(cpmm::WRITABLE),
+                "signer": cpmm::PAYER,
+                "positions": {"program": 0, "payer": cpmm::PAYER, "authority": cpmm::AUTHORITY,
+                    "amm_config": cpmm::AMM_CONFIG, "pool_state": cpmm::POOL_STATE,
+                    "input_token_account": cpmm::INPUT_TOKEN_ACCOUNT, "output_token_account": cpmm::OUTPUT_TOKEN_ACCOUNT,
+                    "input_vault": cpmm::INPUT_VAULT, "output_vault": cpmm::OUTPUT_VAULT,
+                    "input_token_program": cpmm::INPUT_TOKEN_PROGRAM, "output_token_program": cpmm::OUTPUT_TOKEN_PROGRAM,
+                    "input_token_mint": cpmm::INPUT_TOKEN_MINT, "output_token_mint": cpmm::OUTPUT_TOKEN_MINT,
+                    "observation_state": cpmm::OBSERVATION_STATE},
+                "destination": "output_token_account",
+            },
         },
         "layouts": {
+            "raydium_cpmm_pool_state": {"size": cpmm::layout::LEN, "fields": fields(&[
+                ("amm_config", cpmm::layout::AMM_CONFIG, 32), ("pool_creator", cpmm::layout::POOL_CREATOR, 32),
+                ("token_0_vault", cpmm::layout::TOKEN_0_VAULT, 32), ("token_1_vault", cpmm::layout::TOKEN_1_VAULT, 32),
+                ("lp_mint", cpmm::layout::LP_MINT, 32), ("token_0_mint", cpmm::layout::TOKEN_0_MINT, 32),
+                ("token_1_mint", cpmm::layout::TOKEN_1_MINT, 32), ("token_0_program", cpmm::layout::TOKEN_0_PROGRAM, 32),
+                ("token_1_program", cpmm::layout::TOKEN_1_PROGRAM, 32), ("observation_key", cpmm::layout::OBSERVATION_KEY, 32),
+                ("auth_bump", cpmm::layout::AUTH_BUMP, 1), ("status", cpmm::layout::STATUS, 1),
+                ("lp_mint_decimals", cpmm::layout::LP_MINT_DECIMALS, 1), ("mint_0_decimals", cpmm::layout::MINT_0_DECIMALS, 1),
+                ("mint_1_decimals", cpmm::layout::MINT_1_DECIMALS, 1), ("lp_supply", cpmm::layout::LP_SUPPLY, 8),
+                ("protocol_fees_token_0", cpmm::layout::PROTOCOL_FEES_TOKEN_0, 8), ("protocol_fees_token_1", cpmm::layout::PROTOCOL_FEES_TOKEN_1, 8),
+                ("fund_fees_token_0", cpmm::layout::FUND_FEES_TOKEN_0, 8), ("fund_fees_token_1", cpmm::layout::FUND_FEES_TOKEN_1, 8),
+                ("open_time", cpmm::layout::OPEN_TIME, 8), ("recent_epoch", cpmm::layout::RECENT_EPOCH, 8),
+                ("creator_fee_on", cpmm::layout::CREATOR_FEE_ON, 1), ("enable_creator_fee", cpmm::layout::ENABLE_CREATOR_FEE, 1),
+                ("padding1", cpmm::layout::ENABLE_CREATOR_FEE + 1, 6),
+                ("creator_fees_token_0", cpmm::layout::CREATOR_FEES_TOKEN_0, 8), ("creator_fees_token_1", cpmm::layout::CREATOR_FEES_TOKEN_1, 8),
+                ("padding", cpmm::layout::CREATOR_FEES_TOKEN_1 + 8, 8 * 28)])},
+            "raydium_cpmm_amm_config": {"size": cpmm::config_layout::LEN, "fields": fields(&[
+                ("bump", cpmm::config_layout::BUMP, 1), ("disable_create_pool", cpmm::config_layout::DISABLE_CREATE_POOL, 1),
+                ("index", cpmm::config_layout::INDEX, 2), ("trade_fee_rate", cpmm::config_layout::TRADE_FEE_RATE, 8),
+                ("protocol_fee_rate", cpmm::config_layout::PROTOCOL_FEE_RATE, 8), ("fund_fee_rate", cpmm::config_layout::FUND_FEE_RATE, 8),
+                ("create_pool_fee", cpmm::config_layout::CREATE_POOL_FEE, 8), ("protocol_owner", cpmm::config_layout::PROTOCOL_OWNER, 32),
+                ("fund_owner", cpmm::config_layout::FUND_OWNER, 32), ("creator_fee_rate", cpmm::config_layout::CREATOR_FEE_RATE, 8),
+                ("padding", cpmm::config_layout::CREATOR_FEE_RATE + 8, 8 * 15)])},
             "spl_token_account": {"size": token_account::LEN, "fields": fields(&[
                 ("mint", token_account::MINT, 32), ("owner", token_account::OWNER, 32),
                 ("amount", token_account::AMOUNT, 8), ("delegate", token_account::DELEGATE, 36),
@@ -287,6 +326,16 @@ fn ix_vectors_file_is_current() {
     assert_contiguous("spl_token_swap", &v["layouts"]["spl_token_swap"], 0);
     assert_contiguous("spl_token_account", &v["layouts"]["spl_token_account"], 0);
     assert_contiguous("orca_whirlpool", &v["layouts"]["orca_whirlpool"], 8);
+    assert_contiguous(
+        "raydium_cpmm_pool_state",
+        &v["layouts"]["raydium_cpmm_pool_state"],
+        8,
+    );
+    assert_contiguous(
+        "raydium_cpmm_amm_config",
+        &v["layouts"]["raydium_cpmm_amm_config"],
+        8,
+    );
     let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/solana/ix_vectors.json");

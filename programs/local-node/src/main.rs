@@ -31,6 +31,7 @@ use solana_sdk::{
     account::{Account, AccountSharedData, ReadableAccount},
     account_info::AccountInfo,
     address_lookup_table::state::AddressLookupTable,
+    clock::Clock,
     compute_budget,
     entrypoint::ProgramResult,
     hash::Hash,
@@ -43,6 +44,7 @@ use solana_sdk::{
 const INVALID_PARAMS: i64 = -32602;
 const METHOD_NOT_FOUND: i64 = -32601;
 const SEND_FAILED: i64 = -32002;
+const INTERNAL_ERROR: i64 = -32603;
 const MAX_BODY: usize = 8 << 20;
 const FEE_SLOTS: u64 = 150;
 
@@ -290,6 +292,23 @@ impl Node {
     fn call(&mut self, method: &str, params: &[Value]) -> RpcResult {
         match method {
             "getSlot" => Ok(json!(self.slot)),
+            "getEpochInfo" => {
+                // The bank's clock: Token-2022 transfer fees switch at epoch boundaries.
+                let clock = self
+                    .rt
+                    .block_on(self.ctx.banks_client.get_sysvar::<Clock>())
+                    .map_err(|e| (INTERNAL_ERROR, format!("clock sysvar: {e}")))?;
+                let schedule = self.ctx.genesis_config().epoch_schedule.clone();
+                let (_, slot_index) = schedule.get_epoch_and_slot_index(clock.slot);
+                Ok(json!({
+                    "absoluteSlot": self.slot,
+                    "blockHeight": self.slot,
+                    "epoch": clock.epoch,
+                    "slotIndex": slot_index,
+                    "slotsInEpoch": schedule.get_slots_in_epoch(clock.epoch),
+                    "transactionCount": null,
+                }))
+            }
             "getGenesisHash" => Ok(json!(self.ctx.genesis_config().hash().to_string())),
             "getLatestBlockhash" => {
                 let hash = self.latest_blockhash()?;

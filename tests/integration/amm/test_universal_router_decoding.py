@@ -28,6 +28,8 @@ from arbbot.engine.bootstrap import directory_for, discovered_from_manifest, loa
 from arbbot.strategy.backrun import HopEffect, apply_victim
 from arbbot.strategy.mempool import PendingSwaps, decode_swap
 
+pytestmark = pytest.mark.replica  # every test here starts a replica
+
 DEADLINE = 2**63
 ETH = "0x0000000000000000000000000000000000000000"
 V2_SWAP = "0x" + keccak(text="Swap(address,uint256,uint256,uint256,uint256,address)").hex()

@@ -20,6 +20,8 @@ from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from tests.integration.searcher.harness import router_call
 
+pytestmark = pytest.mark.replica  # every test here starts a replica
+
 
 def _arbbot(cwd: Path, *args: str, **kw: object) -> subprocess.Popen[str]:
     env = {**os.environ, "COLUMNS": "200"}

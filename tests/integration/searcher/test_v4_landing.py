@@ -311,6 +311,7 @@ def test_the_searcher_prices_the_hooked_pool_only_by_simulation_and_lands_its_cy
     asyncio.run(scenario())
 
 
+@pytest.mark.replica  # builds the v4 snapshot when it is not cached
 def test_the_replica_context_carries_every_v4_venue_router_and_contract() -> None:
     """What `arbbot run` on the v4 replica trades: V4 pools with their hooks and native ether, PancakeSwap
     pools, the UniversalRouter for backruns, the PoolManager and the V4Quoter."""

@@ -96,6 +96,18 @@ impl<'a, 'info> HopPlan<'a, 'info> {
         }
     }
 
+    /// Whether the venue's swap moves tokens through Token-2022 (so its accounts, vaults and mints may
+    /// be Token-2022's). Everywhere else a Token-2022 account is `Token2022NotSupported`.
+    pub fn accepts_token_2022(&self) -> bool {
+        matches!(self.venue, Venue::RaydiumCpmm)
+    }
+
+    /// Whether `owner` is a token program this hop's venue transfers through.
+    pub fn is_token_program(&self, owner: &Pubkey) -> bool {
+        *owner == token_account::TOKEN_PROGRAM_ID
+            || (self.accepts_token_2022() && *owner == token_account::TOKEN_2022_PROGRAM_ID)
+    }
+
     pub fn invoke(&self, amount_in: u64) -> Result<()> {
         invoke(&self.instruction(amount_in), self.block).map_err(Into::into)
     }
@@ -103,10 +115,10 @@ impl<'a, 'info> HopPlan<'a, 'info> {
     /// Checks every account of the block outside the user positions before anything runs: none is
     /// the authority, a route token account (`route_accounts`), this program, a program the venue's
     /// swap does not call (a venue can only invoke programs among its accounts, so this bounds what
-    /// the authority's signature can reach to SPL Token and the pinned market program), a Token-2022
-    /// account, or an SPL Token account the authority controls; and every account the venue gets
-    /// writable is owned by the venue, SPL Token or the pool's market program (or is an empty system
-    /// account).
+    /// the authority's signature can reach to the token programs and the pinned market program), a
+    /// Token-2022 account where the venue does not use Token-2022, or a token account, mint or
+    /// multisig the authority controls; and every account the venue gets writable is owned by the
+    /// venue, a token program it uses or the pool's market program (or is an empty system account).
     pub fn screen(&self, authority: &Pubkey, route_accounts: &[Pubkey]) -> Result<()> {
         let venue = self.block[0].key;
         for (i, info) in self.block.iter().enumerate().skip(1) {
@@ -123,12 +135,11 @@ impl<'a, 'info> HopPlan<'a, 'info> {
                 !info.executable || self.programs & (1 << i) != 0,
                 ArbError::ProgramInVenueBlock
             );
-            require_keys_neq!(
-                *info.owner,
-                token_account::TOKEN_2022_PROGRAM_ID,
+            require!(
+                *info.owner != token_account::TOKEN_2022_PROGRAM_ID || self.accepts_token_2022(),
                 ArbError::Token2022NotSupported
             );
-            if *info.owner == token_account::TOKEN_PROGRAM_ID {
+            if self.is_token_program(info.owner) {
                 require!(
                     !token_account::controlled_by(info, authority)?,
                     ArbError::AuthorityControlledAccount
@@ -140,7 +151,7 @@ impl<'a, 'info> HopPlan<'a, 'info> {
                     && info.data_is_empty();
                 require!(
                     *info.owner == *venue
-                        || *info.owner == token_account::TOKEN_PROGRAM_ID
+                        || self.is_token_program(info.owner)
                         || Some(*info.owner) == self.market_program
                         || empty,
                     ArbError::UnexpectedWritableAccount
@@ -196,6 +207,18 @@ pub(crate) fn check_token_program(info: &AccountInfo) -> Result<()> {
         crate::token_account::TOKEN_PROGRAM_ID,
         ArbError::TokenProgramMismatch
     );
+    Ok(())
+}
+
+/// A token program position where the venue takes SPL Token or Token-2022 (whichever the pool state
+/// names for that side).
+pub(crate) fn check_any_token_program(info: &AccountInfo, expected: &Pubkey) -> Result<()> {
+    require!(
+        *expected == crate::token_account::TOKEN_PROGRAM_ID
+            || *expected == crate::token_account::TOKEN_2022_PROGRAM_ID,
+        ArbError::TokenProgramMismatch
+    );
+    require_keys_eq!(*info.key, *expected, ArbError::TokenProgramMismatch);
     Ok(())
 }
 
