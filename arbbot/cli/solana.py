@@ -84,6 +84,10 @@ def _depth(pool: VenuePool) -> str:
         return f"{coin} / {pc}"
     if isinstance(pool, WhirlpoolPool):
         return f"L={pool.state.liquidity} tick={pool.state.tick_current_index}"
+    from arbbot.solana.pools.raydium_clmm import RaydiumClmmPool
+
+    if isinstance(pool, RaydiumClmmPool):
+        return f"L={pool.state.liquidity} tick={pool.state.tick_current}"
     return "?"
 
 
@@ -98,6 +102,10 @@ def _fee(pool: VenuePool) -> str:
         return f"{pool.state.swap_fee_numerator}/{pool.state.swap_fee_denominator}"
     if isinstance(pool, WhirlpoolPool):
         return f"{pool.state.fee_rate}/1000000"
+    from arbbot.solana.pools.raydium_clmm import RaydiumClmmPool
+
+    if isinstance(pool, RaydiumClmmPool):
+        return f"{pool.config.trade_fee_rate}/1000000"
     return "?"
 
 

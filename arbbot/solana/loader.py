@@ -11,15 +11,18 @@ from solders.pubkey import Pubkey
 from arbbot.solana.errors import AccountLayoutError, SolanaError, UnknownPoolProgram
 from arbbot.solana.layouts.openbook import decode_market
 from arbbot.solana.layouts.raydium import AMM_INFO_LEN, RaydiumAmmV4State, decode_raydium_amm_v4
+from arbbot.solana.layouts.raydium_clmm import POOL_LEN as CLMM_POOL_LEN
 from arbbot.solana.layouts.raydium_cpmm import POOL_STATE_LEN, CpmmPoolState, decode_pool_state
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
 from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
+from arbbot.solana.pools.raydium_clmm import load_raydium_clmm
 from arbbot.solana.pools.raydium_cpmm import build_cpmm_pools
 from arbbot.solana.programs import (
     MARKET_PROGRAMS,
     ORCA_WHIRLPOOL,
     RAYDIUM_AMM_V4,
+    RAYDIUM_CLMM,
     RAYDIUM_CPMM,
     SPL_TOKEN_SWAP,
     TOKEN_SWAP_PROGRAMS,
@@ -39,6 +42,7 @@ class VenuePrograms:
     raydium_amm_v4: Pubkey = RAYDIUM_AMM_V4
     whirlpool: Pubkey = ORCA_WHIRLPOOL
     raydium_cpmm: Pubkey | None = RAYDIUM_CPMM  # None: not read
+    raydium_clmm: Pubkey | None = RAYDIUM_CLMM  # None: not read
 
     def check(self) -> None:
         pinned = ", ".join(map(str, TOKEN_SWAP_PROGRAMS))
@@ -51,6 +55,8 @@ class VenuePrograms:
             raise UnknownPoolProgram(f"Whirlpool program {self.whirlpool} is not {ORCA_WHIRLPOOL}")
         if self.raydium_cpmm not in (None, RAYDIUM_CPMM):
             raise UnknownPoolProgram(f"Raydium CPMM program {self.raydium_cpmm} is not {RAYDIUM_CPMM}")
+        if self.raydium_clmm not in (None, RAYDIUM_CLMM):
+            raise UnknownPoolProgram(f"Raydium CLMM program {self.raydium_clmm} is not {RAYDIUM_CLMM}")
 
 
 @dataclass
@@ -183,7 +189,11 @@ def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) ->
                 decoded.append((acc, _decode_pool(acc, programs)))
             except AccountLayoutError as exc:
                 skipped.append(f"{acc.address}: {exc}")
-    return LoadResult(_build(rpc, decoded, skipped), skipped)
+    pools = _build(rpc, decoded, skipped)
+    if programs.raydium_clmm is not None:
+        clmm = rpc.get_program_accounts(programs.raydium_clmm, data_size=CLMM_POOL_LEN)
+        pools += load_raydium_clmm(rpc, clmm, skipped)
+    return LoadResult(pools, skipped)
 
 
 def load_pools(rpc: SolanaRpc, addresses: Iterable[Pubkey], programs: VenuePrograms = VenuePrograms()) -> LoadResult:
@@ -191,12 +201,16 @@ def load_pools(rpc: SolanaRpc, addresses: Iterable[Pubkey], programs: VenueProgr
     programs.check()
     keys = list(dict.fromkeys(addresses))
     decoded: list[tuple[AccountData, PoolState]] = []
+    clmm: list[AccountData] = []
     for key, acc in zip(keys, rpc.get_multiple_accounts(keys), strict=True):
         if acc is None:
             raise AccountLayoutError(f"pool {key} does not exist")
+        if acc.owner == RAYDIUM_CLMM:
+            clmm.append(acc)
+            continue
         decoded.append((acc, _decode_pool(acc, programs)))
     skipped: list[str] = []
-    pools = _build(rpc, decoded, skipped)
+    pools = _build(rpc, decoded, skipped) + load_raydium_clmm(rpc, clmm, skipped)
     missing = set(keys) - {p.address for p in pools}
     if missing:
         raise AccountLayoutError("; ".join(r for r in skipped if any(r.startswith(str(k)) for k in missing)))

@@ -28,10 +28,15 @@
 //!     8 output vault, 9 input token program, 10 output token program, 11 input mint, 12 output
 //!     mint, 13 observation. `a_to_b` = token 0 in. Each side's token program is the one the pool
 //!     names: SPL Token or Token-2022.
+//!   - `RaydiumClmm` (`swap_v2`, exact input, 15 to 22 accounts): 1 payer (= `authority`), 2 amm_config,
+//!     3 pool_state, 4 user source, **5 user destination**, 6 input vault, 7 output vault,
+//!     8 observation_state, 9 SPL Token, 10 Token-2022, 11 Memo, 12 input mint, 13 output mint, then 1–8
+//!     tick arrays of the pool in the order the swap crosses them (the pool's tick-array bitmap
+//!     extension may be among them). `a_to_b` = token 0 in.
 //! - venue programs are pinned by id: `venues::spl_token_swap::PROGRAM_IDS`,
 //!   `venues::raydium_amm_v4::PROGRAM_IDS` (and its `MARKET_PROGRAM_IDS`),
-//!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::raydium_cpmm::PROGRAM_IDS`; any other program
-//!   is `UnknownVenueProgram`.
+//!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::raydium_cpmm::PROGRAM_IDS`,
+//!   `venues::raydium_clmm::PROGRAM_IDS`; any other program is `UnknownVenueProgram`.
 //! - Token-2022: hop accounts (never `source_token`) may be Token-2022 accounts only in a venue that
 //!   transfers through Token-2022 (`RaydiumCpmm`); their mint must be in the hop's block and carry no
 //!   extension outside `token_account::MINT_EXTENSIONS_ALLOWED` (no transfer hook, permanent

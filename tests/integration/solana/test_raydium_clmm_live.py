@@ -1,0 +1,111 @@
+"""The searcher end to end through Raydium CLMM: on the local node (arb_executor host-compiled, the real CLMM binary
+loaded with `--program`, cp-swap at the token-swap id), a CLMM pool priced 3% away from a token-swap pool of the
+same pair; `run_once` loads both over RPC, finds the cycle, sizes and sends the bundle to the block-engine double,
+and it lands with the exact quoted profit."""
+
+from __future__ import annotations
+
+from math import isqrt
+
+import pytest
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from arbbot.solana.demo import LAMPORTS, add_pool
+from arbbot.solana.fees import TipPolicy
+from arbbot.solana.instruction import ArbExecutor
+from arbbot.solana.jito import JitoClient
+from arbbot.solana.layouts.raydium_clmm import decode_pool
+from arbbot.solana.live import LiveConfig
+from arbbot.solana.pools.raydium_clmm import RaydiumClmmPool
+from arbbot.solana.programs import TOKEN_PROGRAM, WSOL_MINT
+from arbbot.solana.quote.raydium_clmm import tick_at_sqrt_price
+from arbbot.solana.rpc import SolanaRpc
+from arbbot.solana.searcher import RunSettings, run_once
+from arbbot.solana.testing.accounts import pack_mint, pack_token_account
+from arbbot.solana.testing.block_engine import LocalBlockEngine
+from arbbot.solana.testing.node import LocalNode, NodeChain
+from arbbot.solana.testing.raydium_clmm import Position, add_clmm_pool
+from arbbot.solana.testing.venue_binaries import RAYDIUM_CLMM
+from arbbot.solana.venues import TokenSwapPool
+
+pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
+TOKEN_ACCOUNT_LEN = 165
+
+
+def _rent(size: int) -> int:
+    return (128 + size) * 3480 * 2  # the node's default rent, two years
+
+
+def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey:
+    key = Keypair().pubkey()
+    if mint == WSOL_MINT:  # wrapped SOL: lamports follow the balance
+        rent = _rent(TOKEN_ACCOUNT_LEN)
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount, native_rent=rent), rent + amount)
+    else:
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount))
+    return key
+
+
+def test_searcher_lands_a_route_through_the_real_clmm_with_the_quoted_profit() -> None:
+    with LocalNode([(RAYDIUM_CLMM.program_id, RAYDIUM_CLMM.checked_path())]) as node:
+        chain = NodeChain(node.url)
+        rpc = SolanaRpc(node.url)
+        try:
+            if chain.get_account(WSOL_MINT) is None:
+                chain.set_account(WSOL_MINT, TOKEN_PROGRAM, pack_mint(9))
+            mint_b = Keypair().pubkey()
+            chain.set_account(mint_b, TOKEN_PROGRAM, pack_mint(6, supply=10**15))
+            # 1 SOL = 100 B on the token-swap pool; 103 B on the CLMM pool.
+            ts = add_pool(chain, WSOL_MINT, mint_b, (1_000 * LAMPORTS, 100_000 * 10**6))
+            wsol_is_0 = bytes(WSOL_MINT) < bytes(mint_b)
+            num, den = (103, 1_000) if wsol_is_0 else (1_000, 103)  # token 1 per token 0, base units
+            sqrt_price = isqrt(num * (1 << 128) // den)
+            tick = tick_at_sqrt_price(sqrt_price) // 10 * 10
+            clmm = add_clmm_pool(
+                lambda key, owner, data: chain.set_account(key, owner, data),
+                WSOL_MINT,
+                mint_b,
+                tick_spacing=10,
+                sqrt_price_x64=sqrt_price,
+                # A wide position and a narrow one the arbitrage pushes the price out of.
+                positions=[Position(tick - 3_000, tick + 3_000, 3 * 10**11), Position(tick - 50, tick + 50, 10**11)],
+                make_vault=lambda mint, owner: _vault(
+                    chain, mint, owner, 2_000 * LAMPORTS if mint == WSOL_MINT else 200_000 * 10**6
+                ),
+            )
+            owner = Keypair()
+            chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
+            liquidity_before = clmm.state.liquidity
+            with LocalBlockEngine(chain, land_after_polls=1) as engine:
+                for tip_account in engine.tip_accounts:
+                    chain.airdrop(tip_account, _rent(0))
+                jito = JitoClient(engine.url, timeout=30)
+                try:
+                    settings = RunSettings(
+                        bases=[WSOL_MINT],
+                        max_input=50 * LAMPORTS,
+                        max_hops=2,
+                        pools=[ts, clmm.pool],
+                        wrap_lamports=50 * LAMPORTS,
+                        live=LiveConfig(tip=TipPolicy(share_bps=2_000)),
+                    )
+                    result = run_once(rpc, ArbExecutor.load(), owner, settings, jito=jito)
+                finally:
+                    jito.close()
+            assert {type(p) for p in result.pools.pools} == {TokenSwapPool, RaydiumClmmPool}
+            a = result.attempt
+            assert a is not None, result.refusal
+            assert a.status == "landed", a.reason
+            assert [h.pool.address for h in a.route.hops].count(clmm.pool) == 1
+            landing = a.landing
+            assert landing is not None
+            # No one else traded: the route realised exactly the quoted profit, the CLMM hop included.
+            assert landing.token_delta == a.route.profit >= a.min_profit
+            after = chain.get_account(clmm.pool)
+            assert after is not None
+            state = decode_pool(bytes(after.data), clmm.pool, after.owner)
+            assert state.liquidity != liquidity_before  # the swap crossed an initialised tick
+        finally:
+            rpc.close()
+            chain.close()
