@@ -164,8 +164,8 @@ def add_clmm_pool(
     tick_arrays: dict[int, TickArrayState] = {}
     for start, tlist in by_array.items():
         slots = [Tick(start + i * tick_spacing, 0, 0) for i in range(TICK_ARRAY_SIZE)]
-        for t in tlist:
-            slots[(t.tick - start) // tick_spacing] = t
+        for tick in tlist:
+            slots[(tick.tick - start) // tick_spacing] = tick
         arr = TickArrayState(pool, start, tuple(slots), len(tlist))
         tick_arrays[start] = arr
         put(tick_array_address(pool, start, program), program, pack_tick_array(arr))
