@@ -33,12 +33,18 @@
 //!     8 observation_state, 9 SPL Token, 10 Token-2022, 11 Memo, 12 input mint, 13 output mint, then 1–8
 //!     tick arrays of the pool in the order the swap crosses them (the pool's tick-array bitmap
 //!     extension may be among them). `a_to_b` = token 0 in.
+//!   - `OrcaWhirlpoolV2` (`swap_v2`, exact input, 16 accounts): 1 token program A, 2 token program B,
+//!     3 Memo, 4 token authority (= `authority`), 5 whirlpool, 6 mint A, 7 mint B, 8 user token
+//!     account A, 9 vault A, 10 user token account B, 11 vault B, 12–14 tick arrays, 15 oracle; no
+//!     remaining accounts. Each side's token program is its mint's owner. `a_to_b` = A in: source 8,
+//!     **destination 10**; else source 10, **destination 8**.
 //! - venue programs are pinned by id: `venues::spl_token_swap::PROGRAM_IDS`,
 //!   `venues::raydium_amm_v4::PROGRAM_IDS` (and its `MARKET_PROGRAM_IDS`),
 //!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::raydium_cpmm::PROGRAM_IDS`,
-//!   `venues::raydium_clmm::PROGRAM_IDS`; any other program is `UnknownVenueProgram`.
+//!   `venues::raydium_clmm::PROGRAM_IDS`, `venues::orca_whirlpool_v2::PROGRAM_IDS` (the Whirlpool
+//!   program again); any other program is `UnknownVenueProgram`.
 //! - Token-2022: hop accounts (never `source_token`) may be Token-2022 accounts only in a venue that
-//!   transfers through Token-2022 (`RaydiumCpmm`); their mint must be in the hop's block and carry no
+//!   transfers through Token-2022 (`RaydiumCpmm`, `OrcaWhirlpoolV2`); their mint must be in the hop's block and carry no
 //!   extension outside `token_account::MINT_EXTENSIONS_ALLOWED` (no transfer hook, permanent
 //!   delegate, confidential transfer, non-transferable), the accounts none outside
 //!   `ACCOUNT_EXTENSIONS_ALLOWED`. Transfer fees are measured like any shortfall: a hop's delivered

@@ -99,7 +99,7 @@ impl<'a, 'info> HopPlan<'a, 'info> {
     /// Whether the venue's swap moves tokens through Token-2022 (so its accounts, vaults and mints may
     /// be Token-2022's). Everywhere else a Token-2022 account is `Token2022NotSupported`.
     pub fn accepts_token_2022(&self) -> bool {
-        matches!(self.venue, Venue::RaydiumCpmm)
+        matches!(self.venue, Venue::RaydiumCpmm | Venue::OrcaWhirlpoolV2)
     }
 
     /// Whether `owner` is a token program this hop's venue transfers through.

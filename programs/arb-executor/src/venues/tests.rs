@@ -1,4 +1,5 @@
-//! Adapter checks for the venues whose programs cannot run here (Raydium AMM v4, Orca Whirlpool):
+//! Adapter checks for the venues whose programs cannot run here (Raydium AMM v4, Orca Whirlpool `swap`
+//! and `swap_v2`):
 //! account plans, instruction bytes and flags, block screening and rejections, on account images
 //! built field by field.
 
@@ -642,5 +643,248 @@ fn whirlpool_block_screening() {
     assert_eq!(
         screened(&mut accs),
         Some(u32::from(ArbError::AuthorityControlledAccount))
+    );
+}
+
+/// A Whirlpool `swap_v2` block: side A an SPL Token mint, side B of `program_b` (SPL Token or
+/// Token-2022, with a bare Token-2022 mint).
+fn whirlpool_v2_block(user: Pubkey, mint_a: Pubkey, mint_b: Pubkey, program_b: Pubkey) -> Vec<Acc> {
+    use super::orca_whirlpool_v2 as v2;
+    let keys: Vec<Pubkey> = (0..16).map(|_| Pubkey::new_unique()).collect();
+    let mut pool = vec![0u8; orca::layout::LEN];
+    pool[..8].copy_from_slice(&orca::layout::DISCRIMINATOR);
+    put(&mut pool, orca::layout::TOKEN_MINT_A, &mint_a);
+    put(
+        &mut pool,
+        orca::layout::TOKEN_VAULT_A,
+        &keys[v2::TOKEN_VAULT_A],
+    );
+    put(&mut pool, orca::layout::TOKEN_MINT_B, &mint_b);
+    put(
+        &mut pool,
+        orca::layout::TOKEN_VAULT_B,
+        &keys[v2::TOKEN_VAULT_B],
+    );
+    let spl = token_account::TOKEN_PROGRAM_ID;
+    let mut mint = vec![0u8; token_account::MINT_LEN];
+    mint[45] = 1; // initialised
+    let token_program = |key: Pubkey| Acc {
+        executable: true,
+        writable: false,
+        ..acc(key, Pubkey::new_unique(), vec![])
+    };
+    let read_only = |a: Acc| Acc {
+        writable: false,
+        ..a
+    };
+    vec![
+        program(orca::PROGRAM_ID),
+        token_program(spl),
+        token_program(program_b),
+        token_program(super::raydium_clmm::MEMO_PROGRAM_ID),
+        Acc {
+            signer: true,
+            writable: false,
+            ..acc(user, Pubkey::default(), vec![])
+        },
+        acc(keys[5], orca::PROGRAM_ID, pool),
+        read_only(acc(mint_a, spl, mint.clone())),
+        read_only(acc(mint_b, program_b, mint)),
+        acc(keys[8], spl, token(mint_a, user)),
+        acc(keys[9], spl, vec![]),
+        acc(keys[10], program_b, token(mint_b, user)),
+        acc(keys[11], program_b, vec![]),
+        acc(keys[12], orca::PROGRAM_ID, vec![]),
+        acc(keys[13], orca::PROGRAM_ID, vec![]),
+        acc(keys[14], orca::PROGRAM_ID, vec![]),
+        acc(keys[15], orca::PROGRAM_ID, vec![]),
+    ]
+}
+
+#[test]
+fn whirlpool_v2_plan_and_instruction_both_directions() {
+    use super::orca_whirlpool_v2 as v2;
+    let (user, a, b) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    for program_b in [
+        token_account::TOKEN_PROGRAM_ID,
+        token_account::TOKEN_2022_PROGRAM_ID,
+    ] {
+        let mut accs = whirlpool_v2_block(user, a, b, program_b);
+        let keys: Vec<Pubkey> = accs.iter().map(|a| a.key).collect();
+        let block = infos(&mut accs);
+        let p = plan(&hop(Venue::OrcaWhirlpoolV2, 16, true), &block, &user).unwrap();
+        assert_eq!(
+            (p.source, p.destination, p.mint_in, p.mint_out, p.pool),
+            (8, 10, a, b, keys[5])
+        );
+        assert!(p.accepts_token_2022());
+        let ix = p.instruction(3_000_000);
+        assert_eq!(ix.program_id, orca::PROGRAM_ID);
+        assert_eq!(ix.accounts.len(), 15);
+        let discriminator = anchor_lang::solana_program::hash::hash(b"global:swap_v2").to_bytes();
+        assert_eq!(ix.data.len(), 43);
+        assert_eq!(ix.data[..8], discriminator[..8]);
+        assert_eq!(ix.data[..8], v2::SWAP_V2_DISCRIMINATOR);
+        assert_eq!(ix.data[8..16], 3_000_000u64.to_le_bytes());
+        assert_eq!(ix.data[16..24], [0; 8]);
+        assert_eq!(
+            u128::from_le_bytes(ix.data[24..40].try_into().unwrap()),
+            orca::MIN_SQRT_PRICE
+        );
+        assert_eq!(ix.data[40..], [1, 1, 0]); // exact input, a to b, no remaining accounts
+                                              // Only the authority signs, read only; mints and programs are read only; what swap_v2
+                                              // writes is writable.
+        for (i, meta) in ix.accounts.iter().enumerate() {
+            let at = i + 1;
+            assert_eq!(meta.is_signer, at == v2::TOKEN_AUTHORITY, "position {at}");
+            // swap_v2's `mut` accounts: whirlpool, both user accounts and vaults, tick arrays, oracle.
+            assert_eq!(
+                meta.is_writable,
+                [5, 8, 9, 10, 11, 12, 13, 14, 15].contains(&at),
+                "position {at}"
+            );
+        }
+        let p = plan(&hop(Venue::OrcaWhirlpoolV2, 16, false), &block, &user).unwrap();
+        assert_eq!(
+            (p.source, p.destination, p.mint_in, p.mint_out),
+            (10, 8, b, a)
+        );
+        let ix = p.instruction(1);
+        assert_eq!(
+            u128::from_le_bytes(ix.data[24..40].try_into().unwrap()),
+            orca::MAX_SQRT_PRICE
+        );
+        assert_eq!(ix.data[40..], [1, 0, 0]);
+    }
+}
+
+#[test]
+fn whirlpool_v2_rejections() {
+    let (user, a, b) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let t22 = token_account::TOKEN_2022_PROGRAM_ID;
+    let h = hop(Venue::OrcaWhirlpoolV2, 16, true);
+    let refused = |accs: &mut Vec<Acc>| code(plan(&h, &infos(accs), &user).err().unwrap());
+    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<Acc>)>, ArbError)> = vec![
+        (
+            "unpinned program",
+            Box::new(|x| x[0].key = Pubkey::new_unique()),
+            ArbError::UnknownVenueProgram,
+        ),
+        (
+            "pool of another owner",
+            Box::new(|x| x[5].owner = Pubkey::new_unique()),
+            ArbError::PoolNotOwnedByVenue,
+        ),
+        (
+            "not a whirlpool",
+            Box::new(|x| x[5].data[0] ^= 1),
+            ArbError::InvalidPoolData,
+        ),
+        (
+            "another memo program",
+            Box::new(|x| x[3].key = Pubkey::new_unique()),
+            ArbError::PoolAccountMismatch,
+        ),
+        (
+            "another signer",
+            Box::new(|x| x[4].key = Pubkey::new_unique()),
+            ArbError::AuthorityMismatch,
+        ),
+        (
+            "vaults swapped",
+            Box::new(|x| x.swap(9, 11)),
+            ArbError::PoolAccountMismatch,
+        ),
+        (
+            "another mint",
+            Box::new(|x| x[7].key = Pubkey::new_unique()),
+            ArbError::PoolAccountMismatch,
+        ),
+        // Side B is Token-2022: SPL Token named for it, or its vault or user account under SPL Token.
+        (
+            "token program not the mint's",
+            Box::new(|x| x[2].key = token_account::TOKEN_PROGRAM_ID),
+            ArbError::TokenProgramMismatch,
+        ),
+        (
+            "vault of the other program",
+            Box::new(|x| x[11].owner = token_account::TOKEN_PROGRAM_ID),
+            ArbError::TokenProgramMismatch,
+        ),
+        (
+            "user account of the other program",
+            Box::new(|x| x[10].owner = token_account::TOKEN_PROGRAM_ID),
+            ArbError::TokenProgramMismatch,
+        ),
+        (
+            "mint of neither token program",
+            Box::new(|x| {
+                x[7].owner = Pubkey::new_unique();
+                x[2].key = x[7].owner;
+            }),
+            ArbError::TokenProgramMismatch,
+        ),
+    ];
+    for (what, change, expected) in cases {
+        let mut accs = whirlpool_v2_block(user, a, b, t22);
+        change(&mut accs);
+        assert_eq!(refused(&mut accs), u32::from(expected), "{what}");
+    }
+    let mut accs = whirlpool_v2_block(user, a, b, t22);
+    assert_eq!(
+        code(
+            plan(
+                &hop(Venue::OrcaWhirlpoolV2, 15, true),
+                &infos(&mut accs)[..15],
+                &user
+            )
+            .err()
+            .unwrap()
+        ),
+        u32::from(ArbError::AccountCountMismatch)
+    );
+    // The v1 interface never names Token-2022 accounts: a v1 hop over the same pool is screened out.
+    assert!(is_pinned(Venue::OrcaWhirlpoolV2, &orca::PROGRAM_ID));
+    assert!(!is_pinned(Venue::OrcaWhirlpoolV2, &raydium::PROGRAM_IDS[0]));
+}
+
+fn v2_screen(accs: &mut [Acc], user: &Pubkey, route: &[Pubkey]) -> Option<u32> {
+    let block = infos(accs);
+    let p = plan(&hop(Venue::OrcaWhirlpoolV2, 16, true), &block, user).unwrap();
+    p.screen(user, route).err().map(code)
+}
+
+#[test]
+fn whirlpool_v2_block_screening() {
+    let (user, a, b) = (
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+        Pubkey::new_unique(),
+    );
+    let t22 = token_account::TOKEN_2022_PROGRAM_ID;
+    let mut accs = whirlpool_v2_block(user, a, b, t22);
+    let route = [accs[8].key, accs[10].key];
+    assert_eq!(v2_screen(&mut accs, &user, &route), None);
+    // A tick array slot holding a program the swap does not call.
+    let mut accs = whirlpool_v2_block(user, a, b, t22);
+    accs[12] = program(Pubkey::new_unique());
+    assert_eq!(
+        v2_screen(&mut accs, &user, &route),
+        Some(u32::from(ArbError::ProgramInVenueBlock))
+    );
+    // A writable slot owned by a program that is neither the venue nor a token program.
+    let mut accs = whirlpool_v2_block(user, a, b, t22);
+    accs[15].owner = Pubkey::new_unique();
+    assert_eq!(
+        v2_screen(&mut accs, &user, &route),
+        Some(u32::from(ArbError::UnexpectedWritableAccount))
     );
 }
