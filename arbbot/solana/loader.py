@@ -16,6 +16,7 @@ from arbbot.solana.layouts.raydium_cpmm import POOL_STATE_LEN, CpmmPoolState, de
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
 from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
+from arbbot.solana.mints import read_mint
 from arbbot.solana.pools.raydium_clmm import load_raydium_clmm
 from arbbot.solana.pools.raydium_cpmm import build_cpmm_pools
 from arbbot.solana.programs import (
@@ -25,10 +26,11 @@ from arbbot.solana.programs import (
     RAYDIUM_CLMM,
     RAYDIUM_CPMM,
     SPL_TOKEN_SWAP,
+    TOKEN_2022_PROGRAM,
     TOKEN_SWAP_PROGRAMS,
 )
 from arbbot.solana.rpc import AccountData, SolanaRpc
-from arbbot.solana.venues import RaydiumPool, TokenSwapPool, VenuePool, WhirlpoolPool
+from arbbot.solana.venues import RaydiumPool, TokenSwapPool, Venue, VenuePool, WhirlpoolPool
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,8 @@ def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], ski
                 pools.append(wp)
         except SolanaError as exc:
             skipped.append(f"{acc.address}: {exc}")
+    whirlpools = _whirlpool_mints(rpc, whirlpools, skipped)
+    pools = [p for p in pools if not isinstance(p, WhirlpoolPool) or p in whirlpools]
     _load_tick_arrays(rpc, whirlpools, skipped)
     _load_markets(rpc, [p for p in pools if isinstance(p, RaydiumPool)], skipped)
     pools.extend(build_cpmm_pools(rpc, cpmm, skipped))
@@ -158,6 +162,30 @@ def _load_markets(rpc: SolanaRpc, pools: Sequence[RaydiumPool], skipped: list[st
             pool.market = decode_market(acc.data, pool.state.market, acc.owner, pool.state.market_program)
         except AccountLayoutError as exc:
             skipped.append(f"{pool.address}: {exc} (pool can quote, not swap)")
+
+
+def _whirlpool_mints(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skipped: list[str]) -> list[WhirlpoolPool]:
+    """Each pool's mints read: the token program of each side (Token-2022 makes the hop `swap_v2`) and
+    its transfer fee at the current epoch; a pool with a mint the executor refuses is skipped."""
+    mints = list(dict.fromkeys(m for wp in whirlpools for m in (wp.state.token_mint_a, wp.state.token_mint_b)))
+    fetched = dict(zip(mints, rpc.get_multiple_accounts(mints), strict=True)) if mints else {}
+    epoch: int | None = None
+    kept: list[WhirlpoolPool] = []
+    for wp in whirlpools:
+        try:
+            what = f"Whirlpool {wp.address}"
+            program_a, fee_a = read_mint(fetched[wp.state.token_mint_a], wp.state.token_mint_a, what)
+            program_b, fee_b = read_mint(fetched[wp.state.token_mint_b], wp.state.token_mint_b, what)
+        except SolanaError as exc:
+            skipped.append(f"{wp.address}: {exc}")
+            continue
+        if TOKEN_2022_PROGRAM in (program_a, program_b):
+            epoch = rpc.get_epoch() if epoch is None else epoch
+            wp.token_program_a, wp.token_program_b = program_a, program_b
+            wp.transfer_fee_a, wp.transfer_fee_b, wp.epoch = fee_a, fee_b, epoch
+            wp.venue = Venue.ORCA_WHIRLPOOL_V2
+        kept.append(wp)
+    return kept
 
 
 def _load_tick_arrays(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skipped: list[str]) -> None:

@@ -2,7 +2,7 @@
 
 The account block of a hop is what the arb_executor program expects in `remaining_accounts`: the venue
 program first, then the accounts of that venue's own swap instruction, in that instruction's order
-(SPL token-swap `Swap`, Raydium AMM v4 `swap_base_in`, Whirlpool `swap`); the positions are checked
+(SPL token-swap `Swap`, Raydium AMM v4 `swap_base_in`, Whirlpool `swap` or `swap_v2`); the positions are checked
 against the program's own constants in tests/unit/solana/test_ix_vectors.py.
 """
 
@@ -20,8 +20,9 @@ from arbbot.solana.layouts.openbook import MarketState
 from arbbot.solana.layouts.raydium import SWAPPABLE_STATUS, RaydiumAmmV4State
 from arbbot.solana.layouts.token_swap import CURVE_CONSTANT_PRODUCT, CURVE_NAMES, TokenSwapState
 from arbbot.solana.layouts.whirlpool import TickArray, WhirlpoolState
-from arbbot.solana.programs import ORCA_WHIRLPOOL, TOKEN_PROGRAM
+from arbbot.solana.programs import MEMO_PROGRAM, ORCA_WHIRLPOOL, TOKEN_2022_PROGRAM, TOKEN_PROGRAM
 from arbbot.solana.quote.constant_product import raydium_swap_base_in_out, token_swap_constant_product_out
+from arbbot.solana.quote.transfer_fee import TransferFeeConfig, epoch_transfer_fee
 from arbbot.solana.quote.whirlpool_swap import swap, swap_tick_array_starts, zeroed_tick_array
 
 
@@ -208,19 +209,42 @@ def oracle_address(whirlpool: Pubkey, program: Pubkey = ORCA_WHIRLPOOL) -> Pubke
 
 @dataclass
 class WhirlpoolPool(VenuePool):
-    """Static-fee Whirlpool. Adaptive-fee pools (fee varying with an oracle) are quoted at the base fee_rate."""
+    """Static-fee Whirlpool. Adaptive-fee pools (fee varying with an oracle) are quoted at the base fee_rate.
+
+    A pool with a Token-2022 mint trades through `swap_v2` (each side's mint and token program in the
+    block): the pool swaps what arrives after the input's transfer fee, and the user receives the output
+    less its transfer fee, both at `epoch`."""
 
     state: WhirlpoolState = field(kw_only=True)
     tick_arrays: dict[int, TickArray] = field(kw_only=True, default_factory=dict)  # by start tick index
+    token_program_a: Pubkey = field(kw_only=True, default=TOKEN_PROGRAM)
+    token_program_b: Pubkey = field(kw_only=True, default=TOKEN_PROGRAM)
+    transfer_fee_a: TransferFeeConfig | None = field(kw_only=True, default=None)
+    transfer_fee_b: TransferFeeConfig | None = field(kw_only=True, default=None)
+    epoch: int = field(kw_only=True, default=0)
 
     def __post_init__(self) -> None:
-        self.venue = Venue.ORCA_WHIRLPOOL
+        for program in (self.token_program_a, self.token_program_b):
+            if program not in (TOKEN_PROGRAM, TOKEN_2022_PROGRAM):
+                raise QuoteError(f"Whirlpool {self.address}: token program {program} is neither token program")
+        v2 = TOKEN_2022_PROGRAM in (self.token_program_a, self.token_program_b)
+        self.venue = Venue.ORCA_WHIRLPOOL_V2 if v2 else Venue.ORCA_WHIRLPOOL
 
     def tick_array_starts(self, a_to_b: bool) -> list[int]:
         return swap_tick_array_starts(self.state.tick_current_index, self.state.tick_spacing, a_to_b)
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
         a_to_b = self.a_to_b(mint_in)
+        fee_in, fee_out = (
+            (self.transfer_fee_a, self.transfer_fee_b) if a_to_b else (self.transfer_fee_b, self.transfer_fee_a)
+        )
+        arriving = amount_in - epoch_transfer_fee(fee_in, self.epoch, amount_in)
+        if arriving <= 0:
+            raise QuoteError(f"Whirlpool {self.address}: the transfer fee takes all of {amount_in}")
+        out = self._swap(a_to_b, arriving)
+        return out - epoch_transfer_fee(fee_out, self.epoch, out)
+
+    def _swap(self, a_to_b: bool, amount_in: int) -> int:
         arrays = [self.tick_arrays.get(s) or zeroed_tick_array(s) for s in self.tick_array_starts(a_to_b)]
         result = swap(
             amount=amount_in,
@@ -242,6 +266,23 @@ class WhirlpoolPool(VenuePool):
         a_to_b = self.a_to_b(mint_in)
         owner_a, owner_b = (user_in, user_out) if a_to_b else (user_out, user_in)
         arrays = [tick_array_address(self.address, s, self.program) for s in self.tick_array_starts(a_to_b)]
+        if self.venue == Venue.ORCA_WHIRLPOOL_V2:  # swap_v2's order (arb_executor `orca_whirlpool_v2`)
+            return [
+                _r(self.program),
+                _r(self.token_program_a),
+                _r(self.token_program_b),
+                _r(MEMO_PROGRAM),
+                _s(owner),
+                _w(self.address),
+                _r(self.state.token_mint_a),
+                _r(self.state.token_mint_b),
+                _w(owner_a),
+                _w(self.state.token_vault_a),
+                _w(owner_b),
+                _w(self.state.token_vault_b),
+                *(_w(a) for a in arrays),
+                _w(oracle_address(self.address, self.program)),
+            ]
         return [
             _r(self.program),
             _r(TOKEN_PROGRAM),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from solders.pubkey import Pubkey
 
@@ -244,11 +244,15 @@ def test_transfer_fee_is_the_capped_ceiling(fee: TransferFee, amount: int) -> No
 
 
 @given(fee=fees, post=st.integers(0, U64_MAX // 2))
+@example(fee=TransferFee(0, 1, 10_000), post=0)
 def test_pre_fee_amount_is_the_smallest_transfer_delivering_post(fee: TransferFee, post: int) -> None:
     try:
         pre = pre_fee_amount(fee, post)
     except QuoteError:
         assert post + fee.maximum_fee > U64_MAX or fee.basis_points == 10_000
+        return
+    if post == 0:
+        assert pre == 0  # spl-token-2022: nothing out, nothing in, whatever the fee
         return
     if fee.basis_points == 10_000:
         assert pre == post + fee.maximum_fee  # spl-token-2022: 100 % is capped at the maximum fee
