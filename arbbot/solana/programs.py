@@ -24,6 +24,7 @@ ORCA_TOKEN_SWAP_V2 = Pubkey.from_string("9W959DqEETiGZocYWCQPaJ6sBmUzgfxXfqGeTEd
 TOKEN_SWAP_PROGRAMS = (SPL_TOKEN_SWAP, ORCA_TOKEN_SWAP_V2)
 RAYDIUM_AMM_V4 = Pubkey.from_string("675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8")
 ORCA_WHIRLPOOL = Pubkey.from_string("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc")
+METEORA_DLMM = Pubkey.from_string("LBUZKhRxPF3XUpBCjp4YzTKgLccjZhTSDM9YuVaPwxo")
 
 # OpenBook (Serum v3 code), the market program of most Raydium AMM v4 pools; Serum v3 for the oldest.
 OPENBOOK = Pubkey.from_string("srmqPvymJeFKQ4zGQed1GFppgkRHL9kaELCbyksJtPX")
