@@ -41,6 +41,8 @@ EXTENSION_MIN = -BITMAP_SIZE * (EXTENSION_WORDS + 1)
 EXTENSION_MAX = BITMAP_SIZE * (EXTENSION_WORDS + 1) - 1
 STATUS_ENABLED = 0
 ACTIVATION_SLOT = 0
+PAIR_PERMISSIONLESS = 0
+PAIR_TYPES = (0, 1, 2)  # permissionless, permission, customizable permissionless
 U32_MAX = (1 << 32) - 1
 U64_MAX = (1 << 64) - 1
 
@@ -199,8 +201,12 @@ def swap_exact_in(
         raise QuoteError(f"DLMM: amount_in {amount_in} must be in 1..2^64-1")
     if pair.status != STATUS_ENABLED:
         raise QuoteError(f"DLMM: pair status {pair.status} is not enabled")
+    if pair.pair_type not in PAIR_TYPES:
+        raise QuoteError(f"DLMM: pair type {pair.pair_type} is not one this build swaps")
     current_point = slot if pair.activation_type == ACTIVATION_SLOT else timestamp
-    if current_point < pair.activation_point:
+    # Permission and customizable permissionless pairs open at their activation point (measured on the
+    # binary: a plain permissionless pair ignores it).
+    if pair.pair_type != PAIR_PERMISSIONLESS and current_point < pair.activation_point:
         raise QuoteError(f"DLMM: pair activates at {pair.activation_point}, now {current_point}")
 
     index_ref, vol_ref = _references(pair, timestamp)
