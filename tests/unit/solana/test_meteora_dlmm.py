@@ -248,3 +248,34 @@ def test_disabled_or_not_yet_active_pair_is_not_quoted() -> None:
     # a plain permissionless pair ignores its activation point; an unknown pair type is not quoted
     assert _check(_world(10, 5, 5, 1_000, 1_000, activation_point=5_000), 100, True, T0) == 99
     assert _check(_world(10, 5, 5, 1_000, 1_000, pair_type=3), 100, True, T0) is None
+
+
+def test_pool_hop_block_is_what_the_program_swaps_with_and_quote_matches() -> None:
+    """The pool's hop block minus the leading program id is sent to the real program as the `swap` accounts:
+    the program accepts that order and pays exactly the pool's quote, both directions."""
+    from solders.compute_budget import set_compute_unit_limit
+    from solders.instruction import Instruction
+    from solders.message import Message
+    from solders.transaction import Transaction
+
+    from arbbot.solana.pools.meteora_dlmm import MeteoraDlmmPool
+    from arbbot.solana.testing.meteora_dlmm_world import swap_data
+
+    w = _world(10, 66, 60, 8_000, 8_000)
+    for i, (mint_in, amount) in enumerate([(w.mint_y, 60_000), (w.mint_x, 90_000)]):
+        t = T0 + 100 * i
+        w.set_clock(t)
+        pool = MeteoraDlmmPool(w.lb_pair, METEORA_DLMM, w.mint_x, w.mint_y, state=w.pair(), bin_arrays=w.bin_arrays(),
+                               timestamp=t, slot=1000)  # fmt: skip
+        quoted = pool.quote(mint_in, amount)
+        x_in = mint_in == w.mint_x
+        user_in, user_out = (w.user_x, w.user_y) if x_in else (w.user_y, w.user_x)
+        block = pool.hop_accounts(mint_in, w.user.pubkey(), user_in, user_out)
+        assert block[0].pubkey == METEORA_DLMM and block[11].is_signer and len(block) >= 17
+        ix = Instruction(block[0].pubkey, swap_data(amount), block[1:])
+        before = w.balance(user_out)
+        w.svm.expire_blockhash()
+        msg = Message.new_with_blockhash([set_compute_unit_limit(1_400_000), ix], w.user.pubkey(), w.svm.latest_blockhash())
+        res = w.svm.send_transaction(Transaction([w.user], msg, w.svm.latest_blockhash()))
+        assert not hasattr(res, "err"), res
+        assert w.balance(user_out) - before == quoted
