@@ -179,9 +179,7 @@ def decode_bin_array(data: bytes, address: Pubkey | None = None, owner: Pubkey |
     return BinArray(index=_i64(data, 8), version=u8(data, 16), lb_pair=pubkey(data, 24), bins=tuple(bins))
 
 
-def decode_bitmap_extension(
-    data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None
-) -> BitmapExtension:
+def decode_bitmap_extension(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> BitmapExtension:
     check("BinArrayBitmapExtension", address, data, BITMAP_EXTENSION_LEN, owner, METEORA_DLMM)
     check_discriminator("BinArrayBitmapExtension", address, data, BITMAP_EXTENSION_DISCRIMINATOR)
     words = [int.from_bytes(data[40 + 64 * i : 104 + 64 * i], "little") for i in range(24)]

@@ -21,7 +21,9 @@ SPL_TOKEN_FLAG = 0
 
 
 def bin_array_address(lb_pair: Pubkey, index: int, program: Pubkey = METEORA_DLMM) -> Pubkey:
-    return Pubkey.find_program_address([b"bin_array", bytes(lb_pair), index.to_bytes(8, "little", signed=True)], program)[0]
+    return Pubkey.find_program_address(
+        [b"bin_array", bytes(lb_pair), index.to_bytes(8, "little", signed=True)], program
+    )[0]
 
 
 def bitmap_extension_address(lb_pair: Pubkey, program: Pubkey = METEORA_DLMM) -> Pubkey:

@@ -148,7 +148,9 @@ def pack_bin_array(f: BinArrayFields) -> bytes:
     return BIN_ARRAY_DISCRIMINATOR + struct.pack("<qB7x", f.index, f.version) + bytes(f.lb_pair) + bins
 
 
-def pack_bitmap_extension(lb_pair: Pubkey, positive: list[int] | None = None, negative: list[int] | None = None) -> bytes:
+def pack_bitmap_extension(
+    lb_pair: Pubkey, positive: list[int] | None = None, negative: list[int] | None = None
+) -> bytes:
     pos = positive or [0] * 12
     neg = negative or [0] * 12
     return (

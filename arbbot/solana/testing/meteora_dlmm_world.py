@@ -37,7 +37,9 @@ from arbbot.solana.testing.venue_binaries import METEORA_DLMM as DLMM_BINARY
 SWAP_DISCRIMINATOR = bytes([248, 198, 158, 145, 225, 117, 135, 200])
 
 
-def lb_pair_address(mint_x: Pubkey, mint_y: Pubkey, bin_step: int, program: Pubkey = METEORA_DLMM) -> tuple[Pubkey, int]:
+def lb_pair_address(
+    mint_x: Pubkey, mint_y: Pubkey, bin_step: int, program: Pubkey = METEORA_DLMM
+) -> tuple[Pubkey, int]:
     lo, hi = sorted((mint_x, mint_y), key=bytes)
     return Pubkey.find_program_address([bytes(lo), bytes(hi), struct.pack("<H", bin_step)], program)
 
@@ -100,7 +102,11 @@ class DlmmWorld:
             arrays.setdefault(idx, {})[bin_id - idx * BINS_PER_ARRAY] = BinFields(x, y, 0, (x + y) << 64)
         self.array_indexes = sorted(arrays)
         for idx, bins in arrays.items():
-            self._put(bin_array_address(self.lb_pair, idx), METEORA_DLMM, pack_bin_array(BinArrayFields(idx, self.lb_pair, bins)))
+            self._put(
+                bin_array_address(self.lb_pair, idx),
+                METEORA_DLMM,
+                pack_bin_array(BinArrayFields(idx, self.lb_pair, bins)),
+            )
         fields = LbPairFields(
             token_x_mint=self.mint_x,
             token_y_mint=self.mint_y,
@@ -168,7 +174,9 @@ class DlmmWorld:
         before = self.balance(user_out)
         ix = self.swap_instruction(amount_in, swap_for_y, arrays)
         self.svm.expire_blockhash()
-        msg = Message.new_with_blockhash([set_compute_unit_limit(1_400_000), ix], self.user.pubkey(), self.svm.latest_blockhash())
+        msg = Message.new_with_blockhash(
+            [set_compute_unit_limit(1_400_000), ix], self.user.pubkey(), self.svm.latest_blockhash()
+        )
         tx = Transaction([self.user], msg, self.svm.latest_blockhash())
         res = self.svm.send_transaction(tx)
         if isinstance(res, FailedTransactionMetadata):

@@ -88,14 +88,19 @@ def test_bin_array_extension_and_oracle_round_trip() -> None:
     [
         (decode_lb_pair, b"\0" * LB_PAIR_LEN, METEORA_DLMM, "discriminator is 0000000000000000"),
         (decode_lb_pair, pack_lb_pair(LbPairFields(*K[:5], active_id=0, bin_step=1))[:-1], METEORA_DLMM, "903 bytes"),
-        (decode_lb_pair, pack_lb_pair(LbPairFields(*K[:5], active_id=0, bin_step=1)), TOKEN_PROGRAM, "owner is Tokenkeg"),
+        (
+            decode_lb_pair,
+            pack_lb_pair(LbPairFields(*K[:5], active_id=0, bin_step=1)),
+            TOKEN_PROGRAM,
+            "owner is Tokenkeg",
+        ),
         (decode_bin_array, pack_lb_pair(LbPairFields(*K[:5], active_id=0, bin_step=1)), METEORA_DLMM, "904 bytes"),
         (decode_bin_array, b"\1" * BIN_ARRAY_LEN, METEORA_DLMM, "discriminator"),
         (decode_oracle, pack_oracle(length=3)[:-1], METEORA_DLMM, "Oracle .* 127 bytes"),
         (decode_oracle, b"\0" * 10, METEORA_DLMM, "shorter than its 32-byte header"),
     ],
 )
-def test_decoders_fail_closed(decode, data: bytes, owner: Pubkey, match: str) -> None:  # noqa: ANN001
+def test_decoders_fail_closed(decode, data: bytes, owner: Pubkey, match: str) -> None:
     with pytest.raises(AccountLayoutError, match=match):
         decode(data, K[7], owner)
 
@@ -257,6 +262,7 @@ def test_pool_hop_block_is_what_the_program_swaps_with_and_quote_matches() -> No
     from solders.instruction import Instruction
     from solders.message import Message
     from solders.transaction import Transaction
+    from solders.transaction_metadata import FailedTransactionMetadata
 
     from arbbot.solana.pools.meteora_dlmm import MeteoraDlmmPool
     from arbbot.solana.testing.meteora_dlmm_world import swap_data
@@ -275,7 +281,9 @@ def test_pool_hop_block_is_what_the_program_swaps_with_and_quote_matches() -> No
         ix = Instruction(block[0].pubkey, swap_data(amount), block[1:])
         before = w.balance(user_out)
         w.svm.expire_blockhash()
-        msg = Message.new_with_blockhash([set_compute_unit_limit(1_400_000), ix], w.user.pubkey(), w.svm.latest_blockhash())
+        msg = Message.new_with_blockhash(
+            [set_compute_unit_limit(1_400_000), ix], w.user.pubkey(), w.svm.latest_blockhash()
+        )
         res = w.svm.send_transaction(Transaction([w.user], msg, w.svm.latest_blockhash()))
-        assert not hasattr(res, "err"), res
+        assert not isinstance(res, FailedTransactionMetadata), res
         assert w.balance(user_out) - before == quoted
