@@ -23,9 +23,15 @@
 //!     3 whirlpool, 4 user token account A, 5 vault A, 6 user token account B, 7 vault B,
 //!     8–10 tick arrays, 11 oracle. `a_to_b` = A in: source 4, **destination 6**; else source 6,
 //!     **destination 4**.
+//!   - `MeteoraDlmm` (`lb_clmm` `swap`, 17–24 accounts): 1 lb_pair, 2 bin array bitmap extension (or
+//!     the DLMM program id for none), 3 reserve X, 4 reserve Y, 5 user token in, **6 user token out**,
+//!     7 mint X, 8 mint Y, 9 oracle, 10 host fee (always the DLMM program id: none), 11 user
+//!     (= `authority`), 12 token X program, 13 token Y program, 14 event authority, 15 the DLMM program,
+//!     16.. 1–8 bin arrays in swap order. `a_to_b` = X in.
 //! - venue programs are pinned by id: `venues::spl_token_swap::PROGRAM_IDS`,
 //!   `venues::raydium_amm_v4::PROGRAM_IDS` (and its `MARKET_PROGRAM_IDS`),
-//!   `venues::orca_whirlpool::PROGRAM_ID`; any other program is `UnknownVenueProgram`.
+//!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::meteora_dlmm::PROGRAM_IDS`; any other program is
+//!   `UnknownVenueProgram`.
 //! - hop 0 spends from `source_token`; each later hop spends from the previous hop's destination; the
 //!   last hop's destination must be `source_token`. Hop 0 is given exactly `amount_in` and each later
 //!   hop exactly what the previous hop delivered (measured); no hop may take more than it was given
