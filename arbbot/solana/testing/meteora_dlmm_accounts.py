@@ -173,3 +173,17 @@ def bitmap_with(indexes: list[int]) -> int:
             raise ValueError(f"bin array index {i} is outside the internal bitmap (-512..511)")
         bits |= 1 << (i + 512)
     return bits
+
+
+def extension_with(indexes: list[int]) -> tuple[list[int], list[int]]:
+    """The bitmap extension's positive and negative words with the given bin array indexes (beyond the pair's own
+    -512..511) marked."""
+    pos, neg = [0] * 12, [0] * 12
+    for i in indexes:
+        if i >= 512:
+            pos[i // 512 - 1] |= 1 << (i % 512)
+        elif i < -512:
+            neg[(-(i + 1)) // 512 - 1] |= 1 << ((-(i + 1)) % 512)
+        else:
+            raise ValueError(f"bin array index {i} belongs in the pair's own bitmap")
+    return pos, neg

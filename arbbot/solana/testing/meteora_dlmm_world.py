@@ -19,7 +19,15 @@ from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 from solders.transaction_metadata import FailedTransactionMetadata
 
-from arbbot.solana.layouts.meteora_dlmm import BINS_PER_ARRAY, BinArray, LbPairState, decode_bin_array, decode_lb_pair
+from arbbot.solana.layouts.meteora_dlmm import (
+    BINS_PER_ARRAY,
+    BinArray,
+    BitmapExtension,
+    LbPairState,
+    decode_bin_array,
+    decode_bitmap_extension,
+    decode_lb_pair,
+)
 from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.programs import METEORA_DLMM, TOKEN_PROGRAM
 from arbbot.solana.testing.accounts import pack_mint, pack_token_account
@@ -28,7 +36,9 @@ from arbbot.solana.testing.meteora_dlmm_accounts import (
     BinFields,
     LbPairFields,
     bitmap_with,
+    extension_with,
     pack_bin_array,
+    pack_bitmap_extension,
     pack_lb_pair,
     pack_oracle,
 )
@@ -54,6 +64,10 @@ def oracle_address(lb_pair: Pubkey, program: Pubkey = METEORA_DLMM) -> Pubkey:
 
 def bin_array_address(lb_pair: Pubkey, index: int, program: Pubkey = METEORA_DLMM) -> Pubkey:
     return Pubkey.find_program_address([b"bin_array", bytes(lb_pair), struct.pack("<q", index)], program)[0]
+
+
+def bitmap_extension_address(lb_pair: Pubkey, program: Pubkey = METEORA_DLMM) -> Pubkey:
+    return Pubkey.find_program_address([b"bitmap", bytes(lb_pair)], program)[0]
 
 
 def event_authority(program: Pubkey = METEORA_DLMM) -> Pubkey:
@@ -101,6 +115,12 @@ class DlmmWorld:
             idx = bin_id // BINS_PER_ARRAY
             arrays.setdefault(idx, {})[bin_id - idx * BINS_PER_ARRAY] = BinFields(x, y, 0, (x + y) << 64)
         self.array_indexes = sorted(arrays)
+        inside = [i for i in self.array_indexes if -512 <= i < 512]
+        outside = [i for i in self.array_indexes if not -512 <= i < 512]
+        self.extension = bitmap_extension_address(self.lb_pair) if outside else None
+        if self.extension is not None:
+            pos, neg = extension_with(outside)
+            self._put(self.extension, METEORA_DLMM, pack_bitmap_extension(self.lb_pair, pos, neg))
         for idx, bins in arrays.items():
             self._put(
                 bin_array_address(self.lb_pair, idx),
@@ -116,7 +136,7 @@ class DlmmWorld:
             active_id=self.active_id,
             bin_step=self.bin_step,
             bump_seed=bump,
-            bin_array_bitmap=bitmap_with(self.array_indexes),
+            bin_array_bitmap=bitmap_with(inside),
             **self.params,
         )
         self._put(self.lb_pair, METEORA_DLMM, pack_lb_pair(fields))
@@ -141,6 +161,12 @@ class DlmmWorld:
             out[idx] = decode_bin_array(bytes(acc.data), key, acc.owner)
         return out
 
+    def bitmap_extension(self) -> BitmapExtension | None:
+        if self.extension is None:
+            return None
+        acc = self.svm.get_account(self.extension)
+        return decode_bitmap_extension(bytes(acc.data), self.extension, acc.owner)
+
     def balance(self, account: Pubkey) -> int:
         return decode_token_account(bytes(self.svm.get_account(account).data)).amount
 
@@ -150,7 +176,7 @@ class DlmmWorld:
         r = lambda k: AccountMeta(k, is_signer=False, is_writable=False)  # noqa: E731
         accounts = [
             w(self.lb_pair),
-            r(METEORA_DLMM),  # no bitmap extension
+            r(self.extension or METEORA_DLMM),  # the program id: no bitmap extension
             w(self.reserve_x),
             w(self.reserve_y),
             w(user_in),

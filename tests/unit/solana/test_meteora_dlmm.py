@@ -152,9 +152,10 @@ def _check(w: DlmmWorld, amount: int, swap_for_y: bool, t: int) -> int | None:
     """Quote, then run the program; assert they agree (equal outputs, or both refuse). The paid amount or None."""
     w.set_clock(t)
     pair = w.pair()
-    arrays = bin_arrays_for_swap(pair, swap_for_y, 4)
+    ext = w.bitmap_extension()
+    arrays = bin_arrays_for_swap(pair, swap_for_y, 4, ext)
     try:
-        q = swap_exact_in(pair, w.bin_arrays(), amount, swap_for_y, timestamp=t, slot=1000)
+        q = swap_exact_in(pair, w.bin_arrays(), amount, swap_for_y, timestamp=t, slot=1000, bitmap_extension=ext)
     except QuoteError:
         q = None
     got, logs = w.swap(amount, swap_for_y, arrays)
@@ -215,6 +216,27 @@ def test_crossing_bins_and_bin_arrays_both_ways() -> None:
     assert paid is not None and w.pair().active_id >= 70
     paid = _check(w, 560_000, True, T0 + 100)  # back down across array 0 into array -1
     assert paid is not None and w.pair().active_id < 0
+
+
+@pytest.mark.parametrize(
+    ("active_id", "x_in", "y_in"),
+    [(512 * 70 + 2, 3_000, 2_000_000), (-513 * 70 + 66, 1_000_000, 30_000)],  # prices ~36 and ~1/36
+)
+def test_crossing_between_the_pair_bitmap_and_the_bitmap_extension(active_id: int, x_in: int, y_in: int) -> None:
+    """Bin arrays beyond +-512 are found through the bitmap extension account, as the program finds them."""
+    w = _world(1, active_id, 80, 3_000, 3_000)
+    assert w.extension is not None
+    edge = 512 * 70 if active_id > 0 else -512 * 70  # lowest bin of the first array above the boundary
+    assert _check(w, x_in, True, T0) is not None  # down
+    down = w.pair().active_id
+    assert _check(w, y_in, False, T0 + 50) is not None  # up
+    up = w.pair().active_id
+    # the positive book crosses from the extension into the pair's bitmap going down and back going up; the
+    # negative one crosses from the extension into the pair's bitmap going up
+    assert (down < edge <= up) if active_id > 0 else (down < edge <= up and active_id < edge)
+    # without the extension the quote cannot walk there and says so
+    with pytest.raises(QuoteError, match="bitmap extension was not supplied"):
+        swap_exact_in(w.pair(), w.bin_arrays(), 10**9, True, timestamp=T0 + 60, slot=1000)
 
 
 def test_variable_fee_after_a_previous_swap() -> None:
