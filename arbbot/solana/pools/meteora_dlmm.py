@@ -4,15 +4,25 @@ accounts in the program's order, then the bin arrays the swap walks)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from solders.instruction import AccountMeta
 from solders.pubkey import Pubkey
 
-from arbbot.solana.errors import QuoteError
-from arbbot.solana.layouts.meteora_dlmm import BinArray, BitmapExtension, LbPairState
+from arbbot.solana.errors import AccountLayoutError, QuoteError
+from arbbot.solana.layouts.meteora_dlmm import (
+    LB_PAIR_LEN,
+    BinArray,
+    BitmapExtension,
+    LbPairState,
+    decode_bin_array,
+    decode_bitmap_extension,
+    decode_lb_pair,
+)
 from arbbot.solana.programs import METEORA_DLMM, TOKEN_PROGRAM
 from arbbot.solana.quote.meteora_dlmm import bin_arrays_for_swap, swap_exact_in
+from arbbot.solana.rpc import SolanaRpc
 from arbbot.solana.venues import Venue, VenuePool
 
 # Bin arrays passed per hop: each one is an account in the transaction, and a swap walking past them fails.
@@ -95,3 +105,79 @@ class MeteoraDlmmPool(VenuePool):
     def reserve_accounts(self) -> list[Pubkey]:
         indexes = sorted(set(self.swap_bin_arrays(True) + self.swap_bin_arrays(False)))
         return [bin_array_address(self.address, i, self.program) for i in indexes]
+
+
+CLOCK_SYSVAR = Pubkey.from_string("SysvarC1ock11111111111111111111111111111111")
+
+
+def decode_clock(data: bytes) -> tuple[int, int]:
+    """(slot, unix_timestamp) of the Clock sysvar (slot u64, epoch_start_timestamp i64, epoch u64,
+    leader_schedule_epoch u64, unix_timestamp i64)."""
+    if len(data) != 40:
+        raise AccountLayoutError(f"Clock sysvar: data is {len(data)} bytes, expected 40")
+    return int.from_bytes(data[0:8], "little"), int.from_bytes(data[32:40], "little", signed=True)
+
+
+def load_dlmm_pairs(
+    rpc: SolanaRpc, addresses: Sequence[Pubkey] | None = None
+) -> tuple[list[MeteoraDlmmPool], list[str]]:
+    """DLMM pairs (the given addresses, or every pair of the pinned program) with the bin arrays their swaps
+    reach, their bitmap extensions and the clock read in the same batch; ("address: reason") for pairs left out.
+    A given address that is missing or not a pair is an error naming it."""
+    skipped: list[str] = []
+    if addresses is None:
+        found = rpc.get_program_accounts(METEORA_DLMM, data_size=LB_PAIR_LEN)
+    else:
+        keys = list(dict.fromkeys(addresses))
+        found = []
+        for key, acc in zip(keys, rpc.get_multiple_accounts(keys), strict=True):
+            if acc is None:
+                raise AccountLayoutError(f"DLMM pair {key} does not exist")
+            found.append(acc)
+    pairs: list[tuple[Pubkey, LbPairState]] = []
+    for acc in found:
+        try:
+            pairs.append((acc.address, decode_lb_pair(acc.data, acc.address, acc.owner)))
+        except AccountLayoutError as exc:
+            if addresses is not None:
+                raise
+            skipped.append(f"{acc.address}: {exc}")
+    extension_keys = [bitmap_extension_address(a) for a, _ in pairs]
+    head = rpc.get_multiple_accounts([CLOCK_SYSVAR, *extension_keys])
+    if head[0] is None:
+        raise AccountLayoutError("Clock sysvar is missing")
+    slot, timestamp = decode_clock(head[0].data)
+    pools: list[MeteoraDlmmPool] = []
+    for (address, state), ext_key, ext_acc in zip(pairs, extension_keys, head[1:], strict=True):
+        try:
+            ext = None if ext_acc is None else decode_bitmap_extension(ext_acc.data, ext_key, ext_acc.owner)
+            pools.append(
+                MeteoraDlmmPool(
+                    address,
+                    METEORA_DLMM,
+                    state.token_x_mint,
+                    state.token_y_mint,
+                    state=state,
+                    bitmap_extension=ext,
+                    timestamp=timestamp,
+                    slot=slot,
+                )
+            )
+        except (AccountLayoutError, QuoteError) as exc:
+            if addresses is not None:
+                raise
+            skipped.append(f"{address}: {exc}")
+    wanted = [(p, i) for p in pools for i in sorted(set(p.swap_bin_arrays(True) + p.swap_bin_arrays(False)))]
+    arrays = rpc.get_multiple_accounts([bin_array_address(p.address, i) for p, i in wanted])
+    for (pool, index), acc in zip(wanted, arrays, strict=True):
+        if acc is None:
+            continue  # the quote then refuses a swap that reaches it
+        key = bin_array_address(pool.address, index)
+        try:
+            array = decode_bin_array(acc.data, key, acc.owner)
+        except AccountLayoutError as exc:
+            skipped.append(f"{pool.address}: {exc}")
+            continue
+        if array.lb_pair == pool.address and array.index == index:
+            pool.bin_arrays[index] = array
+    return pools, skipped
