@@ -38,11 +38,16 @@
 //!     account A, 9 vault A, 10 user token account B, 11 vault B, 12–14 tick arrays, 15 oracle; no
 //!     remaining accounts. Each side's token program is its mint's owner. `a_to_b` = A in: source 8,
 //!     **destination 10**; else source 10, **destination 8**.
+//!   - `MeteoraDlmm` (`lb_clmm` `swap`, 17–24 accounts): 1 lb_pair, 2 bin array bitmap extension (or
+//!     the DLMM program id for none), 3 reserve X, 4 reserve Y, 5 user token in, **6 user token out**,
+//!     7 mint X, 8 mint Y, 9 oracle, 10 host fee (always the DLMM program id: none), 11 user
+//!     (= `authority`), 12 token X program, 13 token Y program, 14 event authority, 15 the DLMM program,
+//!     16.. 1–8 bin arrays in swap order. `a_to_b` = X in.
 //! - venue programs are pinned by id: `venues::spl_token_swap::PROGRAM_IDS`,
 //!   `venues::raydium_amm_v4::PROGRAM_IDS` (and its `MARKET_PROGRAM_IDS`),
 //!   `venues::orca_whirlpool::PROGRAM_ID`, `venues::raydium_cpmm::PROGRAM_IDS`,
-//!   `venues::raydium_clmm::PROGRAM_IDS`, `venues::orca_whirlpool_v2::PROGRAM_IDS` (the Whirlpool
-//!   program again); any other program is `UnknownVenueProgram`.
+//!   `venues::raydium_clmm::PROGRAM_IDS`, `venues::meteora_dlmm::PROGRAM_IDS`,
+//!   `venues::orca_whirlpool_v2::PROGRAM_IDS` (the Whirlpool program again); any other program is `UnknownVenueProgram`.
 //! - Token-2022: hop accounts (never `source_token`) may be Token-2022 accounts only in a venue that
 //!   transfers through Token-2022 (`RaydiumCpmm`, `OrcaWhirlpoolV2`); their mint must be in the hop's block and carry no
 //!   extension outside `token_account::MINT_EXTENSIONS_ALLOWED` (no transfer hook, permanent
