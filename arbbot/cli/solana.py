@@ -88,6 +88,13 @@ def _depth(pool: VenuePool) -> str:
 
     if isinstance(pool, RaydiumClmmPool):
         return f"L={pool.state.liquidity} tick={pool.state.tick_current}"
+    from arbbot.solana.pools.meteora_dlmm import MeteoraDlmmPool
+    from arbbot.solana.pools.raydium_cpmm import RaydiumCpmmPool
+
+    if isinstance(pool, RaydiumCpmmPool):
+        return f"{pool.vault_0_amount - pool.state.owed(0)} / {pool.vault_1_amount - pool.state.owed(1)}"
+    if isinstance(pool, MeteoraDlmmPool):
+        return f"bin={pool.state.active_id} step={pool.state.bin_step}bp"
     return "?"
 
 
@@ -106,6 +113,14 @@ def _fee(pool: VenuePool) -> str:
 
     if isinstance(pool, RaydiumClmmPool):
         return f"{pool.config.trade_fee_rate}/1000000"
+    from arbbot.solana.pools.meteora_dlmm import MeteoraDlmmPool
+    from arbbot.solana.pools.raydium_cpmm import RaydiumCpmmPool
+    from arbbot.solana.quote.meteora_dlmm import base_fee_rate
+
+    if isinstance(pool, RaydiumCpmmPool):
+        return f"{pool.config.trade_fee_rate}/1000000"
+    if isinstance(pool, MeteoraDlmmPool):
+        return f"{base_fee_rate(pool.state)}/1000000000 + variable"
     return "?"
 
 

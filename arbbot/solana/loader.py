@@ -17,10 +17,12 @@ from arbbot.solana.layouts.token import decode_token_account
 from arbbot.solana.layouts.token_swap import TOKEN_SWAP_LEN, TokenSwapState, decode_token_swap
 from arbbot.solana.layouts.whirlpool import WHIRLPOOL_LEN, WhirlpoolState, decode_tick_array, decode_whirlpool
 from arbbot.solana.mints import read_mint
+from arbbot.solana.pools.meteora_dlmm import load_dlmm_pairs
 from arbbot.solana.pools.raydium_clmm import load_raydium_clmm
 from arbbot.solana.pools.raydium_cpmm import build_cpmm_pools
 from arbbot.solana.programs import (
     MARKET_PROGRAMS,
+    METEORA_DLMM,
     ORCA_WHIRLPOOL,
     RAYDIUM_AMM_V4,
     RAYDIUM_CLMM,
@@ -45,6 +47,7 @@ class VenuePrograms:
     whirlpool: Pubkey = ORCA_WHIRLPOOL
     raydium_cpmm: Pubkey | None = RAYDIUM_CPMM  # None: not read
     raydium_clmm: Pubkey | None = RAYDIUM_CLMM  # None: not read
+    meteora_dlmm: Pubkey | None = METEORA_DLMM  # None: not read
 
     def check(self) -> None:
         pinned = ", ".join(map(str, TOKEN_SWAP_PROGRAMS))
@@ -59,6 +62,8 @@ class VenuePrograms:
             raise UnknownPoolProgram(f"Raydium CPMM program {self.raydium_cpmm} is not {RAYDIUM_CPMM}")
         if self.raydium_clmm not in (None, RAYDIUM_CLMM):
             raise UnknownPoolProgram(f"Raydium CLMM program {self.raydium_clmm} is not {RAYDIUM_CLMM}")
+        if self.meteora_dlmm not in (None, METEORA_DLMM):
+            raise UnknownPoolProgram(f"Meteora DLMM program {self.meteora_dlmm} is not {METEORA_DLMM}")
 
 
 @dataclass
@@ -221,6 +226,10 @@ def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) ->
     if programs.raydium_clmm is not None:
         clmm = rpc.get_program_accounts(programs.raydium_clmm, data_size=CLMM_POOL_LEN)
         pools += load_raydium_clmm(rpc, clmm, skipped)
+    if programs.meteora_dlmm is not None:
+        dlmm, dlmm_skipped = load_dlmm_pairs(rpc)
+        pools += dlmm
+        skipped += dlmm_skipped
     return LoadResult(pools, skipped)
 
 
@@ -230,15 +239,23 @@ def load_pools(rpc: SolanaRpc, addresses: Iterable[Pubkey], programs: VenueProgr
     keys = list(dict.fromkeys(addresses))
     decoded: list[tuple[AccountData, PoolState]] = []
     clmm: list[AccountData] = []
+    dlmm: list[Pubkey] = []
     for key, acc in zip(keys, rpc.get_multiple_accounts(keys), strict=True):
         if acc is None:
             raise AccountLayoutError(f"pool {key} does not exist")
         if acc.owner == RAYDIUM_CLMM:
             clmm.append(acc)
             continue
+        if acc.owner == METEORA_DLMM and programs.meteora_dlmm is not None:
+            dlmm.append(key)
+            continue
         decoded.append((acc, _decode_pool(acc, programs)))
     skipped: list[str] = []
     pools = _build(rpc, decoded, skipped) + load_raydium_clmm(rpc, clmm, skipped)
+    if dlmm:
+        pairs, dlmm_skipped = load_dlmm_pairs(rpc, dlmm)
+        pools += pairs
+        skipped += dlmm_skipped
     missing = set(keys) - {p.address for p in pools}
     if missing:
         raise AccountLayoutError("; ".join(r for r in skipped if any(r.startswith(str(k)) for k in missing)))

@@ -142,6 +142,8 @@ def load_dlmm_pairs(
             if addresses is not None:
                 raise
             skipped.append(f"{acc.address}: {exc}")
+    if not pairs:
+        return [], skipped
     extension_keys = [bitmap_extension_address(a) for a, _ in pairs]
     head = rpc.get_multiple_accounts([CLOCK_SYSVAR, *extension_keys])
     if head[0] is None:

@@ -4,9 +4,11 @@ LbPair, Oracle and bin arrays written by the project's packers at the addresses 
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from solders.account import Account
 from solders.clock import Clock
@@ -19,6 +21,7 @@ from solders.pubkey import Pubkey
 from solders.transaction import Transaction
 from solders.transaction_metadata import FailedTransactionMetadata
 
+from arbbot.solana.errors import SolanaError
 from arbbot.solana.layouts.meteora_dlmm import (
     BINS_PER_ARRAY,
     BinArray,
@@ -85,7 +88,7 @@ class DlmmWorld:
     bin_step: int
     active_id: int
     bins: Mapping[int, tuple[int, int]]
-    params: Mapping[str, int] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # LbPairFields overrides
     svm: LiteSVM = field(init=False)
     user: Keypair = field(init=False)
 
@@ -137,8 +140,8 @@ class DlmmWorld:
             bin_step=self.bin_step,
             bump_seed=bump,
             bin_array_bitmap=bitmap_with(inside),
-            **self.params,
         )
+        fields = dataclasses.replace(fields, **self.params)
         self._put(self.lb_pair, METEORA_DLMM, pack_lb_pair(fields))
 
     def _put(self, address: Pubkey, owner: Pubkey, data: bytes) -> None:
@@ -149,26 +152,32 @@ class DlmmWorld:
         c = self.svm.get_clock()
         self.svm.set_clock(Clock(slot, c.epoch_start_timestamp, c.epoch, c.leader_schedule_epoch, unix_timestamp))
 
+    def _account(self, key: Pubkey) -> Account:
+        acc = self.svm.get_account(key)
+        if acc is None:
+            raise SolanaError(f"DLMM world: account {key} is missing")
+        return acc
+
     def pair(self) -> LbPairState:
-        acc = self.svm.get_account(self.lb_pair)
+        acc = self._account(self.lb_pair)
         return decode_lb_pair(bytes(acc.data), self.lb_pair, acc.owner)
 
     def bin_arrays(self) -> dict[int, BinArray]:
         out = {}
         for idx in self.array_indexes:
             key = bin_array_address(self.lb_pair, idx)
-            acc = self.svm.get_account(key)
+            acc = self._account(key)
             out[idx] = decode_bin_array(bytes(acc.data), key, acc.owner)
         return out
 
     def bitmap_extension(self) -> BitmapExtension | None:
         if self.extension is None:
             return None
-        acc = self.svm.get_account(self.extension)
+        acc = self._account(self.extension)
         return decode_bitmap_extension(bytes(acc.data), self.extension, acc.owner)
 
     def balance(self, account: Pubkey) -> int:
-        return decode_token_account(bytes(self.svm.get_account(account).data)).amount
+        return decode_token_account(bytes(self._account(account).data)).amount
 
     def swap_instruction(self, amount_in: int, swap_for_y: bool, arrays: Sequence[int]) -> Instruction:
         user_in, user_out = (self.user_x, self.user_y) if swap_for_y else (self.user_y, self.user_x)

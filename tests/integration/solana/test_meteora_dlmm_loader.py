@@ -8,6 +8,7 @@ from solders.pubkey import Pubkey
 
 from arbbot.chain.rpc import RetryPolicy
 from arbbot.solana.errors import AccountLayoutError
+from arbbot.solana.loader import discover_pools, load_pools
 from arbbot.solana.pools.meteora_dlmm import load_dlmm_pairs
 from arbbot.solana.rpc import SolanaRpc
 from arbbot.solana.testing.local_chain import LocalChain
@@ -31,11 +32,17 @@ def test_loaded_pair_quotes_what_the_program_pays() -> None:
         try:
             discovered, skipped = load_dlmm_pairs(rpc)
             (pool,), _ = load_dlmm_pairs(rpc, [w.lb_pair])
+            # The searcher's own reads find it too: every venue scanned, or the pair given by address.
+            everything = discover_pools(rpc)
+            given = load_pools(rpc, [w.lb_pair])
             with pytest.raises(AccountLayoutError, match="does not exist"):
                 load_dlmm_pairs(rpc, [Pubkey.new_unique()])
         finally:
             rpc.close()
     assert [p.address for p in discovered] == [w.lb_pair] and skipped == []
+    assert [type(p).__name__ for p in everything.pools] == ["MeteoraDlmmPool"] and everything.skipped == []
+    assert [p.address for p in given.pools] == [w.lb_pair]
+    assert given.pools[0].quote(w.mint_x, 10_000) == pool.quote(w.mint_x, 10_000)
     assert (pool.slot, pool.timestamp) == (4242, T0 + 7)
     assert (pool.mint_a, pool.mint_b) == (w.mint_x, w.mint_y)
     assert set(pool.bin_arrays) == {-2, -1, 0, 1}  # the arrays either direction's swap passes
