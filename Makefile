@@ -12,7 +12,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 FOUNDRY_PROFILE ?= $(if $(CI),ci,default)
 export FOUNDRY_PROFILE
 
-.PHONY: help setup demo bench soak test lint test-python test-contracts test-ape test-programs replica clean
+.PHONY: help setup demo bench soak test fixtures lint test-python test-contracts test-ape test-programs replica clean
 
 help:
 	@echo "make demo   set up, then run the whole loop on the local mainnet replica (arbbot demo)"
@@ -67,6 +67,11 @@ test-ape: setup
 # solana-program-test logs every instruction at DEBUG unless RUST_LOG says otherwise.
 test-programs:
 	RUST_LOG=$${RUST_LOG:-error} cargo test --workspace --locked --lib --tests
+
+# The committed IDL and instruction vectors, rewritten from the program after an interface change (a
+# test run only compares them).
+fixtures:
+	RUST_LOG=error cargo test --locked -p arb-executor --test idl --test ix_vectors -- --ignored regenerate
 
 # pytest last: its summary line closes the run.
 test: lint test-contracts test-ape test-programs test-python

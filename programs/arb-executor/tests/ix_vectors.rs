@@ -2,7 +2,7 @@
 //! instruction data the program decodes, the venue instruction bytes the hop adapters send, the event
 //! bytes, and the byte layouts the adapters read. Client encoders are checked against this file.
 //!
-//! Regenerate: `ARBBOT_UPDATE_FIXTURES=1 cargo test -p arb-executor --test ix_vectors`.
+//! A test run only compares; `make fixtures` rewrites the file (the ignored `regenerate_ix_vectors`).
 
 use anchor_lang::{AnchorDeserialize, AnchorSerialize, Discriminator, Event, InstructionData};
 use arb_executor::venues::{
@@ -319,8 +319,7 @@ fn assert_contiguous(name: &str, layout: &Value, first: usize) {
     );
 }
 
-#[test]
-fn ix_vectors_file_is_current() {
+fn vectors_text() -> String {
     let v = canonical(vectors());
     // Layout self-consistency.
     assert_contiguous("spl_token_swap", &v["layouts"]["spl_token_swap"], 0);
@@ -336,19 +335,31 @@ fn ix_vectors_file_is_current() {
         &v["layouts"]["raydium_cpmm_amm_config"],
         8,
     );
-    let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data/solana/ix_vectors.json");
-    if std::env::var_os("ARBBOT_UPDATE_FIXTURES").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &text).unwrap();
-    }
+    serde_json::to_string_pretty(&v).unwrap() + "\n"
+}
+
+fn vectors_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/solana/ix_vectors.json")
+}
+
+#[test]
+fn ix_vectors_file_is_current() {
+    let text = vectors_text();
+    let path = vectors_path();
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == text,
-        "{} is stale: regenerate with ARBBOT_UPDATE_FIXTURES=1 cargo test -p arb-executor --test ix_vectors",
+        "{} is stale: regenerate with `make fixtures`",
         path.display()
     );
+}
+
+#[test]
+#[ignore = "rewrites the committed file: run by `make fixtures`, never by a test run"]
+fn regenerate_ix_vectors() {
+    let path = vectors_path();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, vectors_text()).unwrap();
 }
 
 #[test]
