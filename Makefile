@@ -51,6 +51,8 @@ lint: setup
 	$(ROOT)/.venv/bin/ruff check arbbot tests benchmarks scripts
 	$(ROOT)/.venv/bin/ruff format --check arbbot tests benchmarks scripts
 	$(ROOT)/.venv/bin/mypy arbbot
+	cargo fmt --all --check
+	cd native/arbbot-native && cargo fmt --check
 
 test-contracts: setup
 	@# sizes of the deployable contracts only (test harnesses may exceed EIP-170; they never deploy on a chain)
@@ -67,6 +69,7 @@ test-ape: setup
 # solana-program-test logs every instruction at DEBUG unless RUST_LOG says otherwise.
 test-programs:
 	RUST_LOG=$${RUST_LOG:-error} cargo test --workspace --locked --lib --tests
+	cd native/arbbot-native && CARGO_TARGET_DIR=$(CACHE)/cargo-target-native cargo test --locked --no-default-features
 
 # The committed IDL and instruction vectors, rewritten from the program after an interface change (a
 # test run only compares them).

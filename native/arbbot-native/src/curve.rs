@@ -6,7 +6,7 @@
 //! curve; the solver uses it (with a rigorous margin for floating-point error, see `solve.rs`) to guide
 //! the exact search, to prove no input pays, and to bound what any input can make.
 
-use crate::math::{sqrt_ratio_at_tick, to_f64, U256, MAX_TICK, MIN_TICK};
+use crate::math::{sqrt_ratio_at_tick, to_f64, MAX_TICK, MIN_TICK, U256};
 use crate::v2::V2State;
 use crate::v3::V3State;
 
@@ -17,7 +17,7 @@ pub struct Piece {
     pub in0: f64,
     pub out0: f64,
     pub xv: f64,
-    pub yv: f64, // 0: flat (nothing more comes out)
+    pub yv: f64,  // 0: flat (nothing more comes out)
     pub end: f64, // input where the piece ends (infinite for the last)
     /// The V3 price where the piece ends (a tick whose crossing changes the liquidity, or the
     /// periphery's limit): the exact input reaching it is a swap to that price. Zero: none (V2, flat).
@@ -32,7 +32,10 @@ impl Piece {
         }
         let d = (x - self.in0).max(0.0) * g;
         let den = self.xv + d;
-        (self.out0 + self.yv * d / den, g * self.yv * self.xv / (den * den))
+        (
+            self.out0 + self.yv * d / den,
+            g * self.yv * self.xv / (den * den),
+        )
     }
 }
 
@@ -59,11 +62,30 @@ impl Curve {
         let (r_in, r_out) = pool.reserves(zero_for_one);
         let g = pool.gamma_num() as f64 / 10_000.0;
         let piece = if r_in == 0 || r_out == 0 || g <= 0.0 {
-            Piece { in0: 0.0, out0: 0.0, xv: 1.0, yv: 0.0, end: f64::INFINITY, end_price: U256::ZERO }
+            Piece {
+                in0: 0.0,
+                out0: 0.0,
+                xv: 1.0,
+                yv: 0.0,
+                end: f64::INFINITY,
+                end_price: U256::ZERO,
+            }
         } else {
-            Piece { in0: 0.0, out0: 0.0, xv: r_in as f64, yv: r_out as f64, end: f64::INFINITY, end_price: U256::ZERO }
+            Piece {
+                in0: 0.0,
+                out0: 0.0,
+                xv: r_in as f64,
+                yv: r_out as f64,
+                end: f64::INFINITY,
+                end_price: U256::ZERO,
+            }
         };
-        Curve { g, pieces: vec![piece], walk: None, state: None }
+        Curve {
+            g,
+            pieces: vec![piece],
+            walk: None,
+            state: None,
+        }
     }
 
     pub fn v3(pool: &V3State, zero_for_one: bool) -> Curve {
@@ -76,10 +98,28 @@ impl Curve {
         } else {
             table.compressed.partition_point(|&x| x <= c) as isize
         };
-        let walk = V3Walk { zero_for_one, price: pool.sqrt_price, liquidity: pool.liquidity, idx, done: g <= 0.0 };
-        let mut curve = Curve { g, pieces: Vec::new(), walk: Some(walk), state: Some(pool.clone()) };
+        let walk = V3Walk {
+            zero_for_one,
+            price: pool.sqrt_price,
+            liquidity: pool.liquidity,
+            idx,
+            done: g <= 0.0,
+        };
+        let mut curve = Curve {
+            g,
+            pieces: Vec::new(),
+            walk: Some(walk),
+            state: Some(pool.clone()),
+        };
         if curve.pieces.is_empty() && !curve.extend() {
-            curve.pieces.push(Piece { in0: 0.0, out0: 0.0, xv: 1.0, yv: 0.0, end: f64::INFINITY, end_price: U256::ZERO });
+            curve.pieces.push(Piece {
+                in0: 0.0,
+                out0: 0.0,
+                xv: 1.0,
+                yv: 0.0,
+                end: f64::INFINITY,
+                end_price: U256::ZERO,
+            });
         }
         curve
     }
@@ -105,11 +145,21 @@ impl Curve {
             None => (0.0, 0.0),
         };
         // The flat tail piece that closes the curve, once the walk has ended.
-        let flat = |in0: f64, out0: f64| Piece { in0, out0, xv: 1.0, yv: 0.0, end: f64::INFINITY, end_price: U256::ZERO };
+        let flat = |in0: f64, out0: f64| Piece {
+            in0,
+            out0,
+            xv: 1.0,
+            yv: 0.0,
+            end: f64::INFINITY,
+            end_price: U256::ZERO,
+        };
         loop {
             let limit_tick = if w.zero_for_one { MIN_TICK } else { MAX_TICK };
             let (boundary, next_idx) = if w.idx >= 0 && (w.idx as usize) < table.compressed.len() {
-                (table.compressed[w.idx as usize] * table.spacing, Some(w.idx as usize))
+                (
+                    table.compressed[w.idx as usize] * table.spacing,
+                    Some(w.idx as usize),
+                )
             } else {
                 (limit_tick, None)
             };
@@ -117,27 +167,47 @@ impl Curve {
             let (end_price, at_limit) = {
                 let p = sqrt_ratio_at_tick(boundary.clamp(MIN_TICK, MAX_TICK)).unwrap_or(w.price);
                 let lim = V3State::default_limit(w.zero_for_one);
-                if next_idx.is_none() || (w.zero_for_one && p < lim) || (!w.zero_for_one && p > lim) {
+                if next_idx.is_none() || (w.zero_for_one && p < lim) || (!w.zero_for_one && p > lim)
+                {
                     (lim, true)
                 } else {
                     (p, false)
                 }
             };
-            let moves = if w.zero_for_one { end_price < w.price } else { end_price > w.price };
+            let moves = if w.zero_for_one {
+                end_price < w.price
+            } else {
+                end_price > w.price
+            };
             let liq = w.liquidity;
             let mut produced = None;
             if liq > 0 && moves {
                 let l = liq as f64;
                 let p = to_f64(&w.price);
                 let pe = to_f64(&end_price);
-                let dp = if w.zero_for_one { to_f64(&(w.price - end_price)) } else { to_f64(&(end_price - w.price)) };
+                let dp = if w.zero_for_one {
+                    to_f64(&(w.price - end_price))
+                } else {
+                    to_f64(&(end_price - w.price))
+                };
                 let (xv, yv, len) = if w.zero_for_one {
                     // input token0: xv = L*Q96/P, yv = L*P/Q96; length = L*Q96*(P - Pe)/(P*Pe)/g
-                    (l * (Q96 / p), l * (p / Q96), l * (Q96 / p) * (dp / pe) / self.g)
+                    (
+                        l * (Q96 / p),
+                        l * (p / Q96),
+                        l * (Q96 / p) * (dp / pe) / self.g,
+                    )
                 } else {
                     (l * (p / Q96), l * (Q96 / p), l * (dp / Q96) / self.g)
                 };
-                produced = Some(Piece { in0, out0, xv, yv, end: in0 + len, end_price });
+                produced = Some(Piece {
+                    in0,
+                    out0,
+                    xv,
+                    yv,
+                    end: in0 + len,
+                    end_price,
+                });
             }
             if at_limit {
                 w.done = true;
@@ -146,8 +216,16 @@ impl Curve {
                 // Past a tick whose crossing the contract would revert on (LS/LA), no exact quote exists:
                 // the curve ends there.
                 let net = table.nets[next_idx.unwrap()];
-                let (mag, down) = if net >= 0 { (net as u128, w.zero_for_one) } else { (net.unsigned_abs(), !w.zero_for_one) };
-                let next = if down { liq.checked_sub(mag) } else { liq.checked_add(mag) };
+                let (mag, down) = if net >= 0 {
+                    (net as u128, w.zero_for_one)
+                } else {
+                    (net.unsigned_abs(), !w.zero_for_one)
+                };
+                let next = if down {
+                    liq.checked_sub(mag)
+                } else {
+                    liq.checked_add(mag)
+                };
                 match next {
                     Some(v) => w.liquidity = v,
                     None => w.done = true,
@@ -178,7 +256,11 @@ impl Curve {
             }
         }
         let i = self.pieces.partition_point(|p| p.in0 <= x);
-        let piece = if i == 0 { &self.pieces[0] } else { &self.pieces[i - 1] };
+        let piece = if i == 0 {
+            &self.pieces[0]
+        } else {
+            &self.pieces[i - 1]
+        };
         piece.at(self.g, x)
     }
 

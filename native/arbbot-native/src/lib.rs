@@ -33,14 +33,20 @@ mod py {
             .map_err(|_| PyTypeError::new_err(format!("{field}: expected an int")))?
             .clone();
         if v.lt(0)? {
-            return Err(PyValueError::new_err(format!("{field}: must not be negative")));
+            return Err(PyValueError::new_err(format!(
+                "{field}: must not be negative"
+            )));
         }
         let bits: usize = v.call_method0("bit_length")?.extract()?;
         if bits > 256 {
-            return Err(PyValueError::new_err(format!("{field}: does not fit 256 bits")));
+            return Err(PyValueError::new_err(format!(
+                "{field}: does not fit 256 bits"
+            )));
         }
         let bytes = v.call_method1("to_bytes", (32, "little"))?;
-        let bytes = bytes.cast::<PyBytes>().map_err(|_| PyTypeError::new_err("to_bytes"))?;
+        let bytes = bytes
+            .cast::<PyBytes>()
+            .map_err(|_| PyTypeError::new_err("to_bytes"))?;
         Ok(U256::try_from_le_slice(bytes.as_bytes()).expect("32 bytes"))
     }
 
@@ -49,7 +55,10 @@ mod py {
             return Ok(low_u128(&x).into_pyobject(py)?.into_any().unbind());
         }
         let bytes = PyBytes::new(py, &x.to_le_bytes::<32>());
-        Ok(py.get_type::<PyInt>().call_method1("from_bytes", (bytes, "little"))?.unbind())
+        Ok(py
+            .get_type::<PyInt>()
+            .call_method1("from_bytes", (bytes, "little"))?
+            .unbind())
     }
 
     /// A Uniswap V2 pool's reserves and fee.
@@ -61,20 +70,37 @@ mod py {
     #[pymethods]
     impl V2Pool {
         #[new]
-        fn new(reserve0: &Bound<'_, PyAny>, reserve1: &Bound<'_, PyAny>, fee_bps: u32) -> PyResult<Self> {
+        fn new(
+            reserve0: &Bound<'_, PyAny>,
+            reserve1: &Bound<'_, PyAny>,
+            fee_bps: u32,
+        ) -> PyResult<Self> {
             let r0 = to_u256(reserve0, "reserve0")?;
             let r1 = to_u256(reserve1, "reserve1")?;
             if !fits_u128(&r0) || !fits_u128(&r1) {
                 return Err(PyValueError::new_err("reserves must fit 128 bits"));
             }
             if fee_bps > 10_000 {
-                return Err(PyValueError::new_err(format!("fee_bps: must be 0..10000, got {fee_bps}")));
+                return Err(PyValueError::new_err(format!(
+                    "fee_bps: must be 0..10000, got {fee_bps}"
+                )));
             }
-            Ok(V2Pool { st: V2State { reserve0: low_u128(&r0), reserve1: low_u128(&r1), fee_bps } })
+            Ok(V2Pool {
+                st: V2State {
+                    reserve0: low_u128(&r0),
+                    reserve1: low_u128(&r1),
+                    fee_bps,
+                },
+            })
         }
 
         /// Exact output for `amount` in; None where the model refuses (empty reserves, zero amount).
-        fn quote_exact_in(&self, py: Python<'_>, zero_for_one: bool, amount: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        fn quote_exact_in(
+            &self,
+            py: Python<'_>,
+            zero_for_one: bool,
+            amount: &Bound<'_, PyAny>,
+        ) -> PyResult<Option<Py<PyAny>>> {
             let a = to_u256(amount, "amount")?;
             match self.st.quote_exact_in(zero_for_one, a) {
                 Ok(o) => Ok(Some(from_u256(py, o)?)),
@@ -103,7 +129,9 @@ mod py {
             nets: Vec<(i32, i128)>,
         ) -> PyResult<Self> {
             if fee >= 1_000_000 {
-                return Err(PyValueError::new_err(format!("fee: must be below 1000000 pips, got {fee}")));
+                return Err(PyValueError::new_err(format!(
+                    "fee: must be below 1000000 pips, got {fee}"
+                )));
             }
             let mut ws = Vec::with_capacity(words.len());
             for (w, v) in &words {
@@ -111,11 +139,24 @@ mod py {
             }
             let table = TickTable::new(tick_spacing, &ws, &nets).map_err(PyValueError::new_err)?;
             let sqrt_price = to_u256(sqrt_price_x96, "sqrt_price_x96")?;
-            Ok(V3Pool { st: V3State { fee, sqrt_price, tick, liquidity, table: Arc::new(table) } })
+            Ok(V3Pool {
+                st: V3State {
+                    fee,
+                    sqrt_price,
+                    tick,
+                    liquidity,
+                    table: Arc::new(table),
+                },
+            })
         }
 
         /// The same ticks with a new price, tick and liquidity (a Swap event's state).
-        fn with_slot(&self, sqrt_price_x96: &Bound<'_, PyAny>, tick: i32, liquidity: u128) -> PyResult<V3Pool> {
+        fn with_slot(
+            &self,
+            sqrt_price_x96: &Bound<'_, PyAny>,
+            tick: i32,
+            liquidity: u128,
+        ) -> PyResult<V3Pool> {
             let mut st = self.st.clone();
             st.sqrt_price = to_u256(sqrt_price_x96, "sqrt_price_x96")?;
             st.tick = tick;
@@ -123,7 +164,12 @@ mod py {
             Ok(V3Pool { st })
         }
 
-        fn quote_exact_in(&self, py: Python<'_>, zero_for_one: bool, amount: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        fn quote_exact_in(
+            &self,
+            py: Python<'_>,
+            zero_for_one: bool,
+            amount: &Bound<'_, PyAny>,
+        ) -> PyResult<Option<Py<PyAny>>> {
             let a = to_u256(amount, "amount")?;
             match self.st.quote_exact_in(zero_for_one, a) {
                 Ok(o) => Ok(Some(from_u256(py, o)?)),
@@ -131,7 +177,12 @@ mod py {
             }
         }
 
-        fn quote_exact_out(&self, py: Python<'_>, zero_for_one: bool, amount: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        fn quote_exact_out(
+            &self,
+            py: Python<'_>,
+            zero_for_one: bool,
+            amount: &Bound<'_, PyAny>,
+        ) -> PyResult<Option<Py<PyAny>>> {
             let a = to_u256(amount, "amount")?;
             match self.st.quote_exact_out(zero_for_one, a) {
                 Ok(o) => Ok(Some(from_u256(py, o)?)),
@@ -155,8 +206,18 @@ mod py {
                 Some(l) => Some(to_u256(l, "sqrt_price_limit_x96")?),
                 None => None,
             };
-            let r = self.st.swap(zero_for_one, exact_in, a, limit).map_err(PyValueError::new_err)?;
-            Ok((from_u256(py, r.amount_in)?, from_u256(py, r.amount_out)?, from_u256(py, r.sqrt_price)?, r.tick, r.liquidity, r.crossed))
+            let r = self
+                .st
+                .swap(zero_for_one, exact_in, a, limit)
+                .map_err(PyValueError::new_err)?;
+            Ok((
+                from_u256(py, r.amount_in)?,
+                from_u256(py, r.amount_out)?,
+                from_u256(py, r.sqrt_price)?,
+                r.tick,
+                r.liquidity,
+                r.crossed,
+            ))
         }
 
         #[getter]
@@ -174,16 +235,25 @@ mod py {
             } else if let Ok(p) = ob.cast::<V2Pool>() {
                 PoolState::V2(p.get().st)
             } else {
-                return Err(PyTypeError::new_err("hops: each pool must be an arbbot_native V2Pool or V3Pool"));
+                return Err(PyTypeError::new_err(
+                    "hops: each pool must be an arbbot_native V2Pool or V3Pool",
+                ));
             };
-            out.push(Hop { pool, zero_for_one: *zero_for_one });
+            out.push(Hop {
+                pool,
+                zero_for_one: *zero_for_one,
+            });
         }
         Ok(out)
     }
 
     /// Exact output of the cycle for `amount` in; None where a hop reverts or gives nothing.
     #[pyfunction]
-    fn quote_cycle(py: Python<'_>, hops: Vec<(Bound<'_, PyAny>, bool)>, amount: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+    fn quote_cycle(
+        py: Python<'_>,
+        hops: Vec<(Bound<'_, PyAny>, bool)>,
+        amount: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyAny>>> {
         let hops = hops_of(&hops)?;
         let a = to_u256(amount, "amount")?;
         if a.is_zero() {
@@ -197,7 +267,11 @@ mod py {
 
     /// The smallest input whose exact cycle output is >= need (None: unreachable).
     #[pyfunction]
-    fn cycle_min_input(py: Python<'_>, hops: Vec<(Bound<'_, PyAny>, bool)>, need: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+    fn cycle_min_input(
+        py: Python<'_>,
+        hops: Vec<(Bound<'_, PyAny>, bool)>,
+        need: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Py<PyAny>>> {
         let hops = hops_of(&hops)?;
         let n = to_u256(need, "need")?;
         match core::cycle_min_input(&hops, n) {
@@ -206,8 +280,16 @@ mod py {
         }
     }
 
-    fn params(max_input: &Bound<'_, PyAny>, loan_fee_bps: u64, scan_budget: u64) -> PyResult<Params> {
-        Ok(Params { max_input: to_u256(max_input, "max_input")?, loan_fee_bps, scan_budget })
+    fn params(
+        max_input: &Bound<'_, PyAny>,
+        loan_fee_bps: u64,
+        scan_budget: u64,
+    ) -> PyResult<Params> {
+        Ok(Params {
+            max_input: to_u256(max_input, "max_input")?,
+            loan_fee_bps,
+            scan_budget,
+        })
     }
 
     /// (amount_in, amount_out, profit, certified, quotes) of the most profitable input; None when no

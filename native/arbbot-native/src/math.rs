@@ -56,7 +56,9 @@ pub fn narrow(x: U512) -> Option<U256> {
 /// Lossy, for estimates only.
 pub fn to_f64(x: &U256) -> f64 {
     let l = x.as_limbs();
-    (l[0] as f64) + (l[1] as f64) * 18446744073709551616.0 + (l[2] as f64) * 3.402823669209385e38
+    (l[0] as f64)
+        + (l[1] as f64) * 18446744073709551616.0
+        + (l[2] as f64) * 3.402823669209385e38
         + (l[3] as f64) * 6.277101735386681e57
 }
 
@@ -176,7 +178,11 @@ pub fn sqrt_ratio_at_tick(tick: i32) -> R<U256> {
             }
         }
     }
-    let r: U256 = if one { U256::from(1u64) << 128 } else { u(ratio) };
+    let r: U256 = if one {
+        U256::from(1u64) << 128
+    } else {
+        u(ratio)
+    };
     let r = if tick > 0 { U256::MAX / r } else { r };
     let low32 = r.as_limbs()[0] & 0xffff_ffff;
     Ok((r >> 32) + U256::from((low32 != 0) as u64))
@@ -214,7 +220,12 @@ pub fn tick_at_sqrt_ratio(price: U256) -> R<i32> {
 
 // ------------------------------------------------------------------------------------- SqrtPriceMath
 
-pub fn next_sqrt_price_from_amount0_rounding_up(p: U256, liq: u128, amount: U256, add: bool) -> R<U256> {
+pub fn next_sqrt_price_from_amount0_rounding_up(
+    p: U256,
+    liq: u128,
+    amount: U256,
+    add: bool,
+) -> R<U256> {
     if amount.is_zero() {
         return Ok(p);
     }
@@ -226,7 +237,9 @@ pub fn next_sqrt_price_from_amount0_rounding_up(p: U256, liq: u128, amount: U256
                 return mul_div_rounding_up(numerator1, p, denominator);
             }
         }
-        let second = (numerator1 / p).checked_add(amount).ok_or("LowGasSafeMath.add overflow")?;
+        let second = (numerator1 / p)
+            .checked_add(amount)
+            .ok_or("LowGasSafeMath.add overflow")?;
         return Ok(div_rounding_up(numerator1, second));
     }
     let product = product.ok_or("SqrtPriceMath: amount0 out exceeds what the liquidity holds")?;
@@ -240,7 +253,12 @@ pub fn next_sqrt_price_from_amount0_rounding_up(p: U256, liq: u128, amount: U256
     Ok(r)
 }
 
-pub fn next_sqrt_price_from_amount1_rounding_down(p: U256, liq: u128, amount: U256, add: bool) -> R<U256> {
+pub fn next_sqrt_price_from_amount1_rounding_down(
+    p: U256,
+    liq: u128,
+    amount: U256,
+    add: bool,
+) -> R<U256> {
     let l = u(liq);
     if add {
         let quotient = if amount <= MAX_U160 {
@@ -248,7 +266,9 @@ pub fn next_sqrt_price_from_amount1_rounding_down(p: U256, liq: u128, amount: U2
         } else {
             mul_div(amount, U256::from(1u64) << Q96_SHIFT, l)?
         };
-        let result = p.checked_add(quotient).ok_or("LowGasSafeMath.add overflow")?;
+        let result = p
+            .checked_add(quotient)
+            .ok_or("LowGasSafeMath.add overflow")?;
         if result > MAX_U160 {
             return Err("SafeCast.toUint160 overflow");
         }
@@ -265,7 +285,12 @@ pub fn next_sqrt_price_from_amount1_rounding_down(p: U256, liq: u128, amount: U2
     Ok(p - quotient)
 }
 
-pub fn next_sqrt_price_from_input(p: U256, liq: u128, amount_in: U256, zero_for_one: bool) -> R<U256> {
+pub fn next_sqrt_price_from_input(
+    p: U256,
+    liq: u128,
+    amount_in: U256,
+    zero_for_one: bool,
+) -> R<U256> {
     if p.is_zero() || liq == 0 {
         return Err("SqrtPriceMath: zero price or liquidity");
     }
@@ -276,7 +301,12 @@ pub fn next_sqrt_price_from_input(p: U256, liq: u128, amount_in: U256, zero_for_
     }
 }
 
-pub fn next_sqrt_price_from_output(p: U256, liq: u128, amount_out: U256, zero_for_one: bool) -> R<U256> {
+pub fn next_sqrt_price_from_output(
+    p: U256,
+    liq: u128,
+    amount_out: U256,
+    zero_for_one: bool,
+) -> R<U256> {
     if p.is_zero() || liq == 0 {
         return Err("SqrtPriceMath: zero price or liquidity");
     }
@@ -295,7 +325,10 @@ pub fn amount0_delta(a: U256, b: U256, liq: u128, round_up: bool) -> R<U256> {
     let numerator1 = u(liq) << Q96_SHIFT;
     let numerator2 = b - a;
     if round_up {
-        Ok(div_rounding_up(mul_div_rounding_up(numerator1, numerator2, b)?, a))
+        Ok(div_rounding_up(
+            mul_div_rounding_up(numerator1, numerator2, b)?,
+            a,
+        ))
     } else {
         Ok(mul_div(numerator1, numerator2, b)? / a)
     }
@@ -382,11 +415,18 @@ pub fn compute_swap_step(
     }
     let fee_amount = if exact_in && sqrt_next != target {
         // The rest of the input is kept as fee (the Python reference computes remaining - amount_in).
-        remaining.checked_sub(amount_in).ok_or("SwapMath: fee underflow")?
+        remaining
+            .checked_sub(amount_in)
+            .ok_or("SwapMath: fee underflow")?
     } else {
         mul_div_rounding_up(amount_in, fee, fee_complement)?
     };
-    Ok(Step { sqrt_next, amount_in, amount_out, fee_amount })
+    Ok(Step {
+        sqrt_next,
+        amount_in,
+        amount_out,
+        fee_amount,
+    })
 }
 
 #[cfg(test)]
@@ -417,6 +457,9 @@ mod tests {
         assert_eq!(q, (widen(a) * widen(b) / widen(d)).to::<U256>());
         assert!(mul_div(U256::MAX, U256::MAX, U256::from(1u64)).is_err());
         assert!(mul_div(U256::from(1u64), U256::from(1u64), U256::ZERO).is_err());
-        assert_eq!(mul_div_rounding_up(U256::from(7u64), U256::from(1u64), U256::from(2u64)).unwrap(), U256::from(4u64));
+        assert_eq!(
+            mul_div_rounding_up(U256::from(7u64), U256::from(1u64), U256::from(2u64)).unwrap(),
+            U256::from(4u64)
+        );
     }
 }

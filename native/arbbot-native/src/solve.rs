@@ -151,7 +151,10 @@ pub struct Relaxed {
 
 impl Relaxed {
     pub fn new(hops: &[Hop], loan_fee_bps: u64) -> Relaxed {
-        Relaxed { curves: hops.iter().map(Hop::curve).collect(), k: (BPS + loan_fee_bps) as f64 / BPS as f64 }
+        Relaxed {
+            curves: hops.iter().map(Hop::curve).collect(),
+            k: (BPS + loan_fee_bps) as f64 / BPS as f64,
+        }
     }
 
     /// (composite relaxed output, composite right-slope) at cycle input x.
@@ -266,7 +269,13 @@ impl Relaxed {
         }
         // False position on h(x) = 1/sqrt(slope(x)) - 1/sqrt(k): linear on each cell, increasing.
         let target = 1.0 / k.sqrt();
-        let h = |d: f64| if d > 0.0 { 1.0 / d.sqrt() - target } else { f64::INFINITY };
+        let h = |d: f64| {
+            if d > 0.0 {
+                1.0 / d.sqrt() - target
+            } else {
+                f64::INFINITY
+            }
+        };
         let mut h_lo = h(d_at(self, lo));
         let mut h_hi = h(d_at(self, hi));
         let mut side = 0i32;
@@ -313,12 +322,20 @@ impl Relaxed {
 
     /// The integers x in [1, max_input] where q(x) (plus margin) reaches floor_p + 1, if at most
     /// `budget` of them: Some((lo, hi)) (lo > hi: none), None when wider (or beyond exact f64 integers).
-    pub fn window(&mut self, x0: u128, floor_p: f64, max_input: u128, budget: u128) -> Option<(u128, u128)> {
+    pub fn window(
+        &mut self,
+        x0: u128,
+        floor_p: f64,
+        max_input: u128,
+        budget: u128,
+    ) -> Option<(u128, u128)> {
         if x0.saturating_add(budget) > (1u128 << 52) {
             return None;
         }
         let target = floor_p + 1.0;
-        let above = |r: &mut Relaxed, x: u128| -> bool { x >= 1 && x <= max_input && r.q_high(x as f64) >= target };
+        let above = |r: &mut Relaxed, x: u128| -> bool {
+            x >= 1 && x <= max_input && r.q_high(x as f64) >= target
+        };
         if above(self, x0 + budget) || (x0 > budget && above(self, x0 - budget)) {
             return None;
         }
@@ -427,7 +444,14 @@ impl<'a> Exact<'a> {
             return None;
         };
         // An exact-input swap capped at `price` spends exactly what reaching it costs (fee included).
-        let need = pool.swap(hop.zero_for_one, true, crate::math::MAX_I256 >> 2, Some(price)).ok()?;
+        let need = pool
+            .swap(
+                hop.zero_for_one,
+                true,
+                crate::math::MAX_I256 >> 2,
+                Some(price),
+            )
+            .ok()?;
         if need.sqrt_price != price || need.amount_in.is_zero() {
             return None;
         }
@@ -508,10 +532,26 @@ pub fn relax(hops: &[Hop], params: &Params) -> Option<(Relaxation, Relaxed)> {
     if upper < 1.0 {
         return None; // proven: q < 1 everywhere, and exact profits are integers <= q
     }
-    let x = if lo < 1.0 { U256::from(1u64) } else { u(lo as u128) };
+    let x = if lo < 1.0 {
+        U256::from(1u64)
+    } else {
+        u(lo as u128)
+    };
     let x = x.min(params.max_input).max(U256::from(1u64));
-    let up = if upper >= 3.0e38 { U256::MAX } else { u(upper.ceil() as u128) };
-    Some((Relaxation { x, upper: up, lo, hi }, r))
+    let up = if upper >= 3.0e38 {
+        U256::MAX
+    } else {
+        u(upper.ceil() as u128)
+    };
+    Some((
+        Relaxation {
+            x,
+            upper: up,
+            lo,
+            hi,
+        },
+        r,
+    ))
 }
 
 pub enum Outcome {
@@ -569,14 +609,29 @@ pub fn solve(hops: &[Hop], params: &Params) -> Outcome {
     }
     (best, best_value) = ex.plateau_walk(best, 8);
     // Certified when the best exact profit reaches the bound on every input.
-    let best_profit_f = if best_value > BIAS { to_f64(&(best_value - BIAS)) } else { 0.0 };
-    let floor_value = if best_value > BIAS { best_value - BIAS } else { U256::ZERO };
+    let best_profit_f = if best_value > BIAS {
+        to_f64(&(best_value - BIAS))
+    } else {
+        0.0
+    };
+    let floor_value = if best_value > BIAS {
+        best_value - BIAS
+    } else {
+        U256::ZERO
+    };
     let mut certified = floor_value >= rx.upper;
     if !certified && fits_u128(&params.max_input) {
-        let x0 = if fits_u128(&top) { low_u128(&top) } else { u128::MAX };
-        if let Some((lo, hi)) =
-            relaxed.window(x0, best_profit_f, low_u128(&params.max_input), params.scan_budget as u128)
-        {
+        let x0 = if fits_u128(&top) {
+            low_u128(&top)
+        } else {
+            u128::MAX
+        };
+        if let Some((lo, hi)) = relaxed.window(
+            x0,
+            best_profit_f,
+            low_u128(&params.max_input),
+            params.scan_budget as u128,
+        ) {
             let mut x = lo;
             while x <= hi {
                 let ux = u(x);
@@ -598,7 +653,13 @@ pub fn solve(hops: &[Hop], params: &Params) -> Outcome {
     }
     let quotes = ex.outs.len() as u64;
     let out = ex.out(best);
-    Outcome::Found(Solution { amount_in: best, amount_out: out, profit: best_value - BIAS, certified, quotes })
+    Outcome::Found(Solution {
+        amount_in: best,
+        amount_out: out,
+        profit: best_value - BIAS,
+        certified,
+        quotes,
+    })
 }
 
 /// The relaxed filter and bound alone (for ranking cycles before sizing any).

@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use crate::math::{
-    compute_swap_step, sqrt_ratio_at_tick, tick_at_sqrt_ratio, R, U256, MAX_I256, MAX_SQRT_RATIO, MAX_TICK,
-    MIN_SQRT_RATIO, MIN_TICK,
+    compute_swap_step, sqrt_ratio_at_tick, tick_at_sqrt_ratio, MAX_I256, MAX_SQRT_RATIO, MAX_TICK,
+    MIN_SQRT_RATIO, MIN_TICK, R, U256,
 };
 
 /// Initialized ticks (compressed: tick / spacing) in ascending order, with each one's liquidityNet.
@@ -49,7 +49,8 @@ impl TickTable {
         }
         compressed.sort_unstable();
         compressed.dedup();
-        let in_range = |c: &i32| (MIN_TICK as i64..=MAX_TICK as i64).contains(&(*c as i64 * spacing as i64));
+        let in_range =
+            |c: &i32| (MIN_TICK as i64..=MAX_TICK as i64).contains(&(*c as i64 * spacing as i64));
         if !compressed.iter().all(in_range) {
             return Err("bitmap marks a tick outside [MIN_TICK, MAX_TICK]");
         }
@@ -69,7 +70,12 @@ impl TickTable {
             .iter()
             .map(|c| sqrt_ratio_at_tick(c * spacing))
             .collect::<R<Vec<U256>>>()?;
-        Ok(TickTable { spacing, compressed, nets, ratios })
+        Ok(TickTable {
+            spacing,
+            compressed,
+            nets,
+            ratios,
+        })
     }
 
     /// Index of the greatest initialized compressed tick <= c.
@@ -117,11 +123,17 @@ pub struct SwapOut {
 #[inline]
 fn add_delta(liq: u128, net: i128, negate: bool) -> R<u128> {
     // LiquidityMath.addDelta(liq, negate ? -net : net), in 129-bit arithmetic.
-    let (mag, down) = if net >= 0 { (net as u128, negate) } else { (net.unsigned_abs(), !negate) };
-    if down {
-        liq.checked_sub(mag).ok_or("LiquidityMath.addDelta underflow ('LS')")
+    let (mag, down) = if net >= 0 {
+        (net as u128, negate)
     } else {
-        liq.checked_add(mag).ok_or("LiquidityMath.addDelta overflow ('LA')")
+        (net.unsigned_abs(), !negate)
+    };
+    if down {
+        liq.checked_sub(mag)
+            .ok_or("LiquidityMath.addDelta underflow ('LS')")
+    } else {
+        liq.checked_add(mag)
+            .ok_or("LiquidityMath.addDelta overflow ('LA')")
     }
 }
 
@@ -136,7 +148,13 @@ impl V3State {
 
     /// UniswapV3Pool.swap on this state without changing it. `exact_in`: `amount` is the input to
     /// spend, else the output wanted. `limit` None: the periphery's extreme (MIN+1 / MAX-1).
-    pub fn swap(&self, zero_for_one: bool, exact_in: bool, amount: U256, limit: Option<U256>) -> R<SwapOut> {
+    pub fn swap(
+        &self,
+        zero_for_one: bool,
+        exact_in: bool,
+        amount: U256,
+        limit: Option<U256>,
+    ) -> R<SwapOut> {
         self.swap_inner(zero_for_one, exact_in, amount, limit, true)
     }
 
@@ -267,14 +285,18 @@ impl V3State {
             let (tick_next, init_idx) = if zero_for_one {
                 let word_start = c - (c & 0xff);
                 match table.at_or_below(c) {
-                    Some(i) if table.compressed[i] >= word_start => (table.compressed[i] * s, Some(i)),
+                    Some(i) if table.compressed[i] >= word_start => {
+                        (table.compressed[i] * s, Some(i))
+                    }
                     _ => (word_start * s, None),
                 }
             } else {
                 let c1 = c + 1;
                 let word_end = c1 - (c1 & 0xff) + 255;
                 match table.at_or_above(c1) {
-                    Some(i) if table.compressed[i] <= word_end => (table.compressed[i] * s, Some(i)),
+                    Some(i) if table.compressed[i] <= word_end => {
+                        (table.compressed[i] * s, Some(i))
+                    }
                     _ => (word_end * s, None),
                 }
             };
@@ -297,18 +319,30 @@ impl V3State {
             let step = compute_swap_step(sqrt_p, target, liq, remaining, exact_in, self.fee)?;
             sqrt_p = step.sqrt_next;
             if exact_in {
-                let spent = step.amount_in.checked_add(step.fee_amount).ok_or("SafeCast.toInt256 overflow")?;
+                let spent = step
+                    .amount_in
+                    .checked_add(step.fee_amount)
+                    .ok_or("SafeCast.toInt256 overflow")?;
                 if spent > MAX_I256 || step.amount_out > MAX_I256 {
                     return Err("SafeCast.toInt256 overflow");
                 }
-                remaining = remaining.checked_sub(spent).ok_or("swap: spent more than specified")?;
-                calculated = calculated.checked_add(step.amount_out).ok_or("swap: output overflow")?;
+                remaining = remaining
+                    .checked_sub(spent)
+                    .ok_or("swap: spent more than specified")?;
+                calculated = calculated
+                    .checked_add(step.amount_out)
+                    .ok_or("swap: output overflow")?;
             } else {
-                let paid = step.amount_in.checked_add(step.fee_amount).ok_or("SafeCast.toInt256 overflow")?;
+                let paid = step
+                    .amount_in
+                    .checked_add(step.fee_amount)
+                    .ok_or("SafeCast.toInt256 overflow")?;
                 if paid > MAX_I256 || step.amount_out > MAX_I256 {
                     return Err("SafeCast.toInt256 overflow");
                 }
-                remaining = remaining.checked_sub(step.amount_out).ok_or("swap: received more than specified")?;
+                remaining = remaining
+                    .checked_sub(step.amount_out)
+                    .ok_or("swap: received more than specified")?;
                 calculated = calculated.checked_add(paid).ok_or("swap: input overflow")?;
             }
             if sqrt_p == sqrt_next {
@@ -318,7 +352,11 @@ impl V3State {
                         crossed += 1;
                     }
                 }
-                tick = if zero_for_one { tick_next - 1 } else { tick_next };
+                tick = if zero_for_one {
+                    tick_next - 1
+                } else {
+                    tick_next
+                };
             } else if sqrt_p != start {
                 if !full_state && (remaining.is_zero() || sqrt_p == limit) {
                     break; // the loop ends here: the tick is state, not an amount
@@ -331,14 +369,23 @@ impl V3State {
         } else {
             (calculated, amount - remaining)
         };
-        Ok(SwapOut { amount_in, amount_out, sqrt_price: sqrt_p, tick, liquidity: liq, crossed })
+        Ok(SwapOut {
+            amount_in,
+            amount_out,
+            sqrt_price: sqrt_p,
+            tick,
+            liquidity: liq,
+            crossed,
+        })
     }
 
     /// Exact output of an exact-input swap at the default price limit (a partial fill gives what the
     /// pool pays); Err where the pool would revert.
     #[inline]
     pub fn quote_exact_in(&self, zero_for_one: bool, amount: U256) -> R<U256> {
-        Ok(self.swap_inner(zero_for_one, true, amount, None, false)?.amount_out)
+        Ok(self
+            .swap_inner(zero_for_one, true, amount, None, false)?
+            .amount_out)
     }
 
     /// Input needed for exactly `amount_out` (Err where the pool cannot deliver all of it).
