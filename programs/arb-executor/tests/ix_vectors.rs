@@ -6,8 +6,8 @@
 
 use anchor_lang::{AnchorDeserialize, AnchorSerialize, Discriminator, Event, InstructionData};
 use arb_executor::venues::{
-    orca_whirlpool as orca, raydium_amm_v4 as raydium, raydium_cpmm as cpmm,
-    spl_token_swap as tswap,
+    orca_whirlpool as orca, orca_whirlpool_v2 as orca_v2, raydium_amm_v4 as raydium,
+    raydium_cpmm as cpmm, spl_token_swap as tswap,
 };
 use arb_executor::{instruction::ExecuteRoute, token_account, RouteExecuted, RouteHop, Venue};
 use serde_json::{json, Value};
@@ -181,6 +181,8 @@ fn vectors() -> Value {
              "sqrt_price_limit": orca::MIN_SQRT_PRICE.to_string(), "data_hex": hex(&orca::swap_data(3_000_000, 0, true))},
             {"venue": "OrcaWhirlpool", "amount_in": 3_000_000u64, "other_amount_threshold": 0, "a_to_b": false,
              "sqrt_price_limit": orca::MAX_SQRT_PRICE.to_string(), "data_hex": hex(&orca::swap_data(3_000_000, 0, false))},
+            {"venue": "OrcaWhirlpoolV2", "amount_in": 3_000_000u64, "other_amount_threshold": 0, "a_to_b": false,
+             "sqrt_price_limit": orca::MAX_SQRT_PRICE.to_string(), "data_hex": hex(&orca_v2::swap_v2_data(3_000_000, 0, false))},
             {"venue": "RaydiumCpmm", "amount_in": 2_500_000u64, "minimum_amount_out": 0, "data_hex": hex(&cpmm::swap_data(2_500_000, true))},
         ],
         "hop_blocks": {
@@ -216,6 +218,21 @@ fn vectors() -> Value {
                     "token_vault_a": orca::TOKEN_VAULT_A, "token_owner_account_b": orca::TOKEN_OWNER_ACCOUNT_B,
                     "token_vault_b": orca::TOKEN_VAULT_B, "tick_array_0": orca::TICK_ARRAY_0,
                     "tick_array_1": orca::TICK_ARRAY_1, "tick_array_2": orca::TICK_ARRAY_2, "oracle": orca::ORACLE},
+                "destination": "token_owner_account_b if a_to_b else token_owner_account_a",
+            },
+            "OrcaWhirlpoolV2": {
+                "program_ids": orca_v2::PROGRAM_IDS.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                "num_accounts": [orca_v2::ACCOUNTS],
+                "writable": bits(orca_v2::WRITABLE),
+                "signer": orca_v2::TOKEN_AUTHORITY,
+                "positions": {"program": 0, "token_program_a": orca_v2::TOKEN_PROGRAM_A,
+                    "token_program_b": orca_v2::TOKEN_PROGRAM_B, "memo_program": orca_v2::MEMO_PROGRAM,
+                    "token_authority": orca_v2::TOKEN_AUTHORITY, "whirlpool": orca_v2::WHIRLPOOL,
+                    "token_mint_a": orca_v2::TOKEN_MINT_A, "token_mint_b": orca_v2::TOKEN_MINT_B,
+                    "token_owner_account_a": orca_v2::TOKEN_OWNER_ACCOUNT_A, "token_vault_a": orca_v2::TOKEN_VAULT_A,
+                    "token_owner_account_b": orca_v2::TOKEN_OWNER_ACCOUNT_B, "token_vault_b": orca_v2::TOKEN_VAULT_B,
+                    "tick_array_0": orca_v2::TICK_ARRAY_0, "tick_array_1": orca_v2::TICK_ARRAY_1,
+                    "tick_array_2": orca_v2::TICK_ARRAY_2, "oracle": orca_v2::ORACLE},
                 "destination": "token_owner_account_b if a_to_b else token_owner_account_a",
             },
             "RaydiumCpmm": {

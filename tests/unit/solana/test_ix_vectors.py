@@ -21,9 +21,11 @@ from arbbot.solana.layouts.openbook import MarketState
 from arbbot.solana.layouts.whirlpool import decode_whirlpool
 from arbbot.solana.programs import (
     MARKET_PROGRAMS,
+    MEMO_PROGRAM,
     ORCA_WHIRLPOOL,
     RAYDIUM_AMM_V4,
     SPL_TOKEN_SWAP,
+    TOKEN_2022_PROGRAM,
     TOKEN_PROGRAM,
     TOKEN_SWAP_PROGRAMS,
 )
@@ -196,6 +198,24 @@ def test_hop_blocks_match_the_program_positions(vectors: dict[str, Any]) -> None
         )
         assert (block[p["whirlpool"]], block[p["token_vault_a"]], block[p["token_vault_b"]]) == (k[2], k[0], k[1])
         assert (block[p["token_owner_account_a"]], block[p["token_owner_account_b"]]) == (user_a, user_b)
+
+    # The same pool with a Token-2022 mint B: the swap_v2 block, as the program's `orca_whirlpool_v2` reads it.
+    v2 = WhirlpoolPool(k[2], ORCA_WHIRLPOOL, a, b, state=wp_state, token_program_b=TOKEN_2022_PROGRAM)
+    assert v2.venue == Venue.ORCA_WHIRLPOOL_V2
+    spec = blocks["OrcaWhirlpoolV2"]
+    for a_to_b, (src, dst) in ((True, (user_a, user_b)), (False, (user_b, user_a))):
+        metas = v2.hop_accounts(a if a_to_b else b, owner, src, dst)
+        block = [m.pubkey for m in metas]
+        assert len(block) in spec["num_accounts"] and str(ORCA_WHIRLPOOL) in spec["program_ids"]
+        assert _flags(metas) == (set(spec["writable"]), {spec["signer"]})
+        p = spec["positions"]
+        want = {
+            "program": ORCA_WHIRLPOOL, "token_program_a": TOKEN_PROGRAM, "token_program_b": TOKEN_2022_PROGRAM,
+            "memo_program": MEMO_PROGRAM, "token_authority": owner, "whirlpool": k[2], "token_mint_a": a,
+            "token_mint_b": b, "token_owner_account_a": user_a, "token_vault_a": k[0], "token_owner_account_b": user_b,
+            "token_vault_b": k[1],
+        }  # fmt: skip
+        assert {role: block[p[role]] for role in want} == want
 
 
 def _check_layout(layout: dict[str, Any], data: bytes, expected: dict[str, bytes]) -> None:
