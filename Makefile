@@ -12,7 +12,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 FOUNDRY_PROFILE ?= $(if $(CI),ci,default)
 export FOUNDRY_PROFILE
 
-.PHONY: help setup demo bench soak test fixtures lint test-python test-contracts test-ape test-programs replica clean
+.PHONY: help setup demo bench soak test fixtures build-data lint test-python test-contracts test-ape test-programs replica clean
 
 help:
 	@echo "make demo   set up, then run the whole loop on the local mainnet replica (arbbot demo)"
@@ -75,6 +75,12 @@ test-programs:
 # test run only compares them).
 fixtures:
 	RUST_LOG=error cargo test --locked -p arb-executor --test idl --test ix_vectors -- --ignored regenerate
+	$(PY) -m arbbot.devnet.export
+
+# The compiled readers and executor and the Solana IDL the package ships (arbbot/_build), rewritten after
+# a contract or IDL change (a test run only compares them).
+build-data: setup
+	$(PY) -m arbbot.devnet.export
 
 # pytest last: its summary line closes the run.
 test: lint test-contracts test-ape test-programs test-python

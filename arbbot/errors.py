@@ -19,3 +19,7 @@ class ScenarioError(ArbbotError):
 
 class DevnetError(ArbbotError):
     """The local node could not be started, reached or stopped."""
+
+
+class CheckoutRequired(ArtifactError):
+    """A development-only part (compiler, npm protocol artifacts, replica build) used without a checkout."""

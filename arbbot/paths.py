@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from arbbot.errors import CheckoutRequired
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -17,6 +19,20 @@ def project_root() -> Path:
     if env:
         return Path(env).resolve()
     return PACKAGE_DIR.parent
+
+
+def checkout(what: str) -> Path:
+    """The source checkout that `what` needs (Solidity sources, node_modules, the solc shim), or a one-line
+    CheckoutRequired saying how to get one: an installed wheel carries only the runtime."""
+    root = project_root()
+    if (root / "contracts" / "src").is_dir() and (root / "package.json").is_file():
+        if (root / "node_modules").is_dir():
+            return root
+        raise CheckoutRequired(f"{what} needs node_modules/ in the checkout {root}; run `make setup` there")
+    raise CheckoutRequired(
+        f"{what} needs the arbbot source checkout (git clone, then `make setup`), found none at {root}; "
+        "run it from the checkout or set ARBBOT_ROOT to one"
+    )
 
 
 def node_modules() -> Path:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from eth_abi import encode
 from eth_utils import keccak, to_bytes, to_checksum_address
 
-from arbbot.devnet.artifacts import (
-    PANCAKE_V3_POOL_INIT_CODE_HASH,
-    UNISWAP_V2_PAIR_INIT_CODE_HASH,
-    UNISWAP_V3_POOL_INIT_CODE_HASH,
-)
+# Mainnet init code hashes (the npm protocol bytecode hashes to them too, so the replica's pools sit at
+# the addresses these give).
+UNISWAP_V2_PAIR_INIT_CODE_HASH = "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
+UNISWAP_V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
+# PancakeSwap V3 pools are CREATE2-deployed by the pool deployer (not the factory) from this code hash.
+PANCAKE_V3_POOL_INIT_CODE_HASH = "0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2"
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 

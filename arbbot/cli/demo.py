@@ -32,8 +32,10 @@ def register(app: typer.Typer) -> None:
         from arbbot.demo.run import DemoConfig, run
         from arbbot.demo.view import LiveView, summary
         from arbbot.devnet.scenario import resolve
+        from arbbot.paths import checkout
 
         resolve(scenario)  # an unknown name is one error line before the live panel starts
+        checkout("the demo (it builds the replica and the local Solana node)")  # so is a plain install
         s = settings()
         cfg = DemoConfig(seed=seed, rounds=rounds, backrun_every=backrun_every, out_dir=out or s.data_dir / "demo",
                          scenario=scenario, solana=solana)  # fmt: skip

@@ -21,7 +21,7 @@ from web3.contract import Contract
 
 from arbbot.devnet.artifacts import Artifact, _as_hex
 from arbbot.errors import ArtifactError, DevnetError
-from arbbot.paths import node_modules
+from arbbot.paths import checkout
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def load(name: str) -> Artifact:
     rel = AAVE_ARTIFACTS.get(name)
     if rel is None:
         raise ArtifactError(f"unknown Aave artifact {name!r}; known: {', '.join(sorted(AAVE_ARTIFACTS))}")
-    path = node_modules() / _AAVE / rel
+    path = checkout(f"the Aave artifact {name}") / "node_modules" / _AAVE / rel
     if not path.is_file():
         raise ArtifactError(f"Aave artifact {name} missing at {path}; run `make setup` (npm ci) first")
     try:

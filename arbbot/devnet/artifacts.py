@@ -8,14 +8,29 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from arbbot.artifact import Artifact
+from arbbot.chain.addresses import (
+    PANCAKE_V3_POOL_INIT_CODE_HASH,
+    UNISWAP_V2_PAIR_INIT_CODE_HASH,
+    UNISWAP_V3_POOL_INIT_CODE_HASH,
+)
 from arbbot.errors import ArtifactError
-from arbbot.paths import node_modules, project_root
+from arbbot.paths import checkout
+
+__all__ = [
+    "PANCAKE_V3_POOL_INIT_CODE_HASH",
+    "PROTOCOL_ARTIFACTS",
+    "UNISWAP_V2_PAIR_INIT_CODE_HASH",
+    "UNISWAP_V3_POOL_INIT_CODE_HASH",
+    "Artifact",
+    "export_for_forge",
+    "load",
+    "permit2_runtime",
+]
 
 # name -> path inside node_modules. Versions are pinned in package.json / package-lock.json.
 PROTOCOL_ARTIFACTS: dict[str, str] = {
@@ -62,38 +77,6 @@ PROTOCOL_ARTIFACTS: dict[str, str] = {
 PERMIT2_ADDRESS = "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 PERMIT2_SOURCE = "@uniswap/v4-periphery/lib/permit2/test/utils/DeployPermit2.sol"
 
-# Mainnet init code hashes: proof that the npm bytecode is what is deployed on mainnet, which lets
-# Router02 / the V3 periphery compute pool addresses unmodified.
-UNISWAP_V2_PAIR_INIT_CODE_HASH = "0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
-UNISWAP_V3_POOL_INIT_CODE_HASH = "0xe34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54"
-# PancakeSwap V3 pools are CREATE2-deployed by the pool deployer (not the factory) from this code hash.
-PANCAKE_V3_POOL_INIT_CODE_HASH = "0x6ce8eb472fa82df5469c6ab6d485f17c3ad13c8cd7af59b3d4a8026c5ce0f7e2"
-
-
-@dataclass(frozen=True)
-class Artifact:
-    name: str
-    abi: list[dict[str, Any]]
-    bytecode: str  # 0x-prefixed creation code, may hold unlinked library placeholders
-    deployed_bytecode: str
-    link_references: dict[str, dict[str, list[dict[str, int]]]] = field(default_factory=dict)
-    source: str = ""
-
-    def linked(self, libraries: Mapping[str, str]) -> str:
-        """Creation code with every library reference replaced by its deployed address."""
-        code = self.bytecode[2:]
-        for _file, libs in self.link_references.items():
-            for lib, refs in libs.items():
-                if lib not in libraries:
-                    raise ArtifactError(f"artifact {self.name}: library {lib} needs an address to link")
-                addr = libraries[lib].lower().removeprefix("0x")
-                for ref in refs:
-                    start = ref["start"] * 2
-                    code = code[:start] + addr + code[start + ref["length"] * 2 :]
-        if "__" in code:
-            raise ArtifactError(f"artifact {self.name}: unlinked library placeholder left after linking")
-        return "0x" + code
-
 
 def _as_hex(value: Any) -> str:
     # Artifacts store bytecode either as a string or as {"object": "..."}; some omit 0x.
@@ -116,7 +99,7 @@ def load(name: str) -> Artifact:
     if rel is None:
         known = ", ".join(sorted(PROTOCOL_ARTIFACTS))
         raise ArtifactError(f"unknown artifact {name!r}; known: {known}")
-    path = node_modules() / rel
+    path = checkout(f"the protocol artifact {name}") / "node_modules" / rel
     if not path.is_file():
         raise ArtifactError(f"artifact {name} missing at {path}; run `make setup` (npm ci) first")
     try:
@@ -141,7 +124,7 @@ def load(name: str) -> Artifact:
 @cache
 def permit2_runtime() -> str:
     """Permit2's runtime bytecode (0x-prefixed), read from the npm package."""
-    path = node_modules() / PERMIT2_SOURCE
+    path = checkout("Permit2's runtime code") / "node_modules" / PERMIT2_SOURCE
     try:
         text = path.read_text()
     except OSError as exc:
@@ -157,7 +140,7 @@ def export_for_forge(out_dir: Path | None = None) -> Path:
 
     forge rejects some npm formats (the waffle format repeats `bytecode`), so tests read these copies.
     """
-    out = out_dir or project_root() / "contracts" / "artifacts" / "protocol"
+    out = out_dir or checkout("exporting artifacts for forge") / "contracts" / "artifacts" / "protocol"
     out.mkdir(parents=True, exist_ok=True)
     for name in PROTOCOL_ARTIFACTS:
         art = load(name)

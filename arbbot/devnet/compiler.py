@@ -7,9 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from arbbot.devnet.artifacts import Artifact
+from arbbot.artifact import Artifact
 from arbbot.errors import ArtifactError
-from arbbot.paths import cache_dir, project_root, solc_shim
+from arbbot.paths import cache_dir, checkout, solc_shim
 
 OPTIMIZER_RUNS = 1_000_000
 EVM_VERSION = "cancun"
@@ -29,7 +29,7 @@ def _standard_input(sources: dict[str, str]) -> dict[str, object]:
 
 def compile_files(paths: list[Path]) -> dict[str, Artifact]:
     """Compile the given .sol files (imports resolved from node_modules); returns name -> Artifact."""
-    root = project_root()
+    root = checkout("compiling Solidity")
     sources: dict[str, str] = {}
     for path in paths:
         if not path.is_file():
@@ -83,13 +83,13 @@ def compile_files(paths: list[Path]) -> dict[str, Artifact]:
 
 def replica_contracts() -> dict[str, Artifact]:
     """The replica's own helper contracts (test tokens, flash-loan probe)."""
-    src = project_root() / "contracts" / "src" / "replica"
+    src = checkout("building the replica") / "contracts" / "src" / "replica"
     return compile_files(sorted(src.glob("*.sol")))
 
 
 def sources_digest() -> str:
     """Digest of the replica's own Solidity, part of the snapshot key."""
     h = hashlib.sha256()
-    for path in sorted((project_root() / "contracts" / "src" / "replica").glob("*.sol")):
+    for path in sorted((checkout("building the replica") / "contracts" / "src" / "replica").glob("*.sol")):
         h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()

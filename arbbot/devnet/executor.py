@@ -1,23 +1,19 @@
-"""ArbExecutor compiled from contracts/src (cached by source) and deployed on a node: the replica's,
-the demo's, the tests' and the benchmarks' one way of getting an executor."""
+"""ArbExecutor (the package's shipped build of contracts/src/ArbExecutor.sol) deployed on a node: the
+replica's, the demo's, the tests' and the benchmarks' one way of getting an executor."""
 
 from __future__ import annotations
-
-from functools import cache
 
 from web3 import Web3
 from web3.contract import Contract
 
-from arbbot.devnet.artifacts import Artifact
-from arbbot.devnet.compiler import compile_files
+from arbbot import compiled
+from arbbot.artifact import Artifact
 from arbbot.devnet.manifest import Manifest
 from arbbot.errors import DevnetError
-from arbbot.paths import project_root
 
 
-@cache
 def executor_artifact() -> Artifact:
-    return compile_files([project_root() / "contracts" / "src" / "ArbExecutor.sol"])["ArbExecutor"]
+    return compiled.executor()
 
 
 def deploy_executor(

@@ -14,11 +14,11 @@ from typing import Any
 
 from anchorpy_core.idl import Idl
 
+from arbbot.compiled import ARB_EXECUTOR_IDL
 from arbbot.solana.errors import IdlError
 from arbbot.solana.programs import anchor_account_discriminator, anchor_instruction_discriminator
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ARB_EXECUTOR_IDL = REPO_ROOT / "programs" / "arb-executor" / "idl" / "arb_executor.json"
+__all__ = ["ARB_EXECUTOR_IDL", "load_legacy_idl", "load_new_format", "to_legacy"]
 
 _PRIMITIVES = {
     "bool", "u8", "i8", "u16", "i16", "u32", "i32", "f32", "u64", "i64", "f64", "u128", "i128", "u256", "i256",

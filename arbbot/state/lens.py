@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TypeVar
 
 from eth_abi import encode
 
+from arbbot import compiled
+from arbbot.artifact import Artifact
 from arbbot.chain.rpc import RpcClient, RpcError
-from arbbot.devnet.artifacts import Artifact
-from arbbot.devnet.compiler import compile_files
 from arbbot.errors import ArbbotError
-from arbbot.paths import project_root
 
 INITCODE_LIMIT = 49_152
 CODE_SIZE_LIMIT = 24_576
@@ -44,10 +42,9 @@ class OutputTooLarge(LensError):
     """The batch's output exceeded the code-size limit; split it and retry."""
 
 
-@cache
 def readers() -> dict[str, Artifact]:
-    src = project_root() / "contracts" / "src" / "lens"
-    return compile_files(sorted(src.glob("*Reader.sol")))
+    """The reader contracts, shipped compiled with the package (see arbbot.compiled)."""
+    return compiled.readers()
 
 
 def _deployless(
