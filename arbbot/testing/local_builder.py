@@ -39,10 +39,10 @@ What it does NOT do (differences from a real builder):
 * Outside `serve`, no public-mempool transactions: it refuses to build while the node's txpool is not
   empty (run the node with automine, its default). eth_callBundle sets the pool aside for the
   simulation and sends its transactions back to the node after (a real builder simulates on the head
-  state whatever its mempool holds). Each trial sets the pool aside the same way; a public transaction
-  that reaches the node in the instant between that and the trial's mining is lost with the trial's
-  rollback (the sender must resend it, as `arbbot devnet traffic` does, and must not trust a receipt
-  until a later block is built on it: the trial's receipt is briefly visible).
+  state whatever its mempool holds). Each trial sets the pool aside the same way, and a transaction
+  that reaches the node during a trial and is mined into it goes back to the pool after the rollback;
+  its receipt is visible for that moment, so a sender must not trust a receipt until a later block is
+  built on it (as `arbbot devnet traffic` does).
 * Simulation is only on the head state: `stateBlockNumber` must be "latest"/"pending" or the head number;
   the simulated block is always head + 1 whatever `blockNumber` says (the NUMBER opcode sees head + 1).
 * No relay, no MEV-Boost auction, no payment tx, no refunds (refundPercent etc. are ignored), no
@@ -502,6 +502,13 @@ class LocalBuilder:
             for tx in trial.block.get("transactions", []):
                 if isinstance(tx, dict):
                     trial.outputs[tx["hash"].lower()] = tx.get("output") or "0x"
+            if not keep:  # a sender's transaction that reached the pool during the trial: kept for the pool
+                ours = {tx_hash(raw).lower() for raw in [*txs, *optional]}
+                for h in list(trial.outputs):
+                    if h not in ours:
+                        raw = await self._rpc("eth_getRawTransactionByHash", [h])
+                        if isinstance(raw, str) and raw.startswith("0x"):
+                            aside.append(raw)
             for raw in [*txs, *optional]:
                 h = tx_hash(raw)
                 receipt = await self._rpc("eth_getTransactionReceipt", [h])

@@ -13,7 +13,7 @@ import pytest
 from arbbot.chain.jsonrpc import CHAIN, KINDS
 from arbbot.testing.soak import SoakConfig, SoakResult, run
 
-pytestmark = pytest.mark.soak
+pytestmark = [pytest.mark.soak, pytest.mark.replica]  # each run starts a replica
 
 BLOCKS = int(os.environ.get("ARBBOT_SOAK_BLOCKS", "24"))
 KNOWN_KINDS = {*KINDS, CHAIN}
