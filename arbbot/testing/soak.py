@@ -83,6 +83,7 @@ class SoakResult:
     sent: int = 0
     landed: int = 0
     sent_without_success: int = 0  # plans whose simulation did not succeed (must be 0)
+    unproven_sends: list[str] = field(default_factory=list)  # what each of those was, for the report
     still_running: bool = False
     reorgs: int = 0
     duration_s: float = 0.0
@@ -321,10 +322,14 @@ async def _drive(cfg: SoakConfig, result: SoakResult, searcher: Searcher, drv: _
         labels["stage"]: round(value, 2)
         for labels, value in _samples(metrics, "arbbot_stage_latency_seconds_sum") if value
     }  # fmt: skip
-    result.sent_without_success = sum(
-        1 for p, r in zip(searcher.plans, searcher.results, strict=True)
+    unproven = [
+        f"{p.kind} for block {p.target_block}: sim success {p.sim.success}, executed {p.sim.executed is not None}, "
+        f"net {p.expected_net}, {r.reason}"
+        for p, r in zip(searcher.plans, searcher.results, strict=True)
         if r.sent and not (p.sim.success and p.sim.executed is not None and p.expected_net > 0)
-    )  # fmt: skip
+    ]  # fmt: skip
+    result.sent_without_success = len(unproven)
+    result.unproven_sends = unproven
 
 
 async def _watch_loop(stalls: list[float], every: float = 0.05) -> None:

@@ -23,7 +23,7 @@ def _check(r: SoakResult) -> None:
     assert r.still_running, "the searcher stopped"
     assert r.blocks_mined >= BLOCKS
     assert r.state_exact, r.mismatched  # every pool equals a fresh sync at the searcher's head
-    assert r.sent_without_success == 0  # nothing was sent on a failed or unprofitable simulation
+    assert r.sent_without_success == 0, r.unproven_sends  # nothing sent on a failed or unprofitable simulation
     assert set(r.errors_by_kind) <= KNOWN_KINDS, r.errors_by_kind  # every error classified
     assert set(r.node_faults) <= set(KINDS), r.node_faults
     assert r.lags[-1] == 0  # it reached the head at the end
