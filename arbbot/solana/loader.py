@@ -32,7 +32,7 @@ from arbbot.solana.programs import (
     TOKEN_SWAP_PROGRAMS,
 )
 from arbbot.solana.rpc import AccountData, SolanaRpc
-from arbbot.solana.venues import RaydiumPool, TokenSwapPool, Venue, VenuePool, WhirlpoolPool
+from arbbot.solana.venues import RaydiumPool, TokenSwapPool, VenuePool, WhirlpoolPool
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,8 @@ def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], ski
         except SolanaError as exc:
             skipped.append(f"{acc.address}: {exc}")
     whirlpools = _whirlpool_mints(rpc, whirlpools, skipped)
-    pools = [p for p in pools if not isinstance(p, WhirlpoolPool) or p in whirlpools]
+    kept = {id(wp) for wp in whirlpools}
+    pools = [p for p in pools if not isinstance(p, WhirlpoolPool) or id(p) in kept]
     _load_tick_arrays(rpc, whirlpools, skipped)
     _load_markets(rpc, [p for p in pools if isinstance(p, RaydiumPool)], skipped)
     pools.extend(build_cpmm_pools(rpc, cpmm, skipped))
@@ -186,9 +187,7 @@ def _whirlpool_mints(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skippe
             continue
         if TOKEN_2022_PROGRAM in (program_a, program_b):
             epoch = rpc.get_epoch() if epoch is None else epoch
-            wp.token_program_a, wp.token_program_b = program_a, program_b
-            wp.transfer_fee_a, wp.transfer_fee_b, wp.epoch = fee_a, fee_b, epoch
-            wp.venue = Venue.ORCA_WHIRLPOOL_V2
+            wp.set_mints(program_a, program_b, fee_a, fee_b, epoch)
         kept.append(wp)
     return kept
 

@@ -224,10 +224,23 @@ class WhirlpoolPool(VenuePool):
     epoch: int = field(kw_only=True, default=0)
 
     def __post_init__(self) -> None:
-        for program in (self.token_program_a, self.token_program_b):
+        self.set_mints(self.token_program_a, self.token_program_b, self.transfer_fee_a, self.transfer_fee_b, self.epoch)
+
+    def set_mints(
+        self,
+        program_a: Pubkey,
+        program_b: Pubkey,
+        fee_a: TransferFeeConfig | None,
+        fee_b: TransferFeeConfig | None,
+        epoch: int,
+    ) -> None:
+        """Each side's token program and transfer fee at `epoch`; a Token-2022 side makes the hop `swap_v2`."""
+        for program in (program_a, program_b):
             if program not in (TOKEN_PROGRAM, TOKEN_2022_PROGRAM):
                 raise QuoteError(f"Whirlpool {self.address}: token program {program} is neither token program")
-        v2 = TOKEN_2022_PROGRAM in (self.token_program_a, self.token_program_b)
+        self.token_program_a, self.token_program_b = program_a, program_b
+        self.transfer_fee_a, self.transfer_fee_b, self.epoch = fee_a, fee_b, epoch
+        v2 = TOKEN_2022_PROGRAM in (program_a, program_b)
         self.venue = Venue.ORCA_WHIRLPOOL_V2 if v2 else Venue.ORCA_WHIRLPOOL
 
     def tick_array_starts(self, a_to_b: bool) -> list[int]:

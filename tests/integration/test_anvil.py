@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
 
 import pytest
+from web3 import HTTPProvider, Web3
 
 from arbbot.chain.anvil import AnvilNode, is_anvil_pid, pid_alive, rpc
 from arbbot.errors import DevnetError
@@ -60,15 +60,6 @@ def test_dump_on_stop_then_load_keeps_state(tmp_path: Path) -> None:
         assert rpc(node.url, "eth_getBalance", ["0x000000000000000000000000000000000000bEEF", "latest"]) == hex(12345)
 
 
-def _receipt(url: str, h: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while (receipt := rpc(url, "eth_getTransactionReceipt", [h])) is None:
-        assert time.monotonic() < deadline, f"{h} not mined within {timeout}s"
-        time.sleep(0.01)
-    assert isinstance(receipt, dict)
-    return receipt
-
-
 def test_fork_of_another_node_at_a_block(tmp_path: Path) -> None:
     addr = "0x000000000000000000000000000000000000cafe"
     with AnvilNode(log_path=tmp_path / "up.log") as upstream:
@@ -76,8 +67,8 @@ def test_fork_of_another_node_at_a_block(tmp_path: Path) -> None:
         for n in (1, 2):  # blocks 1 and 2 each send 1 wei
             h = rpc(upstream.url, "eth_sendTransaction", [{"from": sender, "to": addr, "value": "0x1"}])
             # Automine answers with the hash as the transaction enters its pool; the block follows.
-            receipt = _receipt(upstream.url, str(h))
-            assert receipt["blockNumber"] == hex(n)
+            receipt = Web3(HTTPProvider(upstream.url)).eth.wait_for_transaction_receipt(str(h), timeout=30)
+            assert receipt["blockNumber"] == n
         assert rpc(upstream.url, "eth_getBalance", [addr, "latest"]) == hex(2)
         with AnvilNode(fork_url=upstream.url, fork_block_number=1, log_path=tmp_path / "fork.log") as fork:
             assert rpc(fork.url, "eth_getBalance", [addr, "latest"]) == hex(1)

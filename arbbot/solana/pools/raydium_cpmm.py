@@ -13,9 +13,10 @@ from arbbot.solana.errors import AccountLayoutError, QuoteError, SolanaError
 from arbbot.solana.layouts import token_2022 as t22
 from arbbot.solana.layouts.raydium_cpmm import CpmmAmmConfig, CpmmPoolState, decode_amm_config, vault_authority
 from arbbot.solana.layouts.token import decode_token_account
+from arbbot.solana.mints import read_mint
 from arbbot.solana.programs import TOKEN_2022_PROGRAM, TOKEN_PROGRAM
 from arbbot.solana.quote.raydium_cpmm import U64_MAX, swap_base_input_received
-from arbbot.solana.quote.transfer_fee import TransferFee, TransferFeeConfig, mint_transfer_fee_config
+from arbbot.solana.quote.transfer_fee import TransferFee, TransferFeeConfig
 from arbbot.solana.rpc import AccountData, SolanaRpc
 from arbbot.solana.venues import Venue, VenuePool
 
@@ -123,16 +124,9 @@ def _token_amount(acc: AccountData | None, key: Pubkey, pool: Pubkey, program: P
 
 def _transfer_fee(acc: AccountData | None, key: Pubkey, pool: Pubkey, program: Pubkey) -> TransferFeeConfig | None:
     """The mint's transfer fee; a mint arb_executor would refuse (hook, permanent delegate...) is an error."""
-    if acc is None:
-        raise AccountLayoutError(f"CPMM pool {pool}: mint {key} does not exist")
-    if acc.owner != program:
+    if acc is not None and acc.owner != program:
         raise AccountLayoutError(f"CPMM pool {pool}: mint {key} is owned by {acc.owner}, the pool names {program}")
-    if program == TOKEN_PROGRAM:
-        return None
-    refused = set(t22.decode_mint_2022(acc.data, key, acc.owner).extensions) - t22.MINT_EXTENSIONS_ALLOWED
-    if refused:
-        raise AccountLayoutError(f"CPMM pool {pool}: mint {key} has Token-2022 extensions {sorted(refused)}")
-    return mint_transfer_fee_config(acc.data, key)
+    return read_mint(acc, key, f"CPMM pool {pool}")[1]
 
 
 def build_cpmm_pools(

@@ -7,7 +7,7 @@
 
 use anchor_lang::prelude::*;
 
-use super::orca_whirlpool::{layout, MAX_SQRT_PRICE, MIN_SQRT_PRICE, PROGRAM_ID};
+use super::orca_whirlpool::{layout, swap_data as swap_v1_data, PROGRAM_ID};
 use super::raydium_clmm::MEMO_PROGRAM_ID;
 use super::{check_any_token_program, check_key, positions, HopPlan};
 use crate::token_account::{self, pubkey_at};
@@ -50,22 +50,12 @@ pub const WRITABLE: u32 = positions(&[
 /// `sha256("global:swap_v2")[..8]`.
 pub const SWAP_V2_DISCRIMINATOR: [u8; 8] = [0x2b, 0x04, 0xed, 0x0b, 0x1a, 0xc9, 0x1e, 0x62];
 
-/// `discriminator ‖ amount u64 ‖ other_amount_threshold u64 ‖ sqrt_price_limit u128 ‖
-/// amount_specified_is_input bool ‖ a_to_b bool ‖ remaining_accounts_info: Option (None)` (43 bytes).
+/// `swap`'s 42 bytes under the `swap_v2` discriminator, then `remaining_accounts_info: Option` = None
+/// (43 bytes).
 pub fn swap_v2_data(amount: u64, other_amount_threshold: u64, a_to_b: bool) -> [u8; 43] {
-    let limit = if a_to_b {
-        MIN_SQRT_PRICE
-    } else {
-        MAX_SQRT_PRICE
-    };
     let mut d = [0u8; 43];
+    d[..42].copy_from_slice(&swap_v1_data(amount, other_amount_threshold, a_to_b));
     d[0..8].copy_from_slice(&SWAP_V2_DISCRIMINATOR);
-    d[8..16].copy_from_slice(&amount.to_le_bytes());
-    d[16..24].copy_from_slice(&other_amount_threshold.to_le_bytes());
-    d[24..40].copy_from_slice(&limit.to_le_bytes());
-    d[40] = 1;
-    d[41] = u8::from(a_to_b);
-    d[42] = 0;
     d
 }
 
