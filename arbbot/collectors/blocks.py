@@ -26,6 +26,7 @@ from arbbot.collectors.types import NewBlock, block_from_header
 log = logging.getLogger(__name__)
 
 COLLECTOR_MAX_BYTES = 4 * 2**20  # a header or a transaction is a few KB; a block's logs rarely a MB
+RECENT = 64  # delivered hashes remembered, to tell a replaced tip from a repeated one
 
 __all__ = ["BlockCollector", "ws_url_for"]
 
@@ -63,6 +64,8 @@ class BlockCollector:
         self.stall_after = stall_after  # silence on the socket after which the head is checked over HTTP
         self.observer = observer
         self._last: int | None = start_after
+        self._delivered: dict[int, str] = {}  # number -> hash of the recent blocks handed out
+        self._rewound = False  # the consumer asked for blocks again: check the head at the polling pace
         self.ws_failures = 0
         self._consecutive = 0
         self._ws_after = 0.0  # loop time before which the socket is not tried again
@@ -73,12 +76,37 @@ class BlockCollector:
             raise RpcTransportError(f"block {number} not found at {rpc.shown_url}", kind=MALFORMED)
         return block_from_header(header, via)
 
+    def rewind(self, number: int) -> None:
+        """The consumer could not apply the blocks after `number` (they vanished while it read them, or the node
+        failed): hand out what the chain has after `number` again. The same block mined again a moment later
+        keeps its hash and its height, so nothing else would announce it.
+        """
+        if self._last is None or number >= self._last:
+            return
+        self._last = number
+        for above in [n for n in self._delivered if n > number]:
+            del self._delivered[above]
+        self._rewound = True
+
+    def _hand_out(self, block: NewBlock) -> NewBlock:
+        """Record `block` as the newest delivered one (forgetting any delivered above it) and return it."""
+        self._last = block.number
+        for number in [n for n in self._delivered if n >= block.number or n < block.number - RECENT]:
+            del self._delivered[number]
+        self._delivered[block.number] = block.hash.lower()
+        return block
+
+    def _replaces(self, block: NewBlock) -> bool:
+        """Whether `block`, at a height already delivered, is a different block there: the chain reorganised
+        at its tip (a same-height replacement shows no new height, so it would otherwise wait for the next one).
+        """
+        known = self._delivered.get(block.number)
+        return known is not None and known != block.hash.lower()
+
     async def _catch_up(self, rpc: AsyncRpc, upto: int, via: str) -> AsyncIterator[NewBlock]:
         assert self._last is not None
         while self._last < upto:
-            block = await self._fetch(rpc, self._last + 1, via)
-            self._last = block.number
-            yield block
+            yield self._hand_out(await self._fetch(rpc, self._last + 1, via))
 
     async def stream(self) -> AsyncIterator[NewBlock]:
         loop = asyncio.get_running_loop()
@@ -123,15 +151,20 @@ class BlockCollector:
             async for block in self._catch_up(rpc, int(await rpc.call("eth_blockNumber"), 16), "http"):
                 yield block
             while True:
+                rewound = self._rewound
                 try:
-                    header = await ws.notification(sub, self.stall_after)
+                    header = await ws.notification(sub, self.poll_interval if rewound else self.stall_after)
                 except TimeoutError:
-                    # Silence: fine if the chain is quiet, a stall if it moved on without us.
+                    # Silence: fine if the chain is quiet, a stall if it moved on without us (and we had not
+                    # rewound: then the blocks were announced already).
                     head = int(await rpc.call("eth_blockNumber"), 16)
                     assert self._last is not None
                     if head > self._last:
                         async for block in self._catch_up(rpc, head, "http"):
                             yield block
+                        if rewound:
+                            self._rewound = False
+                            continue
                         detail = f"no newHeads for {self.stall_after:g}s while the chain moved to {head}"
                         self._observe(TIMEOUT, detail)
                         raise WsStalled(f"WebSocket {ws.shown_url}: {detail}", kind=TIMEOUT) from None
@@ -141,14 +174,14 @@ class BlockCollector:
                 except shapes.BadShape as exc:
                     self._observe(MALFORMED, str(exc))
                     continue
-                number = int(header["number"], 16)
+                announced = block_from_header(header, "ws")
+                self._rewound = False  # the socket speaks: it announces what comes next
                 assert self._last is not None
-                if number <= self._last:
-                    continue  # already delivered (or a reorg of a delivered height: seen via parent hashes later)
-                async for block in self._catch_up(rpc, number - 1, "http"):
+                if announced.number <= self._last and not self._replaces(announced):
+                    continue  # already delivered
+                async for block in self._catch_up(rpc, announced.number - 1, "http"):
                     yield block
-                self._last = number
-                yield block_from_header(header, "ws")
+                yield self._hand_out(announced)
 
     def _observe(self, kind: str, detail: str) -> None:
         if self.observer is not None:
@@ -162,9 +195,17 @@ class BlockCollector:
         loop = asyncio.get_running_loop()
         while not self.use_ws or loop.time() < self._ws_after:
             try:
-                head = int(await rpc.call("eth_blockNumber"), 16)
-                async for block in self._catch_up(rpc, head, "http"):
-                    yield block
-            except (RpcTransportError, RpcError) as exc:
+                # The head's header rather than its number: one call that also shows a replaced tip.
+                header = await rpc.call("eth_getBlockByNumber", ["latest", False])
+                if header is None:
+                    raise RpcTransportError(f"no latest block at {rpc.shown_url}", kind=MALFORMED)
+                shapes.header(header, "latest header")
+                head = block_from_header(header, "http")
+                assert self._last is not None
+                if head.number > self._last or self._replaces(head):
+                    async for block in self._catch_up(rpc, head.number - 1, "http"):
+                        yield block
+                    yield self._hand_out(head)
+            except (RpcTransportError, RpcError, shapes.BadShape) as exc:
                 log.info("block poll over %s failed: %s", rpc.shown_url, exc)
             await asyncio.sleep(self.poll_interval)  # polling cadence, not synchronisation

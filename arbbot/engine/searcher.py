@@ -192,8 +192,8 @@ class Searcher:
         """Apply the chain up to `block` (default: head), check outstanding bundles, trade on what changed."""
         started = time.perf_counter()
         try:
-            target = block.number if block is not None else None
-            changed = await asyncio.to_thread(self.updater.catch_up, target)
+            target, target_hash = (block.number, block.hash) if block is not None else (None, None)
+            changed = await asyncio.to_thread(self.updater.catch_up, target, target_hash)
         except Exception as exc:  # node down, slow, garbage, reorg deeper than the undo log
             self._error("state update", exc)
             return []
@@ -730,6 +730,10 @@ class Searcher:
                     if skipped:
                         self._skipped(block, skipped)
                     await self.process_block(block)
+                    if self.store.head.number < block.number:
+                        # It vanished or could not be read: the chain's blocks after the store's head are handed
+                        # out again (the same block re-mined keeps its hash; nothing else would announce it).
+                        collector.rewind(self.store.head.number)
                     if self._stop.is_set():
                         return
             except Exception as exc:  # the collector itself failed (node down): back off and resubscribe

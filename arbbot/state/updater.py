@@ -40,14 +40,20 @@ class StateUpdater:
                     fees[pool_id] = snap.lp_fee
         return fees
 
-    def catch_up(self, until: int | None = None) -> set[str]:
+    def catch_up(self, until: int | None = None, until_hash: str | None = None) -> set[str]:
         """Apply every block after the store's head up to `until` (default: the node's head).
 
         A block announced at the head can be gone a moment later (the chain reorganised to another, possibly
         shorter, branch): then the store stops where the chain now ends, and the next head continues.
+        `until_hash`, the announced block's hash, shows a block replaced at a height the store already has
+        (no new height announces that): the store then rolls back to where it agrees with the chain.
         """
         target = until if until is not None else self.rpc.block_number()
         changed: set[str] = set()
+        if until_hash is not None and target <= self.store.head.number:
+            known = self.store.known_hash(target)
+            if known is not None and known.lower() != until_hash.lower():
+                changed |= self._handle_reorg()
         vanished = 0
         while self.store.head.number < target:
             number = self.store.head.number + 1
@@ -81,6 +87,8 @@ class StateUpdater:
                 break
             number -= 1
         depth = self.store.head.number - number
+        if depth == 0:
+            return set()  # the chain agrees with the store after all (the other block came and went)
         log.warning("reorg of depth %d: rolling back to block %d", depth, number)
         self.reorgs.append(depth)
         # The caller's loop then replays the new branch from `number + 1`.

@@ -123,3 +123,52 @@ def test_pending_transactions_with_their_input(node: AnvilNode, use_ws: bool) ->
 
     got = asyncio.run(run())
     assert [p.tx["input"] for p in got] == ["0x00aa", "0x01aa", "0x02aa"]
+
+
+@pytest.mark.parametrize("use_ws", [True, False], ids=["websocket", "http-polling"])
+def test_a_block_replaced_at_the_tip_is_delivered(node: AnvilNode, use_ws: bool) -> None:
+    """The chain drops its tip and mines another block at the same height: no new height is announced, yet the
+    replacement is handed out (a consumer waiting for the next height would sit a whole block behind)."""
+
+    async def run() -> list:
+        collector = BlockCollector(node.url, use_ws=use_ws, poll_interval=0.05, start_after=0)
+        stream = collector.stream()
+        fork_point = await asyncio.to_thread(rpc, node.url, "evm_snapshot")
+        await asyncio.to_thread(rpc, node.url, "evm_mine")
+        first = await take(stream, 1)
+        await asyncio.to_thread(rpc, node.url, "evm_revert", [fork_point])
+        await asyncio.to_thread(rpc, node.url, "evm_mine", [first[0].timestamp + 7])
+        second = await take(stream, 1)
+        await asyncio.to_thread(rpc, node.url, "evm_mine")
+        third = await take(stream, 1)
+        await stream.aclose()
+        return first + second + third
+
+    first, replacement, after = asyncio.run(run())
+    assert (first.number, replacement.number, after.number) == (1, 1, 2)
+    assert replacement.hash != first.hash
+    assert after.parent_hash == replacement.hash
+
+
+@pytest.mark.parametrize("use_ws", [True, False], ids=["websocket", "http-polling"])
+def test_rewind_hands_out_the_same_blocks_again(node: AnvilNode, use_ws: bool) -> None:
+    """A consumer that could not apply a block (it vanished under it and came back the same) asks again: the
+    block keeps its height and hash, so only the rewind brings it back; on a socket, without a stall counted."""
+    events: list = []
+
+    async def run() -> tuple[list, list]:
+        collector = BlockCollector(node.url, use_ws=use_ws, poll_interval=0.05, start_after=0,
+                                   stall_after=30.0, observer=events.append)  # fmt: skip
+        stream = collector.stream()
+        await asyncio.to_thread(rpc, node.url, "evm_mine")
+        await asyncio.to_thread(rpc, node.url, "evm_mine")
+        first = await take(stream, 2)
+        collector.rewind(0)
+        again = await take(stream, 2, deadline=10.0)  # well inside the 30 s a stall would need
+        await stream.aclose()
+        return first, again
+
+    first, again = asyncio.run(run())
+    assert [b.number for b in first] == [1, 2]
+    assert [(b.number, b.hash) for b in again] == [(b.number, b.hash) for b in first]
+    assert not [e for e in events if e.kind == "timeout"]

@@ -118,3 +118,34 @@ def test_malformed_log_drops_the_pool_instead_of_guessing() -> None:
     assert store.get(pool.address) is None and store.skipped_logs == 1
     store.rollback_to(10)
     assert store.get(pool.address) == pool  # undo brings it back
+
+
+def test_a_block_replaced_at_the_store_head_is_rolled_back_when_announced(replica: Replica) -> None:
+    """A same-height replacement announces no new height: the announced hash alone shows the store is stale."""
+    store, updater, rpc, discovered = _store(replica)
+    fork_point = raw_rpc(replica.url, "evm_snapshot")
+    _trade(replica, replica.w3.eth.accounts[6], 1)
+    updater.catch_up()
+    replaced = store.head
+    raw_rpc(replica.url, "evm_revert", [fork_point])
+    raw_rpc(replica.url, "anvil_setBlockTimestampInterval", [5])
+    _trade(replica, replica.w3.eth.accounts[7], 2)  # same height, other trades
+    raw_rpc(replica.url, "anvil_removeBlockTimestampInterval")
+    now = block_ref(rpc, replaced.number)
+    assert now.hash != replaced.hash
+    assert updater.catch_up(replaced.number) == set()  # by height alone nothing is new
+    assert store.head.hash == replaced.hash
+    changed = updater.catch_up(now.number, now.hash)
+    assert changed
+    assert updater.reorgs == [1]
+    _assert_equal_to_fresh_sync(store, rpc, discovered)
+
+
+def test_an_announced_hash_the_store_already_has_changes_nothing(replica: Replica) -> None:
+    store, updater, _, _ = _store(replica)
+    _trade(replica, replica.w3.eth.accounts[6], 3)
+    updater.catch_up()
+    head = store.head
+    assert updater.catch_up(head.number, head.hash.upper().replace("0X", "0x")) == set()
+    assert updater.reorgs == []
+    assert store.head == head
