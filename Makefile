@@ -12,13 +12,14 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 FOUNDRY_PROFILE ?= $(if $(CI),ci,default)
 export FOUNDRY_PROFILE
 
-.PHONY: help setup demo bench soak test fixtures build-data lint test-python test-contracts test-ape test-programs replica clean
+.PHONY: help setup demo bench soak test fixtures build-data lint docs lock test-python test-contracts test-ape test-programs replica clean
 
 help:
 	@echo "make demo   set up, then run the whole loop on the local mainnet replica (arbbot demo)"
 	@echo "make test   set up, then run every test (lint, forge, pytest, cargo)"
 	@echo "make bench  run every benchmark and rewrite BENCHMARKS.md"
 	@echo "make soak   soak the searcher behind a faulty node (0/10/30%, WebSocket and HTTP) into BENCHMARKS.md"
+	@echo "make docs   build the API reference from the docstrings into docs/_build/html (warnings fail)"
 	@echo "make setup  install everything (idempotent; fast on re-runs)"
 
 setup:
@@ -54,6 +55,16 @@ lint: setup
 	cargo fmt --all --check
 	cd native/arbbot-native && cargo fmt --check
 
+# The API reference (Sphinx autodoc over every module); any warning fails the build.
+docs: setup
+	@rm -rf docs/api
+	$(ROOT)/.venv/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "[docs] docs/_build/html/index.html"
+
+# requirements.lock from requirements.in (hashes pinned; the existing pins are kept where they still fit).
+lock: setup
+	$(CACHE)/tools/uv-0.13.9/bin/uv pip compile requirements.in -o requirements.lock --python-version 3.11 --generate-hashes -q
+
 test-contracts: setup
 	@# sizes of the deployable contracts only (test harnesses may exceed EIP-170; they never deploy on a chain)
 	$(FORGE) build --sizes --skip test >/dev/null
@@ -83,7 +94,7 @@ build-data: setup
 	$(PY) -m arbbot.devnet.export
 
 # pytest last: its summary line closes the run.
-test: lint test-contracts test-ape test-programs test-python
+test: lint docs test-contracts test-ape test-programs test-python
 
 clean:
 	rm -rf contracts/out contracts/cache contracts/artifacts .build .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -59,7 +59,7 @@ def artifact(name: str) -> Artifact:
 
 @cache
 def readers() -> dict[str, Artifact]:
-    """The deployless batch readers (contracts/src/lens/*Reader.sol)."""
+    """The deployless batch readers (`contracts/src/lens/*Reader.sol`)."""
     return {name: art for name, art in contracts().items() if name.endswith("Reader")}
 
 

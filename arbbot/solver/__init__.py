@@ -1,6 +1,7 @@
 """The exact integer optimum of a cycle's profit. Pure: imports only `arbbot.amm` and the stdlib.
 
 Method (see curves.py and cells.py):
+
 1. Every V2 / V3 hop's exact-input curve is bounded above by a real curve that is constant product
    piece by piece (V3: on virtual reserves between initialized ticks; liquidity gaps cost no input).
    Composed over the cycle each cell is one integer Möbius map, so the relaxed profit

@@ -3,6 +3,7 @@
 It serves on 127.0.0.1 on a port picked at run time:
 
 * POST `/` JSON-RPC, every request signed with `X-Flashbots-Signature` (missing/bad -> HTTP 403):
+
   * `eth_sendPrivateTransaction` `[{tx, maxBlockNumber?, preferences?{privacy?{hints, builders}}}]` from a
     user: the transaction is held privately (never sent to the node's public pool); the double executes it
     once on the head state (rolled back) to learn its logs, and publishes a hint. Answers the tx hash.
@@ -12,6 +13,7 @@ It serves on 127.0.0.1 on a port picked at run time:
     `{bundleHash}` = keccak of the body's tx hashes.
   * `mev_simBundle` `[bundle, simOverrides]` (when `offer_sim`): victim then backrun through the local
     builder's `eth_callBundle`; answers `success`, `error`, `stateBlock`, `profit`, `gasUsed`, `mevGasPrice`.
+
 * GET `/events`: the hint stream as server-sent events (`id:` + `data: {json}` per hint; `:ping` every
   `ping_interval` seconds); `Last-Event-ID` replays the held events after that id. A hint carries `hash`
   always, and only what the sender's `privacy.hints` allow: `contract_address` -> `txs[].to`,

@@ -1,9 +1,11 @@
 """Uniswap V4 hook triage from the hook address alone (its low 14 bits are its permissions).
 
 A swap's amounts follow from the pool's state and fee unless the hook can change them:
-  - beforeSwap can override a dynamic pool's LP fee for that one swap and run arbitrary code (including
-    trades in the same pool) before the swap is priced;
-  - beforeSwap/afterSwap "returns delta" flags let the hook take or give amounts on either side.
+
+- beforeSwap can override a dynamic pool's LP fee for that one swap and run arbitrary code (including
+  trades in the same pool) before the swap is priced;
+- beforeSwap/afterSwap "returns delta" flags let the hook take or give amounts on either side.
+
 Pools whose hook has none of these flags (no hook at all, or hooks acting only on initialization,
 liquidity or donations, or only after a swap without a delta) are priced by the pool math, with the LP
 fee read from the pool's slot0. Every other pool is priced only by simulating the PoolManager.

@@ -167,6 +167,8 @@ def _pack_reward(r: RewardInfo) -> bytes:
 
 @dataclass(frozen=True)
 class PoolState:
+    """A Raydium CLMM pool account, decoded: its mints, vaults, price, liquidity, tick and bitmap."""
+
     bump: int
     amm_config: Pubkey
     owner: Pubkey

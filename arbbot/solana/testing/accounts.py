@@ -50,6 +50,8 @@ def pack_token_account(mint: Pubkey, owner: Pubkey, amount: int, native_rent: in
 
 @dataclass
 class TokenSwapFields:
+    """The fields of an SPL Token Swap pool account that a test world writes."""
+
     token_a: Pubkey
     token_b: Pubkey
     token_a_mint: Pubkey
@@ -79,6 +81,8 @@ def pack_token_swap(f: TokenSwapFields) -> bytes:
 
 @dataclass
 class RaydiumFields:
+    """The fields of a Raydium AMM v4 pool account (and its market) that a test world writes."""
+
     coin_vault: Pubkey
     pc_vault: Pubkey
     coin_vault_mint: Pubkey
@@ -125,6 +129,8 @@ def pack_raydium(f: RaydiumFields) -> bytes:
 
 @dataclass
 class WhirlpoolFields:
+    """The fields of an Orca Whirlpool account that a test world writes."""
+
     token_mint_a: Pubkey
     token_vault_a: Pubkey
     token_mint_b: Pubkey

@@ -23,6 +23,8 @@ ZERO = Pubkey.default()
 
 @dataclass
 class LbPairFields:
+    """The fields of a Meteora DLMM `LbPair` account that a test world writes."""
+
     token_x_mint: Pubkey
     token_y_mint: Pubkey
     reserve_x: Pubkey
