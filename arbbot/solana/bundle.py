@@ -39,6 +39,10 @@ def route_instructions(
     cu_price: int,
     tip: tuple[Pubkey, int] | None = None,
 ) -> list[Instruction]:
+    """The route transaction's instructions in order: compute budget, `execute_route`, then the tip transfer if any.
+
+    `tip` is (tip account, lamports) paid by `owner`; `min_profit` is the on-chain floor in raw base units.
+    """
     instructions = [*budget_instructions(cu_limit, cu_price)]
     instructions.append(program.route_instruction(route, owner, token_accounts, min_profit))
     if tip is not None:

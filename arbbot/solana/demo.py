@@ -51,6 +51,8 @@ TOKEN_ACCOUNT_LEN = 165
 
 @dataclass(frozen=True)
 class Market:
+    """A demo market on the local node: the owner holding the starting SOL, the second mint, and the two pools."""
+
     owner: Keypair
     mint_b: Pubkey
     pools: tuple[Pubkey, Pubkey]
@@ -69,6 +71,7 @@ class Keys:
         self.n = 0
 
     def __call__(self) -> Keypair:
+        """The next keypair: random without a seed, else derived from the seed and a counter."""
         if self.seed is None:
             return Keypair()
         self.n += 1
@@ -184,6 +187,11 @@ MARKETS: dict[str, Callable[..., Market]] = {"token-swap": build_market, "cpmm-t
 
 @dataclass
 class LoopResult:
+    """What the local loop did: the searcher's run, the live attempt, and the owner's SOL before and after.
+
+    `sol_before`/`sol_after` count SOL plus wrapped SOL in lamports, so `reconciled` checks the audit end to end.
+    """
+
     run: RunResult
     attempt: Attempt
     chain_id: int

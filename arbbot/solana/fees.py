@@ -51,17 +51,21 @@ class TxCost:
 
     @property
     def signature_fee(self) -> int:
+        """Lamports paid for the transaction's signatures."""
         return self.signatures * self.lamports_per_signature
 
     @property
     def priority_fee(self) -> int:
+        """Lamports of the priority fee: the micro-lamport unit price times the requested limit, rounded up."""
         return _ceil_div(self.cu_limit * self.cu_price_micro_lamports, MICRO_LAMPORTS_PER_LAMPORT)
 
     @property
     def lamports(self) -> int:
+        """Total lamports: signature fee, priority fee and tip."""
         return self.signature_fee + self.priority_fee + self.tip_lamports
 
     def describe(self) -> str:
+        """The cost spelled out term by term, for logs and error messages."""
         return (
             f"{self.signatures} signature(s) x {self.lamports_per_signature} + priority "
             f"ceil({self.cu_limit} CU x {self.cu_price_micro_lamports} micro-lamports / 10^6) = {self.priority_fee} "
@@ -81,6 +85,7 @@ class SolPrice:
             raise ValueError(f"SOL price needs base_units >= 0 and lamports > 0, got {self.base_units}:{self.lamports}")
 
     def base_for(self, lamports: int) -> int:
+        """Base-token units that buy `lamports` at this price, rounded up (against the route)."""
         return _ceil_div(lamports * self.base_units, self.lamports)
 
 
@@ -120,6 +125,10 @@ def route_sol_price(route: Route, lamports: int) -> SolPrice | None:
 
 
 def sol_price_from_pools(pools: Iterable[VenuePool], base: Pubkey, lamports: int) -> SolPrice | None:
+    """The best SOL price in `base` among `pools` pairing `base` with wrapped SOL: the cheapest buy-back of `lamports`.
+
+    Pools that cannot pay `lamports` are skipped; None when no pool can.
+    """
     prices = []
     for pool in pools:
         if {pool.mint_a, pool.mint_b} == {base, WSOL_MINT}:

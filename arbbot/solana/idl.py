@@ -190,6 +190,10 @@ def to_legacy(idl: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_new_format(path: Path = ARB_EXECUTOR_IDL) -> dict[str, Any]:
+    """The new-format (Anchor >= 0.30) IDL at `path` as parsed JSON.
+
+    Raises `IdlError` when the file is missing, is not JSON or is not a JSON object.
+    """
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:

@@ -34,6 +34,8 @@ U64_MAX = (1 << 64) - 1
 
 @dataclass(frozen=True)
 class HopArgs:
+    """One hop's entry in `execute_route`'s argument: venue, how many remaining accounts it takes, direction."""
+
     venue: Venue
     num_accounts: int
     a_to_b: bool
@@ -58,6 +60,7 @@ class ArbExecutor:
 
     @classmethod
     def load(cls, path: Path = ARB_EXECUTOR_IDL, program_id: Pubkey | None = None) -> ArbExecutor:
+        """An `ArbExecutor` from the IDL file at `path`; `program_id` overrides the address the IDL names."""
         return cls(load_legacy_idl(path), program_id)
 
     def _hop_value(self, hop: HopArgs) -> object:
@@ -67,6 +70,10 @@ class ArbExecutor:
         return self._hop(venue=variant(), num_accounts=hop.num_accounts, a_to_b=hop.a_to_b)
 
     def encode_data(self, amount_in: int, min_profit: int, hops: Sequence[HopArgs]) -> bytes:
+        """The instruction data of `execute_route` (discriminator + Borsh arguments).
+
+        Raises `ValueError` when `amount_in` or `min_profit` is not a u64.
+        """
         for name, value in (("amount_in", amount_in), ("min_profit", min_profit)):
             if not 0 <= value <= U64_MAX:
                 raise ValueError(f"{name} must be a u64, got {value}")
@@ -84,6 +91,11 @@ class ArbExecutor:
         remaining: Sequence[AccountMeta],
         token_program: Pubkey = TOKEN_PROGRAM,
     ) -> Instruction:
+        """The `execute_route` instruction for already-built hop arguments and their account blocks.
+
+        `min_profit` is in raw units of the source token; the program refuses to finish a route that gains less.
+        Raises `ValueError` when the hops' account counts do not add up to `remaining` or an amount is not a u64.
+        """
         if sum(h.num_accounts for h in hops) != len(remaining):
             raise ValueError(f"hops declare {sum(h.num_accounts for h in hops)} accounts, {len(remaining)} given")
         self.encode_data(amount_in, min_profit, hops)  # range checks with clear messages before anchorpy's own

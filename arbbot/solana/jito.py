@@ -51,6 +51,8 @@ def tip_lamports(tx: VersionedTransaction, tip_accounts: set[Pubkey]) -> int:
 
 @dataclass(frozen=True)
 class BundleStatus:
+    """A bundle's status as the block engine reports it (untrusted: the audit measures landings on chain)."""
+
     bundle_id: str
     status: str  # Landed, Pending, Failed, Invalid (in-flight view) or the confirmation status once landed
     slot: int | None
@@ -59,12 +61,20 @@ class BundleStatus:
 
 
 class JitoClient:
+    """Client of a Jito block engine's bundles JSON-RPC endpoint.
+
+    Bundles are checked before they leave (size, every signature present, a tip to a known tip account) and the
+    bundle id the engine answers is checked against the one computed locally. Errors raise `JitoError`
+    (`StaleBlockhash` when the engine says the blockhash expired).
+    """
+
     def __init__(self, url: str, timeout: float = 10.0, retry: RetryPolicy | None = None) -> None:
         """`url` is the bundles endpoint, e.g. https://<region>.block-engine.jito.wtf/api/v1/bundles."""
         self.url = url
         self._rpc = RpcClient(url, timeout=timeout, retry=retry)
 
     def close(self) -> None:
+        """Close the underlying HTTP connection pool."""
         self._rpc.close()
 
     def _call(self, method: str, params: Sequence[Any]) -> Any:
@@ -91,6 +101,7 @@ class JitoClient:
         return int((value * 10**9).to_integral_value(rounding=ROUND_CEILING))
 
     def tip_accounts(self) -> list[Pubkey]:
+        """The engine's current tip accounts (`getTipAccounts`); a bundle must pay one of them to be considered."""
         result = self._call("getTipAccounts", [])
         try:
             return [Pubkey.from_string(k) for k in result]
@@ -120,6 +131,10 @@ class JitoClient:
         return expected
 
     def bundle_statuses(self, ids: Sequence[str]) -> list[BundleStatus | None]:
+        """Landed-bundle statuses (`getBundleStatuses`), in order, None for a bundle the engine does not report.
+
+        Each status carries the slot, the transaction signatures and the error, if any.
+        """
         result = self._call("getBundleStatuses", [list(ids)])
         values = result.get("value") if isinstance(result, dict) else None
         if not isinstance(values, list):
@@ -143,6 +158,7 @@ class JitoClient:
         return out
 
     def inflight_statuses(self, ids: Sequence[str]) -> list[BundleStatus | None]:
+        """In-flight statuses (`getInflightBundleStatuses`): Pending, Landed, Failed or Invalid, and the landed slot."""
         result = self._call("getInflightBundleStatuses", [list(ids)])
         values = result.get("value") if isinstance(result, dict) else None
         if not isinstance(values, list):

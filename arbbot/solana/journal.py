@@ -34,6 +34,7 @@ _GENESIS = {
 
 
 def chain_id_for_genesis(genesis_hash: str) -> int:
+    """The project's chain id for a Solana cluster's genesis hash; `SOLANA_LOCAL` (-100) for an unknown cluster."""
     return _GENESIS.get(genesis_hash, SOLANA_LOCAL)
 
 
@@ -54,6 +55,11 @@ class Landing:
 
 
 class SolanaJournal:
+    """Writes Solana bundle attempts and their outcomes to the bundle log and, when a database is given, the trades.
+
+    `chain_id` is a Solana cluster id (negative); `sessions` may be None to keep only the bundle log.
+    """
+
     def __init__(self, log: BundleLog, sessions: sessionmaker[Session] | None, chain_id: int) -> None:
         if chain_id >= 0:
             raise ValueError(f"chain_id: Solana clusters have negative ids, got {chain_id}")
@@ -73,6 +79,7 @@ class SolanaJournal:
         error: str | None = None,
         extra: dict[str, str | int | bool | None] | None = None,
     ) -> None:
+        """Record a bundle as sent to `engine` for `slot`, accepted or rejected, with the route's simulated profit."""
         attempt = SubmissionRecord(
             bundle_uuid=bundle_id, builder=engine, method="sendBundle", accepted=accepted,
             error=error, latency_ms=latency_ms, target_block=slot,
@@ -95,6 +102,11 @@ class SolanaJournal:
         landing: Landing | None,
         reason: str | None = None,
     ) -> None:
+        """Record a bundle's outcome; when it landed, also upsert the trade with its hops as measured by `landing`.
+
+        Per-hop amounts are re-quoted from the route's pools; the net (profit minus fee) is recorded only for
+        routes based in wrapped SOL, where both are lamports.
+        """
         if landing is None:
             self.log.outcome(uuid=bundle_id, landed=False, reason=reason)
             return

@@ -46,6 +46,12 @@ class SimulationFailed(SolanaError):
 
 @dataclass(frozen=True)
 class LiveConfig:
+    """Settings of a live send: priority-fee and tip policies, the net-profit floor and how long to follow a bundle.
+
+    `min_net_profit` is in raw units of the route's base token and is added to every fee in the on-chain
+    `min_profit`; `wait_timeout` and `poll_interval` (seconds) bound the wait for the bundle's status.
+    """
+
     priority: PriorityPolicy = field(default_factory=PriorityPolicy)
     tip: TipPolicy = field(default_factory=TipPolicy)
     min_net_profit: int = 1

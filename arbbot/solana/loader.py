@@ -50,6 +50,7 @@ class VenuePrograms:
     meteora_dlmm: Pubkey | None = METEORA_DLMM  # None: not read
 
     def check(self) -> None:
+        """Raise `UnknownPoolProgram` unless every program id is the one arb_executor pins for its venue."""
         pinned = ", ".join(map(str, TOKEN_SWAP_PROGRAMS))
         for p in self.token_swap:
             if p not in TOKEN_SWAP_PROGRAMS:
@@ -68,6 +69,8 @@ class VenuePrograms:
 
 @dataclass
 class LoadResult:
+    """The pools read, and a note per pool that was left out or cannot swap (only quote), as `address: reason`."""
+
     pools: list[VenuePool]
     skipped: list[str] = field(default_factory=list)  # "address: reason", for the report
 

@@ -25,10 +25,15 @@ EXTEND_BATCH = 20  # addresses per extend transaction, well under the packet siz
 
 
 def table_address(authority: Pubkey, recent_slot: int) -> tuple[Pubkey, int]:
+    """The lookup table PDA (and its bump) for `authority` created at `recent_slot`."""
     return Pubkey.find_program_address([bytes(authority), struct.pack("<Q", recent_slot)], LOOKUP_TABLE_PROGRAM)
 
 
 def create_table(authority: Pubkey, payer: Pubkey, recent_slot: int) -> tuple[Instruction, Pubkey]:
+    """A `CreateLookupTable` instruction and the table's address.
+
+    `recent_slot` must be a recent slot the program accepts (it derives the address from it); `payer` funds rent.
+    """
     table, bump = table_address(authority, recent_slot)
     accounts = [
         AccountMeta(table, False, True),
@@ -40,6 +45,10 @@ def create_table(authority: Pubkey, payer: Pubkey, recent_slot: int) -> tuple[In
 
 
 def extend_table(table: Pubkey, authority: Pubkey, payer: Pubkey, addresses: Sequence[Pubkey]) -> Instruction:
+    """An `ExtendLookupTable` instruction appending `addresses` to `table`; `ValueError` when there are none.
+
+    Callers batch by `EXTEND_BATCH` so each extend transaction fits in a packet.
+    """
     if not addresses:
         raise ValueError("extend: no addresses")
     data = struct.pack("<IQ", EXTEND, len(addresses)) + b"".join(bytes(a) for a in addresses)
@@ -67,6 +76,10 @@ class TableStore:
         self.path = path
 
     def load(self) -> list[Pubkey]:
+        """The stored table addresses; empty when the store does not exist yet.
+
+        Raises `SolanaError` when the file is not a JSON list of addresses.
+        """
         if not self.path.exists():
             return []
         try:
@@ -75,6 +88,7 @@ class TableStore:
             raise SolanaError(f"lookup table store {self.path}: not a JSON list of addresses") from None
 
     def add(self, table: Pubkey) -> None:
+        """Remember `table`; the file is replaced through a temporary file and a rename, never half-written."""
         tables = self.load()
         if table not in tables:
             tables.append(table)

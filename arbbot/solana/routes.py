@@ -19,17 +19,25 @@ from arbbot.strategy.sizing import bracketed_optimum
 
 @dataclass(frozen=True)
 class RouteHop:
+    """One hop of a route: the pool and the mints going in and coming out."""
+
     pool: VenuePool
     mint_in: Pubkey
     mint_out: Pubkey
 
     @property
     def a_to_b(self) -> bool:
+        """True when the hop swaps the pool's mint A for mint B."""
         return self.pool.a_to_b(self.mint_in)
 
 
 @dataclass(frozen=True)
 class Route:
+    """A profitable cycle sized at its best integer input: `amount_in` of `base` in, `amount_out` of `base` back.
+
+    Amounts are raw units of the base mint, as the venues' exact quotes gave them when the route was found.
+    """
+
     base: Pubkey
     hops: tuple[RouteHop, ...]
     amount_in: int
@@ -37,6 +45,7 @@ class Route:
 
     @property
     def profit(self) -> int:
+        """Gross profit in raw units of the base mint, before transaction fees and tip."""
         return self.amount_out - self.amount_in
 
 
@@ -46,6 +55,7 @@ def graph_of(pools: Iterable[VenuePool]) -> TokenGraph:
 
 
 def hops_of(cycle: Cycle, pools: dict[str, VenuePool]) -> tuple[RouteHop, ...]:
+    """The route hops of a graph cycle, with the pools looked up by id in `pools`."""
     return tuple(
         RouteHop(pools[str(e.pool)], Pubkey.from_string(e.token_in), Pubkey.from_string(e.token_out))
         for e in cycle.edges

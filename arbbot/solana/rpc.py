@@ -26,6 +26,8 @@ _STALE_MARKERS = ("blockhash not found", "blockhashnotfound")
 
 @dataclass(frozen=True)
 class AccountData:
+    """An account as the node returned it: owner, lamports, raw data (base64-decoded) and the executable flag."""
+
     address: Pubkey
     owner: Pubkey
     lamports: int
@@ -52,19 +54,32 @@ def _account(address: Pubkey, value: Any, method: str) -> AccountData | None:
 
 
 def is_stale_blockhash(message: str) -> bool:
+    """True when a node's error message says the transaction's recent blockhash is unknown or expired."""
     text = message.lower().replace(" ", "")
     return any(m.replace(" ", "") in text for m in _STALE_MARKERS)
 
 
 class SolanaRpc:
+    """Synchronous Solana JSON-RPC client; reads at `confirmed` commitment where the method takes one.
+
+    Node answers are untrusted: a malformed answer raises `SolanaTransportError`, a JSON-RPC error
+    `SolanaRpcError` (or `StaleBlockhash` when the blockhash expired), never a half-read value.
+    """
+
     def __init__(self, url: str, timeout: float = 30.0, retry: RetryPolicy | None = None) -> None:
         self.url = url
         self._rpc = RpcClient(url, timeout=timeout, retry=retry)
 
     def close(self) -> None:
+        """Close the underlying HTTP connection pool."""
         self._rpc.close()
 
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """Raw JSON-RPC call returning the `result`; errors are mapped to the Solana error types.
+
+        Raises `StaleBlockhash`, `SolanaRpcError` for any other JSON-RPC error, `SolanaTransportError` for
+        transport failures and garbage answers.
+        """
         try:
             return self._rpc.call(method, params)
         except RpcError as exc:
@@ -80,6 +95,11 @@ class SolanaRpc:
         return result["value"]
 
     def get_multiple_accounts(self, addresses: Sequence[Pubkey]) -> list[AccountData | None]:
+        """The accounts at `addresses`, in order, None where no account exists.
+
+        Batched into calls of 100 (the node's limit); an answer of the wrong length or shape raises
+        `SolanaTransportError`.
+        """
         out: list[AccountData | None] = []
         for i in range(0, len(addresses), MAX_MULTIPLE_ACCOUNTS):
             chunk = addresses[i : i + MAX_MULTIPLE_ACCOUNTS]
@@ -93,9 +113,11 @@ class SolanaRpc:
         return out
 
     def get_account(self, address: Pubkey) -> AccountData | None:
+        """The account at `address`, or None when it does not exist."""
         return self.get_multiple_accounts([address])[0]
 
     def get_program_accounts(self, program: Pubkey, data_size: int | None = None) -> list[AccountData]:
+        """Every account owned by `program`, optionally only those of exactly `data_size` bytes (a node-side filter)."""
         config: dict[str, Any] = {"encoding": "base64"}
         if data_size is not None:
             config["filters"] = [{"dataSize": data_size}]
@@ -116,6 +138,7 @@ class SolanaRpc:
         return accounts
 
     def get_latest_blockhash(self) -> tuple[Hash, int]:
+        """The latest blockhash at `confirmed` commitment and the last block height at which it is still valid."""
         value = self._context_value(
             "getLatestBlockhash", self.call("getLatestBlockhash", [{"commitment": "confirmed"}])
         )
@@ -125,6 +148,10 @@ class SolanaRpc:
             raise SolanaTransportError(f"Solana RPC getLatestBlockhash: malformed value {str(value)[:120]}") from None
 
     def get_address_lookup_table(self, address: Pubkey) -> AddressLookupTableAccount:
+        """The address lookup table at `address`, with its addresses.
+
+        Raises `AccountLayoutError` when the account is missing, not owned by the lookup-table program, or malformed.
+        """
         acc = self.get_account(address)
         if acc is None:
             raise AccountLayoutError(f"lookup table {address} does not exist")
@@ -164,6 +191,7 @@ class SolanaRpc:
             ) from None
 
     def get_slot(self) -> int:
+        """The current slot at `confirmed` commitment."""
         result = self.call("getSlot", [{"commitment": "confirmed"}])
         if not isinstance(result, int):
             raise SolanaTransportError(f"Solana RPC getSlot: expected an integer, got {str(result)[:120]}")
@@ -178,24 +206,31 @@ class SolanaRpc:
         return epoch
 
     def get_genesis_hash(self) -> str:
+        """The cluster's genesis hash (base-58), which names the cluster (see `chain_id_for_genesis`)."""
         result = self.call("getGenesisHash", [])
         if not isinstance(result, str):
             raise SolanaTransportError(f"Solana RPC getGenesisHash: expected a hash, got {str(result)[:120]}")
         return result
 
     def get_balance(self, address: Pubkey) -> int:
+        """Lamports held by `address` at `confirmed` commitment."""
         value = self._context_value("getBalance", self.call("getBalance", [str(address), {"commitment": "confirmed"}]))
         if not isinstance(value, int):
             raise SolanaTransportError(f"Solana RPC getBalance: expected an integer, got {str(value)[:120]}")
         return value
 
     def signature_statuses(self, signatures: Sequence[str]) -> list[dict[str, Any] | None]:
+        """The node's status object for each signature, in order, None for a signature it does not know."""
         value = self._context_value("getSignatureStatuses", self.call("getSignatureStatuses", [list(signatures)]))
         if not isinstance(value, list) or len(value) != len(signatures):
             raise SolanaTransportError(f"Solana RPC getSignatureStatuses: malformed answer {str(value)[:120]}")
         return value
 
     def send_transaction(self, tx: VersionedTransaction) -> str:
+        """Send a signed transaction with preflight simulation on; returns the signature the node reports.
+
+        The node's preflight refusal comes back as `SolanaRpcError` (or `StaleBlockhash`).
+        """
         encoded = base64.b64encode(bytes(tx)).decode()
         result = self.call("sendTransaction", [encoded, {"encoding": "base64", "skipPreflight": False}])
         if not isinstance(result, str):

@@ -33,6 +33,15 @@ from arbbot.solana.transaction import budget_instructions, compile_message, tip_
 
 @dataclass(frozen=True)
 class RunSettings:
+    """What one searcher run looks for and how far it may go.
+
+    `bases` are the mints a cycle starts and ends in; `max_input` bounds the route size in raw base units and
+    `min_net_profit` is the floor left after every fee, in the same units. `pools` names pools to load (empty:
+    discover every pool of `programs`); `wrap_lamports` is wrapped into wrapped SOL when the owner's accounts are
+    set up. Lookup tables come from `lookup_tables` and `table_store` and are created by `table_authority`.
+    `sol_price` overrides the price of SOL in the base token that is otherwise read from the route's own pools.
+    """
+
     bases: Sequence[Pubkey]
     max_input: int
     max_hops: int = 3
@@ -50,6 +59,12 @@ class RunSettings:
 
 @dataclass
 class RunResult:
+    """What a searcher run found and did: the pools, the routes, the best route that clears the fee floor.
+
+    `on_chain_min` is the `min_profit` set on chain for `best`; `refusal` says why a route was refused at the
+    fee floor; `attempt` is set when a bundle was sent.
+    """
+
     pools: LoadResult
     routes: list[Route]
     best: Route | None = None

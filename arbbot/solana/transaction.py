@@ -29,6 +29,8 @@ MAX_COMPUTE_UNIT_LIMIT = 1_400_000
 
 @dataclass(frozen=True)
 class BuiltMessage:
+    """A compiled v0 message with the measurements that decide whether it fits in one transaction."""
+
     message: MessageV0
     size: int  # serialized transaction bytes, signatures included
     accounts: int  # static keys + keys loaded from lookup tables
@@ -36,6 +38,10 @@ class BuiltMessage:
 
 
 def budget_instructions(cu_limit: int, cu_price_micro_lamports: int) -> list[Instruction]:
+    """The compute-budget instructions setting the unit limit and the price (micro-lamports per unit).
+
+    Raises `ValueError` for a limit outside 1..1,400,000 or a negative price.
+    """
     if not 0 < cu_limit <= MAX_COMPUTE_UNIT_LIMIT:
         raise ValueError(f"cu_limit must be 1..{MAX_COMPUTE_UNIT_LIMIT}, got {cu_limit}")
     if cu_price_micro_lamports < 0:
@@ -44,6 +50,7 @@ def budget_instructions(cu_limit: int, cu_price_micro_lamports: int) -> list[Ins
 
 
 def tip_instruction(payer: Pubkey, tip_account: Pubkey, lamports: int) -> Instruction:
+    """A system transfer of `lamports` from `payer` to a Jito tip account; `ValueError` unless positive."""
     if lamports <= 0:
         raise ValueError(f"tip must be positive, got {lamports} lamports")
     return transfer(TransferParams(from_pubkey=payer, to_pubkey=tip_account, lamports=lamports))
@@ -84,4 +91,5 @@ def compile_message(
 
 
 def sign(built: BuiltMessage, signers: Sequence[Keypair]) -> VersionedTransaction:
+    """The transaction for `built`, signed by `signers` (which must cover every required signature)."""
     return VersionedTransaction(built.message, list(signers))

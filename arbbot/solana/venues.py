@@ -52,6 +52,13 @@ def _s(key: Pubkey) -> AccountMeta:
 
 @dataclass
 class VenuePool(ABC):
+    """A pool of one supported venue: its address, owning program and the two mints, in the pool's own order.
+
+    `mint_a`/`mint_b` are the venue's token A/B (coin/pc for Raydium AMM v4); `venue` is set by the subclass
+    and is the tag the arb_executor program dispatches on. Subclasses hold the decoded on-chain state, which
+    is untrusted input: quoting refuses states the program would refuse.
+    """
+
     address: Pubkey
     program: Pubkey
     mint_a: Pubkey
@@ -61,9 +68,14 @@ class VenuePool(ABC):
 
     @property
     def id(self) -> str:
+        """The pool address as a base-58 string: the pool's id in the token graph and in routes."""
         return str(self.address)
 
     def a_to_b(self, mint_in: Pubkey) -> bool:
+        """True when `mint_in` is the pool's mint A (the swap goes A to B), False when it is mint B.
+
+        Raises `QuoteError` when `mint_in` is neither of the pool's mints.
+        """
         if mint_in == self.mint_a:
             return True
         if mint_in == self.mint_b:
@@ -71,6 +83,7 @@ class VenuePool(ABC):
         raise QuoteError(f"pool {self.address}: mint {mint_in} is neither {self.mint_a} nor {self.mint_b}")
 
     def mint_out(self, mint_in: Pubkey) -> Pubkey:
+        """The mint a swap of `mint_in` pays out; `QuoteError` when `mint_in` is not one of the pool's mints."""
         return self.mint_b if self.a_to_b(mint_in) else self.mint_a
 
     @abstractmethod
@@ -88,6 +101,11 @@ class VenuePool(ABC):
 
 @dataclass
 class TokenSwapPool(VenuePool):
+    """An SPL token-swap pool with its vault balances (`reserve_a`, `reserve_b`, raw token units).
+
+    Only the constant-product curve is quoted; other curves raise `QuoteError`.
+    """
+
     state: TokenSwapState = field(kw_only=True)
     reserve_a: int = field(kw_only=True)
     reserve_b: int = field(kw_only=True)
@@ -97,9 +115,14 @@ class TokenSwapPool(VenuePool):
 
     @property
     def authority(self) -> Pubkey:
+        """The swap authority PDA, derived from the pool address and the state's `bump_seed`."""
         return Pubkey.create_program_address([bytes(self.address), bytes([self.state.bump_seed])], self.program)
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        """Exact constant-product output in raw units of the other mint, with the pool's trade and owner fees.
+
+        Raises `QuoteError` for curves other than constant product and where the program would fail.
+        """
         if self.state.curve_type != CURVE_CONSTANT_PRODUCT:
             name = CURVE_NAMES.get(self.state.curve_type, "unknown")
             raise QuoteError(f"token-swap pool {self.address}: curve {self.state.curve_type} ({name}) is not supported")
@@ -115,6 +138,7 @@ class TokenSwapPool(VenuePool):
         )
 
     def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        """The `Swap` account block (program first), with the vaults ordered by the swap direction."""
         a_to_b = self.a_to_b(mint_in)
         vault_in, vault_out = (
             (self.state.token_a, self.state.token_b) if a_to_b else (self.state.token_b, self.state.token_a)
@@ -134,11 +158,17 @@ class TokenSwapPool(VenuePool):
         ]
 
     def reserve_accounts(self) -> list[Pubkey]:
+        """The two vaults, whose balances are the reserves."""
         return [self.state.token_a, self.state.token_b]
 
 
 @dataclass
 class RaydiumPool(VenuePool):
+    """A Raydium AMM v4 pool with its coin and pc vault balances (raw token units).
+
+    `market` is the OpenBook market the pool trades against; quoting does not need it, building the hop does.
+    """
+
     state: RaydiumAmmV4State = field(kw_only=True)
     coin_vault_amount: int = field(kw_only=True)
     pc_vault_amount: int = field(kw_only=True)
@@ -156,6 +186,10 @@ class RaydiumPool(VenuePool):
         return coin, pc
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        """Exact `swap_base_in` output on the pnl-adjusted reserves (see `reserves`), with the pool's swap fee.
+
+        Raises `QuoteError` when the pool's status does not allow swaps or the program would fail.
+        """
         if self.state.status not in SWAPPABLE_STATUS:
             raise QuoteError(f"Raydium pool {self.address}: status {self.state.status} does not allow swaps")
         coin, pc = self.reserves()
@@ -166,6 +200,7 @@ class RaydiumPool(VenuePool):
 
     @property
     def authority(self) -> Pubkey:
+        """The AMM authority PDA (seed `amm authority` under the program), shared by every pool of the program."""
         return Pubkey.find_program_address([b"amm authority"], self.program)[0]
 
     def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
@@ -196,14 +231,17 @@ class RaydiumPool(VenuePool):
         ]
 
     def reserve_accounts(self) -> list[Pubkey]:
+        """The coin and pc vaults, whose balances are the reserves."""
         return [self.state.coin_vault, self.state.pc_vault]
 
 
 def tick_array_address(whirlpool: Pubkey, start_tick_index: int, program: Pubkey = ORCA_WHIRLPOOL) -> Pubkey:
+    """The PDA of the Whirlpool tick array starting at `start_tick_index` (the start tick as a decimal string seed)."""
     return Pubkey.find_program_address([b"tick_array", bytes(whirlpool), str(start_tick_index).encode()], program)[0]
 
 
 def oracle_address(whirlpool: Pubkey, program: Pubkey = ORCA_WHIRLPOOL) -> Pubkey:
+    """The PDA of a Whirlpool's oracle account, passed to `swap` whether or not the pool uses it."""
     return Pubkey.find_program_address([b"oracle", bytes(whirlpool)], program)[0]
 
 
@@ -244,9 +282,15 @@ class WhirlpoolPool(VenuePool):
         self.venue = Venue.ORCA_WHIRLPOOL_V2 if v2 else Venue.ORCA_WHIRLPOOL
 
     def tick_array_starts(self, a_to_b: bool) -> list[int]:
+        """Start tick indices of the (up to three) tick arrays a swap in this direction may cross, in swap order."""
         return swap_tick_array_starts(self.state.tick_current_index, self.state.tick_spacing, a_to_b)
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        """Exact output the user receives for `amount_in` of `mint_in`, transfer fees of both sides included.
+
+        The input's Token-2022 transfer fee is taken before the swap and the output's after it, both at `epoch`;
+        raises `QuoteError` when the fee takes the whole input or the swap would fail on chain.
+        """
         a_to_b = self.a_to_b(mint_in)
         fee_in, fee_out = (
             (self.transfer_fee_a, self.transfer_fee_b) if a_to_b else (self.transfer_fee_b, self.transfer_fee_a)
@@ -276,6 +320,7 @@ class WhirlpoolPool(VenuePool):
         return result.amount_out
 
     def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        """The `swap` (or, with a Token-2022 side, `swap_v2`) account block, program first, for this direction."""
         a_to_b = self.a_to_b(mint_in)
         owner_a, owner_b = (user_in, user_out) if a_to_b else (user_out, user_in)
         arrays = [tick_array_address(self.address, s, self.program) for s in self.tick_array_starts(a_to_b)]
@@ -310,5 +355,6 @@ class WhirlpoolPool(VenuePool):
         ]
 
     def reserve_accounts(self) -> list[Pubkey]:
+        """The PDAs of the tick arrays either direction may cross (vault balances do not set a Whirlpool's price)."""
         starts = sorted(set(self.tick_array_starts(True) + self.tick_array_starts(False)))
         return [tick_array_address(self.address, s, self.program) for s in starts]
