@@ -50,6 +50,13 @@ ORACLE_DISCRIMINATOR = anchor_account_discriminator("Oracle")
 
 @dataclass(frozen=True)
 class StaticParameters:
+    """A DLMM pair's static fee and range parameters, as stored in `LbPair`.
+
+    `base_factor` and `base_fee_power_factor` set the base fee with the bin step; `variable_fee_control`,
+    `filter_period`, `decay_period`, `reduction_factor` and `max_volatility_accumulator` drive the volatility fee;
+    `min_bin_id`/`max_bin_id` bound the bins the pair may trade in; `protocol_share` is in basis points of the fee.
+    """
+
     base_factor: int
     filter_period: int
     decay_period: int
@@ -64,6 +71,11 @@ class StaticParameters:
 
 @dataclass(frozen=True)
 class VariableParameters:
+    """A DLMM pair's volatility state as last stored: the accumulator and reference the variable fee starts from.
+
+    The swap quote brings it up to date from `last_update_timestamp` (unix seconds) before pricing.
+    """
+
     volatility_accumulator: int
     volatility_reference: int
     index_reference: int
@@ -72,6 +84,13 @@ class VariableParameters:
 
 @dataclass(frozen=True)
 class LbPairState:
+    """The fields of a Meteora DLMM `LbPair` that quoting and building a swap need.
+
+    `active_id` is the bin the price sits in and `bin_step` the price step between bins, in basis points.
+    `reserve_x`/`reserve_y` are the vault accounts; `activation_type` says whether `activation_point` is a slot
+    or a unix timestamp; the `token_mint_*_program_flag` fields say which token program each mint uses.
+    """
+
     parameters: StaticParameters
     v_parameters: VariableParameters
     pair_type: int
@@ -95,6 +114,8 @@ class LbPairState:
 
 @dataclass(frozen=True)
 class Bin:
+    """One liquidity bin: its token X and Y amounts (raw units), stored price and liquidity share supply."""
+
     amount_x: int
     amount_y: int
     price: int  # Q64.64; 0 = not stored yet (the program computes it from the bin id)
@@ -103,6 +124,8 @@ class Bin:
 
 @dataclass(frozen=True)
 class BinArray:
+    """A DLMM `BinArray`: the 70 consecutive bins starting at bin id `index * 70`, for the pair `lb_pair`."""
+
     index: int
     version: int
     lb_pair: Pubkey
@@ -111,6 +134,12 @@ class BinArray:
 
 @dataclass(frozen=True)
 class BitmapExtension:
+    """A DLMM `BinArrayBitmapExtension`: which bin arrays beyond the pair's own bitmap hold liquidity.
+
+    Each side is 12 words of 512 bits: bit `b` of positive word `w` marks the array of index `512 * (w + 1) + b`,
+    of negative word `w` the array of index `-(512 * (w + 1) + b) - 1`.
+    """
+
     lb_pair: Pubkey
     positive: tuple[int, ...]  # 12 words of 512 bits
     negative: tuple[int, ...]
@@ -118,6 +147,8 @@ class BitmapExtension:
 
 @dataclass(frozen=True)
 class OracleState:
+    """The header of a DLMM `Oracle`: the observation ring's index, how many observations are active, and its length."""
+
     idx: int
     active_size: int
     length: int
@@ -128,6 +159,10 @@ def _i64(data: bytes, off: int) -> int:
 
 
 def decode_lb_pair(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> LbPairState:
+    """Decode a Meteora DLMM `LbPair` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("LbPair", address, data, LB_PAIR_LEN, owner, METEORA_DLMM)
     check_discriminator("LbPair", address, data, LB_PAIR_DISCRIMINATOR)
     return LbPairState(
@@ -170,6 +205,10 @@ def decode_lb_pair(data: bytes, address: Pubkey | None = None, owner: Pubkey | N
 
 
 def decode_bin_array(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> BinArray:
+    """Decode a DLMM `BinArray` account with all 70 bins.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("BinArray", address, data, BIN_ARRAY_LEN, owner, METEORA_DLMM)
     check_discriminator("BinArray", address, data, BIN_ARRAY_DISCRIMINATOR)
     bins = []
@@ -180,6 +219,10 @@ def decode_bin_array(data: bytes, address: Pubkey | None = None, owner: Pubkey |
 
 
 def decode_bitmap_extension(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> BitmapExtension:
+    """Decode a DLMM `BinArrayBitmapExtension` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("BinArrayBitmapExtension", address, data, BITMAP_EXTENSION_LEN, owner, METEORA_DLMM)
     check_discriminator("BinArrayBitmapExtension", address, data, BITMAP_EXTENSION_DISCRIMINATOR)
     words = [int.from_bytes(data[40 + 64 * i : 104 + 64 * i], "little") for i in range(24)]
@@ -187,6 +230,10 @@ def decode_bitmap_extension(data: bytes, address: Pubkey | None = None, owner: P
 
 
 def decode_oracle(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> OracleState:
+    """Decode a DLMM `Oracle` header; the account's size must match the `length` observations it declares.
+
+    Raises `AccountLayoutError` on a short account, a wrong discriminator, size or owner.
+    """
     if len(data) < ORACLE_HEADER_LEN:
         raise AccountLayoutError(f"Oracle {address}: data is {len(data)} bytes, shorter than its 32-byte header")
     check_discriminator("Oracle", address, data, ORACLE_DISCRIMINATOR)

@@ -23,6 +23,8 @@ HEAD, TAIL = b"serum", b"padding"
 
 @dataclass(frozen=True)
 class MarketState:
+    """The accounts of an OpenBook / Serum v3 market that Raydium AMM v4's `swap_base_in` names."""
+
     address: Pubkey
     program: Pubkey
     vault_signer_nonce: int
@@ -36,6 +38,7 @@ class MarketState:
 
     @property
     def vault_signer(self) -> Pubkey:
+        """The vault signer PDA: the market address and `vault_signer_nonce`, under the market program."""
         return Pubkey.create_program_address(
             [bytes(self.address), self.vault_signer_nonce.to_bytes(8, "little")], self.program
         )

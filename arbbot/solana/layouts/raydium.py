@@ -24,6 +24,13 @@ SWAPPABLE_STATUS = {1, 6, 7}
 
 @dataclass(frozen=True)
 class RaydiumAmmV4State:
+    """The fields of a Raydium AMM v4 `AmmInfo` that quoting and `swap_base_in` need.
+
+    `status` says whether the pool allows swaps; the swap fee is `swap_fee_numerator / swap_fee_denominator`;
+    `need_take_pnl_coin`/`need_take_pnl_pc` are owed to the pool owner and excluded from the reserves.
+    `market`, `market_program` and `open_orders` name the OpenBook accounts the swap passes along.
+    """
+
     status: int
     nonce: int
     coin_decimals: int
@@ -49,6 +56,10 @@ class RaydiumAmmV4State:
 
 
 def decode_raydium_amm_v4(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> RaydiumAmmV4State:
+    """Decode a Raydium AMM v4 `AmmInfo` account.
+
+    Raises `AccountLayoutError` when the size (752 bytes) or the owner (when given) is not the layout's.
+    """
     check("Raydium AMM v4 pool", address, data, AMM_INFO_LEN, owner, RAYDIUM_AMM_V4)
     return RaydiumAmmV4State(
         status=u64(data, 0),

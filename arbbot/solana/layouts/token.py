@@ -16,6 +16,8 @@ MINT_LEN = 82
 
 @dataclass(frozen=True)
 class TokenAccount:
+    """The fields of an SPL token account a quote and the audit need: mint, owner, balance (raw units), state."""
+
     mint: Pubkey  # @0
     owner: Pubkey  # @32
     amount: int  # u64 @64
@@ -25,6 +27,10 @@ class TokenAccount:
 def decode_token_account(
     data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None, program: Pubkey = TOKEN_PROGRAM
 ) -> TokenAccount:
+    """Decode an SPL token account (165 bytes) owned by `program`.
+
+    Raises `AccountLayoutError` for a wrong size or owner and for an uninitialized account.
+    """
     check("token account", address, data, TOKEN_ACCOUNT_LEN, owner, program)
     acc = TokenAccount(mint=pubkey(data, 0), owner=pubkey(data, 32), amount=u64(data, 64), state=u8(data, 108))
     if acc.state == 0:
@@ -34,10 +40,16 @@ def decode_token_account(
 
 @dataclass(frozen=True)
 class Mint:
+    """The fields of an SPL mint a quote needs: supply and decimals."""
+
     supply: int  # u64 @36
     decimals: int  # u8 @44
 
 
 def decode_mint(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> Mint:
+    """Decode an SPL Token mint (82 bytes).
+
+    Raises `AccountLayoutError` for a wrong size, or an owner other than the SPL Token program when one is given.
+    """
     check("mint", address, data, MINT_LEN, owner, TOKEN_PROGRAM)
     return Mint(supply=u64(data, 36), decimals=u8(data, 44))

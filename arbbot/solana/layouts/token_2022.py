@@ -84,12 +84,19 @@ def extensions(data: bytes, account_type: int, what: str = "Token-2022 account")
 
 @dataclass(frozen=True)
 class Mint2022:
+    """A Token-2022 mint: supply, decimals, and its extension records (raw values) by extension type."""
+
     supply: int
     decimals: int
     extensions: dict[int, bytes]
 
 
 def decode_mint_2022(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> Mint2022:
+    """Decode a Token-2022 mint and its extensions.
+
+    Raises `AccountLayoutError` for an owner other than Token-2022 (when given), an uninitialized mint, or
+    malformed extension records (see `extensions`).
+    """
     what = f"Token-2022 mint {address}" if address is not None else "Token-2022 mint"
     if owner is not None and owner != TOKEN_2022_PROGRAM:
         raise AccountLayoutError(f"{what}: owner is {owner}, expected {TOKEN_2022_PROGRAM}")
@@ -141,8 +148,10 @@ def account_withheld(data: bytes) -> int:
 
 
 def account_amount(data: bytes) -> int:
+    """The balance of a token account (SPL Token or Token-2022), raw units, read from the base layout."""
     return u64(data, 64)
 
 
 def account_owner(data: bytes) -> Pubkey:
+    """The owner of a token account (SPL Token or Token-2022), read from the base layout."""
     return pubkey(data, 32)

@@ -23,6 +23,12 @@ CURVE_NAMES = {0: "constant product", 1: "constant price", 2: "stable", 3: "offs
 
 @dataclass(frozen=True)
 class TokenSwapFees:
+    """An SPL token-swap pool's fees, each a numerator over a denominator.
+
+    The trade fee stays in the pool; the owner trade fee is paid out in pool tokens; both are taken from
+    the input of a swap. The withdraw and host fees do not change a swap's output.
+    """
+
     trade_fee_numerator: int
     trade_fee_denominator: int
     owner_trade_fee_numerator: int
@@ -35,6 +41,12 @@ class TokenSwapFees:
 
 @dataclass(frozen=True)
 class TokenSwapState:
+    """An SPL token-swap pool's state: vaults (`token_a`, `token_b`), mints, fees and curve.
+
+    The swap authority is derived from the pool address and `bump_seed`; `curve_type` selects the curve
+    (only constant product is quoted) and `curve_parameters` holds that curve's raw 32 bytes.
+    """
+
     version: int
     is_initialized: bool
     bump_seed: int

@@ -31,6 +31,12 @@ TICK_ARRAY_DISCRIMINATOR = anchor_account_discriminator("TickArray")
 
 @dataclass(frozen=True)
 class WhirlpoolState:
+    """The fields of an Orca `Whirlpool` that quoting and the swap need.
+
+    `sqrt_price` is Q64.64; `fee_rate` is per 1e6 of the input and `protocol_fee_rate` per 1e4 of the fee;
+    `liquidity` is the active liquidity at `tick_current_index`.
+    """
+
     whirlpools_config: Pubkey
     tick_spacing: int
     fee_rate: int
@@ -48,6 +54,10 @@ class WhirlpoolState:
 
 
 def decode_whirlpool(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> WhirlpoolState:
+    """Decode an Orca `Whirlpool` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("Whirlpool", address, data, WHIRLPOOL_LEN, owner, ORCA_WHIRLPOOL)
     check_discriminator("Whirlpool", address, data, WHIRLPOOL_DISCRIMINATOR)
     return WhirlpoolState(
@@ -70,6 +80,8 @@ def decode_whirlpool(data: bytes, address: Pubkey | None = None, owner: Pubkey |
 
 @dataclass(frozen=True)
 class Tick:
+    """One Whirlpool tick: whether it is initialized, and the signed net and the gross liquidity referencing it."""
+
     initialized: bool
     liquidity_net: int
     liquidity_gross: int
@@ -77,6 +89,8 @@ class Tick:
 
 @dataclass(frozen=True)
 class TickArray:
+    """A fixed Whirlpool `TickArray`: 88 ticks from `start_tick_index`, `tick_spacing` apart, of `whirlpool`."""
+
     start_tick_index: int
     ticks: tuple[Tick, ...]
     whirlpool: Pubkey
