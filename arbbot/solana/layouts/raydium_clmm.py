@@ -82,6 +82,12 @@ def _u32(data: bytes, off: int) -> int:
 
 @dataclass(frozen=True)
 class AmmConfig:
+    """A Raydium CLMM `AmmConfig`: the fee tier a pool belongs to.
+
+    `trade_fee_rate` is per 1e6 of the input; `protocol_fee_rate` and `fund_fee_rate` are per 1e6 of the trade fee.
+    `tick_spacing` is the tier's spacing, which its pools copy.
+    """
+
     bump: int
     index: int
     owner: Pubkey
@@ -93,6 +99,10 @@ class AmmConfig:
 
 
 def decode_amm_config(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> AmmConfig:
+    """Decode a Raydium CLMM `AmmConfig` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("Raydium CLMM AmmConfig", address, data, AMM_CONFIG_LEN, owner, RAYDIUM_CLMM)
     check_discriminator("Raydium CLMM AmmConfig", address, data, AMM_CONFIG_DISCRIMINATOR)
     return AmmConfig(
@@ -108,6 +118,7 @@ def decode_amm_config(data: bytes, address: Pubkey | None = None, owner: Pubkey 
 
 
 def pack_amm_config(c: AmmConfig) -> bytes:
+    """The 117 account bytes of `c`, discriminator included (the inverse of `decode_amm_config`, for test accounts)."""
     return (
         AMM_CONFIG_DISCRIMINATOR
         + struct.pack("<BH", c.bump, c.index)
@@ -120,6 +131,11 @@ def pack_amm_config(c: AmmConfig) -> bytes:
 
 @dataclass(frozen=True)
 class RewardInfo:
+    """One of a CLMM pool's three reward slots; a slot whose `token_mint` is the default key is unused.
+
+    Rewards do not change a swap's output, but the swap passes initialized reward accounts along.
+    """
+
     reward_state: int = 0
     open_time: int = 0
     end_time: int = 0
@@ -134,6 +150,7 @@ class RewardInfo:
 
     @property
     def initialized(self) -> bool:
+        """True when the slot has a reward mint, i.e. is in use."""
         return self.token_mint != Pubkey.default()
 
 
@@ -195,10 +212,16 @@ class PoolState:
 
     @property
     def swap_enabled(self) -> bool:
+        """True unless the pool's status has the swap-disabled bit set."""
         return self.status & STATUS_SWAP_DISABLED == 0
 
 
 def decode_pool(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> PoolState:
+    """Decode a Raydium CLMM `PoolState` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's,
+    or the tick spacing is 0.
+    """
     check("Raydium CLMM PoolState", address, data, POOL_LEN, owner, RAYDIUM_CLMM)
     check_discriminator("Raydium CLMM PoolState", address, data, POOL_DISCRIMINATOR)
     spacing = u16(data, 235)
@@ -232,6 +255,10 @@ def decode_pool(data: bytes, address: Pubkey | None = None, owner: Pubkey | None
 
 
 def pack_pool(p: PoolState) -> bytes:
+    """The 1544 account bytes of `p`, discriminator included (the inverse of `decode_pool`, for test accounts).
+
+    Raises `AccountLayoutError` unless `p` has exactly three reward slots.
+    """
     if len(p.reward_infos) != REWARD_NUM:
         raise AccountLayoutError(f"PoolState.reward_infos: {len(p.reward_infos)} entries, expected {REWARD_NUM}")
     out = (
@@ -269,6 +296,8 @@ def pack_pool(p: PoolState) -> bytes:
 
 @dataclass(frozen=True)
 class Tick:
+    """One CLMM tick: its index, signed net and gross liquidity, and the fee and reward growth outside it (Q64.64)."""
+
     tick: int
     liquidity_net: int
     liquidity_gross: int
@@ -278,6 +307,7 @@ class Tick:
 
     @property
     def initialized(self) -> bool:
+        """True when any position references the tick (non-zero gross liquidity)."""
         return self.liquidity_gross != 0
 
 
@@ -286,6 +316,8 @@ EMPTY_TICK = Tick(0, 0, 0)
 
 @dataclass(frozen=True)
 class TickArrayState:
+    """A CLMM `TickArrayState`: 60 ticks from `start_tick_index`, `tick_spacing` apart, of pool `pool_id`."""
+
     pool_id: Pubkey
     start_tick_index: int
     ticks: tuple[Tick, ...]
@@ -293,6 +325,10 @@ class TickArrayState:
 
 
 def decode_tick_array(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> TickArrayState:
+    """Decode a Raydium CLMM `TickArrayState` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("Raydium CLMM TickArrayState", address, data, TICK_ARRAY_LEN, owner, RAYDIUM_CLMM)
     check_discriminator("Raydium CLMM TickArrayState", address, data, TICK_ARRAY_DISCRIMINATOR)
     ticks = []
@@ -317,6 +353,10 @@ def decode_tick_array(data: bytes, address: Pubkey | None = None, owner: Pubkey 
 
 
 def pack_tick_array(t: TickArrayState) -> bytes:
+    """The 10240 account bytes of `t` (the inverse of `decode_tick_array`, for test accounts).
+
+    Raises `AccountLayoutError` unless `t` has exactly 60 ticks.
+    """
     if len(t.ticks) != TICK_ARRAY_SIZE:
         raise AccountLayoutError(f"TickArrayState.ticks: {len(t.ticks)} entries, expected {TICK_ARRAY_SIZE}")
     body = b"".join(
@@ -336,6 +376,8 @@ def pack_tick_array(t: TickArrayState) -> bytes:
 
 @dataclass(frozen=True)
 class TickArrayBitmapExtension:
+    """A CLMM `TickArrayBitmapExtension`: which tick arrays beyond the pool's own 1024-bit bitmap are initialized."""
+
     pool_id: Pubkey
     # 14 bitmaps of 512 bits each side, as integers (bit i = u64 word i // 64, bit i % 64).
     positive: tuple[int, ...]
@@ -345,6 +387,10 @@ class TickArrayBitmapExtension:
 def decode_bitmap_extension(
     data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None
 ) -> TickArrayBitmapExtension:
+    """Decode a Raydium CLMM `TickArrayBitmapExtension` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("Raydium CLMM TickArrayBitmapExtension", address, data, BITMAP_EXTENSION_LEN, owner, RAYDIUM_CLMM)
     check_discriminator("Raydium CLMM TickArrayBitmapExtension", address, data, BITMAP_EXTENSION_DISCRIMINATOR)
     pos = tuple(int.from_bytes(data[40 + i * 64 : 104 + i * 64], "little") for i in range(EXTENSION_BITMAPS))
@@ -353,6 +399,10 @@ def decode_bitmap_extension(
 
 
 def pack_bitmap_extension(e: TickArrayBitmapExtension) -> bytes:
+    """The 1832 account bytes of `e` (the inverse of `decode_bitmap_extension`, for test accounts).
+
+    Raises `AccountLayoutError` unless each side has exactly 14 bitmaps.
+    """
     if len(e.positive) != EXTENSION_BITMAPS or len(e.negative) != EXTENSION_BITMAPS:
         raise AccountLayoutError(f"TickArrayBitmapExtension: expected {EXTENSION_BITMAPS} bitmaps each side")
     return (
@@ -365,17 +415,24 @@ def pack_bitmap_extension(e: TickArrayBitmapExtension) -> bytes:
 
 @dataclass(frozen=True)
 class ObservationState:
+    """The part of a CLMM `ObservationState` a swap checks: that it is initialized and belongs to the pool."""
+
     initialized: bool
     pool_id: Pubkey
 
 
 def decode_observation(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> ObservationState:
+    """Decode the head of a Raydium CLMM `ObservationState` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("Raydium CLMM ObservationState", address, data, OBSERVATION_LEN, owner, RAYDIUM_CLMM)
     check_discriminator("Raydium CLMM ObservationState", address, data, OBSERVATION_DISCRIMINATOR)
     return ObservationState(initialized=bool(u8(data, 8)), pool_id=pubkey(data, 9))
 
 
 def pack_observation(o: ObservationState) -> bytes:
+    """A full-size `ObservationState` account with `o`'s head and zeroed observations, for test accounts."""
     out = OBSERVATION_DISCRIMINATOR + bytes([int(o.initialized)]) + bytes(o.pool_id)
     return out + bytes(OBSERVATION_LEN - len(out))
 
@@ -383,16 +440,20 @@ def pack_observation(o: ObservationState) -> bytes:
 def pool_address(
     amm_config: Pubkey, mint_0: Pubkey, mint_1: Pubkey, program: Pubkey = RAYDIUM_CLMM
 ) -> tuple[Pubkey, int]:
+    """The pool PDA (and its bump) for a fee tier and a mint pair (`mint_0` < `mint_1`, as the program orders them)."""
     return Pubkey.find_program_address([b"pool", bytes(amm_config), bytes(mint_0), bytes(mint_1)], program)
 
 
 def tick_array_address(pool: Pubkey, start_tick_index: int, program: Pubkey = RAYDIUM_CLMM) -> Pubkey:
+    """The tick array PDA of `pool` starting at `start_tick_index` (seeded with the index as a big-endian i32)."""
     return Pubkey.find_program_address([b"tick_array", bytes(pool), struct.pack(">i", start_tick_index)], program)[0]
 
 
 def bitmap_extension_address(pool: Pubkey, program: Pubkey = RAYDIUM_CLMM) -> Pubkey:
+    """The PDA of `pool`'s tick-array bitmap extension."""
     return Pubkey.find_program_address([b"pool_tick_array_bitmap_extension", bytes(pool)], program)[0]
 
 
 def vault_address(pool: Pubkey, mint: Pubkey, program: Pubkey = RAYDIUM_CLMM) -> Pubkey:
+    """The PDA of `pool`'s vault for `mint`."""
     return Pubkey.find_program_address([b"pool_vault", bytes(pool), bytes(mint)], program)[0]

@@ -48,6 +48,12 @@ CREATOR_FEE_ONLY_TOKEN_1 = 2
 
 @dataclass(frozen=True)
 class CpmmPoolState:
+    """A Raydium CPMM `PoolState`: mints, vaults and their token programs, status, and the fees its vaults owe.
+
+    Vault balances include the protocol, fund and creator fees accrued (see `owed`), which are not reserves.
+    `creator_fee_on` says which side the creator fee is taken from (both, only token 0, only token 1).
+    """
+
     amm_config: Pubkey
     pool_creator: Pubkey
     token_0_vault: Pubkey
@@ -82,6 +88,7 @@ class CpmmPoolState:
         return self.protocol_fees_token_1 + self.fund_fees_token_1 + self.creator_fees_token_1
 
     def swap_enabled(self) -> bool:
+        """True unless the pool's status has the swap-disabled bit set."""
         return self.status & STATUS_DISABLE_SWAP == 0
 
     def creator_fee_on_input(self, zero_for_one: bool) -> bool:
@@ -97,6 +104,12 @@ class CpmmPoolState:
 
 @dataclass(frozen=True)
 class CpmmAmmConfig:
+    """A Raydium CPMM `AmmConfig`: the fee tier of its pools.
+
+    Rates are parts per million: `trade_fee_rate` and `creator_fee_rate` of the swapped amount, `protocol_fee_rate`
+    and `fund_fee_rate` of the trade fee.
+    """
+
     bump: int
     disable_create_pool: bool
     index: int
@@ -110,6 +123,11 @@ class CpmmAmmConfig:
 
 
 def decode_pool_state(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> CpmmPoolState:
+    """Decode a Raydium CPMM `PoolState` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's,
+    or the creator-fee fields hold values the program does not define.
+    """
     check("CPMM pool state", address, data, POOL_STATE_LEN, owner, RAYDIUM_CPMM)
     check_discriminator("CPMM pool state", address, data, POOL_STATE_DISCRIMINATOR)
     if data[390] not in (0, 1):
@@ -148,6 +166,10 @@ def decode_pool_state(data: bytes, address: Pubkey | None = None, owner: Pubkey 
 
 
 def decode_amm_config(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> CpmmAmmConfig:
+    """Decode a Raydium CPMM `AmmConfig` account.
+
+    Raises `AccountLayoutError` when the size, the owner (when given) or the discriminator is not the layout's.
+    """
     check("CPMM amm config", address, data, AMM_CONFIG_LEN, owner, RAYDIUM_CPMM)
     check_discriminator("CPMM amm config", address, data, AMM_CONFIG_DISCRIMINATOR)
     return CpmmAmmConfig(
@@ -165,10 +187,12 @@ def decode_amm_config(data: bytes, address: Pubkey | None = None, owner: Pubkey 
 
 
 def vault_authority(program: Pubkey = RAYDIUM_CPMM) -> tuple[Pubkey, int]:
+    """The PDA (and bump) that owns every CPMM pool's vaults and LP mint."""
     return Pubkey.find_program_address([AUTH_SEED], program)
 
 
 def pack_pool_state(s: CpmmPoolState) -> bytes:
+    """The 637 account bytes of `s`, discriminator included (the inverse of `decode_pool_state`, for test accounts)."""
     keys = (
         s.amm_config,
         s.pool_creator,
@@ -202,6 +226,7 @@ def pack_pool_state(s: CpmmPoolState) -> bytes:
 
 
 def pack_amm_config(c: CpmmAmmConfig) -> bytes:
+    """The 236 account bytes of `c`, discriminator included (the inverse of `decode_amm_config`, for test accounts)."""
     out = AMM_CONFIG_DISCRIMINATOR + struct.pack(
         "<BBHQQQQ",
         c.bump,

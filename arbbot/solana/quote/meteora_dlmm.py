@@ -87,6 +87,10 @@ def pow_q64(base: int, exp: int) -> int | None:
 
 
 def price_from_id(bin_id: int, bin_step: int) -> int:
+    """The Q64.64 price of bin `bin_id`: `(1 + bin_step / 10_000) ^ bin_id`, computed as the program does.
+
+    Price is token Y per token X in raw units; raises `QuoteError` where the program's power overflows.
+    """
     base = ONE + ((bin_step << SCALE_OFFSET) // BASIS_POINT_MAX)
     price = pow_q64(base, bin_id)
     if price is None:
@@ -110,11 +114,16 @@ def bin_array_index(bin_id: int) -> int:
 
 
 def base_fee_rate(pair: LbPairState) -> int:
+    """The pair's base fee rate, per 1e9: `base_factor * bin_step * 10 * 10^base_fee_power_factor`."""
     p = pair.parameters
     return p.base_factor * pair.bin_step * 10 * 10**p.base_fee_power_factor
 
 
 def variable_fee_rate(pair: LbPairState, volatility_accumulator: int) -> int:
+    """The variable (volatility) fee rate, per 1e9, at `volatility_accumulator`, rounded up; 0 when the pair has none.
+
+    Raises `QuoteError` when the intermediate product overflows u128, as the program would fail.
+    """
     control = pair.parameters.variable_fee_control
     if control == 0:
         return 0
@@ -123,11 +132,19 @@ def variable_fee_rate(pair: LbPairState, volatility_accumulator: int) -> int:
 
 
 def total_fee_rate(pair: LbPairState, volatility_accumulator: int) -> int:
+    """Base plus variable fee rate, per 1e9, capped at the program's maximum (10%)."""
     return min(base_fee_rate(pair) + variable_fee_rate(pair, volatility_accumulator), MAX_FEE_RATE)
 
 
 @dataclass(frozen=True)
 class DlmmSwapResult:
+    """The outcome of `swap_exact_in`, in raw token units.
+
+    `fee` is the total fee taken from the input (included in `amount_in`) and `protocol_fee` the protocol's share
+    of it; `start_bin_id`/`end_bin_id` are the active bin before and after; the volatility fields are the pair's
+    dynamic-fee state after the swap.
+    """
+
     amount_in: int  # consumed, fees included (equals the requested amount: the swap fails otherwise)
     amount_out: int
     fee: int

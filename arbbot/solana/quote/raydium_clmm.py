@@ -124,6 +124,10 @@ _RATIOS = (
 
 
 def sqrt_price_at_tick(tick: int) -> int:
+    """The Q64.64 sqrt price at `tick`, `sqrt(1.0001^tick) * 2^64`, bit for bit as `tick_math` computes it.
+
+    Raises `QuoteError` for a tick outside the protocol's range.
+    """
     abs_tick = abs(tick)
     if abs_tick > MAX_TICK:
         raise _fail(f"tick {tick} outside [{MIN_TICK}, {MAX_TICK}]")
@@ -137,6 +141,10 @@ def sqrt_price_at_tick(tick: int) -> int:
 
 
 def tick_at_sqrt_price(sqrt_price_x64: int) -> int:
+    """The greatest tick whose sqrt price is at most `sqrt_price_x64` (Q64.64), as `tick_math` computes it.
+
+    Raises `QuoteError` for a price outside the protocol's range.
+    """
     if not MIN_SQRT_PRICE_X64 <= sqrt_price_x64 < MAX_SQRT_PRICE_X64:
         raise _fail(f"sqrt price {sqrt_price_x64} outside the protocol range")
     msb = sqrt_price_x64.bit_length() - 1
@@ -165,6 +173,10 @@ def tick_at_sqrt_price(sqrt_price_x64: int) -> int:
 
 
 def delta_amount_0(a: int, b: int, liquidity: int, round_up: bool) -> int:
+    """Token-0 amount between sqrt prices `a` and `b` (Q64.64, either order) at `liquidity`, rounded as asked.
+
+    Raises `QuoteError` where the program fails: a zero price or a result above u64.
+    """
     if a > b:
         a, b = b, a
     n1 = liquidity << 64
@@ -177,6 +189,10 @@ def delta_amount_0(a: int, b: int, liquidity: int, round_up: bool) -> int:
 
 
 def delta_amount_1(a: int, b: int, liquidity: int, round_up: bool) -> int:
+    """Token-1 amount between sqrt prices `a` and `b` (Q64.64, either order) at `liquidity`, rounded as asked.
+
+    Raises `QuoteError` where the result does not fit u64.
+    """
     if a > b:
         a, b = b, a
     if round_up:
@@ -205,6 +221,11 @@ def _next_sqrt_price_from_input(sqrt_price: int, liquidity: int, amount: int, ze
 
 @dataclass(frozen=True)
 class SwapStep:
+    """One step of the swap within a single tick range: the price reached and the step's input, output and fee.
+
+    `amount_in` excludes `fee_amount`; amounts are raw token units, the price Q64.64.
+    """
+
     sqrt_price_next_x64: int
     amount_in: int
     amount_out: int
@@ -256,10 +277,12 @@ def compute_swap_step_exact_in(
 
 
 def tick_count(tick_spacing: int) -> int:
+    """How many ticks one tick array spans: 60 times the tick spacing."""
     return TICK_ARRAY_SIZE * tick_spacing
 
 
 def array_start_index(tick: int, tick_spacing: int) -> int:
+    """The start tick of the array holding `tick`, rounding toward minus infinity."""
     n = tick_count(tick_spacing)
     start = _tdiv(tick, n)
     if tick < 0 and _trem(tick, n) != 0:
@@ -268,6 +291,7 @@ def array_start_index(tick: int, tick_spacing: int) -> int:
 
 
 def is_valid_start_index(tick_index: int, tick_spacing: int) -> bool:
+    """True when `tick_index` is the start of a tick array the program accepts at this spacing."""
     if tick_index < MIN_TICK or tick_index > MAX_TICK:
         if tick_index > MAX_TICK:
             return False
@@ -276,6 +300,7 @@ def is_valid_start_index(tick_index: int, tick_spacing: int) -> bool:
 
 
 def max_tick_in_default_bitmap(tick_spacing: int) -> int:
+    """The highest tick the pool's own 1024-bit tick-array bitmap reaches at this spacing (the lowest: its negative)."""
     return tick_spacing * TICK_ARRAY_SIZE * TICK_ARRAY_BITMAP_SIZE
 
 
@@ -291,6 +316,7 @@ def default_bitmap_range(tick_spacing: int) -> tuple[int, int]:
 
 
 def needs_bitmap_extension(start_index: int, tick_spacing: int) -> bool:
+    """True when the array holding `start_index` lies outside the pool's own bitmap, so the swap needs the extension."""
     lo, hi = default_bitmap_range(tick_spacing)
     s = array_start_index(start_index, tick_spacing)
     return s >= hi or s < lo
@@ -465,6 +491,12 @@ def _first_initialized_tick(array: TickArrayState, zero_for_one: bool) -> Tick:
 
 @dataclass(frozen=True)
 class ClmmSwap:
+    """The outcome of `swap_exact_in`: amounts in raw token units and the pool's price, tick and liquidity after.
+
+    `amount_in` is the whole input, fee included; `amount_out` is what leaves the output vault (before any
+    Token-2022 transfer fee).
+    """
+
     amount_in: int
     amount_out: int
     sqrt_price_x64: int

@@ -26,6 +26,12 @@ U64_MAX = (1 << 64) - 1
 
 @dataclass(frozen=True)
 class CpmmSwap:
+    """The outcome of a CPMM `swap_base_input`, in raw token units.
+
+    The fees are those the program books for the swap: the trade fee (of which the protocol and fund shares)
+    and the creator fee, taken from the input or the output as the pool says.
+    """
+
     output_amount: int  # leaves the output vault (before any output transfer fee)
     trade_fee: int
     protocol_fee: int

@@ -23,16 +23,24 @@ TRANSFER_FEE_CONFIG_LEN = 108
 
 @dataclass(frozen=True)
 class TransferFee:
+    """One Token-2022 transfer fee schedule: from `epoch` on, `basis_points` of a transfer capped at `maximum_fee`."""
+
     epoch: int
     maximum_fee: int
     basis_points: int
 
     def pack(self) -> bytes:
+        """The fee's 18 bytes as they sit in the mint's `TransferFeeConfig` extension."""
         return struct.pack("<QQH", self.epoch, self.maximum_fee, self.basis_points)
 
 
 @dataclass(frozen=True)
 class TransferFeeConfig:
+    """A Token-2022 mint's `TransferFeeConfig` extension: the older and the newer fee, authorities, withheld amount.
+
+    An authority of None is stored as the all-zero key. Which fee applies is decided by `fee_for_epoch`.
+    """
+
     config_authority: Pubkey | None
     withdraw_withheld_authority: Pubkey | None
     withheld_amount: int
@@ -44,6 +52,8 @@ class TransferFeeConfig:
         return self.newer if epoch >= self.newer.epoch else self.older
 
     def pack(self) -> bytes:
+        """The extension's 108 value bytes (the inverse of `decode_transfer_fee_config`)."""
+
         def key(k: Pubkey | None) -> bytes:
             return bytes(k) if k is not None else bytes(32)
 
@@ -57,6 +67,10 @@ class TransferFeeConfig:
 
 
 def decode_transfer_fee_config(value: bytes) -> TransferFeeConfig:
+    """Decode a `TransferFeeConfig` extension value (108 bytes).
+
+    Raises `AccountLayoutError` for a wrong length or a fee above 10,000 basis points.
+    """
     if len(value) != TRANSFER_FEE_CONFIG_LEN:
         raise AccountLayoutError(f"TransferFeeConfig: {len(value)} bytes, expected {TRANSFER_FEE_CONFIG_LEN}")
 

@@ -156,6 +156,10 @@ def _delta(fn_a: bool, p0: int, p1: int, liquidity: int, round_up: bool) -> int:
 
 
 def next_sqrt_price_from_a_round_up(sqrt_price: int, liquidity: int, amount: int, is_input: bool) -> int:
+    """The sqrt price after adding (`is_input`) or removing `amount` of token A at `liquidity`, rounded up.
+
+    Raises `QuoteError` where the program fails: an overflow, or an output the liquidity cannot pay.
+    """
     if amount == 0:
         return sqrt_price
     product = sqrt_price * amount
@@ -179,6 +183,10 @@ def next_sqrt_price_from_a_round_up(sqrt_price: int, liquidity: int, amount: int
 
 
 def next_sqrt_price_from_b_round_down(sqrt_price: int, liquidity: int, amount: int, is_input: bool) -> int:
+    """The sqrt price after adding (`is_input`) or removing `amount` of token B at `liquidity`, rounded down.
+
+    Raises `QuoteError` where the price leaves the u128 range or would go below zero.
+    """
     delta = _div(amount << 64, liquidity, not is_input)
     if is_input:
         price = sqrt_price + delta
@@ -191,6 +199,9 @@ def next_sqrt_price_from_b_round_down(sqrt_price: int, liquidity: int, amount: i
 
 
 def next_sqrt_price(sqrt_price: int, liquidity: int, amount: int, is_input: bool, a_to_b: bool) -> int:
+    """The sqrt price after `amount` moves in the swap direction: token A's formula when A is the amount's
+    token (input of an A-to-B swap or output of a B-to-A swap), token B's otherwise.
+    """
     if is_input == a_to_b:
         return next_sqrt_price_from_a_round_up(sqrt_price, liquidity, amount, is_input)
     return next_sqrt_price_from_b_round_down(sqrt_price, liquidity, amount, is_input)

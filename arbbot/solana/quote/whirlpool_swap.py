@@ -75,6 +75,11 @@ class TickSequence:
         return None
 
     def next_initialized(self, tick: int, a_to_b: bool, array_index: int) -> tuple[int, int]:
+        """The next initialized tick from `tick` in the swap direction, as (array index, tick index).
+
+        Moves on to the next array when the current one has none; stops at the protocol's tick bounds and at the
+        end of the last array given. Raises `QuoteError` when `tick` is outside the array it should be in.
+        """
         search = tick
         while True:
             if array_index >= len(self.arrays):
@@ -94,6 +99,7 @@ class TickSequence:
             array_index += 1
 
     def tick(self, array_index: int, tick: int) -> Tick | None:
+        """The tick at `tick` in array `array_index`, or None when it is not in that array or not a usable tick."""
         array = self.arrays[array_index]
         in_bounds = array.start_tick_index <= tick < array.start_tick_index + self.ticks_in_array
         usable = MIN_TICK_INDEX <= tick <= MAX_TICK_INDEX and tick % self.spacing == 0
@@ -102,11 +108,17 @@ class TickSequence:
         return array.ticks[(tick - array.start_tick_index) // self.spacing]
 
     def offset(self, array_index: int, tick: int) -> int:
+        """The slot of `tick` within array `array_index`."""
         return (tick - self.arrays[array_index].start_tick_index) // self.spacing
 
 
 @dataclass(frozen=True)
 class WhirlpoolSwapResult:
+    """The outcome of `swap`: amounts in raw token units and the pool's price (Q64.64), tick and liquidity after.
+
+    `amount_in` is the input consumed, fee included; `fee` is the fee taken from it.
+    """
+
     amount_in: int  # input consumed, fees included
     amount_out: int
     sqrt_price: int
