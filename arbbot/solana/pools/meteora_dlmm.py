@@ -31,16 +31,19 @@ SPL_TOKEN_FLAG = 0
 
 
 def bin_array_address(lb_pair: Pubkey, index: int, program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The PDA of `lb_pair`'s bin array of index `index` (seeded with the index as a little-endian i64)."""
     return Pubkey.find_program_address(
         [b"bin_array", bytes(lb_pair), index.to_bytes(8, "little", signed=True)], program
     )[0]
 
 
 def bitmap_extension_address(lb_pair: Pubkey, program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The PDA of `lb_pair`'s bin-array bitmap extension."""
     return Pubkey.find_program_address([b"bitmap", bytes(lb_pair)], program)[0]
 
 
 def event_authority(program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The DLMM program's Anchor event authority PDA, which `swap` takes among its accounts."""
     return Pubkey.find_program_address([b"__event_authority"], program)[0]
 
 
@@ -60,9 +63,14 @@ class MeteoraDlmmPool(VenuePool):
             raise QuoteError(f"DLMM pair {self.address}: a Token-2022 mint; only SPL Token pairs are routed")
 
     def swap_bin_arrays(self, swap_for_y: bool) -> list[int]:
+        """Indexes of the bin arrays the hop passes for this direction (X in when `swap_for_y`), in walking order."""
         return bin_arrays_for_swap(self.state, swap_for_y, SWAP_BIN_ARRAYS, self.bitmap_extension)
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        """Exact output for `amount_in` of `mint_in` at the pool's clock, over the bin arrays the hop passes.
+
+        Raises `QuoteError` where the program would fail or a needed bin array was not read.
+        """
         swap_for_y = self.a_to_b(mint_in)
         passed = self.swap_bin_arrays(swap_for_y)
         known = {i: a for i, a in self.bin_arrays.items() if i in passed}
@@ -78,6 +86,7 @@ class MeteoraDlmmPool(VenuePool):
         return result.amount_out
 
     def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        """The `swap` account block, program first, then the bin arrays the swap walks (writable)."""
         swap_for_y = self.a_to_b(mint_in)
         w = lambda k: AccountMeta(k, is_signer=False, is_writable=True)  # noqa: E731
         r = lambda k: AccountMeta(k, is_signer=False, is_writable=False)  # noqa: E731
@@ -103,6 +112,7 @@ class MeteoraDlmmPool(VenuePool):
         ]
 
     def reserve_accounts(self) -> list[Pubkey]:
+        """The PDAs of the bin arrays either direction may walk (the bins hold the liquidity, not the vaults)."""
         indexes = sorted(set(self.swap_bin_arrays(True) + self.swap_bin_arrays(False)))
         return [bin_array_address(self.address, i, self.program) for i in indexes]
 

@@ -117,9 +117,14 @@ class RaydiumClmmPool(VenuePool):
         return result, use_ext
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        """Exact amount out of the output vault for `amount_in` of `mint_in`, over the tick arrays the hop passes.
+
+        Raises `QuoteError` where the program would fail, fill only part of the input, or a tick array was not read.
+        """
         return self.swap(mint_in, amount_in)[0].amount_out
 
     def hop_accounts(self, mint_in: Pubkey, owner: Pubkey, user_in: Pubkey, user_out: Pubkey) -> list[AccountMeta]:
+        """The `swap_v2` account block for this direction, in the order of the module docstring."""
         zero_for_one = self.a_to_b(mint_in)
         starts, use_ext = self.tick_array_starts(zero_for_one)
         s = self.state
@@ -146,6 +151,7 @@ class RaydiumClmmPool(VenuePool):
         ]
 
     def reserve_accounts(self) -> list[Pubkey]:
+        """The two vaults and the tick arrays either direction may cross (directions that cannot swap are left out)."""
         starts: set[int] = set()
         for zfo in (True, False):
             try:

@@ -38,6 +38,10 @@ class RaydiumCpmmPool(VenuePool):
         self.venue = Venue.RAYDIUM_CPMM
 
     def reserves(self) -> tuple[int, int]:
+        """Vault balances less the protocol, fund and creator fees they hold: the reserves the curve prices on.
+
+        Raises `QuoteError` when the owed fees exceed a vault balance.
+        """
         r0 = self.vault_0_amount - self.state.owed(0)
         r1 = self.vault_1_amount - self.state.owed(1)
         if r0 < 0 or r1 < 0:
@@ -45,6 +49,11 @@ class RaydiumCpmmPool(VenuePool):
         return r0, r1
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
+        """Exact amount the user receives for `amount_in` of `mint_in`, both sides' transfer fees at `epoch` included.
+
+        Raises `QuoteError` when swaps are disabled, the pool is not open yet (when `unix_time` is known), the input
+        vault would overflow, or the program would fail.
+        """
         zero_for_one = self.a_to_b(mint_in)
         if not self.state.swap_enabled():
             raise QuoteError(f"CPMM pool {self.address}: status {self.state.status} disables swaps")
