@@ -23,6 +23,7 @@ def _coption_key(key: Pubkey | None) -> bytes:
 
 
 def pack_mint(decimals: int, supply: int = 0, mint_authority: Pubkey | None = None) -> bytes:
+    """An initialized SPL Token mint (82 bytes) with no freeze authority; no mint authority unless one is given."""
     return (
         _coption_key(mint_authority)
         + struct.pack("<Q", supply)
@@ -69,6 +70,7 @@ class TokenSwapFields:
 
 
 def pack_token_swap(f: TokenSwapFields) -> bytes:
+    """The 324 bytes of an SPL token-swap pool account with the fields of `f`, written in struct order."""
     out = struct.pack("<B", f.version)  # SwapVersion
     out += struct.pack("<?", f.is_initialized) + struct.pack("<B", f.bump_seed)
     for key in (f.token_program_id, f.token_a, f.token_b, f.pool_mint, f.token_a_mint, f.token_b_mint):
@@ -106,6 +108,10 @@ class RaydiumFields:
 
 
 def pack_raydium(f: RaydiumFields) -> bytes:
+    """The 752 bytes of a Raydium AMM v4 `AmmInfo` with the fields of `f`, in struct order.
+
+    Fields the searcher does not read get fixed plausible values (order book depth, lot sizes, pnl fee).
+    """
     # status, nonce, order_num, depth, coin_decimals, pc_decimals, state, reset_flag, min_size,
     # vol_max_cut_ratio, amount_wave, coin_lot_size, pc_lot_size, min/max_price_multiplier, sys_decimal_value
     out = struct.pack("<16Q", f.status, f.nonce, 7, 3, f.coin_decimals, f.pc_decimals, 1, 0, 1, 500, 0, 1, 1, 1, 1, 1)
@@ -157,6 +163,7 @@ def _i128(x: int) -> bytes:
 
 
 def pack_whirlpool(f: WhirlpoolFields) -> bytes:
+    """The 653 bytes of an Orca `Whirlpool` account with the fields of `f` (no rewards), in struct order."""
     out = WHIRLPOOL_DISCRIMINATOR + bytes(f.whirlpools_config)
     out += struct.pack("<B", f.bump) + struct.pack("<H", f.tick_spacing) + struct.pack("<H", f.tick_spacing)
     out += struct.pack("<H", f.fee_rate) + struct.pack("<H", f.protocol_fee_rate)
@@ -172,6 +179,11 @@ def pack_whirlpool(f: WhirlpoolFields) -> bytes:
 
 @dataclass
 class TickFields:
+    """One initialized tick for `pack_tick_array`: its slot in the array (0..87) and its liquidity.
+
+    `liquidity_gross` defaults to the absolute net liquidity.
+    """
+
     offset: int
     liquidity_net: int
     liquidity_gross: int | None = None
@@ -179,12 +191,15 @@ class TickFields:
 
 @dataclass
 class TickArrayFields:
+    """A Whirlpool tick array for `pack_tick_array`: its start tick, its pool, and its initialized ticks."""
+
     start_tick_index: int
     whirlpool: Pubkey
     ticks: Sequence[TickFields] = field(default_factory=list)
 
 
 def pack_tick_array(f: TickArrayFields) -> bytes:
+    """The 9988 bytes of a fixed Whirlpool tick array; slots not named in `f.ticks` are uninitialized."""
     by_offset = {t.offset: t for t in f.ticks}
     out = TICK_ARRAY_DISCRIMINATOR + struct.pack("<i", f.start_tick_index)
     for i in range(TICK_ARRAY_SIZE):
@@ -200,6 +215,8 @@ def pack_tick_array(f: TickArrayFields) -> bytes:
 
 @dataclass
 class MarketFields:
+    """The fields of an OpenBook / Serum v3 market for `pack_market`."""
+
     own_address: Pubkey
     vault_signer_nonce: int
     coin_mint: Pubkey
@@ -213,6 +230,7 @@ class MarketFields:
 
 
 def pack_market(f: MarketFields) -> bytes:
+    """The 388 bytes of an OpenBook / Serum v3 `MarketState` with the fields of `f`, head and tail padding included."""
     out = b"serum" + struct.pack("<Q", 3) + bytes(f.own_address) + struct.pack("<Q", f.vault_signer_nonce)
     out += bytes(f.coin_mint) + bytes(f.pc_mint)
     out += bytes(f.coin_vault) + struct.pack("<QQ", 0, 0)  # coin deposits total, fees accrued

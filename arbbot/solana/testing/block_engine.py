@@ -65,6 +65,13 @@ class _Bundle:
 
 
 class LocalBlockEngine(JsonRpcServer):
+    """The block-engine test double: a `JsonRpcServer` on the bundles path serving the bundle methods (see the module).
+
+    `chain` is the bank bundles execute on; `min_tip` is the smallest tip (lamports) a bundle must pay one of
+    `tip_accounts`; pending bundles land after `land_after_polls` status queries (None: only on `land_pending`);
+    `tip_floor_lamports` is the fixed median served by the tip-floor REST route.
+    """
+
     def __init__(
         self,
         chain: LocalChain | NodeChain,

@@ -25,12 +25,23 @@ class RpcFailure(Exception):
 
 @dataclass
 class Faults:
+    """Faults to inject into the next answers, and the methods called so far (in order).
+
+    Each counter is decremented as a faulty answer is sent.
+    """
+
     http_429: int = 0  # answer the next N requests with HTTP 429
     garbage: int = 0  # answer the next N requests with a non-JSON body
     seen_methods: list[str] = field(default_factory=list)
 
 
 class JsonRpcServer:
+    """A JSON-RPC 2.0 server on 127.0.0.1, on a port chosen at run time, answering POSTs to `path`.
+
+    Subclasses register handlers in `methods` (params list in, result out) and plain GET routes in `gets`;
+    `start` (or a `with` block) serves from a background thread, `stop` shuts it down.
+    """
+
     def __init__(self, path: str = "/") -> None:
         self.path = path
         self.faults = Faults()
@@ -67,15 +78,18 @@ class JsonRpcServer:
 
     @property
     def url(self) -> str:
+        """The server's URL, `http://127.0.0.1:<port><path>`."""
         host, port = self._server.server_address[:2]
         host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}{self.path}"
 
     def start(self) -> Self:
+        """Start serving in a background thread; returns the server for chaining."""
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving, close the socket and join the serving thread."""
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

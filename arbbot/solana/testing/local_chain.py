@@ -24,6 +24,8 @@ from arbbot.solana.programs import SYSTEM_PROGRAM
 
 @dataclass(frozen=True)
 class AtomicResult:
+    """The outcome of `LocalChain.execute_atomically`: whether all transactions ran, the slot, and their signatures."""
+
     ok: bool
     slot: int
     signatures: tuple[str, ...]
@@ -31,6 +33,11 @@ class AtomicResult:
 
 
 class LocalChain:
+    """An in-process LiteSVM bank with an account index, a slot counter and atomic multi-transaction execution.
+
+    Every method takes `lock`, so the block-engine and RPC doubles can share one chain across threads.
+    """
+
     def __init__(self) -> None:
         self.svm = LiteSVM()
         self.lock = threading.RLock()
@@ -39,6 +46,7 @@ class LocalChain:
         self.statuses: dict[str, tuple[int, str | None]] = {}  # signature -> (slot, error)
 
     def set_account(self, address: Pubkey, owner: Pubkey, data: bytes, lamports: int | None = None) -> None:
+        """Write an account (not executable) at `address`; `lamports` defaults to the rent-exempt minimum for `data`."""
         with self.lock:
             if lamports is None:
                 lamports = self.svm.minimum_balance_for_rent_exemption(len(data))
@@ -46,16 +54,19 @@ class LocalChain:
             self.known.add(address)
 
     def airdrop(self, address: Pubkey, lamports: int) -> None:
+        """Credit `lamports` to `address`, creating the account when needed."""
         with self.lock:
             self.svm.airdrop(address, lamports)
             self.known.add(address)
 
     def get_account(self, address: Pubkey) -> Account | None:
+        """The account at `address`, or None when it does not exist (no lamports and no data)."""
         with self.lock:
             acc = self.svm.get_account(address)
             return None if acc is None or (acc.lamports == 0 and not acc.data) else acc
 
     def program_accounts(self, program: Pubkey) -> list[tuple[Pubkey, Account]]:
+        """Every account this chain knows (wrote or saw in a transaction) that `program` owns, in address order."""
         with self.lock:
             out = []
             for key in sorted(self.known, key=bytes):
@@ -65,6 +76,7 @@ class LocalChain:
             return out
 
     def latest_blockhash(self) -> Hash:
+        """The bank's current blockhash (the only one it accepts)."""
         with self.lock:
             return self.svm.latest_blockhash()
 

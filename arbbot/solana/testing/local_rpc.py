@@ -53,6 +53,8 @@ def _matches(acc: Account, filters: list[dict[str, Any]]) -> bool:
 
 
 class LocalSolanaRpc(JsonRpcServer):
+    """The Solana RPC test double: a `JsonRpcServer` serving the methods listed in the module from `chain`."""
+
     def __init__(self, chain: LocalChain) -> None:
         super().__init__("/")
         self.chain = chain

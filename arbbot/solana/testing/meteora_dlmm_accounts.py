@@ -64,6 +64,7 @@ class LbPairFields:
 
 
 def pack_lb_pair(f: LbPairFields) -> bytes:
+    """The 904 bytes of a DLMM `LbPair` with the fields of `f`, discriminator included, written in struct order."""
     static = struct.pack(
         "<HHHHIIiiHB5x",
         f.base_factor,
@@ -119,6 +120,8 @@ def pack_lb_pair(f: LbPairFields) -> bytes:
 
 @dataclass
 class BinFields:
+    """One bin for `pack_bin_array`: token amounts (raw units), stored Q64.64 price (0: not stored) and share supply."""
+
     amount_x: int = 0
     amount_y: int = 0
     price: int = 0
@@ -126,6 +129,7 @@ class BinFields:
 
 
 def pack_bin(b: BinFields) -> bytes:
+    """The 144 bytes of one DLMM bin (reward and fee trackers zeroed)."""
     u128 = lambda x: x.to_bytes(16, "little")  # noqa: E731
     return (
         struct.pack("<QQ", b.amount_x, b.amount_y)
@@ -139,6 +143,8 @@ def pack_bin(b: BinFields) -> bytes:
 
 @dataclass
 class BinArrayFields:
+    """A DLMM bin array for `pack_bin_array`: its index, pair, and the bins by position (0..69); the rest are empty."""
+
     index: int
     lb_pair: Pubkey
     bins: Mapping[int, BinFields] = field(default_factory=dict)  # by position 0..69 in the array
@@ -146,6 +152,7 @@ class BinArrayFields:
 
 
 def pack_bin_array(f: BinArrayFields) -> bytes:
+    """The 10,136 bytes of a DLMM `BinArray`, discriminator included; positions not in `f.bins` are empty bins."""
     bins = b"".join(pack_bin(f.bins.get(i, BinFields())) for i in range(BINS_PER_ARRAY))
     return BIN_ARRAY_DISCRIMINATOR + struct.pack("<qB7x", f.index, f.version) + bytes(f.lb_pair) + bins
 
@@ -153,6 +160,7 @@ def pack_bin_array(f: BinArrayFields) -> bytes:
 def pack_bitmap_extension(
     lb_pair: Pubkey, positive: list[int] | None = None, negative: list[int] | None = None
 ) -> bytes:
+    """The bytes of a DLMM `BinArrayBitmapExtension` of `lb_pair` with 12 positive and 12 negative 512-bit words."""
     pos = positive or [0] * 12
     neg = negative or [0] * 12
     return (
@@ -164,6 +172,7 @@ def pack_bitmap_extension(
 
 
 def pack_oracle(length: int = 100, idx: int = 0, active_size: int = 0) -> bytes:
+    """The bytes of a DLMM `Oracle` with room for `length` observations, all zero."""
     return ORACLE_DISCRIMINATOR + struct.pack("<QQQ", idx, active_size, length) + bytes(32 * length)
 
 

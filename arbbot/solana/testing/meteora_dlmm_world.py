@@ -53,31 +53,38 @@ SWAP_DISCRIMINATOR = bytes([248, 198, 158, 145, 225, 117, 135, 200])
 def lb_pair_address(
     mint_x: Pubkey, mint_y: Pubkey, bin_step: int, program: Pubkey = METEORA_DLMM
 ) -> tuple[Pubkey, int]:
+    """The `LbPair` PDA (and bump) of a mint pair at `bin_step`; the mints are seeded in byte order."""
     lo, hi = sorted((mint_x, mint_y), key=bytes)
     return Pubkey.find_program_address([bytes(lo), bytes(hi), struct.pack("<H", bin_step)], program)
 
 
 def reserve_address(lb_pair: Pubkey, mint: Pubkey, program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The PDA of `lb_pair`'s reserve (vault) for `mint`."""
     return Pubkey.find_program_address([bytes(lb_pair), bytes(mint)], program)[0]
 
 
 def oracle_address(lb_pair: Pubkey, program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The PDA of `lb_pair`'s oracle."""
     return Pubkey.find_program_address([b"oracle", bytes(lb_pair)], program)[0]
 
 
 def bin_array_address(lb_pair: Pubkey, index: int, program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The PDA of `lb_pair`'s bin array of index `index` (seeded with the index as a little-endian i64)."""
     return Pubkey.find_program_address([b"bin_array", bytes(lb_pair), struct.pack("<q", index)], program)[0]
 
 
 def bitmap_extension_address(lb_pair: Pubkey, program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The PDA of `lb_pair`'s bin-array bitmap extension."""
     return Pubkey.find_program_address([b"bitmap", bytes(lb_pair)], program)[0]
 
 
 def event_authority(program: Pubkey = METEORA_DLMM) -> Pubkey:
+    """The DLMM program's Anchor event authority PDA."""
     return Pubkey.find_program_address([b"__event_authority"], program)[0]
 
 
 def swap_data(amount_in: int, min_amount_out: int = 0) -> bytes:
+    """The instruction data of DLMM `swap`: discriminator, `amount_in`, `min_amount_out` (u64 each)."""
     return SWAP_DISCRIMINATOR + struct.pack("<QQ", amount_in, min_amount_out)
 
 
@@ -149,6 +156,7 @@ class DlmmWorld:
         self.svm.set_account(address, Account(lamports=lamports, data=data, owner=owner, executable=False))
 
     def set_clock(self, unix_timestamp: int, slot: int = 1000) -> None:
+        """Set the bank's clock (unix seconds and slot), which the program's dynamic fee and activation read."""
         c = self.svm.get_clock()
         self.svm.set_clock(Clock(slot, c.epoch_start_timestamp, c.epoch, c.leader_schedule_epoch, unix_timestamp))
 
@@ -159,10 +167,12 @@ class DlmmWorld:
         return acc
 
     def pair(self) -> LbPairState:
+        """The pair's `LbPair` as the program left it, decoded."""
         acc = self._account(self.lb_pair)
         return decode_lb_pair(bytes(acc.data), self.lb_pair, acc.owner)
 
     def bin_arrays(self) -> dict[int, BinArray]:
+        """The pair's bin arrays as the program left them, decoded, by index."""
         out = {}
         for idx in self.array_indexes:
             key = bin_array_address(self.lb_pair, idx)
@@ -171,15 +181,18 @@ class DlmmWorld:
         return out
 
     def bitmap_extension(self) -> BitmapExtension | None:
+        """The pair's bitmap extension as the program left it, decoded; None when the pair has none."""
         if self.extension is None:
             return None
         acc = self._account(self.extension)
         return decode_bitmap_extension(bytes(acc.data), self.extension, acc.owner)
 
     def balance(self, account: Pubkey) -> int:
+        """The token balance (raw units) of `account`."""
         return decode_token_account(bytes(self._account(account).data)).amount
 
     def swap_instruction(self, amount_in: int, swap_for_y: bool, arrays: Sequence[int]) -> Instruction:
+        """A DLMM `swap` instruction from the world's user, passing the bin arrays of `arrays` in that order."""
         user_in, user_out = (self.user_x, self.user_y) if swap_for_y else (self.user_y, self.user_x)
         w = lambda k: AccountMeta(k, is_signer=False, is_writable=True)  # noqa: E731
         r = lambda k: AccountMeta(k, is_signer=False, is_writable=False)  # noqa: E731

@@ -41,6 +41,7 @@ def _cache_dir() -> Path:
 
 
 def target_dir() -> Path:
+    """The cargo target directory the node is built in: `CARGO_TARGET_DIR`, else the project's cache directory."""
     return Path(os.environ.get("CARGO_TARGET_DIR") or _cache_dir() / "cargo-target")
 
 
@@ -71,6 +72,10 @@ class LocalNode:
         self._log: IO[str] | None = None
 
     def start(self) -> LocalNode:
+        """Start the node on 127.0.0.1 (port picked by the kernel) with `programs` loaded; returns self once it listens.
+
+        Raises `SolanaError` (after stopping the process) when the node does not report that it listens.
+        """
         args = [str(self.binary), "--port", "0"]
         for program_id, path in self.programs:
             args += ["--program", f"{program_id}={path}"]
@@ -93,6 +98,7 @@ class LocalNode:
         return self._log.read()[-400:]
 
     def stop(self) -> None:
+        """Stop the node by its PID (terminate, then kill after 10 seconds) and close its pipes and log."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()  # by PID
             try:
@@ -123,14 +129,17 @@ class NodeChain:
         self.statuses: dict[str, tuple[int, str | None]] = {}
 
     def close(self) -> None:
+        """Close the underlying HTTP connection pool."""
         self._rpc.close()
 
     def call(self, method: str, params: list[object]) -> object:
+        """A raw JSON-RPC call to the node, serialised by `lock`; returns the `result`."""
         with self.lock:
             return self._rpc.call(method, params)
 
     @property
     def slot(self) -> int:
+        """The node's current slot."""
         slot = self.call("getSlot", [])
         if not isinstance(slot, int):
             raise SolanaError(f"local node getSlot: expected a slot number, got {str(slot)[:80]}")
@@ -139,6 +148,7 @@ class NodeChain:
     def set_account(
         self, address: Pubkey, owner: Pubkey, data: bytes, lamports: int | None = None, executable: bool = False
     ) -> None:
+        """Write an account on the node (`arbbot_setAccount`); `lamports` defaults to the rent-exempt minimum."""
         spec: dict[str, object] = {"owner": str(owner), "data": base64.b64encode(data).decode()}
         if lamports is not None:
             spec["lamports"] = lamports
@@ -147,6 +157,7 @@ class NodeChain:
         self.call("arbbot_setAccount", [str(address), spec])
 
     def airdrop(self, address: Pubkey, lamports: int) -> None:
+        """Credit `lamports` to `address`, creating a system account when none exists."""
         acc = self.get_account(address)
         if acc is None:
             self.set_account(address, SYSTEM_PROGRAM, b"", lamports)
@@ -154,6 +165,7 @@ class NodeChain:
             self.set_account(address, acc.owner, bytes(acc.data), acc.lamports + lamports, acc.executable)
 
     def get_account(self, address: Pubkey) -> Account | None:
+        """The account at `address`, or None when the node has none."""
         value = self.call("getAccountInfo", [str(address), {"encoding": "base64"}])["value"]  # type: ignore[index]
         if value is None:
             return None
@@ -165,13 +177,16 @@ class NodeChain:
         )
 
     def latest_blockhash(self) -> Hash:
+        """The node's latest blockhash."""
         value = self.call("getLatestBlockhash", [])["value"]  # type: ignore[index]
         return Hash.from_string(value["blockhash"])
 
     def blockhash_is_valid(self, blockhash: Hash) -> bool:
+        """True when the node still accepts `blockhash`."""
         return bool(self.call("isBlockhashValid", [str(blockhash)])["value"])  # type: ignore[index]
 
     def execute_atomically(self, txs: Sequence[VersionedTransaction]) -> AtomicResult:
+        """Run `txs` on the node as one all-or-nothing bundle (`arbbot_executeBundle`) and record their statuses."""
         encoded = [base64.b64encode(bytes(tx)).decode() for tx in txs]
         r = self.call("arbbot_executeBundle", [encoded])
         assert isinstance(r, dict)

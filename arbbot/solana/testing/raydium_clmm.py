@@ -55,6 +55,7 @@ CLOCK_TIMESTAMP = 1_700_000_000
 
 
 def swap_v2_data(amount: int, other_amount_threshold: int, sqrt_price_limit_x64: int, is_base_input: bool) -> bytes:
+    """The instruction data of CLMM `swap_v2`: discriminator, amount, threshold, Q64.64 price limit, base-input flag."""
     return (
         SWAP_V2
         + struct.pack("<QQ", amount, other_amount_threshold)
@@ -65,6 +66,8 @@ def swap_v2_data(amount: int, other_amount_threshold: int, sqrt_price_limit_x64:
 
 @dataclass(frozen=True)
 class Position:
+    """A liquidity position for `build_ticks`: `liquidity` between `tick_lower` and `tick_upper`."""
+
     tick_lower: int
     tick_upper: int
     liquidity: int
@@ -278,6 +281,7 @@ class ClmmWorld:
             self.tick_arrays[start] = decode_tick_array(bytes(ta.data), key, ta.owner)
 
     def balance(self, key: Pubkey) -> int:
+        """The token balance (raw units) of the token account `key`."""
         acc = self.svm.get_account(key)
         assert acc is not None
         return decode_token_account(bytes(acc.data), key, acc.owner).amount

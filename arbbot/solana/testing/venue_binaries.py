@@ -16,6 +16,8 @@ VENDOR_DIR = Path(__file__).resolve().parents[3] / "vendor" / "solana-programs"
 
 @dataclass(frozen=True)
 class VenueBinary:
+    """A committed venue program binary: its name, the mainnet program id it is loaded as, its file and sha256."""
+
     name: str
     program_id: Pubkey
     file: str
@@ -23,6 +25,7 @@ class VenueBinary:
 
     @property
     def path(self) -> Path:
+        """Where the binary is in `vendor/solana-programs/` (unchecked; use `checked_path` or `read` to load it)."""
         return VENDOR_DIR / self.file
 
     def checked_path(self) -> Path:
@@ -35,6 +38,7 @@ class VenueBinary:
         return self.path
 
     def read(self) -> bytes:
+        """The binary's bytes, after the sha256 check of `checked_path`."""
         return self.checked_path().read_bytes()
 
 

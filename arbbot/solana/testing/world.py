@@ -39,6 +39,8 @@ WHIRLPOOL_RANGE = 11264  # liquidity between -11264 and +11264 (two tick arrays 
 
 @dataclass
 class World:
+    """The synthetic market `build_world` made: the chain, the owner and its token accounts, the mints and pools."""
+
     chain: LocalChain
     owner: Keypair
     mint_a: Pubkey
@@ -51,6 +53,7 @@ class World:
 
 
 def token_account(chain: LocalChain, mint: Pubkey, owner: Pubkey, amount: int, address: Pubkey | None = None) -> Pubkey:
+    """Write an SPL token account of `mint` owned by `owner` holding `amount`; returns its address (random if None)."""
     key = address or Keypair().pubkey()
     chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount))
     return key
@@ -129,6 +132,10 @@ def build_world(
     whirlpool_liquidity: int = 10**12,
     owner_balances: tuple[int, int] = (10**11, 10**11),
 ) -> World:
+    """A fresh world: two mints, a token-swap, a Raydium AMM v4 and a Whirlpool pool, and an owner with SOL and tokens.
+
+    Reserves and balances are raw token units; the owner's token accounts are its associated token accounts.
+    """
     chain = chain or LocalChain()
     owner = Keypair()
     chain.airdrop(owner.pubkey(), 10 * 10**9)
