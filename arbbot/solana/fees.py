@@ -125,7 +125,7 @@ def route_sol_price(route: Route, lamports: int) -> SolPrice | None:
 
 
 def sol_price_from_pools(pools: Iterable[VenuePool], base: Pubkey, lamports: int) -> SolPrice | None:
-    """The best SOL price in `base` among `pools` pairing `base` with wrapped SOL: the cheapest buy-back of `lamports`.
+    """A SOL price in `base` from `pools` pairing `base` with wrapped SOL: the dearest buy-back of `lamports`.
 
     Pools that cannot pay `lamports` are skipped; None when no pool can.
     """

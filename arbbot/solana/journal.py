@@ -102,7 +102,7 @@ class SolanaJournal:
         landing: Landing | None,
         reason: str | None = None,
     ) -> None:
-        """Record a bundle's outcome; when it landed, also upsert the trade with its hops as measured by `landing`.
+        """Record a bundle's outcome; when it landed and a database is set, also upsert the trade measured by `landing`.
 
         Per-hop amounts are re-quoted from the route's pools; the net (profit minus fee) is recorded only for
         routes based in wrapped SOL, where both are lamports.

@@ -60,7 +60,7 @@ def is_stale_blockhash(message: str) -> bool:
 
 
 class SolanaRpc:
-    """Synchronous Solana JSON-RPC client; reads at `confirmed` commitment where the method takes one.
+    """Synchronous Solana JSON-RPC client on the shared HTTP client (keep-alive, retries with backoff).
 
     Node answers are untrusted: a malformed answer raises `SolanaTransportError`, a JSON-RPC error
     `SolanaRpcError` (or `StaleBlockhash` when the blockhash expired), never a half-read value.

@@ -282,7 +282,7 @@ class WhirlpoolPool(VenuePool):
         self.venue = Venue.ORCA_WHIRLPOOL_V2 if v2 else Venue.ORCA_WHIRLPOOL
 
     def tick_array_starts(self, a_to_b: bool) -> list[int]:
-        """Start tick indices of the (up to three) tick arrays a swap in this direction may cross, in swap order."""
+        """Start tick indices of the three tick arrays a swap in this direction may cross, in swap order."""
         return swap_tick_array_starts(self.state.tick_current_index, self.state.tick_spacing, a_to_b)
 
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:

@@ -131,10 +131,7 @@ def pack_amm_config(c: AmmConfig) -> bytes:
 
 @dataclass(frozen=True)
 class RewardInfo:
-    """One of a CLMM pool's three reward slots; a slot whose `token_mint` is the default key is unused.
-
-    Rewards do not change a swap's output, but the swap passes initialized reward accounts along.
-    """
+    """One of a CLMM pool's three reward slots; a slot whose `token_mint` is the default key is unused."""
 
     reward_state: int = 0
     open_time: int = 0

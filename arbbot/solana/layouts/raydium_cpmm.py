@@ -51,7 +51,7 @@ class CpmmPoolState:
     """A Raydium CPMM `PoolState`: mints, vaults and their token programs, status, and the fees its vaults owe.
 
     Vault balances include the protocol, fund and creator fees accrued (see `owed`), which are not reserves.
-    `creator_fee_on` says which side the creator fee is taken from (both, only token 0, only token 1).
+    `creator_fee_on` says which token the creator fee is charged in: the input always, only token 0, only token 1.
     """
 
     amm_config: Pubkey
@@ -106,8 +106,8 @@ class CpmmPoolState:
 class CpmmAmmConfig:
     """A Raydium CPMM `AmmConfig`: the fee tier of its pools.
 
-    Rates are parts per million: `trade_fee_rate` and `creator_fee_rate` of the swapped amount, `protocol_fee_rate`
-    and `fund_fee_rate` of the trade fee.
+    Rates are parts per million: `trade_fee_rate` of the input, `creator_fee_rate` of the amount it is charged on
+    (input or output), `protocol_fee_rate` and `fund_fee_rate` of the trade fee.
     """
 
     bump: int
