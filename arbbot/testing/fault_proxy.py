@@ -514,7 +514,7 @@ def _plain(faults: Faults) -> dict[str, Any]:
 
 
 class FaultProxyProcess:
-    """The fault proxy in a child process, stopped by its PID (`stop()` or context exit)."""
+    """The fault proxy (a test double) in a child process, stopped by its PID (`stop()` or context exit)."""
 
     def __init__(self, upstream: str, **faults: Any) -> None:
         self.upstream = upstream
@@ -561,7 +561,8 @@ class FaultProxyProcess:
 
     def set(self, **changes: Any) -> dict[str, Any]:
         """Change fields of the child's `Faults` (lists become tuples; a new `seed` restarts its random draws) and
-        return them as `faults()` does. Callables and the record lists cannot be set this way.
+        return them as `faults()` does. The rewrite hook and the records (`seen_methods`, `refused`, `injected`) are not
+        set this way.
         """
         return requests.post(f"{self.url}/__faults", json=changes, timeout=10).json()
 

@@ -239,7 +239,10 @@ def _tx_hash(raw: str) -> bytes:
 
 
 class RecordingBuilder:
-    """`async with RecordingBuilder("titan") as b:` then send to `b.url`; `b.recorded` holds the requests."""
+    """Test double of one builder's bundle endpoint, in the dialect named by `dialect` (a key of `SCHEMAS`).
+
+    `async with RecordingBuilder("titan") as b:` then send to `b.url`; `b.recorded` holds the requests.
+    """
 
     def __init__(
         self,
