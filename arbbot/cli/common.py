@@ -22,6 +22,10 @@ err_console = Console(stderr=True)
 
 
 class State:
+    """The global options of the current invocation (`--config`, `--log-level`, `--log-json`), set by the root callback
+    before any command runs.
+    """
+
     config_file: Path | None = None
     log_level: str | None = None
     log_json: bool = False
@@ -31,6 +35,11 @@ state = State()
 
 
 def settings(**overrides: object) -> Settings:
+    """The settings of this invocation: the config file and environment, with `overrides` on top; also configures
+    logging and warns on stderr about `ARBBOT_` environment variables that are no setting (a likely typo).
+
+    Raises `ConfigError` naming the file, key and value when the settings do not load.
+    """
     from arbbot import logs
     from arbbot.config import load_settings, unknown_env
 
@@ -46,6 +55,9 @@ def settings(**overrides: object) -> Settings:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a one-line error on stderr (the message is printed as is, never read as rich markup) and return the
+    `typer.Exit` with `code` for the caller to raise: `raise fail(...)`.
+    """
     # Messages carry node answers, URLs and classes in brackets: never rich markup.
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)

@@ -127,12 +127,17 @@ class LazyGroup(TyperGroup):
     """The root group: lists every command from COMMANDS, imports one only to run it (or show its help)."""
 
     def get_params(self, ctx: typer.Context) -> list[Any]:  # type: ignore[override]
+        """The root's options, with typer's value conversion skipped for those left unset."""
         return _no_coercion_when_unset(super().get_params(ctx))
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        """Every command name, in the order of `COMMANDS`, loaded or not."""
         return [*COMMANDS, *(n for n in self.commands if n not in COMMANDS)]
 
     def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        """The command if loaded, else a placeholder carrying its one-line help (enough for the root's help listing);
+        None for an unknown name.
+        """
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         spec = COMMANDS.get(cmd_name)
@@ -142,6 +147,9 @@ class LazyGroup(TyperGroup):
         return TyperCommand(name=cmd_name, help=spec.help, short_help=spec.help, callback=_not_loaded)
 
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:  # type: ignore[override]
+        """Import the named command before click resolves it; an unknown name fails with suggestions drawn from every
+        command.
+        """
         name = args[0] if args else ""
         if name in COMMANDS and name not in self.commands:
             self.commands[name] = load_command(name)
@@ -176,6 +184,7 @@ def root(
     log_json: Annotated[bool, typer.Option("--log-json", help="Logs as one JSON object per line.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
+    """Record the global options for the command that follows."""
     from arbbot.cli.common import state
 
     state.config_file = config
@@ -184,6 +193,9 @@ def root(
 
 
 def main() -> None:
+    """The `arbbot` console entry point: run the CLI, turning any `ArbbotError` that escapes a command into a one-line
+    error and exit status 1.
+    """
     try:
         app()
     except ArbbotError as exc:

@@ -36,6 +36,9 @@ def _eth(wei: int) -> str:
 
 
 def render(st: status_file.Status) -> Group:
+    """The operator's panel of a searcher status: state, head block, opportunity and bundle counts, PnL of landed
+    bundles, errors and per-builder landing rates.
+    """
     c = st.counters
     t = Table.grid(padding=(0, 2))
     t.add_column(no_wrap=True)
@@ -78,11 +81,16 @@ class StatusView:
         self._written = 0.0
 
     def attach(self, searcher: Searcher) -> None:
+        """Follow `searcher` (its counters and executor) and write the status file at once."""
         self.searcher = searcher
         self.status.executor = searcher.params.executor
         self._flush(force=True)
 
     def chain(self, hook: Callable[[SearcherEvent], None]) -> Callable[[SearcherEvent], None]:
+        """Wrap the searcher's event hook: each event updates the status (written at most every `WRITE_EVERY_S`, at once
+        for sends and outcomes) and the panel, or without a terminal logs one line per block, then goes on to `hook`.
+        """
+
         def on_event(event: SearcherEvent) -> None:
             self.status.on_event(event)
             hook(event)
@@ -124,11 +132,14 @@ class StatusView:
             self._live = None
 
     def close(self) -> None:
+        """Mark the searcher stopped and write the status file a last time."""
         self.status.running = False
         self._flush(force=True)
 
 
 def register(app: typer.Typer) -> None:
+    """Add the `status` command to `app`."""
+
     @app.command("status")
     def status() -> None:
         """What the searcher started with `arbbot run` here is doing now."""

@@ -18,6 +18,10 @@ from arbbot.reports.window import make_window
 
 @dataclass(frozen=True)
 class Closing:
+    """The demo's closing audit: the audited trades, any audit or storage problems, the audited net PnL and the owner's
+    real balance change (both in wei), and the HTML report's path.
+    """
+
     trades: list[TradeAudit]
     problems: list[str]
     audited_net: int  # sum of every trade's net PnL (profit after builder payment, minus gas)
@@ -26,6 +30,7 @@ class Closing:
 
     @property
     def reconciled(self) -> bool:
+        """True when the audited net PnL equals the owner's balance change to the wei."""
         return self.audited_net == self.owner_change
 
 
@@ -33,6 +38,11 @@ def audit_and_report(
     node_url: str, chain_id: int, manifest: Manifest, executor: str, first_block: int, owner_change: int,
     db_url: str, out_dir: Path,
 ) -> Closing:  # fmt: skip
+    """Audit every trade of `executor` from `first_block` on, straight from the node, store the trades, write the HTML
+    report to `out_dir` and compare the audited net with `owner_change` (wei).
+
+    A trade whose profit could not be valued counts as its gas cost only.
+    """
     engine = db_engine.connect(db_url)
     try:
         sessions = db_engine.session_factory(engine)

@@ -55,6 +55,11 @@ SCENARIO = "v4"  # V2, V3, PancakeSwap V3 and Uniswap V4 (hookless, dynamic-fee 
 
 @dataclass(frozen=True)
 class DemoConfig:
+    """How the demo runs: the seed and scenario, the number of rounds and how many of them hold a swap pending for a
+    backrun, the size of user swaps in ETH, the searcher's bribe share, where its files go, and whether the MEV-Share
+    round and the Solana loop follow.
+    """
+
     seed: int = 20261124
     scenario: str = SCENARIO
     rounds: int = 12
@@ -78,6 +83,7 @@ class Wealth:
 
     @property
     def total(self) -> int:
+        """The owner's total position in wei: executor WETH plus owner ETH."""
         return self.executor_weth + self.owner_eth
 
 
@@ -113,6 +119,7 @@ def owner_key() -> str:
 
 
 def wealth(w3: Web3, manifest: Manifest, executor: str, owner: str) -> Wealth:
+    """Read the owner's position at the latest block: the executor's WETH balance and the owner's ETH, in wei."""
     weth = w3.eth.contract(address=Web3.to_checksum_address(manifest.token("WETH").address), abi=ERC20_ABI)
     return Wealth(
         int(weth.functions.balanceOf(executor).call()), int(w3.eth.get_balance(Web3.to_checksum_address(owner)))
@@ -127,6 +134,12 @@ def _victim_pool(manifest: Manifest, n: int) -> PoolEntry:
 
 
 async def run_demo(cfg: DemoConfig, progress: Progress, on_event: Callable[[SearcherEvent], None]) -> DemoRun:
+    """Run the whole demo (see the module docstring) on a replica node started from the scenario's snapshot, reporting
+    stages and rounds to `progress` and the searcher's events to `on_event`.
+
+    The node is stopped by PID when the run ends, whatever happens; returns what the run left for the audit step,
+    with its closing audit done.
+    """
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     progress("stage", {"text": "replica: loading the snapshot"})
     snap = snapshot.ensure(cfg.scenario)
@@ -344,4 +357,5 @@ async def _mev_share_round(
 
 
 def run(cfg: DemoConfig, progress: Progress, on_event: Callable[[SearcherEvent], None]) -> DemoRun:
+    """`run_demo` for synchronous callers: runs it in a new event loop."""
     return asyncio.run(run_demo(cfg, progress, on_event))

@@ -16,6 +16,7 @@ SOL = 10**9
 
 
 def eth(wei: int) -> str:
+    """Wei as a signed ETH figure with six decimals, for the demo's display only (a float: not exact)."""
     return f"{wei / ETH:+.6f} ETH"
 
 
@@ -42,6 +43,7 @@ class LiveView:
         self.live.__exit__(None, None, None)
 
     def progress(self, what: str, data: dict) -> None:
+        """Show a demo stage, round or new block (the demo's `progress` callback)."""
         if what == "stage":
             self.stage = data["text"]
         elif what == "round":
@@ -56,6 +58,7 @@ class LiveView:
         self.live.update(self._render())
 
     def on_event(self, e: SearcherEvent) -> None:
+        """Count a searcher event and show the last few sends, landings and errors (the searcher's event hook)."""
         if e.kind in self.counts:
             self.counts[e.kind] += 1
         if e.kind == "error":
@@ -87,6 +90,9 @@ class LiveView:
 
 
 def summary(console: Console, run: DemoRun) -> None:
+    """Print the closing audit: the trades table, audit problems, blocks and landings, and whether the audited PnL
+    equals the owner's balance change; then the Solana loop's result if it ran.
+    """
     c = run.closing
     console.rule("audit")
     console.print(trades_table(c.trades))
@@ -107,6 +113,9 @@ def summary(console: Console, run: DemoRun) -> None:
 
 
 def solana_summary(console: Console, run: DemoRun) -> None:
+    """Print the Solana loop's route, bundle (compute limit, priority fee, tip) and whether its realized profit equals
+    the owner's SOL and wSOL change.
+    """
     loop = run.solana
     assert loop is not None
     a = loop.attempt

@@ -36,6 +36,13 @@ class _Tx:
 
 
 class BulkSender:
+    """Queues transactions from one unlocked node account with explicit nonces and gas, and sends them in JSON-RPC
+    batches with automine off, mining until all are in blocks.
+
+    For replica building on anvil only. Each flush raises `DevnetError` naming the transaction if the node refuses
+    one or one does not succeed, and restores the node's automine and block gas limit whatever happens.
+    """
+
     def __init__(self, rpc: RpcClient, sender: str, batch: int = 500, block_gas: int = BULK_BLOCK_GAS) -> None:
         self.rpc = rpc
         self.sender = sender
@@ -58,6 +65,9 @@ class BulkSender:
         return nonce
 
     def flush(self) -> None:
+        """Send everything queued, mine it and check every receipt (see the class docstring); does nothing when the
+        queue is empty.
+        """
         if not self._queue:
             return
         queue, self._queue = self._queue, []

@@ -13,6 +13,7 @@ from arbbot.errors import DevnetError
 
 
 def executor_artifact() -> Artifact:
+    """ArbExecutor's shipped compiled artifact (ABI and bytecode from the package's build data)."""
     return compiled.executor()
 
 

@@ -44,6 +44,7 @@ def contracts_document() -> str:
 
 
 def idl_document() -> str:
+    """The Solana program's IDL as the checkout holds it now, to be shipped verbatim."""
     return (checkout("copying the Solana IDL") / IDL_SOURCE).read_text()
 
 
@@ -64,6 +65,9 @@ def stale() -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
+    """`python -m arbbot.devnet.export [check]`: write the build data, or with `check` list the stale files and exit 1
+    if any; returns the exit code, with a one-line error on failure.
+    """
     try:
         if argv == ["check"]:
             old = stale()

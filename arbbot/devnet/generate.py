@@ -42,6 +42,12 @@ def _gen_tokens(rng: random.Random, n: int) -> list[TokenSpec]:
 
 
 def generate(builder: ReplicaBuilder, spec: GenerateSpec) -> None:
+    """Add the spec's generated tokens, Uniswap V2 pools (spread over the scenario's V2 venues) and Uniswap V3 pools to
+    the replica under construction, with real transactions sent in bulk.
+
+    Seeded by the scenario's seed, so the same scenario always yields the same pools; each pool is recorded in the
+    builder's manifest entries. Raises `ValueError` when there are too few tokens for distinct pairs.
+    """
     w3, rng = builder.w3, random.Random(builder.sc.seed * 7919 + 1)
     rpc = RpcClient(w3.provider.endpoint_uri)  # type: ignore[attr-defined]
     bulk = BulkSender(rpc, builder.deployer)

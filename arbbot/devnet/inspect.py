@@ -13,6 +13,10 @@ from arbbot.devnet.manifest import Manifest, PoolEntry
 
 @dataclass(frozen=True)
 class PoolView:
+    """A pool's live state on the replica: the price of token0 in token1 in whole units (decimals applied), V2 reserves
+    in raw units, or for V3 the in-range liquidity (in `reserve0`) and the current tick.
+    """
+
     pool: PoolEntry
     price: Decimal  # token1 per token0, in whole units
     reserve0: int  # V2: reserves; V3: in-range liquidity in `reserve0`, 0 in `reserve1`
@@ -21,6 +25,7 @@ class PoolView:
 
 
 def pool_view(w3: Web3, manifest: Manifest, pool: PoolEntry) -> PoolView:
+    """Read one manifest pool's reserves (V2) or slot0 and liquidity (V3) from the node at the latest block."""
     d0 = manifest.token(pool.token0).decimals
     d1 = manifest.token(pool.token1).decimals
     scale = Decimal(10) ** (d0 - d1)
@@ -37,6 +42,7 @@ def pool_view(w3: Web3, manifest: Manifest, pool: PoolEntry) -> PoolView:
 
 
 def pool_views(w3: Web3, manifest: Manifest) -> list[PoolView]:
+    """`pool_view` for every pool of the manifest, in manifest order."""
     return [pool_view(w3, manifest, p) for p in manifest.pools]
 
 

@@ -27,6 +27,10 @@ def code_holder_initcode(payload: bytes) -> bytes:
 
 
 def deploy_pancake(b: ReplicaBuilder) -> None:
+    """Deploy PancakeSwap V3 on the replica (the pool code holder, the pool deployer, factory, router, position manager
+    and quoter) and record its contracts and venue; raises `DevnetError` if a step fails or a fee tier is not enabled
+    as expected.
+    """
     weth = b.contracts["WETH9"]
     pool_code = bytes.fromhex(artifacts.load("PancakeV3Pool").bytecode[2:])
     with b.progress.stage("deploy PancakeSwap V3", total=5) as st:

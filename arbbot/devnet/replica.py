@@ -48,6 +48,13 @@ def _whole(amount_eth: Fraction, token: TokenSpec) -> int:
 
 
 class ReplicaBuilder:
+    """Builds the replica on a fresh node: the real protocol bytecode, then the scenario's tokens, pools and Balancer
+    flash-loan liquidity, all from the node's first account.
+
+    Used through `build_replica`; the generators (`generate`, the PancakeSwap and V4 deployers) extend it. Every
+    transaction is checked and a failed one raises `DevnetError`.
+    """
+
     def __init__(self, w3: Web3, scenario: Scenario, progress: Progress | None = None) -> None:
         self.w3 = w3
         self.sc = scenario
@@ -84,6 +91,10 @@ class ReplicaBuilder:
 
     # -- protocol ---------------------------------------------------------------------------------
     def deploy_protocols(self) -> None:
+        """Deploy WETH9, one Uniswap V2 factory and router per V2 venue, Uniswap V3 (with the 0.01% tier enabled, as on
+        mainnet) and its periphery, and the Balancer Vault; then PancakeSwap V3 and Uniswap V4 where the scenario has
+        pools on them.
+        """
         with self.progress.stage("deploy protocol bytecode", total=9 + len(self.sc.v2_venues) * 2) as st:
             weth = self._deploy(artifacts.load("WETH9"))
             self.contracts["WETH9"] = weth.address
@@ -163,6 +174,7 @@ class ReplicaBuilder:
 
     # -- scenario ---------------------------------------------------------------------------------
     def deploy_tokens(self) -> None:
+        """Deploy the scenario's tokens (a fee-on-transfer token where the spec sets a fee)."""
         compiled = compiler.replica_contracts()
         with self.progress.stage("deploy scenario tokens", total=len(self.sc.tokens)) as st:
             for spec in self.sc.tokens:
@@ -208,6 +220,9 @@ class ReplicaBuilder:
         return amount_a, amount_b
 
     def create_v2_pools(self) -> None:
+        """Create and fund the scenario's Uniswap V2 pools at their venue, each side worth `depth_eth` at the scenario
+        prices, moved by the spec's skew and the scenario's jitter.
+        """
         with self.progress.stage("seed Uniswap V2 pools", total=len(self.sc.v2_pools)) as st:
             for spec in self.sc.v2_pools:
                 venue = self.venues[spec.venue]
@@ -236,12 +251,14 @@ class ReplicaBuilder:
                 st.advance()
 
     def create_v3_pools(self) -> None:
+        """Create the scenario's Uniswap V3 pools and mint their seeded LP positions through the position manager."""
         self._create_clmm_pools(
             self.sc.v3_pools, "uniswap_v3", "NonfungiblePositionManager", "UniswapV3Factory", "UniswapV3Pool",
             V3_FEE_TIERS, "seed Uniswap V3 pools and positions",
         )  # fmt: skip
 
     def create_pancake_pools(self) -> None:
+        """Create the scenario's PancakeSwap V3 pools and mint their seeded LP positions, as for Uniswap V3."""
         self._create_clmm_pools(
             self.sc.pancake_v3_pools, "pancakeswap_v3", "PancakeNonfungiblePositionManager", "PancakeV3Factory",
             "PancakeV3Pool", PANCAKE_V3_FEE_TIERS, "seed PancakeSwap V3 pools and positions",
@@ -323,6 +340,9 @@ class ReplicaBuilder:
         return lower, upper
 
     def fund_balancer(self) -> None:
+        """Deposit the scenario's `balancer` amounts (whole tokens) into the Vault's internal balance, so flash loans
+        can lend them.
+        """
         vault = self._at("BalancerVault", self.contracts["BalancerVault"])
         with self.progress.stage("deposit Balancer Vault flash-loan liquidity", total=len(self.sc.balancer)) as st:
             for sym, whole in self.sc.balancer.items():
@@ -335,6 +355,9 @@ class ReplicaBuilder:
                 st.advance()
 
     def build(self, snapshot_key: str) -> Manifest:
+        """Build the whole scenario and return its manifest (addresses, venues, tokens, pools), stamped with
+        `snapshot_key`.
+        """
         self.deploy_protocols()
         self.deploy_tokens()
         self.create_v2_pools()
@@ -370,6 +393,9 @@ class ReplicaBuilder:
 
 
 def build_replica(w3: Web3, scenario: Scenario, snapshot_key: str, progress: Progress | None = None) -> Manifest:
+    """Build `scenario` on the node behind `w3` and return its manifest; the node must be fresh (block 0), or
+    `DevnetError` is raised.
+    """
     if w3.eth.block_number != 0:
         raise DevnetError(f"replica build needs a fresh node at block 0, got block {w3.eth.block_number}")
     return ReplicaBuilder(w3, scenario, progress).build(snapshot_key)

@@ -14,6 +14,10 @@ RECORD_NAME = "devnet.json"
 
 
 class RunningDevnet(BaseModel):
+    """The record of a background devnet: the anvil PID, its RPC URL, the scenario, and where its manifest
+    and log are.
+    """
+
     pid: int
     url: str
     scenario: str
@@ -22,6 +26,7 @@ class RunningDevnet(BaseModel):
 
 
 def record_path(data_dir: Path) -> Path:
+    """Where the background devnet's record lives in `data_dir`."""
     return data_dir / RECORD_NAME
 
 
@@ -41,6 +46,9 @@ def read(data_dir: Path) -> RunningDevnet | None:
 
 
 def write(data_dir: Path, rec: RunningDevnet) -> None:
+    """Record a background devnet in `data_dir`, written through a temporary file so a reader never sees
+    half a record.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     path = record_path(data_dir)
     tmp = path.with_suffix(".tmp")

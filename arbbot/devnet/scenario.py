@@ -40,6 +40,10 @@ def _decimal(value: object, field: str) -> str:
 
 
 class TokenSpec(_Strict):
+    """A scenario token: symbol, decimals, its price in ETH as an exact decimal string, and an optional transfer fee in
+    basis points (a fee-on-transfer token).
+    """
+
     symbol: Symbol
     name: str = ""
     decimals: int = Field(ge=0, le=36)
@@ -53,6 +57,10 @@ class TokenSpec(_Strict):
 
 
 class V2PoolSpec(_Strict):
+    """A Uniswap V2 pool of a scenario: the venue (one of `v2_venues`), the two token symbols, the ETH value put on each
+    side, and `skew_bps`, by how much the second token's price in the first is moved off the scenario prices.
+    """
+
     venue: str
     tokens: tuple[Symbol, Symbol]
     depth_eth: int = Field(gt=0)  # ETH value put on each side
@@ -60,6 +68,11 @@ class V2PoolSpec(_Strict):
 
 
 class V3PoolSpec(_Strict):
+    """A Uniswap V3 pool of a scenario: tokens, fee tier (hundredths of a basis point), ETH value per side across all
+    its LP positions, the number of seeded positions, their widest width in tick spacings, and the price skew in
+    basis points.
+    """
+
     tokens: tuple[Symbol, Symbol]
     fee: Literal[100, 500, 3000, 10000]
     depth_eth: int = Field(gt=0)  # ETH value per side across all positions
@@ -69,6 +82,8 @@ class V3PoolSpec(_Strict):
 
 
 class PancakeV3PoolSpec(_Strict):
+    """A PancakeSwap V3 pool of a scenario, as `V3PoolSpec` with PancakeSwap's fee tiers."""
+
     tokens: tuple[Symbol, Symbol]
     fee: Literal[100, 500, 2500, 10000]
     depth_eth: int = Field(gt=0)
@@ -115,6 +130,13 @@ class GenerateSpec(_Strict):
 
 
 class Scenario(_Strict):
+    """A parsed, validated scenario file: the tokens, pools on each venue, Balancer liquidity (whole tokens) and bulk
+    generation, with the seed that makes the build reproducible.
+
+    WETH and native ETH are built in and must not be listed; every pool's tokens must be known. A bad reference
+    raises a validation error naming the field.
+    """
+
     name: str
     description: str = ""
     seed: int = Field(ge=0)
@@ -161,6 +183,9 @@ class Scenario(_Strict):
             raise ValueError(f"{where}: a pool needs two different tokens, got {pair[0]!r} twice")
 
     def token(self, symbol: str) -> TokenSpec:
+        """The spec of a token by symbol, WETH and ETH included (both priced at 1 ETH); raises `ScenarioError` for an
+        unknown symbol.
+        """
         if symbol == "WETH":
             return TokenSpec(symbol="WETH", name="Wrapped Ether", decimals=18, price_eth="1")
         if symbol == NATIVE:
@@ -172,6 +197,7 @@ class Scenario(_Strict):
 
 
 def builtin_names() -> list[str]:
+    """The names of the scenarios shipped with the package, sorted."""
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
 
 

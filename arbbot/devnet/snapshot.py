@@ -28,16 +28,24 @@ DUMP_TIMEOUT_BASE_S, DUMP_TIMEOUT_PER_POOL_S = 60.0, 0.05
 
 @dataclass(frozen=True)
 class Snapshot:
+    """A built replica on disk: its cache key, anvil's state dump and the manifest (written last, so its presence means
+    the snapshot is complete).
+    """
+
     key: str
     state_path: Path
     manifest_path: Path
 
     @property
     def manifest(self) -> Manifest:
+        """The snapshot's manifest, read from disk."""
         return Manifest.read(self.manifest_path)
 
 
 def snapshot_key(scenario_bytes: bytes) -> str:
+    """The cache key of a replica build: a digest of the build version, the scenario file's bytes, the npm lock file,
+    the contract sources and this package's code, so any change to an input builds a new snapshot.
+    """
     h = hashlib.sha256(BUILD_VERSION.encode())
     h.update(scenario_bytes)
     lock = project_root() / "package-lock.json"

@@ -58,6 +58,7 @@ class UserSwap:
 
 
 def user_keys(count: int, first: int = FIRST_USER_ACCOUNT) -> list[str]:
+    """Private keys of `count` anvil dev accounts starting at `first` (the public dev mnemonic: replica use only)."""
     return [dev_key(i) for i in range(first, first + count)]
 
 
@@ -153,6 +154,12 @@ class Traffic:
         return out
 
     def swap(self, key: str, pool: PoolEntry, token_in: str, token_out: str, amount_in: int) -> UserSwap:
+        """Sign (not send) one exact-input swap of `amount_in` raw units of `token_in` by the key's account, through the
+        pool venue's router, with the next nonce this object tracks for that account.
+
+        It sets no minimum output (0: any slippage is accepted, as the price move is what the searcher is to find).
+        Raises `DevnetError` when the tokens are not the pool's pair or the amount is not positive.
+        """
         if {token_in, token_out} != {pool.token0, pool.token1}:
             raise DevnetError(f"swap: {token_in}->{token_out} is not the pair of pool {pool.address}")
         if amount_in <= 0:
@@ -227,6 +234,7 @@ def scenario_prices(manifest: Manifest) -> dict[str, Decimal]:
 
 
 def send_all(w3: Web3, swaps: Sequence[UserSwap]) -> list[str]:
+    """Send signed swaps to the node as they are (no waiting for receipts); returns their transaction hashes."""
     return [w3.eth.send_raw_transaction(s.raw_tx).to_0x_hex() for s in swaps]
 
 

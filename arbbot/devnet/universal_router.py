@@ -29,6 +29,10 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 @dataclass(frozen=True)
 class PoolKey:
+    """A Uniswap V4 pool key: the two currencies sorted by address (the zero address is native ether), the fee in
+    hundredths of a basis point, the tick spacing and the hooks contract.
+    """
+
     currency0: str
     currency1: str
     fee: int
@@ -36,11 +40,16 @@ class PoolKey:
     hooks: str = ZERO_ADDRESS
 
     def as_tuple(self) -> tuple[str, str, int, int, str]:
+        """The key in the ABI tuple order of `POOL_KEY`, for encoding."""
         return (self.currency0, self.currency1, self.fee, self.tick_spacing, self.hooks)
 
 
 @dataclass(frozen=True)
 class RouterCall:
+    """The arguments of one UniversalRouter `execute` call: one command byte per input, the ABI-encoded inputs, and the
+    wei to send with it.
+    """
+
     commands: bytes
     inputs: list[bytes]
     value: int  # native ether sent with the call (the input, when it is ether)
@@ -99,17 +108,23 @@ class Plan:
 
     @classmethod
     def new(cls) -> Plan:
+        """An empty plan."""
         return cls(bytearray(), [])
 
     def add(self, command: int, data: bytes, allow_revert: bool = False) -> Plan:
+        """Append a command and its encoded input; with `allow_revert` the command's failure does not revert the whole
+        call (the ALLOW_REVERT flag). Returns the plan, for chaining.
+        """
         self.commands.append(command | (ALLOW_REVERT if allow_revert else 0))
         self.inputs.append(data)
         return self
 
     def encoded(self) -> bytes:
+        """The plan ABI-encoded as (bytes commands, bytes[] inputs): the input of an EXECUTE_SUB_PLAN command."""
         return encode(["bytes", "bytes[]"], [bytes(self.commands), self.inputs])
 
     def call(self, value: int = 0) -> RouterCall:
+        """The plan as a top-level `execute` call sending `value` wei."""
         return RouterCall(bytes(self.commands), list(self.inputs), value)
 
 
@@ -121,6 +136,9 @@ def v2_swap(recipient: str, amount: int, limit: int, path: list[str], payer_is_u
 
 
 def v3_path(tokens: list[str], fees: list[int]) -> bytes:
+    """A V3 packed path: the first token's 20 bytes, then for each hop its 3-byte fee (hundredths of a basis point) and
+    the next token. Pass the tokens output-first for an exact-output swap.
+    """
     out = bytes.fromhex(tokens[0][2:])
     for fee, token in zip(fees, tokens[1:], strict=True):
         out += fee.to_bytes(3, "big") + bytes.fromhex(token[2:])
@@ -133,14 +151,21 @@ def v3_swap(recipient: str, amount: int, limit: int, path: bytes, payer_is_user:
 
 
 def wrap_eth(recipient: str, amount: int) -> bytes:
+    """WRAP_ETH input: wrap `amount` wei of the router's ether to WETH for `recipient` (`CONTRACT_BALANCE` wraps all it
+    holds).
+    """
     return encode(["address", "uint256"], [recipient, amount])
 
 
 def unwrap_weth(recipient: str, amount_min: int) -> bytes:
+    """UNWRAP_WETH input: unwrap all the router's WETH to ether for `recipient`, reverting below `amount_min` wei."""
     return encode(["address", "uint256"], [recipient, amount_min])
 
 
 def sweep(token: str, recipient: str, amount_min: int) -> bytes:
+    """SWEEP input: send the router's whole balance of `token` (the zero address: ether) to `recipient`, reverting below
+    `amount_min` raw units.
+    """
     return encode(["address", "address", "uint160"], [token, recipient, amount_min])
 
 
@@ -150,14 +175,23 @@ def v4_plan(actions: list[tuple[int, bytes]]) -> bytes:
 
 
 def v4_exact_in_single_params(key: PoolKey, zero_for_one: bool, amount_in: int, min_out: int) -> bytes:
+    """The params of a SWAP_EXACT_IN_SINGLE action: exactly `amount_in` into one pool, reverting below `min_out` out
+    (raw units).
+    """
     return encode([EXACT_IN_SINGLE], [(key.as_tuple(), zero_for_one, amount_in, min_out, b"")])
 
 
 def v4_exact_in_params(currency_in: str, path: list[tuple[str, int, int, str]], amount_in: int, min_out: int) -> bytes:
+    """The params of a SWAP_EXACT_IN action over several pools; `path` holds (next currency, fee, tick spacing, hooks)
+    per hop.
+    """
     return encode([EXACT_IN], [(currency_in, [(c, f, s, h, b"") for c, f, s, h in path], amount_in, min_out)])
 
 
 def v4_exact_out_single_params(key: PoolKey, zero_for_one: bool, amount_out: int, max_in: int) -> bytes:
+    """The params of a SWAP_EXACT_OUT_SINGLE action: exactly `amount_out` out of one pool, reverting above `max_in` in
+    (raw units); the same tuple layout as the exact-input one.
+    """
     return encode([EXACT_IN_SINGLE], [(key.as_tuple(), zero_for_one, amount_out, max_in, b"")])
 
 
@@ -167,10 +201,16 @@ def currency_amount(currency: str, amount: int) -> bytes:
 
 
 def settle(currency: str, amount: int, payer_is_user: bool) -> bytes:
+    """SETTLE action params: pay `amount` of `currency` to the pool manager (`OPEN_DELTA`: whatever is owed), from the
+    user through Permit2 when `payer_is_user`, else from the router's balance.
+    """
     return encode(["address", "uint256", "bool"], [currency, amount, payer_is_user])
 
 
 def take(currency: str, recipient: str, amount: int) -> bytes:
+    """TAKE action params: take `amount` of `currency` (`OPEN_DELTA`: all that is owed) from the pool manager to
+    `recipient`.
+    """
     return encode(["address", "address", "uint256"], [currency, recipient, amount])
 
 

@@ -34,6 +34,7 @@ POOL_KEY = "(address,address,uint24,int24,address)"
 
 
 def create2_address(deployer: str, salt: bytes, init_code: bytes) -> str:
+    """The address a CREATE2 from `deployer` with `salt` and `init_code` deploys to."""
     digest = keccak(b"\xff" + to_bytes(hexstr=deployer) + salt + keccak(init_code))
     return to_checksum_address(digest[12:])
 
@@ -143,6 +144,9 @@ def _approve_permit2(b: ReplicaBuilder, symbol: str, spender: str, amount: int) 
 
 
 def create_v4_pools(b: ReplicaBuilder) -> None:
+    """Initialize the scenario's Uniswap V4 pools (with their hook and protocol fee) and mint their seeded LP positions
+    through the PositionManager and Permit2, recording each in the manifest entries; does nothing without V4 pools.
+    """
     if not b.sc.v4_pools:
         return
     pm = b._at("PoolManager", b.contracts["PoolManager"])

@@ -17,6 +17,10 @@ from arbbot.units import TokenInfo
 
 @dataclass(frozen=True)
 class Report:
+    """One report: the rows and summary of a window of one chain, with the token symbols and decimals needed to print
+    amounts; render it in any format from this one load.
+    """
+
     chain_id: int
     window: Window
     rows: list[Row]
@@ -25,9 +29,11 @@ class Report:
 
     @property
     def title(self) -> str:
+        """The report's title, naming its window."""
         return html.title_for(self.window.label())
 
     def render(self, fmt: str) -> str:
+        """The report as text in `fmt`: "csv", "json" or "html"; raises `ValueError` naming the format otherwise."""
         if fmt == "csv":
             return export.to_csv(self.rows, self.tokens)
         if fmt == "json":
@@ -37,6 +43,9 @@ class Report:
         raise ValueError(f"format: one of csv, json, html to write a file, got {fmt!r}")
 
     def write(self, fmt: str, path: Path) -> Path:
+        """Write the report in `fmt` to `path` (parent directories created) through a temporary file renamed into place,
+        so a reader never sees half a report; returns `path`.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(self.render(fmt), encoding="utf-8")

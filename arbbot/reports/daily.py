@@ -19,10 +19,12 @@ RUN_AT = time(0, 5)  # a few minutes after midnight UTC, so the day's last trade
 
 
 def previous_day(now: datetime) -> date:
+    """The UTC calendar day before the one `now` falls in (the day a run at `now` reports on)."""
     return (now.astimezone(UTC) - timedelta(days=1)).date()
 
 
 def next_run(now: datetime, at: time = RUN_AT) -> datetime:
+    """The first UTC time at `at` o'clock that is later than `now` (today's if still ahead, else tomorrow's)."""
     now = now.astimezone(UTC)
     today = datetime.combine(now.date(), at, UTC)
     return today if now < today else today + timedelta(days=1)
@@ -32,6 +34,9 @@ def write_daily(
     sessions: sessionmaker[Session], chain_id: int, day: date, out_dir: Path,
     tokens: Mapping[str, TokenInfo] | None = None,
 ) -> list[Path]:  # fmt: skip
+    """Write the report of one UTC day as `daily-<chain>-<day>.html`, `.json` and `.csv` in `out_dir` (each written
+    atomically); returns the three paths.
+    """
     report = build(sessions, chain_id, day_window(day), tokens)
     stem = f"daily-{chain_id}-{day.isoformat()}"
     return [report.write(fmt, out_dir / f"{stem}.{fmt}") for fmt in ("html", "json", "csv")]

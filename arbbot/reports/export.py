@@ -26,6 +26,9 @@ def _s(v: int | None) -> str | None:
 
 
 def row_dict(r: Row, tokens: Mapping[str, TokenInfo] | None = None) -> dict[str, Any]:
+    """One row as the exports write it: every amount in wei as a decimal string (None where unknown), the route's path
+    by token symbol and its pools by address.
+    """
     tokens = tokens or {}
     return {
         "tx_hash": r.tx_hash, "block_number": r.block_number,
@@ -54,6 +57,9 @@ def _hops(r: Row, tokens: Mapping[str, TokenInfo]) -> list[dict[str, Any]]:
 
 
 def to_csv(rows: Sequence[Row], tokens: Mapping[str, TokenInfo] | None = None) -> str:
+    """The rows as CSV with the `COLUMNS` header, one line per trade; amounts are exact integers in wei, an unknown
+    value an empty cell.
+    """
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     w.writeheader()
@@ -63,6 +69,10 @@ def to_csv(rows: Sequence[Row], tokens: Mapping[str, TokenInfo] | None = None) -
 
 
 def builder_dict(b: BuilderStats) -> dict[str, Any]:
+    """One builder's statistics as exported in JSON.
+
+    `landing_rate` is rounded to six places; errors are listed most frequent first.
+    """
     return {
         "sent": b.sent, "accepted": b.accepted, "landed": b.landed, "landed_unattributed": b.landed_unattributed,
         "landing_rate": round(b.rate, 6), "send_requests": b.requests, "median_latency_ms": b.median_latency_ms,
@@ -72,6 +82,9 @@ def builder_dict(b: BuilderStats) -> dict[str, Any]:
 
 
 def bundle_dict(b: BundleRecord) -> dict[str, Any]:
+    """One bundle as exported among those that did not land: its outcome, targets, builders and simulated figures in wei
+    (decimal strings).
+    """
     return {
         "uuid": b.uuid, "created_at": b.created_at.isoformat() if b.created_at else None,
         "strategy": b.strategy or None, "status": "landed" if b.landed else b.status, "miss_reason": b.miss_reason,
@@ -81,6 +94,9 @@ def bundle_dict(b: BundleRecord) -> dict[str, Any]:
 
 
 def summary_dict(s: Summary) -> dict[str, Any]:
+    """The summary as exported in JSON: counts, totals in wei as decimal strings, per route, per strategy and per
+    builder, and the cumulative net over time.
+    """
     return {
         "trades": s.trades, "succeeded": s.succeeded, "reverted": s.reverted, "gross_wei": str(s.gross),
         "builder_payment_wei": str(s.builder_payment), "gas_cost_wei": str(s.gas_cost), "net_wei": str(s.net),
@@ -99,6 +115,9 @@ def summary_dict(s: Summary) -> dict[str, Any]:
 def to_json(
     window: Window, rows: Sequence[Row], summary: Summary, chain_id: int, tokens: Mapping[str, TokenInfo] | None = None
 ) -> str:
+    """The whole report as an indented JSON document: the window, the summary, each trade with its hops (token symbols
+    and decimals beside the raw amounts) and the bundles that did not land.
+    """
     tokens = tokens or {}
     doc = {
         "chain_id": chain_id,

@@ -17,6 +17,10 @@ TEXT_MIN = 10  # narrowest a wrapping text column is allowed to get
 
 @dataclass(frozen=True)
 class Col:
+    """A column of a `fit` table: its header, whether it holds a number (right-aligned and never wrapped or cut), how
+    long it is kept when space runs out, and whether its text must stay on one line.
+    """
+
     name: str
     number: bool = False  # right-aligned, never wrapped or cut
     keep: int = 0  # higher is kept longer; columns with the lowest `keep` go first when space runs out

@@ -48,10 +48,15 @@ def _time(at: datetime | None) -> str:
 
 
 def title_for(window_label: str) -> str:
+    """The title of a report of the window so labelled, shared by the HTML page and the terminal report."""
     return f"arbbot report {window_label}"
 
 
 def charts(rows: Sequence[Row], s: Summary) -> list[str]:
+    """The report's charts as inline SVG documents: cumulative net over time (with the bundles that did not land
+    marked), landing rate per builder, net per route, and gas against gross profit per trade. Plotted in float ETH;
+    the exact wei are in the tables.
+    """
     over_time = [(at, eth_float(v)) for at, v in s.over_time]
     missed = [
         (b.created_at, f"{b.status if b.status != 'sent' else 'no outcome'}: {b.miss_reason or 'no reason recorded'}")
@@ -166,6 +171,9 @@ def _strategies(s: Summary) -> str:
 def render(
     rows: Sequence[Row], s: Summary, window_label: str, chain_id: int, tokens: Mapping[str, TokenInfo] | None = None
 ) -> str:
+    """The HTML report as one self-contained page (inline CSS and SVG, no scripts): summary cards, the PnL sum, charts,
+    trades, bundles that did not land, builders and strategies; amounts shown in ETH with the exact wei on hover.
+    """
     title = title_for(window_label)
     cards = [
         ("trades", f"{s.trades} ({s.succeeded} ok, {s.reverted} reverted)", 0),

@@ -15,6 +15,10 @@ from arbbot.units import TokenInfo
 
 @dataclass(frozen=True)
 class Loaded:
+    """What a report window reads from the database: audited trades, bundles sent, the bundles the trades came from, the
+    builder requests about those bundles, and token symbols and decimals by lower-case address.
+    """
+
     trades: list[TradeRecord]  # audited (not pending) trades in the window
     bundles: list[BundleRecord]  # bundles sent in the window (landing rates, misses)
     linked: list[BundleRecord]  # the bundles the trades came from (simulated figures), wherever they fall

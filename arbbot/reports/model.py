@@ -27,6 +27,7 @@ def eth(wei: int, places: int | None = 6) -> str:
 
 
 def eth_float(wei: int) -> float:
+    """Wei as a float number of ETH, for plotting only: it is inexact, never use it for sums or printed figures."""
     return float(Decimal(wei) / WEI)  # plotting only
 
 
@@ -42,6 +43,10 @@ def exact_places(values: Iterable[int], minimum: int = 6) -> int:
 
 @dataclass(frozen=True)
 class Hop:
+    """One swap of a traded route as the audit recorded it: the pool, its venue and the amounts in and out, in each
+    token's smallest unit.
+    """
+
     pool: str
     venue: str
     token_in: str
@@ -52,6 +57,12 @@ class Hop:
 
 @dataclass(frozen=True)
 class Row:
+    """One audited trade as the reports show it, all money in wei of ETH.
+
+    `profit` is the executor's gain after the builder payment and before gas; `net` is `profit - gas_cost`;
+    `simulated_profit` is what the bundle's simulation predicted (None when no bundle was recorded for the trade).
+    """
+
     tx_hash: str
     block_number: int | None
     recorded_at: datetime | None  # when it happened (send time, else the block's time)
@@ -77,6 +88,9 @@ class Row:
 
     @property
     def simulated_diff(self) -> int | None:
+        """Realised minus simulated profit in wei (negative: the trade made less than simulated); None without a
+        simulation.
+        """
         return None if self.simulated_profit is None else self.profit - self.simulated_profit
 
     @property
@@ -86,6 +100,9 @@ class Row:
 
 
 def route_label(trade: TradeRecord) -> str:
+    """The venues a trade swapped through, such as "uniswap_v2 > sushiswap" (a pool's address prefix where the venue is
+    unknown); "(reverted)" or "(no swaps)" for a trade without swaps.
+    """
     if not trade.route:
         return "(reverted)" if trade.status == "reverted" else "(no swaps)"
     return " > ".join(h.venue or h.pool[:10] for h in trade.route)
@@ -104,6 +121,7 @@ def path_text(r: Row, tokens: Mapping[str, TokenInfo], *, amounts: bool = False)
 
 
 def pools_text(r: Row) -> str:
+    """The pools of a row's route as "venue 0x1234…abcd", comma-separated, in route order."""
     return ", ".join(f"{h.venue or 'pool'} {short_address(h.pool)}" for h in r.hops)
 
 
@@ -158,6 +176,7 @@ class BuilderStats:
 
     @property
     def landed_total(self) -> int:
+        """Bundles sent to this builder that landed: through it, or through a builder not recorded."""
         return self.landed + self.landed_unattributed
 
     @property
@@ -167,11 +186,16 @@ class BuilderStats:
 
     @property
     def median_latency_ms(self) -> float | None:
+        """The median latency of send requests to this builder, in milliseconds; None without any."""
         return statistics.median(self.latencies_ms) if self.latencies_ms else None
 
 
 @dataclass
 class StrategyStats:
+    """Totals for one strategy (`cycle`, `backrun`, or '' when unknown): trades and their net in wei, bundles and how
+    many landed.
+    """
+
     trades: int = 0
     net: int = 0
     bundles: int = 0
@@ -180,6 +204,14 @@ class StrategyStats:
 
 @dataclass
 class Summary:
+    """The totals behind every report format, exact in wei: `gross = net + builder_payment + gas_cost` holds for the
+    totals as it does for each row.
+
+    `cumulative` and `over_time` are running net totals by block and by time, `by_route` the net per route,
+    `by_status` the bundles per outcome (landed counted as "landed"), `gas_vs_profit` one (gas, gross, status) point
+    per trade.
+    """
+
     trades: int = 0
     succeeded: int = 0
     reverted: int = 0
@@ -207,6 +239,9 @@ def _strategy(s: Summary, name: str) -> StrategyStats:
 def summarize(
     report_rows: Sequence[Row], bundles: Iterable[BundleRecord] = (), submissions: Iterable[SubmissionRecord] = ()
 ) -> Summary:
+    """Sum the rows (in the order given, normally `rows`' block order) and the bundles and send journal of the same
+    window into a `Summary`.
+    """
     s = Summary()
     running = 0
     for r in report_rows:

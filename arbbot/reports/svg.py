@@ -82,6 +82,9 @@ def _empty(title: str) -> str:
 
 
 def line_chart(points: Sequence[tuple[float, float]], title: str, x_label: str, y_label: str) -> str:
+    """An SVG line chart of (x, y) points, with the y axis always including zero; a "no data" chart when `points` is
+    empty.
+    """
     if not points:
         return _empty(title)
     xs, ys = [p[0] for p in points], [p[1] for p in points]

@@ -46,6 +46,9 @@ def pnl_sum(s: Summary) -> Text:
 
 
 def trades_table(rows: Sequence[Row], tokens: Mapping[str, TokenInfo], width: int) -> RenderableType:
+    """The trades as a terminal table no wider than `width`: block and strategy, route with amounts, net, builder
+    payment, gas and gross in ETH, and the difference from simulation.
+    """
     cols = [
         Col("block", keep=6), Col("time", keep=1), Col("route", keep=9),
         Col("net", number=True, keep=8), Col("+ builder", number=True, keep=7), Col("+ gas", number=True, keep=7),
@@ -65,6 +68,7 @@ def trades_table(rows: Sequence[Row], tokens: Mapping[str, TokenInfo], width: in
 
 
 def reverts(rows: Sequence[Row]) -> Text | None:
+    """One line per trade that did not succeed, with its revert reason; None when every trade succeeded."""
     failed = [r for r in rows if r.status != "success"]
     if not failed:
         return None
@@ -76,6 +80,9 @@ def reverts(rows: Sequence[Row]) -> Text | None:
 
 
 def missed_table(s: Summary, width: int) -> RenderableType | None:
+    """The bundles that did not land, with their status, reason, targets and expected net in ETH; None when there are
+    none.
+    """
     if not s.not_landed:
         return None
     cols = [
@@ -96,6 +103,9 @@ def missed_table(s: Summary, width: int) -> RenderableType | None:
 
 
 def builders_table(s: Summary, width: int) -> RenderableType | None:
+    """Per builder: bundles sent, accepted and landed, landing rate, median send latency, preflight results and the most
+    frequent error; None without builders. A note under the table explains landings not attributed to a builder.
+    """
     if not s.by_builder:
         return None
     cols = [
@@ -124,6 +134,9 @@ def builders_table(s: Summary, width: int) -> RenderableType | None:
 
 
 def strategy_table(s: Summary, width: int) -> RenderableType | None:
+    """Trades, net in ETH, bundles and landings per strategy (cycle, backrun, unknown last); None when there is nothing
+    to show.
+    """
     if not s.by_strategy:
         return None
     cols = [Col("kind", keep=4), Col("trades", number=True, keep=3), Col("net ETH", number=True, keep=3),
@@ -139,6 +152,9 @@ def report(
     rows: Sequence[Row], summary: Summary, title: str, tokens: Mapping[str, TokenInfo] | None = None,
     width: int = 80,
 ) -> Group:  # fmt: skip
+    """The whole terminal report as one renderable: title, PnL sum, trades, reverts, missed bundles, builders and
+    strategies, every table fitted to `width` columns.
+    """
     parts: list[RenderableType | None] = [
         Text(title, style="bold"), pnl_sum(summary), Text(""), trades_table(rows, tokens or {}, width),
         reverts(rows), missed_table(summary, width), builders_table(summary, width), strategy_table(summary, width),

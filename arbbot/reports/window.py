@@ -10,12 +10,18 @@ from arbbot.db.schemas import BundleRecord, TradeRecord
 
 @dataclass(frozen=True)
 class Window:
+    """The span a report covers, by the time a trade or bundle was recorded (`since` inclusive, `until` exclusive, both
+    UTC) and/or by block (both bounds inclusive); None leaves that side open.
+    """
+
     since: datetime | None = None  # inclusive, by when a trade or bundle was recorded
     until: datetime | None = None  # exclusive
     from_block: int | None = None  # inclusive
     to_block: int | None = None  # inclusive
 
     def label(self) -> str:
+        """The span for people, such as "2026-12-01 00:00 UTC – now" or "block 120 – block 180"."""
+
         def side(t: datetime | None, b: int | None, open_: str) -> str:
             if b is not None:
                 return f"block {b}"
@@ -24,6 +30,10 @@ class Window:
         return f"{side(self.since, self.from_block, 'start')} – {side(self.until, self.to_block, 'now')}"
 
     def has_trade(self, t: TradeRecord) -> bool:
+        """Whether a trade falls in the window: its block within the block bounds (a trade without a block is then
+        outside) and its record time within the time bounds (a trade without one is inside only when the window has
+        no time bounds).
+        """
         if self.from_block is not None and (t.block_number is None or t.block_number < self.from_block):
             return False
         if self.to_block is not None and (t.block_number is None or t.block_number > self.to_block):
@@ -31,6 +41,9 @@ class Window:
         return self._in_time(t.created_at)
 
     def has_bundle(self, b: BundleRecord) -> bool:
+        """Whether a bundle falls in the window: some target block at or after `from_block` and some at or before
+        `to_block`, and its record time within the time bounds, as for trades.
+        """
         if self.from_block is not None and not any(n >= self.from_block for n in b.target_blocks):
             return False
         if self.to_block is not None and not any(n <= self.to_block for n in b.target_blocks):
@@ -65,6 +78,9 @@ def parse_bound(value: str | None, field: str, *, end: bool = False) -> datetime
 
 
 def make_window(since: str | None, until: str | None) -> Window:
+    """The window of `--since` and `--until` (each a block number, a date or an ISO time; see `parse_bound`); raises
+    `ValueError` naming the option when a bound does not parse or the span is empty.
+    """
     lo, hi = parse_bound(since, "--since"), parse_bound(until, "--until", end=True)
     w = Window(
         since=lo if isinstance(lo, datetime) else None, until=hi if isinstance(hi, datetime) else None,
@@ -78,5 +94,6 @@ def make_window(since: str | None, until: str | None) -> Window:
 
 
 def day_window(day: date) -> Window:
+    """The window of one UTC calendar day: from its midnight to the next."""
     start = datetime.combine(day, time(), UTC)
     return Window(since=start, until=start + timedelta(days=1))

@@ -116,6 +116,14 @@ class _Drop(Exception):
 
 
 class FaultProxy:
+    """A fault-injecting proxy (a test double) in front of the real node at `upstream`, served from a thread of this
+    process.
+
+    `faults` is shared and live: a test may change its counters while the proxy runs and read `injected`, `refused`,
+    `answered` and `frames` afterwards. `ws_upstream` defaults to `upstream` with its scheme switched to ws. Use as a
+    context manager, or call `start()` and `stop()`.
+    """
+
     def __init__(self, upstream: str, faults: Faults | None = None, ws_upstream: str | None = None) -> None:
         self.upstream = upstream
         self.ws_upstream = ws_upstream or "ws" + upstream.removeprefix("http")
@@ -132,15 +140,20 @@ class FaultProxy:
 
     @property
     def url(self) -> str:
+        """The proxy's HTTP JSON-RPC URL on 127.0.0.1; the port is known once `start()` has returned."""
         return f"http://127.0.0.1:{self._port}"
 
     @property
     def ws_url(self) -> str:
+        """The proxy's WebSocket URL (same port as `url`, as anvil serves both)."""
         return f"ws://127.0.0.1:{self._port}"
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> FaultProxy:
+        """Start serving in a daemon thread and return once the port is bound; raises `RuntimeError` after 10 s without
+        it.
+        """
         self._thread = threading.Thread(target=self._serve, name="fault-proxy", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout=10):
@@ -177,6 +190,9 @@ class FaultProxy:
             await self._session.close()
 
     def stop(self) -> None:
+        """Stop the event loop, close open WebSockets, the listener and the upstream session; does nothing if not
+        started.
+        """
         if self._loop is None or self._thread is None:
             return
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -498,7 +514,7 @@ def _plain(faults: Faults) -> dict[str, Any]:
 
 
 class FaultProxyProcess:
-    """The fault proxy in a child process, stopped by its PID (`stop()` or context exit)."""
+    """The fault proxy (a test double) in a child process, stopped by its PID (`stop()` or context exit)."""
 
     def __init__(self, upstream: str, **faults: Any) -> None:
         self.upstream = upstream
@@ -508,17 +524,23 @@ class FaultProxyProcess:
 
     @property
     def url(self) -> str:
+        """The child proxy's HTTP JSON-RPC URL on 127.0.0.1; known once `start()` has returned."""
         return f"http://127.0.0.1:{self._port}"
 
     @property
     def ws_url(self) -> str:
+        """The child proxy's WebSocket URL (same port as `url`)."""
         return f"ws://127.0.0.1:{self._port}"
 
     @property
     def pid(self) -> int | None:
+        """The child process's PID while it runs, else None."""
         return self._proc.pid if self._proc is not None else None
 
     def start(self) -> FaultProxyProcess:
+        """Spawn the child with this object's faults and wait for it to print its port; raises `RuntimeError` (after
+        stopping the child) if it does not.
+        """
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "arbbot.testing.fault_proxy", self.upstream, json.dumps(self._faults)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -532,12 +554,20 @@ class FaultProxyProcess:
         return self
 
     def faults(self) -> dict[str, Any]:
+        """The child's current `Faults` as JSON (counters left, `injected`, `refused`; `seen_methods` as a count), read
+        from `GET /__faults`.
+        """
         return requests.get(f"{self.url}/__faults", timeout=10).json()
 
     def set(self, **changes: Any) -> dict[str, Any]:
+        """Change fields of the child's `Faults` (lists become tuples; a new `seed` restarts its random draws) and
+        return them as `faults()` does. The rewrite hook and the records (`seen_methods`, `refused`, `injected`) are not
+        set this way.
+        """
         return requests.post(f"{self.url}/__faults", json=changes, timeout=10).json()
 
     def stop(self) -> None:
+        """Stop the child by closing its stdin and waiting for it, killing that PID after 10 s; safe to call twice."""
         proc, self._proc = self._proc, None
         if proc is None:
             return

@@ -97,6 +97,13 @@ class _RpcFail(Exception):
 
 @dataclass
 class StoredBundle:
+    """A bundle the local builder holds for its target block, as accepted by eth_sendBundle.
+
+    `reverting` holds the tx hashes allowed to revert; `signer` is the address recovered from `X-Flashbots-Signature`
+    (None when unsigned), which with `replacement_uuid` forms the replacement key; `seq` is the arrival order, used
+    to break ties between bundles of equal gas price.
+    """
+
     bundle_hash: str
     txs: list[str]
     tx_hashes: list[str]
@@ -112,6 +119,11 @@ class StoredBundle:
 
 @dataclass
 class BuiltBlock:
+    """A block the local builder produced on the node, and why each bundle left out was left out.
+
+    `timestamp` is in seconds; `tx_hashes` lists the bundles' transactions in block order.
+    """
+
     number: int
     hash: str
     timestamp: int
@@ -124,6 +136,10 @@ class BuiltBlock:
 
 @dataclass(frozen=True)
 class RequestRecord:
+    """One request the local builder received: its JSON-RPC method (None if it never got that far), the recovered
+    signer, the HTTP status answered and the error message, if any.
+    """
+
     method: str | None
     signer: str | None
     http_status: int
@@ -212,11 +228,15 @@ class LocalBuilder:
 
     @property
     def url(self) -> str:
+        """The bundle endpoint's URL; raises `LocalBuilderError` when the builder is not running."""
         if self.port is None:
             raise LocalBuilderError("local builder is not running")
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> LocalBuilder:
+        """Connect to the node and listen on `host` (port picked at run time unless one was given); raises
+        `LocalBuilderError` if already started.
+        """
         if self._runner is not None:
             raise LocalBuilderError("local builder already started")
         self._node = JsonRpcClient(self.node_url, name="node", timeout=self.node_timeout)
@@ -237,6 +257,7 @@ class LocalBuilder:
         return self
 
     async def stop(self) -> None:
+        """Stop listening and close the node connection; stored bundles and records are kept for inspection."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -254,6 +275,9 @@ class LocalBuilder:
     # Synchronous use: the builder runs its own event loop in a daemon thread.
 
     def start_in_thread(self, timeout: float = 10.0) -> LocalBuilder:
+        """Start the builder on its own event loop in a daemon thread, for synchronous callers; waits up to `timeout`
+        seconds and stops the thread again if starting fails.
+        """
         if self._thread is not None:
             raise LocalBuilderError("local builder thread already running")
         loop = asyncio.new_event_loop()
@@ -268,6 +292,7 @@ class LocalBuilder:
         return self
 
     def stop_thread(self, timeout: float = 10.0) -> None:
+        """Stop the builder started by `start_in_thread` and join its thread; does nothing if none runs."""
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
@@ -287,6 +312,7 @@ class LocalBuilder:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     def build_block_sync(self, number: int | None = None, *, timestamp: int | None = None) -> BuiltBlock:
+        """`build_block` for synchronous callers (the builder must run in its thread)."""
         return self.run_sync(self.build_block(number, timestamp=timestamp))
 
     def __enter__(self) -> LocalBuilder:
@@ -451,6 +477,7 @@ class LocalBuilder:
         return self._cancel(replacement_uuid, signer)
 
     def pending_bundles(self, block_number: int | None = None) -> list[StoredBundle]:
+        """The bundles stored and not yet built or cancelled, only those targeting `block_number` when it is given."""
         return [b for b in self.bundles.values() if block_number is None or b.block_number == block_number]
 
     # ---------------------------------------------------------------- execution on the node

@@ -77,6 +77,11 @@ class _Fail(Exception):
 
 @dataclass
 class Backrun:
+    """A searcher's backrun held by the matchmaker double: its raw signed transaction and hash, the `inclusion` block
+    range, the searcher's address recovered from the request signature, and the bundle's `validity.refund` entries as
+    sent.
+    """
+
     raw: str
     hash: str
     block: int
@@ -87,6 +92,13 @@ class Backrun:
 
 @dataclass
 class PrivateTx:
+    """A user's private transaction held by the matchmaker double until it is included or its `max_block` (None: no
+    limit) passes.
+
+    `hints` are the hint names its sender allowed; `builders` is recorded as sent and not used; `backruns` are the
+    searchers' backruns received for it.
+    """
+
     raw: str
     hash: str
     max_block: int | None
@@ -153,15 +165,20 @@ class Matchmaker:
 
     @property
     def url(self) -> str:
+        """The JSON-RPC URL (POST) on 127.0.0.1; raises `RuntimeError` when the double is not running."""
         if self.port is None:
             raise RuntimeError("matchmaker is not running")
         return f"http://{self.host}:{self.port}"
 
     @property
     def stream_url(self) -> str:
+        """The server-sent-events URL of the hint stream (`url` + `/events`)."""
         return self.url + "/events"
 
     async def start(self) -> Matchmaker:
+        """Listen (port picked at run time unless one was given) and connect to the local builder as the matchmaker's
+        own signer; the builder must already be running.
+        """
         self._new_event = asyncio.Condition()
         self._closing = asyncio.Event()
         app = web.Application(client_max_size=1024 * 1024)
@@ -182,6 +199,9 @@ class Matchmaker:
         return self
 
     async def stop(self) -> None:
+        """End open hint streams, stop listening and close the builder connection; held transactions and records are
+        kept for inspection.
+        """
         if self._closing is not None:
             self._closing.set()
         if self._new_event is not None:

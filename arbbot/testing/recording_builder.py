@@ -56,6 +56,10 @@ def _hex_str(v: Any, prefix: bool = True) -> bool:
 
 
 def raw_txs(prefix: bool = True) -> Check:
+    """A field check: a list of signed raw transactions as hex strings, with the `0x` prefix when `prefix` is true (the
+    eth_sendBundle dialects) and without it otherwise (bloXroute's `transaction`).
+    """
+
     def check(v: Any) -> str | None:
         if not isinstance(v, list) or not all(_hex_str(t, prefix) for t in v):
             return "must be a list of " + ("0x-hex" if prefix else "hex without 0x") + " signed transactions"
@@ -65,6 +69,7 @@ def raw_txs(prefix: bool = True) -> Check:
 
 
 def hex_quantity(v: Any) -> str | None:
+    """A field check: a non-empty `0x`-hex quantity such as `blockNumber`."""
     if isinstance(v, str) and v.startswith("0x") and len(v) > 2:
         try:
             int(v, 16)
@@ -75,10 +80,15 @@ def hex_quantity(v: Any) -> str | None:
 
 
 def uint(v: Any) -> str | None:
+    """A field check: a non-negative integer (a bool is refused), such as a timestamp in seconds."""
     return None if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else "must be a non-negative integer"
 
 
 def hashes(max_len: int | None = None) -> Check:
+    """A field check: a list of 32-byte `0x`-hex hashes, at most `max_len` of them when given (`refundTxHashes` holds
+    one).
+    """
+
     def check(v: Any) -> str | None:
         if not isinstance(v, list) or not all(isinstance(h, str) and len(h) == 66 and _hex_str(h) for h in v):
             return "must be a list of 32-byte 0x-hex hashes"
@@ -90,6 +100,7 @@ def hashes(max_len: int | None = None) -> Check:
 
 
 def uuid_any(v: Any) -> str | None:
+    """A field check: any string that parses as a UUID."""
     try:
         uuid_lib.UUID(v)
         return None
@@ -98,12 +109,15 @@ def uuid_any(v: Any) -> str | None:
 
 
 def uuid_v4(v: Any) -> str | None:
+    """A field check: a UUID of version 4, as Flashbots and rsync demand for `replacementUuid`."""
     if uuid_any(v) is not None:
         return "must be a UUID"
     return None if uuid_lib.UUID(v).version == 4 else "must be a UUID v4"
 
 
 def percent(lo: int, hi: int) -> Check:
+    """A field check: an integer from `lo` to `hi` inclusive (a builder's accepted `refundPercent` range)."""
+
     def check(v: Any) -> str | None:
         ok = isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
         return None if ok else f"must be an integer in {lo}..{hi}"
@@ -112,18 +126,22 @@ def percent(lo: int, hi: int) -> Check:
 
 
 def address(v: Any) -> str | None:
+    """A field check: a 20-byte hex address (checksum-valid when mixed case)."""
     return None if isinstance(v, str) and is_address(v) else "must be an address"
 
 
 def boolean(v: Any) -> str | None:
+    """A field check: a JSON boolean."""
     return None if isinstance(v, bool) else "must be a boolean"
 
 
 def names(v: Any) -> str | None:
+    """A field check: a list of non-empty builder names (Flashbots' `builders`)."""
     return None if isinstance(v, list) and all(isinstance(n, str) and n for n in v) else "must be a list of names"
 
 
 def builder_map(v: Any) -> str | None:
+    """A field check: an object mapping builder names to signature strings (bloXroute's `mev_builders`)."""
     ok = isinstance(v, dict) and all(isinstance(k, str) and isinstance(s, str) for k, s in v.items())
     return None if ok else "must map builder names to signatures"
 
@@ -212,6 +230,7 @@ class Recorded:
 
     @property
     def json(self) -> Any:
+        """The request body parsed as JSON; raises `ValueError` if the body was not JSON."""
         return json.loads(self.body)
 
 
@@ -220,7 +239,10 @@ def _tx_hash(raw: str) -> bytes:
 
 
 class RecordingBuilder:
-    """`async with RecordingBuilder("titan") as b:` then send to `b.url`; `b.recorded` holds the requests."""
+    """Test double of one builder's bundle endpoint, in the dialect named by `dialect` (a key of `SCHEMAS`).
+
+    `async with RecordingBuilder("titan") as b:` then send to `b.url`; `b.recorded` holds the requests.
+    """
 
     def __init__(
         self,
@@ -244,10 +266,14 @@ class RecordingBuilder:
 
     @property
     def url(self) -> str:
+        """The base URL the double listens on (127.0.0.1, the port picked on entry); set only inside `async with`."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
     def sends(self) -> list[Recorded]:
+        """The recorded requests that called this builder's bundle method (cancels and other methods left out), in
+        arrival order, refused ones included.
+        """
         return [r for r in self.recorded if r.method == self.schema.method]
 
     def release(self) -> None:

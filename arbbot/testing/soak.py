@@ -46,6 +46,14 @@ from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder, L
 
 @dataclass(frozen=True)
 class SoakConfig:
+    """How a soak runs: `blocks` ticks of `block_time` seconds, `fault_rate` the probability that an answer or frame of
+    the fault proxy is faulty (every class drawn), `use_ws` a WebSocket head subscription rather than HTTP polling,
+    `seed` for the traffic and the faults.
+
+    `slow_range` (seconds) and `huge_bytes` size the proxy's slow and huge faults; `out_dir`, when given, receives
+    the node's log.
+    """
+
     blocks: int = 200
     fault_rate: float = 0.0
     use_ws: bool = True
@@ -59,11 +67,18 @@ class SoakConfig:
 
     @property
     def label(self) -> str:
+        """A short human label of the run, such as "10% faults, WebSocket"."""
         return f"{self.fault_rate:.0%} faults, {'WebSocket' if self.use_ws else 'HTTP polling'}"
 
 
 @dataclass
 class SoakResult:
+    """What a soak measured (see the module docstring); the soak's pass criteria are read from these fields.
+
+    Lags are in blocks behind the node's head; RSS figures in MB; `mismatched` names the pools whose state differed
+    from a fresh sync at the end (or why the head could not be compared).
+    """
+
     config: SoakConfig
     blocks_mined: int = 0
     blocks_processed: int = 0
@@ -94,6 +109,7 @@ class SoakResult:
 
     @property
     def state_exact(self) -> bool:
+        """True when at least one pool was compared at the end and none differed from a fresh sync."""
         return self.pools_checked > 0 and not self.mismatched
 
     @property
@@ -114,24 +130,29 @@ class SoakResult:
 
     @property
     def lag_p90(self) -> float:
+        """The 90th percentile of the searcher's lag behind the head, in blocks (0 with no samples)."""
         if not self.lags:
             return 0.0
         ordered = sorted(self.lags)
         return float(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))])
 
     def lag_within(self, blocks: int) -> float:
+        """The fraction of lag samples at most `blocks` behind the head (1.0 with no samples)."""
         return sum(1 for lag in self.lags if lag <= blocks) / len(self.lags) if self.lags else 1.0
 
     @property
     def lag_max(self) -> int:
+        """The largest lag sampled, in blocks."""
         return max(self.lags, default=0)
 
     @property
     def lag_p50(self) -> float:
+        """The median lag, in blocks (0 with no samples)."""
         return statistics.median(self.lags) if self.lags else 0.0
 
 
 def rss_mb() -> float:
+    """This process's resident set size in MB, from /proc/self/status (0.0 where that is not available)."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -223,6 +244,11 @@ class _Driver:
 
 
 async def run_soak(cfg: SoakConfig) -> SoakResult:
+    """Run one soak on a fresh replica from the default snapshot and return its measurements.
+
+    Starts anvil, the fault proxy (a child process) and the local builder, and stops all of them, by PID, whatever
+    happens.
+    """
     result = SoakResult(cfg)
     snap = snapshot.ensure("default")
     log_path = (cfg.out_dir / "anvil.log") if cfg.out_dir else None
@@ -361,4 +387,5 @@ def _check_state(result: SoakResult, node_url: str, manifest: Manifest, searcher
 
 
 def run(cfg: SoakConfig) -> SoakResult:
+    """`run_soak` for synchronous callers (`make soak`): runs it in a new event loop."""
     return asyncio.run(run_soak(cfg))
