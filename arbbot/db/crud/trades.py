@@ -79,6 +79,7 @@ def update_trade(
 
 
 def get_trade(session: Session, chain_id: int, tx_hash: str) -> TradeRecord | None:
+    """The trade with `tx_hash` on `chain_id` (an EVM hash is matched lower-cased), or `None`."""
     row = session.execute(
         select(_TABLE).where(_TABLE.c.chain_id == chain_id, _TABLE.c.tx_hash == tx_hash.lower())
     ).one_or_none()
