@@ -111,4 +111,4 @@ class Executor(Protocol):
         ...
 
     async def close(self) -> None:
-        """Release connections; outstanding submissions are no longer tracked afterwards."""
+        """Release the executor's connections; called once, when the engine stops."""
