@@ -11,6 +11,11 @@ from arbbot.errors import ArtifactError
 
 @dataclass(frozen=True)
 class Artifact:
+    """A compiled contract: name, ABI, creation and runtime bytecode (0x-hex), and where libraries must be linked.
+
+    `bytecode` may hold unlinked library placeholders: use `linked` to get deployable creation code.
+    """
+
     name: str
     abi: list[dict[str, Any]]
     bytecode: str  # 0x-prefixed creation code, may hold unlinked library placeholders

@@ -51,6 +51,7 @@ def contracts(path: Path = CONTRACTS_FILE) -> dict[str, Artifact]:
 
 
 def artifact(name: str) -> Artifact:
+    """The shipped compiled contract `name`; raises `ArtifactError` listing the shipped names when it is not one."""
     found = contracts().get(name)
     if found is None:
         raise ArtifactError(f"{name} is not among the shipped contracts ({', '.join(sorted(contracts()))})")
@@ -64,4 +65,5 @@ def readers() -> dict[str, Artifact]:
 
 
 def executor() -> Artifact:
+    """The shipped `ArbExecutor` artifact (the contract every EVM route runs through)."""
     return artifact(EXECUTOR)

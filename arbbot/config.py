@@ -25,6 +25,12 @@ NETWORKS: dict[str, int] = {"replica": 31337, **{name: p.chain_id for name, p in
 
 
 class DevnetSettings(BaseModel):
+    """The `[devnet]` section: which replica scenario to run and, optionally, a node to fork from.
+
+    `port` 0 picks a free port at start; `fork_url`/`fork_block_number` fork an existing chain instead of an
+    empty one.
+    """
+
     model_config = ConfigDict(extra="forbid")
     scenario: str = "default"
     port: int = Field(default=0, ge=0, le=65535)  # 0 = pick a free port at start
@@ -155,6 +161,11 @@ class SearcherSettings(BaseModel):
 
 
 class Settings(BaseSettings):
+    """Every setting, validated: from the TOML file and `ARBBOT_*` environment variables (nested with `__`).
+
+    Unknown keys are rejected. `network`, when set, names the chain the node must answer as (see `chain_id`).
+    """
+
     model_config = SettingsConfigDict(env_prefix="ARBBOT_", env_nested_delimiter="__", extra="forbid")
 
     network: str | None = None  # None: whatever chain the node answers; set, the node must answer its chain id
@@ -205,10 +216,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only constructor values and environment variables: no `.env` or secrets-directory sources."""
         return (init_settings, env_settings)
 
     @property
     def chain_id(self) -> int | None:
+        """The chain id of the configured `network`, or `None` when no network is set (any chain is accepted)."""
         return None if self.network is None else NETWORKS[self.network]
 
 

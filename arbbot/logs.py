@@ -14,6 +14,7 @@ class JsonFormatter(logging.Formatter):
     """ts, level, logger, msg, any `extra=` fields, and the exception text if there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One log record as a single-line JSON object (non-JSON `extra=` values as their repr)."""
         doc: dict[str, object] = {
             "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -29,6 +30,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str, *, as_json: bool = False) -> None:
+    """Send all logging to stderr at `level`, as plain lines or (`as_json`) one JSON object per line.
+
+    Replaces any handlers already on the root logger, so calling it again does not duplicate lines.
+    """
     handler = logging.StreamHandler()
     if as_json:
         handler.setFormatter(JsonFormatter())

@@ -25,6 +25,10 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 @dataclass
 class Metrics:
+    """Every Prometheus metric arbbot exports, on a private `registry` (so several engines or tests in one
+    process do not collide). Metric names match what the Grafana dashboard in deploy/grafana charts.
+    """
+
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def __post_init__(self) -> None:

@@ -36,6 +36,7 @@ def checkout(what: str) -> Path:
 
 
 def node_modules() -> Path:
+    """The checkout's `node_modules/` (anvil, forge and protocol artifacts come from npm)."""
     return project_root() / "node_modules"
 
 
@@ -45,6 +46,7 @@ def node_bin(name: str) -> Path:
 
 
 def solc_shim() -> Path:
+    """The checkout's `tools/solc` wrapper, which the contract compiler is pointed at."""
     return project_root() / "tools" / "solc"
 
 

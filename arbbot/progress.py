@@ -11,11 +11,17 @@ log = logging.getLogger("arbbot.progress")
 
 
 class Stage(Protocol):
-    def advance(self, n: int = 1) -> None: ...
+    """One running stage of work, advanced as steps complete."""
+
+    def advance(self, n: int = 1) -> None:
+        """Record `n` more steps done."""
 
 
 class Progress(Protocol):
-    def stage(self, description: str, total: int | None = None) -> AbstractContextManager[Stage]: ...
+    """Something that reports long work in stages (log lines, terminal bars or nothing in tests)."""
+
+    def stage(self, description: str, total: int | None = None) -> AbstractContextManager[Stage]:
+        """A context manager for one stage called `description`, with `total` steps if known."""
 
 
 class _LogStage:
@@ -31,6 +37,7 @@ class LogProgress:
 
     @contextmanager
     def stage(self, description: str, total: int | None = None) -> Iterator[_LogStage]:
+        """Log the stage's start, then its end with the number of steps done."""
         log.info("%s ...", description)
         st = _LogStage(description, total)
         yield st
@@ -62,6 +69,7 @@ class RichProgress:
 
     @contextmanager
     def stage(self, description: str, total: int | None = None) -> Iterator[Stage]:
+        """A live bar for the stage (indeterminate when `total` is unknown), shown complete when the stage ends."""
         task = self._rp.add_task(description, total=total)
 
         class _S:

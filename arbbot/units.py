@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TokenInfo:
+    """What is needed to show a token's amounts: its symbol and decimals (`None`: unknown, amounts stay raw)."""
+
     symbol: str
     decimals: int | None  # None: unknown, amounts stay in raw units
 
@@ -63,5 +65,6 @@ def token_amount(raw: int, token: str, tokens: dict[str, TokenInfo], *, places: 
 
 
 def symbol(token: str, tokens: dict[str, TokenInfo]) -> str:
+    """The token's symbol from `tokens` (keyed by lower-case address), else its shortened address."""
     info = tokens.get(token.lower())
     return info.symbol if info is not None and info.symbol else short_address(token)

@@ -16,6 +16,7 @@ class Pool(ABC):
 
     @property
     def tokens(self) -> tuple[str, str]:
+        """The pool's two token addresses, `(token0, token1)`, in the venue's sort order."""
         return self.token0, self.token1
 
     def _zero_for_one(self, token_in: str) -> bool:
@@ -38,14 +39,17 @@ class Pool(ABC):
         """Execute an exact-input swap on this state; returns the amount out."""
 
     @abstractmethod
-    def copy(self) -> Pool: ...
+    def copy(self) -> Pool:
+        """An independent copy whose swaps and events do not touch this pool (for what-if quoting)."""
 
     @abstractmethod
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe snapshot including `kind`; 256-bit quantities are decimal strings so nothing is rounded."""
 
     @classmethod
     @abstractmethod
-    def from_dict(cls, data: dict[str, Any]) -> Pool: ...
+    def from_dict(cls, data: dict[str, Any]) -> Pool:
+        """Rebuild a pool from `to_dict` output; the inverse of `to_dict`, exact to the last unit."""
 
 
 REGISTRY: dict[str, type[Pool]] = {}
@@ -58,6 +62,10 @@ def register(cls: type[Pool]) -> type[Pool]:
 
 
 def from_dict(data: dict[str, Any]) -> Pool:
+    """Rebuild any registered pool from its `to_dict` output, dispatching on `data["kind"]`.
+
+    Raises `ValueError` naming the kind when no model is registered for it.
+    """
     kind = data.get("kind")
     if kind not in REGISTRY:
         raise ValueError(f"unknown pool kind {kind!r}; known: {sorted(REGISTRY)}")

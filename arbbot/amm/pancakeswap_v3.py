@@ -19,5 +19,7 @@ PANCAKE_V3_FEE_TIERS = {100: 1, 500: 10, 2500: 50, 10000: 200}
 @register
 @dataclass
 class PancakeSwapV3Pool(UniswapV3Pool):
+    """A PancakeSwap V3 pool: `UniswapV3Pool`'s state and swap loop with PancakeSwap's fee tiers."""
+
     kind: ClassVar[str] = "pancakeswap_v3"
     FEE_TIERS: ClassVar[dict[int, int]] = PANCAKE_V3_FEE_TIERS

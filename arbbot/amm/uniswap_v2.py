@@ -14,6 +14,12 @@ MAX_UINT112 = (1 << 112) - 1
 @register
 @dataclass
 class UniswapV2Pool(Pool):
+    """A Uniswap V2 (or fork) pair: reserves in raw token units and the fee in basis points.
+
+    `reserve0`/`reserve1` follow the pair's Sync events; quotes are `UniswapV2Library`'s integer math, so
+    they equal the router's to the unit.
+    """
+
     kind: ClassVar[str] = "uniswap_v2"
     address: str
     token0: str
@@ -43,12 +49,24 @@ class UniswapV2Pool(Pool):
         return reserve_in * amount_out * 10_000 // ((reserve_out - amount_out) * (10_000 - self.fee_bps)) + 1
 
     def quote_exact_in(self, token_in: str, amount_in: int) -> int:
+        """Exact-input quote in raw units of the other token, rounded down as the pair does.
+
+        Raises `InvalidAmount` for a non-positive input and `InsufficientLiquidity` for empty reserves.
+        """
         return self.amount_out(amount_in, *self._reserves(self._zero_for_one(token_in)))
 
     def quote_exact_out(self, token_in: str, amount_out: int) -> int:
+        """Input of `token_in` needed for `amount_out`, rounded up (the contract's `+ 1`).
+
+        Raises `InsufficientLiquidity` when `amount_out` reaches the output reserve.
+        """
         return self.amount_in(amount_out, *self._reserves(self._zero_for_one(token_in)))
 
     def apply_swap(self, token_in: str, amount_in: int) -> int:
+        """Swap exactly `amount_in` against these reserves, update them and return the amount out.
+
+        Raises `InvalidAmount` if a reserve would exceed uint112, as the pair reverts with `UniswapV2: OVERFLOW`.
+        """
         zero_for_one = self._zero_for_one(token_in)
         out = self.quote_exact_in(token_in, amount_in)
         if zero_for_one:
@@ -64,9 +82,11 @@ class UniswapV2Pool(Pool):
         self.reserve0, self.reserve1 = reserve0, reserve1
 
     def copy(self) -> UniswapV2Pool:
+        """An independent copy of the pair's state."""
         return replace(self)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe snapshot; reserves as decimal strings."""
         return {
             "kind": self.kind,
             "address": self.address,
@@ -79,6 +99,7 @@ class UniswapV2Pool(Pool):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UniswapV2Pool:
+        """Rebuild a pair from `to_dict` output (`fee_bps` defaults to 30 when absent)."""
         return cls(
             data["address"], data["token0"], data["token1"], int(data["reserve0"]), int(data["reserve1"]),
             int(data.get("fee_bps", 30)),

@@ -94,12 +94,14 @@ def alembic_config(url: str | URL | None = None, connection: Connection | None =
 
 
 def head_revision() -> str:
+    """The newest migration revision this package ships (what `migrate` upgrades to by default)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None  # the package ships at least one revision
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's current migration revision, or `None` for a database never migrated."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 

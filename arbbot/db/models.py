@@ -33,10 +33,15 @@ TX_ID = String(88)
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base holding every table's metadata (what the migrations are compared against)."""
 
 
 class TokenModel(Base):
+    """A token seen on a chain: metadata as read on chain (cleaned), and flags for tokens that need care.
+
+    `decimals` is `None` when unknown or when `decimals()` reverted (`decimals_reverted` says which).
+    """
+
     __tablename__ = "tokens"
     __table_args__ = (UniqueConstraint("chain_id", "address", name="uq_tokens_chain_address"),)
 
@@ -52,6 +57,11 @@ class TokenModel(Base):
 
 
 class PoolModel(Base):
+    """A discovered pool: identity (factory, tokens, fee, tick spacing, venue) and its last saved state.
+
+    `state` is the model's `to_dict()` (exact: big numbers are decimal strings) as of `state_block`.
+    """
+
     __tablename__ = "pools"
     __table_args__ = (
         UniqueConstraint("chain_id", "address", name="uq_pools_chain_address"),
@@ -78,6 +88,8 @@ class PoolModel(Base):
 
 
 class CheckpointModel(Base):
+    """A named progress marker (e.g. a discovery scan): the last block processed and its hash."""
+
     __tablename__ = "checkpoints"
 
     name: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. 'discovery:1:0xfactory'
@@ -87,6 +99,8 @@ class CheckpointModel(Base):
 
 
 class BundleModel(Base):
+    """One bundle sent (or refused): its uuid, targets, builders, judged and realized profit (signed wei) and fate."""
+
     __tablename__ = "bundles"
     __table_args__ = (
         UniqueConstraint("uuid", name="uq_bundles_uuid"),
@@ -139,6 +153,8 @@ class BundleSubmissionModel(Base):
 
 
 class TradeModel(Base):
+    """One executed trade (EVM or Solana): route, token flows, profit, gas and status, linked to its bundle if any."""
+
     __tablename__ = "trades"
     __table_args__ = (
         UniqueConstraint("chain_id", "tx_hash", name="uq_trades_chain_tx"),

@@ -18,6 +18,7 @@ from arbbot.state.discovery import DiscoveredPool, pool_kind
 
 
 def pool_record(chain_id: int, p: DiscoveredPool, venue: str = "") -> PoolRecord:
+    """The `PoolRecord` of a discovered pool on `chain_id` (identity only, no state)."""
     return PoolRecord(
         chain_id=chain_id, address=p.address, kind=p.kind, venue=venue, factory=p.factory, token0=p.token0,
         token1=p.token1, fee=p.fee, tick_spacing=p.tick_spacing, created_block=p.created_block,
@@ -25,6 +26,10 @@ def pool_record(chain_id: int, p: DiscoveredPool, venue: str = "") -> PoolRecord
 
 
 def token_record(chain_id: int, t: Mapping[str, Any]) -> TokenRecord:
+    """A validated `TokenRecord` from a token dict.
+
+    A `None` decimals without an explicit `decimals_reverted` is read as reverted, as older saves meant it.
+    """
     # Before the decimals_reverted flag, decimals=None meant "decimals() reverted"; keep reading it so.
     return TokenRecord.model_validate({"decimals_reverted": t.get("decimals") is None, **t, "chain_id": chain_id})
 
@@ -35,6 +40,7 @@ def upsert_pools(session: Session, chain_id: int, pools: Sequence[DiscoveredPool
 
 
 def upsert_tokens(session: Session, chain_id: int, tokens: Iterable[Mapping[str, Any]]) -> None:
+    """Insert or update token metadata for `chain_id`, in the caller's transaction."""
     crud.upsert_tokens(session, (token_record(chain_id, t) for t in tokens))
 
 
@@ -50,6 +56,7 @@ def load_pools(session: Session, chain_id: int, kind: str | None = None) -> list
 
 
 def discovered(session: Session, chain_id: int) -> list[DiscoveredPool]:
+    """Every saved pool of `chain_id` as a `DiscoveredPool`, addresses checksummed (state is not loaded)."""
     cs = to_checksum_address  # stored lower-case, handed out checksummed like every other address
     out = []
     for r in crud.get_pools(session, chain_id, include_state=False):
@@ -69,11 +76,15 @@ def discovered(session: Session, chain_id: int) -> list[DiscoveredPool]:
 
 
 def get_checkpoint(session: Session, name: str) -> int | None:
+    """The last block recorded for checkpoint `name`, or `None` if never set."""
     rec = crud.get_checkpoint(session, name)
     return None if rec is None else rec.block
 
 
 def set_checkpoint(session: Session, name: str, block: int, block_hash: str = "") -> None:
+    """Record `block` (and its hash) for checkpoint `name`, in the caller's transaction: commit it with the data it
+    vouches for.
+    """
     crud.set_checkpoint(session, name, block, block_hash)
 
 

@@ -104,6 +104,7 @@ TxId = Annotated[str, PlainValidator(_tx_id)]
 
 
 def is_evm_form(value: str) -> bool:
+    """True for the EVM form of an address or hash (0x-prefixed), false for Solana's base58."""
     return value.startswith("0x")
 
 
@@ -118,10 +119,14 @@ BundleStatus = Literal["sent", "rejected", "landed", "missed", "cancelled", "rep
 
 
 class Record(BaseModel):
+    """Base of the validated records: immutable, unknown fields rejected, buildable from ORM rows."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
 
 
 class TokenRecord(Record):
+    """A token's metadata as stored: address lower-cased, symbol and name cleaned (NUL removed, length cut)."""
+
     chain_id: ChainId
     address: Address
     symbol: Annotated[str, _clean(64)] = ""
@@ -159,6 +164,8 @@ class PoolState(Record):
 
 
 class CheckpointRecord(Record):
+    """A named checkpoint: the last block processed and, where known, its hash."""
+
     name: Annotated[str, Field(min_length=1, max_length=200)]
     block: BlockNumber
     block_hash: Hash32 | Literal[""] = ""
@@ -166,6 +173,8 @@ class CheckpointRecord(Record):
 
 
 class RouteHop(Record):
+    """One hop of a recorded trade: the pool (or V4 pool id), tokens and the raw amounts in and out."""
+
     pool: PoolRef
     token_in: ChainAddress
     token_out: ChainAddress
@@ -175,6 +184,11 @@ class RouteHop(Record):
 
 
 class BundleRecord(Record):
+    """A bundle as the audit log records it: targets, builders, profits in signed wei, strategy and final status.
+
+    `created_at` is set by the database layer on insert when left `None`.
+    """
+
     uuid: Annotated[str, Field(min_length=1, max_length=64)]
     chain_id: ChainId
     bundle_hash: Hash32 | None = None
@@ -210,6 +224,11 @@ class SubmissionRecord(Record):
 
 
 class TradeRecord(Record):
+    """A trade as the audit log records it (EVM or Solana): route, token flows and profit in raw units, gas, status.
+
+    Addresses and the transaction id must be in the chain's form (0x hex or base58).
+    """
+
     chain_id: ChainId
     tx_hash: TxId
     bundle_uuid: Annotated[str, Field(max_length=64)] | None = None

@@ -25,11 +25,15 @@ class ExactInt(TypeDecorator[int]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """NUMERIC(78, 0) on PostgreSQL, decimal text elsewhere (SQLite's NUMERIC would lose precision)."""
         if dialect.name == "postgresql":
             return dialect.type_descriptor(Numeric(DIGITS, 0, asdecimal=True))
         return dialect.type_descriptor(String(DIGITS + 1))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Decimal | str | None:
+        """Check and convert an int for storage; raises `TypeError` for a non-int (bool included) and `ValueError`
+        beyond 78 digits.
+        """
         if value is None:
             return None
         # bool is an int subclass and float/Decimal would hide rounding: only real ints get in.
@@ -40,10 +44,12 @@ class ExactInt(TypeDecorator[int]):
         return Decimal(value) if dialect.name == "postgresql" else str(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        """The stored value back as an exact `int`."""
         return None if value is None else int(value)
 
     @property
     def python_type(self) -> type[int]:
+        """Values of this column are Python `int` (never float or Decimal)."""
         return int
 
 
@@ -54,6 +60,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        """The value in UTC; raises `ValueError` for anything but a timezone-aware `datetime`."""
         if value is None:
             return None
         if not isinstance(value, datetime) or value.tzinfo is None:
@@ -61,14 +68,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """The stored timestamp as an aware UTC `datetime` (SQLite's naive values are taken as UTC)."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     @property
     def python_type(self) -> type[datetime]:
+        """Values of this column are aware `datetime` objects in UTC."""
         return datetime
 
 
 def utcnow() -> datetime:
+    """The current time as a timezone-aware UTC `datetime`."""
     return datetime.now(UTC)

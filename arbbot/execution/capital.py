@@ -18,6 +18,8 @@ from arbbot.execution.route import ZERO_ADDRESS, Capital, Hop
 
 @dataclass(frozen=True)
 class CapitalOption:
+    """One way to fund a route: the `Capital` mode and the lender contract it borrows from (zero address when none)."""
+
     capital: Capital
     lender: str
 
@@ -58,6 +60,8 @@ def options(hops: Sequence[Hop], sources: CapitalSources) -> list[CapitalOption]
 
 @dataclass(frozen=True)
 class Measured:
+    """The simulated result of one `CapitalOption`: whether it succeeded, the gas it used and, on failure, why."""
+
     option: CapitalOption
     success: bool
     gas: int

@@ -11,12 +11,18 @@ log = logging.getLogger(__name__)
 
 
 class DryRunExecutor:
+    """An executor that logs each plan and sends nothing; the plans it saw are kept in `plans`.
+
+    Use it to run the whole pipeline against live state without risking a transaction.
+    """
+
     name = "dry-run"
 
     def __init__(self) -> None:
         self.plans: list[TradePlan] = []
 
     async def submit(self, plan: TradePlan) -> SubmitResult:
+        """Record and log the plan; always returns a not-submitted result ("dry run")."""
         self.plans.append(plan)
         c = plan.candidate
         log.info(
@@ -27,10 +33,13 @@ class DryRunExecutor:
         return SubmitResult(False, "dry run")
 
     async def submit_batch(self, plans: Sequence[TradePlan]) -> list[SubmitResult]:
+        """`submit` each plan in turn."""
         return [await self.submit(p) for p in plans]
 
     async def on_block(self, head: int) -> list[Landed | Missed]:
+        """Nothing is ever in flight, so nothing lands or misses: always an empty list."""
         return []
 
     async def close(self) -> None:
+        """Nothing to release."""
         return None

@@ -12,6 +12,13 @@ from arbbot.strategy.valuation import EthValue
 
 @dataclass(frozen=True)
 class TradePlan:
+    """One simulated, judged trade, ready to sign: the candidate, the executor call and its fork simulation.
+
+    Gas fields are wei per gas; `target_block` is the first block the bundle targets and `blocks` how many
+    consecutive blocks it is sent for. `expected_net` is the simulated profit after the builder payment and gas at
+    `max_fee_per_gas`, in ETH wei; `pre_raw` holds signed transactions that go before ours (a victim).
+    """
+
     kind: Literal["cycle", "backrun"]
     candidate: Candidate
     executor: str  # the ArbExecutor address
@@ -46,6 +53,10 @@ class BuilderAttempt:
 
 @dataclass(frozen=True)
 class SubmitResult:
+    """What an executor did with a plan: whether it sent it and why (or why not), with the bundle's identity
+    (hashes, `uuid`) and every builder's answer for the audit log.
+    """
+
     sent: bool
     reason: str
     bundle_hash: str | None = None
@@ -59,6 +70,11 @@ class SubmitResult:
 
 @dataclass(frozen=True)
 class Landed:
+    """A submitted plan that landed: the block, the builder it is attributed to and the realized net.
+
+    `realized_net` is the executed profit (in ETH wei) minus the gas the receipt shows was paid.
+    """
+
     plan: TradePlan
     block_number: int
     builder: str | None
@@ -68,6 +84,8 @@ class Landed:
 
 @dataclass(frozen=True)
 class Missed:
+    """A submitted plan that did not land: its final inclusion status (or `"superseded"`) and the reason."""
+
     plan: TradePlan
     status: str
     reason: str
@@ -75,9 +93,15 @@ class Missed:
 
 
 class Executor(Protocol):
+    """What the engine needs from an executor: submit plans, report their fate block by block, close.
+
+    An executor may also offer `submit_batch(plans)` to send several trades in one bundle, in order.
+    """
+
     name: str
 
-    async def submit(self, plan: TradePlan) -> SubmitResult: ...
+    async def submit(self, plan: TradePlan) -> SubmitResult:
+        """Sign and send one plan (or decline it); the result says which and why."""
 
     # Optional: `async def submit_batch(plans) -> list[SubmitResult]`, several trades in one bundle in the
     # given order (one result per plan). The engine sends only the first plan to executors without it.
@@ -86,4 +110,5 @@ class Executor(Protocol):
         """Check outstanding submissions now that `head` is the chain head."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Release the executor's connections; called once, when the engine stops."""

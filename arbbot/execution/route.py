@@ -33,6 +33,11 @@ class RouteError(ArbbotError, ValueError):
 
 
 class Capital(IntEnum):
+    """How a route is funded, as the executor's `capital` byte: own balance, a flash loan or a flash swap.
+
+    The free modes are listed in `FREE_CAPITAL`; the others cost the lender's fee (see the fee helpers).
+    """
+
     OWN = 0  # the executor's own balance (lender = the PoolManager when a hop is V4)
     BALANCER = 1  # Balancer V2 Vault flash loan (zero fee on the replica, as on mainnet today)
     V2_FLASH = 2  # Uniswap V2 flash swap from a pair not in the route; repaid with the 0.30% fee
@@ -48,6 +53,12 @@ FREE_CAPITAL = (Capital.OWN, Capital.BALANCER, Capital.POOL_MANAGER, Capital.FIR
 
 @dataclass(frozen=True)
 class Hop:
+    """One swap of a route, as the executor encodes it.
+
+    `pool` is the pool address (for a V4 hop, the PoolKey's hooks); `fee_bps` applies to V2 hops only and the
+    `v4_fee`/`tick_spacing`/`native` fields to V4 hops only.
+    """
+
     pool: str  # V2/V3: the pool; V4: the PoolKey's hooks (the zero address for none)
     token_out: str  # WETH for a V4 pool's native side
     v3: bool
@@ -60,6 +71,7 @@ class Hop:
 
     @property
     def flags(self) -> int:
+        """The hop's flag byte (V3, zeroForOne, V4, native) as the contract decodes it."""
         return (
             (F_V3 if self.v3 else 0)
             | (F_ZERO_FOR_ONE if self.zero_for_one else 0)
@@ -69,11 +81,18 @@ class Hop:
 
     @property
     def size(self) -> int:
+        """The hop's encoded length in bytes (`HOP`, or `HOP_V4` for a V4 hop)."""
         return HOP_V4 if self.v4 else HOP
 
 
 @dataclass(frozen=True)
 class Route:
+    """A whole route for `ArbExecutor.execute`: capital mode and lender, start token, input and minimum profit
+    (raw units of `token`), the builder's share of a WETH profit in basis points, and the hops.
+
+    `min_profit` is checked by the contract on chain: the transaction reverts when the route earns less.
+    """
+
     capital: Capital
     lender: str  # the Vault, pair, pool or Aave Pool; ignored (zero address) for OWN
     token: str  # start token: borrowed, swapped round, profit token
@@ -153,6 +172,11 @@ def _check(route: Route) -> Capital:
 
 
 def encode(route: Route) -> bytes:
+    """The route's calldata payload, byte for byte as `ArbExecutor.sol` decodes it.
+
+    Raises `RouteError` naming the field and value for anything the contract would reject (hop count,
+    addresses, amounts out of range, a lender that cannot fund the route).
+    """
     capital = _check(route)
     out = bytearray([int(capital), len(route.hops)])
     v4 = any(h.v4 for h in route.hops)

@@ -83,6 +83,12 @@ def _int(v: object) -> int:
 
 
 class BundleExecutor:
+    """Sends plans as bundles to many builders at once and follows them to landed or missed.
+
+    Each plan becomes one signed transaction (after any victim transaction) fanned out through `fanout` for
+    its target blocks; nonces come from the node. Builder outcomes feed `metrics` and the audit records.
+    """
+
     name = "bundle"
 
     def __init__(
@@ -201,6 +207,7 @@ class BundleExecutor:
         ]
 
     async def submit(self, plan: TradePlan) -> SubmitResult:
+        """Send one plan as its own bundle (see `submit_batch`)."""
         return (await self.submit_batch([plan]))[0]
 
     async def submit_batch(self, plans: Sequence[TradePlan]) -> list[SubmitResult]:
@@ -261,6 +268,11 @@ class BundleExecutor:
         ]  # fmt: skip
 
     async def on_block(self, head: int) -> list[Landed | Missed]:
+        """Check every outstanding bundle whose target block `head` has reached.
+
+        Returns those that landed (with the realized net from the receipt) or were missed, superseded or
+        conflicted; pending ones stay outstanding, as do ones whose check failed (retried next block).
+        """
         done: list[Landed | Missed] = []
         keep: list[_Outstanding] = []
         for item in self.outstanding:

@@ -23,6 +23,12 @@ def _int(v: object) -> int:
 
 
 class AnvilForkSimulator:
+    """Candidate simulation on one anvil process forking `rpc_url`: slower than pyrevm, but gas is exact for any
+    sequence because every transaction is mined in a real (throwaway) block.
+
+    `at(block)` starts or resets the fork; `close` stops the anvil process this simulator started.
+    """
+
     def __init__(self, rpc_url: str, coinbase: str | None = None) -> None:
         self.rpc_url = rpc_url
         self.coinbase = to_checksum_address(coinbase or DEFAULT_COINBASE)
@@ -40,6 +46,7 @@ class AnvilForkSimulator:
         return _AtBlock(self, block)
 
     def close(self) -> None:
+        """Stop the anvil process (by its PID) if one was started; safe to call twice."""
         if self.node is not None:
             self.node.stop()
             self.node = None

@@ -44,6 +44,12 @@ class PreTx:
 
 @dataclass(frozen=True)
 class Executed:
+    """The executor's `Executed` event of one run: route token, input, profit and builder payment, in raw units.
+
+    `profit` is what the route kept after the builder payment, as the contract reports it; `builder_payment`
+    is the ETH sent to block.coinbase and `attached` the ETH the call carried (the caller's, not profit).
+    """
+
     token: str
     amount_in: int
     profit: int  # after the builder payment, as the event reports it
@@ -58,6 +64,13 @@ class Executed:
 
 @dataclass(frozen=True)
 class CandidateSim:
+    """The outcome of running one route through the executor on a fork.
+
+    `gas_used` is exact when `gas_exact`; otherwise earlier calls in the same run warmed state and
+    `gas_uncertainty` bounds how much `gas_used` may understate the transaction on its own. `executed` is the
+    contract's own report (`None` if it did not run); `reason` says why a run failed.
+    """
+
     success: bool
     gas_used: int
     gas_exact: bool
@@ -71,10 +84,15 @@ class CandidateSim:
 
     @property
     def gross_profit(self) -> int | None:
+        """The measured gross profit in the route's token (`None` when the executor did not report a run)."""
         return self.executed.gross_profit if self.executed is not None else None
 
 
 def parse_executed(logs: Sequence[SimLog], executor: str, attached: int = 0) -> Executed | None:
+    """The `Executed` event emitted by `executor` among `logs`, or `None` if absent or malformed.
+
+    Only the executor's own log counts, so a token or pool cannot fake a profit report.
+    """
     for lg in logs:
         if lg.address.lower() != executor.lower() or not lg.topics or bytes(lg.topics[0]) != EXECUTED_TOPIC:
             continue
@@ -87,6 +105,10 @@ def parse_executed(logs: Sequence[SimLog], executor: str, attached: int = 0) -> 
 
 
 class CandidateSimulator(Protocol):
+    """What a candidate simulation backend offers: place contracts, run a route after optional pre-transactions,
+    or run several routes in sequence; every run is undone.
+    """
+
     block: int  # the forked (current) block; simulations run as block + 1
     base_fee: int  # the next block's base fee
 
@@ -136,6 +158,7 @@ class PyrevmCandidateSimulator:
         self.runs = 0
 
     def place(self, placement: Placement) -> None:
+        """Put a contract's code, storage and ETH balances into this fork only (nothing is sent anywhere)."""
         evm = self.fork.evm
         evm.insert_account_info(placement.address, pyrevm.AccountInfo(code=placement.code))
         for slot, value in placement.storage.items():
@@ -152,6 +175,10 @@ class PyrevmCandidateSimulator:
         gas: int = 3_000_000,
         value: int = 0,
     ) -> CandidateSim:
+        """Run `pre`, then `execute(route)` from `caller` with `value` wei attached; nothing is kept.
+
+        Raises `ForkReadError` when the node cannot be read (a run is never judged on partial state).
+        """
         return self.run_sequence(executor, caller, [route], pre, gas, [value])[0]
 
     def run_sequence(
@@ -163,6 +190,11 @@ class PyrevmCandidateSimulator:
         gas: int = 3_000_000,
         values: Sequence[int] = (),
     ) -> list[CandidateSim]:
+        """Run `pre`, then each route in order on the state the earlier ones left, one result per route; nothing kept.
+
+        If a pre-transaction reverts, every route is reported failed with that reason. After a pre-transaction
+        or an earlier route, gas is not exact and `gas_uncertainty` bounds the understatement.
+        """
         values = list(values) or [0] * len(routes)
         self.runs += 1
         fork = self.fork

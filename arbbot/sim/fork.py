@@ -64,6 +64,8 @@ class BlockGone(SimulationError, LookupError):
 
 @dataclass(frozen=True)
 class SimLog:
+    """A log emitted during a simulated call: emitting address (checksummed), raw 32-byte topics and data."""
+
     address: str
     topics: list[bytes]
     data: bytes
@@ -71,6 +73,11 @@ class SimLog:
 
 @dataclass(frozen=True)
 class SimResult:
+    """The outcome of one simulated call: success, return data, gas used, logs and the decoded revert reason.
+
+    `gas_exact` is `False` when an earlier call since the checkpoint warmed state, so `gas_used` understates.
+    """
+
     success: bool
     output: bytes
     gas_used: int
@@ -129,6 +136,7 @@ class ForkSimulator:
         )
 
     def close(self) -> None:
+        """Close the read transport if this simulator created it (a shared one is left open)."""
         if self._own_reads:
             self.reads.close()
 
@@ -169,11 +177,13 @@ class ForkSimulator:
             self._slots.add((a, slot))
 
     def checkpoint(self) -> pyrevm.JournalCheckpoint:
+        """Take a journal checkpoint; `revert` to it undoes every call made since."""
         cp = self.evm.snapshot()
         self._marks.append((cp, self._dirty))
         return cp
 
     def revert(self, checkpoint: pyrevm.JournalCheckpoint) -> None:
+        """Undo every state change since `checkpoint` (and forget later checkpoints)."""
         self.evm.revert(checkpoint)
         while self._marks:
             cp, dirty = self._marks.pop()
@@ -224,6 +234,10 @@ class ForkSimulator:
         return SimResult(bool(result.is_success), bytes(output), int(result.gas_used), logs, "", exact)
 
     def static(self, to: str, data: bytes, caller: str = "0x0000000000000000000000000000000000000001") -> bytes:
+        """A read-only call's return data; the fork's state, warm slots included, is left as it was.
+
+        Raises `SimulationError` if the call reverts and `ForkReadError` if the node cannot be read.
+        """
         cp = self.evm.snapshot()  # reads must not warm slots for later calls
         try:
             return bytes(self.evm.message_call(caller=caller, to=to, calldata=data, is_static=True))
@@ -236,6 +250,7 @@ class ForkSimulator:
             self.evm.revert(cp)
 
     def token_balance(self, token: str, holder: str) -> int:
+        """`holder`'s ERC-20 balance of `token` in the fork (raw units), read through `balanceOf`."""
         out = self.static(token, _BALANCE_OF + encode(["address"], [holder]))
         return int.from_bytes(out[:32], "big")
 
@@ -244,6 +259,7 @@ class ForkSimulator:
         self.evm.set_balance(holder, wei)
 
     def eth_balance(self, holder: str) -> int:
+        """`holder`'s ETH balance in the fork, in wei."""
         return int(self.evm.get_balance(holder))
 
     def _gas(self) -> int:

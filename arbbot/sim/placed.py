@@ -23,6 +23,10 @@ GAS_MONEY = 10**24  # the simulated caller's ETH in the fork (it pays gas there,
 
 @dataclass(frozen=True)
 class Placement:
+    """A contract to put into a simulation fork only: its address, runtime code, storage slots and the ETH
+    balances (wei) to give accounts there.
+    """
+
     address: str
     code: bytes
     storage: Mapping[int, int] = field(default_factory=dict)

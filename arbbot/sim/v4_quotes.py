@@ -60,22 +60,31 @@ class SimulatedV4Pool(Pool):
         return int(quoted), int(gas)
 
     def quote_exact_in(self, token_in: str, amount_in: int) -> int:
+        """The V4Quoter's exact-input quote on the fork: what the swap, hook included, would pay out.
+
+        Raises `InvalidAmount` outside 1..2^128-1 and `InsufficientLiquidity` when the PoolManager refuses.
+        """
         return self._quote(_QUOTE_IN, self._zero_for_one(token_in), amount_in)[0]
 
     def quote_exact_out(self, token_in: str, amount_out: int) -> int:
+        """The V4Quoter's exact-output quote on the fork: the input the swap, hook included, would take."""
         return self._quote(_QUOTE_OUT, self._zero_for_one(token_in), amount_out)[0]
 
     def apply_swap(self, token_in: str, amount_in: int) -> int:
+        """Always raises `SimulationOnly`: the state after a hooked swap is read from the chain, never modelled."""
         raise SimulationOnly(f"pool {self.address}: the state after a hooked swap is read from the chain, not modelled")
 
     def copy(self) -> SimulatedV4Pool:
+        """A copy with its own model copy, on the same fork and quoter."""
         return SimulatedV4Pool(self.model.copy(), self.fork, self.quoter)
 
     def to_dict(self) -> dict[str, Any]:
+        """The underlying model's snapshot (a simulated pool is saved as its math model)."""
         return self.model.to_dict()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Pool:
+        """Always raises `SimulationOnly`: a simulated pool needs a fork, so it is rebuilt from its model instead."""
         raise SimulationOnly("a simulated pool is rebuilt from its model and a fork, not from a dict")
 
 

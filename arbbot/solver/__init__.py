@@ -76,6 +76,7 @@ def _relax(hops: Sequence[Hop], max_input: int, loan_fee_bps: int) -> Relaxation
 
 
 def closed_form(hops: Sequence[Hop]) -> bool:
+    """Whether every hop's pool has a closed-form curve (V2 or V3), so the exact solver's bound applies."""
     return all(has_closed_form(h.pool) for h in hops)
 
 

@@ -66,6 +66,7 @@ class CellWalk:
         return Cell(composite, self._start, end)
 
     def next_cell(self) -> Cell | None:
+        """The next cell in order of input, or `None` once the last (unbounded) cell has been produced."""
         if self._done:
             return None
         if self.cells:
@@ -98,6 +99,10 @@ class CellWalk:
 
 @dataclass(frozen=True)
 class RelaxedOptimum:
+    """The relaxed (real-valued) optimum of a cycle within one cell: its floor `x`, clamped to [0, max_input], and
+    `upper`, an integer no exact profit can exceed.
+    """
+
     x: int  # floor of the real maximiser (clamped to [0, max_input])
     upper: int  # an integer no exact profit can exceed: floor of the real maximum
     cell: Cell

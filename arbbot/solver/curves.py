@@ -45,6 +45,7 @@ def inverse_at(m: Matrix, y: Fraction) -> Fraction | None:
 
 
 def has_closed_form(pool: Pool) -> bool:
+    """Whether the pool's exact-input curve has the piecewise closed form the solver bounds (V2 and V3 models)."""
     return isinstance(pool, UniswapV2Pool | UniswapV3Pool)
 
 

@@ -14,16 +14,25 @@ BPS = 10_000
 
 @dataclass(frozen=True)
 class Hop:
+    """One hop of a cycle for the solver: the pool model and the swap direction."""
+
     pool: Pool
     zero_for_one: bool
 
     @property
     def token_in(self) -> str:
+        """The token this hop takes in (`token0` when `zero_for_one`)."""
         return self.pool.token0 if self.zero_for_one else self.pool.token1
 
 
 @dataclass(frozen=True)
 class Solution:
+    """The solver's answer: the integer input, its exact output and profit (after the loan fee, in the cycle's token).
+
+    `certified` means no integer input in range does better (proven by the bound and a full scan of the
+    window that could); `quotes` counts the exact cycle quotes spent.
+    """
+
     amount_in: int
     amount_out: int
     profit: int  # amount_out - amount_in - loan fee, exact

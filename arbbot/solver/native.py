@@ -34,6 +34,7 @@ class NativeMissingWarning(RuntimeWarning):
 
 
 def loaded() -> bool:
+    """Whether the compiled extension imported (see `enabled` for whether it is used)."""
     return _ext is not None
 
 

@@ -20,6 +20,12 @@ _NEG = -(1 << 512)
 
 @dataclass(frozen=True)
 class Fold:
+    """An all-V2 cycle folded into one map out = C·x / (A + B·x), with its relaxed optimum and profit bound.
+
+    `params` holds each hop's exact quoting terms; `x_star` is the real maximiser rounded down, clamped to
+    [1, max_input]; `upper` is an integer no exact profit can exceed; `k` is 10,000 plus the loan fee in bps.
+    """
+
     params: tuple[tuple[int, int, int], ...]  # per hop: (reserve_in * BPS, BPS - fee, reserve_out)
     a: int
     b: int

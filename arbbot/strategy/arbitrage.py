@@ -20,6 +20,13 @@ from arbbot.strategy.cycles import Cycle, CycleIndex, TokenGraph
 
 @dataclass(frozen=True)
 class PricedHop:
+    """One swap of a candidate, with what the executor needs to encode it.
+
+    `pool`, `token_in` and `token_out` are the pool model's own strings (models compare them exactly);
+    `fee_bps` is set for V2 hops only; `simulated` marks a hop priced by simulating the pool (a V4 hook that can
+    change amounts) rather than by exact math.
+    """
+
     pool: str  # the pool's own address string
     token_in: str  # the pool's own token strings (models compare them exactly)
     token_out: str
@@ -41,6 +48,7 @@ class Candidate:
 
     @property
     def pools(self) -> tuple[str, ...]:
+        """The candidate's pool addresses, in hop order."""
         return tuple(h.pool for h in self.hops)
 
 
@@ -78,6 +86,7 @@ class CycleArbitrage:
         return len(self.index.cycles)
 
     def touching(self, changed: Iterable[str]) -> list[Cycle]:
+        """The indexed cycles that go through any of the `changed` pool addresses (case-insensitive)."""
         return self.index.touching(a.lower() for a in changed)
 
     def on_update(
@@ -122,6 +131,10 @@ class CycleArbitrage:
         return found[:limit] if limit is not None else found
 
     def hops_of(self, cycle: Cycle, pools: Mapping[str, Pool]) -> tuple[PricedHop, ...] | None:
+        """The priced hops of `cycle` over `pools`, or `None` when a pool is missing from `pools`.
+
+        A missing pool is never priced on a guess: the cycle is skipped until its state is known again.
+        """
         hops = []
         for edge in cycle.edges:
             pool = pools.get(str(edge.pool))

@@ -17,6 +17,13 @@ from arbbot.strategy.mempool import PendingSwap, PendingSwaps, decode_swap
 
 @dataclass(frozen=True)
 class Router:
+    """A router whose pending transactions are followed: its kind (one of `mempool.ROUTER_KINDS`), its address and
+    the factories its legs' pools come from.
+
+    For a UniversalRouter, `factory` is the V4 PoolManager, `v2_factory`/`v3_factory` the sources of its V2/V3
+    legs' pools and `weth` the wrapped ether it wraps to and unwraps from.
+    """
+
     kind: str  # one of mempool.ROUTER_KINDS
     address: str
     factory: str  # universal routers: the V4 PoolManager (their V4 legs name pools by id)
@@ -25,6 +32,7 @@ class Router:
     weth: str | None = None  # universal routers: the WETH they wrap to and unwrap from
 
     def factory_of(self, venue: str | None) -> str | None:
+        """The factory a leg's pool comes from for `venue` (`"v2"`, `"v3"`, else `factory`); `None` if unset."""
         if venue == "v2":
             return self.v2_factory
         if venue == "v3":
@@ -41,16 +49,22 @@ class PoolDirectory:
             self.add(factory, token0, token1, fee, address)
 
     def add(self, factory: str, token0: str, token1: str, fee: int | None, address: str) -> None:
+        """Record `address` as the pool of `factory` for the token pair and fee; the first pool added for a pair is
+        also its fee-less (V2) entry.
+        """
         pair = frozenset((token0.lower(), token1.lower()))
         self._by_key[(factory.lower(), pair, fee)] = address.lower()
         self._by_key.setdefault((factory.lower(), pair, None), address.lower())  # V2: one pair per factory
 
     def find(self, factory: str, a: str, b: str, fee: int | None) -> str | None:
+        """The pool of `factory` for tokens `a`/`b` (either order) and `fee` (`None`: the V2 pair), or `None`."""
         return self._by_key.get((factory.lower(), frozenset((a.lower(), b.lower())), fee))
 
 
 @dataclass(frozen=True)
 class HopEffect:
+    """One pool swap of the victim: the pool (lower-case; V4: pool id), input token, raw amounts in and out."""
+
     pool: str  # lower-case address (V4: pool id)
     token_in: str
     amount_in: int
@@ -68,10 +82,12 @@ class VictimEffect:
 
     @property
     def amount_in(self) -> int:
+        """What the victim pays into its first swap, in raw units of its input token."""
         return self.swaps[0][0]
 
     @property
     def amount_out(self) -> int:
+        """What the victim gets from its last swap, in raw units of its output token."""
         return self.swaps[-1][1]
 
 
@@ -196,6 +212,12 @@ def apply_victim(
 
 
 class BackrunStrategy:
+    """Backruns of pending router swaps: decode a victim's transaction, apply its swaps to copies of the pools and
+    price the cycles through the pools it moved.
+
+    Only routers given are followed; pools are found through the `PoolDirectory`. Live state is never modified.
+    """
+
     def __init__(self, arbitrage: CycleArbitrage, routers: Iterable[Router], directory: PoolDirectory) -> None:
         self.arbitrage = arbitrage
         self.routers = {r.address.lower(): r for r in routers}
@@ -203,6 +225,7 @@ class BackrunStrategy:
 
     @property
     def router_kinds(self) -> dict[str, str]:
+        """Router address (lower-case) to router kind, as `mempool.decode_swap` takes it."""
         return {a: r.kind for a, r in self.routers.items()}
 
     def decode(self, tx: Mapping[str, Any]) -> PendingSwaps | None:
@@ -221,6 +244,11 @@ class BackrunStrategy:
         limit: int | None = None,
         size_top: int | None = None,
     ) -> tuple[VictimEffect | None, list[Candidate]]:
+        """The victim's effect and the profitable cycles on the state it leaves, best first.
+
+        Returns `(None, [])` when the router is unknown or the victim's swaps cannot be followed exactly;
+        `limit` and `size_top` are passed to `CycleArbitrage.on_update`.
+        """
         router = self.routers.get(router_address.lower())
         if router is None:
             return None, []

@@ -26,6 +26,10 @@ EXACT_LIMIT = 20  # items searched exactly; 2**20 leaves at worst, pruned far be
 
 @dataclass(frozen=True)
 class Item:
+    """One judged trade as the batch chooser sees it: its value in ETH wei, the pools it swaps through, the lenders it
+    borrows from and the executor's own capital it needs per token (all addresses lower-case).
+    """
+
     value: int  # what the trade adds, in wei of ETH
     touches: frozenset[str]  # lower-case addresses of the pools whose state the trade changes
     own: Mapping[str, int] = field(default_factory=dict)  # token (lower-case) -> own capital the trade needs

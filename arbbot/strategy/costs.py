@@ -36,6 +36,7 @@ def worst_base_fee(next_base_fee: int, blocks_ahead: int) -> int:
 
 
 def max_fee_per_gas(next_base_fee: int, blocks_ahead: int, priority_fee: int) -> int:
+    """The `maxFeePerGas` to offer: the worst base fee over `blocks_ahead` blocks plus the priority fee, in wei."""
     return worst_base_fee(next_base_fee, blocks_ahead) + priority_fee
 
 
@@ -73,6 +74,8 @@ def min_gross_for(net_target: int, gas: int, fee_per_gas: int, share_bps: int) -
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether to send a trade (`send`), why or why not (`reason`), and the net profit in wei it was judged on."""
+
     send: bool
     reason: str
     net_profit: int = 0

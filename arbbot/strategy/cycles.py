@@ -15,6 +15,8 @@ Token = str
 
 @dataclass(frozen=True)
 class Edge:
+    """A directed edge of the token graph: swap `token_in` for `token_out` in `pool`."""
+
     pool: PoolId
     token_in: Token
     token_out: Token
@@ -29,6 +31,7 @@ class Cycle:
 
     @property
     def pools(self) -> tuple[PoolId, ...]:
+        """The cycle's pools, in hop order."""
         return tuple(e.pool for e in self.edges)
 
     def __len__(self) -> int:
@@ -36,11 +39,17 @@ class Cycle:
 
 
 class TokenGraph:
+    """Tokens as nodes, pools as edges in both directions: the graph cycles are enumerated on."""
+
     def __init__(self) -> None:
         self._out: dict[Token, list[Edge]] = defaultdict(list)
         self._pools: dict[PoolId, tuple[Token, Token]] = {}
 
     def add_pool(self, pool: PoolId, token0: Token, token1: Token) -> None:
+        """Add a two-token pool as an edge each way; adding a pool again is a no-op.
+
+        Raises `ValueError` when both tokens are the same.
+        """
         if token0 == token1:
             raise ValueError(f"pool {pool!r}: both tokens are {token0}")
         if pool in self._pools:
@@ -51,6 +60,7 @@ class TokenGraph:
 
     @classmethod
     def from_pools(cls, pools: Iterable[tuple[PoolId, Token, Token]]) -> TokenGraph:
+        """A graph with every `(pool, token0, token1)` of `pools` added."""
         g = cls()
         for pool, t0, t1 in pools:
             g.add_pool(pool, t0, t1)
@@ -60,6 +70,7 @@ class TokenGraph:
         return len(self._pools)
 
     def edges_from(self, token: Token) -> Sequence[Edge]:
+        """The edges leaving `token` (empty for an unknown token)."""
         return self._out.get(token, ())
 
     def cycles(self, bases: Iterable[Token], min_hops: int = 2, max_hops: int = 4) -> list[Cycle]:
@@ -115,6 +126,7 @@ class CycleIndex:
                 self._by_pool[pool].append(i)
 
     def touching(self, pools: Iterable[PoolId]) -> list[Cycle]:
+        """The cycles through any of `pools`, each once, in index order."""
         ids: set[int] = set()
         for pool in pools:
             ids.update(self._by_pool.get(pool, ()))

@@ -40,6 +40,11 @@ MIN_SQRT, MAX_SQRT = 4295128739, 1461446703485210103287313537499064193838596009 
 
 @dataclass(frozen=True)
 class HintCandidate:
+    """A backrun candidate made from a MEV-Share hint, with the assumption it rests on and the victim's tx hash.
+
+    `assumption` is `"exact"`, `"amounts"` or `"ladder:<token_in>:<victim amount in>"` (see the module docs).
+    """
+
     candidate: Candidate
     assumption: str  # "exact" | "amounts" | "ladder:<token_in>:<victim amount in>"
     victim_hash: str
@@ -49,11 +54,16 @@ class LogHint(Protocol):
     """A log as a hint shows it (the collector's HintLog has this shape)."""
 
     @property
-    def address(self) -> str: ...
+    def address(self) -> str:
+        """The emitting contract's address."""
+
     @property
-    def topics(self) -> tuple[str, ...]: ...
+    def topics(self) -> tuple[str, ...]:
+        """The log's topics as 0x-hex strings (topic 0: the event signature hash)."""
+
     @property
-    def data(self) -> bytes: ...
+    def data(self) -> bytes:
+        """The log's data bytes (empty when the hint withholds them)."""
 
 
 def _words(data: bytes, n: int) -> list[int] | None:

@@ -16,6 +16,8 @@ __all__ = ["V2Hop", "bracketed_optimum", "integer_argmax", "v2_amount_out", "v2_
 
 @dataclass(frozen=True)
 class V2Hop:
+    """A V2 pair seen from one swap direction: reserves in raw units and the fee in basis points."""
+
     reserve_in: int
     reserve_out: int
     fee_bps: int = 30
@@ -30,6 +32,7 @@ def v2_amount_out(amount_in: int, hop: V2Hop) -> int:
 
 
 def v2_cycle_out(amount_in: int, hops: Sequence[V2Hop]) -> int:
+    """The output of putting `amount_in` through `hops` in order, with each pair's integer rounding."""
     out = amount_in
     for hop in hops:
         out = v2_amount_out(out, hop)

@@ -18,6 +18,10 @@ def mul_div(a: int, b: int, denominator: int) -> int:
 
 
 def mul_div_rounding_up(a: int, b: int, denominator: int) -> int:
+    """ceil(a·b / denominator), as `FullMath.mulDivRoundingUp`.
+
+    Raises `ContractRevert` on a zero denominator or when the rounded result overflows uint256.
+    """
     result = mul_div(a, b, denominator)
     if (a * b) % denominator:
         if result >= MAX_UINT256:

@@ -6,12 +6,14 @@ Q96 = 1 << 96
 
 
 def liquidity_for_amount0(sqrt_a: int, sqrt_b: int, amount0: int) -> int:
+    """`getLiquidityForAmount0`: liquidity that `amount0` buys on the range between two Q64.96 prices, rounded down."""
     if sqrt_a > sqrt_b:
         sqrt_a, sqrt_b = sqrt_b, sqrt_a
     return amount0 * (sqrt_a * sqrt_b // Q96) // (sqrt_b - sqrt_a)
 
 
 def liquidity_for_amount1(sqrt_a: int, sqrt_b: int, amount1: int) -> int:
+    """`getLiquidityForAmount1`: liquidity that `amount1` buys on the range between two Q64.96 prices, rounded down."""
     if sqrt_a > sqrt_b:
         sqrt_a, sqrt_b = sqrt_b, sqrt_a
     return amount1 * Q96 // (sqrt_b - sqrt_a)

@@ -30,12 +30,22 @@ _MAX_U128 = (1 << 128) - 1
 
 @dataclass
 class TickInfo:
+    """One initialized tick: total liquidity referencing it (`liquidity_gross`) and the signed change in in-range
+    liquidity when the price crosses it upwards (`liquidity_net`).
+    """
+
     liquidity_gross: int
     liquidity_net: int
 
 
 @dataclass(frozen=True)
 class SwapResult:
+    """The outcome of a simulated swap: signed token deltas and the pool state after it.
+
+    `amount0`/`amount1` are from the pool's view (positive: paid into the pool, negative: paid out), in raw
+    units; `sqrt_price_x96` is Q64.96; `ticks_crossed` counts initialized ticks crossed (it drives gas).
+    """
+
     amount0: int  # signed, pool's view: positive = paid into the pool
     amount1: int
     sqrt_price_x96: int
@@ -86,6 +96,13 @@ def apply_liquidity_change(
 @register
 @dataclass
 class UniswapV3Pool(Pool):
+    """A Uniswap V3 pool: slot0 price and tick, in-range liquidity, and the tick table and bitmap.
+
+    Quotes run the contract's swap loop over this state and equal the deployed pool's to the wei, including
+    tick crossings; the state follows the chain through Swap, Mint and Burn events. Forks with other fee
+    tiers subclass it.
+    """
+
     kind: ClassVar[str] = "uniswap_v3"
     FEE_TIERS: ClassVar[dict[int, int]] = FEE_TICK_SPACING  # fee -> tick spacing of the venue's factory
     address: str
@@ -174,6 +191,11 @@ class UniswapV3Pool(Pool):
 
     # -- the Pool interface -----------------------------------------------------------------------
     def quote_exact_in(self, token_in: str, amount_in: int) -> int:
+        """Exact-input quote: the output in raw units with the default price limit, state unchanged.
+
+        Raises `InvalidAmount` for a non-positive input; a swap that runs out of liquidity returns what the pool
+        would actually pay.
+        """
         if amount_in <= 0:
             raise InvalidAmount(f"pool {self.address}: amount_in must be positive, got {amount_in}")
         zero_for_one = self._zero_for_one(token_in)
@@ -181,6 +203,10 @@ class UniswapV3Pool(Pool):
         return -(result.amount1 if zero_for_one else result.amount0)
 
     def quote_exact_out(self, token_in: str, amount_out: int) -> int:
+        """Input (fee included) the pool takes to pay exactly `amount_out`, state unchanged.
+
+        Raises `InsufficientLiquidity` when the pool reaches the price bound before paying `amount_out`.
+        """
         if amount_out <= 0:
             raise InvalidAmount(f"pool {self.address}: amount_out must be positive, got {amount_out}")
         zero_for_one = self._zero_for_one(token_in)
@@ -191,6 +217,7 @@ class UniswapV3Pool(Pool):
         return result.amount0 if zero_for_one else result.amount1
 
     def apply_swap(self, token_in: str, amount_in: int) -> int:
+        """Swap exactly `amount_in`, move price, tick and in-range liquidity to the result and return the output."""
         zero_for_one = self._zero_for_one(token_in)
         result = self.swap(zero_for_one, amount_in)
         self.sqrt_price_x96, self.tick, self.liquidity = result.sqrt_price_x96, result.tick, result.liquidity
@@ -212,6 +239,7 @@ class UniswapV3Pool(Pool):
 
     # -- serialisation --------------------------------------------------------------------------------
     def copy(self) -> UniswapV3Pool:
+        """A deep copy (tick table and bitmap included) of the same class, so forks stay forks."""
         return type(self)(
             self.address, self.token0, self.token1, self.fee, self.tick_spacing, self.sqrt_price_x96, self.tick,
             self.liquidity, {t: TickInfo(i.liquidity_gross, i.liquidity_net) for t, i in self.ticks.items()},
@@ -219,6 +247,7 @@ class UniswapV3Pool(Pool):
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe snapshot including the tick table and bitmap; 256-bit values as decimal strings."""
         return {
             "kind": self.kind,
             "address": self.address,
@@ -235,6 +264,7 @@ class UniswapV3Pool(Pool):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UniswapV3Pool:  # also builds the forks' subclasses
+        """Rebuild a pool (or a fork's subclass) from `to_dict` output."""
         return cls(
             data["address"], data["token0"], data["token1"], int(data["fee"]), int(data["tick_spacing"]),
             int(data["sqrt_price_x96"]), int(data["tick"]), int(data["liquidity"]),

@@ -21,6 +21,11 @@ def _to_uint160(x: int) -> int:
 
 
 def next_sqrt_price_from_amount0_rounding_up(sqrt_p: int, liquidity: int, amount: int, add: bool) -> int:
+    """`getNextSqrtPriceFromAmount0RoundingUp`: the Q64.96 price after adding (`add`) or removing `amount` of token0.
+
+    Rounds up, and takes the contract's fallback path when the 256-bit product would overflow. Raises
+    `ContractRevert` where the contract reverts (output beyond what the liquidity holds, overflow).
+    """
     if amount == 0:
         return sqrt_p
     numerator1 = liquidity << 96
@@ -40,6 +45,10 @@ def next_sqrt_price_from_amount0_rounding_up(sqrt_p: int, liquidity: int, amount
 
 
 def next_sqrt_price_from_amount1_rounding_down(sqrt_p: int, liquidity: int, amount: int, add: bool) -> int:
+    """`getNextSqrtPriceFromAmount1RoundingDown`: the Q64.96 price after adding (`add`) or removing `amount` of token1.
+
+    Rounds down; raises `ContractRevert` where the contract reverts.
+    """
     if add:
         quotient = (amount << 96) // liquidity if amount <= _MAX_U160 else mul_div(amount, Q96, liquidity)
         result = sqrt_p + quotient
@@ -55,6 +64,10 @@ def next_sqrt_price_from_amount1_rounding_down(sqrt_p: int, liquidity: int, amou
 
 
 def next_sqrt_price_from_input(sqrt_p: int, liquidity: int, amount_in: int, zero_for_one: bool) -> int:
+    """`getNextSqrtPriceFromInput`: the price after `amount_in` of input, rounded so the pool never gives away more.
+
+    Raises `ContractRevert` on a zero price or zero liquidity.
+    """
     if sqrt_p <= 0 or liquidity <= 0:
         raise ContractRevert("SqrtPriceMath: zero price or liquidity")
     if zero_for_one:
@@ -63,6 +76,10 @@ def next_sqrt_price_from_input(sqrt_p: int, liquidity: int, amount_in: int, zero
 
 
 def next_sqrt_price_from_output(sqrt_p: int, liquidity: int, amount_out: int, zero_for_one: bool) -> int:
+    """`getNextSqrtPriceFromOutput`: the price after paying out `amount_out`, rounded in the pool's favour.
+
+    Raises `ContractRevert` on a zero price or zero liquidity, or when the liquidity cannot pay `amount_out`.
+    """
     if sqrt_p <= 0 or liquidity <= 0:
         raise ContractRevert("SqrtPriceMath: zero price or liquidity")
     if zero_for_one:
@@ -71,6 +88,7 @@ def next_sqrt_price_from_output(sqrt_p: int, liquidity: int, amount_out: int, ze
 
 
 def amount0_delta(sqrt_a: int, sqrt_b: int, liquidity: int, round_up: bool) -> int:
+    """`getAmount0Delta`: token0 between two Q64.96 prices for `liquidity`, rounded up or down as asked."""
     if sqrt_a > sqrt_b:
         sqrt_a, sqrt_b = sqrt_b, sqrt_a
     if sqrt_a <= 0:
@@ -83,6 +101,7 @@ def amount0_delta(sqrt_a: int, sqrt_b: int, liquidity: int, round_up: bool) -> i
 
 
 def amount1_delta(sqrt_a: int, sqrt_b: int, liquidity: int, round_up: bool) -> int:
+    """`getAmount1Delta`: token1 between two Q64.96 prices for `liquidity`, rounded up or down as asked."""
     if sqrt_a > sqrt_b:
         sqrt_a, sqrt_b = sqrt_b, sqrt_a
     if round_up:

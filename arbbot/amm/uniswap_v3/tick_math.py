@@ -42,6 +42,10 @@ _LOG_BASE = math.log(1.0001)
 
 @lru_cache(maxsize=1 << 16)  # swaps revisit the same word-boundary ticks over and over
 def get_sqrt_ratio_at_tick(tick: int) -> int:
+    """`TickMath.getSqrtRatioAtTick`: the Q64.96 square-root price of `tick`, rounded up, bit-exact.
+
+    Raises `ContractRevert` for a tick outside [`MIN_TICK`, `MAX_TICK`].
+    """
     abs_tick = -tick if tick < 0 else tick
     if abs_tick > MAX_TICK:
         raise ContractRevert(f"TickMath: tick {tick} outside [{MIN_TICK}, {MAX_TICK}] ('T')")

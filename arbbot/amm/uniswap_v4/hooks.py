@@ -50,6 +50,7 @@ def swap_pricing(hooks: str) -> Pricing:
 
 
 def is_dynamic_fee(fee: int) -> bool:
+    """Whether `fee` is the dynamic-fee flag (0x800000): the hook sets the LP fee instead of the PoolKey."""
     return fee == DYNAMIC_FEE_FLAG
 
 

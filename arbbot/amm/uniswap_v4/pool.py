@@ -121,6 +121,13 @@ def _to_int256(x: int) -> int:
 @register
 @dataclass
 class UniswapV4Pool(Pool):
+    """A Uniswap V4 pool held by a PoolManager, identified by its PoolId.
+
+    Quotes come from the v4 swap math (LP fee plus protocol fee) and equal the PoolManager's to the wei
+    when the hook cannot change swap amounts; otherwise (`pricing == "simulation"`) quoting raises
+    `SimulationOnly` and the pool must be simulated on a fork.
+    """
+
     kind: ClassVar[str] = "uniswap_v4"
     address: str  # the PoolId, 0x + 64 hex digits
     token0: str  # what a route trades: currency0, or WETH when `native`
@@ -141,21 +148,26 @@ class UniswapV4Pool(Pool):
     # -- identity ---------------------------------------------------------------------------------
     @property
     def currency0(self) -> str:
+        """The PoolKey's currency0: the zero address for a native-ether pool, else `token0`."""
         return ZERO_ADDRESS if self.native else self.token0
 
     @property
     def currency1(self) -> str:
+        """The PoolKey's currency1 (always `token1`)."""
         return self.token1
 
     @property
     def pricing(self) -> Pricing:
+        """`"math"` when the pool math gives swap amounts exactly, `"simulation"` when the hook may change them."""
         return swap_pricing(self.hooks)
 
     @property
     def dynamic_fee(self) -> bool:
+        """Whether the PoolKey's fee is the dynamic-fee flag (the hook sets `lp_fee`)."""
         return is_dynamic_fee(self.fee)
 
     def swap_fee(self, zero_for_one: bool) -> int:
+        """The total swap fee in pips for that direction: the LP fee combined with that direction's protocol fee."""
         pf = self.protocol_fee & 0xFFF if zero_for_one else self.protocol_fee >> 12
         return swap_fee(self.lp_fee, pf)
 
@@ -245,6 +257,11 @@ class UniswapV4Pool(Pool):
         return got
 
     def quote_exact_out(self, token_in: str, amount_out: int) -> int:
+        """Input the pool takes to pay exactly `amount_out`, state unchanged.
+
+        Raises `SimulationOnly` for a hook that may change amounts and `InsufficientLiquidity` when the pool
+        cannot pay `amount_out` before its price bound.
+        """
         self._math_only()
         if amount_out <= 0:
             raise InvalidAmount(f"pool {self.address}: amount_out must be positive, got {amount_out}")
@@ -256,6 +273,10 @@ class UniswapV4Pool(Pool):
         return -paid
 
     def apply_swap(self, token_in: str, amount_in: int) -> int:
+        """Swap exactly `amount_in`, move price, tick and in-range liquidity to the result and return the output.
+
+        Raises as `quote_exact_in` does, leaving the state unchanged.
+        """
         out = self.quote_exact_in(token_in, amount_in)
         r = self.swap(self._zero_for_one(token_in), -amount_in)
         self.sqrt_price_x96, self.tick, self.liquidity = r.sqrt_price_x96, r.tick, r.liquidity
@@ -281,6 +302,7 @@ class UniswapV4Pool(Pool):
 
     # -- serialisation ------------------------------------------------------------------------------------
     def copy(self) -> UniswapV4Pool:
+        """A deep copy, tick table and bitmap included."""
         return UniswapV4Pool(
             self.address, self.token0, self.token1, self.fee, self.tick_spacing, self.hooks, self.sqrt_price_x96,
             self.tick, self.liquidity, self.lp_fee, self.protocol_fee, self.native, self.manager,
@@ -288,6 +310,7 @@ class UniswapV4Pool(Pool):
         )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe snapshot with fees, hook, manager, tick table and bitmap; 256-bit values as decimal strings."""
         return {
             "kind": self.kind,
             "address": self.address,
@@ -309,6 +332,7 @@ class UniswapV4Pool(Pool):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UniswapV4Pool:
+        """Rebuild a pool from `to_dict` output (missing hook, protocol fee, native and manager take their defaults)."""
         return cls(
             data["address"], data["token0"], data["token1"], int(data["fee"]), int(data["tick_spacing"]),
             data.get("hooks", ZERO_ADDRESS), int(data["sqrt_price_x96"]), int(data["tick"]), int(data["liquidity"]),

@@ -73,6 +73,7 @@ def update_bundle(
 
 
 def get_bundle(session: Session, uuid: str) -> BundleRecord | None:
+    """The bundle recorded under `uuid` (our id, also its replacement uuid), or `None`."""
     row = session.execute(select(_TABLE).where(_TABLE.c.uuid == uuid)).one_or_none()
     return None if row is None else BundleRecord.model_validate(row)
 

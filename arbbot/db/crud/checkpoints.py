@@ -18,6 +18,7 @@ _TABLE: Table = CheckpointModel.__table__  # type: ignore[assignment]
 
 
 def get_checkpoint(session: Session, name: str) -> CheckpointRecord | None:
+    """The checkpoint called `name` (last block processed and its hash), or `None` if never set."""
     row = session.execute(_TABLE.select().where(_TABLE.c.name == name)).one_or_none()
     return None if row is None else CheckpointRecord.model_validate(row)
 

@@ -79,6 +79,7 @@ def update_trade(
 
 
 def get_trade(session: Session, chain_id: int, tx_hash: str) -> TradeRecord | None:
+    """The trade with `tx_hash` on `chain_id`, or `None`; `tx_hash` is lower-cased first, as EVM hashes are stored."""
     row = session.execute(
         select(_TABLE).where(_TABLE.c.chain_id == chain_id, _TABLE.c.tx_hash == tx_hash.lower())
     ).one_or_none()

@@ -63,11 +63,18 @@ class TxSimulation:
 
     @property
     def reverted(self) -> bool:
+        """True when the builder reported an `error` or a `revert` for this transaction."""
         return self.error is not None or self.revert is not None
 
 
 @dataclass(frozen=True)
 class CallBundleResult:
+    """A parsed `eth_callBundle` answer: bundle-level totals and one `TxSimulation` per transaction.
+
+    All amounts are wei as the builder reported them (its simulation, not a guarantee of inclusion);
+    `state_block_number` is the block whose state it simulated on and `raw` the untouched result object.
+    """
+
     bundle_hash: str
     bundle_gas_price: int
     coinbase_diff: int
@@ -80,11 +87,17 @@ class CallBundleResult:
 
     @property
     def first_revert(self) -> TxSimulation | None:
+        """The first transaction that reverted in the simulation, or `None` if all succeeded."""
         return next((r for r in self.results if r.reverted), None)
 
 
 @dataclass(frozen=True)
 class SendBundleResult:
+    """A builder's answer to `eth_sendBundle`: the bundle hash it assigned (if any) and its raw result.
+
+    An accepted request says only that the builder received the bundle, not that it will build it.
+    """
+
     builder: str
     bundle_hash: str | None  # None when the builder answers `result: null` (EigenPhi does, spec A2)
     raw: Any = field(repr=False, compare=False, default=None)
@@ -261,10 +274,12 @@ class BundleClient:
 
     @property
     def name(self) -> str:
+        """The builder's name (used in reports, health and logs)."""
         return self.rpc.name
 
     @property
     def url(self) -> str:
+        """The builder endpoint URL."""
         return self.rpc.url
 
     def __repr__(self) -> str:
@@ -277,6 +292,7 @@ class BundleClient:
         await self.close()
 
     async def close(self) -> None:
+        """Close the underlying HTTP session if this client owns it."""
         await self.rpc.close()
 
     async def call_bundle(

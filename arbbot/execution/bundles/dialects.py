@@ -285,6 +285,7 @@ DIALECTS: Mapping[str, Dialect] = {
 
 
 def dialect(name: str) -> Dialect:
+    """The registered `Dialect` called `name`; raises `KeyError` listing the known ones."""
     if name not in DIALECTS:
         raise KeyError(f"unknown builder dialect {name!r}; known: {', '.join(sorted(DIALECTS))}")
     return DIALECTS[name]
@@ -296,6 +297,7 @@ def internal_bundle(
     block_number: int,
     **kwargs: Any,
 ) -> InternalBundle:
+    """Build an `InternalBundle` from signed transactions and their hashes; extra keywords become its fields."""
     return InternalBundle(tuple(txs), tuple(tx_hashes), block_number, **kwargs)
 
 

@@ -108,6 +108,7 @@ SEPOLIA_PRESETS: Mapping[str, BuilderEndpoint] = {
 
 
 def presets(names: Iterable[str], table: Mapping[str, BuilderEndpoint] = BUILDER_PRESETS) -> list[BuilderEndpoint]:
+    """The `BuilderEndpoint` presets for `names`, in order; raises `KeyError` naming an unknown preset."""
     out = []
     for name in names:
         if name not in table:
@@ -134,6 +135,13 @@ BACKOFF_MAX_S = 120.0
 
 @dataclass(frozen=True)
 class SubmissionOutcome:
+    """One request to one builder during a fan-out: which builder and method, for which block, how long it took,
+    and either the bundle hash it answered or the error.
+
+    `kind` classifies a failure (a `arbbot.chain.jsonrpc.KINDS` class, `"backed_off"`, `"refused"`,
+    `"rate_limited"` or `"internal"`) so health tracking and reports need not parse error text.
+    """
+
     builder: str
     method: str
     block_number: int | None
@@ -149,6 +157,7 @@ class SubmissionOutcome:
 
     @property
     def ok(self) -> bool:
+        """True when the request got an answer without error."""
         return self.error is None
 
 
@@ -161,6 +170,8 @@ class _Health:
 
 @dataclass
 class FanoutReport:
+    """Everything one fan-out did: every outcome, the target blocks and the replacement uuid sent per block."""
+
     outcomes: list[SubmissionOutcome]
     target_blocks: list[int] = field(default_factory=list)
     replacement_uuids: dict[int, str] = field(default_factory=dict)  # target block -> uuid sent
@@ -172,15 +183,18 @@ class FanoutReport:
 
     @property
     def failed(self) -> list[SubmissionOutcome]:
+        """Requests that failed (errors, refusals, back-offs and rate limits included)."""
         return [o for o in self.outcomes if not o.ok]
 
     def by_builder(self) -> dict[str, list[SubmissionOutcome]]:
+        """Outcomes grouped by builder name, in report order."""
         out: dict[str, list[SubmissionOutcome]] = {}
         for o in self.outcomes:
             out.setdefault(o.builder, []).append(o)
         return out
 
     def accepted_by(self, block_number: int) -> list[str]:
+        """Names of the builders that accepted the bundle for `block_number`."""
         return [o.builder for o in self.succeeded if o.block_number == block_number]
 
 
@@ -204,6 +218,7 @@ class FanoutHandle:
 
     @property
     def finished(self) -> bool:
+        """True once every builder's requests have completed (answered, failed or cancelled)."""
         return all(t.done() for t in self.tasks)
 
     async def first_accepted(self, grace: float = 0.0) -> SubmissionOutcome | None:
@@ -216,12 +231,17 @@ class FanoutHandle:
         return next(iter(self.report.succeeded), None)
 
     async def wait_all(self) -> FanoutReport:
+        """Wait for every request, then return the report with outcomes in job order (preflight before send).
+
+        Never raises for a failed request: failures are outcomes in the report.
+        """
         await asyncio.gather(*self.tasks, return_exceptions=True)
         # Job order (builders x blocks), a builder's preflight before its send.
         self.report.outcomes.sort(key=lambda o: (self._index.get(id(o), 0), o.method != PREFLIGHT))
         return self.report
 
     def cancel(self) -> None:
+        """Cancel the requests still in flight; outcomes already recorded stay in the report."""
         for t in self.tasks:
             t.cancel()
 
@@ -285,6 +305,7 @@ class BundleFanout:
         return self
 
     def paused(self) -> list[str]:
+        """Builders currently paused after repeated consecutive failures (not sent to until their pause ends)."""
         now = time.monotonic()
         return [name for name, h in self.health.items() if h.paused_until > now]
 

@@ -33,6 +33,10 @@ DEFAULT_EXTRA_DATA_HINTS: Mapping[str, str] = {
 
 
 class InclusionStatus(StrEnum):
+    """Where a bundle stands: pending, landed (all required txs contiguous and in order in one target block),
+    missed (no tx mined by the last target block) or conflict (some mined, but not as this bundle).
+    """
+
     PENDING = "pending"  # nothing mined yet and a target block is still ahead (or awaiting confirmations)
     LANDED = "landed"  # all required txs in one target block, in bundle order, contiguous
     MISSED = "missed"  # every target block has passed and none of the txs was mined
@@ -41,6 +45,8 @@ class InclusionStatus(StrEnum):
 
 @dataclass(frozen=True)
 class TxInclusion:
+    """Where one transaction was mined: block number, index in the block and whether it succeeded (receipt status)."""
+
     tx_hash: str
     block_number: int
     index: int
@@ -49,6 +55,12 @@ class TxInclusion:
 
 @dataclass(frozen=True)
 class InclusionResult:
+    """One inclusion check: the status, the head block it was judged at and why.
+
+    When the bundle landed, also the block, its coinbase and extraData and the builder attributed from them;
+    `txs` holds each transaction's `TxInclusion` (or `None` if not mined), in bundle order.
+    """
+
     status: InclusionStatus
     head: int
     reason: str = ""
@@ -62,6 +74,7 @@ class InclusionResult:
 
     @property
     def landed(self) -> bool:
+        """True when the status is `LANDED`."""
         return self.status is InclusionStatus.LANDED
 
 
@@ -74,6 +87,7 @@ def _int(value: Any) -> int:
 
 
 def extra_data_text(extra_data_hex: str | None) -> str:
+    """A block's extraData as text (invalid UTF-8 replaced); empty for missing or non-hex input."""
     if not extra_data_hex:
         return ""
     try:
@@ -84,6 +98,12 @@ def extra_data_text(extra_data_hex: str | None) -> str:
 
 
 class InclusionTracker:
+    """Checks over JSON-RPC whether a bundle's transactions landed, and which builder built the block.
+
+    Receipts and blocks come from the node given; builder attribution trusts the caller's coinbase mapping first,
+    then the extraData hints, which are heuristics.
+    """
+
     def __init__(
         self,
         rpc: RpcCaller,
@@ -97,6 +117,9 @@ class InclusionTracker:
         self.extra_data_hints = {k.lower(): v for k, v in hints.items()}
 
     def attribute(self, coinbase: str | None, extra_data_hex: str | None) -> str | None:
+        """The builder that built a block: the name mapped to its `coinbase`, else the first extraData hint found in
+        its text, else `None`.
+        """
         if coinbase and coinbase.lower() in self.coinbase_names:
             return self.coinbase_names[coinbase.lower()]
         text = extra_data_text(extra_data_hex).lower()

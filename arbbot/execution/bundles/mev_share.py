@@ -38,6 +38,8 @@ MAX_BLOCK_SPAN = 30  # the matchmaker's own limit on maxBlock - block
 
 @dataclass(frozen=True)
 class Refund:
+    """A MEV-Share refund entry: `percent` of the bundle's refund goes to the sender of body element `body_idx`."""
+
     body_idx: int
     percent: int
 
@@ -109,6 +111,8 @@ def send_bundle_params(
 
 @dataclass(frozen=True)
 class MevShareSent:
+    """An accepted `mev_sendBundle`: the matchmaker's bundle hash (lower-case) and the params that were sent."""
+
     bundle_hash: str
     params: Mapping[str, Any]
 
@@ -121,6 +125,7 @@ class MevShareClient:
 
     @property
     def name(self) -> str:
+        """The endpoint's name (used in errors and logs)."""
         return self.rpc.name
 
     async def __aenter__(self) -> MevShareClient:
@@ -130,9 +135,14 @@ class MevShareClient:
         await self.close()
 
     async def close(self) -> None:
+        """Close the underlying HTTP session if this client owns it."""
         await self.rpc.close()
 
     async def send_bundle(self, params: Mapping[str, Any], *, timeout: float | None = None) -> MevShareSent:
+        """`mev_sendBundle` with `params` (see `send_bundle_params`), signed with the reputation key.
+
+        Raises `EndpointBadResponse` unless the answer carries a 32-byte `bundleHash`.
+        """
         result = await self.rpc.call("mev_sendBundle", [dict(params)], timeout=timeout)
         h = result.get("bundleHash") if isinstance(result, dict) else None
         if not isinstance(h, str) or not _HASH.match(h):

@@ -50,6 +50,7 @@ class FlashbotsSigner:
 
     @property
     def address(self) -> str:
+        """The reputation key's checksum address (the key itself is never exposed)."""
         return str(self._account.address)
 
     def sign(self, body: bytes) -> str:
@@ -58,6 +59,7 @@ class FlashbotsSigner:
         return f"{self.address}:{signed.signature.to_0x_hex()}"
 
     def headers(self, body: bytes) -> dict[str, str]:
+        """The `X-Flashbots-Signature` header for exactly these body bytes."""
         return {HEADER: self.sign(body)}
 
     def __repr__(self) -> str:

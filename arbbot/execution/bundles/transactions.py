@@ -104,6 +104,8 @@ def decode_nonce(tx: TxLike) -> int:
 
 @dataclass(frozen=True)
 class Fees:
+    """EIP-1559 fee caps in wei per gas; construction rejects negative values and a tip above the max fee."""
+
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
 
@@ -150,6 +152,7 @@ class NonceManager:
             return first
 
     async def peek(self) -> int | None:
+        """The next nonce that would be reserved, or `None` before the first reservation; reserves nothing."""
         async with self._lock:
             return self._next
 
@@ -189,6 +192,7 @@ class TransactionSigner:
 
     @property
     def address(self) -> str:
+        """The signing account's checksum address (the key itself is never exposed)."""
         return str(self._account.address)
 
     def __repr__(self) -> str:
@@ -231,6 +235,7 @@ class TransactionSigner:
         return tx
 
     def sign_dict(self, tx: Mapping[str, Any]) -> SignedTx:
+        """Sign a complete transaction dict (nonce included) as is; returns the raw bytes, hash, sender and fields."""
         signed = self._account.sign_transaction(dict(tx))
         return SignedTx(
             raw=signed.raw_transaction.to_0x_hex(),

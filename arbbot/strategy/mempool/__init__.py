@@ -25,6 +25,7 @@ ROUTER_KINDS = ("uniswap_v2_router02", "uniswap_v3_swaprouter", *UNIVERSAL_ROUTE
 
 
 def universal_router_version(kind: str) -> str | None:
+    """The UniversalRouter command-table version (`"v1_2"` or `"v2"`) of a router kind; `None` for other kinds."""
     return UNIVERSAL_ROUTER_VERSIONS.get(kind)
 
 

@@ -36,12 +36,17 @@ _COMMON = {
 
 @dataclass(frozen=True)
 class CommandTable:
+    """One UniversalRouter version's command table: the command-type mask and, per command number, its class (what it
+    does to followed pools and balances) and its name.
+    """
+
     version: str
     type_mask: int
     kinds: dict[int, str]
     names: dict[int, str]
 
     def kind(self, command: int) -> str | None:
+        """The class of `command` (flags such as allow-revert masked off), or `None` for a number this version lacks."""
         return self.kinds.get(command & self.type_mask)
 
 

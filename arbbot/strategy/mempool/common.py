@@ -10,10 +10,12 @@ from arbbot.strategy.mempool.types import SwapLeg
 
 
 def selector(signature: str) -> bytes:
+    """The 4-byte function selector of a Solidity signature such as `"swap(uint256)"`."""
     return keccak(text=signature)[:4]
 
 
 def legs_from_path(path: list[str], venue: str | None = None) -> tuple[SwapLeg, ...]:
+    """One fee-less leg per consecutive pair of a V2 token path (addresses checksummed)."""
     tokens = [to_checksum_address(t) for t in path]
     return tuple(SwapLeg(a, b, None, venue=venue) for a, b in pairwise(tokens))
 

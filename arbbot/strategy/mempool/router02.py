@@ -22,6 +22,11 @@ _SWAPS: dict[bytes, tuple[list[str], bool, bool]] = {
 
 
 def decode_router02(data: bytes, value: int) -> PendingSwap | None:
+    """The swap a Router02 call makes, with the ETH `value` as input (or input cap) for the ETH-in functions.
+
+    `None` for a selector that is not a swap or a path shorter than two tokens; malformed arguments raise (the
+    caller, `decode_swap`, turns that into `None`).
+    """
     spec = _SWAPS.get(data[:4])
     if spec is None:
         return None

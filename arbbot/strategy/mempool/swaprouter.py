@@ -17,6 +17,11 @@ _MULTICALL = selector("multicall(bytes[])")
 
 
 def decode_swaprouter(data: bytes, nested: bool = False) -> PendingSwap | None:
+    """The swap a SwapRouter call makes (`exactInput`/`exactOutput` and their single-pool forms, or one of them inside
+    `multicall`); `None` for anything else.
+
+    An `exactOutput` path is reversed so the legs run from the input token.
+    """
     sel, body = data[:4], data[4:]
     if sel in (_IN_SINGLE, _OUT_SINGLE):
         ((tin, tout, fee, _r, deadline, amount, limit, _sqrt),) = decode(

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SwapLeg:
+    """One hop of a victim's swap: input and output token, the fee tier (V3 tier, V4 PoolKey fee, `None` for V2),
+    and where known the V4 pool id, the venue and the minimum output a router checks after this leg.
+    """
+
     token_in: str  # V4: a currency, the zero address for native ether
     token_out: str
     fee: int | None  # V3 fee tier, V4 PoolKey.fee; None for V2 (the venue's fee)

@@ -14,6 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the tokens, pools and checkpoints tables."""
     op.create_table(
         "tokens",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -53,6 +54,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the tables this revision created (their data is lost)."""
     op.drop_table("checkpoints")
     op.drop_index("ix_pools_chain_kind", table_name="pools")
     op.drop_table("pools")

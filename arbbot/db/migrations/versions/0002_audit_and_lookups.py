@@ -18,6 +18,10 @@ UTC_TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    """Add the token and pool columns and indexes, and create the bundles and trades tables.
+
+    Existing tokens with NULL decimals are marked `decimals_reverted`, the meaning NULL had before.
+    """
     # batch mode: SQLite cannot ALTER most things in place; Alembic rebuilds the table there.
     with op.batch_alter_table("tokens") as t:
         t.add_column(sa.Column("decimals_reverted", sa.Boolean, nullable=False, server_default=sa.false()))
@@ -75,6 +79,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the bundles and trades tables and the columns and indexes this revision added."""
     op.drop_index("ix_trades_bundle_uuid", table_name="trades")
     op.drop_index("ix_trades_chain_block", table_name="trades")
     op.drop_table("trades")

@@ -18,6 +18,7 @@ UTC_TS = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    """Add the journal columns to bundles (landed ones get status `landed`) and create bundle_submissions."""
     with op.batch_alter_table("bundles") as t:
         t.add_column(sa.Column("strategy", sa.String(16), nullable=False, server_default=""))
         t.add_column(sa.Column("expected_net", EXACT_INT, nullable=True))
@@ -47,6 +48,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop bundle_submissions and the journal columns of bundles."""
     op.drop_index("ix_bundle_submissions_builder", table_name="bundle_submissions")
     op.drop_index("ix_bundle_submissions_uuid", table_name="bundle_submissions")
     op.drop_table("bundle_submissions")

@@ -16,12 +16,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Widen trades.tx_hash to 88 and trades.executor to 44 characters for Solana signatures and keys."""
     with op.batch_alter_table("trades") as t:
         t.alter_column("tx_hash", type_=sa.String(88), existing_type=sa.String(66), existing_nullable=False)
         t.alter_column("executor", type_=sa.String(44), existing_type=sa.String(42), existing_nullable=False)
 
 
 def downgrade() -> None:
+    """Narrow the columns back to EVM widths, deleting Solana trades (negative chain ids) first."""
     # Solana rows do not fit the EVM widths: they go first.
     op.execute(sa.text("DELETE FROM trades WHERE chain_id < 0"))
     with op.batch_alter_table("trades") as t:

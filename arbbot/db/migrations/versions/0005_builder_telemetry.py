@@ -16,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add `received_ms`, `dialect` and `kind` to bundle_submissions (nullable: older rows have none)."""
     with op.batch_alter_table("bundle_submissions") as t:
         t.add_column(sa.Column("received_ms", sa.Float(), nullable=True))
         t.add_column(sa.Column("dialect", sa.String(40), nullable=True))
@@ -23,6 +24,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the telemetry columns from bundle_submissions."""
     with op.batch_alter_table("bundle_submissions") as t:
         t.drop_column("kind")
         t.drop_column("dialect")
