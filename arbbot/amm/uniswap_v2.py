@@ -70,11 +70,12 @@ class UniswapV2Pool(Pool):
         zero_for_one = self._zero_for_one(token_in)
         out = self.quote_exact_in(token_in, amount_in)
         if zero_for_one:
-            self.reserve0, self.reserve1 = self.reserve0 + amount_in, self.reserve1 - out
+            reserve0, reserve1 = self.reserve0 + amount_in, self.reserve1 - out
         else:
-            self.reserve0, self.reserve1 = self.reserve0 - out, self.reserve1 + amount_in
-        if self.reserve0 > MAX_UINT112 or self.reserve1 > MAX_UINT112:
+            reserve0, reserve1 = self.reserve0 - out, self.reserve1 + amount_in
+        if reserve0 > MAX_UINT112 or reserve1 > MAX_UINT112:  # the pair reverts: its reserves stay as they were
             raise InvalidAmount(f"pool {self.address}: reserves overflow uint112 ('UniswapV2: OVERFLOW')")
+        self.reserve0, self.reserve1 = reserve0, reserve1
         return out
 
     def apply_sync(self, reserve0: int, reserve1: int) -> None:

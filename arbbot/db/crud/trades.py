@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from arbbot.db.crud._sql import BATCH, batches, executemany, insert
 from arbbot.db.models import TradeModel
-from arbbot.db.schemas import Amount, BlockNumber, TradeRecord, TradeStatus
+from arbbot.db.schemas import Amount, BlockNumber, TradeRecord, TradeStatus, is_evm_form
 from arbbot.db.types import utcnow
 
 _TABLE: Table = TradeModel.__table__  # type: ignore[assignment]
@@ -44,6 +44,10 @@ def upsert_trades(session: Session, trades: Iterable[TradeRecord]) -> int:
     return n
 
 
+def _stored_form(tx_hash: str) -> str:
+    return tx_hash.lower() if is_evm_form(tx_hash) else tx_hash
+
+
 def update_trade(
     session: Session,
     chain_id: int,
@@ -70,7 +74,7 @@ def update_trade(
             changes[name] = _AMOUNT.validate_python(value)
     if revert_reason is not None:
         changes["revert_reason"] = revert_reason.replace("\x00", "")
-    key = (_TABLE.c.chain_id == chain_id) & (_TABLE.c.tx_hash == tx_hash.lower())
+    key = (_TABLE.c.chain_id == chain_id) & (_TABLE.c.tx_hash == _stored_form(tx_hash))
     if not changes:
         return session.execute(select(_TABLE.c.id).where(key)).first() is not None
     changes["updated_at"] = utcnow()
@@ -79,9 +83,10 @@ def update_trade(
 
 
 def get_trade(session: Session, chain_id: int, tx_hash: str) -> TradeRecord | None:
-    """The trade with `tx_hash` on `chain_id`, or `None`; `tx_hash` is lower-cased first, as EVM hashes are stored."""
+    """The trade with `tx_hash` on `chain_id`, or `None`; an EVM hash is lower-cased first, as it is stored (a
+    Solana signature is base58, where case matters, and is matched as given)."""
     row = session.execute(
-        select(_TABLE).where(_TABLE.c.chain_id == chain_id, _TABLE.c.tx_hash == tx_hash.lower())
+        select(_TABLE).where(_TABLE.c.chain_id == chain_id, _TABLE.c.tx_hash == _stored_form(tx_hash))
     ).one_or_none()
     return None if row is None else TradeRecord.model_validate(row)
 

@@ -377,3 +377,30 @@ def test_trade_needs_an_existing_bundle_and_survives_its_deletion(engine: Engine
         trade = crud.get_trade(s, CHAIN, tx(1))
         assert trade is not None and trade.bundle_uuid is None
         assert s.scalar(select(func.count()).select_from(PoolModel)) == 0
+
+
+def test_a_solana_trade_is_found_and_updated_by_its_signature_as_given(engine: Engine) -> None:
+    """Base58 is case-sensitive: the signature is matched exactly, never lower-cased like an EVM hash."""
+    from solders.keypair import Keypair
+    from solders.message import Message
+    from solders.transaction import Transaction
+
+    from arbbot.solana.journal import SOLANA_LOCAL
+
+    payer = Keypair.from_seed(bytes(range(32)))
+    signed = Transaction([payer], Message([], payer.pubkey()), Transaction.default().message.recent_blockhash)
+    signature = str(signed.signatures[0])
+    assert signature != signature.lower()  # the case the old lookup lost
+    cluster = SOLANA_LOCAL
+    sessions = session_factory(engine)
+    with sessions.begin() as s:
+        crud.upsert_trades(
+            s, [TradeRecord(chain_id=cluster, tx_hash=signature, executor=str(payer.pubkey()), profit=7)]
+        )
+    with sessions.begin() as s:
+        assert crud.update_trade(s, cluster, signature, status="success", block_number=5)
+        assert not crud.update_trade(s, cluster, signature.lower(), status="dropped")  # another signature
+    with sessions() as s:
+        found = crud.get_trade(s, cluster, signature)
+        assert found is not None and (found.tx_hash, found.status, found.profit) == (signature, "success", 7)
+        assert crud.get_trade(s, cluster, signature.swapcase()) is None
