@@ -16,6 +16,7 @@ from arbbot.engine.context import ChainContext
 from arbbot.errors import ArbbotError
 from arbbot.paths import cache_dir
 from arbbot.state.discovery import DiscoveredPool
+from arbbot.strategy.backrun import Router
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ def routers(manifest: Manifest) -> list[RouterSettings]:
     if swap_router and v3 and all(r.address.lower() != swap_router.lower() for r in out):
         out.append(RouterSettings(kind="uniswap_v3_swaprouter", address=swap_router, factory=v3[0].factory))
     return out
+
+
+def routers_from_manifest(manifest: Manifest) -> list[Router]:
+    """The replica's routers as the backrun strategy takes them (the same set as `routers`)."""
+    return [Router(r.kind, r.address, r.factory, r.v2_factory, r.v3_factory, r.weth) for r in routers(manifest)]
 
 
 def venues(manifest: Manifest) -> list[VenueSettings]:
