@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from arbbot.audit import abi
 from arbbot.audit.abi import Log
 from arbbot.audit.types import Executed, FlashLoan, Swap, Transfer
+from arbbot.chain.executed import executed_in
 
 ZERO = "0x0000000000000000000000000000000000000000"  # stands for native ETH in WETH wraps and unwraps
 
@@ -158,10 +159,5 @@ def flash_loans(
 
 
 def executed(logs: Iterable[Log], executor: str) -> Executed | None:
-    """The executor's Executed event (the last one, should there be several)."""
-    found: Executed | None = None
-    for log in logs:
-        if log.topics and log.topics[0] == abi.EXECUTED and _same(log.address, executor) and len(log.topics) == 2:
-            amount_in, profit, payment = abi.words(log.data, ["uint256"] * 3)
-            found = Executed(abi.topic_address(log.topics[1]), amount_in, profit, payment)
-    return found
+    """The executor's Executed event (the last one, should there be several); a malformed one is not taken."""
+    return executed_in(logs, executor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from arbbot.chain.executed import Executed as Executed  # the one record of the event, re-exported
 from arbbot.execution.route import Route
 
 Status = Literal["success", "reverted"]
@@ -43,16 +44,6 @@ class FlashLoan:
     amount: int
     fee: int  # what the lender kept on top of the amount
     index: int
-
-
-@dataclass(frozen=True)
-class Executed:
-    """The executor's `Executed(token, amountIn, profit, builderPayment)` event."""
-
-    token: str
-    amount_in: int
-    profit: int  # after the builder payment
-    builder_payment: int
 
 
 @dataclass(frozen=True)
