@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-import requests
-
+from arbbot.chain.jsonrpc import NO_RETRY, RpcError, RpcTransportError, redact_url
+from arbbot.chain.transport import HttpTransport
 from arbbot.errors import DevnetError
 from arbbot.paths import node_bin
 
@@ -60,17 +60,18 @@ def anvil_binary() -> Path:
 
 
 def rpc(url: str, method: str, params: Sequence[object] = (), timeout: float = 10.0) -> object:
-    """One JSON-RPC call; raises DevnetError with the method name on transport or RPC errors."""
+    """One JSON-RPC call to a local dev node, one attempt, through the node transport (its size caps and failure
+    classes); raises DevnetError naming the method on transport or RPC errors. Results are returned unchecked
+    (dev methods such as `anvil_*` and `evm_*` have no shape rules)."""
+    transport = HttpTransport(url, timeout, NO_RETRY, check_shapes=False, source="dev")
     try:
-        resp = requests.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=timeout
-        )
-        body = resp.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise DevnetError(f"RPC {method} to {url} failed: {exc}") from exc
-    if "error" in body:
-        raise DevnetError(f"RPC {method} to {url} returned error: {body['error']}")
-    return body.get("result")
+        return transport.call(method, list(params))
+    except RpcError as exc:
+        raise DevnetError(f"{exc} (from {redact_url(url)})") from None
+    except RpcTransportError as exc:
+        raise DevnetError(str(exc)) from None
+    finally:
+        transport.close()
 
 
 class AnvilNode:
