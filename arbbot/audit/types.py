@@ -14,6 +14,8 @@ PaymentSource = Literal["trace", "coinbase_delta", "none"]
 
 @dataclass(frozen=True)
 class Transfer:
+    """An ERC-20 `Transfer` (or a WETH deposit or withdrawal) decoded from a log, raw token units."""
+
     token: str
     sender: str
     recipient: str
@@ -38,6 +40,8 @@ class Swap:
 
 @dataclass(frozen=True)
 class FlashLoan:
+    """A flash loan taken by the executor in the trade: lender, protocol, token, amount and the fee paid on top."""
+
     lender: str
     protocol: Literal["balancer", "aave_v3", "uniswap_v2", "uniswap_v3"]
     token: str
@@ -61,6 +65,9 @@ class TokenValuation:
 
 @dataclass
 class TradeAudit:
+    """Everything the audit established about one trade: its block, sender, route, loans, swaps, transfers, the
+    executor's reported event and the profit and costs measured from the chain."""
+
     chain_id: int
     tx_hash: str
     block_number: int
@@ -111,5 +118,7 @@ class AuditProblem:
 
 @dataclass
 class AuditResult:
+    """The trades audited and the transactions that could not be, each with its reason."""
+
     trades: list[TradeAudit] = field(default_factory=list)
     problems: list[AuditProblem] = field(default_factory=list)

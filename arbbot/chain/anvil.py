@@ -119,17 +119,20 @@ class AnvilNode:
 
     @property
     def url(self) -> str:
+        """The node's HTTP URL; DevnetError if it is not running."""
         if self.port is None:
             raise DevnetError("anvil is not running")
         return f"http://{self.host}:{self.port}"
 
     @property
     def pid(self) -> int:
+        """The anvil process id (to stop it by PID); DevnetError if it is not running."""
         if self.proc is None:
             raise DevnetError("anvil is not running")
         return self.proc.pid
 
     def command(self) -> list[str]:
+        """The anvil command line this node starts with (binary from `anvil_binary`, then its options)."""
         cmd = [
             str(anvil_binary()),
             "--host", self.host,
@@ -154,6 +157,8 @@ class AnvilNode:
         return cmd + self.extra_args
 
     def start(self, timeout: float = 30.0) -> AnvilNode:
+        """Start anvil and wait until it answers `eth_chainId`; DevnetError with the log's tail if it exits or stays
+        silent."""
         if self.proc is not None:
             raise DevnetError("anvil already started")
         cmd = self.command()
@@ -200,6 +205,7 @@ class AnvilNode:
         raise DevnetError(f"anvil not ready after {timeout:.0f}s; log {self.log_path}: {self.log_tail()}")
 
     def log_tail(self, lines: int = 5) -> str:
+        """The last `lines` lines of anvil's log, joined on one line for error messages."""
         try:
             text = self.log_path.read_text(errors="replace").strip().splitlines()
         except OSError:
@@ -248,6 +254,7 @@ def stop_pid(pid: int, timeout: float = 10.0, proc: subprocess.Popen[bytes] | No
 
 
 def pid_alive(pid: int) -> bool:
+    """True while `pid` names a live process (a zombie child of ours counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

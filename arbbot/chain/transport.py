@@ -218,6 +218,8 @@ class HttpTransport(_Calls):
         return session
 
     def close(self) -> None:
+        """Close every session this transport opened (one per thread) and its hedging pool; it can be used again
+        after."""
         if self._hedger is not None:
             self._hedger.shutdown(wait=False, cancel_futures=True)
             self._hedger = None
@@ -393,6 +395,7 @@ class HttpTransport(_Calls):
         return [out[i] for i in ids]
 
     def block_number(self) -> int:
+        """The node's head block number."""
         return int(self.call("eth_blockNumber"), 16)
 
 
@@ -484,6 +487,7 @@ class AsyncHttpTransport(_Calls):
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the session if this transport opened it; a session passed in is left to its owner."""
         if self._own_session and self._session is not None:
             await self._session.close()
         self._session = None
@@ -561,6 +565,8 @@ class AsyncHttpTransport(_Calls):
 
     async def call(self, method: str, params: Sequence[Any] | None = None, *, timeout: float | None = None,
                    retry: RetryPolicy | None = None) -> Any:  # fmt: skip
+        """One JSON-RPC call's `result`, retried per the policy; RpcError for the node's error answer, RpcTransportError
+        when no usable answer came within the attempts and the deadline."""
         request_id, body = self._request(method, params or [])
         depth = depth_for(method, self.max_depth)
 
@@ -571,6 +577,8 @@ class AsyncHttpTransport(_Calls):
 
     async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]], *, timeout: float | None = None,
                     retry: RetryPolicy | None = None) -> list[Any]:  # fmt: skip
+        """Several calls in JSON-RPC batches, results in the order asked; an item the node answered with an error is
+        returned as its RpcError, missing or bad items are asked again."""
         if not calls:
             return []
         ids = [next(self._ids) for _ in calls]

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def discover(rpc: RpcClient, venues: Sequence[VenueSettings], head: int) -> list[DiscoveredPool]:
+    """Every pool the venues' factories created from their start blocks up to `head`, by scanning creation logs."""
     found: list[DiscoveredPool] = []
     for venue in venues:
         for _end, pools in scan_factory(
@@ -43,4 +44,6 @@ def load_store(
 
 
 def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:
+    """The factory/token/fee lookup the backrun strategy uses to name a router's pools (V4 pools, named by id,
+    excluded)."""
     return PoolDirectory((p.factory, p.token0, p.token1, p.fee, p.address) for p in pools if p.kind != "uniswap_v4")

@@ -79,6 +79,7 @@ def builder_endpoints(cfg: SearcherSettings, chain_id: int = 1) -> list[BuilderE
 
 
 def resolve_token(value: str, ctx: ChainContext) -> str:
+    """A token given by symbol or address as a checksummed address of this chain; ConfigError if it is unknown."""
     return ctx.token(value)
 
 
@@ -128,6 +129,7 @@ async def check_builders(endpoints: Sequence[BuilderEndpoint], timeout: float = 
 
 
 def executor_owner(rpc: RpcClient, executor: str) -> str:
+    """The owner of the ArbExecutor at `executor`; ConfigError if no executor answers `owner()` there."""
     out = _view(rpc, executor, "owner()")
     if out is None:
         raise ConfigError(f"searcher.executor: {executor} does not answer owner(); is ArbExecutor deployed there?")
@@ -173,10 +175,13 @@ def check_executor_limits(rpc: RpcClient, executor: str, bribe_share_bps: int, l
 
 @dataclass
 class Wiring:
+    """A built searcher and what must be closed when it stops (sessions, clients), in reverse order of creation."""
+
     searcher: Searcher
     closers: list[Callable[[], object]] = field(default_factory=list)
 
     async def aclose(self) -> None:
+        """Close everything the searcher holds, newest first, awaiting the closers that are coroutines."""
         for close in reversed(self.closers):
             result = close()
             if hasattr(result, "__await__"):

@@ -52,11 +52,14 @@ GAS_BOUND_BASE, GAS_BOUND_PER_HOP = 150_000, 150_000
 
 
 def gas_bound(hops: int) -> int:
+    """The gas limit (and cost basis) of a guarded backrun of `hops` hops, every slot and account taken as cold."""
     return GAS_BOUND_BASE + GAS_BOUND_PER_HOP * hops + cold_access_bound(hops)
 
 
 @dataclass(frozen=True)
 class MevSharePlan:
+    """A MEV-Share backrun sent: the hint it answered, the plan and what the submission returned."""
+
     hint: HintCandidate
     plan: TradePlan
     result: SubmitResult

@@ -83,6 +83,9 @@ def _int(v: object) -> int:
 
 
 class BundleExecutor:
+    """Sends trade plans as bundles to every builder through the fan-out and follows them until they land or their
+    target block passes; the realized profit is read from the receipt."""
+
     name = "bundle"
 
     def __init__(
@@ -201,6 +204,7 @@ class BundleExecutor:
         ]
 
     async def submit(self, plan: TradePlan) -> SubmitResult:
+        """Send one plan as a bundle of its own (see `submit_batch`)."""
         return (await self.submit_batch([plan]))[0]
 
     async def submit_batch(self, plans: Sequence[TradePlan]) -> list[SubmitResult]:
@@ -261,6 +265,8 @@ class BundleExecutor:
         ]  # fmt: skip
 
     async def on_block(self, head: int) -> list[Landed | Missed]:
+        """The submissions settled now that `head` is the chain head: landed (with receipt and realized profit) or
+        missed."""
         done: list[Landed | Missed] = []
         keep: list[_Outstanding] = []
         for item in self.outstanding:

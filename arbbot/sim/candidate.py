@@ -57,6 +57,8 @@ class Executed(ExecutedEvent):
 
 @dataclass(frozen=True)
 class CandidateSim:
+    """The outcome of one simulated `execute` call: success, gas, the executor's event and, on failure, why."""
+
     success: bool
     gas_used: int
     gas_exact: bool
@@ -70,6 +72,7 @@ class CandidateSim:
 
     @property
     def gross_profit(self) -> int | None:
+        """The route's gross gain in its token, or None when the executor reported nothing."""
         return self.executed.gross_profit if self.executed is not None else None
 
 
@@ -81,6 +84,8 @@ def parse_executed(logs: Sequence[SimLog], executor: str, attached: int = 0) -> 
 
 
 class CandidateSimulator(Protocol):
+    """A fork of the current block on which candidate routes are run through the deployed executor."""
+
     block: int  # the forked (current) block; simulations run as block + 1
     base_fee: int  # the next block's base fee
 
@@ -130,6 +135,7 @@ class PyrevmCandidateSimulator:
         self.runs = 0
 
     def place(self, placement: Placement) -> None:
+        """Put a contract (code, storage) and balances into this fork only."""
         evm = self.fork.evm
         evm.insert_account_info(placement.address, pyrevm.AccountInfo(code=placement.code))
         for slot, value in placement.storage.items():
@@ -146,6 +152,7 @@ class PyrevmCandidateSimulator:
         gas: int = 3_000_000,
         value: int = 0,
     ) -> CandidateSim:
+        """Run `pre` then execute(route) from `caller`, carrying `value` wei; nothing is kept."""
         return self.run_sequence(executor, caller, [route], pre, gas, [value])[0]
 
     def run_sequence(
@@ -157,6 +164,8 @@ class PyrevmCandidateSimulator:
         gas: int = 3_000_000,
         values: Sequence[int] = (),
     ) -> list[CandidateSim]:
+        """Run `pre`, then each route in order on the state the earlier ones left; one result per route; nothing is
+        kept."""
         values = list(values) or [0] * len(routes)
         self.runs += 1
         fork = self.fork

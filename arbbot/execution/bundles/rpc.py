@@ -57,10 +57,13 @@ NODE_RETRY = PER_BLOCK_RETRY
 class RpcCaller(Protocol):
     """Anything that can make one JSON-RPC call (JsonRpcClient; a test may pass its own)."""
 
-    async def call(self, method: str, params: Sequence[Any] | None = None) -> Any: ...
+    async def call(self, method: str, params: Sequence[Any] | None = None) -> Any:
+        """The call's `result`; an EndpointError naming the endpoint and method otherwise."""
+        ...
 
 
 def default_name(url: str) -> str:
+    """An endpoint's display name from its URL: host and port, never credentials, path or query."""
     parts = urlsplit(url)
     host = parts.hostname or url
     return f"{host}:{parts.port}" if parts.port is not None else host
@@ -130,6 +133,7 @@ class JsonRpcClient:
         await self.close()
 
     async def close(self) -> None:
+        """Close the session if this client opened it; a session passed in is left to its owner."""
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
