@@ -45,6 +45,8 @@ from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder, L
 
 @dataclass(frozen=True)
 class SoakConfig:
+    """What a soak runs: blocks, the fault proxy's rate, WebSocket or polling, the seed and the block time."""
+
     blocks: int = 200
     fault_rate: float = 0.0
     use_ws: bool = True
@@ -58,11 +60,14 @@ class SoakConfig:
 
     @property
     def label(self) -> str:
+        """A short description for reports ("30% faults, WebSocket")."""
         return f"{self.fault_rate:.0%} faults, {'WebSocket' if self.use_ws else 'HTTP polling'}"
 
 
 @dataclass
 class SoakResult:
+    """What a soak measured (see the module docstring); lags are in blocks behind the head."""
+
     config: SoakConfig
     blocks_mined: int = 0
     blocks_processed: int = 0
@@ -93,6 +98,7 @@ class SoakResult:
 
     @property
     def state_exact(self) -> bool:
+        """True when pools were checked at the end and every one equalled a fresh sync of the same block."""
         return self.pools_checked > 0 and not self.mismatched
 
     @property
@@ -113,24 +119,29 @@ class SoakResult:
 
     @property
     def lag_p90(self) -> float:
+        """The 90th percentile of the sampled lags, blocks."""
         if not self.lags:
             return 0.0
         ordered = sorted(self.lags)
         return float(ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))])
 
     def lag_within(self, blocks: int) -> float:
+        """The share of lag samples at most `blocks` behind the head (1.0 with no samples)."""
         return sum(1 for lag in self.lags if lag <= blocks) / len(self.lags) if self.lags else 1.0
 
     @property
     def lag_max(self) -> int:
+        """The largest sampled lag, blocks."""
         return max(self.lags, default=0)
 
     @property
     def lag_p50(self) -> float:
+        """The median sampled lag, blocks."""
         return statistics.median(self.lags) if self.lags else 0.0
 
 
 def rss_mb() -> float:
+    """This process's resident memory (VmRSS from /proc, Linux), MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -222,6 +233,7 @@ class _Driver:
 
 
 async def run_soak(cfg: SoakConfig) -> SoakResult:
+    """Run one soak (replica, fault proxy, local builder, live searcher) and return what it measured."""
     result = SoakResult(cfg)
     snap = snapshot.ensure("default")
     log_path = (cfg.out_dir / "anvil.log") if cfg.out_dir else None
@@ -360,4 +372,5 @@ def _check_state(result: SoakResult, node_url: str, manifest: Manifest, searcher
 
 
 def run(cfg: SoakConfig) -> SoakResult:
+    """`run_soak` from synchronous code."""
     return asyncio.run(run_soak(cfg))
