@@ -10,6 +10,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain.executed import EXECUTED_TOPIC_HEX
 from arbbot.chain.revert import EXECUTOR_ERRORS, decode_revert
 
 
@@ -33,7 +34,7 @@ V4_SWAP = topic("Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24
 BALANCER_FLASH_LOAN = topic("FlashLoan(address,address,uint256,uint256)")
 V3_FLASH = topic("Flash(address,address,uint256,uint256,uint256,uint256)")
 AAVE_FLASH_LOAN = topic("FlashLoan(address,address,address,uint256,uint8,uint256,uint16)")
-EXECUTED = topic("Executed(address,uint256,uint256,uint256)")
+EXECUTED = EXECUTED_TOPIC_HEX  # decoded only by arbbot.chain.executed
 EXECUTE_SELECTOR = selector("execute(bytes)")
 
 # The executor's errors and the one revert decoder live beside the chain helpers (arbbot.chain.revert).

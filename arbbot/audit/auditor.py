@@ -34,6 +34,9 @@ PoolsAt = Callable[[int, str], Iterable[Pool]]
 
 @dataclass
 class AuditOptions:
+    """What an audit looks at and how it values: our executors, call traces, venue names, fixed token prices (wei per
+    units), and the on-chain valuation of other tokens."""
+
     executors: tuple[str, ...] = ()  # ours; empty: any contract called through execute(bytes)
     trace: bool = True  # use debug_traceTransaction where the node has it
     venues: Mapping[str, str] = field(default_factory=dict)  # pool -> venue name, for reports
@@ -46,12 +49,16 @@ class AuditOptions:
 
 
 def check_address(value: str, name: str) -> str:
+    """`value` as a checksummed address; AuditError naming `name` if it is not one."""
     if not isinstance(value, str) or not is_address(value):
         raise AuditError(f"{name}: not an address: {value!r}")
     return to_checksum_address(value)
 
 
 class Auditor:
+    """Audits landed trades from the chain alone: what each transaction moved, borrowed, paid and kept, to the wei,
+    reading receipts, blocks and (where the node has them) call traces; nothing the searcher reported is trusted."""
+
     def __init__(
         self,
         rpc: RpcClient,
@@ -72,6 +79,7 @@ class Auditor:
     # --- modes -----------------------------------------------------------------------------------
 
     def audit_hashes(self, hashes: Iterable[str]) -> AuditResult:
+        """Audit each transaction by hash; a transaction that cannot be audited becomes a problem in the result."""
         result = AuditResult()
         for h in hashes:
             self._one(h, result)
@@ -135,6 +143,9 @@ class Auditor:
             observe(self.metrics, trade, time.perf_counter() - started)
 
     def audit_tx(self, tx_hash: str, known_tx: dict | None = None) -> TradeAudit:
+        """The audit of one transaction (`known_tx`: its object, if already read); TradeProblem saying why when it
+        cannot be audited
+        (unknown, pending, not a call of our executor's `execute`, no receipt or logs)."""
         if not isinstance(tx_hash, str) or not _HASH.match(tx_hash):
             raise TradeProblem(f"tx_hash: not a transaction hash (0x and 64 hex digits): {tx_hash!r}")
         h = tx_hash.lower()

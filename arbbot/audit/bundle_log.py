@@ -45,11 +45,16 @@ def public_builder(name: str) -> str:
 
 @dataclass(frozen=True)
 class LogEntry:
+    """One record of the log and its line number (1-based)."""
+
     line: int
     record: dict[str, Any]
 
 
 class BundleLog:
+    """The bundle log at `path` (JSON Lines, appended under a file lock); with `sessions`, every record is also written
+    to the bundles table."""
+
     def __init__(self, path: Path, sessions: sessionmaker[Session] | None = None) -> None:
         self.path = path
         self.sessions = sessions

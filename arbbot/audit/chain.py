@@ -27,6 +27,9 @@ def _hex(n: int) -> str:
 
 
 class ChainReader:
+    """The audit's reads of the chain through the node transport, with per-audit caches (blocks, pool tokens,
+    symbols)."""
+
     def __init__(self, rpc: RpcClient, *, trace: bool = True) -> None:
         self.rpc = rpc
         self.trace_supported: bool | None = None if trace else False  # None: not asked yet
@@ -40,20 +43,25 @@ class ChainReader:
 
     @property
     def chain_id(self) -> int:
+        """The node's chain id (asked once)."""
         if self._chain_id is None:
             self._chain_id = int(self.rpc.call("eth_chainId"), 16)
         return self._chain_id
 
     def head(self) -> int:
+        """The node's head block number."""
         return self.rpc.block_number()
 
     def transaction(self, tx_hash: str) -> dict[str, Any] | None:
+        """The transaction object, or None if the node does not know it."""
         return self.rpc.call("eth_getTransactionByHash", [tx_hash])
 
     def receipt(self, tx_hash: str) -> dict[str, Any] | None:
+        """The receipt, or None if the transaction is not mined (or unknown)."""
         return self.rpc.call("eth_getTransactionReceipt", [tx_hash])
 
     def block(self, number: int) -> dict[str, Any]:
+        """Block `number` with its full transactions (cached); RpcError if the node does not have it."""
         if number not in self._blocks:
             block = self.rpc.call("eth_getBlockByNumber", [_hex(number), True])
             if block is None:
@@ -74,6 +82,7 @@ class ChainReader:
         return out
 
     def block_receipts(self, number: int) -> list[dict[str, Any]]:
+        """Every receipt of block `number`, by `eth_getBlockReceipts` where the node has it, else one at a time."""
         try:
             found = self.rpc.call("eth_getBlockReceipts", [_hex(number)])
             if isinstance(found, list):
@@ -83,15 +92,18 @@ class ChainReader:
         return [self.receipt(tx["hash"]) or {} for tx in self.block(number)["transactions"]]
 
     def balance(self, address: str, block: int) -> int:
+        """The ETH balance of `address` at the end of `block`, wei."""
         return int(self.rpc.call("eth_getBalance", [address, _hex(block)]), 16)
 
     def code(self, address: str, block: int) -> bytes:
+        """The code at `address` at `block`; empty when the node keeps no state that far back."""
         try:
             return bytes.fromhex(self.rpc.call("eth_getCode", [address, _hex(block)])[2:])
         except RpcError:
             return b""  # no state kept that far back: treat as not deployed yet
 
     def call(self, to: str, data: str, block: int) -> bytes:
+        """The return data of an `eth_call` to `to` with `data` (0x-hex) on the state at the end of `block`."""
         return bytes.fromhex(self.rpc.call("eth_call", [{"to": to, "data": data}, _hex(block)])[2:])
 
     def _address_call(self, to: str, data: str, block: int) -> str | None:
@@ -104,12 +116,14 @@ class ChainReader:
         return to_checksum_address(out[12:])
 
     def pool_tokens(self, pool: str, block: int) -> tuple[str, str] | None:
+        """A pool's (token0, token1) as its `token0()`/`token1()` answer (cached); None if it does not answer both."""
         if pool not in self._pool_tokens:
             t0, t1 = self._address_call(pool, _TOKEN0, block), self._address_call(pool, _TOKEN1, block)
             self._pool_tokens[pool] = (t0, t1) if t0 and t1 else None
         return self._pool_tokens[pool]
 
     def weth_of(self, executor: str, block: int) -> str | None:
+        """The WETH an executor was built with, from its `weth()` view (cached); None if it has none."""
         if executor not in self._weth:
             self._weth[executor] = self._address_call(executor, _WETH, block)
         return self._weth[executor]

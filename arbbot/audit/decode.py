@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from arbbot.audit import abi
 from arbbot.audit.abi import Log
 from arbbot.audit.types import Executed, FlashLoan, Swap, Transfer
+from arbbot.chain.executed import executed_in
 
 ZERO = "0x0000000000000000000000000000000000000000"  # stands for native ETH in WETH wraps and unwraps
 
@@ -35,6 +36,27 @@ def transfers(logs: Iterable[Log], weth: str | None) -> list[Transfer]:
     return out
 
 
+# (topics, data bytes) of every pool and lender event decoded here. A log carrying one of these first topics in
+# another shape is not that event (any contract can emit any topic): it is left out, never decoded from whatever
+# bytes are there, and never allowed to stop the audit.
+_SHAPES = {
+    abi.V2_SWAP: (3, 128),
+    abi.V3_SWAP: (3, 160),
+    abi.PANCAKE_V3_SWAP: (3, 224),
+    abi.V4_SWAP: (3, 192),
+    abi.V3_FLASH: (3, 128),
+    abi.BALANCER_FLASH_LOAN: (3, 64),
+    abi.AAVE_FLASH_LOAN: (4, 128),
+}
+
+
+def well_formed(log: Log) -> bool:
+    """False for a log that carries the first topic of a pool or lender event decoded here in another shape
+    (topic count or data length); True for every other log."""
+    shape = _SHAPES.get(log.topics[0]) if log.topics else None
+    return shape is None or (len(log.topics), len(log.data)) == shape
+
+
 _POOL_EVENTS = (abi.V2_SWAP, abi.V3_SWAP, abi.PANCAKE_V3_SWAP, abi.V3_FLASH)
 _SWAP_KINDS = {abi.V2_SWAP: "uniswap_v2", abi.V3_SWAP: "uniswap_v3", abi.PANCAKE_V3_SWAP: "pancakeswap_v3"}
 
@@ -43,7 +65,7 @@ def swap_pools(logs: Iterable[Log]) -> list[str]:
     """Pool contracts that emitted a V2/V3 (or PancakeSwap V3) Swap or a V3 Flash, in log order (each once):
     their tokens are needed. V4 pools are not contracts (see `v4_swap_ids`)."""
     seen: dict[str, None] = {}
-    for log in logs:
+    for log in filter(well_formed, logs):
         if log.topics and log.topics[0] in _POOL_EVENTS:
             seen.setdefault(log.address, None)
     return list(seen)
@@ -52,7 +74,7 @@ def swap_pools(logs: Iterable[Log]) -> list[str]:
 def v4_swap_ids(logs: Iterable[Log]) -> list[str]:
     """Ids (0x + 64 hex, lower-case) of the V4 pools that swapped, in log order (each once)."""
     seen: dict[str, None] = {}
-    for log in logs:
+    for log in filter(well_formed, logs):
         if len(log.topics) == 3 and log.topics[0] == abi.V4_SWAP:
             seen.setdefault(log.topics[1].lower(), None)
     return list(seen)
@@ -83,7 +105,7 @@ def swaps(
     venues = venues or {}
     v4 = v4_pools or {}
     out: list[Swap] = []
-    for log in logs:
+    for log in filter(well_formed, logs):
         if not log.topics:
             continue
         if log.topics[0] == abi.V4_SWAP and len(log.topics) == 3:
@@ -130,7 +152,7 @@ def flash_loans(
     The Uniswap ones need the pool's tokens from `pool_tokens`; pools missing there are skipped."""
     tokens = pool_tokens or {}
     out: list[FlashLoan] = []
-    for log in logs:
+    for log in filter(well_formed, logs):
         t = log.topics
         if not t:
             continue
@@ -158,10 +180,5 @@ def flash_loans(
 
 
 def executed(logs: Iterable[Log], executor: str) -> Executed | None:
-    """The executor's Executed event (the last one, should there be several)."""
-    found: Executed | None = None
-    for log in logs:
-        if log.topics and log.topics[0] == abi.EXECUTED and _same(log.address, executor) and len(log.topics) == 2:
-            amount_in, profit, payment = abi.words(log.data, ["uint256"] * 3)
-            found = Executed(abi.topic_address(log.topics[1]), amount_in, profit, payment)
-    return found
+    """The executor's Executed event (the last one, should there be several); a malformed one is not taken."""
+    return executed_in(logs, executor)

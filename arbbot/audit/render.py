@@ -69,6 +69,7 @@ def trade_dict(t: TradeAudit) -> dict[str, Any]:
 
 
 def to_json(result: AuditResult) -> str:
+    """The audit result as a JSON document: the trades (amounts as decimal strings, exact) and the problems."""
     doc = {
         "trades": [trade_dict(t) for t in result.trades],
         "problems": [{"tx_hash": p.tx_hash, "message": p.message} for p in result.problems],

@@ -20,6 +20,8 @@ from arbbot.db.schemas import RouteHop, TokenRecord, TradeRecord
 
 
 def trade_record(trade: TradeAudit) -> TradeRecord:
+    """The database record of an audited trade; ValueError if its profit was not valued in ETH (nothing is stored
+    then)."""
     if trade.profit_eth is None:
         raise ValueError(f"tx {trade.tx_hash}: profit not valued in ETH, not stored")
     return TradeRecord(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from arbbot.chain.executed import Executed as Executed  # the one record of the event, re-exported
 from arbbot.execution.route import Route
 
 Status = Literal["success", "reverted"]
@@ -13,6 +14,8 @@ PaymentSource = Literal["trace", "coinbase_delta", "none"]
 
 @dataclass(frozen=True)
 class Transfer:
+    """An ERC-20 `Transfer` (or a WETH deposit or withdrawal) decoded from a log, raw token units."""
+
     token: str
     sender: str
     recipient: str
@@ -37,22 +40,14 @@ class Swap:
 
 @dataclass(frozen=True)
 class FlashLoan:
+    """A flash loan taken by the executor in the trade: lender, protocol, token, amount and the fee paid on top."""
+
     lender: str
     protocol: Literal["balancer", "aave_v3", "uniswap_v2", "uniswap_v3"]
     token: str
     amount: int
     fee: int  # what the lender kept on top of the amount
     index: int
-
-
-@dataclass(frozen=True)
-class Executed:
-    """The executor's `Executed(token, amountIn, profit, builderPayment)` event."""
-
-    token: str
-    amount_in: int
-    profit: int  # after the builder payment
-    builder_payment: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +65,9 @@ class TokenValuation:
 
 @dataclass
 class TradeAudit:
+    """Everything the audit established about one trade: its block, sender, route, loans, swaps, transfers, the
+    executor's reported event and the profit and costs measured from the chain."""
+
     chain_id: int
     tx_hash: str
     block_number: int
@@ -120,5 +118,7 @@ class AuditProblem:
 
 @dataclass
 class AuditResult:
+    """The trades audited and the transactions that could not be, each with its reason."""
+
     trades: list[TradeAudit] = field(default_factory=list)
     problems: list[AuditProblem] = field(default_factory=list)

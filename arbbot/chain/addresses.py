@@ -16,6 +16,8 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 def sort_tokens(a: str, b: str) -> tuple[str, str]:
+    """The pair in the pools' own order (lower address first, as Uniswap sorts them); equal addresses raise
+    ValueError."""
     if a.lower() == b.lower():
         raise ValueError(f"identical token addresses: {a}")
     return (a, b) if int(a, 16) < int(b, 16) else (b, a)
@@ -29,6 +31,9 @@ def _create2(deployer: str, salt: bytes, init_code_hash: str) -> str:
 def v2_pair_address(
     factory: str, token_a: str, token_b: str, init_code_hash: str = UNISWAP_V2_PAIR_INIT_CODE_HASH
 ) -> str:
+    """The Uniswap V2 pair address of two tokens under `factory`, derived by CREATE2 (no node asked).
+
+    Pass the fork's init-code hash for a V2 fork (SushiSwap and others use their own)."""
     t0, t1 = sort_tokens(token_a, token_b)
     return _create2(factory, keccak(to_bytes(hexstr=t0) + to_bytes(hexstr=t1)), init_code_hash)
 
@@ -36,6 +41,9 @@ def v2_pair_address(
 def v3_pool_address(
     factory: str, token_a: str, token_b: str, fee: int, init_code_hash: str = UNISWAP_V3_POOL_INIT_CODE_HASH
 ) -> str:
+    """The Uniswap V3 pool address of two tokens and a fee tier (hundredths of a bip) under `factory`, by CREATE2.
+
+    For PancakeSwap V3 pass its pool deployer as `factory` and its init-code hash."""
     t0, t1 = sort_tokens(token_a, token_b)
     salt = keccak(encode(["address", "address", "uint24"], [t0, t1, fee]))
     return _create2(factory, salt, init_code_hash)

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-import requests
-
+from arbbot.chain.jsonrpc import NO_RETRY, RpcError, RpcTransportError, redact_url
+from arbbot.chain.transport import HttpTransport
 from arbbot.errors import DevnetError
 from arbbot.paths import node_bin
 
@@ -60,17 +60,18 @@ def anvil_binary() -> Path:
 
 
 def rpc(url: str, method: str, params: Sequence[object] = (), timeout: float = 10.0) -> object:
-    """One JSON-RPC call; raises DevnetError with the method name on transport or RPC errors."""
+    """One JSON-RPC call to a local dev node, one attempt, through the node transport (its size caps and failure
+    classes); raises DevnetError naming the method on transport or RPC errors. Results are returned unchecked
+    (dev methods such as `anvil_*` and `evm_*` have no shape rules)."""
+    transport = HttpTransport(url, timeout, NO_RETRY, check_shapes=False, source="dev")
     try:
-        resp = requests.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=timeout
-        )
-        body = resp.json()
-    except (requests.RequestException, ValueError) as exc:
-        raise DevnetError(f"RPC {method} to {url} failed: {exc}") from exc
-    if "error" in body:
-        raise DevnetError(f"RPC {method} to {url} returned error: {body['error']}")
-    return body.get("result")
+        return transport.call(method, list(params))
+    except RpcError as exc:
+        raise DevnetError(f"{exc} (from {redact_url(url)})") from None
+    except RpcTransportError as exc:
+        raise DevnetError(str(exc)) from None
+    finally:
+        transport.close()
 
 
 class AnvilNode:
@@ -118,17 +119,20 @@ class AnvilNode:
 
     @property
     def url(self) -> str:
+        """The node's HTTP URL; DevnetError if it is not running."""
         if self.port is None:
             raise DevnetError("anvil is not running")
         return f"http://{self.host}:{self.port}"
 
     @property
     def pid(self) -> int:
+        """The anvil process id (to stop it by PID); DevnetError if it is not running."""
         if self.proc is None:
             raise DevnetError("anvil is not running")
         return self.proc.pid
 
     def command(self) -> list[str]:
+        """The anvil command line this node starts with (binary from `anvil_binary`, then its options)."""
         cmd = [
             str(anvil_binary()),
             "--host", self.host,
@@ -153,6 +157,8 @@ class AnvilNode:
         return cmd + self.extra_args
 
     def start(self, timeout: float = 30.0) -> AnvilNode:
+        """Start anvil and wait until it answers `eth_chainId`; DevnetError with the log's tail if it exits or stays
+        silent."""
         if self.proc is not None:
             raise DevnetError("anvil already started")
         cmd = self.command()
@@ -199,6 +205,7 @@ class AnvilNode:
         raise DevnetError(f"anvil not ready after {timeout:.0f}s; log {self.log_path}: {self.log_tail()}")
 
     def log_tail(self, lines: int = 5) -> str:
+        """The last `lines` lines of anvil's log, joined on one line for error messages."""
         try:
             text = self.log_path.read_text(errors="replace").strip().splitlines()
         except OSError:
@@ -247,6 +254,7 @@ def stop_pid(pid: int, timeout: float = 10.0, proc: subprocess.Popen[bytes] | No
 
 
 def pid_alive(pid: int) -> bool:
+    """True while `pid` names a live process (a zombie child of ours counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

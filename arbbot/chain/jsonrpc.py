@@ -74,6 +74,8 @@ Observer = Callable[[TransportEvent], None]
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How a call is retried: at most `attempts` tries, full-jitter exponential pauses, within `deadline` seconds."""
+
     attempts: int = 5
     base_delay: float = 0.05
     max_delay: float = 2.0
@@ -164,6 +166,7 @@ def too_deep(raw: bytes, limit: int) -> bool:
 
 
 def decode_json(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """Parse an answer body after refusing empty or too deeply nested JSON; a `Failure` (malformed) otherwise."""
     if not raw.strip():
         raise Failure(MALFORMED, "empty body")
     if too_deep(raw, max_depth):
@@ -185,6 +188,7 @@ CODE_MAX_BYTES = 1024 * 1024  # eth_getCode: contract code is at most 24 KB (48 
 
 
 def cap_for(method: str, default: int) -> int:
+    """The answer size cap of `method`: small for scalar answers, one code size for `eth_getCode`, else `default`."""
     if method in _SMALL:
         return min(default, SMALL_MAX_BYTES)
     if method == "eth_getCode":
@@ -193,6 +197,7 @@ def cap_for(method: str, default: int) -> int:
 
 
 def depth_for(method: str, default: int = DEFAULT_MAX_DEPTH) -> int:
+    """The JSON nesting allowed in answers to `method`: deeper for call traces, `default` otherwise."""
     return TRACE_MAX_DEPTH if method.startswith(("debug_trace", "trace_")) else default
 
 
@@ -215,6 +220,7 @@ def transient_rpc_error(code: Any, message: str) -> bool:
 
 
 def rpc_error(method: str, error: Any) -> RpcError:
+    """A JSON-RPC `error` member as an RpcError (code kept only when it is an integer, message bounded in length)."""
     if isinstance(error, dict):
         code = error.get("code")
         code = code if isinstance(code, int) and not isinstance(code, bool) else None
@@ -253,6 +259,7 @@ def unwrap(method: str, body: Any, request_id: int | None, *, check_shape: bool 
 
 
 def status_failure(status: int, raw: bytes, headers: Any) -> Failure:
+    """A non-200 HTTP answer as a `Failure`: retryable for 408/425/429/5xx, with any `Retry-After` seconds honoured."""
     retry_after = None
     value = headers.get("Retry-After") if headers is not None else None
     if value is not None:

@@ -21,6 +21,8 @@ RouterKind = Literal["uniswap_v2_router02", "uniswap_v3_swaprouter", "universal_
 
 @dataclass(frozen=True)
 class VenuePreset:
+    """A DEX venue on a known chain: its factory and where discovery starts scanning."""
+
     name: str
     kind: PoolKind
     factory: str
@@ -30,6 +32,8 @@ class VenuePreset:
 
 @dataclass(frozen=True)
 class RouterPreset:
+    """A swap router on a known chain whose pending transactions the backrun strategy decodes."""
+
     kind: RouterKind
     address: str
     factory: str  # pools the router trades through come from this factory (universal routers: the PoolManager)
@@ -39,6 +43,8 @@ class RouterPreset:
 
 @dataclass(frozen=True)
 class ChainPreset:
+    """What arbbot knows about a chain by id: its tokens, venues, routers and the flash-loan and V4 contracts."""
+
     chain_id: int
     name: str
     testnet: bool
@@ -50,6 +56,7 @@ class ChainPreset:
 
     @property
     def weth(self) -> str | None:
+        """The chain's canonical WETH, if it has one."""
         return self.tokens.get("WETH")
 
 
@@ -123,11 +130,13 @@ REPLACEMENTS = "hoodi (chain id 560048) for staking and infrastructure, sepolia 
 
 
 def retired_message(network: str | int) -> str:
+    """The message for a retired network (by name or chain id), naming the networks to use instead."""
     name = RETIRED.get(network, str(network)) if isinstance(network, int) else network
     return f"network {name!r} is retired; use {REPLACEMENTS}"
 
 
 def check_not_retired(chain_id: int) -> None:
+    """Raise ConfigError if the node's chain id is a retired network."""
     if chain_id in RETIRED:
         raise ConfigError(f"the node answers chain id {chain_id}: {retired_message(chain_id)}")
 

@@ -12,6 +12,7 @@ from eth_utils import keccak, to_checksum_address
 
 
 def selector(signature: str) -> str:
+    """The 4-byte selector of a function or error signature, as 0x-hex."""
     return "0x" + keccak(text=signature)[:4].hex()
 
 

@@ -38,6 +38,7 @@ def quantity(value: Any, what: str = "result") -> int:
 
 
 def data(value: Any, what: str = "result") -> str:
+    """`value` itself if it is 0x-prefixed hex of whole bytes; BadShape naming `what` otherwise."""
     if not isinstance(value, str) or not _HEX.fullmatch(value) or len(value) % 2:
         raise BadShape(f"{what} is not 0x-prefixed hex data: {_show(value)}")
     return value
@@ -66,12 +67,14 @@ def _list(value: Any, what: str) -> list[Any]:
 
 
 def storage_word(value: Any) -> None:
+    """Check a storage word: hex data of at most 32 bytes."""
     data(value)
     if len(value) > 66:
         raise BadShape(f"storage word longer than 32 bytes: {_show(value)}")
 
 
 def header(value: Any, what: str = "block") -> None:
+    """Check a block header: number, timestamp, hash and parent hash present and well formed (gas fields when given)."""
     obj = _object(value, what)
     quantity(obj.get("number"), f"{what}.number")
     quantity(obj.get("timestamp"), f"{what}.timestamp")
@@ -83,11 +86,13 @@ def header(value: Any, what: str = "block") -> None:
 
 
 def block_or_null(value: Any) -> None:
+    """Check a block answer: a header, or null for a block that does not exist (yet)."""
     if value is not None:  # null: no such block (yet), a legitimate answer
         header(value)
 
 
 def log_entry(value: Any, what: str = "log") -> None:
+    """Check one log: emitter address, 32-byte topics, hex data and, when present, its position fields."""
     obj = _object(value, what)
     _address(obj.get("address"), f"{what}.address")
     for i, topic in enumerate(_list(obj.get("topics"), f"{what}.topics")):
@@ -101,12 +106,14 @@ def log_entry(value: Any, what: str = "log") -> None:
 
 
 def logs(value: Any) -> None:
+    """Check an `eth_getLogs` answer: a list of logs (null is refused, not read as "no logs")."""
     # `null` is not "no logs": taking it as such would silently drop state changes.
     for i, entry in enumerate(_list(value, "logs")):
         log_entry(entry, f"logs[{i}]")
 
 
 def tx_or_null(value: Any) -> None:
+    """Check a transaction answer (null: unknown transaction): its hash and, when present, sender and input."""
     if value is None:
         return
     obj = _object(value, "transaction")
@@ -121,6 +128,7 @@ def tx_or_null(value: Any) -> None:
 
 
 def receipt_or_null(value: Any) -> None:
+    """Check a receipt answer (null: not mined yet): its quantities and its logs."""
     if value is None:
         return
     obj = _object(value, "receipt")
@@ -132,6 +140,7 @@ def receipt_or_null(value: Any) -> None:
 
 
 def hashes(value: Any) -> None:
+    """Check a filter's changes: transaction hashes, or log objects for a log filter."""
     for i, item in enumerate(_list(value, "result")):
         # Pending-transaction filters answer hashes; log filters answer log objects.
         if isinstance(item, dict):
@@ -141,11 +150,13 @@ def hashes(value: Any) -> None:
 
 
 def raw_tx_or_null(value: Any) -> None:
+    """Check a raw transaction answer: hex data, or null when the node does not have it."""
     if value is not None:
         data(value)
 
 
 def access_list(value: Any) -> None:
+    """Check an `eth_createAccessList` answer: addresses and 32-byte storage keys."""
     obj = _object(value, "result")
     for i, entry in enumerate(_list(obj.get("accessList"), "accessList")):
         item = _object(entry, f"accessList[{i}]")

@@ -20,7 +20,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from typing import Any
@@ -63,8 +63,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CONNECTION", "HTTP_STATUS", "KINDS", "MALFORMED", "RPC_ERROR", "TIMEOUT", "TOO_LARGE", "TRUNCATED",
-    "AsyncHttpTransport", "HttpTransport", "InvalidEndpoint", "RetryPolicy", "RpcError", "RpcTransportError",
-    "TransportEvent",
+    "AsyncHttpTransport", "Failure", "HttpTransport", "InvalidEndpoint", "RetryPolicy", "RpcError",
+    "RpcTransportError", "TransportEvent", "post_bounded",
 ]  # fmt: skip
 
 
@@ -218,6 +218,8 @@ class HttpTransport(_Calls):
         return session
 
     def close(self) -> None:
+        """Close every session this transport opened (one per thread) and its hedging pool; it can be used again
+        after."""
         if self._hedger is not None:
             self._hedger.shutdown(wait=False, cancel_futures=True)
             self._hedger = None
@@ -393,6 +395,7 @@ class HttpTransport(_Calls):
         return [out[i] for i in ids]
 
     def block_number(self) -> int:
+        """The node's head block number."""
         return int(self.call("eth_blockNumber"), 16)
 
 
@@ -416,6 +419,43 @@ def _root(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- async face
+
+
+async def post_bounded(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: Mapping[str, str], timeout: float, cap: int
+) -> tuple[int, Mapping[str, str], bytes]:
+    """POST `body` and read the whole answer within `timeout` seconds and `cap` bytes: (HTTP status, headers, body).
+
+    The one async exchange under every HTTP JSON-RPC client (nodes and builders): the answer is abandoned as soon
+    as it passes the cap, and every failure is raised as a `Failure` of one of `KINDS` (timeout, connection,
+    truncated, too_large, malformed). The status is returned, not judged: a builder's 4xx may carry a JSON-RPC
+    error worth reading."""
+    size = 0
+    try:
+        async with asyncio.timeout(timeout), session.post(url, data=body, headers=headers) as resp:
+            if resp.content_length is not None and resp.content_length > cap:
+                raise Failure(TOO_LARGE, f"answer of {resp.content_length} bytes is over the {cap}-byte cap")
+            chunks: list[bytes] = []
+            async for chunk in resp.content.iter_chunked(65536):
+                size += len(chunk)
+                if size > cap:
+                    raise Failure(TOO_LARGE, f"answer over the {cap}-byte cap")
+                chunks.append(chunk)
+            return resp.status, resp.headers, b"".join(chunks)
+    except Failure:
+        raise
+    except TimeoutError:
+        raise Failure(TIMEOUT, f"no complete answer within {timeout:g}s ({size} bytes read)") from None
+    except aiohttp.InvalidURL as e:
+        raise Failure(CONNECTION, f"invalid URL: {describe(e)}", retryable=False) from None
+    except aiohttp.ClientPayloadError as e:
+        raise Failure(TRUNCATED, f"answer cut short after {size} bytes: {excerpt(describe(e))}") from None
+    except aiohttp.ClientResponseError as e:  # not HTTP at all, or a broken status line / headers
+        raise Failure(MALFORMED, f"broken HTTP answer: {excerpt(describe(e))}") from None
+    except aiohttp.ServerDisconnectedError:
+        raise Failure(CONNECTION, "connection closed without an answer") from None
+    except (aiohttp.ClientError, OSError) as e:
+        raise Failure(CONNECTION, excerpt(f"{type(e).__name__}: {describe(e)}")) from None
 
 
 class AsyncHttpTransport(_Calls):
@@ -447,6 +487,7 @@ class AsyncHttpTransport(_Calls):
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the session if this transport opened it; a session passed in is left to its owner."""
         if self._own_session and self._session is not None:
             await self._session.close()
         self._session = None
@@ -461,37 +502,11 @@ class AsyncHttpTransport(_Calls):
         return self._session
 
     async def _attempt(self, body: bytes, timeout: float, cap: int | None = None) -> bytes:
-        cap = cap or self.max_bytes
         with self._count_lock:
             self.requests_sent += 1
-        session = self._get_session()
-        size = 0
-        try:
-            async with asyncio.timeout(timeout), session.post(self.url, data=body, headers=JSON_HEADERS) as resp:
-                if resp.content_length is not None and resp.content_length > cap:
-                    raise Failure(TOO_LARGE, f"answer of {resp.content_length} bytes is over the {cap}-byte cap")
-                chunks: list[bytes] = []
-                async for chunk in resp.content.iter_chunked(65536):
-                    size += len(chunk)
-                    if size > cap:
-                        raise Failure(TOO_LARGE, f"answer over the {cap}-byte cap")
-                    chunks.append(chunk)
-                raw = b"".join(chunks)
-                status, headers = resp.status, resp.headers
-        except Failure:
-            raise
-        except TimeoutError:
-            raise Failure(TIMEOUT, f"no complete answer within {timeout:g}s ({size} bytes read)") from None
-        except aiohttp.InvalidURL as e:
-            raise Failure(CONNECTION, f"invalid URL: {describe(e)}", retryable=False) from None
-        except aiohttp.ClientPayloadError as e:
-            raise Failure(TRUNCATED, f"answer cut short after {size} bytes: {excerpt(describe(e))}") from None
-        except aiohttp.ClientResponseError as e:  # not HTTP at all, or a broken status line / headers
-            raise Failure(MALFORMED, f"broken HTTP answer: {excerpt(describe(e))}") from None
-        except aiohttp.ServerDisconnectedError:
-            raise Failure(CONNECTION, "connection closed without an answer") from None
-        except (aiohttp.ClientError, OSError) as e:
-            raise Failure(CONNECTION, excerpt(f"{type(e).__name__}: {describe(e)}")) from None
+        status, headers, raw = await post_bounded(
+            self._get_session(), self.url, body, JSON_HEADERS, timeout, cap or self.max_bytes
+        )
         if status != 200:
             raise status_failure(status, raw, headers)
         return raw
@@ -550,6 +565,8 @@ class AsyncHttpTransport(_Calls):
 
     async def call(self, method: str, params: Sequence[Any] | None = None, *, timeout: float | None = None,
                    retry: RetryPolicy | None = None) -> Any:  # fmt: skip
+        """One JSON-RPC call's `result`, retried per the policy; RpcError for the node's error answer, RpcTransportError
+        when no usable answer came within the attempts and the deadline."""
         request_id, body = self._request(method, params or [])
         depth = depth_for(method, self.max_depth)
 
@@ -560,6 +577,8 @@ class AsyncHttpTransport(_Calls):
 
     async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]], *, timeout: float | None = None,
                     retry: RetryPolicy | None = None) -> list[Any]:  # fmt: skip
+        """Several calls in JSON-RPC batches, results in the order asked; an item the node answered with an error is
+        returned as its RpcError, missing or bad items are asked again."""
         if not calls:
             return []
         ids = [next(self._ids) for _ in calls]

@@ -124,6 +124,7 @@ class WsSession:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Cancel the reader and close the socket; pending calls and subscriptions end with WsClosed."""
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -135,6 +136,7 @@ class WsSession:
 
     @property
     def closed(self) -> WsClosed | None:
+        """Why the socket closed, or None while it is open."""
         return self._closed
 
     def _observe(self, method: str, kind: str, detail: str, *, final: bool) -> None:
@@ -235,6 +237,7 @@ class WsSession:
             self._calls.pop(rid, None)
 
     async def subscribe(self, kind: str, *params: Any) -> str:
+        """Subscribe (`newHeads`, `logs`, `newPendingTransactions` ...) and return the subscription id to read from."""
         sub_id = await self.call("eth_subscribe", [kind, *params])  # checked as an id by the shape rules
         self._subs[sub_id] = asyncio.Queue()
         return sub_id

@@ -74,11 +74,12 @@ def _pools_at(
     """What values a non-WETH profit on chain: the known pools (the running replica's manifest and the pools
     table) trading the token, read at the block asked for."""
     from arbbot.db import crud
-    from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+    from arbbot.devnet.context import known_pools
+    from arbbot.engine.bootstrap import load_store
     from arbbot.state.discovery import DiscoveredPool, pool_kind
 
     manifest = _manifest(s, chain_id)
-    known = {d.address.lower(): d for d in (discovered_from_manifest(manifest) if manifest else [])}
+    known = {d.address.lower(): d for d in (known_pools(manifest) if manifest else [])}
     with sessions() as session:
         for p in crud.get_pools(session, chain_id, include_state=False):
             if p.kind in ("uniswap_v2", "uniswap_v3"):

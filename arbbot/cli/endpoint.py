@@ -34,6 +34,9 @@ def node_url(s: Settings, rpc_url: str | None = None, field: str = "--rpc-url") 
 
 
 def chain_id_of(url: str, timeout: float = 10.0) -> int:
+    """The chain id the node at `url` answers, retrying while it starts.
+
+    ConfigError naming `rpc_url` if it cannot tell, or if the id is a retired network."""
     # Patient: a node that is still starting (or briefly overloaded) is not a configuration error.
     rpc = RpcClient(url, timeout=timeout, retry=STARTUP_RETRY)
     try:

@@ -10,11 +10,14 @@ from arbbot.collectors.types import BlockLogs
 
 
 class LogCollector:
+    """The logs of each new block, read by block hash (so never another fork's), optionally only the given topics."""
+
     def __init__(self, blocks: BlockCollector, topics: Sequence[str] | None = None) -> None:
         self.blocks = blocks
         self.topics = list(topics) if topics else None
 
     async def stream(self) -> AsyncIterator[BlockLogs]:
+        """One `BlockLogs` per block the block collector hands out."""
         async with AsyncRpc(self.blocks.http_url) as rpc:
             async for block in self.blocks.stream():
                 flt: dict[str, object] = {"blockHash": block.hash}

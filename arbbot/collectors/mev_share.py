@@ -40,6 +40,8 @@ class HintError(ValueError):
 
 @dataclass(frozen=True)
 class SseEvent:
+    """One server-sent event: its data, and the id and event type when the server sent them."""
+
     data: str
     id: str | None = None
     event: str | None = None
@@ -62,6 +64,7 @@ class SseParser:
         self.dropped = 0  # events or lines thrown away for size or encoding
 
     def feed(self, chunk: bytes) -> list[SseEvent]:
+        """Feed raw bytes of the stream; return the events they complete (a leading byte order mark is dropped)."""
         if not self._started:
             self._buf += chunk
             if len(self._buf) < 3 and b"\xef\xbb\xbf".startswith(self._buf):
@@ -143,6 +146,8 @@ def _line_end(buf: bytes) -> tuple[int, int] | None:
 
 @dataclass(frozen=True)
 class HintLog:
+    """One log of a MEV-Share hint, as far as the sender chose to reveal it."""
+
     address: str  # lower case
     topics: tuple[str, ...]  # lower-case 0x + 64 hex
     data: bytes
@@ -150,6 +155,8 @@ class HintLog:
 
 @dataclass(frozen=True)
 class HintTx:
+    """One transaction of a MEV-Share hint; each field is None unless the sender shared it."""
+
     to: str | None
     function_selector: bytes | None  # 4 bytes
     call_data: bytes | None
@@ -280,6 +287,7 @@ class HintStream:
         self._rng = rng or random.Random()
 
     def stop(self) -> None:
+        """Ask `hints` to end."""
         self._stop.set()
 
     def _problem(self, text: str) -> None:
@@ -288,6 +296,8 @@ class HintStream:
             self.on_error(text)
 
     async def hints(self) -> AsyncGenerator[Hint, None]:
+        """The stream's hints, reconnecting with jittered back-off until `stop`; malformed and duplicate events are
+        counted and skipped, never raised."""
         own = self._session is None
         session = self._session or aiohttp.ClientSession()
         failures = 0

@@ -71,6 +71,7 @@ class PendingTxCollector:
         return PendingTx(tx_hash, tx, via)
 
     async def stream(self) -> AsyncIterator[PendingTx]:
+        """Pending transactions, each hash once, with the full transaction read from the node (dropped ones skipped)."""
         loop = asyncio.get_running_loop()
         async with AsyncRpc(
             self.http_url,

@@ -16,6 +16,7 @@ from arbbot.engine.context import ChainContext
 from arbbot.errors import ArbbotError
 from arbbot.paths import cache_dir
 from arbbot.state.discovery import DiscoveredPool
+from arbbot.strategy.backrun import Router
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ _ROUTER_KIND = {
 
 
 def known_pools(manifest: Manifest) -> list[DiscoveredPool]:
+    """The replica's pools as discovery would have found them (so no factory scan is needed)."""
     token = manifest.token  # "ETH" (a V4 pool's native side) is the zero address
     out = []
     for p in manifest.pools:
@@ -49,6 +51,8 @@ def universal_router_extras(manifest: Manifest, kind: str) -> dict[str, str | No
 
 
 def routers(manifest: Manifest) -> list[RouterSettings]:
+    """The replica's routers as searcher settings: one per venue, plus the V3 SwapRouter where it is a separate
+    contract."""
     out = [
         RouterSettings(kind=_ROUTER_KIND[v.kind], address=v.router, factory=v.factory,  # type: ignore[arg-type]
                        **universal_router_extras(manifest, v.kind))
@@ -61,7 +65,13 @@ def routers(manifest: Manifest) -> list[RouterSettings]:
     return out
 
 
+def routers_from_manifest(manifest: Manifest) -> list[Router]:
+    """The replica's routers as the backrun strategy takes them (the same set as `routers`)."""
+    return [Router(r.kind, r.address, r.factory, r.v2_factory, r.v3_factory, r.weth) for r in routers(manifest)]
+
+
 def venues(manifest: Manifest) -> list[VenueSettings]:
+    """The replica's venues as searcher settings (V2 fee in bps; V3-style venues carry theirs per pool)."""
     return [
         VenueSettings(name=name, kind=v.kind, factory=v.factory, fee_bps=v.fee_bps if v.kind == "uniswap_v2" else 0)
         for name, v in manifest.venues.items()
@@ -69,6 +79,7 @@ def venues(manifest: Manifest) -> list[VenueSettings]:
 
 
 def context_from_manifest(manifest: Manifest, url: str) -> ChainContext:
+    """The replica at `url` as the chain the engine runs on: its venues, tokens, routers, contracts and known pools."""
     return ChainContext(
         url=url,
         chain_id=manifest.chain_id,

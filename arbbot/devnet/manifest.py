@@ -13,6 +13,8 @@ from arbbot.errors import DevnetError
 
 
 class TokenEntry(BaseModel):
+    """A token the replica deployed (`fee_on_transfer_bps`: the fee its transfers take, 0 for a plain ERC-20)."""
+
     model_config = ConfigDict(frozen=True)
     symbol: str
     name: str
@@ -27,6 +29,8 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 class PoolEntry(BaseModel):
+    """A pool the replica created, its tokens named by symbol."""
+
     model_config = ConfigDict(frozen=True)
     kind: PoolKind
     venue: str
@@ -40,6 +44,8 @@ class PoolEntry(BaseModel):
 
 
 class VenueEntry(BaseModel):
+    """A venue the replica deployed: its factory, router and the CREATE2 data of its pools."""
+
     model_config = ConfigDict(frozen=True)
     kind: PoolKind
     factory: str  # V4: the PoolManager
@@ -50,6 +56,8 @@ class VenueEntry(BaseModel):
 
 
 class Manifest(BaseModel):
+    """Every address a replica build holds, with the scenario, seed and snapshot it came from."""
+
     scenario: str
     seed: int
     chain_id: int
@@ -62,6 +70,8 @@ class Manifest(BaseModel):
     pools: list[PoolEntry]
 
     def token(self, symbol: str) -> TokenEntry:
+        """The token with this symbol ("ETH": a V4 pool's native side, the zero address); DevnetError if there is
+        none."""
         if symbol == NATIVE_SYMBOL:
             return TokenEntry(symbol=NATIVE_SYMBOL, name="Ether", address=ZERO_ADDRESS, decimals=18)
         for t in self.tokens:
@@ -70,9 +80,11 @@ class Manifest(BaseModel):
         raise DevnetError(f"manifest has no token {symbol!r}; tokens: {[t.symbol for t in self.tokens]}")
 
     def pools_for(self, a: str, b: str) -> list[PoolEntry]:
+        """The pools between tokens `a` and `b` (symbols), either order."""
         return [p for p in self.pools if {p.token0, p.token1} == {a, b}]
 
     def write(self, path: Path) -> None:
+        """Write the manifest atomically (temporary file, then rename)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(self.model_dump_json(indent=2))
@@ -80,6 +92,7 @@ class Manifest(BaseModel):
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
+        """Read a manifest; DevnetError naming the file if it is missing or malformed."""
         try:
             return cls.model_validate(json.loads(path.read_text()))
         except FileNotFoundError:

@@ -1,4 +1,7 @@
-"""Cold start of the searcher: discover pools (or take them from a replica manifest) and read their state."""
+"""Cold start of the searcher: discover pools by scanning factories (or take a given list) and read their state.
+
+A replica's pools and routers come from its manifest through `arbbot.devnet.context`; this module knows no
+manifest, so a searcher on a live chain runs without the dev tooling."""
 
 from __future__ import annotations
 
@@ -7,48 +10,17 @@ from collections.abc import Iterable, Sequence
 
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import VenueSettings
-from arbbot.devnet.context import universal_router_extras
-from arbbot.devnet.manifest import Manifest
 from arbbot.state.discovery import DiscoveredPool, scan_factory
 from arbbot.state.store import BlockRef, PoolStore
 from arbbot.state.sync import sync_pools
 from arbbot.state.updater import block_ref
-from arbbot.strategy.backrun import PoolDirectory, Router
+from arbbot.strategy.backrun import PoolDirectory
 
 log = logging.getLogger(__name__)
 
 
-def discovered_from_manifest(manifest: Manifest) -> list[DiscoveredPool]:
-    token = manifest.token  # "ETH" (a V4 pool's native side) is the zero address
-    out = []
-    for p in manifest.pools:
-        venue = manifest.venues[p.venue]
-        out.append(
-            DiscoveredPool(
-                p.kind, venue.factory, p.address, token(p.token0).address, token(p.token1).address, p.fee,
-                p.tick_spacing, 0, p.hooks,
-            )
-        )  # fmt: skip
-    return out
-
-
-def routers_from_manifest(manifest: Manifest) -> list[Router]:
-    kinds = {
-        "uniswap_v2": "uniswap_v2_router02",
-        "uniswap_v3": "uniswap_v3_swaprouter",
-        "pancakeswap_v3": "uniswap_v3_swaprouter",  # same calldata; its pools come from its own factory
-        "uniswap_v4": "universal_router_v2",  # V4_SWAP through the PoolManager (the venue's "factory")
-    }
-    out = [Router(kinds[v.kind], v.router, v.factory, **universal_router_extras(manifest, v.kind))
-           for v in manifest.venues.values()]  # fmt: skip
-    swap_router = manifest.contracts.get("SwapRouter")
-    v3 = [v for v in manifest.venues.values() if v.kind == "uniswap_v3"]
-    if swap_router and v3 and all(r.address.lower() != swap_router.lower() for r in out):
-        out.append(Router("uniswap_v3_swaprouter", swap_router, v3[0].factory))
-    return out
-
-
 def discover(rpc: RpcClient, venues: Sequence[VenueSettings], head: int) -> list[DiscoveredPool]:
+    """Every pool the venues' factories created from their start blocks up to `head`, by scanning creation logs."""
     found: list[DiscoveredPool] = []
     for venue in venues:
         for _end, pools in scan_factory(
@@ -72,4 +44,6 @@ def load_store(
 
 
 def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:
+    """The factory/token/fee lookup the backrun strategy uses to name a router's pools (V4 pools, named by id,
+    excluded)."""
     return PoolDirectory((p.factory, p.token0, p.token1, p.fee, p.address) for p in pools if p.kind != "uniswap_v4")

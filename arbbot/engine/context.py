@@ -18,6 +18,9 @@ from arbbot.state.discovery import DiscoveredPool
 
 @dataclass(frozen=True)
 class ChainContext:
+    """The chain the searcher runs on: node URL, chain id, venues, tokens, routers and the flash-loan and V4 contracts;
+    `known_pools` set skips the discovery scan (a replica's manifest lists them)."""
+
     url: str
     chain_id: int
     name: str  # "mainnet", "replica (default)", "chain 1234"

@@ -8,6 +8,8 @@ from typing import Any
 
 @dataclass
 class Counters:
+    """What the searcher has seen and done since it started, for logs, metrics and `arbbot status`."""
+
     blocks_processed: int = 0
     blocks_skipped: int = 0  # stale heads passed over to trade on the newest (their logs still applied)
     pending_seen: int = 0
@@ -31,6 +33,7 @@ class Counters:
     realized_pnl_wei: int = 0
 
     def snapshot(self) -> dict[str, int]:
+        """The counters as a plain dict (name -> count)."""
         return asdict(self)
 
 

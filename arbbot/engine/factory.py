@@ -29,6 +29,7 @@ from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.errors import ConfigError
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.dialects import DIALECTS
+from arbbot.execution.bundles.errors import EndpointError, EndpointTimeout, EndpointUnreachable
 from arbbot.execution.bundles.fanout import BUILDER_PRESETS, SEPOLIA_PRESETS, BuilderEndpoint, BundleFanout
 from arbbot.execution.bundles.inclusion import InclusionTracker
 from arbbot.execution.capital import CapitalSources
@@ -78,6 +79,7 @@ def builder_endpoints(cfg: SearcherSettings, chain_id: int = 1) -> list[BuilderE
 
 
 def resolve_token(value: str, ctx: ChainContext) -> str:
+    """A token given by symbol or address as a checksummed address of this chain; ConfigError if it is unknown."""
     return ctx.token(value)
 
 
@@ -127,6 +129,7 @@ async def check_builders(endpoints: Sequence[BuilderEndpoint], timeout: float = 
 
 
 def executor_owner(rpc: RpcClient, executor: str) -> str:
+    """The owner of the ArbExecutor at `executor`; ConfigError if no executor answers `owner()` there."""
     out = _view(rpc, executor, "owner()")
     if out is None:
         raise ConfigError(f"searcher.executor: {executor} does not answer owner(); is ArbExecutor deployed there?")
@@ -172,10 +175,13 @@ def check_executor_limits(rpc: RpcClient, executor: str, bribe_share_bps: int, l
 
 @dataclass
 class Wiring:
+    """A built searcher and what must be closed when it stops (sessions, clients), in reverse order of creation."""
+
     searcher: Searcher
     closers: list[Callable[[], object]] = field(default_factory=list)
 
     async def aclose(self) -> None:
+        """Close everything the searcher holds, newest first, awaiting the closers that are coroutines."""
         for close in reversed(self.closers):
             result = close()
             if hasattr(result, "__await__"):
@@ -316,22 +322,24 @@ async def build(
     return wiring
 
 
-async def unreachable(endpoints: list[BuilderEndpoint], timeout: float = 3.0) -> list[str]:
-    """One line per builder that cannot be reached now (sending still goes on: it may come back)."""
-    import aiohttp
+PROBE_MAX_BYTES = 64 * 1024  # a reachability probe needs the answer to begin, not to be whole
 
+
+async def unreachable(endpoints: list[BuilderEndpoint], timeout: float = 3.0) -> list[str]:
+    """One line per builder that cannot be reached now (sending still goes on: it may come back).
+
+    Any HTTP answer, an error included, means the builder is there; only a timeout or a failed connection counts."""
     from arbbot.chain.urls import public_url
 
     async def probe(e: BuilderEndpoint) -> str | None:
-        body = {"jsonrpc": "2.0", "id": 1, "method": "web3_clientVersion", "params": []}
-        try:
-            timeouts = aiohttp.ClientTimeout(total=timeout)
-            async with aiohttp.ClientSession(timeout=timeouts) as session, session.post(e.url, json=body) as resp:
-                await resp.content.read(1024)
-            return None  # any HTTP answer: the builder is there
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:120]
-            return f"builder {e.name} ({public_url(e.url)}) is unreachable now: {reason}"
+        async with JsonRpcClient(e.url, name=e.name, timeout=timeout, max_bytes=PROBE_MAX_BYTES) as client:
+            try:
+                await client.call("web3_clientVersion", [])
+            except (EndpointTimeout, EndpointUnreachable) as exc:
+                return f"builder {e.name} ({public_url(e.url)}) is unreachable now: {exc.detail[:120]}"
+            except EndpointError:
+                pass  # it answered
+        return None
 
     results = await asyncio.gather(*(probe(e) for e in endpoints))
     return [r for r in results if r]

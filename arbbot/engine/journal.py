@@ -26,10 +26,15 @@ log = logging.getLogger(__name__)
 class TradeAuditor(Protocol):
     """Audits landed transactions into the database (arbbot.audit)."""
 
-    def __call__(self, tx_hashes: list[str]) -> None: ...
+    def __call__(self, tx_hashes: list[str]) -> None:
+        """Audit these landed transactions (hashes, 0x-hex)."""
+        ...
 
 
 class Journal:
+    """Writes every bundle sent and its outcome to the bundle log and, with a database, the trades table; landed
+    transactions are handed to the auditor."""
+
     def __init__(
         self,
         bundle_log: BundleLog,
@@ -46,6 +51,7 @@ class Journal:
         self._seen: dict[str, list[Landed | Missed]] = {}  # bundle uuid -> outcomes of its trades so far
 
     def sent(self, plan: TradePlan, result: SubmitResult) -> None:
+        """Record one plan sent as its own bundle."""
         self.sent_batch([plan], [result])
 
     def sent_batch(self, plans: Sequence[TradePlan], results: Sequence[SubmitResult]) -> None:

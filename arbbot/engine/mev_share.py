@@ -22,13 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from arbbot.chain.executed import executed_in
 from arbbot.collectors.mev_share import Hint, HintStream
 from arbbot.execution.bundles.errors import EndpointError, EndpointRpcError
 from arbbot.execution.bundles.mev_share import MevShareClient, Refund, send_bundle_params
 from arbbot.execution.bundles.signing import FlashbotsSigner
 from arbbot.execution.bundles.transactions import Fees, TransactionSigner
 from arbbot.execution.plan import BuilderAttempt, Landed, Missed, SubmitResult, TradePlan
-from arbbot.sim.candidate import EXECUTED_TOPIC, CandidateSim, Executed, execute_calldata
+from arbbot.sim.candidate import CandidateSim, Executed, execute_calldata
 from arbbot.sim.fork import next_base_fee
 from arbbot.strategy.costs import builder_payment, cold_access_bound, max_fee_per_gas, min_gross_for, net_profit
 from arbbot.strategy.hints import HintCandidate, HintStrategy
@@ -51,11 +52,14 @@ GAS_BOUND_BASE, GAS_BOUND_PER_HOP = 150_000, 150_000
 
 
 def gas_bound(hops: int) -> int:
+    """The gas limit (and cost basis) of a guarded backrun of `hops` hops, every slot and account taken as cold."""
     return GAS_BOUND_BASE + GAS_BOUND_PER_HOP * hops + cold_access_bound(hops)
 
 
 @dataclass(frozen=True)
 class MevSharePlan:
+    """A MEV-Share backrun sent: the hint it answered, the plan and what the submission returned."""
+
     hint: HintCandidate
     plan: TradePlan
     result: SubmitResult
@@ -312,14 +316,6 @@ def attach_mev_share(
 def _realized(receipt: dict[str, Any], executor: str) -> int:
     """Executed profit (after the builder payment) minus the gas the receipt says was paid."""
     paid = int(receipt["gasUsed"], 16) * int(receipt["effectiveGasPrice"], 16)
-    profit = 0
-    if int(receipt.get("status", "0x0"), 16) == 1:
-        for lg in receipt.get("logs", []):
-            topics = lg.get("topics") or []
-            if (
-                lg.get("address", "").lower() == executor.lower()
-                and topics
-                and bytes.fromhex(topics[0][2:]) == EXECUTED_TOPIC
-            ):
-                profit = int.from_bytes(bytes.fromhex(lg["data"][2:])[32:64], "big")
+    event = executed_in(receipt.get("logs") or [], executor) if int(receipt.get("status", "0x0"), 16) == 1 else None
+    profit = event.profit if event is not None else 0
     return profit - paid

@@ -65,6 +65,8 @@ CALLDATA_SLACK = 256  # the guard's 16 bytes cost at most 16 * 12 more gas than 
 
 @dataclass(frozen=True)
 class SearcherParams:
+    """How the searcher trades: its executor and sender, capital source, bribe share and profit floor, and limits."""
+
     executor: str  # the deployed ArbExecutor
     caller: str  # the address that sends our transactions (owner or an approved caller)
     capital: Capital = Capital.BALANCER
@@ -94,6 +96,9 @@ class SearcherParams:
 
 
 class Searcher:
+    """The searcher loop (see the module docstring): one block or pending transaction at a time, from detection through
+    simulation to submission, never raising for a bad message or a failing node, builder or simulation."""
+
     def __init__(
         self,
         *,
@@ -664,6 +669,7 @@ class Searcher:
     # ---------------------------------------------------------------- the loop
 
     def stop(self) -> None:
+        """Ask `run` to end after the update in hand."""
         self._stop.set()
 
     def in_flight(self) -> int:

@@ -19,12 +19,16 @@ STATUS_NAME = "status.json"
 
 @dataclass
 class BuilderTally:
+    """Bundles sent to one builder and how many of them landed."""
+
     sent: int = 0
     landed: int = 0
 
 
 @dataclass
 class Status:
+    """The running searcher's state as written to `status.json`: chain, mode, executor, head, counts and last error."""
+
     pid: int
     chain: str
     chain_id: int
@@ -40,6 +44,7 @@ class Status:
     skipped_blocks: int = 0
 
     def on_event(self, event: SearcherEvent) -> None:
+        """Update the state from one searcher event (a block, a skipped block, a bundle sent or landed, an error)."""
         data = event.data
         if event.kind == "block":
             self.head = int(data.get("number") or self.head)
@@ -55,20 +60,24 @@ class Status:
             self.skipped_blocks += int(data.get("count") or 0)
 
     def to_json(self) -> str:
+        """The state as JSON (keys sorted)."""
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Status:
+        """A Status from parsed JSON; unknown keys are ignored, so an older or newer file still reads."""
         builders = {k: BuilderTally(**v) for k, v in dict(raw.get("builders") or {}).items()}
         fields = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and k != "builders"}
         return cls(**fields, builders=builders)
 
 
 def status_path(data_dir: Path) -> Path:
+    """Where the searcher with this data directory writes its status."""
     return data_dir / STATUS_NAME
 
 
 def write(data_dir: Path, status: Status) -> None:
+    """Write the status atomically (temporary file, then rename): a reader never sees half a file."""
     status.updated_at = time.time()
     data_dir.mkdir(parents=True, exist_ok=True)
     path = status_path(data_dir)

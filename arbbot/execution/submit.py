@@ -31,6 +31,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from arbbot.chain.executed import executed_in
 from arbbot.execution.bundles.errors import BundleError
 from arbbot.execution.bundles.fanout import BundleFanout, FanoutHandle, FanoutReport, SubmissionOutcome
 from arbbot.execution.bundles.inclusion import InclusionStatus, InclusionTracker
@@ -38,7 +39,6 @@ from arbbot.execution.bundles.rpc import RpcCaller, is_nonce_too_low
 from arbbot.execution.bundles.transactions import Fees, SignedTx, TransactionSigner
 from arbbot.execution.plan import BuilderAttempt, Landed, Missed, SubmitResult, TradePlan
 from arbbot.metrics import Metrics
-from arbbot.sim.candidate import EXECUTED_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -308,16 +308,8 @@ class BundleExecutor:
         if not isinstance(receipt, dict):
             return 0
         paid = _int(receipt["gasUsed"]) * _int(receipt["effectiveGasPrice"])
-        profit = 0
-        for lg in receipt.get("logs", []):
-            topics = lg.get("topics") or []
-            if (
-                lg.get("address", "").lower() == item.plan.executor.lower()
-                and topics
-                and bytes.fromhex(topics[0][2:]) == EXECUTED_TOPIC
-            ):
-                data = bytes.fromhex(lg["data"][2:])
-                profit = int.from_bytes(data[32:64], "big")
+        event = executed_in(receipt.get("logs") or [], item.plan.executor)
+        profit = event.profit if event is not None else 0
         v = item.plan.valuation
         if v is None:
             return profit - paid

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import pyrevm
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
 
+from arbbot.chain.executed import Executed as ExecutedEvent
+from arbbot.chain.executed import executed_in
 from arbbot.sim.fork import ForkSimulator, SimLog, SimResult
 from arbbot.sim.fork_reads import ForkReads
 from arbbot.sim.placed import Placement
 
 INTRINSIC_GAS = 21_000
 
-EXECUTED_TOPIC = keccak(text="Executed(address,uint256,uint256,uint256)")
 EXECUTE_SELECTOR = keccak(text="execute(bytes)")[:4]
 
 
@@ -43,17 +44,9 @@ class PreTx:
 
 
 @dataclass(frozen=True)
-class Executed:
-    """The executor's `Executed` event of one run: route token, input, profit and builder payment, in raw units.
+class Executed(ExecutedEvent):
+    """The executor's `Executed` event as a simulation saw it, with the ETH the call carried."""
 
-    `profit` is what the route kept after the builder payment, as the contract reports it; `builder_payment`
-    is the ETH sent to block.coinbase and `attached` the ETH the call carried (the caller's, not profit).
-    """
-
-    token: str
-    amount_in: int
-    profit: int  # after the builder payment, as the event reports it
-    builder_payment: int  # ETH to block.coinbase: a WETH route's share of profit, or the ETH attached
     attached: int = 0  # ETH the call carried (the caller's, not the route's profit)
 
     @property
@@ -89,25 +82,14 @@ class CandidateSim:
 
 
 def parse_executed(logs: Sequence[SimLog], executor: str, attached: int = 0) -> Executed | None:
-    """The `Executed` event emitted by `executor` among `logs`, or `None` if absent or malformed.
-
-    Only the executor's own log counts, so a token or pool cannot fake a profit report.
-    """
-    for lg in logs:
-        if lg.address.lower() != executor.lower() or not lg.topics or bytes(lg.topics[0]) != EXECUTED_TOPIC:
-            continue
-        if len(lg.data) < 96 or len(lg.topics) < 2:
-            return None
-        words = [int.from_bytes(lg.data[i : i + 32], "big") for i in (0, 32, 64)]
-        token = to_checksum_address(bytes(lg.topics[1])[-20:])
-        return Executed(token, words[0], words[1], words[2], attached)
-    return None
+    """The executor's `Executed` event among a simulation's logs (`arbbot.chain.executed` rules: a malformed one or
+    another contract's is not taken), with the ETH the call carried."""
+    e = executed_in(logs, executor)
+    return None if e is None else Executed(e.token, e.amount_in, e.profit, e.builder_payment, attached)
 
 
 class CandidateSimulator(Protocol):
-    """What a candidate simulation backend offers: place contracts, run a route after optional pre-transactions,
-    or run several routes in sequence; every run is undone.
-    """
+    """A fork of the current block on which candidate routes are run through the deployed executor."""
 
     block: int  # the forked (current) block; simulations run as block + 1
     base_fee: int  # the next block's base fee

@@ -35,6 +35,8 @@ REPORT_EVERY_S = 1.0  # how often the read proxy's counters are fetched for the 
 
 @dataclass(frozen=True)
 class Account:
+    """One account's state as prefetched for a fork: balance (wei), nonce, code and its hash."""
+
     balance: int
     nonce: int
     code: bytes
@@ -91,6 +93,7 @@ class ForkReads:
         return f"{self.proxy.url()}/{namespace}"
 
     def call(self, method: str, params: Sequence[Any]) -> Any:
+        """One read through the fork's transport; ForkReadError naming the method and failure class when it fails."""
         try:
             return self.rpc.call(method, params)
         except RpcTransportError as exc:
@@ -181,15 +184,18 @@ class ForkReads:
                 self.observer(TransportEvent("fork", "read proxy", kind, "counted in the read proxy", i < given_up))
 
     def stats(self) -> dict[str, Any]:
+        """Failed prefetch attempts by class, the read proxy's counters and how much was prefetched."""
         proxy = self.proxy.stats() if self.proxy is not None else None
         return {"prefetch_failures": dict(self.rpc.failures), "proxy": proxy,
                 "prefetched_accounts": self.prefetched_accounts, "prefetched_slots": self.prefetched_slots}  # fmt: skip
 
     def close(self) -> None:
+        """Close the transport and stop the read proxy process."""
         self.rpc.close()
         if self.proxy is not None:
             self.proxy.close()
 
 
 def checksum(address: str) -> str:
+    """`address` checksummed (pyrevm wants that form)."""
     return to_checksum_address(address)

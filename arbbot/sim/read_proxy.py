@@ -49,6 +49,8 @@ class ReadProxyError(ArbbotError):
 
 
 def marker_message(method: str, kind: str, detail: str) -> str:
+    """The error message a failed read is answered with (`MARKER|method|kind|detail`, the detail stripped of
+    quoting)."""
     clean = "".join(ch for ch in detail if ch not in "\"'\\|\n")[:200]
     return f"{MARKER}|{method}|{kind}|{clean}"
 
@@ -123,6 +125,8 @@ class _Server:
 
 
 def serve(upstream: str) -> None:
+    """Serve the proxy for `upstream` on 127.0.0.1 (port printed on stdout) until stdin closes or the process is
+    ended."""
     server = _Server(upstream)
 
     class Handler(BaseHTTPRequestHandler):
@@ -175,9 +179,11 @@ class ReadProxyProcess:
 
     @property
     def pid(self) -> int | None:
+        """The proxy process id, None before it starts."""
         return self._proc.pid if self._proc is not None else None
 
     def url(self) -> str:
+        """The proxy's URL, starting (or restarting) the process if it is not running."""
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
@@ -208,6 +214,7 @@ class ReadProxyProcess:
         return answer if isinstance(answer, dict) else None
 
     def close(self) -> None:
+        """Stop the proxy process by its PID."""
         with self._lock:
             self._stop_locked()
 

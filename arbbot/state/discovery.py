@@ -46,6 +46,8 @@ _TOO_MUCH = ("range", "too many", "limit", "exceed", "timeout", "response size",
 
 @dataclass(frozen=True)
 class DiscoveredPool:
+    """A pool found by discovery or known from a list: its kind, factory, address (V4: pool id), tokens and fee."""
+
     kind: PoolKind
     factory: str  # V4: the PoolManager
     address: str  # V4: the pool id (0x + 64 hex digits)
@@ -66,6 +68,8 @@ def _signed24(value: int) -> int:
 
 
 def decode_creation_log(entry: dict[str, Any], kind: str, v2_fee_bps: int = 30) -> DiscoveredPool:
+    """The pool announced by one factory creation log (`PairCreated`, `PoolCreated` or V4 `Initialize`, by `kind`);
+    ValueError on a log too short for its event."""
     topics, data = entry["topics"], entry["data"][2:]
     factory = to_checksum_address(entry["address"])
     block = int(entry["blockNumber"], 16)
@@ -120,10 +124,12 @@ class RangeSizer:
     shrinks: int = 0
 
     def shrink(self) -> None:
+        """Halve the range after a "too much" error (not below `minimum`)."""
         self.shrinks += 1
         self.size = max(self.minimum, self.size // 2)
 
     def grow(self) -> None:
+        """Double the range after a success (not above `maximum`)."""
         self.size = min(self.maximum, self.size * 2)
 
 

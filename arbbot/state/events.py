@@ -27,12 +27,16 @@ class MalformedLog(ValueError):
 
 @dataclass(frozen=True)
 class SyncEvent:
+    """A V2 `Sync`: the pair's reserves after the change, raw token units."""
+
     reserve0: int
     reserve1: int
 
 
 @dataclass(frozen=True)
 class V3SwapEvent:
+    """A V3-style (or V4) `Swap`: the pool's price (Q64.96), in-range liquidity and tick after it."""
+
     sqrt_price_x96: int
     liquidity: int
     tick: int
@@ -40,6 +44,8 @@ class V3SwapEvent:
 
 @dataclass(frozen=True)
 class V3LiquidityEvent:
+    """A V3 `Mint` or `Burn` (or V4 `ModifyLiquidity`): liquidity added or removed over a tick range."""
+
     tick_lower: int
     tick_upper: int
     delta: int  # + for Mint, - for Burn
@@ -47,6 +53,8 @@ class V3LiquidityEvent:
 
 @dataclass(frozen=True)
 class ProtocolFeeEvent:
+    """A V4 `ProtocolFeeUpdated`: the pool's new protocol fee."""
+
     protocol_fee: int  # 24 bits: zeroForOne low 12, oneForZero high 12
 
 

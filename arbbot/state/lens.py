@@ -77,6 +77,8 @@ def _chunks(seq: Sequence[_T], n: int) -> list[Sequence[_T]]:
 
 @dataclass(frozen=True)
 class V2Reserves:
+    """A V2 pair's reserves (raw token units) and the timestamp of their last update, read in one batch."""
+
     reserve0: int
     reserve1: int
     block_timestamp_last: int
@@ -104,6 +106,9 @@ def read_v2(rpc: RpcClient, pairs: Sequence[str], block: str = "latest") -> dict
 
 @dataclass
 class V3Snapshot:
+    """What the exact V3 swap math needs of a pool at one block: slot0, in-range liquidity, and the bitmap words and
+    initialised ticks read around the price."""
+
     sqrt_price_x96: int
     tick: int
     liquidity: int
@@ -247,6 +252,7 @@ def _read_bitmaps(rpc: RpcClient, pools: dict[str, V3Snapshot], block: str, bitm
 
 
 def initialized_ticks(snap: V3Snapshot) -> list[int]:
+    """Every tick whose bit is set in the snapshot's bitmap words (bit position times the tick spacing)."""
     ticks = []
     for word_pos, word in snap.bitmap.items():
         bit = 0
@@ -278,6 +284,8 @@ V4_TICKS_BATCH = 700
 
 @dataclass
 class V4Snapshot:
+    """A V4 pool's state at one block, read from the PoolManager's storage: slot0 fees, liquidity, bitmap and ticks."""
+
     sqrt_price_x96: int
     tick: int
     protocol_fee: int  # 24 bits: zeroForOne fee low 12, oneForZero high 12

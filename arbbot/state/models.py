@@ -12,6 +12,7 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 def v2_model(address: str, token0: str, token1: str, reserves: V2Reserves, fee_bps: int = 30) -> UniswapV2Pool:
+    """A `UniswapV2Pool` model from reserves read on chain; `fee_bps` is the venue's swap fee."""
     return UniswapV2Pool(address, token0, token1, reserves.reserve0, reserves.reserve1, fee_bps)
 
 

@@ -44,6 +44,8 @@ class ReorgTooDeep(Exception):
 
 @dataclass(frozen=True)
 class BlockRef:
+    """A block by number and hash, with its parent's hash (how reorgs are seen)."""
+
     number: int
     hash: str
     parent_hash: str
@@ -56,6 +58,9 @@ class _Undo:
 
 
 class PoolStore:
+    """Every tracked pool's exact model at `head`, advanced block by block from logs, with undo records that roll back
+    a reorganisation up to `max_undo` blocks deep."""
+
     def __init__(self, pools: Iterable[Pool], at: BlockRef, max_undo: int = 64) -> None:
         self.pools: dict[str, Pool] = {p.address.lower(): p for p in pools}
         self.head = at
@@ -66,9 +71,11 @@ class PoolStore:
         return len(self.pools)
 
     def get(self, address: str) -> Pool | None:
+        """The tracked pool at `address` (any case), or None."""
         return self.pools.get(address.lower())
 
     def add(self, pool: Pool) -> None:
+        """Track a pool, replacing any at the same address."""
         self.pools[pool.address.lower()] = pool
 
     def apply_block(

@@ -23,6 +23,9 @@ TOKEN_BATCH = 40  # ~300 output bytes per token, under the code-size limit on co
 
 @dataclass(frozen=True)
 class TokenMeta:
+    """An ERC-20's metadata as read on chain; `non_standard` flags bytes32 metadata, reverting `decimals()` or no
+    code."""
+
     address: str
     decimals: int | None  # None: decimals() reverted or is not a uint8
     symbol: str
@@ -42,6 +45,7 @@ def _text(raw: bytes) -> tuple[str, bool]:
 
 
 def read_tokens(rpc: RpcClient, tokens: Sequence[str], block: str = "latest") -> dict[str, TokenMeta]:
+    """The metadata of every token, read in batches through the deployless `TokenInfoReader` at `block`."""
     out: dict[str, TokenMeta] = {}
     for i in range(0, len(tokens), TOKEN_BATCH):
         chunk = list(tokens[i : i + TOKEN_BATCH])

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def block_ref(rpc: RpcClient, number: int | str) -> BlockRef:
+    """Block `number` (or a tag such as "latest") as a `BlockRef`; LookupError if the node does not have it."""
     tag = hex(number) if isinstance(number, int) else number
     header = rpc.call("eth_getBlockByNumber", [tag, False])
     if header is None:
@@ -22,6 +23,9 @@ def block_ref(rpc: RpcClient, number: int | str) -> BlockRef:
 
 
 class StateUpdater:
+    """Keeps a `PoolStore` at the node's head: applies each block's state logs, read by block hash, and rolls back
+    reorgs."""
+
     def __init__(self, rpc: RpcClient, store: PoolStore) -> None:
         self.rpc = rpc
         self.store = store

@@ -31,11 +31,10 @@ from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import BuilderSettings, SearcherSettings
 from arbbot.devnet import snapshot
-from arbbot.devnet.context import context_from_manifest
+from arbbot.devnet.context import context_from_manifest, known_pools
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.devnet.traffic import Traffic, scenario_prices
-from arbbot.engine.bootstrap import discovered_from_manifest
 from arbbot.engine.factory import build
 from arbbot.engine.searcher import Searcher
 from arbbot.metrics import Metrics
@@ -377,7 +376,7 @@ def _check_state(result: SoakResult, node_url: str, manifest: Manifest, searcher
     if canonical is None or canonical["hash"].lower() != store.head.hash.lower():
         result.mismatched.append(f"head {store.head.number} {store.head.hash} is not on the chain")
         return
-    fresh, failed = sync_pools(rpc, discovered_from_manifest(manifest), store.head.number)
+    fresh, failed = sync_pools(rpc, known_pools(manifest), store.head.number)
     result.mismatched.extend(f"unreadable {p}" for p in failed)
     for pool in fresh:
         result.pools_checked += 1

@@ -13,8 +13,9 @@ import pytest
 from eth_utils import to_checksum_address
 
 from arbbot.chain.rpc import RpcClient
+from arbbot.devnet.context import known_pools
 from arbbot.devnet.executor import deploy_executor
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.engine.bootstrap import load_store
 from arbbot.execution.route import Capital, Hop, Route, encode
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import PreTx, PyrevmCandidateSimulator
@@ -35,7 +36,7 @@ def dislocated(replica: Replica) -> Iterator[tuple[Replica, str, bytes, str, int
     contract = deploy_executor(w3, m)
     tx = w3.eth.send_transaction(router_call(w3, m, "uniswap_v2", w3.eth.accounts[5], 300 * 10**18))
     assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
-    store = load_store(RpcClient(replica.url), discovered_from_manifest(m))
+    store = load_store(RpcClient(replica.url), known_pools(m))
     best = CycleArbitrage(store.pools, [m.token("WETH").address], max_hops=3).on_update(
         store.pools.keys(), store.pools, limit=1
     )[0]

@@ -21,17 +21,20 @@ import aiohttp
 
 from arbbot.chain import shapes
 from arbbot.chain.jsonrpc import (
+    CONNECTION,
     DEFAULT_MAX_DEPTH,
     NO_RETRY,
     PER_BLOCK_RETRY,
     PER_BLOCK_TIMEOUT,
+    TIMEOUT,
+    Failure,
     RetryPolicy,
-    describe,
     excerpt,
     redact_url,
     too_deep,
     transient_rpc_error,
 )
+from arbbot.chain.transport import post_bounded
 from arbbot.execution.bundles.errors import (
     EndpointBadResponse,
     EndpointError,
@@ -54,10 +57,13 @@ NODE_RETRY = PER_BLOCK_RETRY
 class RpcCaller(Protocol):
     """Anything that can make one JSON-RPC call (JsonRpcClient; a test may pass its own)."""
 
-    async def call(self, method: str, params: Sequence[Any] | None = None) -> Any: ...
+    async def call(self, method: str, params: Sequence[Any] | None = None) -> Any:
+        """The call's `result`; an EndpointError naming the endpoint and method otherwise."""
+        ...
 
 
 def default_name(url: str) -> str:
+    """An endpoint's display name from its URL: host and port, never credentials, path or query."""
     parts = urlsplit(url)
     host = parts.hostname or url
     return f"{host}:{parts.port}" if parts.port is not None else host
@@ -127,6 +133,7 @@ class JsonRpcClient:
         await self.close()
 
     async def close(self) -> None:
+        """Close the session if this client opened it; a session passed in is left to its owner."""
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
@@ -176,36 +183,13 @@ class JsonRpcClient:
                 await asyncio.sleep(pause)  # back-off between attempts
 
     async def _post(self, method: str, body: bytes, headers: Mapping[str, str], limit: float) -> tuple[int, bytes]:
-        session = self._get_session()
+        """One exchange through the node transport's bounded POST; its failure classes become EndpointErrors."""
         started = time.perf_counter()
-        size = 0
         try:
-            async with asyncio.timeout(limit), session.post(self.url, data=body, headers=headers) as resp:
-                status = resp.status
-                if resp.content_length is not None and resp.content_length > self.max_bytes:
-                    raise EndpointBadResponse(self.name, method, f"answer of {resp.content_length} bytes is over the "
-                                              f"{self.max_bytes}-byte cap", kind="too_large")  # fmt: skip
-                chunks: list[bytes] = []
-                async for chunk in resp.content.iter_chunked(65536):
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise EndpointBadResponse(self.name, method, f"answer over the {self.max_bytes}-byte cap",
-                                                  kind="too_large")  # fmt: skip
-                    chunks.append(chunk)
-                raw = b"".join(chunks)
-        except EndpointError:
-            raise
-        except TimeoutError:
-            raise EndpointTimeout(self.name, method, f"no answer within {limit:g}s") from None
-        except aiohttp.InvalidURL as exc:
-            raise EndpointUnreachable(self.name, method, f"invalid URL: {describe(exc)}", kind="connection") from None
-        except aiohttp.ClientPayloadError as exc:
-            raise EndpointBadResponse(self.name, method, f"answer cut short after {size} bytes: {describe(exc)}",
-                                      kind="truncated") from None  # fmt: skip
-        except aiohttp.ClientResponseError as exc:
-            raise EndpointBadResponse(self.name, method, f"broken HTTP answer: {describe(exc)}") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise EndpointUnreachable(self.name, method, f"{type(exc).__name__}: {describe(exc)}") from None
+            status, _headers, raw = await post_bounded(self._get_session(), self.url, body, headers, limit,
+                                                       self.max_bytes)  # fmt: skip
+        except Failure as f:
+            raise _endpoint_error(self.name, method, f, limit) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         log.debug("%s %s -> HTTP %s in %.1f ms", self.name, method, status, elapsed_ms)
         return status, raw
@@ -253,6 +237,15 @@ class JsonRpcClient:
             code, message, data = None, excerpt(str(error), 500), None
         cls = NonceTooLowError if is_nonce_too_low(message) else EndpointRpcError
         return cls(self.name, method, code, message, data, http_status=status)
+
+
+def _endpoint_error(name: str, method: str, failure: Failure, limit: float) -> EndpointError:
+    """A transport failure as the bundle client's error, naming the endpoint; `kind` kept for metrics."""
+    if failure.kind == TIMEOUT:
+        return EndpointTimeout(name, method, f"no answer within {limit:g}s")
+    if failure.kind == CONNECTION:
+        return EndpointUnreachable(name, method, failure.detail, kind=CONNECTION)
+    return EndpointBadResponse(name, method, failure.detail, kind=failure.kind)
 
 
 def _retryable(exc: EndpointError) -> bool:

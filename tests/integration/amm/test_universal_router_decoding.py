@@ -22,9 +22,10 @@ from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts, snapshot
 from arbbot.devnet import universal_router as ur
+from arbbot.devnet.context import known_pools, routers_from_manifest
 from arbbot.devnet.manifest import Manifest
 from arbbot.devnet.v4 import pool_key_of
-from arbbot.engine.bootstrap import directory_for, discovered_from_manifest, load_store, routers_from_manifest
+from arbbot.engine.bootstrap import directory_for, load_store
 from arbbot.strategy.backrun import HopEffect, apply_victim
 from arbbot.strategy.mempool import PendingSwaps, decode_swap
 
@@ -91,7 +92,7 @@ def _prove(
     data = router.encode_abi("execute", args=[call.commands, call.inputs, DEADLINE])
     value = call.value if value is None else value
     rpc = RpcClient(url)
-    discovered = discovered_from_manifest(m)
+    discovered = known_pools(m)
     weth = m.token("WETH").address
     before = load_store(rpc, discovered, weth=weth)
     (universal,) = [r for r in routers_from_manifest(m) if r.kind == "universal_router_v2"]

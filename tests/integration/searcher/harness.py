@@ -13,8 +13,9 @@ from arbbot.amm.base import Pool
 from arbbot.chain.anvil import dev_key
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
+from arbbot.devnet.context import known_pools, routers_from_manifest
 from arbbot.devnet.manifest import Manifest
-from arbbot.engine.bootstrap import directory_for, discovered_from_manifest, load_store, routers_from_manifest
+from arbbot.engine.bootstrap import directory_for, load_store
 from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.fanout import BuilderEndpoint, BundleFanout
@@ -74,7 +75,7 @@ def build_searcher(
     """
     node_url = node_url or url
     sim_url = sim_url or node_url
-    discovered = discovered_from_manifest(manifest)
+    discovered = known_pools(manifest)
     weth = manifest.token("WETH").address
     store = load_store(RpcClient(url), discovered, weth=weth)
     traded = {k: p for k, p in store.pools.items() if pool_filter is None or pool_filter(p)}

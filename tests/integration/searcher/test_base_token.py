@@ -13,9 +13,10 @@ from arbbot.audit.auditor import AuditOptions, Auditor
 from arbbot.audit.store import trade_record
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
+from arbbot.devnet.context import known_pools
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.engine.bootstrap import load_store
 from arbbot.execution.route import ZERO_ADDRESS, Capital
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 from tests.conftest import Replica
@@ -126,7 +127,7 @@ def test_usdc_cycle_is_judged_in_eth_lands_pays_the_builder_in_eth_and_is_audite
                 assert w3.eth.get_balance(LOCAL_BUILDER_COINBASE) - cb0 == plan.value + tips
 
                 # The audit values the USDC profit in ETH at the parent block's on-chain price.
-                discovered = discovered_from_manifest(m)
+                discovered = known_pools(m)
                 node = RpcClient(replica.url)
                 options = AuditOptions(
                     executors=(contract.address,), valuation_min_depth=10**18,

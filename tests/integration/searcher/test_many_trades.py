@@ -16,13 +16,13 @@ from web3 import Web3
 
 from arbbot import db
 from arbbot.audit.bundle_log import BundleLog
+from arbbot.chain.executed import executed_in
 from arbbot.db import crud
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.counters import SearcherEvent
 from arbbot.engine.journal import Journal, db_auditor
 from arbbot.execution.dry_run import DryRunExecutor
-from arbbot.sim.candidate import EXECUTED_TOPIC
 from arbbot.testing.local_builder import LocalBuilder
 from tests.conftest import Replica
 from tests.integration.searcher.harness import build_searcher, router_call, weth_balance
@@ -46,10 +46,9 @@ def _dislocate(w3: Web3, m: Manifest, swaps: list[tuple[str, str, int]]) -> int:
 
 
 def _executed_profit(receipt: dict, executor: str) -> int:
-    for lg in receipt["logs"]:
-        if lg["address"].lower() == executor.lower() and bytes(lg["topics"][0]) == EXECUTED_TOPIC:
-            return int.from_bytes(bytes(lg["data"])[32:64], "big")
-    raise AssertionError("no Executed event")
+    event = executed_in(receipt["logs"], executor)
+    assert event is not None, "no Executed event"
+    return event.profit
 
 
 def test_two_independent_dislocations_in_one_block_both_land_in_one_block_audited_to_the_wei(

@@ -8,8 +8,9 @@ from web3 import Web3
 
 from arbbot.chain.anvil import pid_alive
 from arbbot.chain.rpc import RpcClient
+from arbbot.devnet.context import known_pools
 from arbbot.devnet.executor import deploy_executor
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.engine.bootstrap import load_store
 from arbbot.execution.route import Capital, Hop, Route, encode
 from arbbot.sim.anvil_fork import AnvilForkSimulator
 from arbbot.sim.candidate import PreTx, PyrevmCandidateSimulator
@@ -23,7 +24,7 @@ def test_pyrevm_and_anvil_fork_agree(replica: Replica) -> None:
     w3, m = replica.w3, replica.manifest
     executor = deploy_executor(w3, m).address
     owner = w3.eth.accounts[0]
-    store = load_store(RpcClient(replica.url), discovered_from_manifest(m))
+    store = load_store(RpcClient(replica.url), known_pools(m))
     arb = CycleArbitrage(store.pools, [m.token("WETH").address], max_hops=3)
     best = arb.on_update(store.pools.keys(), store.pools, limit=1)[0]
     hops = tuple(Hop(h.pool, h.token_out, h.v3, h.zero_for_one, h.fee_bps) for h in best.hops)
@@ -65,7 +66,7 @@ def test_both_backends_run_two_trades_in_sequence_and_agree(replica: Replica) ->
     for venue, symbol in (("uniswap_v2", "USDC"), ("sushiswap", "WBTC")):
         tx = w3.eth.send_transaction(router_call(w3, m, venue, w3.eth.accounts[5], 300 * 10**18, symbol))
         assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
-    store = load_store(RpcClient(replica.url), discovered_from_manifest(m))
+    store = load_store(RpcClient(replica.url), known_pools(m))
     arb = CycleArbitrage(store.pools, [m.token("WETH").address], max_hops=2)
     found = arb.on_update(store.pools.keys(), store.pools, limit=20)
     first = found[0]

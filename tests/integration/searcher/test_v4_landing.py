@@ -23,12 +23,12 @@ from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.types import PendingTx
 from arbbot.devnet import artifacts, snapshot
-from arbbot.devnet.context import context_from_manifest
+from arbbot.devnet.context import context_from_manifest, known_pools
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.devnet.universal_router import v4_exact_in_single
 from arbbot.devnet.v4 import pool_key_of
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.engine.bootstrap import load_store
 from arbbot.execution.capital import CapitalSources, options
 from arbbot.execution.route import Capital, Route, decode, encode, hop_for
 from arbbot.sim.candidate import PyrevmCandidateSimulator
@@ -236,7 +236,7 @@ def test_the_delta_returning_hook_pool_is_simulated_never_priced_by_math(v4_node
     contract = deploy_executor(w3, m)
     rpc = RpcClient(url)
     weth = m.token("WETH").address
-    store = load_store(rpc, discovered_from_manifest(m), weth=weth)
+    store = load_store(rpc, known_pools(m), weth=weth)
     skim = _entry(m, "uniswap_v4", hook_kind="skim")
     v2 = _entry(m, "uniswap_v2", venue="uniswap_v2", token0="WETH", token1="USDC")
     traded: dict[str, Pool] = {k: p for k, p in store.pools.items() if k in {skim.address.lower(), v2.address.lower()}}
@@ -322,7 +322,7 @@ def test_the_replica_context_carries_every_v4_venue_router_and_contract() -> Non
     universal = [r for r in ctx.routers if r.kind == "universal_router_v2"]
     assert [(r.address, r.factory) for r in universal] == [(m.contracts["UniversalRouter"], m.contracts["PoolManager"])]
     assert ctx.known_pools is not None
-    assert sorted(ctx.known_pools, key=str) == sorted(discovered_from_manifest(m), key=str)
+    assert sorted(ctx.known_pools, key=str) == sorted(known_pools(m), key=str)
     skim = _entry(m, "uniswap_v4", hook_kind="skim")
     known = next(p for p in ctx.known_pools if p.address == skim.address)
     assert (known.token0, known.hooks) == ("0x0000000000000000000000000000000000000000", skim.hooks)

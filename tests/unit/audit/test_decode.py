@@ -204,3 +204,63 @@ def test_pancake_and_v4_swaps() -> None:
         (cake, "pancakeswap_v3", WETH, USDC, 70, 33, ""),
         (known_id, "uniswap_v4", USDC, WETH, 33, 31, "uniswap_v4"),
     ]
+
+
+_V3 = ["int256", "int256", "uint160", "uint128", "int24"]
+_GOOD_EVENTS = {
+    "v2 swap": ([abi.V2_SWAP, _t(EXEC), _t(EXEC)], ["uint256"] * 4, [0, 100, 95, 0]),
+    "v3 swap": ([abi.V3_SWAP, _t(EXEC), _t(EXEC)], _V3, [70, -33, 2**96, 10**18, 3]),
+    "pancake swap": (
+        [abi.PANCAKE_V3_SWAP, _t(EXEC), _t(EXEC)],
+        [*_V3, "uint128", "uint128"],
+        [70, -33, 2**96, 1, 3, 1, 0],
+    ),
+    "v4 swap": (
+        [abi.V4_SWAP, "0x" + "12" * 32, _t(EXEC)],
+        ["int128", "int128", "uint160", "uint128", "int24", "uint24"],
+        [31, -33, 2**96, 10**18, 3, 500],
+    ),
+    "v3 flash": ([abi.V3_FLASH, _t(EXEC), _t(EXEC)], ["uint256"] * 4, [10, 0, 1, 0]),
+    "balancer loan": ([abi.BALANCER_FLASH_LOAN, _t(EXEC), _t(WETH)], ["uint256", "uint256"], [10**18, 0]),
+    "aave loan": (
+        [abi.AAVE_FLASH_LOAN, _t(EXEC), _t(USDC), "0x" + "00" * 32],
+        ["address", "uint256", "uint8", "uint256"],
+        [EXEC, 500, 0, 3],
+    ),
+}
+
+
+def _decoded(logs: list[Log]) -> tuple[list, list, list, list]:
+    """What every pool/lender decoder makes of `logs` (the pool's and the V4 id's tokens supplied)."""
+    pools = {POOL: (WETH, USDC)}
+    v4 = {"0x" + "12" * 32: (WETH, USDC)}
+    swaps = decode.swaps(logs, pools, v4_pools=v4)
+    loans = decode.flash_loans(logs, EXEC, pools)
+    return decode.swap_pools(logs), decode.v4_swap_ids(logs), swaps, loans
+
+
+def test_each_pool_and_lender_event_decodes_when_well_formed() -> None:
+    # The control for the hostile cases below: every well-formed event is seen by some decoder.
+    for name, (topics, types, values) in _GOOD_EVENTS.items():
+        log = _log(POOL, topics, types, values)
+        assert decode.well_formed(log), name
+        assert any(_decoded([log])), name
+
+
+def test_hostile_pool_and_lender_logs_are_left_out_not_misread() -> None:
+    """A log with an event's first topic but another shape (any contract can emit one) is no event: decoders
+    neither raise on it nor read amounts out of whatever bytes it carries."""
+    for name, (topics, types, values) in _GOOD_EVENTS.items():
+        good = _log(POOL, topics, types, values)
+        hostile = [
+            Log(POOL, good.topics, good.data[:-1], 0),  # one byte short
+            Log(POOL, good.topics, good.data[:32], 0),  # one word
+            Log(POOL, good.topics, good.data + bytes(32), 0),  # a word too long
+            Log(POOL, good.topics, b"", 0),
+            Log(POOL, good.topics[:-1], good.data, 0),  # an indexed field missing
+            Log(POOL, (*good.topics, "0x" + "00" * 32), good.data, 0),  # one topic too many
+            Log(POOL, good.topics[:1], good.data, 0),
+        ]
+        for log in hostile:
+            assert not decode.well_formed(log), name
+            assert _decoded([log]) == ([], [], [], []), name
