@@ -67,8 +67,9 @@ def _real_v3_out(pool: UniswapV3Pool, amount: int) -> tuple[Fraction, Fraction, 
     """Exact real output on one liquidity range (no boundary reached) after the contract's fee (taken from
     the input, rounded in the pool's favour), and how far the contract's integer steps may fall below it:
     the swap loop takes one step per tick-bitmap word it walks, each output floored twice (< 2 wei), plus
-    one unit of sqrt-price rounding. Third: whether the price stays inside the full range (else the pool
-    cannot take the whole amount)."""
+    one unit of sqrt-price rounding, plus one unit of input at the starting price for each step (a step that
+    ends on its target rounds the input it needs up, and the unit it did not need is not swapped). Third:
+    whether the price stays inside the full range (else the pool cannot take the whole amount)."""
     x = Fraction(amount * (1_000_000 - pool.fee) // 1_000_000)
     liq, s = Fraction(pool.liquidity), Fraction(pool.sqrt_price_x96, Q96)
     s_new = 1 / (1 / s + x / liq) if pool.token0 == TOKEN else s + x / liq  # 1/sqrtP or sqrtP moves by x/L
@@ -76,7 +77,8 @@ def _real_v3_out(pool: UniswapV3Pool, amount: int) -> tuple[Fraction, Fraction, 
     ticks = abs(math.log(float(s_new) / float(s)) * 2 / math.log(1.0001))
     steps = int(ticks) // (256 * pool.tick_spacing) + 3
     lo, hi = (Fraction(get_sqrt_ratio_at_tick(t), Q96) for t in FULL)
-    return out, 2 * steps + liq / (Q96 * min(s, s_new) ** 2) + liq / Q96, lo < s_new < hi
+    unit_in = s**2 if pool.token0 == TOKEN else 1 / s**2  # output per unit of input at the best (starting) price
+    return out, steps * (2 + unit_in) + liq / (Q96 * min(s, s_new) ** 2) + liq / Q96, lo < s_new < hi
 
 
 pool_specs = st.lists(
