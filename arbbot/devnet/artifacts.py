@@ -52,6 +52,25 @@ PROTOCOL_ARTIFACTS: dict[str, str] = {
     "QuoterV2": "@uniswap/v3-periphery/artifacts/contracts/lens/QuoterV2.sol/QuoterV2.json",
     "BalancerAuthorizer": "@balancer-labs/v2-deployments/dist/tasks/20210418-authorizer/artifact/Authorizer.json",
     "BalancerVault": "@balancer-labs/v2-deployments/dist/tasks/20210418-vault/artifact/Vault.json",
+    # Balancer V2 pools come from their factories. v2-deployments 3.2.0 (the newest on npm) ends at the
+    # 2023-02-06 tasks: WeightedPoolFactory v3 and ComposableStablePoolFactory v3 (mainnet runs v4 and v6).
+    "BalancerProtocolFeePercentagesProvider": (
+        "@balancer-labs/v2-deployments/dist/tasks/20220725-protocol-fee-percentages-provider/"
+        "artifact/ProtocolFeePercentagesProvider.json"
+    ),
+    "BalancerWeightedPoolFactory": (
+        "@balancer-labs/v2-deployments/dist/tasks/20230206-weighted-pool-v3/artifact/WeightedPoolFactory.json"
+    ),
+    "BalancerWeightedPool": (
+        "@balancer-labs/v2-deployments/dist/tasks/20230206-weighted-pool-v3/artifact/WeightedPool.json"
+    ),
+    "BalancerComposableStablePoolFactory": (
+        "@balancer-labs/v2-deployments/dist/tasks/20230206-composable-stable-pool-v3/"
+        "artifact/ComposableStablePoolFactory.json"
+    ),
+    "BalancerComposableStablePool": (
+        "@balancer-labs/v2-deployments/dist/tasks/20230206-composable-stable-pool-v3/artifact/ComposableStablePool.json"
+    ),
     # Uniswap V4: the singleton PoolManager and its periphery (foundry artifacts), UniversalRouter 2.x.
     "PoolManager": "@uniswap/v4-core/out/PoolManager.sol/PoolManager.json",
     "PositionManager": "@uniswap/v4-periphery/foundry-out/PositionManager.sol/PositionManager.json",
