@@ -52,6 +52,7 @@ lint: setup
 	$(ROOT)/.venv/bin/ruff check arbbot tests benchmarks scripts
 	$(ROOT)/.venv/bin/ruff format --check arbbot tests benchmarks scripts
 	$(ROOT)/.venv/bin/mypy arbbot
+	$(FORGE) fmt --check
 	cargo fmt --all --check
 	cd native/arbbot-native && cargo fmt --check
 
