@@ -5,6 +5,8 @@ SHELL := /bin/bash
 ROOT := $(abspath .)
 CACHE := $(or $(ARBBOT_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/arbbot)
 export CARGO_TARGET_DIR ?= $(CACHE)/cargo-target
+# The native solver crate is outside the workspace; its build directory is the one tools/native.sh uses.
+NATIVE_TARGET_DIR := $(or $(ARBBOT_NATIVE_TARGET_DIR),$(CACHE)/cargo-target-native)
 PY := $(ROOT)/.venv/bin/python
 ARBBOT := $(ROOT)/.venv/bin/arbbot
 FORGE := $(ROOT)/node_modules/.bin/forge
@@ -52,8 +54,14 @@ lint: setup
 	$(ROOT)/.venv/bin/ruff check arbbot tests benchmarks scripts
 	$(ROOT)/.venv/bin/ruff format --check arbbot tests benchmarks scripts
 	$(ROOT)/.venv/bin/mypy arbbot
+	$(FORGE) fmt --check
 	cargo fmt --all --check
 	cd native/arbbot-native && cargo fmt --check
+	cargo clippy --workspace --all-targets --locked -q -- -D warnings
+	@# the native crate twice: its pure math with its tests, then the Python bindings (the extension module
+	@# links no test binary, so the library alone)
+	cd native/arbbot-native && CARGO_TARGET_DIR=$(NATIVE_TARGET_DIR) cargo clippy --all-targets --locked -q --no-default-features -- -D warnings
+	cd native/arbbot-native && CARGO_TARGET_DIR=$(NATIVE_TARGET_DIR) PYO3_PYTHON=$(PY) cargo clippy --locked -q -- -D warnings
 
 # The API reference (Sphinx autodoc over every module); any warning fails the build.
 docs: setup
@@ -80,7 +88,7 @@ test-ape: setup
 # solana-program-test logs every instruction at DEBUG unless RUST_LOG says otherwise.
 test-programs:
 	RUST_LOG=$${RUST_LOG:-error} cargo test --workspace --locked --lib --tests
-	cd native/arbbot-native && CARGO_TARGET_DIR=$(CACHE)/cargo-target-native cargo test --locked --no-default-features
+	cd native/arbbot-native && CARGO_TARGET_DIR=$(NATIVE_TARGET_DIR) cargo test --locked --no-default-features
 
 # The committed IDL and instruction vectors, rewritten from the program after an interface change (a
 # test run only compares them).

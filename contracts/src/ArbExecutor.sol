@@ -495,9 +495,8 @@ contract ArbExecutor {
         uint256 first = _u8(route, HEADER);
         if (first & F_V4 != 0) return BORROWED;
         bool toPair = first & F_V3 == 0;
-        IPoolManager(msg.sender).take(
-            _addr(route, 22), toPair ? _addr(route, HEADER + 1) : address(this), _u128(route, 42)
-        );
+        IPoolManager(msg.sender)
+            .take(_addr(route, 22), toPair ? _addr(route, HEADER + 1) : address(this), _u128(route, 42));
         return toPair ? AT_POOL : HERE;
     }
 
@@ -844,7 +843,9 @@ contract ArbExecutor {
             if (paid != amount) revert HopInputMismatch(i, paid, amount);
         }
         out = _swapV4(pm, _poolKey(route, o, tokenIn), flags, amount, i);
-        if ((ctx >> 8) & 0xff == HERE) _payManager(pm, tokenIn, flags & (F_NATIVE | F_ZERO_FOR_ONE) == F_NATIVE | F_ZERO_FOR_ONE, amount);
+        if ((ctx >> 8) & 0xff == HERE) {
+            _payManager(pm, tokenIn, flags & (F_NATIVE | F_ZERO_FOR_ONE) == F_NATIVE | F_ZERO_FOR_ONE, amount);
+        }
         address currencyOut = flags & (F_NATIVE | F_ZERO_FOR_ONE) == F_NATIVE ? address(0) : _addr(route, o + 21);
         if ((ctx >> 16) & 0xff == AT_POOL) {
             IPoolManager(pm).take(currencyOut, _addr(route, o + HOP_V4 + 1), out);
@@ -911,7 +912,11 @@ contract ArbExecutor {
     }
 
     /// A V2 pair's output for `amountIn` (< 2^128), from its reserves and the hop's fee.
-    function _v2Out(address pair, bool zeroForOne, uint256 amountIn, uint256 feeBps) private view returns (uint256 out) {
+    function _v2Out(address pair, bool zeroForOne, uint256 amountIn, uint256 feeBps)
+        private
+        view
+        returns (uint256 out)
+    {
         bool ok;
         assembly ("memory-safe") {
             let m := mload(0x40)

@@ -19,9 +19,9 @@ contract ReplicaBytecodeTest is CheatsTest {
         assertEq(IUniswapV2FactoryLike(factory).getPair(b, a), pair, "getPair");
         // CREATE2 with mainnet's init code hash: the npm bytecode is the deployed one.
         bytes32 salt = keccak256(abi.encodePacked(a, b));
-        address expected = address(uint160(uint256(keccak256(abi.encodePacked(
-            hex"ff", factory, salt, hex"96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f"
-        )))));
+        bytes32 initCodeHash = hex"96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f";
+        bytes32 digest = keccak256(abi.encodePacked(hex"ff", factory, salt, initCodeHash));
+        address expected = address(uint160(uint256(digest)));
         assertEq(pair, expected, "pair address");
     }
 

@@ -2,10 +2,7 @@
 pragma solidity ^0.8.24;
 
 interface IUniswapV3PoolState {
-    function slot0()
-        external
-        view
-        returns (uint160 sqrtPriceX96, int24 tick, uint16, uint16, uint16, uint8, bool);
+    function slot0() external view returns (uint160 sqrtPriceX96, int24 tick, uint16, uint16, uint16, uint8, bool);
     function liquidity() external view returns (uint128);
     function tickSpacing() external view returns (int24);
 }
@@ -33,8 +30,7 @@ contract V3StateReader {
     function _read(address pool) private view returns (bytes memory rec) {
         (bool ok0, bytes memory s0) = pool.staticcall(abi.encodeWithSelector(IUniswapV3PoolState.slot0.selector));
         (bool ok1, bytes memory l) = pool.staticcall(abi.encodeWithSelector(IUniswapV3PoolState.liquidity.selector));
-        (bool ok2, bytes memory sp) =
-            pool.staticcall(abi.encodeWithSelector(IUniswapV3PoolState.tickSpacing.selector));
+        (bool ok2, bytes memory sp) = pool.staticcall(abi.encodeWithSelector(IUniswapV3PoolState.tickSpacing.selector));
         rec = new bytes(64);
         if (!ok0 || !ok1 || !ok2 || s0.length < 64 || l.length < 32 || sp.length < 32) return rec;
         (uint160 sqrtPriceX96, int24 tick) = abi.decode(s0, (uint160, int24));

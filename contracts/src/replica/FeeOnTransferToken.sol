@@ -14,9 +14,7 @@ contract FeeOnTransferToken is ERC20 {
     error NotMinter(address caller);
     error FeeTooHigh(uint16 feeBps);
 
-    constructor(string memory name_, string memory symbol_, uint8 decimals_, uint16 feeBps_)
-        ERC20(name_, symbol_)
-    {
+    constructor(string memory name_, string memory symbol_, uint8 decimals_, uint16 feeBps_) ERC20(name_, symbol_) {
         if (feeBps_ > 10_000) revert FeeTooHigh(feeBps_);
         _decimals = decimals_;
         feeBps = feeBps_;

@@ -2,9 +2,13 @@
 pragma solidity ^0.8.24;
 
 interface IUniswapV3PoolSwap {
-    function swap(address recipient, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96, bytes calldata data)
-        external
-        returns (int256 amount0, int256 amount1);
+    function swap(
+        address recipient,
+        bool zeroForOne,
+        int256 amountSpecified,
+        uint160 sqrtPriceLimitX96,
+        bytes calldata data
+    ) external returns (int256 amount0, int256 amount1);
     // Only the fields every V3-style pool shares (PancakeSwap's slot0 has a uint32 protocol fee).
     function slot0() external view returns (uint160 sqrtPriceX96, int24 tick);
     function liquidity() external view returns (uint128);
@@ -20,7 +24,15 @@ contract V3SwapProbe {
 
     function probe(address pool, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96)
         external
-        returns (bool ok, int256 amount0, int256 amount1, uint160 sqrtPriceX96, int24 tick, uint128 liquidity, bytes memory reason)
+        returns (
+            bool ok,
+            int256 amount0,
+            int256 amount1,
+            uint160 sqrtPriceX96,
+            int24 tick,
+            uint128 liquidity,
+            bytes memory reason
+        )
     {
         try IUniswapV3PoolSwap(pool).swap(address(this), zeroForOne, amountSpecified, sqrtPriceLimitX96, "") {
             revert("swap returned without calling back");

@@ -39,7 +39,15 @@ contract V4SwapProbe {
 
     function probe(ProbeKey calldata key, bool zeroForOne, int256 amountSpecified, uint160 sqrtPriceLimitX96)
         external
-        returns (bool ok, int256 amount0, int256 amount1, uint160 sqrtPriceX96, int24 tick, uint128 liquidity, bytes memory reason)
+        returns (
+            bool ok,
+            int256 amount0,
+            int256 amount1,
+            uint160 sqrtPriceX96,
+            int24 tick,
+            uint128 liquidity,
+            bytes memory reason
+        )
     {
         try manager.unlock(abi.encode(key, zeroForOne, amountSpecified, sqrtPriceLimitX96)) {
             revert("unlock returned without the probe's revert");

@@ -99,8 +99,11 @@ contract AttackerHandler is V4Fixture {
         _hook.setup(manager, 0, 0);
         _hook.arm(address(executor), true, "");
         executor.setCaller(address(_hook), true);
-        _addV4(_v4Pool(address(0), 1000 ether, address(usdc), 3_000_000e6, 500, 10, address(_hook)), address(weth),
-            address(usdc));
+        _addV4(
+            _v4Pool(address(0), 1000 ether, address(usdc), 3_000_000e6, 500, 10, address(_hook)),
+            address(weth),
+            address(usdc)
+        );
         _fakePm = new FakePoolManager();
         _fakePm.arm(address(executor), true, "");
         executor.setCaller(address(_fakePm), true);
@@ -361,11 +364,14 @@ contract AttackerHandler is V4Fixture {
         Pool memory real = _pools[2]; // the WETH/USDC V3 pool
         address pm = fake ? address(_fakePm) : manager;
         uint8 capital = which % 2 == 0 ? 5 : 0;
-        bytes memory r = abi.encodePacked(capital, uint8(2), pm, address(weth), _size(amount), uint128(0), share % 10_001);
+        bytes memory r =
+            abi.encodePacked(capital, uint8(2), pm, address(weth), _size(amount), uint128(0), share % 10_001);
         if (which % 3 == 0) {
             r = bytes.concat(r, _hop(v4, address(weth), address(usdc), 0), _hop(real, address(usdc), address(weth), 0));
         } else if (which % 3 == 1) {
-            r = bytes.concat(r, _hop(v4, address(weth), address(usdc), 0), _hop(_pools[1], address(usdc), address(weth), 0));
+            r = bytes.concat(
+                r, _hop(v4, address(weth), address(usdc), 0), _hop(_pools[1], address(usdc), address(weth), 0)
+            );
         } else {
             Pool memory e2 = _pools[_pools.length - 4]; // keyEth2: ether dear
             r = bytes.concat(r, _hop(e2, address(weth), address(usdc), 0), _hop(v4, address(usdc), address(weth), 0));

@@ -73,9 +73,7 @@ contract ArbExecutorEthBribeTest is ExecutorFixture {
             _leg(pairCheap, false, address(usdc), address(weth)), _leg(pairDear, false, address(weth), address(usdc))
         );
         uint256 lost = amountIn - _cycleOut(back, amountIn);
-        vm.expectRevert(
-            abi.encodeWithSelector(ArbExecutor.Unprofitable.selector, HELD_USDC - lost, HELD_USDC)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ArbExecutor.Unprofitable.selector, HELD_USDC - lost, HELD_USDC));
         _exec(_route(0, address(0), amountIn, 0, 0, back), 1 ether);
         _assertNoEthMoved();
     }

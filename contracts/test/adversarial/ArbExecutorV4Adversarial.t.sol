@@ -154,7 +154,8 @@ contract ArbExecutorV4AdversarialTest is V4Fixture {
         vm.deal(address(fakePm), 1 ether);
         vm.prank(address(fakePm));
         (bool ok, bytes memory ret) = address(executor).call{value: 1}("");
-        assertTrue(!ok && keccak256(ret) == keccak256(abi.encodeWithSelector(ArbExecutor.UnexpectedETH.selector, address(fakePm))), "refused");
+        bytes memory refusal = abi.encodeWithSelector(ArbExecutor.UnexpectedETH.selector, address(fakePm));
+        assertTrue(!ok && keccak256(ret) == keccak256(refusal), "refused");
         vm.prank(manager);
         (ok,) = address(executor).call{value: 0}("");
         assertTrue(!ok, "the real manager too, outside a route");
@@ -219,7 +220,8 @@ contract ArbExecutorV4AdversarialTest is V4Fixture {
         _expectAsHot(_hookedRoute(0), abi.encodeWithSignature("CurrencyNotSettled()"));
         hook.setup(manager, 5, 0);
         vm.prank(HOT);
-        (bool ok, bytes memory ret) = address(executor).call(abi.encodeWithSelector(ArbExecutor.execute.selector, _hookedRoute(0)));
+        (bool ok, bytes memory ret) =
+            address(executor).call(abi.encodeWithSelector(ArbExecutor.execute.selector, _hookedRoute(0)));
         assertTrue(!ok && bytes4(ret) == bytes4(keccak256("WrappedError(address,bytes4,bytes,bytes)")), "hook revert");
         _assertHoldingsIntact();
     }
@@ -228,27 +230,42 @@ contract ArbExecutorV4AdversarialTest is V4Fixture {
 
     /// A fake first pair that calls back without paying: the next hop would be paid from holdings.
     function test_firstHopFakePairCannotSpendHoldings() public {
-        FakeV2Pair fake = new FakeV2Pair(address(weth) < address(usdc) ? address(weth) : address(usdc),
-            address(weth) < address(usdc) ? address(usdc) : address(weth));
+        FakeV2Pair fake = new FakeV2Pair(
+            address(weth) < address(usdc) ? address(weth) : address(usdc),
+            address(weth) < address(usdc) ? address(usdc) : address(weth)
+        );
         _lie(fake, address(weth), 1 ether, 500_000e6);
         uint256 claimed = _claimed(fake, address(weth), 1 ether);
         XLeg[] memory legs = _xs(_x2(address(fake), _w(), _u()), _x2(pairDear, _u(), _w()));
-        _expectAsHot(_xroute(6, address(0), 1 ether, 0, 0, legs), _decreased(address(usdc), HELD_USDC, HELD_USDC - claimed));
+        _expectAsHot(
+            _xroute(6, address(0), 1 ether, 0, 0, legs), _decreased(address(usdc), HELD_USDC, HELD_USDC - claimed)
+        );
         fake.setFlashMode(1);
-        _expectAsHot(_xroute(6, address(0), 1 ether, 0, 0, legs), abi.encodeWithSelector(ArbExecutor.NoCallback.selector, address(fake)));
+        _expectAsHot(
+            _xroute(6, address(0), 1 ether, 0, 0, legs),
+            abi.encodeWithSelector(ArbExecutor.NoCallback.selector, address(fake))
+        );
         fake.setFlashMode(2);
-        _expectAsHot(_xroute(6, address(0), 1 ether, 0, 0, legs), abi.encodeWithSelector(ArbExecutor.CallbackMismatch.selector, address(fake)));
+        _expectAsHot(
+            _xroute(6, address(0), 1 ether, 0, 0, legs),
+            abi.encodeWithSelector(ArbExecutor.CallbackMismatch.selector, address(fake))
+        );
         fake.setFlashMode(3);
         _fund(address(usdc), address(fake), claimed);
         fake.setPayMode(1);
-        _expectAsHot(_xroute(6, address(0), 1 ether, 0, 0, legs), abi.encodeWithSelector(ArbExecutor.UnexpectedCallback.selector, address(fake)));
+        _expectAsHot(
+            _xroute(6, address(0), 1 ether, 0, 0, legs),
+            abi.encodeWithSelector(ArbExecutor.UnexpectedCallback.selector, address(fake))
+        );
     }
 
     /// A fake last pair that "lends" the start token without paying it: the executor's own WETH would
     /// feed the cycle, and the profit guard refuses.
     function test_lastHopFakePairCannotSpendHoldings() public {
-        FakeV2Pair fake = new FakeV2Pair(address(weth) < address(usdc) ? address(weth) : address(usdc),
-            address(weth) < address(usdc) ? address(usdc) : address(weth));
+        FakeV2Pair fake = new FakeV2Pair(
+            address(weth) < address(usdc) ? address(weth) : address(usdc),
+            address(weth) < address(usdc) ? address(usdc) : address(weth)
+        );
         _lie(fake, address(usdc), 3300e6, 10 ether);
         XLeg[] memory legs = _xs(_x2(pairCheap, _w(), _u()), _x2(address(fake), _u(), _w()));
         uint256 out0 = _v2Out(pairCheap, address(weth), 1 ether);
@@ -279,8 +296,10 @@ contract ArbExecutorV4AdversarialTest is V4Fixture {
     /// A pool calling back as PancakeSwap does gets exactly the V3 treatment: abuse is refused, unpaid
     /// output is caught at the end.
     function test_fakePancakePoolIsTreatedAsAV3Pool() public {
-        FakeV3Pool fake = new FakeV3Pool(address(weth) < address(usdc) ? address(weth) : address(usdc),
-            address(weth) < address(usdc) ? address(usdc) : address(weth));
+        FakeV3Pool fake = new FakeV3Pool(
+            address(weth) < address(usdc) ? address(weth) : address(usdc),
+            address(weth) < address(usdc) ? address(usdc) : address(weth)
+        );
         fake.setPancake();
         XLeg[] memory legs = _xs(_x3(address(fake), _w(), _u()), _x3(cake, _u(), _w()));
         bytes memory route = _xroute(0, address(0), 1 ether, 0, 0, legs);

@@ -239,8 +239,7 @@ contract FakeV3Pool is Reenterer {
             paid; // a dishonest pool does not care whether its payment went through
         }
         if (askMode != 0) {
-            (bool ok, bytes memory ret) =
-                msg.sender.call(abi.encodeWithSignature(callbackName, amount0, amount1, data));
+            (bool ok, bytes memory ret) = msg.sender.call(abi.encodeWithSignature(callbackName, amount0, amount1, data));
             if (!ok) {
                 assembly {
                     revert(add(ret, 0x20), mload(ret))

@@ -72,9 +72,7 @@ contract BareV4Swapper {
 
 interface IBarePoolManager {
     function unlock(bytes calldata data) external returns (bytes memory);
-    function swap(BareKey memory key, BareSwapParams memory params, bytes calldata hookData)
-        external
-        returns (int256);
+    function swap(BareKey memory key, BareSwapParams memory params, bytes calldata hookData) external returns (int256);
     function sync(address currency) external;
     function settle() external payable returns (uint256);
     function take(address currency, address to, uint256 amount) external;

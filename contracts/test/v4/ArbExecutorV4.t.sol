@@ -126,19 +126,21 @@ contract ArbExecutorV4Test is V4Fixture {
 
     function test_lastHopFlashThreeHops() public {
         _runExact(
-            7, address(0), _xs(_x2(pairCheap, _w(), _u()), _x2(pairUsdcDai, _u(), _d()), _x2(pairDaiWeth, _d(), _w())), 1 ether
+            7,
+            address(0),
+            _xs(_x2(pairCheap, _w(), _u()), _x2(pairUsdcDai, _u(), _d()), _x2(pairDaiWeth, _d(), _w())),
+            1 ether
         );
     }
 
     function test_errorLastHopFlashNeedsV2Only() public {
         XLeg[] memory legs = _xs(_x2(pairCheap, _w(), _u()), _x3(v3, _u(), _w()));
         _expect(
-            _xroute(7, address(0), 1 ether, 0, 0, legs), abi.encodeWithSelector(ArbExecutor.BadCapitalForHop.selector, 7, 1)
+            _xroute(7, address(0), 1 ether, 0, 0, legs),
+            abi.encodeWithSelector(ArbExecutor.BadCapitalForHop.selector, 7, 1)
         );
         legs = _xs(_x2(pairCheap, _w(), _u()), _x2(pairDear, _u(), _w()));
-        _expect(
-            _xroute(7, vault, 1 ether, 0, 0, legs), abi.encodeWithSelector(ArbExecutor.BadLender.selector, vault)
-        );
+        _expect(_xroute(7, vault, 1 ether, 0, 0, legs), abi.encodeWithSelector(ArbExecutor.BadLender.selector, vault));
         // A losing cycle: what the last pair lent does not cover the amount in. With nothing held the
         // payment into the first pair fails; with holdings, the profit guard refuses.
         legs = _xs(_x2(pairDear, _w(), _u()), _x2(pairCheap, _u(), _w()));
@@ -162,7 +164,10 @@ contract ArbExecutorV4Test is V4Fixture {
 
     function test_firstHopFlashThreeHops() public {
         _runExact(
-            6, address(0), _xs(_x2(pairCheap, _w(), _u()), _x2(pairUsdcDai, _u(), _d()), _x2(pairDaiWeth, _d(), _w())), 1 ether
+            6,
+            address(0),
+            _xs(_x2(pairCheap, _w(), _u()), _x2(pairUsdcDai, _u(), _d()), _x2(pairDaiWeth, _d(), _w())),
+            1 ether
         );
     }
 
@@ -190,7 +195,8 @@ contract ArbExecutorV4Test is V4Fixture {
     function test_errorCapitalThatCannotRunTheHops() public {
         XLeg[] memory v4Legs = _xs(_x4(keyEth2, _w(), _u()), _x2(pairDear, _u(), _w()));
         _expect(
-            _xroute(1, vault, 1 ether, 0, 0, v4Legs), abi.encodeWithSelector(ArbExecutor.BadCapitalForHop.selector, 1, 0)
+            _xroute(1, vault, 1 ether, 0, 0, v4Legs),
+            abi.encodeWithSelector(ArbExecutor.BadCapitalForHop.selector, 1, 0)
         );
         _expect(
             _xroute(2, lenderPair, 1 ether, 0, 0, v4Legs),
@@ -210,7 +216,8 @@ contract ArbExecutorV4Test is V4Fixture {
     function test_errorLenders() public {
         XLeg[] memory v2Legs = _xs(_x2(pairCheap, _w(), _u()), _x2(pairDear, _u(), _w()));
         _expect(
-            _xroute(6, pairCheap, 1 ether, 0, 0, v2Legs), abi.encodeWithSelector(ArbExecutor.BadLender.selector, pairCheap)
+            _xroute(6, pairCheap, 1 ether, 0, 0, v2Legs),
+            abi.encodeWithSelector(ArbExecutor.BadLender.selector, pairCheap)
         );
         XLeg[] memory v4Legs = _xs(_x4(keyEth2, _w(), _u()), _x2(pairDear, _u(), _w()));
         _expect(
@@ -223,7 +230,8 @@ contract ArbExecutorV4Test is V4Fixture {
         );
         // The PoolManager as a hop's pool while it lends.
         _expect(
-            _xroute(5, pairDear, 1 ether, 0, 0, v4Legs), abi.encodeWithSelector(ArbExecutor.BadLender.selector, pairDear)
+            _xroute(5, pairDear, 1 ether, 0, 0, v4Legs),
+            abi.encodeWithSelector(ArbExecutor.BadLender.selector, pairDear)
         );
         // A PoolManager that is not one: nothing calls back.
         _expect(
@@ -248,9 +256,9 @@ contract ArbExecutorV4Test is V4Fixture {
         _initNarrow(thin);
         XLeg[] memory legs = _xs(_x4(thin, _w(), _u()), _x2(pairDear, _u(), _w()));
         uint256 amount = 1000 ether;
-        (bool ok, bytes memory ret) = address(executor).call(
-            abi.encodeWithSelector(ArbExecutor.execute.selector, _xroute(5, manager, amount, 0, 0, legs))
-        );
+        bytes memory route = _xroute(5, manager, amount, 0, 0, legs);
+        (bool ok, bytes memory ret) =
+            address(executor).call(abi.encodeWithSelector(ArbExecutor.execute.selector, route));
         assertTrue(!ok && bytes4(ret) == ArbExecutor.HopInputMismatch.selector, "partial fill refused");
         (, uint256 owed, uint256 asked) = _decodeMismatch(ret);
         assertTrue(owed < asked && asked == amount, "owed less than the input");
@@ -263,7 +271,9 @@ contract ArbExecutorV4Test is V4Fixture {
     function _initNarrow(Key memory key) internal {
         (bool ok,) = manager.call(
             abi.encodeWithSignature(
-                "initialize((address,address,uint24,int24,address),uint160)", key, uint160(_sqrt((uint256(3000e6) << 96) / 1 ether) << 48)
+                "initialize((address,address,uint24,int24,address),uint160)",
+                key,
+                uint160(_sqrt((uint256(3000e6) << 96) / 1 ether) << 48)
             )
         );
         require(ok, "initialize");

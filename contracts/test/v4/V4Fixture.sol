@@ -109,8 +109,7 @@ abstract contract V4Fixture is ExecutorFixture {
         _buildMarket();
         manager = deployCode(vm.getCode("contracts/artifacts/protocol/PoolManager.json"), abi.encode(address(this)));
         liquidity = new V4Liquidity(IManager(manager));
-        v4Quoter =
-            IV4Quoter(deployCode(vm.getCode("contracts/artifacts/protocol/V4Quoter.json"), abi.encode(manager)));
+        v4Quoter = IV4Quoter(deployCode(vm.getCode("contracts/artifacts/protocol/V4Quoter.json"), abi.encode(manager)));
         keyEth = _v4Pool(address(0), 1000 ether, address(usdc), 3_000_000e6, 500, 10, address(0));
         keyEth2 = _v4Pool(address(0), 1000 ether, address(usdc), 3_300_000e6, 3000, 60, address(0));
         keyWeth = _v4Pool(address(weth), 1000 ether, address(usdc), 3_250_000e6, 3000, 60, address(0));
@@ -142,9 +141,8 @@ abstract contract V4Fixture is ExecutorFixture {
 
     function _buildPancake() internal {
         bytes memory poolCode = vm.getCode("contracts/artifacts/protocol/PancakeV3Pool.json");
-        bytes memory holderInit = bytes.concat(
-            hex"61", bytes2(uint16(poolCode.length + 1)), hex"80600a5f395ff3", hex"00", poolCode
-        );
+        bytes memory holderInit =
+            bytes.concat(hex"61", bytes2(uint16(poolCode.length + 1)), hex"80600a5f395ff3", hex"00", poolCode);
         address holder;
         assembly {
             holder := create(0, add(holderInit, 0x20), mload(holderInit))
@@ -168,7 +166,8 @@ abstract contract V4Fixture is ExecutorFixture {
         internal
         returns (address pool)
     {
-        (bool ok, bytes memory ret) = cakeFactory.call(abi.encodeWithSignature("createPool(address,address,uint24)", a, b, fee));
+        (bool ok, bytes memory ret) =
+            cakeFactory.call(abi.encodeWithSignature("createPool(address,address,uint24)", a, b, fee));
         require(ok, "createPool");
         pool = abi.decode(ret, (address));
         (uint256 r0, uint256 r1) = a < b ? (amountA, amountB) : (amountB, amountA);
@@ -238,11 +237,14 @@ abstract contract V4Fixture is ExecutorFixture {
         return abi.encodePacked(uint8((l.kind == K_V3 ? 1 : 0) | (zfo ? 2 : 0)), l.pool, l.tokenOut, uint16(30));
     }
 
-    function _xroute(uint8 capital, address lender, uint256 amountIn, uint256 minProfit, uint16 share, XLeg[] memory legs)
-        internal
-        pure
-        returns (bytes memory r)
-    {
+    function _xroute(
+        uint8 capital,
+        address lender,
+        uint256 amountIn,
+        uint256 minProfit,
+        uint16 share,
+        XLeg[] memory legs
+    ) internal pure returns (bytes memory r) {
         r = abi.encodePacked(
             capital, uint8(legs.length), lender, legs[0].tokenIn, uint128(amountIn), uint128(minProfit), share
         );
@@ -261,19 +263,17 @@ abstract contract V4Fixture is ExecutorFixture {
                 out = _v2Out(l.pool, l.tokenIn, out);
             } else if (l.kind == K_V3) {
                 IQuoterV2 q = l.pool == v3 || l.pool == lenderV3 ? quoter : cakeQuoter;
-                (bool ok, bytes memory ret) = address(q).call(
-                    abi.encodeWithSelector(
-                        IQuoterV2.quoteExactInputSingle.selector,
-                        IQuoterV2.QuoteExactInputSingleParams(l.tokenIn, l.tokenOut, out, _v3Fee(l.pool), 0)
-                    )
-                );
+                IQuoterV2.QuoteExactInputSingleParams memory p =
+                    IQuoterV2.QuoteExactInputSingleParams(l.tokenIn, l.tokenOut, out, _v3Fee(l.pool), 0);
+                (bool ok, bytes memory ret) =
+                    address(q).call(abi.encodeWithSelector(IQuoterV2.quoteExactInputSingle.selector, p));
                 if (!ok) return 0;
                 (out,,,) = abi.decode(ret, (uint256, uint160, uint32, uint256));
             } else {
                 bool zeroForOne = l.tokenOut == l.key.currency1;
-                try v4Quoter.quoteExactInputSingle(
-                    IV4Quoter.QuoteExactSingleParams(l.key, zeroForOne, uint128(out), "")
-                ) returns (uint256 q, uint256) {
+                IV4Quoter.QuoteExactSingleParams memory p =
+                    IV4Quoter.QuoteExactSingleParams(l.key, zeroForOne, uint128(out), "");
+                try v4Quoter.quoteExactInputSingle(p) returns (uint256 q, uint256) {
                     out = q;
                 } catch {
                     return 0;

@@ -24,6 +24,9 @@ mod py {
     use crate::v2::V2State;
     use crate::v3::{TickTable, V3State};
 
+    /// A V3 swap as Python sees it: (amount_in, amount_out, sqrt_price_x96, tick, liquidity, ticks_crossed).
+    type SwapResult = (Py<PyAny>, Py<PyAny>, Py<PyAny>, i32, u128, u32);
+
     fn to_u256(ob: &Bound<'_, PyAny>, field: &str) -> PyResult<U256> {
         if let Ok(v) = ob.extract::<u128>() {
             return Ok(crate::math::u(v));
@@ -200,7 +203,7 @@ mod py {
             exact_in: bool,
             amount: &Bound<'_, PyAny>,
             sqrt_price_limit_x96: Option<&Bound<'_, PyAny>>,
-        ) -> PyResult<(Py<PyAny>, Py<PyAny>, Py<PyAny>, i32, u128, u32)> {
+        ) -> PyResult<SwapResult> {
             let a = to_u256(amount, "amount")?;
             let limit = match sqrt_price_limit_x96 {
                 Some(l) => Some(to_u256(l, "sqrt_price_limit_x96")?),

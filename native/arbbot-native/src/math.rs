@@ -394,19 +394,20 @@ pub fn compute_swap_step(
             next_sqrt_price_from_output(current, liq, remaining, zero_for_one)?
         };
     }
+    // As SwapMath: an amount is recomputed unless the step reached the target on the side given.
     let reached = target == sqrt_next;
     if zero_for_one {
         if !(reached && exact_in) {
             amount_in = amount0_delta(sqrt_next, current, liq, true)?;
         }
-        if !(reached && !exact_in) {
+        if !reached || exact_in {
             amount_out = amount1_delta(sqrt_next, current, liq, false)?;
         }
     } else {
         if !(reached && exact_in) {
             amount_in = amount1_delta(current, sqrt_next, liq, true)?;
         }
-        if !(reached && !exact_in) {
+        if !reached || exact_in {
             amount_out = amount0_delta(current, sqrt_next, liq, false)?;
         }
     }

@@ -212,7 +212,7 @@ impl<'a, 'info> Ledger<'a, 'info> {
                 ArbError::UserBalanceChanged
             );
         }
-        Ok(self.accounts[0].1.intact(self.accounts[0].0)?)
+        self.accounts[0].1.intact(self.accounts[0].0)
     }
 }
 

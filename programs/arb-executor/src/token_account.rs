@@ -424,7 +424,9 @@ mod tests {
             5,
             "the balance alone may move"
         );
-        let cases: Vec<(Box<dyn FnOnce(&mut [u8], &mut u64, &mut Pubkey)>, ArbError)> = vec![
+        // Each case: how the account changes (data, lamports, owner), and the error it must raise.
+        type Change<'a> = Box<dyn FnOnce(&mut [u8], &mut u64, &mut Pubkey) + 'a>;
+        let cases: Vec<(Change<'_>, ArbError)> = vec![
             (
                 Box::new(|d, _, _| d[OWNER..OWNER + 32].copy_from_slice(thief.as_ref())),
                 ArbError::TokenOwnerChanged,
@@ -580,27 +582,27 @@ mod tests {
         ] {
             let d = account_2022(&user, &[fee.clone(), (refused, vec![0; 2])]);
             assert_eq!(
-                code(with_info(TOKEN_2022_PROGRAM_ID, d, |i| read_any(i))),
+                code(with_info(TOKEN_2022_PROGRAM_ID, d, read_any)),
                 u32::from(ArbError::Token2022ExtensionRefused),
                 "account extension {refused}"
             );
         }
         // A record running past the data, and an SPL Token account with Token-2022's length.
-        let mut overrun = account_2022(&user, &[fee.clone()]);
+        let mut overrun = account_2022(&user, std::slice::from_ref(&fee));
         overrun.truncate(overrun.len() - 1);
         assert_eq!(
-            code(with_info(TOKEN_2022_PROGRAM_ID, overrun, |i| read_any(i))),
+            code(with_info(TOKEN_2022_PROGRAM_ID, overrun, read_any)),
             u32::from(ArbError::InvalidTokenAccount)
         );
         let long = account_2022(&user, &[fee]);
         assert_eq!(
-            code(with_info(TOKEN_PROGRAM_ID, long, |i| read_any(i))),
+            code(with_info(TOKEN_PROGRAM_ID, long, read_any)),
             u32::from(ArbError::InvalidTokenAccount)
         );
         // `source_token` stays SPL Token.
         let plain = account(&user, 5).to_vec();
         assert_eq!(
-            code(with_info(TOKEN_2022_PROGRAM_ID, plain, |i| read(i))),
+            code(with_info(TOKEN_2022_PROGRAM_ID, plain, read)),
             u32::from(ArbError::Token2022NotSupported)
         );
     }
@@ -643,24 +645,20 @@ mod tests {
         ] {
             let d = mint_2022(&[fee.clone(), (refused, vec![1; 32])]);
             assert_eq!(
-                code(with_info(TOKEN_2022_PROGRAM_ID, d, |i| check_mint(i))),
+                code(with_info(TOKEN_2022_PROGRAM_ID, d, check_mint)),
                 u32::from(ArbError::Token2022ExtensionRefused),
                 "mint extension {refused}"
             );
         }
         bare[45] = 0;
         assert_eq!(
-            code(with_info(TOKEN_2022_PROGRAM_ID, bare, |i| check_mint(i))),
+            code(with_info(TOKEN_2022_PROGRAM_ID, bare, check_mint)),
             u32::from(ArbError::InvalidTokenAccount)
         );
         let mut wrong_type = mint_2022(&[fee]);
         wrong_type[ACCOUNT_TYPE] = ACCOUNT_TYPE_ACCOUNT;
         assert_eq!(
-            code(with_info(
-                TOKEN_2022_PROGRAM_ID,
-                wrong_type,
-                |i| check_mint(i)
-            )),
+            code(with_info(TOKEN_2022_PROGRAM_ID, wrong_type, check_mint)),
             u32::from(ArbError::InvalidTokenAccount)
         );
     }

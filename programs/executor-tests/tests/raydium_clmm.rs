@@ -170,7 +170,7 @@ impl Clmm {
         }
         let mut bitmap = [0u64; 16];
         let mut arrays = Vec::new();
-        for (&t, _) in &ticks {
+        for &t in ticks.keys() {
             let s = array_start(t);
             if !arrays.contains(&s) {
                 arrays.push(s);

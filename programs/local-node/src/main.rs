@@ -57,6 +57,9 @@ fn arb_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Prog
     arb_executor::entry(program_id, accounts, data)
 }
 
+/// The first transaction of a batch that failed: its index, its error as the RPC reports it, its logs.
+type Failure = (usize, Value, Vec<String>);
+
 struct Landed {
     slot: u64,
     err: Option<Value>,
@@ -225,10 +228,7 @@ impl Node {
     }
 
     /// Run `txs` in order, all or nothing. Returns (signatures, error of the first failure).
-    fn execute(
-        &mut self,
-        txs: &[VersionedTransaction],
-    ) -> (Vec<String>, Option<(usize, Value, Vec<String>)>) {
+    fn execute(&mut self, txs: &[VersionedTransaction]) -> (Vec<String>, Option<Failure>) {
         let mut touched: Vec<Pubkey> = Vec::new();
         for tx in txs {
             for (k, _) in self.locked(tx) {

@@ -772,7 +772,9 @@ fn whirlpool_v2_rejections() {
     let t22 = token_account::TOKEN_2022_PROGRAM_ID;
     let h = hop(Venue::OrcaWhirlpoolV2, 16, true);
     let refused = |accs: &mut Vec<Acc>| code(plan(&h, &infos(accs), &user).err().unwrap());
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<Acc>)>, ArbError)> = vec![
+    // Each case: its name, how the accounts change, and the error it must raise.
+    type Change<'a> = Box<dyn Fn(&mut Vec<Acc>) + 'a>;
+    let cases: Vec<(&str, Change<'_>, ArbError)> = vec![
         (
             "unpinned program",
             Box::new(|x| x[0].key = Pubkey::new_unique()),
