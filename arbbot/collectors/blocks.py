@@ -110,8 +110,7 @@ class BlockCollector:
 
     async def stream(self) -> AsyncIterator[NewBlock]:
         """Every new block once per height, in order: from the WebSocket head subscription when enabled, else by
-        polling;
-        missed heights are fetched over HTTP and a block replaced at the tip is handed out again."""
+        polling; missed heights are fetched over HTTP and a block replaced at the tip is handed out again."""
         loop = asyncio.get_running_loop()
         async with AsyncRpc(
             self.http_url,
