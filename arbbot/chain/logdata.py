@@ -1,0 +1,15 @@
+"""Raw fields of a log as nodes, web3 and the simulators hand them over (bytes, HexBytes or 0x-hex strings)."""
+
+from __future__ import annotations
+
+
+def as_bytes(value: object) -> bytes | None:
+    """The bytes of a topic or data field given as bytes or 0x-hex; `None` for anything else (bad hex included)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str) and value[:2] in ("0x", "0X"):
+        try:
+            return bytes.fromhex(value[2:])
+        except ValueError:
+            return None
+    return None
