@@ -18,7 +18,7 @@ salts as lower-case 0x + 64 hex.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
 from eth_utils import keccak
@@ -253,24 +253,24 @@ class _Words:
     def __init__(self, event: str, words: Sequence[bytes]) -> None:
         self.event, self.words, self.at = event, words, 0
 
-    def _next(self) -> tuple[str, int]:
+    def _next(self) -> bytes:
         word = self.words[self.at]
         self.at += 1
-        return word.hex(), int.from_bytes(word, "big")
+        return word
 
     def _bad(self, name: str, why: str, value: object) -> BadEvent:
         return BadEvent(f"{self.event}.{name} {why}: {value}")
 
     def uint(self, name: str, bits: int = 256) -> int:
         """The next word as a `uint<bits>`."""
-        _, value = self._next()
+        value = int.from_bytes(self._next(), "big")
         if value >> bits:
             raise self._bad(name, f"out of uint{bits}", value)
         return value
 
     def int_(self, name: str, bits: int = 256) -> int:
         """The next word as an `int<bits>` (sign-extended to 256 bits, as the ABI writes it)."""
-        _, value = self._next()
+        value = int.from_bytes(self._next(), "big")
         if value >> 255:
             value -= 1 << 256
         if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
@@ -279,15 +279,14 @@ class _Words:
 
     def address(self, name: str) -> str:
         """The next word as an address: twenty bytes with twelve zero bytes above them."""
-        text, value = self._next()
-        if value >> 160:
-            raise self._bad(name, "is not an address", "0x" + text)
-        return "0x" + text[24:]
+        word = self._next()
+        if any(word[:12]):
+            raise self._bad(name, "is not an address", "0x" + word.hex())
+        return "0x" + word[12:].hex()
 
     def bytes32(self, name: str) -> str:
         """The next word as it is (0x + 64 hex)."""
-        text, _ = self._next()
-        return "0x" + text
+        return "0x" + self._next().hex()
 
     def tick(self, name: str) -> int:
         """The next word as an `int24` tick within the tick math's range."""
@@ -418,6 +417,10 @@ class _Spec:
     indexed: int  # topics after topic 0
     words: int  # data words, none dynamic
     decode: _Decoder
+    name: str = field(init=False)  # the event's name, for messages
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.cls.SIGNATURE.split("(")[0])
 
 
 _SPECS = (
@@ -439,9 +442,9 @@ EVENT_TYPES: tuple[type[PoolEvent], ...] = tuple(s.cls for s in _SPECS)
 TOPICS: frozenset[str] = frozenset(s.cls.TOPIC for s in _SPECS)
 
 
-def _topic_words(topics: Sequence[object], event: str) -> list[bytes]:
-    out = []
-    for i, topic in enumerate(topics):
+def _topic_words(topics: Sequence[object], event: str, head: bytes) -> list[bytes]:
+    out = [head]
+    for i, topic in enumerate(topics[1:], start=1):
         raw = as_bytes(topic)
         if raw is None or len(raw) != 32:
             raise BadEvent(f"{event}.topics[{i}] is not a 32-byte word: {str(topic)[:80]}")
@@ -449,11 +452,12 @@ def _topic_words(topics: Sequence[object], event: str) -> list[bytes]:
     return out
 
 
-def _spec_of(topics: Sequence[object]) -> _Spec | None:
+def _spec_of(topics: Sequence[object]) -> tuple[_Spec, bytes] | None:
     if not topics:
         return None
     head = as_bytes(topics[0])
-    return _BY_TOPIC.get(head) if head is not None else None
+    spec = _BY_TOPIC.get(head) if head is not None else None
+    return (spec, head) if spec is not None and head is not None else None
 
 
 def decode(topics: Sequence[object], data: object, *, withheld_ok: bool = False) -> PoolEvent | None:
@@ -463,11 +467,12 @@ def decode(topics: Sequence[object], data: object, *, withheld_ok: bool = False)
     `topics` and `data` may be bytes or 0x-hex strings. With `withheld_ok` (a MEV-Share hint, which may reveal the
     first topic alone) a log with topic 0 only is taken too, its indexed fields then None; any other topic count
     than one or the event's full count is still refused."""
-    spec = _spec_of(topics)
-    if spec is None:
+    found = _spec_of(topics)
+    if found is None:
         return None
-    name = spec.cls.SIGNATURE.split("(")[0]
-    words = _topic_words(topics, name)
+    spec, head = found
+    name = spec.name
+    words = _topic_words(topics, name, head)
     withheld = withheld_ok and len(words) == 1 and spec.indexed > 0
     if len(words) != 1 + spec.indexed and not withheld:
         raise BadEvent(f"{name}.topics has {len(words)} topics, expected {1 + spec.indexed}")
@@ -484,8 +489,8 @@ def decode(topics: Sequence[object], data: object, *, withheld_ok: bool = False)
 def decode_as(cls: type[E], topics: Sequence[object], data: object, *, withheld_ok: bool = False) -> E:
     """The log as the event `cls`; `BadEvent` when it carries another first topic (another event's included) or is
     not exactly `cls`'s shape."""
-    spec = _spec_of(topics)
-    if spec is None or spec.cls is not cls:
+    found = _spec_of(topics)
+    if found is None or found[0].cls is not cls:
         head = str(topics[0])[:80] if topics else "none"
         raise BadEvent(f"{cls.SIGNATURE.split('(')[0]}.topics[0] is not its topic: {head}")
     event = decode(topics, data, withheld_ok=withheld_ok)

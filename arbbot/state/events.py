@@ -90,13 +90,13 @@ def decode(log: dict[str, Any]) -> StateEvent | None:
     event = pe.decode(log.get("topics") or [], log.get("data", "0x"))
     if isinstance(event, pe.V2Sync):
         return SyncEvent(event.reserve0, event.reserve1)
-    if isinstance(event, pe.V3Swap | pe.PancakeV3Swap | pe.V4Swap):
+    if isinstance(event, (pe.V3Swap, pe.PancakeV3Swap, pe.V4Swap)):
         return V3SwapEvent(event.sqrt_price_x96, event.liquidity, event.tick)
     if isinstance(event, pe.V4ModifyLiquidity):
         return V3LiquidityEvent(event.tick_lower, event.tick_upper, event.liquidity_delta)
     if isinstance(event, pe.V4ProtocolFeeUpdated):
         return ProtocolFeeEvent(event.protocol_fee)
-    if isinstance(event, pe.V3Mint | pe.V3Burn) and event.tick_lower is not None and event.tick_upper is not None:
+    if isinstance(event, (pe.V3Mint, pe.V3Burn)) and event.tick_lower is not None and event.tick_upper is not None:
         delta = event.amount if isinstance(event, pe.V3Mint) else -event.amount
         return V3LiquidityEvent(event.tick_lower, event.tick_upper, delta)
     return None
