@@ -244,7 +244,7 @@ PoolEvent = (
     | BalancerFlashLoan
     | AaveFlashLoan
 )
-E = TypeVar("E", bound=PoolEvent)
+_E = TypeVar("_E", bound=PoolEvent)
 
 
 class _Words:
@@ -417,10 +417,10 @@ class _Spec:
     indexed: int  # topics after topic 0
     words: int  # data words, none dynamic
     decode: _Decoder
-    name: str = field(init=False)  # the event's name, for messages
+    name: str = field(init=False)  # the record's name, for messages ("V4Swap", not the ambiguous "Swap")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", self.cls.SIGNATURE.split("(")[0])
+        object.__setattr__(self, "name", self.cls.__name__)
 
 
 _SPECS = (
@@ -486,16 +486,16 @@ def decode(topics: Sequence[object], data: object, *, withheld_ok: bool = False)
     return spec.decode(indexed, data_words)
 
 
-def decode_as(cls: type[E], topics: Sequence[object], data: object, *, withheld_ok: bool = False) -> E:
+def decode_as(cls: type[_E], topics: Sequence[object], data: object, *, withheld_ok: bool = False) -> _E:
     """The log as the event `cls`; `BadEvent` when it carries another first topic (another event's included) or is
     not exactly `cls`'s shape."""
     found = _spec_of(topics)
     if found is None or found[0].cls is not cls:
         head = str(topics[0])[:80] if topics else "none"
-        raise BadEvent(f"{cls.SIGNATURE.split('(')[0]}.topics[0] is not its topic: {head}")
+        raise BadEvent(f"{cls.__name__}.topics[0] is not its topic: {head}")
     event = decode(topics, data, withheld_ok=withheld_ok)
     if not isinstance(event, cls):  # unreachable: the spec of `cls` made it; kept for the type checker
-        raise BadEvent(f"{cls.SIGNATURE} decoded as {type(event).__name__}")
+        raise BadEvent(f"{cls.__name__} decoded as {type(event).__name__}")
     return event
 
 
