@@ -10,6 +10,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain import pool_events
 from arbbot.chain.executed import EXECUTED_TOPIC_HEX
 from arbbot.chain.revert import EXECUTOR_ERRORS, decode_revert
 
@@ -25,15 +26,16 @@ def selector(signature: str) -> str:
 TRANSFER = topic("Transfer(address,address,uint256)")
 WETH_DEPOSIT = topic("Deposit(address,uint256)")
 WETH_WITHDRAWAL = topic("Withdrawal(address,uint256)")
-V2_SWAP = topic("Swap(address,uint256,uint256,uint256,uint256,address)")
-V3_SWAP = topic("Swap(address,address,int256,int256,uint160,uint128,int24)")
+# Pool and lender events: decoded only by arbbot.chain.pool_events (their one decoder); the topics are its.
+V2_SWAP = pool_events.V2Swap.TOPIC
+V3_SWAP = pool_events.V3Swap.TOPIC
 # PancakeSwap V3: the V3 layout plus the protocol fees of each token.
-PANCAKE_V3_SWAP = topic("Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)")
+PANCAKE_V3_SWAP = pool_events.PancakeV3Swap.TOPIC
 # Uniswap V4: emitted by the PoolManager, the pool named by its id; amounts from the swapper's side.
-V4_SWAP = topic("Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)")
-BALANCER_FLASH_LOAN = topic("FlashLoan(address,address,uint256,uint256)")
-V3_FLASH = topic("Flash(address,address,uint256,uint256,uint256,uint256)")
-AAVE_FLASH_LOAN = topic("FlashLoan(address,address,address,uint256,uint8,uint256,uint16)")
+V4_SWAP = pool_events.V4Swap.TOPIC
+BALANCER_FLASH_LOAN = pool_events.BalancerFlashLoan.TOPIC
+V3_FLASH = pool_events.V3Flash.TOPIC
+AAVE_FLASH_LOAN = pool_events.AaveFlashLoan.TOPIC
 EXECUTED = EXECUTED_TOPIC_HEX  # decoded only by arbbot.chain.executed
 EXECUTE_SELECTOR = selector("execute(bytes)")
 

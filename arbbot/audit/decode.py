@@ -3,11 +3,15 @@ what needs the chain (each pool's token0/token1, the WETH address)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Literal
+
+from eth_utils import to_checksum_address
 
 from arbbot.audit import abi
 from arbbot.audit.abi import Log
 from arbbot.audit.types import Executed, FlashLoan, Swap, Transfer
+from arbbot.chain import pool_events
 from arbbot.chain.executed import executed_in
 
 ZERO = "0x0000000000000000000000000000000000000000"  # stands for native ETH in WETH wraps and unwraps
@@ -36,37 +40,50 @@ def transfers(logs: Iterable[Log], weth: str | None) -> list[Transfer]:
     return out
 
 
-# (topics, data bytes) of every pool and lender event decoded here. A log carrying one of these first topics in
-# another shape is not that event (any contract can emit any topic): it is left out, never decoded from whatever
-# bytes are there, and never allowed to stop the audit.
-_SHAPES = {
-    abi.V2_SWAP: (3, 128),
-    abi.V3_SWAP: (3, 160),
-    abi.PANCAKE_V3_SWAP: (3, 224),
-    abi.V4_SWAP: (3, 192),
-    abi.V3_FLASH: (3, 128),
-    abi.BALANCER_FLASH_LOAN: (3, 64),
-    abi.AAVE_FLASH_LOAN: (4, 128),
-}
+# The pool and lender events the audit reads. A log carrying one of these first topics in another shape (topic count,
+# data length, a word out of its type's range) is not that event (any contract can emit any topic): it is left out,
+# never decoded from whatever bytes are there, and never allowed to stop the audit. arbbot.chain.pool_events decodes.
+_AUDITED = (
+    pool_events.V2Swap,
+    pool_events.V3Swap,
+    pool_events.PancakeV3Swap,
+    pool_events.V4Swap,
+    pool_events.V3Flash,
+    pool_events.BalancerFlashLoan,
+    pool_events.AaveFlashLoan,
+)
+_AUDITED_TOPICS = frozenset(cls.TOPIC for cls in _AUDITED)
+
+
+def _event(log: Log) -> pool_events.PoolEvent | None:
+    """The audited event `log` carries; None for any other log and for a malformed one."""
+    if not log.topics or log.topics[0] not in _AUDITED_TOPICS:
+        return None
+    return pool_events.try_decode(log.topics, log.data)
 
 
 def well_formed(log: Log) -> bool:
     """False for a log that carries the first topic of a pool or lender event decoded here in another shape
-    (topic count or data length); True for every other log."""
-    shape = _SHAPES.get(log.topics[0]) if log.topics else None
-    return shape is None or (len(log.topics), len(log.data)) == shape
+    (topic count, data length or a word out of range); True for every other log."""
+    return not log.topics or log.topics[0] not in _AUDITED_TOPICS or _event(log) is not None
 
 
-_POOL_EVENTS = (abi.V2_SWAP, abi.V3_SWAP, abi.PANCAKE_V3_SWAP, abi.V3_FLASH)
-_SWAP_KINDS = {abi.V2_SWAP: "uniswap_v2", abi.V3_SWAP: "uniswap_v3", abi.PANCAKE_V3_SWAP: "pancakeswap_v3"}
+def _events(logs: Iterable[Log]) -> Iterator[tuple[Log, pool_events.PoolEvent]]:
+    for log in logs:
+        event = _event(log)
+        if event is not None:
+            yield log, event
+
+
+_POOL_EVENTS = (pool_events.V2Swap, pool_events.V3Swap, pool_events.PancakeV3Swap, pool_events.V3Flash)
 
 
 def swap_pools(logs: Iterable[Log]) -> list[str]:
     """Pool contracts that emitted a V2/V3 (or PancakeSwap V3) Swap or a V3 Flash, in log order (each once):
     their tokens are needed. V4 pools are not contracts (see `v4_swap_ids`)."""
     seen: dict[str, None] = {}
-    for log in filter(well_formed, logs):
-        if log.topics and log.topics[0] in _POOL_EVENTS:
+    for log, event in _events(logs):
+        if isinstance(event, _POOL_EVENTS):
             seen.setdefault(log.address, None)
     return list(seen)
 
@@ -74,15 +91,10 @@ def swap_pools(logs: Iterable[Log]) -> list[str]:
 def v4_swap_ids(logs: Iterable[Log]) -> list[str]:
     """Ids (0x + 64 hex, lower-case) of the V4 pools that swapped, in log order (each once)."""
     seen: dict[str, None] = {}
-    for log in filter(well_formed, logs):
-        if len(log.topics) == 3 and log.topics[0] == abi.V4_SWAP:
-            seen.setdefault(log.topics[1].lower(), None)
+    for _log, event in _events(logs):
+        if isinstance(event, pool_events.V4Swap) and event.pool_id is not None:
+            seen.setdefault(event.pool_id, None)
     return list(seen)
-
-
-def _v2_amounts(log: Log) -> tuple[int, int, int, int]:
-    a0in, a1in, a0out, a1out = abi.words(log.data, ["uint256"] * 4)
-    return a0in, a1in, a0out, a1out
 
 
 def _is_flash_swap(a0in: int, a1in: int, a0out: int, a1out: int) -> bool:
@@ -90,6 +102,11 @@ def _is_flash_swap(a0in: int, a1in: int, a0out: int, a1out: int) -> bool:
     return (a0out > 0 and a0in > 0 and a1in == 0 and a1out == 0) or (
         a1out > 0 and a1in > 0 and a0in == 0 and a0out == 0
     )
+
+
+def _checksummed(address: str | None) -> str:
+    # Every event here is decoded with its indexed topics (never withheld), so the address is present.
+    return to_checksum_address(address or ZERO)
 
 
 def swaps(
@@ -105,40 +122,44 @@ def swaps(
     venues = venues or {}
     v4 = v4_pools or {}
     out: list[Swap] = []
-    for log in filter(well_formed, logs):
-        if not log.topics:
-            continue
-        if log.topics[0] == abi.V4_SWAP and len(log.topics) == 3:
-            pool_id = log.topics[1].lower()
+    for log, event in _events(logs):
+        if isinstance(event, pool_events.V4Swap):
+            pool_id = event.pool_id or ""
             if pool_id not in v4:
                 continue
             t0, t1 = v4[pool_id]
-            a0, a1 = abi.words(log.data[:64], ["int128", "int128"])
+            a0, a1 = event.amount0, event.amount1
             # The swapper's side: negative = paid into the pool (token in), positive = received.
             leg = (t0, t1, -a0, a1) if a0 < 0 else (t1, t0, -a1, a0)
-            out.append(Swap(pool_id, "uniswap_v4", *leg, abi.topic_address(log.topics[2]), log.index,
+            out.append(Swap(pool_id, "uniswap_v4", *leg, _checksummed(event.sender), log.index,
                             venues.get(pool_id, "")))  # fmt: skip
             continue
-        kind = _SWAP_KINDS.get(log.topics[0])
-        if kind is None:
+        kind: Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3"]
+        if isinstance(event, pool_events.V2Swap):
+            kind = "uniswap_v2"
+        elif isinstance(event, pool_events.V3Swap):
+            kind = "uniswap_v3"
+        elif isinstance(event, pool_events.PancakeV3Swap):
+            kind = "pancakeswap_v3"
+        else:
             continue
         if log.address not in pool_tokens:
             raise KeyError(f"pool {log.address}: token0/token1 unknown")
         t0, t1 = pool_tokens[log.address]
-        if kind == "uniswap_v2":
-            a0in, a1in, a0out, a1out = _v2_amounts(log)
+        if isinstance(event, pool_events.V2Swap):
+            a0in, a1in, a0out, a1out = event.amount0_in, event.amount1_in, event.amount0_out, event.amount1_out
             if _is_flash_swap(a0in, a1in, a0out, a1out):
                 continue  # a loan: see flash_loans
-            recipient = abi.topic_address(log.topics[2])
+            recipient = _checksummed(event.to)
             leg = (t0, t1, a0in, a1out) if a0in > 0 and a1out > 0 else (t1, t0, a1in, a0out)
         else:
-            a0, a1 = abi.words(log.data[:64], ["int256", "int256"])
-            recipient = abi.topic_address(log.topics[2])
+            a0, a1 = event.amount0, event.amount1
+            recipient = _checksummed(event.recipient)
             # Pool's view: positive = paid into the pool (token in), negative = paid out.
             leg = (t0, t1, a0, -a1) if a0 > 0 else (t1, t0, a1, -a0)
         token_in, token_out, amount_in, amount_out = leg
         out.append(
-            Swap(log.address, kind, token_in, token_out, amount_in, amount_out, recipient, log.index,  # type: ignore[arg-type]
+            Swap(log.address, kind, token_in, token_out, amount_in, amount_out, recipient, log.index,
                  venues.get(log.address, ""))
         )  # fmt: skip
     return out
@@ -152,30 +173,27 @@ def flash_loans(
     The Uniswap ones need the pool's tokens from `pool_tokens`; pools missing there are skipped."""
     tokens = pool_tokens or {}
     out: list[FlashLoan] = []
-    for log in filter(well_formed, logs):
-        t = log.topics
-        if not t:
-            continue
-        if t[0] == abi.BALANCER_FLASH_LOAN and len(t) == 3 and _same(abi.topic_address(t[1]), recipient):
-            amount, fee = abi.words(log.data, ["uint256", "uint256"])
-            out.append(FlashLoan(log.address, "balancer", abi.topic_address(t[2]), amount, fee, log.index))
-        elif t[0] == abi.AAVE_FLASH_LOAN and len(t) == 4 and _same(abi.topic_address(t[1]), recipient):
-            _initiator, amount, _mode, premium = abi.words(log.data, ["address", "uint256", "uint8", "uint256"])
-            out.append(FlashLoan(log.address, "aave_v3", abi.topic_address(t[2]), amount, premium, log.index))
-        elif t[0] == abi.V3_FLASH and len(t) == 3 and _same(abi.topic_address(t[2]), recipient):
+    for log, event in _events(logs):
+        if isinstance(event, pool_events.BalancerFlashLoan) and _same(event.recipient or "", recipient):
+            token = _checksummed(event.token)
+            out.append(FlashLoan(log.address, "balancer", token, event.amount, event.fee_amount, log.index))
+        elif isinstance(event, pool_events.AaveFlashLoan) and _same(event.target or "", recipient):
+            token = _checksummed(event.asset)
+            out.append(FlashLoan(log.address, "aave_v3", token, event.amount, event.premium, log.index))
+        elif isinstance(event, pool_events.V3Flash) and _same(event.recipient or "", recipient):
             if log.address not in tokens:
                 continue
-            a0, a1, paid0, paid1 = abi.words(log.data, ["uint256"] * 4)
-            for token, amount, paid in zip(tokens[log.address], (a0, a1), (paid0, paid1), strict=True):
+            lent = (event.amount0, event.amount1)
+            for token, amount, paid in zip(tokens[log.address], lent, (event.paid0, event.paid1), strict=True):
                 if amount:
                     out.append(FlashLoan(log.address, "uniswap_v3", token, amount, paid, log.index))
-        elif t[0] == abi.V2_SWAP and len(t) == 3 and _same(abi.topic_address(t[2]), recipient):
-            a0in, a1in, a0out, a1out = _v2_amounts(log)
+        elif isinstance(event, pool_events.V2Swap) and _same(event.to or "", recipient):
+            a0in, a1in, a0out, a1out = event.amount0_in, event.amount1_in, event.amount0_out, event.amount1_out
             if log.address not in tokens or not _is_flash_swap(a0in, a1in, a0out, a1out):
                 continue
             t0, t1 = tokens[log.address]
-            token, lent, back = (t0, a0out, a0in) if a0out else (t1, a1out, a1in)
-            out.append(FlashLoan(log.address, "uniswap_v2", token, lent, back - lent, log.index))
+            token, lent_amount, back = (t0, a0out, a0in) if a0out else (t1, a1out, a1in)
+            out.append(FlashLoan(log.address, "uniswap_v2", token, lent_amount, back - lent_amount, log.index))
     return out
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
+from arbbot.chain.logdata import as_bytes as _bytes
+
 EXECUTED_TOPIC = keccak(text="Executed(address,uint256,uint256,uint256)")
 EXECUTED_TOPIC_HEX = "0x" + EXECUTED_TOPIC.hex()
 DATA_SIZE = 96  # three uint256 words, none indexed
@@ -28,18 +30,6 @@ class Executed:
     amount_in: int
     profit: int  # after the builder payment, as the event reports it
     builder_payment: int  # ETH to block.coinbase: a WETH route's share of profit, or the ETH attached
-
-
-def _bytes(value: object) -> bytes | None:
-    """Raw bytes of a topic or data field as nodes, web3 and the simulators give them (bytes or 0x-hex)."""
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, str) and value[:2] in ("0x", "0X"):
-        try:
-            return bytes.fromhex(value[2:])
-        except ValueError:
-            return None
-    return None
 
 
 def decode_executed(address: object, topics: Sequence[object], data: object, executor: str) -> Executed | None:

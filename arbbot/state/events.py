@@ -5,24 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import keccak
+from arbbot.chain import pool_events as pe
 
-SYNC = "0x" + keccak(text="Sync(uint112,uint112)").hex()
-V3_SWAP = "0x" + keccak(text="Swap(address,address,int256,int256,uint160,uint128,int24)").hex()
-V3_MINT = "0x" + keccak(text="Mint(address,address,int24,int24,uint128,uint256,uint256)").hex()
-V3_BURN = "0x" + keccak(text="Burn(address,int24,int24,uint128,uint256,uint256)").hex()
+# The topics the state follows (decoded by arbbot.chain.pool_events, the one decoder of every pool event).
+SYNC = pe.V2Sync.TOPIC
+V3_SWAP = pe.V3Swap.TOPIC
+V3_MINT = pe.V3Mint.TOPIC
+V3_BURN = pe.V3Burn.TOPIC
 # PancakeSwap V3's Swap carries the protocol fees taken as two more fields (Mint and Burn are V3's).
-PANCAKE_SWAP = "0x" + keccak(text="Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)").hex()
+PANCAKE_SWAP = pe.PancakeV3Swap.TOPIC
 # Uniswap V4: emitted by the PoolManager, the pool named by its id in topic 1.
-V4_SWAP = "0x" + keccak(text="Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)").hex()
-V4_MODIFY_LIQUIDITY = "0x" + keccak(text="ModifyLiquidity(bytes32,address,int24,int24,int256,bytes32)").hex()
-V4_PROTOCOL_FEE = "0x" + keccak(text="ProtocolFeeUpdated(bytes32,uint24)").hex()
+V4_SWAP = pe.V4Swap.TOPIC
+V4_MODIFY_LIQUIDITY = pe.V4ModifyLiquidity.TOPIC
+V4_PROTOCOL_FEE = pe.V4ProtocolFeeUpdated.TOPIC
 V4_TOPICS = (V4_SWAP, V4_MODIFY_LIQUIDITY, V4_PROTOCOL_FEE)
 STATE_TOPICS = (SYNC, V3_SWAP, V3_MINT, V3_BURN, PANCAKE_SWAP, *V4_TOPICS)
 
 
-class MalformedLog(ValueError):
-    """A log with the right signature but the wrong shape (truncated data, missing topics)."""
+# A log with a state event's signature but not its exact shape (wrong length or topic count, a word out of range).
+MalformedLog = pe.BadEvent
 
 
 @dataclass(frozen=True)
@@ -81,46 +82,21 @@ def pool_key(log: dict[str, Any]) -> tuple[str, str] | None:
     return emitter, emitter
 
 
-def _signed(value: int, bits: int) -> int:
-    return value - (1 << bits) if value >= 1 << (bits - 1) else value
-
-
-def _words(data: str, n: int, what: str) -> list[int]:
-    raw = data[2:] if data.startswith("0x") else data
-    if len(raw) < 64 * n:
-        raise MalformedLog(f"{what} log data has {len(raw) // 2} bytes, expected {32 * n}")
-    return [int(raw[64 * i : 64 * i + 64], 16) for i in range(n)]
-
-
 def decode(log: dict[str, Any]) -> StateEvent | None:
-    """The state change a log carries, or None if it is not a state event."""
-    topics = log.get("topics") or []
-    if not topics:
-        return None
-    t0 = topics[0].lower() if isinstance(topics[0], str) else "0x" + bytes(topics[0]).hex()
-    data = log.get("data", "0x")
-    if not isinstance(data, str):
-        data = "0x" + bytes(data).hex()
-    if t0 == SYNC:
-        r0, r1 = _words(data, 2, "Sync")
-        return SyncEvent(r0, r1)
-    if t0 in (V3_SWAP, PANCAKE_SWAP, V4_SWAP):
-        _a0, _a1, sqrt_p, liquidity, tick = _words(data, 5, "Swap")
-        return V3SwapEvent(sqrt_p, liquidity, _signed(tick & ((1 << 256) - 1), 256))
-    if t0 == V4_MODIFY_LIQUIDITY:
-        lower, upper, delta, _salt = _words(data, 4, "ModifyLiquidity")
-        return V3LiquidityEvent(_signed(lower, 256), _signed(upper, 256), _signed(delta, 256))
-    if t0 == V4_PROTOCOL_FEE:
-        (fee,) = _words(data, 1, "ProtocolFeeUpdated")
-        return ProtocolFeeEvent(fee & 0xFFFFFF)
-    if t0 in (V3_MINT, V3_BURN):
-        if len(topics) < 4:
-            raise MalformedLog(f"{'Mint' if t0 == V3_MINT else 'Burn'} log has {len(topics)} topics, expected 4")
-        lower = _signed(int(topics[2], 16), 256)
-        upper = _signed(int(topics[3], 16), 256)
-        if t0 == V3_MINT:
-            _sender, amount, _x, _y = _words(data, 4, "Mint")
-            return V3LiquidityEvent(lower, upper, amount)
-        amount, _x, _y = _words(data, 3, "Burn")
-        return V3LiquidityEvent(lower, upper, -amount)
+    """The state change a log carries, None if it is not a state event; MalformedLog if it has a state event's
+    first topic but not exactly that event's shape."""
+    if _topic0(log) not in STATE_TOPICS:
+        return None  # other pool events (a V2 Swap, a Flash) move no state the store keeps
+    event = pe.decode(log.get("topics") or [], log.get("data", "0x"))
+    if isinstance(event, pe.V2Sync):
+        return SyncEvent(event.reserve0, event.reserve1)
+    if isinstance(event, (pe.V3Swap, pe.PancakeV3Swap, pe.V4Swap)):
+        return V3SwapEvent(event.sqrt_price_x96, event.liquidity, event.tick)
+    if isinstance(event, pe.V4ModifyLiquidity):
+        return V3LiquidityEvent(event.tick_lower, event.tick_upper, event.liquidity_delta)
+    if isinstance(event, pe.V4ProtocolFeeUpdated):
+        return ProtocolFeeEvent(event.protocol_fee)
+    if isinstance(event, (pe.V3Mint, pe.V3Burn)) and event.tick_lower is not None and event.tick_upper is not None:
+        delta = event.amount if isinstance(event, pe.V3Mint) else -event.amount
+        return V3LiquidityEvent(event.tick_lower, event.tick_upper, delta)
     return None

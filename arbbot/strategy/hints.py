@@ -25,17 +25,16 @@ from typing import Protocol
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v3.tick_math import get_tick_at_sqrt_ratio
+from arbbot.chain import pool_events
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import _Overlay
 
-# keccak256 of the event signatures
-V2_SYNC = "0x1c411e9a96e071241c2f21f7726b17ae89e3cab4c78be50e062b03a9fffbbad1"  # Sync(uint112,uint112)
-V2_SWAP = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"  # Swap(address,4 x uint256,address)
-# Swap(address,address,int256,int256,uint160,uint128,int24)
-V3_SWAP = "0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67"
+# The events a hint's logs are read for (decoded by arbbot.chain.pool_events, the one decoder of each).
+V2_SYNC = pool_events.V2Sync.TOPIC
+V2_SWAP = pool_events.V2Swap.TOPIC
+V3_SWAP = pool_events.V3Swap.TOPIC
 
 MAX_U112 = 2**112 - 1
-MIN_SQRT, MAX_SQRT = 4295128739, 1461446703485210103287313537499064193838596009  # V3 TickMath bounds
 
 
 @dataclass(frozen=True)
@@ -66,48 +65,35 @@ class LogHint(Protocol):
         """The log's data bytes (empty when the hint withholds them)."""
 
 
-def _words(data: bytes, n: int) -> list[int] | None:
-    if len(data) != 32 * n:
-        return None
-    return [int.from_bytes(data[32 * i : 32 * i + 32], "big") for i in range(n)]
-
-
-def _signed(word: int, bits: int = 256) -> int:
-    return word - (1 << bits) if word >> (bits - 1) else word
-
-
 def effect_of_log(log: LogHint, pool: Pool) -> tuple[Pool, str] | None:
-    """The pool after the victim as an exactly-stated log says, or None if the log states nothing usable."""
+    """The pool after the victim as an exactly-stated log says, or None if the log states nothing usable.
+
+    A hint may reveal topic 0 alone (the indexed fields withheld): such a log is read for its data; a log that is
+    not exactly its event's shape (see arbbot.chain.pool_events) states nothing."""
     topic = log.topics[0] if log.topics else None
+    if topic not in (V2_SYNC, V2_SWAP, V3_SWAP):
+        return None
+    event = pool_events.try_decode(log.topics, log.data, withheld_ok=True)
     p = pool.copy()
     try:
-        if topic == V2_SYNC and hasattr(p, "apply_sync"):
-            w = _words(log.data, 2)
-            if w is None or w[0] > MAX_U112 or w[1] > MAX_U112 or w[0] == 0 or w[1] == 0:
-                return None
-            p.apply_sync(w[0], w[1])
+        if isinstance(event, pool_events.V2Sync) and hasattr(p, "apply_sync"):
+            if event.reserve0 == 0 or event.reserve1 == 0:
+                return None  # an emptied pair: nothing to trade against
+            p.apply_sync(event.reserve0, event.reserve1)
             return p, "exact"
-        if topic == V2_SWAP and hasattr(p, "apply_sync"):
-            w = _words(log.data, 4)
-            if w is None:
-                return None
-            r0 = p.reserve0 + w[0] - w[2]  # type: ignore[attr-defined]
-            r1 = p.reserve1 + w[1] - w[3]  # type: ignore[attr-defined]
+        if isinstance(event, pool_events.V2Swap) and hasattr(p, "apply_sync"):
+            r0 = p.reserve0 + event.amount0_in - event.amount0_out  # type: ignore[attr-defined]
+            r1 = p.reserve1 + event.amount1_in - event.amount1_out  # type: ignore[attr-defined]
             if not (0 < r0 <= MAX_U112 and 0 < r1 <= MAX_U112):
                 return None
             p.apply_sync(r0, r1)
             return p, "amounts"
-        if topic == V3_SWAP and hasattr(p, "apply_swap_event"):
-            w = _words(log.data, 5)
-            if w is None:
-                return None
-            sqrt_price, liquidity, tick = w[2], w[3], _signed(w[4])
-            if not (MIN_SQRT <= sqrt_price < MAX_SQRT) or liquidity >= 2**128 or not -887272 <= tick <= 887272:
-                return None
+        if isinstance(event, pool_events.V3Swap) and hasattr(p, "apply_swap_event"):
+            sqrt_price, tick = event.sqrt_price_x96, event.tick
             # The pool's tick is the price's, or one below when a downward swap stopped on a tick boundary.
             if tick not in (at := get_tick_at_sqrt_ratio(sqrt_price), at - 1):
                 return None
-            p.apply_swap_event(sqrt_price, liquidity, tick)
+            p.apply_swap_event(sqrt_price, event.liquidity, tick)
             return p, "exact"
     except (AmmError, ValueError, OverflowError):
         return None

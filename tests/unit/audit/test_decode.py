@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from eth_abi import encode
 from eth_utils import to_checksum_address
 
@@ -264,3 +265,42 @@ def test_hostile_pool_and_lender_logs_are_left_out_not_misread() -> None:
         for log in hostile:
             assert not decode.well_formed(log), name
             assert _decoded([log]) == ([], [], [], []), name
+
+
+def _word(value: int) -> bytes:
+    return (value % 2**256).to_bytes(32, "big")
+
+
+# (event, where the bad word goes: ("topic", i) or ("data", word index), the word) for every bounded field kind.
+_OUT_OF_RANGE = [
+    ("v2 swap", ("topic", 2), "0x" + "ff" * 12 + EXEC[2:].lower()),  # a recipient that is no address
+    ("v3 swap", ("data", 2), _word(2**160)),  # sqrtPriceX96 beyond uint160
+    ("v3 swap", ("data", 2), _word(4295128738)),  # below TickMath's lowest price
+    ("v3 swap", ("data", 3), _word(2**128)),  # liquidity beyond uint128
+    ("v3 swap", ("data", 4), _word(2**23)),  # tick beyond int24
+    ("v3 swap", ("data", 4), _word(887273)),  # tick beyond TickMath's range
+    ("pancake swap", ("data", 6), _word(2**128)),  # a protocol fee beyond uint128
+    ("v4 swap", ("data", 0), _word(2**127)),  # amount0 beyond int128
+    ("v4 swap", ("data", 1), _word(2**255)),  # amount1 not sign-extended from 128 bits
+    ("v4 swap", ("data", 5), _word(2**24)),  # fee beyond uint24
+    ("v3 flash", ("topic", 1), "0x" + "01" * 32),
+    ("balancer loan", ("topic", 2), "0x" + "01" * 32),  # a token that is no address
+    ("aave loan", ("data", 2), _word(256)),  # interestRateMode beyond uint8
+    ("aave loan", ("data", 0), _word(2**160)),  # an initiator that is no address
+    ("aave loan", ("topic", 3), "0x" + _word(2**16).hex()),  # referralCode beyond uint16
+]
+
+
+@pytest.mark.parametrize(("name", "where", "bad"), _OUT_OF_RANGE, ids=[f"{n}:{w}" for n, w, _ in _OUT_OF_RANGE])
+def test_words_out_of_their_type_are_left_out_not_misread(name: str, where: tuple[str, int], bad: object) -> None:
+    topics, types, values = _GOOD_EVENTS[name]
+    good = _log(POOL, topics, types, values)
+    assert _decoded([good]) != ([], [], [], [])  # the control: the same log, well formed, is read
+    kind, i = where
+    if kind == "topic":
+        log = Log(POOL, tuple(bad if j == i else t for j, t in enumerate(good.topics)), good.data, 0)
+    else:
+        assert isinstance(bad, bytes)
+        log = Log(POOL, good.topics, good.data[: 32 * i] + bad + good.data[32 * i + 32 :], 0)
+    assert not decode.well_formed(log), name
+    assert _decoded([log]) == ([], [], [], []), name

@@ -8,7 +8,7 @@ import pytest
 
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
-from arbbot.amm.uniswap_v3.tick_math import get_tick_at_sqrt_ratio
+from arbbot.amm.uniswap_v3.tick_math import get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.hints import V2_SWAP, V2_SYNC, V3_SWAP, HintStrategy, effect_of_log
 
@@ -177,3 +177,48 @@ def test_a_v3_swap_log_states_price_liquidity_and_tick() -> None:
 def test_impossible_v3_states_are_not_taken(data: bytes) -> None:
     pool = _v3()
     assert effect_of_log(Log(pool.address, (V3_SWAP,), data), pool) is None
+
+
+ADDR = "0x" + "00" * 12 + "11" * 20
+
+
+def test_a_v3_swap_log_with_its_topics_or_topic_0_alone_is_read_part_of_them_is_not() -> None:
+    pool = _v3()
+    data = _v3_swap(2**96 * 11 // 10, 5 * 10**20, 1906)
+    full = effect_of_log(Log(pool.address, (V3_SWAP, ADDR, ADDR), data), pool)
+    assert full is not None and full[0].tick == 1906
+    assert effect_of_log(Log(pool.address, (V3_SWAP, ADDR), data), pool) is None  # one indexed topic of two
+    assert effect_of_log(Log(pool.address, (V3_SWAP, ADDR, ADDR, ADDR), data), pool) is None
+    dirty = "0x" + "ff" * 12 + "11" * 20  # not an address word
+    assert effect_of_log(Log(pool.address, (V3_SWAP, ADDR, dirty), data), pool) is None
+
+
+def test_a_v3_price_high_in_the_tick_maths_range_is_taken() -> None:
+    # Near the top of TickMath's range (a genuine price of a pool whose token1 is worth next to nothing).
+    pool = _v3()
+    tick = 800_000
+    price = get_sqrt_ratio_at_tick(tick)
+    assert price > 2**150
+    moved = effect_of_log(Log(pool.address, (V3_SWAP,), _v3_swap(price, 10**18, tick)), pool)
+    assert moved is not None and (moved[0].sqrt_price_x96, moved[0].tick) == (price, tick)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _words(1, 0, 0, 1)[:-1],  # short
+        _words(1, 0, 0, 1, 0),  # a word too long
+        _words(1, 0, 0),
+    ],
+)
+def test_a_malformed_v2_swap_log_moves_nothing(data: bytes) -> None:
+    pools = _pools()
+    assert effect_of_log(Log(A, (V2_SWAP,), data), pools[A]) is None
+    assert effect_of_log(Log(A, (V2_SWAP, ADDR), _words(1, 0, 0, 1)), pools[A]) is None  # part of the topics
+
+
+def test_another_events_data_under_a_v2_topic_is_not_read() -> None:
+    pools = _pools()
+    # A V3 Swap's five words under the V2 Sync topic, or Sync's two under the V2 Swap topic.
+    assert effect_of_log(Log(A, (V2_SYNC,), _v3_swap(2**96, 10**18, 0)), pools[A]) is None
+    assert effect_of_log(Log(A, (V2_SWAP,), _words(1200 * 10**18, 1_668_000 * 10**6)), pools[A]) is None

@@ -1,0 +1,507 @@
+"""The pool and lender events arbbot reads, and their one decoder: log topics and data in, typed records out.
+
+Uniswap V2 `Sync` and `Swap`; Uniswap V3 `Swap`, `Mint`, `Burn` and `Flash`; PancakeSwap V3 `Swap`; Uniswap V4
+`Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`; Balancer V2 and Aave V3 `FlashLoan`. The state store, the hint
+strategy and the audit all decode through here, so a log means the same to each of them.
+
+Logs are untrusted: any contract can emit any topic, and a node can hand back a truncated or padded log. A log
+carrying one of these events' first topic is taken only in exactly that event's shape: its topic count, its data
+length, every word inside its ABI type (an address with twelve zero bytes, a signed field sign-extended, an unsigned
+one without high bits) and the protocol's own bounds where every genuine event keeps them (a V3/V4 price within the
+tick math's range, ticks within ±887272, a position's lower tick below its upper). Anything else raises `BadEvent`
+naming the field and the value; nothing is read from whatever bytes happen to be there.
+
+Pure: no I/O. Addresses come back as lower-case 0x-hex (no checksum work on the state's hot path), pool ids and
+salts as lower-case 0x + 64 hex.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, TypeVar
+
+from eth_utils import keccak
+
+from arbbot.chain.logdata import as_bytes
+
+# Uniswap V3 TickMath (V4 and PancakeSwap V3 use the same): the range every pool keeps its price and ticks in.
+MIN_TICK, MAX_TICK = -887272, 887272
+MIN_SQRT_PRICE = 4295128739
+MAX_SQRT_PRICE = 1461446703485210103287273052203988822378723970342  # exclusive
+
+
+class BadEvent(ValueError):
+    """A log that carries a known event's first topic but not that event's shape; the message names the field."""
+
+
+def _topic(signature: str) -> str:
+    return "0x" + keccak(text=signature).hex()
+
+
+@dataclass(frozen=True)
+class V2Sync:
+    """Uniswap V2 `Sync(uint112 reserve0, uint112 reserve1)`: the pair's reserves after the change."""
+
+    SIGNATURE: ClassVar[str] = "Sync(uint112,uint112)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    reserve0: int
+    reserve1: int
+
+
+@dataclass(frozen=True)
+class V2Swap:
+    """Uniswap V2 `Swap(address indexed sender, uint amount0In, amount1In, amount0Out, amount1Out, address indexed to)`.
+
+    `sender` and `to` are None only when the indexed topics were withheld (a MEV-Share hint, `withheld_ok`)."""
+
+    SIGNATURE: ClassVar[str] = "Swap(address,uint256,uint256,uint256,uint256,address)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    sender: str | None
+    to: str | None
+    amount0_in: int
+    amount1_in: int
+    amount0_out: int
+    amount1_out: int
+
+
+@dataclass(frozen=True)
+class V3Swap:
+    """Uniswap V3 `Swap(address indexed sender, address indexed recipient, int256 amount0, int256 amount1,
+    uint160 sqrtPriceX96, uint128 liquidity, int24 tick)`: the pool's deltas (positive: paid into the pool) and its
+    price, in-range liquidity and tick after the swap. `sender`/`recipient` are None only when withheld."""
+
+    SIGNATURE: ClassVar[str] = "Swap(address,address,int256,int256,uint160,uint128,int24)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    sender: str | None
+    recipient: str | None
+    amount0: int
+    amount1: int
+    sqrt_price_x96: int
+    liquidity: int
+    tick: int
+
+
+@dataclass(frozen=True)
+class PancakeV3Swap:
+    """PancakeSwap V3 `Swap`: V3's fields plus the protocol fees taken in each token (`uint128` each)."""
+
+    SIGNATURE: ClassVar[str] = "Swap(address,address,int256,int256,uint160,uint128,int24,uint128,uint128)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    sender: str | None
+    recipient: str | None
+    amount0: int
+    amount1: int
+    sqrt_price_x96: int
+    liquidity: int
+    tick: int
+    protocol_fees_token0: int
+    protocol_fees_token1: int
+
+
+@dataclass(frozen=True)
+class V4Swap:
+    """Uniswap V4 `Swap(bytes32 indexed id, address indexed sender, int128 amount0, int128 amount1, uint160
+    sqrtPriceX96, uint128 liquidity, int24 tick, uint24 fee)` from the PoolManager: amounts from the swapper's side
+    (negative: paid into the pool). `pool_id`/`sender` are None only when withheld."""
+
+    SIGNATURE: ClassVar[str] = "Swap(bytes32,address,int128,int128,uint160,uint128,int24,uint24)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    sender: str | None
+    amount0: int
+    amount1: int
+    sqrt_price_x96: int
+    liquidity: int
+    tick: int
+    fee: int
+
+
+@dataclass(frozen=True)
+class V3Mint:
+    """Uniswap V3 `Mint(address sender, address indexed owner, int24 indexed tickLower, int24 indexed tickUpper,
+    uint128 amount, uint256 amount0, uint256 amount1)`: `amount` liquidity added on [tick_lower, tick_upper)."""
+
+    SIGNATURE: ClassVar[str] = "Mint(address,address,int24,int24,uint128,uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    owner: str | None
+    tick_lower: int | None
+    tick_upper: int | None
+    sender: str
+    amount: int
+    amount0: int
+    amount1: int
+
+
+@dataclass(frozen=True)
+class V3Burn:
+    """Uniswap V3 `Burn(address indexed owner, int24 indexed tickLower, int24 indexed tickUpper, uint128 amount,
+    uint256 amount0, uint256 amount1)`: `amount` liquidity removed from [tick_lower, tick_upper)."""
+
+    SIGNATURE: ClassVar[str] = "Burn(address,int24,int24,uint128,uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    owner: str | None
+    tick_lower: int | None
+    tick_upper: int | None
+    amount: int
+    amount0: int
+    amount1: int
+
+
+@dataclass(frozen=True)
+class V4ModifyLiquidity:
+    """Uniswap V4 `ModifyLiquidity(bytes32 indexed id, address indexed sender, int24 tickLower, int24 tickUpper,
+    int256 liquidityDelta, bytes32 salt)`: liquidity added (+) or removed (-) on [tick_lower, tick_upper)."""
+
+    SIGNATURE: ClassVar[str] = "ModifyLiquidity(bytes32,address,int24,int24,int256,bytes32)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    sender: str | None
+    tick_lower: int
+    tick_upper: int
+    liquidity_delta: int
+    salt: str
+
+
+@dataclass(frozen=True)
+class V4ProtocolFeeUpdated:
+    """Uniswap V4 `ProtocolFeeUpdated(bytes32 indexed id, uint24 protocolFee)`: zeroForOne fee in the low 12 bits,
+    oneForZero in the high 12."""
+
+    SIGNATURE: ClassVar[str] = "ProtocolFeeUpdated(bytes32,uint24)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    protocol_fee: int
+
+
+@dataclass(frozen=True)
+class V3Flash:
+    """Uniswap V3 `Flash(address indexed sender, address indexed recipient, uint256 amount0, uint256 amount1,
+    uint256 paid0, uint256 paid1)`: lent amounts and what came back on top (the fees)."""
+
+    SIGNATURE: ClassVar[str] = "Flash(address,address,uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    sender: str | None
+    recipient: str | None
+    amount0: int
+    amount1: int
+    paid0: int
+    paid1: int
+
+
+@dataclass(frozen=True)
+class BalancerFlashLoan:
+    """Balancer V2 Vault `FlashLoan(address indexed recipient, address indexed token, uint256 amount,
+    uint256 feeAmount)`."""
+
+    SIGNATURE: ClassVar[str] = "FlashLoan(address,address,uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    recipient: str | None
+    token: str | None
+    amount: int
+    fee_amount: int
+
+
+@dataclass(frozen=True)
+class AaveFlashLoan:
+    """Aave V3 Pool `FlashLoan(address indexed target, address initiator, address indexed asset, uint256 amount,
+    uint8 interestRateMode, uint256 premium, uint16 indexed referralCode)`."""
+
+    SIGNATURE: ClassVar[str] = "FlashLoan(address,address,address,uint256,uint8,uint256,uint16)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    target: str | None
+    asset: str | None
+    referral_code: int | None
+    initiator: str
+    amount: int
+    interest_rate_mode: int
+    premium: int
+
+
+PoolEvent = (
+    V2Sync
+    | V2Swap
+    | V3Swap
+    | PancakeV3Swap
+    | V4Swap
+    | V3Mint
+    | V3Burn
+    | V4ModifyLiquidity
+    | V4ProtocolFeeUpdated
+    | V3Flash
+    | BalancerFlashLoan
+    | AaveFlashLoan
+)
+_E = TypeVar("_E", bound=PoolEvent)
+
+
+class _Words:
+    """Reads the words of one event, each checked against its ABI type; a bad one raises BadEvent naming it."""
+
+    def __init__(self, event: str, words: Sequence[bytes]) -> None:
+        self.event, self.words, self.at = event, words, 0
+
+    def _next(self) -> bytes:
+        word = self.words[self.at]
+        self.at += 1
+        return word
+
+    def _bad(self, name: str, why: str, value: object) -> BadEvent:
+        return BadEvent(f"{self.event}.{name} {why}: {value}")
+
+    def uint(self, name: str, bits: int = 256) -> int:
+        """The next word as a `uint<bits>`."""
+        value = int.from_bytes(self._next(), "big")
+        if value >> bits:
+            raise self._bad(name, f"out of uint{bits}", value)
+        return value
+
+    def int_(self, name: str, bits: int = 256) -> int:
+        """The next word as an `int<bits>` (sign-extended to 256 bits, as the ABI writes it)."""
+        value = int.from_bytes(self._next(), "big")
+        if value >> 255:
+            value -= 1 << 256
+        if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+            raise self._bad(name, f"out of int{bits}", value)
+        return value
+
+    def address(self, name: str) -> str:
+        """The next word as an address: twenty bytes with twelve zero bytes above them."""
+        word = self._next()
+        if any(word[:12]):
+            raise self._bad(name, "is not an address", "0x" + word.hex())
+        return "0x" + word[12:].hex()
+
+    def bytes32(self, name: str) -> str:
+        """The next word as it is (0x + 64 hex)."""
+        return "0x" + self._next().hex()
+
+    def tick(self, name: str) -> int:
+        """The next word as an `int24` tick within the tick math's range."""
+        value = self.int_(name, 24)
+        if not MIN_TICK <= value <= MAX_TICK:
+            raise self._bad(name, f"outside [{MIN_TICK}, {MAX_TICK}]", value)
+        return value
+
+    def sqrt_price(self, name: str) -> int:
+        """The next word as a `uint160` price within [MIN_SQRT_PRICE, MAX_SQRT_PRICE)."""
+        value = self.uint(name, 160)
+        if not MIN_SQRT_PRICE <= value < MAX_SQRT_PRICE:
+            raise self._bad(name, f"outside [{MIN_SQRT_PRICE}, {MAX_SQRT_PRICE})", value)
+        return value
+
+    def check_range(self, lower: int | None, upper: int | None) -> None:
+        """A position's range: the lower tick below the upper (when both are known)."""
+        if lower is not None and upper is not None and lower >= upper:
+            raise self._bad("tickLower", "is not below tickUpper", f"{lower} >= {upper}")
+
+
+# Each decoder: (indexed topic words, or None when withheld; data words) -> record.
+_Decoder = Callable[[_Words | None, _Words], PoolEvent]
+
+
+def _sync(_ix: _Words | None, w: _Words) -> V2Sync:
+    return V2Sync(w.uint("reserve0", 112), w.uint("reserve1", 112))
+
+
+def _v2_swap(ix: _Words | None, w: _Words) -> V2Swap:
+    sender, to = (ix.address("sender"), ix.address("to")) if ix else (None, None)
+    return V2Swap(sender, to, w.uint("amount0In"), w.uint("amount1In"), w.uint("amount0Out"), w.uint("amount1Out"))
+
+
+def _v3_swap(ix: _Words | None, w: _Words) -> V3Swap:
+    sender, recipient = (ix.address("sender"), ix.address("recipient")) if ix else (None, None)
+    return V3Swap(
+        sender,
+        recipient,
+        w.int_("amount0"),
+        w.int_("amount1"),
+        w.sqrt_price("sqrtPriceX96"),
+        w.uint("liquidity", 128),
+        w.tick("tick"),
+    )
+
+
+def _pancake_swap(ix: _Words | None, w: _Words) -> PancakeV3Swap:
+    sender, recipient = (ix.address("sender"), ix.address("recipient")) if ix else (None, None)
+    return PancakeV3Swap(
+        sender,
+        recipient,
+        w.int_("amount0"),
+        w.int_("amount1"),
+        w.sqrt_price("sqrtPriceX96"),
+        w.uint("liquidity", 128),
+        w.tick("tick"),
+        w.uint("protocolFeesToken0", 128),
+        w.uint("protocolFeesToken1", 128),
+    )
+
+
+def _v4_swap(ix: _Words | None, w: _Words) -> V4Swap:
+    pool_id, sender = (ix.bytes32("id"), ix.address("sender")) if ix else (None, None)
+    return V4Swap(
+        pool_id,
+        sender,
+        w.int_("amount0", 128),
+        w.int_("amount1", 128),
+        w.sqrt_price("sqrtPriceX96"),
+        w.uint("liquidity", 128),
+        w.tick("tick"),
+        w.uint("fee", 24),
+    )
+
+
+def _mint(ix: _Words | None, w: _Words) -> V3Mint:
+    owner, lower, upper = (ix.address("owner"), ix.tick("tickLower"), ix.tick("tickUpper")) if ix else (None,) * 3
+    w.check_range(lower, upper)
+    return V3Mint(owner, lower, upper, w.address("sender"), w.uint("amount", 128), w.uint("amount0"), w.uint("amount1"))
+
+
+def _burn(ix: _Words | None, w: _Words) -> V3Burn:
+    owner, lower, upper = (ix.address("owner"), ix.tick("tickLower"), ix.tick("tickUpper")) if ix else (None,) * 3
+    w.check_range(lower, upper)
+    return V3Burn(owner, lower, upper, w.uint("amount", 128), w.uint("amount0"), w.uint("amount1"))
+
+
+def _modify_liquidity(ix: _Words | None, w: _Words) -> V4ModifyLiquidity:
+    pool_id, sender = (ix.bytes32("id"), ix.address("sender")) if ix else (None, None)
+    lower, upper = w.tick("tickLower"), w.tick("tickUpper")
+    w.check_range(lower, upper)
+    return V4ModifyLiquidity(pool_id, sender, lower, upper, w.int_("liquidityDelta"), w.bytes32("salt"))
+
+
+def _protocol_fee(ix: _Words | None, w: _Words) -> V4ProtocolFeeUpdated:
+    return V4ProtocolFeeUpdated(ix.bytes32("id") if ix else None, w.uint("protocolFee", 24))
+
+
+def _v3_flash(ix: _Words | None, w: _Words) -> V3Flash:
+    sender, recipient = (ix.address("sender"), ix.address("recipient")) if ix else (None, None)
+    return V3Flash(sender, recipient, w.uint("amount0"), w.uint("amount1"), w.uint("paid0"), w.uint("paid1"))
+
+
+def _balancer_loan(ix: _Words | None, w: _Words) -> BalancerFlashLoan:
+    recipient, token = (ix.address("recipient"), ix.address("token")) if ix else (None, None)
+    return BalancerFlashLoan(recipient, token, w.uint("amount"), w.uint("feeAmount"))
+
+
+def _aave_loan(ix: _Words | None, w: _Words) -> AaveFlashLoan:
+    target, asset, referral = (
+        (ix.address("target"), ix.address("asset"), ix.uint("referralCode", 16)) if ix else (None,) * 3
+    )
+    return AaveFlashLoan(
+        target,
+        asset,
+        referral,
+        w.address("initiator"),
+        w.uint("amount"),
+        w.uint("interestRateMode", 8),
+        w.uint("premium"),
+    )
+
+
+@dataclass(frozen=True)
+class _Spec:
+    cls: type[PoolEvent]
+    indexed: int  # topics after topic 0
+    words: int  # data words, none dynamic
+    decode: _Decoder
+    name: str = field(init=False)  # the record's name, for messages ("V4Swap", not the ambiguous "Swap")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.cls.__name__)
+
+
+_SPECS = (
+    _Spec(V2Sync, 0, 2, _sync),
+    _Spec(V2Swap, 2, 4, _v2_swap),
+    _Spec(V3Swap, 2, 5, _v3_swap),
+    _Spec(PancakeV3Swap, 2, 7, _pancake_swap),
+    _Spec(V4Swap, 2, 6, _v4_swap),
+    _Spec(V3Mint, 3, 4, _mint),
+    _Spec(V3Burn, 3, 3, _burn),
+    _Spec(V4ModifyLiquidity, 2, 4, _modify_liquidity),
+    _Spec(V4ProtocolFeeUpdated, 1, 1, _protocol_fee),
+    _Spec(V3Flash, 2, 4, _v3_flash),
+    _Spec(BalancerFlashLoan, 2, 2, _balancer_loan),
+    _Spec(AaveFlashLoan, 3, 4, _aave_loan),
+)
+_BY_TOPIC: dict[bytes, _Spec] = {bytes.fromhex(s.cls.TOPIC[2:]): s for s in _SPECS}
+EVENT_TYPES: tuple[type[PoolEvent], ...] = tuple(s.cls for s in _SPECS)
+TOPICS: frozenset[str] = frozenset(s.cls.TOPIC for s in _SPECS)
+
+
+def _topic_words(topics: Sequence[object], event: str, head: bytes) -> list[bytes]:
+    out = [head]
+    for i, topic in enumerate(topics[1:], start=1):
+        raw = as_bytes(topic)
+        if raw is None or len(raw) != 32:
+            raise BadEvent(f"{event}.topics[{i}] is not a 32-byte word: {str(topic)[:80]}")
+        out.append(raw)
+    return out
+
+
+def _spec_of(topics: Sequence[object]) -> tuple[_Spec, bytes] | None:
+    if not topics:
+        return None
+    head = as_bytes(topics[0])
+    spec = _BY_TOPIC.get(head) if head is not None else None
+    return (spec, head) if spec is not None and head is not None else None
+
+
+def decode(topics: Sequence[object], data: object, *, withheld_ok: bool = False) -> PoolEvent | None:
+    """The event a log carries, `None` when its first topic is none of these events', `BadEvent` when it is one's
+    but the log is not exactly that event's shape.
+
+    `topics` and `data` may be bytes or 0x-hex strings. With `withheld_ok` (a MEV-Share hint, which may reveal the
+    first topic alone) a log with topic 0 only is taken too, its indexed fields then None; any other topic count
+    than one or the event's full count is still refused."""
+    found = _spec_of(topics)
+    if found is None:
+        return None
+    spec, head = found
+    name = spec.name
+    words = _topic_words(topics, name, head)
+    withheld = withheld_ok and len(words) == 1 and spec.indexed > 0
+    if len(words) != 1 + spec.indexed and not withheld:
+        raise BadEvent(f"{name}.topics has {len(words)} topics, expected {1 + spec.indexed}")
+    raw = as_bytes(data)
+    if raw is None:
+        raise BadEvent(f"{name}.data is not bytes or 0x-hex: {str(data)[:80]}")
+    if len(raw) != 32 * spec.words:
+        raise BadEvent(f"{name}.data has {len(raw)} bytes, expected {32 * spec.words}")
+    data_words = _Words(name, [raw[i : i + 32] for i in range(0, len(raw), 32)])
+    indexed = None if withheld else _Words(name, words[1:])
+    return spec.decode(indexed, data_words)
+
+
+def decode_as(cls: type[_E], topics: Sequence[object], data: object, *, withheld_ok: bool = False) -> _E:
+    """The log as the event `cls`; `BadEvent` when it carries another first topic (another event's included) or is
+    not exactly `cls`'s shape."""
+    found = _spec_of(topics)
+    if found is None or found[0].cls is not cls:
+        head = str(topics[0])[:80] if topics else "none"
+        raise BadEvent(f"{cls.__name__}.topics[0] is not its topic: {head}")
+    event = decode(topics, data, withheld_ok=withheld_ok)
+    if not isinstance(event, cls):  # unreachable: the spec of `cls` made it; kept for the type checker
+        raise BadEvent(f"{cls.__name__} decoded as {type(event).__name__}")
+    return event
+
+
+def try_decode(topics: Sequence[object], data: object, *, withheld_ok: bool = False) -> PoolEvent | None:
+    """`decode`, with a malformed log also answered `None`: for users that leave both kinds of log out."""
+    try:
+        return decode(topics, data, withheld_ok=withheld_ok)
+    except BadEvent:
+        return None
