@@ -55,6 +55,25 @@ class VenueEntry(BaseModel):
     deployer: str = ""  # PancakeSwap V3: the pool deployer, CREATE2 sender of every pool
 
 
+class BalancerPoolEntry(BaseModel):
+    """A Balancer V2 pool the replica created through a factory and INIT-joined (kept apart from the two-token
+    `pools`: a Balancer pool holds 2 to 8 tokens and is traded through the Vault by `pool_id`).
+
+    `tokens` are symbols in the Vault's order (`getPoolTokens`, sorted by address); `weights` and `swap_fee` are
+    18-decimal integers (0.8e18 = 80%, 3e15 = 0.3%); `balances` the raw amounts the INIT join put in.
+    """
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["balancer_weighted"]
+    address: str  # the pool contract (also its BPT)
+    pool_id: str  # 32-byte hex string, the Vault's key
+    factory: str
+    tokens: list[str]
+    weights: list[int]
+    swap_fee: int
+    balances: list[int]
+
+
 class Manifest(BaseModel):
     """Every address a replica build holds, with the scenario, seed and snapshot it came from."""
 
@@ -68,6 +87,7 @@ class Manifest(BaseModel):
     venues: dict[str, VenueEntry]
     tokens: list[TokenEntry]
     pools: list[PoolEntry]
+    balancer_pools: list[BalancerPoolEntry] = []
 
     def token(self, symbol: str) -> TokenEntry:
         """The token with this symbol ("ETH": a V4 pool's native side, the zero address); DevnetError if there is

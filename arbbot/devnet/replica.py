@@ -19,7 +19,8 @@ from web3.contract import Contract
 
 from arbbot.chain.addresses import sort_tokens
 from arbbot.devnet import artifacts, compiler
-from arbbot.devnet.manifest import Manifest, PoolEntry, TokenEntry, VenueEntry
+from arbbot.devnet.balancer import create_weighted_pools
+from arbbot.devnet.manifest import BalancerPoolEntry, Manifest, PoolEntry, TokenEntry, VenueEntry
 from arbbot.devnet.pancake import deploy_pancake
 from arbbot.devnet.scenario import (
     NATIVE,
@@ -49,7 +50,7 @@ def _whole(amount_eth: Fraction, token: TokenSpec) -> int:
 
 class ReplicaBuilder:
     """Builds the replica on a fresh node: the real protocol bytecode, then the scenario's tokens, pools and Balancer
-    flash-loan liquidity, all from the node's first account.
+    flash-loan liquidity and weighted pools, all from the node's first account.
 
     Used through `build_replica`; the generators (`generate`, the PancakeSwap and V4 deployers) extend it. Every
     transaction is checked and a failed one raises `DevnetError`.
@@ -66,6 +67,7 @@ class ReplicaBuilder:
         self.token_specs: dict[str, TokenSpec] = {}
         self.pools: list[PoolEntry] = []
         self.venues: dict[str, VenueEntry] = {}
+        self.balancer_pools: list[BalancerPoolEntry] = []
 
     # -- helpers ------------------------------------------------------------------------------
     def _tx(self, fn: Any, value: int = 0) -> Any:
@@ -369,6 +371,8 @@ class ReplicaBuilder:
             from arbbot.devnet.generate import generate
 
             generate(self, self.sc.generate)
+        # Last, so scenarios without Balancer pools (and everything built before them) keep their state.
+        create_weighted_pools(self)
         return Manifest(
             scenario=self.sc.name,
             seed=self.sc.seed,
@@ -389,6 +393,7 @@ class ReplicaBuilder:
                 for sym, spec in self.token_specs.items()
             ],
             pools=self.pools,
+            balancer_pools=self.balancer_pools,
         )
 
 

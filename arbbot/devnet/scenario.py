@@ -109,6 +109,75 @@ class V4PoolSpec(_Strict):
     skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
 
 
+class BalancerWeightedPoolSpec(_Strict):
+    """A Balancer V2 weighted pool created through the real WeightedPoolFactory and INIT-joined.
+
+    `weights` are exact decimal strings summing to 1 (each at least 0.01), in the order of `tokens`;
+    `swap_fee` a fraction between 0.000001 and 0.1. Liquidity is either `depth_eth`, the pool's total
+    ETH value split by weight at the scenario prices (`skew_bps` then moves the last token's price in the
+    others), or `amounts`, exact raw token units per token (decimal integer strings, so values beyond
+    TOML's 64-bit integers fit).
+    """
+
+    tokens: list[Symbol] = Field(min_length=2, max_length=8)
+    weights: list[str]
+    swap_fee: str = "0.003"
+    depth_eth: int | None = Field(default=None, gt=0)
+    amounts: list[str] | None = None
+    skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _weights(cls, v: object) -> list[str]:
+        if not isinstance(v, list):
+            raise ValueError(f"weights must be a list of decimal strings, got {v!r}")
+        return [_decimal(w, "weights") for w in v]
+
+    @field_validator("swap_fee", mode="before")
+    @classmethod
+    def _fee(cls, v: object) -> str:
+        return _decimal(v, "swap_fee")
+
+    @field_validator("amounts", mode="before")
+    @classmethod
+    def _amounts(cls, v: object) -> list[str] | None:
+        if v is None:
+            return None
+        if not isinstance(v, list) or not all(str(a).isdigit() and int(str(a)) > 0 for a in v):
+            raise ValueError(f"amounts must be positive whole numbers of raw units, got {v!r}")
+        return [str(a) for a in v]
+
+    @model_validator(mode="after")
+    def _shape(self) -> BalancerWeightedPoolSpec:
+        n = len(self.tokens)
+        if len(self.weights) != n:
+            raise ValueError(f"weights: {len(self.weights)} weights for {n} tokens")
+        if len(set(self.tokens)) != n:
+            raise ValueError(f"tokens: a token appears twice in {self.tokens}")
+        if sum(Decimal(w) for w in self.weights) != 1 or any(Decimal(w) < Decimal("0.01") for w in self.weights):
+            raise ValueError(f"weights: {self.weights} must each be at least 0.01 and sum to exactly 1")
+        if any(Decimal(w) * 10**18 % 1 for w in self.weights):
+            raise ValueError(f"weights: {self.weights} have more than 18 decimals")
+        fee = Decimal(self.swap_fee)
+        if not Decimal("0.000001") <= fee <= Decimal("0.1") or fee * 10**18 % 1:
+            raise ValueError(f"swap_fee: {self.swap_fee} must be between 0.000001 and 0.1 with at most 18 decimals")
+        if (self.depth_eth is None) == (self.amounts is None):
+            raise ValueError("give exactly one of depth_eth and amounts")
+        if self.amounts is not None and len(self.amounts) != n:
+            raise ValueError(f"amounts: {len(self.amounts)} amounts for {n} tokens")
+        return self
+
+    @property
+    def weights_wad(self) -> list[int]:
+        """The weights as 18-decimal integers (the factory's `normalizedWeights`)."""
+        return [int(Decimal(w) * 10**18) for w in self.weights]
+
+    @property
+    def swap_fee_wad(self) -> int:
+        """The swap fee as an 18-decimal integer (the factory's `swapFeePercentage`)."""
+        return int(Decimal(self.swap_fee) * 10**18)
+
+
 class GenerateSpec(_Strict):
     """Seeded bulk pools on top of the listed ones (for benchmarks at realistic scale)."""
 
@@ -130,8 +199,8 @@ class GenerateSpec(_Strict):
 
 
 class Scenario(_Strict):
-    """A parsed, validated scenario file: the tokens, pools on each venue, Balancer liquidity (whole tokens) and bulk
-    generation, with the seed that makes the build reproducible.
+    """A parsed, validated scenario file: the tokens, pools on each venue, Balancer weighted pools, Balancer flash-loan
+    liquidity (whole tokens) and bulk generation, with the seed that makes the build reproducible.
 
     WETH and native ETH are built in and must not be listed; every pool's tokens must be known. A bad reference
     raises a validation error naming the field.
@@ -147,6 +216,7 @@ class Scenario(_Strict):
     v3_pools: list[V3PoolSpec] = Field(default_factory=list)
     pancake_v3_pools: list[PancakeV3PoolSpec] = Field(default_factory=list)
     v4_pools: list[V4PoolSpec] = Field(default_factory=list)
+    balancer_weighted_pools: list[BalancerWeightedPoolSpec] = Field(default_factory=list)
     balancer: dict[Symbol, int] = Field(default_factory=dict)  # whole tokens deposited for flash loans
     generate: GenerateSpec | None = None
 
@@ -169,6 +239,12 @@ class Scenario(_Strict):
             self._check_pair(f"v4_pools[{i}].tokens", v4.tokens, symbols | {NATIVE})
             if set(v4.tokens) == {NATIVE, "WETH"}:
                 raise ValueError(f"v4_pools[{i}].tokens: a native ETH / WETH pool is not supported")
+        for i, bw in enumerate(self.balancer_weighted_pools):
+            for sym in bw.tokens:
+                if sym not in symbols:
+                    raise ValueError(f"balancer_weighted_pools[{i}].tokens: unknown token {sym!r}")
+                if self.token(sym).decimals > 18:
+                    raise ValueError(f"balancer_weighted_pools[{i}].tokens: {sym} has more than 18 decimals")
         for sym in self.balancer:
             if sym not in symbols:
                 raise ValueError(f"balancer: unknown token {sym!r}")
