@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from web3 import Web3
 
+from arbbot.amm.balancer_weighted import BalancerWeightedPool
 from arbbot.chain.addresses import v2_pair_address, v3_pool_address
 from arbbot.devnet import artifacts, compiler
 from arbbot.devnet.inspect import pool_views, price_of
@@ -162,6 +163,50 @@ def test_tokens_have_the_scenario_decimals_and_fee_on_transfer_charges(replica: 
     fot.functions.transfer(bob, 10_000).transact({"from": alice})
     assert fot.functions.balanceOf(bob).call() == 9_900
     assert fot.functions.balanceOf(alice).call() == 0
+
+
+def test_balancer_weighted_pools_are_the_factorys_and_swap_at_the_models_quote(replica: Replica) -> None:
+    m, w3 = replica.manifest, replica.w3
+    vault = _contract(replica, "BalancerVault", m.contracts["BalancerVault"])
+    factory = _contract(replica, "BalancerWeightedPoolFactory", m.contracts["BalancerWeightedPoolFactory"])
+    by_address = lambda s: int(m.token(s).address, 16)  # noqa: E731  the Vault's order
+    assert [p.tokens for p in m.balancer_pools] == [
+        sorted(["WETH", "DAI"], key=by_address),
+        sorted(["USDC", "WBTC", "WETH"], key=by_address),
+    ]
+    trader = w3.eth.accounts[4]
+    for entry in m.balancer_pools:
+        pool = _contract(replica, "BalancerWeightedPool", entry.address)
+        assert factory.functions.isPoolFromFactory(entry.address).call()
+        assert "0x" + pool.functions.getPoolId().call().hex() == entry.pool_id
+        tokens, balances, _ = vault.functions.getPoolTokens(entry.pool_id).call()
+        assert list(tokens) == [m.token(s).address for s in entry.tokens] and list(balances) == entry.balances
+        assert pool.functions.getNormalizedWeights().call() == entry.weights
+        assert pool.functions.getSwapFeePercentage().call() == entry.swap_fee
+        model = BalancerWeightedPool(
+            entry.address, entry.pool_id, vault.address, tuple(tokens), list(balances), tuple(entry.weights),
+            tuple(pool.functions.getScalingFactors().call()), entry.swap_fee,
+        )  # fmt: skip
+        # One whole unit of the first token for the last one: the Vault pays exactly the model's quote, not a wei more.
+        t_in, t_out = tokens[0], tokens[-1]
+        amount = 10 ** m.token(entry.tokens[0]).decimals
+        quoted = model.quote_exact_in(t_in, t_out, amount)
+        payer = _erc20(replica, t_in)
+        if entry.tokens[0] == "WETH":
+            weth = w3.eth.contract(address=t_in, abi=artifacts.load("WETH9").abi)
+            weth.functions.deposit().transact({"from": trader, "value": amount})
+        else:
+            payer.functions.mint(trader, amount).transact({"from": w3.eth.accounts[0]})
+        payer.functions.approve(vault.address, amount).transact({"from": trader})
+        single = (entry.pool_id, 0, t_in, t_out, amount, b"")
+        funds = (trader, False, trader, False)
+        with pytest.raises(Exception, match="BAL#507"):  # SWAP_LIMIT
+            vault.functions.swap(single, funds, quoted + 1, DEADLINE).call({"from": trader})
+        receipt = w3.eth.wait_for_transaction_receipt(
+            vault.functions.swap(single, funds, quoted, DEADLINE).transact({"from": trader})
+        )
+        assert receipt["status"] == 1
+        assert _erc20(replica, t_out).functions.balanceOf(trader).call() == quoted > 0
 
 
 def test_state_is_rolled_back_between_tests(replica: Replica) -> None:

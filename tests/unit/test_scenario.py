@@ -77,3 +77,40 @@ def test_invalid_fields_are_named(tmp_path: Path, edit: tuple[str, str], message
     path = _write(tmp_path, BASE.replace(*edit))
     with pytest.raises(ScenarioError, match=message):
         scenario.load(path)
+
+
+WEIGHTED = """
+[[balancer_weighted_pools]]
+tokens = ["WETH", "USDC"]
+weights = ["0.8", "0.2"]
+swap_fee = "0.003"
+depth_eth = 10
+"""
+
+
+def test_a_weighted_pool_spec_loads_with_exact_weights_and_fee(tmp_path: Path) -> None:
+    sc, _ = scenario.load(_write(tmp_path, BASE + WEIGHTED))
+    (pool,) = sc.balancer_weighted_pools
+    assert pool.weights_wad == [8 * 10**17, 2 * 10**17] and pool.swap_fee_wad == 3 * 10**15
+    big = WEIGHTED.replace("depth_eth = 10", 'amounts = ["1", "1000000000000000000000000000000000"]')
+    assert scenario.load(_write(tmp_path, BASE + big))[0].balancer_weighted_pools[0].amounts == [
+        "1",
+        "1000000000000000000000000000000000",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('weights = ["0.8", "0.2"]', 'weights = ["0.8", "0.3"]'), r"sum to exactly 1"),
+        (('weights = ["0.8", "0.2"]', 'weights = ["0.995", "0.005"]'), r"at least 0.01"),
+        (('weights = ["0.8", "0.2"]', 'weights = ["1"]'), r"1 weights for 2 tokens"),
+        (('swap_fee = "0.003"', 'swap_fee = "0.2"'), r"swap_fee: 0.2 must be between"),
+        (('tokens = ["WETH", "USDC"]', 'tokens = ["WETH", "XYZ"]'), r"balancer_weighted_pools\[0\]\.tokens: unknown"),
+        (("depth_eth = 10", 'depth_eth = 10\namounts = ["1", "2"]'), r"exactly one of depth_eth and amounts"),
+        (("depth_eth = 10", 'amounts = ["1", "-2"]'), r"amounts must be positive whole numbers"),
+    ],
+)
+def test_invalid_weighted_pools_are_named(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        scenario.load(_write(tmp_path, BASE + WEIGHTED.replace(*edit)))
