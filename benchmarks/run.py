@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from benchmarks import (
+    balancer_compare,
     base_token_gas,
     cli_startup,
     degenbot_compare,
@@ -29,6 +30,7 @@ SUITES = [
     pool_sync,
     state_update,
     degenbot_compare,
+    balancer_compare,
     solver_compare,
     executor_gas,
     base_token_gas,
