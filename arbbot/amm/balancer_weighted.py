@@ -200,8 +200,18 @@ class BalancerWeightedPool:
         return amount_in
 
     def apply_swap_event(self, token_in: str, token_out: str, amount_in: int, amount_out: int) -> None:
-        """Book a swap the Vault reported (its `Swap` event): the pool gains `amount_in` and pays `amount_out`."""
+        """Book a swap the Vault reported (its `Swap` event): the pool gains `amount_in` and pays `amount_out`.
+
+        Raises `ValueError` (and changes nothing) for a swap this state cannot have made: one token on both sides,
+        a negative amount, more out than the pool holds or a balance past 112 bits.
+        """
         i, j = self.index(token_in), self.index(token_out)
+        if i == j or amount_in < 0 or amount_out < 0:
+            raise ValueError(f"pool {self.address}: swap event {token_in} -> {token_out} ({amount_in}, {amount_out})")
+        if amount_out > self.balances[j] or self.balances[i] + amount_in > MAX_BALANCE:
+            raise ValueError(
+                f"pool {self.address}: swap event out of range for balances {self.balances} ({amount_in}, {amount_out})"
+            )
         self.balances[i] += amount_in
         self.balances[j] -= amount_out
 

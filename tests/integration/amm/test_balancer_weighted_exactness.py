@@ -268,6 +268,8 @@ PRE_SWAPS = st.one_of(
 @example(pool=POOL_OFF, i=0, j=3, exact_in=True, fee=None, pre=None, amount=("abs", 10**5))  # 1% weight in
 @example(pool=POOL_OFF, i=3, j=0, exact_in=False, fee=None, pre=None, amount=("max", -1))  # 1% weight out
 @example(pool=POOL_8020, i=0, j=1, exact_in=True, fee=None, pre=None, amount=("abs", 2**120))  # far beyond
+@example(pool=POOL_8020, i=0, j=1, exact_in=True, fee=None, pre=None, amount=("abs", 2**255))  # fee overflows
+@example(pool=POOL_3TOKEN, i=1, j=0, exact_in=False, fee=None, pre=None, amount=("abs", 2**255))  # upscale overflows
 def test_weighted_swaps_equal_the_vault(
     bench: Bench,
     pool: int,

@@ -141,6 +141,17 @@ def test_a_refused_swap_changes_nothing_and_an_accepted_one_moves_both_balances(
     assert pool.balances == [before[0], before[1] + needed, before[2] - quoted]
 
 
+def test_a_swap_event_this_state_cannot_have_made_is_refused_and_changes_nothing() -> None:
+    pool = _pool()
+    before = list(pool.balances)
+    for args in ((WETH, WETH, 1, 1), (WETH, DAI, -1, 1), (WETH, DAI, 1, before[1] + 1), (WETH, DAI, 2**112, 1)):
+        with pytest.raises(ValueError, match="swap event"):
+            pool.apply_swap_event(*args)
+    assert pool.balances == before
+    pool.apply_swap_event(WETH, DAI, 5, 7)
+    assert pool.balances == [before[0] + 5, before[1] - 7, before[2]]
+
+
 def test_the_fee_is_taken_on_the_input_side() -> None:
     free, charged = _pool(swap_fee=0), _pool(swap_fee=10**17)
     amount = 10**18
