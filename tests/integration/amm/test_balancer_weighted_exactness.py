@@ -8,7 +8,10 @@ then reads the pool's state from the chain, builds the model from it, and execut
 (exact input or exact output) and `Vault.queryBatchSwap` for the drawn amount. What the Vault
 actually moved (the trader's token balance deltas), the query's deltas and the pool's balances
 afterwards must equal the model's; where the Vault reverts the model must refuse, with the same `BAL#`
-code. Amounts run from 1 wei to 2^120, with many drawn within a few units of the 30% ratio limits.
+code. Amounts run from 1 wei to 2^120 (and 2^255, where the pool's own arithmetic overflows), with many
+drawn within a few units of the 30% ratio limits. A second property carries one model through runs of up
+to 40 swaps by its own bookkeeping only, walking pools far off balance, and checks every swap and the final
+balances against the Vault.
 """
 
 from __future__ import annotations
@@ -351,3 +354,49 @@ def test_vault_refusals_are_the_models(bench: Bench) -> None:
         model.quote_exact_in(model.tokens[0], model.tokens[0], 10**6)
     huge = bench.entries[POOL_HUGE]
     assert max(_model(bench, huge).balances) * 13 // 10 < MAX_BALANCE  # the 30% cap keeps it under 112 bits
+
+
+STEPS = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(0, 3), st.booleans(), st.integers(min_value=1, max_value=3200)),
+    min_size=10,
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pool=st.integers(min_value=0, max_value=4), steps=STEPS)
+def test_one_model_follows_a_run_of_swaps(bench: Bench, pool: int, steps: list[tuple[int, int, bool, int]]) -> None:
+    # One model read once, then only its own bookkeeping (apply_swap / apply_swap_exact_out) across a run of
+    # swaps that walks the pool far off balance: every swap the Vault makes must still be the model's.
+    entry = bench.entries[pool]
+    n = len(entry.tokens)
+    cp = bench.sim.checkpoint()
+    try:
+        model = _model(bench, entry)
+        swapped = 0
+        for i, j, exact_in, bps in steps:
+            i, j = i % n, j % n
+            if i == j:
+                j = (i + 1) % n
+            side = model.balances[i] if exact_in else model.balances[j]
+            amount = max(1, side * bps // 10_000)  # up to 32% of the balance: some past the limits
+            token_in, token_out = model.tokens[i], model.tokens[j]
+            kind = GIVEN_IN if exact_in else GIVEN_OUT
+            before_in, before_out = _balance(bench, token_in), _balance(bench, token_out)
+            swap = _swap(bench, entry, kind, token_in, token_out, amount)
+            try:
+                if exact_in:
+                    expected = (amount, model.apply_swap(token_in, token_out, amount))
+                else:
+                    expected = (model.apply_swap_exact_out(token_in, token_out, amount), amount)
+            except ContractRevert as exc:
+                assert not swap.success and _code(swap) == _model_code(exc), (swap.revert_reason, str(exc))
+                continue
+            assert swap.success, swap.revert_reason
+            assert (before_in - _balance(bench, token_in), _balance(bench, token_out) - before_out) == expected
+            swapped += 1
+        held = _read(bench, bench.vault, GET_POOL_TOKENS, "(address[],uint256[],uint256)", _pool_id(entry))[1]
+        assert list(held) == model.balances
+        event(f"swaps executed per run: {'none' if swapped == 0 else 'some' if swapped < 10 else '10+'}")
+    finally:
+        bench.sim.revert(cp)
