@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import pyrevm
 from eth_abi import encode
@@ -138,11 +139,11 @@ class ForkSimulator:
             )
         )
 
-    def _header(self, block: int | None) -> dict:
+    def _header(self, block: int | None) -> dict[str, Any]:
         """The header the fork starts from; BlockGone if the node answers null every time it is asked."""
         tag = hex(block) if block is not None else "latest"
         for attempt in range(HEADER_ATTEMPTS):
-            header = self.reads.call("eth_getBlockByNumber", [tag, False])
+            header: dict[str, Any] | None = self.reads.call("eth_getBlockByNumber", [tag, False])
             if header is not None:
                 return header
             if attempt + 1 < HEADER_ATTEMPTS:
