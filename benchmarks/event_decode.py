@@ -182,8 +182,8 @@ def previous_state_decode() -> Callable[[Log], state_events.StateEvent | None] |
 # --- realistic logs ---------------------------------------------------------------------------------------------
 
 
-def _hex(types: Sequence[str], values: Sequence[Any]) -> str:
-    return "0x" + abi_encode(list(types), list(values)).hex()
+def _hex(abi_types: Sequence[str], values: Sequence[Any]) -> str:
+    return "0x" + abi_encode(list(abi_types), list(values)).hex()
 
 
 def _log(event: Event, address: str, indexed: Sequence[Any], data: Sequence[Any]) -> Log:
@@ -440,13 +440,14 @@ def rows(events: list[EventTiming], blocks: BlockTiming | None) -> list[dict[str
         ratio = f"{t.strict / t.abi:.2f}x the eth_abi time"
         if t.state is not None:
             figure += f"; the state's `decode` (topic filter, state record): {_us(t.state)}"
+        else:
+            figure += "; not a state event (the hint strategy and the audit read it)"
         if t.state is not None and t.previous is not None:
             baseline += (
                 f"; the state's decoder before ({PREVIOUS}): {_us(t.previous)}, same on {t.same_previous}/{t.logs}"
             )
-            ratio += (
-                f"; state's decode {t.state / t.previous:.2f}x the previous ({(t.state - t.previous) * 1e6:+.1f} µs)"
-            )
+            more = (t.state - t.previous) * 1e6
+            ratio += f"; state's decode {t.state / t.previous:.2f}x the previous ({more:+.1f} µs per log)"
         out.append(
             {
                 "benchmark": f"decode one {e.label} log ({len(e.indexed) + len(e.data)} fields{indexed})",
