@@ -6,7 +6,8 @@ the event's ABI types), their values taken from the pools of the v4 replica as s
 ids, a seeded swap quoted by the pool's exact model (amounts, then price, liquidity and tick after it), positions on
 the pool's tick spacing around its tick. Each decoder reads every log once per round, after one untimed pass;
 rounds are interleaved (their order rotated) and the garbage collector is off while timing, as `timeit` does; the
-figure is the median round's time per log. Before timing, the decoders' values are compared on every log.
+figure is the median round's CPU time per log (`time.process_time`, so that time given to other processes on a
+shared machine is not counted). Before timing, the decoders' values are compared on every log.
 
 Baselines, in the same process on the same logs:
 
@@ -20,7 +21,7 @@ Baselines, in the same process on the same logs:
 
 Per block: the blocks of benchmarks/state_update.py (same seed, same large replica), applied by stores holding the
 same pools, one decoding as arbbot does and the others with a baseline decoder in its place; each block is timed in
-every store in turn, and the final states are compared pool by pool.
+every store in turn (CPU time, as above), and the final states are compared pool by pool.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ NOTE = (
     f"Per event, every decoder reads the same {LOGS} logs: 0x-hex topics and data as a node answers them, written by "
     "`eth_abi.encode` from the event's ABI types, their values from the v4 replica's synced pools (seeded swaps "
     "quoted by each pool's exact model, positions on its tick spacing). One untimed pass, then "
-    f"{ROUNDS} interleaved rounds with the garbage collector off; each figure is the median round's time per log. "
+    f"{ROUNDS} interleaved rounds with the garbage collector off; each figure is the median round's time per log, "
+    "in CPU time of the benchmark's process (`time.process_time`: time the machine gives other processes is not "
+    "counted; on a shared machine a wall-clock round that loses one 4 ms scheduler slice reads twice its time). "
     "Figure: `arbbot.chain.pool_events.decode` (exact topic count and data length, every word checked against its "
     "ABI type and the tick math's bounds, a typed record) and, for the events the state follows, "
     "`arbbot.state.events.decode`, what the store calls (a topic filter, that decoder, a state record). "
@@ -80,8 +83,8 @@ NOTE = (
     f"one (`arbbot/state/events.py` at {PREVIOUS}, read from git: hex sliced into words, short data refused, nothing "
     "else checked), beside today's state decode. The decoders' values are compared on every log before timing. "
     "The last row applies the blocks of the per-block update row (same seed, the large replica) in stores that "
-    "differ only in their decoder, each block timed in every store in turn; their final states are compared pool "
-    "by pool."
+    "differ only in their decoder, each block timed (CPU time) in every store in turn; their final states are "
+    "compared pool by pool."
 )
 
 Log = dict[str, Any]
@@ -300,7 +303,7 @@ def same_state_events(logs: Sequence[Log], other: Callable[[Log], state_events.S
 
 
 def _rounds(calls: Sequence[tuple[Callable[..., Any], list[tuple[Any, ...]]]], rounds: int = ROUNDS) -> list[float]:
-    """Median seconds per call of each (function, argument tuples): one untimed pass, then `rounds` interleaved
+    """Median CPU seconds per call of each (function, argument tuples): one untimed pass, then `rounds` interleaved
     rounds (order rotated), the garbage collector off while timing."""
     for fn, args in calls:
         for a in args:
@@ -312,10 +315,10 @@ def _rounds(calls: Sequence[tuple[Callable[..., Any], list[tuple[Any, ...]]]], r
         for r in range(rounds):
             for k in [(r + j) % len(calls) for j in range(len(calls))]:
                 fn, args = calls[k]
-                t0 = time.perf_counter()
+                t0 = time.process_time()
                 for a in args:
                     fn(*a)
-                times[k].append((time.perf_counter() - t0) / len(args))
+                times[k].append((time.process_time() - t0) / len(args))
     finally:
         if enabled:
             gc.enable()
@@ -400,7 +403,8 @@ def time_blocks(previous: Callable[[Log], state_events.StateEvent | None] | None
     if previous is not None:
         stores.append(PoolStore([p.copy() for p in models], at, max_undo=64))
         appliers.append(_with_decoder(stores[2], previous))
-    times = state_update.block_times(appliers, list(strict.pools.values()), head, random.Random(1))
+    pools = list(strict.pools.values())
+    times = state_update.block_times(appliers, pools, head, random.Random(1), clock=time.process_time)
     equal = sum(
         1
         for key, p in strict.pools.items()
@@ -470,7 +474,7 @@ def rows(events: list[EventTiming], blocks: BlockTiming | None) -> list[dict[str
             {
                 "benchmark": f"per-block update, {n} logs (V2 Sync, V3 Swap) on {n} of {blocks.pools:,} pools "
                 "(the per-block update row's blocks)",
-                "figure": f"{s:.2f} ms median over {len(blocks.strict)} blocks (decode + apply + undo copy)",
+                "figure": f"{s:.2f} ms CPU time, median over {len(blocks.strict)} blocks (decode + apply + undo copy)",
                 "baseline": f"{baseline} (blocks interleaved); final states equal on {blocks.equal:,}/"
                 f"{blocks.pools:,} pools",
                 "ratio": ratio,
