@@ -94,6 +94,7 @@ T = TypeVar("T")
 
 LOCAL_BUILDER_COINBASE = to_checksum_address("0x000000000000000000000000000000000000b11d")
 MAX_TXS = 100
+_FILL_ATTEMPTS = 3  # times the real block's pool is refilled when a transaction arrives while it is filled
 
 
 class LocalBuilderError(BundleError):
@@ -170,6 +171,7 @@ class _Trial:
     coinbase_after: int = 0
     refused: tuple[str, str] | None = None  # (tx hash, node's reason)
     skipped: dict[str, str] = field(default_factory=dict)  # optional (public) tx hash -> why the node refused it
+    raced: bool = False  # a tx of the block was in the node's pool already (sent there by someone else)
 
 
 def _int(value: Any) -> int:
@@ -295,14 +297,15 @@ class LocalBuilder:
 
     async def _start_trial_node(self) -> None:
         """Start the private anvil the trials run on: a fork of the public node's head with its chain id,
-        hardfork and transaction order, no dev accounts (they would overwrite real balances), no mining of its
-        own, no cache on disk."""
+        hardfork, transaction order and block gas limit, no dev accounts (they would overwrite real balances), no
+        mining of its own, no cache on disk."""
         info = await self._rpc("anvil_nodeInfo")
         head = await self._head()
         if not isinstance(info, dict):
             raise LocalBuilderError("node answered no anvil_nodeInfo: the local builder needs an anvil node")
         env = info.get("environment") or {}
-        args = ["--no-mining", "--no-storage-caching", "--order", str(info.get("transactionOrder") or "fees")]
+        args = ["--no-mining", "--no-storage-caching", "--order", str(info.get("transactionOrder") or "fees"),
+                "--gas-limit", str(_int(head["gasLimit"]))]  # fmt: skip
         if info.get("hardFork"):
             args += ["--hardfork", str(info["hardFork"]).lower()]
         node = AnvilNode(
@@ -565,6 +568,7 @@ class LocalBuilder:
         await self._sim_rpc(
             "anvil_reset", [{"forking": {"jsonRpcUrl": self.node_url, "blockNumber": _int(head["number"])}}]
         )
+        await self._sim_rpc("evm_setAutomine", [False])  # trials mine when asked, one block each
         forked = await self._sim_rpc("eth_getBlockByNumber", ["latest", False])
         if not isinstance(forked, dict) or forked.get("hash") != head["hash"]:
             raise LocalBuilderError(f"trial node did not fork block {_int(head['number'])} {head['hash']}")
@@ -574,44 +578,59 @@ class LocalBuilder:
         self, txs: Sequence[str], *, coinbase: str, timestamp: int, head: dict[str, Any], optional: Sequence[str]
     ) -> _Trial:
         """Mine the real block after `head` on the public node: `txs`, then `optional` (each skipped if the node
-        refuses it). Caller holds the node lock. Restores the node's coinbase and automine setting; what it sent
-        and was not mined leaves the pool again (no half bundle is mined later), others' transactions stay."""
+        refuses it), then whatever reached the pool since the build began. Caller holds the node lock. Restores
+        the node's coinbase and automine setting; what it sent and was not mined leaves the pool again (no half
+        bundle is mined later), others' transactions stay."""
         automine = await self._rpc("anvil_getAutomine")
         node_coinbase = await self._rpc("eth_coinbase")
         await self._rpc("evm_setAutomine", [False])
+        optional = list(optional)
+        block: _Trial | None = None
         try:
             if (await self._head())["hash"] != head["hash"]:  # mined by someone else since the trials
                 for raw in optional:  # back to the pool they were taken from
                     with contextlib.suppress(LocalBuilderError, BundleError):
                         await self._rpc("eth_sendRawTransaction", [raw])
                 raise LocalBuilderError(f"block {_int(head['number']) + 1} not built: the head moved under the build")
-            block: _Trial | None = None
-            try:
-                block = await self._run_block(
-                    self._rpc, txs, coinbase=coinbase, timestamp=timestamp, parent=head, optional=optional
-                )
-            finally:
-                if block is None or block.block is None:
-                    for raw in [*txs, *optional]:
-                        await self._rpc("anvil_dropTransaction", [tx_hash(raw)])
+            before = await self._prepare(self._rpc, coinbase=coinbase, parent=head)
+            for _ in range(_FILL_ATTEMPTS):
+                # The node mines its pool in arrival order: a transaction that reached it since the build began
+                # (a sender resending one) would go in ahead of the bundles, or between a bundle's transactions
+                # if it is one of theirs. Take the pool, then fill it in the block's order.
+                known = {tx_hash(t) for t in [*txs, *optional]}
+                optional += [t for t in await self._take_pool(queued=True) if tx_hash(t) not in known]
+                block = _Trial(coinbase_before=before)
+                sent = await self._send(self._rpc, txs, optional, block)
+                if block.refused is not None:
+                    break
+                status = await self._rpc("txpool_status")
+                if not block.raced and _int(status.get("pending", "0x0")) + _int(status.get("queued", "0x0")) == sent:
+                    break  # the pool holds what was sent, in the block's order
+            assert block is not None
+            if block.refused is None:
+                await self._seal(self._rpc, block, [*txs, *optional], coinbase=coinbase, timestamp=timestamp)
             return block
         finally:
+            if block is None or block.block is None:
+                for raw in [*txs, *optional]:
+                    await self._rpc("anvil_dropTransaction", [tx_hash(raw)])
             await self._rpc("anvil_setCoinbase", [node_coinbase])
             await self._rpc("evm_setAutomine", [bool(automine)])
 
     async def _run_block(
-        self,
-        call: Callable[..., Awaitable[Any]],
-        txs: Sequence[str],
-        *,
-        coinbase: str,
-        timestamp: int,
+        self, call: Callable[..., Awaitable[Any]], txs: Sequence[str], *, coinbase: str, timestamp: int,
         parent: dict[str, Any],
-        optional: Sequence[str] = (),
-    ) -> _Trial:
-        """Send `txs` (then `optional`) to a node that is not mining and mine them as one block after `parent`,
-        through `call` (the public node's or the trial node's RPC)."""
-        trial = _Trial()
+    ) -> _Trial:  # fmt: skip
+        """Send `txs` to a node that is not mining and mine them as one block after `parent`, through `call`."""
+        trial = _Trial(coinbase_before=await self._prepare(call, coinbase=coinbase, parent=parent))
+        await self._send(call, txs, (), trial)
+        if trial.refused is None:
+            await self._seal(call, trial, txs, coinbase=coinbase, timestamp=timestamp)
+        return trial
+
+    @staticmethod
+    async def _prepare(call: Callable[..., Awaitable[Any]], *, coinbase: str, parent: dict[str, Any]) -> int:
+        """Set the next block's coinbase and base fee; the coinbase's balance before it."""
         await call("anvil_setCoinbase", [coinbase])
         # The EIP-1559 base fee of the real parent, pinned before the pool checks fee caps against it: anvil's
         # fee tracker is not rolled back by evm_revert, so after trial blocks it would price the next block as
@@ -620,20 +639,38 @@ class LocalBuilder:
             _int(parent.get("baseFeePerGas") or 0), _int(parent["gasUsed"]), _int(parent["gasLimit"])
         )
         await call("anvil_setNextBlockBaseFeePerGas", [hex(base_fee)])
-        trial.coinbase_before = _int(await call("eth_getBalance", [coinbase, "latest"]))
+        return _int(await call("eth_getBalance", [coinbase, "latest"]))
+
+    @staticmethod
+    async def _send(
+        call: Callable[..., Awaitable[Any]], txs: Sequence[str], optional: Sequence[str], trial: _Trial
+    ) -> int:
+        """Send `txs` (stopping at the first the node refuses), then `optional` (skipping those it refuses);
+        the number the node took."""
+        sent = 0
         for raw in txs:
             try:
                 await call("eth_sendRawTransaction", [raw])
+                sent += 1
             except EndpointRpcError as exc:
                 if "already imported" in exc.message.lower() or "already known" in exc.message.lower():
-                    continue  # its sender sent it to the node meanwhile (or the bundle holds it twice)
+                    trial.raced = True  # its sender sent it to the node meanwhile (or the bundle holds it twice)
+                    continue
                 trial.refused = (tx_hash(raw), exc.message)
-                return trial
+                return sent
         for raw in optional:
             try:
                 await call("eth_sendRawTransaction", [raw])
+                sent += 1
             except EndpointRpcError as exc:
                 trial.skipped[tx_hash(raw)] = exc.message
+        return sent
+
+    async def _seal(
+        self, call: Callable[..., Awaitable[Any]], trial: _Trial, sent: Sequence[str], *, coinbase: str,
+        timestamp: int,
+    ) -> None:  # fmt: skip
+        """Mine the block at `timestamp` and record in `trial` what happened to each of `sent`."""
         await call("evm_setNextBlockTimestamp", [timestamp])
         mined = await call("evm_mine_detailed")
         if not isinstance(mined, list) or len(mined) != 1:
@@ -642,16 +679,15 @@ class LocalBuilder:
         for tx in trial.block.get("transactions", []):
             if isinstance(tx, dict):
                 trial.outputs[tx["hash"].lower()] = tx.get("output") or "0x"
-        for raw in [*txs, *optional]:
+        for raw in sent:
             h = tx_hash(raw)
             receipt = await call("eth_getTransactionReceipt", [h])
-            if receipt is None:
-                continue
+            if not isinstance(receipt, dict) or receipt.get("blockHash") != trial.block.get("hash"):
+                continue  # not in this block (a fork answers for the node's older blocks too)
             trial.receipts[h] = receipt
             if _int(receipt["status"]) == 0:
                 trial.errors[h] = await self._trace_error(call, h)
         trial.coinbase_after = _int(await call("eth_getBalance", [coinbase, "latest"]))
-        return trial
 
     @staticmethod
     async def _trace_error(call: Callable[..., Awaitable[Any]], h: str) -> str:
@@ -942,7 +978,7 @@ class LocalBuilder:
         built.hash = final.block["hash"]
         built.included = [b.bundle_hash for b in accepted]
         built.tx_hashes = [h for b in accepted for h in b.tx_hashes]
-        built.public = [tx_hash(t) for t in optional if tx_hash(t) in final.receipts]
+        built.public = [h for h in final.receipts if h not in carried]  # those arrived meanwhile too
         for key, b in list(self.bundles.items()):
             if b.block_number <= number:
                 self._forget(key)

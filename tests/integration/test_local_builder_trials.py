@@ -26,6 +26,7 @@ from arbbot.execution.bundles import (
     EndpointRpcError,
     Fees,
     FlashbotsSigner,
+    InclusionTracker,
     JsonRpcClient,
     SignedTx,
     TransactionSigner,
@@ -211,6 +212,50 @@ def test_a_build_whose_head_moves_under_it_mines_nothing(node: AnvilNode) -> Non
             assert await rpc.call("txpool_status") == {"pending": "0x0", "queued": "0x0"}
             assert await rpc.call("anvil_getAutomine") is True
         assert builder.trial_node_pid is None and not pid_alive(pid)  # stopped with the builder, by PID
+
+    asyncio.run(run())
+
+
+class _ResendingBuilder(LocalBuilder):
+    """The builder, with senders reaching the node's pool while its trials run: the victim its bundle carries
+    sent again, and someone else's transfer."""
+
+    def __init__(self, node_url: str) -> None:
+        super().__init__(node_url)
+        self.resend: list[str] = []
+
+    async def _trial(self, txs: Any, **kw: Any) -> Any:
+        while self.resend:
+            await self._rpc("eth_sendRawTransaction", [self.resend.pop(0)])
+        return await super()._trial(txs, **kw)
+
+
+def test_transactions_reaching_the_pool_during_a_build_go_after_the_bundles(node: AnvilNode) -> None:
+    """A block producer's build (`serve`): a victim resent by its sender and a transfer arriving while the
+    bundles are tried must not split the bundle nor run ahead of it; they follow it in the block."""
+
+    async def run() -> None:
+        async with JsonRpcClient(node.url) as rpc, _ResendingBuilder(node.url) as builder:
+            await rpc.call("evm_setAutomine", [False])  # what `serve` does
+            head = int(await rpc.call("eth_blockNumber"), 16)
+            fees = Fees(50 * GWEI, GWEI)
+            victim = TransactionSigner(dev_key(2), CHAIN_ID).sign(to=REVERTER, nonce=0, gas=100_000, fees=fees)
+            ours = TransactionSigner(dev_key(0), CHAIN_ID).sign(to=PAYER, nonce=0, gas=100_000, fees=fees, value=1)
+            other = TransactionSigner(dev_key(1), CHAIN_ID).sign(to=PAYER, nonce=0, gas=100_000, fees=fees)
+            await rpc.call("eth_sendRawTransaction", [victim.raw])  # pending in the public pool
+            async with JsonRpcClient(builder.url, signer=FlashbotsSigner.random()) as client:
+                await client.call("eth_sendBundle", [{"txs": [victim.raw, ours.raw], "blockNumber": hex(head + 1),
+                                                      "revertingTxHashes": [victim.hash]}])  # fmt: skip
+            builder.resend = [victim.raw, other.raw]
+            built = await builder.build_with_mempool()
+            block = await rpc.call("eth_getBlockByNumber", [hex(head + 1), False])
+            assert block["transactions"] == [victim.hash, ours.hash, other.hash]
+            assert built.tx_hashes == [victim.hash, ours.hash] and built.public == [other.hash]
+            tracker = InclusionTracker(rpc, coinbase_names={builder.coinbase: "local"})
+            landed = await tracker.check([victim.hash, ours.hash], [head + 1])
+            assert landed.landed and landed.builder == "local", landed
+            assert await rpc.call("txpool_status") == {"pending": "0x0", "queued": "0x0"}
+            await rpc.call("evm_setAutomine", [True])
 
     asyncio.run(run())
 
