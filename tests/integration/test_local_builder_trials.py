@@ -34,7 +34,7 @@ from arbbot.execution.bundles import (
 )
 from arbbot.sim.fork import next_base_fee
 from arbbot.testing.local_builder import LocalBuilder, LocalBuilderError
-from tests.integration.test_local_builder import CHAIN_ID, GWEI, PAYER, REVERTER, Env
+from tests.integration.test_local_builder import CHAIN_ID, GWEI, PAYER, REVERTER, Env, scenario
 
 BURNER = "0x00000000000000000000000000000000000000d3"  # loops until out of gas
 BURNER_CODE = "0x5b600056"  # JUMPDEST PUSH1 0 JUMP
@@ -101,8 +101,6 @@ class Watcher:
 
 
 def _scenario_with_watcher(node_url: str, body: Any) -> None:
-    from tests.integration.test_local_builder import scenario
-
     async def with_contracts(env: Env) -> None:
         await env.node.call("anvil_setCode", [BURNER, BURNER_CODE])
         await env.node.call("anvil_setCode", [INVALID, INVALID_CODE])
