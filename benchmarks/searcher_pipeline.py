@@ -20,7 +20,8 @@ from web3 import HTTPProvider, Web3
 from arbbot.chain.anvil import dev_key
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts, snapshot
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.devnet.context import known_pools
+from arbbot.engine.bootstrap import load_store
 from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.fanout import BuilderEndpoint, BundleFanout
@@ -60,7 +61,7 @@ async def _measure(url: str, manifest: Any) -> list[dict[str, str]]:
     w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 60}))
     executor = deploy_executor(w3, manifest)
     weth = manifest.token("WETH").address
-    store = load_store(RpcClient(url), discovered_from_manifest(manifest))
+    store = load_store(RpcClient(url), known_pools(manifest))
     t0 = time.perf_counter()
     arb = CycleArbitrage(store.pools, [weth], max_hops=3)
     index_s = time.perf_counter() - t0

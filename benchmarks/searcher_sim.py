@@ -10,7 +10,8 @@ from web3 import HTTPProvider, Web3
 
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import snapshot
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.devnet.context import known_pools
+from arbbot.engine.bootstrap import load_store
 from arbbot.execution.route import Capital, Hop, Route, encode
 from arbbot.progress import LogProgress
 from arbbot.sim.candidate import PyrevmCandidateSimulator, execute_calldata
@@ -27,7 +28,7 @@ def run() -> list[dict[str, str]]:
         w3 = Web3(HTTPProvider(node.url))
         executor = deploy_executor(w3, manifest)
         owner = w3.eth.accounts[0]
-        store = load_store(RpcClient(node.url), discovered_from_manifest(manifest))
+        store = load_store(RpcClient(node.url), known_pools(manifest))
         arb = CycleArbitrage(store.pools, [manifest.token("WETH").address], max_hops=3)
         best = arb.on_update(store.pools.keys(), store.pools, limit=1)[0]  # the scenario's own dislocation
         hops = tuple(Hop(h.pool, h.token_out, h.v3, h.zero_for_one, h.fee_bps) for h in best.hops)

@@ -25,7 +25,8 @@ from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import snapshot
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.devnet.context import known_pools
+from arbbot.engine.bootstrap import load_store
 from arbbot.progress import LogProgress
 from arbbot.solver import Hop, native, quote_cycle, solve
 
@@ -129,7 +130,7 @@ def _time_solves(states: dict, cycles: dict, mode: str) -> tuple[dict, dict, dic
 def run() -> list[dict[str, str]]:
     node, manifest = snapshot.start(SCENARIO, progress=LogProgress())
     try:
-        store = load_store(RpcClient(node.url), discovered_from_manifest(manifest))
+        store = load_store(RpcClient(node.url), known_pools(manifest))
     finally:
         node.stop()
     weth = manifest.token("WETH").address

@@ -8,7 +8,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from arbbot.amm.base import Pool
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.chain.rpc import RpcClient
@@ -30,7 +33,7 @@ def _word(x: int) -> str:
     return f"{x % (1 << 256):064x}"
 
 
-def _synthetic_block_logs(rng: random.Random, pools: list, n: int) -> list[dict]:
+def synthetic_block_logs(rng: random.Random, pools: list, n: int) -> list[dict]:
     """Logs for one block touching `n` pools: real pools, plausible values (Sync: reserves moved;
     Swap: the pool's own price/liquidity/tick), in the encoding the chain uses."""
     logs = []
@@ -46,8 +49,10 @@ def _synthetic_block_logs(rng: random.Random, pools: list, n: int) -> list[dict]
     return logs
 
 
-def run() -> list[dict[str, str]]:
-    node, manifest = snapshot.start(SCENARIO, progress=LogProgress())
+def synced_models(scenario: str = SCENARIO) -> tuple[list[Pool], int]:
+    """Every pool the scenario's replica deploys, discovered from its factories and synced at the head (the node
+    is stopped before this returns), and that head's number."""
+    node, manifest = snapshot.start(scenario, progress=LogProgress())
     try:
         rpc = RpcClient(node.url)
         head = rpc.block_number()
@@ -58,18 +63,43 @@ def run() -> list[dict[str, str]]:
         models, _failed = sync_pools(rpc, discovered, head)
     finally:
         node.stop()
+    return models, head
+
+
+Applier = Callable[[BlockRef, list[dict[str, Any]]], object]
+
+
+def block_times(
+    appliers: Sequence[Applier],
+    pools: list[Pool],
+    head: int,
+    rng: random.Random,
+    blocks: int = BLOCKS,
+    clock: Callable[[], float] = time.perf_counter,
+) -> list[list[float]]:
+    """Seconds each applier (a store's `apply_block`, or a variant of it) takes per block by `clock`, over `blocks`
+    synthetic blocks of TOUCHED logs on `pools` after `head`: the same blocks for every applier, their order rotated
+    block by block so that each sees the same load."""
+    n = len(appliers)
+    times: list[list[float]] = [[] for _ in appliers]
+    parent = "0x0"
+    for i in range(blocks):
+        logs = synthetic_block_logs(rng, pools, TOUCHED)
+        block = BlockRef(head + 1 + i, f"0x{i + 1:x}", parent)
+        for k in [(i + j) % n for j in range(n)]:
+            t0 = clock()
+            appliers[k](block, logs)
+            times[k].append(clock() - t0)
+        parent = block.hash
+    return times
+
+
+def run() -> list[dict[str, str]]:
+    models, head = synced_models()
     rng = random.Random(1)
     store = PoolStore(models, BlockRef(head, "0x0", "0x"), max_undo=64)
     pools = list(store.pools.values())
-    times = []
-    parent = "0x0"
-    for i in range(BLOCKS):
-        logs = _synthetic_block_logs(rng, pools, TOUCHED)
-        block = BlockRef(head + 1 + i, f"0x{i + 1:x}", parent)
-        t0 = time.perf_counter()
-        store.apply_block(block, logs)
-        times.append(time.perf_counter() - t0)
-        parent = block.hash
+    (times,) = block_times([store.apply_block], pools, head, rng)
     median_ms = statistics.median(times) * 1000
 
     v3 = [p for p in models if isinstance(p, UniswapV3Pool)]

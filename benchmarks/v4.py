@@ -34,8 +34,9 @@ from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts, snapshot
 from arbbot.devnet.compiler import compile_files
+from arbbot.devnet.context import known_pools
 from arbbot.devnet.manifest import Manifest, PoolEntry
-from arbbot.engine.bootstrap import discovered_from_manifest, load_store
+from arbbot.engine.bootstrap import load_store
 from arbbot.execution.capital import CapitalOption, CapitalSources, Measured, cheapest, options
 from arbbot.execution.route import Capital, Hop, Route, encode, hop_for
 from arbbot.progress import LogProgress
@@ -148,7 +149,7 @@ class _V4Bench:
         self.base = executor_gas._Bench(url, m)
         self.m = m
         weth = m.token("WETH").address
-        self.store = load_store(RpcClient(url), discovered_from_manifest(m), weth=weth)
+        self.store = load_store(RpcClient(url), known_pools(m), weth=weth)
         art = compile_files([ROOT / "contracts" / "test" / "baseline" / "BareV4Swapper.sol"])["BareV4Swapper"]
         self.v4swapper: Contract = self.base._deploy(art, m.contracts["PoolManager"], weth)
         self.pair_abi = artifacts.load("UniswapV2Pair").abi
@@ -266,7 +267,7 @@ def measure_quotes() -> QuoteRun:
     node, m = snapshot.start("v4", progress=LogProgress())
     try:
         weth = m.token("WETH").address
-        store = load_store(RpcClient(node.url), discovered_from_manifest(m), weth=weth)
+        store = load_store(RpcClient(node.url), known_pools(m), weth=weth)
         entry = _entry(m, "uniswap_v4", token0="ETH", token1="USDC", hook_kind="none")
         v4 = store.pools[entry.address.lower()]
     finally:

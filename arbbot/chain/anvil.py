@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from arbbot.chain.jsonrpc import NO_RETRY, RpcError, RpcTransportError, redact_url
+from arbbot.chain.jsonrpc import DEFAULT_MAX_BYTES, NO_RETRY, RpcError, RpcTransportError, redact_url
 from arbbot.chain.transport import HttpTransport
 from arbbot.errors import DevnetError
 from arbbot.paths import node_bin
@@ -59,11 +59,18 @@ def anvil_binary() -> Path:
     raise DevnetError(f"anvil binary missing: not at {local} nor on PATH; run `make setup` (npm ci)")
 
 
+# anvil_dumpState answers with the node's whole state, gzipped and hex-encoded: about 130 MB for the large replica
+# (5,503 pools), over the transport's default cap for one answer. Still capped: a node is never read without bound.
+DEV_MAX_BYTES = {"anvil_dumpState": 2**30}
+
+
 def rpc(url: str, method: str, params: Sequence[object] = (), timeout: float = 10.0) -> object:
     """One JSON-RPC call to a local dev node, one attempt, through the node transport (its size caps and failure
-    classes); raises DevnetError naming the method on transport or RPC errors. Results are returned unchecked
-    (dev methods such as `anvil_*` and `evm_*` have no shape rules)."""
-    transport = HttpTransport(url, timeout, NO_RETRY, check_shapes=False, source="dev")
+    classes; `DEV_MAX_BYTES` raises the cap for the methods named there); raises DevnetError naming the method on
+    transport or RPC errors. Results are returned unchecked (dev methods such as `anvil_*` and `evm_*` have no shape
+    rules)."""
+    max_bytes = DEV_MAX_BYTES.get(method, DEFAULT_MAX_BYTES)
+    transport = HttpTransport(url, timeout, NO_RETRY, check_shapes=False, source="dev", max_bytes=max_bytes)
     try:
         return transport.call(method, list(params))
     except RpcError as exc:

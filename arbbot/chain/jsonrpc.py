@@ -10,7 +10,7 @@ import asyncio
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,17 +41,26 @@ class RpcError(ArbbotError):
 
     kind = RPC_ERROR
 
-    def __init__(self, method: str, code: int | None, message: str, data: Any = None) -> None:
-        super().__init__(f"RPC {method} error {code}: {message}")
+    def __init__(
+        self, method: str, code: int | None, message: str, data: Any = None, *, http_status: int = 200
+    ) -> None:
+        status = f" (HTTP {http_status})" if http_status != 200 else ""
+        super().__init__(f"RPC {method} error {code}: {message}{status}")
         self.method, self.code, self.message, self.data = method, code, message, data
+        self.http_status = http_status  # a refusal may come with a 4xx status (403 on a bad signature)
 
 
 class RpcTransportError(ArbbotError):
     """The node could not be reached or answered garbage, after all retries. `kind` is one of KINDS."""
 
-    def __init__(self, message: str, *, kind: str = CONNECTION, method: str = "", attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, kind: str = CONNECTION, method: str = "", attempts: int = 1, detail: str = "",
+        status: int | None = None, body: str = "",
+    ) -> None:  # fmt: skip
         super().__init__(message)
         self.kind, self.method, self.attempts = kind, method, attempts
+        self.detail = detail or message  # the last attempt's failure, without the endpoint
+        self.status, self.body = status, body  # the HTTP status and an excerpt of its body (kind http_status)
 
 
 class InvalidEndpoint(RpcTransportError):
@@ -101,14 +110,30 @@ class Failure(Exception):
 
     def __init__(
         self, kind: str, detail: str, *, retryable: bool = True, retry_after: float | None = None,
-        rpc_error: RpcError | None = None,
+        rpc_error: RpcError | None = None, status: int | None = None, body: str = "",
     ) -> None:  # fmt: skip
         super().__init__(detail)
         self.kind, self.detail, self.retryable = kind, detail or kind, retryable
         self.retry_after, self.rpc_error = retry_after, rpc_error
+        self.status, self.body = status, body
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+
+
+def encode_request(request_id: int, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bytes:
+    """The exact bytes of one JSON-RPC request (compact JSON): what is sent, and what a signer signs.
+
+    `params` is a list, or one object for the APIs that take named params (bloXroute)."""
+    shaped: Any = dict(params) if isinstance(params, Mapping) else list(params or [])
+    body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": shaped}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def encode_batch(items: Mapping[int, tuple[str, Sequence[Any]]]) -> bytes:
+    """The bytes of one JSON-RPC batch: `items` maps each request id to its method and params."""
+    payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in items.items()]
+    return json.dumps(payload, separators=(",", ":")).encode()
 
 
 def redact_url(url: str) -> str:
@@ -219,13 +244,16 @@ def transient_rpc_error(code: Any, message: str) -> bool:
     return code in (429, -32029) or any(t in text for t in _TRANSIENT_RPC)
 
 
-def rpc_error(method: str, error: Any) -> RpcError:
-    """A JSON-RPC `error` member as an RpcError (code kept only when it is an integer, message bounded in length)."""
+def rpc_error(method: str, error: Any, *, http_status: int = 200) -> RpcError:
+    """A JSON-RPC `error` member as an RpcError (code kept only when it is an integer, message bounded in length).
+
+    A relay may answer a bare string (`{"error": "error in signature check 0x…"}`): its text is the message."""
     if isinstance(error, dict):
         code = error.get("code")
         code = code if isinstance(code, int) and not isinstance(code, bool) else None
-        return RpcError(method, code, excerpt(str(error.get("message", "")), 500), error.get("data"))
-    return RpcError(method, None, excerpt(str(error), 500))
+        message = excerpt(str(error.get("message", "")), 500)
+        return RpcError(method, code, message, error.get("data"), http_status=http_status)
+    return RpcError(method, None, excerpt(str(error), 500), http_status=http_status)
 
 
 def _same_id(got: Any, sent: int) -> bool:
@@ -258,8 +286,15 @@ def unwrap(method: str, body: Any, request_id: int | None, *, check_shape: bool 
     return result
 
 
-def status_failure(status: int, raw: bytes, headers: Any) -> Failure:
-    """A non-200 HTTP answer as a `Failure`: retryable for 408/425/429/5xx, with any `Retry-After` seconds honoured."""
+ERROR_BODY_MAX_BYTES = 64 * 1024  # a refusal's JSON-RPC error object is small; a larger body is not read for one
+
+
+def status_failure(status: int, raw: bytes, headers: Any, method: str | None = None) -> Failure:
+    """A non-200 HTTP answer as a `Failure`: retryable for 408/425/429/5xx, with any `Retry-After` seconds honoured.
+
+    A refusal (any other status) whose body is a JSON-RPC error object carries it as `rpc_error`: endpoints
+    answer a bad signature with 403 and the reason, and that reason is the answer, not a transport fault. Read
+    only for one call (`method` given): a batch's refusal stays a transport failure."""
     retry_after = None
     value = headers.get("Retry-After") if headers is not None else None
     if value is not None:
@@ -269,7 +304,16 @@ def status_failure(status: int, raw: bytes, headers: Any) -> Failure:
             retry_after = None
     retryable = status in (408, 425, 429) or status >= 500
     detail = f"HTTP {status}" if retryable else f"HTTP {status}: {excerpt(raw)}"
-    return Failure(HTTP_STATUS, detail, retryable=retryable, retry_after=retry_after)
+    refusal = None
+    if method is not None and not retryable and 0 < len(raw) <= ERROR_BODY_MAX_BYTES:
+        try:
+            body = decode_json(raw)
+        except Failure:
+            body = None
+        if isinstance(body, dict) and body.get("error") is not None:
+            refusal = rpc_error(method, body["error"], http_status=status)
+    return Failure(HTTP_STATUS, detail, retryable=retryable, retry_after=retry_after, rpc_error=refusal,
+                   status=status, body=excerpt(raw))  # fmt: skip
 
 
 def failure_kind(exc: BaseException) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import random
 import threading
@@ -52,6 +51,8 @@ from arbbot.chain.jsonrpc import (
     decode_json,
     depth_for,
     describe,
+    encode_batch,
+    encode_request,
     excerpt,
     redact_url,
     status_failure,
@@ -77,6 +78,8 @@ class _Calls:
     def __init__(
         self, url: str, *, timeout: float, retry: RetryPolicy | None, max_bytes: int, max_depth: int,
         source: str, observer: Observer | None, check_shapes: bool, hedge_after: float | None = None,
+        check_ids: bool = True, headers: Mapping[str, str] | None = None,
+        sign: Callable[[bytes], Mapping[str, str]] | None = None,
     ) -> None:  # fmt: skip
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -89,6 +92,11 @@ class _Calls:
         self.source = source
         self.observer = observer
         self.check_shapes = check_shapes
+        self.check_ids = check_ids  # a reply must carry the request's id (builders get leeway: see JsonRpcClient)
+        self._headers = {**JSON_HEADERS, **(headers or {})}
+        # Signs the exact bytes sent (bundles-spec A1), once per body however many attempts it takes.
+        self._sign = sign
+        self._signed: tuple[bytes, dict[str, str]] | None = None
         # A read still unanswered after this long is sent a second time; the first answer wins. A slow node
         # answer (the tail) then costs this, not a whole attempt timeout. Reads only: they are idempotent.
         self.hedge_after = hedge_after
@@ -127,7 +135,8 @@ class _Calls:
         tries = f"failed after {attempts} attempts" if attempts > 1 else "failed"
         return cls(
             f"RPC {what} to {self.shown_url} {tries}: {failure.detail} [{failure.kind}]",
-            kind=failure.kind, method=what, attempts=attempts,
+            kind=failure.kind, method=what, attempts=attempts, detail=failure.detail, status=failure.status,
+            body=failure.body,
         )  # fmt: skip
 
     def _next_pause(self, retry: RetryPolicy, attempt: int, failure: Failure, deadline: float) -> float | None:
@@ -141,14 +150,26 @@ class _Calls:
             return None
         return pause
 
-    def _request(self, method: str, params: Sequence[Any]) -> tuple[int, bytes]:
+    def _request(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None) -> tuple[int, bytes]:
         request_id = next(self._ids)
-        body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)}
-        return request_id, json.dumps(body, separators=(",", ":")).encode()
+        return request_id, encode_request(request_id, method, params)
 
     def _batch_request(self, items: dict[int, tuple[str, Sequence[Any]]]) -> bytes:
-        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": list(p)} for i, (m, p) in items.items()]
-        return json.dumps(payload, separators=(",", ":")).encode()
+        return encode_batch(items)
+
+    def _headers_for(self, body: bytes) -> Mapping[str, str]:
+        """The request headers of `body`: JSON, the configured ones, and the signature of exactly these bytes."""
+        if self._sign is None:
+            return self._headers
+        signed = self._signed
+        if signed is None or signed[0] is not body:
+            signed = self._signed = (body, {**self._headers, **self._sign(body)})
+        return signed[1]
+
+    def _interpret(self, method: str, request_id: int, raw: bytes) -> Any:
+        """One call's answer: its result, or Failure / RpcError (see `unwrap`)."""
+        body = decode_json(raw, depth_for(method, self.max_depth))
+        return unwrap(method, body, request_id if self.check_ids else None, check_shape=self.check_shapes)
 
     def _interpret_batch(
         self, raw: bytes, pending: dict[int, tuple[str, Sequence[Any]]], out: dict[int, Any]
@@ -229,22 +250,22 @@ class HttpTransport(_Calls):
             self._sessions.clear()
         self._local = threading.local()
 
-    def _hedged(self, body: bytes, timeout: float, cap: int | None) -> bytes:
+    def _hedged(self, body: bytes, timeout: float, cap: int | None, method: str | None = None) -> bytes:
         """One attempt, sent again if unanswered after `hedge_after`; the first good answer is taken."""
         hedge = self.hedge_after
         if not hedge or timeout <= hedge * 1.5:
-            return self._attempt(body, timeout, cap)
+            return self._attempt(body, timeout, cap, method)
         with self._lock:
             if self._hedger is None:
                 self._hedger = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rpc-hedge")
             pool = self._hedger
-        first = pool.submit(self._attempt, body, timeout, cap)
+        first = pool.submit(self._attempt, body, timeout, cap, method)
         done, _ = futures_wait([first], timeout=hedge)
         if done:
             return first.result()
         with self._count_lock:
             self.hedges += 1
-        pending = {first, pool.submit(self._attempt, body, timeout - hedge, cap)}
+        pending = {first, pool.submit(self._attempt, body, timeout - hedge, cap, method)}
         last: Failure | None = None
         while pending:
             done, pending = futures_wait(pending, return_when=FIRST_COMPLETED)
@@ -256,13 +277,14 @@ class HttpTransport(_Calls):
         assert last is not None
         raise last
 
-    def _attempt(self, body: bytes, timeout: float, cap: int | None = None) -> bytes:
+    def _attempt(self, body: bytes, timeout: float, cap: int | None = None, method: str | None = None) -> bytes:
         cap = cap or self.max_bytes
         deadline = time.monotonic() + timeout
         with self._count_lock:
             self.requests_sent += 1
         try:
-            resp = self._session.post(self.url, data=body, headers=JSON_HEADERS, timeout=timeout, stream=True)
+            resp = self._session.post(self.url, data=body, headers=self._headers_for(body), timeout=timeout,
+                                      stream=True)  # fmt: skip
         except requests.exceptions.Timeout:
             raise Failure(TIMEOUT, f"no answer within {timeout:g}s") from None
         except (
@@ -278,7 +300,7 @@ class HttpTransport(_Calls):
         with resp:
             raw = self._read(resp, deadline, timeout, cap)
         if resp.status_code != 200:
-            raise status_failure(resp.status_code, raw, resp.headers)
+            raise status_failure(resp.status_code, raw, resp.headers, method)
         return raw
 
     def _read(self, resp: requests.Response, deadline: float, timeout: float, cap: int) -> bytes:
@@ -334,7 +356,7 @@ class HttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                return interpret(self._hedged(body, min(per_attempt, left), cap))
+                return interpret(self._hedged(body, min(per_attempt, left), cap, what))
             except Failure as f:
                 last = f
                 pause = self._next_pause(policy, attempt, f, deadline)
@@ -344,14 +366,13 @@ class HttpTransport(_Calls):
                 time.sleep(pause)  # back-off between attempts
         raise self._final(what, last, attempt)
 
-    def call(self, method: str, params: Sequence[Any] = (), *, timeout: float | None = None,
+    def call(self, method: str, params: Sequence[Any] | Mapping[str, Any] = (), *, timeout: float | None = None,
              retry: RetryPolicy | None = None) -> Any:  # fmt: skip
         """One call: the result, or RpcError (the node said no) / RpcTransportError (after retries)."""
         request_id, body = self._request(method, params)
-        depth = depth_for(method, self.max_depth)
 
         def interpret(raw: bytes) -> Any:
-            return unwrap(method, decode_json(raw, depth), request_id, check_shape=self.check_shapes)
+            return self._interpret(method, request_id, raw)
 
         return self._run(method, body, retry, timeout, interpret, cap_for(method, self.max_bytes))
 
@@ -445,7 +466,9 @@ async def post_bounded(
     except Failure:
         raise
     except TimeoutError:
-        raise Failure(TIMEOUT, f"no complete answer within {timeout:g}s ({size} bytes read)") from None
+        if size == 0:
+            raise Failure(TIMEOUT, f"no answer within {timeout:g}s") from None
+        raise Failure(TIMEOUT, f"answer not complete within {timeout:g}s ({size} bytes read)") from None
     except aiohttp.InvalidURL as e:
         raise Failure(CONNECTION, f"invalid URL: {describe(e)}", retryable=False) from None
     except aiohttp.ClientPayloadError as e:
@@ -474,9 +497,13 @@ class AsyncHttpTransport(_Calls):
         check_shapes: bool = True,
         session: aiohttp.ClientSession | None = None,
         hedge_after: float | None = None,
+        check_ids: bool = True,
+        headers: Mapping[str, str] | None = None,
+        sign: Callable[[bytes], Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__(url, timeout=timeout, retry=retry, max_bytes=max_bytes, max_depth=max_depth, source=source,
-                         observer=observer, check_shapes=check_shapes, hedge_after=hedge_after)  # fmt: skip
+                         observer=observer, check_shapes=check_shapes, hedge_after=hedge_after, check_ids=check_ids,
+                         headers=headers, sign=sign)  # fmt: skip
         self._session = session
         self._own_session = session is None
 
@@ -490,7 +517,7 @@ class AsyncHttpTransport(_Calls):
         """Close the session if this transport opened it; a session passed in is left to its owner."""
         if self._own_session and self._session is not None:
             await self._session.close()
-        self._session = None
+            self._session = None
 
     close = aclose
 
@@ -501,28 +528,31 @@ class AsyncHttpTransport(_Calls):
             self._session = aiohttp.ClientSession()
         return self._session
 
-    async def _attempt(self, body: bytes, timeout: float, cap: int | None = None) -> bytes:
+    async def _attempt(self, body: bytes, timeout: float, cap: int | None = None, method: str | None = None) -> bytes:
         with self._count_lock:
             self.requests_sent += 1
+        started = time.perf_counter()
         status, headers, raw = await post_bounded(
-            self._get_session(), self.url, body, JSON_HEADERS, timeout, cap or self.max_bytes
+            self._get_session(), self.url, body, self._headers_for(body), timeout, cap or self.max_bytes
         )
+        log.debug("%s %s -> HTTP %s in %.1f ms", self.source, method or "batch", status,
+                  (time.perf_counter() - started) * 1000)  # fmt: skip
         if status != 200:
-            raise status_failure(status, raw, headers)
+            raise status_failure(status, raw, headers, method)
         return raw
 
-    async def _hedged(self, body: bytes, timeout: float, cap: int | None) -> bytes:
+    async def _hedged(self, body: bytes, timeout: float, cap: int | None, method: str | None = None) -> bytes:
         """One attempt, sent again if unanswered after `hedge_after`; the first good answer is taken."""
         hedge = self.hedge_after
         if not hedge or timeout <= hedge * 1.5:
-            return await self._attempt(body, timeout, cap)
-        first = asyncio.ensure_future(self._attempt(body, timeout, cap))
+            return await self._attempt(body, timeout, cap, method)
+        first = asyncio.ensure_future(self._attempt(body, timeout, cap, method))
         done, _ = await asyncio.wait({first}, timeout=hedge)
         if done:
             return first.result()
         with self._count_lock:
             self.hedges += 1
-        pending = {first, asyncio.ensure_future(self._attempt(body, timeout - hedge, cap))}
+        pending = {first, asyncio.ensure_future(self._attempt(body, timeout - hedge, cap, method))}
         last: Failure | None = None
         try:
             while pending:
@@ -553,7 +583,7 @@ class AsyncHttpTransport(_Calls):
                 break
             attempt += 1
             try:
-                return interpret(await self._hedged(body, min(per_attempt, left), cap))
+                return interpret(await self._hedged(body, min(per_attempt, left), cap, what))
             except Failure as f:
                 last = f
                 pause = self._next_pause(policy, attempt, f, deadline)
@@ -563,15 +593,14 @@ class AsyncHttpTransport(_Calls):
                 await asyncio.sleep(pause)  # back-off between attempts
         raise self._final(what, last, attempt)
 
-    async def call(self, method: str, params: Sequence[Any] | None = None, *, timeout: float | None = None,
-                   retry: RetryPolicy | None = None) -> Any:  # fmt: skip
+    async def call(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None, *,
+                   timeout: float | None = None, retry: RetryPolicy | None = None) -> Any:  # fmt: skip
         """One JSON-RPC call's `result`, retried per the policy; RpcError for the node's error answer, RpcTransportError
         when no usable answer came within the attempts and the deadline."""
-        request_id, body = self._request(method, params or [])
-        depth = depth_for(method, self.max_depth)
+        request_id, body = self._request(method, params)
 
         def interpret(raw: bytes) -> Any:
-            return unwrap(method, decode_json(raw, depth), request_id, check_shape=self.check_shapes)
+            return self._interpret(method, request_id, raw)
 
         return await self._run(method, body, retry, timeout, interpret, cap_for(method, self.max_bytes))
 

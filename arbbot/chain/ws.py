@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -35,6 +34,7 @@ from arbbot.chain.jsonrpc import (
     check_url,
     decode_json,
     describe,
+    encode_request,
     excerpt,
     redact_url,
     unwrap,
@@ -218,7 +218,7 @@ class WsSession:
         self._calls[rid] = (method, fut)
         limit = timeout or self.call_timeout
         try:
-            await self._ws.send(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": list(params)}))
+            await self._ws.send(encode_request(rid, method, params).decode())
             async with asyncio.timeout(limit):
                 return await fut
         except TimeoutError:

@@ -264,7 +264,7 @@ def confirm(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0, poll: flo
                 receipts[h] = receipt
             elif receipt is None and (_gone(w3, h) or time.monotonic() >= resend_at):
                 # Sent again when the node lost it, and every few seconds anyway: the node can still answer
-                # for a transaction it no longer holds (one a builder's rolled-back trial block carried).
+                # for a transaction it no longer holds (one a rolled-back block carried: evm_revert, a reorg).
                 _send_raw(w3, raw)
         if time.monotonic() >= resend_at:
             resend_at = time.monotonic() + RESEND_EVERY_S
@@ -290,9 +290,9 @@ def confirm_together(w3: Web3, raws: Sequence[bytes], *, timeout: float = 60.0) 
 
 
 def _settled(w3: Web3, receipt: TxReceipt) -> bool:
-    """Whether a receipt's block is the chain's for good. A builder tries blocks and rolls them back (its
-    trials mine whatever reached the pool meanwhile), so a receipt counts once a later block is built on its
-    block, or on an automining node (nothing else mines there) once its block is the chain's."""
+    """Whether a receipt's block is the chain's for good. A block can be rolled back (evm_revert on a dev node,
+    a reorg), so a receipt counts once a later block is built on its block, or on an automining node (nothing
+    else mines there) once its block is the chain's."""
     number = int(receipt["blockNumber"])
     try:
         block = w3.eth.get_block(number)

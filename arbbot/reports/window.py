@@ -41,13 +41,15 @@ class Window:
         return self._in_time(t.created_at)
 
     def has_bundle(self, b: BundleRecord) -> bool:
-        """Whether a bundle falls in the window: some target block at or after `from_block` and some at or before
-        `to_block`, and its record time within the time bounds, as for trades.
+        """Whether a bundle falls in the window: one of its target blocks within the block bounds (targets need not be
+        consecutive: one before and one after the window is outside), and its record time within the time bounds,
+        as for trades.
         """
-        if self.from_block is not None and not any(n >= self.from_block for n in b.target_blocks):
-            return False
-        if self.to_block is not None and not any(n <= self.to_block for n in b.target_blocks):
-            return False
+        if self.from_block is not None or self.to_block is not None:
+            low = self.from_block if self.from_block is not None else 0
+            high = self.to_block
+            if not any(n >= low and (high is None or n <= high) for n in b.target_blocks):
+                return False
         return self._in_time(b.created_at)
 
     def _in_time(self, at: datetime | None) -> bool:

@@ -38,7 +38,9 @@ class AnvilForkSimulator:
     def at(self, block: int) -> _AtBlock:
         """The fork moved to `block` (the first call starts anvil; later ones reset it)."""
         if self.node is None:
-            self.node = AnvilNode(fork_url=self.rpc_url, fork_block_number=block).start()
+            # No dev accounts: anvil would give each of them its default balance in the fork, and on a dev chain
+            # the searcher's key is one of them: a simulation could spend ETH the real account does not have.
+            self.node = AnvilNode(fork_url=self.rpc_url, fork_block_number=block, accounts=0).start()
             self.rpc = RpcClient(self.node.url)
         else:
             assert self.rpc is not None

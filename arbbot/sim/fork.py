@@ -15,9 +15,11 @@ simulation has no result), never a failed `SimResult`: a revert is a result, a m
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import pyrevm
 from eth_abi import encode
@@ -33,6 +35,10 @@ _BALANCE_OF = keccak(text="balanceOf(address)")[:4]
 # Checksumming costs a keccak per call; the same few contracts log over and over, so remember them.
 _checksum = lru_cache(maxsize=65_536)(to_checksum_address)
 DEFAULT_COINBASE = "0x000000000000000000000000000000000000c0DE"
+# A null header for a block the caller has seen is asked again: a node behind a load balancer may lag its peers
+# by a block, and one null answer does not prove a reorg. Pauses double from the first.
+HEADER_ATTEMPTS = 4
+HEADER_PAUSE = 0.05
 _MARKED = re.compile(re.escape(MARKER) + r"\|([A-Za-z_]+)\|([a-z_]+)\|([^\"'\\|]*)")
 
 
@@ -105,9 +111,7 @@ class ForkSimulator:
     ) -> None:
         self._own_reads = reads is None
         self.reads = reads or ForkReads(rpc_url, miss_proxy=False)
-        header = self.reads.call("eth_getBlockByNumber", [hex(block) if block is not None else "latest", False])
-        if header is None:
-            raise BlockGone(f"block {block} not found at {self.reads.rpc.shown_url}")
+        header = self._header(block)
         self.block = int(header["number"], 16)
         self.block_tag = hex(self.block)
         gas_limit = int(header["gasLimit"], 16)
@@ -134,6 +138,17 @@ class ForkSimulator:
                 prevrandao=bytes(32),
             )
         )
+
+    def _header(self, block: int | None) -> dict[str, Any]:
+        """The header the fork starts from; BlockGone if the node answers null every time it is asked."""
+        tag = hex(block) if block is not None else "latest"
+        for attempt in range(HEADER_ATTEMPTS):
+            header: dict[str, Any] | None = self.reads.call("eth_getBlockByNumber", [tag, False])
+            if header is not None:
+                return header
+            if attempt + 1 < HEADER_ATTEMPTS:
+                time.sleep(HEADER_PAUSE * 2**attempt)  # back-off: the node may catch up
+        raise BlockGone(f"block {block} not found at {self.reads.rpc.shown_url} ({HEADER_ATTEMPTS} asks)")
 
     def close(self) -> None:
         """Close the read transport if this simulator created it (a shared one is left open)."""

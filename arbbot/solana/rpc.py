@@ -21,6 +21,7 @@ from arbbot.solana.errors import AccountLayoutError, SolanaRpcError, SolanaTrans
 from arbbot.solana.programs import LOOKUP_TABLE_PROGRAM
 
 MAX_MULTIPLE_ACCOUNTS = 100
+COMMITMENTS = ("processed", "confirmed", "finalized")  # the levels a Solana node reads state at
 _STALE_MARKERS = ("blockhash not found", "blockhashnotfound")
 
 
@@ -66,8 +67,16 @@ class SolanaRpc:
     `SolanaRpcError` (or `StaleBlockhash` when the blockhash expired), never a half-read value.
     """
 
-    def __init__(self, url: str, timeout: float = 30.0, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self, url: str, timeout: float = 30.0, retry: RetryPolicy | None = None, *, commitment: str = "confirmed"
+    ) -> None:
+        if commitment not in COMMITMENTS:
+            raise ValueError(f"commitment: {commitment!r} is not one of {', '.join(COMMITMENTS)}")
         self.url = url
+        # Every state read, simulation and preflight is at this commitment. The node's default is `finalized`:
+        # ~32 slots (13 s) behind, so quotes and simulations would run on old pools, and a preflight at finalized
+        # refuses a transaction whose (confirmed) blockhash it has not seen yet.
+        self.commitment = commitment
         self._rpc = RpcClient(url, timeout=timeout, retry=retry)
 
     def close(self) -> None:
@@ -103,7 +112,8 @@ class SolanaRpc:
         out: list[AccountData | None] = []
         for i in range(0, len(addresses), MAX_MULTIPLE_ACCOUNTS):
             chunk = addresses[i : i + MAX_MULTIPLE_ACCOUNTS]
-            result = self.call("getMultipleAccounts", [[str(a) for a in chunk], {"encoding": "base64"}])
+            config = {"encoding": "base64", "commitment": self.commitment}
+            result = self.call("getMultipleAccounts", [[str(a) for a in chunk], config])
             values = self._context_value("getMultipleAccounts", result)
             if not isinstance(values, list) or len(values) != len(chunk):
                 raise SolanaTransportError(
@@ -118,7 +128,7 @@ class SolanaRpc:
 
     def get_program_accounts(self, program: Pubkey, data_size: int | None = None) -> list[AccountData]:
         """Every account owned by `program`, optionally only those of exactly `data_size` bytes (a node-side filter)."""
-        config: dict[str, Any] = {"encoding": "base64"}
+        config: dict[str, Any] = {"encoding": "base64", "commitment": self.commitment}
         if data_size is not None:
             config["filters"] = [{"dataSize": data_size}]
         result = self.call("getProgramAccounts", [str(program), config])
@@ -138,9 +148,9 @@ class SolanaRpc:
         return accounts
 
     def get_latest_blockhash(self) -> tuple[Hash, int]:
-        """The latest blockhash at `confirmed` commitment and the last block height at which it is still valid."""
+        """The latest blockhash at the client's commitment and the last block height at which it is still valid."""
         value = self._context_value(
-            "getLatestBlockhash", self.call("getLatestBlockhash", [{"commitment": "confirmed"}])
+            "getLatestBlockhash", self.call("getLatestBlockhash", [{"commitment": self.commitment}])
         )
         try:
             return Hash.from_string(value["blockhash"]), int(value["lastValidBlockHeight"])
@@ -168,7 +178,10 @@ class SolanaRpc:
         encoded = base64.b64encode(bytes(tx)).decode()
         value = self._context_value(
             "simulateTransaction",
-            self.call("simulateTransaction", [encoded, {"encoding": "base64", "sigVerify": True}]),
+            self.call(
+                "simulateTransaction",
+                [encoded, {"encoding": "base64", "sigVerify": True, "commitment": self.commitment}],
+            ),
         )
         err = value.get("err") if isinstance(value, dict) else None
         if err is not None and is_stale_blockhash(str(err)):
@@ -191,15 +204,15 @@ class SolanaRpc:
             ) from None
 
     def get_slot(self) -> int:
-        """The current slot at `confirmed` commitment."""
-        result = self.call("getSlot", [{"commitment": "confirmed"}])
+        """The current slot at the client's commitment."""
+        result = self.call("getSlot", [{"commitment": self.commitment}])
         if not isinstance(result, int):
             raise SolanaTransportError(f"Solana RPC getSlot: expected an integer, got {str(result)[:120]}")
         return result
 
     def get_epoch(self) -> int:
         """The current epoch (Token-2022 transfer fees change at epoch boundaries)."""
-        result = self.call("getEpochInfo", [{"commitment": "confirmed"}])
+        result = self.call("getEpochInfo", [{"commitment": self.commitment}])
         epoch = result.get("epoch") if isinstance(result, dict) else None
         if not isinstance(epoch, int) or epoch < 0:
             raise SolanaTransportError(f"Solana RPC getEpochInfo: expected an epoch, got {str(result)[:120]}")
@@ -213,8 +226,9 @@ class SolanaRpc:
         return result
 
     def get_balance(self, address: Pubkey) -> int:
-        """Lamports held by `address` at `confirmed` commitment."""
-        value = self._context_value("getBalance", self.call("getBalance", [str(address), {"commitment": "confirmed"}]))
+        """Lamports held by `address` at the client's commitment."""
+        answer = self.call("getBalance", [str(address), {"commitment": self.commitment}])
+        value = self._context_value("getBalance", answer)
         if not isinstance(value, int):
             raise SolanaTransportError(f"Solana RPC getBalance: expected an integer, got {str(value)[:120]}")
         return value
@@ -232,7 +246,8 @@ class SolanaRpc:
         The node's preflight refusal comes back as `SolanaRpcError` (or `StaleBlockhash`).
         """
         encoded = base64.b64encode(bytes(tx)).decode()
-        result = self.call("sendTransaction", [encoded, {"encoding": "base64", "skipPreflight": False}])
+        config = {"encoding": "base64", "skipPreflight": False, "preflightCommitment": self.commitment}
+        result = self.call("sendTransaction", [encoded, config])
         if not isinstance(result, str):
             raise SolanaTransportError(f"Solana RPC sendTransaction: expected a signature, got {str(result)[:120]}")
         return result

@@ -5,28 +5,36 @@ picked at run time, so `arbbot.execution.bundles.BundleClient` talks to it with 
 for a real builder URL. Start it with `async with LocalBuilder(node_url) as b: b.url`, or for synchronous
 callers with `with LocalBuilder(node_url) as b:` (it then runs its own event loop in a background thread).
 
+Simulations are private, as a real builder's are: every eth_callBundle and every trial of a build runs
+on a second anvil the builder starts and stops itself, a fork of the node's head (re-forked when the head
+moves) with the node's chain id, hardfork and transaction order. Whoever watches the node (newHeads,
+`eth_blockNumber` polling, pending transactions) never sees a simulated block nor a bundle's transaction
+before it is built: the node's head moves exactly once per block the builder builds, with that block.
+
 What it does:
 
 * Auth (spec A1/A7.1): verifies `X-Flashbots-Signature` over the raw body with the go-utils rules;
   missing or bad header -> HTTP 403 with a JSON-RPC error (-32600, "signature is required" /
   "error in signature check <addr>"). `require_signature=False` accepts unsigned requests (third-party
   builder mode) but still rejects a bad signature.
-* `eth_callBundle` (A3): simulates on the node's head state inside evm_snapshot/evm_revert — all txs in
-  one block, in order, with the given or builder coinbase and timestamp (default parent + 12 s) — and
-  answers in the reference shape: per-tx gasUsed, coinbaseDiff, gasFees, ethSentToCoinbase, gasPrice,
-  value / error + revert, totals, bundleHash = keccak(concat tx hashes). A tx the node refuses (nonce,
-  balance, fee cap) fails the whole call with "err: <reason>; txhash <hash>". Per-tx coinbase diffs are
-  exact: each prefix of the bundle is executed in its own throwaway block on the same parent.
+* `eth_callBundle` (A3): simulates on the node's head state (in the private fork, inside
+  evm_snapshot/evm_revert) — all txs in one block, in order, with the given or builder coinbase and
+  timestamp (default parent + 12 s) — and answers in the reference shape: per-tx gasUsed, coinbaseDiff,
+  gasFees, ethSentToCoinbase, gasPrice, value / error + revert, totals, bundleHash = keccak(concat tx
+  hashes). A tx the node refuses (nonce, balance, fee cap) fails the whole call with "err: <reason>; txhash
+  <hash>". Per-tx coinbase diffs are exact: each prefix of the bundle is executed in its own throwaway block
+  on the same parent.
 * `eth_sendBundle` (A2): validates and stores per target block; replacement key is
   (replacementUuid, signer) (A4, A7.9); `txs: []` with a uuid cancels. `eth_cancelBundle` removes the
   bundle of (uuid, signer) and answers the list of cancelled bundle hashes.
 * `build_block(number)`, called by the test/demo when the next block is due: considers only bundles whose
-  target is exactly that block (A7.3) and whose min/maxTimestamp admit its timestamp; simulates each on
-  its own, orders them by bundle gas price (coinbase diff / gas), then adds them greedily — a bundle is
-  kept only if, after everything before it, all its txs execute in its order, contiguously, in this block,
-  and none reverts unless its hash is in revertingTxHashes (A7.4, A7.5); otherwise the whole bundle is
-  left out (A7.6). The block is mined on the node with the builder's coinbase, so inclusion trackers can
-  attribute it. Bundles for earlier blocks are pruned; bundles for later blocks wait.
+  target is exactly that block (A7.3) and whose min/maxTimestamp admit its timestamp; simulates each on its
+  own, orders them by bundle gas price (coinbase diff / gas), then adds them greedily — a bundle is kept
+  only if, after everything before it, all its txs execute in its order, contiguously, in this block, and
+  none reverts unless its hash is in revertingTxHashes (A7.4, A7.5); otherwise the whole bundle is left out
+  (A7.6). All of that is tried in the private fork; then the block is mined once on the node with the
+  builder's coinbase, so inclusion trackers can attribute it. Bundles for earlier blocks are pruned; bundles
+  for later blocks wait.
 
 * `serve(block_time)` (what `arbbot builder serve` runs): the builder becomes the node's block producer.
   Automine is switched off; every `block_time` seconds it builds the next block from the bundles stored
@@ -37,12 +45,12 @@ What it does:
 What it does NOT do (differences from a real builder):
 
 * Outside `serve`, no public-mempool transactions: it refuses to build while the node's txpool is not
-  empty (run the node with automine, its default). eth_callBundle sets the pool aside for the
-  simulation and sends its transactions back to the node after (a real builder simulates on the head
-  state whatever its mempool holds). Each trial sets the pool aside the same way, and a transaction
-  that reaches the node during a trial and is mined into it goes back to the pool after the rollback;
-  its receipt is visible for that moment, so a sender must not trust a receipt until a later block is
-  built on it (as `arbbot devnet traffic` does).
+  empty (run the node with automine, its default). eth_callBundle and the trials run on the head state
+  without the node's pool (a real builder simulates on the head state whatever its mempool holds).
+* The private fork copies what anvil reports of the node (chain id, hardfork, transaction order, the
+  parent's base fee and gas limit), not options it does not report (code size limit, a disabled block gas
+  limit): run the node with anvil's defaults for those. It reads the node's state at the head block over
+  RPC, so its first trial after each new head pays for the state it touches.
 * Simulation is only on the head state: `stateBlockNumber` must be "latest"/"pending" or the head number;
   the simulated block is always head + 1 whatever `blockNumber` says (the NUMBER opcode sees head + 1).
 * No relay, no MEV-Boost auction, no payment tx, no refunds (refundPercent etc. are ignored), no
@@ -54,7 +62,8 @@ What it does NOT do (differences from a real builder):
 * Invalid txs are never skipped (rbuilder skips those in revertingTxHashes; the Flashbots builder drops
   the bundle — this double does the latter). Not profit-optimal: greedy by bundle gas price.
 * `build_block` changes the node's coinbase and automine only for the duration of the call and restores
-  them; the node must not be mined by anyone else while a build or simulation is running.
+  them; if someone else mines the node while a build tries its bundles, the build fails ("the head moved
+  under the build") and nothing is mined.
 """
 
 from __future__ import annotations
@@ -65,7 +74,7 @@ import itertools
 import json
 import threading
 import uuid as uuid_lib
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
@@ -73,6 +82,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 from eth_utils import is_address, to_checksum_address
 
+from arbbot.chain.anvil import AnvilNode
+from arbbot.errors import DevnetError
 from arbbot.execution.bundles.errors import BundleError, EndpointRpcError, SignatureError
 from arbbot.execution.bundles.rpc import JsonRpcClient
 from arbbot.execution.bundles.signing import HEADER, verify
@@ -83,6 +94,7 @@ T = TypeVar("T")
 
 LOCAL_BUILDER_COINBASE = to_checksum_address("0x000000000000000000000000000000000000b11d")
 MAX_TXS = 100
+_FILL_ATTEMPTS = 3  # times the real block's pool is refilled when a transaction arrives while it is filled
 
 
 class LocalBuilderError(BundleError):
@@ -148,7 +160,8 @@ class RequestRecord:
 
 @dataclass
 class _Trial:
-    """One block executed on the node: receipts and outputs by tx hash, or the tx the node refused."""
+    """One block executed on a node (the private fork, or the public node for the real block): receipts and
+    outputs by tx hash, or the tx the node refused."""
 
     block: dict[str, Any] | None = None
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -158,6 +171,7 @@ class _Trial:
     coinbase_after: int = 0
     refused: tuple[str, str] | None = None  # (tx hash, node's reason)
     skipped: dict[str, str] = field(default_factory=dict)  # optional (public) tx hash -> why the node refused it
+    raced: bool = False  # a tx of the block was in the node's pool already (sent there by someone else)
 
 
 def _int(value: Any) -> int:
@@ -219,6 +233,9 @@ class LocalBuilder:
         self._by_uuid: dict[tuple[str, str | None], str] = {}
         self._seq = itertools.count(1)
         self._node: JsonRpcClient | None = None
+        self._sim_node: AnvilNode | None = None  # the private fork every trial runs on
+        self._sim: JsonRpcClient | None = None
+        self._sim_head: str | None = None  # hash of the public block the trial node stands on
         self._runner: web.AppRunner | None = None
         self._node_lock: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -233,6 +250,11 @@ class LocalBuilder:
             raise LocalBuilderError("local builder is not running")
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def trial_node_pid(self) -> int | None:
+        """PID of the private anvil the simulations run on (None when the builder is not running)."""
+        return self._sim_node.pid if self._sim_node is not None else None
+
     async def start(self) -> LocalBuilder:
         """Connect to the node and listen on `host` (port picked at run time unless one was given); raises
         `LocalBuilderError` if already started.
@@ -241,16 +263,22 @@ class LocalBuilder:
             raise LocalBuilderError("local builder already started")
         self._node = JsonRpcClient(self.node_url, name="node", timeout=self.node_timeout)
         self._node_lock = asyncio.Lock()
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_post("/", self._handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.requested_port)
         try:
-            await site.start()
+            await self._start_trial_node()
+            app = web.Application(client_max_size=4 * 1024 * 1024)
+            app.router.add_post("/", self._handle)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, self.host, self.requested_port)
+            try:
+                await site.start()
+            except BaseException:
+                await runner.cleanup()
+                raise
         except BaseException:
-            await runner.cleanup()
+            await self._stop_trial_node()
             await self._node.close()
+            self._node = None
             raise
         self._runner = runner
         self.port = int(runner.addresses[0][1])
@@ -261,10 +289,44 @@ class LocalBuilder:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self._stop_trial_node()
         if self._node is not None:
             await self._node.close()
             self._node = None
         self.port = None
+
+    async def _start_trial_node(self) -> None:
+        """Start the private anvil the trials run on: a fork of the public node's head with its chain id,
+        hardfork, transaction order and block gas limit, no dev accounts (they would overwrite real balances), no
+        mining of its own, no cache on disk."""
+        info = await self._rpc("anvil_nodeInfo")
+        head = await self._head()
+        if not isinstance(info, dict):
+            raise LocalBuilderError("node answered no anvil_nodeInfo: the local builder needs an anvil node")
+        env = info.get("environment") or {}
+        args = ["--no-mining", "--no-storage-caching", "--order", str(info.get("transactionOrder") or "fees"),
+                "--gas-limit", str(_int(head["gasLimit"]))]  # fmt: skip
+        if info.get("hardFork"):
+            args += ["--hardfork", str(info["hardFork"]).lower()]
+        node = AnvilNode(
+            fork_url=self.node_url, fork_block_number=_int(head["number"]), chain_id=int(env.get("chainId") or 31337),
+            accounts=0, extra_args=args,
+        )  # fmt: skip
+        try:
+            await asyncio.to_thread(node.start)
+        except DevnetError as exc:
+            raise LocalBuilderError(f"trial node not started: {exc}") from None
+        self._sim_node, self._sim_head = node, None
+        self._sim = JsonRpcClient(node.url, name="trial node", timeout=self.node_timeout)
+
+    async def _stop_trial_node(self) -> None:
+        sim, self._sim = self._sim, None
+        if sim is not None:
+            await sim.close()
+        node, self._sim_node = self._sim_node, None
+        if node is not None:
+            await asyncio.to_thread(node.stop)
+        self._sim_head = None
 
     async def __aenter__(self) -> LocalBuilder:
         return await self.start()
@@ -416,6 +478,11 @@ class LocalBuilder:
             raise LocalBuilderError("local builder is not running")
         return await self._node.call(method, list(params))
 
+    async def _sim_rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
+        if self._sim is None:
+            raise LocalBuilderError("local builder is not running")
+        return await self._sim.call(method, list(params))
+
     async def _send_bundle(self, obj: dict[str, Any], signer: str | None) -> dict[str, Any]:
         uuid_value = obj.get("replacementUuid", obj.get("uuid"))
         replacement_uuid: str | None = None
@@ -482,83 +549,150 @@ class LocalBuilder:
 
     # ---------------------------------------------------------------- execution on the node
 
-    async def _execute(
-        self, txs: Sequence[str], *, coinbase: str, timestamp: int, keep: bool, optional: Sequence[str] = ()
-    ) -> _Trial:
-        """Execute `txs` (then `optional`, each skipped if the node refuses it) as the next block. Unless
-        `keep`, everything is rolled back afterwards.
+    async def _trial(self, txs: Sequence[str], *, coinbase: str, timestamp: int, head: dict[str, Any]) -> _Trial:
+        """Execute `txs` as the block after `head` on the private trial node, then roll it back: the public node
+        never sees the trial (no head, no pool transaction). Caller holds the node lock."""
+        await self._follow(head)
+        snapshot = await self._sim_rpc("evm_snapshot")
+        try:
+            return await self._run_block(self._sim_rpc, txs, coinbase=coinbase, timestamp=timestamp, parent=head)
+        finally:
+            await self._sim_rpc("evm_revert", [snapshot])
+            await self._sim_rpc("anvil_dropAllTransactions")
 
-        Caller holds the node lock. Restores the node's coinbase and automine setting.
-        """
+    async def _follow(self, head: dict[str, Any]) -> None:
+        """Re-fork the trial node at the public `head` unless it already stands on it."""
+        if self._sim_head == head["hash"]:
+            return
+        self._sim_head = None
+        await self._sim_rpc(
+            "anvil_reset", [{"forking": {"jsonRpcUrl": self.node_url, "blockNumber": _int(head["number"])}}]
+        )
+        await self._sim_rpc("evm_setAutomine", [False])  # trials mine when asked, one block each
+        forked = await self._sim_rpc("eth_getBlockByNumber", ["latest", False])
+        if not isinstance(forked, dict) or forked.get("hash") != head["hash"]:
+            raise LocalBuilderError(f"trial node did not fork block {_int(head['number'])} {head['hash']}")
+        self._sim_head = head["hash"]
+
+    async def _mine(
+        self, txs: Sequence[str], *, coinbase: str, timestamp: int, head: dict[str, Any], optional: Sequence[str]
+    ) -> _Trial:
+        """Mine the real block after `head` on the public node: `txs`, then `optional` (each skipped if the node
+        refuses it), then whatever reached the pool since the build began. Caller holds the node lock. Restores
+        the node's coinbase and automine setting; what it sent and was not mined leaves the pool again (no half
+        bundle is mined later), others' transactions stay."""
         automine = await self._rpc("anvil_getAutomine")
         node_coinbase = await self._rpc("eth_coinbase")
-        # What reached the pool since the build began would be mined into a trial and lost with its rollback:
-        # set aside and given back after (a real builder's trials never eat the mempool).
-        aside = [] if keep else await self._take_pool(queued=True)
-        snapshot = None if keep else await self._rpc("evm_snapshot")
-        trial = _Trial()
+        await self._rpc("evm_setAutomine", [False])
+        optional = list(optional)
+        block: _Trial | None = None
         try:
-            await self._rpc("evm_setAutomine", [False])
-            await self._rpc("anvil_setCoinbase", [coinbase])
-            trial.coinbase_before = _int(await self._rpc("eth_getBalance", [coinbase, "latest"]))
-            for raw in txs:
-                try:
-                    await self._rpc("eth_sendRawTransaction", [raw])
-                except EndpointRpcError as exc:
-                    if "already imported" in exc.message.lower() or "already known" in exc.message.lower():
-                        continue  # its sender sent it to the node meanwhile: it is in the pool, mined with us
-                    trial.refused = (tx_hash(raw), exc.message)
-                    return trial
-            for raw in optional:
-                try:
-                    await self._rpc("eth_sendRawTransaction", [raw])
-                except EndpointRpcError as exc:
-                    trial.skipped[tx_hash(raw)] = exc.message
-            await self._rpc("evm_setNextBlockTimestamp", [timestamp])
-            # anvil's fee tracker is not rolled back by evm_revert, so after trial blocks it would price
-            # the next block as if they had happened: pin the EIP-1559 base fee of the real parent.
-            parent = await self._head()
-            base_fee = next_base_fee(
-                _int(parent.get("baseFeePerGas") or 0), _int(parent["gasUsed"]), _int(parent["gasLimit"])
-            )
-            await self._rpc("anvil_setNextBlockBaseFeePerGas", [hex(base_fee)])
-            mined = await self._rpc("evm_mine_detailed")
-            if not isinstance(mined, list) or len(mined) != 1:
-                raise LocalBuilderError("evm_mine_detailed did not return one block")
-            trial.block = mined[0]
-            for tx in trial.block.get("transactions", []):
-                if isinstance(tx, dict):
-                    trial.outputs[tx["hash"].lower()] = tx.get("output") or "0x"
-            if not keep:  # a sender's transaction that reached the pool during the trial: kept for the pool
-                ours = {tx_hash(raw).lower() for raw in [*txs, *optional]}
-                for h in list(trial.outputs):
-                    if h not in ours:
-                        raw = await self._rpc("eth_getRawTransactionByHash", [h])
-                        if isinstance(raw, str) and raw.startswith("0x"):
-                            aside.append(raw)
-            for raw in [*txs, *optional]:
-                h = tx_hash(raw)
-                receipt = await self._rpc("eth_getTransactionReceipt", [h])
-                if receipt is None:
-                    continue
-                trial.receipts[h] = receipt
-                if _int(receipt["status"]) == 0:
-                    trial.errors[h] = await self._trace_error(h)
-            trial.coinbase_after = _int(await self._rpc("eth_getBalance", [coinbase, "latest"]))
-            return trial
+            if (await self._head())["hash"] != head["hash"]:  # mined by someone else since the trials
+                for raw in optional:  # back to the pool they were taken from
+                    with contextlib.suppress(LocalBuilderError, BundleError):
+                        await self._rpc("eth_sendRawTransaction", [raw])
+                raise LocalBuilderError(f"block {_int(head['number']) + 1} not built: the head moved under the build")
+            before = await self._prepare(self._rpc, coinbase=coinbase, parent=head)
+            for _ in range(_FILL_ATTEMPTS):
+                # The node mines its pool in arrival order: a transaction that reached it since the build began
+                # (a sender resending one) would go in ahead of the bundles, or between a bundle's transactions
+                # if it is one of theirs. Take the pool, then fill it in the block's order.
+                known = {tx_hash(t) for t in [*txs, *optional]}
+                optional += [t for t in await self._take_pool(queued=True) if tx_hash(t) not in known]
+                block = _Trial(coinbase_before=before)
+                sent = await self._send(self._rpc, txs, optional, block)
+                if block.refused is not None:
+                    break
+                status = await self._rpc("txpool_status")
+                if not block.raced and _int(status.get("pending", "0x0")) + _int(status.get("queued", "0x0")) == sent:
+                    break  # the pool holds what was sent, in the block's order
+            assert block is not None
+            if block.refused is None:
+                await self._seal(self._rpc, block, [*txs, *optional], coinbase=coinbase, timestamp=timestamp)
+            return block
         finally:
-            if snapshot is not None:
-                await self._rpc("evm_revert", [snapshot])
-            await self._rpc("anvil_dropAllTransactions")
+            if block is None or block.block is None:
+                for raw in [*txs, *optional]:
+                    await self._rpc("anvil_dropTransaction", [tx_hash(raw)])
             await self._rpc("anvil_setCoinbase", [node_coinbase])
             await self._rpc("evm_setAutomine", [bool(automine)])
-            for raw in aside:  # as they came: an automining node mines each now, as it would have
-                with contextlib.suppress(LocalBuilderError, BundleError):
-                    await self._rpc("eth_sendRawTransaction", [raw])
 
-    async def _trace_error(self, h: str) -> str:
+    async def _run_block(
+        self, call: Callable[..., Awaitable[Any]], txs: Sequence[str], *, coinbase: str, timestamp: int,
+        parent: dict[str, Any],
+    ) -> _Trial:  # fmt: skip
+        """Send `txs` to a node that is not mining and mine them as one block after `parent`, through `call`."""
+        trial = _Trial(coinbase_before=await self._prepare(call, coinbase=coinbase, parent=parent))
+        await self._send(call, txs, (), trial)
+        if trial.refused is None:
+            await self._seal(call, trial, txs, coinbase=coinbase, timestamp=timestamp)
+        return trial
+
+    @staticmethod
+    async def _prepare(call: Callable[..., Awaitable[Any]], *, coinbase: str, parent: dict[str, Any]) -> int:
+        """Set the next block's coinbase and base fee; the coinbase's balance before it."""
+        await call("anvil_setCoinbase", [coinbase])
+        # The EIP-1559 base fee of the real parent, pinned before the pool checks fee caps against it: anvil's
+        # fee tracker is not rolled back by evm_revert, so after trial blocks it would price the next block as
+        # if they had happened.
+        base_fee = next_base_fee(
+            _int(parent.get("baseFeePerGas") or 0), _int(parent["gasUsed"]), _int(parent["gasLimit"])
+        )
+        await call("anvil_setNextBlockBaseFeePerGas", [hex(base_fee)])
+        return _int(await call("eth_getBalance", [coinbase, "latest"]))
+
+    @staticmethod
+    async def _send(
+        call: Callable[..., Awaitable[Any]], txs: Sequence[str], optional: Sequence[str], trial: _Trial
+    ) -> int:
+        """Send `txs` (stopping at the first the node refuses), then `optional` (skipping those it refuses);
+        the number the node took."""
+        sent = 0
+        for raw in txs:
+            try:
+                await call("eth_sendRawTransaction", [raw])
+                sent += 1
+            except EndpointRpcError as exc:
+                if "already imported" in exc.message.lower() or "already known" in exc.message.lower():
+                    trial.raced = True  # its sender sent it to the node meanwhile (or the bundle holds it twice)
+                    continue
+                trial.refused = (tx_hash(raw), exc.message)
+                return sent
+        for raw in optional:
+            try:
+                await call("eth_sendRawTransaction", [raw])
+                sent += 1
+            except EndpointRpcError as exc:
+                trial.skipped[tx_hash(raw)] = exc.message
+        return sent
+
+    async def _seal(
+        self, call: Callable[..., Awaitable[Any]], trial: _Trial, sent: Sequence[str], *, coinbase: str,
+        timestamp: int,
+    ) -> None:  # fmt: skip
+        """Mine the block at `timestamp` and record in `trial` what happened to each of `sent`."""
+        await call("evm_setNextBlockTimestamp", [timestamp])
+        mined = await call("evm_mine_detailed")
+        if not isinstance(mined, list) or len(mined) != 1:
+            raise LocalBuilderError("evm_mine_detailed did not return one block")
+        trial.block = mined[0]
+        for tx in trial.block.get("transactions", []):
+            if isinstance(tx, dict):
+                trial.outputs[tx["hash"].lower()] = tx.get("output") or "0x"
+        for raw in sent:
+            h = tx_hash(raw)
+            receipt = await call("eth_getTransactionReceipt", [h])
+            if not isinstance(receipt, dict) or receipt.get("blockHash") != trial.block.get("hash"):
+                continue  # not in this block (a fork answers for the node's older blocks too)
+            trial.receipts[h] = receipt
+            if _int(receipt["status"]) == 0:
+                trial.errors[h] = await self._trace_error(call, h)
+        trial.coinbase_after = _int(await call("eth_getBalance", [coinbase, "latest"]))
+
+    @staticmethod
+    async def _trace_error(call: Callable[..., Awaitable[Any]], h: str) -> str:
         try:
-            trace = await self._rpc("debug_traceTransaction", [h, {"tracer": "callTracer"}])
+            trace = await call("debug_traceTransaction", [h, {"tracer": "callTracer"}])
         except BundleError:
             return "execution reverted"
         error = trace.get("error") if isinstance(trace, dict) else None
@@ -572,9 +706,9 @@ class LocalBuilder:
             )
 
     def node_lock(self) -> asyncio.Lock:
-        """The lock the builder holds while it works on the node (trials, simulations, builds). Whoever else
-        changes how the node mines (automine, dropping pool transactions) holds it too, or a trial could
-        restore a setting changed under it."""
+        """The lock the builder holds while it works (trials and simulations on its private fork, builds on the
+        node). Whoever else changes how the node mines (automine, dropping pool transactions) holds it too, or a
+        build could restore a setting changed under it."""
         return self._lock()
 
     def _lock(self) -> asyncio.Lock:
@@ -597,20 +731,12 @@ class LocalBuilder:
         if timestamp_value is not None and (isinstance(timestamp_value, bool) or not isinstance(timestamp_value, int)):
             raise _RpcFail(-32602, "timestamp must be a number")
         async with self._lock():
-            # The pool's transactions (a block producer's, or victims waiting) would be mined with the
-            # simulation: set them aside on the head state and give them back after.
-            aside = await self._take_pool(queued=True)
-            try:
-                return await self._call_bundle_on_head(obj, txs, coinbase_value, timestamp_value)
-            finally:
-                for raw in aside:
-                    with contextlib.suppress(LocalBuilderError, BundleError):
-                        await self._rpc("eth_sendRawTransaction", [raw])
+            return await self._call_bundle_on_head(obj, txs, coinbase_value, timestamp_value)
 
     async def _call_bundle_on_head(
         self, obj: dict[str, Any], txs: list[str], coinbase_value: Any, timestamp_value: Any
     ) -> dict[str, Any]:
-        """eth_callBundle on the head state. Caller holds the node lock and has set the pool aside."""
+        """eth_callBundle on the head state (without the public pool's transactions). Caller holds the node lock."""
         head = await self._head()
         head_number = _int(head["number"])
         state = obj.get("stateBlockNumber", "latest")
@@ -618,15 +744,15 @@ class LocalBuilder:
             raise _RpcFail(-32000, f"stateBlockNumber {state}: this local builder simulates on the head only")
         coinbase = to_checksum_address(coinbase_value) if coinbase_value else self.coinbase
         timestamp = timestamp_value if timestamp_value is not None else _int(head["timestamp"]) + self.block_time
-        return await self.simulate(txs, coinbase=coinbase, timestamp=timestamp, state_block=head_number)
+        return await self._simulate(txs, coinbase=coinbase, timestamp=timestamp, head=head)
 
     async def trial_receipts(self, txs: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Receipts (with logs) of `txs` executed as the next block on the head state, then rolled back: what a
         matchmaker learns about a private transaction by simulating it. Takes the node lock."""
         async with self._lock():
             head = await self._head()
-            trial = await self._execute(
-                txs, coinbase=self.coinbase, timestamp=_int(head["timestamp"]) + self.block_time, keep=False
+            trial = await self._trial(
+                txs, coinbase=self.coinbase, timestamp=_int(head["timestamp"]) + self.block_time, head=head
             )
         if trial.refused is not None:
             h, reason = trial.refused
@@ -634,8 +760,19 @@ class LocalBuilder:
         return trial.receipts
 
     async def simulate(self, txs: Sequence[str], *, coinbase: str, timestamp: int, state_block: int) -> dict[str, Any]:
-        """eth_callBundle semantics (spec A3) on the head state. Caller holds the node lock."""
-        full = await self._execute(txs, coinbase=coinbase, timestamp=timestamp, keep=False)
+        """eth_callBundle semantics (spec A3) on the head state, which must be block `state_block`; takes the node
+        lock. The answer is the one the builder's eth_callBundle gives."""
+        async with self._lock():
+            head = await self._head()
+            if _int(head["number"]) != state_block:
+                raise LocalBuilderError(f"head is block {_int(head['number'])}, not {state_block}")
+            return await self._simulate(txs, coinbase=coinbase, timestamp=timestamp, head=head)
+
+    async def _simulate(
+        self, txs: Sequence[str], *, coinbase: str, timestamp: int, head: dict[str, Any]
+    ) -> dict[str, Any]:
+        """`simulate`, trials on the private node; caller holds the node lock."""
+        full = await self._trial(txs, coinbase=coinbase, timestamp=timestamp, head=head)
         if full.refused is not None:
             h, reason = full.refused
             raise _RpcFail(-32000, f"err: {reason}; txhash {h}")
@@ -646,7 +783,7 @@ class LocalBuilder:
         # Coinbase balance after each prefix of the bundle: exact per-tx coinbase diffs on one parent.
         balances = [full.coinbase_before]
         for i in range(1, len(txs)):
-            prefix = await self._execute(txs[:i], coinbase=coinbase, timestamp=timestamp, keep=False)
+            prefix = await self._trial(txs[:i], coinbase=coinbase, timestamp=timestamp, head=head)
             balances.append(prefix.coinbase_after)
         balances.append(full.coinbase_after)
         base_fee = _int(full.block.get("baseFeePerGas") or 0)
@@ -688,7 +825,7 @@ class LocalBuilder:
             "ethSentToCoinbase": str(totals["coinbaseDiff"] - totals["gasFees"]),
             "gasFees": str(totals["gasFees"]),
             "results": results,
-            "stateBlockNumber": state_block,
+            "stateBlockNumber": _int(head["number"]),
             "totalGasUsed": totals["gas"],
         }
 
@@ -798,7 +935,7 @@ class LocalBuilder:
             if (b.min_timestamp and ts < b.min_timestamp) or (b.max_timestamp and ts > b.max_timestamp):
                 built.dropped[b.bundle_hash] = f"timestamp {ts} outside [{b.min_timestamp}, {b.max_timestamp}]"
                 continue
-            alone = await self._execute(b.txs, coinbase=self.coinbase, timestamp=ts, keep=False)
+            alone = await self._trial(b.txs, coinbase=self.coinbase, timestamp=ts, head=head)
             problem = self._bundle_problem(b, alone)
             if problem is not None:
                 built.dropped[b.bundle_hash] = problem
@@ -816,8 +953,8 @@ class LocalBuilder:
                 built.dropped[b.bundle_hash] = f"nonce too low: nonce already used by {clash} of an earlier bundle"
                 continue
             candidate = [*accepted, b]
-            trial = await self._execute(
-                [t for x in candidate for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=False
+            trial = await self._trial(
+                [t for x in candidate for t in x.txs], coinbase=self.coinbase, timestamp=ts, head=head
             )
             own = self._bundle_problem(b, trial)
             problems = [p for x in accepted if (p := self._bundle_problem(x, trial))]
@@ -829,10 +966,9 @@ class LocalBuilder:
 
         carried = {h for x in accepted for h in x.tx_hashes}
         optional = [t for t in public if tx_hash(t) not in carried]
-        final = await self._execute(
-            [t for x in accepted for t in x.txs], coinbase=self.coinbase, timestamp=ts, keep=True,
-            optional=optional,
-        )  # fmt: skip
+        final = await self._mine(
+            [t for x in accepted for t in x.txs], coinbase=self.coinbase, timestamp=ts, head=head, optional=optional
+        )
         if final.block is None:  # the node refused a transaction it took in the trial (a sender raced us)
             raise LocalBuilderError(f"block {number} not built: the node refused {final.refused}")
         for b in accepted:
@@ -842,7 +978,7 @@ class LocalBuilder:
         built.hash = final.block["hash"]
         built.included = [b.bundle_hash for b in accepted]
         built.tx_hashes = [h for b in accepted for h in b.tx_hashes]
-        built.public = [tx_hash(t) for t in optional if tx_hash(t) in final.receipts]
+        built.public = [h for h in final.receipts if h not in carried]  # those arrived meanwhile too
         for key, b in list(self.bundles.items()):
             if b.block_number <= number:
                 self._forget(key)

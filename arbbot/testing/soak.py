@@ -219,7 +219,7 @@ class _Driver:
         user = t.accounts[self.victims % len(t.accounts)].key.to_0x_hex()
         self.victims += 1
         victim = t.swap(user, pool, "WETH", token, t.amount_for("WETH", Decimal(150)))
-        lock = self.builder.node_lock()  # the builder's simulations save and restore automine under it
+        lock = self.builder.node_lock()  # the builder's builds save and restore automine under it
         async with lock:
             await _to_thread(raw_rpc, self.url, "evm_setAutomine", [False])
         try:

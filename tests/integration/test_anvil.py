@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import random
 import socket
 from pathlib import Path
 
@@ -9,6 +12,8 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from arbbot.chain.anvil import AnvilNode, is_anvil_pid, pid_alive, rpc
+from arbbot.chain.jsonrpc import DEFAULT_MAX_BYTES, NO_RETRY, RpcTransportError
+from arbbot.chain.transport import HttpTransport
 from arbbot.errors import DevnetError
 
 
@@ -104,3 +109,29 @@ def test_owned_node_is_stopped_when_its_process_gets_sigterm(tmp_path: Path) -> 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_state_dump_over_the_default_answer_cap_is_read_whole(tmp_path: Path) -> None:
+    # A replica's dump is far above the transport's default cap for one answer (the large replica's is ~130 MB);
+    # here ~44 MB of incompressible contract code, so the dump cannot be read under the default cap.
+    codes = {f"0x{i + 1:040x}": "0x" + random.Random(i).randbytes(24_576).hex() for i in range(900)}
+    with AnvilNode(log_path=tmp_path / "anvil.log") as node:
+        loader = HttpTransport(node.url, timeout=60)
+        try:
+            items = list(codes.items())
+            for start in range(0, len(items), 10):  # anvil refuses a request body over a few MB
+                loader.batch([("anvil_setCode", [a, c]) for a, c in items[start : start + 10]])
+        finally:
+            loader.close()
+        dumped = rpc(node.url, "anvil_dumpState", timeout=120)
+        assert isinstance(dumped, str) and len(dumped) > DEFAULT_MAX_BYTES
+        state = json.loads(gzip.decompress(bytes.fromhex(dumped[2:])))
+        address, code = items[-1]
+        assert state["accounts"][address]["code"] == code
+        # the same answer under the transport's default cap (any other method's) is refused
+        capped = HttpTransport(node.url, timeout=120, retry=NO_RETRY, check_shapes=False)
+        try:
+            with pytest.raises(RpcTransportError, match=rf"over the {DEFAULT_MAX_BYTES}-byte cap"):
+                capped.call("anvil_dumpState")
+        finally:
+            capped.close()

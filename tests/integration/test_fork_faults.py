@@ -19,6 +19,7 @@ from arbbot.engine.bootstrap import load_store
 from arbbot.execution.route import Capital, Hop, Route, encode
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import PreTx, PyrevmCandidateSimulator
+from arbbot.sim.fork import BlockGone
 from arbbot.sim.fork_reads import ForkReadError, ForkReads
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.testing.fault_proxy import HTTP_CLASSES, FaultProxyProcess
@@ -117,3 +118,25 @@ def test_the_searcher_counts_a_failed_read_as_one_error_not_a_dropped_opportunit
         assert not [r for r in caplog.records if "dropped" in r.getMessage()]
 
     asyncio.run(scenario())
+
+
+def test_a_null_header_is_asked_again_and_only_a_lasting_one_is_a_gone_block(dislocated: tuple) -> None:
+    """A node behind a load balancer may answer null for a block its peers have: one null is not a reorg."""
+    replica, executor, route, owner, head = dislocated
+    clean = PyrevmCandidateSimulator(replica.url, head).run(executor, owner, route)
+    with FaultProxyProcess(replica.url, null_result=2) as proxy:
+        reads = ForkReads(proxy.url, miss_proxy=False)
+        try:
+            got = PyrevmCandidateSimulator(proxy.url, head, reads=reads).run(executor, owner, route)
+        finally:
+            reads.close()
+        assert proxy.faults()["injected"].get("null_result") == 2
+    assert (got.gross_profit, got.gas_used) == (clean.gross_profit, clean.gas_used)
+    with FaultProxyProcess(replica.url, null_result=100) as proxy:
+        reads = ForkReads(proxy.url, miss_proxy=False)
+        try:
+            with pytest.raises(BlockGone, match=rf"block {head} not found at .* \(4 asks\)"):
+                PyrevmCandidateSimulator(proxy.url, head, reads=reads)
+        finally:
+            reads.close()
+        assert proxy.faults()["injected"].get("null_result") == 4

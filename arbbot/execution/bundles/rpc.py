@@ -1,40 +1,37 @@
-"""Async JSON-RPC over HTTP (aiohttp) for one endpoint — a builder or a node — with errors that name it.
+"""Async JSON-RPC over HTTP for one endpoint — a builder or a node — with errors that name it.
 
-The request body is serialised once; when a signer is set, exactly those bytes are signed and sent
-(bundles-spec A1: "sign the bytes actually sent"). Nothing secret is logged: log lines carry the endpoint
-name, method, HTTP status and latency only; URLs are redacted (no user-info, no query string).
+A face of the one node transport (`arbbot.chain.transport.AsyncHttpTransport`): the same request bytes, size
+and depth caps, retry loop (Retry-After honoured), failure classes and observer. What it adds is the bundle
+world's error vocabulary (`EndpointError` subclasses naming the endpoint and method) and signing: when a signer
+is set, exactly the bytes sent are signed (bundles-spec A1). Nothing secret is logged: log lines carry the
+endpoint name, method, HTTP status and latency only; URLs are redacted (no user-info, no query string).
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import json
 import logging
-import random
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from arbbot.chain import shapes
 from arbbot.chain.jsonrpc import (
     CONNECTION,
     DEFAULT_MAX_DEPTH,
+    HTTP_STATUS,
     NO_RETRY,
     PER_BLOCK_RETRY,
     PER_BLOCK_TIMEOUT,
     TIMEOUT,
-    Failure,
+    Observer,
     RetryPolicy,
+    RpcError,
+    RpcTransportError,
     excerpt,
     redact_url,
-    too_deep,
-    transient_rpc_error,
 )
-from arbbot.chain.transport import post_bounded
+from arbbot.chain.transport import AsyncHttpTransport
 from arbbot.execution.bundles.errors import (
     EndpointBadResponse,
     EndpointError,
@@ -78,10 +75,11 @@ def is_nonce_too_low(message: str) -> bool:
 class JsonRpcClient:
     """One endpoint. Use `async with`, or call `close()`; a session passed in is left open for its owner.
 
-    Answers are bounded like the node transport's (`max_bytes` while streaming, `max_depth` before parsing);
-    `retry` (default: one attempt, as builders get) retries timeouts, dropped connections, garbled answers and
-    HTTP 429/5xx; `check_ids`/`check_shapes` refuse answers to other requests and wrongly shaped results
-    (for a node: see `for_node`).
+    Answers are bounded like any node answer (`max_bytes` while streaming, `max_depth` before parsing); `retry`
+    (default: one attempt, as builders get) retries timeouts, dropped connections, garbled answers, transient
+    JSON-RPC errors and HTTP 408/425/429/5xx, waiting at least what a Retry-After asks; `check_ids`/
+    `check_shapes` refuse answers to other requests and wrongly shaped results (for a node: see `for_node`).
+    An invalid URL is refused here, in one line (`InvalidEndpoint`).
     """
 
     def __init__(
@@ -98,21 +96,16 @@ class JsonRpcClient:
         retry: RetryPolicy | None = None,
         check_ids: bool = False,
         check_shapes: bool = False,
+        observer: Observer | None = None,
     ) -> None:
-        if timeout <= 0:
-            raise ValueError("timeout must be positive")
         self.url = url
         self.name = name or default_name(url)
-        self.timeout = timeout
         self.signer = signer
-        self._session = session
-        self._own_session = session is None
-        self._headers = dict(headers or {})
-        self._ids = itertools.count(1)
-        self.max_bytes, self.max_depth = max_bytes, max_depth
-        self.retry = retry or NO_RETRY
-        self.check_ids, self.check_shapes = check_ids, check_shapes
-        self._rng = random.Random()
+        self.transport = AsyncHttpTransport(
+            url, timeout, retry or NO_RETRY, max_bytes=max_bytes, max_depth=max_depth, source=self.name,
+            observer=observer, check_shapes=check_shapes, session=session, check_ids=check_ids, headers=headers,
+            sign=signer.headers if signer is not None else None,
+        )  # fmt: skip
 
     @classmethod
     def for_node(
@@ -121,6 +114,16 @@ class JsonRpcClient:
         """A client for reading a node: retries, and answers checked for id and shape."""
         kwargs.setdefault("retry", NODE_RETRY)
         return cls(url, name=name, timeout=timeout, check_ids=True, check_shapes=True, **kwargs)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one attempt may take (a call's `timeout=` overrides it)."""
+        return self.transport.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """How a call is retried."""
+        return self.transport.retry
 
     def __repr__(self) -> str:
         signer = f", signer={self.signer.address}" if self.signer else ""
@@ -134,128 +137,30 @@ class JsonRpcClient:
 
     async def close(self) -> None:
         """Close the session if this client opened it; a session passed in is left to its owner."""
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            if not self._own_session:
-                raise RuntimeError(f"{self.name}: the session passed in is closed")
-            self._session = aiohttp.ClientSession()
-        return self._session
-
-    def encode(self, method: str, params: Sequence[Any] | Mapping[str, Any] | None) -> tuple[int, bytes]:
-        """The request id and the exact body bytes (compact JSON). `params` is a list, or one object for
-        APIs that take named params (bloXroute)."""
-        request_id = next(self._ids)
-        shaped: Any = dict(params) if isinstance(params, Mapping) else list(params or [])
-        body = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": shaped}
-        return request_id, json.dumps(body, separators=(",", ":")).encode()
+        await self.transport.aclose()
 
     async def call(
         self, method: str, params: Sequence[Any] | Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> Any:
-        """POST one request; return `result` or raise an EndpointError subclass naming endpoint and method."""
-        request_id, body = self.encode(method, params)
-        headers = {"Content-Type": "application/json", **self._headers}
-        if self.signer is not None:
-            headers.update(self.signer.headers(body))  # the exact bytes sent, every attempt
-        limit = self.timeout if timeout is None else timeout
-        policy = self.retry
-        budget = policy.deadline if policy.deadline is not None else limit * policy.attempts + policy.max_delay
-        deadline = time.monotonic() + budget
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                status, raw = await self._post(
-                    method, body, headers, min(limit, max(0.001, deadline - time.monotonic()))
-                )
-                return self._decode(method, status, raw, request_id)
-            except EndpointError as exc:
-                if attempt >= policy.attempts or not _retryable(exc):
-                    raise
-                pause = policy.pause(attempt, self._rng)
-                if time.monotonic() + pause >= deadline - 0.001:
-                    raise
-                log.debug("%s %s: %s; retrying", self.name, method, exc)
-                await asyncio.sleep(pause)  # back-off between attempts
+        """POST one request; return `result` or raise an EndpointError subclass naming endpoint and method.
 
-    async def _post(self, method: str, body: bytes, headers: Mapping[str, str], limit: float) -> tuple[int, bytes]:
-        """One exchange through the node transport's bounded POST; its failure classes become EndpointErrors."""
-        started = time.perf_counter()
+        `params` is a list, or one object for the APIs that take named params (bloXroute)."""
         try:
-            status, _headers, raw = await post_bounded(self._get_session(), self.url, body, headers, limit,
-                                                       self.max_bytes)  # fmt: skip
-        except Failure as f:
-            raise _endpoint_error(self.name, method, f, limit) from None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        log.debug("%s %s -> HTTP %s in %.1f ms", self.name, method, status, elapsed_ms)
-        return status, raw
-
-    def _decode(self, method: str, status: int, raw: bytes, request_id: int | None = None) -> Any:
-        if too_deep(raw, self.max_depth):
-            raise EndpointBadResponse(self.name, method, f"answer nested deeper than {self.max_depth} levels")
-        try:
-            data: Any = json.loads(raw)
-            is_json = True
-        except RecursionError:
-            raise EndpointBadResponse(self.name, method, "answer nested too deeply to parse") from None
-        except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
-            data, is_json = None, False
-        if isinstance(data, dict) and data.get("error") is not None:
-            raise self._rpc_error(method, data["error"], status)
-        if status != 200:
-            raise EndpointHttpError(self.name, method, status, excerpt(raw))
-        if not is_json:
-            what = "empty body" if not raw.strip() else f"response is not JSON: {excerpt(raw)}"
-            raise EndpointBadResponse(self.name, method, what)
-        if not isinstance(data, dict):
-            raise EndpointBadResponse(self.name, method, f"response is not a JSON-RPC object: {excerpt(raw)}")
-        if "result" not in data:
-            raise EndpointBadResponse(
-                self.name, method, f"JSON-RPC response has neither result nor error: {excerpt(raw)}"
-            )
-        if self.check_ids and request_id is not None and data.get("id") not in (request_id, str(request_id)):
-            raise EndpointBadResponse(self.name, method, f"answer id {excerpt(repr(data.get('id')), 40)} is not "
-                                      f"the request's {request_id}")  # fmt: skip
-        if self.check_shapes:
-            try:
-                shapes.check(method, data["result"])
-            except shapes.BadShape as exc:
-                raise EndpointBadResponse(self.name, method, str(exc)) from None
-        return data["result"]
-
-    def _rpc_error(self, method: str, error: Any, status: int) -> EndpointError:
-        if isinstance(error, dict):
-            code = error.get("code")
-            code = code if isinstance(code, int) and not isinstance(code, bool) else None
-            message = excerpt(str(error.get("message", "")), 500)
-            data = error.get("data")
-        else:  # observed relay shape: {"error": "error in signature check 0x…"}
-            code, message, data = None, excerpt(str(error), 500), None
-        cls = NonceTooLowError if is_nonce_too_low(message) else EndpointRpcError
-        return cls(self.name, method, code, message, data, http_status=status)
+            return await self.transport.call(method, params, timeout=timeout)
+        except RpcError as exc:
+            cls = NonceTooLowError if is_nonce_too_low(exc.message) else EndpointRpcError
+            raise cls(self.name, method, exc.code, exc.message, exc.data, http_status=exc.http_status) from None
+        except RpcTransportError as exc:
+            raise endpoint_error(self.name, method, exc) from None
 
 
-def _endpoint_error(name: str, method: str, failure: Failure, limit: float) -> EndpointError:
-    """A transport failure as the bundle client's error, naming the endpoint; `kind` kept for metrics."""
-    if failure.kind == TIMEOUT:
-        return EndpointTimeout(name, method, f"no answer within {limit:g}s")
-    if failure.kind == CONNECTION:
-        return EndpointUnreachable(name, method, failure.detail, kind=CONNECTION)
-    return EndpointBadResponse(name, method, failure.detail, kind=failure.kind)
-
-
-def _retryable(exc: EndpointError) -> bool:
-    """Worth asking the same endpoint again (within the deadline)."""
-    if isinstance(exc, NonceTooLowError):
-        return False
-    if isinstance(exc, EndpointRpcError):
-        return transient_rpc_error(exc.code, exc.message)
-    if isinstance(exc, EndpointHttpError):
-        return exc.status in (408, 425, 429) or exc.status >= 500
-    if isinstance(exc, EndpointUnreachable):
-        return not exc.detail.startswith("invalid URL")
-    return isinstance(exc, EndpointTimeout | EndpointBadResponse)
+def endpoint_error(name: str, method: str, exc: RpcTransportError) -> EndpointError:
+    """A transport failure as the bundle world's error, naming the endpoint; `kind` kept for metrics."""
+    detail = exc.detail if exc.attempts <= 1 else f"{exc.detail} (after {exc.attempts} attempts)"
+    if exc.kind == TIMEOUT:
+        return EndpointTimeout(name, method, detail)
+    if exc.kind == CONNECTION:
+        return EndpointUnreachable(name, method, detail, kind=CONNECTION)
+    if exc.kind == HTTP_STATUS and exc.status is not None:
+        return EndpointHttpError(name, method, exc.status, exc.body)
+    return EndpointBadResponse(name, method, detail, kind=exc.kind)

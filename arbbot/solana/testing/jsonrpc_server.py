@@ -33,6 +33,7 @@ class Faults:
     http_429: int = 0  # answer the next N requests with HTTP 429
     garbage: int = 0  # answer the next N requests with a non-JSON body
     seen_methods: list[str] = field(default_factory=list)
+    seen_params: list[list[Any]] = field(default_factory=list)  # each request's params, in the same order
 
 
 class JsonRpcServer:
@@ -127,6 +128,7 @@ class JsonRpcServer:
         rid, method, params = request.get("id"), request.get("method"), request.get("params") or []
         with self._lock:
             self.faults.seen_methods.append(str(method))
+            self.faults.seen_params.append(params if isinstance(params, list) else [params])
         handler = self.methods.get(str(method))
         if handler is None:
             return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": f"Method not found: {method}"}}

@@ -99,3 +99,21 @@ def test_both_backends_run_two_trades_in_sequence_and_agree(replica: Replica) ->
     finally:
         anvil.close()
     assert not pid_alive(pid)
+
+
+def test_the_anvil_fork_keeps_every_account_balance_of_the_node(replica: Replica) -> None:
+    """A dev account of the node (the searcher's key on a dev chain) has its real balance in the fork, not the
+    balance anvil gives its own dev accounts."""
+    w3 = replica.w3
+    poor = w3.eth.accounts[0]
+    rpc = RpcClient(replica.url)
+    rpc.call("anvil_setBalance", [poor, hex(5 * 10**18)])
+    rpc.call("evm_mine")
+    head = w3.eth.block_number
+    anvil = AnvilForkSimulator(replica.url)
+    try:
+        fork = anvil.at(head)
+        assert int(fork.rpc.call("eth_getBalance", [poor, "latest"]), 16) == 5 * 10**18
+        assert fork.rpc.call("eth_accounts") == []
+    finally:
+        anvil.close()

@@ -191,3 +191,38 @@ def test_raydium_pool_of_an_unpinned_market_program_can_quote_but_not_swap(
         f"{world.raydium}: market program {rogue} is not pinned by arb_executor (pool can quote, not swap)"
     ]
     assert ray.quote(world.mint_a, 10**6) > 0
+
+
+@pytest.mark.parametrize("commitment", ["confirmed", "processed"])
+def test_every_read_simulation_and_preflight_is_at_the_clients_commitment(
+    node: tuple[World, LocalSolanaRpc, SolanaRpc], commitment: str
+) -> None:
+    """A node's default is `finalized`, about 13 s behind: pools read or simulated there are old news."""
+    world, server, default_rpc = node
+    rpc = SolanaRpc(server.url, timeout=5, retry=FAST, commitment=commitment)
+    try:
+        before = len(server.faults.seen_methods)
+        rpc.get_multiple_accounts([world.owner_a])
+        rpc.get_program_accounts(TOKEN_PROGRAM, data_size=165)
+        blockhash, _ = rpc.get_latest_blockhash()
+        rpc.get_slot()
+        rpc.get_balance(world.owner.pubkey())
+        ix = transfer(TransferParams(from_pubkey=world.owner.pubkey(), to_pubkey=Keypair().pubkey(), lamports=10**6))
+        tx = VersionedTransaction(MessageV0.try_compile(world.owner.pubkey(), [ix], [], blockhash), [world.owner])
+        rpc.simulate(tx)
+        rpc.send_transaction(tx)
+    finally:
+        rpc.close()
+    calls = list(zip(server.faults.seen_methods[before:], server.faults.seen_params[before:], strict=True))
+    levels = {m: next(v for p in params if isinstance(p, dict) for k, v in p.items() if "ommitment" in k)
+              for m, params in calls}  # fmt: skip
+    assert levels == dict.fromkeys(
+        ["getMultipleAccounts", "getProgramAccounts", "getLatestBlockhash", "getSlot", "getBalance",
+         "simulateTransaction", "sendTransaction"], commitment,
+    )  # fmt: skip
+    assert default_rpc.commitment == "confirmed"
+
+
+def test_an_unknown_commitment_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"^commitment: 'latest' is not one of processed, confirmed, finalized$"):
+        SolanaRpc("http://127.0.0.1:1", commitment="latest")

@@ -64,6 +64,19 @@ def test_windows() -> None:
     assert Window().label() == "start – now" and "block 11" in w.label()
 
 
+@pytest.mark.parametrize(
+    ("targets", "inside"),
+    [([11], True), ([12, 13], True), ([9, 10], False), ([13, 14], False), ([9, 13], False), ([10, 11], True),
+     ([9, 12, 14], True), ([], False)],
+)  # fmt: skip
+def test_a_bundle_is_in_a_block_window_only_if_one_of_its_targets_is(targets: list[int], inside: bool) -> None:
+    bundle = BundleRecord(uuid="b", chain_id=1, target_blocks=targets, simulated_profit=1)
+    assert make_window("11", "12").has_bundle(bundle) is inside
+    assert Window().has_bundle(bundle)  # no bounds: every bundle
+    assert Window(from_block=11).has_bundle(bundle) is any(n >= 11 for n in targets)
+    assert Window(to_block=12).has_bundle(bundle) is any(n <= 12 for n in targets)
+
+
 def test_summary_csv_json_are_exact() -> None:
     big = 10**40 + 7  # far beyond a float's 53 bits
     ts = [_trade(0, big, 3, bundle="b"), _trade(1, 0, 5, "reverted"), _trade(2, -20, 1, pay=4)]
