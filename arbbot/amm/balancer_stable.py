@@ -221,6 +221,10 @@ class BalancerComposableStablePool:
     timestamp: int
     paused: bool = False
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
+    # The last (upscaled balances, amplification) and its invariant: quotes on one state compute it once.
+    _last_invariant: tuple[tuple[int, ...], int, int] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         n = len(self.tokens)
@@ -332,7 +336,13 @@ class BalancerComposableStablePool:
         ii = i - (i > self.bpt_index)
         jj = j - (j > self.bpt_index)
         amp = self.amplification
-        return amp, upscaled, ii, jj, stable_invariant(amp, upscaled)
+        key = tuple(upscaled)
+        last = self._last_invariant
+        if last is not None and last[0] == key and last[1] == amp:
+            return amp, upscaled, ii, jj, last[2]
+        invariant = stable_invariant(amp, upscaled)
+        self._last_invariant = (key, amp, invariant)
+        return amp, upscaled, ii, jj, invariant
 
     def _check_balances(self, i: int, j: int, amount_in: int, amount_out: int) -> None:
         # The Vault books the swap: the pool's balance in must still fit 112 bits, the balance out cover the output.
