@@ -34,8 +34,9 @@ NOTE = (
     " 5000, 6/8/18 decimals, rate-provided tokens, tiny, huge and very imbalanced balances), read back from the"
     " chain, quoted by arbbot's pure-Python model and by degenbot's Rust core on the same states and cases. Every"
     " refusal of arbbot's is one the exactness suite (tests/integration/amm/test_balancer_stable_exactness.py)"
-    " proves the Vault makes with the same BAL# code. Times include the load of other jobs on the machine (load"
-    " average given below); the ratio is the comparison."
+    " proves the Vault makes with the same BAL# code. arbbot's model computes a pool's invariant once per state and"
+    " reuses it for every quote on that state (the cases here quote unchanged states). Times include the load of"
+    " other jobs on the machine (the load average is in the figure); the ratio is the comparison."
 )
 SCENARIO = str(Path(__file__).resolve().parents[1] / "tests" / "data" / "exactness.toml")
 CASES = 20_000
