@@ -733,3 +733,60 @@ def test_a_mutated_model_is_caught(bench: Bench, monkeypatch: pytest.MonkeyPatch
     owner, name, replacement = MUTANTS[mutant]
     monkeypatch.setattr(owner, name, replacement)
     assert _fixed_case_failures(bench) > 0, f"the mutation '{mutant}' went unnoticed"
+
+
+TOKEN_RATE_CACHE_UPDATED = keccak(text="TokenRateCacheUpdated(uint256,uint256)")
+UPDATE_RATE_CACHE = _fn("updateTokenRateCache(address)")
+
+
+@pytest.mark.parametrize("pool", [POOL_RATE, POOL_FIVE, POOL_HUGE])
+def test_a_model_following_the_pools_events_stays_exact(bench: Bench, pool: int) -> None:
+    # A model read once, then kept up to date only from the logs: AmpUpdateStarted (apply_amp_update) and
+    # TokenRateCacheUpdated from an explicit updateTokenRateCache (apply_rate_update), while the block time moves
+    # and providers' rates change; each swap the Vault makes must be the model's, and the caches must agree.
+    entry = bench.entries[pool]
+    cp = bench.sim.checkpoint()
+    try:
+        model = _model(bench, entry)
+        with_provider = [k for k, p in enumerate(model.rate_providers) if p != ZERO_ADDRESS]
+        a, c = _main(model, 0), _main(model, 1)
+        raw = _read(bench, entry.address, AMP, "(uint256,bool,uint256)")[0] // AMP_PRECISION
+        end = raw * 2 if raw <= 2500 else raw // 2  # as far as one day allows, within 1..5000
+        started = bench.sim.call(bench.trader, entry.address, _data(START_AMP, end, _now(bench) + DAY))
+        assert started.success, started.revert_reason
+        (log,) = [lg for lg in started.logs if bytes(lg.topics[0]) == AMP_UPDATE_STARTED]
+        model.apply_amp_update(*decode(["uint256"] * 4, log.data))
+        for step, (wait, ppm) in enumerate(((600, 1_010_000), (7200, 990_000), (DAY // 3, 1_200_000))):
+            for k in with_provider:  # the provider moves, then someone refreshes the pool's cache explicitly
+                rate = _read(bench, model.rate_providers[k], GET_RATE, "uint256") * ppm // 1_000_000
+                assert bench.sim.call(bench.trader, model.rate_providers[k], _data(SET_RATE, rate)).success
+            _set_time(bench, _now(bench) + wait)
+            model.timestamp = _now(bench)
+            refreshed = bench.sim.call(
+                bench.trader, entry.address, _data(UPDATE_RATE_CACHE, model.tokens[with_provider[0]])
+            )
+            assert refreshed.success, refreshed.revert_reason
+            for lg in refreshed.logs:
+                if bytes(lg.topics[0]) == TOKEN_RATE_CACHE_UPDATED:
+                    k = int.from_bytes(bytes(lg.topics[1]), "big")
+                    model.apply_rate_update(model.tokens[k], decode(["uint256"], lg.data)[0], model.timestamp)
+            for k in with_provider:  # what a syncer reads for the caches the next swap refreshes
+                cache = model.rate_caches[k]
+                assert cache is not None
+                cache.provider_rate = _read(bench, model.rate_providers[k], GET_RATE, "uint256")
+            t_in, t_out = (model.tokens[a], model.tokens[c]) if step % 2 == 0 else (model.tokens[c], model.tokens[a])
+            amount = model.balances[model.index(t_in)] // 50
+            before_in, before_out = _balance(bench, t_in), _balance(bench, t_out)
+            swap = _swap(bench, entry, GIVEN_IN, t_in, t_out, amount)
+            assert swap.success, swap.revert_reason
+            out = model.apply_swap(t_in, t_out, amount)
+            assert (before_in - _balance(bench, t_in), _balance(bench, t_out) - before_out) == (amount, out)
+            chain = _caches(bench, entry)
+            assert [None if x is None else (x.rate, x.expires) for x in chain] == [
+                None if x is None else (x.rate, x.expires) for x in model.rate_caches
+            ]
+        assert list(_pool_tokens(bench, entry)[1]) == model.balances
+        assert model.amplification == _read(bench, entry.address, AMP, "(uint256,bool,uint256)")[0]
+    finally:
+        bench.sim.revert(cp)
+        _set_time(bench, bench.start_time)
