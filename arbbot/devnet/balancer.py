@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import encode
+from web3.exceptions import ContractLogicError, Web3RPCError
 from web3.logs import DISCARD
 
 from arbbot.chain.addresses import ZERO_ADDRESS
@@ -169,8 +170,18 @@ def create_stable_pools(b: ReplicaBuilder) -> None:
         )  # fmt: skip
         b.contracts["BalancerComposableStablePoolFactory"] = factory.address
         st.advance()
-        for spec in specs:
-            _create_stable_pool(b, vault, factory, spec)
+        for k, spec in enumerate(specs):
+            try:
+                _create_stable_pool(b, vault, factory, spec)
+            except (ContractLogicError, Web3RPCError) as exc:
+                # A scenario the pool refuses (an INIT join whose invariant passes the 2^111 preminted BPT reverts
+                # BAL#001): one line naming the pool, not a traceback.
+                reason = str(exc.args[0] if exc.args else exc).splitlines()[0]
+                raise DevnetError(
+                    f"scenario {b.sc.name}: balancer_stable_pools[{k}] {spec.tokens}: the pool refused its creation or "
+                    f"INIT join ({reason}); its invariant (the sum of the 18-decimal, rate-scaled amounts, about) must "
+                    "stay below 2^111"
+                ) from None
             st.advance()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from web3 import Web3
@@ -10,8 +11,9 @@ from web3 import Web3
 from arbbot.amm.balancer_stable import ZERO_ADDRESS, BalancerComposableStablePool
 from arbbot.amm.balancer_weighted import BalancerWeightedPool
 from arbbot.chain.addresses import v2_pair_address, v3_pool_address
-from arbbot.devnet import artifacts, compiler
+from arbbot.devnet import artifacts, compiler, snapshot
 from arbbot.devnet.inspect import pool_views, price_of
+from arbbot.errors import DevnetError
 from tests.conftest import Replica
 
 DEADLINE = 2**63
@@ -260,3 +262,18 @@ def test_state_is_rolled_back_between_tests(replica: Replica) -> None:
     # The FOT mint above must not be visible here.
     fot = _erc20(replica, replica.manifest.token("FOT").address)
     assert fot.functions.balanceOf(replica.w3.eth.accounts[6]).call() == 0
+
+
+def test_a_stable_pool_the_factory_refuses_is_a_one_line_error(tmp_path: Path) -> None:
+    # Amounts whose invariant passes the 2^111 BPT the pool premints: its INIT join reverts on the real bytecode.
+    path = tmp_path / "huge.toml"
+    path.write_text(
+        'name = "hugestable"\nseed = 1\nv2_venues = ["uniswap_v2"]\n'
+        '[[tokens]]\nsymbol = "DAI"\ndecimals = 18\nprice_eth = "0.0003"\n'
+        '[[tokens]]\nsymbol = "USDC"\ndecimals = 6\nprice_eth = "0.0003"\n'
+        '[[balancer_stable_pools]]\ntokens = ["DAI", "USDC"]\namp = 100\n'
+        'amounts = ["3000000000000000000000000000000000", "3000000000000000000000"]\n'
+    )
+    with pytest.raises(DevnetError, match=r"balancer_stable_pools\[0\] \['DAI', 'USDC'\].*BAL#001.*2\^111") as err:
+        snapshot.build_state(str(path), log_path=tmp_path / "build.log")
+    assert "\n" not in str(err.value)
