@@ -509,6 +509,7 @@ def test_stable_swaps_equal_the_vault(
             check_swap(bench, entry, k_in, k_out, True, pushed)  # itself checked against the model
         if ramp is not None:
             _start_ramp(bench, entry, *ramp)
+        moved = None
         if rate is not None:
             with_provider = [k for k, p in enumerate(state.rate_providers) if p != ZERO_ADDRESS]
             if with_provider:
@@ -517,8 +518,15 @@ def test_stable_swaps_equal_the_vault(
                 assert cache is not None and cache.provider_rate is not None
                 new = 2**96 if rate[1] == 0 else cache.provider_rate * rate[1] // 1_000_000
                 assert bench.sim.call(bench.trader, state.rate_providers[k], _data(SET_RATE, new)).success
+                moved = k
         _set_time(bench, _now(bench) + advance)
         state = _model(bench, entry)
+        if moved is not None:
+            cache = state.rate_caches[moved]
+            assert cache is not None
+            event(
+                f"a provider's rate moved, its cache {'expired' if state.timestamp > cache.expires else 'still valid'}"
+            )
         if amount[0] == "abs":
             value = amount[1]
         elif amount[0] == "bps":
