@@ -162,6 +162,81 @@ def stable_in_given_out(amp: int, balances: Sequence[int], i: int, j: int, amoun
     return add(sub(final_in, balances[i]), 1)
 
 
+def _sum(balances: Sequence[int]) -> int:
+    total = 0
+    for x in balances:
+        total = add(total, x)
+    return total
+
+
+def bpt_out_given_exact_tokens_in(
+    amp: int, balances: Sequence[int], amounts_in: Sequence[int], supply: int, invariant: int, fee: int
+) -> int:
+    """BPT minted for `amounts_in` (upscaled) added to `balances`; the swap fee applies only to the part of each
+    amount beyond a proportional join (the taxable part), and the result rounds down."""
+    total = _sum(balances)
+    ratios = []
+    invariant_ratio = 0
+    for x, a in zip(balances, amounts_in, strict=True):
+        weight = div_down(x, total)
+        ratios.append(div_down(add(x, a), x))
+        invariant_ratio = add(invariant_ratio, mul_down(ratios[-1], weight))
+    grown = []
+    for x, a, r in zip(balances, amounts_in, ratios, strict=True):
+        if r > invariant_ratio:
+            untaxed = mul_down(x, sub(invariant_ratio, ONE))
+            a = add(untaxed, mul_down(sub(a, untaxed), ONE - fee))
+        grown.append(add(x, a))
+    ratio = div_down(stable_invariant(amp, grown), invariant)
+    return mul_down(supply, ratio - ONE) if ratio > ONE else 0
+
+
+def token_in_given_exact_bpt_out(
+    amp: int, balances: Sequence[int], k: int, bpt_out: int, supply: int, invariant: int, fee: int
+) -> int:
+    """Upscaled amount of token `k` that mints exactly `bpt_out`, the fee grossed up on the taxable part, rounded up."""
+    target = mul_up(div_up(add(supply, bpt_out), supply), invariant)
+    without_fee = sub(balance_given_invariant(amp, balances, target, k), balances[k])
+    taxable = mul_up(without_fee, complement(div_down(balances[k], _sum(balances))))
+    return add(sub(without_fee, taxable), div_up(taxable, ONE - fee))
+
+
+def bpt_in_given_exact_tokens_out(
+    amp: int, balances: Sequence[int], amounts_out: Sequence[int], supply: int, invariant: int, fee: int
+) -> int:
+    """BPT burnt to take `amounts_out` (upscaled) from `balances`, the fee on the taxable part, rounded up."""
+    total = _sum(balances)
+    ratios = []
+    invariant_ratio = 0
+    for x, a in zip(balances, amounts_out, strict=True):
+        weight = div_up(x, total)
+        ratios.append(div_up(sub(x, a), x))
+        invariant_ratio = add(invariant_ratio, mul_up(ratios[-1], weight))
+    shrunk = []
+    for x, a, r in zip(balances, amounts_out, ratios, strict=True):
+        if invariant_ratio > r:
+            untaxed = mul_down(x, complement(invariant_ratio))
+            a = add(untaxed, div_up(sub(a, untaxed), ONE - fee))
+        shrunk.append(sub(x, a))
+    ratio = div_down(stable_invariant(amp, shrunk), invariant)
+    return mul_up(supply, complement(ratio))
+
+
+def token_out_given_exact_bpt_in(
+    amp: int, balances: Sequence[int], k: int, bpt_in: int, supply: int, invariant: int, fee: int
+) -> int:
+    """Upscaled amount of token `k` paid for burning exactly `bpt_in`, the fee on the taxable part, rounded down."""
+    target = mul_up(div_up(sub(supply, bpt_in), supply), invariant)
+    without_fee = sub(balances[k], balance_given_invariant(amp, balances, target, k))
+    taxable = mul_up(without_fee, complement(div_down(balances[k], _sum(balances))))
+    return add(sub(without_fee, taxable), mul_down(taxable, ONE - fee))
+
+
+def bpt_for_ownership(supply: int, share: int) -> int:
+    """BPT to mint so its holder owns `share` (18 decimals) of the pool afterwards: `supply * share / (1 - share)`."""
+    return int_div_down(mul(supply, share), complement(share))
+
+
 def amplification_at(start: int, end: int, start_time: int, end_time: int, timestamp: int) -> int:
     """The amplification (times 1000) at `timestamp` on a linear ramp; `end` once `timestamp >= end_time`."""
     if timestamp >= end_time:
@@ -180,13 +255,24 @@ def amplification_at(start: int, end: int, start_time: int, end_time: int, times
 @dataclass
 class RateCache:
     """A token's rate cache in the pool (`getTokenRateCache`): the cached `rate` (18 decimals), the cache's
-    `duration` and `expires` (seconds, a unix time), and `provider_rate`, what the rate provider's `getRate()`
-    answers now (`None`: not read; needed only once the cache has expired)."""
+    `duration` and `expires` (seconds, a unix time), `provider_rate`, what the rate provider's `getRate()`
+    answers now (`None`: not read; needed only once the cache has expired), and `old_rate`, the rate at the last
+    join or exit (the base of the pool's yield protocol fee; needed only for swaps to or from the BPT)."""
 
     rate: int
     duration: int
     expires: int
     provider_rate: int | None = None
+    old_rate: int | None = None
+
+
+@dataclass
+class _After:
+    """What a quoted swap leaves besides the balances: the rate caches, and for a join or exit the BPT minted as
+    protocol fees with the new join/exit amplification and invariant."""
+
+    caches: list[RateCache | None]
+    join_exit: tuple[int, int, int] | None = None
 
 
 @dataclass
@@ -201,6 +287,12 @@ class BalancerComposableStablePool:
     1000; a pool not ramping has `amp_start == amp_end` and any times not after `timestamp`). `swap_fee` is 18
     decimals (1e14 = 0.01%), `paused` whether the pool refuses swaps now, and `timestamp` the block timestamp the
     next swap executes at: it decides the amplification and which rate caches the swap refreshes.
+
+    Swaps to or from the BPT (single-token joins and exits) also need the join/exit bookkeeping: `total_supply`
+    (the BPT's `totalSupply()`, preminted part included; 0 means not read, and such swaps are refused as
+    `UnsupportedSwap`), `getLastJoinExitData()` (`last_join_exit_amp`, `last_join_exit_invariant`), the cached
+    protocol fee percentages (`getProtocolFeePercentageCache` of the swap and yield types), each token's
+    `isTokenExemptFromYieldProtocolFee` (`yield_exempt`, empty for none) and the caches' `old_rate`.
     """
 
     kind: ClassVar[str] = "balancer_composable_stable"
@@ -220,6 +312,12 @@ class BalancerComposableStablePool:
     swap_fee: int
     timestamp: int
     paused: bool = False
+    total_supply: int = 0
+    last_join_exit_amp: int = 0
+    last_join_exit_invariant: int = 0
+    protocol_swap_fee: int = 0
+    protocol_yield_fee: int = 0
+    yield_exempt: tuple[bool, ...] = ()
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
     # The last (upscaled balances, amplification) and its invariant: quotes on one state compute it once.
     _last_invariant: tuple[tuple[int, ...], int, int] | None = field(
@@ -252,6 +350,16 @@ class BalancerComposableStablePool:
             raise ValueError(f"{at}: swap_fee {self.swap_fee} out of range")
         if any(not 0 <= b <= MAX_BALANCE for b in self.balances):
             raise ValueError(f"{at}: balances {self.balances} out of the Vault's 112-bit range")
+        self.yield_exempt = tuple(self.yield_exempt) or (False,) * n
+        if len(self.yield_exempt) != n or self.yield_exempt[self.bpt_index]:
+            raise ValueError(f"{at}: yield_exempt {list(self.yield_exempt)} (one flag per token, the BPT's False)")
+        if any(c is None and x for c, x in zip(self.rate_caches, self.yield_exempt, strict=True)):
+            raise ValueError(f"{at}: yield_exempt: only a token with a rate provider can be exempt")
+        for name in ("protocol_swap_fee", "protocol_yield_fee"):
+            if not 0 <= getattr(self, name) < ONE:
+                raise ValueError(f"{at}: {name} {getattr(self, name)} out of range")
+        if self.total_supply < 0 or self.last_join_exit_invariant < 0 or self.last_join_exit_amp < 0:
+            raise ValueError(f"{at}: total_supply and the last join/exit data must not be negative")
         self.tokens = tuple(self.tokens)
         self.balances = list(self.balances)
         self.rate_caches = [None if c is None else replace(c) for c in self.rate_caches]
@@ -299,7 +407,7 @@ class BalancerComposableStablePool:
             expires = self.timestamp + cache.duration
             if expires >= 2**TIMESTAMP_BITS:
                 raise AmmError(f"pool {self.address}: rate cache expiry {expires} does not fit 32 bits")
-            out.append(RateCache(cache.provider_rate, cache.duration, expires, cache.provider_rate))
+            out.append(replace(cache, rate=cache.provider_rate, expires=expires))
         return out
 
     def scaling_factors(self) -> tuple[int, ...]:
@@ -321,9 +429,9 @@ class BalancerComposableStablePool:
             raise revert(
                 CANNOT_SWAP_SAME_TOKEN_CODE, f"pool {self.address}: token_in and token_out are both {token_in}"
             )
-        if self.bpt_index in (i, j):
+        if self.bpt_index in (i, j) and self.total_supply == 0:
             raise UnsupportedSwap(
-                f"pool {self.address}: a swap to or from the pool's BPT is a join or exit; not modelled"
+                f"pool {self.address}: a swap to or from the pool's BPT needs total_supply and the join/exit data"
             )
         if self.paused:
             raise revert(PAUSED_CODE, f"pool {self.address} is paused")
@@ -350,27 +458,114 @@ class BalancerComposableStablePool:
             raise revert(BALANCE_TOTAL_OVERFLOW_CODE, f"pool {self.address}: balance in would exceed 112 bits")
         sub(self.balances[j], amount_out)
 
+    def _adjusted(self, balances: list[int], caches: list[RateCache | None], all_with_rates: bool) -> list[int]:
+        """Balances (BPT dropped) at the rates of the last join or exit: for every token with a rate provider when
+        `all_with_rates`, else only for the tokens exempt from the yield fee."""
+        out = []
+        for i, x in enumerate(balances):
+            k = i + (i >= self.bpt_index)
+            cache = caches[k]
+            if cache is not None and (self.yield_exempt[k] or all_with_rates):
+                if cache.old_rate is None:
+                    raise AmmError(
+                        f"pool {self.address}: the old rate of {self.tokens[k]} is needed (getTokenRateCache)"
+                    )
+                x = int_div_down(mul(x, cache.old_rate), cache.rate)
+            out.append(x)
+        return out
+
+    def _join_exit(
+        self, caches: list[RateCache | None], factors: tuple[int, ...], i: int, j: int, amount: int, exact_in: bool
+    ) -> tuple[int, _After]:
+        """A swap to (join) or from (exit) the BPT, as the pool computes it: protocol fees due since the last join or
+        exit first (paid in minted BPT), then the single-token join or exit, then the swap-fee share of the
+        invariant's growth; `amount` is raw, the answer raw (rounded down out, up in)."""
+        upscaled = [mul_down(b, f) for b, f in zip(self.balances, factors, strict=True)]
+        given = mul_down(amount, factors[i if exact_in else j])
+        supply = sub(self.total_supply, upscaled[self.bpt_index])
+        balances = upscaled[: self.bpt_index] + upscaled[self.bpt_index + 1 :]
+        last_amp, last_invariant = self.last_join_exit_amp, self.last_join_exit_invariant
+        # Protocol fees due: the swap-fee and (non-exempt) yield growth of the invariant since the last join or exit.
+        swap_growth = stable_invariant(last_amp, self._adjusted(balances, caches, True))
+        total_growth = stable_invariant(last_amp, balances)
+        exempt = [self.yield_exempt[k] for k in range(len(self.tokens)) if k != self.bpt_index]
+        if not any(exempt):
+            non_exempt_growth = total_growth
+        elif all(exempt):
+            non_exempt_growth = swap_growth
+        else:
+            non_exempt_growth = stable_invariant(last_amp, self._adjusted(balances, caches, False))
+        swap_delta = swap_growth - last_invariant if swap_growth > last_invariant else 0
+        yield_delta = non_exempt_growth - swap_growth if non_exempt_growth > swap_growth else 0
+        share = mul_down(div_down(swap_delta, total_growth), self.protocol_swap_fee) + mul_down(
+            div_down(yield_delta, total_growth), self.protocol_yield_fee
+        )
+        minted = bpt_for_ownership(supply, share)
+        supply = (supply + minted) % _UINT256
+        amp = self.amplification
+        invariant = total_growth if amp == last_amp else stable_invariant(amp, balances)
+        fee = self.swap_fee
+        if j == self.bpt_index:  # join: token i in, BPT out
+            k = i - (i > self.bpt_index)
+            if exact_in:
+                amounts = [given if x == k else 0 for x in range(len(balances))]
+                calculated = bpt_out_given_exact_tokens_in(amp, balances, amounts, supply, invariant, fee)
+                balances[k] = add(balances[k], given)
+                after_supply = add(supply, calculated)
+            else:
+                calculated = token_in_given_exact_bpt_out(amp, balances, k, given, supply, invariant, fee)
+                balances[k] = add(balances[k], calculated)
+                after_supply = add(supply, given)
+        else:  # exit: BPT in, token j out
+            k = j - (j > self.bpt_index)
+            if exact_in:
+                calculated = token_out_given_exact_bpt_in(amp, balances, k, given, supply, invariant, fee)
+                balances[k] = sub(balances[k], calculated)
+                after_supply = sub(supply, given)
+            else:
+                amounts = [given if x == k else 0 for x in range(len(balances))]
+                calculated = bpt_in_given_exact_tokens_out(amp, balances, amounts, supply, invariant, fee)
+                balances[k] = sub(balances[k], given)
+                after_supply = sub(supply, calculated)
+        # The swap fee's share of the invariant's growth beyond the supply's, paid to the protocol at once.
+        after_invariant = stable_invariant(amp, balances)
+        feeless = mul_down(invariant, div_down(after_supply, supply))
+        if after_invariant > feeless:
+            owned = int_div_down(mul(after_invariant - feeless, self.protocol_swap_fee), after_invariant)
+            if owned > 0:
+                minted += bpt_for_ownership(after_supply, owned)
+        result = div_down(calculated, factors[j]) if exact_in else div_up(calculated, factors[i])
+        return result, _After(caches, (minted, amp, after_invariant))
+
     # -- quotes -------------------------------------------------------------------------------------
-    def _exact_in(self, token_in: str, token_out: str, amount_in: int) -> tuple[int, list[RateCache | None]]:
+    def _exact_in(self, token_in: str, token_out: str, amount_in: int) -> tuple[int, _After]:
         i, j = self._pair(token_in, token_out, amount_in, "amount_in")
         caches = self._refreshed()
         factors = self._factors(caches)
+        if self.bpt_index in (i, j):
+            amount_out, after = self._join_exit(caches, factors, i, j, amount_in, True)
+            self._check_balances(i, j, amount_in, amount_out)
+            return amount_out, after
         after_fee = sub(amount_in, mul_up(amount_in, self.swap_fee))
         amp, upscaled, ii, jj, invariant = self._curve(factors, i, j)
         out = stable_out_given_in(amp, upscaled, ii, jj, mul_down(after_fee, factors[i]), invariant)
         amount_out = div_down(out, factors[j])
         self._check_balances(i, j, amount_in, amount_out)
-        return amount_out, caches
+        return amount_out, _After(caches)
 
-    def _exact_out(self, token_in: str, token_out: str, amount_out: int) -> tuple[int, list[RateCache | None]]:
+    def _exact_out(self, token_in: str, token_out: str, amount_out: int) -> tuple[int, _After]:
         i, j = self._pair(token_in, token_out, amount_out, "amount_out")
         caches = self._refreshed()
         factors = self._factors(caches)
+        if self.bpt_index in (i, j):
+            amount_in, after = self._join_exit(caches, factors, i, j, amount_out, False)
+            self._check_balances(i, j, amount_in, amount_out)
+            return amount_in, after
         amp, upscaled, ii, jj, invariant = self._curve(factors, i, j)
         needed = stable_in_given_out(amp, upscaled, ii, jj, mul_down(amount_out, factors[j]), invariant)
         amount_in = div_up(div_up(needed, factors[i]), complement(self.swap_fee))
         self._check_balances(i, j, amount_in, amount_out)
-        return amount_in, caches
+        return amount_in, _After(caches)
 
     def quote_exact_in(self, token_in: str, token_out: str, amount_in: int) -> int:
         """Raw units of `token_out` the Vault pays for exactly `amount_in` raw units of `token_in` (rounded down)."""
@@ -384,18 +579,28 @@ class BalancerComposableStablePool:
     def apply_swap(self, token_in: str, token_out: str, amount_in: int) -> int:
         """Swap exactly `amount_in` on this state (as `Vault.swap` GIVEN_IN would at `timestamp`), refreshing
         expired rate caches as the pool does, and return the amount out."""
-        amount_out, caches = self._exact_in(token_in, token_out, amount_in)
+        amount_out, after = self._exact_in(token_in, token_out, amount_in)
         self.apply_swap_event(token_in, token_out, amount_in, amount_out)
-        self.rate_caches = caches
+        self._book(after)
         return amount_out
 
     def apply_swap_exact_out(self, token_in: str, token_out: str, amount_out: int) -> int:
         """Swap for exactly `amount_out` on this state (as `Vault.swap` GIVEN_OUT would at `timestamp`), refreshing
         expired rate caches, and return the amount in."""
-        amount_in, caches = self._exact_out(token_in, token_out, amount_out)
+        amount_in, after = self._exact_out(token_in, token_out, amount_out)
         self.apply_swap_event(token_in, token_out, amount_in, amount_out)
-        self.rate_caches = caches
+        self._book(after)
         return amount_in
+
+    def _book(self, after: _After) -> None:
+        """Keep what the swap changed besides the balances: refreshed caches and, for a join or exit, the BPT
+        minted as protocol fees, the join/exit data and the old rates (set to the current ones)."""
+        self.rate_caches = after.caches
+        if after.join_exit is not None:
+            minted, amp, invariant = after.join_exit
+            self.total_supply += minted
+            self.last_join_exit_amp, self.last_join_exit_invariant = amp, invariant
+            self.rate_caches = [None if c is None else replace(c, old_rate=c.rate) for c in self.rate_caches]
 
     def apply_swap_event(self, token_in: str, token_out: str, amount_in: int, amount_out: int) -> None:
         """Book a swap the Vault reported (its `Swap` event): the pool gains `amount_in` and pays `amount_out`.
@@ -455,6 +660,7 @@ class BalancerComposableStablePool:
                     "duration": c.duration,
                     "expires": c.expires,
                     "provider_rate": None if c.provider_rate is None else str(c.provider_rate),
+                    "old_rate": None if c.old_rate is None else str(c.old_rate),
                 }
                 for c in self.rate_caches
             ],
@@ -462,6 +668,10 @@ class BalancerComposableStablePool:
             "swap_fee": str(self.swap_fee),
             "timestamp": self.timestamp,
             "paused": self.paused,
+            "total_supply": str(self.total_supply),
+            "last_join_exit": [str(self.last_join_exit_amp), str(self.last_join_exit_invariant)],
+            "protocol_fees": [str(self.protocol_swap_fee), str(self.protocol_yield_fee)],
+            "yield_exempt": list(self.yield_exempt),
         }
 
     @classmethod
@@ -475,14 +685,20 @@ class BalancerComposableStablePool:
                 int(c["duration"]),
                 int(c["expires"]),
                 None if c.get("provider_rate") is None else int(c["provider_rate"]),
+                None if c.get("old_rate") is None else int(c["old_rate"]),
             )
             for c in data["rate_caches"]
         ]
         amp = data["amp"]
+        last_amp, last_invariant = data.get("last_join_exit", (0, 0))
+        swap_share, yield_share = data.get("protocol_fees", (0, 0))
         return cls(
             data["address"], data["pool_id"], data["vault"], tuple(data["tokens"]),
             [int(b) for b in data["balances"]], int(data["bpt_index"]),
             tuple(int(f) for f in data["decimal_factors"]), tuple(data["rate_providers"]), caches,
             int(amp[0]), int(amp[1]), int(amp[2]), int(amp[3]), int(data["swap_fee"]), int(data["timestamp"]),
-            bool(data.get("paused", False)),
+            bool(data.get("paused", False)), total_supply=int(data.get("total_supply", 0)),
+            last_join_exit_amp=int(last_amp), last_join_exit_invariant=int(last_invariant),
+            protocol_swap_fee=int(swap_share), protocol_yield_fee=int(yield_share),
+            yield_exempt=tuple(bool(x) for x in data.get("yield_exempt", ())),
         )  # fmt: skip

@@ -90,6 +90,15 @@ PAUSE = _fn("pause()")
 ACTION_ID = _fn("getActionId(bytes4)")
 GRANT_ROLE = _fn("grantRole(bytes32,address)")
 DECIMALS = _fn("decimals()")
+TOTAL_SUPPLY = _fn("totalSupply()")
+LAST_JOIN_EXIT = _fn("getLastJoinExitData()")
+FEE_CACHE = _fn("getProtocolFeePercentageCache(uint256)")
+UPDATE_FEE_CACHE = _fn("updateProtocolFeePercentageCache()")
+EXEMPT = _fn("isTokenExemptFromYieldProtocolFee(address)")
+FEES_COLLECTOR = _fn("getProtocolFeesCollector()")
+SET_COLLECTOR_SWAP_FEE = _fn("setSwapFeePercentage(uint256)")
+SET_FEE_TYPE = _fn("setFeeTypePercentage(uint256,uint256)")
+FEE_SWAP, FEE_YIELD = 0, 2
 MINT = _fn("mint(address,uint256)")
 DEPOSIT = _fn("deposit()")
 APPROVE = _fn("approve(address,uint256)")
@@ -121,6 +130,7 @@ class Bench:
     entries: list[BalancerPoolEntry]
     trader: str
     start_time: int
+    provider: str = ""  # the ProtocolFeePercentagesProvider
     fixed: dict[str, Fixed] = field(default_factory=dict)
     ramps: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # pool -> the AmpUpdateStarted values
 
@@ -141,6 +151,7 @@ def bench(exact_replica: ExactReplica) -> Iterator[Bench]:
             assert sim.call(trader, t.address, _data(MINT, trader, 2**250)).success
         assert sim.call(trader, t.address, _data(APPROVE, vault, UINT256_MAX)).success
     b = Bench(sim, vault, m.contracts["BalancerAuthorizer"], entries, trader, int(sim.evm.env.block.timestamp))
+    b.provider = m.contracts["BalancerProtocolFeePercentagesProvider"]
     for e in entries:
         tokens = tuple(Web3.to_checksum_address(t) for t in _pool_tokens(b, e)[0])
         bpt = _read(b, e.address, BPT_INDEX, "uint256")
@@ -197,8 +208,8 @@ def _caches(b: Bench, entry: BalancerPoolEntry) -> list[RateCache | None]:
         if provider == ZERO_ADDRESS:
             out.append(None)
             continue
-        rate, _old, duration, expires = _read(b, entry.address, RATE_CACHE, "(uint256,uint256,uint256,uint256)", token)
-        out.append(RateCache(rate, duration, expires, _read(b, provider, GET_RATE, "uint256")))
+        rate, old, duration, expires = _read(b, entry.address, RATE_CACHE, "(uint256,uint256,uint256,uint256)", token)
+        out.append(RateCache(rate, duration, expires, _read(b, provider, GET_RATE, "uint256"), old))
     return out
 
 
@@ -230,7 +241,25 @@ def _model(b: Bench, entry: BalancerPoolEntry) -> BalancerComposableStablePool:
         swap_fee=_read(b, entry.address, SWAP_FEE, "uint256"),
         timestamp=_now(b),
         paused=_read(b, entry.address, PAUSED, "(bool,uint256,uint256)")[0],
+        **_join_exit_state(b, entry),
     )
+
+
+def _join_exit_state(b: Bench, entry: BalancerPoolEntry) -> dict[str, Any]:
+    """What a swap to or from the BPT also reads: supply, last join/exit data, protocol fee shares, exemptions."""
+    fixed = b.fixed[entry.address]
+    last_amp, last_invariant = _read(b, entry.address, LAST_JOIN_EXIT, "(uint256,uint256)")
+    return {
+        "total_supply": _read(b, entry.address, TOTAL_SUPPLY, "uint256"),
+        "last_join_exit_amp": last_amp,
+        "last_join_exit_invariant": last_invariant,
+        "protocol_swap_fee": _read(b, entry.address, FEE_CACHE, "uint256", FEE_SWAP),
+        "protocol_yield_fee": _read(b, entry.address, FEE_CACHE, "uint256", FEE_YIELD),
+        "yield_exempt": tuple(
+            False if k == fixed.bpt_index else _read(b, entry.address, EXEMPT, "bool", t)
+            for k, t in enumerate(fixed.tokens)
+        ),
+    }
 
 
 def _balance(b: Bench, token: str) -> int:
@@ -284,24 +313,34 @@ def check_swap(b: Bench, entry: BalancerPoolEntry, i: int, j: int, exact_in: boo
         assert code is not None, f"the Vault reverted {swap.revert_reason} where the model raised {exc!r}"
         assert _code(swap) == code and _code(query) == code, (swap.revert_reason, query.revert_reason, str(exc))
         return code
-    assert swap.success, f"Vault.swap reverted ({swap.revert_reason}) where the model quoted {quoted}"
     assert query.success, f"queryBatchSwap reverted ({query.revert_reason}) where the model quoted {quoted}"
+    deltas = list(decode(["int256[]"], query.output)[0])
+    assert deltas == ([amount, -quoted] if exact_in else [quoted, -amount])
+    if not swap.success and _code(swap) == "416" and i == model.bpt_index:
+        # An exit needing more BPT than the trader holds (the rest belongs to the protocol's fee collector): the
+        # BPT transfer fails, not the pool; the query above already equals the model.
+        assert (amount if exact_in else quoted) > before_in, swap.revert_reason
+        return "trader short of BPT"
+    assert swap.success, f"Vault.swap reverted ({swap.revert_reason}) where the model quoted {quoted}"
     paid = before_in - _balance(b, token_in)
     got = _balance(b, token_out) - before_out
-    deltas = list(decode(["int256[]"], query.output)[0])
     if exact_in:
         assert (paid, got) == (amount, quoted)
-        assert deltas == [amount, -quoted]
         model.apply_swap(token_in, token_out, amount)
     else:
         assert (paid, got) == (quoted, amount)
-        assert deltas == [quoted, -amount]
         model.apply_swap_exact_out(token_in, token_out, amount)
     assert list(_pool_tokens(b, entry)[1]) == model.balances
     chain = _caches(b, entry)
-    assert [None if c is None else (c.rate, c.duration, c.expires) for c in chain] == [
-        None if c is None else (c.rate, c.duration, c.expires) for c in model.rate_caches
+    assert [None if c is None else (c.rate, c.duration, c.expires, c.old_rate) for c in chain] == [
+        None if c is None else (c.rate, c.duration, c.expires, c.old_rate) for c in model.rate_caches
     ], "the rate caches after the swap"
+    after = _join_exit_state(b, entry)
+    assert (after["total_supply"], after["last_join_exit_amp"], after["last_join_exit_invariant"]) == (
+        model.total_supply,
+        model.last_join_exit_amp,
+        model.last_join_exit_invariant,
+    ), "the BPT supply (protocol fees minted) and the join/exit data after the swap"
     return "swapped"
 
 
@@ -574,8 +613,9 @@ def test_vault_refusals_and_bpt_swaps(bench: Bench) -> None:
         bench.sim.revert(cp)
     with pytest.raises(ContractRevert, match="BAL#509"):
         model.quote_exact_in(model.tokens[a], model.tokens[a], 10**6)
-    # A swap to or from the BPT is a join or exit the model does not compute; the Vault does execute it.
+    # A swap to or from the BPT is a join or exit: without the supply and join/exit data the model does not guess.
     bpt = model.tokens[model.bpt_index]
+    model.total_supply = 0
     with pytest.raises(UnsupportedSwap):
         model.quote_exact_in(model.tokens[a], bpt, 10**18)
     with pytest.raises(UnsupportedSwap):
@@ -797,4 +837,102 @@ def test_a_model_following_the_pools_events_stays_exact(bench: Bench, pool: int)
         assert model.amplification == _read(bench, entry.address, AMP, "(uint256,bool,uint256)")[0]
     finally:
         bench.sim.revert(cp)
+        _set_time(bench, bench.start_time)
+
+
+def _set_protocol_fees(b: Bench, entry: BalancerPoolEntry, swap_share: int, yield_share: int) -> None:
+    """The governance path to protocol fees: the collector's swap fee and the provider's yield fee (roles granted
+    to the trader through the Authorizer), then the pool's permissionless fee cache update."""
+    collector = Web3.to_checksum_address(_read(b, b.vault, FEES_COLLECTOR, "address"))
+    provider = b.provider
+    for target, fn in ((collector, SET_COLLECTOR_SWAP_FEE), (provider, SET_FEE_TYPE)):
+        role = _read(b, target, ACTION_ID, "bytes32", fn[0])
+        assert b.sim.call(b.trader, b.authorizer, _data(GRANT_ROLE, role, b.trader)).success
+    assert b.sim.call(b.trader, collector, _data(SET_COLLECTOR_SWAP_FEE, swap_share)).success
+    assert b.sim.call(b.trader, provider, _data(SET_FEE_TYPE, FEE_YIELD, yield_share)).success
+    result = b.sim.call(b.trader, entry.address, _data(UPDATE_FEE_CACHE))
+    assert result.success, result.revert_reason
+
+
+PROTOCOL_FEES = st.one_of(
+    st.none(),  # as deployed
+    st.tuples(st.sampled_from([0, 10**17, 5 * 10**17]), st.sampled_from([0, 10**17, 5 * 10**17])),
+)
+
+
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pool=st.integers(min_value=0, max_value=4),
+    k=st.integers(0, 4),
+    join=st.booleans(),
+    exact_in=st.booleans(),
+    fee=FEES,
+    protocol=PROTOCOL_FEES,
+    pre=PRE_SWAPS,
+    ramp=RAMPS,
+    rate=RATES,
+    advance=ADVANCE,
+    amount=_amounts(),
+)
+def test_bpt_swaps_equal_the_vault(
+    bench: Bench,
+    pool: int,
+    k: int,
+    join: bool,
+    exact_in: bool,
+    fee: int | None,
+    protocol: tuple[int, int] | None,
+    pre: tuple[int, int, int] | None,
+    ramp: tuple[int, int] | None,
+    rate: tuple[int, int] | None,
+    advance: int,
+    amount: tuple[str, int],
+) -> None:
+    # Single-token joins and exits through Vault.swap (token -> BPT, BPT -> token), after the protocol fees, the
+    # pool's fee, a push off balance (which grows the invariant the protocol takes a share of), a ramp and a moved
+    # rate (yield the protocol takes a share of): the trader's deltas, the query, the balances, the BPT minted to
+    # the protocol and the join/exit data all equal the model's.
+    entry = bench.entries[pool]
+    cp = bench.sim.checkpoint()
+    try:
+        state = _model(bench, entry)
+        token = _main(state, k)
+        bpt = state.bpt_index
+        if protocol is not None:
+            _set_protocol_fees(bench, entry, *protocol)
+        if fee is not None:
+            assert bench.sim.call(bench.trader, entry.address, _data(SET_SWAP_FEE, fee)).success
+        if pre is not None:
+            k_in, k_out = _main(state, pre[0]), _main(state, pre[1])
+            if k_in == k_out:
+                k_out = _main(state, k_in - (k_in > bpt) + 1)
+            check_swap(bench, entry, k_in, k_out, True, max(1, state.balances[k_in] * pre[2] // 10_000))
+        if ramp is not None:
+            _start_ramp(bench, entry, *ramp)
+        if rate is not None:
+            with_provider = [x for x, p in enumerate(state.rate_providers) if p != ZERO_ADDRESS]
+            if with_provider:
+                x = with_provider[rate[0] % len(with_provider)]
+                cache = state.rate_caches[x]
+                assert cache is not None and cache.provider_rate is not None
+                new = 2**96 if rate[1] == 0 else cache.provider_rate * rate[1] // 1_000_000
+                assert bench.sim.call(bench.trader, state.rate_providers[x], _data(SET_RATE, new)).success
+        _set_time(bench, _now(bench) + advance)
+        state = _model(bench, entry)
+        i, j = (token, bpt) if join else (bpt, token)
+        circulating = state.total_supply - state.balances[bpt]
+        given_bpt = exact_in != join  # the BPT is the given amount on an exact-input exit or exact-output join
+        if amount[0] == "abs":
+            value = amount[1]
+        elif amount[0] == "bps":
+            value = max(1, (circulating if given_bpt else state.balances[token]) * amount[1] // 10_000)
+        else:
+            value = max(1, (circulating if given_bpt else state.balances[token]) + amount[1])
+        outcome = check_swap(bench, entry, i, j, exact_in, value)
+        event(f"{'join' if join else 'exit'} {'exact in' if exact_in else 'exact out'}: {outcome}")
+        if protocol is not None and any(protocol):
+            event("with protocol fees")
+    finally:
+        bench.sim.revert(cp)
+        bench.ramps.pop(entry.address, None)
         _set_time(bench, bench.start_time)
