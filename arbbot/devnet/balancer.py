@@ -201,7 +201,7 @@ def _create_stable_pool(b: ReplicaBuilder, vault: Any, factory: Any, spec: Balan
     receipt = b._tx(
         factory.functions.create(
             f"Balancer stable {label}", f"BS-{label}", addresses, spec.amp,
-            [providers.get(s, ZERO_ADDRESS) for s in symbols], durations, [False] * len(symbols),
+            [providers.get(s, ZERO_ADDRESS) for s in symbols], durations, [s in spec.yield_exempt for s in symbols],
             spec.swap_fee_wad, b.deployer,
         )
     )  # fmt: skip

@@ -186,7 +186,8 @@ class BalancerStablePoolSpec(_Strict):
     moves the last token's price in the others), or `amounts`, exact raw token units per token (decimal integer
     strings). `rates` gives tokens a replica rate provider (its owner, the deployer, can change the rate) with
     the initial rate as a decimal string (1.05 = 1.05e18); each such token's rate cache lasts
-    `rate_cache_duration` seconds.
+    `rate_cache_duration` seconds. `yield_exempt` lists tokens (each with a rate) exempt from the pool's yield
+    protocol fee.
     """
 
     tokens: list[Symbol] = Field(min_length=2, max_length=5)
@@ -197,6 +198,7 @@ class BalancerStablePoolSpec(_Strict):
     skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
     rates: dict[Symbol, str] = Field(default_factory=dict)
     rate_cache_duration: int = Field(default=3600, ge=0, le=365 * 86_400)
+    yield_exempt: list[Symbol] = Field(default_factory=list)
 
     @field_validator("swap_fee", mode="before")
     @classmethod
@@ -236,6 +238,9 @@ class BalancerStablePoolSpec(_Strict):
                 raise ValueError(f"rates: {sym} is not one of the pool's tokens {self.tokens}")
             if Decimal(rate) * 10**18 % 1 or Decimal(rate) * 10**18 >= 2**96:
                 raise ValueError(f"rates.{sym}: {rate} must have at most 18 decimals and stay below 2^96 / 1e18")
+        for sym in self.yield_exempt:
+            if sym not in self.rates:
+                raise ValueError(f"yield_exempt: {sym} has no rate (only a token with a rate provider can be exempt)")
         return self
 
     @property

@@ -626,13 +626,13 @@ def test_vault_refusals_and_bpt_swaps(bench: Bench) -> None:
 def test_an_expired_rate_cache_needs_the_providers_rate(bench: Bench) -> None:
     entry = bench.entries[POOL_RATE]
     model = _model(bench, entry)
-    (k,) = [k for k, p in enumerate(model.rate_providers) if p != ZERO_ADDRESS]
+    k = [k for k, p in enumerate(model.rate_providers) if p != ZERO_ADDRESS][-1]
     cache = model.rate_caches[k]
     assert cache is not None
     model.timestamp = cache.expires
-    assert model.due_rate_reads() == []
+    assert model.tokens[k] not in model.due_rate_reads()
     model.timestamp = cache.expires + 1
-    assert model.due_rate_reads() == [model.tokens[k]]
+    assert model.tokens[k] in model.due_rate_reads()
     cache.provider_rate = None
     a, c = _main(model, 0), _main(model, 1)
     with pytest.raises(AmmError, match="provider's rate is needed"):
@@ -725,7 +725,21 @@ def _never_refresh(self: BalancerComposableStablePool) -> list[RateCache | None]
     return list(self.rate_caches)
 
 
+def _no_protocol_fees(supply: int, share: int) -> int:
+    return 0
+
+
+def _no_old_rate_roll(self: BalancerComposableStablePool, after: Any) -> None:
+    self.rate_caches = after.caches
+    if after.join_exit is not None:
+        minted, amp, invariant = after.join_exit
+        self.total_supply += minted
+        self.last_join_exit_amp, self.last_join_exit_invariant = amp, invariant
+
+
 MUTANTS: dict[str, tuple[Any, str, Callable[..., Any]]] = {
+    "no protocol fee BPT minted on a join or exit": (balancer_stable, "bpt_for_ownership", _no_protocol_fees),
+    "old rates not rolled forward after a join or exit": (BalancerComposableStablePool, "_book", _no_old_rate_roll),
     "exact-in output without the final - 1": (balancer_stable, "stable_out_given_in", _no_minus_one),
     "invariant one unit high": (balancer_stable, "stable_invariant", _invariant_rounded_up),
     "amplification ramp ignored": (balancer_stable, "amplification_at", _amp_without_ramp),
@@ -735,15 +749,18 @@ MUTANTS: dict[str, tuple[Any, str, Callable[..., Any]]] = {
 
 def _fixed_case_failures(bench: Bench) -> int:
     """How many of a few fixed cases (plain swaps both ways, into an 18-decimal token, a ramp half way, an expired
-    cache with a moved rate) fail `check_swap`."""
+    cache with a moved rate, joins and an exit under protocol fees after yield) fail `check_swap`."""
     failures = 0
-    for pool, exact_in, reverse, ramp, rate_ppm, advance in (
-        (POOL_3USD, True, False, None, None, 0),
-        (POOL_3USD, True, True, None, None, 0),  # into the 18-decimal token: the last unit shows
-        (POOL_3USD, False, False, None, None, 0),
-        (POOL_3USD, True, False, (200, 1), None, DAY // 2),
-        (POOL_RATE, True, False, None, 1_500_000, 3601),
-        (POOL_RATE, False, False, None, 1_500_000, 3601),
+    for pool, exact_in, reverse, ramp, rate_ppm, advance, bpt in (
+        (POOL_3USD, True, False, None, None, 0, ""),
+        (POOL_3USD, True, True, None, None, 0, ""),  # into the 18-decimal token: the last unit shows
+        (POOL_3USD, False, False, None, None, 0, ""),
+        (POOL_3USD, True, False, (200, 1), None, DAY // 2, ""),
+        (POOL_RATE, True, False, None, 1_500_000, 3601, ""),
+        (POOL_RATE, False, False, None, 1_500_000, 3601, ""),
+        (POOL_3USD, True, False, None, None, 0, "join"),
+        (POOL_FIVE, True, False, None, 1_500_000, 1, "join"),
+        (POOL_RATE, False, False, None, 1_200_000, 3601, "exit"),
     ):
         entry = bench.entries[pool]
         cp = bench.sim.checkpoint()
@@ -752,16 +769,21 @@ def _fixed_case_failures(bench: Bench) -> int:
             a, c = _main(model, 0), _main(model, 1)
             if reverse:
                 a, c = c, a
+            if bpt:
+                _set_protocol_fees(bench, entry, 5 * 10**17, 5 * 10**17)
+                a, c = (a, model.bpt_index) if bpt == "join" else (model.bpt_index, a)
             if ramp is not None:
                 _start_ramp(bench, entry, *ramp)
             if rate_ppm is not None:
-                (k,) = [k for k, p in enumerate(model.rate_providers) if p != ZERO_ADDRESS]
+                k = [k for k, p in enumerate(model.rate_providers) if p != ZERO_ADDRESS][-1]
                 cache = model.rate_caches[k]
                 assert cache is not None and cache.provider_rate is not None
                 new = cache.provider_rate * rate_ppm // 1_000_000
                 assert bench.sim.call(bench.trader, model.rate_providers[k], _data(SET_RATE, new)).success
             _set_time(bench, _now(bench) + advance)
             amount = model.balances[a if exact_in else c] // 20
+            if bpt:
+                amount = model.balances[a] // 20 if bpt == "join" else model.balances[c] // 20
             assert check_swap(bench, entry, a, c, exact_in, amount) == "swapped"
         except AssertionError:
             failures += 1
