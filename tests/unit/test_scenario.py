@@ -155,3 +155,10 @@ def test_a_stable_pool_spec_loads_with_exact_fee_and_rates(tmp_path: Path) -> No
 def test_invalid_stable_pools_are_named(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         scenario.load(_write(tmp_path, BASE + STABLE.replace(*edit)))
+
+
+def test_only_a_token_with_a_rate_can_be_yield_exempt(tmp_path: Path) -> None:
+    ok = STABLE + 'yield_exempt = ["WETH"]\n'
+    assert scenario.load(_write(tmp_path, BASE + ok))[0].balancer_stable_pools[0].yield_exempt == ["WETH"]
+    with pytest.raises(ScenarioError, match=r"yield_exempt: USDC has no rate"):
+        scenario.load(_write(tmp_path, BASE + STABLE + 'yield_exempt = ["USDC"]\n'))

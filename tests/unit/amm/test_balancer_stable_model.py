@@ -258,3 +258,46 @@ def test_the_iterations_refuse_where_they_do_not_settle() -> None:
         stable_invariant(1000, [10**18, 0])  # a zero balance divides by zero
     assert stable_invariant(1000, [0, 0]) == 0
     assert bs.STABLE_INVARIANT_DIDNT_CONVERGE_CODE == 321 and bs.STABLE_GET_BALANCE_DIDNT_CONVERGE_CODE == 322
+
+
+def _synced(**kw: object) -> BalancerComposableStablePool:
+    """The pool with the join/exit bookkeeping read (a supply, the last join/exit, protocol fee shares)."""
+    base: dict[str, object] = {
+        "total_supply": 2**111 + 3_000_000 * ONE,  # the preminted BPT the Vault holds, and what circulates
+        "last_join_exit_amp": 200_000,
+        "last_join_exit_invariant": 3_000_000 * ONE,
+        "protocol_swap_fee": 5 * 10**17,
+        "protocol_yield_fee": 5 * 10**17,
+        "rate_caches": [None, None, None, RateCache(1250 * ONE, 3600, NOW, 1300 * ONE, 1200 * ONE)],
+        "yield_exempt": (False, False, False, True),
+    }
+    base.update(kw)
+    return _pool(**base)
+
+
+def test_a_join_and_an_exit_book_the_supply_the_join_exit_data_and_the_old_rates() -> None:
+    pool = _synced()
+    bpt_out = pool.apply_swap(DAI, POOL, 1000 * ONE)
+    assert bpt_out > 0 and pool.balances[0] == 2**111 - bpt_out and pool.balances[1] == 1_001_000 * ONE
+    assert pool.last_join_exit_amp == 200_000 and pool.last_join_exit_invariant > 0
+    cache = pool.rate_caches[3]
+    assert cache is not None and cache.old_rate == cache.rate == 1250 * ONE  # rolled forward at the join
+    assert (
+        pool.total_supply > 2**111 + 3_000_000 * ONE
+    )  # the protocol's share of the join's fee, in BPT
+    paid = pool.apply_swap_exact_out(POOL, USDC, 100 * 10**6)
+    assert paid > 0 and pool.balances[0] == 2**111 - bpt_out + paid
+    again = BalancerComposableStablePool.from_dict(json.loads(json.dumps(pool.to_dict())))
+    assert again == pool and again.quote_exact_in(POOL, WSTETH, ONE) == pool.quote_exact_in(POOL, WSTETH, ONE)
+
+
+def test_join_exit_needs_the_old_rate_and_exemption_needs_a_provider() -> None:
+    pool = _synced(rate_caches=[None, None, None, RateCache(1250 * ONE, 3600, NOW, 1300 * ONE, None)])
+    with pytest.raises(AmmError, match="old rate"):
+        pool.quote_exact_in(DAI, POOL, ONE)
+    with pytest.raises(ValueError, match="yield_exempt"):
+        _synced(yield_exempt=(False, True, False, False))
+    with pytest.raises(ValueError, match="yield_exempt"):
+        _synced(yield_exempt=(False, False))
+    with pytest.raises(ValueError, match="protocol_swap_fee"):
+        _synced(protocol_swap_fee=ONE)
