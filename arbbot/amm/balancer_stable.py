@@ -31,16 +31,25 @@ Exact-input outputs are downscaled rounding down, exact-output inputs rounding u
 Refusals follow the contracts: a paused pool (`BAL#402`), a provider rate past 96 bits (`BAL#329`), the
 iterations' non-convergence (321, 322), arithmetic the pool's safe math refuses (`BAL#000`, 001, 003, 004), and
 the Vault's checks (zero amount 510, same token 509, a balance that would not fit its 112-bit storage 526).
-Each raises an `AmmError`; where the contract reverts, a `ContractRevert` naming its `BAL#` code. Swaps to or
-from the BPT itself (single-token joins and exits through `Vault.swap`, which also mint protocol fees) are not
-modelled: they raise `UnsupportedSwap`, an `AmmError` that is not a `ContractRevert`.
+Each raises an `AmmError`; where the contract reverts, a `ContractRevert` naming its `BAL#` code.
+
+Swaps to or from the BPT itself are single-token joins and exits, computed as the pool does: first the
+protocol fees due since the last join or exit (the invariant's growth from swap fees, measured at the rates of
+that join or exit, and from non-exempt yield, each times its protocol fee share, paid as freshly minted BPT), then
+the join or exit, whose swap fee falls only on the part of the amount beyond a proportional join or exit (no fee
+is taken off the amount first), then the protocol's share of this operation's own fee; the join/exit data and
+old rates move forward. These need the bookkeeping below; without it (`total_supply` 0) such a swap raises
+`UnsupportedSwap`, an `AmmError` that is not a `ContractRevert`. Joins and exits through `Vault.joinPool` and
+`exitPool` are not modelled.
 
 Syncing a pool from the chain reads `Vault.getPoolTokens(pool_id)`, the pool's `getBptIndex()`,
 `getScalingFactors()` together with `getTokenRate(token)` (their quotient is the decimals factor),
 `getRateProviders()`, `getTokenRateCache(token)` for each token with a provider (rate, duration, expires),
 `getSwapFeePercentage()`, `getPausedState()`, `getAmplificationParameter()` and, while it reports an update
 in progress, the last `AmpUpdateStarted` event (start and end value and time); then `getRate()` of each
-provider in `due_rate_reads` for the block to quote at.
+provider in `due_rate_reads` for the block to quote at. Swaps to or from the BPT also read `totalSupply()`,
+`getLastJoinExitData()`, `getProtocolFeePercentageCache` of the swap (0) and yield (2) types, the old rates
+(`getTokenRateCache`) and `isTokenExemptFromYieldProtocolFee(token)`.
 """
 
 from __future__ import annotations
