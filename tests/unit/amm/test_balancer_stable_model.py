@@ -282,9 +282,7 @@ def test_a_join_and_an_exit_book_the_supply_the_join_exit_data_and_the_old_rates
     assert pool.last_join_exit_amp == 200_000 and pool.last_join_exit_invariant > 0
     cache = pool.rate_caches[3]
     assert cache is not None and cache.old_rate == cache.rate == 1250 * ONE  # rolled forward at the join
-    assert (
-        pool.total_supply > 2**111 + 3_000_000 * ONE
-    )  # the protocol's share of the join's fee, in BPT
+    assert pool.total_supply > 2**111 + 3_000_000 * ONE  # the protocol's share of the join's fee, in BPT
     paid = pool.apply_swap_exact_out(POOL, USDC, 100 * 10**6)
     assert paid > 0 and pool.balances[0] == 2**111 - bpt_out + paid
     again = BalancerComposableStablePool.from_dict(json.loads(json.dumps(pool.to_dict())))
