@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from arbbot.amm.balancer_pair import underlying_id
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
@@ -77,7 +78,7 @@ class CycleArbitrage:
             t0, t1 = pool.token0.lower(), pool.token1.lower()
             if t0 in skip or t1 in skip:
                 continue
-            graph.add_pool(address.lower(), t0, t1)
+            graph.add_pool(address.lower(), t0, t1, group=underlying_id(address))
         self.graph = graph
         self.index = CycleIndex(graph.cycles(self.base_tokens, 2, max_hops))
         self.priced = 0  # cycles priced so far (for throughput figures)
