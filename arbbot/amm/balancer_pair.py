@@ -106,6 +106,11 @@ class BalancerPairView(Pool):
         """The input of `token_in` the Vault takes to pay exactly `amount_out` of the other token."""
         return self.underlying.quote_exact_out(token_in, self._other(token_in), amount_out)
 
+    def max_amount_in(self, token_in: str) -> int | None:
+        """An input above which the pool refuses every swap from `token_in` (None: no such limit)."""
+        bound = getattr(self.underlying, "max_amount_in", None)
+        return None if bound is None else int(bound(token_in))
+
     def apply_swap(self, token_in: str, amount_in: int) -> int:
         """Swap exactly `amount_in` on the shared state (every view of the pool sees it); returns the output."""
         return self.underlying.apply_swap(token_in, self._other(token_in), amount_in)
