@@ -44,17 +44,21 @@ class TokenGraph:
     def __init__(self) -> None:
         self._out: dict[Token, list[Edge]] = defaultdict(list)
         self._pools: dict[PoolId, tuple[Token, Token]] = {}
+        self._group: dict[PoolId, Hashable] = {}
 
-    def add_pool(self, pool: PoolId, token0: Token, token1: Token) -> None:
+    def add_pool(self, pool: PoolId, token0: Token, token1: Token, group: Hashable | None = None) -> None:
         """Add a two-token pool as an edge each way; adding a pool again is a no-op.
 
-        Raises `ValueError` when both tokens are the same.
+        `group` names the state the pool shares with others (the pairs of one Balancer pool): a cycle uses
+        each group at most once, since a quote through one pair does not see a swap through another earlier
+        in the same route. Raises `ValueError` when both tokens are the same.
         """
         if token0 == token1:
             raise ValueError(f"pool {pool!r}: both tokens are {token0}")
         if pool in self._pools:
             return
         self._pools[pool] = (token0, token1)
+        self._group[pool] = pool if group is None else group
         self._out[token0].append(Edge(pool, token0, token1))
         self._out[token1].append(Edge(pool, token1, token0))
 
@@ -74,7 +78,7 @@ class TokenGraph:
         return self._out.get(token, ())
 
     def cycles(self, bases: Iterable[Token], min_hops: int = 2, max_hops: int = 4) -> list[Cycle]:
-        """Every simple cycle of min..max hops from each base token, each pool used at most once.
+        """Every simple cycle of min..max hops from each base token, each pool (and pool group) used at most once.
 
         Intermediate tokens are not revisited (no figure-eights), so each cycle is a clean route.
         Both directions of a cycle are kept: they are different trades.
@@ -98,7 +102,8 @@ class TokenGraph:
         found: list[Cycle],
     ) -> None:
         for edge in self._out.get(at, ()):
-            if edge.pool in used_pools:
+            group = self._group[edge.pool]
+            if group in used_pools:
                 continue
             if edge.token_out == base:
                 if len(path) + 1 >= min_hops:
@@ -108,9 +113,9 @@ class TokenGraph:
                 continue
             path.append(edge)
             seen_tokens.add(edge.token_out)
-            used_pools.add(edge.pool)
+            used_pools.add(group)
             self._walk(base, edge.token_out, path, seen_tokens, used_pools, min_hops, max_hops, found)
-            used_pools.discard(edge.pool)
+            used_pools.discard(group)
             seen_tokens.discard(edge.token_out)
             path.pop()
 
