@@ -299,3 +299,20 @@ def test_join_exit_needs_the_old_rate_and_exemption_needs_a_provider() -> None:
         _synced(yield_exempt=(False, False))
     with pytest.raises(ValueError, match="protocol_swap_fee"):
         _synced(protocol_swap_fee=ONE)
+
+
+def test_pair_views_of_a_stable_pool_skip_the_bpt_share_its_state_and_survive_a_snapshot() -> None:
+    from arbbot.amm import base
+    from arbbot.amm.balancer_pair import BalancerPairView, pair_views
+
+    model = _synced()
+    views = pair_views(model)
+    assert [(v.token0, v.token1) for v in views] == [(DAI, USDC), (DAI, WSTETH), (USDC, WSTETH)]
+    assert views[0].quote_exact_in(DAI, 10**21) == model.quote_exact_in(DAI, USDC, 10**21)
+    assert views[1].quote_exact_in(WSTETH, ONE) == model.quote_exact_in(WSTETH, DAI, ONE)
+    views[0].apply_swap(USDC, 10**9)  # one view's swap moves the state every view quotes from
+    assert views[2].quote_exact_in(USDC, 10**6) == model.quote_exact_in(USDC, WSTETH, 10**6)
+    again = base.from_dict(views[2].to_dict())
+    assert isinstance(again, BalancerPairView) and again.underlying == model
+    assert again.quote_exact_out(USDC, ONE) == views[2].quote_exact_out(USDC, ONE)
+    assert views[0].max_amount_in(DAI) is None  # no ratio limit: the pool refuses only what it cannot pay
