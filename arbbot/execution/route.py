@@ -193,9 +193,7 @@ def _check_balancer(i: int, hop: Hop, capital: Capital, token_in: str) -> None:
     if hop.v3 or hop.v4 or hop.native:
         raise RouteError(f"hops[{i}]: a Balancer hop is not also V3, V4 or native")
     if capital == Capital.BALANCER:
-        raise RouteError(
-            f"hops[{i}]: a Balancer hop cannot run inside a Balancer flash loan (the Vault's re-entrancy guard, BAL#400)"
-        )
+        raise RouteError(f"hops[{i}]: a Balancer hop cannot run inside a Balancer flash loan (BAL#400, re-entrancy)")
     if capital == Capital.LAST_HOP or (capital == Capital.FIRST_HOP and i == 0):
         raise RouteError(f"hops[{i}]: {capital.name} capital needs this hop to be a V2 pair, not Balancer")
     pool_id = hop.pool_id

@@ -101,8 +101,11 @@ def _v2_trade(r: Replica, pair, token_in: str, amount: int) -> None:
     assert r.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
 
 
-def _run(r: Replica, executor: Contract, capital: Capital, lender: str, pools: list, token: str, fee) -> int:
-    """Sizes the cycle on the models, runs it with minProfit = the predicted profit and checks it to the wei."""
+def _run(
+    r: Replica, executor: Contract, capital: Capital, lender: str, pools: list, token: str, fee: Callable[[int], int]
+) -> tuple[Route, int, str]:
+    """Sizes the cycle on the models, runs it with minProfit = the predicted profit and checks it to the wei;
+    returns the route, the profit and the transaction hash."""
     w3, owner = r.w3, r.w3.eth.accounts[0]
     out = _chain(pools, token)
     amount, profit = bracketed_optimum(lambda x: out(x) - x - fee(x), max_input=10**24, min_input=10**6)
@@ -112,9 +115,8 @@ def _run(r: Replica, executor: Contract, capital: Capital, lender: str, pools: l
         _fund(r, symbol, executor.address, amount)
     route = Route(capital, lender, token, amount, profit, 0, _hops(pools, token))
     before = _erc20_balance(r, token, executor.address)
-    receipt = w3.eth.wait_for_transaction_receipt(
-        executor.functions.execute(encode(route)).transact({"from": owner, "gas": 3_000_000})
-    )
+    tx_hash = executor.functions.execute(encode(route)).transact({"from": owner, "gas": 3_000_000})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     assert receipt["status"] == 1
     assert _erc20_balance(r, token, executor.address) - before == profit  # to the wei
     event = executor.events.Executed().process_receipt(receipt, errors=DISCARD)[0]["args"]
@@ -125,7 +127,7 @@ def _run(r: Replica, executor: Contract, capital: Capital, lender: str, pools: l
             assert _allowance(r, t.address, executor.address, vault) == 0, f"{t.symbol} allowance left"
             if t.address.lower() != token.lower():
                 assert _erc20_balance(r, t.address, executor.address) == 0, f"{t.symbol} left behind"
-    return profit
+    return route, profit, "0x" + bytes(tx_hash).hex()
 
 
 CAPITALS = [Capital.OWN, Capital.V2_FLASH, Capital.V3_FLASH]
