@@ -5,7 +5,7 @@ call."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from web3 import Web3
@@ -15,15 +15,36 @@ from web3.logs import DISCARD
 from arbbot.amm.balancer_pair import BalancerPairView
 from arbbot.amm.balancer_weighted import BalancerWeightedPool
 from arbbot.chain.anvil import rpc as raw_rpc
-from arbbot.devnet import artifacts, compiler
+from arbbot.devnet import aave, artifacts, compiler
 from arbbot.errors import ArbbotError
-from arbbot.execution.route import Capital, Route, RouteError, encode, hop_for, v2_flash_fee, v3_flash_fee
+from arbbot.execution.route import (
+    Capital,
+    Route,
+    RouteError,
+    aave_premium,
+    encode,
+    hop_for,
+    v2_flash_fee,
+    v3_flash_fee,
+)
 from arbbot.strategy.sizing import bracketed_optimum
 from tests.conftest import Replica
 from tests.integration.test_executor import _deploy, _erc20_balance, _models, _pool, _reverts_with, _weth
 from tests.integration.test_executor_capital import _allowance, _v2_pair, _v3_pool
 
 ZERO = "0x" + "00" * 20
+
+
+@pytest.fixture(scope="module")
+def aave_market(replica_session: Replica) -> Iterator[dict[str, str]]:
+    """An Aave V3 market (unmodified npm artifacts) listing WETH, removed again after this module."""
+    r = replica_session
+    snap = raw_rpc(r.url, "evm_snapshot")
+    try:
+        weth = r.manifest.token("WETH").address
+        yield aave.deploy_aave(r.w3, r.w3.eth.accounts[0], weth, {"WETH": weth}, {"WETH": 1_000 * 10**18})
+    finally:
+        raw_rpc(r.url, "evm_revert", [snap])
 
 
 def _contract(r: Replica, name: str, address: str) -> Contract:
@@ -130,11 +151,13 @@ def _run(
     return route, profit, "0x" + bytes(tx_hash).hex()
 
 
-CAPITALS = [Capital.OWN, Capital.V2_FLASH, Capital.V3_FLASH]
+CAPITALS = [Capital.OWN, Capital.V2_FLASH, Capital.V3_FLASH, Capital.AAVE]
 
 
 @pytest.mark.parametrize("capital", CAPITALS, ids=[c.name for c in CAPITALS])
-def test_balancer_weighted_and_uniswap_v2_cycle_keeps_the_models_profit(replica: Replica, capital: Capital) -> None:
+def test_balancer_weighted_and_uniswap_v2_cycle_keeps_the_models_profit(
+    replica: Replica, aave_market: dict[str, str], capital: Capital
+) -> None:
     """WETH -> DAI on the 80/20 weighted pool, DAI -> WETH on Uniswap V2, after a trader dumped WETH on V2."""
     r = replica
     m = r.manifest
@@ -148,6 +171,8 @@ def test_balancer_weighted_and_uniswap_v2_cycle_keeps_the_models_profit(replica:
         lender, fee = _v2_pair(r, "uniswap_v2", "WETH", "WBTC"), v2_flash_fee
     elif capital == Capital.V3_FLASH:
         lender, fee = _v3_pool(r, "WETH", "WBTC", 3000), (lambda a: v3_flash_fee(a, 3000))
+    elif capital == Capital.AAVE:
+        lender, fee = aave_market["AavePool"], aave_premium
     _run(r, executor, capital, lender, pools, weth, fee)
 
 
