@@ -574,12 +574,7 @@ contract ArbExecutor {
         for (uint256 i = 0; i < n; ++i) {
             // Past the end (a short route) reads as a V2 hop; the length check below then refuses it.
             uint256 flags = o < route.length ? _u8(route, o) : 0;
-            if (flags & F_BALANCER != 0) {
-                if (flags | F_ZERO_FOR_ONE != F_BALANCER | F_ZERO_FOR_ONE) revert BadHopFlags(i, flags);
-                if (capital == BALANCER || capital == LAST_HOP || (capital == FIRST_HOP && i == 0)) {
-                    revert BadCapitalForHop(capital, i);
-                }
-            } else if (flags & F_V4 != 0) {
+            if (flags & F_V4 != 0) {
                 if (flags & F_V3 != 0 || flags > 15) revert BadHopFlags(i, flags);
                 if (capital != OWN && capital != POOL_MANAGER) revert BadCapitalForHop(capital, i);
                 if (flags & F_NATIVE != 0) {
@@ -588,8 +583,13 @@ contract ArbExecutor {
                     if (side != weth) revert TokenMismatch(i, weth, side);
                 }
                 v4 = true;
+            } else if (flags > 3) {
+                // Balancer: bit 4, with bit 1 at most; the Vault refuses a swap inside its own flash loan.
+                if (flags | F_ZERO_FOR_ONE != F_BALANCER | F_ZERO_FOR_ONE) revert BadHopFlags(i, flags);
+                if (capital == BALANCER || capital == LAST_HOP || (capital == FIRST_HOP && i == 0)) {
+                    revert BadCapitalForHop(capital, i);
+                }
             } else {
-                if (flags > 3) revert BadHopFlags(i, flags);
                 if (flags & F_V3 == 0 && _u16(route, o + 41) >= BPS) revert BadFee(i, _u16(route, o + 41));
                 if (flags & F_V3 != 0 && (capital == LAST_HOP || (capital == FIRST_HOP && i == 0))) {
                     revert BadCapitalForHop(capital, i);
@@ -615,16 +615,15 @@ contract ArbExecutor {
     /// Where hop `next` (flags `nf`) gets its input when the hop before it (flags `pf`) produces it. Not
     /// HERE only when the input goes from pool to pool without passing through this contract.
     function _arrival(uint256 pf, uint256 nf) private pure returns (uint256) {
-        // The Vault pays a Balancer hop's output here and pulls its input from here.
-        if ((pf | nf) & F_BALANCER != 0) return HERE;
+        // A Balancer hop is paid from here (the Vault pulls its input) and pays its output here.
         bool nextIn = nf & F_NATIVE != 0 && nf & F_ZERO_FOR_ONE != 0; // the next hop spends native ether
         if (pf & F_V4 != 0) {
             bool prevOut = pf & F_NATIVE != 0 && pf & F_ZERO_FOR_ONE == 0; // the previous hop pays native ether
             if (nf & F_V4 != 0) return prevOut == nextIn ? IN_PM : HERE;
-            return nf & F_V3 == 0 && !prevOut ? AT_POOL : HERE;
+            return nf & (F_V3 | F_BALANCER) == 0 && !prevOut ? AT_POOL : HERE;
         }
-        if (nf & F_V4 != 0) return nextIn ? HERE : AT_PM;
-        return nf & F_V3 == 0 ? AT_POOL : HERE;
+        if (nf & F_V4 != 0) return nextIn || pf & F_BALANCER != 0 ? HERE : AT_PM;
+        return (nf & (F_V3 | F_BALANCER)) | (pf & F_BALANCER) == 0 ? AT_POOL : HERE;
     }
 
     /// Balances of the tokens the route would pay from this contract's own balance (hop inputs that arrive
@@ -768,13 +767,17 @@ contract ArbExecutor {
             uint256 flags = _u8(route, o);
             if (flags & F_V4 != 0) {
                 amount = _hopV4(route, o, tokenIn, amount, ctx);
-            } else if (flags & F_BALANCER != 0) {
-                amount = _hopBalancer(route, o, tokenIn, amount, ctx & 0xff);
-            } else {
+                tokenIn = _addr(route, o + 21);
+                o += HOP_V4;
+            } else if (flags & F_BALANCER == 0) {
                 amount = _hop(route, o, tokenIn, amount, ctx);
+                tokenIn = _addr(route, o + 21);
+                o += HOP;
+            } else {
+                amount = _hopBalancer(route, o, tokenIn, amount, ctx & 0xff);
+                tokenIn = _addr(route, o + 21);
+                o += HOP_BALANCER;
             }
-            tokenIn = _addr(route, o + 21);
-            o += _hopLength(flags);
             // Next hop: index + 1, its input is where this output went.
             ctx = ((ctx & 0xff) + 1) | (((ctx >> 16) & 0xff) << 8) | ((ctx >> 24) << 24);
         }
@@ -795,9 +798,11 @@ contract ArbExecutor {
     }
 
     /// The encoded length of a hop with these flags.
-    function _hopLength(uint256 flags) private pure returns (uint256) {
-        if (flags & F_V4 != 0) return HOP_V4;
-        return flags & F_BALANCER != 0 ? HOP_BALANCER : HOP;
+    function _hopLength(uint256 flags) private pure returns (uint256 length) {
+        // HOP, + 4 for V4, + 30 for Balancer (never both: _validate refuses such flags before any length is used).
+        assembly ("memory-safe") {
+            length := add(HOP, add(shl(2, and(shr(2, flags), 1)), mul(30, and(shr(4, flags), 1))))
+        }
     }
 
     /// Where hop `i` (at offset `o`) delivers its output.

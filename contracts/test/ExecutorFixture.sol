@@ -226,8 +226,7 @@ abstract contract ExecutorFixture is CheatsTest {
             _fund(t[i], address(this), a[i]);
             IWETH9(t[i]).approve(vault, a[i]);
         }
-        balPool = IWeightedPoolFactory(factory)
-            .create("B", "B", tokens, weights, new address[](3), 3e15, address(this));
+        balPool = IWeightedPoolFactory(factory).create("B", "B", tokens, weights, new address[](3), 3e15, address(this));
         balPoolId = IBalancerPool(balPool).getPoolId();
         IBalancerVault(vault)
             .joinPool(
@@ -422,7 +421,9 @@ abstract contract ExecutorFixture is CheatsTest {
         if (k == 1) return _legs2(_leg(pairDear, false, w, u), _leg(vault, false, u, w));
         if (k == 2) return _legs2(_leg(v3, true, u, w), _leg(vault, false, w, u));
         if (k == 3) return _legs2(_leg(vault, false, u, w), _leg(v3, true, w, u));
-        if (k == 4) return _legs3(_leg(pairCheap, false, w, u), _leg(vault, false, u, d), _leg(pairDaiWeth, false, d, w));
+        if (k == 4) {
+            return _legs3(_leg(pairCheap, false, w, u), _leg(vault, false, u, d), _leg(pairDaiWeth, false, d, w));
+        }
         return _legs3(_leg(pairDaiWeth, false, w, d), _leg(vault, false, d, u), _leg(pairCheap, false, u, w));
     }
 

@@ -90,6 +90,19 @@ contract AttackerHandler is V4Fixture {
                 _v3Pool(held[i], 1_050_000 ether, address(weth), 1000 ether, 500, 10), true, held[i], address(weth)
             );
         }
+        // Balancer V2: every pair of the real weighted pool, through the real Vault; the same pairs through a fake
+        // Vault stocked with real tokens (so some of its lies come with real payments).
+        _fakeVault = new FakeVault();
+        _fakeVault.arm(address(executor), true, "");
+        executor.setCaller(address(_fakeVault), true);
+        _fund(address(usdc), address(_fakeVault), 1_000_000e6);
+        _fund(address(weth), address(_fakeVault), 1000 ether);
+        _fund(address(dai), address(_fakeVault), 1_000_000 ether);
+        address[3] memory bt = [address(weth), address(usdc), address(dai)];
+        for (uint256 i = 0; i < 3; ++i) {
+            _addBalancer(vault, balPoolId, bt[i], bt[(i + 1) % 3]);
+            _addBalancer(address(_fakeVault), bytes32(uint256(1)), bt[i], bt[(i + 1) % 3]);
+        }
         HostileToken(held[3]).arm(address(executor), true, "");
         _coinbase.arm(address(executor), true, "");
         // Uniswap V4 (real PoolManager) and PancakeSwap V3 pools, a hostile hook's pool, a fake PoolManager.
@@ -108,19 +121,6 @@ contract AttackerHandler is V4Fixture {
             address(weth),
             address(usdc)
         );
-        // Balancer V2: every pair of the real weighted pool, through the real Vault; the same pairs through a fake
-        // Vault stocked with real tokens (so some of its lies come with real payments).
-        _fakeVault = new FakeVault();
-        _fakeVault.arm(address(executor), true, "");
-        executor.setCaller(address(_fakeVault), true);
-        _fund(address(usdc), address(_fakeVault), 1_000_000e6);
-        _fund(address(weth), address(_fakeVault), 1000 ether);
-        _fund(address(dai), address(_fakeVault), 1_000_000 ether);
-        address[3] memory bt = [address(weth), address(usdc), address(dai)];
-        for (uint256 i = 0; i < 3; ++i) {
-            _addBalancer(vault, balPoolId, bt[i], bt[(i + 1) % 3]);
-            _addBalancer(address(_fakeVault), bytes32(uint256(1)), bt[i], bt[(i + 1) % 3]);
-        }
         _fakePm = new FakePoolManager();
         _fakePm.arm(address(executor), true, "");
         executor.setCaller(address(_fakePm), true);
