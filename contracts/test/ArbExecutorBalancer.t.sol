@@ -174,3 +174,59 @@ contract ArbExecutorBalancerTest is ExecutorFixture {
         executor.execute(_route(2, vault, 10 ether, 0, 0, _balShape(0)));
     }
 }
+
+/// @notice Borrows from the real Vault and swaps through it inside the loan: what a Balancer hop on Balancer
+///         flash-loan capital would do. The Vault's re-entrancy guard refuses it (BAL#400), which is why the
+///         executor refuses that route before calling anything.
+contract SwapInsideLoan {
+    address internal immutable _vault;
+    bytes32 internal immutable _poolId;
+
+    constructor(address vault_, bytes32 poolId_) {
+        (_vault, _poolId) = (vault_, poolId_);
+    }
+
+    function run(address token, address other) external {
+        address[] memory tokens = new address[](1);
+        tokens[0] = token;
+        uint256[] memory amounts = new uint256[](1);
+        amounts[0] = 1 ether;
+        (bool ok, bytes memory err) = _vault.call(
+            abi.encodeWithSignature(
+                "flashLoan(address,address[],uint256[],bytes)", address(this), tokens, amounts, abi.encode(other)
+            )
+        );
+        if (!ok) {
+            assembly {
+                revert(add(err, 0x20), mload(err))
+            }
+        }
+    }
+
+    function receiveFlashLoan(address[] memory tokens, uint256[] memory amounts, uint256[] memory, bytes memory data)
+        external
+    {
+        IBalancerVault.SingleSwap memory s =
+            IBalancerVault.SingleSwap(_poolId, 0, tokens[0], abi.decode(data, (address)), amounts[0], "");
+        IBalancerVault(_vault)
+            .swap(
+                s,
+                IBalancerVault.FundManagement(address(this), false, payable(address(this)), false),
+                1,
+                block.timestamp
+            );
+    }
+}
+
+/// @notice The measurement behind the refusal, on the real Vault.
+contract BalancerReentrancyTest is ExecutorFixture {
+    function setUp() public {
+        _buildMarket();
+    }
+
+    function test_theVaultRefusesASwapInsideItsOwnFlashLoan() public {
+        SwapInsideLoan probe = new SwapInsideLoan(vault, balPoolId);
+        vm.expectRevert(bytes("BAL#400"));
+        probe.run(address(weth), address(usdc));
+    }
+}
