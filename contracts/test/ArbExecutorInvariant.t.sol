@@ -266,16 +266,13 @@ contract ArbExecutorInvariantTest is CheatsTest {
         assertEq(handler.unprofitableSucceeded() + handler.unprofitableChangedState(), 0, "refused cleanly");
     }
 
-    /// A non-owner can never move funds: the executor holds exactly what the owner's actions left.
+    /// A non-owner can never move funds: the executor holds exactly what the owner's actions left, and no
+    /// trade leaves the Vault an allowance over its tokens.
     function invariant_nonOwnerNeverMovesFunds() public view {
         assertEq(handler.strangerSucceeded(), 0, "a stranger's call succeeded");
+        assertEq(handler.allowancesToVault(), 0, "an allowance to the Vault survived a trade");
         assertEq(handler.wethBalanceOfExecutor(), handler.expectedWeth(), "executor WETH");
         assertEq(handler.otherBalancesOfExecutor(), 0, "executor holds no other token");
-    }
-
-    /// No trade leaves the Vault an allowance over the executor's tokens.
-    function invariant_noAllowanceLeftToTheVault() public view {
-        assertEq(handler.allowancesToVault(), 0, "an allowance to the Vault survived a trade");
     }
 
     /// A spoofed callback always reverts.
