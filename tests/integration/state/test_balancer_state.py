@@ -10,9 +10,11 @@ manager's `PoolBalanceManaged` is booked as the Vault books it (a pool the test 
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,13 +72,13 @@ class Bal:
     batching: bool = False  # inside `block`: transactions wait for its one evm_mine
 
     def send(self, to: str, signature: str, types: list[str], args: list[Any], value: int = 0,
-             sender: str | None = None) -> None:  # fmt: skip
-        self.send_raw(to, _sel(signature) + encode(types, args), value, sender)
+             sender: str | None = None, gas: int = GAS) -> None:  # fmt: skip
+        self.send_raw(to, _sel(signature) + encode(types, args), value, sender, gas)
 
-    def send_raw(self, to: str, data: bytes, value: int = 0, sender: str | None = None) -> None:
+    def send_raw(self, to: str, data: bytes, value: int = 0, sender: str | None = None, gas: int = GAS) -> None:
         """Send a transaction; outside `block`, mine it at once (evm_mine returns once the block exists: automine
         does not promise that by the time eth_sendTransaction answers)."""
-        tx = {"from": sender or self.actor, "to": to, "data": "0x" + data.hex(), "gas": hex(GAS), "value": hex(value)}
+        tx = {"from": sender or self.actor, "to": to, "data": "0x" + data.hex(), "gas": hex(gas), "value": hex(value)}
         self.rpc.call("eth_sendTransaction", [tx])
         if not self.batching:
             raw_rpc(self.r.url, "evm_mine")
@@ -492,3 +494,64 @@ def test_a_pause_that_lapses_without_an_event_is_seen(bal: Bal) -> None:
     _assert_equals_fresh_sync(bal, store)
     store.rollback_to(store.head.number - 1)  # and the undo log holds the paused state before it
     assert store.balancer_model(p.address).paused  # type: ignore[union-attr]
+
+
+LEGACY = Path(__file__).resolve().parents[3] / "node_modules/@balancer-labs/v2-deployments/dist/tasks/20210418-weighted-pool"
+
+
+def test_protocol_fees_paid_on_joins_and_exits_leave_the_pool(bal: Bal) -> None:
+    """The Vault pays a join's or an exit's protocol fee out of the pool's balance. The replica's v3 pools pay their
+    protocol fees in pool shares (their fee amounts are always zero), so this uses Balancer's first WeightedPool
+    (the 2021-04-18 factory, real bytecode from `@balancer-labs/v2-deployments`), which pays them in tokens, with
+    the Vault's protocol swap fee set to its 50% maximum through the Authorizer."""
+    m = bal.r.manifest
+    factory_code = json.loads((LEGACY / "bytecode" / "WeightedPoolFactory.json").read_text())["creationCode"]
+    create = {"from": bal.actor, "data": "0x" + factory_code.removeprefix("0x") + encode(["address"], [bal.vault]).hex(),
+              "gas": hex(12_000_000)}  # fmt: skip
+    tx = bal.rpc.call("eth_sendTransaction", [create])
+    raw_rpc(bal.r.url, "evm_mine")
+    factory = bal.rpc.call("eth_getTransactionReceipt", [tx])["contractAddress"]
+    tokens = sorted((m.token("DAI").address, m.token("USDC").address), key=lambda a: int(a, 16))
+    weights = [6 * 10**17, 4 * 10**17]
+    bal.send(factory, "create(string,string,address[],uint256[],uint256,address)",
+             ["string", "string", "address[]", "uint256[]", "uint256", "address"],
+             ["legacy", "L", tokens, weights, 3 * 10**15, bal.actor], gas=12_000_000)  # fmt: skip
+    (registered,) = bal.rpc.call("eth_getLogs", [{"address": bal.vault, "topics": [pe.BalancerPoolRegistered.TOPIC],
+                                                  "fromBlock": "latest"}])  # fmt: skip
+    pool_id = registered["topics"][1]
+    pool = to_checksum_address("0x" + pool_id[2:42])
+    pool_bytes = bytes.fromhex(pool_id[2:])
+    init = (tokens, [UINT256_MAX] * 2, encode(["uint256", "uint256[]"], [0, [10**24, 10**12]]), False)
+    bal.send(bal.vault, "joinPool(bytes32,address,address,(address[],uint256[],bytes,bool))",
+             ["bytes32", "address", "address", "(address[],uint256[],bytes,bool)"],
+             [pool_bytes, bal.actor, bal.actor, init])  # fmt: skip
+    (collector,) = bal.call(bal.vault, "getProtocolFeesCollector()", [], [], ["address"])
+    (role,) = bal.call(collector, "getActionId(bytes4)", ["bytes4"], [_sel("setSwapFeePercentage(uint256)")],
+                       ["bytes32"])  # fmt: skip
+    bal.send(bal.authorizer, "grantRole(bytes32,address)", ["bytes32", "address"], [role, bal.actor])
+    bal.send(collector, "setSwapFeePercentage(uint256)", ["uint256"], [5 * 10**17])
+    decimals = {t.address: t.decimals for t in m.tokens}
+    model = BalancerWeightedPool(pool, pool_id, bal.vault, tuple(tokens), bal.pool_tokens(pool_id)[1],
+                                 tuple(weights), tuple(10**18 * 10 ** (18 - decimals[t]) for t in tokens),
+                                 3 * 10**15)  # fmt: skip
+    store = PoolStore(pair_views(model), block_ref(bal.rpc, bal.rpc.block_number()))
+    updater = StateUpdater(bal.rpc, store)
+    legacy = DiscoveredPool("balancer_weighted", factory, pool_id, tokens[0], tokens[1], 0, 0, 0,
+                            tokens=tuple(tokens), contract=pool, vault=bal.vault)  # fmt: skip
+    fees_paid = 0
+    for step in range(6):
+        for k in (0, 1):  # swaps both ways grow the invariant: the next join or exit owes protocol fees
+            _swap(bal, legacy, k, 1 - k, GIVEN_IN, 100)
+        if step % 2:
+            _exit(bal, legacy, 50, None if step % 4 == 1 else 1)
+        else:
+            _join(bal, legacy, [30, 10])
+        logs = bal.rpc.call("eth_getLogs", [{"address": bal.vault, "fromBlock": "latest",
+                                             "topics": [pe.BalancerPoolBalanceChanged.TOPIC]}])  # fmt: skip
+        (event,) = [pe.decode(e["topics"], e["data"]) for e in logs]
+        assert isinstance(event, pe.BalancerPoolBalanceChanged)
+        fees_paid += sum(event.protocol_fee_amounts)
+        updater.catch_up()
+        tracked = store.balancer_model(pool_id)
+        assert tracked is not None and tracked.balances == bal.pool_tokens(pool_id)[1]  # type: ignore[attr-defined]
+    assert fees_paid > 0
