@@ -13,6 +13,7 @@ from eth_utils import to_checksum_address
 
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import VenueSettings
+from arbbot.engine.context import require_contracts
 from arbbot.errors import ConfigError
 from arbbot.state.discovery import BALANCER_KINDS, DiscoveredPool, scan_balancer, scan_factory
 from arbbot.state.store import BlockRef, PoolStore
@@ -37,6 +38,7 @@ def discover(
             vault = venue.vault or balancer_vault
             if vault is None:
                 raise ConfigError(f"venues.{venue.name}.vault: no Balancer V2 Vault known for this chain; set it")
+            require_contracts(rpc, {f"venues.{venue.name}.vault": vault}, "this chain")
             balancer[vault.lower()].append(venue)
             continue
         for _end, pools in scan_factory(

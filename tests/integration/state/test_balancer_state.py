@@ -496,7 +496,9 @@ def test_a_pause_that_lapses_without_an_event_is_seen(bal: Bal) -> None:
     assert store.balancer_model(p.address).paused  # type: ignore[union-attr]
 
 
-LEGACY = Path(__file__).resolve().parents[3] / "node_modules/@balancer-labs/v2-deployments/dist/tasks/20210418-weighted-pool"
+LEGACY = (
+    Path(__file__).resolve().parents[3] / "node_modules/@balancer-labs/v2-deployments/dist/tasks/20210418-weighted-pool"
+)
 
 
 def test_protocol_fees_paid_on_joins_and_exits_leave_the_pool(bal: Bal) -> None:
@@ -555,3 +557,33 @@ def test_protocol_fees_paid_on_joins_and_exits_leave_the_pool(bal: Bal) -> None:
         tracked = store.balancer_model(pool_id)
         assert tracked is not None and tracked.balances == bal.pool_tokens(pool_id)[1]  # type: ignore[attr-defined]
     assert fees_paid > 0
+
+
+def test_the_searchers_store_holds_the_replicas_balancer_pools_as_views(bal: Bal) -> None:
+    """What `arbbot run` builds on the replica (its manifest's known pools) and on a configured chain (venues)."""
+    from arbbot.config import VenueSettings
+    from arbbot.devnet.context import context_from_manifest
+    from arbbot.engine.bootstrap import discover, load_store
+    from arbbot.errors import ConfigError
+
+    m = bal.r.manifest
+    ctx = context_from_manifest(m, bal.r.url)
+    assert ctx.known_pools is not None
+    store = load_store(bal.rpc, ctx.known_pools, None, weth=ctx.tokens.get("WETH"))
+    assert {p.address.lower() for p in m.pools} <= set(store.pools)  # the two-token pools as before
+    _assert_equals_fresh_sync(bal, store)
+    assert len(store.balancer_pools()) == len(m.balancer_pools)
+    # A configured chain: the factory as a venue, the Vault from the venue or the chain's default.
+    factory = m.balancer_pools[0].factory
+    venue = VenueSettings(name="balancer", kind="balancer_weighted", factory=factory, vault=bal.vault)
+    head = bal.rpc.block_number()
+    found = discover(bal.rpc, [venue], head)
+    assert sorted(p.address for p in found) == sorted(p.address for p in bal.discovered)
+    bare = VenueSettings(name="balancer", kind="balancer_weighted", factory=factory)
+    assert sorted(p.address for p in discover(bal.rpc, [bare], head, bal.vault)) == sorted(
+        p.address for p in bal.discovered
+    )
+    with pytest.raises(ConfigError, match=r"venues\.balancer\.vault: no Balancer V2 Vault"):
+        discover(bal.rpc, [bare], head)
+    with pytest.raises(ConfigError, match=r"venues\.balancer\.vault: no contract"):
+        discover(bal.rpc, [bare], head, "0x" + "00" * 19 + "42")
