@@ -508,8 +508,8 @@ def test_protocol_fees_paid_on_joins_and_exits_leave_the_pool(bal: Bal) -> None:
     the Vault's protocol swap fee set to its 50% maximum through the Authorizer."""
     m = bal.r.manifest
     factory_code = json.loads((LEGACY / "bytecode" / "WeightedPoolFactory.json").read_text())["creationCode"]
-    create = {"from": bal.actor, "data": "0x" + factory_code.removeprefix("0x") + encode(["address"], [bal.vault]).hex(),
-              "gas": hex(12_000_000)}  # fmt: skip
+    deploy_data = "0x" + factory_code.removeprefix("0x") + encode(["address"], [bal.vault]).hex()
+    create = {"from": bal.actor, "data": deploy_data, "gas": hex(12_000_000)}
     tx = bal.rpc.call("eth_sendTransaction", [create])
     raw_rpc(bal.r.url, "evm_mine")
     factory = bal.rpc.call("eth_getTransactionReceipt", [tx])["contractAddress"]
