@@ -70,14 +70,42 @@ class BalancerRead:
     answers: Mapping[str, tuple[Any, ...]]
 
 
+GET_POOL_TOKENS = keccak(text="getPoolTokens(bytes32)")[:4]
+PAUSED = Call("paused", "getPausedState()", ("bool", "uint256", "uint256"))
+SWAP_FEE = Call("swap_fee", "getSwapFeePercentage()", ("uint256",))
+SCALING = Call("scaling", "getScalingFactors()", ("uint256[]",))
+WEIGHTS = Call("weights", "getNormalizedWeights()", ("uint256[]",))
+RATE_PROVIDERS = Call("rate_providers", "getRateProviders()", ("address[]",))
+
+Answers = Mapping[str, tuple[Any, ...]]  # decoded answers of a pool's calls, by call name
+
+
+def paused_calls(model: NTokenPool) -> tuple[Call, ...]:
+    """A paused pool's `getPausedState`: its pause lapses with no event when its buffer period ends."""
+    return (PAUSED,) if model.paused else ()
+
+
+def book_paused(model: NTokenPool, answers: Answers) -> None:
+    """Book a `getPausedState` answer read at a block's end."""
+    if "paused" in answers:
+        model.paused = bool(answers["paused"][0])
+
+
 @dataclass(frozen=True)
 class BalancerKind:
-    """How to read and build one kind of Balancer pool: the pool-contract calls beyond `Vault.getPoolTokens`, and a
-    builder that returns the model or raises `BalancerStateError` / `ValueError` naming what does not fit."""
+    """How to read and keep one kind of Balancer pool.
+
+    `calls`: the pool-contract calls its model needs beyond `Vault.getPoolTokens`; `build` makes the model from the
+    answers or raises `BalancerStateError` / `ValueError` naming what does not fit. State that moves with no event
+    (a pause lapsing; for other kinds an amplification ramp or a rate cache) is read again after every block:
+    `block_calls(model)` says which calls, `book(model, answers)` books them (raising `BalancerStateError` for an
+    answer that cannot be)."""
 
     kind: str
     calls: tuple[Call, ...]
     build: Callable[[BalancerRead], NTokenPool]
+    block_calls: Callable[[NTokenPool], tuple[Call, ...]] = paused_calls
+    book: Callable[[NTokenPool, Answers], None] = book_paused
 
 
 KINDS: dict[str, BalancerKind] = {}
@@ -87,14 +115,6 @@ def register_kind(kind: BalancerKind) -> BalancerKind:
     """Make a Balancer pool kind readable by `read_pools` (and so by discovery, sync and the store)."""
     KINDS[kind.kind] = kind
     return kind
-
-
-GET_POOL_TOKENS = keccak(text="getPoolTokens(bytes32)")[:4]
-PAUSED = Call("paused", "getPausedState()", ("bool", "uint256", "uint256"))
-SWAP_FEE = Call("swap_fee", "getSwapFeePercentage()", ("uint256",))
-SCALING = Call("scaling", "getScalingFactors()", ("uint256[]",))
-WEIGHTS = Call("weights", "getNormalizedWeights()", ("uint256[]",))
-RATE_PROVIDERS = Call("rate_providers", "getRateProviders()", ("address[]",))
 
 
 def check_swap_fee(pool: str, fee: int) -> int:
@@ -256,21 +276,24 @@ def apply_event(model: NTokenPool, event: BalancerEvent) -> None:
         raise BalancerStateError(f"pool {model.pool_id}: {event.what}: its tokens changed")
 
 
-def read_paused(rpc: RpcClient, pools: Mapping[str, str], block: str) -> dict[str, bool]:
-    """Whether each pool (pool id -> pool contract) refuses swaps at `block`, per its `getPausedState`; pools whose
-    answer is unreadable are left out.
-
-    A pause lapses by itself when the pool's buffer period ends (no event says so): the updater asks this of the
-    paused pools after each block."""
-    ids = list(pools)
-    answers = rpc.batch([("eth_call", [{"to": pools[i], "data": PAUSED.data}, block]) for i in ids])
-    out: dict[str, bool] = {}
-    for pool_id, answer in zip(ids, answers, strict=True):
+def read_block_state(
+    rpc: RpcClient, requests: Mapping[str, tuple[str, tuple[Call, ...]]], block: str
+) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """The answers at `block` of each pool's per-block calls (pool id -> (pool contract, calls)), in one JSON-RPC
+    batch; a pool with an unreadable answer is left out (logged) and keeps its state."""
+    plan = [(pool_id, address, call) for pool_id, (address, calls) in requests.items() for call in calls]
+    if not plan:
+        return {}
+    answers = rpc.batch([("eth_call", [{"to": address, "data": call.data}, block]) for _, address, call in plan])
+    out: dict[str, dict[str, tuple[Any, ...]]] = {}
+    bad: set[str] = set()
+    for (pool_id, _, call), answer in zip(plan, answers, strict=True):
         try:
-            out[pool_id] = bool(_decode(PAUSED.outputs, answer, f"pool {pool_id}: getPausedState")[0])
+            out.setdefault(pool_id, {})[call.name] = _decode(call.outputs, answer, f"pool {pool_id}: {call.signature}")
         except BalancerStateError as exc:
             log.warning("%s", exc)
-    return out
+            bad.add(pool_id)
+    return {pool_id: got for pool_id, got in out.items() if pool_id not in bad}
 
 
 def pool_address_of(pool_id: str) -> str:

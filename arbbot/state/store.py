@@ -23,7 +23,7 @@ from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
-from arbbot.state.balancer import BalancerStateError, apply_event
+from arbbot.state.balancer import KINDS, BalancerStateError, Call, apply_event
 from arbbot.state.events import (
     BALANCER_EVENTS,
     BALANCER_VAULT_TOPICS,
@@ -168,11 +168,12 @@ class PoolStore:
         block: BlockRef,
         logs: Iterable[dict[str, Any]],
         lp_fees: Mapping[str, int] | None = None,
-        balancer_paused: Mapping[str, bool] | None = None,
+        balancer_reads: Mapping[str, Mapping[str, tuple[Any, ...]]] | None = None,
     ) -> set[str]:
         """Apply one block's logs (in log order), then the dynamic LP fees read at its end (pool id ->
-        fee: V4 fee hooks change them without an event) and the paused state of Balancer pools read at its
-        end (pool id -> paused: a pause lapses without an event); returns the keys of pools that changed
+        fee: V4 fee hooks change them without an event) and the answers of Balancer pools' per-block calls
+        read at its end (pool id -> answers by call name; see `balancer_block_calls`: a pause lapses without
+        an event); returns the keys of pools that changed
         (for a Balancer pool, every one of its views)."""
         if block.parent_hash.lower() != self.head.hash.lower():
             raise ReorgDetected(block.number, block.parent_hash, self.head.hash)
@@ -218,20 +219,41 @@ class PoolStore:
                 undo.saved.setdefault(pool_id.lower(), pool.copy())
                 pool.apply_fees(lp_fee=fee)
                 changed.add(pool_id.lower())
-        for pool_id, paused in (balancer_paused or {}).items():
-            model = self.balancer_model(pool_id)
-            if model is not None and model.paused != paused:
-                undo.balancer.setdefault(pool_id.lower(), (model.copy(), self._balancer_views(pool_id.lower())))
-                model.paused = paused
-                changed |= set(self._bal_views[pool_id.lower()])
+        for pool_id, answers in (balancer_reads or {}).items():
+            changed |= self._book_block_reads(undo, pool_id.lower(), answers)
         self._undo.append(undo)
         self.head = block
         return changed
 
-    def paused_balancer_pools(self) -> dict[str, str]:
-        """Pool id -> pool contract of each tracked Balancer pool now paused (a pause lapses unannounced when its
-        buffer period ends, so the updater reads these after every block)."""
-        return {i: m.address for i, m in self.balancer_pools().items() if m.paused}
+    def _book_block_reads(self, undo: _Undo, pool_id: str, answers: Mapping[str, tuple[Any, ...]]) -> set[str]:
+        model = self.balancer_model(pool_id)
+        kind = KINDS.get(model.kind) if model is not None else None
+        if model is None or kind is None:
+            return set()
+        saved, views = model.copy(), self._balancer_views(pool_id)
+        before = model.to_dict()
+        try:
+            kind.book(model, answers)
+        except BalancerStateError as exc:
+            log.warning("dropping Balancer pool %s: %s", pool_id, exc)
+            undo.balancer.setdefault(pool_id, (saved, views))
+            self._drop_balancer(pool_id)
+            return set()
+        if model.to_dict() == before:
+            return set()
+        undo.balancer.setdefault(pool_id, (saved, views))
+        return set(self._bal_views[pool_id])
+
+    def balancer_block_calls(self) -> dict[str, tuple[str, tuple[Call, ...]]]:
+        """Pool id -> (pool contract, calls) of each tracked Balancer pool with state that moves without an event
+        (a paused pool: its pause lapses when its buffer period ends); the updater reads these after every block."""
+        out = {}
+        for pool_id, model in self.balancer_pools().items():
+            kind = KINDS.get(model.kind)
+            calls = kind.block_calls(model) if kind is not None else ()
+            if calls:
+                out[pool_id] = (model.address, calls)
+        return out
 
     def dynamic_fee_pools(self) -> dict[str, list[str]]:
         """PoolManager -> ids of its tracked dynamic-fee pools (their LP fee is read every block)."""

@@ -44,11 +44,10 @@ class StateUpdater:
                     fees[pool_id] = snap.lp_fee
         return fees
 
-    def _balancer_paused(self, block: BlockRef) -> dict[str, bool]:
-        """The paused state, at the end of `block`, of every Balancer pool the store has paused (a pause lapses
-        without an event when the pool's buffer period ends)."""
-        paused = self.store.paused_balancer_pools()
-        return balancer.read_paused(self.rpc, paused, hex(block.number)) if paused else {}
+    def _balancer_reads(self, block: BlockRef) -> dict[str, dict[str, tuple[Any, ...]]]:
+        """What Balancer pools hold at the end of `block` that no event announces (a pause lapsing when the pool's
+        buffer period ends), for the pools the store asks it of."""
+        return balancer.read_block_state(self.rpc, self.store.balancer_block_calls(), hex(block.number))
 
     def catch_up(self, until: int | None = None, until_hash: str | None = None) -> set[str]:
         """Apply every block after the store's head up to `until` (default: the node's head).
@@ -71,7 +70,7 @@ class StateUpdater:
                 block = block_ref(self.rpc, number)
                 logs = self._logs(block)
                 fees = self._lp_fees(block)
-                paused = self._balancer_paused(block)
+                reads = self._balancer_reads(block)
             except (LookupError, RpcError) as exc:
                 if isinstance(exc, RpcError) and "unknown block" not in exc.message.lower():
                     raise
@@ -82,7 +81,7 @@ class StateUpdater:
                     break
                 continue  # it changed under us: read it again
             try:
-                changed |= self.store.apply_block(block, logs, fees, paused)
+                changed |= self.store.apply_block(block, logs, fees, reads)
             except ReorgDetected:
                 changed |= self._handle_reorg()
         return changed

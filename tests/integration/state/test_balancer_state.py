@@ -483,13 +483,13 @@ def test_a_pause_that_lapses_without_an_event_is_seen(bal: Bal) -> None:
     store, updater = _store(bal)
     p = bal.discovered[0]
     _pause(bal, p, True)
-    assert updater.catch_up() and store.paused_balancer_pools() == {p.address: p.contract}
+    assert updater.catch_up() and list(store.balancer_block_calls()) == [p.address]
     (_, _, buffer_end) = bal.call(p.contract, "getPausedState()", [], [], ["bool", "uint256", "uint256"])
     raw_rpc(bal.r.url, "evm_setNextBlockTimestamp", [buffer_end + 1])
     raw_rpc(bal.r.url, "evm_mine")
     changed = updater.catch_up()
     model = store.balancer_model(p.address)
-    assert model is not None and not model.paused and store.paused_balancer_pools() == {}
+    assert model is not None and not model.paused and store.balancer_block_calls() == {}
     assert changed == {k for k in store.pools if underlying_id(k) == p.address}
     _assert_equals_fresh_sync(bal, store)
     store.rollback_to(store.head.number - 1)  # and the undo log holds the paused state before it

@@ -166,13 +166,18 @@ def test_undo_keeps_the_state_before_the_block_once_per_pool() -> None:
 
 def test_a_lapsed_pause_read_at_the_block_end_is_applied_and_undone() -> None:
     store, model = _store()
+    assert store.balancer_block_calls() == {}  # nothing to read while no pause can lapse
     store.apply_block(_block(11), [paused(True)])
-    assert store.paused_balancer_pools() == {POOL_ID: POOL}
-    assert store.apply_block(_block(12), [], balancer_paused={POOL_ID: True}) == set()  # no change, no report
-    assert store.apply_block(_block(13), [], balancer_paused={POOL_ID: False}) == KEYS
-    assert not model.paused and store.paused_balancer_pools() == {}
+    ((address, calls),) = store.balancer_block_calls().values()
+    assert address == POOL and [c.signature for c in calls] == ["getPausedState()"]
+    still = {POOL_ID: {"paused": (True, 0, 0)}}
+    assert store.apply_block(_block(12), [], balancer_reads=still) == set()  # no change, no report
+    lapsed = {POOL_ID: {"paused": (False, 0, 0)}}
+    assert store.apply_block(_block(13), [], balancer_reads=lapsed) == KEYS
+    assert not model.paused and store.balancer_block_calls() == {}
     store.rollback_to(12)
     assert _shared(store).paused
+    assert store.apply_block(_block(13), [], balancer_reads={"0x" + "ee" * 32: {"paused": (False, 0, 0)}}) == set()
 
 
 def test_views_of_one_pool_must_share_one_model() -> None:
