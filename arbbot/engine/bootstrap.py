@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from eth_utils import to_checksum_address
 
+from arbbot.amm.base import Pool
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import VenueSettings
 from arbbot.engine.context import require_contracts
 from arbbot.errors import ConfigError
+from arbbot.execution.route import RouteError, hop_for
 from arbbot.state.discovery import BALANCER_KINDS, DiscoveredPool, scan_balancer, scan_factory
 from arbbot.state.store import BlockRef, PoolStore
 from arbbot.state.sync import sync_pools
@@ -74,3 +76,18 @@ def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:
         for p in pools
         if p.kind != "uniswap_v4" and p.kind not in BALANCER_KINDS
     )
+
+
+def tradable(pools: Mapping[str, Pool]) -> dict[str, Pool]:
+    """The pools the executor has a hop for, by key: what cycles may run through.
+
+    The store tracks more (Balancer pair views, before the executor trades through the Vault); a cycle through any
+    other pool could be priced but never sent, and would crowd sendable ones out of each update's candidates."""
+    out: dict[str, Pool] = {}
+    for key, pool in pools.items():
+        try:
+            hop_for(pool, True)
+        except RouteError:
+            continue
+        out[key] = pool
+    return out

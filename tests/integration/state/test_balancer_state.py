@@ -573,6 +573,21 @@ def test_the_searchers_store_holds_the_replicas_balancer_pools_as_views(bal: Bal
     assert {p.address.lower() for p in m.pools} <= set(store.pools)  # the two-token pools as before
     _assert_equals_fresh_sync(bal, store)
     assert len(store.balancer_pools()) == len(m.balancer_pools)
+    # Cycles run only through pools the executor has a hop for: every two-token pool; the pair views once the
+    # executor trades through the Vault (until then a cycle through one could be priced but never sent).
+    from arbbot.engine.bootstrap import tradable
+    from arbbot.execution.route import RouteError, hop_for
+
+    traded = tradable(store.pools)
+    assert {p.address.lower() for p in m.pools} <= set(traded)
+    for key, view in store.pools.items():
+        if isinstance(view, BalancerPairView):
+            try:
+                hop_for(view, True)
+                has_hop = True
+            except RouteError:
+                has_hop = False
+            assert (key in traded) == has_hop
     # A configured chain: the factory as a venue, the Vault from the venue or the chain's default.
     factory = m.balancer_pools[0].factory
     venue = VenueSettings(name="balancer", kind="balancer_weighted", factory=factory, vault=bal.vault)
