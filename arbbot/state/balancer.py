@@ -34,7 +34,6 @@ from arbbot.state.events import (
 log = logging.getLogger(__name__)
 
 CALLS_PER_REQUEST = 240  # eth_calls in one JSON-RPC batch request
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 class BalancerStateError(ValueError):
