@@ -198,21 +198,23 @@ def scan_factory(
 
 
 def _chunked_logs(
-    rpc: RpcClient, query: dict[str, Any], from_block: int, to_block: int, sizer: RangeSizer
-) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
-    """(first block, last block, logs) of `query` chunk by chunk, the range shrinking on "too much" errors."""
+    rpc: RpcClient, queries: list[dict[str, Any]], from_block: int, to_block: int, sizer: RangeSizer
+) -> Iterator[tuple[int, int, list[list[dict[str, Any]]]]]:
+    """(first block, last block, each query's logs) chunk by chunk; the range shrinks when any query is "too much"."""
     start = from_block
     while start <= to_block:
         end = min(to_block, start + sizer.size - 1)
         try:
-            logs = rpc.call("eth_getLogs", [{**query, "fromBlock": hex(start), "toBlock": hex(end)}])
+            found = [
+                rpc.call("eth_getLogs", [{**q, "fromBlock": hex(start), "toBlock": hex(end)}]) or [] for q in queries
+            ]
         except (RpcError, RpcTransportError) as exc:
             if too_much(exc) and end > start:
                 log.info("getLogs %d-%d too large (%s); shrinking to %d blocks", start, end, exc, sizer.size // 2)
                 sizer.shrink()
                 continue
             raise
-        yield start, end, [e for e in logs or [] if not e.get("removed")]
+        yield start, end, [[e for e in logs if not e.get("removed")] for logs in found]
         sizer.grow()
         start = end + 1
 
@@ -245,20 +247,16 @@ def scan_balancer(
     created: dict[str, tuple[str, PoolKind, int]] = {}  # pool contract -> (factory, kind, block)
     registered: dict[str, _Registration] = {}  # pool id -> registration
     done: set[str] = set()
-    for start, end, logs in _chunked_logs(
-        rpc, {"address": vault, "topics": [[pe.BalancerPoolRegistered.TOPIC, pe.BalancerTokensRegistered.TOPIC]]},
-        from_block, to_block, sizer,
-    ):  # fmt: skip
-        # The factories' logs over the same range (the pool registers itself in its constructor, same transaction).
-        factory_logs = rpc.call(
-            "eth_getLogs",
-            [{"address": list(factories), "topics": [BALANCER_POOL_CREATED], "fromBlock": hex(start),
-              "toBlock": hex(end)}],
-        ) or []  # fmt: skip
+    queries: list[dict[str, Any]] = [
+        {"address": vault, "topics": [[pe.BalancerPoolRegistered.TOPIC, pe.BalancerTokensRegistered.TOPIC]]},
+        # The factories' logs over the same range (a pool registers itself in its constructor, same transaction).
+        {"address": list(factories), "topics": [BALANCER_POOL_CREATED]},
+    ]
+    for start, end, (logs, factory_logs) in _chunked_logs(rpc, queries, from_block, to_block, sizer):
         for entry in factory_logs:
             factory = str(entry.get("address", "")).lower()
             topics = entry.get("topics") or []
-            if entry.get("removed") or factory not in trusted:
+            if factory not in trusted:
                 continue
             pool = topics[1] if len(topics) == 2 and isinstance(topics[1], str) else ""
             if len(pool) != 66 or pool[2:26].strip("0") or entry.get("data") not in ("0x", "0X"):

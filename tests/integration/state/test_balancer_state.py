@@ -155,6 +155,11 @@ def _store(b: Bal, max_undo: int = 64) -> tuple[PoolStore, StateUpdater]:
     return store, StateUpdater(b.rpc, store)
 
 
+def _models(views: list[Any]) -> dict[str, dict[str, Any]]:
+    """Each Balancer pool's model snapshot, by pool id, from its views."""
+    return {v.pool_id: v.underlying.to_dict() for v in views if isinstance(v, BalancerPairView)}
+
+
 def _assert_equals_fresh_sync(b: Bal, store: PoolStore) -> None:
     """Every pool's model equals a fresh batch sync at the store's head, field by field, and every pair of the pool
     is tracked as a view over that one model."""
@@ -602,3 +607,27 @@ def test_the_searchers_store_holds_the_replicas_balancer_pools_as_views(bal: Bal
         discover(bal.rpc, [bare], head)
     with pytest.raises(ConfigError, match=r"venues\.balancer\.vault: no contract"):
         discover(bal.rpc, [bare], head, "0x" + "00" * 19 + "42")
+
+
+def test_discovery_and_sync_through_a_node_that_limits_ranges_and_garbles_answers(bal: Bal) -> None:
+    """A node that refuses log ranges over 16 blocks, rate-limits, and answers garbage or truncated bodies: the
+    Balancer scan learns the limit and the batch reads are retried until exact."""
+    from arbbot.chain.rpc import RetryPolicy
+    from arbbot.state.discovery import RangeSizer
+    from arbbot.testing.fault_proxy import FaultProxy, Faults
+
+    m = bal.r.manifest
+    faults = Faults(max_log_range=16, http_429=2, garbage=2, truncated=2)
+    with FaultProxy(bal.r.url, faults) as proxy:
+        rpc = RpcClient(proxy.url, retry=RetryPolicy(attempts=8, base_delay=0.001))
+        head = rpc.block_number()
+        sizer = RangeSizer(size=1000)
+        factories = {p.factory: p.kind for p in m.balancer_pools}
+        found = [p for _, f in scan_balancer(rpc, bal.vault, factories, 0, head, sizer=sizer) for p in f]
+        assert sorted(p.address for p in found) == sorted(p.address for p in bal.discovered)
+        assert sizer.shrinks >= 6
+        views, failed = sync_pools(rpc, found, head)
+    assert failed == []
+    fresh, _ = sync_pools(bal.rpc, bal.discovered, head)
+    assert _models(views) == _models(fresh) and len(_models(views)) == len(m.balancer_pools)
+    assert faults.http_429 == faults.garbage == faults.truncated == 0
