@@ -16,6 +16,7 @@ from types import ModuleType
 
 from benchmarks import (
     balancer_compare,
+    balancer_stable_compare,
     base_token_gas,
     cli_startup,
     degenbot_compare,
@@ -39,6 +40,7 @@ SUITES = [
     event_decode,
     degenbot_compare,
     balancer_compare,
+    balancer_stable_compare,
     solver_compare,
     executor_gas,
     base_token_gas,

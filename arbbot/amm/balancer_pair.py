@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
+from arbbot.amm.balancer_stable import BalancerComposableStablePool
 from arbbot.amm.balancer_weighted import BalancerWeightedPool
 from arbbot.amm.base import Pool, register
 
@@ -45,7 +46,10 @@ class NTokenPool(Protocol):
 
 
 # Models a view can wrap, by kind (so a view's snapshot can be rebuilt).
-MODELS: dict[str, Any] = {BalancerWeightedPool.kind: BalancerWeightedPool}
+MODELS: dict[str, Any] = {
+    BalancerWeightedPool.kind: BalancerWeightedPool,
+    BalancerComposableStablePool.kind: BalancerComposableStablePool,
+}
 
 
 def register_model(cls: Any) -> Any:
@@ -106,6 +110,11 @@ class BalancerPairView(Pool):
     def quote_exact_out(self, token_in: str, amount_out: int) -> int:
         """The input of `token_in` the Vault takes to pay exactly `amount_out` of the other token."""
         return self.underlying.quote_exact_out(token_in, self._other(token_in), amount_out)
+
+    def max_amount_in(self, token_in: str) -> int | None:
+        """An input above which the pool refuses every swap from `token_in` (None: no such limit)."""
+        bound = getattr(self.underlying, "max_amount_in", None)
+        return None if bound is None else int(bound(token_in))
 
     def apply_swap(self, token_in: str, amount_in: int) -> int:
         """Swap exactly `amount_in` on the shared state (every view of the pool sees it); returns the output."""

@@ -186,6 +186,16 @@ class BalancerWeightedPool:
         self._check_balances(i, j, amount_in, amount_out)
         return amount_in
 
+    def max_amount_in(self, token_in: str) -> int:
+        """An input of `token_in` above which every exact-input swap is refused (`BAL#304`): a search bound.
+
+        Never below the largest accepted input: after the fee and the upscale it passes 30% of the balance.
+        """
+        k = self.index(token_in)
+        limit = mul_down(self._upscale(k, self.balances[k]), MAX_IN_RATIO)
+        kept = ((limit + 1) * ONE - 1) // self.scaling_factors[k]  # the most the curve may take, raw units
+        return (kept + 1) * ONE // complement(self.swap_fee) + 1
+
     # -- state changes ------------------------------------------------------------------------------
     def apply_swap(self, token_in: str, token_out: str, amount_in: int) -> int:
         """Swap exactly `amount_in` on this state (as `Vault.swap` GIVEN_IN would) and return the amount out."""

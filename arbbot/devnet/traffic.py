@@ -2,8 +2,9 @@
 
 Users are anvil dev accounts (from the public dev mnemonic, so only for the replica). Each swap goes
 through the venue's real router — Uniswap V2 Router02 `swapExactTokensForTokens` or V3 SwapRouter
-`exactInputSingle` — as a signed EIP-1559 transaction, so a searcher sees exactly what it would see
-from a wallet on mainnet, and can decode and backrun it. The same seed gives the same swaps.
+`exactInputSingle`, or (when asked) the Balancer Vault's `swap` — as a signed EIP-1559 transaction, so a
+searcher sees exactly what it would see from a wallet on mainnet, and can decode and backrun it. The same
+seed gives the same swaps.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from arbbot.chain.anvil import dev_key
 from arbbot.devnet import artifacts
-from arbbot.devnet.manifest import Manifest, PoolEntry
+from arbbot.devnet.manifest import BalancerPoolEntry, Manifest, PoolEntry
 from arbbot.errors import DevnetError
 
 ERC20_ABI = [
@@ -45,11 +46,30 @@ FIRST_USER_ACCOUNT = 5  # accounts 0..4 are left to the owner, searcher keys and
 
 
 @dataclass(frozen=True)
+class BalancerLeg:
+    """Two tokens (symbols) of a Balancer pool, traded through the Vault like a two-token pool."""
+
+    entry: BalancerPoolEntry
+    token0: str
+    token1: str
+
+    @property
+    def kind(self) -> str:
+        """The Balancer pool's kind (e.g. ``balancer_weighted``)."""
+        return self.entry.kind
+
+    @property
+    def address(self) -> str:
+        """The pool contract's address."""
+        return self.entry.address
+
+
+@dataclass(frozen=True)
 class UserSwap:
     """One signed user swap. `raw_tx` is ready for eth_sendRawTransaction."""
 
     sender: str
-    pool: PoolEntry
+    pool: PoolEntry | BalancerLeg
     token_in: str  # symbol
     token_out: str
     amount_in: int
@@ -66,7 +86,11 @@ _ROUTED = ("uniswap_v2", "uniswap_v3", "pancakeswap_v3")  # same calldata for bo
 
 
 class Traffic:
-    """Generates seeded swaps by `users` accounts over the manifest's pools (skipping fee-on-transfer tokens)."""
+    """Generates seeded swaps by `users` accounts over the manifest's pools (skipping fee-on-transfer tokens).
+
+    `balancer`: users also trade every pair of the manifest's Balancer pools through the Vault (off by default,
+    so the swaps a seed gives on a chain without them stay the same).
+    """
 
     def __init__(
         self,
@@ -78,6 +102,7 @@ class Traffic:
         users: int = 4,
         min_eth: Decimal = Decimal(2),
         max_eth: Decimal = Decimal(40),
+        balancer: bool = False,
     ) -> None:
         if users < 1:
             raise DevnetError(f"users: need at least 1, got {users}")
@@ -101,10 +126,17 @@ class Traffic:
             p for p in manifest.pools
             if p.kind in _ROUTED and {p.token0, p.token1} <= buyable - skip
         ]  # fmt: skip
+        self.legs: list[PoolEntry | BalancerLeg] = list(self.pools)
+        if balancer:
+            for entry in manifest.balancer_pools:
+                tradable = [t for t in entry.tokens if t in buyable - skip]
+                self.legs += [BalancerLeg(entry, a, b) for n, a in enumerate(tradable) for b in tradable[n + 1 :]]
+        self._vault = manifest.contracts.get("BalancerVault") if balancer else None
         if not self.pools:
             raise DevnetError("manifest: no pools without fee-on-transfer tokens to trade on")
         self._v2_router = artifacts.load("UniswapV2Router02").abi
         self._v3_router = artifacts.load("SwapRouter").abi
+        self._vault_abi = artifacts.load("BalancerVault").abi if self._vault is not None else []
 
     # --- setup -----------------------------------------------------------------------------------
 
@@ -114,7 +146,9 @@ class Traffic:
         whoever mines them (automine, or a builder producing blocks); run it before the searcher watches."""
         weth = self.manifest.token("WETH").address
         routers = [v.router for v in self.manifest.venues.values()]
-        symbols = sorted({s for p in self.pools for s in (p.token0, p.token1)})
+        if self._vault is not None:
+            routers.append(self._vault)
+        symbols = sorted({s for p in self.legs for s in (p.token0, p.token1)})
         raws: list[bytes] = []
         for acct in self.accounts:
             value = int(eth_per_token * len(symbols) * 10**18)
@@ -146,16 +180,16 @@ class Traffic:
         out = []
         for _ in range(count):
             acct = self.rng.choice(self.accounts)
-            pool = self.rng.choice(self.pools)
+            pool = self.rng.choice(self.legs)
             token_in, token_out = (pool.token0, pool.token1) if self.rng.random() < 0.5 else (pool.token1, pool.token0)
             worth = self.min_eth + (self.max_eth - self.min_eth) * Decimal(self.rng.random())
             amount = self.amount_for(token_in, worth)
             out.append(self.swap(acct.key.to_0x_hex(), pool, token_in, token_out, amount))
         return out
 
-    def swap(self, key: str, pool: PoolEntry, token_in: str, token_out: str, amount_in: int) -> UserSwap:
+    def swap(self, key: str, pool: PoolEntry | BalancerLeg, token_in: str, token_out: str, amount_in: int) -> UserSwap:
         """Sign (not send) one exact-input swap of `amount_in` raw units of `token_in` by the key's account, through the
-        pool venue's router, with the next nonce this object tracks for that account.
+        pool venue's router (a Balancer pool's Vault), with the next nonce this object tracks for that account.
 
         It sets no minimum output (0: any slippage is accepted, as the price move is what the searcher is to find).
         Raises `DevnetError` when the tokens are not the pool's pair or the amount is not positive.
@@ -166,6 +200,11 @@ class Traffic:
             raise DevnetError(f"amount_in: must be positive, got {amount_in}")
         acct = Account.from_key(key)
         a_in, a_out = self.manifest.token(token_in).address, self.manifest.token(token_out).address
+        if isinstance(pool, BalancerLeg):
+            fn = self._vault_swap(pool, a_in, a_out, amount_in, acct.address)
+            signed = _sign_params(acct, self._tx(acct.address, fn))
+            return UserSwap(acct.address, pool, token_in, token_out, amount_in, bytes(signed.raw_transaction),
+                            signed.hash.to_0x_hex())  # fmt: skip
         router_addr = Web3.to_checksum_address(self.manifest.venues[pool.venue].router)
         if pool.kind == "uniswap_v2":
             router = self.w3.eth.contract(address=router_addr, abi=self._v2_router)
@@ -179,6 +218,14 @@ class Traffic:
                         signed.hash.to_0x_hex())  # fmt: skip
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _vault_swap(self, leg: BalancerLeg, a_in: str, a_out: str, amount_in: int, user: str) -> ContractFunction:
+        if self._vault is None:
+            raise DevnetError("swap: Balancer traffic is off (Traffic(balancer=True)) or the manifest has no Vault")
+        vault = self.w3.eth.contract(address=Web3.to_checksum_address(self._vault), abi=self._vault_abi)
+        single = (bytes.fromhex(leg.entry.pool_id.removeprefix("0x")), 0, a_in, a_out, amount_in, b"")  # GIVEN_IN
+        funds = (user, False, user, False)
+        return vault.functions.swap(single, funds, 0, 2**32)
 
     def amount_for(self, symbol: str, worth_eth: Decimal) -> int:
         """That many ETH's worth of `symbol`, in its smallest unit, at the scenario price."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from arbbot.amm.balancer_pair import underlying_id
+from arbbot.amm.balancer_pair import BalancerPairView, underlying_id
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
@@ -23,9 +23,9 @@ from arbbot.strategy.cycles import Cycle, CycleIndex, TokenGraph
 class PricedHop:
     """One swap of a candidate, with what the executor needs to encode it.
 
-    `pool`, `token_in` and `token_out` are the pool model's own strings (models compare them exactly);
-    `fee_bps` is set for V2 hops only; `simulated` marks a hop priced by simulating the pool (a V4 hook that can
-    change amounts) rather than by exact math.
+    `pool`, `token_in` and `token_out` are the pool model's own strings (models compare them exactly; a Balancer
+    pool's pair is its view key, see `amm.balancer_pair`); `fee_bps` is set for V2 hops only; `simulated` marks
+    a hop priced by simulating the pool (a V4 hook that can change amounts) rather than by exact math.
     """
 
     pool: str  # the pool's own address string
@@ -145,7 +145,7 @@ class CycleArbitrage:
             tin, tout = (pool.token0, pool.token1) if zero_for_one else (pool.token1, pool.token0)
             model = getattr(pool, "model", pool)
             v3, v4 = isinstance(model, UniswapV3Pool), isinstance(model, UniswapV4Pool)
-            fee = 0 if v3 or v4 else getattr(pool, "fee_bps", 30)
+            fee = 0 if v3 or v4 or isinstance(model, BalancerPairView) else getattr(pool, "fee_bps", 30)
             simulated = getattr(pool, "pricing", "math") == "simulation"
             hops.append(PricedHop(pool.address, tin, tout, v3, zero_for_one, fee, v4, simulated))
         return tuple(hops)
@@ -163,8 +163,12 @@ class CycleArbitrage:
         return [Hop(pools[h.pool.lower()], h.zero_for_one) for h in hops]
 
     def _sized(self, hops: tuple[PricedHop, ...], route: list[Hop], relaxation: Relaxation | None) -> Candidate | None:
+        cap = self.max_input
+        bound = getattr(route[0].pool, "max_amount_in", None)  # a Balancer pool refuses inputs past 30% of its balance
+        if bound is not None and (limit := bound(hops[0].token_in)) is not None:
+            cap = min(cap, limit)
         solution = solve(
-            route, max_input=self.max_input, loan_fee_bps=self.loan_fee_bps, quote=self.cycle_quote,
+            route, max_input=cap, loan_fee_bps=self.loan_fee_bps, quote=self.cycle_quote,
             relaxation=relaxation,
         )  # fmt: skip
         if solution is None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from arbbot.chain.anvil import rpc
-from arbbot.devnet.traffic import ERC20_ABI, Traffic, _settled, scenario_prices, send_all
+from arbbot.devnet.traffic import ERC20_ABI, BalancerLeg, Traffic, _settled, scenario_prices, send_all
 from arbbot.errors import DevnetError
 from tests.conftest import Replica
 
@@ -79,3 +81,38 @@ def test_a_receipt_from_a_rolled_back_block_is_not_trusted(replica: Replica) -> 
     (again,) = t.next_swaps(1)
     (h,) = send_all(w3, [again])
     assert _settled(w3, w3.eth.wait_for_transaction_receipt(h, timeout=10))  # automine: its block is final
+
+
+@pytest.mark.replica
+def test_balancer_traffic_trades_every_pair_through_the_vault(replica: Replica) -> None:
+    """With `balancer=True` users also swap through the real Vault, on every pair of each Balancer pool; each swap
+    lands and moves exactly the amount signed in, and what the pool paid out arrives. Off by default: the same seed
+    then signs the same swaps as before."""
+    m = replica.manifest
+    assert m.balancer_pools, "the default replica has Balancer pools"
+    off = _traffic(replica, seed=11)
+    assert off.legs == off.pools and not any(isinstance(leg, BalancerLeg) for leg in off.legs)
+    plain = [s.raw_tx for s in off.next_swaps(3)]
+    rpc_snap = rpc(replica.url, "evm_snapshot")
+    t = Traffic(replica.w3, m, scenario_prices(m), seed=11, users=2, balancer=True)
+    legs = [leg for leg in t.legs if isinstance(leg, BalancerLeg)]
+    pairs = {(leg.entry.pool_id, leg.token0, leg.token1) for leg in legs}
+    expected = {(e.pool_id, a, b) for e in m.balancer_pools for n, a in enumerate(e.tokens) for b in e.tokens[n + 1 :]}
+    assert pairs == expected
+    t.fund()
+    for leg in legs:
+        for token_in, token_out in ((leg.token0, leg.token1), (leg.token1, leg.token0)):
+            user = t.accounts[0]
+            s = t.swap(user.key.to_0x_hex(), leg, token_in, token_out, t.amount_for(token_in, Decimal(1)))
+            tin = replica.w3.eth.contract(address=m.token(token_in).address, abi=ERC20_ABI)
+            tout = replica.w3.eth.contract(address=m.token(token_out).address, abi=ERC20_ABI)
+            before_in, before_out = (
+                tin.functions.balanceOf(user.address).call(),
+                tout.functions.balanceOf(user.address).call(),
+            )
+            (h,) = send_all(replica.w3, [s])
+            assert replica.w3.eth.wait_for_transaction_receipt(h, timeout=10)["status"] == 1
+            assert tin.functions.balanceOf(user.address).call() == before_in - s.amount_in
+            assert tout.functions.balanceOf(user.address).call() > before_out
+    rpc(replica.url, "evm_revert", [rpc_snap])
+    assert [s.raw_tx for s in _traffic(replica, seed=11).next_swaps(3)] == plain

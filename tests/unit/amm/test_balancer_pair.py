@@ -4,6 +4,8 @@ never route through one pool twice."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arbbot.amm import base
 from arbbot.amm.balancer_pair import BalancerPairView, copy_views, pair_views, underlying_id, view_id
@@ -103,3 +105,62 @@ def test_cycles_never_pass_through_one_balancer_pool_twice() -> None:
     assert (views[1].address, b.address, a.address) in cycles
     # Both directions of pair 0-1 with a, and of pair 0-2 with b and a: pair 1-2 would need a second pair.
     assert sum(1 for c in cycles if set(c) & ids) == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    balance=st.integers(1, 2**100),
+    decimals=st.sampled_from([0, 6, 8, 18]),
+    fee=st.integers(10**12, 10**17),
+)
+def test_the_search_bound_is_never_below_an_accepted_input(balance: int, decimals: int, fee: int) -> None:
+    """Every input above `max_amount_in` is refused with BAL#304 (the solver never searches past it), and the bound
+    is tight: an input no more than a few units below it is still traded unless the output rounds to nothing."""
+    m = BalancerWeightedPool(
+        "0xp", PID, "0xv", (WETH, DAI), [balance, 10**30], (5 * 10**17, 5 * 10**17),
+        (scaling_factor(decimals), scaling_factor(18)), fee,
+    )  # fmt: skip
+    v = pair_views(m)[0]
+    bound = v.max_amount_in(WETH)
+    assert bound is not None
+    for x in (bound + 1, bound + 2, bound * 2):
+        with pytest.raises(ContractRevert, match="304"):
+            v.quote_exact_in(WETH, x)
+    # Tight: the largest accepted input is within a few units of the bound (a search loses nothing real).
+    lo, hi = 1, bound + 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            v.quote_exact_in(WETH, mid)
+            lo = mid
+        except ContractRevert as exc:
+            assert "304" in str(exc)
+            hi = mid
+    assert 0 <= bound - lo <= 5
+
+
+def test_a_dislocated_balancer_and_v2_cycle_is_sized_on_exact_quotes_within_the_pools_limit() -> None:
+    m = BalancerWeightedPool(
+        "0xp", PID, "0xv", (WETH, DAI), [100 * ONE, 240_000 * ONE], (5 * 10**17, 5 * 10**17),
+        (scaling_factor(18), scaling_factor(18)), 3 * 10**15,
+    )  # fmt: skip
+    view = pair_views(m)[0]  # WETH at 2,400 DAI: sold here first
+    v2 = UniswapV2Pool("0x" + "c1" * 20, WETH, DAI, 1_000 * ONE, 2_000_000 * ONE)  # WETH at 2,000 DAI
+    pools: dict[str, base.Pool] = {view.address: view, v2.address: v2}
+    arb = CycleArbitrage(pools, [WETH], max_hops=2)
+    found = arb.on_update([view.address], pools)
+    assert len(found) == 1
+    c = found[0]
+    assert [h.pool for h in c.hops] == [view.address, v2.address] and c.hops[0].fee_bps == 0
+    out = v2.quote_exact_in(DAI, view.quote_exact_in(WETH, c.amount_in))
+    assert c.gross_profit == out - c.amount_in > 0
+    bound = view.max_amount_in(WETH)
+    assert bound is not None and c.amount_in <= bound
+    # No input on a fine grid over the whole feasible range beats it.
+    for k in range(1, 400):
+        x = bound * k // 400
+        try:
+            p = v2.quote_exact_in(DAI, view.quote_exact_in(WETH, x)) - x
+        except ContractRevert:
+            continue
+        assert p <= c.gross_profit
