@@ -41,6 +41,8 @@ def known_pools(manifest: Manifest) -> list[DiscoveredPool]:
     vault = manifest.contracts.get("BalancerVault", "")
     for b in manifest.balancer_pools:
         tokens = tuple(token(s).address for s in b.tokens)
+        if b.bpt_index is not None:  # a composable pool's own BPT is one of its Vault tokens
+            tokens = (*tokens[: b.bpt_index], b.address, *tokens[b.bpt_index :])
         out.append(
             DiscoveredPool(
                 b.kind, b.factory, b.pool_id, tokens[0], tokens[1], 0, 0, 0, tokens=tokens, contract=b.address,
