@@ -21,7 +21,7 @@ from arbbot.chain.jsonrpc import STARTUP_RETRY
 from arbbot.chain.presets import SEPOLIA
 from arbbot.chain.rpc import RpcClient, RpcError
 from arbbot.config import SearcherSettings
-from arbbot.engine.bootstrap import directory_for, discover, load_store
+from arbbot.engine.bootstrap import directory_for, discover, load_store, tradable
 from arbbot.engine.context import ChainContext, require_contracts
 from arbbot.engine.counters import SearcherEvent
 from arbbot.engine.journal import Journal
@@ -241,9 +241,13 @@ async def build(
         require_contracts(rpc, {"searcher.executor": executor_address}, ctx.name)
         check_executor_limits(rpc, executor_address, cfg.bribe_share_bps, live)
     head = rpc.block_number()
-    discovered = list(ctx.known_pools) if ctx.known_pools is not None else discover(rpc, ctx.venues, head)
+    if ctx.known_pools is not None:
+        discovered = list(ctx.known_pools)
+    else:
+        vault = cfg.balancer_vault if "balancer_vault" in cfg.model_fields_set else ctx.balancer_vault
+        discovered = discover(rpc, ctx.venues, head, vault)
     store = load_store(rpc, discovered, head, weth=ctx.tokens.get("WETH"))
-    arbitrage = CycleArbitrage(store.pools, bases, max_hops=cfg.max_hops)
+    arbitrage = CycleArbitrage(tradable(store.pools), bases, max_hops=cfg.max_hops)
     weth = ctx.tokens.get("WETH")
     routers = [Router(r.kind, r.address, r.factory, r.v2_factory, r.v3_factory, r.weth or weth)
                for r in (cfg.routers or ctx.routers)]  # fmt: skip

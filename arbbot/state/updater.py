@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from arbbot.chain.rpc import RpcClient, RpcError
-from arbbot.state import lens
+from arbbot.state import balancer, lens
 from arbbot.state.events import STATE_TOPICS
 from arbbot.state.store import BlockRef, PoolStore, ReorgDetected, ReorgTooDeep
 
@@ -44,6 +44,11 @@ class StateUpdater:
                     fees[pool_id] = snap.lp_fee
         return fees
 
+    def _balancer_reads(self, block: BlockRef) -> dict[str, dict[str, tuple[Any, ...]]]:
+        """What Balancer pools hold at the end of `block` that no event announces (a pause lapsing when the pool's
+        buffer period ends), for the pools the store asks it of."""
+        return balancer.read_block_state(self.rpc, self.store.balancer_block_calls(), hex(block.number))
+
     def catch_up(self, until: int | None = None, until_hash: str | None = None) -> set[str]:
         """Apply every block after the store's head up to `until` (default: the node's head).
 
@@ -65,6 +70,7 @@ class StateUpdater:
                 block = block_ref(self.rpc, number)
                 logs = self._logs(block)
                 fees = self._lp_fees(block)
+                reads = self._balancer_reads(block)
             except (LookupError, RpcError) as exc:
                 if isinstance(exc, RpcError) and "unknown block" not in exc.message.lower():
                     raise
@@ -75,7 +81,7 @@ class StateUpdater:
                     break
                 continue  # it changed under us: read it again
             try:
-                changed |= self.store.apply_block(block, logs, fees)
+                changed |= self.store.apply_block(block, logs, fees, reads)
             except ReorgDetected:
                 changed |= self._handle_reorg()
         return changed

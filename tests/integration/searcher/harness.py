@@ -15,7 +15,7 @@ from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts
 from arbbot.devnet.context import known_pools, routers_from_manifest
 from arbbot.devnet.manifest import Manifest
-from arbbot.engine.bootstrap import directory_for, load_store
+from arbbot.engine.bootstrap import directory_for, load_store, tradable
 from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.fanout import BuilderEndpoint, BundleFanout
@@ -78,7 +78,7 @@ def build_searcher(
     discovered = known_pools(manifest)
     weth = manifest.token("WETH").address
     store = load_store(RpcClient(url), discovered, weth=weth)
-    traded = {k: p for k, p in store.pools.items() if pool_filter is None or pool_filter(p)}
+    traded = {k: p for k, p in tradable(store.pools).items() if pool_filter is None or pool_filter(p)}
     arbitrage = CycleArbitrage(traded, list(base_tokens or [weth]), max_hops=3)
     backrun = BackrunStrategy(arbitrage, routers_from_manifest(manifest), directory_for(discovered))
     node = JsonRpcClient(node_url, name="node", timeout=3.0)
