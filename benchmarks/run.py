@@ -16,6 +16,7 @@ from types import ModuleType
 
 from benchmarks import (
     balancer_compare,
+    balancer_hop_gas,
     base_token_gas,
     cli_startup,
     degenbot_compare,
@@ -42,6 +43,7 @@ SUITES = [
     solver_compare,
     executor_gas,
     base_token_gas,
+    balancer_hop_gas,
     v4,
     searcher_sim,
     fork_follow,

@@ -72,13 +72,15 @@ def priority_fees(receipts: Sequence[Mapping[str, Any]], base_fee: int) -> int:
 
 
 def _hop_pools(route: Route, weth: str | None) -> list[tuple[str | None, tuple[str, str] | None]]:
-    """Per hop: the pool as swap events name it (a V4 hop: its pool id, lower-case; None if it cannot be
+    """Per hop: the pool as swap events name it (a V4 or Balancer hop: its pool id, lower-case; None if it cannot be
     known) and, for a V4 hop, its (currency0, currency1) as the route names them (native ether as WETH, which
     the executor wraps and unwraps around the PoolManager)."""
     out: list[tuple[str | None, tuple[str, str] | None]] = []
     token_in = route.token
     for hop in route.hops:
-        if not hop.v4:
+        if hop.balancer:
+            out.append((hop.pool_id.lower(), None))
+        elif not hop.v4:
             out.append((hop.pool, None))
         elif hop.native:
             others = [t for t in (token_in, hop.token_out) if weth is None or t.lower() != weth.lower()]
@@ -97,6 +99,11 @@ def _hop_pools(route: Route, weth: str | None) -> list[tuple[str | None, tuple[s
 def v4_pools(route: Route, weth: str | None) -> dict[str, tuple[str, str]]:
     """The V4 pools a route trades through: id -> (currency0, currency1), native ether named as WETH."""
     return {pool: tokens for pool, tokens in _hop_pools(route, weth) if pool is not None and tokens is not None}
+
+
+def balancer_pools(route: Route) -> dict[str, str]:
+    """The Balancer pools a route trades through: pool id (lower-case) -> the Vault its hop calls."""
+    return {hop.pool_id.lower(): hop.pool for hop in route.hops if hop.balancer}
 
 
 def in_route_order(route: Route, legs: Sequence[Swap]) -> list[Swap]:

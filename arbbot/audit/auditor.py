@@ -230,7 +230,11 @@ class Auditor:
         for pool_id in decode.v4_swap_ids(logs):
             if pool_id not in v4:
                 trade.notes.append(f"V4 pool {pool_id}: not in the route; its swap is left out of the route")
-        legs = decode.swaps(known, pool_tokens, self.venues, v4)
+        balancer = accounting.balancer_pools(route) if route is not None else {}
+        for pool_id in decode.balancer_swap_ids(logs):
+            if pool_id not in balancer:
+                trade.notes.append(f"Balancer pool {pool_id}: not in the route; its swap is left out of the route")
+        legs = decode.swaps(known, pool_tokens, self.venues, v4, balancer)
         trade.route = accounting.in_route_order(route, legs) if route is not None else legs
         trade.flash_loans = decode.flash_loans(logs, trade.executor, pool_tokens)
         trade.executed = decode.executed(logs, trade.executor)

@@ -48,6 +48,7 @@ _AUDITED = (
     pool_events.V3Swap,
     pool_events.PancakeV3Swap,
     pool_events.V4Swap,
+    pool_events.BalancerSwap,
     pool_events.V3Flash,
     pool_events.BalancerFlashLoan,
     pool_events.AaveFlashLoan,
@@ -88,6 +89,15 @@ def swap_pools(logs: Iterable[Log]) -> list[str]:
     return list(seen)
 
 
+def balancer_swap_ids(logs: Iterable[Log]) -> list[str]:
+    """Ids (0x + 64 hex, lower-case) of the Balancer pools named by a Vault `Swap` in the logs, each once, in order."""
+    seen: dict[str, None] = {}
+    for _log, event in _events(logs):
+        if isinstance(event, pool_events.BalancerSwap) and event.pool_id is not None:
+            seen.setdefault(event.pool_id, None)
+    return list(seen)
+
+
 def v4_swap_ids(logs: Iterable[Log]) -> list[str]:
     """Ids (0x + 64 hex, lower-case) of the V4 pools that swapped, in log order (each once)."""
     seen: dict[str, None] = {}
@@ -114,15 +124,26 @@ def swaps(
     pool_tokens: Mapping[str, tuple[str, str]],
     venues: Mapping[str, str] | None = None,
     v4_pools: Mapping[str, tuple[str, str]] | None = None,
+    balancer_pools: Mapping[str, str] | None = None,
 ) -> list[Swap]:
     """V2, V3, PancakeSwap V3 and V4 Swap events in log order. `pool_tokens` maps each pool contract
     (checksummed) to its (token0, token1); a pool missing from it raises KeyError naming the pool.
     `v4_pools` maps a V4 pool id (lower-case) to its (currency0, currency1); V4 swaps of other ids are left
-    out (the PoolManager's events carry no tokens)."""
+    out (the PoolManager's events carry no tokens). `balancer_pools` maps a Balancer pool id (lower-case) to the
+    Vault the route sends it to: the Vault's `Swap` events are taken only for those ids and only from that Vault
+    (any contract can emit the topic)."""
     venues = venues or {}
     v4 = v4_pools or {}
+    balancer = {k.lower(): v for k, v in (balancer_pools or {}).items()}
     out: list[Swap] = []
     for log, event in _events(logs):
+        if isinstance(event, pool_events.BalancerSwap):
+            pool_id = event.pool_id or ""
+            if pool_id not in balancer or not _same(balancer[pool_id], log.address):
+                continue
+            out.append(Swap(pool_id, "balancer_v2", _checksummed(event.token_in), _checksummed(event.token_out),
+                            event.amount_in, event.amount_out, ZERO, log.index, venues.get(pool_id, "")))  # fmt: skip
+            continue
         if isinstance(event, pool_events.V4Swap):
             pool_id = event.pool_id or ""
             if pool_id not in v4:

@@ -27,13 +27,13 @@ class Transfer:
 class Swap:
     """One pool swap as its event reported it, seen from the pool's side."""
 
-    pool: str  # V4: the pool id
-    kind: Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"]
+    pool: str  # V4 and Balancer: the pool id (lower-case)
+    kind: Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4", "balancer_v2"]
     token_in: str
     token_out: str
     amount_in: int
     amount_out: int
-    recipient: str
+    recipient: str  # Balancer: the zero address (the Vault's event names no trader)
     index: int
     venue: str = ""
 

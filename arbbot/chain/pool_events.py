@@ -1,7 +1,8 @@
 """The pool and lender events arbbot reads, and their one decoder: log topics and data in, typed records out.
 
 Uniswap V2 `Sync` and `Swap`; Uniswap V3 `Swap`, `Mint`, `Burn` and `Flash`; PancakeSwap V3 `Swap`; Uniswap V4
-`Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`; Balancer V2 and Aave V3 `FlashLoan`. The state store, the hint
+`Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`; the Balancer V2 Vault's `Swap`; Balancer V2 and Aave V3
+`FlashLoan`. The state store, the hint
 strategy and the audit all decode through here, so a log means the same to each of them.
 
 Logs are untrusted: any contract can emit any topic, and a node can hand back a truncated or padded log. A log
@@ -214,6 +215,21 @@ class BalancerFlashLoan:
 
 
 @dataclass(frozen=True)
+class BalancerSwap:
+    """Balancer V2 Vault `Swap(bytes32 indexed poolId, address indexed tokenIn, address indexed tokenOut, uint256
+    amountIn, uint256 amountOut)`: one pool's swap inside the Vault, raw token units; it names no trader."""
+
+    SIGNATURE: ClassVar[str] = "Swap(bytes32,address,address,uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None  # 0x + 64 hex, lower-case
+    token_in: str | None
+    token_out: str | None
+    amount_in: int
+    amount_out: int
+
+
+@dataclass(frozen=True)
 class AaveFlashLoan:
     """Aave V3 Pool `FlashLoan(address indexed target, address initiator, address indexed asset, uint256 amount,
     uint8 interestRateMode, uint256 premium, uint16 indexed referralCode)`."""
@@ -242,6 +258,7 @@ PoolEvent = (
     | V4ProtocolFeeUpdated
     | V3Flash
     | BalancerFlashLoan
+    | BalancerSwap
     | AaveFlashLoan
 )
 _E = TypeVar("_E", bound=PoolEvent)
@@ -396,6 +413,13 @@ def _balancer_loan(ix: _Words | None, w: _Words) -> BalancerFlashLoan:
     return BalancerFlashLoan(recipient, token, w.uint("amount"), w.uint("feeAmount"))
 
 
+def _balancer_swap(ix: _Words | None, w: _Words) -> BalancerSwap:
+    pool_id, token_in, token_out = (
+        (ix.bytes32("poolId"), ix.address("tokenIn"), ix.address("tokenOut")) if ix else (None,) * 3
+    )
+    return BalancerSwap(pool_id, token_in, token_out, w.uint("amountIn"), w.uint("amountOut"))
+
+
 def _aave_loan(ix: _Words | None, w: _Words) -> AaveFlashLoan:
     target, asset, referral = (
         (ix.address("target"), ix.address("asset"), ix.uint("referralCode", 16)) if ix else (None,) * 3
@@ -435,6 +459,7 @@ _SPECS = (
     _Spec(V4ProtocolFeeUpdated, 1, 1, _protocol_fee),
     _Spec(V3Flash, 2, 4, _v3_flash),
     _Spec(BalancerFlashLoan, 2, 2, _balancer_loan),
+    _Spec(BalancerSwap, 3, 2, _balancer_swap),
     _Spec(AaveFlashLoan, 3, 4, _aave_loan),
 )
 _BY_TOPIC: dict[bytes, _Spec] = {bytes.fromhex(s.cls.TOPIC[2:]): s for s in _SPECS}

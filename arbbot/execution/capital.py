@@ -35,7 +35,8 @@ class CapitalSources:
 
 
 def options(hops: Sequence[Hop], sources: CapitalSources) -> list[CapitalOption]:
-    """The free capital sources that can run `hops`, cheapest expected first."""
+    """The free capital sources that can run `hops`, cheapest expected first (a route with a Balancer hop never
+    gets the Balancer flash loan, nor a flash swap from a pair the Balancer hop stands where)."""
     out: list[CapitalOption] = []
     v4 = any(h.v4 for h in hops)
     if v4:
@@ -44,14 +45,15 @@ def options(hops: Sequence[Hop], sources: CapitalSources) -> list[CapitalOption]
             if sources.own_balance:
                 out.append(CapitalOption(Capital.OWN, sources.pool_manager))
         return out
-    v2_only = all(not h.v3 for h in hops)
+    v2_only = all(not (h.v3 or h.balancer) for h in hops)
     if sources.own_pairs and v2_only:
         out.append(CapitalOption(Capital.LAST_HOP, ZERO_ADDRESS))
-    if sources.own_pairs and not hops[0].v3:
+    if sources.own_pairs and not (hops[0].v3 or hops[0].balancer):
         out.append(CapitalOption(Capital.FIRST_HOP, ZERO_ADDRESS))
     if sources.pool_manager:
         out.append(CapitalOption(Capital.POOL_MANAGER, sources.pool_manager))
-    if sources.balancer_vault:
+    # The Vault refuses a swap inside its own flash loan (BAL#400): no Balancer loan for a Balancer hop.
+    if sources.balancer_vault and not any(h.balancer for h in hops):
         out.append(CapitalOption(Capital.BALANCER, sources.balancer_vault))
     if sources.own_balance:
         out.append(CapitalOption(Capital.OWN, ZERO_ADDRESS))

@@ -12,6 +12,7 @@ from enum import IntEnum
 
 from eth_utils import is_address, to_checksum_address
 
+from arbbot.amm.balancer_pair import BalancerPairView
 from arbbot.amm.base import Pool
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
@@ -21,8 +22,10 @@ from arbbot.errors import ArbbotError
 HEADER = 76
 HOP = 43  # a V2 or V3 hop
 HOP_V4 = 47  # a Uniswap V4 hop (PoolKey fee and tick spacing on top)
+HOP_BALANCER = 73  # a Balancer V2 hop: the Vault, token out and the pool id
 MIN_HOPS, MAX_HOPS = 2, 4
-F_V3, F_ZERO_FOR_ONE, F_V4, F_NATIVE = 1, 2, 4, 8
+F_V3, F_ZERO_FOR_ONE, F_V4, F_NATIVE, F_BALANCER = 1, 2, 4, 8, 16
+_FLAGS = (0, 1, 2, 3, 4, 6, 12, 14, 16, 18)  # every flag byte the contract accepts
 _U24 = 1 << 24
 _U128 = 1 << 128
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -55,8 +58,10 @@ FREE_CAPITAL = (Capital.OWN, Capital.BALANCER, Capital.POOL_MANAGER, Capital.FIR
 class Hop:
     """One swap of a route, as the executor encodes it.
 
-    `pool` is the pool address (for a V4 hop, the PoolKey's hooks); `fee_bps` applies to V2 hops only and the
-    `v4_fee`/`tick_spacing`/`native` fields to V4 hops only.
+    `pool` is the pool address (for a V4 hop, the PoolKey's hooks; for a Balancer hop, the Vault); `fee_bps`
+    applies to V2 hops only, the `v4_fee`/`tick_spacing`/`native` fields to V4 hops only and `pool_id` (the
+    Vault's bytes32 id, 0x + 64 hex) to Balancer hops only. A Balancer hop's `zero_for_one` is the pair
+    direction as the route's pool view sees it: encoded, but unused by the contract.
     """
 
     pool: str  # V2/V3: the pool; V4: the PoolKey's hooks (the zero address for none)
@@ -68,6 +73,8 @@ class Hop:
     native: bool = False  # V4 only: currency0 is native ether, traded by the route as WETH
     v4_fee: int = 0  # V4 only: PoolKey.fee (0x800000 = dynamic)
     tick_spacing: int = 0  # V4 only
+    balancer: bool = False  # a Balancer V2 Vault.swap
+    pool_id: str = ""  # Balancer only: the pool's id in the Vault
 
     @property
     def flags(self) -> int:
@@ -77,12 +84,19 @@ class Hop:
             | (F_ZERO_FOR_ONE if self.zero_for_one else 0)
             | (F_V4 if self.v4 else 0)
             | (F_NATIVE if self.native else 0)
+            | (F_BALANCER if self.balancer else 0)
         )
 
     @property
     def size(self) -> int:
-        """The hop's encoded length in bytes (`HOP`, or `HOP_V4` for a V4 hop)."""
-        return HOP_V4 if self.v4 else HOP
+        """The hop's encoded length in bytes (`HOP`; `HOP_V4` for a V4 hop, `HOP_BALANCER` for a Balancer hop)."""
+        return _size(self.flags)
+
+
+def _size(flags: int) -> int:
+    if flags & F_V4:
+        return HOP_V4
+    return HOP_BALANCER if flags & F_BALANCER else HOP
 
 
 @dataclass(frozen=True)
@@ -142,7 +156,11 @@ def _check(route: Route) -> Capital:
     if route.hops[-1].token_out.lower() != route.token.lower():
         raise RouteError(f"hops[-1].token_out: {route.hops[-1].token_out} must be the start token {route.token}")
     v4 = any(h.v4 for h in route.hops)
+    token_in = route.token
     for i, hop in enumerate(route.hops):
+        if hop.balancer:
+            _check_balancer(i, hop, capital, token_in)
+        token_in = hop.token_out
         if hop.v4 and hop.v3:
             raise RouteError(f"hops[{i}]: a hop is V3 or V4, not both")
         if hop.native and not hop.v4:
@@ -171,6 +189,26 @@ def _check(route: Route) -> Capital:
     return capital
 
 
+def _check_balancer(i: int, hop: Hop, capital: Capital, token_in: str) -> None:
+    if hop.v3 or hop.v4 or hop.native:
+        raise RouteError(f"hops[{i}]: a Balancer hop is not also V3, V4 or native")
+    if capital == Capital.BALANCER:
+        raise RouteError(f"hops[{i}]: a Balancer hop cannot run inside a Balancer flash loan (BAL#400, re-entrancy)")
+    if capital == Capital.LAST_HOP or (capital == Capital.FIRST_HOP and i == 0):
+        raise RouteError(f"hops[{i}]: {capital.name} capital needs this hop to be a V2 pair, not Balancer")
+    pool_id = hop.pool_id
+    if not (isinstance(pool_id, str) and len(pool_id) == 66 and pool_id[:2] in ("0x", "0X")):
+        raise RouteError(f"hops[{i}].pool_id: not a 32-byte id (0x + 64 hex): {pool_id!r}")
+    try:
+        bytes.fromhex(pool_id[2:])
+    except ValueError:
+        raise RouteError(f"hops[{i}].pool_id: not a 32-byte id (0x + 64 hex): {pool_id!r}") from None
+    if _address(hop.pool, f"hops[{i}].pool") == bytes(20):
+        raise RouteError(f"hops[{i}].pool: a Balancer hop needs the Vault's address, got the zero address")
+    if token_in.lower() == hop.token_out.lower():
+        raise RouteError(f"hops[{i}].token_out: {hop.token_out} is also the hop's token in")
+
+
 def encode(route: Route) -> bytes:
     """The route's calldata payload, byte for byte as `ArbExecutor.sol` decodes it.
 
@@ -189,6 +227,8 @@ def encode(route: Route) -> bytes:
         out += _address(hop.pool, f"hops[{i}].pool") + _address(hop.token_out, f"hops[{i}].token_out")
         if hop.v4:
             out += hop.v4_fee.to_bytes(3, "big") + (hop.tick_spacing % _U24).to_bytes(3, "big")
+        elif hop.balancer:
+            out += bytes.fromhex(hop.pool_id[2:])
         else:
             if not 0 <= hop.fee_bps < 10_000:
                 raise RouteError(f"hops[{i}].fee_bps: must be 0..9999, got {hop.fee_bps}")
@@ -211,11 +251,12 @@ def decode(data: bytes) -> Route:
     o = HEADER
     for i in range(n):
         flags = data[o] if o < len(data) else 0
-        if flags not in (0, 1, 2, 3, 4, 6, 12, 14):
+        if flags not in _FLAGS:
             raise RouteError(
-                f"hops[{i}].flags: {flags:#x}; bits: 0 V3, 1 zeroForOne, 2 V4, 3 native (V4 only), not V3 and V4"
+                f"hops[{i}].flags: {flags:#x}; bits: 0 V3, 1 zeroForOne, 2 V4, 3 native (V4 only), 4 Balancer "
+                "(with zeroForOne only); not V3 and V4"
             )
-        size = HOP_V4 if flags & F_V4 else HOP
+        size = _size(flags)
         if o + size > len(data):
             break  # the length check below names the size
         pool, token_out = addr(data[o + 1 : o + 21]), addr(data[o + 21 : o + 41])
@@ -224,6 +265,11 @@ def decode(data: bytes) -> Route:
             hops.append(
                 Hop(pool, token_out, False, bool(flags & F_ZERO_FOR_ONE), 30, True, bool(flags & F_NATIVE),
                     int.from_bytes(data[o + 41 : o + 44], "big"), spacing - _U24 if spacing >= 1 << 23 else spacing)
+            )  # fmt: skip
+        elif flags & F_BALANCER:
+            hops.append(
+                Hop(pool, token_out, False, bool(flags & F_ZERO_FOR_ONE), balancer=True,
+                    pool_id="0x" + data[o + 41 : o + 73].hex())
             )  # fmt: skip
         else:
             hops.append(
@@ -252,8 +298,11 @@ def decode(data: bytes) -> Route:
 
 
 def hop_for(pool: Pool, zero_for_one: bool) -> Hop:
-    """The executor hop that trades through `pool` in the given direction (V2, V3 and forks, V4)."""
+    """The executor hop that trades through `pool` in the given direction (V2, V3 and forks, V4, and a Balancer
+    V2 pool through its pair view: a `Vault.swap` on the view's pool id)."""
     token_out = pool.token1 if zero_for_one else pool.token0
+    if isinstance(pool, BalancerPairView):
+        return Hop(pool.vault, token_out, False, zero_for_one, balancer=True, pool_id=pool.pool_id.lower())
     if isinstance(pool, UniswapV4Pool):
         return Hop(pool.hooks, token_out, False, zero_for_one, 30, True, pool.native, pool.fee, pool.tick_spacing)
     if isinstance(pool, UniswapV3Pool):

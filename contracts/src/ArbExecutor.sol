@@ -34,8 +34,9 @@ pragma solidity 0.8.28;
 /// must be up by at least minProfit and every other one of them, and ETH, at least where it started. A
 /// route token the executor never pays from its balance is only ever passed from pool to pool (V2 pair
 /// to pair, pair to PoolManager, PoolManager credit to pool) and is never called with transfer, approve
-/// or withdraw, so its balance here cannot move. The builder share is paid from the measured gain, after
-/// the loan.
+/// or withdraw, so its balance here cannot move. A Balancer hop's input is always paid from here (the
+/// Vault pulls it), so it is always among the tokens read. The builder share is paid from the measured
+/// gain, after the loan.
 ///
 /// Route encoding (packed, big-endian), `execute(bytes route)`:
 ///   header, 76 bytes:
@@ -65,7 +66,9 @@ pragma solidity 0.8.28;
 ///   then n hops, each [0] uint8 flags: bit0 = V3 (Uniswap V3 or a fork: PancakeSwap V3 calls back with
 ///   pancakeV3SwapCallback), bit1 = zeroForOne (token0 in, token1 out), bit2 = Uniswap V4 (capital 0 or
 ///   5 only), bit3 = V4 only: currency0 is native ether, which the route trades as WETH (wrapped and
-///   unwrapped here); V2 and V3 hops, 43 bytes:
+///   unwrapped here), bit4 = Balancer V2 (alone, or with bit1, which the contract ignores and a route keeps
+///   as the pair direction for its own records; any capital but 1 and 7, and not hop 0 on capital 6);
+///   V2 and V3 hops, 43 bytes:
 ///     [1:21]    address  pool
 ///     [21:41]   address  token out (token in is the previous hop's token out, or the start token)
 ///     [41:43]   uint16   V2 fee in bps (30 = Uniswap's 0.30%); unused for V3
@@ -75,11 +78,27 @@ pragma solidity 0.8.28;
 ///     [21:41]   address  token out
 ///     [41:44]   uint24   PoolKey.fee (0x800000 for a dynamic-fee pool)
 ///     [44:47]   int24    PoolKey.tickSpacing
+///   Balancer V2 hops, 73 bytes: Vault.swap(SingleSwap{poolId, GIVEN_IN, token in, token out, amount in, ""},
+///   FundManagement{this, false, this, false}, limit 1, deadline block.timestamp):
+///     [1:21]    address  Vault
+///     [21:41]   address  token out
+///     [41:73]   bytes32  poolId
+///   The Vault is carried in the hop, chosen by the caller like every pool, so it may be hostile. It is
+///   approved for exactly the hop's input and the allowance is set back to zero after the call, whatever
+///   the callee did (a token that only accepts a change from zero starts from zero: the executor never
+///   leaves an allowance); so a fake Vault can take at most the input, as a fake V2 pair handed the input
+///   by transfer can. The output is the rise of this contract's token-out balance over the call, never the
+///   Vault's answer; the input token is read by the end-of-route balance check like every token paid from
+///   here. limit is 1 (the hop must pay something): a per-hop bound adds nothing to the route's own guard,
+///   as a worse price on any hop lowers the cycle's measured profit, which must still clear minProfit.
+///   Capital 1 cannot carry a Balancer hop: the Vault's re-entrancy guard refuses a swap inside its own
+///   flash loan (BAL#400), so such a route is refused before any call.
 ///   The last hop's token out must be the start token.
 contract ArbExecutor {
     uint256 internal constant HEADER = 76;
     uint256 internal constant HOP = 43;
     uint256 internal constant HOP_V4 = 47;
+    uint256 internal constant HOP_BALANCER = 73;
     uint256 internal constant BPS = 10_000;
     uint160 internal constant MIN_SQRT_RATIO_PLUS_ONE = 4295128740;
     uint160 internal constant MAX_SQRT_RATIO_MINUS_ONE = 1461446703485210103287273052203988822378723970341;
@@ -100,6 +119,7 @@ contract ArbExecutor {
     uint256 internal constant F_ZERO_FOR_ONE = 2;
     uint256 internal constant F_V4 = 4;
     uint256 internal constant F_NATIVE = 8;
+    uint256 internal constant F_BALANCER = 16;
 
     // Where a hop's input is when the hop starts.
     uint256 internal constant HERE = 0; // in this contract
@@ -164,7 +184,7 @@ contract ArbExecutor {
     error BadHopFlags(uint256 hop, uint256 flags);
     error BadFee(uint256 hop, uint256 feeBps);
     /// Hop `hop` cannot run on this capital: V4 hops need capital 0 or 5, capital 6 a V2 first hop, capital 7
-    /// V2 hops only.
+    /// V2 hops only; a Balancer hop cannot run inside the Balancer flash loan (capital 1).
     error BadCapitalForHop(uint256 capital, uint256 hop);
     /// A builder share on a route whose profit token is not WETH (the payment is unwrapped WETH), or a share
     /// together with attached ETH (one way of paying per route).
@@ -494,7 +514,7 @@ contract ArbExecutor {
     function _borrowFromManager(bytes calldata route) private returns (uint256) {
         uint256 first = _u8(route, HEADER);
         if (first & F_V4 != 0) return BORROWED;
-        bool toPair = first & F_V3 == 0;
+        bool toPair = first & (F_V3 | F_BALANCER) == 0;
         IPoolManager(msg.sender)
             .take(_addr(route, 22), toPair ? _addr(route, HEADER + 1) : address(this), _u128(route, 42));
         return toPair ? AT_POOL : HERE;
@@ -563,8 +583,13 @@ contract ArbExecutor {
                     if (side != weth) revert TokenMismatch(i, weth, side);
                 }
                 v4 = true;
+            } else if (flags > 3) {
+                // Balancer: bit 4, with bit 1 at most; the Vault refuses a swap inside its own flash loan.
+                if (flags | F_ZERO_FOR_ONE != F_BALANCER | F_ZERO_FOR_ONE) revert BadHopFlags(i, flags);
+                if (capital == BALANCER || capital == LAST_HOP || (capital == FIRST_HOP && i == 0)) {
+                    revert BadCapitalForHop(capital, i);
+                }
             } else {
-                if (flags > 3) revert BadHopFlags(i, flags);
                 if (flags & F_V3 == 0 && _u16(route, o + 41) >= BPS) revert BadFee(i, _u16(route, o + 41));
                 if (flags & F_V3 != 0 && (capital == LAST_HOP || (capital == FIRST_HOP && i == 0))) {
                     revert BadCapitalForHop(capital, i);
@@ -572,7 +597,7 @@ contract ArbExecutor {
             }
             if (capital != OWN && capital < FIRST_HOP && _addr(route, o + 1) == lender) revert BadLender(lender);
             tokenIn = _addr(route, o + 21);
-            o += flags & F_V4 != 0 ? HOP_V4 : HOP;
+            o += _hopLength(flags);
         }
         if (route.length != o) revert RouteLength(route.length, o);
         if (_u128(route, 42) == 0) revert ZeroAmount();
@@ -590,14 +615,15 @@ contract ArbExecutor {
     /// Where hop `next` (flags `nf`) gets its input when the hop before it (flags `pf`) produces it. Not
     /// HERE only when the input goes from pool to pool without passing through this contract.
     function _arrival(uint256 pf, uint256 nf) private pure returns (uint256) {
+        // A Balancer hop is paid from here (the Vault pulls its input) and pays its output here.
         bool nextIn = nf & F_NATIVE != 0 && nf & F_ZERO_FOR_ONE != 0; // the next hop spends native ether
         if (pf & F_V4 != 0) {
             bool prevOut = pf & F_NATIVE != 0 && pf & F_ZERO_FOR_ONE == 0; // the previous hop pays native ether
             if (nf & F_V4 != 0) return prevOut == nextIn ? IN_PM : HERE;
-            return nf & F_V3 == 0 && !prevOut ? AT_POOL : HERE;
+            return nf & (F_V3 | F_BALANCER) == 0 && !prevOut ? AT_POOL : HERE;
         }
-        if (nf & F_V4 != 0) return nextIn ? HERE : AT_PM;
-        return nf & F_V3 == 0 ? AT_POOL : HERE;
+        if (nf & F_V4 != 0) return nextIn || pf & F_BALANCER != 0 ? HERE : AT_PM;
+        return (nf & (F_V3 | F_BALANCER)) | (pf & F_BALANCER) == 0 ? AT_POOL : HERE;
     }
 
     /// Balances of the tokens the route would pay from this contract's own balance (hop inputs that arrive
@@ -609,7 +635,7 @@ contract ArbExecutor {
         uint256 o = HEADER;
         uint256 pf = _u8(route, o);
         for (uint256 i = 0; i + 1 < n; ++i) {
-            uint256 next = o + (pf & F_V4 != 0 ? HOP_V4 : HOP);
+            uint256 next = o + _hopLength(pf);
             uint256 nf = _u8(route, next);
             address t = _addr(route, o + 21);
             // The first hop's pair lending (capital 6) calls back its output's recipient: this contract.
@@ -629,7 +655,7 @@ contract ArbExecutor {
                 uint256 now_ = _balance(t);
                 if (now_ < held[i]) revert BalanceDecreased(t, held[i], now_);
             }
-            o += _u8(route, o) & F_V4 != 0 ? HOP_V4 : HOP;
+            o += _hopLength(_u8(route, o));
         }
     }
 
@@ -738,14 +764,19 @@ contract ArbExecutor {
         uint256 ctx = (span & 0xff) | (((span >> 16) & 0xff) << 8) | (((span >> 8) & 0xff) << 24);
         while (ctx & 0xff < ctx >> 24) {
             ctx |= _arrivalAfter(route, o, ctx & 0xff) << 16;
-            if (_u8(route, o) & F_V4 != 0) {
+            uint256 flags = _u8(route, o);
+            if (flags & F_V4 != 0) {
                 amount = _hopV4(route, o, tokenIn, amount, ctx);
                 tokenIn = _addr(route, o + 21);
                 o += HOP_V4;
-            } else {
+            } else if (flags & F_BALANCER == 0) {
                 amount = _hop(route, o, tokenIn, amount, ctx);
                 tokenIn = _addr(route, o + 21);
                 o += HOP;
+            } else {
+                amount = _hopBalancer(route, o, tokenIn, amount, ctx & 0xff);
+                tokenIn = _addr(route, o + 21);
+                o += HOP_BALANCER;
             }
             // Next hop: index + 1, its input is where this output went.
             ctx = ((ctx & 0xff) + 1) | (((ctx >> 16) & 0xff) << 8) | ((ctx >> 24) << 24);
@@ -762,7 +793,15 @@ contract ArbExecutor {
     function _lastOffset(bytes calldata route) private pure returns (uint256 o) {
         o = HEADER;
         for (uint256 i = 1; i < _u8(route, 1); ++i) {
-            o += _u8(route, o) & F_V4 != 0 ? HOP_V4 : HOP;
+            o += _hopLength(_u8(route, o));
+        }
+    }
+
+    /// The encoded length of a hop with these flags.
+    function _hopLength(uint256 flags) private pure returns (uint256 length) {
+        // HOP, + 4 for V4, + 30 for Balancer (never both: _validate refuses such flags before any length is used).
+        assembly ("memory-safe") {
+            length := add(HOP, add(shl(2, and(shr(2, flags), 1)), mul(30, and(shr(4, flags), 1))))
         }
     }
 
@@ -770,7 +809,7 @@ contract ArbExecutor {
     function _arrivalAfter(bytes calldata route, uint256 o, uint256 i) private pure returns (uint256) {
         uint256 flags = _u8(route, o);
         if (i + 1 == _u8(route, 1)) return _lastArrival(route, flags);
-        return _arrival(flags, _u8(route, o + (flags & F_V4 != 0 ? HOP_V4 : HOP)));
+        return _arrival(flags, _u8(route, o + _hopLength(flags)));
     }
 
     /// Where the last hop's output goes: HERE, except that on PoolManager capital a last V4 hop leaves it
@@ -824,6 +863,54 @@ contract ArbExecutor {
             return to;
         }
         return address(this);
+    }
+
+    /// One Balancer V2 swap through the hop's Vault, exact input. The Vault is approved for exactly `amount`
+    /// and the allowance is set back to zero after the call, whatever the callee did. The output is what
+    /// arrived here (the rise of the token-out balance over the call); the Vault's answer is never read.
+    function _hopBalancer(bytes calldata route, uint256 o, address tokenIn, uint256 amount, uint256 i)
+        private
+        returns (uint256)
+    {
+        address vault = _addr(route, o + 1);
+        address tokenOut = _addr(route, o + 21);
+        uint256 before = _balance(tokenOut);
+        _approve(tokenIn, vault, amount);
+        _vaultSwap(vault, _b32(route, o + 41), tokenIn, tokenOut, amount);
+        _approve(tokenIn, vault, 0);
+        uint256 afterwards = _balance(tokenOut);
+        if (afterwards <= before) revert NoOutput(i);
+        unchecked {
+            return afterwards - before;
+        }
+    }
+
+    /// Vault.swap(SingleSwap{poolId, GIVEN_IN, tokenIn, tokenOut, amount, ""}, FundManagement{this, false,
+    /// this, false}, limit 1, deadline now), by a plain call: its return data is ignored, a revert is passed on.
+    function _vaultSwap(address vault, bytes32 poolId, address tokenIn, address tokenOut, uint256 amount) private {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            // swap((bytes32,uint8,address,address,uint256,bytes),(address,bool,address,bool),uint256,uint256)
+            mstore(m, shl(224, 0x52bbbe29))
+            mstore(add(m, 0x04), 0xe0) // singleSwap at
+            mstore(add(m, 0x24), address()) // funds.sender
+            mstore(add(m, 0x44), 0) // funds.fromInternalBalance
+            mstore(add(m, 0x64), address()) // funds.recipient
+            mstore(add(m, 0x84), 0) // funds.toInternalBalance
+            mstore(add(m, 0xa4), 1) // limit: the least output accepted
+            mstore(add(m, 0xc4), timestamp()) // deadline
+            mstore(add(m, 0xe4), poolId)
+            mstore(add(m, 0x104), 0) // SwapKind.GIVEN_IN
+            mstore(add(m, 0x124), tokenIn)
+            mstore(add(m, 0x144), tokenOut)
+            mstore(add(m, 0x164), amount)
+            mstore(add(m, 0x184), 0xc0) // userData at (within singleSwap)
+            mstore(add(m, 0x1a4), 0) // userData: empty
+            if iszero(call(gas(), vault, 0, m, 0x1c4, 0, 0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+        }
     }
 
     /// One Uniswap V4 swap, exact input, inside the unlock. Pays the input as `where` says, checks the
@@ -1086,6 +1173,12 @@ contract ArbExecutor {
     function _u24(bytes calldata r, uint256 o) private pure returns (uint256 v) {
         assembly ("memory-safe") {
             v := shr(232, calldataload(add(r.offset, o)))
+        }
+    }
+
+    function _b32(bytes calldata r, uint256 o) private pure returns (bytes32 v) {
+        assembly ("memory-safe") {
+            v := calldataload(add(r.offset, o))
         }
     }
 

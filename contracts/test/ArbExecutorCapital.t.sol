@@ -186,8 +186,10 @@ contract ArbExecutorCapitalTest is ExecutorFixture {
         bytes memory r = _good();
         r[76 + 43] = bytes1(uint8(5)); // V3 and V4 at once
         _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 5));
-        r[76 + 43] = bytes1(uint8(16)); // an undefined bit
-        _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 16));
+        r[76 + 43] = bytes1(uint8(32)); // an undefined bit
+        _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 32));
+        r[76 + 43] = bytes1(uint8(16)); // a Balancer hop on a Balancer loan
+        _expect(r, abi.encodeWithSelector(ArbExecutor.BadCapitalForHop.selector, 1, 1));
         r[76 + 43] = bytes1(uint8(8)); // native ether on a V2 hop
         _expect(r, abi.encodeWithSelector(ArbExecutor.BadHopFlags.selector, 1, 8));
         r[76 + 43] = bytes1(uint8(4)); // a V4 hop on a Balancer loan

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {CheatsTest} from "./Cheats.sol";
-import {ExecutorFixture, IV2Pair, IV3Pool} from "./ExecutorFixture.sol";
+import {ExecutorFixture, IBalancerVault, IV2Pair, IV3Pool} from "./ExecutorFixture.sol";
 
 /// @notice Stateful handler: the market and the executor's owner. Each action is one thing the world can
 ///         do to the executor; ghosts count every outcome a property forbids.
@@ -24,6 +24,15 @@ contract ExecutorHandler is ExecutorFixture {
         return weth.balanceOf(address(executor));
     }
 
+    /// What the executor has approved the Vault for, in every token (must stay zero).
+    function allowancesToVault() external view returns (uint256) {
+        address e = address(executor);
+        (bool ok, bytes memory ret) =
+            address(weth).staticcall(abi.encodeWithSignature("allowance(address,address)", e, vault));
+        require(ok, "allowance");
+        return abi.decode(ret, (uint256)) + usdc.allowance(e, vault) + dai.allowance(e, vault);
+    }
+
     function otherBalancesOfExecutor() external view returns (uint256) {
         return usdc.balanceOf(address(executor)) + dai.balanceOf(address(executor));
     }
@@ -39,6 +48,20 @@ contract ExecutorHandler is ExecutorFixture {
         capital = 1 + (capital % 3);
         Leg[] memory legs = _shape(shape);
         uint256 amount = _amount(seed);
+        uint256 back = _cycleOut(legs, amount);
+        uint256 fee = _loanFee(capital, amount);
+        if (back <= amount + fee) return;
+        executor.execute(_route(capital, _lender(capital), amount, back - amount - fee, 0, legs));
+        expectedWeth += back - amount - fee;
+    }
+
+    /// A profitable cycle through the real Balancer pool (WETH start) on own capital or a V2/V3 flash loan.
+    function ownerBalancer(uint8 capital, bool threeHops, uint256 seed) external {
+        calls++;
+        Leg[] memory legs = _balShape(threeHops ? 4 : 0);
+        uint256 amount = _amount(seed);
+        capital = [0, 2, 3][capital % 3];
+        if (capital == 0 && expectedWeth < amount) capital = 2; // own capital only from what is held
         uint256 back = _cycleOut(legs, amount);
         uint256 fee = _loanFee(capital, amount);
         if (back <= amount + fee) return;
@@ -148,7 +171,8 @@ contract ExecutorHandler is ExecutorFixture {
     function ownerUnprofitable(uint8 capital, uint256 shape, uint256 seed) external {
         calls++;
         capital = capital % 4;
-        Leg[] memory legs = _shape(shape);
+        // Half the draws go through the Balancer pool (capital 1 then must refuse the route outright).
+        Leg[] memory legs = (shape >> 128) & 1 == 0 ? _shape(shape) : _balShape(shape);
         uint256 amount = _amount(seed);
         uint256 back = _cycleOut(legs, amount);
         uint256 fee = _loanFee(capital, amount);
@@ -175,11 +199,12 @@ contract ExecutorHandler is ExecutorFixture {
             )
         );
         (uint160 p,,,,,,) = IV3Pool(v3).slot0();
-        return keccak256(
-            abi.encode(
-                balances, p, _reserves(pairCheap), _reserves(pairDear), _reserves(pairUsdcDai), _reserves(pairDaiWeth)
-            )
+        (, uint256[] memory bal,) = IBalancerVault(vault).getPoolTokens(balPoolId);
+        bytes32 pools = keccak256(
+            abi.encode(_reserves(pairCheap), _reserves(pairDear), _reserves(pairUsdcDai), _reserves(pairDaiWeth), bal)
         );
+        uint256 allowances = usdc.allowance(address(executor), vault) + dai.allowance(address(executor), vault);
+        return keccak256(abi.encode(balances, p, pools, allowances));
     }
 
     function _reserves(address pair) internal view returns (bytes32) {
@@ -208,13 +233,14 @@ contract ArbExecutorInvariantTest is CheatsTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory s) {
-        bytes4[] memory sel = new bytes4[](6);
+        bytes4[] memory sel = new bytes4[](7);
         sel[0] = ExecutorHandler.ownerProfitable.selector;
         sel[1] = ExecutorHandler.ownerWithdraw.selector;
         sel[2] = ExecutorHandler.traderSwap.selector;
         sel[3] = ExecutorHandler.stranger.selector;
         sel[4] = ExecutorHandler.spoof.selector;
         sel[5] = ExecutorHandler.ownerUnprofitable.selector;
+        sel[6] = ExecutorHandler.ownerBalancer.selector;
         s = new FuzzSelector[](1);
         s[0] = FuzzSelector(address(handler), sel);
     }
@@ -232,6 +258,12 @@ contract ArbExecutorInvariantTest is CheatsTest {
         handler.stranger(address(0xBAD), 2, held);
         assertEq(handler.strangerSucceeded(), 0, "stranger withdraw refused");
         assertEq(handler.wethBalanceOfExecutor(), held, "still held");
+        handler.ownerBalancer(1, false, 3 ether); // V2 flash: Balancer WETH -> USDC, then pairDear
+        assertTrue(handler.expectedWeth() > held, "a Balancer cycle ran");
+        assertEq(handler.wethBalanceOfExecutor(), handler.expectedWeth(), "its profit held");
+        assertEq(handler.allowancesToVault(), 0, "no allowance left to the Vault");
+        handler.ownerUnprofitable(1, uint256(1) << 128, 10 ether); // a Balancer shape on the Balancer loan
+        assertEq(handler.unprofitableSucceeded() + handler.unprofitableChangedState(), 0, "refused cleanly");
     }
 
     /// A non-owner can never move funds: the executor holds exactly what the owner's actions left.
@@ -239,6 +271,11 @@ contract ArbExecutorInvariantTest is CheatsTest {
         assertEq(handler.strangerSucceeded(), 0, "a stranger's call succeeded");
         assertEq(handler.wethBalanceOfExecutor(), handler.expectedWeth(), "executor WETH");
         assertEq(handler.otherBalancesOfExecutor(), 0, "executor holds no other token");
+    }
+
+    /// No trade leaves the Vault an allowance over the executor's tokens.
+    function invariant_noAllowanceLeftToTheVault() public view {
+        assertEq(handler.allowancesToVault(), 0, "an allowance to the Vault survived a trade");
     }
 
     /// A spoofed callback always reverts.

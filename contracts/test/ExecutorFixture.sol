@@ -68,6 +68,68 @@ interface IVault {
     function manageUserBalance(UserBalanceOp[] memory ops) external payable;
 }
 
+/// The parts of the Balancer V2 Vault and WeightedPoolFactory (v3) the fixture uses.
+interface IBalancerVault {
+    struct JoinPoolRequest {
+        address[] assets;
+        uint256[] maxAmountsIn;
+        bytes userData;
+        bool fromInternalBalance;
+    }
+
+    struct BatchSwapStep {
+        bytes32 poolId;
+        uint256 assetInIndex;
+        uint256 assetOutIndex;
+        uint256 amount;
+        bytes userData;
+    }
+
+    struct FundManagement {
+        address sender;
+        bool fromInternalBalance;
+        address payable recipient;
+        bool toInternalBalance;
+    }
+
+    struct SingleSwap {
+        bytes32 poolId;
+        uint8 kind;
+        address assetIn;
+        address assetOut;
+        uint256 amount;
+        bytes userData;
+    }
+
+    function joinPool(bytes32 poolId, address sender, address recipient, JoinPoolRequest memory request)
+        external
+        payable;
+    function queryBatchSwap(uint8 kind, BatchSwapStep[] memory swaps, address[] memory assets, FundManagement memory)
+        external
+        returns (int256[] memory);
+    function swap(SingleSwap memory singleSwap, FundManagement memory funds, uint256 limit, uint256 deadline)
+        external
+        payable
+        returns (uint256);
+    function getPoolTokens(bytes32 poolId) external view returns (address[] memory, uint256[] memory, uint256);
+}
+
+interface IWeightedPoolFactory {
+    function create(
+        string memory name,
+        string memory symbol,
+        address[] memory tokens,
+        uint256[] memory normalizedWeights,
+        address[] memory rateProviders,
+        uint256 swapFeePercentage,
+        address owner
+    ) external returns (address);
+}
+
+interface IBalancerPool {
+    function getPoolId() external view returns (bytes32);
+}
+
 /// @notice A small market built from the real, unmodified protocol bytecode (npm artifacts): WETH9,
 ///         Uniswap V2 factory/pairs, Uniswap V3 factory/pools with QuoterV2, the Balancer V2 Vault.
 ///         Prices disagree so that cycles through them are profitable in one direction:
@@ -76,6 +138,9 @@ interface IVault {
 ///           v3         WETH/USDC V3 0.30% at 3200
 ///           pairUsdcDai USDC/DAI V2 at 1:1, pairDaiWeth WETH/DAI V2 at 3200 (3-hop cycles)
 ///           lenderPair  WETH/DAI V2 and lenderV3 WETH/DAI V3 0.05%: lenders no route uses.
+///           balPool     Balancer V2 weighted pool (the real WeightedPoolFactory v3 in the real Vault), WETH/USDC/
+///                       DAI at equal weights, 0.3% fee, 3300 USDC and 3300 DAI per WETH. A leg whose pool is
+///                       `vault` is a Balancer hop through it.
 abstract contract ExecutorFixture is CheatsTest {
     uint24 internal constant V3_FEE = 3000;
     uint24 internal constant LENDER_V3_FEE = 500;
@@ -96,6 +161,8 @@ abstract contract ExecutorFixture is CheatsTest {
     address internal lenderPair;
     address internal v3;
     address internal lenderV3;
+    address internal balPool;
+    bytes32 internal balPoolId;
     address private mintToken0;
     address private mintToken1;
 
@@ -126,7 +193,75 @@ abstract contract ExecutorFixture is CheatsTest {
         IVault.UserBalanceOp[] memory ops = new IVault.UserBalanceOp[](1);
         ops[0] = IVault.UserBalanceOp(0, address(weth), 5000 ether, address(this), payable(address(this)));
         IVault(vault).manageUserBalance(ops);
+        _balancerPool();
         executor = new ArbExecutor(address(weth), 10_000);
+    }
+
+    /// The weighted pool, created by the real factory and INIT-joined (tokens sorted, as the Vault requires).
+    function _balancerPool() internal {
+        address provider = deployCode(
+            vm.getCode("contracts/artifacts/protocol/BalancerProtocolFeePercentagesProvider.json"),
+            abi.encode(vault, 5e17, 5e17)
+        );
+        address factory = deployCode(
+            vm.getCode("contracts/artifacts/protocol/BalancerWeightedPoolFactory.json"),
+            abi.encode(vault, provider, "factory", "pool")
+        );
+        address[3] memory t = [address(weth), address(usdc), address(dai)];
+        uint256[3] memory a = [uint256(1000 ether), 3_300_000e6, 3_300_000 ether];
+        for (uint256 i = 0; i < 3; ++i) {
+            for (uint256 j = i + 1; j < 3; ++j) {
+                if (t[j] < t[i]) {
+                    (t[i], t[j]) = (t[j], t[i]);
+                    (a[i], a[j]) = (a[j], a[i]);
+                }
+            }
+        }
+        address[] memory tokens = new address[](3);
+        uint256[] memory amounts = new uint256[](3);
+        uint256[] memory weights = new uint256[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            (tokens[i], amounts[i]) = (t[i], a[i]);
+            weights[i] = i == 2 ? 333_333_333_333_333_334 : 333_333_333_333_333_333;
+            _fund(t[i], address(this), a[i]);
+            IWETH9(t[i]).approve(vault, a[i]);
+        }
+        balPool = IWeightedPoolFactory(factory).create("B", "B", tokens, weights, new address[](3), 3e15, address(this));
+        balPoolId = IBalancerPool(balPool).getPoolId();
+        IBalancerVault(vault)
+            .joinPool(
+                balPoolId,
+                address(this),
+                address(this),
+                IBalancerVault.JoinPoolRequest(tokens, amounts, abi.encode(uint256(0), amounts), false)
+            );
+    }
+
+    /// What the real pool pays for exactly `amountIn` now (the Vault's own query); 0 if the Vault refuses it.
+    function _balancerOut(address tokenIn, address tokenOut, uint256 amountIn) internal returns (uint256) {
+        IBalancerVault.BatchSwapStep[] memory steps = new IBalancerVault.BatchSwapStep[](1);
+        steps[0] = IBalancerVault.BatchSwapStep(balPoolId, 0, 1, amountIn, "");
+        address[] memory assets = new address[](2);
+        (assets[0], assets[1]) = (tokenIn, tokenOut);
+        try IBalancerVault(vault)
+            .queryBatchSwap(
+                0, steps, assets, IBalancerVault.FundManagement(address(this), false, payable(address(this)), false)
+            ) returns (
+            int256[] memory deltas
+        ) {
+            return deltas[1] < 0 ? uint256(-deltas[1]) : 0;
+        } catch {
+            return 0;
+        }
+    }
+
+    /// A Balancer hop's bytes: flag bit4 (with zeroForOne as the pair direction), the Vault, token out, pool id.
+    function _balancerHop(address v, address tokenIn, address tokenOut, bytes32 poolId)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return abi.encodePacked(uint8(16 | (tokenIn < tokenOut ? 2 : 0)), v, tokenOut, poolId);
     }
 
     function _fund(address token, address to, uint256 amount) internal {
@@ -198,6 +333,10 @@ abstract contract ExecutorFixture is CheatsTest {
         );
         for (uint256 i = 0; i < legs.length; ++i) {
             bool zeroForOne = legs[i].tokenIn < legs[i].tokenOut;
+            if (legs[i].pool == vault) {
+                r = bytes.concat(r, _balancerHop(vault, legs[i].tokenIn, legs[i].tokenOut, balPoolId));
+                continue;
+            }
             r = bytes.concat(
                 r,
                 abi.encodePacked(
@@ -219,7 +358,9 @@ abstract contract ExecutorFixture is CheatsTest {
         out = amountIn;
         for (uint256 i = 0; i < legs.length; ++i) {
             if (out == 0) return 0;
-            if (!legs[i].isV3) {
+            if (legs[i].pool == vault) {
+                out = _balancerOut(legs[i].tokenIn, legs[i].tokenOut, out);
+            } else if (!legs[i].isV3) {
                 out = _v2Out(legs[i].pool, legs[i].tokenIn, out);
             } else {
                 try quoter.quoteExactInputSingle(
@@ -268,6 +409,22 @@ abstract contract ExecutorFixture is CheatsTest {
             _leg(pairUsdcDai, false, address(dai), u),
             _leg(pairCheap, false, u, w)
         );
+    }
+
+    /// Cycles through the Balancer pool; even indices are profitable at small sizes, odd lose.
+    function _balShape(uint256 k) internal view returns (Leg[] memory) {
+        address w = address(weth);
+        address u = address(usdc);
+        address d = address(dai);
+        k = k % 6;
+        if (k == 0) return _legs2(_leg(vault, false, w, u), _leg(pairDear, false, u, w));
+        if (k == 1) return _legs2(_leg(pairDear, false, w, u), _leg(vault, false, u, w));
+        if (k == 2) return _legs2(_leg(v3, true, u, w), _leg(vault, false, w, u));
+        if (k == 3) return _legs2(_leg(vault, false, u, w), _leg(v3, true, w, u));
+        if (k == 4) {
+            return _legs3(_leg(pairCheap, false, w, u), _leg(vault, false, u, d), _leg(pairDaiWeth, false, d, w));
+        }
+        return _legs3(_leg(pairDaiWeth, false, w, d), _leg(vault, false, d, u), _leg(pairCheap, false, u, w));
     }
 
     /// Fee a lender charges on `amount`, by capital code (Balancer charges none here).

@@ -5,14 +5,16 @@ import {CheatsTest} from "../Cheats.sol";
 import {ArbExecutor} from "../../src/ArbExecutor.sol";
 import {IV2Pair} from "../ExecutorFixture.sol";
 import {Key, V4Fixture} from "../v4/V4Fixture.sol";
-import {FakeLender, FakeV2Pair, FakeV3Pool, HostileCoinbase, HostileToken} from "./Hostile.sol";
+import {FakeLender, FakeV2Pair, FakeV3Pool, FakeVault, HostileCoinbase, HostileToken} from "./Hostile.sol";
 import {FakePoolManager, HostileHook} from "./HostileV4.sol";
 
 /// @notice The stateful actor IS an approved caller whose key the attacker holds. It deploys pools,
 ///         tokens and lenders of its own, moves real prices, and sends the executor random and crafted
 ///         routes through real and fake pools: Uniswap V2/V3, PancakeSwap V3, Uniswap V4 on the real
 ///         PoolManager (with a hook that re-enters, keeps outputs, steals from the PoolManager or reverts)
-///         and on a fake PoolManager that reports deltas it never settles, on every capital source. After
+///         and on a fake PoolManager that reports deltas it never settles, Balancer V2 through the real Vault
+///         and a real weighted pool and through a fake Vault (lies about its output, over-pulls, leaves
+///         allowance, re-enters, returns garbage), on every capital source. After
 ///         every action the executor's balance of every token it holds, and of ETH, is compared with the
 ///         balance before: any fall is a violation.
 contract AttackerHandler is V4Fixture {
@@ -25,6 +27,7 @@ contract AttackerHandler is V4Fixture {
         address b;
         bool isV4; // then `key` names the pool (a, b: its route tokens, WETH for native ether)
         Key key;
+        bytes32 poolId; // non-zero: a Balancer hop through the Vault `addr` (real or fake)
     }
 
     FakePoolManager internal _fakePm;
@@ -37,6 +40,7 @@ contract AttackerHandler is V4Fixture {
     uint256 internal _lastEth;
     FakeLender internal _fakeLender;
     HostileCoinbase internal _coinbase;
+    FakeVault internal _fakeVault;
 
     uint256 public violations; // a tracked balance (or ETH) fell
     uint256 public executed; // attacks that went through (their effect: only gains)
@@ -86,6 +90,19 @@ contract AttackerHandler is V4Fixture {
                 _v3Pool(held[i], 1_050_000 ether, address(weth), 1000 ether, 500, 10), true, held[i], address(weth)
             );
         }
+        // Balancer V2: every pair of the real weighted pool, through the real Vault; the same pairs through a fake
+        // Vault stocked with real tokens (so some of its lies come with real payments).
+        _fakeVault = new FakeVault();
+        _fakeVault.arm(address(executor), true, "");
+        executor.setCaller(address(_fakeVault), true);
+        _fund(address(usdc), address(_fakeVault), 1_000_000e6);
+        _fund(address(weth), address(_fakeVault), 1000 ether);
+        _fund(address(dai), address(_fakeVault), 1_000_000 ether);
+        address[3] memory bt = [address(weth), address(usdc), address(dai)];
+        for (uint256 i = 0; i < 3; ++i) {
+            _addBalancer(vault, balPoolId, bt[i], bt[(i + 1) % 3]);
+            _addBalancer(address(_fakeVault), bytes32(uint256(1)), bt[i], bt[(i + 1) % 3]);
+        }
         HostileToken(held[3]).arm(address(executor), true, "");
         _coinbase.arm(address(executor), true, "");
         // Uniswap V4 (real PoolManager) and PancakeSwap V3 pools, a hostile hook's pool, a fake PoolManager.
@@ -115,11 +132,16 @@ contract AttackerHandler is V4Fixture {
 
     function _addPool(address addr, bool isV3, address a, address b) internal {
         Key memory none;
-        _pools.push(Pool(addr, isV3, a, b, false, none));
+        _pools.push(Pool(addr, isV3, a, b, false, none, 0));
     }
 
     function _addV4(Key memory key, address a, address b) internal {
-        _pools.push(Pool(manager, false, a, b, true, key));
+        _pools.push(Pool(manager, false, a, b, true, key, 0));
+    }
+
+    function _addBalancer(address v, bytes32 poolId, address a, address b) internal {
+        Key memory none;
+        _pools.push(Pool(v, false, a, b, false, none, poolId));
     }
 
     function poolCount() external view returns (uint256) {
@@ -325,6 +347,12 @@ contract AttackerHandler is V4Fixture {
     }
 
     function _hop(Pool memory p, address tokenIn, address tokenOut, uint8 noise) internal pure returns (bytes memory) {
+        if (p.poolId != 0) {
+            // Sometimes another pool id (the Vault refuses tokens the pool does not hold) or bad flag bits.
+            bytes memory h = _balancerHop(p.addr, tokenIn, tokenOut, noise % 16 == 12 ? bytes32(uint256(7)) : p.poolId);
+            if (noise % 16 == 11) h[0] = bytes1(uint8(h[0]) | 1);
+            return h;
+        }
         if (p.isV4) {
             bool native = p.key.currency0 == address(0);
             uint8 f = uint8(4 | (tokenOut == p.key.currency1 ? 2 : 0) | (native ? 8 : 0));
@@ -335,6 +363,48 @@ contract AttackerHandler is V4Fixture {
         uint8 flags = uint8((p.isV3 ? 1 : 0) | (tokenIn < tokenOut ? 2 : 0));
         if (noise % 16 == 15) flags ^= 2; // sometimes the wrong direction
         return abi.encodePacked(flags, p.addr, tokenOut, uint16(noise % 16 == 14 ? 9999 : 30));
+    }
+
+    // --- the attacker's Balancer tools -----------------------------------------------------------------------
+
+    /// The fake Vault's behaviour for the next hops through it: how much of its input it pulls, what it pays and
+    /// reports, whether it then tries to pull more (or another held token), returns garbage or reverts.
+    function configureFakeVault(uint16 pullBps, uint128 paid, uint128 reported, uint8 extra, uint8 ret) external {
+        calls++;
+        _fakeVault.configure(pullBps % 10_001, uint256(paid) % 100_000 ether, reported, extra % 3, address(dai));
+        _fakeVault.setReturn(ret % 3 == 1, ret % 3 == 2);
+        _check();
+    }
+
+    /// Crafted Balancer attacks: the fake Vault's unpaid output fed to the real V3 pool the executor would pay
+    /// from its holdings; a real Balancer hop on the Balancer flash loan; a real Balancer cycle on any capital.
+    function attackBalancer(uint8 which, uint128 amount, uint8 capital) external {
+        Pool memory real = _pools[2]; // the WETH/USDC V3 pool
+        Pool memory fakeWethUsdc; // the fake Vault's WETH -> USDC pair, the real Vault's too
+        Pool memory realWethUsdc;
+        for (uint256 i = 0; i < _pools.length; ++i) {
+            Pool memory p = _pools[i];
+            if (p.poolId != 0 && p.a == address(weth) && p.b == address(usdc)) {
+                if (p.addr == vault) realWethUsdc = p;
+                else fakeWethUsdc = p;
+            }
+        }
+        uint8 cap = which % 3 == 1 ? 1 : capital % 4;
+        if (cap == 1 && which % 3 != 1) cap = 0;
+        bytes memory r = abi.encodePacked(
+            cap, uint8(2), cap == 0 ? address(0) : _lender(cap, 2), address(weth), _size(amount), uint128(0)
+        );
+        r = bytes.concat(r, abi.encodePacked(uint16(0)));
+        if (which % 3 == 0) {
+            r = bytes.concat(
+                r, _hop(fakeWethUsdc, address(weth), address(usdc), 0), _hop(real, address(usdc), address(weth), 0)
+            );
+        } else {
+            r = bytes.concat(
+                r, _hop(realWethUsdc, address(weth), address(usdc), 0), _hop(_pools[1], address(usdc), address(weth), 0)
+            );
+        }
+        _run(r, false);
     }
 
     // --- the attacker's V4 tools -----------------------------------------------------------------------
@@ -400,7 +470,7 @@ contract ArbExecutorAttackerInvariantTest is CheatsTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory s) {
-        bytes4[] memory sel = new bytes4[](9);
+        bytes4[] memory sel = new bytes4[](11);
         sel[0] = AttackerHandler.deployFakeV2.selector;
         sel[1] = AttackerHandler.deployFakeV3.selector;
         sel[2] = AttackerHandler.trade.selector;
@@ -410,6 +480,8 @@ contract ArbExecutorAttackerInvariantTest is CheatsTest {
         sel[6] = AttackerHandler.configureFakeManager.selector;
         sel[7] = AttackerHandler.setHookMode.selector;
         sel[8] = AttackerHandler.attackV4.selector;
+        sel[9] = AttackerHandler.configureFakeVault.selector;
+        sel[10] = AttackerHandler.attackBalancer.selector;
         s = new FuzzSelector[](1);
         s[0] = FuzzSelector(address(handler), sel);
     }
@@ -442,6 +514,23 @@ contract ArbExecutorAttackerInvariantTest is CheatsTest {
         handler.setHookMode(2, 0);
         handler.attackV4(2, 1 ether, 0, false);
         assertEq(handler.refusedWith(ArbExecutor.NoOutput.selector), 1, "no output left by the hook");
+        assertEq(handler.violations(), 0, "no holdings fell");
+    }
+
+    /// The Balancer attacks reach the same checks: a fake Vault's reported-but-unpaid output fed to a real V3
+    /// pool, a real Balancer hop on the Balancer flash loan, and a fake Vault that re-enters and over-pulls.
+    function test_balancerAttacksReachTheChecks() public {
+        handler.configureFakeVault(10_000, 0, 500_000e6, 0, 0); // takes the WETH, pays nothing, reports plenty
+        handler.attackBalancer(0, 1 ether, 0); // own capital: fake Vault, then the real V3 pool
+        assertEq(handler.refusedWith(ArbExecutor.NoOutput.selector), 1, "nothing arrived: no output");
+        handler.configureFakeVault(10_000, 1e6, 500_000e6, 0, 0); // pays one USDC
+        handler.attackBalancer(0, 1 ether, 0);
+        assertEq(handler.refusedWith(ArbExecutor.Unprofitable.selector), 1, "what arrived is what the next hop got");
+        handler.attackBalancer(1, 1 ether, 0); // the real Balancer hop on the Balancer flash loan
+        assertEq(handler.refusedWith(ArbExecutor.BadCapitalForHop.selector), 1, "refused before any call");
+        handler.configureFakeVault(5000, 10_000e6, 0, 1, 1); // half pulled, overpaid, over-pull tried, garbage
+        handler.attackBalancer(0, 1 ether, 0);
+        assertEq(handler.executed(), 1, "a generous fake Vault's trade goes through");
         assertEq(handler.violations(), 0, "no holdings fell");
     }
 

@@ -76,6 +76,7 @@ contract HostileToken is Reenterer {
     bool public noReturn; // USDT-style: transfer returns nothing
     bool public fakeTransfers; // transfer returns true and moves nothing
     uint256 public balanceBonus; // added to every balanceOf answer
+    bool public zeroFirst; // USDT-style approve: a non-zero allowance may only be set from zero
 
     function setFee(uint16 bps) external {
         feeBps = bps;
@@ -87,6 +88,10 @@ contract HostileToken is Reenterer {
 
     function setFakeTransfers(bool on) external {
         fakeTransfers = on;
+    }
+
+    function setZeroFirst(bool on) external {
+        zeroFirst = on;
     }
 
     function setBalanceBonus(uint256 bonus) external {
@@ -103,6 +108,7 @@ contract HostileToken is Reenterer {
     }
 
     function approve(address spender, uint256 amount) external returns (bool) {
+        require(!zeroFirst || amount == 0 || allowance[msg.sender][spender] == 0, "approve from zero first");
         allowance[msg.sender][spender] = amount;
         return true;
     }
@@ -305,6 +311,73 @@ contract FakeLender is Reenterer {
 
     function flash(address recipient, uint256, uint256, bytes calldata data) external {
         IFlashReceiver(recipient).uniswapV3FlashCallback(feeAsked, 0, data);
+    }
+}
+
+/// @notice Looks like the Balancer V2 Vault's `swap` to the executor and does as it is told: pulls `pullBps` of
+///         the input (and then tries for more, or for another token the executor holds), pays `paid` of the
+///         output from its own stock, reports `reported` (or garbage return data), re-enters, or reverts.
+contract FakeVault is Reenterer {
+    struct SingleSwap {
+        bytes32 poolId;
+        uint8 kind;
+        address assetIn;
+        address assetOut;
+        uint256 amount;
+        bytes userData;
+    }
+
+    struct FundManagement {
+        address sender;
+        bool fromInternalBalance;
+        address payable recipient;
+        bool toInternalBalance;
+    }
+
+    uint16 public pullBps = 10_000;
+    uint256 public paid;
+    uint256 public reported;
+    uint8 public extra; // 0 none, 1 then pull one more wei of the input, 2 then pull another token
+    address public otherToken;
+    bool public garbage; // return three bytes instead of a uint256
+    bool public refuse; // revert
+    uint256 public extraPulled; // successful over-pulls (must stay zero)
+    uint256 public lastLimit;
+    uint256 public lastDeadline;
+
+    function configure(uint16 pullBps_, uint256 paid_, uint256 reported_, uint8 extra_, address other) external {
+        (pullBps, paid, reported, extra, otherToken) = (pullBps_, paid_, reported_, extra_, other);
+    }
+
+    function setReturn(bool garbage_, bool refuse_) external {
+        (garbage, refuse) = (garbage_, refuse_);
+    }
+
+    function swap(SingleSwap memory s, FundManagement memory f, uint256 limit, uint256 deadline)
+        external
+        returns (uint256)
+    {
+        if (refuse) revert("vault says no");
+        (lastLimit, lastDeadline) = (limit, deadline);
+        uint256 take = (s.amount * pullBps) / 10_000;
+        if (take != 0) IAllowance(s.assetIn).transferFrom(f.sender, address(this), take);
+        if (extra == 1) _tryPull(s.assetIn, f.sender, 1);
+        if (extra == 2) _tryPull(otherToken, f.sender, 1);
+        if (paid != 0) IAllowance(s.assetOut).transfer(f.recipient, paid);
+        _reenterAll(s.assetIn);
+        if (garbage) {
+            assembly {
+                mstore(0, 0xdeadbeef)
+                return(29, 3)
+            }
+        }
+        return reported;
+    }
+
+    function _tryPull(address token, address from, uint256 amount) internal {
+        try IAllowance(token).transferFrom(from, address(this), amount) returns (bool ok) {
+            if (ok) extraPulled++;
+        } catch {}
     }
 }
 

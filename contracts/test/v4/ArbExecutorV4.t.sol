@@ -67,6 +67,23 @@ contract ArbExecutorV4Test is V4Fixture {
         _runExact(5, manager, _xs(_x4(keyEth, _u(), _w()), _x2(pairCheap, _w(), _u())), 10_000e6);
     }
 
+    /// Balancer first on PoolManager capital: the WETH taken from the PoolManager here, approved to the Vault,
+    /// its USDC paid into the V4 pool, the ether out wrapped; the loan repaid from here.
+    function test_balancerThenV4OnPoolManagerCapital() public {
+        _runExact(5, manager, _xs(_xb(_w(), _u()), _x4(keyEth, _u(), _w())), 5 ether);
+        assertEq(IERC20Like(_w()).allowance(address(executor), vault), 0, "no allowance left");
+    }
+
+    /// V4 first (its USDC input left owed), the ether out wrapped for the Balancer hop, USDC repaid from here.
+    function test_v4ThenBalancerOnPoolManagerCapital() public {
+        _runExact(5, manager, _xs(_x4(keyEth, _u(), _w()), _xb(_w(), _u())), 10_000e6);
+    }
+
+    /// Own capital with a V4 hop (the route runs inside unlock) and a Balancer hop in the middle of three.
+    function test_balancerBetweenV2AndV4OnOwnCapital() public {
+        _runExact(0, manager, _xs(_x2(pairDaiWeth, _w(), _d()), _xb(_d(), _u()), _x4(keyEth, _u(), _w())), 3 ether);
+    }
+
     /// V4 -> Uniswap V3 and V4 -> PancakeSwap V3 on PoolManager capital.
     function test_v4ThenV3AndPancakeOnPoolManagerCapital() public {
         _runExact(5, manager, _xs(_x4(keyEth2, _w(), _u()), _x3(v3, _u(), _w())), 3 ether);

@@ -187,6 +187,7 @@ abstract contract V4Fixture is ExecutorFixture {
     uint8 internal constant K_V2 = 0;
     uint8 internal constant K_V3 = 1; // Uniswap V3 or PancakeSwap V3
     uint8 internal constant K_V4 = 2;
+    uint8 internal constant K_BALANCER = 3; // the fixture's weighted pool, through the real Vault
 
     struct XLeg {
         uint8 kind;
@@ -227,7 +228,13 @@ abstract contract V4Fixture is ExecutorFixture {
         return key.currency0 == address(0);
     }
 
-    function _xhop(XLeg memory l) internal pure returns (bytes memory) {
+    function _xb(address tokenIn, address tokenOut) internal pure returns (XLeg memory l) {
+        l.kind = K_BALANCER;
+        (l.tokenIn, l.tokenOut) = (tokenIn, tokenOut);
+    }
+
+    function _xhop(XLeg memory l) internal view returns (bytes memory) {
+        if (l.kind == K_BALANCER) return _balancerHop(vault, l.tokenIn, l.tokenOut, balPoolId);
         if (l.kind == K_V4) {
             bool zeroForOne = l.tokenOut == l.key.currency1; // currency1 is never native
             uint8 flags = uint8(4 | (zeroForOne ? 2 : 0) | (_isNative(l.key) ? 8 : 0));
@@ -244,7 +251,7 @@ abstract contract V4Fixture is ExecutorFixture {
         uint256 minProfit,
         uint16 share,
         XLeg[] memory legs
-    ) internal pure returns (bytes memory r) {
+    ) internal view returns (bytes memory r) {
         r = abi.encodePacked(
             capital, uint8(legs.length), lender, legs[0].tokenIn, uint128(amountIn), uint128(minProfit), share
         );
@@ -261,6 +268,8 @@ abstract contract V4Fixture is ExecutorFixture {
             XLeg memory l = legs[i];
             if (l.kind == K_V2) {
                 out = _v2Out(l.pool, l.tokenIn, out);
+            } else if (l.kind == K_BALANCER) {
+                out = _balancerOut(l.tokenIn, l.tokenOut, out);
             } else if (l.kind == K_V3) {
                 IQuoterV2 q = l.pool == v3 || l.pool == lenderV3 ? quoter : cakeQuoter;
                 IQuoterV2.QuoteExactInputSingleParams memory p =

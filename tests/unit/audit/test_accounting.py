@@ -115,3 +115,19 @@ def test_first_hop_flash_swap_logs_its_swap_last() -> None:
     assert ordered == logged[::-1] and accounting.route_mismatches(route, ordered) == []
     balancer = Route(Capital.BALANCER, OTHER, WETH, 100, 0, 0, route.hops)
     assert accounting.in_route_order(balancer, logged) == logged
+
+
+def test_balancer_hops_are_named_by_pool_id_and_their_vault() -> None:
+    pool_id = "0x" + "AB" * 32
+    bal = Hop(OTHER, USDC, False, True, balancer=True, pool_id="0x" + "ab" * 32)  # OTHER: the Vault
+    route = Route(Capital.OWN, ZERO, WETH, 100, 0, 0, (bal, Hop(POOL, WETH, False, False)))
+    assert accounting.balancer_pools(route) == {pool_id.lower(): OTHER}
+    legs = [
+        Swap(pool_id.lower(), "balancer_v2", WETH, USDC, 100, 5, ZERO, 0),
+        Swap(POOL, "uniswap_v2", USDC, WETH, 5, 101, EXEC, 1),
+    ]
+    assert accounting.route_mismatches(route, legs) == []
+    wrong = [Swap("0x" + "cd" * 32, "balancer_v2", WETH, USDC, 100, 5, ZERO, 0), legs[1]]
+    expected = f"hop 0: route pool {pool_id.lower()}, swap in {wrong[0].pool}"
+    assert accounting.route_mismatches(route, wrong) == [expected]
+    assert accounting.balancer_pools(Route(Capital.OWN, ZERO, WETH, 1, 0, 0, route.hops[1:] * 2)) == {}

@@ -12,6 +12,7 @@ from eth_utils import to_checksum_address
 from arbbot.audit import abi, decode
 from arbbot.audit.abi import Log
 from arbbot.audit.auditor import AuditOptions, Auditor
+from arbbot.chain import pool_events
 from arbbot.chain.rpc import RpcClient
 
 A = [to_checksum_address("0x" + f"{i:02x}" * 20) for i in range(1, 9)]
@@ -222,6 +223,7 @@ _GOOD_EVENTS = {
         [31, -33, 2**96, 10**18, 3, 500],
     ),
     "v3 flash": ([abi.V3_FLASH, _t(EXEC), _t(EXEC)], ["uint256"] * 4, [10, 0, 1, 0]),
+    "balancer swap": ([pool_events.BalancerSwap.TOPIC, "0x" + "56" * 32, _t(WETH), _t(USDC)], ["uint256"] * 2, [7, 9]),
     "balancer loan": ([abi.BALANCER_FLASH_LOAN, _t(EXEC), _t(WETH)], ["uint256", "uint256"], [10**18, 0]),
     "aave loan": (
         [abi.AAVE_FLASH_LOAN, _t(EXEC), _t(USDC), "0x" + "00" * 32],
@@ -235,7 +237,7 @@ def _decoded(logs: list[Log]) -> tuple[list, list, list, list]:
     """What every pool/lender decoder makes of `logs` (the pool's and the V4 id's tokens supplied)."""
     pools = {POOL: (WETH, USDC)}
     v4 = {"0x" + "12" * 32: (WETH, USDC)}
-    swaps = decode.swaps(logs, pools, v4_pools=v4)
+    swaps = decode.swaps(logs, pools, v4_pools=v4, balancer_pools={"0x" + "56" * 32: POOL})
     loans = decode.flash_loans(logs, EXEC, pools)
     return decode.swap_pools(logs), decode.v4_swap_ids(logs), swaps, loans
 
@@ -285,6 +287,7 @@ _OUT_OF_RANGE = [
     ("v4 swap", ("data", 5), _word(2**24)),  # fee beyond uint24
     ("v3 flash", ("topic", 1), "0x" + "01" * 32),
     ("balancer loan", ("topic", 2), "0x" + "01" * 32),  # a token that is no address
+    ("balancer swap", ("topic", 3), "0x" + "01" * 32),  # a token out that is no address
     ("aave loan", ("data", 2), _word(256)),  # interestRateMode beyond uint8
     ("aave loan", ("data", 0), _word(2**160)),  # an initiator that is no address
     ("aave loan", ("topic", 3), "0x" + _word(2**16).hex()),  # referralCode beyond uint16
@@ -304,3 +307,22 @@ def test_words_out_of_their_type_are_left_out_not_misread(name: str, where: tupl
         log = Log(POOL, good.topics, good.data[: 32 * i] + bad + good.data[32 * i + 32 :], 0)
     assert not decode.well_formed(log), name
     assert _decoded([log]) == ([], [], [], []), name
+
+
+def test_balancer_vault_swaps_only_for_the_route_s_pools_and_vault() -> None:
+    """The Vault's `Swap` names the pool by id and no trader: a leg is taken only for a pool id the route trades
+    through and only from the Vault its hop calls (any contract can emit the topic)."""
+    vault, impostor = A[5], A[6]
+    ours, other = "0x" + "56" * 32, "0x" + "78" * 32
+    topic = pool_events.BalancerSwap.TOPIC
+    logs = [
+        _log(vault, [topic, ours, _t(WETH), _t(USDC)], ["uint256"] * 2, [10**18, 3_000 * 10**6], 0),
+        _log(impostor, [topic, ours, _t(USDC), _t(WETH)], ["uint256"] * 2, [1, 10**18], 1),  # not the hop's Vault
+        _log(vault, [topic, other, _t(USDC), _t(WETH)], ["uint256"] * 2, [5, 6], 2),  # not the route's pool
+    ]
+    assert decode.balancer_swap_ids(logs) == [ours, other]
+    assert decode.swap_pools(logs) == [] and decode.v4_swap_ids(logs) == []
+    legs = decode.swaps(logs, {}, {ours: "balancer"}, balancer_pools={ours.upper().replace("0X", "0x"): vault})
+    seen = [(s.pool, s.kind, s.token_in, s.token_out, s.amount_in, s.amount_out, s.recipient, s.venue) for s in legs]
+    assert seen == [(ours, "balancer_v2", WETH, USDC, 10**18, 3_000 * 10**6, decode.ZERO, "balancer")]
+    assert decode.swaps(logs, {}) == []  # no Balancer pool named: none taken

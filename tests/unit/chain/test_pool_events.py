@@ -32,6 +32,7 @@ KNOWN_TOPICS = {
     pe.V4ProtocolFeeUpdated: "0x" + keccak(text="ProtocolFeeUpdated(bytes32,uint24)").hex(),
     pe.V3Flash: "0xbdbdb71d7860376ba52b25a5028beea23581364a40522f6bcfb86bb1f2dca633",
     pe.BalancerFlashLoan: "0x0d7d75e01ab95780d3cd1c8ec0dd6c2ce19e3a20427eec8bf53283b6fb8e95f0",
+    pe.BalancerSwap: "0x2170c741c41531aec20e7c107c24eecfdd15e69c9bb0a8dd37b1840b9e0b207b",
     pe.AaveFlashLoan: "0xefefaba5e921573100900a3ad9cf29f222d995fb3b6045797eaea7521bd8d6f0",
 }
 
@@ -71,6 +72,7 @@ LAYOUTS: dict[type, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     pe.V4ProtocolFeeUpdated: ([("bytes32", "")], [("uint24", "")]),
     pe.V3Flash: ([("address", ""), ("address", "")], [("uint256", "")] * 4),
     pe.BalancerFlashLoan: ([("address", ""), ("address", "")], [("uint256", ""), ("uint256", "")]),
+    pe.BalancerSwap: ([("bytes32", ""), ("address", ""), ("address", "")], [("uint256", ""), ("uint256", "")]),
     pe.AaveFlashLoan: (
         [("address", ""), ("address", ""), ("uint16", "")],
         [("address", ""), ("uint256", ""), ("uint8", ""), ("uint256", "")],
