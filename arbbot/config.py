@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from arbbot.chain.presets import BY_NAME, RETIRED, retired_message
@@ -43,10 +43,21 @@ class VenueSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str
-    kind: Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4"]  # uniswap_v4: factory = PoolManager
+    # uniswap_v4: factory = PoolManager; balancer_weighted: a Balancer V2 pool factory whose pools are trusted
+    kind: Literal["uniswap_v2", "uniswap_v3", "pancakeswap_v3", "uniswap_v4", "balancer_weighted"]
     factory: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
     fee_bps: int = Field(default=30, ge=0, le=10_000)  # V2 forks: the pair's swap fee
     start_block: int = Field(default=0, ge=0)  # the factory's deployment block: scanning starts here
+    # Balancer only: the Vault its pools register in (None: the chain's Balancer Vault, searcher.balancer_vault)
+    vault: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
+
+    @field_validator("vault")
+    @classmethod
+    def _balancer_only(cls, v: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if v is not None and kind is not None and not str(kind).startswith("balancer_"):
+            raise ValueError(f"vault is for Balancer venues only (this venue's kind is {kind})")
+        return v
 
 
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"

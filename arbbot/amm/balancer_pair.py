@@ -23,6 +23,7 @@ class NTokenPool(Protocol):
     pool_id: str
     vault: str
     tokens: tuple[str, ...]
+    paused: bool
 
     def index(self, token: str) -> int:
         """The token's position in `tokens`."""

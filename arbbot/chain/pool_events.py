@@ -1,14 +1,16 @@
 """The pool and lender events arbbot reads, and their one decoder: log topics and data in, typed records out.
 
 Uniswap V2 `Sync` and `Swap`; Uniswap V3 `Swap`, `Mint`, `Burn` and `Flash`; PancakeSwap V3 `Swap`; Uniswap V4
-`Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`; the Balancer V2 Vault's `Swap`; Balancer V2 and Aave V3
-`FlashLoan`. The state store, the hint
-strategy and the audit all decode through here, so a log means the same to each of them.
+`Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`; Balancer V2 and Aave V3 `FlashLoan`; the Balancer V2 Vault's
+`Swap`, `PoolBalanceChanged`, `PoolBalanceManaged`, `PoolRegistered`, `TokensRegistered` and `TokensDeregistered`,
+and a Balancer pool's own `SwapFeePercentageChanged` and `PausedStateChanged`. The state store, the hint strategy
+and the audit all decode through here, so a log means the same to each of them.
 
 Logs are untrusted: any contract can emit any topic, and a node can hand back a truncated or padded log. A log
 carrying one of these events' first topic is taken only in exactly that event's shape: its topic count, its data
 length, every word inside its ABI type (an address with twelve zero bytes, a signed field sign-extended, an unsigned
-one without high bits) and the protocol's own bounds where every genuine event keeps them (a V3/V4 price within the
+one without high bits, a bool 0 or 1, dynamic arrays at exactly the offsets the ABI encoder writes and of the lengths
+their event requires) and the protocol's own bounds where every genuine event keeps them (a V3/V4 price within the
 tick math's range, ticks within ±887272, a position's lower tick below its upper). Anything else raises `BadEvent`
 naming the field and the value; nothing is read from whatever bytes happen to be there.
 
@@ -215,21 +217,6 @@ class BalancerFlashLoan:
 
 
 @dataclass(frozen=True)
-class BalancerSwap:
-    """Balancer V2 Vault `Swap(bytes32 indexed poolId, address indexed tokenIn, address indexed tokenOut, uint256
-    amountIn, uint256 amountOut)`: one pool's swap inside the Vault, raw token units; it names no trader."""
-
-    SIGNATURE: ClassVar[str] = "Swap(bytes32,address,address,uint256,uint256)"
-    TOPIC: ClassVar[str] = _topic(SIGNATURE)
-
-    pool_id: str | None  # 0x + 64 hex, lower-case
-    token_in: str | None
-    token_out: str | None
-    amount_in: int
-    amount_out: int
-
-
-@dataclass(frozen=True)
 class AaveFlashLoan:
     """Aave V3 Pool `FlashLoan(address indexed target, address initiator, address indexed asset, uint256 amount,
     uint8 interestRateMode, uint256 premium, uint16 indexed referralCode)`."""
@@ -246,6 +233,119 @@ class AaveFlashLoan:
     premium: int
 
 
+# --- Balancer V2: the Vault's pool events (the pool named by its id in topic 1) and a pool's own settings -----------
+
+BALANCER_MAX_TOKENS = 50  # far above any Balancer V2 pool's token count: a longer array is not a genuine event
+
+
+@dataclass(frozen=True)
+class BalancerSwap:
+    """Balancer V2 Vault `Swap(bytes32 indexed poolId, address indexed tokenIn, address indexed tokenOut, uint256
+    amountIn, uint256 amountOut)`: the pool's balance of `token_in` grew by `amount_in` (fee included), its balance of
+    `token_out` fell by `amount_out`, raw token units."""
+
+    SIGNATURE: ClassVar[str] = "Swap(bytes32,address,address,uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    token_in: str | None
+    token_out: str | None
+    amount_in: int
+    amount_out: int
+
+
+@dataclass(frozen=True)
+class BalancerPoolBalanceChanged:
+    """Balancer V2 Vault `PoolBalanceChanged(bytes32 indexed poolId, address indexed liquidityProvider, address[]
+    tokens, int256[] deltas, uint256[] protocolFeeAmounts)`: a join (deltas >= 0) or exit (deltas <= 0), tokens in
+    the Vault's order. The protocol fees are paid out of the pool's balance, so each balance moves by
+    `delta - protocol_fee_amount`."""
+
+    SIGNATURE: ClassVar[str] = "PoolBalanceChanged(bytes32,address,address[],int256[],uint256[])"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    liquidity_provider: str | None
+    tokens: tuple[str, ...]
+    deltas: tuple[int, ...]
+    protocol_fee_amounts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BalancerPoolBalanceManaged:
+    """Balancer V2 Vault `PoolBalanceManaged(bytes32 indexed poolId, address indexed assetManager, address indexed
+    token, int256 cashDelta, int256 managedDelta)`: an asset manager moved the pool's `token` between cash and managed
+    (the total unchanged) or reported a managed gain or loss; the pool's total balance moves by their sum."""
+
+    SIGNATURE: ClassVar[str] = "PoolBalanceManaged(bytes32,address,address,int256,int256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    asset_manager: str | None
+    token: str | None
+    cash_delta: int
+    managed_delta: int
+
+
+@dataclass(frozen=True)
+class BalancerPoolRegistered:
+    """Balancer V2 Vault `PoolRegistered(bytes32 indexed poolId, address indexed poolAddress, uint8 specialization)`.
+
+    The Vault builds the id from the pool's address (bytes 0-19) and specialization (bytes 20-21); an id that does
+    not carry both is refused. Anyone can register a pool: trust comes from the factory, not from this event."""
+
+    SIGNATURE: ClassVar[str] = "PoolRegistered(bytes32,address,uint8)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    pool_address: str | None
+    specialization: int  # 0 general, 1 minimal swap info, 2 two-token
+
+
+@dataclass(frozen=True)
+class BalancerTokensRegistered:
+    """Balancer V2 Vault `TokensRegistered(bytes32 indexed poolId, address[] tokens, address[] assetManagers)`."""
+
+    SIGNATURE: ClassVar[str] = "TokensRegistered(bytes32,address[],address[])"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    tokens: tuple[str, ...]
+    asset_managers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BalancerTokensDeregistered:
+    """Balancer V2 Vault `TokensDeregistered(bytes32 indexed poolId, address[] tokens)`."""
+
+    SIGNATURE: ClassVar[str] = "TokensDeregistered(bytes32,address[])"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    pool_id: str | None
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BalancerSwapFeeChanged:
+    """A Balancer pool's own `SwapFeePercentageChanged(uint256 swapFeePercentage)` (18 decimals), emitted by the pool
+    contract, not the Vault."""
+
+    SIGNATURE: ClassVar[str] = "SwapFeePercentageChanged(uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    swap_fee: int
+
+
+@dataclass(frozen=True)
+class BalancerPausedStateChanged:
+    """A Balancer pool's own `PausedStateChanged(bool paused)`, emitted by the pool contract."""
+
+    SIGNATURE: ClassVar[str] = "PausedStateChanged(bool)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    paused: bool
+
+
 PoolEvent = (
     V2Sync
     | V2Swap
@@ -258,8 +358,15 @@ PoolEvent = (
     | V4ProtocolFeeUpdated
     | V3Flash
     | BalancerFlashLoan
-    | BalancerSwap
     | AaveFlashLoan
+    | BalancerSwap
+    | BalancerPoolBalanceChanged
+    | BalancerPoolBalanceManaged
+    | BalancerPoolRegistered
+    | BalancerTokensRegistered
+    | BalancerTokensDeregistered
+    | BalancerSwapFeeChanged
+    | BalancerPausedStateChanged
 )
 _E = TypeVar("_E", bound=PoolEvent)
 
@@ -318,6 +425,38 @@ class _Words:
         if not MIN_SQRT_PRICE <= value < MAX_SQRT_PRICE:
             raise self._bad(name, f"outside [{MIN_SQRT_PRICE}, {MAX_SQRT_PRICE})", value)
         return value
+
+    def bool_(self, name: str) -> bool:
+        """The next word as a `bool`: exactly 0 or 1."""
+        value = int.from_bytes(self._next(), "big")
+        if value > 1:
+            raise self._bad(name, "is not a bool", value)
+        return value == 1
+
+    def arrays(self, names: Sequence[str]) -> list[_Words]:
+        """The data's dynamic arrays of static words, one reader per name (which must be the data's only fields).
+
+        Each array sits exactly where the ABI encoder puts it (head offsets in order, one after the other, no gap),
+        holds at most `BALANCER_MAX_TOKENS` words, and the last one ends the data."""
+        if len(self.words) < len(names):
+            raise self._bad("data", f"is shorter than its {len(names)} array offsets", f"{len(self.words)} words")
+        heads = [self.uint(f"{n} offset") for n in names]
+        expected = 32 * len(names)
+        out = []
+        for name, offset in zip(names, heads, strict=True):
+            if offset != expected:
+                raise self._bad(f"{name} offset", f"is not the encoder's {expected}", offset)
+            at = offset // 32
+            if at >= len(self.words):
+                raise self._bad(name, "length word is past the data end", offset)
+            length = int.from_bytes(self.words[at], "big")
+            if length > BALANCER_MAX_TOKENS or at + 1 + length > len(self.words):
+                raise self._bad(name, "length does not fit the data", length)
+            out.append(_Words(self.event, self.words[at + 1 : at + 1 + length]))
+            expected = offset + 32 * (1 + length)
+        if expected != 32 * len(self.words):
+            raise self._bad("data", "has bytes past its last array", f"{32 * len(self.words)} > {expected}")
+        return out
 
     def check_range(self, lower: int | None, upper: int | None) -> None:
         """A position's range: the lower tick below the upper (when both are known)."""
@@ -413,13 +552,6 @@ def _balancer_loan(ix: _Words | None, w: _Words) -> BalancerFlashLoan:
     return BalancerFlashLoan(recipient, token, w.uint("amount"), w.uint("feeAmount"))
 
 
-def _balancer_swap(ix: _Words | None, w: _Words) -> BalancerSwap:
-    pool_id, token_in, token_out = (
-        (ix.bytes32("poolId"), ix.address("tokenIn"), ix.address("tokenOut")) if ix else (None,) * 3
-    )
-    return BalancerSwap(pool_id, token_in, token_out, w.uint("amountIn"), w.uint("amountOut"))
-
-
 def _aave_loan(ix: _Words | None, w: _Words) -> AaveFlashLoan:
     target, asset, referral = (
         (ix.address("target"), ix.address("asset"), ix.uint("referralCode", 16)) if ix else (None,) * 3
@@ -435,11 +567,85 @@ def _aave_loan(ix: _Words | None, w: _Words) -> AaveFlashLoan:
     )
 
 
+def _pool_id(ix: _Words | None) -> str | None:
+    return ix.bytes32("poolId") if ix else None
+
+
+def _same_length(event: str, **arrays: _Words) -> int:
+    lengths = {name: len(w.words) for name, w in arrays.items()}
+    if len(set(lengths.values())) != 1:
+        raise BadEvent(f"{event}: array lengths differ: {lengths}")
+    return next(iter(lengths.values()))
+
+
+def _balancer_swap(ix: _Words | None, w: _Words) -> BalancerSwap:
+    pool_id, token_in, token_out = (
+        (ix.bytes32("poolId"), ix.address("tokenIn"), ix.address("tokenOut")) if ix else (None,) * 3
+    )
+    return BalancerSwap(pool_id, token_in, token_out, w.uint("amountIn"), w.uint("amountOut"))
+
+
+def _balance_changed(ix: _Words | None, w: _Words) -> BalancerPoolBalanceChanged:
+    pool_id, provider = (ix.bytes32("poolId"), ix.address("liquidityProvider")) if ix else (None, None)
+    tokens, deltas, fees = w.arrays(("tokens", "deltas", "protocolFeeAmounts"))
+    n = _same_length(w.event, tokens=tokens, deltas=deltas, protocolFeeAmounts=fees)
+    return BalancerPoolBalanceChanged(
+        pool_id,
+        provider,
+        tuple(tokens.address(f"tokens[{k}]") for k in range(n)),
+        tuple(deltas.int_(f"deltas[{k}]") for k in range(n)),
+        tuple(fees.uint(f"protocolFeeAmounts[{k}]") for k in range(n)),
+    )
+
+
+def _balance_managed(ix: _Words | None, w: _Words) -> BalancerPoolBalanceManaged:
+    pool_id, manager, token = (
+        (ix.bytes32("poolId"), ix.address("assetManager"), ix.address("token")) if ix else (None,) * 3
+    )
+    return BalancerPoolBalanceManaged(pool_id, manager, token, w.int_("cashDelta"), w.int_("managedDelta"))
+
+
+def _pool_registered(ix: _Words | None, w: _Words) -> BalancerPoolRegistered:
+    pool_id, address = (ix.bytes32("poolId"), ix.address("poolAddress")) if ix else (None, None)
+    specialization = w.uint("specialization", 8)
+    if specialization > 2:
+        raise w._bad("specialization", "is not a PoolSpecialization (0..2)", specialization)
+    carried = pool_id is None or address is None or pool_id[2:42] == address[2:]
+    if not carried or (pool_id is not None and int(pool_id[42:46], 16) != specialization):
+        raise w._bad("poolId", f"does not carry the pool address {address} and specialization", pool_id)
+    return BalancerPoolRegistered(pool_id, address, specialization)
+
+
+def _tokens_registered(ix: _Words | None, w: _Words) -> BalancerTokensRegistered:
+    tokens, managers = w.arrays(("tokens", "assetManagers"))
+    n = _same_length(w.event, tokens=tokens, assetManagers=managers)
+    return BalancerTokensRegistered(
+        _pool_id(ix),
+        tuple(tokens.address(f"tokens[{k}]") for k in range(n)),
+        tuple(managers.address(f"assetManagers[{k}]") for k in range(n)),
+    )
+
+
+def _tokens_deregistered(ix: _Words | None, w: _Words) -> BalancerTokensDeregistered:
+    (tokens,) = w.arrays(("tokens",))
+    return BalancerTokensDeregistered(
+        _pool_id(ix), tuple(tokens.address(f"tokens[{k}]") for k in range(len(tokens.words)))
+    )
+
+
+def _swap_fee_changed(_ix: _Words | None, w: _Words) -> BalancerSwapFeeChanged:
+    return BalancerSwapFeeChanged(w.uint("swapFeePercentage"))
+
+
+def _paused_changed(_ix: _Words | None, w: _Words) -> BalancerPausedStateChanged:
+    return BalancerPausedStateChanged(w.bool_("paused"))
+
+
 @dataclass(frozen=True)
 class _Spec:
     cls: type[PoolEvent]
     indexed: int  # topics after topic 0
-    words: int  # data words, none dynamic
+    words: int | None  # data words, none dynamic; None: dynamic arrays, whose decoder checks the layout
     decode: _Decoder
     name: str = field(init=False)  # the record's name, for messages ("V4Swap", not the ambiguous "Swap")
 
@@ -459,8 +665,15 @@ _SPECS = (
     _Spec(V4ProtocolFeeUpdated, 1, 1, _protocol_fee),
     _Spec(V3Flash, 2, 4, _v3_flash),
     _Spec(BalancerFlashLoan, 2, 2, _balancer_loan),
-    _Spec(BalancerSwap, 3, 2, _balancer_swap),
     _Spec(AaveFlashLoan, 3, 4, _aave_loan),
+    _Spec(BalancerSwap, 3, 2, _balancer_swap),
+    _Spec(BalancerPoolBalanceChanged, 2, None, _balance_changed),
+    _Spec(BalancerPoolBalanceManaged, 3, 2, _balance_managed),
+    _Spec(BalancerPoolRegistered, 2, 1, _pool_registered),
+    _Spec(BalancerTokensRegistered, 1, None, _tokens_registered),
+    _Spec(BalancerTokensDeregistered, 1, None, _tokens_deregistered),
+    _Spec(BalancerSwapFeeChanged, 0, 1, _swap_fee_changed),
+    _Spec(BalancerPausedStateChanged, 0, 1, _paused_changed),
 )
 _BY_TOPIC: dict[bytes, _Spec] = {bytes.fromhex(s.cls.TOPIC[2:]): s for s in _SPECS}
 EVENT_TYPES: tuple[type[PoolEvent], ...] = tuple(s.cls for s in _SPECS)
@@ -504,7 +717,10 @@ def decode(topics: Sequence[object], data: object, *, withheld_ok: bool = False)
     raw = as_bytes(data)
     if raw is None:
         raise BadEvent(f"{name}.data is not bytes or 0x-hex: {str(data)[:80]}")
-    if len(raw) != 32 * spec.words:
+    if spec.words is None:
+        if len(raw) % 32:
+            raise BadEvent(f"{name}.data has {len(raw)} bytes, not whole words")
+    elif len(raw) != 32 * spec.words:
         raise BadEvent(f"{name}.data has {len(raw)} bytes, expected {32 * spec.words}")
     data_words = _Words(name, [raw[i : i + 32] for i in range(0, len(raw), 32)])
     indexed = None if withheld else _Words(name, words[1:])

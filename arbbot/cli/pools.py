@@ -92,6 +92,10 @@ def _discover(n: _Node, progress: Progress) -> None:
     from arbbot.state.discovery import RangeSizer, scan_factory
 
     for venue in n.venues:
+        if venue.kind.startswith("balancer_"):
+            # N-token pools have no row in the two-token pools table; the searcher discovers and tracks them.
+            console.print(f"{venue.name}: Balancer pools are tracked by `arbbot run`, not listed here")
+            continue
         name = f"discovery:{n.chain_id}:{venue.factory.lower()}"
         with n.sessions() as session:
             done = repo.get_checkpoint(session, name)

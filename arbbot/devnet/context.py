@@ -30,13 +30,23 @@ _ROUTER_KIND = {
 
 
 def known_pools(manifest: Manifest) -> list[DiscoveredPool]:
-    """The replica's pools as discovery would have found them (so no factory scan is needed)."""
+    """The replica's pools as discovery would have found them (so no factory scan is needed), its Balancer pools
+    (by pool id, over the replica's Vault) included."""
     token = manifest.token  # "ETH" (a V4 pool's native side) is the zero address
     out = []
     for p in manifest.pools:
         venue = manifest.venues[p.venue]
         t0, t1 = token(p.token0).address, token(p.token1).address
         out.append(DiscoveredPool(p.kind, venue.factory, p.address, t0, t1, p.fee, p.tick_spacing, 0, p.hooks))
+    vault = manifest.contracts.get("BalancerVault", "")
+    for b in manifest.balancer_pools:
+        tokens = tuple(token(s).address for s in b.tokens)
+        out.append(
+            DiscoveredPool(
+                b.kind, b.factory, b.pool_id, tokens[0], tokens[1], 0, 0, 0, tokens=tokens, contract=b.address,
+                vault=vault,
+            )
+        )  # fmt: skip
     return out
 
 

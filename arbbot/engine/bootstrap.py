@@ -6,11 +6,16 @@ manifest, so a searcher on a live chain runs without the dev tooling."""
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+
+from eth_utils import to_checksum_address
 
 from arbbot.chain.rpc import RpcClient
 from arbbot.config import VenueSettings
-from arbbot.state.discovery import DiscoveredPool, scan_factory
+from arbbot.engine.context import require_contracts
+from arbbot.errors import ConfigError
+from arbbot.state.discovery import BALANCER_KINDS, DiscoveredPool, scan_balancer, scan_factory
 from arbbot.state.store import BlockRef, PoolStore
 from arbbot.state.sync import sync_pools
 from arbbot.state.updater import block_ref
@@ -19,13 +24,31 @@ from arbbot.strategy.backrun import PoolDirectory
 log = logging.getLogger(__name__)
 
 
-def discover(rpc: RpcClient, venues: Sequence[VenueSettings], head: int) -> list[DiscoveredPool]:
-    """Every pool the venues' factories created from their start blocks up to `head`, by scanning creation logs."""
+def discover(
+    rpc: RpcClient, venues: Sequence[VenueSettings], head: int, balancer_vault: str | None = None
+) -> list[DiscoveredPool]:
+    """Every pool the venues' factories created from their start blocks up to `head`, by scanning creation logs.
+
+    Balancer venues are scanned together per Vault (the venue's `vault`, else `balancer_vault`): a pool is taken
+    only when one of the configured factories created it; ConfigError when a Balancer venue has no Vault."""
     found: list[DiscoveredPool] = []
+    balancer: dict[str, list[VenueSettings]] = defaultdict(list)
     for venue in venues:
+        if venue.kind in BALANCER_KINDS:
+            vault = venue.vault or balancer_vault
+            if vault is None:
+                raise ConfigError(f"venues.{venue.name}.vault: no Balancer V2 Vault known for this chain; set it")
+            require_contracts(rpc, {f"venues.{venue.name}.vault": vault}, "this chain")
+            balancer[vault.lower()].append(venue)
+            continue
         for _end, pools in scan_factory(
             rpc, venue.factory, venue.kind, venue.start_block, head, v2_fee_bps=venue.fee_bps
         ):
+            found.extend(pools)
+    for vault, group in balancer.items():
+        factories = {v.factory: v.kind for v in group}
+        start = min(v.start_block for v in group)
+        for _end, pools in scan_balancer(rpc, to_checksum_address(vault), factories, start, head):
             found.extend(pools)
     return found
 
@@ -39,11 +62,15 @@ def load_store(
     ref = block_ref(rpc, block if block is not None else "latest")
     models, failed = sync_pools(rpc, pools, ref.number, weth)
     if failed:
-        log.warning("%d pools could not be read and are not tracked", len(failed))
+        log.warning("%d pools could not be read and are not tracked: %s", len(failed), ", ".join(failed[:10]))
     return PoolStore(models, BlockRef(ref.number, ref.hash, ref.parent_hash))
 
 
 def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:
-    """The factory/token/fee lookup the backrun strategy uses to name a router's pools (V4 pools, named by id,
-    excluded)."""
-    return PoolDirectory((p.factory, p.token0, p.token1, p.fee, p.address) for p in pools if p.kind != "uniswap_v4")
+    """The factory/token/fee lookup the backrun strategy uses to name a router's pools (V4 and Balancer pools, named
+    by id, excluded)."""
+    return PoolDirectory(
+        (p.factory, p.token0, p.token1, p.fee, p.address)
+        for p in pools
+        if p.kind != "uniswap_v4" and p.kind not in BALANCER_KINDS
+    )

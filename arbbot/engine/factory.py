@@ -241,7 +241,11 @@ async def build(
         require_contracts(rpc, {"searcher.executor": executor_address}, ctx.name)
         check_executor_limits(rpc, executor_address, cfg.bribe_share_bps, live)
     head = rpc.block_number()
-    discovered = list(ctx.known_pools) if ctx.known_pools is not None else discover(rpc, ctx.venues, head)
+    if ctx.known_pools is not None:
+        discovered = list(ctx.known_pools)
+    else:
+        vault = cfg.balancer_vault if "balancer_vault" in cfg.model_fields_set else ctx.balancer_vault
+        discovered = discover(rpc, ctx.venues, head, vault)
     store = load_store(rpc, discovered, head, weth=ctx.tokens.get("WETH"))
     arbitrage = CycleArbitrage(store.pools, bases, max_hops=cfg.max_hops)
     weth = ctx.tokens.get("WETH")

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from eth_utils import to_checksum_address
 
+from arbbot.amm.balancer_pair import underlying_id
 from arbbot.chain.jsonrpc import PER_BLOCK_HEDGE, PER_BLOCK_RETRY, PER_BLOCK_TIMEOUT, describe, failure_kind
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.blocks import BlockCollector
@@ -537,7 +538,9 @@ class Searcher:
         own = {route.token.lower(): route.amount_in} if route.capital == Capital.OWN else {}
         lender = route.lender.lower()
         borrows = frozenset() if route.capital == Capital.OWN or lender == ZERO_ADDRESS.lower() else frozenset({lender})
-        return batch.Item(plan.expected_net, frozenset(x.lower() for x in plan.candidate.pools), own, borrows)
+        # Views of one Balancer pool share its balances: they conflict as one pool (`underlying_id`).
+        touches = frozenset(underlying_id(x) for x in plan.candidate.pools)
+        return batch.Item(plan.expected_net, touches, own, borrows)
 
     def _own_balances(self, items: Sequence[batch.Item]) -> dict[str, int] | None:
         """The executor's balance of each token that trades take from it (None when the fork cannot say)."""

@@ -19,7 +19,20 @@ V4_SWAP = pe.V4Swap.TOPIC
 V4_MODIFY_LIQUIDITY = pe.V4ModifyLiquidity.TOPIC
 V4_PROTOCOL_FEE = pe.V4ProtocolFeeUpdated.TOPIC
 V4_TOPICS = (V4_SWAP, V4_MODIFY_LIQUIDITY, V4_PROTOCOL_FEE)
-STATE_TOPICS = (SYNC, V3_SWAP, V3_MINT, V3_BURN, PANCAKE_SWAP, *V4_TOPICS)
+# Balancer V2: the Vault's events name the pool by id in topic 1 (the Vault must be the emitter); a pool's own fee and
+# pause events come from the pool contract, named by its address.
+BAL_SWAP = pe.BalancerSwap.TOPIC
+BAL_BALANCE_CHANGED = pe.BalancerPoolBalanceChanged.TOPIC
+BAL_BALANCE_MANAGED = pe.BalancerPoolBalanceManaged.TOPIC
+BAL_TOKENS_REGISTERED = pe.BalancerTokensRegistered.TOPIC
+BAL_TOKENS_DEREGISTERED = pe.BalancerTokensDeregistered.TOPIC
+BAL_SWAP_FEE = pe.BalancerSwapFeeChanged.TOPIC
+BAL_PAUSED = pe.BalancerPausedStateChanged.TOPIC
+BALANCER_VAULT_TOPICS = (BAL_SWAP, BAL_BALANCE_CHANGED, BAL_BALANCE_MANAGED, BAL_TOKENS_REGISTERED,
+                         BAL_TOKENS_DEREGISTERED)  # fmt: skip
+BALANCER_POOL_TOPICS = (BAL_SWAP_FEE, BAL_PAUSED)
+BALANCER_TOPICS = (*BALANCER_VAULT_TOPICS, *BALANCER_POOL_TOPICS)
+STATE_TOPICS = (SYNC, V3_SWAP, V3_MINT, V3_BURN, PANCAKE_SWAP, *V4_TOPICS, *BALANCER_TOPICS)
 
 
 # A log with a state event's signature but not its exact shape (wrong length or topic count, a word out of range).
@@ -59,10 +72,59 @@ class ProtocolFeeEvent:
     protocol_fee: int  # 24 bits: zeroForOne low 12, oneForZero high 12
 
 
-StateEvent = SyncEvent | V3SwapEvent | V3LiquidityEvent | ProtocolFeeEvent
+@dataclass(frozen=True)
+class BalancerSwapEvent:
+    """A Balancer Vault `Swap`: the pool gained `amount_in` of `token_in` (fee included) and paid `amount_out`."""
+
+    token_in: str
+    token_out: str
+    amount_in: int
+    amount_out: int
 
 
-def _topic0(log: dict[str, Any]) -> str | None:
+@dataclass(frozen=True)
+class BalancerBalancesEvent:
+    """Net changes of a Balancer pool's total balances (cash plus managed), raw token units, signed.
+
+    From `PoolBalanceChanged` (every token, in the Vault's order: the delta less the protocol fee paid out of the
+    pool) or `PoolBalanceManaged` (one token: cash delta plus managed delta)."""
+
+    tokens: tuple[str, ...]
+    deltas: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class BalancerSwapFeeEvent:
+    """A Balancer pool's new swap fee (18 decimals), from its own `SwapFeePercentageChanged`."""
+
+    swap_fee: int
+
+
+@dataclass(frozen=True)
+class BalancerPausedEvent:
+    """A Balancer pool paused or unpaused, from its own `PausedStateChanged`."""
+
+    paused: bool
+
+
+@dataclass(frozen=True)
+class BalancerTokensChangedEvent:
+    """Tokens registered to or deregistered from a tracked Balancer pool: its shape changed, so it needs a re-sync."""
+
+    what: str
+
+
+BalancerEvent = (
+    BalancerSwapEvent | BalancerBalancesEvent | BalancerSwapFeeEvent | BalancerPausedEvent | BalancerTokensChangedEvent
+)
+BALANCER_EVENTS = (
+    BalancerSwapEvent, BalancerBalancesEvent, BalancerSwapFeeEvent, BalancerPausedEvent, BalancerTokensChangedEvent
+)  # fmt: skip
+StateEvent = SyncEvent | V3SwapEvent | V3LiquidityEvent | ProtocolFeeEvent | BalancerEvent
+
+
+def topic0(log: dict[str, Any]) -> str | None:
+    """The log's first topic as lower-case 0x-hex, None when it has none."""
     topics = log.get("topics") or []
     if not topics:
         return None
@@ -70,10 +132,10 @@ def _topic0(log: dict[str, Any]) -> str | None:
 
 
 def pool_key(log: dict[str, Any]) -> tuple[str, str] | None:
-    """(pool key, emitter) of a state log: the pool's address, or for a V4 event the pool id (whose
-    PoolManager must be the emitter). None when the log cannot name a pool."""
+    """(pool key, emitter) of a state log: the pool's address, or for a V4 or Balancer Vault event the pool id (whose
+    PoolManager or Vault must be the emitter). None when the log cannot name a pool."""
     emitter = str(log.get("address", "")).lower()
-    if _topic0(log) in V4_TOPICS:
+    if topic0(log) in V4_TOPICS or topic0(log) in BALANCER_VAULT_TOPICS:
         topics = log.get("topics") or []
         if len(topics) < 2:
             return None
@@ -85,7 +147,7 @@ def pool_key(log: dict[str, Any]) -> tuple[str, str] | None:
 def decode(log: dict[str, Any]) -> StateEvent | None:
     """The state change a log carries, None if it is not a state event; MalformedLog if it has a state event's
     first topic but not exactly that event's shape."""
-    if _topic0(log) not in STATE_TOPICS:
+    if topic0(log) not in STATE_TOPICS:
         return None  # other pool events (a V2 Swap, a Flash) move no state the store keeps
     event = pe.decode(log.get("topics") or [], log.get("data", "0x"))
     if isinstance(event, pe.V2Sync):
@@ -96,7 +158,28 @@ def decode(log: dict[str, Any]) -> StateEvent | None:
         return V3LiquidityEvent(event.tick_lower, event.tick_upper, event.liquidity_delta)
     if isinstance(event, pe.V4ProtocolFeeUpdated):
         return ProtocolFeeEvent(event.protocol_fee)
+    balancer = _balancer(event)
+    if balancer is not None:
+        return balancer
     if isinstance(event, (pe.V3Mint, pe.V3Burn)) and event.tick_lower is not None and event.tick_upper is not None:
         delta = event.amount if isinstance(event, pe.V3Mint) else -event.amount
         return V3LiquidityEvent(event.tick_lower, event.tick_upper, delta)
+    return None
+
+
+def _balancer(event: pe.PoolEvent | None) -> BalancerEvent | None:
+    if isinstance(event, pe.BalancerSwap) and event.token_in is not None and event.token_out is not None:
+        return BalancerSwapEvent(event.token_in, event.token_out, event.amount_in, event.amount_out)
+    if isinstance(event, pe.BalancerPoolBalanceChanged):
+        # The Vault books a join as +(amountIn - fee) and an exit as -(amountOut + fee): the fee leaves the pool.
+        deltas = tuple(d - f for d, f in zip(event.deltas, event.protocol_fee_amounts, strict=True))
+        return BalancerBalancesEvent(event.tokens, deltas)
+    if isinstance(event, pe.BalancerPoolBalanceManaged) and event.token is not None:
+        return BalancerBalancesEvent((event.token,), (event.cash_delta + event.managed_delta,))
+    if isinstance(event, pe.BalancerSwapFeeChanged):
+        return BalancerSwapFeeEvent(event.swap_fee)
+    if isinstance(event, pe.BalancerPausedStateChanged):
+        return BalancerPausedEvent(event.paused)
+    if isinstance(event, pe.BalancerTokensRegistered | pe.BalancerTokensDeregistered):
+        return BalancerTokensChangedEvent(type(event).__name__)
     return None

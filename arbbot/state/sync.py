@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from arbbot.amm.balancer_pair import pair_views
 from arbbot.amm.base import Pool
 from arbbot.chain.rpc import RpcClient
-from arbbot.state import lens
-from arbbot.state.discovery import DiscoveredPool
+from arbbot.state import balancer, lens
+from arbbot.state.discovery import BALANCER_KINDS, DiscoveredPool
 from arbbot.state.models import v2_model, v3_model, v4_model
 
 
@@ -18,7 +19,8 @@ def sync_pools(
     """Models of every pool at `block`; also the addresses that could not be read (skipped, not guessed).
 
     `weth`: the chain's WETH, which routes trade for a V4 pool's native ether (without it such pools are
-    skipped)."""
+    skipped). A Balancer pool comes back as its pair views (`arbbot.amm.balancer_pair`), all over one model; a
+    pool that could not be read is reported by its pool id."""
     tag = hex(block)
     v2 = [p for p in pools if p.kind == "uniswap_v2"]
     models: list[Pool] = []
@@ -54,4 +56,14 @@ def sync_pools(
                 failed.append(p.address)
             else:
                 models.append(model)
+    bal = [p for p in pools if p.kind in BALANCER_KINDS]
+    if bal:
+        to_read = [balancer.PoolToRead(p.kind, p.address.lower(), p.contract, p.vault, p.tokens) for p in bal]
+        read, _ = balancer.read_pools(rpc, to_read, tag)
+        for p in bal:
+            found = read.get(p.address.lower())
+            if found is None:
+                failed.append(p.address)
+            else:
+                models.extend(pair_views(found))
     return models, failed

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from arbbot.chain.rpc import RpcClient, RpcError
-from arbbot.state import lens
+from arbbot.state import balancer, lens
 from arbbot.state.events import STATE_TOPICS
 from arbbot.state.store import BlockRef, PoolStore, ReorgDetected, ReorgTooDeep
 
@@ -44,6 +44,12 @@ class StateUpdater:
                     fees[pool_id] = snap.lp_fee
         return fees
 
+    def _balancer_paused(self, block: BlockRef) -> dict[str, bool]:
+        """The paused state, at the end of `block`, of every Balancer pool the store has paused (a pause lapses
+        without an event when the pool's buffer period ends)."""
+        paused = self.store.paused_balancer_pools()
+        return balancer.read_paused(self.rpc, paused, hex(block.number)) if paused else {}
+
     def catch_up(self, until: int | None = None, until_hash: str | None = None) -> set[str]:
         """Apply every block after the store's head up to `until` (default: the node's head).
 
@@ -65,6 +71,7 @@ class StateUpdater:
                 block = block_ref(self.rpc, number)
                 logs = self._logs(block)
                 fees = self._lp_fees(block)
+                paused = self._balancer_paused(block)
             except (LookupError, RpcError) as exc:
                 if isinstance(exc, RpcError) and "unknown block" not in exc.message.lower():
                     raise
@@ -75,7 +82,7 @@ class StateUpdater:
                     break
                 continue  # it changed under us: read it again
             try:
-                changed |= self.store.apply_block(block, logs, fees)
+                changed |= self.store.apply_block(block, logs, fees, paused)
             except ReorgDetected:
                 changed |= self._handle_reorg()
         return changed

@@ -34,6 +34,14 @@ KNOWN_TOPICS = {
     pe.BalancerFlashLoan: "0x0d7d75e01ab95780d3cd1c8ec0dd6c2ce19e3a20427eec8bf53283b6fb8e95f0",
     pe.BalancerSwap: "0x2170c741c41531aec20e7c107c24eecfdd15e69c9bb0a8dd37b1840b9e0b207b",
     pe.AaveFlashLoan: "0xefefaba5e921573100900a3ad9cf29f222d995fb3b6045797eaea7521bd8d6f0",
+    pe.BalancerSwap: "0x2170c741c41531aec20e7c107c24eecfdd15e69c9bb0a8dd37b1840b9e0b207b",
+    pe.BalancerPoolBalanceChanged: "0xe5ce249087ce04f05a957192435400fd97868dba0e6a4b4c049abf8af80dae78",
+    pe.BalancerPoolBalanceManaged: "0x6edcaf6241105b4c94c2efdbf3a6b12458eb3d07be3a0e81d24b13c44045fe7a",
+    pe.BalancerPoolRegistered: "0x3c13bc30b8e878c53fd2a36b679409c073afd75950be43d8858768e956fbc20e",
+    pe.BalancerTokensRegistered: "0xf5847d3f2197b16cdcd2098ec95d0905cd1abdaf415f07bb7cef2bba8ac5dec4",
+    pe.BalancerTokensDeregistered: "0x7dcdc6d02ef40c7c1a7046a011b058bd7f988fa14e20a66344f9d4e60657d610",
+    pe.BalancerSwapFeeChanged: "0xa9ba3ffe0b6c366b81232caab38605a0699ad5398d6cce76f91ee809e322dafc",
+    pe.BalancerPausedStateChanged: "0x9e3a5e37224532dea67b89face185703738a228a6e8a23dee546960180d3be64",
 }
 
 # Per event: its indexed fields, then its data fields, as (ABI type, kind); kind says how the value is drawn and
@@ -76,6 +84,13 @@ LAYOUTS: dict[type, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     pe.AaveFlashLoan: (
         [("address", ""), ("address", ""), ("uint16", "")],
         [("address", ""), ("uint256", ""), ("uint8", ""), ("uint256", "")],
+    ),
+    # Balancer events of static words with a bounded field (the others, with arrays, a bool, an id tied to an
+    # address or one unbounded word, are tests/unit/chain/test_balancer_events.py's).
+    pe.BalancerSwap: ([("bytes32", ""), ("address", ""), ("address", "")], [("uint256", ""), ("uint256", "")]),
+    pe.BalancerPoolBalanceManaged: (
+        [("bytes32", ""), ("address", ""), ("address", "")],
+        [("int256", ""), ("int256", "")],
     ),
 }
 EVENTS = list(LAYOUTS)
