@@ -34,6 +34,8 @@ def _models(w3: Web3, manifest) -> list[BalancerWeightedPool]:  # type: ignore[n
     pool_abi = artifacts.load("BalancerWeightedPool").abi
     out = []
     for entry in manifest.balancer_pools:
+        if entry.kind != "balancer_weighted":
+            continue
         pool = w3.eth.contract(address=entry.address, abi=pool_abi)
         tokens, balances, _ = vault.functions.getPoolTokens(entry.pool_id).call()
         out.append(
@@ -80,7 +82,10 @@ def run() -> list[dict[str, str]]:
     try:
         models = _models(Web3(HTTPProvider(node.url, request_kwargs={"timeout": 60})), manifest)
         decimals = {
-            manifest.token(s).address: manifest.token(s).decimals for p in manifest.balancer_pools for s in p.tokens
+            manifest.token(s).address: manifest.token(s).decimals
+            for p in manifest.balancer_pools
+            if p.kind == "balancer_weighted"
+            for s in p.tokens
         }
     finally:
         node.stop()

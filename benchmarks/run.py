@@ -17,6 +17,7 @@ from types import ModuleType
 from benchmarks import (
     balancer_compare,
     balancer_hop_gas,
+    balancer_stable_compare,
     base_token_gas,
     cli_startup,
     degenbot_compare,
@@ -40,6 +41,7 @@ SUITES = [
     event_decode,
     degenbot_compare,
     balancer_compare,
+    balancer_stable_compare,
     solver_compare,
     executor_gas,
     base_token_gas,

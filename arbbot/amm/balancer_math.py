@@ -139,6 +139,28 @@ def div_up(a: int, b: int) -> int:
     return 0 if a == 0 else (_inflated(a) - 1) // b + 1
 
 
+# -- plain unsigned integers (the Math library: no 18-decimal scaling) -----------------------------------
+
+
+def mul(a: int, b: int) -> int:
+    """`a * b` for unsigned 256-bit values; `BAL#003` on overflow."""
+    return _product(a, b)
+
+
+def int_div_down(a: int, b: int) -> int:
+    """`a / b` rounded down; `BAL#004` for a zero divisor."""
+    if b == 0:
+        raise revert(ZERO_DIVISION, "division by zero")
+    return a // b
+
+
+def int_div_up(a: int, b: int) -> int:
+    """`a / b` rounded up (0 stays 0); `BAL#004` for a zero divisor."""
+    if b == 0:
+        raise revert(ZERO_DIVISION, "division by zero")
+    return 0 if a == 0 else (a - 1) // b + 1
+
+
 def complement(x: int) -> int:
     """`1 - x`, floored at 0."""
     return ONE - x if x < ONE else 0

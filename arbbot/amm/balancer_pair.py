@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
+from arbbot.amm.balancer_stable import BalancerComposableStablePool
 from arbbot.amm.balancer_weighted import BalancerWeightedPool
 from arbbot.amm.base import Pool, register
 
@@ -45,7 +46,10 @@ class NTokenPool(Protocol):
 
 
 # Models a view can wrap, by kind (so a view's snapshot can be rebuilt).
-MODELS: dict[str, Any] = {BalancerWeightedPool.kind: BalancerWeightedPool}
+MODELS: dict[str, Any] = {
+    BalancerWeightedPool.kind: BalancerWeightedPool,
+    BalancerComposableStablePool.kind: BalancerComposableStablePool,
+}
 
 
 def register_model(cls: Any) -> Any:

@@ -60,18 +60,24 @@ class BalancerPoolEntry(BaseModel):
     `pools`: a Balancer pool holds 2 to 8 tokens and is traded through the Vault by `pool_id`).
 
     `tokens` are symbols in the Vault's order (`getPoolTokens`, sorted by address); `weights` and `swap_fee` are
-    18-decimal integers (0.8e18 = 80%, 3e15 = 0.3%); `balances` the raw amounts the INIT join put in.
+    18-decimal integers (0.8e18 = 80%, 3e15 = 0.3%); `balances` the raw amounts the INIT join put in. A composable
+    stable pool (`kind` "balancer_composable_stable") has no weights; its `tokens` and `balances` leave out its own
+    BPT, which the Vault registers at `bpt_index`; `amp` is its amplification (1 to 5000) and `rate_providers`
+    maps a token symbol to its replica rate provider.
     """
 
     model_config = ConfigDict(frozen=True)
-    kind: Literal["balancer_weighted"]
+    kind: Literal["balancer_weighted", "balancer_composable_stable"]
     address: str  # the pool contract (also its BPT)
     pool_id: str  # 32-byte hex string, the Vault's key
     factory: str
     tokens: list[str]
-    weights: list[int]
+    weights: list[int] = []
     swap_fee: int
     balances: list[int]
+    amp: int = 0
+    bpt_index: int | None = None
+    rate_providers: dict[str, str] = {}
 
 
 class Manifest(BaseModel):

@@ -19,7 +19,7 @@ from web3.contract import Contract
 
 from arbbot.chain.addresses import sort_tokens
 from arbbot.devnet import artifacts, compiler
-from arbbot.devnet.balancer import create_weighted_pools
+from arbbot.devnet.balancer import create_stable_pools, create_weighted_pools
 from arbbot.devnet.manifest import BalancerPoolEntry, Manifest, PoolEntry, TokenEntry, VenueEntry
 from arbbot.devnet.pancake import deploy_pancake
 from arbbot.devnet.scenario import (
@@ -373,6 +373,7 @@ class ReplicaBuilder:
             generate(self, self.sc.generate)
         # Last, so scenarios without Balancer pools (and everything built before them) keep their state.
         create_weighted_pools(self)
+        create_stable_pools(self)
         return Manifest(
             scenario=self.sc.name,
             seed=self.sc.seed,

@@ -178,6 +178,82 @@ class BalancerWeightedPoolSpec(_Strict):
         return int(Decimal(self.swap_fee) * 10**18)
 
 
+class BalancerStablePoolSpec(_Strict):
+    """A Balancer V2 composable stable pool created through the real ComposableStablePoolFactory and INIT-joined.
+
+    `amp` is the amplification (1 to 5000); `swap_fee` a fraction between 0.000001 and 0.1. Liquidity is either
+    `depth_eth`, the pool's total ETH value split evenly over its tokens at the scenario prices (`skew_bps` then
+    moves the last token's price in the others), or `amounts`, exact raw token units per token (decimal integer
+    strings). `rates` gives tokens a replica rate provider (its owner, the deployer, can change the rate) with
+    the initial rate as a decimal string (1.05 = 1.05e18); each such token's rate cache lasts
+    `rate_cache_duration` seconds. `yield_exempt` lists tokens (each with a rate) exempt from the pool's yield
+    protocol fee.
+    """
+
+    tokens: list[Symbol] = Field(min_length=2, max_length=5)
+    amp: int = Field(ge=1, le=5000)
+    swap_fee: str = "0.0004"
+    depth_eth: int | None = Field(default=None, gt=0)
+    amounts: list[str] | None = None
+    skew_bps: int = Field(default=0, gt=-10_000, lt=10_000)
+    rates: dict[Symbol, str] = Field(default_factory=dict)
+    rate_cache_duration: int = Field(default=3600, ge=0, le=365 * 86_400)
+    yield_exempt: list[Symbol] = Field(default_factory=list)
+
+    @field_validator("swap_fee", mode="before")
+    @classmethod
+    def _fee(cls, v: object) -> str:
+        return _decimal(v, "swap_fee")
+
+    @field_validator("rates", mode="before")
+    @classmethod
+    def _rates(cls, v: object) -> dict[str, str]:
+        if not isinstance(v, dict):
+            raise ValueError(f"rates must be a table of token = decimal rate, got {v!r}")
+        return {k: _decimal(r, f"rates.{k}") for k, r in v.items()}
+
+    @field_validator("amounts", mode="before")
+    @classmethod
+    def _amounts(cls, v: object) -> list[str] | None:
+        if v is None:
+            return None
+        if not isinstance(v, list) or not all(str(a).isdigit() and int(str(a)) > 0 for a in v):
+            raise ValueError(f"amounts must be positive whole numbers of raw units, got {v!r}")
+        return [str(a) for a in v]
+
+    @model_validator(mode="after")
+    def _shape(self) -> BalancerStablePoolSpec:
+        n = len(self.tokens)
+        if len(set(self.tokens)) != n:
+            raise ValueError(f"tokens: a token appears twice in {self.tokens}")
+        fee = Decimal(self.swap_fee)
+        if not Decimal("0.000001") <= fee <= Decimal("0.1") or fee * 10**18 % 1:
+            raise ValueError(f"swap_fee: {self.swap_fee} must be between 0.000001 and 0.1 with at most 18 decimals")
+        if (self.depth_eth is None) == (self.amounts is None):
+            raise ValueError("give exactly one of depth_eth and amounts")
+        if self.amounts is not None and len(self.amounts) != n:
+            raise ValueError(f"amounts: {len(self.amounts)} amounts for {n} tokens")
+        for sym, rate in self.rates.items():
+            if sym not in self.tokens:
+                raise ValueError(f"rates: {sym} is not one of the pool's tokens {self.tokens}")
+            if Decimal(rate) * 10**18 % 1 or Decimal(rate) * 10**18 >= 2**96:
+                raise ValueError(f"rates.{sym}: {rate} must have at most 18 decimals and stay below 2^96 / 1e18")
+        for sym in self.yield_exempt:
+            if sym not in self.rates:
+                raise ValueError(f"yield_exempt: {sym} has no rate (only a token with a rate provider can be exempt)")
+        return self
+
+    @property
+    def swap_fee_wad(self) -> int:
+        """The swap fee as an 18-decimal integer (the factory's `swapFeePercentage`)."""
+        return int(Decimal(self.swap_fee) * 10**18)
+
+    def rate_wad(self, symbol: str) -> int | None:
+        """The initial rate of `symbol`'s rate provider as an 18-decimal integer; `None` if it has none."""
+        rate = self.rates.get(symbol)
+        return None if rate is None else int(Decimal(rate) * 10**18)
+
+
 class GenerateSpec(_Strict):
     """Seeded bulk pools on top of the listed ones (for benchmarks at realistic scale)."""
 
@@ -199,7 +275,8 @@ class GenerateSpec(_Strict):
 
 
 class Scenario(_Strict):
-    """A parsed, validated scenario file: the tokens, pools on each venue, Balancer weighted pools, Balancer flash-loan
+    """A parsed, validated scenario file: the tokens, pools on each venue, Balancer weighted and composable stable
+    pools, Balancer flash-loan
     liquidity (whole tokens) and bulk generation, with the seed that makes the build reproducible.
 
     WETH and native ETH are built in and must not be listed; every pool's tokens must be known. A bad reference
@@ -217,6 +294,7 @@ class Scenario(_Strict):
     pancake_v3_pools: list[PancakeV3PoolSpec] = Field(default_factory=list)
     v4_pools: list[V4PoolSpec] = Field(default_factory=list)
     balancer_weighted_pools: list[BalancerWeightedPoolSpec] = Field(default_factory=list)
+    balancer_stable_pools: list[BalancerStablePoolSpec] = Field(default_factory=list)
     balancer: dict[Symbol, int] = Field(default_factory=dict)  # whole tokens deposited for flash loans
     generate: GenerateSpec | None = None
 
@@ -245,6 +323,12 @@ class Scenario(_Strict):
                     raise ValueError(f"balancer_weighted_pools[{i}].tokens: unknown token {sym!r}")
                 if self.token(sym).decimals > 18:
                     raise ValueError(f"balancer_weighted_pools[{i}].tokens: {sym} has more than 18 decimals")
+        for i, bs in enumerate(self.balancer_stable_pools):
+            for sym in bs.tokens:
+                if sym not in symbols:
+                    raise ValueError(f"balancer_stable_pools[{i}].tokens: unknown token {sym!r}")
+                if self.token(sym).decimals > 18:
+                    raise ValueError(f"balancer_stable_pools[{i}].tokens: {sym} has more than 18 decimals")
         for sym in self.balancer:
             if sym not in symbols:
                 raise ValueError(f"balancer: unknown token {sym!r}")

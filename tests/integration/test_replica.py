@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from web3 import Web3
 
+from arbbot.amm.balancer_stable import ZERO_ADDRESS, BalancerComposableStablePool
 from arbbot.amm.balancer_weighted import BalancerWeightedPool
 from arbbot.chain.addresses import v2_pair_address, v3_pool_address
-from arbbot.devnet import artifacts, compiler
+from arbbot.devnet import artifacts, compiler, snapshot
 from arbbot.devnet.inspect import pool_views, price_of
+from arbbot.errors import DevnetError
 from tests.conftest import Replica
 
 DEADLINE = 2**63
@@ -170,12 +173,13 @@ def test_balancer_weighted_pools_are_the_factorys_and_swap_at_the_models_quote(r
     vault = _contract(replica, "BalancerVault", m.contracts["BalancerVault"])
     factory = _contract(replica, "BalancerWeightedPoolFactory", m.contracts["BalancerWeightedPoolFactory"])
     by_address = lambda s: int(m.token(s).address, 16)  # noqa: E731  the Vault's order
-    assert [p.tokens for p in m.balancer_pools] == [
+    weighted = [p for p in m.balancer_pools if p.kind == "balancer_weighted"]
+    assert [p.tokens for p in weighted] == [
         sorted(["WETH", "DAI"], key=by_address),
         sorted(["USDC", "WBTC", "WETH"], key=by_address),
     ]
     trader = w3.eth.accounts[4]
-    for entry in m.balancer_pools:
+    for entry in weighted:
         pool = _contract(replica, "BalancerWeightedPool", entry.address)
         assert factory.functions.isPoolFromFactory(entry.address).call()
         assert "0x" + pool.functions.getPoolId().call().hex() == entry.pool_id
@@ -209,7 +213,67 @@ def test_balancer_weighted_pools_are_the_factorys_and_swap_at_the_models_quote(r
         assert _erc20(replica, t_out).functions.balanceOf(trader).call() == quoted > 0
 
 
+def test_the_balancer_stable_pool_is_the_factorys_and_swaps_at_the_models_quote(replica: Replica) -> None:
+    m, w3 = replica.manifest, replica.w3
+    vault = _contract(replica, "BalancerVault", m.contracts["BalancerVault"])
+    factory = _contract(
+        replica, "BalancerComposableStablePoolFactory", m.contracts["BalancerComposableStablePoolFactory"]
+    )
+    (entry,) = [p for p in m.balancer_pools if p.kind == "balancer_composable_stable"]
+    assert sorted(entry.tokens) == ["DAI", "USDC"] and entry.amp == 1000 and entry.rate_providers == {}
+    pool = _contract(replica, "BalancerComposableStablePool", entry.address)
+    assert factory.functions.isPoolFromFactory(entry.address).call()
+    assert "0x" + pool.functions.getPoolId().call().hex() == entry.pool_id
+    tokens, balances, _ = vault.functions.getPoolTokens(entry.pool_id).call()
+    bpt = pool.functions.getBptIndex().call()
+    assert bpt == entry.bpt_index and tokens[bpt] == entry.address
+    main = [b for k, b in enumerate(balances) if k != bpt]
+    assert [t for k, t in enumerate(tokens) if k != bpt] == [m.token(s).address for s in entry.tokens]
+    assert main == entry.balances
+    assert pool.functions.getAmplificationParameter().call() == [1000 * 1000, False, 1000]
+    assert pool.functions.getSwapFeePercentage().call() == entry.swap_fee
+    decimals = [18 if k == bpt else _erc20(replica, t).functions.decimals().call() for k, t in enumerate(tokens)]
+    model = BalancerComposableStablePool(
+        entry.address, entry.pool_id, vault.address, tuple(tokens), list(balances), bpt,
+        tuple(10**18 * 10 ** (18 - d) for d in decimals), (ZERO_ADDRESS,) * len(tokens), [None] * len(tokens),
+        1000 * 1000, 1000 * 1000, 0, 0, entry.swap_fee, w3.eth.get_block("latest")["timestamp"],
+    )  # fmt: skip
+    assert model.scaling_factors() == tuple(pool.functions.getScalingFactors().call())
+    # 1,000 USDC for DAI: the Vault pays exactly the model's quote, not a wei more.
+    usdc, dai = m.token("USDC").address, m.token("DAI").address
+    amount = 1000 * 10**6
+    quoted = model.quote_exact_in(usdc, dai, amount)
+    assert 999 * 10**18 < quoted < 1000 * 10**18
+    trader = w3.eth.accounts[4]
+    _erc20(replica, usdc).functions.mint(trader, amount).transact({"from": w3.eth.accounts[0]})
+    _erc20(replica, usdc).functions.approve(vault.address, amount).transact({"from": trader})
+    single = (entry.pool_id, 0, usdc, dai, amount, b"")
+    funds = (trader, False, trader, False)
+    with pytest.raises(Exception, match="BAL#507"):  # SWAP_LIMIT
+        vault.functions.swap(single, funds, quoted + 1, DEADLINE).call({"from": trader})
+    receipt = w3.eth.wait_for_transaction_receipt(
+        vault.functions.swap(single, funds, quoted, DEADLINE).transact({"from": trader})
+    )
+    assert receipt["status"] == 1
+    assert _erc20(replica, dai).functions.balanceOf(trader).call() == quoted
+
+
 def test_state_is_rolled_back_between_tests(replica: Replica) -> None:
     # The FOT mint above must not be visible here.
     fot = _erc20(replica, replica.manifest.token("FOT").address)
     assert fot.functions.balanceOf(replica.w3.eth.accounts[6]).call() == 0
+
+
+def test_a_stable_pool_the_factory_refuses_is_a_one_line_error(tmp_path: Path) -> None:
+    # Amounts whose invariant passes the 2^111 BPT the pool premints: its INIT join reverts on the real bytecode.
+    path = tmp_path / "huge.toml"
+    path.write_text(
+        'name = "hugestable"\nseed = 1\nv2_venues = ["uniswap_v2"]\n'
+        '[[tokens]]\nsymbol = "DAI"\ndecimals = 18\nprice_eth = "0.0003"\n'
+        '[[tokens]]\nsymbol = "USDC"\ndecimals = 6\nprice_eth = "0.0003"\n'
+        '[[balancer_stable_pools]]\ntokens = ["DAI", "USDC"]\namp = 100\n'
+        'amounts = ["3000000000000000000000000000000000", "3000000000000000000000"]\n'
+    )
+    with pytest.raises(DevnetError, match=r"balancer_stable_pools\[0\] \['DAI', 'USDC'\].*BAL#001.*2\^111") as err:
+        snapshot.build_state(str(path), log_path=tmp_path / "build.log")
+    assert "\n" not in str(err.value)

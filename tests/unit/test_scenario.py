@@ -114,3 +114,51 @@ def test_a_weighted_pool_spec_loads_with_exact_weights_and_fee(tmp_path: Path) -
 def test_invalid_weighted_pools_are_named(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         scenario.load(_write(tmp_path, BASE + WEIGHTED.replace(*edit)))
+
+
+STABLE = """
+[[balancer_stable_pools]]
+tokens = ["WETH", "USDC"]
+amp = 200
+swap_fee = "0.0004"
+depth_eth = 10
+rates = { WETH = "1.05" }
+rate_cache_duration = 600
+"""
+
+
+def test_a_stable_pool_spec_loads_with_exact_fee_and_rates(tmp_path: Path) -> None:
+    sc, _ = scenario.load(_write(tmp_path, BASE + STABLE))
+    (pool,) = sc.balancer_stable_pools
+    assert (pool.amp, pool.swap_fee_wad, pool.rate_cache_duration) == (200, 4 * 10**14, 600)
+    assert pool.rate_wad("WETH") == 105 * 10**16 and pool.rate_wad("USDC") is None
+    assert scenario.load("default")[0].balancer_stable_pools[0].tokens == ["USDC", "DAI"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("amp = 200", "amp = 5001"), r"balancer_stable_pools\.0\.amp: .*less than or equal to 5000 \(got 5001\)"),
+        (("amp = 200", "amp = 0"), r"balancer_stable_pools\.0\.amp: .*greater than or equal to 1 \(got 0\)"),
+        (('swap_fee = "0.0004"', 'swap_fee = "0.2"'), r"swap_fee: 0.2 must be between"),
+        (('tokens = ["WETH", "USDC"]', 'tokens = ["WETH", "XYZ"]'), r"balancer_stable_pools\[0\]\.tokens: unknown"),
+        (('tokens = ["WETH", "USDC"]', 'tokens = ["WETH", "WETH"]'), r"tokens: a token appears twice"),
+        (('tokens = ["WETH", "USDC"]', 'tokens = ["WETH"]'), r"balancer_stable_pools\.0\.tokens: .*at least 2"),
+        (("depth_eth = 10", 'depth_eth = 10\namounts = ["1", "2"]'), r"exactly one of depth_eth and amounts"),
+        (("depth_eth = 10", 'amounts = ["1"]'), r"amounts: 1 amounts for 2 tokens"),
+        (('rates = { WETH = "1.05" }', 'rates = { DAI = "1.05" }'), r"rates: DAI is not one of the pool's tokens"),
+        (('rates = { WETH = "1.05" }', 'rates = { WETH = "-1" }'), r"rates.WETH must be a positive number"),
+        (('rates = { WETH = "1.05" }', 'rates = { WETH = "100000000000" }'), r"rates.WETH: .* below 2\^96"),
+        (("rate_cache_duration = 600", "rate_cache_duration = -1"), r"rate_cache_duration: .*greater than or equal"),
+    ],
+)
+def test_invalid_stable_pools_are_named(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        scenario.load(_write(tmp_path, BASE + STABLE.replace(*edit)))
+
+
+def test_only_a_token_with_a_rate_can_be_yield_exempt(tmp_path: Path) -> None:
+    ok = STABLE + 'yield_exempt = ["WETH"]\n'
+    assert scenario.load(_write(tmp_path, BASE + ok))[0].balancer_stable_pools[0].yield_exempt == ["WETH"]
+    with pytest.raises(ScenarioError, match=r"yield_exempt: USDC has no rate"):
+        scenario.load(_write(tmp_path, BASE + STABLE + 'yield_exempt = ["USDC"]\n'))
