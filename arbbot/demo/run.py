@@ -106,6 +106,7 @@ class DemoRun:
     closing: Closing
     landed_by_kind: dict[str, int] = field(default_factory=dict)  # "cycle" / "backrun" -> bundles landed
     v4_trades: int = 0  # audited trades with a Uniswap V4 hop
+    balancer_trades: int = 0  # audited trades with a Balancer V2 hop
     rounds: list[str] = field(default_factory=list)
     solana: LoopResult | None = None
 
@@ -169,7 +170,7 @@ async def _run(
     owner = Account.from_key(key).address
     progress("stage", {"text": "users: wrapping ETH, buying tokens, approving the routers"})
     traffic = Traffic(w3, manifest, scenario_prices(manifest), seed=cfg.seed, users=4, min_eth=cfg.min_swap_eth,
-                      max_eth=cfg.max_swap_eth)  # fmt: skip
+                      max_eth=cfg.max_swap_eth, balancer=True)  # fmt: skip
     traffic.fund()
     progress("stage", {"text": "deploying ArbExecutor"})
     contract = deploy_executor(w3, manifest, owner)
@@ -225,6 +226,7 @@ async def _run(
         first_block=first_block, last_block=w3.eth.block_number, before=before, after=after,
         counters=searcher.counters.snapshot(), db_url=db_url, bundle_log=log_path, rounds=rounds, closing=closing,
         landed_by_kind=landed, v4_trades=sum(any(s.kind == "uniswap_v4" for s in t.route) for t in closing.trades),
+        balancer_trades=sum(any(s.kind.startswith("balancer") for s in t.route) for t in closing.trades),
         solana=solana,
     )  # fmt: skip
 

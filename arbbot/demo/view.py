@@ -103,6 +103,8 @@ def summary(console: Console, run: DemoRun) -> None:
                   f"bundles landed: {run.counters['landed']} ({kinds})")  # fmt: skip
     if run.v4_trades:
         console.print(f"trades through Uniswap V4 pools: {run.v4_trades}")
+    if run.balancer_trades:
+        console.print(f"trades through Balancer V2 pools: {run.balancer_trades}")
     verdict = "[bold green]equal[/]" if c.reconciled else "[bold red]DIFFERENT[/]"
     console.print(
         f"realized PnL (audit): {eth(c.audited_net)}; owner's balance change: {eth(c.owner_change)}: {verdict}"

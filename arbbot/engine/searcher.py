@@ -32,7 +32,7 @@ from arbbot.execution import capital as capital_choice
 from arbbot.execution.bundles.rpc import RpcCaller
 from arbbot.execution.capital import CapitalOption, CapitalSources
 from arbbot.execution.plan import Executor, Landed, Missed, SubmitResult, TradePlan
-from arbbot.execution.route import ZERO_ADDRESS, Capital, Route, decode, encode, hop_for
+from arbbot.execution.route import ZERO_ADDRESS, Capital, Route, RouteError, decode, encode, hop_for
 from arbbot.metrics import Metrics
 from arbbot.sim.candidate import CandidateSim, CandidateSimulator, PreTx, execute_calldata
 from arbbot.sim.fork import ForkSimulator
@@ -363,6 +363,14 @@ class Searcher:
         share = 0 if self._valued(c) else p.bribe_share_bps  # a non-WETH route pays with attached ETH
         return encode(Route(cap, lender, c.token, c.amount_in, min_profit, share, hops))
 
+    def _unfundable(self, c: Candidate) -> str | None:
+        """Why the configured capital cannot run `c` (a Balancer hop in the Vault's own flash loan, say), or None."""
+        try:
+            self._route(c, 0)
+        except RouteError as exc:
+            return f"capital {self.params.capital.name} cannot run this route: {exc}"
+        return None
+
     def _valued(self, c: Candidate) -> bool:
         """Whether `c`'s profit is in a token other than WETH (and so valued in ETH)."""
         return self.params.weth is not None and c.token.lower() != self.params.weth.lower()
@@ -565,6 +573,9 @@ class Searcher:
         gross_eth = worth(c.gross_profit) if worth is not None else c.gross_profit
         if gross_eth is None:
             self._reject(kind, c, f"no trusted ETH valuation of {c.token} (no deep WETH pool outside the cycle)")
+            return None
+        if p.capital_sources is None and (why := self._unfundable(c)) is not None:
+            self._reject(kind, c, why)
             return None
         share = 0 if valued else p.bribe_share_bps
         bribe = attached_bribe(gross_eth, p.bribe_share_bps) if valued else 0

@@ -40,6 +40,8 @@ def test_demo_lands_cycles_and_backruns_and_reconciles(tmp_path: Path) -> None:
     # The v4 replica: some trades run through Uniswap V4 pools, on the PoolManager's capital.
     assert first.v4_trades >= 1
     assert first.v4_trades == sum(any(s.kind == "uniswap_v4" for s in t.route) for t in c.trades)
+    assert first.balancer_trades >= 1  # users trade the Balancer pool through the Vault; the searcher trades it back
+    assert first.balancer_trades == sum(any(s.kind.startswith("balancer") for s in t.route) for t in c.trades)
     assert c.problems == []
     assert len(c.trades) == first.counters["landed"]
     assert all(t.status == "success" and t.bundle_uuid for t in c.trades)
