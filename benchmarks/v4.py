@@ -29,6 +29,7 @@ from typing import Any
 
 from web3.contract import Contract
 
+from arbbot.amm.errors import AmmError
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.chain.rpc import RpcClient
@@ -164,6 +165,13 @@ class _V4Bench:
             outs.append(x)
         return outs
 
+    def _profit(self, pools: Sequence[Any], tokens: Sequence[str], amount: int) -> int:
+        """The cycle's profit for `amount` in; -amount (nothing out) where a pool cannot trade it."""
+        try:
+            return self._outs(pools, tokens, amount)[-1] - amount
+        except AmmError:
+            return -amount
+
     def measure(self, name: str, v4: PoolEntry, other: PoolEntry) -> V4Run:
         b, m = self.base, self.m
         weth, usdc = m.token("WETH").address, m.token("USDC").address
@@ -172,7 +180,7 @@ class _V4Bench:
         for start, mid in ((usdc, weth), (weth, usdc)):  # the V4 hop first, in whichever direction pays
             decimals = 6 if start == usdc else 18
             amount, profit = bracketed_optimum(
-                lambda x, s=start, t=mid: self._outs(pools, (s, t), x)[-1] - x,
+                lambda x, s=start, t=mid: self._profit(pools, (s, t), x),
                 max_input=10**30,
                 min_input=10 ** (decimals - 3),
             )
