@@ -16,7 +16,7 @@ from arbbot.chain.rpc import RpcClient
 from arbbot.config import VenueSettings
 from arbbot.engine.context import require_contracts
 from arbbot.errors import ConfigError
-from arbbot.execution.route import RouteError, hop_for
+from arbbot.execution.route import Capital, RouteError, hop_for
 from arbbot.state.discovery import BALANCER_KINDS, DiscoveredPool, scan_balancer, scan_factory
 from arbbot.state.store import BlockRef, PoolStore
 from arbbot.state.sync import sync_pools
@@ -78,16 +78,20 @@ def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:
     )
 
 
-def tradable(pools: Mapping[str, Pool]) -> dict[str, Pool]:
+def tradable(pools: Mapping[str, Pool], capital: Capital | None = None) -> dict[str, Pool]:
     """The pools the executor has a hop for, by key: what cycles may run through.
 
-    The store tracks more (Balancer pair views, before the executor trades through the Vault); a cycle through any
-    other pool could be priced but never sent, and would crowd sendable ones out of each update's candidates."""
+    `capital`: the one capital the searcher is configured to run every route on (None: it picks per route among
+    the free sources). A pool whose hop cannot run on it is left out too: a Balancer pool when every route borrows
+    from the Balancer Vault, which refuses a swap inside its own flash loan (BAL#400). A cycle through such a pool
+    could be priced but never sent, and would crowd sendable ones out of each update's candidates."""
     out: dict[str, Pool] = {}
     for key, pool in pools.items():
         try:
-            hop_for(pool, True)
+            hop = hop_for(pool, True)
         except RouteError:
+            continue
+        if capital == Capital.BALANCER and hop.balancer:
             continue
         out[key] = pool
     return out

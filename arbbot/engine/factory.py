@@ -247,7 +247,9 @@ async def build(
         vault = cfg.balancer_vault if "balancer_vault" in cfg.model_fields_set else ctx.balancer_vault
         discovered = discover(rpc, ctx.venues, head, vault)
     store = load_store(rpc, discovered, head, weth=ctx.tokens.get("WETH"))
-    arbitrage = CycleArbitrage(tradable(store.pools), bases, max_hops=cfg.max_hops)
+    # With one fixed capital, only pools it can run a hop through (never a Balancer pool on the Vault's own loan).
+    fixed = None if cfg.capital == "cheapest" else Capital.BALANCER if cfg.capital == "balancer" else Capital.OWN
+    arbitrage = CycleArbitrage(tradable(store.pools, fixed), bases, max_hops=cfg.max_hops)
     weth = ctx.tokens.get("WETH")
     routers = [Router(r.kind, r.address, r.factory, r.v2_factory, r.v3_factory, r.weth or weth)
                for r in (cfg.routers or ctx.routers)]  # fmt: skip

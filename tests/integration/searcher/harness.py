@@ -19,6 +19,7 @@ from arbbot.engine.bootstrap import directory_for, load_store, tradable
 from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.fanout import BuilderEndpoint, BundleFanout
+from arbbot.execution.route import Capital
 from arbbot.execution.submit import BundleExecutor
 from arbbot.sim.candidate import PyrevmCandidateSimulator
 from arbbot.strategy.arbitrage import CycleArbitrage
@@ -78,7 +79,8 @@ def build_searcher(
     discovered = known_pools(manifest)
     weth = manifest.token("WETH").address
     store = load_store(RpcClient(url), discovered, weth=weth)
-    traded = {k: p for k, p in tradable(store.pools).items() if pool_filter is None or pool_filter(p)}
+    fixed = None if params.get("capital_sources") is not None else params.get("capital", Capital.BALANCER)
+    traded = {k: p for k, p in tradable(store.pools, fixed).items() if pool_filter is None or pool_filter(p)}
     arbitrage = CycleArbitrage(traded, list(base_tokens or [weth]), max_hops=3)
     backrun = BackrunStrategy(arbitrage, routers_from_manifest(manifest), directory_for(discovered))
     node = JsonRpcClient(node_url, name="node", timeout=3.0)
