@@ -16,7 +16,7 @@ import json
 from fractions import Fraction
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from arbbot.amm import balancer_stable as bs
@@ -101,6 +101,9 @@ def test_the_invariant_is_the_root_of_the_stableswap_equation(amp: int, balances
 
 @settings(max_examples=150, deadline=None)
 @given(amp=st.integers(min_value=1000, max_value=5_000_000), balances=BALANCES, k=st.integers(0, 4))
+# Amplification 1 and a 1e7:1 imbalance: the farthest off the balance the search has found (1.6e-9 of the balance).
+@example(amp=1000, balances=[10**15, 10**15, 10**15, 16_185_117_682_035_212_410_239, 3_370_192_372_655_943_412_069],
+         k=4)  # fmt: skip
 def test_the_balance_given_the_invariant_restores_it(amp: int, balances: list[int], k: int) -> None:
     k %= len(balances)
     try:
@@ -110,10 +113,12 @@ def test_the_balance_given_the_invariant_restores_it(amp: int, balances: list[in
         assert str(exc)[:7] in ("BAL#321", "BAL#322", "BAL#003"), str(exc)
         event(str(exc)[:7])
         return
-    # Rounded up at every step: not below the balance the invariant implies, and close to it (the pool's product
-    # term, divided down token by token, loses precision on far-off-balance pools: 1e-9 of the larger of the
-    # invariant and the balance bounds it).
-    assert y >= balances[k] - 2 and abs(y - balances[k]) <= max(8, max(d, balances[k]) // 10**9), (y, balances[k], d)
+    # Rounded up at every step: not below the balance the invariant implies, and close to it. The pool's product
+    # term, divided down token by token, loses precision on far-off-balance pools at low amplification (the deployed
+    # pools compute the same: test_balancer_stable_exactness.py); 1e-8 of the larger of the invariant and the balance
+    # bounds what a search of these ranges has found (1.6e-9 at worst, the example above; 0.8e-9 over 9,500 random
+    # cases).
+    assert y >= balances[k] - 2 and abs(y - balances[k]) <= max(8, max(d, balances[k]) // 10**8), (y, balances[k], d)
 
 
 def test_the_amplification_ramps_linearly_both_ways_and_stops() -> None:
