@@ -31,7 +31,7 @@ def _swap(r: Replica, venue: str, symbol: str) -> int:
     token.functions.approve(router_address, 2**256 - 1).transact({"from": me})
     router = w3.eth.contract(address=router_address, abi=artifacts.load("UniswapV2Router02").abi)
     tx = router.functions.swapExactTokensForTokens(10**17, 0, [weth, other], me, 2**32).transact({"from": me})
-    receipt = w3.eth.get_transaction_receipt(tx)
+    receipt = w3.eth.wait_for_transaction_receipt(tx)  # automine seals the block after the send returns
     assert receipt["status"] == 1
     return int(receipt["blockNumber"])
 
