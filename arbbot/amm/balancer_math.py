@@ -290,3 +290,20 @@ def _ln_36(x: int) -> int:
         num = num * z_squared // _ONE_36
         series += num // odd
     return -2 * series if negative else 2 * series
+
+
+MAX_BALANCE = 2**112 - 1  # the Vault packs each pool balance (cash + managed) in 112 bits
+
+
+def book_swap(pool: str, balances: list[int], i: int, j: int, amount_in: int, amount_out: int) -> None:
+    """Book a swap the Vault reported on a pool's `balances`: token `i` gains `amount_in`, token `j` pays `amount_out`.
+
+    Raises `ValueError` (and changes nothing) for a swap the pool cannot have made: one token on both sides, a
+    negative amount, more out than the pool holds or a balance past 112 bits.
+    """
+    if i == j or amount_in < 0 or amount_out < 0:
+        raise ValueError(f"pool {pool}: swap event {i} -> {j} ({amount_in}, {amount_out})")
+    if amount_out > balances[j] or balances[i] + amount_in > MAX_BALANCE:
+        raise ValueError(f"pool {pool}: swap event out of range for balances {balances} ({amount_in}, {amount_out})")
+    balances[i] += amount_in
+    balances[j] -= amount_out

@@ -59,8 +59,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from arbbot.amm.balancer_math import (
+    MAX_BALANCE,
     ONE,
     add,
+    book_swap,
     complement,
     div_down,
     div_up,
@@ -78,7 +80,6 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 AMP_PRECISION = 1000
 MIN_AMP, MAX_AMP = 1, 5000  # the raw amplification's bounds (times AMP_PRECISION in storage)
 MAX_STABLE_TOKENS = 5  # not counting the BPT
-MAX_BALANCE = 2**112 - 1  # the Vault packs each pool balance (cash + managed) in 112 bits
 MAX_ITERATIONS = 255
 RATE_BITS = 96  # a cached rate is stored in 96 bits
 TIMESTAMP_BITS = 32  # a cache's duration and expiry are stored in 32 bits each
@@ -618,15 +619,7 @@ class BalancerComposableStablePool:
         Raises `ValueError` (and changes nothing) for a swap this state cannot have made: one token on both sides,
         a negative amount, more out than the pool holds or a balance past 112 bits.
         """
-        i, j = self.index(token_in), self.index(token_out)
-        if i == j or amount_in < 0 or amount_out < 0:
-            raise ValueError(f"pool {self.address}: swap event {token_in} -> {token_out} ({amount_in}, {amount_out})")
-        if amount_out > self.balances[j] or self.balances[i] + amount_in > MAX_BALANCE:
-            raise ValueError(
-                f"pool {self.address}: swap event out of range for balances {self.balances} ({amount_in}, {amount_out})"
-            )
-        self.balances[i] += amount_in
-        self.balances[j] -= amount_out
+        book_swap(self.address, self.balances, self.index(token_in), self.index(token_out), amount_in, amount_out)
 
     def apply_rate_update(self, token: str, rate: int, timestamp: int) -> None:
         """Book a `TokenRateCacheUpdated` event logged in a block at `timestamp`: the cache holds `rate` and expires

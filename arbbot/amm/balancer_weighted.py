@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from arbbot.amm.balancer_math import (
+    MAX_BALANCE,
     ONE,
     add,
+    book_swap,
     complement,
     div_down,
     div_up,
@@ -47,7 +49,6 @@ MAX_OUT_RATIO = 3 * 10**17
 MIN_WEIGHT = 10**16  # 1%
 MAX_TOKENS = 8
 MIN_SWAP_FEE, MAX_SWAP_FEE = 10**12, 10**17  # 0.0001% .. 10%, the pool's bounds
-MAX_BALANCE = 2**112 - 1  # the Vault packs each pool balance (cash + managed) in 112 bits
 
 # Balancer error codes the weighted pool and the Vault raise on a swap.
 MAX_IN_RATIO_CODE = 304
@@ -215,15 +216,7 @@ class BalancerWeightedPool:
         Raises `ValueError` (and changes nothing) for a swap this state cannot have made: one token on both sides,
         a negative amount, more out than the pool holds or a balance past 112 bits.
         """
-        i, j = self.index(token_in), self.index(token_out)
-        if i == j or amount_in < 0 or amount_out < 0:
-            raise ValueError(f"pool {self.address}: swap event {token_in} -> {token_out} ({amount_in}, {amount_out})")
-        if amount_out > self.balances[j] or self.balances[i] + amount_in > MAX_BALANCE:
-            raise ValueError(
-                f"pool {self.address}: swap event out of range for balances {self.balances} ({amount_in}, {amount_out})"
-            )
-        self.balances[i] += amount_in
-        self.balances[j] -= amount_out
+        book_swap(self.address, self.balances, self.index(token_in), self.index(token_out), amount_in, amount_out)
 
     def copy(self) -> BalancerWeightedPool:
         """An independent copy (its own balances) for what-if quoting."""
