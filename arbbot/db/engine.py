@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from arbbot.errors import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DB_FILE = "arbbot.db"
+SQLITE_WAIT = 30.0  # seconds a SQLite connection waits for another one's lock before failing
 _MIGRATION_LOCK = 0x61726262  # pg_advisory_xact_lock key: concurrent starts migrate one at a time
 
 
@@ -46,17 +49,35 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     if is_sqlite and parsed.database not in (None, "", ":memory:") and not parsed.database.startswith("file:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     if is_sqlite:
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)  # wait for the other writer, not fail
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_WAIT)  # wait for the other writer
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:  # bad scheme or missing driver: user input
         raise ConfigError(f"database URL {parsed.render_as_string()!r} is not usable: {exc}") from exc
     if is_sqlite:
-        _sqlite_transactions(engine)
+        _sqlite_transactions(engine, float(kwargs["connect_args"]["timeout"]))
     return engine
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def _switch_to_wal(cur: Any, wait: float) -> None:
+    """`PRAGMA journal_mode=WAL`, waiting up to `wait` seconds for other connections. When several connections
+    switch a new file at the same moment, SQLite fails all but one at once instead of waiting (waiting could
+    deadlock: each holds the read lock the other needs gone), so the wait is here. Once the file is in WAL
+    mode (it stays so), the pragma changes nothing and needs no lock."""
+    deadline = time.monotonic() + wait
+    pause = 0.005
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)  # back-off while the other connection finishes its switch
+        pause = min(pause * 2, 0.1)
+
+
+def _sqlite_transactions(engine: Engine, wait: float) -> None:
     """Python's sqlite3 does not BEGIN before SELECT or DDL ("legacy transaction control"), so a
     migration or a read-then-write unit of work would not be atomic. Take BEGIN over, as SQLAlchemy's
     SQLite docs recommend; `sqlite_begin="IMMEDIATE"` (execution option) takes the write lock up front."""
@@ -66,7 +87,7 @@ def _sqlite_transactions(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # sqlite3 must not emit BEGIN itself
         cur = dbapi_conn.cursor()
         try:
-            cur.execute("PRAGMA journal_mode=WAL")  # readers never block the syncing writer
+            _switch_to_wal(cur, wait)  # readers never block the syncing writer
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
         finally:
