@@ -204,6 +204,10 @@ def decode_json(raw: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
         raise Failure(MALFORMED, f"non-JSON body: {excerpt(raw)}") from None
 
 
+# Reads that move a cursor on the node: the answer is consumed by sending the request, so a second request (a retry
+# or a hedge) would not get it again. Sent once; the caller recovers what a lost answer held.
+SENT_ONCE = frozenset({"eth_getFilterChanges"})
+
 # Answers that are small by nature get a small cap: a 50 MB "storage word" is refused after 64 KB, not 32 MB.
 _SMALL = ("eth_blockNumber", "eth_chainId", "eth_getBalance", "eth_getTransactionCount", "eth_getStorageAt",
           "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_estimateGas", "eth_subscribe", "eth_getRawTransactionByHash",
@@ -212,8 +216,15 @@ SMALL_MAX_BYTES = 256 * 1024
 CODE_MAX_BYTES = 1024 * 1024  # eth_getCode: contract code is at most 24 KB (48 KB as hex); initcode 48 KB
 
 
+# A busy mainnet pool's `txpool_content` is tens of MB: allowed this much whatever the client's usual cap.
+TXPOOL_MAX_BYTES = 128 * 2**20
+
+
 def cap_for(method: str, default: int) -> int:
-    """The answer size cap of `method`: small for scalar answers, one code size for `eth_getCode`, else `default`."""
+    """The answer size cap of `method`: small for scalar answers, one code size for `eth_getCode`, the pool's size
+    for `txpool_content`, else `default`."""
+    if method == "txpool_content":
+        return max(default, TXPOOL_MAX_BYTES)
     if method in _SMALL:
         return min(default, SMALL_MAX_BYTES)
     if method == "eth_getCode":

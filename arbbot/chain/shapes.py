@@ -127,6 +127,23 @@ def tx_or_null(value: Any) -> None:
             quantity(obj[key], f"transaction.{key}")
 
 
+def txpool(value: Any) -> None:
+    """Check a `txpool_content` answer: `pending` (and `queued`) map sender to nonce to a full transaction."""
+    obj = _object(value, "result")
+    for part in ("pending", "queued"):
+        by_sender = _object(obj.get(part, {}), part)
+        for sender, by_nonce in by_sender.items():
+            _address(sender, f"{part} sender")
+            for nonce, tx in _object(by_nonce, f"{part}[{sender}]").items():
+                where = f"{part}[{sender}][{nonce}]"
+                if tx is None:
+                    raise BadShape(f"{where} is null")
+                try:
+                    tx_or_null(tx)
+                except BadShape as exc:
+                    raise BadShape(f"{where}: {exc}") from None
+
+
 def receipt_or_null(value: Any) -> None:
     """Check a receipt answer (null: not mined yet): its quantities and its logs."""
     if value is None:
@@ -189,6 +206,7 @@ CHECKS: dict[str, Callable[[Any], object]] = {
     "eth_getRawTransactionByHash": raw_tx_or_null,
     "eth_getTransactionReceipt": receipt_or_null,
     "eth_getFilterChanges": hashes,
+    "txpool_content": txpool,
     "eth_createAccessList": access_list,
     "eth_subscribe": identifier,
     "eth_newPendingTransactionFilter": identifier,

@@ -35,7 +35,9 @@ from arbbot.chain.jsonrpc import (
     JSON_HEADERS,
     KINDS,
     MALFORMED,
+    NO_RETRY,
     RPC_ERROR,
+    SENT_ONCE,
     TIMEOUT,
     TOO_LARGE,
     TRUNCATED,
@@ -253,7 +255,7 @@ class HttpTransport(_Calls):
     def _hedged(self, body: bytes, timeout: float, cap: int | None, method: str | None = None) -> bytes:
         """One attempt, sent again if unanswered after `hedge_after`; the first good answer is taken."""
         hedge = self.hedge_after
-        if not hedge or timeout <= hedge * 1.5:
+        if not hedge or timeout <= hedge * 1.5 or method in SENT_ONCE:
             return self._attempt(body, timeout, cap, method)
         with self._lock:
             if self._hedger is None:
@@ -345,7 +347,7 @@ class HttpTransport(_Calls):
 
     def _run(self, what: str, body: bytes, retry: RetryPolicy | None, timeout: float | None,
              interpret: Callable[[bytes], Any], cap: int | None = None) -> Any:  # fmt: skip
-        policy = retry or self.retry
+        policy = NO_RETRY if what in SENT_ONCE else retry or self.retry
         per_attempt = timeout or self.timeout
         deadline = self._deadline(policy, per_attempt)
         last: Failure | None = None
@@ -544,7 +546,7 @@ class AsyncHttpTransport(_Calls):
     async def _hedged(self, body: bytes, timeout: float, cap: int | None, method: str | None = None) -> bytes:
         """One attempt, sent again if unanswered after `hedge_after`; the first good answer is taken."""
         hedge = self.hedge_after
-        if not hedge or timeout <= hedge * 1.5:
+        if not hedge or timeout <= hedge * 1.5 or method in SENT_ONCE:
             return await self._attempt(body, timeout, cap, method)
         first = asyncio.ensure_future(self._attempt(body, timeout, cap, method))
         done, _ = await asyncio.wait({first}, timeout=hedge)
@@ -572,7 +574,7 @@ class AsyncHttpTransport(_Calls):
 
     async def _run(self, what: str, body: bytes, retry: RetryPolicy | None, timeout: float | None,
                    interpret: Callable[[bytes], Any], cap: int | None = None) -> Any:  # fmt: skip
-        policy = retry or self.retry
+        policy = NO_RETRY if what in SENT_ONCE else retry or self.retry
         per_attempt = timeout or self.timeout
         deadline = self._deadline(policy, per_attempt)
         last: Failure | None = None

@@ -201,11 +201,17 @@ class WsSession:
         if fut.done():
             return
         try:
-            fut.set_result(unwrap(method, msg, rid))
+            result = unwrap(method, msg, rid)
         except Failure as f:
             fut.set_exception(f)
+            return
         except Exception as exc:  # RpcError: the node's answer
             fut.set_exception(exc)
+            return
+        if method == "eth_subscribe":
+            # Before the caller resumes: the node may send the first notification in the very next frame.
+            self._subs.setdefault(result, asyncio.Queue())
+        fut.set_result(result)
 
     async def call(self, method: str, params: Sequence[Any] = (), *, timeout: float | None = None) -> Any:
         """One call over the socket: its result, RpcError, or WsClosed / RpcTransportError (not retried here:
@@ -239,7 +245,7 @@ class WsSession:
     async def subscribe(self, kind: str, *params: Any) -> str:
         """Subscribe (`newHeads`, `logs`, `newPendingTransactions` ...) and return the subscription id to read from."""
         sub_id = await self.call("eth_subscribe", [kind, *params])  # checked as an id by the shape rules
-        self._subs[sub_id] = asyncio.Queue()
+        self._subs.setdefault(sub_id, asyncio.Queue())
         return sub_id
 
     async def notification(self, sub_id: str, timeout: float) -> Any:

@@ -13,6 +13,7 @@ from arbbot.chain.jsonrpc import (
     PER_BLOCK_RETRY,
     PER_BLOCK_TIMEOUT,
     Observer,
+    RetryPolicy,
     RpcError,
     RpcTransportError,
 )
@@ -26,13 +27,22 @@ COLLECTOR_MAX_BYTES = 4 * 2**20  # a header or a transaction is a few KB; a bloc
 
 SEEN_LIMIT = 100_000  # hashes remembered to deliver each transaction once (oldest forgotten first)
 MAX_WS_BACKOFF = 30.0
+MAX_RECOVER_BACKOFF = 60.0
+RECOVER_MIN_INTERVAL = 1.0  # seconds between pool reads (a pending transaction waits longer than that)
+# A pool read after a gap: a large answer, read rarely; patient, but within a few blocks.
+TXPOOL_TIMEOUT = 10.0
+TXPOOL_RETRY = RetryPolicy(attempts=3, base_delay=0.2, max_delay=1.0, deadline=30.0)
 
 
 class PendingTxCollector:
     """Yields each pending transaction once (full object), WebSocket first, then an HTTP filter.
 
     After a WebSocket failure it polls a filter for a while (longer after each consecutive failure) and then
-    subscribes again. Transactions pending while neither was listening are not recovered (no node offers that).
+    subscribes again. Gaps open when the socket dies, when a filter's answer is lost (a filter hands each hash
+    out once, so its changes are never asked for twice) and while moving between socket and filter. After a
+    gap, as soon as it is listening again, it reads the node's pool (`txpool_content`) and yields every
+    transaction there it has not yet yielded: what is still pending is not missed. A node without the txpool
+    namespace (most hosted providers) cannot be asked; that is logged once and its gaps stay gaps.
     """
 
     def __init__(
@@ -53,6 +63,11 @@ class PendingTxCollector:
         self.ws_failures = 0
         self._consecutive = 0
         self._ws_after = 0.0
+        self._gap = False  # something may have been missed since the last pool read
+        self._txpool: bool | None = None  # does the node answer txpool_content (None: not asked yet)
+        self._recover_after = 0.0
+        self._recover_failures = 0
+        self.recovered = 0  # transactions yielded from a pool read after a gap
         # Set once the subscription (or filter) exists: transactions sent after it are never missed.
         self.ready = asyncio.Event()
 
@@ -69,6 +84,35 @@ class PendingTxCollector:
             return None
         self._remember(tx_hash)
         return PendingTx(tx_hash, tx, via)
+
+    async def _recover(self, rpc: AsyncRpc) -> AsyncIterator[PendingTx]:
+        """After a gap, while listening: the pool's pending transactions not yielded yet (once per gap)."""
+        loop = asyncio.get_running_loop()
+        if not self._gap or self._txpool is False or loop.time() < self._recover_after:
+            return
+        try:
+            content = await rpc.call("txpool_content", timeout=TXPOOL_TIMEOUT, retry=TXPOOL_RETRY)
+        except RpcError as exc:  # the namespace is off: every later gap stays a gap
+            self._txpool = False
+            log.warning("%s does not answer txpool_content (%s): pending transactions missed while the "
+                        "subscription or filter was down are not recovered", rpc.shown_url, exc)  # fmt: skip
+            return
+        except RpcTransportError as exc:
+            self._recover_failures += 1
+            pause = min(MAX_RECOVER_BACKOFF, 2.0**self._recover_failures)
+            self._recover_after = loop.time() + pause
+            log.info("txpool_content from %s failed (%s); next try in %.0fs", rpc.shown_url, exc, pause)
+            return
+        self._txpool, self._gap, self._recover_failures = True, False, 0
+        self._recover_after = loop.time() + RECOVER_MIN_INTERVAL  # a node failing every read is not read in a loop
+        for by_nonce in content.get("pending", {}).values():
+            for _, tx in sorted(by_nonce.items(), key=lambda item: _nonce(item[0])):
+                tx_hash = tx["hash"]
+                if tx_hash in self._seen:
+                    continue
+                self._remember(tx_hash)
+                self.recovered += 1
+                yield PendingTx(tx_hash, tx, "txpool")
 
     async def stream(self) -> AsyncIterator[PendingTx]:
         """Pending transactions, each hash once, with the full transaction read from the node (dropped ones skipped)."""
@@ -89,6 +133,7 @@ class PendingTxCollector:
                             delivered += 1
                             yield ptx
                     except (WsClosed, RpcTransportError, RpcError, OSError, TimeoutError) as exc:
+                        self._gap = True
                         self.ws_failures += 1
                         self._consecutive = 0 if delivered else self._consecutive + 1
                         pause = min(MAX_WS_BACKOFF, 0.5 * 2 ** min(self._consecutive, 16)) * random.uniform(0.5, 1.0)
@@ -104,6 +149,8 @@ class PendingTxCollector:
             sub = await ws.subscribe("newPendingTransactions")
             self.ready.set()
             while True:
+                async for recovered in self._recover(rpc):
+                    yield recovered
                 # Silence is normal for a mempool: the socket's own pings tell a dead connection apart.
                 result = await ws.notification(sub, 3600.0)
                 tx_hash = result.get("hash") if isinstance(result, dict) else result
@@ -111,6 +158,7 @@ class PendingTxCollector:
                     try:
                         ptx = await self._full(rpc, tx_hash, "ws")
                     except (RpcTransportError, RpcError) as exc:
+                        self._gap = True
                         log.info("pending tx %s not fetched: %s", tx_hash, exc)
                         continue
                     if ptx is not None:
@@ -125,16 +173,28 @@ class PendingTxCollector:
                 if filter_id is None:
                     filter_id = await rpc.call("eth_newPendingTransactionFilter")
                     self.ready.set()
+                async for recovered in self._recover(rpc):
+                    yield recovered
                 try:
                     hashes = await rpc.call("eth_getFilterChanges", [filter_id])
                 except RpcError:  # filter expired on the node: make a new one
-                    filter_id = None
-                    continue
+                    self._gap = True
+                    filter_id, hashes = None, []
                 for tx_hash in hashes or []:
                     if isinstance(tx_hash, str):
                         ptx = await self._full(rpc, tx_hash, "http")
                         if ptx is not None:
                             yield ptx
             except (RpcTransportError, RpcError) as exc:
+                self._gap = True  # a lost filter answer takes its hashes with it: the pool read makes up for them
                 log.info("pending-tx poll over %s failed: %s", rpc.shown_url, exc)
             await asyncio.sleep(self.poll_interval)  # polling cadence, not synchronisation
+        self._gap = True  # between the last poll and the socket's subscription
+
+
+def _nonce(key: str) -> int:
+    """A txpool nonce key ("12" or "0xc") as an int, for yielding a sender's transactions in nonce order."""
+    try:
+        return int(key, 16) if key.startswith(("0x", "0X")) else int(key)
+    except ValueError:
+        return 2**64

@@ -80,6 +80,13 @@ def test_ids_errors_and_shapes() -> None:
         ("eth_getBlockByNumber", {"number": "0x1", "hash": "0x" + "11" * 32, "timestamp": "0x1"}),
         ("eth_getCode", "0x123"),
         ("eth_getTransactionReceipt", {"status": "yes"}),
+        ("eth_getFilterChanges", None),  # null is not "no new transactions"
+        ("txpool_content", None),
+        ("txpool_content", {"pending": []}),
+        ("txpool_content", {"pending": {"not-an-address": {}}}),
+        ("txpool_content", {"pending": {"0x" + "11" * 20: {"0": None}}}),
+        ("txpool_content", {"pending": {"0x" + "11" * 20: {"0": {"hash": "0x12"}}}}),
+        ("txpool_content", {"queued": {"0x" + "11" * 20: {"0": {"hash": "0x" + "11" * 32, "input": "0x1"}}}}),
     ],
 )
 def test_wrong_shapes_are_refused(method: str, result: Any) -> None:
@@ -92,6 +99,9 @@ def test_legitimate_nulls_and_unknown_methods_pass() -> None:
         shapes.check(method, None)
     shapes.check("getAccountInfo", {"anything": [1, 2]})
     shapes.check("eth_getLogs", [])
+    tx = {"hash": "0x" + "22" * 32, "from": "0x" + "11" * 20, "input": "0x", "nonce": "0x0"}
+    shapes.check("txpool_content", {"pending": {"0x" + "11" * 20: {"0": tx}}, "queued": {}})
+    shapes.check("txpool_content", {})  # an empty pool may leave both parts out
 
 
 def test_failure_classes_of_any_exception() -> None:
