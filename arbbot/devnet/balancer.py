@@ -83,49 +83,62 @@ def create_weighted_pools(b: ReplicaBuilder) -> None:
     factory = b._at("BalancerWeightedPoolFactory", b.contracts["BalancerWeightedPoolFactory"])
     vault = b._at("BalancerVault", b.contracts["BalancerVault"])
     with b.progress.stage("create and join Balancer weighted pools", total=len(specs)) as st:
-        for spec in specs:
-            amounts = _amounts(b, spec)
-            rows = sorted(
-                zip(spec.tokens, spec.weights_wad, amounts, strict=True),
-                key=lambda r: int(b.tokens[r[0]].address, 16),
-            )
-            symbols = [r[0] for r in rows]
-            addresses = [b.tokens[s].address for s in symbols]
-            weights = [r[1] for r in rows]
-            balances = [r[2] for r in rows]
-            label = "-".join(f"{w * 100 // 10**18}{s}" for s, w in zip(symbols, weights, strict=True))
-            receipt = b._tx(
-                factory.functions.create(
-                    f"Balancer {label}", f"B-{label}", addresses, weights, [ZERO_ADDRESS] * len(addresses),
-                    spec.swap_fee_wad, b.deployer,
-                )
-            )  # fmt: skip
-            created = factory.events.PoolCreated().process_receipt(receipt, errors=DISCARD)
-            if len(created) != 1:
-                raise DevnetError(f"replica build: WeightedPoolFactory.create for {symbols} logged no PoolCreated")
-            pool = b._at("BalancerWeightedPool", created[0]["args"]["pool"])
-            pool_id = pool.functions.getPoolId().call()
-            for sym, amount in zip(symbols, balances, strict=True):
-                b._fund(sym, amount, spender=vault.address)
-            user_data = encode(["uint256", "uint256[]"], [JOIN_KIND_INIT, balances])
-            request = (addresses, [UINT256_MAX] * len(addresses), user_data, False)
-            b._tx(vault.functions.joinPool(pool_id, b.deployer, b.deployer, request))
-            held = vault.functions.getPoolTokens(pool_id).call()
-            if list(held[0]) != addresses or list(held[1]) != balances:
-                raise DevnetError(f"replica build: Balancer pool {pool.address} holds {held[1]}, expected {balances}")
-            b.balancer_pools.append(
-                BalancerPoolEntry(
-                    kind="balancer_weighted",
-                    address=pool.address,
-                    pool_id="0x" + bytes(pool_id).hex(),
-                    factory=factory.address,
-                    tokens=symbols,
-                    weights=weights,
-                    swap_fee=spec.swap_fee_wad,
-                    balances=balances,
-                )
-            )
+        for k, spec in enumerate(specs):
+            try:
+                _create_weighted_pool(b, vault, factory, spec)
+            except (ContractLogicError, Web3RPCError) as exc:
+                # A scenario the factory or the pool refuses (a weight under 1%, a fee out of range, an INIT join
+                # minting less than the minimum BPT): one line naming the pool and the Vault's code, not a traceback.
+                reason = str(exc.args[0] if exc.args else exc).splitlines()[0]
+                raise DevnetError(
+                    f"scenario {b.sc.name}: balancer_weighted_pools[{k}] {spec.tokens}: the pool refused its creation "
+                    f"or INIT join ({reason})"
+                ) from None
             st.advance()
+
+
+def _create_weighted_pool(b: ReplicaBuilder, vault: Any, factory: Any, spec: BalancerWeightedPoolSpec) -> None:
+    amounts = _amounts(b, spec)
+    rows = sorted(
+        zip(spec.tokens, spec.weights_wad, amounts, strict=True),
+        key=lambda r: int(b.tokens[r[0]].address, 16),
+    )
+    symbols = [r[0] for r in rows]
+    addresses = [b.tokens[s].address for s in symbols]
+    weights = [r[1] for r in rows]
+    balances = [r[2] for r in rows]
+    label = "-".join(f"{w * 100 // 10**18}{s}" for s, w in zip(symbols, weights, strict=True))
+    receipt = b._tx(
+        factory.functions.create(
+            f"Balancer {label}", f"B-{label}", addresses, weights, [ZERO_ADDRESS] * len(addresses),
+            spec.swap_fee_wad, b.deployer,
+        )
+    )  # fmt: skip
+    created = factory.events.PoolCreated().process_receipt(receipt, errors=DISCARD)
+    if len(created) != 1:
+        raise DevnetError(f"replica build: WeightedPoolFactory.create for {symbols} logged no PoolCreated")
+    pool = b._at("BalancerWeightedPool", created[0]["args"]["pool"])
+    pool_id = pool.functions.getPoolId().call()
+    for sym, amount in zip(symbols, balances, strict=True):
+        b._fund(sym, amount, spender=vault.address)
+    user_data = encode(["uint256", "uint256[]"], [JOIN_KIND_INIT, balances])
+    request = (addresses, [UINT256_MAX] * len(addresses), user_data, False)
+    b._tx(vault.functions.joinPool(pool_id, b.deployer, b.deployer, request))
+    held = vault.functions.getPoolTokens(pool_id).call()
+    if list(held[0]) != addresses or list(held[1]) != balances:
+        raise DevnetError(f"replica build: Balancer pool {pool.address} holds {held[1]}, expected {balances}")
+    b.balancer_pools.append(
+        BalancerPoolEntry(
+            kind="balancer_weighted",
+            address=pool.address,
+            pool_id="0x" + bytes(pool_id).hex(),
+            factory=factory.address,
+            tokens=symbols,
+            weights=weights,
+            swap_fee=spec.swap_fee_wad,
+            balances=balances,
+        )
+    )
 
 
 def _fee_provider(b: ReplicaBuilder) -> str:

@@ -277,3 +277,17 @@ def test_a_stable_pool_the_factory_refuses_is_a_one_line_error(tmp_path: Path) -
     with pytest.raises(DevnetError, match=r"balancer_stable_pools\[0\] \['DAI', 'USDC'\].*BAL#001.*2\^111") as err:
         snapshot.build_state(str(path), log_path=tmp_path / "build.log")
     assert "\n" not in str(err.value)
+
+
+def test_a_weighted_pool_the_pool_refuses_is_a_one_line_error(tmp_path: Path) -> None:
+    # One raw unit of each token: the real pool's INIT join refuses it (its invariant rounds to zero, BAL#311);
+    # the build names the pool and the code instead of showing a traceback.
+    path = tmp_path / "tiny.toml"
+    path.write_text(
+        'name = "tinyweighted"\nseed = 1\nv2_venues = ["uniswap_v2"]\n'
+        '[[tokens]]\nsymbol = "DAI"\ndecimals = 18\nprice_eth = "0.0003"\n'
+        '[[balancer_weighted_pools]]\ntokens = ["WETH", "DAI"]\nweights = ["0.5", "0.5"]\namounts = ["1", "1"]\n'
+    )
+    with pytest.raises(DevnetError, match=r"balancer_weighted_pools\[0\] \['WETH', 'DAI'\].*BAL#\d{3}") as err:
+        snapshot.build_state(str(path), log_path=tmp_path / "build.log")
+    assert "\n" not in str(err.value)
