@@ -19,7 +19,11 @@ CONTROL_FILE = "control.json"
 
 
 class ControlError(ArbbotError):
-    """The control API refused a request or could not be reached: one line naming what and why."""
+    """The control API refused a request (`status` its HTTP status) or could not be reached (`status` None)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def discover(data_dir: Path) -> str:
@@ -108,7 +112,7 @@ class ControlClient:
             msg = doc.get("error") if isinstance(doc, dict) else None
             text = msg if isinstance(msg, str) else resp.text[:200]
             first = text.splitlines()[0] if text else ""
-            raise ControlError(f"control API {method} {path} answered {resp.status_code}: {first}")
+            raise ControlError(f"control API {method} {path} answered {resp.status_code}: {first}", resp.status_code)
         return doc
 
     def state(self) -> State:

@@ -237,7 +237,8 @@ def _control(
     except ControlError as exc:
         trail.record(call.s, at=call.now, actor=actor, action=f"control_failed:{what}", new=str(exc)[:500],
                      source=call.source)  # fmt: skip
-        return _bad(call, str(exc), 502)
+        # The searcher refusing a value (4xx) is the caller's error; anything else is the searcher's.
+        return _bad(call, str(exc), 400 if exc.status is not None and 400 <= exc.status < 500 else 502)
     finally:
         client.close()
     trail.record(call.s, at=call.now, actor=actor, action=f"control:{what}", old=_text(view(before)),
