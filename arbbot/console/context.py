@@ -84,8 +84,8 @@ class Call:
     @property
     def wants_json(self) -> bool:
         """API callers (token, or asking for JSON) get JSON; browsers get pages and redirects."""
-        p = self.principal
-        return (p is not None and p.cookie is None) or "application/json" in self.request.headers.get("accept", "")
+        h = self.request.headers
+        return "authorization" in h or "application/json" in h.get("accept", "")
 
     def render(self, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         """A page from the templates; `can(name)` tells it which controls the route table allows."""
