@@ -104,5 +104,3 @@ _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 def set_session_cookie(c: Console, resp: Response, value: str) -> None:
     """The session cookie: HttpOnly, SameSite=Strict, Secure over TLS, no Max-Age (the server expires it)."""
     resp.set_cookie(COOKIE, value, httponly=True, samesite="strict", secure=c.secure_cookies, path="/")
-
-

@@ -32,9 +32,7 @@ def record(
 ) -> None:
     """Append one audit row in the caller's unit of work."""
     s.add(
-        ConsoleAuditModel(
-            at=at, actor=actor, action=action, target=target[:128], old=old, new=new, source=source[:64]
-        )
+        ConsoleAuditModel(at=at, actor=actor, action=action, target=target[:128], old=old, new=new, source=source[:64])
     )
 
 

@@ -62,7 +62,7 @@ def test_unreachable_and_malformed(double: ControlDouble, tmp_path: Path) -> Non
     with pytest.raises(ControlError, match="field 'paused' has a bad value 'yes'"):
         c.state()
     c.close()
-    with pytest.raises(ControlError, match="control.json not found"):
+    with pytest.raises(ControlError, match=r"control\.json not found"):
         discover(tmp_path)
     (tmp_path / "control.json").write_text(json.dumps({"url": "file:///etc/passwd", "pid": 1}))
     with pytest.raises(ControlError, match="is not an http"):
