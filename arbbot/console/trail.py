@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from arbbot.db.models import ConsoleAuditModel, ConsoleAuditUnlockModel
@@ -83,11 +83,18 @@ def purge(s: Session, now: datetime, retention_days: int) -> int:
 
 
 def pseudonymise(s: Session, name: str, alias: str) -> int:
-    """Replace `name` by `alias` as actor and as target in every row (erasure of a user); returns rows changed."""
+    """Replace `name` by `alias` as actor and as target (also `name:label`, a token's target) in every row
+    (erasure of a user); returns the fields changed."""
     key = _unlocked(s, "erasure")
+    a, t = ConsoleAuditModel.actor, ConsoleAuditModel.target
     n = 0
-    for column in (ConsoleAuditModel.actor, ConsoleAuditModel.target):
-        res = s.execute(update(ConsoleAuditModel).where(column == name).values({column.key: alias}))
-        n += int(getattr(res, "rowcount", 0) or 0)
+    for stmt in (
+        update(ConsoleAuditModel).where(a == name).values(actor=alias),
+        update(ConsoleAuditModel).where(t == name).values(target=alias),
+        update(ConsoleAuditModel)
+        .where(t.startswith(f"{name}:", autoescape=True))
+        .values(target=alias + func.substr(t, len(name) + 1)),
+    ):
+        n += int(getattr(s.execute(stmt), "rowcount", 0) or 0)
     s.execute(delete(ConsoleAuditUnlockModel).where(ConsoleAuditUnlockModel.id == key))
     return n

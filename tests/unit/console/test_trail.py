@@ -24,6 +24,8 @@ def _fill(sdb: sessionmaker[Session]) -> None:
         trail.record(s, at=T0, actor="alice", action="control:pause", old='{"paused": false}',
                      new='{"paused": true}', source="127.0.0.1")  # fmt: skip
         trail.record(s, at=T0, actor="bob", action="user_added", target="=cmd|' /C calc'!A0")
+        trail.record(s, at=T0, actor="bob", action="token_created", target="alice:ci")
+        trail.record(s, at=T0, actor="bob", action="token_created", target="alicex:ci")
 
 
 @pytest.mark.parametrize(
@@ -36,7 +38,7 @@ def test_rows_cannot_be_changed_or_deleted(sessions_db: sessionmaker[Session], s
     with pytest.raises(DatabaseError, match="append-only"), sessions_db.begin() as s:
         s.execute(statement)  # type: ignore[call-overload]
     with sessions_db() as s:
-        assert len(trail.rows(s)) == 3
+        assert len(trail.rows(s)) == 5
 
 
 def test_purge_keeps_the_retention_period(sessions_db: sessionmaker[Session]) -> None:
@@ -44,7 +46,7 @@ def test_purge_keeps_the_retention_period(sessions_db: sessionmaker[Session]) ->
     with sessions_db.begin() as s:
         assert trail.purge(s, T0, retention_days=365) == 1
     with sessions_db() as s:
-        assert [r.action for r in trail.rows(s)] == ["user_added", "control:pause"]
+        assert [r.action for r in trail.rows(s)][2:] == ["user_added", "control:pause"]
     with pytest.raises(DatabaseError, match="append-only"), sessions_db.begin() as s:
         s.execute(delete(ConsoleAuditModel))  # the unlock did not outlive the purge
 
@@ -52,9 +54,10 @@ def test_purge_keeps_the_retention_period(sessions_db: sessionmaker[Session]) ->
 def test_pseudonymise_replaces_the_name_everywhere(sessions_db: sessionmaker[Session]) -> None:
     _fill(sessions_db)
     with sessions_db.begin() as s:
-        assert trail.pseudonymise(s, "alice", "erased-1") == 2
+        assert trail.pseudonymise(s, "alice", "erased-1") == 3
     with sessions_db() as s:
-        assert "alice" not in trail.to_json(trail.rows(s))
+        doc = trail.to_json(trail.rows(s))
+        assert doc.count("alice") == 1 and '"alicex:ci"' in doc and '"erased-1:ci"' in doc
 
 
 def test_exports(sessions_db: sessionmaker[Session]) -> None:
@@ -63,6 +66,7 @@ def test_exports(sessions_db: sessionmaker[Session]) -> None:
         items = trail.rows(s)
         parsed = list(csv.DictReader(io.StringIO(trail.to_csv(items))))
         doc = json.loads(trail.to_json(items))
-    assert [r["action"] for r in parsed] == [d["action"] for d in doc] == ["user_added", "control:pause", "login"]
-    assert parsed[0]["target"].startswith("'=")  # no spreadsheet formula
-    assert doc[1]["old"] == '{"paused": false}' and doc[1]["new"] == '{"paused": true}'
+    expected = ["user_added", "control:pause", "login"]
+    assert [r["action"] for r in parsed][2:] == [d["action"] for d in doc][2:] == expected
+    assert parsed[2]["target"].startswith("'=")  # no spreadsheet formula
+    assert doc[3]["old"] == '{"paused": false}' and doc[3]["new"] == '{"paused": true}'
