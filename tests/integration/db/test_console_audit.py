@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.sql.expression import Executable
 
 from arbbot.console import trail
 from arbbot.db import session_factory
@@ -21,7 +22,7 @@ def test_append_only_on_each_backend(engine: Engine) -> None:
     with sdb.begin() as s:
         trail.record(s, at=T0 - timedelta(days=30), actor="alice", action="login", source="127.0.0.1")
         trail.record(s, at=T0, actor="alice", action="control:kill", old='{"killed": false}', new='{"killed": true}')
-    refused = [update(ConsoleAuditModel).values(new="forged"), delete(ConsoleAuditModel)]
+    refused: list[Executable] = [update(ConsoleAuditModel).values(new="forged"), delete(ConsoleAuditModel)]
     if engine.dialect.name == "postgresql":
         refused.append(text("TRUNCATE console_audit"))
     for stmt in refused:
