@@ -56,7 +56,8 @@ def _authorise(call: Call) -> Response | None:
                          source=call.source)  # fmt: skip
             return _refuse(call, 403, f"role {p.role.value!r} may not use {route.method} {route.path}")
     # Token callers send no cookie, so a forged cross-site request cannot ride on them: CSRF is a cookie matter.
-    if call.request.method == "POST" and p is not None and p.cookie is not None:
+    # The password step starts a new session whatever the browser held (its old one is deleted), so it needs none.
+    if call.request.method == "POST" and p is not None and p.cookie is not None and route.name != "login":
         presented = call.form.get("csrf") or call.request.headers.get("x-csrf-token")
         if not sessions.csrf_ok(sessions.Live(user=p.user, csrf=p.csrf, mfa_pending=p.mfa_pending, key=""), presented):
             return _refuse(call, 403, "CSRF token missing or wrong")

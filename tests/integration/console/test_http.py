@@ -105,6 +105,17 @@ def test_wrong_and_replayed_totp_are_refused(served: Served) -> None:
     assert "mfa_replayed" in actions and "mfa_failed" in actions
 
 
+def test_a_new_password_step_replaces_a_pending_session(served: Served) -> None:
+    with _client(served) as c:
+        enrol(served, c, "olga")
+        c.post("/logout", data={"csrf": _csrf(c.get("/").text)})
+        first = c.post("/login", data={"username": "olga", "password": PW})
+        pending = c.cookies[COOKIE]
+        again = c.post("/login", data={"username": "olga", "password": PW})  # e.g. the back button
+        assert first.status_code == again.status_code == 303 and c.cookies[COOKIE] != pending
+        assert c.get("/").status_code == 303  # still only the password step: no page yet
+
+
 def test_missing_or_wrong_csrf_is_refused(served: Served) -> None:
     with _client(served) as c:
         enrol(served, c, "olga")
