@@ -73,6 +73,11 @@ def user_add(
     """Add a user; operators and admins enrol TOTP at their first login."""
     from arbbot.console import users
 
+    try:  # bad input fails before the password is asked for
+        users.check_name(name)
+        users.check_role(role)
+    except users.UserError as exc:
+        raise fail(str(exc)) from None
     password = _password()
     _run(lambda s: users.add(s, name, role, password, now=_now(), actor=SHELL))
     console.print(f"user {name} added as {role}", highlight=False)

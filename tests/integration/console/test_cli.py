@@ -46,8 +46,8 @@ def test_users_tokens_and_audit_from_the_shell(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert PW not in done.stdout + done.stderr
     _one_line_error(arbbot(tmp_path, "user", "add", "vic"), "no password: set ARBBOT_CONSOLE_PASSWORD")
-    _one_line_error(arbbot(tmp_path, "user", "add", "vic", "--role", "root", ARBBOT_CONSOLE_PASSWORD=PW),
-                    "role 'root' is unknown")  # fmt: skip
+    _one_line_error(arbbot(tmp_path, "user", "add", "vic", "--role", "root"), "role 'root' is unknown")
+    _one_line_error(arbbot(tmp_path, "user", "add", "Bad Name"), "user name 'Bad Name' is invalid")
     _one_line_error(arbbot(tmp_path, "user", "add", "olga", ARBBOT_CONSOLE_PASSWORD=PW), "user 'olga' already exists")
     _one_line_error(arbbot(tmp_path, "user", "role", "nobody", "admin"), "user 'nobody' does not exist")
     assert arbbot(tmp_path, "user", "role", "olga", "admin").returncode == 0
