@@ -68,10 +68,16 @@ def test_operator_enrols_logs_in_and_pauses_the_searcher(served: Served) -> None
         assert served.control.actors == [("/v1/pause", "olga")]
         r = c.post("/control/params", data={"csrf": _csrf(page.text), "bribe_share_bps": "100"})
         assert r.status_code == 400 and "bribe_share_bps 100 is outside [5000, 9500]" in r.text
+        assert 'id="strategy-backrun"' in page.text
+        r = c.post("/control/pause", data={"csrf": _csrf(page.text), "strategy": "backrun"})
+        assert r.status_code == 303 and served.control.state["paused_strategies"] == ["backrun"]
+        assert "Resume backrun" in c.get("/").text
         r = c.post("/control/builders/titan", data={"csrf": _csrf(page.text), "enabled": "false"})
         assert r.status_code == 303 and served.control.state["builders"]["titan"] == {"enabled": False}
     audit = served.audit()
     assert ("olga", "control:pause", '{"paused": false}', '{"paused": true}') in audit
+    paused_backrun = '{"paused": true, "strategy": "backrun"}'
+    assert ("olga", "control:pause", '{"paused": false, "strategy": "backrun"}', paused_backrun) in audit
     assert ("olga", "control:builder:titan", '{"enabled": true}', '{"enabled": false}') in audit
     assert any(a[:2] == ("olga", "control_failed:params") for a in audit)
     assert [a[1] for a in audit if a[0] == "olga"][:2] == ["mfa_enrolled", "login"]
