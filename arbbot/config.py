@@ -171,6 +171,27 @@ class SearcherSettings(BaseModel):
         return v
 
 
+class ConsoleSettings(BaseModel):
+    """`arbbot console`: login throttling, session lifetimes, audit retention and where the searcher's control
+    API is (unset `control_url`: read from `<data_dir>/control.json`, written by the running searcher)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lockout_attempts: int = Field(default=5, ge=1, le=1000)  # failed logins in a row before the account locks
+    lockout_seconds: int = Field(default=900, ge=1)  # how long a lock lasts (an admin can unlock sooner)
+    session_idle_seconds: int = Field(default=900, ge=30)  # a session unused this long ends
+    session_absolute_seconds: int = Field(default=12 * 3600, ge=60)  # a session ends this long after login
+    audit_retention_days: int = Field(default=365, ge=1)  # `arbbot console audit-purge` deletes older rows
+    control_url: str | None = None  # e.g. http://127.0.0.1:8555
+    control_token_env: str = "ARBBOT_CONTROL_TOKEN"  # env var holding the control API's bearer token
+
+    @field_validator("control_url")
+    @classmethod
+    def _control_http(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+
 class Settings(BaseSettings):
     """Every setting, validated: from the TOML file and `ARBBOT_*` environment variables (nested with `__`).
 
@@ -188,6 +209,7 @@ class Settings(BaseSettings):
     database_url: str | None = None  # None: SQLite file <data_dir>/arbbot.db
     discovery_chunk_blocks: int = Field(default=5_000, ge=1, le=1_000_000)  # first getLogs range; adapts
     searcher: SearcherSettings = SearcherSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @field_validator("rpc_url")
     @classmethod
@@ -241,7 +263,7 @@ OTHER_ENV = frozenset(
     {
         "ARBBOT_CONFIG", "ARBBOT_ROOT", "ARBBOT_CACHE_DIR", "ARBBOT_ANVIL", "ARBBOT_PRIVATE_KEY",
         "ARBBOT_APE_ACCOUNT", "ARBBOT_SEARCHER_KEY", "ARBBOT_REPUTATION_KEY", "ARBBOT_SOLANA_KEYPAIR",
-        "ARBBOT_SOLANA_RPC_URL", "ARBBOT_DEGENBOT_PYTHON",
+        "ARBBOT_SOLANA_RPC_URL", "ARBBOT_DEGENBOT_PYTHON", "ARBBOT_CONTROL_TOKEN", "ARBBOT_CONSOLE_PASSWORD",
     }
 )  # fmt: skip
 

@@ -60,6 +60,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "builder": LazyCommand(
         "arbbot.cli.builder", "app", "The local block builder over the replica (a test double of a real builder)."
     ),
+    "console": LazyCommand(
+        "arbbot.cli.console", "app", "The operator console: web UI, users, API tokens and the audit trail."
+    ),
     "demo": LazyCommand(
         "arbbot.cli.demo",
         "register",

@@ -183,6 +183,104 @@ class TradeModel(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class ConsoleUserModel(Base):
+    """An operator console user: role, argon2id password hash, TOTP state and lockout counters.
+
+    `totp_secret` is the base32 TOTP key (needed in clear to compute codes; the database is the secret store);
+    `totp_last_step` is the last accepted time step, so a code is accepted at most once.
+    """
+
+    __tablename__ = "console_users"
+    __table_args__ = (UniqueConstraint("name", name="uq_console_users_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))  # 'viewer' | 'operator' | 'admin'
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: not enrolled
+    totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleRecoveryCodeModel(Base):
+    """One single-use MFA recovery code, stored as a SHA-256 hash (the code is random, 80 bits)."""
+
+    __tablename__ = "console_recovery_codes"
+    __table_args__ = (Index("ix_console_recovery_codes_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("console_users.id", name="fk_console_recovery_codes_user", ondelete="CASCADE")
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ConsoleSessionModel(Base):
+    """A server-side console session: the cookie carries only `id` (random); `csrf` is its CSRF token.
+
+    `mfa_pending` sessions have passed the password step only and grant nothing but the TOTP step.
+    """
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("ix_console_sessions_user", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie value
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("console_users.id", name="fk_console_sessions_user", ondelete="CASCADE")
+    )
+    csrf: Mapped[str] = mapped_column(String(64))
+    mfa_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConsoleTokenModel(Base):
+    """A scoped API token: only the SHA-256 of the (random, 256-bit) token is kept; `scopes` are permissions."""
+
+    __tablename__ = "console_tokens"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_console_tokens_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("console_users.id", name="fk_console_tokens_user", ondelete="CASCADE")
+    )
+    label: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ConsoleAuditModel(Base):
+    """The console's audit trail, append-only (database triggers refuse UPDATE and DELETE unless a row in
+    `console_audit_unlock` says the retention or erasure job is running in the same transaction)."""
+
+    __tablename__ = "console_audit"
+    __table_args__ = (Index("ix_console_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))  # user name ('' when unknown, e.g. a failed login's name)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    old: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(String(64), default="", server_default="")  # client address
+
+
+class ConsoleAuditUnlockModel(Base):
+    """Present only inside the retention/erasure job's transaction: the audit triggers let changes through."""
+
+    __tablename__ = "console_audit_unlock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+
+
 # Names used before the models/schemas/crud split.
 Token = TokenModel
 PoolRow = PoolModel

@@ -30,8 +30,9 @@ RANK = {
     "audit": 6,
     "engine": 7,
 }
-# Tools on top of the library: only they (and devnet itself) may import devnet.
-TOOLS = {"cli", "demo", "testing", "devnet", "__main__"}
+# Tools on top of the library (the CLI, the operator console, the demo, the test harnesses): only they (and
+# devnet itself) may import devnet, and nothing in the library imports them.
+TOOLS = {"cli", "console", "demo", "testing", "devnet", "__main__"}
 # Shared helpers every layer may use; they must not reach up into a layer above `state` or into the tools.
 HELPERS = {"errors", "paths", "units", "artifact", "compiled", "config", "metrics", "logs", "progress", "db", "reports"}
 HELPER_CEILING = 2

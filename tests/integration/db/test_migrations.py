@@ -14,7 +14,11 @@ from sqlalchemy import Engine, inspect, text
 from arbbot.db import connect, current_revision, downgrade, head_revision, make_engine, migrate
 from arbbot.db.models import Base
 
-TABLES = {"tokens", "pools", "checkpoints", "bundles", "trades", "alembic_version"}
+TABLES = {
+    "tokens", "pools", "checkpoints", "bundles", "trades", "alembic_version",
+    "console_users", "console_recovery_codes", "console_sessions", "console_tokens", "console_audit",
+    "console_audit_unlock",
+}  # fmt: skip
 
 
 def test_empty_database_migrates_to_head_with_every_table(db_url: str) -> None:

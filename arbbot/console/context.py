@@ -1,0 +1,106 @@
+"""What a request handler sees: the console's wiring (`Console`), the caller (`Principal`) and the request
+(`Call`), plus page rendering and the session cookie."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from arbbot.console import sessions, users
+from arbbot.console.control import ControlClient
+from arbbot.console.permissions import Permission, Role, Route, can
+from arbbot.db.models import ConsoleUserModel
+
+COOKIE = "arbbot_session"
+MAX_FORM_BYTES = 64 * 1024
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class Console:
+    """What the app needs: the database, the clock (injected so tests move time), the policies, the control
+    API client factory (None: no searcher attached), whether cookies are Secure (served over TLS), and the
+    read-only configuration shown on the config page (secrets already removed)."""
+
+    sessions_db: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    policy: users.Policy = field(default_factory=users.Policy)
+    lifetimes: sessions.Lifetimes = field(default_factory=sessions.Lifetimes)
+    control: Callable[[], ControlClient] | None = None
+    secure_cookies: bool = False
+    config_view: dict[str, Any] = field(default_factory=dict)
+    retention_days: int = 365
+
+
+@dataclass
+class Principal:
+    """Who is calling: a user through a session cookie (`cookie` set) or an API token (`cookie` None)."""
+
+    user: ConsoleUserModel
+    permissions: frozenset[Permission]
+    csrf: str
+    cookie: str | None
+    mfa_pending: bool = False
+
+    @property
+    def role(self) -> Role:
+        """The user's role."""
+        return Role(self.user.role)
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    console: Console
+    s: Session
+    now: datetime
+    request: Request
+    form: dict[str, str]
+    principal: Principal | None
+    route: Route
+
+    @property
+    def source(self) -> str:
+        """The client's address (recorded in the audit trail)."""
+        return self.request.client.host if self.request.client else ""
+
+    @property
+    def wants_json(self) -> bool:
+        """API callers (token, or asking for JSON) get JSON; browsers get pages and redirects."""
+        h = self.request.headers
+        return "authorization" in h or "application/json" in h.get("accept", "")
+
+    def render(self, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        """A page from the templates; `can(name)` tells it which controls the route table allows."""
+        p = self.principal
+        role = p.role if p is not None and not p.mfa_pending else None
+        html = _ENV.get_template(template).render(
+            user=p.user.name if p else None, role=role.value if role else None,
+            csrf=p.csrf if p else "", can=lambda name: role is not None and can(role, name), **ctx,
+        )  # fmt: skip
+        return HTMLResponse(html, status_code=status)
+
+
+_ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def set_session_cookie(c: Console, resp: Response, value: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Strict, Secure over TLS, no Max-Age (the server expires it)."""
+    resp.set_cookie(COOKIE, value, httponly=True, samesite="strict", secure=c.secure_cookies, path="/")

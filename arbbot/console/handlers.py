@@ -1,0 +1,392 @@
+"""Request handlers, one per entry of `permissions.ROUTES` (HANDLERS maps route name -> handler). The wrapper in
+`app` has already checked the caller, the route's permission and the CSRF token when a handler runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+
+from arbbot.console import qr, sessions, totp, trail, users
+from arbbot.console.context import COOKIE, Call, set_session_cookie
+from arbbot.console.control import ControlClient, ControlError, State
+from arbbot.console.permissions import ROLE_PERMISSIONS, Role
+from arbbot.db.models import BundleModel, PoolModel, TradeModel
+
+Handler = Callable[[Call], Response]
+
+
+def _redirect(to: str) -> Response:
+    return RedirectResponse(to, status_code=303)
+
+
+def _bad(call: Call, message: str, status: int = 400) -> Response:
+    if call.wants_json or (call.request.method == "POST" and not call.principal):
+        return JSONResponse({"error": message}, status_code=status)
+    return call.render("error.html", status=status, message=message)
+
+
+# --- login steps ---------------------------------------------------------------------------------------------
+
+
+def login_form(call: Call) -> Response:
+    """The password form."""
+    return call.render("login.html", error=None)
+
+
+def login(call: Call) -> Response:
+    """Password step: a pending session for users with (or needing) TOTP, a full one for a viewer without it."""
+    name, password = call.form.get("username", ""), call.form.get("password", "")
+    user = users.check_password(call.s, name, password, now=call.now, policy=call.console.policy, source=call.source)
+    if user is None:
+        return call.render("login.html", status=401, error="wrong user name or password, or the account is locked")
+    pending = users.needs_mfa(user)
+    old = call.request.cookies.get(COOKIE)
+    cookie = sessions.start(call.s, user, now=call.now, mfa_pending=pending, replaces=old)
+    if not pending:
+        trail.record(call.s, at=call.now, actor=user.name, action="login", new="password", source=call.source)
+    resp = _redirect("/login/totp" if user.totp_confirmed else "/enroll" if pending else "/")
+    set_session_cookie(call.console, resp, cookie)
+    return resp
+
+
+def _pending(call: Call) -> bool:
+    return call.principal is not None and call.principal.mfa_pending
+
+
+def totp_form(call: Call) -> Response:
+    """The TOTP (or recovery code) form."""
+    if not _pending(call):
+        return _redirect("/login")
+    return call.render("totp.html", error=None)
+
+
+def totp_step(call: Call) -> Response:
+    """TOTP step: on success the pending session is replaced by a new full one (new id)."""
+    p = call.principal
+    if p is None or not p.mfa_pending or p.cookie is None:
+        return _redirect("/login")
+    ok = users.check_second_factor(
+        call.s, p.user, call.form.get("code", ""), now=call.now, policy=call.console.policy, source=call.source
+    )
+    if not ok:
+        if users.locked(p.user, call.now):
+            sessions.end_all(call.s, p.user.id)
+            return call.render("login.html", status=401, error="the account is locked")
+        return call.render("totp.html", status=401, error="wrong or already used code")
+    cookie = sessions.start(call.s, p.user, now=call.now, mfa_pending=False, replaces=p.cookie)
+    resp = _redirect("/")
+    set_session_cookie(call.console, resp, cookie)
+    return resp
+
+
+def enroll_form(call: Call) -> Response:
+    """Enrolment: a new secret, shown once as an otpauth URI and an inline SVG QR code."""
+    p = call.principal
+    if p is None or not p.mfa_pending or p.user.totp_confirmed:
+        return _redirect("/login")
+    secret = users.start_enrolment(call.s, p.user)
+    uri = totp.provisioning_uri(secret, p.user.name)
+    return call.render("enroll.html", uri=uri, secret=secret, qr_svg=qr.svg(uri), error=None)
+
+
+def enroll(call: Call) -> Response:
+    """Confirm enrolment with a first code; show the recovery codes once; the session becomes full (new id)."""
+    p = call.principal
+    if p is None or not p.mfa_pending or p.cookie is None or p.user.totp_confirmed or not p.user.totp_secret:
+        return _redirect("/login")
+    codes = users.confirm_enrolment(call.s, p.user, call.form.get("code", ""), now=call.now, source=call.source)
+    if not codes:
+        return _redirect("/enroll")  # a new secret: the shown one was never confirmed
+    cookie = sessions.start(call.s, p.user, now=call.now, mfa_pending=False, replaces=p.cookie)
+    trail.record(call.s, at=call.now, actor=p.user.name, action="login", new="totp", source=call.source)
+    resp = call.render("recovery.html", codes=codes)
+    set_session_cookie(call.console, resp, cookie)
+    return resp
+
+
+def logout(call: Call) -> Response:
+    """End the session."""
+    p = call.principal
+    if p is not None and p.cookie is not None:
+        sessions.end(call.s, p.cookie)
+        trail.record(call.s, at=call.now, actor=p.user.name, action="logout", source=call.source)
+    resp = _redirect("/login")
+    resp.delete_cookie(COOKIE, path="/")
+    return resp
+
+
+# --- pages -----------------------------------------------------------------------------------------------------
+
+
+def _state(call: Call) -> tuple[State | None, str | None]:
+    if call.console.control is None:
+        return None, "no searcher attached (control API not configured)"
+    client = call.console.control()
+    try:
+        return client.state(), None
+    except ControlError as exc:
+        return None, str(exc)
+    finally:
+        client.close()
+
+
+def overview(call: Call) -> Response:
+    """The searcher's state and, for roles that may, its controls; counts from the database."""
+    state, error = _state(call)
+    counts = {
+        "bundles": call.s.scalar(select(func.count()).select_from(BundleModel)) or 0,
+        "trades": call.s.scalar(select(func.count()).select_from(TradeModel)) or 0,
+        "pools": call.s.scalar(select(func.count()).select_from(PoolModel)) or 0,
+    }
+    return call.render("overview.html", state=state, error=error, counts=counts)
+
+
+def bundles(call: Call) -> Response:
+    """The latest bundles (placeholder page: a table from the database)."""
+    rows = call.s.scalars(select(BundleModel).order_by(BundleModel.id.desc()).limit(100)).all()
+    return call.render("bundles.html", rows=rows)
+
+
+def trades(call: Call) -> Response:
+    """The latest trades (placeholder page: a table from the database)."""
+    rows = call.s.scalars(select(TradeModel).order_by(TradeModel.id.desc()).limit(100)).all()
+    return call.render("trades.html", rows=rows)
+
+
+def pools(call: Call) -> Response:
+    """Pools, optionally filtered by address or token (placeholder page: a table from the database)."""
+    q = call.request.query_params.get("q", "").strip().lower()[:42]
+    query = select(PoolModel).order_by(PoolModel.id)
+    if q:
+        like = f"%{q}%"
+        query = query.where(PoolModel.address.like(like) | PoolModel.token0.like(like) | PoolModel.token1.like(like))
+    return call.render("pools.html", rows=call.s.scalars(query.limit(200)).all(), q=q)
+
+
+def config(call: Call) -> Response:
+    """The configuration, read-only (built without secrets by the caller of `create_app`)."""
+    return call.render("config.html", config=call.console.config_view)
+
+
+def api_state(call: Call) -> Response:
+    """The searcher's control state as JSON (its own document, as checked)."""
+    state, error = _state(call)
+    if state is None:
+        return JSONResponse({"error": error}, status_code=502)
+    return JSONResponse(state.raw)
+
+
+# --- tokens ----------------------------------------------------------------------------------------------------
+
+
+def tokens(call: Call) -> Response:
+    """The caller's API tokens."""
+    assert call.principal is not None
+    p = call.principal
+    return call.render("tokens.html", tokens=users.tokens_of(call.s, p.user.id), new_token=None, error=None,
+                       scopes=sorted(x.value for x in ROLE_PERMISSIONS[p.role]))  # fmt: skip
+
+
+def token_create(call: Call) -> Response:
+    """Create a token for the caller: scopes within their role; shown once."""
+    assert call.principal is not None
+    p = call.principal
+    scopes = [x for x in call.form.get("scopes", "").replace(",", " ").split() if x]
+    try:
+        secret = users.create_token(call.s, p.user.name, call.form.get("label", "").strip(), scopes, now=call.now,
+                                    actor=p.user.name, source=call.source)  # fmt: skip
+    except users.UserError as exc:
+        return _bad(call, str(exc))
+    if call.wants_json:
+        return JSONResponse({"token": secret})
+    return call.render("tokens.html", tokens=users.tokens_of(call.s, p.user.id), new_token=secret, error=None,
+                       scopes=sorted(x.value for x in ROLE_PERMISSIONS[p.role]))  # fmt: skip
+
+
+def token_revoke(call: Call) -> Response:
+    """Revoke one of the caller's tokens."""
+    assert call.principal is not None
+    raw = call.request.path_params.get("token_id", "")
+    try:
+        users.revoke_token(call.s, call.principal.user.id, int(raw), now=call.now, actor=call.principal.user.name,
+                           source=call.source)  # fmt: skip
+    except (ValueError, users.UserError):
+        return _bad(call, f"token {raw!r} does not exist", 404)
+    return JSONResponse({"revoked": int(raw)}) if call.wants_json else _redirect("/tokens")
+
+
+# --- controls --------------------------------------------------------------------------------------------------
+
+
+def _control(
+    call: Call, what: str, act: Callable[[ControlClient, str], State], view: Callable[[State], Any]
+) -> Response:
+    """Call the control API as the logged-in user and audit old -> new (or the failure)."""
+    assert call.principal is not None
+    actor = call.principal.user.name
+    if call.console.control is None:
+        return _bad(call, "no searcher attached (control API not configured)", 502)
+    client = call.console.control()
+    try:
+        before = client.state()
+        after = act(client, actor)
+    except ControlError as exc:
+        trail.record(call.s, at=call.now, actor=actor, action=f"control_failed:{what}", new=str(exc)[:500],
+                     source=call.source)  # fmt: skip
+        # The searcher refusing a value (4xx) is the caller's error; anything else is the searcher's.
+        return _bad(call, str(exc), 400 if exc.status is not None and 400 <= exc.status < 500 else 502)
+    finally:
+        client.close()
+    trail.record(call.s, at=call.now, actor=actor, action=f"control:{what}", old=_text(view(before)),
+                 new=_text(view(after)), source=call.source)  # fmt: skip
+    return JSONResponse(after.raw) if call.wants_json else _redirect("/")
+
+
+def _text(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+
+
+def _strategy(call: Call) -> str | None:
+    return call.form.get("strategy", "").strip() or None
+
+
+def _paused_view(strategy: str | None) -> Callable[[State], Any]:
+    if strategy is None:
+        return lambda st: {"paused": st.paused}
+    return lambda st: {"paused": strategy in st.paused_strategies, "strategy": strategy}
+
+
+def pause(call: Call) -> Response:
+    """Pause the searcher or one strategy."""
+    st = _strategy(call)
+    return _control(call, "pause", lambda c, a: c.pause(a, st), _paused_view(st))
+
+
+def resume(call: Call) -> Response:
+    """Resume the searcher or one strategy."""
+    st = _strategy(call)
+    return _control(call, "resume", lambda c, a: c.resume(a, st), _paused_view(st))
+
+
+def _flag(call: Call, name: str) -> bool | None:
+    v = call.form.get(name, "").strip().lower()
+    return {"true": True, "1": True, "on": True, "false": False, "0": False, "off": False}.get(v)
+
+
+def kill(call: Call) -> Response:
+    """Engage (`engaged=true`) or lift (`engaged=false`) the kill switch."""
+    engaged = _flag(call, "engaged")
+    if engaged is None:
+        return _bad(call, f"engaged {call.form.get('engaged')!r} must be true or false")
+    return _control(call, "kill", lambda c, a: c.kill(a, engaged), lambda st: {"killed": st.killed})
+
+
+def _int_field(call: Call, name: str) -> int | str | None:
+    raw = call.form.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 78:
+        return f"{name} {raw[:80]!r} must be a non-negative whole number"
+    return int(raw)
+
+
+def params(call: Call) -> Response:
+    """Change the bribe share (bps) and/or the minimum profit (wei); the searcher enforces its limits."""
+    bribe, floor = _int_field(call, "bribe_share_bps"), _int_field(call, "min_profit_wei")
+    for v in (bribe, floor):
+        if isinstance(v, str):
+            return _bad(call, v)
+    if bribe is None and floor is None:
+        return _bad(call, "params: give bribe_share_bps and/or min_profit_wei")
+    assert not isinstance(bribe, str) and not isinstance(floor, str)
+    return _control(
+        call, "params", lambda c, a: c.params(a, bribe_share_bps=bribe, min_profit_wei=floor),
+        lambda st: {"bribe_share_bps": st.bribe_share_bps, "min_profit_wei": str(st.min_profit_wei)},
+    )  # fmt: skip
+
+
+def builder(call: Call) -> Response:
+    """Enable or disable one builder."""
+    name = call.request.path_params.get("name", "")
+    enabled = _flag(call, "enabled")
+    if enabled is None:
+        return _bad(call, f"enabled {call.form.get('enabled')!r} must be true or false")
+    return _control(call, f"builder:{name}"[:64], lambda c, a: c.builder(a, name, enabled),
+                    lambda st: {"enabled": st.builders.get(name)})  # fmt: skip
+
+
+# --- admin -----------------------------------------------------------------------------------------------------
+
+
+def users_page(call: Call, error: str | None = None, status: int = 200) -> Response:
+    """Users, their roles, MFA and lock state."""
+    return call.render("users.html", status=status, users=users.all_users(call.s), now=call.now, error=error,
+                       roles=[r.value for r in Role])  # fmt: skip
+
+
+def _admin(call: Call, change: Callable[[str], None]) -> Response:
+    try:
+        change(call.principal.user.name if call.principal else "")
+    except users.UserError as exc:
+        return _bad(call, str(exc))
+    return JSONResponse({"ok": True}) if call.wants_json else _redirect("/admin/users")
+
+
+def user_add(call: Call) -> Response:
+    """Add a user (password from the form; at least 12 characters)."""
+    f = call.form
+    name, role, password = f.get("username", "").strip(), f.get("role", ""), f.get("password", "")
+    return _admin(
+        call, lambda actor: users.add(call.s, name, role, password, now=call.now, actor=actor, source=call.source)
+    )
+
+
+def user_role(call: Call) -> Response:
+    """Change a user's role."""
+    name = call.request.path_params["name"]
+    return _admin(call, lambda actor: users.set_role(call.s, name, call.form.get("role", ""), now=call.now,
+                                                     actor=actor, source=call.source))  # fmt: skip
+
+
+def user_unlock(call: Call) -> Response:
+    """Unlock a locked account."""
+    name = call.request.path_params["name"]
+    return _admin(call, lambda actor: users.unlock(call.s, name, now=call.now, actor=actor, source=call.source))
+
+
+def user_reset_mfa(call: Call) -> Response:
+    """Reset a user's TOTP (they enrol again at their next login)."""
+    name = call.request.path_params["name"]
+    return _admin(call, lambda actor: users.reset_mfa(call.s, name, now=call.now, actor=actor, source=call.source))
+
+
+def audit(call: Call) -> Response:
+    """The latest 500 audit rows."""
+    return call.render("audit.html", rows=trail.rows(call.s, limit=500), retention=call.console.retention_days)
+
+
+def audit_export(call: Call) -> Response:
+    """Every audit row as CSV (`?format=csv`, the default) or JSON (`?format=json`)."""
+    fmt = call.request.query_params.get("format", "csv")
+    items = trail.rows(call.s)
+    if fmt == "json":
+        return PlainTextResponse(trail.to_json(items), media_type="application/json",
+                                 headers={"Content-Disposition": 'attachment; filename="audit.json"'})  # fmt: skip
+    if fmt == "csv":
+        return PlainTextResponse(trail.to_csv(items), media_type="text/csv",
+                                 headers={"Content-Disposition": 'attachment; filename="audit.csv"'})  # fmt: skip
+    return _bad(call, f"format {fmt[:20]!r} must be csv or json")
+
+
+HANDLERS: dict[str, Handler] = {
+    "login_form": login_form, "login": login, "totp_form": totp_form, "totp": totp_step,
+    "enroll_form": enroll_form, "enroll": enroll, "logout": logout, "overview": overview, "bundles": bundles,
+    "trades": trades, "pools": pools, "config": config, "api_state": api_state, "tokens": tokens,
+    "token_create": token_create, "token_revoke": token_revoke, "pause": pause, "resume": resume, "kill": kill,
+    "params": params, "builder": builder, "users": users_page, "user_add": user_add, "user_role": user_role,
+    "user_unlock": user_unlock, "user_reset_mfa": user_reset_mfa, "audit": audit, "audit_export": audit_export,
+}  # fmt: skip

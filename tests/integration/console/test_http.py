@@ -1,0 +1,211 @@
+"""The console served by uvicorn on 127.0.0.1 (a run-time port), driven over real HTTP: login with password and
+TOTP (enrolment included), wrong and replayed codes, CSRF, session expiry (an injected clock, moved by the test),
+lockout, a viewer refused every control in the page and by direct request, an operator's controls reaching the
+control API (a test double) as that user, API tokens, and the audit rows all of it leaves."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+
+from arbbot.console import totp, users
+from arbbot.console.context import COOKIE
+from arbbot.console.permissions import ROUTES, Permission
+from tests.integration.console.conftest import PW, T0, Served
+
+
+def _client(served: Served) -> httpx.Client:
+    return httpx.Client(base_url=served.url, follow_redirects=False, timeout=10)
+
+
+def _csrf(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "no CSRF field on the page"
+    return m.group(1)
+
+
+def _key(secret: str) -> bytes:
+    return totp.decode_secret(secret)
+
+
+def enrol(served: Served, c: httpx.Client, name: str) -> bytes:
+    """Password step, then TOTP enrolment through the pages; returns the TOTP key."""
+    r = c.post("/login", data={"username": name, "password": PW})
+    assert (r.status_code, r.headers["location"]) == (303, "/enroll")
+    pending = c.cookies[COOKIE]
+    page = c.get("/enroll")
+    assert page.status_code == 200 and "<svg" in page.text and "otpauth://totp/arbbot:" in page.text
+    secret = re.search(r'id="secret">([A-Z2-7]+)<', page.text)
+    assert secret
+    key = _key(secret.group(1))
+    r = c.post("/enroll", data={"csrf": _csrf(page.text), "code": totp.totp(key, served.clock.now.timestamp())})
+    assert r.status_code == 200 and len(re.findall(r'<li class="mono">', r.text)) == 10
+    assert c.cookies[COOKIE] != pending  # the session id changed at login
+    return key
+
+
+def login(served: Served, c: httpx.Client, name: str, key: bytes | None) -> httpx.Response:
+    r = c.post("/login", data={"username": name, "password": PW})
+    if key is None:
+        return r
+    assert (r.status_code, r.headers["location"]) == (303, "/login/totp")
+    page = c.get("/login/totp")
+    return c.post("/login/totp", data={"csrf": _csrf(page.text), "code": totp.totp(key, served.clock.now.timestamp())})
+
+
+def test_operator_enrols_logs_in_and_pauses_the_searcher(served: Served) -> None:
+    with _client(served) as c:
+        enrol(served, c, "olga")
+        page = c.get("/")
+        assert page.status_code == 200 and 'id="pause"' in page.text and 'id="kill"' in page.text
+        set_cookie = c.get("/").headers.get("set-cookie")
+        assert set_cookie is None  # the cookie is set at login only
+        r = c.post("/control/pause", data={"csrf": _csrf(page.text)})
+        assert r.status_code == 303
+        assert served.control.state["paused"] is True
+        assert served.control.actors == [("/v1/pause", "olga")]
+        r = c.post("/control/params", data={"csrf": _csrf(page.text), "bribe_share_bps": "100"})
+        assert r.status_code == 400 and "bribe_share_bps 100 is outside [5000, 9500]" in r.text
+        assert 'id="strategy-backrun"' in page.text
+        r = c.post("/control/pause", data={"csrf": _csrf(page.text), "strategy": "backrun"})
+        assert r.status_code == 303 and served.control.state["paused_strategies"] == ["backrun"]
+        assert "Resume backrun" in c.get("/").text
+        r = c.post("/control/builders/titan", data={"csrf": _csrf(page.text), "enabled": "false"})
+        assert r.status_code == 303 and served.control.state["builders"]["titan"] == {"enabled": False}
+    audit = served.audit()
+    assert ("olga", "control:pause", '{"paused": false}', '{"paused": true}') in audit
+    paused_backrun = '{"paused": true, "strategy": "backrun"}'
+    assert ("olga", "control:pause", '{"paused": false, "strategy": "backrun"}', paused_backrun) in audit
+    assert ("olga", "control:builder:titan", '{"enabled": true}', '{"enabled": false}') in audit
+    assert any(a[:2] == ("olga", "control_failed:params") for a in audit)
+    assert [a[1] for a in audit if a[0] == "olga"][:2] == ["mfa_enrolled", "login"]
+
+
+def test_login_cookie_attributes(served: Served) -> None:
+    with _client(served) as c:
+        r = c.post("/login", data={"username": "vic", "password": PW})
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
+        assert "secure" not in cookie  # plain HTTP here; `--cert/--key` makes it Secure
+        assert "max-age" not in cookie and "expires" not in cookie  # the server ends sessions
+        assert r.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in r.headers[
+            "content-security-policy"]  # fmt: skip
+
+
+def test_wrong_and_replayed_totp_are_refused(served: Served) -> None:
+    with _client(served) as c:
+        key = enrol(served, c, "olga")
+        c.post("/logout", data={"csrf": _csrf(c.get("/").text)})
+    served.clock.step(1)  # same 30 s step as the enrolment code: a replay
+    with _client(served) as c:
+        r = login(served, c, "olga", key)
+        assert r.status_code == 401 and "already used" in r.text
+        page = c.get("/login/totp")
+        wrong = f"{(int(totp.totp(key, served.clock.now.timestamp())) + 1) % 10**6:06d}"
+        r = c.post("/login/totp", data={"csrf": _csrf(page.text), "code": wrong})
+        assert r.status_code == 401
+        assert c.get("/").status_code == 303  # still not logged in
+    actions = [a[1] for a in served.audit() if a[0] == "olga"]
+    assert "mfa_replayed" in actions and "mfa_failed" in actions
+
+
+def test_a_new_password_step_replaces_a_pending_session(served: Served) -> None:
+    with _client(served) as c:
+        enrol(served, c, "olga")
+        c.post("/logout", data={"csrf": _csrf(c.get("/").text)})
+        first = c.post("/login", data={"username": "olga", "password": PW})
+        pending = c.cookies[COOKIE]
+        again = c.post("/login", data={"username": "olga", "password": PW})  # e.g. the back button
+        assert first.status_code == again.status_code == 303 and c.cookies[COOKIE] != pending
+        assert c.get("/").status_code == 303  # still only the password step: no page yet
+
+
+def test_missing_or_wrong_csrf_is_refused(served: Served) -> None:
+    with _client(served) as c:
+        enrol(served, c, "olga")
+        assert c.post("/control/kill", data={"engaged": "true"}).status_code == 403
+        assert c.post("/control/kill", data={"engaged": "true", "csrf": "forged"}).status_code == 403
+        assert c.post("/control/kill", data={"engaged": "true"}, headers={"X-CSRF-Token": "x"}).status_code == 403
+    assert served.control.state["killed"] is False and served.control.actors == []
+
+
+def test_idle_and_absolute_expiry(served: Served) -> None:
+    with _client(served) as c:
+        enrol(served, c, "olga")
+        csrf = _csrf(c.get("/").text)
+        served.clock.step(15 * 60 + 1)
+        assert c.get("/").headers["location"] == "/login"
+        assert c.post("/control/pause", data={"csrf": csrf}).status_code == 401
+    served.clock.step(60)
+    with _client(served) as c:
+        login(served, c, "vic", None)
+        start = served.clock.now
+        while c.get("/").status_code == 200:  # used every 15 min: only the absolute limit (8 h) ends it
+            assert served.clock.now - start <= timedelta(hours=8)
+            served.clock.step(15 * 60 - 1)
+        assert served.clock.now - start > timedelta(hours=8)
+    assert served.control.state["paused"] is False
+
+
+def test_repeated_failures_lock_the_account(served: Served) -> None:
+    with _client(served) as c:
+        for _ in range(3):
+            assert c.post("/login", data={"username": "vic", "password": "wrong password"}).status_code == 401
+        assert login(served, c, "vic", None).status_code == 401  # right password, locked
+        served.clock.step(10 * 60 + 1)
+        assert login(served, c, "vic", None).status_code == 303
+    actions = [a[1] for a in served.audit() if a[0] == "vic"]
+    assert actions == ["login_failed"] * 3 + ["lockout", "login_refused_locked", "login"]
+
+
+def test_viewer_sees_no_control_and_every_control_is_refused(served: Served) -> None:
+    with _client(served) as c:
+        assert login(served, c, "vic", None).headers["location"] == "/"
+        page = c.get("/")
+        assert page.status_code == 200 and "/control/" not in page.text and 'id="state"' in page.text
+        csrf = _csrf(page.text)
+        for route in ROUTES:
+            if route.permission in (Permission.CONTROL, Permission.ADMIN):
+                path = route.path.replace("{name}", "titan")
+                r = c.request(route.method, path, data={"csrf": csrf, "engaged": "true", "enabled": "false",
+                                                         "role": "admin", "bribe_share_bps": "9000"})  # fmt: skip
+                assert r.status_code == 403, route
+    assert served.control.actors == [] and served.control.state["generation"] == 0
+    refused = [a for a in served.audit() if a[:2] == ("vic", "forbidden")]
+    assert len(refused) == sum(r.permission in (Permission.CONTROL, Permission.ADMIN) for r in ROUTES)
+
+
+def test_api_tokens_act_within_their_scopes(served: Served) -> None:
+    with served.sdb.begin() as s:
+        full = users.create_token(s, "olga", "ci", ["view", "control"], now=T0, actor="olga")
+        look = users.create_token(s, "olga", "dash", ["view"], now=T0, actor="olga")
+    with _client(served) as c:
+        assert c.get("/api/state", headers={"Authorization": f"Bearer {look}"}).json()["paused"] is False
+        r = c.post("/control/kill", json={"engaged": True}, headers={"Authorization": f"Bearer {look}"})
+        assert r.status_code == 403
+        r = c.post("/control/kill", json={"engaged": True}, headers={"Authorization": f"Bearer {full}"})
+        assert r.status_code == 200 and r.json()["killed"] is True  # no cookie: no CSRF needed
+        assert c.get("/api/state", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert served.control.actors == [("/v1/kill", "olga")]
+
+
+def test_admin_pages_and_audit_export(served: Served) -> None:
+    with _client(served) as c:
+        enrol(served, c, "ada")
+        page = c.get("/admin/users")
+        assert page.status_code == 200 and "olga" in page.text
+        r = c.post("/admin/users/vic/role", data={"csrf": _csrf(page.text), "role": "operator"})
+        assert r.status_code == 303
+        r = c.post("/admin/users", data={"csrf": _csrf(page.text), "username": "Bad Name", "role": "viewer",
+                                         "password": PW})  # fmt: skip
+        assert r.status_code == 400 and "user name &#39;Bad Name&#39; is invalid" in r.text
+        assert c.get("/admin/audit").status_code == 200
+        csv_text = c.get("/admin/audit/export", params={"format": "csv"}).text
+        doc = c.get("/admin/audit/export", params={"format": "json"}).json()
+    assert csv_text.startswith("id,at,actor,action,target,old,new,source")
+    assert {"actor": "ada", "action": "role_changed", "target": "vic", "old": "viewer", "new": "operator"}.items() <= (
+        next(d for d in doc if d["action"] == "role_changed").items()
+    )
+    assert all(d["source"] in ("", "127.0.0.1") for d in doc)
