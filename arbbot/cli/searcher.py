@@ -235,12 +235,9 @@ def register(app: typer.Typer) -> None:
             from arbbot.devnet.executor import executor_creation_code
 
             executor_code = executor_creation_code()
-        counters, interrupted = asyncio.run(
-            _run(
-                s, ctx, live=live, max_blocks=max_blocks, metrics_port=metrics_port, executor_code=executor_code,
-                token=token,
-            )  # fmt: skip
-        )
+        job = _run(s, ctx, live=live, max_blocks=max_blocks, metrics_port=metrics_port, executor_code=executor_code,
+                   token=token)  # fmt: skip
+        counters, interrupted = asyncio.run(job)
         console.print(
             " ".join(f"{k}={v}" for k, v in counters.items()), soft_wrap=True, highlight=False
         )  # one line, for scripts

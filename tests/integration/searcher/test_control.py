@@ -1,0 +1,349 @@
+"""The control plane on the replica: the control API over real HTTP (auth, validation, state, SSE) and its
+switches acting on the live searcher, judged by what the local builder (a test double of a real builder)
+received, never by the searcher's own counters alone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from web3 import Web3
+
+from arbbot.devnet.executor import deploy_executor
+from arbbot.devnet.manifest import Manifest
+from arbbot.engine.control import ControlLimits, ControlState
+from arbbot.engine.control_api import ControlServer, control_path
+from arbbot.engine.counters import SearcherEvent
+from arbbot.execution.bundles.fanout import BuilderEndpoint
+from arbbot.metrics import Metrics
+from arbbot.testing.local_builder import LocalBuilder
+from tests.conftest import Replica
+from tests.integration.searcher.harness import Rig, build_searcher, router_call
+
+TOKEN = "t0ken-for-tests-only"
+AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Arbbot-Actor": "ana"}
+WAIT_S = 60.0
+
+
+def _control(builders: list[str]) -> ControlState:
+    return ControlState(bribe_share_bps=5_000, min_profit_wei=0, builders=builders,
+                        limits=ControlLimits((1_000, 9_000), (0, 10**18)))  # fmt: skip
+
+
+def _dislocate(w3: Web3, m: Manifest, eth_in: int = 300 * 10**18) -> None:
+    """A big buy of USDC on one venue, mined in its own block: a cycle opens against the other venues."""
+    tx = w3.eth.send_transaction(router_call(w3, m, "uniswap_v2", w3.eth.accounts[5], eth_in))
+    assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+
+
+def _sent_to(builder: LocalBuilder, method: str = "eth_sendBundle") -> int:
+    return sum(1 for r in builder.requests if r.method == method)
+
+
+@asynccontextmanager
+async def _api(rig: Rig, data_dir: Path | None = None) -> AsyncIterator[tuple[ControlServer, aiohttp.ClientSession]]:
+    server = ControlServer(rig.searcher, TOKEN, data_dir=data_dir)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(base_url=server.url) as http:
+            yield server, http
+    finally:
+        await server.stop()
+
+
+async def _post(http: aiohttp.ClientSession, path: str, body: Any, status: int = 200) -> dict[str, Any]:
+    async with http.post(path, json=body, headers=AUTH) as r:
+        answer = await r.json()
+        assert r.status == status, answer
+        return dict(answer)
+
+
+async def _next_event(stream: aiohttp.ClientResponse, kind: str) -> tuple[int, dict[str, Any]]:
+    """The next SSE event of `kind` (id, data), read within a deadline."""
+    async with asyncio.timeout(WAIT_S):
+        fields: dict[str, str] = {}
+        while True:
+            line = (await stream.content.readline()).decode().rstrip("\n")
+            if line:
+                name, _, value = line.partition(":")
+                fields[name] = value.strip()
+                continue
+            if fields.get("event") == kind:
+                return int(fields["id"]), json.loads(fields["data"])
+            fields = {}
+
+
+def test_the_api_authenticates_validates_round_trips_and_streams_events(replica: Replica, tmp_path: Path) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+    metrics = Metrics()
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]), metrics=metrics)
+            async with rig.fanout, _api(rig, tmp_path) as (server, http):
+                assert json.loads(control_path(tmp_path).read_text()) == {"url": server.url, "pid": os.getpid()}
+                assert server.url is not None and server.url.startswith("http://127.0.0.1:")
+                # Auth: none, wrong (same and other length), and right.
+                for headers in ({}, {"Authorization": "Bearer " + "x" * len(TOKEN)}, {"Authorization": "Bearer no"},
+                                {"Authorization": TOKEN}):  # fmt: skip
+                    async with http.get("/v1/state", headers=headers) as r:
+                        assert r.status == 401 and "token" in (await r.json())["error"]
+                async with http.post("/v1/kill", json={"engaged": True}) as r:
+                    assert r.status == 401
+                assert not rig.searcher.control.killed  # refused requests change nothing
+                async with http.get("/v1/state", headers=AUTH) as r:
+                    assert r.status == 200
+                    state = await r.json()
+                assert state["paused"] is False and state["killed"] is False and state["generation"] == 0
+                assert state["bribe_share_bps"] == 5_000 and state["min_profit_wei"] == "0"
+                assert state["limits"] == {"bribe_share_bps": [1_000, 9_000], "min_profit_wei": ["0", str(10**18)]}
+                assert state["builders"] == {"local": {"enabled": True}}
+                assert state["strategies"] == ["cycles", "backrun", "mev_share"]
+                assert state["head"]["number"] == w3.eth.block_number and state["counters"]["sent"] == 0
+                # Out of limits / malformed: 400 naming the field and value; unknown builder: 404.
+                for body, text in (
+                    ({"bribe_share_bps": 9_001}, "bribe_share_bps: 9001 is outside the limits [1000, 9000]"),
+                    ({"min_profit_wei": str(10**18 + 1)}, f"min_profit_wei: {10**18 + 1} is outside the limits"),
+                    ({"min_profit_wei": "0x10"}, "min_profit_wei: must be a decimal string of wei, got '0x10'"),
+                    ({"bribe": 1}, "bribe: unknown field"),
+                ):
+                    assert text in (await _post(http, "/v1/params", body, 400))["error"]
+                assert "engaged: must be true or false, got 'yes'" in (
+                    await _post(http, "/v1/kill", {"engaged": "yes"}, 400)
+                )["error"]
+                assert "strategy: 'arb' is not one of" in (await _post(http, "/v1/pause", {"strategy": "arb"}, 400))["error"]
+                assert "builder: 'nope'" in (await _post(http, "/v1/builders/nope", {"enabled": False}, 404))["error"]
+                assert (await _post(http, "/v1/state", {}, 405))["error"].startswith("POST /v1/state")
+                assert rig.searcher.control.generation == 0
+                # The stream: a control change, then a block.
+                async with http.get("/v1/events", headers=AUTH) as stream:
+                    assert stream.headers["Content-Type"].startswith("text/event-stream")
+                    s = await _post(http, "/v1/params", {"bribe_share_bps": 7_000, "min_profit_wei": "123"})
+                    assert s["bribe_share_bps"] == 7_000 and s["min_profit_wei"] == "123" and s["generation"] == 2
+                    first, event = await _next_event(stream, "control")
+                    assert event == {"what": "bribe_share_bps", "old": 5_000, "new": 7_000, "actor": "ana"}
+                    second, event = await _next_event(stream, "control")
+                    assert event == {"what": "min_profit_wei", "old": "0", "new": "123", "actor": "ana"}
+                    assert second == first + 1
+                    await rig.searcher.process_block()
+                    third, block = await _next_event(stream, "block")
+                    assert third > second and block["number"] == w3.eth.block_number
+                    assert block["hash"] == w3.eth.get_block("latest")["hash"].to_0x_hex()
+                    assert block["candidates"] == 0 and block["sent"] == 0
+                # The next update trades on the new parameters.
+                assert (rig.searcher.params.bribe_share_bps, rig.searcher.params.min_profit_wei) == (7_000, 123)
+                # Round trips of every switch.
+                s = await _post(http, "/v1/pause", {})
+                assert s["paused"] is True and s["generation"] == 3
+                s = await _post(http, "/v1/pause", {"strategy": "backrun"})
+                assert s["paused_strategies"] == ["backrun"]
+                s = await _post(http, "/v1/resume", {})
+                assert s["paused"] is False and s["paused_strategies"] == ["backrun"]
+                s = await _post(http, "/v1/resume", {"strategy": "backrun"})
+                assert s["paused_strategies"] == []
+                s = await _post(http, "/v1/kill", {"engaged": True})
+                assert s["killed"] is True
+                assert metrics.control_killed._value.get() == 1
+                s = await _post(http, "/v1/kill", {"engaged": False})
+                assert s["killed"] is False
+                s = await _post(http, "/v1/builders/local", {"enabled": False})
+                assert s["builders"] == {"local": {"enabled": False}} and s["generation"] == 9
+                async with http.get("/v1/state", headers=AUTH) as r:
+                    assert (await r.json())["generation"] == 9
+                # The metrics follow.
+                assert metrics.control_builder_enabled.labels(builder="local")._value.get() == 0
+                assert metrics.control_killed._value.get() == 0
+                assert metrics.control_bribe_share_bps._value.get() == 7_000
+                assert metrics.control_min_profit_wei._value.get() == 123
+                assert metrics.control_changes.labels(what="killed")._value.get() == 2
+            assert not control_path(tmp_path).exists()  # removed when the server stopped
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def test_pause_stops_every_bundle_while_opportunities_keep_coming_and_resume_lands_one(replica: Replica) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]))
+            c = rig.searcher.counters
+            async with rig.fanout, _api(rig) as (_server, http):
+                await rig.searcher.process_block()  # in step with the head
+                await _post(http, "/v1/pause", {})
+                for _ in range(3):  # the replica keeps producing opportunities
+                    _dislocate(w3, m, 100 * 10**18)
+                    await rig.searcher.process_block()
+                assert c.opportunities_found >= 3 and c.skipped_paused == c.opportunities_found, c
+                assert _sent_to(builder) == 0 and _sent_to(builder, "eth_callBundle") == 0
+                assert c.sent == 0 and c.simulated == 0  # not even simulated while paused
+                assert c.blocks_processed == 4  # it still followed every block
+                await _post(http, "/v1/resume", {})
+                _dislocate(w3, m, 100 * 10**18)
+                plans = await rig.searcher.process_block()
+                assert plans and c.sent == 1 and _sent_to(builder) >= 1, c
+                built = await builder.build_block()
+                assert len(built.included) == 1, built.dropped
+                await rig.searcher.process_block()
+                assert c.landed == 1
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_paused_strategy_is_held_back_and_the_others_trade(replica: Replica) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]))
+            c = rig.searcher.counters
+            async with rig.fanout:
+                await rig.searcher.process_block()
+                rig.searcher.control.pause("backrun", actor="ana")
+                _dislocate(w3, m)
+                plans = await rig.searcher.process_block()  # cycles are not paused: it trades
+                assert plans and c.sent == 1 and _sent_to(builder) >= 1
+                rig.searcher.control.pause("cycles", actor="ana")
+                before = _sent_to(builder)
+                _dislocate(w3, m, 200 * 10**18)
+                assert await rig.searcher.process_block() == []
+                assert c.skipped_paused >= 1 and _sent_to(builder) == before
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def test_kill_switch_engaged_nothing_leaves(replica: Replica) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]),
+                                 preflight=True)  # fmt: skip
+            c = rig.searcher.counters
+            async with rig.fanout, _api(rig) as (_server, http):
+                await rig.searcher.process_block()
+                s = await _post(http, "/v1/kill", {"engaged": True})
+                assert s["killed"] is True
+                for _ in range(2):
+                    _dislocate(w3, m, 150 * 10**18)
+                    assert await rig.searcher.process_block() == []
+                assert c.opportunities_found >= 2 and c.not_sent_killed == c.opportunities_found
+                assert builder.requests == []  # not a preflight, not a bundle
+                # Pause and resume do not lift it; only {"engaged": false} does.
+                await _post(http, "/v1/pause", {})
+                await _post(http, "/v1/resume", {})
+                _dislocate(w3, m, 150 * 10**18)
+                assert await rig.searcher.process_block() == []
+                assert builder.requests == []
+                await _post(http, "/v1/kill", {"engaged": False})
+                _dislocate(w3, m, 150 * 10**18)
+                assert await rig.searcher.process_block() and _sent_to(builder) >= 1
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def _kill_on(rig: Rig, kind: str) -> None:
+    """Engage the kill switch from the searcher's own progress hook when it reports `kind` (deterministic)."""
+    control = rig.searcher.control
+
+    def hook(event: SearcherEvent) -> None:
+        if event.kind == kind:
+            control.set_killed(True, actor="hook")
+
+    rig.searcher.on_event = hook
+
+
+def test_kill_thrown_between_simulation_and_send_stops_the_send(replica: Replica) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]))
+            c = rig.searcher.counters
+            async with rig.fanout:
+                await rig.searcher.process_block()
+                _kill_on(rig, "simulated")  # the plan is judged profitable; the switch flips before it is sent
+                _dislocate(w3, m)
+                assert await rig.searcher.process_block() == []
+                assert c.simulated >= 1 and c.not_sent_killed == 1 and c.sent == 0, c
+                assert builder.requests == []
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def test_kill_thrown_as_the_fanout_starts_stops_every_request(replica: Replica) -> None:
+    """The switch flips after the searcher's own check, as the fan-out starts: the fan-out's gate, asked right
+    before each request leaves, still holds (preflight and sends alike)."""
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]),
+                                 preflight=True)  # fmt: skip
+            c = rig.searcher.counters
+            start: Callable[..., Any] = rig.fanout.start
+
+            def start_then_kill(*args: Any, **kwargs: Any) -> Any:
+                handle = start(*args, **kwargs)  # the requests are scheduled, none has run yet
+                rig.searcher.control.set_killed(True, actor="test")
+                return handle
+
+            rig.fanout.start = start_then_kill  # type: ignore[method-assign]
+            async with rig.fanout:
+                await rig.searcher.process_block()
+                _dislocate(w3, m)
+                await rig.searcher.process_block()
+                await rig.executor.settle()
+                assert builder.requests == []  # nothing reached the builder
+                assert c.sent == 0 and rig.searcher.results and not rig.searcher.results[0].sent
+                reasons = {a.error for a in rig.searcher.results[0].attempts}
+                assert reasons == {"kill switch engaged"}, reasons
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_disabled_builder_receives_nothing_while_an_enabled_one_does(replica: Replica) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder, LocalBuilder(replica.url) as other:
+            extra = [BuilderEndpoint("other", other.url, call_bundle=True, cancel="endpoint")]
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, extra_builders=extra,
+                                 control=_control(["local", "other"]), preflight=True)  # fmt: skip
+            async with rig.fanout, _api(rig) as (_server, http):
+                await rig.searcher.process_block()
+                s = await _post(http, "/v1/builders/other", {"enabled": False})
+                assert s["builders"] == {"local": {"enabled": True}, "other": {"enabled": False}}
+                _dislocate(w3, m)
+                assert await rig.searcher.process_block()
+                await rig.executor.settle()
+                assert _sent_to(builder) >= 1 and other.requests == []
+                assert rig.searcher.results[0].accepted_by == ("local",)
+                # Enabled again, it gets the next bundle.
+                await _post(http, "/v1/builders/other", {"enabled": True})
+                _dislocate(w3, m, 200 * 10**18)
+                assert await rig.searcher.process_block()
+                await rig.executor.settle()
+                assert _sent_to(other) >= 1
+            await rig.node.close()
+
+    asyncio.run(scenario())
