@@ -86,7 +86,8 @@ def test_the_api_authenticates_validates_round_trips_and_streams_events(replica:
 
     async def scenario() -> None:
         async with LocalBuilder(replica.url) as builder:
-            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]), metrics=metrics)
+            control = _control(["local"])
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=control, metrics=metrics)
             async with rig.fanout, _api(rig, tmp_path) as (server, http):
                 assert json.loads(control_path(tmp_path).read_text()) == {"url": server.url, "pid": os.getpid()}
                 assert server.url is not None and server.url.startswith("http://127.0.0.1:")
@@ -118,7 +119,8 @@ def test_the_api_authenticates_validates_round_trips_and_streams_events(replica:
                 assert "engaged: must be true or false, got 'yes'" in (
                     await _post(http, "/v1/kill", {"engaged": "yes"}, 400)
                 )["error"]
-                assert "strategy: 'arb' is not one of" in (await _post(http, "/v1/pause", {"strategy": "arb"}, 400))["error"]
+                wrong = await _post(http, "/v1/pause", {"strategy": "arb"}, 400)
+                assert "strategy: 'arb' is not one of" in wrong["error"]
                 assert "builder: 'nope'" in (await _post(http, "/v1/builders/nope", {"enabled": False}, 404))["error"]
                 assert (await _post(http, "/v1/state", {}, 405))["error"].startswith("POST /v1/state")
                 assert rig.searcher.control.generation == 0

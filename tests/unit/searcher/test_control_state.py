@@ -131,7 +131,8 @@ def test_limits_that_make_no_sense_are_refused() -> None:
     [
         ('listen = "0.0.0.0:8000"', "listen: '0.0.0.0:8000' is not loopback; set allow_remote = true"),
         ('listen = "localhost"', "control.listen: Value error, listen must be host:port"),
-        ("bribe_share_bps_min = 9500", "control.bribe_share_bps_min/max: [9500, None] leaves out searcher.bribe_share_bps = 9000"),
+        ("bribe_share_bps_min = 9500",
+         "control.bribe_share_bps_min/max: [9500, None] leaves out searcher.bribe_share_bps = 9000"),
         ("min_profit_wei_min = 5\nmin_profit_wei_max = 4", "min_profit_wei_min 5 is above min_profit_wei_max 4"),
         ("bribe_share_bps_max = 10001", "control.bribe_share_bps_max: Input should be less than or equal to 10000"),
         ('token_env = "lower"', "control.token_env: String should match pattern"),
