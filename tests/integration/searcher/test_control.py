@@ -116,9 +116,10 @@ def test_the_api_authenticates_validates_round_trips_and_streams_events(replica:
                     ({"bribe": 1}, "bribe: unknown field"),
                 ):
                     assert text in (await _post(http, "/v1/params", body, 400))["error"]
-                assert "engaged: must be true or false, got 'yes'" in (
-                    await _post(http, "/v1/kill", {"engaged": "yes"}, 400)
-                )["error"]
+                assert (
+                    "engaged: must be true or false, got 'yes'"
+                    in (await _post(http, "/v1/kill", {"engaged": "yes"}, 400))["error"]
+                )
                 wrong = await _post(http, "/v1/pause", {"strategy": "arb"}, 400)
                 assert "strategy: 'arb' is not one of" in wrong["error"]
                 assert "builder: 'nope'" in (await _post(http, "/v1/builders/nope", {"enabled": False}, 404))["error"]
