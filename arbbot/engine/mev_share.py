@@ -111,11 +111,11 @@ class MevShareBackrunner:
             return []
         s.counters.opportunities_found += len(found)
         s._count("found", "mev_share", len(found))
-        s.apply_control()
-        if s.held_back("mev_share", len(found)):
-            return []
         out: list[MevSharePlan] = []
         async with s._trade_lock:  # one nonce and one fork with the other strategies
+            s.apply_control()  # under the lock: never while another strategy's plan is being judged
+            if s.held_back("mev_share", len(found)):
+                return []
             try:
                 head = await s.node.call("eth_getBlockByNumber", ["latest", False])
                 who = self.signer.address if self.signer is not None else s.params.caller

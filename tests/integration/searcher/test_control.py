@@ -7,28 +7,56 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from web3 import Web3
+import pytest
+from web3 import HTTPProvider, Web3
 
+from arbbot.chain.anvil import AnvilNode, pid_alive
+from arbbot.collectors.mev_share import HintStream
+from arbbot.devnet import snapshot
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.control import ControlLimits, ControlState
 from arbbot.engine.control_api import ControlServer, control_path
 from arbbot.engine.counters import SearcherEvent
+from arbbot.engine.mev_share import MevShareBackrunner
+from arbbot.execution.bundles import FlashbotsSigner, TransactionSigner
 from arbbot.execution.bundles.fanout import BuilderEndpoint
+from arbbot.execution.bundles.mev_share import MevShareClient
 from arbbot.metrics import Metrics
+from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LocalBuilder
+from arbbot.testing.matchmaker import Matchmaker
 from tests.conftest import Replica
-from tests.integration.searcher.harness import Rig, build_searcher, router_call
+from tests.integration.searcher.harness import OWNER_KEY, Rig, build_searcher, router_call
+from tests.integration.searcher.test_mev_share import (  # the same victim, hint and replica as the MEV-Share tests
+    _next_hint,
+    _send_private,
+    _signed_victim,
+)
 
 TOKEN = "t0ken-for-tests-only"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Arbbot-Actor": "ana"}
 WAIT_S = 60.0
+
+
+@pytest.fixture
+def fifo_replica(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
+    """Its own replica node with `--order fifo` (victim and backrun come from different senders)."""
+    snap = snapshot.ensure("default")
+    node = AnvilNode(load_state=snap.state_path, log_path=tmp_path / "anvil.log", extra_args=["--order", "fifo"])
+    node.start()
+    pid = node.pid
+    try:
+        yield node.url, snap.manifest
+    finally:
+        node.stop()
+    assert not pid_alive(pid)
 
 
 def _control(builders: list[str]) -> ControlState:
@@ -350,3 +378,50 @@ def test_a_disabled_builder_receives_nothing_while_an_enabled_one_does(replica: 
             await rig.node.close()
 
     asyncio.run(scenario())
+
+
+def test_mev_share_backruns_obey_the_kill_switch_even_when_thrown_after_the_matchmaker_simulated(
+    fifo_replica: tuple[str, Manifest],
+) -> None:
+    """Killed: the hint's backruns are neither simulated at the matchmaker nor sent. Thrown right after the
+    matchmaker's mev_simBundle answered: no mev_sendBundle leaves. Lifted: the backrun goes out."""
+    url, m = fifo_replica
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    contract = deploy_executor(w3, m)
+
+    async def main() -> None:
+        async with LocalBuilder(url) as builder, Matchmaker(builder, ping_interval=0.2) as mm:
+            rig = build_searcher(url, w3, m, builder.url, contract, control=_control(["local"]))
+            control = rig.searcher.control
+            async with rig.fanout, MevShareClient(mm.url, FlashbotsSigner.random()) as client:
+                await rig.searcher.process_block()
+                signer = TransactionSigner(OWNER_KEY, w3.eth.chain_id)
+                runner = MevShareBackrunner(rig.searcher, HintStrategy(rig.searcher.arbitrage), client, signer)
+                stream = HintStream(mm.stream_url, backoff=0.05)
+                raw, victim = _signed_victim(w3, m, "sushiswap", 200 * 10**18)
+                assert await _send_private(mm.url, raw, ["hash", "logs"]) == victim
+                hint = await asyncio.wait_for(_next_hint(stream), 30)
+                stream.stop()
+                methods = lambda: [method for method, _, _ in mm.requests]  # noqa: E731
+                control.set_killed(True, actor="test")
+                assert await runner.process_hint(hint) == []
+                assert "mev_simBundle" not in methods() and "mev_sendBundle" not in methods()
+                assert rig.searcher.counters.not_sent_killed >= 1
+                control.set_killed(False, actor="test")
+                simulate = client.sim_bundle
+
+                async def simulate_then_kill(params: Any) -> Any:
+                    answer = await simulate(params)
+                    control.set_killed(True, actor="test")
+                    return answer
+
+                client.sim_bundle = simulate_then_kill  # type: ignore[method-assign]
+                assert await runner.process_hint(hint) == []
+                assert "mev_simBundle" in methods() and "mev_sendBundle" not in methods()
+                client.sim_bundle = simulate  # type: ignore[method-assign]
+                control.set_killed(False, actor="test")
+                sent = await runner.process_hint(hint)
+                assert sent and sent[0].result.sent and "mev_sendBundle" in methods()
+            await rig.node.close()
+
+    asyncio.run(main())
