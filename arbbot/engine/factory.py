@@ -327,11 +327,14 @@ async def build(
     if placement is not None:
         factory = _placing(factory, placement)
     bounds = control.model_dump() if control is not None else {}
-    state = ControlState(
-        bribe_share_bps=cfg.bribe_share_bps, min_profit_wei=cfg.min_profit_wei,
-        limits=limits_from(cfg.bribe_share_bps, cfg.min_profit_wei, bounds),
-        builders=[e.name for e in endpoints] if live else [b.name for b in cfg.builders],
-    )  # fmt: skip
+    try:
+        state = ControlState(
+            bribe_share_bps=cfg.bribe_share_bps, min_profit_wei=cfg.min_profit_wei,
+            limits=limits_from(cfg.bribe_share_bps, cfg.min_profit_wei, bounds),
+            builders=[e.name for e in endpoints] if live else [b.name for b in cfg.builders],
+        )  # fmt: skip
+    except ValueError as exc:  # limits that leave out the configured value (a caller's settings, not the file's)
+        raise ConfigError(f"control: {exc}") from None
     wiring.searcher = Searcher(
         rpc_url=ctx.url, store=store, arbitrage=arbitrage, params=params, executor=executor,
         simulator_factory=factory, node=node, backrun=backrun, metrics=metrics, on_event=on_event, journal=journal,
