@@ -75,8 +75,10 @@ def _sent_to(builder: LocalBuilder, method: str = "eth_sendBundle") -> int:
 
 
 @asynccontextmanager
-async def _api(rig: Rig, data_dir: Path | None = None) -> AsyncIterator[tuple[ControlServer, aiohttp.ClientSession]]:
-    server = ControlServer(rig.searcher, TOKEN, data_dir=data_dir)
+async def _api(
+    rig: Rig, data_dir: Path | None = None, keepalive: float = 15.0
+) -> AsyncIterator[tuple[ControlServer, aiohttp.ClientSession]]:
+    server = ControlServer(rig.searcher, TOKEN, data_dir=data_dir, keepalive=keepalive)
     await server.start()
     try:
         async with aiohttp.ClientSession(base_url=server.url) as http:
@@ -116,7 +118,7 @@ def test_the_api_authenticates_validates_round_trips_and_streams_events(replica:
         async with LocalBuilder(replica.url) as builder:
             control = _control(["local"])
             rig = build_searcher(replica.url, w3, m, builder.url, contract, control=control, metrics=metrics)
-            async with rig.fanout, _api(rig, tmp_path) as (server, http):
+            async with rig.fanout, _api(rig, tmp_path, keepalive=0.2) as (server, http):
                 assert json.loads(control_path(tmp_path).read_text()) == {"url": server.url, "pid": os.getpid()}
                 assert server.url is not None and server.url.startswith("http://127.0.0.1:")
                 # Auth: none, wrong (same and other length), and right.
@@ -168,6 +170,9 @@ def test_the_api_authenticates_validates_round_trips_and_streams_events(replica:
                     assert third > second and block["number"] == w3.eth.block_number
                     assert block["hash"] == w3.eth.get_block("latest")["hash"].to_0x_hex()
                     assert block["candidates"] == 0 and block["sent"] == 0
+                    async with asyncio.timeout(WAIT_S):  # a quiet stream says it is alive
+                        while (await stream.content.readline()) != b": keepalive\n":
+                            pass
                 # The next update trades on the new parameters.
                 assert (rig.searcher.params.bribe_share_bps, rig.searcher.params.min_profit_wei) == (7_000, 123)
                 # Round trips of every switch.
