@@ -17,6 +17,7 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 from arbbot.chain.anvil import AnvilNode, pid_alive
+from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.mev_share import HintStream
 from arbbot.devnet import snapshot
 from arbbot.devnet.executor import deploy_executor
@@ -24,13 +25,16 @@ from arbbot.devnet.manifest import Manifest
 from arbbot.engine.control import ControlLimits, ControlState
 from arbbot.engine.control_api import ControlServer, control_path
 from arbbot.engine.counters import SearcherEvent
+from arbbot.engine.factory import check_executor_limits
 from arbbot.engine.mev_share import MevShareBackrunner
+from arbbot.errors import ConfigError
 from arbbot.execution.bundles import FlashbotsSigner, TransactionSigner
 from arbbot.execution.bundles.fanout import BuilderEndpoint
 from arbbot.execution.bundles.mev_share import MevShareClient
 from arbbot.metrics import Metrics
+from arbbot.strategy.costs import builder_payment
 from arbbot.strategy.hints import HintStrategy
-from arbbot.testing.local_builder import LocalBuilder
+from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 from arbbot.testing.matchmaker import Matchmaker
 from tests.conftest import Replica
 from tests.integration.searcher.harness import OWNER_KEY, Rig, build_searcher, router_call
@@ -430,3 +434,49 @@ def test_mev_share_backruns_obey_the_kill_switch_even_when_thrown_after_the_matc
             await rig.node.close()
 
     asyncio.run(main())
+
+
+def test_a_new_bribe_share_is_paid_on_chain_and_a_new_minimum_profit_holds_back_what_does_not_clear_it(
+    replica: Replica,
+) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]))
+            c = rig.searcher.counters
+            async with rig.fanout, _api(rig) as (_server, http):
+                await rig.searcher.process_block()
+                await _post(http, "/v1/params", {"bribe_share_bps": 7_000})
+                _dislocate(w3, m)
+                plans = await rig.searcher.process_block()  # the next update uses the new share
+                assert plans and c.sent == 1
+                executed = plans[0].sim.executed
+                assert executed is not None
+                assert executed.builder_payment == builder_payment(plans[0].candidate.gross_profit, 7_000)
+                cb0 = w3.eth.get_balance(LOCAL_BUILDER_COINBASE)
+                built = await builder.build_block()
+                assert len(built.included) == 1, built.dropped
+                await rig.searcher.process_block()
+                assert c.landed == 1
+                # Paid on chain at the new share (WETH unwrapped to the coinbase by the executor).
+                assert w3.eth.get_balance(LOCAL_BUILDER_COINBASE) - cb0 >= executed.builder_payment
+                # A minimum profit no opportunity here clears: found and judged, nothing sent.
+                await _post(http, "/v1/params", {"min_profit_wei": str(10**18)})
+                rejected, sent, requests = c.rejected, c.sent, _sent_to(builder)
+                _dislocate(w3, m, 20 * 10**18)
+                assert await rig.searcher.process_block() == []
+                assert c.rejected > rejected and c.sent == sent and _sent_to(builder) == requests
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_bribe_share_limit_above_the_executors_cap_is_refused_at_start(replica: Replica) -> None:
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m, max_builder_share_bps=8_000)
+    check_executor_limits(RpcClient(replica.url), contract.address, 8_000, True, "control.bribe_share_bps_max")
+    with pytest.raises(ConfigError) as err:
+        check_executor_limits(RpcClient(replica.url), contract.address, 8_001, True, "control.bribe_share_bps_max")
+    assert str(err.value).startswith("control.bribe_share_bps_max: 8001 is above the executor's cap of 8000 bps")
