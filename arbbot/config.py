@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from arbbot.chain.presets import BY_NAME, RETIRED, retired_message
@@ -192,6 +192,51 @@ class ConsoleSettings(BaseModel):
         return v
 
 
+class ControlSettings(BaseModel):
+    """The `[control]` section: the searcher's local control API (`arbbot run`) and the limits it may set.
+
+    Unset limits are the configured `searcher` value: no change that way unless the config widens it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+    listen: str = "127.0.0.1:0"  # host:port; port 0 = chosen at start, written to <data_dir>/control.json
+    allow_remote: bool = False  # needed to listen on anything but loopback
+    token_env: str = Field(default="ARBBOT_CONTROL_TOKEN", pattern=r"^[A-Z_][A-Z0-9_]*$")  # bearer token's env var
+    bribe_share_bps_min: int | None = Field(default=None, ge=0, le=10_000)
+    bribe_share_bps_max: int | None = Field(default=None, ge=0, le=10_000)
+    min_profit_wei_min: int | None = Field(default=None, ge=0)
+    min_profit_wei_max: int | None = Field(default=None, ge=0)
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"listen must be host:port with a port 0..65535, got {v!r}")
+        return v
+
+    @property
+    def host(self) -> str:
+        """The address to bind (brackets of an IPv6 literal removed)."""
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        """The port to bind (0: chosen at start)."""
+        return int(self.listen.rpartition(":")[2])
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ControlSettings:
+        if not self.allow_remote and self.host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError(f"listen: {self.listen!r} is not loopback; set allow_remote = true to expose it")
+        for name in ("bribe_share_bps", "min_profit_wei"):
+            lo, hi = getattr(self, f"{name}_min"), getattr(self, f"{name}_max")
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"{name}_min {lo} is above {name}_max {hi}")
+        return self
+
+
 class Settings(BaseSettings):
     """Every setting, validated: from the TOML file and `ARBBOT_*` environment variables (nested with `__`).
 
@@ -210,6 +255,17 @@ class Settings(BaseSettings):
     discovery_chunk_blocks: int = Field(default=5_000, ge=1, le=1_000_000)  # first getLogs range; adapts
     searcher: SearcherSettings = SearcherSettings()
     console: ConsoleSettings = ConsoleSettings()
+    control: ControlSettings = ControlSettings()
+
+    @model_validator(mode="after")
+    def _control_limits(self) -> Settings:
+        """The configured bribe share and minimum profit lie within the control limits that are set."""
+        c, s = self.control, self.searcher
+        for name, value in (("bribe_share_bps", s.bribe_share_bps), ("min_profit_wei", s.min_profit_wei)):
+            lo, hi = getattr(c, f"{name}_min"), getattr(c, f"{name}_max")
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise ValueError(f"control.{name}_min/max: [{lo}, {hi}] leaves out searcher.{name} = {value}")
+        return self
 
     @field_validator("rpc_url")
     @classmethod

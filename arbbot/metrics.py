@@ -114,6 +114,20 @@ class Metrics:
         self.builder_backed_off = Gauge(
             "arbbot_builder_backed_off", "1 while a builder that kept failing is paused", ["builder"], registry=r
         )
+        self.control_paused = Gauge("arbbot_control_paused", "1 while the whole searcher is paused", registry=r)
+        self.control_killed = Gauge("arbbot_control_killed", "1 while the kill switch is engaged", registry=r)
+        self.control_bribe_share_bps = Gauge(
+            "arbbot_control_bribe_share_bps", "The builder's share of gross profit in force, in bps", registry=r
+        )
+        self.control_min_profit_wei = Gauge(
+            "arbbot_control_min_profit_wei", "The minimum net profit in force, in wei", registry=r
+        )
+        self.control_builder_enabled = Gauge(
+            "arbbot_control_builder_enabled", "1 while sending to the builder is enabled", ["builder"], registry=r
+        )
+        self.control_changes = Counter(
+            "arbbot_control_changes", "Control changes made, by what changed", ["what"], registry=r
+        )
         for source in NODE_SOURCES:
             for kind in KINDS:
                 self.node_faults.labels(source=source, kind=kind)

@@ -37,8 +37,11 @@ def register(app: typer.Typer) -> None:
         resolve(scenario)  # an unknown name is one error line before the live panel starts
         checkout("the demo (it builds the replica and the local Solana node)")  # so is a plain install
         s = settings()
+        from arbbot.cli.searcher import control_token
+
         cfg = DemoConfig(seed=seed, rounds=rounds, backrun_every=backrun_every, out_dir=out or s.data_dir / "demo",
-                         scenario=scenario, solana=solana)  # fmt: skip
+                         scenario=scenario, solana=solana, control=s.control, control_token=control_token(s),
+                         control_dir=s.data_dir)  # fmt: skip
         from arbbot.solana.errors import SolanaError
 
         try:

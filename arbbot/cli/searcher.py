@@ -32,6 +32,8 @@ log = logging.getLogger("arbbot.run")
 
 
 def _log_event(event: SearcherEvent) -> None:
+    if event.kind in ("updated", "control"):
+        return  # a block's summary is logged per block by the status view; a change by the control state
     if event.kind == "block":
         log.debug("block %s: %s pools changed", event.data.get("number"), event.data.get("changed"))
     elif event.kind == "error":
@@ -54,6 +56,19 @@ def check_metrics_port(port: int | None) -> None:
             raise ConfigError(f"--metrics-port: {port} is {reason}") from None
 
 
+def control_token(s: Settings) -> str | None:
+    """The control API's bearer token when `[control]` is enabled (None when it is not); a one-line error when
+    the variable that should hold it is unset. The token itself is never printed or logged."""
+    import os
+
+    if not s.control.enabled:
+        return None
+    token = os.environ.get(s.control.token_env, "")
+    if not token.strip():
+        raise ConfigError(f"control.token_env: {s.control.token_env} is not set; the control API needs a bearer token")
+    return token
+
+
 def _journal(s: Settings, chain_id: int) -> tuple[Journal, Engine]:
     """Bundle log + database rows for every bundle this run sends (what `arbbot report` reads)."""
     from arbbot import db
@@ -67,7 +82,7 @@ def _journal(s: Settings, chain_id: int) -> tuple[Journal, Engine]:
 
 async def _run(
     s: Settings, ctx: ChainContext, *, live: bool, max_blocks: int | None, metrics_port: int | None,
-    executor_code: bytes | None,
+    executor_code: bytes | None, token: str | None = None,
 ) -> tuple[dict[str, int], bool]:  # fmt: skip
     import asyncio
 
@@ -86,10 +101,22 @@ async def _run(
     try:
         wiring = await build(
             s.searcher, ctx, live=live, metrics=metrics, on_event=view.chain(_log_event), journal=journal,
-            executor_code=executor_code, on_status=lambda text: console.print(text),
+            executor_code=executor_code, on_status=lambda text: console.print(text), control=s.control,
         )  # fmt: skip
         searcher = wiring.searcher
         view.attach(searcher)
+        if token is not None:
+            from arbbot.engine.control_api import ControlServer
+
+            api = ControlServer(searcher, token, host=s.control.host, port=s.control.port, data_dir=s.data_dir)
+            try:
+                url = await api.start()
+            except OSError as exc:
+                await wiring.aclose()
+                why = exc.strerror or exc
+                raise ConfigError(f"control.listen: cannot listen on {s.control.listen} ({why})") from None
+            wiring.closers.append(api.stop)  # closed first: no change arrives while the rest shuts down
+            console.print(f"control API on {url} (written to {s.data_dir / 'control.json'})")
         if live and journal.sessions is not None:
             from arbbot.engine.journal import db_auditor
 
@@ -181,6 +208,7 @@ def register(app: typer.Typer) -> None:
         if fork_url is not None and rpc_url is not None:
             raise fail("give --rpc-url or --fork-url, not both")
         check_metrics_port(metrics_port)
+        token = control_token(s)
         updates: dict[str, object] = {}
         if executor is not None:
             updates["executor"] = executor
@@ -207,9 +235,9 @@ def register(app: typer.Typer) -> None:
             from arbbot.devnet.executor import executor_creation_code
 
             executor_code = executor_creation_code()
-        counters, interrupted = asyncio.run(
-            _run(s, ctx, live=live, max_blocks=max_blocks, metrics_port=metrics_port, executor_code=executor_code)
-        )
+        job = _run(s, ctx, live=live, max_blocks=max_blocks, metrics_port=metrics_port, executor_code=executor_code,
+                   token=token)  # fmt: skip
+        counters, interrupted = asyncio.run(job)
         console.print(
             " ".join(f"{k}={v}" for k, v in counters.items()), soft_wrap=True, highlight=False
         )  # one line, for scripts

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console, Group
@@ -53,6 +53,8 @@ def render(st: status_file.Status) -> Group:
                                f"rejected {c.get('rejected', 0)}  dropped {dropped}")  # fmt: skip
     t.add_row("bundles", f"sent {c.get('sent', 0)}  landed {c.get('landed', 0)}  missed {c.get('missed', 0)}")
     t.add_row("PnL (landed)", _eth(int(c.get("realized_pnl_wei", 0))))
+    if st.control:
+        t.add_row("control", control_line(st.control))
     t.add_row("errors", f"{c.get('errors', 0)}" + (f"  last: {st.last_error}" if st.last_error else ""))
     parts: list[Table | Text] = [t]
     if st.builders:
@@ -66,6 +68,17 @@ def render(st: status_file.Status) -> Group:
     updated = datetime.fromtimestamp(st.updated_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     parts.append(Text(f"updated {updated}", style="dim"))
     return Group(*parts)
+
+
+def control_line(control: dict[str, Any]) -> str:
+    """The operator's switches in one line: running/paused/killed, bribe share, minimum profit, builders off."""
+    state = "KILLED (nothing is sent)" if control.get("killed") else "paused" if control.get("paused") else "running"
+    paused = control.get("paused_strategies") or []
+    if paused:
+        state += f", paused: {', '.join(paused)}"
+    off = sorted(n for n, b in (control.get("builders") or {}).items() if not b.get("enabled", True))
+    return (f"{state}; bribe share {control.get('bribe_share_bps')} bps; min profit {control.get('min_profit_wei')} "
+            f"wei; builders off: {', '.join(off) or 'none'}; generation {control.get('generation', 0)}")  # fmt: skip
 
 
 class StatusView:
@@ -99,7 +112,7 @@ class StatusView:
                 log.info("block %s: found %s, simulated %s, sent %s, landed %s, missed %s, errors %s",
                          event.data.get("number"), c.get("opportunities_found", 0), c.get("simulated", 0),
                          c.get("sent", 0), c.get("landed", 0), c.get("missed", 0), c.get("errors", 0))  # fmt: skip
-            self._flush(force=event.kind in ("sent", "landed", "missed"))
+            self._flush(force=event.kind in ("sent", "landed", "missed", "control"))
 
         return on_event
 
@@ -112,6 +125,8 @@ class StatusView:
             return
         self._written = now
         self.status.counters = self._counters()
+        if self.searcher is not None:
+            self.status.control = self.searcher.control.snapshot()
         try:
             status_file.write(self.data_dir, self.status)
         except OSError as exc:  # a full disk must not stop trading; say it once per write attempt

@@ -27,7 +27,7 @@ from arbbot.chain.anvil import AnvilNode, dev_key
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.mev_share import HintStream
 from arbbot.collectors.types import PendingTx
-from arbbot.config import BuilderSettings, SearcherSettings
+from arbbot.config import BuilderSettings, ControlSettings, SearcherSettings
 from arbbot.db import engine as db_engine
 from arbbot.demo.closing import Closing, audit_and_report
 from arbbot.devnet import snapshot
@@ -72,6 +72,10 @@ class DemoConfig:
     victim_eth: Decimal = Decimal(150)  # the pending swaps held for backruns
     mev_share: bool = True  # a last round: a private swap known only through MEV-Share hints, backrun
     solana: bool = True  # then the Solana loop: local node, a dislocation, a Jito bundle landed and audited
+    # The searcher's control API (README, "Control API"), served while the searcher runs when a token is given.
+    control: ControlSettings | None = None
+    control_token: str | None = None
+    control_dir: Path | None = None  # where control.json goes (default: out_dir)
 
 
 @dataclass
@@ -196,10 +200,19 @@ async def _run(
         progress("stage", {"text": f"searcher: live, bundles to the local builder at {builder.url}"})
         wiring = await build(
             searcher_cfg, context_from_manifest(manifest, node.url), live=True, metrics=Metrics(),
-            on_event=count, coinbase=LOCAL_BUILDER_COINBASE, key=key, journal=journal,
+            on_event=count, coinbase=LOCAL_BUILDER_COINBASE, key=key, journal=journal, control=cfg.control,
         )  # fmt: skip
         searcher = wiring.searcher
         try:
+            if cfg.control_token:
+                from arbbot.engine.control_api import ControlServer
+
+                listen = cfg.control or ControlSettings()
+                api = ControlServer(searcher, cfg.control_token, host=listen.host, port=listen.port,
+                                    data_dir=cfg.control_dir or cfg.out_dir)  # fmt: skip
+                url = await api.start()
+                wiring.closers.append(api.stop)  # closed first
+                progress("stage", {"text": f"control API on {url}"})
             for i in range(cfg.rounds):
                 if cfg.backrun_every and i % cfg.backrun_every == cfg.backrun_every - 1:
                     held = await _backrun_round(

@@ -29,6 +29,8 @@ class Counters:
     bundles_missed: int = 0
     landed: int = 0
     missed: int = 0
+    skipped_paused: int = 0  # opportunities not traded because the searcher or their strategy was paused
+    not_sent_killed: int = 0  # opportunities or judged trades not sent because the kill switch was engaged
     errors: int = 0  # bad messages, node or builder trouble; the engine kept running
     realized_pnl_wei: int = 0
 
@@ -40,7 +42,7 @@ class Counters:
 @dataclass(frozen=True)
 class SearcherEvent:
     """One step of progress: kind is block, skipped, found, simulated, dropped, rejected, not-chosen,
-    sent, landed, missed, error."""
+    sent, landed, missed, error, paused, killed, updated (a block's summary after trading), control."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)

@@ -20,9 +20,10 @@ from eth_utils import keccak, to_checksum_address
 from arbbot.chain.jsonrpc import STARTUP_RETRY
 from arbbot.chain.presets import SEPOLIA
 from arbbot.chain.rpc import RpcClient, RpcError
-from arbbot.config import SearcherSettings
+from arbbot.config import ControlSettings, SearcherSettings
 from arbbot.engine.bootstrap import directory_for, discover, load_store, tradable
 from arbbot.engine.context import ChainContext, require_contracts
+from arbbot.engine.control import ControlState, limits_from
 from arbbot.engine.counters import SearcherEvent
 from arbbot.engine.journal import Journal
 from arbbot.engine.searcher import Searcher, SearcherParams
@@ -151,8 +152,11 @@ def check_caller(rpc: RpcClient, executor: str, caller: str) -> None:
     )
 
 
-def check_executor_limits(rpc: RpcClient, executor: str, bribe_share_bps: int, live: bool) -> None:
-    """The on-chain limits a route must respect: the owner's builder-share cap and the pause switch."""
+def check_executor_limits(
+    rpc: RpcClient, executor: str, bribe_share_bps: int, live: bool, field: str = "searcher.bribe_share_bps"
+) -> None:
+    """The on-chain limits a route must respect: the owner's builder-share cap (on the highest share `field`
+    allows) and the pause switch."""
     cap = _view(rpc, executor, "maxBuilderShareBps()")
     if cap is None:
         log.warning("executor %s has no builder-share cap (a build before the hostile-caller fixes); "
@@ -161,7 +165,7 @@ def check_executor_limits(rpc: RpcClient, executor: str, bribe_share_bps: int, l
         limit = decode(["uint256"], cap)[0]
         if bribe_share_bps > limit:
             raise ConfigError(
-                f"searcher.bribe_share_bps: {bribe_share_bps} is above the executor's cap of {limit} bps; "
+                f"{field}: {bribe_share_bps} is above the executor's cap of {limit} bps; "
                 "lower it, or have the owner raise the cap (ape run admin --max-builder-share-bps N)"
             )
     paused = _view(rpc, executor, "paused()")
@@ -200,10 +204,12 @@ async def build(
     journal: Journal | None = None,
     executor_code: bytes | None = None,
     on_status: Callable[[str], None] | None = None,
+    control: ControlSettings | None = None,
 ) -> Wiring:
     """A ready Searcher on the chain `ctx` describes. Live mode needs the key (`key`, else the variable named
     by cfg.key_env) and a deployed executor; a dry run without `cfg.executor` simulates through an executor
-    placed in the fork only (`executor_code`: its creation bytecode)."""
+    placed in the fork only (`executor_code`: its creation bytecode). `control`: the limits the operator's changes
+    must keep within (default: no change allowed)."""
     say = on_status or (lambda text: log.info("%s", text))
     observer = metrics.observe_transport if metrics is not None else None
     rpc = RpcClient(ctx.url, retry=STARTUP_RETRY, observer=observer)
@@ -240,6 +246,10 @@ async def build(
         executor_address = to_checksum_address(cfg.executor)
         require_contracts(rpc, {"searcher.executor": executor_address}, ctx.name)
         check_executor_limits(rpc, executor_address, cfg.bribe_share_bps, live)
+        if control is not None and control.bribe_share_bps_max is not None:
+            # An operator may raise the share up to this at run time: the chain must accept it too.
+            check_executor_limits(rpc, executor_address, control.bribe_share_bps_max, live,
+                                  "control.bribe_share_bps_max")  # fmt: skip
     head = rpc.block_number()
     if ctx.known_pools is not None:
         discovered = list(ctx.known_pools)
@@ -316,9 +326,19 @@ async def build(
         factory = lambda block: PyrevmCandidateSimulator(ctx.url, block, coinbase=coinbase, reads=reads)  # noqa: E731
     if placement is not None:
         factory = _placing(factory, placement)
+    bounds = control.model_dump() if control is not None else {}
+    try:
+        state = ControlState(
+            bribe_share_bps=cfg.bribe_share_bps, min_profit_wei=cfg.min_profit_wei,
+            limits=limits_from(cfg.bribe_share_bps, cfg.min_profit_wei, bounds),
+            builders=[e.name for e in endpoints] if live else [b.name for b in cfg.builders],
+        )  # fmt: skip
+    except ValueError as exc:  # limits that leave out the configured value (a caller's settings, not the file's)
+        raise ConfigError(f"control: {exc}") from None
     wiring.searcher = Searcher(
         rpc_url=ctx.url, store=store, arbitrage=arbitrage, params=params, executor=executor,
         simulator_factory=factory, node=node, backrun=backrun, metrics=metrics, on_event=on_event, journal=journal,
+        control=state,
     )  # fmt: skip
     if cfg.mev_share is not None:
         from arbbot.engine.mev_share import attach_mev_share

@@ -113,6 +113,9 @@ class MevShareBackrunner:
         s._count("found", "mev_share", len(found))
         out: list[MevSharePlan] = []
         async with s._trade_lock:  # one nonce and one fork with the other strategies
+            s.apply_control()  # under the lock: never while another strategy's plan is being judged
+            if s.held_back("mev_share", len(found)):
+                return []
             try:
                 head = await s.node.call("eth_getBlockByNumber", ["latest", False])
                 who = self.signer.address if self.signer is not None else s.params.caller
@@ -158,6 +161,8 @@ class MevShareBackrunner:
         except Exception as exc:
             s._error("mev-share bundle", exc)
             return None
+        if s.held_back("mev_share", 1):  # the bundle would go to the matchmaker with our signed transaction
+            return None
         if self.simulate and not await self._sim_passes(hc, params):
             return None
         payment = builder_payment(c.gross_profit, p.bribe_share_bps)
@@ -168,6 +173,14 @@ class MevShareBackrunner:
                              f"not fork-simulated (private victim): guarded by minProfit {guard}; {hc.assumption}"),
             expected_net=net_profit(c.gross_profit, gas, fee, p.bribe_share_bps), pre_hashes=(victim,),
         )  # fmt: skip
+        # The last moment before it leaves: a switch thrown while it was simulated still holds.
+        if s.held_back("mev_share", 1):
+            return None
+        # Disabled like a builder when the control state names it as one.
+        why_not = s.control.send_refusal(self.client.name) if self.client.name in s.control.builders else None
+        if why_not is not None:
+            s._emit("not-sent", kind="mev_share", reason=why_not)
+            return None
         started = time.perf_counter()
         try:
             answer = await self.client.send_bundle(params)

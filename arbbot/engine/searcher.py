@@ -25,6 +25,8 @@ from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.blocks import BlockCollector
 from arbbot.collectors.pending import PendingTxCollector
 from arbbot.collectors.types import NewBlock, PendingTx
+from arbbot.engine.control import Change, ControlState
+from arbbot.engine.control_api import export_metrics
 from arbbot.engine.counters import Counters, SearcherEvent
 from arbbot.engine.heads import newest
 from arbbot.engine.journal import Journal
@@ -116,6 +118,7 @@ class Searcher:
         backoff: float = 1.0,
         journal: Journal | None = None,
         sim_timeout: float = 10.0,
+        control: ControlState | None = None,
     ) -> None:
         self.rpc_url = rpc_url
         self.store = store
@@ -148,6 +151,19 @@ class Searcher:
         self._bundle_of: dict[int, str] = {}  # id(plan) -> its bundle's uuid, until its outcome is known
         self._bundle_open: dict[str, int] = {}  # bundle uuid -> its trades whose outcome is not known yet
         self._bundle_counted: set[str] = set()  # bundles already counted landed or missed
+        fanout = getattr(executor, "fanout", None)
+        names = [b.name for b in getattr(fanout, "builders", ())]
+        # The operator's switches; without a control API they stay as configured (every builder enabled).
+        self.control = control or ControlState(
+            bribe_share_bps=params.bribe_share_bps, min_profit_wei=params.min_profit_wei, builders=names
+        )
+        self._control_generation = -1
+        if metrics is not None:
+            self.control.listeners.append(export_metrics(self.control, metrics))
+        self.control.listeners.append(self._on_control)
+        if fanout is not None and getattr(fanout, "gate", None) is None:
+            # Checked by the fan-out right before each request leaves: a switch thrown mid-update still holds.
+            fanout.gate = self.control.send_refusal
 
     # ---------------------------------------------------------------- reporting
 
@@ -157,6 +173,36 @@ class Searcher:
                 self.on_event(SearcherEvent(event, data))
             except Exception:  # a broken progress hook must not stop the searcher
                 log.exception("progress hook failed on %s", event)
+
+    def _on_control(self, change: Change) -> None:
+        self._emit("control", what=change.what, old=change.old, new=change.new, actor=change.actor,
+                   generation=change.generation)  # fmt: skip
+
+    def apply_control(self) -> None:
+        """Take the operator's bribe share and minimum profit into the params, when they changed since the
+        last update (the judge and the on-chain guard then use them; the limits kept them within the config's)."""
+        bribe, min_profit, generation = self.control.params()
+        if generation == self._control_generation:
+            return
+        self._control_generation = generation
+        if (bribe, min_profit) != (self.params.bribe_share_bps, self.params.min_profit_wei):
+            self.params = replace(self.params, bribe_share_bps=bribe, min_profit_wei=min_profit)
+            log.info("control: bribe share %d bps, minimum profit %d wei from this update on", bribe, min_profit)
+
+    def held_back(self, kind: str, n: int) -> bool:
+        """Whether `n` opportunities of `kind` must not be traded now (paused, or the kill switch engaged);
+        they are counted as skipped and reported."""
+        if self.control.paused_for(kind):
+            self.counters.skipped_paused += n
+            self._count("paused", kind, n)
+            self._emit("paused", kind=kind, count=n)
+            return True
+        if (why := self.control.send_refusal()) is not None:
+            self.counters.not_sent_killed += n
+            self._count("killed", kind, n)
+            self._emit("killed", kind=kind, count=n, reason=why)
+            return True
+        return False
 
     def _journal(self, write: Callable[[Journal], None]) -> None:
         if self.journal is None:
@@ -222,7 +268,11 @@ class Searcher:
         candidates = await self._cycles(changed | retry)
         if self.metrics is not None:
             self.metrics.stage_latency.labels(stage="strategy").observe(time.perf_counter() - t0)
-        return await self._trade("cycle", candidates, ())
+        sent_before = self.counters.sent
+        plans = await self._trade("cycle", candidates, ())
+        self._emit("updated", number=head, hash=self.store.head.hash, candidates=len(candidates),
+                   sent=self.counters.sent - sent_before)  # fmt: skip
+        return plans
 
     async def _cycles(self, changed: set[str]) -> list[Candidate]:
         """Candidates among the cycles through `changed`, with hooked V4 pools priced in the block's fork."""
@@ -272,8 +322,16 @@ class Searcher:
                 self.counters.missed += 1
                 if o.plan.kind == "cycle":
                     retry.update(p.lower() for p in o.plan.candidate.pools)
-                self._emit("missed", status=o.status, reason=o.reason)
+                self._emit("missed", status=o.status, reason=o.reason, kind=strategy, tx=self._tx_of(o.plan),
+                           block=head)  # fmt: skip
         return retry
+
+    def _tx_of(self, plan: TradePlan) -> str | None:
+        """Our transaction's hash for a plan handed to the executor (None if it is not known here)."""
+        for p, r in zip(reversed(self.plans), reversed(self.results), strict=True):
+            if p is plan:
+                return r.tx_hash
+        return None
 
     def _bundle_outcome(self, o: Landed | Missed) -> None:
         """Count a bundle landed or missed once, on the first outcome of its trades (they share its fate)."""
@@ -422,6 +480,9 @@ class Searcher:
     ) -> list[TradePlan]:
         self.counters.opportunities_found += len(candidates)
         self._count("found", kind, len(candidates))
+        self.apply_control()
+        if candidates and self.held_back(kind, len(candidates)):
+            return []
         judged: list[TradePlan] = []
         for c in candidates:
             self._emit("found", kind=kind, token=c.token, amount_in=c.amount_in, gross=c.gross_profit, hops=len(c.hops))
@@ -456,6 +517,9 @@ class Searcher:
 
     async def _send(self, kind: str, plans: list[TradePlan]) -> list[TradePlan]:
         """Hand the plans to the executor: one plan alone, several as one bundle in the simulated order."""
+        # A switch thrown while they were simulated holds (the fan-out checks the kill switch again per request).
+        if self.held_back(kind, len(plans)):
+            return []
         submit_batch = getattr(self.executor, "submit_batch", None)
         if len(plans) > 1 and submit_batch is None:
             plans = plans[:1]  # the first ran right after `pre`, as it would alone: its simulation holds
@@ -486,7 +550,7 @@ class Searcher:
                 self._count("sent", kind)
             self._emit("sent" if result.sent else "dry-run", kind=kind, reason=result.reason, net=plan.expected_net,
                        tx=result.tx_hash, builders=list(result.accepted_by), position=i,
-                       bundle_trades=len(plans))  # fmt: skip
+                       bundle_trades=len(plans), uuid=result.uuid, target_block=plan.target_block)  # fmt: skip
         return plans
 
     def _together(self, kind: str, plans: list[TradePlan], pre: tuple[PreTx, ...]) -> list[TradePlan]:

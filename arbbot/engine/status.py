@@ -42,6 +42,7 @@ class Status:
     builders: dict[str, BuilderTally] = field(default_factory=dict)
     last_error: str = ""
     skipped_blocks: int = 0
+    control: dict[str, Any] = field(default_factory=dict)  # the operator's switches (control state snapshot)
 
     def on_event(self, event: SearcherEvent) -> None:
         """Update the state from one searcher event (a block, a skipped block, a bundle sent or landed, an error)."""

@@ -5,13 +5,18 @@ gives the same run."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from arbbot.db import crud
 from arbbot.db import engine as db
 from arbbot.demo.run import DemoConfig, DemoRun, run
+from arbbot.engine.control_api import control_path
 from arbbot.engine.counters import SearcherEvent
 
 pytestmark = pytest.mark.replica  # every test here starts a replica
@@ -65,3 +70,30 @@ def test_demo_lands_cycles_and_backruns_and_reconciles(tmp_path: Path) -> None:
     assert second.solana is not None and first.solana is not None
     assert second.solana.attempt.route.hops == first.solana.attempt.route.hops  # same pools, same addresses
     assert second.solana.attempt.route.profit == first.solana.attempt.route.profit
+
+
+def test_the_demo_serves_the_control_api_while_its_searcher_runs(tmp_path: Path) -> None:
+    answers: list[dict[str, object]] = []
+    asked: list[asyncio.Task[None]] = []
+
+    async def ask(url: str) -> None:
+        headers = {"Authorization": "Bearer demo-token", "X-Arbbot-Actor": "ana"}
+        async with aiohttp.ClientSession() as http, http.get(url + "/v1/state", headers=headers) as r:
+            assert r.status == 200
+            answers.append(await r.json())
+
+    def progress(what: str, data: dict[str, object]) -> None:
+        text = str(data.get("text", ""))
+        if what == "stage" and text.startswith("control API on "):
+            url = text.removeprefix("control API on ")
+            assert json.loads(control_path(tmp_path).read_text()) == {"url": url, "pid": os.getpid()}
+            # Asked on the demo's own loop, where the server runs, while the rounds go on.
+            asked.append(asyncio.get_running_loop().create_task(ask(url)))
+
+    cfg = DemoConfig(rounds=2, backrun_every=0, out_dir=tmp_path / "out", mev_share=False, solana=False,
+                     control_token="demo-token", control_dir=tmp_path)  # fmt: skip
+    result = run(cfg, progress, lambda _e: None)
+    assert asked and asked[0].done() and asked[0].exception() is None
+    assert answers and answers[0]["builders"] == {"local": {"enabled": True}} and answers[0]["killed"] is False
+    assert not control_path(tmp_path).exists()  # removed when the searcher stopped
+    assert result.closing.reconciled

@@ -261,6 +261,7 @@ class BundleFanout:
         on_health: Callable[[str, bool, str], None] | None = None,
         preflight: bool = False,
         clock: Callable[[], float] | None = None,
+        gate: Callable[[str], str | None] | None = None,
     ) -> None:
         if not builders:
             raise ValueError("no builders to fan out to")
@@ -277,6 +278,9 @@ class BundleFanout:
         # not sent to that builder. Builders that answer "method not found" are not asked again.
         self.preflight = preflight
         self.clock = clock  # for the client-side rate limits (tests pass their own)
+        # Asked right before each bundle request leaves (builder name -> why not, or None): an operator's kill
+        # switch or disabled builder. Withdrawals are never held back.
+        self.gate = gate
         self.no_call_bundle: set[str] = {b.name for b in builders if not b.call_bundle}
         self._limit = asyncio.Semaphore(max_concurrency)
         self._session: aiohttp.ClientSession | None = None
@@ -357,6 +361,11 @@ class BundleFanout:
             return SubmissionOutcome(client.name, method, block, 0.0, error=why, error_type="BackedOff",
                                      kind="backed_off")  # fmt: skip
         async with self._limit:
+            why_not = self.gate(client.name) if self.gate is not None and method != "eth_cancelBundle" else None
+            if why_not is not None:  # decided here, at the last moment: nothing leaves, nothing said of the builder
+                coro.close()
+                return SubmissionOutcome(client.name, method, block, 0.0, error=why_not, error_type="ControlRefusal",
+                                         kind="refused", dialect=client.dialect.name)  # fmt: skip
             started = time.perf_counter()
             try:
                 result = await coro

@@ -16,11 +16,13 @@ from arbbot.devnet import artifacts
 from arbbot.devnet.context import known_pools, routers_from_manifest
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.bootstrap import directory_for, load_store, tradable
+from arbbot.engine.control import ControlState
 from arbbot.engine.searcher import Searcher, SearcherParams
 from arbbot.execution.bundles import FlashbotsSigner, JsonRpcClient, TransactionSigner
 from arbbot.execution.bundles.fanout import BuilderEndpoint, BundleFanout
 from arbbot.execution.route import Capital
 from arbbot.execution.submit import BundleExecutor
+from arbbot.metrics import Metrics
 from arbbot.sim.candidate import PyrevmCandidateSimulator
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
@@ -66,6 +68,8 @@ def build_searcher(
     preflight: bool = False,
     pool_filter: Callable[[Pool], bool] | None = None,
     base_tokens: Sequence[str] | None = None,
+    control: ControlState | None = None,
+    metrics: Metrics | None = None,
     **params: Any,
 ) -> Rig:
     """Everything `arbbot run --live` wires, pointed at the node and the local builder. Enter `rig.fanout`.
@@ -73,6 +77,7 @@ def build_searcher(
     `node_url` (default: url) is where the searcher reads the chain from, e.g. a fault proxy in front of it.
     `pool_filter`: the pools the strategy trades (default: every pool the store tracks).
     `base_tokens`: the tokens cycles start in (default: WETH).
+    `control`: the operator's switches (default: as configured, every builder enabled).
     """
     node_url = node_url or url
     sim_url = sim_url or node_url
@@ -96,7 +101,7 @@ def build_searcher(
     )  # fmt: skip
     searcher = Searcher(
         rpc_url=node_url, backoff=0.05, sim_timeout=sim_timeout, store=store, arbitrage=arbitrage, params=params,
-        executor=executor, node=node, backrun=backrun,
+        executor=executor, node=node, backrun=backrun, control=control, metrics=metrics,
         simulator_factory=lambda block: PyrevmCandidateSimulator(sim_url, block, coinbase=LOCAL_BUILDER_COINBASE),
     )  # fmt: skip
     return Rig(searcher, executor, fanout, node, contract)

@@ -23,8 +23,8 @@ from tests.integration.searcher.harness import router_call
 pytestmark = pytest.mark.replica  # every test here starts a replica
 
 
-def _arbbot(cwd: Path, *args: str, **kw: object) -> subprocess.Popen[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+def _arbbot(cwd: Path, *args: str, env: dict[str, str] | None = None, **kw: object) -> subprocess.Popen[str]:
+    env = {**(os.environ if env is None else env), "COLUMNS": "200"}
     env.pop("ARBBOT_SEARCHER_KEY", None)
     return subprocess.Popen(
         [sys.executable, "-m", "arbbot", *args], cwd=cwd, env=env, text=True,
@@ -91,3 +91,54 @@ def test_bad_executor_address_is_a_one_line_error(devnet: tuple[Path, Manifest, 
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert "--executor" in err and "0x1234" in err
+
+
+def test_control_api_served_by_run_changes_show_in_status_and_it_stops_with_the_searcher(
+    devnet: tuple[Path, Manifest, str],
+) -> None:
+    import signal
+    import urllib.request
+
+    cwd, m, url = devnet
+    contract = deploy_executor(Web3(HTTPProvider(url)), m)
+    token = "cli-test-token"
+    env = {**os.environ, "ARBBOT_CONTROL__ENABLED": "true", "ARBBOT_CONTROL_TOKEN": token}
+    proc = _arbbot(cwd, "run", "--executor", contract.address, env=env)
+    try:
+        line = _wait_for_line(proc, "control API on")
+        info = json.loads((cwd / ".arbbot" / "control.json").read_text())
+        assert info["pid"] == proc.pid and info["url"] in line and info["url"].startswith("http://127.0.0.1:")
+        assert token not in line
+        body = json.dumps({"engaged": True}).encode()
+        req = urllib.request.Request(info["url"] + "/v1/kill", body, method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "X-Arbbot-Actor": "ana"})  # fmt: skip
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert json.loads(r.read())["killed"] is True
+        deadline = time.monotonic() + 60
+        while True:  # the status file is rewritten on a control change
+            status = subprocess.run([sys.executable, "-m", "arbbot", "status"], cwd=cwd, capture_output=True,
+                                    text=True, env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+            if "KILLED" in status.stdout or time.monotonic() > deadline:
+                break
+        assert "control" in status.stdout and "KILLED (nothing is sent)" in status.stdout, status.stdout
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert not (cwd / ".arbbot" / "control.json").exists()
+    assert token not in err
+    assert "control: killed False -> True by ana" in err
+
+
+def test_control_enabled_without_a_token_is_a_one_line_error(devnet: tuple[Path, Manifest, str]) -> None:
+    cwd, _m, _url = devnet
+    env = {k: v for k, v in os.environ.items() if k != "ARBBOT_CONTROL_TOKEN"}
+    proc = _arbbot(cwd, "run", env={**env, "ARBBOT_CONTROL__ENABLED": "true"})
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert err.strip().splitlines() == [
+        "error: control.token_env: ARBBOT_CONTROL_TOKEN is not set; the control API needs a bearer token"
+    ], err
