@@ -243,6 +243,8 @@ def _build_stable(r: BalancerRead) -> NTokenPool:
             f"{at}: {len(scaling)} scaling factors, {len(providers)} rate providers and BPT index {bpt_index} for {n} "
             "tokens"
         )
+    if int(providers[bpt_index], 16):
+        raise BalancerStateError(f"{at}: the BPT (token {bpt_index}) has rate provider {providers[bpt_index]}")
     amp_value, updating, precision = r.answers["amp"]
     (word,) = r.answers["amp_data"]
     ramp = (word & _U64, (word >> 64) & _U64, (word >> 128) & _U64, word >> 192)
