@@ -5,8 +5,11 @@ contract. Both are read at one block in JSON-RPC batches (one HTTP request carri
 answer is checked against what the Vault registered for the pool; a pool whose answers are missing, malformed or
 inconsistent is left out with a logged reason, never modelled from a guess.
 
-Pool kinds plug in through `BalancerKind` (the calls its model needs beyond the Vault's balances, and how to build
-it from them); `register_kind` adds one, such as a composable stable pool.
+Pool kinds plug in through `BalancerKind` (the calls its model needs beyond the Vault's balances, calls that depend
+on those answers, how to build it from them, what to read again after every block and how to move it to a block's
+timestamp); `register_kind` adds one. Weighted and composable stable pools are registered here; a stable pool's
+model quotes at its block's timestamp (amplification ramp, rate caches expiring) and its rate providers' rates are
+read again after every block.
 """
 
 from __future__ import annotations
