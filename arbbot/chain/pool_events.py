@@ -3,8 +3,9 @@
 Uniswap V2 `Sync` and `Swap`; Uniswap V3 `Swap`, `Mint`, `Burn` and `Flash`; PancakeSwap V3 `Swap`; Uniswap V4
 `Swap`, `ModifyLiquidity` and `ProtocolFeeUpdated`; Balancer V2 and Aave V3 `FlashLoan`; the Balancer V2 Vault's
 `Swap`, `PoolBalanceChanged`, `PoolBalanceManaged`, `PoolRegistered`, `TokensRegistered` and `TokensDeregistered`,
-and a Balancer pool's own `SwapFeePercentageChanged` and `PausedStateChanged`. The state store, the hint strategy
-and the audit all decode through here, so a log means the same to each of them.
+and a Balancer pool's own `SwapFeePercentageChanged` and `PausedStateChanged` (and a composable stable pool's
+`AmpUpdateStarted`, `AmpUpdateStopped`, `TokenRateCacheUpdated` and `TokenRateProviderSet`). The state store, the
+hint strategy and the audit all decode through here, so a log means the same to each of them.
 
 Logs are untrusted: any contract can emit any topic, and a node can hand back a truncated or padded log. A log
 carrying one of these events' first topic is taken only in exactly that event's shape: its topic count, its data
@@ -346,6 +347,56 @@ class BalancerPausedStateChanged:
     paused: bool
 
 
+@dataclass(frozen=True)
+class BalancerAmpUpdateStarted:
+    """A composable stable pool's `AmpUpdateStarted(uint256 startValue, uint256 endValue, uint256 startTime, uint256
+    endTime)`: its amplification (times 1000) ramps linearly between the two values over the two times."""
+
+    SIGNATURE: ClassVar[str] = "AmpUpdateStarted(uint256,uint256,uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    start_value: int
+    end_value: int
+    start_time: int
+    end_time: int
+
+
+@dataclass(frozen=True)
+class BalancerAmpUpdateStopped:
+    """A composable stable pool's `AmpUpdateStopped(uint256 currentValue)`: the ramp stops at this value (times
+    1000) from the block's timestamp on."""
+
+    SIGNATURE: ClassVar[str] = "AmpUpdateStopped(uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    value: int
+
+
+@dataclass(frozen=True)
+class BalancerTokenRateCacheUpdated:
+    """A composable stable pool's `TokenRateCacheUpdated(uint256 indexed tokenIndex, uint256 rate)`: the rate cache of
+    the token at `token_index` (among the Vault's tokens, BPT included) holds `rate` from the block's timestamp on."""
+
+    SIGNATURE: ClassVar[str] = "TokenRateCacheUpdated(uint256,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    token_index: int | None
+    rate: int
+
+
+@dataclass(frozen=True)
+class BalancerTokenRateProviderSet:
+    """A composable stable pool's `TokenRateProviderSet(uint256 indexed tokenIndex, address indexed provider, uint256
+    cacheDuration)`: the token's rate cache lasts `duration` seconds from the block's timestamp on."""
+
+    SIGNATURE: ClassVar[str] = "TokenRateProviderSet(uint256,address,uint256)"
+    TOPIC: ClassVar[str] = _topic(SIGNATURE)
+
+    token_index: int | None
+    provider: str | None
+    duration: int
+
+
 PoolEvent = (
     V2Sync
     | V2Swap
@@ -367,6 +418,10 @@ PoolEvent = (
     | BalancerTokensDeregistered
     | BalancerSwapFeeChanged
     | BalancerPausedStateChanged
+    | BalancerAmpUpdateStarted
+    | BalancerAmpUpdateStopped
+    | BalancerTokenRateCacheUpdated
+    | BalancerTokenRateProviderSet
 )
 _E = TypeVar("_E", bound=PoolEvent)
 
@@ -641,6 +696,24 @@ def _paused_changed(_ix: _Words | None, w: _Words) -> BalancerPausedStateChanged
     return BalancerPausedStateChanged(w.bool_("paused"))
 
 
+def _amp_started(_ix: _Words | None, w: _Words) -> BalancerAmpUpdateStarted:
+    return BalancerAmpUpdateStarted(w.uint("startValue"), w.uint("endValue"), w.uint("startTime"), w.uint("endTime"))
+
+
+def _amp_stopped(_ix: _Words | None, w: _Words) -> BalancerAmpUpdateStopped:
+    return BalancerAmpUpdateStopped(w.uint("currentValue"))
+
+
+def _rate_cache_updated(ix: _Words | None, w: _Words) -> BalancerTokenRateCacheUpdated:
+    index = ix.uint("tokenIndex") if ix is not None else None
+    return BalancerTokenRateCacheUpdated(index, w.uint("rate"))
+
+
+def _rate_provider_set(ix: _Words | None, w: _Words) -> BalancerTokenRateProviderSet:
+    index, provider = (ix.uint("tokenIndex"), ix.address("provider")) if ix is not None else (None, None)
+    return BalancerTokenRateProviderSet(index, provider, w.uint("cacheDuration"))
+
+
 @dataclass(frozen=True)
 class _Spec:
     cls: type[PoolEvent]
@@ -674,6 +747,10 @@ _SPECS = (
     _Spec(BalancerTokensDeregistered, 1, None, _tokens_deregistered),
     _Spec(BalancerSwapFeeChanged, 0, 1, _swap_fee_changed),
     _Spec(BalancerPausedStateChanged, 0, 1, _paused_changed),
+    _Spec(BalancerAmpUpdateStarted, 0, 4, _amp_started),
+    _Spec(BalancerAmpUpdateStopped, 0, 1, _amp_stopped),
+    _Spec(BalancerTokenRateCacheUpdated, 1, 1, _rate_cache_updated),
+    _Spec(BalancerTokenRateProviderSet, 2, 1, _rate_provider_set),
 )
 _BY_TOPIC: dict[bytes, _Spec] = {bytes.fromhex(s.cls.TOPIC[2:]): s for s in _SPECS}
 EVENT_TYPES: tuple[type[PoolEvent], ...] = tuple(s.cls for s in _SPECS)

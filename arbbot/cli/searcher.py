@@ -131,16 +131,9 @@ async def _run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, on_signal)
-        if max_blocks is not None:
-            hook = searcher.on_event
-
-            def stop_after(event: SearcherEvent) -> None:
-                if hook is not None:
-                    hook(event)
-                if event.kind == "block" and searcher.counters.blocks_processed >= max_blocks:
-                    searcher.stop()
-
-            searcher.on_event = stop_after
+        # Stop once the last block is processed in full: stopping at its "block" event (before its cycles are
+        # searched and traded) would cut that block's trading short, depending on timing.
+        searcher.max_blocks = max_blocks
         mode = "LIVE: bundles are signed and sent" if live else "dry run: simulate and log, nothing is sent"
         console.print(
             f"searcher on {ctx.name} ({mode}); {len(searcher.store)} pools, {len(searcher.arbitrage)} cycles, "

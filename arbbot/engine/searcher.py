@@ -142,6 +142,8 @@ class Searcher:
         # The next block's fork is prepared while the strategy runs (reads from the node, off the loop).
         self._sim_prep: concurrent.futures.Future[CandidateSimulator] | None = None
         self._stop = asyncio.Event()
+        # `run` ends once this many blocks are processed, each in full (its trading too), never mid-block.
+        self.max_blocks: int | None = None
         self._trade_lock = asyncio.Lock()
         self.plans: list[TradePlan] = []  # judged and handed to the executor, in order
         self.results: list[SubmitResult] = []  # what the executor did with each plan
@@ -814,6 +816,9 @@ class Searcher:
                     if skipped:
                         self._skipped(block, skipped)
                     await self.process_block(block)
+                    if self.max_blocks is not None and self.counters.blocks_processed >= self.max_blocks:
+                        self.stop()
+                        return
                     if self.store.head.number < block.number:
                         # It vanished or could not be read: the chain's blocks after the store's head are handed
                         # out again (the same block re-mined keeps its hash; nothing else would announce it).

@@ -28,9 +28,14 @@ BAL_TOKENS_REGISTERED = pe.BalancerTokensRegistered.TOPIC
 BAL_TOKENS_DEREGISTERED = pe.BalancerTokensDeregistered.TOPIC
 BAL_SWAP_FEE = pe.BalancerSwapFeeChanged.TOPIC
 BAL_PAUSED = pe.BalancerPausedStateChanged.TOPIC
+# A composable stable pool's own: its amplification ramp, its tokens' rate caches and their durations.
+BAL_AMP_STARTED = pe.BalancerAmpUpdateStarted.TOPIC
+BAL_AMP_STOPPED = pe.BalancerAmpUpdateStopped.TOPIC
+BAL_RATE_CACHE = pe.BalancerTokenRateCacheUpdated.TOPIC
+BAL_RATE_PROVIDER = pe.BalancerTokenRateProviderSet.TOPIC
 BALANCER_VAULT_TOPICS = (BAL_SWAP, BAL_BALANCE_CHANGED, BAL_BALANCE_MANAGED, BAL_TOKENS_REGISTERED,
                          BAL_TOKENS_DEREGISTERED)  # fmt: skip
-BALANCER_POOL_TOPICS = (BAL_SWAP_FEE, BAL_PAUSED)
+BALANCER_POOL_TOPICS = (BAL_SWAP_FEE, BAL_PAUSED, BAL_AMP_STARTED, BAL_AMP_STOPPED, BAL_RATE_CACHE, BAL_RATE_PROVIDER)
 BALANCER_TOPICS = (*BALANCER_VAULT_TOPICS, *BALANCER_POOL_TOPICS)
 STATE_TOPICS = (SYNC, V3_SWAP, V3_MINT, V3_BURN, PANCAKE_SWAP, *V4_TOPICS, *BALANCER_TOPICS)
 
@@ -108,6 +113,38 @@ class BalancerPausedEvent:
 
 
 @dataclass(frozen=True)
+class BalancerAmpEvent:
+    """A composable stable pool's amplification ramp (values times 1000, unix times), from its own
+    `AmpUpdateStarted`; `stopped` for `AmpUpdateStopped`, whose one value holds from the block's timestamp on (the
+    times are then that timestamp, filled in by the store)."""
+
+    start: int
+    end: int
+    start_time: int
+    end_time: int
+    stopped: bool = False
+
+
+@dataclass(frozen=True)
+class BalancerRateCacheEvent:
+    """A composable stable pool's `TokenRateCacheUpdated`: the cache of the token at `index` (the Vault's order) holds
+    `rate` from the block's timestamp on."""
+
+    index: int
+    rate: int
+
+
+@dataclass(frozen=True)
+class BalancerRateDurationEvent:
+    """A composable stable pool's `TokenRateProviderSet`: the token at `index` has `provider`, its cache lasting
+    `duration` seconds from the block's timestamp on."""
+
+    index: int
+    provider: str
+    duration: int
+
+
+@dataclass(frozen=True)
 class BalancerTokensChangedEvent:
     """Tokens registered to or deregistered from a tracked Balancer pool: its shape changed, so it needs a re-sync."""
 
@@ -115,10 +152,18 @@ class BalancerTokensChangedEvent:
 
 
 BalancerEvent = (
-    BalancerSwapEvent | BalancerBalancesEvent | BalancerSwapFeeEvent | BalancerPausedEvent | BalancerTokensChangedEvent
+    BalancerSwapEvent
+    | BalancerBalancesEvent
+    | BalancerSwapFeeEvent
+    | BalancerPausedEvent
+    | BalancerAmpEvent
+    | BalancerRateCacheEvent
+    | BalancerRateDurationEvent
+    | BalancerTokensChangedEvent
 )
 BALANCER_EVENTS = (
-    BalancerSwapEvent, BalancerBalancesEvent, BalancerSwapFeeEvent, BalancerPausedEvent, BalancerTokensChangedEvent
+    BalancerSwapEvent, BalancerBalancesEvent, BalancerSwapFeeEvent, BalancerPausedEvent, BalancerAmpEvent,
+    BalancerRateCacheEvent, BalancerRateDurationEvent, BalancerTokensChangedEvent,
 )  # fmt: skip
 StateEvent = SyncEvent | V3SwapEvent | V3LiquidityEvent | ProtocolFeeEvent | BalancerEvent
 
@@ -180,6 +225,14 @@ def _balancer(event: pe.PoolEvent | None) -> BalancerEvent | None:
         return BalancerSwapFeeEvent(event.swap_fee)
     if isinstance(event, pe.BalancerPausedStateChanged):
         return BalancerPausedEvent(event.paused)
+    if isinstance(event, pe.BalancerAmpUpdateStarted):
+        return BalancerAmpEvent(event.start_value, event.end_value, event.start_time, event.end_time)
+    if isinstance(event, pe.BalancerAmpUpdateStopped):
+        return BalancerAmpEvent(event.value, event.value, 0, 0, stopped=True)
+    if isinstance(event, pe.BalancerTokenRateCacheUpdated) and event.token_index is not None:
+        return BalancerRateCacheEvent(event.token_index, event.rate)
+    if isinstance(event, pe.BalancerTokenRateProviderSet) and event.token_index is not None and event.provider:
+        return BalancerRateDurationEvent(event.token_index, event.provider, event.duration)
     if isinstance(event, pe.BalancerTokensRegistered | pe.BalancerTokensDeregistered):
         return BalancerTokensChangedEvent(type(event).__name__)
     return None

@@ -60,6 +60,7 @@ class BlockRef:
     number: int
     hash: str
     parent_hash: str
+    timestamp: int | None = None  # None when not read: models that quote at a block's time then keep theirs
 
 
 @dataclass
@@ -153,7 +154,7 @@ class PoolStore:
                 raise BalancerStateError(f"{type(event).__name__} is not a Balancer event")
             if pool_id not in undo.balancer:  # once per block: the state before the block's first event
                 undo.balancer[pool_id] = (model.copy(), self._balancer_views(pool_id))
-            apply_event(model, event)  # unchanged when it raises
+            apply_event(model, event, undo.block.timestamp)  # unchanged when it raises
         except (MalformedLog, BalancerStateError) as exc:
             # Never guess: every view of a pool whose update we cannot read goes until the pool is re-synced.
             log.warning("dropping Balancer pool %s: %s", pool_id, exc)
@@ -179,6 +180,8 @@ class PoolStore:
             raise ReorgDetected(block.number, block.parent_hash, self.head.hash)
         undo = _Undo(block)
         changed: set[str] = set()
+        if block.timestamp is not None:
+            changed |= self._move_to_time(undo, block.timestamp)
         for entry in logs:
             keyed = pool_key(entry)
             if keyed is None or entry.get("removed"):
@@ -223,6 +226,28 @@ class PoolStore:
             changed |= self._book_block_reads(undo, pool_id.lower(), answers)
         self._undo.append(undo)
         self.head = block
+        return changed
+
+    def _move_to_time(self, undo: _Undo, timestamp: int) -> set[str]:
+        """Move every Balancer model that quotes at a block's time to this block's (amplification ramps, rate caches
+        expiring); the views of those whose quotes may have moved."""
+        changed: set[str] = set()
+        for pool_id, model in self.balancer_pools().items():
+            kind = KINDS.get(model.kind)
+            if kind is None or kind.at_time is None:
+                continue
+            saved, views = model.copy(), self._balancer_views(pool_id)
+            try:
+                moved = kind.at_time(model, timestamp)
+            except BalancerStateError as exc:
+                log.warning("dropping Balancer pool %s: %s", pool_id, exc)
+                undo.balancer.setdefault(pool_id, (saved, views))
+                self._drop_balancer(pool_id)
+                continue
+            if model.to_dict() != saved.to_dict():
+                undo.balancer.setdefault(pool_id, (saved, views))
+            if moved:
+                changed |= set(self._bal_views[pool_id])
         return changed
 
     def _book_block_reads(self, undo: _Undo, pool_id: str, answers: Mapping[str, tuple[Any, ...]]) -> set[str]:

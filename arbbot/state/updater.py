@@ -19,7 +19,12 @@ def block_ref(rpc: RpcClient, number: int | str) -> BlockRef:
     header = rpc.call("eth_getBlockByNumber", [tag, False])
     if header is None:
         raise LookupError(f"block {number} not found")
-    return BlockRef(int(header["number"], 16), header["hash"], header["parentHash"])
+    stamp = header.get("timestamp")
+    try:
+        timestamp = int(stamp, 16) if stamp is not None else None
+    except (TypeError, ValueError):
+        raise LookupError(f"block {number}: header timestamp {str(stamp)[:80]!r}") from None
+    return BlockRef(int(header["number"], 16), header["hash"], header["parentHash"], timestamp)
 
 
 class StateUpdater:

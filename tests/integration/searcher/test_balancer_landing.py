@@ -1,8 +1,9 @@
-"""Cycles between a real Balancer V2 weighted pool and a Uniswap V2 pair, found by the searcher on the default
-replica, sized on the exact models, simulated through the deployed executor, bundled to the local builder (a test
-double of a real builder) and landed: the executor gains exactly the models' predicted profit, less the builder's
-share, to the wei. The prediction is checked against a fresh read of both pools at the judged block, the route's
-capital against the Vault's re-entrancy rule (never its own flash loan), and the audit names the Balancer hop.
+"""Cycles between a real Balancer V2 weighted pool (WETH) or composable stable pool (USDC) and a Uniswap V2 pair,
+found by the searcher on the default replica, sized on the exact models, simulated through the deployed executor,
+bundled to the local builder (a test double of a real builder) and landed: the executor gains exactly the models'
+predicted profit, less the builder's share, to the wei. The prediction is checked against a fresh read of both
+pools at the judged block, the route's capital against the Vault's re-entrancy rule (never its own flash loan), and
+the audit names the Balancer hop.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from eth_abi import encode
+from eth_utils import keccak
 from web3 import Web3
 
 from arbbot.amm.balancer_pair import BalancerPairView, underlying_id
@@ -26,7 +29,7 @@ from arbbot.execution.route import Capital, decode
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.testing.local_builder import LocalBuilder
 from tests.conftest import Replica
-from tests.integration.searcher.harness import build_searcher, router_call, weth_balance
+from tests.integration.searcher.harness import build_searcher, router_call
 
 DEADLINE = 2**32
 
@@ -36,11 +39,17 @@ def _route_of(calldata: bytes):  # type: ignore[no-untyped-def]
     return decode(calldata[68 : 68 + length])
 
 
-def _pools(m: Manifest) -> tuple[str, str]:
-    """The Balancer WETH/DAI pool's id and the Uniswap V2 WETH/DAI pair's address."""
-    bal = next(b for b in m.balancer_pools if set(b.tokens) == {"WETH", "DAI"})
-    v2 = next(p for p in m.pools_for("WETH", "DAI") if p.kind == "uniswap_v2" and p.venue == "uniswap_v2")
+def _pools(m: Manifest, a: str = "WETH", b: str = "DAI", kind: str = "balancer_weighted") -> tuple[str, str]:
+    """The Balancer `kind` pool of exactly `a` and `b` (the WETH/DAI weighted pool by default): its id, and the
+    Uniswap V2 pair of the same tokens' address."""
+    bal = next(p for p in m.balancer_pools if p.kind == kind and set(p.tokens) == {a, b})
+    v2 = next(p for p in m.pools_for(a, b) if p.kind == "uniswap_v2" and p.venue == "uniswap_v2")
     return bal.pool_id.lower(), v2.address.lower()
+
+
+def _balance(w3: Web3, m: Manifest, symbol: str, holder: str) -> int:
+    token = w3.eth.contract(address=m.token(symbol).address, abi=artifacts.load("WETH9").abi)
+    return int(token.functions.balanceOf(holder).call())
 
 
 def _vault_swap(w3: Web3, m: Manifest, pool_id: str, sell: str, buy: str, amount: int, trader: str) -> None:
@@ -68,18 +77,23 @@ def _fresh_prediction(url: str, m: Manifest, keys: set[str], hops, amount: int, 
     return out
 
 
-def _check_landed(w3: Web3, m: Manifest, url: str, rig, plan, weth0: int) -> None:  # type: ignore[no-untyped-def]
-    """Landed: the executor's WETH grew by exactly what the fork said it keeps, which is the models' predicted
-    profit less the builder's share; the audit names a Balancer hop at the Vault with the route's pool id."""
+def _check_landed(w3: Web3, m: Manifest, url: str, rig, plan, before: int, symbol: str = "WETH") -> None:  # type: ignore[no-untyped-def]
+    """Landed: the executor's `symbol` (the cycle's token) grew by exactly what the fork said it keeps, which is the
+    models' predicted profit less the builder's share; the audit names a Balancer hop at the Vault with the route's
+    pool id."""
+    assert symbol in ("WETH", "USDC")
     c = rig.searcher.counters
     assert c.landed == 1 and c.missed == 0, c
     executed = plan.sim.executed
     assert executed is not None
     assert executed.profit + executed.builder_payment == plan.candidate.gross_profit  # the models' prediction
-    assert weth_balance(w3, m, rig.contract.address) - weth0 == executed.profit  # to the wei
+    assert _balance(w3, m, symbol, rig.contract.address) - before == executed.profit  # to the wei
     landed = rig.searcher.results[rig.searcher.plans.index(plan)].tx_hash
     venues = {p.address: p.venue for p in m.pools}
-    trade = Auditor(RpcClient(url), AuditOptions(executors=(rig.contract.address,), venues=venues)).audit_tx(landed)
+    # A USDC profit is valued at the scenario's price (1 ETH = 3200 USDC, as its tokens table says).
+    prices = {} if symbol == "WETH" else {m.token("USDC").address: (10**18, 3200 * 10**6)}
+    options = AuditOptions(executors=(rig.contract.address,), venues=venues, prices=prices)
+    trade = Auditor(RpcClient(url), options).audit_tx(landed)
     assert trade.status == "success" and trade.notes == [], trade.notes
     assert trade.executed is not None and trade.executed.profit == executed.profit
     kinds = [s.kind for s in trade.route]
@@ -92,12 +106,18 @@ def _scenario(
     sources: CapitalSources,
     want: set[Capital],
     fund: Callable[[str], None] | None = None,
+    pools: tuple[str, str] | None = None,
+    symbol: str = "WETH",
+    bribe_share_bps: int = 5_000,
 ) -> None:
+    """`pools`: the Balancer pool id and V2 pair traded (default: the WETH/DAI weighted pool and pair); `symbol`: the
+    token the cycles start and end in; `bribe_share_bps`: the builder's share of the profit (paid in ether, so only
+    from a WETH profit: the executor refuses a share of any other token)."""
     w3, m, url = replica.w3, replica.manifest, replica.url
     contract = deploy_executor(w3, m)
     if fund is not None:
         fund(contract.address)
-    pool_id, v2 = _pools(m)
+    pool_id, v2 = pools or _pools(m)
 
     def traded(p) -> bool:  # type: ignore[no-untyped-def]
         key = p.address.lower()
@@ -105,7 +125,8 @@ def _scenario(
 
     async def run() -> None:
         async with LocalBuilder(url) as builder:
-            rig = build_searcher(url, w3, m, builder.url, contract, capital_sources=sources, pool_filter=traded)
+            rig = build_searcher(url, w3, m, builder.url, contract, capital_sources=sources, pool_filter=traded,
+                                 base_tokens=[m.token(symbol).address], bribe_share_bps=bribe_share_bps)  # fmt: skip
             async with rig.fanout:
                 await rig.searcher.process_block()  # in step with the head
                 assert rig.searcher.counters.sent == 0  # nothing to trade before the dislocation
@@ -130,14 +151,14 @@ def _scenario(
                 bal = [h for h in route.hops if h.balancer]
                 assert len(bal) == 1 and bal[0].pool_id.lower() == pool_id
                 assert bal[0].pool.lower() == m.contracts["BalancerVault"].lower()
-                weth0 = weth_balance(w3, m, contract.address)
+                before = _balance(w3, m, symbol, contract.address)
                 built = await builder.build_block()
                 assert len(built.included) == 1, built.dropped
                 await rig.searcher.process_block()
-                _check_landed(w3, m, url, rig, plan, weth0)
+                _check_landed(w3, m, url, rig, plan, before, symbol)
                 vault = m.contracts["BalancerVault"]
-                for symbol in ("DAI", "WETH"):  # nothing left approved to the Vault
-                    token = w3.eth.contract(address=m.token(symbol).address, abi=artifacts.load("WETH9").abi)
+                for held in {"DAI", "WETH", symbol}:  # nothing left approved to the Vault
+                    token = w3.eth.contract(address=m.token(held).address, abi=artifacts.load("WETH9").abi)
                     assert token.functions.allowance(contract.address, vault).call() == 0
             await rig.node.close()
 
@@ -153,6 +174,28 @@ def test_weth_dumped_into_balancer_is_bought_back_there_on_the_v2_pairs_flash_sw
 
     sources = CapitalSources(balancer_vault=replica.manifest.contracts["BalancerVault"])
     _scenario(replica, dump, sources, {Capital.FIRST_HOP})
+
+
+def test_usdc_dumped_into_the_composable_stable_pool_is_bought_back_there_on_the_v2_pairs_flash_swap(
+    replica: Replica,
+) -> None:
+    """A USDC cycle through the replica's composable stable pool (USDC/DAI, the real v3 factory's) and the Uniswap V2
+    USDC/DAI pair: USDC made cheap on Balancer by a user's swap, the cycle sells USDC on the pair for DAI and buys the
+    USDC back on the stable pool; it lands and the executor keeps exactly the models' predicted USDC profit (no
+    builder's share: the executor pays one in ether only, out of a WETH profit)."""
+    m = replica.manifest
+    pools = _pools(m, "USDC", "DAI", "balancer_composable_stable")
+
+    def dump(w3: Web3, m: Manifest, pool_id: str) -> None:
+        trader = w3.eth.accounts[5]
+        amount = 800_000 * 10**6  # deep into the curve: USDC some 2% cheaper than on the pair
+        mint = keccak(text="mint(address,uint256)")[:4] + encode(["address", "uint256"], [trader, amount])
+        tx = w3.eth.send_transaction({"from": m.deployer, "to": m.token("USDC").address, "data": mint})
+        assert w3.eth.wait_for_transaction_receipt(tx)["status"] == 1  # the replica's tokens: the deployer mints
+        _vault_swap(w3, m, pool_id, "USDC", "DAI", amount, trader)
+
+    sources = CapitalSources(balancer_vault=m.contracts["BalancerVault"])
+    _scenario(replica, dump, sources, {Capital.FIRST_HOP}, pools=pools, symbol="USDC", bribe_share_bps=0)
 
 
 def test_a_cycle_starting_on_balancer_runs_on_the_executors_own_weth(replica: Replica) -> None:

@@ -110,8 +110,8 @@ class Bal:
 
 
 def _weighted(r: Replica) -> list[BalancerPoolEntry]:
-    """The replica's weighted pools (the state has a reader for them; composable stable pools are discovered but
-    not yet read, see test_a_kind_without_a_reader_is_discovered_and_left_out)."""
+    """The replica's weighted pools (this file's subject; composable stable pools have their own,
+    test_balancer_stable_state.py)."""
     return [p for p in r.manifest.balancer_pools if p.kind == "balancer_weighted"]
 
 
@@ -583,7 +583,8 @@ def test_the_searchers_store_holds_the_replicas_balancer_pools_as_views(bal: Bal
     store = load_store(bal.rpc, ctx.known_pools, None, weth=ctx.tokens.get("WETH"))
     assert {p.address.lower() for p in m.pools} <= set(store.pools)  # the two-token pools as before
     _assert_equals_fresh_sync(bal, store)
-    assert len(store.balancer_pools()) == len(_weighted(bal.r))
+    # Every Balancer pool of the replica, its composable stable pool included.
+    assert sorted(store.balancer_pools()) == sorted(p.pool_id.lower() for p in m.balancer_pools)
     # Cycles run only through pools the executor has a hop for: every two-token pool; the pair views once the
     # executor trades through the Vault (until then a cycle through one could be priced but never sent).
     from arbbot.engine.bootstrap import tradable
@@ -638,10 +639,13 @@ def test_discovery_and_sync_through_a_node_that_limits_ranges_and_garbles_answer
     assert faults.http_429 == faults.garbage == faults.truncated == 0
 
 
-def test_a_kind_without_a_reader_is_discovered_and_left_out(bal: Bal) -> None:
+def test_stable_pools_are_discovered_and_read_and_a_kind_without_a_reader_left_out(
+    bal: Bal, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The replica's composable stable pool: its factory's pools are found with every Vault token (its own BPT
-    among them, as the manifest's known pools list it), and batch sync leaves them out with the reason, never
-    guessing a model; the weighted pools read alongside are unaffected."""
+    among them, as the manifest's known pools list it) and batch sync reads them alongside the weighted pools; a
+    kind with no reader registered is left out with the reason, never guessing a model."""
+    from arbbot.amm.balancer_stable import BalancerComposableStablePool
     from arbbot.devnet.context import known_pools
     from arbbot.state import balancer
 
@@ -657,6 +661,14 @@ def test_a_kind_without_a_reader_is_discovered_and_left_out(bal: Bal) -> None:
         (p,) = [p for p in found if p.address == entry.pool_id]
         assert p.kind == "balancer_composable_stable" and p.tokens[entry.bpt_index or 0] == entry.address
         assert list(p.tokens) == bal.pool_tokens(entry.pool_id)[0]
+    views, failed = sync_pools(bal.rpc, found, head)
+    assert failed == []
+    models = _models(views)
+    assert len(models) == len(m.balancer_pools)
+    for entry in stable:
+        assert models[entry.pool_id]["kind"] == BalancerComposableStablePool.kind
+        assert models[entry.pool_id]["bpt_index"] == entry.bpt_index
+    monkeypatch.delitem(balancer.KINDS, "balancer_composable_stable")
     views, failed = sync_pools(bal.rpc, found, head)
     assert sorted(failed) == sorted(e.pool_id for e in stable)
     assert len(_models(views)) == len(_weighted(bal.r))

@@ -1,4 +1,5 @@
-"""The Balancer V2 events with dynamic arrays, a bool, an enum or an id bound to an address: logs built with the real
+"""The Balancer V2 events with dynamic arrays, a bool, an enum or an id bound to an address, and a composable stable
+pool's own (amplification ramps, rate caches): logs built with the real
 ABI encoder (eth_abi) decode to their records; every other shape (offsets the encoder does not write, arrays of
 different or oversized lengths, bytes past the last array, a bool or specialization out of range, an id that does not
 carry the pool's address) raises BadEvent; and any byte flipped in a good log either still decodes to the log the
@@ -84,6 +85,16 @@ def test_fixed_shape_events_decode() -> None:
     for flag in (False, True):
         got = pe.decode([pe.BalancerPausedStateChanged.TOPIC], encode(["bool"], [flag]))
         assert got == pe.BalancerPausedStateChanged(flag)
+    ramp = pe.decode([pe.BalancerAmpUpdateStarted.TOPIC], encode(["uint256"] * 4, [200_000, 400_000, 10, 86_410]))
+    assert ramp == pe.BalancerAmpUpdateStarted(200_000, 400_000, 10, 86_410)
+    stop = pe.decode([pe.BalancerAmpUpdateStopped.TOPIC], encode(["uint256"], [300_000]))
+    assert stop == pe.BalancerAmpUpdateStopped(300_000)
+    cache = pe.decode([pe.BalancerTokenRateCacheUpdated.TOPIC, "0x" + _word(2).hex()], encode(["uint256"], [10**18]))
+    assert cache == pe.BalancerTokenRateCacheUpdated(2, 10**18)
+    provider = pe.decode(
+        [pe.BalancerTokenRateProviderSet.TOPIC, "0x" + _word(1).hex(), _addr_topic(TOKEN_C)], encode(["uint256"], [60])
+    )
+    assert provider == pe.BalancerTokenRateProviderSet(1, TOKEN_C, 60)
 
 
 def _word(value: int) -> bytes:
@@ -115,6 +126,14 @@ def _hostile() -> list[tuple[str, list[str], Any]]:
         ("paused is 2", [pe.BalancerPausedStateChanged.TOPIC], _word(2)),
         ("paused with a topic", [pe.BalancerPausedStateChanged.TOPIC, _id()], _word(1)),
         ("fee short", [pe.BalancerSwapFeeChanged.TOPIC], bytes(31)),
+        ("ramp of three words", [pe.BalancerAmpUpdateStarted.TOPIC], bytes(96)),
+        ("ramp with a topic", [pe.BalancerAmpUpdateStarted.TOPIC, _id()], bytes(128)),
+        ("amp stop of two words", [pe.BalancerAmpUpdateStopped.TOPIC], bytes(64)),
+        ("rate cache without its index", [pe.BalancerTokenRateCacheUpdated.TOPIC], _word(1)),
+        ("rate cache a byte short", [pe.BalancerTokenRateCacheUpdated.TOPIC, "0x" + _word(1).hex()], bytes(31)),
+        ("rate provider with high bits", [pe.BalancerTokenRateProviderSet.TOPIC, "0x" + _word(1).hex(),
+                                          "0x" + _word(2**160 + 1).hex()], _word(60)),
+        ("rate provider without it", [pe.BalancerTokenRateProviderSet.TOPIC, "0x" + _word(1).hex()], _word(60)),
         ("specialization 3", [pe.BalancerPoolRegistered.TOPIC, _id(specialization=3), _addr_topic(POOL)], _word(3)),
         ("specialization past uint8", [pe.BalancerPoolRegistered.TOPIC, _id(), _addr_topic(POOL)], _word(257)),
         ("id of another address", [pe.BalancerPoolRegistered.TOPIC, _id(TOKEN_A), _addr_topic(POOL)], _word(1)),

@@ -42,6 +42,11 @@ KNOWN_TOPICS = {
     pe.BalancerTokensDeregistered: "0x7dcdc6d02ef40c7c1a7046a011b058bd7f988fa14e20a66344f9d4e60657d610",
     pe.BalancerSwapFeeChanged: "0xa9ba3ffe0b6c366b81232caab38605a0699ad5398d6cce76f91ee809e322dafc",
     pe.BalancerPausedStateChanged: "0x9e3a5e37224532dea67b89face185703738a228a6e8a23dee546960180d3be64",
+    # ComposableStablePool (v3 factory)'s own events, as its published ABI writes them.
+    pe.BalancerAmpUpdateStarted: "0x1835882ee7a34ac194f717a35e09bb1d24c82a3b9d854ab6c9749525b714cdf2",
+    pe.BalancerAmpUpdateStopped: "0xa0d01593e47e69d07e0ccd87bece09411e07dd1ed40ca8f2e7af2976542a0233",
+    pe.BalancerTokenRateCacheUpdated: "0xb77a83204ca282e08dc3a65b0a1ca32ea4e6875c38ef0bf5bf75e52a67354fac",
+    pe.BalancerTokenRateProviderSet: "0xdd6d1c9badb346de6925b358a472c937b41698d2632696759e43fd6527feeec4",
 }
 
 # Per event: its indexed fields, then its data fields, as (ABI type, kind); kind says how the value is drawn and
