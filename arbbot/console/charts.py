@@ -44,7 +44,7 @@ def bars(chart_id: str, title: str, items: Sequence[tuple[str, float]], unit: st
 
 def line(chart_id: str, title: str, points: Sequence[tuple[float, float]], x_label: str, y_label: str) -> str:
     """A line through (x, y) points in order, with the first/last x and the min/max y written at the corners."""
-    height, left, right, top_pad, bottom = 200, 90, 20, 28, 36
+    height, left, right, top_pad, bottom = 216, 90, 20, 44, 36
     out = [
         f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(title)}" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
@@ -72,7 +72,7 @@ def line(chart_id: str, title: str, points: Sequence[tuple[float, float]], x_lab
         f'<text class="label" x="{WIDTH // 2 - 60}" y="{base}" font-size="11">{escape(x_label)}</text>',
         f'<text class="label" x="{WIDTH - right}" y="{base}" font-size="11" '
         f'text-anchor="end">{escape(_num(x1))}</text>',
-        f'<text class="label" x="{left}" y="{top_pad - 2}" font-size="11" fill="#555">{escape(y_label)}</text>',
+        f'<text class="label" x="{left}" y="{top_pad - 12}" font-size="11" fill="#555">{escape(y_label)}</text>',
         "</svg>",
     ]
     return "".join(out)

@@ -52,17 +52,22 @@ class Activity:
             if not self._blocks or number > self._blocks[-1][1]:
                 self._blocks.append((self._clock(), number))
 
-    def rates(self, bucket: float = 10.0) -> list[tuple[float, float]]:
-        """(seconds before now, blocks/s) per `bucket` seconds, oldest first."""
+    def rates(self, bucket: float = 2.0, window: float = 120.0) -> list[tuple[float, float]]:
+        """(seconds before now, blocks/s) per `bucket` seconds over the last `window` seconds, oldest first,
+        starting no earlier than the first block seen (before it the console was not watching)."""
         with self._lock:
             seen = list(self._blocks)
         if not seen:
             return []
         now = self._clock()
+        span = min(window, now - seen[0][0])
         counts: dict[int, int] = {}
         for at, _ in seen:
-            counts[int((now - at) // bucket)] = counts.get(int((now - at) // bucket), 0) + 1
-        return [(-k * bucket, counts.get(k, 0) / bucket) for k in range(max(counts), -1, -1)]
+            if now - at <= span:
+                k = int((now - at) // bucket)
+                counts[k] = counts.get(k, 0) + 1
+        last = int(span // bucket)
+        return [(-k * bucket, counts.get(k, 0) / bucket) for k in range(last, -1, -1)]
 
 
 @dataclass

@@ -131,7 +131,10 @@ def logout(call: Call) -> Response:
 def _state(call: Call) -> tuple[State | None, str | None]:
     if call.console.control is None:
         return None, "no searcher attached (control API not configured)"
-    client = call.console.control()
+    try:
+        client = call.console.control()  # may fail: control.json missing while the searcher is down
+    except ControlError as exc:
+        return None, str(exc)
     try:
         return client.state(), None
     except ControlError as exc:
@@ -144,7 +147,7 @@ def _pnl(call: Call) -> list[tuple[float, float]]:
     """Cumulative realized profit (ETH, for drawing only) by block over the successful trades."""
     q = (select(TradeModel.block_number, TradeModel.profit).where(TradeModel.status == "success")
          .where(TradeModel.block_number.is_not(None)).order_by(TradeModel.block_number, TradeModel.id))  # fmt: skip
-    total, points = 0, []
+    total, points = 0, list[tuple[float, float]]()
     for block, profit in call.s.execute(q):
         if not points:
             points.append((float((block or 1) - 1), 0.0))  # nothing realized before the first trade's block
@@ -179,7 +182,7 @@ def _charts(call: Call, state: State | None) -> dict[str, str]:
         "pnl": charts.line("chart-pnl", "Realized PnL (ETH, cumulative)", _pnl(call), "block", "ETH"),
         "funnel": charts.bars("chart-funnel", "Opportunity funnel", funnel),
         "rate": charts.line(
-            "chart-rate", "Blocks/s (5 s buckets)", call.console.activity.rates(5.0), "seconds ago", "blocks/s"
+            "chart-rate", "Blocks/s (2 s buckets, last 2 min)", call.console.activity.rates(), "seconds ago", "blocks/s"
         ),
         "lag": charts.bars("chart-lag", "Lag: heads processed vs stale heads skipped", lag),
         "errors": charts.bars("chart-errors", "Errors by class", _error_classes(call, counters)),
@@ -348,7 +351,10 @@ def _control(
     actor = call.principal.user.name
     if call.console.control is None:
         return _bad(call, "no searcher attached (control API not configured)", 502)
-    client = call.console.control()
+    try:
+        client = call.console.control()
+    except ControlError as exc:
+        return _bad(call, str(exc), 502)
     try:
         before = client.state()
         after = act(client, actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from arbbot.console import charts
@@ -14,7 +15,7 @@ def test_bars_are_in_proportion_one_row_each_and_labels_escaped() -> None:
     widths = [float(w) for w in re.findall(r'<rect [^>]*width="([0-9.]+)"', svg)]
     assert widths == [charts.WIDTH - charts.LABEL_W - charts.VALUE_W, widths[0] / 4, 0.0]
     label_ys = [int(y) for y in re.findall(r'class="label" x="0" y="(\d+)"', svg)]
-    assert all(b - a == charts.ROW for a, b in zip(label_ys, label_ys[1:], strict=False))
+    assert len(label_ys) == 3 and all(b - a == charts.ROW for a, b in itertools.pairwise(label_ys))
     assert "no data yet" in charts.bars("c", "Empty", [])
 
 
@@ -36,4 +37,6 @@ def test_activity_counts_each_block_once_per_bucket() -> None:
         now[0] = t
         a.block(n)
     now[0] = 1000.0
-    assert a.rates(10.0) == [(-10.0, 0.2), (0.0, 0.1)]
+    assert a.rates(10.0) == [(-10.0, 0.2), (0.0, 0.1)]  # from the first block seen (19 s ago) to now
+    assert a.rates(10.0, window=10.0) == [(-10.0, 0.0), (0.0, 0.1)]  # only the last 10 s
+    assert len(a.rates(2.0)) == 10 and sum(r for _, r in a.rates(2.0)) * 2.0 == 3
