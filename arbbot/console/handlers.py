@@ -354,6 +354,8 @@ def _control(
     try:
         client = call.console.control()
     except ControlError as exc:
+        trail.record(call.s, at=call.now, actor=actor, action=f"control_failed:{what}", new=str(exc)[:500],
+                     source=call.source)  # fmt: skip
         return _bad(call, str(exc), 502)
     try:
         before = client.state()

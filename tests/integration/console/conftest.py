@@ -49,6 +49,7 @@ class Served:
     clock: Clock
     sdb: sessionmaker[Session]
     control: RealControlApi
+    console: Console
 
     def audit(self) -> list[tuple[str, str, str | None, str | None]]:
         with self.sdb() as s:
@@ -88,7 +89,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     thread.start()
     try:
         wait_for(lambda: server.started, "uvicorn to start")
-        yield Served(f"http://127.0.0.1:{port}", clock, sdb, double)
+        yield Served(f"http://127.0.0.1:{port}", clock, sdb, double, console)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

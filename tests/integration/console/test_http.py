@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
 from arbbot.console import totp, users
 from arbbot.console.context import COOKIE
+from arbbot.console.control import ControlClient, discover
 from arbbot.console.permissions import ROUTES, Permission
 from tests.integration.console.conftest import PW, T0, Served
 
@@ -209,3 +211,18 @@ def test_admin_pages_and_audit_export(served: Served) -> None:
         next(d for d in doc if d["action"] == "role_changed").items()
     )
     assert all(d["source"] in ("", "127.0.0.1") for d in doc)
+
+
+def test_a_searcher_that_is_down_is_a_shown_error(served: Served, tmp_path: Path) -> None:
+    served.console.control = lambda: ControlClient(discover(tmp_path), "unused")  # no control.json: not running
+    with _client(served) as c:
+        enrol(served, c, "olga")
+        page = c.get("/")
+        assert page.status_code == 200 and "control.json not found" in page.text
+        r = c.post("/control/pause", data={"csrf": _csrf(page.text)}, headers={"Accept": "application/json"})
+        assert r.status_code == 502 and "control.json not found" in r.json()["error"]
+        events = c.get("/api/events", headers={"Accept": "application/json"})
+        assert events.status_code == 502 and "control.json not found" in events.json()["error"]
+    assert served.control.actors == []
+    failed = [(a, act) for a, act, _, new in served.audit() if new and "control.json not found" in new]
+    assert failed == [("olga", "control_failed:pause")]

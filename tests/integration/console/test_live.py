@@ -242,8 +242,12 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
 
         # Every page, from the database the searcher's journal writes.
         b.open(f"{base}/bundles")
-        rows = b.js("Array.from(document.querySelectorAll('#per-builder tr')).map(r => r.textContent)")
-        assert any(r.startswith("local") for r in rows), rows
+        rows = b.js(
+            "Array.from(document.querySelectorAll('#per-builder tr')).slice(1)"
+            ".map(r => Array.from(r.children).map(td => td.textContent))"
+        )
+        assert len(rows) == 1 and rows[0][0] == "local" and rows[0][3] == "1", rows  # one bundle landed
+        assert rows[0][6].endswith(" ms max"), rows  # the send requests' latency
         _shot(b, shots, "bundles")
         b.open(f"{base}/trades")
         cells = b.js(
