@@ -236,7 +236,9 @@ def trades(call: Call) -> Response:
     q = (select(TradeModel, BundleModel.expected_net, BundleModel.simulated_profit)
          .outerjoin(BundleModel, BundleModel.uuid == TradeModel.bundle_uuid)
          .order_by(TradeModel.id.desc()).limit(100))  # fmt: skip
-    rows = [{"t": t, "simulated": expected if expected is not None else simulated, "realized": t.profit}
+    # A trade's profit column holds the simulated profit until the audit of its receipt replaces it.
+    rows = [{"t": t, "simulated": expected if expected is not None else simulated,
+             "realized": t.profit if t.status in ("success", "reverted") else None}
             for t, expected, simulated in call.s.execute(q)]  # fmt: skip
     return call.render("trades.html", rows=rows)
 

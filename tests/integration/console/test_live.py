@@ -178,8 +178,10 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
         b = browser
         # --- operator: password, TOTP enrolment, the overview following the searcher live
         b.open(f"{base}/login")
+        _shot(b, shots, "login")
         b.submit({"username": "olga", "password": PW})
         b.wait_path("/enroll")
+        _shot(b, shots, "enroll")
         key = totp.decode_secret(b.js("document.getElementById('secret').textContent"))
         b.submit({"code": totp.totp(key, time.time())})
         b.wait_path("/enroll")
@@ -257,6 +259,7 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
         done = [r for r in cells if r[2] == "success"]
         assert len(done) == 1 and done[0][3].isdigit() and done[0][4].lstrip("-").isdigit(), cells
         assert int(done[0][5]) == int(done[0][4]) - int(done[0][3])
+        assert all(r[4] == r[5] == "" for r in cells if r[2] == "pending"), cells  # not realized until audited
         _shot(b, shots, "trades")
         b.open(f"{base}/pools?q=uniswap_v2")
         assert b.js("document.querySelectorAll('table tr').length") > 1
@@ -265,6 +268,8 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
         page = b.js("document.documentElement.outerHTML")
         assert SECRET_RPC_KEY not in page and TOKEN not in page
         _shot(b, shots, "config")
+        b.open(f"{base}/tokens")
+        _shot(b, shots, "tokens")
         b.open(f"{base}/")
         assert TOKEN not in b.js("document.documentElement.outerHTML")
         b.click("logout")
