@@ -226,3 +226,21 @@ def test_a_searcher_that_is_down_is_a_shown_error(served: Served, tmp_path: Path
     assert served.control.actors == []
     failed = [(a, act) for a, act, _, new in served.audit() if new and "control.json not found" in new]
     assert failed == [("olga", "control_failed:pause")]
+
+
+def test_only_self_scripts_and_styles_and_a_fixed_static_list(served: Served) -> None:
+    with _client(served) as c:
+        r = c.get("/login")
+        csp = dict(d.strip().split(" ", 1) for d in r.headers["content-security-policy"].split(";"))
+        assert csp["default-src"] == "'none'" and csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
+        assert csp["connect-src"] == "'self'" and "unsafe" not in r.headers["content-security-policy"]
+        assert "<script>" not in r.text and "<style>" not in r.text and " style=" not in r.text
+        js, css = c.get("/static/console.js"), c.get("/static/console.css")
+        assert js.status_code == css.status_code == 200
+        assert js.headers["content-type"].startswith("text/javascript") and "EventSource" in js.text
+        assert css.headers["content-type"].startswith("text/css")
+        for name in ("../app.py", "%2e%2e%2fapp.py", "app.py", "console.js.map"):
+            assert c.get(f"/static/{name}").status_code == 404, name
+        # The event relay is for logged-in users only (a browser is sent to the login page).
+        assert c.get("/api/events", headers={"Accept": "application/json"}).status_code == 401
+        assert c.get("/api/events").headers["location"] == "/login"
