@@ -94,6 +94,9 @@ def _dispatch(
 ) -> Response:
     now = c.clock()
     with c.sessions_db.begin() as s:
+        # Every request may write (session last-seen, audit rows): on SQLite shared with the running searcher, take
+        # the write lock up front, or a read that must become a write fails at once when the journal wrote between.
+        s.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         call = Call(c, s, now, request, form, _principal(c, s, request, now), route)
         refused = _authorise(call)
         resp = refused if refused is not None else handler(call)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,13 +26,48 @@ COOKIE = "arbbot_session"
 MAX_FORM_BYTES = 64 * 1024
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+class Activity:
+    """Block events the console has relayed (arrival time, block number), for the blocks/s chart: kept in
+    memory, the last `keep` blocks, one entry per block number whatever the number of viewers."""
+
+    def __init__(self, keep: int = 600, clock: Callable[[], float] = time.time) -> None:
+        self._lock = threading.Lock()
+        self._blocks: deque[tuple[float, int]] = deque(maxlen=keep)
+        self._clock = clock
+
+    def block(self, number: object) -> None:
+        """Note one block event (a repeat of the last number, from a second viewer's stream, is ignored)."""
+        if not isinstance(number, int) or isinstance(number, bool):
+            return
+        with self._lock:
+            if not self._blocks or number > self._blocks[-1][1]:
+                self._blocks.append((self._clock(), number))
+
+    def rates(self, bucket: float = 2.0, window: float = 120.0) -> list[tuple[float, float]]:
+        """(seconds before now, blocks/s) per `bucket` seconds over the last `window` seconds, oldest first,
+        starting no earlier than the first block seen (before it the console was not watching)."""
+        with self._lock:
+            seen = list(self._blocks)
+        if not seen:
+            return []
+        now = self._clock()
+        span = min(window, now - seen[0][0])
+        counts: dict[int, int] = {}
+        for at, _ in seen:
+            if now - at <= span:
+                k = int((now - at) // bucket)
+                counts[k] = counts.get(k, 0) + 1
+        last = int(span // bucket)
+        return [(-k * bucket, counts.get(k, 0) / bucket) for k in range(last, -1, -1)]
 
 
 @dataclass
@@ -46,6 +84,7 @@ class Console:
     secure_cookies: bool = False
     config_view: dict[str, Any] = field(default_factory=dict)
     retention_days: int = 365
+    activity: Activity = field(default_factory=Activity)
 
 
 @dataclass

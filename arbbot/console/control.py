@@ -5,6 +5,7 @@ checked for shape before use."""
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from arbbot.errors import ArbbotError
 
 ACTOR_HEADER = "X-Arbbot-Actor"
 CONTROL_FILE = "control.json"
+EVENT_KINDS = frozenset({"block", "bundle", "trade", "control"})
+MAX_EVENT_BYTES = 16 * 1024  # a longer line from the searcher ends the relay rather than growing a buffer
 
 
 class ControlError(ArbbotError):
@@ -87,6 +90,8 @@ class ControlClient:
     """Talks to one searcher. `token` is the control API's bearer token (from the environment; never logged)."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 5.0, transport: httpx.BaseTransport | None = None):
+        self.url = url.rstrip("/")
+        self._token = token
         self._http = httpx.Client(
             base_url=url.rstrip("/") + "/v1",
             headers={"Authorization": f"Bearer {token}"},
@@ -143,3 +148,58 @@ class ControlClient:
     def builder(self, actor: str, name: str, enabled: bool) -> State:
         """Enable or disable one builder."""
         return _state(self._call("POST", f"/builders/{quote(name, safe='')}", actor, {"enabled": enabled}))
+
+    def events(self) -> AsyncIterator[bytes]:
+        """The searcher's event stream (`GET /v1/events`) re-framed for a browser: see `relay`."""
+        return relay(self.url, self._token)
+
+
+def frame(event_id: int, kind: str, data: dict[str, Any]) -> bytes:
+    """One server-sent event as the console re-serves it (named event, JSON data on one line)."""
+    return f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def parse_event(fields: dict[str, str]) -> tuple[int, str, dict[str, Any]] | None:
+    """A checked event from one SSE block's fields, or None for anything but a known named event with an integer
+    id and a JSON object as data (the searcher's stream is untrusted like any other answer)."""
+    kind, raw_id, raw = fields.get("event"), fields.get("id", ""), fields.get("data")
+    if kind not in EVENT_KINDS or raw is None or not raw_id.isdigit():
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return (int(raw_id), kind, data) if isinstance(data, dict) else None
+
+
+async def relay(url: str, token: str) -> AsyncIterator[bytes]:
+    """Follow the searcher's `/v1/events` with the control token (which stays on the console's side) and yield
+    each checked event re-framed, plus a comment when the stream opens and on each of its keepalives. Ends when
+    the searcher's stream ends or fails; the browser's EventSource then reconnects."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=60.0)) as http:
+        try:
+            async with http.stream(
+                "GET", url.rstrip("/") + "/v1/events", headers={"Authorization": f"Bearer {token}"}
+            ) as resp:
+                if resp.status_code != 200:
+                    yield f": searcher answered {resp.status_code}\n\n".encode()
+                    return
+                yield b": connected\n\n"
+                fields: dict[str, str] = {}
+                async for line in resp.aiter_lines():
+                    if len(line) > MAX_EVENT_BYTES:
+                        return
+                    if line.startswith(":"):
+                        if line.startswith(": keepalive"):
+                            yield b": keepalive\n\n"
+                        continue
+                    if line:
+                        name, _, value = line.partition(":")
+                        fields[name] = value[1:] if value.startswith(" ") else value
+                        continue
+                    event = parse_event(fields)
+                    fields = {}
+                    if event is not None:
+                        yield frame(*event)
+        except httpx.HTTPError:
+            return

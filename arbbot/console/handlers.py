@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
-from arbbot.console import qr, sessions, totp, trail, users
-from arbbot.console.context import COOKIE, Call, set_session_cookie
+from arbbot.console import charts, qr, sessions, totp, trail, users
+from arbbot.console.context import COOKIE, Activity, Call, set_session_cookie
 from arbbot.console.control import ControlClient, ControlError, State
 from arbbot.console.permissions import ROLE_PERMISSIONS, Role
-from arbbot.db.models import BundleModel, PoolModel, TradeModel
+from arbbot.db.models import BundleModel, BundleSubmissionModel, PoolModel, TradeModel
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {"console.js": "text/javascript", "console.css": "text/css"}  # everything the route serves
+WEI_PER_ETH = 10**18
 
 Handler = Callable[[Call], Response]
 
@@ -125,7 +131,10 @@ def logout(call: Call) -> Response:
 def _state(call: Call) -> tuple[State | None, str | None]:
     if call.console.control is None:
         return None, "no searcher attached (control API not configured)"
-    client = call.console.control()
+    try:
+        client = call.console.control()  # may fail: control.json missing while the searcher is down
+    except ControlError as exc:
+        return None, str(exc)
     try:
         return client.state(), None
     except ControlError as exc:
@@ -134,36 +143,114 @@ def _state(call: Call) -> tuple[State | None, str | None]:
         client.close()
 
 
+def _pnl(call: Call) -> list[tuple[float, float]]:
+    """Cumulative realized profit (ETH, for drawing only) by block over the successful trades."""
+    q = (select(TradeModel.block_number, TradeModel.profit).where(TradeModel.status == "success")
+         .where(TradeModel.block_number.is_not(None)).order_by(TradeModel.block_number, TradeModel.id))  # fmt: skip
+    total, points = 0, list[tuple[float, float]]()
+    for block, profit in call.s.execute(q):
+        if not points:
+            points.append((float((block or 1) - 1), 0.0))  # nothing realized before the first trade's block
+        total += int(profit)
+        points.append((float(block or 0), total / WEI_PER_ETH))
+    return points
+
+
+def _error_classes(call: Call, counters: dict[str, Any]) -> list[tuple[str, float]]:
+    """Errors by class: the searcher's own counters and the builder requests that failed, by failure kind."""
+    items = [(name.replace("_", " "), float(counters.get(key, 0))) for key, name in
+             (("errors", "node/builder errors"), ("sim_failed", "simulation failed"),
+              ("sim_disagreed", "simulation disagreed"))]  # fmt: skip
+    q = (select(BundleSubmissionModel.kind, func.count()).where(BundleSubmissionModel.accepted.is_(False))
+         .group_by(BundleSubmissionModel.kind).order_by(BundleSubmissionModel.kind))  # fmt: skip
+    items += [(f"builder: {kind or 'refused'}", float(n)) for kind, n in call.s.execute(q)]
+    return items
+
+
+def _charts(call: Call, state: State | None) -> dict[str, str]:
+    counters = state.raw.get("counters", {}) if state is not None else {}
+    counters = counters if isinstance(counters, dict) else {}
+
+    def count(key: str) -> float:
+        v = counters.get(key, 0)
+        return float(v) if isinstance(v, int) and not isinstance(v, bool) else 0.0
+
+    funnel = [("found", count("opportunities_found")), ("simulated", count("simulated")), ("sent", count("sent")),
+              ("landed", count("landed"))]  # fmt: skip
+    lag = [("heads processed", count("blocks_processed")), ("stale heads skipped", count("blocks_skipped"))]
+    return {
+        "pnl": charts.line("chart-pnl", "Realized PnL (ETH, cumulative)", _pnl(call), "block", "ETH"),
+        "funnel": charts.bars("chart-funnel", "Opportunity funnel", funnel),
+        "rate": charts.line(
+            "chart-rate", "Blocks/s (2 s buckets, last 2 min)", call.console.activity.rates(), "seconds ago", "blocks/s"
+        ),
+        "lag": charts.bars("chart-lag", "Lag: heads processed vs stale heads skipped", lag),
+        "errors": charts.bars("chart-errors", "Errors by class", _error_classes(call, counters)),
+    }
+
+
 def overview(call: Call) -> Response:
-    """The searcher's state and, for roles that may, its controls; counts from the database."""
+    """The searcher's state and, for roles that may, its controls; counts and charts; live through /api/events."""
     state, error = _state(call)
     counts = {
         "bundles": call.s.scalar(select(func.count()).select_from(BundleModel)) or 0,
         "trades": call.s.scalar(select(func.count()).select_from(TradeModel)) or 0,
         "pools": call.s.scalar(select(func.count()).select_from(PoolModel)) or 0,
     }
-    return call.render("overview.html", state=state, error=error, counts=counts)
+    realized = call.s.scalar(select(func.count()).select_from(TradeModel).where(TradeModel.status == "success")) or 0
+    return call.render("overview.html", state=state, error=error, counts=counts, charts=_charts(call, state),
+                       realized=realized)  # fmt: skip
 
 
 def bundles(call: Call) -> Response:
-    """The latest bundles (placeholder page: a table from the database)."""
+    """Per builder: bundles sent, landed, missed (with reasons) and request latency; then the latest bundles."""
+    sends = select(BundleSubmissionModel).where(BundleSubmissionModel.method == "eth_sendBundle")
+    per: dict[str, dict[str, Any]] = {}
+    fates = dict(call.s.execute(select(BundleModel.uuid, BundleModel.status)).all())
+    reasons = dict(call.s.execute(select(BundleModel.uuid, BundleModel.miss_reason)).all())
+    for sub in call.s.scalars(sends):
+        row = per.setdefault(sub.builder, {"sent": 0, "refused": 0, "landed": 0, "missed": 0, "reasons": {},
+                                           "latencies": []})  # fmt: skip
+        if not sub.accepted:
+            row["refused"] += 1
+            continue
+        row["sent"] += 1
+        if sub.latency_ms is not None:
+            row["latencies"].append(sub.latency_ms)
+        fate = fates.get(sub.bundle_uuid)
+        if fate == "landed":
+            row["landed"] += 1
+        elif fate == "missed":
+            row["missed"] += 1
+            reason = reasons.get(sub.bundle_uuid) or "unknown"
+            row["reasons"][reason] = row["reasons"].get(reason, 0) + 1
+    for row in per.values():
+        lat = sorted(row.pop("latencies"))
+        row["latency"] = f"{lat[len(lat) // 2]:.1f} ms median, {lat[-1]:.1f} ms max" if lat else "-"
     rows = call.s.scalars(select(BundleModel).order_by(BundleModel.id.desc()).limit(100)).all()
-    return call.render("bundles.html", rows=rows)
+    return call.render("bundles.html", rows=rows, per_builder=sorted(per.items()))
 
 
 def trades(call: Call) -> Response:
-    """The latest trades (placeholder page: a table from the database)."""
-    rows = call.s.scalars(select(TradeModel).order_by(TradeModel.id.desc()).limit(100)).all()
+    """The latest trades: what the simulation judged (the bundle's expected net) next to what was realized."""
+    q = (select(TradeModel, BundleModel.expected_net, BundleModel.simulated_profit)
+         .outerjoin(BundleModel, BundleModel.uuid == TradeModel.bundle_uuid)
+         .order_by(TradeModel.id.desc()).limit(100))  # fmt: skip
+    # A trade's profit column holds the simulated profit until the audit of its receipt replaces it.
+    rows = [{"t": t, "simulated": expected if expected is not None else simulated,
+             "realized": t.profit if t.status in ("success", "reverted") else None}
+            for t, expected, simulated in call.s.execute(q)]  # fmt: skip
     return call.render("trades.html", rows=rows)
 
 
 def pools(call: Call) -> Response:
-    """Pools, optionally filtered by address or token (placeholder page: a table from the database)."""
+    """Pools, optionally filtered by address, token or venue."""
     q = call.request.query_params.get("q", "").strip().lower()[:42]
     query = select(PoolModel).order_by(PoolModel.id)
     if q:
         like = f"%{q}%"
-        query = query.where(PoolModel.address.like(like) | PoolModel.token0.like(like) | PoolModel.token1.like(like))
+        query = query.where(PoolModel.address.like(like) | PoolModel.token0.like(like) | PoolModel.token1.like(like)
+                            | PoolModel.venue.like(like))  # fmt: skip
     return call.render("pools.html", rows=call.s.scalars(query.limit(200)).all(), q=q)
 
 
@@ -178,6 +265,42 @@ def api_state(call: Call) -> Response:
     if state is None:
         return JSONResponse({"error": error}, status_code=502)
     return JSONResponse(state.raw)
+
+
+def _watched(source: AsyncIterator[bytes], activity: Activity) -> AsyncIterator[bytes]:
+    """The relayed stream, noting each block event for the blocks/s chart on the way."""
+
+    async def gen() -> AsyncIterator[bytes]:
+        async for chunk in source:
+            if chunk.startswith(b"id: ") and b"\nevent: block\n" in chunk:
+                with contextlib.suppress(ValueError, IndexError, AttributeError):
+                    activity.block(json.loads(chunk.split(b"\ndata: ", 1)[1]).get("number"))
+            yield chunk
+
+    return gen()
+
+
+def api_events(call: Call) -> Response:
+    """The searcher's event stream, relayed: the browser holds a console session, never the control token."""
+    if call.console.control is None:
+        return _bad(call, "no searcher attached (control API not configured)", 502)
+    try:
+        client = call.console.control()
+    except ControlError as exc:
+        return _bad(call, str(exc), 502)
+    stream = client.events()
+    client.close()  # the relay opens its own connection
+    return StreamingResponse(_watched(stream, call.console.activity), media_type="text/event-stream",
+                             headers={"X-Accel-Buffering": "no"})  # fmt: skip
+
+
+def static(call: Call) -> Response:
+    """The console's own script and style sheet (a fixed list: nothing else on disk is reachable)."""
+    name = call.request.path_params.get("name", "")
+    kind = STATIC_TYPES.get(name)
+    if kind is None:
+        return PlainTextResponse("not found", status_code=404)
+    return Response((STATIC / name).read_bytes(), media_type=kind, headers={"Cache-Control": "no-cache"})
 
 
 # --- tokens ----------------------------------------------------------------------------------------------------
@@ -230,7 +353,12 @@ def _control(
     actor = call.principal.user.name
     if call.console.control is None:
         return _bad(call, "no searcher attached (control API not configured)", 502)
-    client = call.console.control()
+    try:
+        client = call.console.control()
+    except ControlError as exc:
+        trail.record(call.s, at=call.now, actor=actor, action=f"control_failed:{what}", new=str(exc)[:500],
+                     source=call.source)  # fmt: skip
+        return _bad(call, str(exc), 502)
     try:
         before = client.state()
         after = act(client, actor)
@@ -385,7 +513,8 @@ def audit_export(call: Call) -> Response:
 HANDLERS: dict[str, Handler] = {
     "login_form": login_form, "login": login, "totp_form": totp_form, "totp": totp_step,
     "enroll_form": enroll_form, "enroll": enroll, "logout": logout, "overview": overview, "bundles": bundles,
-    "trades": trades, "pools": pools, "config": config, "api_state": api_state, "tokens": tokens,
+    "trades": trades, "pools": pools, "config": config, "api_state": api_state, "api_events": api_events,
+    "static": static, "tokens": tokens,
     "token_create": token_create, "token_revoke": token_revoke, "pause": pause, "resume": resume, "kill": kill,
     "params": params, "builder": builder, "users": users_page, "user_add": user_add, "user_role": user_role,
     "user_unlock": user_unlock, "user_reset_mfa": user_reset_mfa, "audit": audit, "audit_export": audit_export,

@@ -58,6 +58,8 @@ ROUTES: tuple[Route, ...] = (
     Route("pools", "GET", "/pools", Permission.VIEW, "pools"),
     Route("config", "GET", "/config", Permission.VIEW, "configuration (read-only, no secrets)"),
     Route("api_state", "GET", "/api/state", Permission.VIEW, "the searcher's control state (JSON)"),
+    Route("api_events", "GET", "/api/events", Permission.VIEW, "the searcher's events, relayed (SSE)"),
+    Route("static", "GET", "/static/{name}", None, "the console's script and style sheet"),
     Route("tokens", "GET", "/tokens", Permission.VIEW, "own API tokens"),
     Route("token_create", "POST", "/tokens", Permission.VIEW, "create an own API token (scopes within the role)"),
     Route("token_revoke", "POST", "/tokens/{token_id}/revoke", Permission.VIEW, "revoke an own API token"),
@@ -96,6 +98,6 @@ def markdown_table() -> str:
     ]
     for r in ROUTES:
         marks = " | ".join("yes" if allowed(role, r) else "no" for role in roles)
-        need = r.permission.value if r.permission else "login step"
+        need = r.permission.value if r.permission else "no session"
         lines.append(f"| `{r.method} {r.path}` ({r.summary}) | {need} | {marks} |")
     return "\n".join(lines)

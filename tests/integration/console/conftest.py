@@ -1,5 +1,6 @@
 """The console served by uvicorn on 127.0.0.1 at a run-time port, over a migrated SQLite file, with three users
-(operator olga, viewer vic, admin ada), an injected clock the tests move, and the control API test double."""
+(operator olga, viewer vic, admin ada), an injected clock the tests move, and the searcher's real control API
+server (over a searcher that follows no chain: see `control_real`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from arbbot.console.app import create_app
 from arbbot.console.context import Console
 from arbbot.console.control import ControlClient
 from arbbot.db.models import ConsoleAuditModel
-from tests.integration.console.control_double import ControlDouble
+from tests.integration.console.control_real import RealControlApi
 
 TOKEN = "control-token-for-tests"
 PW = "operator password 1"
@@ -47,7 +48,8 @@ class Served:
     url: str
     clock: Clock
     sdb: sessionmaker[Session]
-    control: ControlDouble
+    control: RealControlApi
+    console: Console
 
     def audit(self) -> list[tuple[str, str, str | None, str | None]]:
         with self.sdb() as s:
@@ -68,7 +70,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     engine = db.connect(f"sqlite:///{tmp_path / 'console.db'}")
     sdb = db.session_factory(engine)
     clock = Clock()
-    double = ControlDouble(TOKEN)
+    double = RealControlApi(TOKEN)
     console = Console(
         sessions_db=sdb, clock=clock, policy=users.Policy(attempts=3, lock_for=timedelta(minutes=10)),
         lifetimes=sessions.Lifetimes(idle=timedelta(minutes=15), absolute=timedelta(hours=8)),
@@ -87,7 +89,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     thread.start()
     try:
         wait_for(lambda: server.started, "uvicorn to start")
-        yield Served(f"http://127.0.0.1:{port}", clock, sdb, double)
+        yield Served(f"http://127.0.0.1:{port}", clock, sdb, double, console)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -51,7 +51,7 @@ def test_login_with_password_and_totp_then_pause(served: Served, browser: Browse
     browser.click("pause")
     browser.wait_path("/")
     assert browser.js("document.getElementById('paused').textContent") == "paused"
-    assert served.control.actors == [("/v1/pause", "olga")]
+    assert served.control.actors == [("paused", "olga")]
     browser.click("logout")
     browser.wait_path("/login")
 

@@ -1,17 +1,19 @@
 """The console served by uvicorn on 127.0.0.1 (a run-time port), driven over real HTTP: login with password and
 TOTP (enrolment included), wrong and replayed codes, CSRF, session expiry (an injected clock, moved by the test),
 lockout, a viewer refused every control in the page and by direct request, an operator's controls reaching the
-control API (a test double) as that user, API tokens, and the audit rows all of it leaves."""
+control API (the real server) as that user, API tokens, and the audit rows all of it leaves."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
 from arbbot.console import totp, users
 from arbbot.console.context import COOKIE
+from arbbot.console.control import ControlClient, discover
 from arbbot.console.permissions import ROUTES, Permission
 from tests.integration.console.conftest import PW, T0, Served
 
@@ -65,9 +67,9 @@ def test_operator_enrols_logs_in_and_pauses_the_searcher(served: Served) -> None
         r = c.post("/control/pause", data={"csrf": _csrf(page.text)})
         assert r.status_code == 303
         assert served.control.state["paused"] is True
-        assert served.control.actors == [("/v1/pause", "olga")]
+        assert served.control.actors == [("paused", "olga")]
         r = c.post("/control/params", data={"csrf": _csrf(page.text), "bribe_share_bps": "100"})
-        assert r.status_code == 400 and "bribe_share_bps 100 is outside [5000, 9500]" in r.text
+        assert r.status_code == 400 and "bribe_share_bps: 100 is outside the limits [5000, 9500]" in r.text
         assert 'id="strategy-backrun"' in page.text
         r = c.post("/control/pause", data={"csrf": _csrf(page.text), "strategy": "backrun"})
         assert r.status_code == 303 and served.control.state["paused_strategies"] == ["backrun"]
@@ -188,7 +190,7 @@ def test_api_tokens_act_within_their_scopes(served: Served) -> None:
         r = c.post("/control/kill", json={"engaged": True}, headers={"Authorization": f"Bearer {full}"})
         assert r.status_code == 200 and r.json()["killed"] is True  # no cookie: no CSRF needed
         assert c.get("/api/state", headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert served.control.actors == [("/v1/kill", "olga")]
+    assert served.control.actors == [("killed", "olga")]
 
 
 def test_admin_pages_and_audit_export(served: Served) -> None:
@@ -209,3 +211,36 @@ def test_admin_pages_and_audit_export(served: Served) -> None:
         next(d for d in doc if d["action"] == "role_changed").items()
     )
     assert all(d["source"] in ("", "127.0.0.1") for d in doc)
+
+
+def test_a_searcher_that_is_down_is_a_shown_error(served: Served, tmp_path: Path) -> None:
+    served.console.control = lambda: ControlClient(discover(tmp_path), "unused")  # no control.json: not running
+    with _client(served) as c:
+        enrol(served, c, "olga")
+        page = c.get("/")
+        assert page.status_code == 200 and "control.json not found" in page.text
+        r = c.post("/control/pause", data={"csrf": _csrf(page.text)}, headers={"Accept": "application/json"})
+        assert r.status_code == 502 and "control.json not found" in r.json()["error"]
+        events = c.get("/api/events", headers={"Accept": "application/json"})
+        assert events.status_code == 502 and "control.json not found" in events.json()["error"]
+    assert served.control.actors == []
+    failed = [(a, act) for a, act, _, new in served.audit() if new and "control.json not found" in new]
+    assert failed == [("olga", "control_failed:pause")]
+
+
+def test_only_self_scripts_and_styles_and_a_fixed_static_list(served: Served) -> None:
+    with _client(served) as c:
+        r = c.get("/login")
+        csp = dict(d.strip().split(" ", 1) for d in r.headers["content-security-policy"].split(";"))
+        assert csp["default-src"] == "'none'" and csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
+        assert csp["connect-src"] == "'self'" and "unsafe" not in r.headers["content-security-policy"]
+        assert "<script>" not in r.text and "<style>" not in r.text and " style=" not in r.text
+        js, css = c.get("/static/console.js"), c.get("/static/console.css")
+        assert js.status_code == css.status_code == 200
+        assert js.headers["content-type"].startswith("text/javascript") and "EventSource" in js.text
+        assert css.headers["content-type"].startswith("text/css")
+        for name in ("../app.py", "%2e%2e%2fapp.py", "app.py", "console.js.map"):
+            assert c.get(f"/static/{name}").status_code == 404, name
+        # The event relay is for logged-in users only (a browser is sent to the login page).
+        assert c.get("/api/events", headers={"Accept": "application/json"}).status_code == 401
+        assert c.get("/api/events").headers["location"] == "/login"
