@@ -41,6 +41,7 @@ def test_the_last_block_is_traded_before_the_run_ends(replica: Replica) -> None:
             # The block's cycles were searched, and what was found simulated and judged, before the run ended.
             assert c.opportunities_found >= 1 and c.simulated >= 1, c
             assert events[0] == "block" and events[1] == "found", events
-            assert events[-1] in ("dropped", "rejected", "dry-run", "sent"), events
+            # The update's last word ("updated", after its trading) came before the run ended.
+            assert events[-1] == "updated" and events[-2] in ("dropped", "rejected", "dry-run", "sent"), events
 
     asyncio.run(main())
