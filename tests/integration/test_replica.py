@@ -162,8 +162,10 @@ def test_tokens_have_the_scenario_decimals_and_fee_on_transfer_charges(replica: 
         assert _erc20(replica, t.address).functions.decimals().call() == t.decimals
     fot = _erc20(replica, m.token("FOT").address)
     alice, bob = w3.eth.accounts[5], w3.eth.accounts[6]
-    fot.functions.mint(alice, 10_000).transact({"from": w3.eth.accounts[0]})
-    fot.functions.transfer(bob, 10_000).transact({"from": alice})
+    # Each receipt is awaited: automine seals the block after the send returns, so a read right after it may not
+    # see the transfer yet on a busy machine.
+    w3.eth.wait_for_transaction_receipt(fot.functions.mint(alice, 10_000).transact({"from": w3.eth.accounts[0]}))
+    w3.eth.wait_for_transaction_receipt(fot.functions.transfer(bob, 10_000).transact({"from": alice}))
     assert fot.functions.balanceOf(bob).call() == 9_900
     assert fot.functions.balanceOf(alice).call() == 0
 
