@@ -200,10 +200,12 @@ def test_balancer_weighted_pools_are_the_factorys_and_swap_at_the_models_quote(r
         payer = _erc20(replica, t_in)
         if entry.tokens[0] == "WETH":
             weth = w3.eth.contract(address=t_in, abi=artifacts.load("WETH9").abi)
-            weth.functions.deposit().transact({"from": trader, "value": amount})
+            funding = weth.functions.deposit().transact({"from": trader, "value": amount})
         else:
-            payer.functions.mint(trader, amount).transact({"from": w3.eth.accounts[0]})
-        payer.functions.approve(vault.address, amount).transact({"from": trader})
+            funding = payer.functions.mint(trader, amount).transact({"from": w3.eth.accounts[0]})
+        w3.eth.wait_for_transaction_receipt(funding)
+        # Mined before the eth_call below reads the allowance (automine may seal after the send returns).
+        w3.eth.wait_for_transaction_receipt(payer.functions.approve(vault.address, amount).transact({"from": trader}))
         single = (entry.pool_id, 0, t_in, t_out, amount, b"")
         funds = (trader, False, trader, False)
         with pytest.raises(Exception, match="BAL#507"):  # SWAP_LIMIT
