@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from arbbot.db.models import BundleModel, BundleSubmissionModel, PoolModel, Trad
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {"console.js": "text/javascript", "console.css": "text/css"}  # everything the route serves
 WEI_PER_ETH = 10**18
+_LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(32) makes
 
 Handler = Callable[[Call], Response]
 
@@ -41,8 +43,11 @@ def _bad(call: Call, message: str, status: int = 400) -> Response:
 
 
 def _login_page(call: Call, status: int = 200, error: str | None = None) -> Response:
-    """The password form with a fresh login CSRF token (in the form and in its cookie)."""
-    token = secrets.token_urlsafe(32)
+    """The password form with the browser's login CSRF token (in the form and in its cookie): the one its cookie
+    already holds, so a second tab, or a request that lands on /login meanwhile (an event stream reconnecting
+    after logout), does not void the form on screen; a new one when it has none."""
+    kept = call.request.cookies.get(LOGIN_COOKIE, "")
+    token = kept if _LOGIN_TOKEN.fullmatch(kept) else secrets.token_urlsafe(32)
     resp = call.render("login.html", status=status, error=error, login_csrf=token)
     set_login_cookie(call.console, resp, token)
     return resp

@@ -270,7 +270,9 @@ def test_the_password_step_needs_the_login_forms_csrf_token_and_cookie(served: S
         r = c.post("/login", data={"csrf": token[:-1] + ("A" if token[-1] != "A" else "B"), "username": "vic",
                                    "password": PW})  # fmt: skip
         assert r.status_code == 403 and COOKIE not in c.cookies
-        # The refused page carries a fresh form: sent back with its token, the password step goes through.
+        # The refused page carries the form again: sent back with its token, the password step goes through.
+        assert _csrf(r.text) == token  # the browser's token stands (a second tab's form stays valid)
+        assert _csrf(c.get("/login").text) == token
         r = c.post("/login", data={"csrf": _csrf(r.text), "username": "vic", "password": PW})
         assert r.status_code == 303 and COOKIE in c.cookies
 
