@@ -178,6 +178,8 @@ class ConsoleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lockout_attempts: int = Field(default=5, ge=1, le=1000)  # failed logins in a row before the account locks
     lockout_seconds: int = Field(default=900, ge=1)  # how long a lock lasts (an admin can unlock sooner)
+    throttle_failures: int = Field(default=20, ge=1)  # failed logins from one address within the window...
+    throttle_window_seconds: int = Field(default=300, ge=1)  # ...before that address is refused for a while
     session_idle_seconds: int = Field(default=900, ge=30)  # a session unused this long ends
     session_absolute_seconds: int = Field(default=12 * 3600, ge=60)  # a session ends this long after login
     audit_retention_days: int = Field(default=365, ge=1)  # `arbbot console audit-purge` deletes older rows

@@ -20,9 +20,13 @@ from starlette.responses import HTMLResponse, Response
 from arbbot.console import sessions, users
 from arbbot.console.control import ControlClient
 from arbbot.console.permissions import Permission, Role, Route, can
+from arbbot.console.throttle import SourceThrottle
 from arbbot.db.models import ConsoleUserModel
 
 COOKIE = "arbbot_session"
+# The login form's CSRF token, as a cookie and a form field that must match: a page on another site cannot read
+# the cookie, and a SameSite=Strict cookie does not come with its cross-site POST (no forced login as someone else).
+LOGIN_COOKIE = "arbbot_login_csrf"
 MAX_FORM_BYTES = 64 * 1024
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
@@ -85,6 +89,7 @@ class Console:
     config_view: dict[str, Any] = field(default_factory=dict)
     retention_days: int = 365
     activity: Activity = field(default_factory=Activity)
+    throttle: SourceThrottle = field(default_factory=SourceThrottle)
 
 
 @dataclass
@@ -143,3 +148,8 @@ _ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoesc
 def set_session_cookie(c: Console, resp: Response, value: str) -> None:
     """The session cookie: HttpOnly, SameSite=Strict, Secure over TLS, no Max-Age (the server expires it)."""
     resp.set_cookie(COOKIE, value, httponly=True, samesite="strict", secure=c.secure_cookies, path="/")
+
+
+def set_login_cookie(c: Console, resp: Response, value: str) -> None:
+    """The login form's CSRF cookie: HttpOnly, SameSite=Strict, Secure over TLS, sent to /login only."""
+    resp.set_cookie(LOGIN_COOKIE, value, httponly=True, samesite="strict", secure=c.secure_cookies, path="/login")

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
+import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ from sqlalchemy import func, select
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from arbbot.console import charts, qr, sessions, totp, trail, users
-from arbbot.console.context import COOKIE, Activity, Call, set_session_cookie
+from arbbot.console.context import COOKIE, LOGIN_COOKIE, Activity, Call, set_login_cookie, set_session_cookie
 from arbbot.console.control import ControlClient, ControlError, State
 from arbbot.console.permissions import ROLE_PERMISSIONS, Role
 from arbbot.db.models import BundleModel, BundleSubmissionModel, PoolModel, TradeModel
@@ -21,6 +24,7 @@ from arbbot.db.models import BundleModel, BundleSubmissionModel, PoolModel, Trad
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {"console.js": "text/javascript", "console.css": "text/css"}  # everything the route serves
 WEI_PER_ETH = 10**18
+_LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(32) makes
 
 Handler = Callable[[Call], Response]
 
@@ -38,17 +42,42 @@ def _bad(call: Call, message: str, status: int = 400) -> Response:
 # --- login steps ---------------------------------------------------------------------------------------------
 
 
+def _login_page(call: Call, status: int = 200, error: str | None = None) -> Response:
+    """The password form with the browser's login CSRF token (in the form and in its cookie): the one its cookie
+    already holds, so a second tab, or a request that lands on /login meanwhile (an event stream reconnecting
+    after logout), does not void the form on screen; a new one when it has none."""
+    kept = call.request.cookies.get(LOGIN_COOKIE, "")
+    token = kept if _LOGIN_TOKEN.fullmatch(kept) else secrets.token_urlsafe(32)
+    resp = call.render("login.html", status=status, error=error, login_csrf=token)
+    set_login_cookie(call.console, resp, token)
+    return resp
+
+
+def _login_csrf_ok(call: Call) -> bool:
+    sent, kept = call.form.get("csrf", ""), call.request.cookies.get(LOGIN_COOKIE, "")
+    return bool(sent) and bool(kept) and hmac.compare_digest(sent.encode(), kept.encode())
+
+
 def login_form(call: Call) -> Response:
     """The password form."""
-    return call.render("login.html", error=None)
+    return _login_page(call)
 
 
 def login(call: Call) -> Response:
-    """Password step: a pending session for users with (or needing) TOTP, a full one for a viewer without it."""
+    """Password step: a pending session for users with (or needing) TOTP, a full one for a viewer without it.
+    Refused without the form's CSRF token, and from an address with too many recent failures."""
     name, password = call.form.get("username", ""), call.form.get("password", "")
+    if not _login_csrf_ok(call):
+        return _login_page(call, 403, "the login form was not sent from this console's page (or it expired): try again")
+    wait = call.console.throttle.wait(call.source, call.now)
+    if wait > 0:
+        # No user name: what was typed may not be one (a password in the wrong field), and it proves nothing.
+        trail.record(call.s, at=call.now, actor="-", action="login-throttled", source=call.source)
+        return _login_page(call, 429, f"too many failed logins from this address: try again in {wait:.0f} s")
     user = users.check_password(call.s, name, password, now=call.now, policy=call.console.policy, source=call.source)
     if user is None:
-        return call.render("login.html", status=401, error="wrong user name or password, or the account is locked")
+        call.console.throttle.failed(call.source, call.now)
+        return _login_page(call, 401, "wrong user name or password, or the account is locked")
     pending = users.needs_mfa(user)
     old = call.request.cookies.get(COOKIE)
     cookie = sessions.start(call.s, user, now=call.now, mfa_pending=pending, replaces=old)
@@ -79,9 +108,10 @@ def totp_step(call: Call) -> Response:
         call.s, p.user, call.form.get("code", ""), now=call.now, policy=call.console.policy, source=call.source
     )
     if not ok:
+        call.console.throttle.failed(call.source, call.now)
         if users.locked(p.user, call.now):
             sessions.end_all(call.s, p.user.id)
-            return call.render("login.html", status=401, error="the account is locked")
+            return _login_page(call, 401, "the account is locked")
         return call.render("totp.html", status=401, error="wrong or already used code")
     cookie = sessions.start(call.s, p.user, now=call.now, mfa_pending=False, replaces=p.cookie)
     resp = _redirect("/")

@@ -15,6 +15,7 @@ from arbbot.console import sessions, users
 from arbbot.console.app import create_app
 from arbbot.console.context import Console
 from arbbot.console.control import ControlClient, ControlError, discover
+from arbbot.console.throttle import SourceThrottle
 from arbbot.errors import ConfigError
 
 
@@ -71,6 +72,7 @@ def build(s: Settings, *, secure_cookies: bool) -> Console:
         secure_cookies=secure_cookies,
         config_view=config_view(s),
         retention_days=c.audit_retention_days,
+        throttle=SourceThrottle(c.throttle_failures, timedelta(seconds=c.throttle_window_seconds)),
     )
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -126,14 +127,18 @@ def test_serve_over_tls_sets_secure_cookies(tmp_path: Path) -> None:
         with httpx.Client(base_url=url, verify=tls, follow_redirects=False, timeout=5) as c:
             while True:
                 try:
-                    if c.get("/login").status_code == 200:
+                    form = c.get("/login")
+                    if form.status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 assert proc.poll() is None, (tmp_path / "serve.log").read_text()
                 assert time.monotonic() < deadline, "console did not start"
                 time.sleep(0.1)
-            r = c.post("/login", data={"username": "vic", "password": PW})
+            assert "secure" in form.headers["set-cookie"].lower()  # the login form's CSRF cookie too
+            token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert token is not None
+            r = c.post("/login", data={"csrf": token.group(1), "username": "vic", "password": PW})
             assert r.status_code == 303 and "secure" in r.headers["set-cookie"].lower()
     finally:
         proc.terminate()

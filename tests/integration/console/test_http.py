@@ -15,6 +15,7 @@ from arbbot.console import totp, users
 from arbbot.console.context import COOKIE
 from arbbot.console.control import ControlClient, discover
 from arbbot.console.permissions import ROUTES, Permission
+from arbbot.console.throttle import SourceThrottle
 from tests.integration.console.conftest import PW, T0, Served
 
 
@@ -28,13 +29,20 @@ def _csrf(html: str) -> str:
     return m.group(1)
 
 
+def password_step(c: httpx.Client, name: str, password: str) -> httpx.Response:
+    """The login form fetched (its CSRF token and cookie), then sent with the user name and password."""
+    page = c.get("/login")
+    assert page.status_code == 200
+    return c.post("/login", data={"csrf": _csrf(page.text), "username": name, "password": password})
+
+
 def _key(secret: str) -> bytes:
     return totp.decode_secret(secret)
 
 
 def enrol(served: Served, c: httpx.Client, name: str) -> bytes:
     """Password step, then TOTP enrolment through the pages; returns the TOTP key."""
-    r = c.post("/login", data={"username": name, "password": PW})
+    r = password_step(c, name, PW)
     assert (r.status_code, r.headers["location"]) == (303, "/enroll")
     pending = c.cookies[COOKIE]
     page = c.get("/enroll")
@@ -49,7 +57,7 @@ def enrol(served: Served, c: httpx.Client, name: str) -> bytes:
 
 
 def login(served: Served, c: httpx.Client, name: str, key: bytes | None) -> httpx.Response:
-    r = c.post("/login", data={"username": name, "password": PW})
+    r = password_step(c, name, PW)
     if key is None:
         return r
     assert (r.status_code, r.headers["location"]) == (303, "/login/totp")
@@ -87,7 +95,7 @@ def test_operator_enrols_logs_in_and_pauses_the_searcher(served: Served) -> None
 
 def test_login_cookie_attributes(served: Served) -> None:
     with _client(served) as c:
-        r = c.post("/login", data={"username": "vic", "password": PW})
+        r = password_step(c, "vic", PW)
         cookie = r.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
         assert "secure" not in cookie  # plain HTTP here; `--cert/--key` makes it Secure
@@ -117,9 +125,9 @@ def test_a_new_password_step_replaces_a_pending_session(served: Served) -> None:
     with _client(served) as c:
         enrol(served, c, "olga")
         c.post("/logout", data={"csrf": _csrf(c.get("/").text)})
-        first = c.post("/login", data={"username": "olga", "password": PW})
+        first = password_step(c, "olga", PW)
         pending = c.cookies[COOKIE]
-        again = c.post("/login", data={"username": "olga", "password": PW})  # e.g. the back button
+        again = password_step(c, "olga", PW)  # e.g. the back button
         assert first.status_code == again.status_code == 303 and c.cookies[COOKIE] != pending
         assert c.get("/").status_code == 303  # still only the password step: no page yet
 
@@ -154,7 +162,7 @@ def test_idle_and_absolute_expiry(served: Served) -> None:
 def test_repeated_failures_lock_the_account(served: Served) -> None:
     with _client(served) as c:
         for _ in range(3):
-            assert c.post("/login", data={"username": "vic", "password": "wrong password"}).status_code == 401
+            assert password_step(c, "vic", "wrong password").status_code == 401
         assert login(served, c, "vic", None).status_code == 401  # right password, locked
         served.clock.step(10 * 60 + 1)
         assert login(served, c, "vic", None).status_code == 303
@@ -244,3 +252,38 @@ def test_only_self_scripts_and_styles_and_a_fixed_static_list(served: Served) ->
         # The event relay is for logged-in users only (a browser is sent to the login page).
         assert c.get("/api/events", headers={"Accept": "application/json"}).status_code == 401
         assert c.get("/api/events").headers["location"] == "/login"
+
+
+def test_the_password_step_needs_the_login_forms_csrf_token_and_cookie(served: Served) -> None:
+    with _client(served) as c:
+        form = c.get("/login")
+        cookie = form.headers["set-cookie"].lower()
+        assert "arbbot_login_csrf=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+        token = _csrf(form.text)
+        # A cross-site form: no token in the body (and a Strict cookie would not come with it either).
+        r = c.post("/login", data={"username": "vic", "password": PW})
+        assert r.status_code == 403 and COOKIE not in c.cookies
+        # The token without its cookie (another browser's page), and a token that is not this cookie's.
+        with _client(served) as other:
+            r = other.post("/login", data={"csrf": token, "username": "vic", "password": PW})
+            assert r.status_code == 403 and COOKIE not in other.cookies
+        r = c.post("/login", data={"csrf": token[:-1] + ("A" if token[-1] != "A" else "B"), "username": "vic",
+                                   "password": PW})  # fmt: skip
+        assert r.status_code == 403 and COOKIE not in c.cookies
+        # The refused page carries the form again: sent back with its token, the password step goes through.
+        assert _csrf(r.text) == token  # the browser's token stands (a second tab's form stays valid)
+        assert _csrf(c.get("/login").text) == token
+        r = c.post("/login", data={"csrf": _csrf(r.text), "username": "vic", "password": PW})
+        assert r.status_code == 303 and COOKIE in c.cookies
+
+
+def test_one_address_failing_on_many_accounts_is_throttled(served: Served) -> None:
+    served.console.throttle = SourceThrottle(failures=3, window=timedelta(minutes=5))
+    with _client(served) as c:
+        for name in ("vic", "olga", "ada"):  # a different account each time: no account locks
+            assert password_step(c, name, "wrong password").status_code == 401
+        r = password_step(c, "vic", PW)  # the right password, from the same address
+        assert r.status_code == 429 and "try again in 300 s" in r.text and COOKIE not in c.cookies
+        assert ("-", "login-throttled", None, None) in [row[:4] for row in served.audit()]
+        served.clock.step(5 * 60)  # the oldest failure leaves the window
+        assert password_step(c, "vic", PW).status_code == 303
