@@ -60,6 +60,9 @@ def _authorise(call: Call) -> Response | None:
     if call.request.method == "POST" and p is not None and p.cookie is not None and route.name != "login":
         presented = call.form.get("csrf") or call.request.headers.get("x-csrf-token")
         if not sessions.csrf_ok(sessions.Live(user=p.user, csrf=p.csrf, mfa_pending=p.mfa_pending, key=""), presented):
+            # Recorded: a forged cross-site request riding on this user's session is worth an admin's attention.
+            trail.record(call.s, at=call.now, actor=p.user.name, action="csrf_refused", target=route.name,
+                         source=call.source)  # fmt: skip
             return _refuse(call, 403, "CSRF token missing or wrong")
     return None
 
