@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
+from arbbot.amm.base import from_dict as amm_from_dict
+from arbbot.amm.errors import AmmError
 from arbbot.console import charts, qr, sessions, totp, trail, users
 from arbbot.console.context import COOKIE, LOGIN_COOKIE, Activity, Call, set_login_cookie, set_session_cookie
 from arbbot.console.control import ControlClient, ControlError, State
@@ -273,15 +275,56 @@ def trades(call: Call) -> Response:
     return call.render("trades.html", rows=rows)
 
 
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def _quote(call: Call) -> tuple[dict[str, Any] | None, str | None]:
+    """The quote the query asks for (`pool`, `token_in`, `amount` in raw units) from the pool's saved state, or
+    the one-line reason it cannot be given. Pure math on the saved state: no node is asked."""
+    params = call.request.query_params
+    pool, token_in, amount = (params.get(k, "").strip() for k in ("pool", "token_in", "amount"))
+    if not pool:
+        return None, None
+    if not _ADDRESS.fullmatch(pool):
+        return None, f"pool: {pool[:66]!r} is not an address"
+    if not _ADDRESS.fullmatch(token_in):
+        return None, f"token_in: {token_in[:66]!r} is not an address"
+    if not amount.isdigit() or not 0 < int(amount[:80]) < 2**256:
+        return None, f"amount: {amount[:80]!r} is not a whole number of raw units between 1 and 2^256-1"
+    row = call.s.scalars(select(PoolModel).where(func.lower(PoolModel.address) == pool.lower())).first()
+    if row is None:
+        return None, f"pool: {pool} is not in the database"
+    if row.state is None:
+        return None, f"pool: {pool} has no saved state yet"
+    tokens = {row.token0.lower(): row.token1, row.token1.lower(): row.token0}
+    if token_in.lower() not in tokens:
+        return None, f"token_in: {token_in} is neither of the pool's tokens ({row.token0}, {row.token1})"
+    try:
+        model = amm_from_dict(row.state)
+        # The model's own spelling of the token (checksummed or not, as its state was saved).
+        side = next(t for t in (model.token0, model.token1) if t.lower() == token_in.lower())
+        out = model.quote_exact_in(side, int(amount))
+    except AmmError as exc:  # the pool would refuse it (no liquidity, amount out of range)
+        return None, f"the pool refuses {amount} of {token_in}: {exc}"
+    except (ValueError, KeyError, TypeError, StopIteration) as exc:  # a saved state this version cannot read
+        return None, f"pool: {pool}'s saved state cannot be read: {exc}"
+    return {"pool": row.address, "token_in": token_in, "amount": amount, "token_out": tokens[token_in.lower()],
+            "out": str(out), "block": row.state_block}, None  # fmt: skip
+
+
 def pools(call: Call) -> Response:
-    """Pools, optionally filtered by address, token or venue."""
+    """Pools, optionally filtered by address, token or venue; a quote from a pool's saved state when asked."""
     q = call.request.query_params.get("q", "").strip().lower()[:42]
     query = select(PoolModel).order_by(PoolModel.id)
     if q:
         like = f"%{q}%"
         query = query.where(PoolModel.address.like(like) | PoolModel.token0.like(like) | PoolModel.token1.like(like)
                             | PoolModel.venue.like(like))  # fmt: skip
-    return call.render("pools.html", rows=call.s.scalars(query.limit(200)).all(), q=q)
+    quote, error = _quote(call)
+    if call.wants_json and (quote or error):
+        return JSONResponse(quote) if quote else JSONResponse({"error": error}, status_code=400)
+    return call.render("pools.html", status=400 if error else 200, rows=call.s.scalars(query.limit(200)).all(), q=q,
+                       quote=quote, quote_error=error, form=call.request.query_params)  # fmt: skip
 
 
 def config(call: Call) -> Response:

@@ -55,7 +55,7 @@ ROUTES: tuple[Route, ...] = (
     Route("overview", "GET", "/", Permission.VIEW, "overview"),
     Route("bundles", "GET", "/bundles", Permission.VIEW, "bundles"),
     Route("trades", "GET", "/trades", Permission.VIEW, "trades"),
-    Route("pools", "GET", "/pools", Permission.VIEW, "pools"),
+    Route("pools", "GET", "/pools", Permission.VIEW, "pools: search, quote"),
     Route("config", "GET", "/config", Permission.VIEW, "configuration (read-only, no secrets)"),
     Route("api_state", "GET", "/api/state", Permission.VIEW, "the searcher's control state (JSON)"),
     Route("api_events", "GET", "/api/events", Permission.VIEW, "the searcher's events, relayed (SSE)"),

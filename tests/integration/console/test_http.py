@@ -11,11 +11,14 @@ from pathlib import Path
 
 import httpx
 
+from arbbot.amm.uniswap_v2 import UniswapV2Pool
 from arbbot.console import totp, users
 from arbbot.console.context import COOKIE
 from arbbot.console.control import ControlClient, discover
 from arbbot.console.permissions import ROUTES, Permission
 from arbbot.console.throttle import SourceThrottle
+from arbbot.db import repo
+from arbbot.state.discovery import DiscoveredPool
 from tests.integration.console.conftest import PW, T0, Served
 
 
@@ -287,3 +290,35 @@ def test_one_address_failing_on_many_accounts_is_throttled(served: Served) -> No
         assert ("-", "login-throttled", None, None) in [row[:4] for row in served.audit()]
         served.clock.step(5 * 60)  # the oldest failure leaves the window
         assert password_step(c, "vic", PW).status_code == 303
+
+
+def test_the_pools_page_quotes_from_a_pools_saved_state(served: Served) -> None:
+    pair, t0, t1 = "0x" + "ab" * 20, "0x" + "11" * 20, "0x" + "22" * 20
+    r0, r1 = 1_234 * 10**18, 3_950_000 * 10**6
+    with served.sdb.begin() as s:
+        repo.upsert_pools(s, 1, [DiscoveredPool("uniswap_v2", "0x" + "fa" * 20, pair, t0, t1, 30, 0, 100)], "v2")
+        repo.save_states(s, 1, [UniswapV2Pool(pair, t0, t1, r0, r1, 30)], 123)
+    amount = 5 * 10**18
+    expected = amount * 997 * r1 // (r0 * 1000 + amount * 997)  # UniswapV2Library.getAmountOut, by hand
+    with _client(served) as c:
+        login(served, c, "vic", None)
+        page = c.get("/pools", params={"pool": pair, "token_in": t0.upper().replace("0X", "0x"), "amount": amount})
+        assert page.status_code == 200
+        out = re.search(r'id="quote-out">(\d+)<', page.text)
+        assert out is not None and int(out.group(1)) == expected and "block 123" in page.text
+        api = c.get("/pools", params={"pool": pair, "token_in": t1, "amount": 10**6},
+                    headers={"accept": "application/json"})  # fmt: skip
+        assert api.json()["out"] == str(10**6 * 997 * r0 // (r1 * 1000 + 10**6 * 997))
+        bad = {
+            ("amount", "1.5"): "amount: '1.5' is not a whole number",
+            ("amount", "0"): "amount: '0' is not a whole number",
+            ("token_in", "0x" + "33" * 20): "is neither of the pool's tokens",
+            ("pool", "0x" + "cd" * 20): "is not in the database",
+            ("pool", "pair"): "pool: 'pair' is not an address",
+        }
+        for (field, value), why in bad.items():
+            q = {"pool": pair, "token_in": t0, "amount": str(amount), field: value}
+            r = c.get("/pools", params=q, headers={"accept": "application/json"})
+            assert r.status_code == 400 and why in r.json()["error"], (field, value, r.text)
+        r = c.get("/pools", params={"pool": pair, "token_in": t0, "amount": str(r1 * 10**30)})
+        assert r.status_code == 200 and int(re.search(r'id="quote-out">(\d+)<', r.text).group(1)) < r1  # type: ignore[union-attr]
