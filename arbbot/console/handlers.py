@@ -313,13 +313,13 @@ def _quote(call: Call) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def pools(call: Call) -> Response:
-    """Pools, optionally filtered by address, token or venue; a quote from a pool's saved state when asked."""
+    """Pools, optionally filtered by address, token, venue or kind; a quote from a pool's saved state when asked."""
     q = call.request.query_params.get("q", "").strip().lower()[:42]
     query = select(PoolModel).order_by(PoolModel.id)
     if q:
         like = f"%{q}%"
         query = query.where(PoolModel.address.like(like) | PoolModel.token0.like(like) | PoolModel.token1.like(like)
-                            | PoolModel.venue.like(like))  # fmt: skip
+                            | PoolModel.venue.like(like) | PoolModel.kind.like(like))  # fmt: skip
     quote, error = _quote(call)
     if call.wants_json and (quote or error):
         return JSONResponse(quote) if quote else JSONResponse({"error": error}, status_code=400)

@@ -262,7 +262,9 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
         assert all(r[4] == r[5] == "" for r in cells if r[2] == "pending"), cells  # not realized until audited
         _shot(b, shots, "trades")
         b.open(f"{base}/pools?q=uniswap_v2")
-        assert b.js("document.querySelectorAll('table tr').length") > 1
+        kinds = b.js("Array.from(document.querySelectorAll('table tr')).slice(1).map(r => r.cells[1].textContent)")
+        v2 = [p for p in known_pools(m) if p.kind == "uniswap_v2"]
+        assert v2 and kinds == ["uniswap_v2"] * len(v2), kinds  # the search matches the kind
         _shot(b, shots, "pools")
         b.open(f"{base}/config")
         page = b.js("document.documentElement.outerHTML")
