@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import httpx
 from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.audit.chromium import BIN, FLAGS
+from tests.integration.console.conftest import wait_for
 
 
 class Browser:
@@ -42,13 +42,12 @@ class Browser:
             raise
 
     def _until(self, cond: Any, what: str) -> None:
-        deadline = time.monotonic() + self.timeout
-        while not cond():
+        def alive_and(cond: Any = cond) -> object:
             if self.proc.poll() is not None:
                 raise AssertionError(f"chromium exited with {self.proc.returncode} while waiting for {what}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(0.05)
+            return cond()
+
+        wait_for(alive_and, what, timeout=self.timeout)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """One DevTools command; its result (events received meanwhile are dropped)."""

@@ -9,7 +9,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from arbbot import db
 from arbbot.console import users
 from arbbot.db.models import ConsoleAuditModel, ConsoleUserModel
+from tests.integration.console.conftest import wait_for
 
 PW = "a long enough password"
 
@@ -122,19 +122,20 @@ def test_serve_over_tls_sets_secure_cookies(tmp_path: Path) -> None:
     )  # fmt: skip
     try:
         url = f"https://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
         tls = ssl.create_default_context(cafile=str(cert))
         with httpx.Client(base_url=url, verify=tls, follow_redirects=False, timeout=5) as c:
-            while True:
-                try:
-                    form = c.get("/login")
-                    if form.status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
+            pages: list[httpx.Response] = []
+
+            def up() -> bool:
                 assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "console did not start"
-                time.sleep(0.1)
+                try:
+                    pages.append(c.get("/login"))
+                except httpx.TransportError:
+                    return False
+                return pages[-1].status_code == 200
+
+            wait_for(up, "the console to start", timeout=60)
+            form = pages[-1]
             assert "secure" in form.headers["set-cookie"].lower()  # the login form's CSRF cookie too
             token = re.search(r'name="csrf" value="([^"]+)"', form.text)
             assert token is not None
