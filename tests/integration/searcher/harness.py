@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from web3 import Web3
 from web3.contract import Contract
 
 from arbbot.amm.base import Pool
-from arbbot.chain.anvil import dev_key
+from arbbot.chain.anvil import AnvilNode, dev_key, pid_alive
 from arbbot.chain.rpc import RpcClient
-from arbbot.devnet import artifacts
+from arbbot.devnet import artifacts, snapshot
 from arbbot.devnet.context import known_pools, routers_from_manifest
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.bootstrap import directory_for, load_store, tradable
@@ -31,6 +33,21 @@ from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE
 DEADLINE = 2**63
 
 OWNER_KEY = dev_key(0)
+
+
+@contextmanager
+def fifo_node(scenario: str, log_dir: Path) -> Iterator[tuple[str, Manifest]]:
+    """A replica node of its own for `scenario` with `--order fifo` (the local builder keeps multi-sender bundles in
+    order): its URL and manifest; stopped, by PID, on exit."""
+    snap = snapshot.ensure(scenario)
+    node = AnvilNode(load_state=snap.state_path, log_path=log_dir / "anvil.log", extra_args=["--order", "fifo"])
+    node.start()
+    pid = node.pid
+    try:
+        yield node.url, snap.manifest
+    finally:
+        node.stop()
+    assert not pid_alive(pid)
 
 
 def weth_balance(w3: Web3, manifest: Manifest, holder: str) -> int:

@@ -16,10 +16,8 @@ import aiohttp
 import pytest
 from web3 import HTTPProvider, Web3
 
-from arbbot.chain.anvil import AnvilNode, pid_alive
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.mev_share import HintStream
-from arbbot.devnet import snapshot
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.control import ControlLimits, ControlState
@@ -37,7 +35,7 @@ from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 from arbbot.testing.matchmaker import Matchmaker
 from tests.conftest import Replica
-from tests.integration.searcher.harness import OWNER_KEY, Rig, build_searcher, router_call
+from tests.integration.searcher.harness import OWNER_KEY, Rig, build_searcher, fifo_node, router_call
 from tests.integration.searcher.test_mev_share import (  # the same victim, hint and replica as the MEV-Share tests
     _next_hint,
     _send_private,
@@ -52,15 +50,8 @@ WAIT_S = 60.0
 @pytest.fixture
 def fifo_replica(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
     """Its own replica node with `--order fifo` (victim and backrun come from different senders)."""
-    snap = snapshot.ensure("default")
-    node = AnvilNode(load_state=snap.state_path, log_path=tmp_path / "anvil.log", extra_args=["--order", "fifo"])
-    node.start()
-    pid = node.pid
-    try:
-        yield node.url, snap.manifest
-    finally:
-        node.stop()
-    assert not pid_alive(pid)
+    with fifo_node("default", tmp_path) as node:
+        yield node
 
 
 def _control(builders: list[str]) -> ControlState:

@@ -11,16 +11,14 @@ from pathlib import Path
 import pytest
 from web3 import HTTPProvider, Web3
 
-from arbbot.chain.anvil import AnvilNode, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.types import PendingTx
-from arbbot.devnet import snapshot
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.strategy.costs import cold_access_bound
 from arbbot.testing.local_builder import LocalBuilder
 from tests.conftest import Replica
-from tests.integration.searcher.harness import build_searcher, router_call, weth_balance
+from tests.integration.searcher.harness import build_searcher, fifo_node, router_call, weth_balance
 
 
 def _owner_wealth(w3: Web3, manifest: Manifest, owner: str, executor: str) -> tuple[int, int]:
@@ -63,15 +61,8 @@ def test_dislocation_is_found_simulated_bundled_and_lands_with_the_simulated_pro
 @pytest.fixture
 def fifo_replica(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
     """Its own replica node with `--order fifo` (the local builder keeps multi-sender bundles in order)."""
-    snap = snapshot.ensure("default")
-    node = AnvilNode(load_state=snap.state_path, log_path=tmp_path / "anvil.log", extra_args=["--order", "fifo"])
-    node.start()
-    pid = node.pid
-    try:
-        yield node.url, snap.manifest
-    finally:
-        node.stop()
-    assert not pid_alive(pid)
+    with fifo_node("default", tmp_path) as node:
+        yield node
 
 
 def test_pending_victim_swap_is_backrun_in_one_bundle_that_lands_with_the_simulated_profit(

@@ -18,10 +18,10 @@ from eth_account import Account
 from web3 import HTTPProvider, Web3
 
 from arbbot.audit.bundle_log import BundleLog
-from arbbot.chain.anvil import AnvilNode, dev_key, pid_alive
+from arbbot.chain.anvil import dev_key
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.mev_share import Hint, HintStream
-from arbbot.devnet import artifacts, snapshot
+from arbbot.devnet import artifacts
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.engine.journal import Journal
@@ -33,7 +33,7 @@ from arbbot.strategy.costs import builder_payment
 from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 from arbbot.testing.matchmaker import Matchmaker
-from tests.integration.searcher.harness import DEADLINE, OWNER_KEY, build_searcher, router_call, weth_balance
+from tests.integration.searcher.harness import DEADLINE, OWNER_KEY, build_searcher, fifo_node, router_call, weth_balance
 
 VICTIM = 6
 
@@ -41,15 +41,8 @@ VICTIM = 6
 @pytest.fixture
 def fifo_replica(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
     """Its own replica node with `--order fifo` (victim and backrun come from different senders)."""
-    snap = snapshot.ensure("default")
-    node = AnvilNode(load_state=snap.state_path, log_path=tmp_path / "anvil.log", extra_args=["--order", "fifo"])
-    node.start()
-    pid = node.pid
-    try:
-        yield node.url, snap.manifest
-    finally:
-        node.stop()
-    assert not pid_alive(pid)
+    with fifo_node("default", tmp_path) as node:
+        yield node
 
 
 def _v3_call(w3: Web3, m: Manifest, trader: str, eth_in: int) -> dict:

@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 from web3 import HTTPProvider, Web3
 
-from arbbot.chain.anvil import AnvilNode, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.collectors.types import PendingTx
-from arbbot.devnet import artifacts, snapshot
+from arbbot.devnet import artifacts
 from arbbot.devnet.executor import deploy_executor
 from arbbot.devnet.manifest import Manifest
 from arbbot.execution.capital import CapitalSources
 from arbbot.testing.local_builder import LocalBuilder
 from tests.integration.amm.test_universal_router_decoding import mixed_v2_v3_v4
-from tests.integration.searcher.harness import build_searcher, weth_balance
+from tests.integration.searcher.harness import build_searcher, fifo_node, weth_balance
 
 DEADLINE = 2**63
 
@@ -29,15 +28,8 @@ DEADLINE = 2**63
 @pytest.fixture
 def v4_node(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
     """A node of its own on the v4 replica, `--order fifo` (the local builder keeps bundles in order)."""
-    snap = snapshot.ensure("v4")
-    node = AnvilNode(load_state=snap.state_path, log_path=tmp_path / "anvil.log", extra_args=["--order", "fifo"])
-    node.start()
-    pid = node.pid
-    try:
-        yield node.url, snap.manifest
-    finally:
-        node.stop()
-    assert not pid_alive(pid)
+    with fifo_node("v4", tmp_path) as node:
+        yield node
 
 
 def _entry(m: Manifest, kind: str, **match: object):  # type: ignore[no-untyped-def]

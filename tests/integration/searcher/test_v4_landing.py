@@ -18,7 +18,6 @@ from arbbot.amm.base import Pool
 from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.audit.auditor import AuditOptions, Auditor
 from arbbot.audit.types import TradeAudit
-from arbbot.chain.anvil import AnvilNode, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.types import PendingTx
@@ -35,7 +34,7 @@ from arbbot.sim.candidate import PyrevmCandidateSimulator
 from arbbot.sim.v4_quotes import SimulatedV4Pool, simulated_view
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
-from tests.integration.searcher.harness import build_searcher, weth_balance
+from tests.integration.searcher.harness import build_searcher, fifo_node, weth_balance
 
 DEADLINE = 2**63
 SKIM_ABI = [{"type": "function", "name": "skimPips", "stateMutability": "view", "inputs": [],
@@ -45,15 +44,8 @@ SKIM_ABI = [{"type": "function", "name": "skimPips", "stateMutability": "view", 
 @pytest.fixture
 def v4_node(tmp_path: Path) -> Iterator[tuple[str, Manifest]]:
     """A node of its own on the v4 replica, `--order fifo` (the local builder keeps bundles in order)."""
-    snap = snapshot.ensure("v4")
-    node = AnvilNode(load_state=snap.state_path, log_path=tmp_path / "anvil.log", extra_args=["--order", "fifo"])
-    node.start()
-    pid = node.pid
-    try:
-        yield node.url, snap.manifest
-    finally:
-        node.stop()
-    assert not pid_alive(pid)
+    with fifo_node("v4", tmp_path) as node:
+        yield node
 
 
 def _entry(m: Manifest, kind: str, **match: object):  # type: ignore[no-untyped-def]
