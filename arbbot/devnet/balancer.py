@@ -74,6 +74,12 @@ def _amounts(b: ReplicaBuilder, spec: BalancerWeightedPoolSpec) -> list[int]:
     return out
 
 
+def _refused(b: ReplicaBuilder, pool: str, exc: Exception, hint: str = "") -> DevnetError:
+    """A pool the factory or the pool itself refused, as one line naming it and the Vault's code (no traceback)."""
+    reason = str(exc.args[0] if exc.args else exc).splitlines()[0]
+    return DevnetError(f"scenario {b.sc.name}: {pool}: the pool refused its creation or INIT join ({reason}){hint}")
+
+
 def create_weighted_pools(b: ReplicaBuilder) -> None:
     """Create the scenario's weighted pools through the factory, INIT-join each and record it in the manifest."""
     specs = b.sc.balancer_weighted_pools
@@ -87,13 +93,8 @@ def create_weighted_pools(b: ReplicaBuilder) -> None:
             try:
                 _create_weighted_pool(b, vault, factory, spec)
             except (ContractLogicError, Web3RPCError) as exc:
-                # A scenario the factory or the pool refuses (a weight under 1%, a fee out of range, an INIT join
-                # minting less than the minimum BPT): one line naming the pool and the Vault's code, not a traceback.
-                reason = str(exc.args[0] if exc.args else exc).splitlines()[0]
-                raise DevnetError(
-                    f"scenario {b.sc.name}: balancer_weighted_pools[{k}] {spec.tokens}: the pool refused its creation "
-                    f"or INIT join ({reason})"
-                ) from None
+                # A weight under 1%, a fee out of range, an INIT join whose invariant rounds to zero.
+                raise _refused(b, f"balancer_weighted_pools[{k}] {spec.tokens}", exc) from None
             st.advance()
 
 
@@ -187,14 +188,9 @@ def create_stable_pools(b: ReplicaBuilder) -> None:
             try:
                 _create_stable_pool(b, vault, factory, spec)
             except (ContractLogicError, Web3RPCError) as exc:
-                # A scenario the pool refuses (an INIT join whose invariant passes the 2^111 preminted BPT reverts
-                # BAL#001): one line naming the pool, not a traceback.
-                reason = str(exc.args[0] if exc.args else exc).splitlines()[0]
-                raise DevnetError(
-                    f"scenario {b.sc.name}: balancer_stable_pools[{k}] {spec.tokens}: the pool refused its creation or "
-                    f"INIT join ({reason}); its invariant (the sum of the 18-decimal, rate-scaled amounts, about) must "
-                    "stay below 2^111"
-                ) from None
+                # An INIT join whose invariant passes the 2^111 preminted BPT reverts BAL#001.
+                hint = "; its invariant (the sum of the 18-decimal, rate-scaled amounts, about) must stay below 2^111"
+                raise _refused(b, f"balancer_stable_pools[{k}] {spec.tokens}", exc, hint) from None
             st.advance()
 
 
