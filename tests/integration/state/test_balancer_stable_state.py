@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from eth_abi import decode, encode
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 
 from arbbot.amm.balancer_pair import BalancerPairView
 from arbbot.amm.balancer_stable import BalancerComposableStablePool
@@ -38,6 +38,7 @@ from arbbot.state.discovery import DiscoveredPool, scan_balancer
 from arbbot.state.store import PoolStore
 from arbbot.state.sync import sync_pools
 from arbbot.state.updater import StateUpdater, block_ref
+from tests.integration.state.log_emitter import emitter_code, selector
 
 pytestmark = pytest.mark.replica
 
@@ -56,10 +57,6 @@ BATCH_SIG = (
 )
 
 
-def _sel(signature: str) -> bytes:
-    return keccak(text=signature)[:4]
-
-
 def _args(signature: str) -> list[str]:
     inner = signature[signature.index("(") + 1 : -1]
     out, depth, cur = [], 0, ""
@@ -72,17 +69,6 @@ def _args(signature: str) -> list[str]:
         depth -= ch == ")"
         cur += ch
     return [*out, cur] if cur else out
-
-
-def _emitter_code(topics: int) -> str:
-    """Runtime code that emits LOG<topics> with topics from calldata words 0..topics-1 and data from byte 128 on."""
-    code = b""
-    for k in reversed(range(topics)):
-        code += bytes([0x60, 32 * k, 0x35])  # PUSH1 32k CALLDATALOAD
-    code += bytes([0x60, 0x80, 0x36, 0x03])  # size = CALLDATASIZE - 128
-    code += bytes([0x80, 0x60, 0x80, 0x60, 0x00, 0x37])  # CALLDATACOPY(0, 128, size)
-    code += bytes([0x60, 0x00, 0xA0 + topics, 0x00])  # LOG<topics>(0, size, ...) STOP
-    return "0x" + code.hex()
 
 
 @dataclass
@@ -127,7 +113,7 @@ class Bench:
     batching: bool = False
 
     def send(self, to: str, signature: str, args: list[Any], value: int = 0, gas: int = GAS) -> None:
-        self.send_raw(to, _sel(signature) + encode(_args(signature), args), value, gas)
+        self.send_raw(to, selector(signature) + encode(_args(signature), args), value, gas)
 
     def send_raw(self, to: str, data: bytes, value: int = 0, gas: int = GAS) -> None:
         tx = {"from": self.actor, "to": to, "data": "0x" + data.hex(), "gas": hex(gas), "value": hex(value)}
@@ -136,7 +122,7 @@ class Bench:
             raw_rpc(self.url, "evm_mine")
 
     def call(self, to: str, signature: str, args: list[Any], out: list[str], block: str = "latest") -> Any:
-        data = "0x" + (_sel(signature) + encode(_args(signature), args)).hex()
+        data = "0x" + (selector(signature) + encode(_args(signature), args)).hex()
         raw = self.rpc.call("eth_call", [{"to": to, "data": data}, block])
         return decode(out, bytes.fromhex(raw[2:]))
 
@@ -194,7 +180,7 @@ def _bench(url: str, m: Manifest) -> Bench:
         b.send(t.address, "approve(address,uint256)", [vault, UINT256_MAX])
     for p in b.pools:
         for fn in ("pause()", "unpause()"):
-            (role,) = b.call(p.p.contract, "getActionId(bytes4)", [_sel(fn)], ["bytes32"])
+            (role,) = b.call(p.p.contract, "getActionId(bytes4)", [selector(fn)], ["bytes32"])
             b.send(b.authorizer, "grantRole(bytes32,address)", [role, b.actor])
     return b
 
@@ -335,7 +321,7 @@ def _assert_equals_fresh_sync(b: Bench, store: PoolStore) -> None:
 def _query(b: Bench, p: Pool, kind: int, token_in: str, token_out: str, amount: int, block: int) -> int | None:
     """What the Vault's queryBatchSwap answers at `block` (the amount out, or in), None when it reverts."""
     step = (_pid(p), 0, 1, amount, b"")
-    data = "0x" + (_sel(QUERY_SIG) + encode(_args(QUERY_SIG), [kind, [step], [token_in, token_out],
+    data = "0x" + (selector(QUERY_SIG) + encode(_args(QUERY_SIG), [kind, [step], [token_in, token_out],
                                                                  (b.actor, False, b.actor, False)])).hex()  # fmt: skip
     try:
         raw = b.rpc.call("eth_call", [{"from": b.actor, "to": b.vault, "data": data, "gas": hex(GAS)}, hex(block)])
@@ -467,7 +453,7 @@ def test_foreign_and_malformed_pool_logs(bench: Bench) -> None:
 
     def emit(at: str, topics: list[bytes], data: bytes) -> None:
         code = bench.rpc.call("eth_getCode", [at, "latest"])
-        raw_rpc(bench.url, "anvil_setCode", [at, _emitter_code(len(topics))])
+        raw_rpc(bench.url, "anvil_setCode", [at, emitter_code(len(topics))])
         bench.send_raw(at, b"".join(topics) + b"\0" * (128 - 32 * len(topics)) + data)
         raw_rpc(bench.url, "anvil_setCode", [at, code])
 
@@ -497,7 +483,7 @@ def test_a_rate_cache_naming_a_token_without_a_provider_drops_the_pool(bench: Be
     p = next(q for q in bench.pools if q.providers and len(q.providers) < len(q.main))
     k = next(x for x in p.main if x not in p.providers)
     code = bench.rpc.call("eth_getCode", [p.p.contract, "latest"])
-    raw_rpc(bench.url, "anvil_setCode", [p.p.contract, _emitter_code(2)])
+    raw_rpc(bench.url, "anvil_setCode", [p.p.contract, emitter_code(2)])
     topic = bytes.fromhex(pe.BalancerTokenRateCacheUpdated.TOPIC[2:])
     bench.send_raw(p.p.contract, topic + k.to_bytes(32, "big") + b"\0" * 64 + encode(["uint256"], [10**18]))
     raw_rpc(bench.url, "anvil_setCode", [p.p.contract, code])

@@ -34,6 +34,7 @@ from arbbot.state.store import PoolStore
 from arbbot.state.sync import sync_pools
 from arbbot.state.updater import StateUpdater, block_ref
 from tests.conftest import Replica
+from tests.integration.state.log_emitter import emitter_code, selector
 
 DEADLINE = 2**63
 GIVEN_IN, GIVEN_OUT = 0, 1
@@ -41,21 +42,6 @@ INT256_MAX = 2**255 - 1
 UINT256_MAX = 2**256 - 1
 GAS = 3_000_000
 EMITTER = "0x00000000000000000000000000000000000e1171"  # code set by the test: emits the log its calldata describes
-
-
-def _sel(signature: str) -> bytes:
-    return keccak(text=signature)[:4]
-
-
-def _emitter_code(topics: int) -> str:
-    """Runtime code that emits LOG<topics> with topics from calldata words 0..topics-1 and data from byte 128 on."""
-    code = b""
-    for k in reversed(range(topics)):
-        code += bytes([0x60, 32 * k, 0x35])  # PUSH1 32k CALLDATALOAD
-    code += bytes([0x60, 0x80, 0x36, 0x03])  # size = CALLDATASIZE - 128
-    code += bytes([0x80, 0x60, 0x80, 0x60, 0x00, 0x37])  # CALLDATACOPY(0, 128, size)
-    code += bytes([0x60, 0x00, 0xA0 + topics, 0x00])  # LOG<topics>(0, size, ...) STOP
-    return "0x" + code.hex()
 
 
 @dataclass
@@ -74,7 +60,7 @@ class Bal:
 
     def send(self, to: str, signature: str, types: list[str], args: list[Any], value: int = 0,
              sender: str | None = None, gas: int = GAS) -> None:  # fmt: skip
-        self.send_raw(to, _sel(signature) + encode(types, args), value, sender, gas)
+        self.send_raw(to, selector(signature) + encode(types, args), value, sender, gas)
 
     def send_raw(self, to: str, data: bytes, value: int = 0, sender: str | None = None, gas: int = GAS) -> None:
         """Send a transaction; outside `block`, mine it at once (evm_mine returns once the block exists: automine
@@ -87,7 +73,7 @@ class Bal:
     def call(self, to: str, signature: str, types: list[str], args: list[Any], out: list[str]) -> Any:
         from eth_abi import decode
 
-        data = "0x" + (_sel(signature) + encode(types, args)).hex()
+        data = "0x" + (selector(signature) + encode(types, args)).hex()
         raw = self.rpc.call("eth_call", [{"to": to, "data": data}, "latest"])
         return decode(out, bytes.fromhex(raw[2:]))
 
@@ -149,7 +135,7 @@ def _bal(replica: Replica) -> Bal:
     # The actor may pause and unpause every pool (the Authorizer's admin grants itself the pools' roles).
     for p in b.discovered:
         for fn in ("pause()", "unpause()"):
-            (role,) = b.call(p.contract, "getActionId(bytes4)", ["bytes4"], [_sel(fn)], ["bytes32"])
+            (role,) = b.call(p.contract, "getActionId(bytes4)", ["bytes4"], [selector(fn)], ["bytes32"])
             b.send(b.authorizer, "grantRole(bytes32,address)", ["bytes32", "address"], [role, b.actor])
     return b
 
@@ -305,7 +291,7 @@ def test_discovery_trusts_the_configured_factory_only(bal: Bal) -> None:
     tokens = sorted(raw, key=lambda a: int(a, 16))
     bal.send(bal.vault, "registerTokens(bytes32,address[],address[])", ["bytes32", "address[]", "address[]"],
              [bytes.fromhex(pool_id[2:]), tokens, ["0x" + "00" * 20] * 2], sender=stranger)  # fmt: skip
-    raw_rpc(bal.r.url, "anvil_setCode", [EMITTER, _emitter_code(2)])
+    raw_rpc(bal.r.url, "anvil_setCode", [EMITTER, emitter_code(2)])
     topic = "0x" + keccak(text="PoolCreated(address)").hex()
     bal.send_raw(EMITTER, bytes.fromhex(topic[2:]) + encode(["address"], [stranger]) + b"\0" * 64)
     again = _discover(bal.r, bal.rpc)
@@ -423,7 +409,7 @@ def test_logs_from_others_change_nothing(bal: Bal) -> None:
     pid = bytes.fromhex(p.address[2:])
 
     def emit(topics: int, words: list[bytes], data: bytes) -> None:
-        raw_rpc(bal.r.url, "anvil_setCode", [EMITTER, _emitter_code(topics)])
+        raw_rpc(bal.r.url, "anvil_setCode", [EMITTER, emitter_code(topics)])
         bal.send_raw(EMITTER, b"".join(words) + b"\0" * (128 - 32 * len(words)) + data)
 
     token = [bytes.fromhex(t[2:]).rjust(32, b"\0") for t in p.tokens]
@@ -444,7 +430,7 @@ def test_a_malformed_vault_log_drops_every_view_until_resynced(bal: Bal) -> None
     keys = {k for k in store.pools if underlying_id(k) == p.address}
     assert len(keys) == 3
     code = bal.rpc.call("eth_getCode", [bal.vault, "latest"])
-    raw_rpc(bal.r.url, "anvil_setCode", [bal.vault, _emitter_code(4)])
+    raw_rpc(bal.r.url, "anvil_setCode", [bal.vault, emitter_code(4)])
     token = [bytes.fromhex(t[2:]).rjust(32, b"\0") for t in p.tokens]
     words = [bytes.fromhex(pe.BalancerSwap.TOPIC[2:]), bytes.fromhex(p.address[2:]), token[0], token[1]]
     short = b"".join(words) + encode(["uint256"], [5])  # one data word: a Swap carries two
@@ -539,7 +525,7 @@ def test_protocol_fees_paid_on_joins_and_exits_leave_the_pool(bal: Bal) -> None:
              ["bytes32", "address", "address", "(address[],uint256[],bytes,bool)"],
              [pool_bytes, bal.actor, bal.actor, init])  # fmt: skip
     (collector,) = bal.call(bal.vault, "getProtocolFeesCollector()", [], [], ["address"])
-    (role,) = bal.call(collector, "getActionId(bytes4)", ["bytes4"], [_sel("setSwapFeePercentage(uint256)")],
+    (role,) = bal.call(collector, "getActionId(bytes4)", ["bytes4"], [selector("setSwapFeePercentage(uint256)")],
                        ["bytes32"])  # fmt: skip
     bal.send(bal.authorizer, "grantRole(bytes32,address)", ["bytes32", "address"], [role, bal.actor])
     bal.send(collector, "setSwapFeePercentage(uint256)", ["uint256"], [5 * 10**17])
