@@ -136,8 +136,9 @@ class BalancerKind:
     book: Callable[[NTokenPool, Answers], None] = book_paused
     # Calls that depend on the first answers (per token, per rate provider), read in a second round.
     more_calls: Callable[[BalancerRead], tuple[Call, ...]] | None = None
-    # For a model that quotes at a block timestamp: move it to `timestamp`, True when its quotes may change.
-    at_time: Callable[[NTokenPool, int], bool] | None = None
+    # For a model that quotes at a block timestamp: move it to `timestamp`; None when it was already there (nothing
+    # changed), else whether its quotes may change.
+    at_time: Callable[[NTokenPool, int], bool | None] | None = None
 
     @property
     def timed(self) -> bool:
@@ -319,12 +320,12 @@ def _stable_book(model: NTokenPool, answers: Answers) -> None:
         m.rate_caches[k] = replace(cache, provider_rate=None if got is None else got[0])
 
 
-def _stable_at_time(model: NTokenPool, timestamp: int) -> bool:
-    """Move the model to the block's `timestamp`; True when its quotes may move with it (the amplification, or which
-    rate caches have expired)."""
+def _stable_at_time(model: NTokenPool, timestamp: int) -> bool | None:
+    """Move the model to the block's `timestamp`: None when it was already there, else True when its quotes may move
+    with it (the amplification, or which rate caches have expired)."""
     m: Any = model
     if m.timestamp == timestamp:
-        return False
+        return None
     try:
         before = (m.amplification, m.due_rate_reads())
     except ValueError:

@@ -244,8 +244,9 @@ class PoolStore:
                 undo.balancer.setdefault(pool_id, (saved, views))
                 self._drop_balancer(pool_id)
                 continue
-            if model.to_dict() != saved.to_dict():
-                undo.balancer.setdefault(pool_id, (saved, views))
+            if moved is None:  # already at this time: nothing to undo
+                continue
+            undo.balancer.setdefault(pool_id, (saved, views))
             if moved:
                 changed |= set(self._bal_views[pool_id])
         return changed
