@@ -243,9 +243,11 @@ class MevShareBackrunner:
                 s._emit("landed", kind="mev_share", block=outcome.block_number, builder=self.client.name, net=net,
                         tx=outcome.tx_hash)  # fmt: skip
             elif item.plan.pre_hashes[0] in landed_nonces:
-                outcome = Missed(item.plan, "superseded", "an alternative backrun of the same victim landed")
+                outcome = Missed(item.plan, "superseded", "an alternative backrun of the same victim landed",
+                                 tx_hash=item.result.tx_hash)  # fmt: skip
             elif head >= last:
-                outcome = Missed(item.plan, "missed", f"not included by block {last} (maxBlock)")
+                outcome = Missed(item.plan, "missed", f"not included by block {last} (maxBlock)",
+                                 tx_hash=item.result.tx_hash)  # fmt: skip
                 s.counters.missed += 1
                 s._emit("missed", status="missed", reason=outcome.reason)
             if outcome is None:

@@ -324,16 +324,9 @@ class Searcher:
                 self.counters.missed += 1
                 if o.plan.kind == "cycle":
                     retry.update(p.lower() for p in o.plan.candidate.pools)
-                self._emit("missed", status=o.status, reason=o.reason, kind=strategy, tx=self._tx_of(o.plan),
+                self._emit("missed", status=o.status, reason=o.reason, kind=strategy, tx=o.tx_hash,
                            block=head)  # fmt: skip
         return retry
-
-    def _tx_of(self, plan: TradePlan) -> str | None:
-        """Our transaction's hash for a plan handed to the executor (None if it is not known here)."""
-        for p, r in zip(reversed(self.plans), reversed(self.results), strict=True):
-            if p is plan:
-                return r.tx_hash
-        return None
 
     def _bundle_outcome(self, o: Landed | Missed) -> None:
         """Count a bundle landed or missed once, on the first outcome of its trades (they share its fate)."""

@@ -90,6 +90,7 @@ class Missed:
     status: str
     reason: str
     attempts: tuple[BuilderAttempt, ...] = ()  # requests made about it after sending (withdrawals)
+    tx_hash: str | None = None  # our transaction's hash, where it was signed
 
 
 class Executor(Protocol):

@@ -296,9 +296,9 @@ class BundleExecutor:
                     f"; withdrawn at {', '.join(withdrawn)}" if withdrawn else ""
                 )
                 attempts = tuple(_attempt(o) for o in item.withdrawals)
-                done.append(Missed(item.plan, "superseded", reason, attempts))
+                done.append(Missed(item.plan, "superseded", reason, attempts, item.tx.hash))
             else:
-                done.append(Missed(item.plan, str(result.status), result.reason))
+                done.append(Missed(item.plan, str(result.status), result.reason, tx_hash=item.tx.hash))
         self.outstanding = keep
         return done
 
