@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +31,7 @@ from arbbot.collectors.types import PendingTx
 from arbbot.config import BuilderSettings, ControlSettings, SearcherSettings
 from arbbot.db import engine as db_engine
 from arbbot.demo.closing import Closing, audit_and_report
+from arbbot.demo.console import DemoConsole
 from arbbot.devnet import snapshot
 from arbbot.devnet.context import context_from_manifest
 from arbbot.devnet.executor import deploy_executor
@@ -76,6 +78,10 @@ class DemoConfig:
     control: ControlSettings | None = None
     control_token: str | None = None
     control_dir: Path | None = None  # where control.json goes (default: out_dir)
+    # The operator console on 127.0.0.1 (port 0: a free one), attached to the control API (with a token for this run
+    # when none is given); it keeps serving the run's database after the run until the caller stops it.
+    console: bool = False
+    console_port: int = 0
 
 
 @dataclass
@@ -108,6 +114,7 @@ class DemoRun:
     db_url: str
     bundle_log: Path
     closing: Closing
+    console: DemoConsole | None = None  # still serving: the caller stops it
     landed_by_kind: dict[str, int] = field(default_factory=dict)  # "cycle" / "backrun" -> bundles landed
     v4_trades: int = 0  # audited trades with a Uniswap V4 hop
     balancer_trades: int = 0  # audited trades with a Balancer V2 hop
@@ -151,16 +158,27 @@ async def run_demo(cfg: DemoConfig, progress: Progress, on_event: Callable[[Sear
     # fifo: the node keeps a bundle's transactions of different senders in bundle order.
     node = AnvilNode(load_state=snap.state_path, log_path=cfg.out_dir / "anvil.log", extra_args=["--order", "fifo"])
     node.start()
+    started: list[DemoConsole] = []  # a console outlives the run only when the run succeeds
     try:
-        return await _run(cfg, node, snap.manifest, progress, on_event)
+        return await _run(cfg, node, snap.manifest, progress, on_event, started)
+    except BaseException:
+        for c in started:
+            c.stop()
+        raise
     finally:
         node.stop()
 
 
 async def _run(
-    cfg: DemoConfig, node: AnvilNode, manifest: Manifest, progress: Progress, on_event: Callable[[SearcherEvent], None]
+    cfg: DemoConfig,
+    node: AnvilNode,
+    manifest: Manifest,
+    progress: Progress,
+    on_event: Callable[[SearcherEvent], None],
+    started: list[DemoConsole],
 ) -> DemoRun:
     landed: dict[str, int] = {}
+    console: DemoConsole | None = None
 
     def count(e: SearcherEvent) -> None:
         if e.kind == "landed":
@@ -204,15 +222,20 @@ async def _run(
         )  # fmt: skip
         searcher = wiring.searcher
         try:
-            if cfg.control_token:
+            token = cfg.control_token or (secrets.token_urlsafe(32) if cfg.console else None)
+            if token:
                 from arbbot.engine.control_api import ControlServer
 
                 listen = cfg.control or ControlSettings()
-                api = ControlServer(searcher, cfg.control_token, host=listen.host, port=listen.port,
+                api = ControlServer(searcher, token, host=listen.host, port=listen.port,
                                     data_dir=cfg.control_dir or cfg.out_dir)  # fmt: skip
                 url = await api.start()
                 wiring.closers.append(api.stop)  # closed first
                 progress("stage", {"text": f"control API on {url}"})
+                if cfg.console:
+                    console = _console(cfg, db_url, url, token, searcher_cfg)
+                    started.append(console)
+                    progress("console", {"url": console.url, "user": console.user, "login_file": console.login_file})
             for i in range(cfg.rounds):
                 if cfg.backrun_every and i % cfg.backrun_every == cfg.backrun_every - 1:
                     held = await _backrun_round(
@@ -240,8 +263,17 @@ async def _run(
         counters=searcher.counters.snapshot(), db_url=db_url, bundle_log=log_path, rounds=rounds, closing=closing,
         landed_by_kind=landed, v4_trades=sum(any(s.kind == "uniswap_v4" for s in t.route) for t in closing.trades),
         balancer_trades=sum(any(s.kind.startswith("balancer") for s in t.route) for t in closing.trades),
-        solana=solana,
+        solana=solana, console=console,
     )  # fmt: skip
+
+
+def _console(cfg: DemoConfig, db_url: str, control_url: str, token: str, searcher: SearcherSettings) -> DemoConsole:
+    """The console beside the demo; its configuration page shows the demo's own settings."""
+    from arbbot.demo.console import start
+
+    view = {"demo": {"seed": cfg.seed, "scenario": cfg.scenario, "rounds": cfg.rounds},
+            "searcher": searcher.model_dump(mode="json")}  # fmt: skip
+    return start(db_url, control_url, token, cfg.out_dir, port=cfg.console_port, view=view)
 
 
 def _solana_loop(cfg: DemoConfig, db_url: str, progress: Progress) -> LoopResult:

@@ -31,6 +31,7 @@ class LiveView:
         self.block = 0
         self.counts = {"found": 0, "simulated": 0, "sent": 0, "landed": 0, "missed": 0, "dropped": 0, "errors": 0}
         self.pnl = 0
+        self.console_at = ""  # where the operator console is, once it serves
         self.last: list[str] = []
         self.live = Live(self._render(), console=console, refresh_per_second=8, transient=False)
 
@@ -55,6 +56,8 @@ class LiveView:
             )  # fmt: skip
         elif what == "block":
             self.block = data["number"]
+        elif what == "console":
+            self.console_at = console_line(data["url"], data["user"], data["login_file"])
         self.live.update(self._render())
 
     def on_event(self, e: SearcherEvent) -> None:
@@ -86,7 +89,15 @@ class LiveView:
             "bundles", f"sent {self.counts['sent']}  landed {self.counts['landed']}  missed {self.counts['missed']}"
         )
         t.add_row("realized PnL", eth(self.pnl))
+        if self.console_at:
+            t.add_row("console", self.console_at)
         return Group(t, *(Text.from_markup(f"  {line}") for line in self.last))
+
+
+def console_line(url: str, user: str, login_file: object) -> str:
+    """Where the demo's console is and how to log in (the password's location, never the password)."""
+    where = f"password in {login_file}" if login_file else "password: $ARBBOT_CONSOLE_PASSWORD"
+    return f"{url} (viewer {user!r}, {where})"
 
 
 def summary(console: Console, run: DemoRun) -> None:

@@ -6,11 +6,14 @@ gives the same run."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import re
 from pathlib import Path
 
 import aiohttp
+import httpx
 import pytest
 
 from arbbot.db import crud
@@ -97,3 +100,68 @@ def test_the_demo_serves_the_control_api_while_its_searcher_runs(tmp_path: Path)
     assert answers and answers[0]["builders"] == {"local": {"enabled": True}} and answers[0]["killed"] is False
     assert not control_path(tmp_path).exists()  # removed when the searcher stopped
     assert result.closing.reconciled
+
+
+def _console_login(url: str, password: str) -> httpx.Client:
+    c = httpx.Client(base_url=url, follow_redirects=False, timeout=30)
+    page = c.get("/login")
+    m = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and m
+    r = c.post("/login", data={"csrf": m.group(1), "username": "demo", "password": password})
+    assert r.status_code == 303 and r.headers["location"] == "/", r.text[:200]
+    return c
+
+
+def test_the_demo_serves_its_console_live_then_with_the_runs_trades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARBBOT_CONSOLE_PASSWORD", raising=False)
+    live: list[str] = []
+    asked: list[asyncio.Task[None]] = []
+    shown: list[dict[str, object]] = []
+
+    def overview(url: str, password: str) -> None:
+        with contextlib.closing(_console_login(url, password)) as c:
+            live.append(c.get("/").text)
+
+    def progress(what: str, data: dict[str, object]) -> None:
+        if what == "console":
+            shown.append(data)
+            login = Path(str(data["login_file"]))
+            assert login.stat().st_mode & 0o777 == 0o600  # the password's file: its owner only
+            password = login.read_text().split("password ", 1)[1].strip()
+            # From a thread, while the rounds go on (the console asks the control API on the demo's own loop).
+            asked.append(
+                asyncio.get_running_loop().create_task(asyncio.to_thread(overview, str(data["url"]), password))
+            )
+
+    out = tmp_path / "out"
+    cfg = DemoConfig(rounds=3, backrun_every=3, out_dir=out, mev_share=False, solana=False, console=True,
+                     control_dir=tmp_path)  # fmt: skip
+    result = run(cfg, progress, lambda _e: None)
+    served = result.console
+    assert served is not None and shown and shown[0]["url"] == served.url and served.url.startswith("http://127.0.0.1:")
+    try:
+        assert asked and asked[0].done() and asked[0].exception() is None
+        # While the searcher ran, the console was attached to it through the control API.
+        assert 'id="paused">running<' in live[0] and 'id="killed">off<' in live[0]
+        assert "local" in live[0]  # the demo's one builder
+        password = (out / "console-login").read_text().split("password ", 1)[1].strip()
+        with contextlib.closing(_console_login(served.url, password)) as c:
+            trades = c.get("/trades")
+            assert trades.status_code == 200
+            hashes = [t.tx_hash for t in result.closing.trades]
+            assert hashes and all(h in trades.text for h in hashes)  # every audited trade of the run is listed
+            bundles = c.get("/bundles").text
+            assert bundles.count("landed") >= len(hashes)
+            # A viewer: the controls are refused (the searcher has stopped, but the refusal comes first).
+            csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/").text)
+            assert csrf and c.post("/control/pause", data={"csrf": csrf.group(1)}).status_code == 403
+        # The password is in its file only: not in the logs, the report, the bundle log or the database.
+        elsewhere = [p for p in out.rglob("*") if p.is_file() and p.name != "console-login"]
+        assert elsewhere and not [p for p in elsewhere if password.encode() in p.read_bytes()]
+    finally:
+        served.stop()
+    assert not (out / "console-login").exists()  # the run's password goes with its console
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(served.url + "/login", timeout=5)
