@@ -160,6 +160,7 @@ class Searcher:
             bribe_share_bps=params.bribe_share_bps, min_profit_wei=params.min_profit_wei, builders=names
         )
         self._control_generation = -1
+        self._loop: asyncio.AbstractEventLoop | None = None  # where bundles are sent from (their withdrawals too)
         if metrics is not None:
             self.control.listeners.append(export_metrics(self.control, metrics))
         self.control.listeners.append(self._on_control)
@@ -179,6 +180,31 @@ class Searcher:
     def _on_control(self, change: Change) -> None:
         self._emit("control", what=change.what, old=change.old, new=change.new, actor=change.actor,
                    generation=change.generation)  # fmt: skip
+        if change.what == "killed" and change.new is True and change.old is not True:
+            self._withdraw_in_flight("kill switch engaged")
+
+    def _withdraw_in_flight(self, why: str) -> None:
+        """Withdraw the bundles already sent (the kill switch stops what is in flight, not only what is next), on
+        the loop they were sent from, whichever thread threw the switch."""
+        withdraw = getattr(self.executor, "withdraw_all", None)
+        loop = self._loop
+        if withdraw is None or loop is None or loop.is_closed():
+            return  # nothing was ever sent from a loop: nothing is in flight
+
+        def now() -> None:
+            n = withdraw(why)
+            if n:
+                log.warning("%s: withdrawing %d bundle(s) in flight at the builders that accepted them", why, n)
+                self._emit("withdrawing", count=n, why=why)
+
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            now()
+        else:
+            loop.call_soon_threadsafe(now)
 
     def apply_control(self) -> None:
         """Take the operator's bribe share and minimum profit into the params, when they changed since the
@@ -515,6 +541,7 @@ class Searcher:
         # A switch thrown while they were simulated holds (the fan-out checks the kill switch again per request).
         if self.held_back(kind, len(plans)):
             return []
+        self._loop = asyncio.get_running_loop()
         submit_batch = getattr(self.executor, "submit_batch", None)
         if len(plans) > 1 and submit_batch is None:
             plans = plans[:1]  # the first ran right after `pre`, as it would alone: its simulation holds

@@ -54,6 +54,7 @@ class _Outstanding:
     uuid: str = ""
     handle: FanoutHandle | None = None
     superseded_by: str | None = None  # the uuid of the bundle that replaced it
+    withdrawn: str | None = None  # why it was withdrawn without a replacement (the kill switch)
     withdrawals: list[SubmissionOutcome] = field(default_factory=list)
 
 
@@ -157,24 +158,38 @@ class BundleExecutor:
         self._recording.add(task)
         task.add_done_callback(self._recording.discard)
 
-    async def _withdraw(self, group: Sequence[_Outstanding]) -> None:
-        """Withdraw a superseded bundle (all its trades) at the builders that accepted it (each in its own
-        dialect)."""
+    async def _withdraw(self, group: Sequence[_Outstanding], *, superseded: bool = True) -> None:
+        """Withdraw a bundle (all its trades) at the builders that accepted it (each in its own dialect): a
+        superseded one, or every one in flight when the kill switch is engaged."""
         old = group[0]
         await self._wait_sent(old)
         if not old.report.replacement_uuids:
             return
         try:
             report = await self.fanout.cancel(old.report, dialects=True)
-        except Exception as exc:  # a failed withdrawal costs nothing: both bundles spend one nonce
-            log.warning("withdrawing superseded bundle %s failed: %s", old.uuid, exc)
+        except Exception as exc:  # a failed withdrawal of a superseded bundle costs nothing: both spend one nonce
+            log.warning("withdrawing bundle %s failed: %s", old.uuid, exc)
             return
         for o in report.outcomes:
             self._record(o)
         for item in group:
             item.withdrawals.extend(report.outcomes)
-        if self.metrics is not None:
+        if self.metrics is not None and superseded:
             self.metrics.bundles_superseded.inc()
+
+    def withdraw_all(self, why: str) -> int:
+        """Withdraw every bundle still in flight (not superseded, not withdrawn yet) at the builders that accepted
+        it, in the background; the number of bundles. Must run on the loop the bundles were sent from. A bundle
+        a builder had already sealed into a block may still land: its outcome says so."""
+        groups: dict[str, list[_Outstanding]] = {}
+        for item in self.outstanding:
+            if item.superseded_by is None and item.withdrawn is None:
+                groups.setdefault(item.uuid, []).append(item)
+        for group in groups.values():
+            for item in group:
+                item.withdrawn = why
+            self._track_task(self._withdraw(group, superseded=False))
+        return len(groups)
 
     async def _wait_sent(self, item: _Outstanding) -> None:
         """Until every builder has answered the send (a withdrawal must not overtake it)."""
@@ -290,6 +305,11 @@ class BundleExecutor:
             elif result.status is InclusionStatus.LANDED and result.block_number is not None:
                 net = await self._realized(item)
                 done.append(Landed(item.plan, result.block_number, result.builder, net, item.tx.hash))
+            elif item.superseded_by is None and item.withdrawn is not None:
+                at = sorted({o.builder for o in item.withdrawals if o.ok})
+                reason = item.withdrawn + (f"; withdrawn at {', '.join(at)}" if at else "; no builder confirmed it")
+                attempts = tuple(_attempt(o) for o in item.withdrawals)
+                done.append(Missed(item.plan, "withdrawn", reason, attempts, item.tx.hash))
             elif item.superseded_by is not None:
                 withdrawn = sorted({o.builder for o in item.withdrawals if o.ok})
                 reason = f"superseded by bundle {item.superseded_by}" + (

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from web3 import HTTPProvider, Web3
+from web3.exceptions import TransactionNotFound
 
 from arbbot.chain.rpc import RpcClient
 from arbbot.collectors.mev_share import HintStream
@@ -282,6 +283,49 @@ def test_kill_switch_engaged_nothing_leaves(replica: Replica) -> None:
                 await _post(http, "/v1/kill", {"engaged": False})
                 _dislocate(w3, m, 150 * 10**18)
                 assert await rig.searcher.process_block() and _sent_to(builder) >= 1
+            await rig.node.close()
+
+    asyncio.run(scenario())
+
+
+def test_kill_switch_withdraws_the_bundles_already_in_flight(replica: Replica) -> None:
+    """A bundle sent for the next block is withdrawn at the builder when the switch is thrown before that block is
+    built: the block is built without it, and its outcome says why."""
+    w3, m = replica.w3, replica.manifest
+    contract = deploy_executor(w3, m)
+
+    async def scenario() -> None:
+        async with LocalBuilder(replica.url) as builder:
+            rig = build_searcher(replica.url, w3, m, builder.url, contract, control=_control(["local"]))
+            events: list[SearcherEvent] = []
+            rig.searcher.on_event = events.append
+            c = rig.searcher.counters
+            async with rig.fanout, _api(rig) as (_server, http):
+                await rig.searcher.process_block()
+                _dislocate(w3, m)
+                assert await rig.searcher.process_block() and c.sent == 1
+                await rig.executor.settle()
+                (held,) = builder.pending_bundles()
+                ours = rig.searcher.results[-1].tx_hash
+                assert ours is not None and ours in held.tx_hashes
+                await _post(http, "/v1/kill", {"engaged": True})
+                await rig.executor.settle()  # the withdrawal has been answered
+                assert _sent_to(builder, "eth_cancelBundle") == 1
+                assert builder.pending_bundles() == []
+                built = await builder.build_block()
+                assert built.included == []
+                with pytest.raises(TransactionNotFound):  # never mined
+                    w3.eth.get_transaction(ours)
+                assert await rig.searcher.process_block() == []
+                (missed,) = [e for e in events if e.kind == "missed"]
+                assert missed.data["status"] == "withdrawn", missed.data
+                assert missed.data["reason"] == "kill switch engaged; withdrawn at local"
+                assert [e.data["count"] for e in events if e.kind == "withdrawing"] == [1]
+                assert c.landed == 0 and c.missed == 1
+                # Thrown again while engaged: nothing left to withdraw, nothing asked.
+                await _post(http, "/v1/kill", {"engaged": True})
+                await rig.executor.settle()
+                assert _sent_to(builder, "eth_cancelBundle") == 1
             await rig.node.close()
 
     asyncio.run(scenario())
