@@ -88,6 +88,7 @@ class BundleLog:
         expected_net: int | None = None,
         status: str = "sent",
         attempts: Sequence[SubmissionRecord] = (),
+        bid: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Record a bundle as sent, or refused by every builder (`status="rejected"`), with each builder's
         answer; also into the bundles and bundle_submissions tables when the log has sessions."""
@@ -114,6 +115,8 @@ class BundleLog:
             record["expected_net"] = str(expected_net)
         if status != "sent":
             record["status"] = status
+        if bid is not None:
+            record["bid"] = dict(bid)
         attempts = _public_attempts(record, attempts)
         record.update(_extra(extra))
         if self.sessions is not None:
@@ -122,7 +125,8 @@ class BundleLog:
                     session,
                     BundleRecord(uuid=uuid, chain_id=chain_id, bundle_hash=bundle_hash, builders=names,
                                  target_blocks=list(target_blocks), simulated_profit=simulated_profit,
-                                 strategy=strategy, expected_net=expected_net, status=status),  # type: ignore[arg-type]
+                                 strategy=strategy, expected_net=expected_net, status=status,  # type: ignore[arg-type]
+                                 bid=dict(bid) if bid is not None else None),
                 )  # fmt: skip
                 crud.insert_submissions(session, list(attempts))
         return self._append(record)

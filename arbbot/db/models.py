@@ -125,6 +125,8 @@ class BundleModel(Base):
     status: Mapped[str] = mapped_column(String(16), default="sent", server_default="sent")
     miss_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     landed_builder: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who built the landing block
+    # The bid: {"policy", "share_bps", "context": BidContext.to_json()} of the first trade (arbbot.strategy.bribe).
+    bid: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class BundleSubmissionModel(Base):

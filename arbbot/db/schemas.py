@@ -205,6 +205,7 @@ class BundleRecord(Record):
     status: BundleStatus = "sent"
     miss_reason: Annotated[str, _clean(10_000)] | None = None
     landed_builder: Annotated[str, Field(max_length=200)] | None = None
+    bid: dict[str, Any] | None = None  # arbbot.strategy.bribe.Bid.to_json() of its first trade
 
 
 class SubmissionRecord(Record):

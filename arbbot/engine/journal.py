@@ -71,7 +71,7 @@ class Journal:
             target_blocks=list(result.target_blocks), tx_hashes=list(result.tx_hashes),
             simulated_profit=sum(simulated), bundle_hash=result.bundle_hash, strategy=plans[0].kind,
             expected_net=sum(p.expected_net for p in plans), status="sent" if result.sent else "rejected",
-            attempts=attempts, extra=extra,
+            attempts=attempts, extra=extra, bid=plans[0].bid.to_json() if plans[0].bid is not None else None,
         )  # fmt: skip
         if not result.sent:
             return

@@ -7,6 +7,7 @@ from typing import Literal, Protocol
 
 from arbbot.sim.candidate import CandidateSim
 from arbbot.strategy.arbitrage import Candidate
+from arbbot.strategy.bribe import Bid
 from arbbot.strategy.valuation import EthValue
 
 
@@ -34,6 +35,7 @@ class TradePlan:
     valuation: EthValue | None = None  # how a non-WETH profit was valued in ETH (None: a WETH route)
     pre_raw: tuple[str, ...] = ()  # signed txs that go before ours (the victim)
     pre_hashes: tuple[str, ...] = field(default=())
+    bid: Bid | None = None  # the builder share chosen for it and the context it was chosen in
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,19 @@ def _family(kind: str) -> str:
     return "v2"
 
 
+@dataclass(frozen=True)
+class Bid:
+    """The share a bundle was sent with, the policy that proposed it (before clamping) and the context."""
+
+    policy: str
+    share_bps: int
+    context: BidContext
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored in the bundles table and the bundle log."""
+        return {"policy": self.policy, "share_bps": self.share_bps, "context": self.context.to_json()}
+
+
 class BribePolicy(Protocol):
     """Proposes the builder's share for one opportunity."""
 

@@ -59,7 +59,7 @@ def test_telemetry_is_recorded_journaled_and_shown(tmp_path: Path, monkeypatch: 
     engine = db.connect(data_dir=tmp_path)
     sessions = db.session_factory(engine)
     journal = Journal(BundleLog(tmp_path / "bundles.jsonl", sessions), chain_id=1, sessions=sessions)
-    plan: Any = SimpleNamespace(kind="cycle", executor="0x" + "11" * 20, expected_net=5,
+    plan: Any = SimpleNamespace(kind="cycle", executor="0x" + "11" * 20, expected_net=5, bid=None,
                                 sim=SimpleNamespace(executed=SimpleNamespace(profit=7)))  # fmt: skip
     attempts = tuple(_attempt(o) for o in report.outcomes)
     result = SubmitResult(True, "sent", by["titan"].bundle_hash, H1, ("buildernet", "titan"), U, (100,), (H0, H1),
