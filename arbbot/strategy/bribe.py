@@ -188,6 +188,26 @@ class NoisyShare:
         return min(BPS, max(0, round(self.base.share_bps(ctx) + (2 * u - 1) * self.noise_bps)))
 
 
+@dataclass(frozen=True)
+class ExploreShare:
+    """A share drawn uniformly from `grid`, seeded per context: the logging policy of a history meant for learning
+    (each logged share has the known probability 1 / len(grid), which an offline evaluation of another policy on
+    that history relies on)."""
+
+    grid: tuple[int, ...]
+    seed: int
+    name: str = "explore"
+
+    def __post_init__(self) -> None:
+        if not self.grid or any(not 0 <= g <= BPS for g in self.grid) or len(set(self.grid)) != len(self.grid):
+            raise ValueError(f"grid: distinct shares within 0..{BPS} required, got {self.grid!r}")
+
+    def share_bps(self, ctx: BidContext) -> int:
+        """One grid share, the same for the same seed and context."""
+        key = f"{self.seed}:{ctx.kind}:{ctx.gross_wei}:{ctx.gas}:{ctx.base_fee}:{ctx.pool_kinds}".encode()
+        return self.grid[int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % len(self.grid)]
+
+
 def clamp(share_bps: int, floor_bps: int, ceiling_bps: int) -> int:
     """The share within [floor, ceiling]."""
     return min(ceiling_bps, max(floor_bps, share_bps))
