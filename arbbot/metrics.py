@@ -116,6 +116,18 @@ class Metrics:
         )
         self.control_paused = Gauge("arbbot_control_paused", "1 while the whole searcher is paused", registry=r)
         self.control_killed = Gauge("arbbot_control_killed", "1 while the kill switch is engaged", registry=r)
+        self.bribe_share_bps = Gauge(
+            "arbbot_bribe_share_bps",
+            "The builder share of the last bid, by the policy that chose it",
+            ["policy"],
+            registry=r,
+        )
+        self.bribe_fallbacks = Counter(
+            "arbbot_bribe_fallbacks",
+            "Bids made with the static share because the policy could not bid",
+            ["reason"],
+            registry=r,
+        )
         self.control_bribe_share_bps = Gauge(
             "arbbot_control_bribe_share_bps", "The builder's share of gross profit in force, in bps", registry=r
         )

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -44,6 +45,7 @@ from arbbot.state.updater import StateUpdater
 from arbbot.strategy import batch
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy
+from arbbot.strategy.bribe import Bid, BidContext, BribePolicy, clamp
 from arbbot.strategy.costs import (
     Verdict,
     attached_bribe,
@@ -63,6 +65,7 @@ GAS_HEADROOM = 1.2  # gas limit over the simulated gas: a limit only, never what
 # Below any route the executor can run (21,000 intrinsic + a token swap per hop, each well over 30,000):
 # a candidate whose gross cannot pay this much gas is never simulated.
 GAS_FLOOR_BASE, GAS_FLOOR_PER_HOP = 21_000, 30_000
+LANDING_WINDOW = 50  # outcomes behind the recent landing rate a bid is made with
 CALLDATA_SLACK = 256  # the guard's 16 bytes cost at most 16 * 12 more gas than the zero guard
 
 
@@ -96,6 +99,11 @@ class SearcherParams:
     # (strategy/valuation.py), refused when there is none with `valuation_min_depth` wei of WETH.
     weth: str | None = None
     valuation_min_depth: int = DEFAULT_MIN_DEPTH
+    # Proposes the builder's share per opportunity (None: `bribe_share_bps` for every one), clamped to
+    # [bribe_floor_bps, bribe_ceiling_bps]; the judge still refuses whatever the share leaves unprofitable.
+    bribe_policy: BribePolicy | None = None
+    bribe_floor_bps: int = 0
+    bribe_ceiling_bps: int = 10_000
 
 
 class Searcher:
@@ -160,6 +168,7 @@ class Searcher:
             bribe_share_bps=params.bribe_share_bps, min_profit_wei=params.min_profit_wei, builders=names
         )
         self._control_generation = -1
+        self._outcomes: deque[bool] = deque(maxlen=LANDING_WINDOW)  # recent bundles: landed or missed
         self._loop: asyncio.AbstractEventLoop | None = None  # where bundles are sent from (their withdrawals too)
         if metrics is not None:
             self.control.listeners.append(export_metrics(self.control, metrics))
@@ -340,6 +349,7 @@ class Searcher:
             strategy = o.plan.kind
             if isinstance(o, Landed):
                 self.counters.landed += 1
+                self._outcomes.append(True)
                 self.counters.realized_pnl_wei += o.realized_net
                 self._count("landed", strategy)
                 if self.metrics is not None:
@@ -348,6 +358,7 @@ class Searcher:
                            tx=o.tx_hash)  # fmt: skip
             else:
                 self.counters.missed += 1
+                self._outcomes.append(False)
                 if o.plan.kind == "cycle":
                     retry.update(p.lower() for p in o.plan.candidate.pools)
                 self._emit("missed", status=o.status, reason=o.reason, kind=strategy, tx=o.tx_hash,
@@ -435,12 +446,51 @@ class Searcher:
             self._sim = sim
         return self._sim
 
-    def _route(self, c: Candidate, min_profit: int, option: CapitalOption | None = None) -> bytes:
+    def _route(
+        self, c: Candidate, min_profit: int, option: CapitalOption | None = None, share_bps: int | None = None
+    ) -> bytes:
         hops = tuple(hop_for(self._model(h.pool), h.zero_for_one) for h in c.hops)
         p = self.params
         cap, lender = (option.capital, option.lender) if option is not None else (p.capital, p.lender)
-        share = 0 if self._valued(c) else p.bribe_share_bps  # a non-WETH route pays with attached ETH
+        share = p.bribe_share_bps if share_bps is None else share_bps
+        share = 0 if self._valued(c) else share  # a non-WETH route pays with attached ETH
         return encode(Route(cap, lender, c.token, c.amount_in, min_profit, share, hops))
+
+    def _bid(self, kind: str, c: Candidate, gross_eth: int, gas: int, fee: int, base_fee: int) -> Bid:
+        """The builder's share for this opportunity: the policy's proposal within [floor, ceiling], or the
+        operator's static share without a policy (or when the policy fails: logged, counted)."""
+        p = self.params
+        fanout = getattr(self.executor, "fanout", None)
+        builders = sum(1 for b in getattr(fanout, "builders", ()) if self.control.send_refusal(b.name) is None)
+        ctx = BidContext(
+            kind=kind, gross_wei=gross_eth, gas=gas, max_fee_per_gas=fee, base_fee=base_fee,
+            pool_kinds=tuple(self._model(h.pool).kind for h in c.hops), builders=max(1, builders),
+            recent_landing_rate=self._landing_rate(),
+        )  # fmt: skip
+        policy = p.bribe_policy
+        if policy is None:
+            return Bid("static", p.bribe_share_bps, ctx)
+        try:
+            proposed = policy.share_bps(ctx)
+        except Exception as exc:  # a broken policy costs this opportunity its tuning, never the searcher
+            self._fallback(f"policy {policy.name} failed: {exc}")
+            return Bid("static", clamp(p.bribe_share_bps, p.bribe_floor_bps, p.bribe_ceiling_bps), ctx)
+        why = getattr(policy, "last_fallback", None)
+        if why:
+            self._fallback(str(why))
+        return Bid(policy.name, clamp(int(proposed), p.bribe_floor_bps, p.bribe_ceiling_bps), ctx)
+
+    def _fallback(self, why: str) -> None:
+        """The bribe policy fell back to the static share: said in the log and in metrics."""
+        reason = why.split(":", 1)[0][:60]
+        log.info("bribe: static share (%s)", why)
+        if self.metrics is not None:
+            self.metrics.bribe_fallbacks.labels(reason=reason).inc()
+
+    def _landing_rate(self) -> float:
+        """Landed / (landed + missed) over our recent outcomes (0.5 before any)."""
+        seen = self._outcomes
+        return sum(seen) / len(seen) if seen else 0.5
 
     def _unfundable(self, c: Candidate) -> str | None:
         """Why the configured capital cannot run `c` (a Balancer hop in the Vault's own flash loan, say), or None."""
@@ -619,7 +669,8 @@ class Searcher:
             self._count("dropped", kind)
             self._emit("dropped", kind=kind, reason=f"{where}: {reason}")
             return None
-        verdict = self._verdict(c, run, plan.max_fee_per_gas, plan.value)
+        share = plan.bid.share_bps if plan.bid is not None else None
+        verdict = self._verdict(c, run, plan.max_fee_per_gas, plan.value, share)
         if not verdict.send:
             self.counters.dropped_in_sequence += 1
             self._reject(kind, c, f"{where}: {verdict.reason}")
@@ -663,8 +714,11 @@ class Searcher:
         if p.capital_sources is None and (why := self._unfundable(c)) is not None:
             self._reject(kind, c, why)
             return None
-        share = 0 if valued else p.bribe_share_bps
-        bribe = attached_bribe(gross_eth, p.bribe_share_bps) if valued else 0
+        # Before the gas is known the share is not chosen yet: the lowest one it can be decides what is worth a
+        # simulation (the judge decides on the chosen share after it).
+        lowest = p.bribe_share_bps if p.bribe_policy is None else p.bribe_floor_bps
+        share = 0 if valued else lowest
+        bribe = attached_bribe(gross_eth, lowest) if valued else 0
         floor = min_gross_for(
             max(p.min_profit_wei, 1) + bribe, GAS_FLOOR_BASE + GAS_FLOOR_PER_HOP * len(c.hops), fee, share
         )
@@ -681,20 +735,24 @@ class Searcher:
         if not self._agrees(kind, c, probe):
             return None
         slack = CALLDATA_SLACK + _gas_allowance(probe, len(c.hops))
+        bid = self._bid(kind, c, gross_eth, probe.gas_used + slack, fee, sim.base_fee)
+        if self.metrics is not None:
+            self.metrics.bribe_share_bps.labels(policy=bid.policy).set(bid.share_bps)
+        bribe = attached_bribe(gross_eth, bid.share_bps) if valued else 0
         if worth is not None:
             # The token profit whose ETH value pays the attached bribe, the gas and the minimum.
             need = bribe + (probe.gas_used + slack) * fee + max(p.min_profit_wei, 1)
             guard = min_token_profit(need, c.gross_profit, worth)
         else:
-            guard = min_gross_for(max(p.min_profit_wei, 1), probe.gas_used + slack, fee, p.bribe_share_bps)
+            guard = min_gross_for(max(p.min_profit_wei, 1), probe.gas_used + slack, fee, bid.share_bps)
         if guard is None or guard > c.gross_profit:
             self._reject(kind, c, f"gross {c.gross_profit} cannot pay gas {probe.gas_used} at {fee} and the share")
             return None
-        route = self._route(c, guard, option)
+        route = self._route(c, guard, option, bid.share_bps)
         final = sim.run(p.executor, p.caller, route, pre, p.max_gas, bribe)
         if not self._agrees(kind, c, final):
             return None
-        verdict = self._verdict(c, final, fee, bribe)
+        verdict = self._verdict(c, final, fee, bribe, bid.share_bps)
         if self.metrics is not None:
             self.metrics.stage_latency.labels(stage="simulation").observe(time.perf_counter() - started)
         if not verdict.send:
@@ -718,6 +776,7 @@ class Searcher:
             pre_hashes=tuple(_hash(t.raw) for t in pre if t.raw),
             value=bribe,
             valuation=self._valuation(c, c.gross_profit) if valued else None,
+            bid=bid,
         )
 
     def _worth(self, c: Candidate) -> Callable[[int], int | None]:
@@ -729,7 +788,9 @@ class Searcher:
 
         return worth
 
-    def _verdict(self, c: Candidate, run: CandidateSim, fee: int, bribe: int = 0) -> Verdict:
+    def _verdict(
+        self, c: Candidate, run: CandidateSim, fee: int, bribe: int = 0, share_bps: int | None = None
+    ) -> Verdict:
         """The judge on one simulated run (alone or in its bundle position): gas charged with what the run
         may understate where it is not exact; a non-WETH profit at its ETH value, with the attached bribe."""
         p = self.params
@@ -745,7 +806,8 @@ class Searcher:
         return judge(
             sim_success=run.success, sim_gross_profit=run.gross_profit, model_gross_profit=c.gross_profit,
             gas_charged=gas_charged, fee_per_gas=fee,
-            share_bps=p.bribe_share_bps, min_profit=p.min_profit_wei, max_gas=p.max_gas, fee_cap=p.fee_cap,
+            share_bps=p.bribe_share_bps if share_bps is None else share_bps, min_profit=p.min_profit_wei,
+            max_gas=p.max_gas, fee_cap=p.fee_cap,
         )  # fmt: skip
 
     def _agrees(self, kind: str, c: Candidate, sim: CandidateSim) -> bool:
