@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import signal
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from selenium import webdriver
+from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 
 from tests.integration.audit.chromium import BIN, FLAGS
 from tests.integration.console.conftest import wait_for
@@ -65,6 +69,10 @@ def _alive(pid: int, started: int) -> bool:
     return st is not None and st[0] != "Z" and st[3] == started
 
 
+class _Replaced(Exception):
+    """The page replaced an element while it was being used."""
+
+
 class Browser:
     """One headless Chromium with one page, 1280 px wide, driven through chromedriver."""
 
@@ -99,6 +107,10 @@ class Browser:
         except BaseException:
             self.close()
             raise
+
+    def processes(self) -> dict[int, int]:
+        """chromedriver, the browser and their helpers while they run: pid -> start time (see `_family`)."""
+        return _family(self._service.process.pid, self._mark.encode())
 
     def _page(self) -> webdriver.Chrome:
         assert self.driver is not None, "the browser is closed"
@@ -136,19 +148,65 @@ class Browser:
         probe = "location.pathname + ' ' + document.readyState + ' ' + (window.__stale ? 'old' : 'new')"
         self._until(lambda: self.js(probe) == f"{path} complete new", f"page {path}")
 
+    def _on(self, element_id: str, use: Callable[[WebElement], None]) -> None:
+        """`use` on the element with this id; `_Replaced` when the page swapped the element out meanwhile."""
+        element = self._page().find_element(By.ID, element_id)
+        try:
+            use(element)
+        except StaleElementReferenceException:
+            raise _Replaced from None
+        except ElementNotInteractableException:
+            # chromedriver may call an element the page just detached "not interactable" rather than stale.
+            try:
+                connected = self._page().execute_script("return arguments[0].isConnected", element)
+            except StaleElementReferenceException:
+                connected = False
+            if connected:
+                raise
+            raise _Replaced from None
+
+    def _act(self, action: Callable[[], None], what: str) -> None:
+        """WebDriver actions on elements of the page, all done again when the page replaced one of them under
+        them (the live overview swaps its regions in place)."""
+
+        def attempt() -> bool:
+            try:
+                action()
+            except _Replaced:
+                return False
+            return True
+
+        self._until(attempt, what)
+
     def click(self, button: str) -> None:
         """Click a button by id (a WebDriver click: the button must be visible and not covered), marking this
         document stale first (for `wait_path`)."""
-        self.js("window.__stale = true; true")
-        self._page().find_element(By.ID, button).click()
+
+        def press() -> None:
+            self.js("window.__stale = true; true")
+            self._on(button, lambda e: e.click())
+
+        self._act(press, f"a click on #{button}")
 
     def submit(self, fields: dict[str, str], button: str = "submit") -> None:
         """Type into inputs by id and click a button by id, as a user would."""
-        for field, value in fields.items():
-            element = self._page().find_element(By.ID, field)
-            element.clear()
-            element.send_keys(value)
-        self.click(button)
+
+        def fill_and_press() -> None:
+            for field, value in fields.items():
+
+                def type_in(element: WebElement, value: str = value) -> None:
+                    element.clear()
+                    element.send_keys(value)
+
+                self._on(field, type_in)
+            # An input the page replaced after it was typed into holds nothing: type again rather than send that.
+            held = "".join(f"document.getElementById({json.dumps(k)}).value === {json.dumps(v)} && "
+                           for k, v in fields.items())  # fmt: skip
+            if not self.js(f"{held}(window.__stale = true)"):
+                raise _Replaced
+            self._on(button, lambda e: e.click())
+
+        self._act(fill_and_press, f"a submission with #{button}")
 
     def screenshot(self, path: Path) -> None:
         """The page as PNG, full page height."""
@@ -160,8 +218,7 @@ class Browser:
         browser and every process they spawned are gone: what outlives the deadline is killed by PID."""
         if getattr(self._service, "process", None) is None:  # chromedriver never started
             return
-        leader, mark = self._service.process.pid, self._mark.encode()
-        left = _family(leader, mark)
+        left = self.processes()
         if self.driver is not None:
             with contextlib.suppress(Exception):
                 self.driver.quit()
@@ -179,5 +236,5 @@ class Browser:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         wait_for(gone, "chromedriver and the browser to be killed", timeout=self.timeout)
-        late = _family(leader, mark)
+        late = self.processes()
         assert not late, f"processes started by the browser outlived it: {sorted(late)}"
