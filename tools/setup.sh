@@ -66,7 +66,8 @@ ln -sfn "$ROOT/tools/solc" "$SOLCX_DIR/solc-v$SOLC_VERSION"
 
 # 6. PostgreSQL for the database tests (SQLite needs nothing); installs Debian's package if missing.
 bash tools/postgres.sh install >/dev/null
-# 7. Headless Chromium renders the HTML report in its test; installs Debian's package if missing.
+# 7. Headless Chromium renders the HTML report in its test, and chromedriver drives it in the console's browser
+#    tests (Selenium); installs Debian's chromium and chromium-driver packages if missing.
 bash tools/chromium.sh >/dev/null
 
 say "ready"
