@@ -18,7 +18,7 @@ from arbbot.engine.context import require_contracts
 from arbbot.errors import ConfigError
 from arbbot.execution.route import Capital, RouteError, hop_for
 from arbbot.state.discovery import BALANCER_KINDS, DiscoveredPool, scan_balancer, scan_factory
-from arbbot.state.store import BlockRef, PoolStore
+from arbbot.state.store import PoolStore
 from arbbot.state.sync import sync_pools
 from arbbot.state.updater import block_ref
 from arbbot.strategy.backrun import PoolDirectory
@@ -65,7 +65,7 @@ def load_store(
     models, failed = sync_pools(rpc, pools, ref.number, weth)
     if failed:
         log.warning("%d pools could not be read and are not tracked: %s", len(failed), ", ".join(failed[:10]))
-    return PoolStore(models, BlockRef(ref.number, ref.hash, ref.parent_hash))
+    return PoolStore(models, ref)  # with its timestamp: how old the head is, from the first update on
 
 
 def directory_for(pools: Iterable[DiscoveredPool]) -> PoolDirectory:

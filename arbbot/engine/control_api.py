@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -279,6 +280,7 @@ class ControlServer:
         state = self.control.snapshot()
         state["head"] = {"number": head.number, "hash": head.hash} if head.hash else None
         state["counters"] = s.counters.snapshot()
+        state["pace"] = s.pace.snapshot(time.time())
         return state
 
     async def _state(self, request: web.Request) -> web.Response:

@@ -31,6 +31,7 @@ from arbbot.engine.control_api import export_metrics
 from arbbot.engine.counters import Counters, SearcherEvent
 from arbbot.engine.heads import newest
 from arbbot.engine.journal import Journal
+from arbbot.engine.pace import Pace
 from arbbot.execution import capital as capital_choice
 from arbbot.execution.bundles.rpc import RpcCaller
 from arbbot.execution.capital import CapitalOption, CapitalSources
@@ -144,6 +145,7 @@ class Searcher:
         self.on_event = on_event
         self.journal = journal
         self.counters = Counters()
+        self.pace = Pace()  # processed heads over time: blocks/s and lag for the control API
         self.backoff = backoff
         self.sim_timeout = sim_timeout
         self._sim: CandidateSimulator | None = None
@@ -293,6 +295,7 @@ class Searcher:
             self.metrics.blocks_processed.inc()
             self.metrics.stage_latency.labels(stage="state_update").observe(time.perf_counter() - started)
         head = self.store.head.number
+        self.pace.block(head, self.store.head.timestamp, time.time())
         self._emit("block", number=head, changed=len(changed))
         retry = await self._track(head)
         for hook in self.on_head:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -162,6 +163,12 @@ def test_the_api_authenticates_validates_round_trips_and_streams_events(replica:
                     assert event == {"what": "min_profit_wei", "old": "0", "new": "123", "actor": "ana"}
                     assert second == first + 1
                     await rig.searcher.process_block()
+                    async with http.get("/v1/state", headers=AUTH) as r:
+                        pace = (await r.json())["pace"]
+                    (step,) = pace["steps"]  # the searcher's own record: no browser needed to watch it
+                    assert step["number"] == w3.eth.block_number and pace["blocks_per_s"] is None  # one head
+                    stamp = w3.eth.get_block("latest")["timestamp"]
+                    assert 0 <= pace["lag_s"] == step["lag_s"] <= time.time() - stamp + 1e-3
                     third, block = await _next_event(stream, "block")
                     assert third > second and block["number"] == w3.eth.block_number
                     assert block["hash"] == w3.eth.get_block("latest")["hash"].to_0x_hex()
