@@ -185,6 +185,8 @@ class ConsoleSettings(BaseModel):
     audit_retention_days: int = Field(default=365, ge=1)  # `arbbot console audit-purge` deletes older rows
     control_url: str | None = None  # e.g. http://127.0.0.1:8555
     control_token_env: str = "ARBBOT_CONTROL_TOKEN"  # env var holding the control API's bearer token
+    # env var holding the key (64 hex characters) that seals TOTP keys at rest; `console serve` needs it
+    key_env: str = Field(default="ARBBOT_CONSOLE_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
 
     @field_validator("control_url")
     @classmethod
@@ -322,6 +324,7 @@ OTHER_ENV = frozenset(
         "ARBBOT_CONFIG", "ARBBOT_ROOT", "ARBBOT_CACHE_DIR", "ARBBOT_ANVIL", "ARBBOT_PRIVATE_KEY",
         "ARBBOT_APE_ACCOUNT", "ARBBOT_SEARCHER_KEY", "ARBBOT_REPUTATION_KEY", "ARBBOT_SOLANA_KEYPAIR",
         "ARBBOT_SOLANA_RPC_URL", "ARBBOT_DEGENBOT_PYTHON", "ARBBOT_CONTROL_TOKEN", "ARBBOT_CONSOLE_PASSWORD",
+        "ARBBOT_CONSOLE_KEY",
     }
 )  # fmt: skip
 

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from arbbot.console import sessions, users
 from arbbot.console.control import ControlClient
 from arbbot.console.permissions import Permission, Role, Route, can
+from arbbot.console.sealing import Sealer
 from arbbot.console.throttle import SourceThrottle
 from arbbot.db.models import ConsoleUserModel
 
@@ -90,6 +91,9 @@ class Console:
     retention_days: int = 365
     activity: Activity = field(default_factory=Activity)
     throttle: SourceThrottle = field(default_factory=SourceThrottle)
+    # Seals TOTP keys at rest. The default is a key for this process only (enrolments under it do not survive a
+    # restart): `arbbot console serve` always passes the configured one.
+    sealer: Sealer = field(default_factory=Sealer.ephemeral)
 
 
 @dataclass

@@ -4,6 +4,7 @@ certificate and key)."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import ssl
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,11 @@ from arbbot.console import sessions, users
 from arbbot.console.app import create_app
 from arbbot.console.context import Console
 from arbbot.console.control import ControlClient, ControlError, discover
+from arbbot.console.sealing import Sealer, SealError
 from arbbot.console.throttle import SourceThrottle
 from arbbot.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -55,14 +59,39 @@ def control_factory(s: Settings) -> Any:
     return make
 
 
+def sealer_from_env(s: Settings) -> Sealer:
+    """The key that seals TOTP keys, from the environment variable `[console] key_env` names (never logged)."""
+    name = s.console.key_env
+    text = os.environ.get(name, "")
+    if not text.strip():
+        raise ConfigError(
+            f"console.key_env: {name} is not set; the console seals TOTP keys with it "
+            "(64 hex characters, e.g. `openssl rand -hex 32`; keep it outside the database)"
+        )
+    try:
+        return Sealer.from_text(text, name)
+    except SealError as exc:
+        raise ConfigError(f"console.key_env: {exc}") from None
+
+
 def build(s: Settings, *, secure_cookies: bool) -> Console:
-    """The console's wiring from the settings (database migrated on connect)."""
+    """The console's wiring from the settings (database migrated on connect); TOTP keys still stored in clear
+    are sealed now, and every sealed one is checked to open under the configured key."""
     from arbbot import db
 
+    sealer = sealer_from_env(s)
     engine = db.connect(s.database_url or db.default_url(s.data_dir))
+    factory = db.session_factory(engine)
+    try:
+        with factory.begin() as session:
+            sealed = users.seal_clear_secrets(session, sealer, now=utc_now())
+    except SealError as exc:
+        raise ConfigError(f"console.key_env: {s.console.key_env}: {exc}") from None
+    if sealed:
+        log.warning("sealed %d TOTP key(s) that were stored in clear", sealed)
     c = s.console
     return Console(
-        sessions_db=db.session_factory(engine),
+        sessions_db=factory,
         clock=utc_now,
         policy=users.Policy(attempts=c.lockout_attempts, lock_for=timedelta(seconds=c.lockout_seconds)),
         lifetimes=sessions.Lifetimes(
@@ -73,6 +102,7 @@ def build(s: Settings, *, secure_cookies: bool) -> Console:
         config_view=config_view(s),
         retention_days=c.audit_retention_days,
         throttle=SourceThrottle(c.throttle_failures, timedelta(seconds=c.throttle_window_seconds)),
+        sealer=sealer,
     )
 
 

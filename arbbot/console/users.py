@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from arbbot.console import passwords, sessions, totp, trail
 from arbbot.console.permissions import MFA_ROLES, ROLE_PERMISSIONS, Permission, Role
+from arbbot.console.sealing import Sealer, is_sealed
 from arbbot.db.models import ConsoleRecoveryCodeModel, ConsoleTokenModel, ConsoleUserModel
 from arbbot.errors import ArbbotError
 
@@ -174,16 +175,33 @@ def check_password(
     return user
 
 
+def _context(user: ConsoleUserModel) -> str:
+    """What a user's sealed TOTP key is bound to: its row."""
+    return f"totp:{user.id}"
+
+
+def _totp_key(user: ConsoleUserModel, sealer: Sealer) -> str:
+    return sealer.open(user.totp_secret or "", context=_context(user))
+
+
 def check_second_factor(
-    s: Session, user: ConsoleUserModel, code: str, *, now: datetime, policy: Policy, source: str = ""
+    s: Session,
+    user: ConsoleUserModel,
+    code: str,
+    *,
+    now: datetime,
+    policy: Policy,
+    sealer: Sealer,
+    source: str = "",
 ) -> bool:
-    """A TOTP code (each accepted once, ±1 step) or an unused recovery code; failures count toward lockout."""
+    """A TOTP code (each accepted once, ±1 step) or an unused recovery code; failures count toward lockout.
+    SealError when the user's TOTP key does not open under `sealer` (the wrong key configured)."""
     if locked(user, now):
         trail.record(s, at=now, actor=user.name, action="login_refused_locked", source=source)
         return False
     code = code.strip()
     if user.totp_secret and user.totp_confirmed and code.replace(" ", "").isdigit():
-        verdict = totp.verify(user.totp_secret, code, now.timestamp(), user.totp_last_step)
+        verdict = totp.verify(_totp_key(user, sealer), code, now.timestamp(), user.totp_last_step)
         if verdict.ok:
             user.totp_last_step = verdict.step
             user.failed_logins = 0
@@ -206,19 +224,23 @@ def check_second_factor(
     return False
 
 
-def start_enrolment(s: Session, user: ConsoleUserModel) -> str:
-    """A new TOTP secret for `user` (replacing an unconfirmed one): shown once, confirmed by a first code."""
+def start_enrolment(s: Session, user: ConsoleUserModel, sealer: Sealer) -> str:
+    """A new TOTP secret for `user` (replacing an unconfirmed one): returned in clear to be shown once, stored
+    sealed; confirmed by a first code."""
     if user.totp_confirmed:
         raise UserError(f"user {user.name!r} is already enrolled (an admin can reset MFA)")
-    user.totp_secret = totp.new_secret()
-    return user.totp_secret
+    secret = totp.new_secret()
+    user.totp_secret = sealer.seal(secret, context=_context(user))
+    return secret
 
 
-def confirm_enrolment(s: Session, user: ConsoleUserModel, code: str, *, now: datetime, source: str = "") -> list[str]:
+def confirm_enrolment(
+    s: Session, user: ConsoleUserModel, code: str, *, now: datetime, sealer: Sealer, source: str = ""
+) -> list[str]:
     """Confirm enrolment with a first code; returns the recovery codes (shown once, stored hashed)."""
     if not user.totp_secret or user.totp_confirmed:
         raise UserError("no enrolment is in progress")
-    verdict = totp.verify(user.totp_secret, code, now.timestamp(), user.totp_last_step)
+    verdict = totp.verify(_totp_key(user, sealer), code, now.timestamp(), user.totp_last_step)
     if not verdict.ok:
         trail.record(s, at=now, actor=user.name, action="mfa_enrol_failed", source=source)
         return []
@@ -305,3 +327,17 @@ def token_user(s: Session, secret: str) -> tuple[ConsoleUserModel, frozenset[Per
 
 
 _DUMMY_HASH = passwords.hash_password("not-a-real-password-just-timing")
+
+
+def seal_clear_secrets(s: Session, sealer: Sealer, *, now: datetime) -> int:
+    """Seal every TOTP key still stored in clear (rows from before sealing); the number sealed, each audited.
+    A sealed key that does not open under `sealer` raises SealError (the wrong key is configured)."""
+    n = 0
+    for user in s.scalars(select(ConsoleUserModel).where(ConsoleUserModel.totp_secret.is_not(None))):
+        if is_sealed(user.totp_secret):
+            _totp_key(user, sealer)  # fails now, at start, rather than at someone's login
+            continue
+        user.totp_secret = sealer.seal(user.totp_secret or "", context=_context(user))
+        trail.record(s, at=now, actor="console", action="totp_sealed", target=user.name)
+        n += 1
+    return n

@@ -23,6 +23,7 @@ from arbbot.console import sessions, users
 from arbbot.console.app import create_app
 from arbbot.console.context import Console
 from arbbot.console.control import ControlClient
+from arbbot.console.sealing import Sealer
 from arbbot.console.server import utc_now
 from arbbot.console.throttle import SourceThrottle
 from arbbot.db import engine as db_engine
@@ -111,6 +112,7 @@ def start(
         sessions_db=factory, clock=utc_now, policy=users.Policy(),
         lifetimes=sessions.Lifetimes(idle=timedelta(minutes=30), absolute=timedelta(hours=8)),
         control=lambda: ControlClient(control_url, control_token), config_view=view, throttle=SourceThrottle(),
+        sealer=Sealer.ephemeral(),  # one viewer, no TOTP: nothing sealed needs to outlive the run
     )  # fmt: skip
     try:
         sock = _listen(port)

@@ -18,6 +18,7 @@ from typing import Any
 from arbbot.engine.control import Change, ControlLimits, ControlState
 from arbbot.engine.control_api import ControlServer
 from arbbot.engine.counters import Counters, SearcherEvent
+from arbbot.engine.pace import Pace
 from arbbot.state.store import BlockRef, PoolStore
 
 
@@ -29,6 +30,7 @@ class Idle:
         self.on_event: Callable[[SearcherEvent], None] | None = None
         self.store = PoolStore([], BlockRef(0, "", ""))
         self.counters = Counters()
+        self.pace = Pace()
         self.changes: list[Change] = []
         control.listeners.append(self._changed)
 

@@ -17,10 +17,12 @@ from sqlalchemy import select
 
 from arbbot import db
 from arbbot.console import users
+from arbbot.console.sealing import Sealer
 from arbbot.db.models import ConsoleAuditModel, ConsoleUserModel
 from tests.integration.console.conftest import wait_for
 
 PW = "a long enough password"
+KEY = "5e" * 32  # the key sealing TOTP keys (tests only)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -100,6 +102,22 @@ def test_serve_bad_input_is_one_line(tmp_path: Path, args: list[str], message: s
     _one_line_error(arbbot(tmp_path, "serve", *args), message)
 
 
+def test_serve_needs_a_sealing_key_and_the_right_one(tmp_path: Path) -> None:
+    _one_line_error(arbbot(tmp_path, "serve"), "console.key_env: ARBBOT_CONSOLE_KEY is not set")
+    done = arbbot(tmp_path, "serve", ARBBOT_CONSOLE_KEY="not-a-key-0123")
+    _one_line_error(done, "console.key_env: ARBBOT_CONSOLE_KEY: must be 64 hex characters")
+    assert "not-a-key-0123" not in done.stdout + done.stderr  # the value is never echoed
+    # An enrolled user whose TOTP key was sealed under another key: refused at start, not at their login.
+    assert arbbot(tmp_path, "user", "add", "olga", "--role", "operator", ARBBOT_CONSOLE_PASSWORD=PW).returncode == 0
+    engine = db.connect(db.default_url(tmp_path / "data"))
+    try:
+        with db.session_factory(engine).begin() as s:
+            users.start_enrolment(s, users.need(s, "olga"), Sealer(bytes(32)))
+    finally:
+        engine.dispose()
+    _one_line_error(arbbot(tmp_path, "serve", ARBBOT_CONSOLE_KEY=KEY), "does not open under this key")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -118,7 +136,8 @@ def test_serve_over_tls_sets_secure_cookies(tmp_path: Path) -> None:
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "arbbot", "console", "serve", "--port", str(port), "--cert", str(cert),
-         "--key", str(key)], env=_env(tmp_path), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+         "--key", str(key)], env=_env(tmp_path, ARBBOT_CONSOLE_KEY=KEY), cwd=tmp_path, stdout=log,
+        stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         url = f"https://127.0.0.1:{port}"
