@@ -21,6 +21,7 @@ from arbbot.console import sessions, users
 from arbbot.console.control import ControlClient
 from arbbot.console.permissions import Permission, Role, Route, can
 from arbbot.console.throttle import SourceThrottle
+from arbbot.console.vendor import CHART_JS
 from arbbot.db.models import ConsoleUserModel
 
 COOKIE = "arbbot_session"
@@ -77,8 +78,8 @@ class Activity:
 @dataclass
 class Console:
     """What the app needs: the database, the clock (injected so tests move time), the policies, the control
-    API client factory (None: no searcher attached), whether cookies are Secure (served over TLS), and the
-    read-only configuration shown on the config page (secrets already removed)."""
+    API client factory (None: no searcher attached), whether cookies are Secure (served over TLS), the
+    read-only configuration shown on the config page (secrets already removed) and the chart library's file."""
 
     sessions_db: sessionmaker[Session]
     clock: Callable[[], datetime]
@@ -90,6 +91,7 @@ class Console:
     retention_days: int = 365
     activity: Activity = field(default_factory=Activity)
     throttle: SourceThrottle = field(default_factory=SourceThrottle)
+    chart_js: Path = CHART_JS  # the chart library the setup step placed (a test points it elsewhere)
 
 
 @dataclass
