@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from arbbot.console import sessions, users
-from arbbot.console.control import ControlClient
+from arbbot.console.control import ControlClient, State
 from arbbot.console.permissions import Permission, Role, Route, can
 from arbbot.console.throttle import SourceThrottle
 from arbbot.console.vendor import CHART_JS
@@ -121,6 +121,8 @@ class Call:
     form: dict[str, str]
     principal: Principal | None
     route: Route
+    # The searcher's state (or why there is none) when the app read it before this unit of work (see app._dispatch).
+    searcher: tuple[State | None, str | None] | None = None
 
     @property
     def source(self) -> str:

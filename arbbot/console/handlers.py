@@ -18,7 +18,15 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from arbbot.amm.base import from_dict as amm_from_dict
 from arbbot.amm.errors import AmmError
 from arbbot.console import charts, qr, sessions, totp, trail, users, vendor
-from arbbot.console.context import COOKIE, LOGIN_COOKIE, Activity, Call, set_login_cookie, set_session_cookie
+from arbbot.console.context import (
+    COOKIE,
+    LOGIN_COOKIE,
+    Activity,
+    Call,
+    Console,
+    set_login_cookie,
+    set_session_cookie,
+)
 from arbbot.console.control import ControlClient, ControlError, State
 from arbbot.console.permissions import ROLE_PERMISSIONS, Role
 from arbbot.db.models import BundleModel, BundleSubmissionModel, PoolModel, TradeModel
@@ -160,11 +168,17 @@ def logout(call: Call) -> Response:
 # --- pages -----------------------------------------------------------------------------------------------------
 
 
-def _state(call: Call) -> tuple[State | None, str | None]:
-    if call.console.control is None:
+# Read-only routes that show the searcher's state: the app reads it for them between two units of work, with no
+# database lock held (see `app._dispatch`).
+STATE_FIRST = frozenset({"overview", "api_overview", "api_state"})
+
+
+def read_state(c: Console) -> tuple[State | None, str | None]:
+    """The searcher's control state, or the one-line reason there is none."""
+    if c.control is None:
         return None, "no searcher attached (control API not configured)"
     try:
-        client = call.console.control()  # may fail: control.json missing while the searcher is down
+        client = c.control()  # may fail: control.json missing while the searcher is down
     except ControlError as exc:
         return None, str(exc)
     try:
@@ -173,6 +187,10 @@ def _state(call: Call) -> tuple[State | None, str | None]:
         return None, str(exc)
     finally:
         client.close()
+
+
+def _state(call: Call) -> tuple[State | None, str | None]:
+    return call.searcher if call.searcher is not None else read_state(call.console)
 
 
 def _chart_data(call: Call, state: State | None) -> dict[str, charts.Chart]:

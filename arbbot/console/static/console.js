@@ -51,7 +51,8 @@
         data: { datasets: [{ data: spec.points, borderColor: LINE, backgroundColor: LINE, borderWidth: 2,
           pointRadius: 2, tension: 0 }] },
         options: options(spec, {
-          x: { type: "linear", title: { display: true, text: spec.x_label } },
+          // Whole x ticks: blocks, and seconds in 2 s buckets.
+          x: { type: "linear", ticks: { precision: 0 }, title: { display: true, text: spec.x_label } },
           y: { beginAtZero: true, title: { display: true, text: spec.y_label } }
         })
       };
@@ -140,7 +141,10 @@
           if (fresh && old) old.replaceWith(document.adoptNode(fresh));
         }
         const data = doc.getElementById("chart-data");
-        if (data) draw(JSON.parse(data.textContent));
+        if (data) {
+          draw(JSON.parse(data.textContent));
+          bump("chartsUpdated");
+        }
         bump("refreshed");
       })
       .catch(failed);
@@ -171,7 +175,8 @@
   }
 
   const source = new EventSource("/api/events");
-  source.onopen = function () { status.textContent = "live"; status.className = "live"; };
+  // Live once the relay says the searcher's stream is open (the console's own stream opens before that).
+  source.addEventListener("connected", function () { status.textContent = "live"; status.className = "live"; });
   source.onerror = function () { status.textContent = "reconnecting"; status.className = "stale"; };
   for (const kind of ["block", "bundle", "trade", "control"]) {
     source.addEventListener(kind, function (e) {

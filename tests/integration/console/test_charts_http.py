@@ -1,16 +1,19 @@
 """The overview's charts over real HTTP: `/api/overview` answers the counts and the chart data from the database
 and the searcher's counters (viewers only), the page embeds the same chart data as inert JSON (hostile labels
 cannot end its element), the chart library the setup step placed is served by the console at the version
-package.json pins, and without it the page says which file is missing and what to run."""
+package.json pins, and without it the page says which file is missing and what to run. The searcher's state is
+read with no database lock held."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 from arbbot.console import vendor
+from arbbot.console.control import ControlClient
 from arbbot.console.server import chart_library_warning
 from arbbot.db.models import BundleModel, BundleSubmissionModel, TradeModel
 from tests.integration.console.conftest import Served
@@ -99,3 +102,31 @@ def test_a_missing_chart_library_is_said_not_crashed_on(served: Served, tmp_path
         assert note is not None and html.unescape(note.group(1)) == vendor.missing_note(missing)
         assert "chart.umd.js" not in page.text.split("</head>")[0]  # no script tag for an absent file
         assert c.get("/api/overview", headers={"Accept": "application/json"}).json()["charts"]  # data still there
+
+
+def test_the_searchers_state_is_read_with_no_database_lock_held(served: Served) -> None:
+    """The searcher answers its control API from the event loop that writes its journal: while the console asks
+    it, the console must not hold the SQLite write lock that journal may be waiting for."""
+    database = served.sdb.kw["bind"].url.database
+    make, probes = served.console.control, list[str]()
+    assert make is not None and database
+
+    def control() -> ControlClient:
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)  # another writer: it must not wait
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            probes.append("free")
+        except sqlite3.OperationalError as exc:
+            probes.append(str(exc))
+        finally:
+            other.close()
+        return make()
+
+    served.console.control = control
+    with _client(served) as c:
+        login(served, c, "vic", None)
+        assert c.get("/").status_code == 200
+        assert c.get("/api/overview", headers={"Accept": "application/json"}).json()["error"] is None
+        assert c.get("/api/state", headers={"Accept": "application/json"}).status_code == 200
+    assert probes == ["free", "free", "free"]
