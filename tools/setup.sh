@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-step, idempotent setup: Python env (pinned), npm toolchain + protocol artifacts, solc shim wiring.
+# One-step, idempotent setup: Python env (pinned), npm toolchain + protocol artifacts + the console's chart
+# library, solc shim wiring.
 # Caches live outside the checkout (ARBBOT_CACHE_DIR, uv's and npm's caches), so re-runs take seconds.
 set -euo pipefail
 
@@ -36,6 +37,15 @@ fi
 for bin in anvil forge cast; do
   [[ -x "node_modules/.bin/$bin" ]] || die "node_modules/.bin/$bin missing after npm ci"
 done
+# 2b. The console's chart library (Chart.js, MIT, pinned in package.json): its UMD build and licence are copied
+#     into the console's static dir (not in git), from where the console serves them: nothing is fetched when a
+#     page loads. A copy, not a path into node_modules, so the console (and a wheel built here) does not depend
+#     on where the npm tree lives.
+CHARTJS=node_modules/chart.js
+[[ -f "$CHARTJS/dist/chart.umd.js" ]] || die "$CHARTJS/dist/chart.umd.js missing after npm ci"
+mkdir -p arbbot/console/static/vendor
+cp "$CHARTJS/dist/chart.umd.js" arbbot/console/static/vendor/chart.umd.js
+cp "$CHARTJS/LICENSE.md" arbbot/console/static/vendor/chart.js-LICENSE.md
 
 # 3. Python env from the fully pinned lock (hash-checked), plus arbbot itself in editable mode.
 if [[ ! -x .venv/bin/python ]]; then

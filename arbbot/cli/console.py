@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from arbbot.cli.common import console, fail, settings
+from arbbot.cli.common import console, err_console, fail, settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -207,6 +208,9 @@ def serve(
     server.check_listen(host, allow_remote)
     server.check_tls(cert, key)
     c = server.build(settings(), secure_cookies=cert is not None)
+    warning = server.chart_library_warning(c)
+    if warning:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     scheme = "https" if cert else "http"
     console.print(f"console on {scheme}://{host}:{port}", highlight=False)
     server.serve(c, host, port, cert, key)

@@ -102,8 +102,17 @@ def _dispatch(
         s.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         call = Call(c, s, now, request, form, _principal(c, s, request, now), route)
         refused = _authorise(call)
-        resp = refused if refused is not None else handler(call)
-    return resp
+        if refused is not None or route.name not in handlers.STATE_FIRST:
+            return refused if refused is not None else handler(call)
+    # A page showing the searcher's state reads it with no database lock held: the searcher answers from the event
+    # loop that also writes its journal, which may be waiting for that very lock. Then its own unit of work,
+    # authorised again (the session may have ended meanwhile).
+    searcher = handlers.read_state(c)
+    with c.sessions_db.begin() as s:
+        s.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        call = Call(c, s, now, request, form, _principal(c, s, request, now), route, searcher)
+        refused = _authorise(call)
+        return refused if refused is not None else handler(call)
 
 
 def create_app(c: Console) -> Starlette:

@@ -1,78 +1,95 @@
-"""Charts drawn on the server as inline SVG (no script, nothing fetched): a line over time and horizontal bars.
-Pure functions of their numbers; labels are escaped text, laid out so they do not overlap (bars: one row each;
-lines: the axis labels at the corners only)."""
+"""The overview's charts as data: each one a JSON-able dict (id, kind, title, axis labels or unit, and its
+points or bars), which the page embeds and `/api/overview` serves, and which the page's script draws with
+Chart.js. Pure functions of their inputs: no I/O, no drawing; labels are plain text (Chart.js paints them on
+a canvas, so nothing in them is read as HTML)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-WIDTH = 560
-ROW = 26  # one bar row: label and bar share it, so labels never touch
-LABEL_W = 170
-VALUE_W = 110
+WEI_PER_ETH = 10**18
+LABEL_MAX = 40  # longer labels (a builder's failure kind) are cut, so a bar chart keeps its plot width
 
-
-def _num(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.3f}"
+Chart = dict[str, Any]
 
 
-def bars(chart_id: str, title: str, items: Sequence[tuple[str, float]], unit: str = "") -> str:
-    """Horizontal bars, one row per (label, value); the longest bar spans the plot width."""
-    height = 28 + ROW * max(1, len(items))
-    top = max((v for _, v in items), default=0) or 1
-    plot = WIDTH - LABEL_W - VALUE_W
-    out = [
-        f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(title)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<text class="title" x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
-    ]
-    if not items:
-        out.append('<text x="0" y="44" font-size="12" fill="#666">no data yet</text>')
-    for i, (label, value) in enumerate(items):
-        y = 28 + i * ROW
-        w = max(0.0, plot * value / top)
-        out.append(f'<text class="label" x="0" y="{y + 17}" font-size="12">{escape(label[:24])}</text>')
-        out.append(f'<rect x="{LABEL_W}" y="{y + 4}" width="{w:.1f}" height="{ROW - 8}" fill="#3b6ea8"/>')
-        out.append(
-            f'<text class="value" x="{WIDTH - VALUE_W + 8}" y="{y + 17}" font-size="12">'
-            f"{escape(_num(value) + (' ' + unit if unit else ''))}</text>"
-        )
-    out.append("</svg>")
-    return "".join(out)
+def line(chart_id: str, title: str, points: Sequence[tuple[float, float]], x_label: str, y_label: str) -> Chart:
+    """A line through (x, y) points in the order given, over a numeric x axis."""
+    return {
+        "id": chart_id,
+        "kind": "line",
+        "title": title,
+        "x_label": x_label,
+        "y_label": y_label,
+        "points": [{"x": float(x), "y": float(y)} for x, y in points],
+    }
 
 
-def line(chart_id: str, title: str, points: Sequence[tuple[float, float]], x_label: str, y_label: str) -> str:
-    """A line through (x, y) points in order, with the first/last x and the min/max y written at the corners."""
-    height, left, right, top_pad, bottom = 216, 90, 20, 44, 36
-    out = [
-        f'<svg id="{escape(chart_id)}" class="chart" role="img" aria-label="{escape(title)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
-        f'<text class="title" x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
-    ]
-    if len(points) < 2:
-        out.append('<text x="0" y="44" font-size="12" fill="#666">not enough data yet</text></svg>')
-        return "".join(out)
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1, y0, y1 = min(xs), max(xs), min(min(ys), 0), max(max(ys), 0)
-    sx = (WIDTH - left - right) / ((x1 - x0) or 1)
-    sy = (height - top_pad - bottom) / ((y1 - y0) or 1)
+def bars(chart_id: str, title: str, items: Sequence[tuple[str, float]], unit: str) -> Chart:
+    """Horizontal bars, one per (label, value), in the order given; `unit` names the value axis."""
+    return {
+        "id": chart_id,
+        "kind": "bars",
+        "title": title,
+        "unit": unit,
+        "labels": [label[:LABEL_MAX] for label, _ in items],
+        "values": [float(v) for _, v in items],
+    }
 
-    def at(x: float, y: float) -> str:
-        return f"{left + (x - x0) * sx:.1f},{height - bottom - (y - y0) * sy:.1f}"
 
-    zero = height - bottom - (0 - y0) * sy
-    out.append(f'<line x1="{left}" y1="{zero:.1f}" x2="{WIDTH - right}" y2="{zero:.1f}" stroke="#bbb"/>')
-    out.append(f'<polyline fill="none" stroke="#2a7d4f" stroke-width="2" points="{" ".join(at(*p) for p in points)}"/>')
-    base = height - 8
-    out += [
-        f'<text class="label" x="0" y="{top_pad + 10}" font-size="11">{escape(_num(y1))}</text>',
-        f'<text class="label" x="0" y="{height - bottom}" font-size="11">{escape(_num(y0))}</text>',
-        f'<text class="label" x="{left}" y="{base}" font-size="11">{escape(_num(x0))}</text>',
-        f'<text class="label" x="{WIDTH // 2 - 60}" y="{base}" font-size="11">{escape(x_label)}</text>',
-        f'<text class="label" x="{WIDTH - right}" y="{base}" font-size="11" '
-        f'text-anchor="end">{escape(_num(x1))}</text>',
-        f'<text class="label" x="{left}" y="{top_pad - 12}" font-size="11" fill="#555">{escape(y_label)}</text>',
-        "</svg>",
-    ]
-    return "".join(out)
+def count(counters: Mapping[str, object], key: str) -> float:
+    """One of the searcher's counters; 0 when absent or not an integer (its state document is checked, but a
+    chart never fails on a counter)."""
+    v = counters.get(key, 0)
+    return float(v) if isinstance(v, int) and not isinstance(v, bool) else 0.0
+
+
+def cumulative_pnl(trades: Iterable[tuple[int, int]]) -> list[tuple[float, float]]:
+    """(block, cumulative realized profit in ETH) over (block, profit in wei) of the successful trades, in block
+    order, starting at 0 the block before the first. The sum is exact in wei; only each point is a float (ETH,
+    for drawing)."""
+    total, points = 0, list[tuple[float, float]]()
+    for block, profit in trades:
+        if not points:
+            points.append((float(max(block - 1, 0)), 0.0))  # nothing realized before the first trade's block
+        total += profit
+        points.append((float(block), total / WEI_PER_ETH))
+    return points
+
+
+def funnel(counters: Mapping[str, object]) -> list[tuple[str, float]]:
+    """Opportunities found -> simulated -> sent -> landed."""
+    keys = (("found", "opportunities_found"), ("simulated", "simulated"), ("sent", "sent"), ("landed", "landed"))
+    return [(name, count(counters, key)) for name, key in keys]
+
+
+def lag(counters: Mapping[str, object]) -> list[tuple[str, float]]:
+    """Heads processed vs stale heads skipped."""
+    return [("heads processed", count(counters, "blocks_processed")),
+            ("stale heads skipped", count(counters, "blocks_skipped"))]  # fmt: skip
+
+
+def error_classes(counters: Mapping[str, object], refused: Iterable[tuple[str | None, int]]) -> list[tuple[str, float]]:
+    """The searcher's error counters, then the failed builder requests by failure kind ((kind, n) pairs)."""
+    items = [(name, count(counters, key)) for key, name in
+             (("errors", "node/builder errors"), ("sim_failed", "simulation failed"),
+              ("sim_disagreed", "simulation disagreed"))]  # fmt: skip
+    items += [(f"builder: {kind or 'refused'}", float(n)) for kind, n in refused]
+    return items
+
+
+def overview(
+    counters: Mapping[str, object],
+    trades: Iterable[tuple[int, int]],
+    rates: Sequence[tuple[float, float]],
+    refused: Iterable[tuple[str | None, int]],
+) -> dict[str, Chart]:
+    """The overview's five charts by name: PnL, funnel, blocks/s, lag, errors by class."""
+    return {
+        "pnl": line("chart-pnl", "Realized PnL (ETH, cumulative)", cumulative_pnl(trades), "block", "ETH"),
+        "funnel": bars("chart-funnel", "Opportunity funnel", funnel(counters), "opportunities"),
+        "rate": line("chart-rate", "Blocks/s (2 s buckets, last 2 min)", rates, "seconds ago", "blocks/s"),
+        "lag": bars("chart-lag", "Lag: heads processed vs stale heads skipped", lag(counters), "heads"),
+        "errors": bars("chart-errors", "Errors by class", error_classes(counters, refused), "errors"),
+    }

@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from arbbot.console import sessions, users
-from arbbot.console.control import ControlClient
+from arbbot.console.control import ControlClient, State
 from arbbot.console.permissions import Permission, Role, Route, can
 from arbbot.console.sealing import Sealer
 from arbbot.console.throttle import SourceThrottle
+from arbbot.console.vendor import CHART_JS
 from arbbot.db.models import ConsoleUserModel
 
 COOKIE = "arbbot_session"
@@ -78,8 +79,8 @@ class Activity:
 @dataclass
 class Console:
     """What the app needs: the database, the clock (injected so tests move time), the policies, the control
-    API client factory (None: no searcher attached), whether cookies are Secure (served over TLS), and the
-    read-only configuration shown on the config page (secrets already removed)."""
+    API client factory (None: no searcher attached), whether cookies are Secure (served over TLS), the
+    read-only configuration shown on the config page (secrets already removed) and the chart library's file."""
 
     sessions_db: sessionmaker[Session]
     clock: Callable[[], datetime]
@@ -94,6 +95,7 @@ class Console:
     # Seals TOTP keys at rest. The default is a key for this process only (enrolments under it do not survive a
     # restart): `arbbot console serve` always passes the configured one.
     sealer: Sealer = field(default_factory=Sealer.ephemeral)
+    chart_js: Path = CHART_JS  # the chart library the setup step placed (a test points it elsewhere)
 
 
 @dataclass
@@ -123,6 +125,8 @@ class Call:
     form: dict[str, str]
     principal: Principal | None
     route: Route
+    # The searcher's state (or why there is none) when the app read it before this unit of work (see app._dispatch).
+    searcher: tuple[State | None, str | None] | None = None
 
     @property
     def source(self) -> str:

@@ -154,6 +154,9 @@ class ControlClient:
         return relay(self.url, self._token)
 
 
+CONNECTED = b"event: connected\ndata: {}\n\n"  # the relay's first event, once the searcher's stream is open
+
+
 def frame(event_id: int, kind: str, data: dict[str, Any]) -> bytes:
     """One server-sent event as the console re-serves it (named event, JSON data on one line)."""
     return f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
@@ -174,8 +177,9 @@ def parse_event(fields: dict[str, str]) -> tuple[int, str, dict[str, Any]] | Non
 
 async def relay(url: str, token: str) -> AsyncIterator[bytes]:
     """Follow the searcher's `/v1/events` with the control token (which stays on the console's side) and yield
-    each checked event re-framed, plus a comment when the stream opens and on each of its keepalives. Ends when
-    the searcher's stream ends or fails; the browser's EventSource then reconnects."""
+    each checked event re-framed, plus a `connected` event once the searcher has subscribed the stream and a
+    comment on each of its keepalives. Ends when the searcher's stream ends or fails; the browser's EventSource
+    then reconnects."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=60.0)) as http:
         try:
             async with http.stream(
@@ -184,7 +188,6 @@ async def relay(url: str, token: str) -> AsyncIterator[bytes]:
                 if resp.status_code != 200:
                     yield f": searcher answered {resp.status_code}\n\n".encode()
                     return
-                yield b": connected\n\n"
                 fields: dict[str, str] = {}
                 async for line in resp.aiter_lines():
                     if len(line) > MAX_EVENT_BYTES:
@@ -192,6 +195,10 @@ async def relay(url: str, token: str) -> AsyncIterator[bytes]:
                     if line.startswith(":"):
                         if line.startswith(": keepalive"):
                             yield b": keepalive\n\n"
+                        elif line.startswith(": connected"):
+                            # The searcher says so once it has subscribed this stream: from here no event is
+                            # missed, so the page may say it is live (it sees named events, not comments).
+                            yield CONNECTED
                         continue
                     if line:
                         name, _, value = line.partition(":")

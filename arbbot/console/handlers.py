@@ -18,16 +18,24 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 
 from arbbot.amm.base import from_dict as amm_from_dict
 from arbbot.amm.errors import AmmError
-from arbbot.console import charts, qr, sessions, totp, trail, users
-from arbbot.console.context import COOKIE, LOGIN_COOKIE, Activity, Call, set_login_cookie, set_session_cookie
+from arbbot.console import charts, qr, sessions, totp, trail, users, vendor
+from arbbot.console.context import (
+    COOKIE,
+    LOGIN_COOKIE,
+    Activity,
+    Call,
+    Console,
+    set_login_cookie,
+    set_session_cookie,
+)
 from arbbot.console.control import ControlClient, ControlError, State
 from arbbot.console.permissions import ROLE_PERMISSIONS, Role
 from arbbot.console.sealing import SealError
 from arbbot.db.models import BundleModel, BundleSubmissionModel, PoolModel, TradeModel
 
 STATIC = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {"console.js": "text/javascript", "console.css": "text/css"}  # everything the route serves
-WEI_PER_ETH = 10**18
+# Everything the route serves: the console's own files, and the chart library (see `vendor`).
+STATIC_TYPES = {"console.js": "text/javascript", "console.css": "text/css", vendor.CHART_JS_NAME: "text/javascript"}
 _LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(32) makes
 
 Handler = Callable[[Call], Response]
@@ -170,11 +178,17 @@ def logout(call: Call) -> Response:
 # --- pages -----------------------------------------------------------------------------------------------------
 
 
-def _state(call: Call) -> tuple[State | None, str | None]:
-    if call.console.control is None:
+# Read-only routes that show the searcher's state: the app reads it for them between two units of work, with no
+# database lock held (see `app._dispatch`).
+STATE_FIRST = frozenset({"overview", "api_overview", "api_state"})
+
+
+def read_state(c: Console) -> tuple[State | None, str | None]:
+    """The searcher's control state, or the one-line reason there is none."""
+    if c.control is None:
         return None, "no searcher attached (control API not configured)"
     try:
-        client = call.console.control()  # may fail: control.json missing while the searcher is down
+        client = c.control()  # may fail: control.json missing while the searcher is down
     except ControlError as exc:
         return None, str(exc)
     try:
@@ -185,63 +199,49 @@ def _state(call: Call) -> tuple[State | None, str | None]:
         client.close()
 
 
-def _pnl(call: Call) -> list[tuple[float, float]]:
-    """Cumulative realized profit (ETH, for drawing only) by block over the successful trades."""
-    q = (select(TradeModel.block_number, TradeModel.profit).where(TradeModel.status == "success")
-         .where(TradeModel.block_number.is_not(None)).order_by(TradeModel.block_number, TradeModel.id))  # fmt: skip
-    total, points = 0, list[tuple[float, float]]()
-    for block, profit in call.s.execute(q):
-        if not points:
-            points.append((float((block or 1) - 1), 0.0))  # nothing realized before the first trade's block
-        total += int(profit)
-        points.append((float(block or 0), total / WEI_PER_ETH))
-    return points
+def _state(call: Call) -> tuple[State | None, str | None]:
+    return call.searcher if call.searcher is not None else read_state(call.console)
 
 
-def _error_classes(call: Call, counters: dict[str, Any]) -> list[tuple[str, float]]:
-    """Errors by class: the searcher's own counters and the builder requests that failed, by failure kind."""
-    items = [(name.replace("_", " "), float(counters.get(key, 0))) for key, name in
-             (("errors", "node/builder errors"), ("sim_failed", "simulation failed"),
-              ("sim_disagreed", "simulation disagreed"))]  # fmt: skip
-    q = (select(BundleSubmissionModel.kind, func.count()).where(BundleSubmissionModel.accepted.is_(False))
-         .group_by(BundleSubmissionModel.kind).order_by(BundleSubmissionModel.kind))  # fmt: skip
-    items += [(f"builder: {kind or 'refused'}", float(n)) for kind, n in call.s.execute(q)]
-    return items
-
-
-def _charts(call: Call, state: State | None) -> dict[str, str]:
+def _chart_data(call: Call, state: State | None) -> dict[str, charts.Chart]:
+    """The overview's charts from the searcher's counters, the database and the relayed block events."""
     counters = state.raw.get("counters", {}) if state is not None else {}
     counters = counters if isinstance(counters, dict) else {}
+    realized = (select(TradeModel.block_number, TradeModel.profit)
+                .where(TradeModel.status == "success", TradeModel.block_number.is_not(None))
+                .order_by(TradeModel.block_number, TradeModel.id))  # fmt: skip
+    refused = (select(BundleSubmissionModel.kind, func.count()).where(BundleSubmissionModel.accepted.is_(False))
+               .group_by(BundleSubmissionModel.kind).order_by(BundleSubmissionModel.kind))  # fmt: skip
+    trades = [(int(block or 0), int(profit)) for block, profit in call.s.execute(realized)]  # no None: filtered
+    fails = [(kind, int(n)) for kind, n in call.s.execute(refused)]
+    return charts.overview(counters, trades, call.console.activity.rates(), fails)
 
-    def count(key: str) -> float:
-        v = counters.get(key, 0)
-        return float(v) if isinstance(v, int) and not isinstance(v, bool) else 0.0
 
-    funnel = [("found", count("opportunities_found")), ("simulated", count("simulated")), ("sent", count("sent")),
-              ("landed", count("landed"))]  # fmt: skip
-    lag = [("heads processed", count("blocks_processed")), ("stale heads skipped", count("blocks_skipped"))]
+def _summary(call: Call, state: State | None) -> dict[str, Any]:
+    """What the overview shows and its script updates from `/api/overview`: counts from the database, the
+    searcher's head block (None before its first) and the charts."""
+    head = state.raw.get("head") if state is not None else None
+    number = head.get("number") if isinstance(head, dict) else None
+    realized = select(func.count()).select_from(TradeModel).where(TradeModel.status == "success")
     return {
-        "pnl": charts.line("chart-pnl", "Realized PnL (ETH, cumulative)", _pnl(call), "block", "ETH"),
-        "funnel": charts.bars("chart-funnel", "Opportunity funnel", funnel),
-        "rate": charts.line(
-            "chart-rate", "Blocks/s (2 s buckets, last 2 min)", call.console.activity.rates(), "seconds ago", "blocks/s"
-        ),
-        "lag": charts.bars("chart-lag", "Lag: heads processed vs stale heads skipped", lag),
-        "errors": charts.bars("chart-errors", "Errors by class", _error_classes(call, counters)),
+        "counts": {
+            "pools": call.s.scalar(select(func.count()).select_from(PoolModel)) or 0,
+            "bundles": call.s.scalar(select(func.count()).select_from(BundleModel)) or 0,
+            "trades": call.s.scalar(select(func.count()).select_from(TradeModel)) or 0,
+            "realized": call.s.scalar(realized) or 0,
+        },
+        "head": number if isinstance(number, int) and not isinstance(number, bool) else None,
+        "charts": _chart_data(call, state),
     }
 
 
 def overview(call: Call) -> Response:
     """The searcher's state and, for roles that may, its controls; counts and charts; live through /api/events."""
     state, error = _state(call)
-    counts = {
-        "bundles": call.s.scalar(select(func.count()).select_from(BundleModel)) or 0,
-        "trades": call.s.scalar(select(func.count()).select_from(TradeModel)) or 0,
-        "pools": call.s.scalar(select(func.count()).select_from(PoolModel)) or 0,
-    }
-    realized = call.s.scalar(select(func.count()).select_from(TradeModel).where(TradeModel.status == "success")) or 0
-    return call.render("overview.html", state=state, error=error, counts=counts, charts=_charts(call, state),
-                       realized=realized)  # fmt: skip
+    chart_js = call.console.chart_js
+    return call.render("overview.html", state=state, error=error, summary=_summary(call, state),
+                       chart_js_version=vendor.chart_js_version(chart_js),
+                       chart_js_missing=vendor.missing_note(chart_js))  # fmt: skip
 
 
 def bundles(call: Call) -> Response:
@@ -350,6 +350,13 @@ def api_state(call: Call) -> Response:
     return JSONResponse(state.raw)
 
 
+def api_overview(call: Call) -> Response:
+    """The overview's counts, head block and charts as JSON (what its script fetches on a block, bundle or trade
+    event, to update the page in place); `error` says why the searcher's state is missing, when it is."""
+    state, error = _state(call)
+    return JSONResponse({**_summary(call, state), "error": error})
+
+
 def _watched(source: AsyncIterator[bytes], activity: Activity) -> AsyncIterator[bytes]:
     """The relayed stream, noting each block event for the blocks/s chart on the way."""
 
@@ -378,12 +385,19 @@ def api_events(call: Call) -> Response:
 
 
 def static(call: Call) -> Response:
-    """The console's own script and style sheet (a fixed list: nothing else on disk is reachable)."""
+    """The console's own script and style sheet, and the chart library the setup step placed (a fixed list:
+    nothing else on disk is reachable)."""
     name = call.request.path_params.get("name", "")
     kind = STATIC_TYPES.get(name)
     if kind is None:
         return PlainTextResponse("not found", status_code=404)
-    return Response((STATIC / name).read_bytes(), media_type=kind, headers={"Cache-Control": "no-cache"})
+    path = call.console.chart_js if name == vendor.CHART_JS_NAME else STATIC / name
+    try:
+        body = path.read_bytes()
+    except OSError:
+        return PlainTextResponse(vendor.missing_note(path) if name == vendor.CHART_JS_NAME else "not found",
+                                 status_code=404)  # fmt: skip
+    return Response(body, media_type=kind, headers={"Cache-Control": "no-cache"})
 
 
 # --- tokens ----------------------------------------------------------------------------------------------------
@@ -596,7 +610,8 @@ def audit_export(call: Call) -> Response:
 HANDLERS: dict[str, Handler] = {
     "login_form": login_form, "login": login, "totp_form": totp_form, "totp": totp_step,
     "enroll_form": enroll_form, "enroll": enroll, "logout": logout, "overview": overview, "bundles": bundles,
-    "trades": trades, "pools": pools, "config": config, "api_state": api_state, "api_events": api_events,
+    "trades": trades, "pools": pools, "config": config, "api_state": api_state, "api_overview": api_overview,
+    "api_events": api_events,
     "static": static, "tokens": tokens,
     "token_create": token_create, "token_revoke": token_revoke, "pause": pause, "resume": resume, "kill": kill,
     "params": params, "builder": builder, "users": users_page, "user_add": user_add, "user_role": user_role,

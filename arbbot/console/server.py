@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from arbbot.config import Settings
-from arbbot.console import sessions, users
+from arbbot.console import sessions, users, vendor
 from arbbot.console.app import create_app
 from arbbot.console.context import Console
 from arbbot.console.control import ControlClient, ControlError, discover
@@ -106,6 +106,11 @@ def build(s: Settings, *, secure_cookies: bool) -> Console:
     )
 
 
+def chart_library_warning(console: Console) -> str | None:
+    """One line when the chart library the setup step places is missing (the console serves without charts)."""
+    return None if vendor.chart_js_version(console.chart_js) else vendor.missing_note(console.chart_js)
+
+
 def check_listen(host: str, allow_remote: bool) -> None:
     """Refuse a non-loopback address unless explicitly allowed."""
     try:
@@ -142,4 +147,4 @@ def serve(console: Console, host: str, port: int, cert: Path | None, key: Path |
     )  # fmt: skip
 
 
-__all__ = ["ControlError", "build", "check_listen", "check_tls", "serve", "utc_now"]
+__all__ = ["ControlError", "build", "chart_library_warning", "check_listen", "check_tls", "serve", "utc_now"]

@@ -1,6 +1,7 @@
 """The login flow in real headless Chromium: password, TOTP enrolment (the key read from the page), recovery
-codes, the overview with its controls, a pause clicked in the page reaching the control API as that user, then
-a viewer who sees no control. Screenshots of each page are written under the test's tmp dir."""
+codes, the overview with its controls and its charts drawn by Chart.js, a pause clicked in the page reaching the
+control API as that user, then a viewer who sees no control. Screenshots of each page are written under the
+test's tmp dir."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from arbbot.console import totp
 from tests.integration.console.browser import Browser
 from tests.integration.console.conftest import PW, Served
+from tests.integration.console.test_live import drawn_charts
 
 
 @pytest.fixture
@@ -47,6 +49,8 @@ def test_login_with_password_and_totp_then_pause(served: Served, browser: Browse
     assert browser.js("document.cookie") == ""  # HttpOnly: the session cookie is not readable by scripts
     browser.open(f"{served.url}/")
     assert browser.js("document.getElementById('paused').textContent") == "running"
+    charts = drawn_charts(browser)  # nothing traded yet: the charts are drawn, empty or at zero
+    assert charts["chart-pnl"]["data"] == [] and charts["chart-funnel"]["data"] == [0, 0, 0, 0]
     browser.screenshot(shots / "overview-operator.png")
     browser.click("pause")
     browser.wait_path("/")

@@ -71,7 +71,7 @@ def test_the_relay_re_serves_named_events_and_never_the_token(api: RealControlAp
     async def follow() -> list[bytes]:
         got: list[bytes] = []
         stream = c.events()
-        got.append(await anext(stream))  # connected: the searcher's stream is open
+        got.append(await anext(stream))  # connected: the searcher's stream is open and subscribed
         await asyncio.to_thread(c.pause, "olga")
         api.searcher.emit("updated", number=7, hash="0x" + "ab" * 32, candidates=2, sent=1)
         api.searcher.emit("landed", tx="0x" + "cd" * 32, block=7, net=12345)
@@ -85,7 +85,7 @@ def test_the_relay_re_serves_named_events_and_never_the_token(api: RealControlAp
 
     got = asyncio.run(follow())
     c.close()
-    assert got[0] == b": connected\n\n"
+    assert got[0] == b"event: connected\ndata: {}\n\n"  # after the searcher's own ": connected": subscribed
     kinds = [chunk.split(b"\n")[1] for chunk in got[1:]]
     assert kinds == [b"event: control", b"event: block", b"event: trade", b"event: trade"]
     datas = [json.loads(chunk.split(b"\ndata: ")[1]) for chunk in got[1:]]

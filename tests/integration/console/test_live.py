@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import select
 
 from arbbot import db
 from arbbot.audit.bundle_log import BundleLog
@@ -34,6 +35,7 @@ from arbbot.console.app import create_app
 from arbbot.console.context import Console
 from arbbot.console.control import ControlClient
 from arbbot.console.server import config_view, utc_now
+from arbbot.db.models import TradeModel
 from arbbot.db.repo import upsert_pools
 from arbbot.devnet.context import known_pools
 from arbbot.devnet.executor import deploy_executor
@@ -51,7 +53,24 @@ SECRET_RPC_KEY = "rpc-key-that-must-never-be-shown"
 # Also copied where a reviewer finds them after the run (the tmp dir is removed in time).
 SHOTS = Path(os.environ.get("ARBBOT_CONSOLE_SHOTS") or Path(__file__).resolve().parents[3] / "build" / "console-shots")
 # Every label-like element whose box must not overlap another's on the same page.
-LABELS = "header a, header strong, h1, h2, th, button, label, svg text"
+LABELS = "header a, header strong, h1, h2, th, button, label, svg text, canvas"
+CHARTS = ("chart-pnl", "chart-funnel", "chart-rate", "chart-lag", "chart-errors")
+# Each chart as Chart.js holds it, its canvas's box, and how many of its pixels are painted at all and in the
+# series' own colour (within a small tolerance for anti-aliasing).
+_CHART_PROBE = """Object.fromEntries(%s.map(id => {
+  const ch = Chart.getChart(id), cv = document.getElementById(id), r = cv.getBoundingClientRect();
+  if (!ch) return [id, null];
+  const ds = ch.data.datasets[0], hex = ch.config.type === 'line' ? ds.borderColor : ds.backgroundColor;
+  const want = [1, 3, 5].map(i => parseInt(hex.slice(i, i + 2), 16));
+  const px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+  let ink = 0, series = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    if (px[i + 3] > 0) ink++;
+    if (px[i + 3] > 200 && want.every((w, k) => Math.abs(px[i + k] - w) <= 12)) series++;
+  }
+  return [id, {type: ch.config.type, labels: ch.data.labels, data: ds.data, ink: ink, series: series,
+               box: [r.left, r.top, r.right, r.bottom]}];
+}))"""
 
 
 @dataclass
@@ -117,6 +136,31 @@ def _overlaps(b: Browser) -> list[str]:
             if l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1:
                 found.append(f"{na!r} overlaps {nb!r}")
     return found
+
+
+def drawn_charts(b: Browser) -> dict[str, dict[str, Any]]:
+    """The overview's five charts, each drawn by Chart.js on its own canvas: asserted to exist, to be painted,
+    to fit the 1280 px page and not to overlap one another. Returns what each one holds."""
+    charts: dict[str, dict[str, Any] | None] = b.js(_CHART_PROBE % json.dumps(list(CHARTS)))
+    width = b.js("document.documentElement.clientWidth")
+    for name, ch in charts.items():
+        assert ch is not None, f"{name} is not a Chart.js chart"
+        left, top, right, bottom = ch["box"]
+        assert left >= 0 and right <= width and right - left >= 400 and bottom - top >= 200, (name, ch["box"])
+        assert ch["ink"] > 1000, (name, ch["ink"])  # title, axes and ticks at least
+    boxes = [(n, ch["box"]) for n, ch in charts.items() if ch is not None]
+    for i, (na, (l1, t1, r1, b1)) in enumerate(boxes):
+        for nb, (l2, t2, r2, b2) in boxes[i + 1 :]:
+            assert not (l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1), f"{na} overlaps {nb}"
+    return {n: ch for n, ch in charts.items() if ch is not None}
+
+
+def fetch_json(b: Browser, path: str) -> Any:
+    """GET `path` from the page (its session, Accept: application/json); the parsed answer."""
+    b.js(f"window.__got = undefined; fetch({json.dumps(path)}, {{credentials: 'same-origin', headers: "
+         "{Accept: 'application/json'}}).then(r => r.json()).then(d => { window.__got = d; }); true")  # fmt: skip
+    wait_for(lambda: b.js("window.__got !== undefined"), f"GET {path} from the page")
+    return b.js("window.__got")
 
 
 def _shot(b: Browser, shots: Path, name: str) -> None:
@@ -214,6 +258,7 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
         b.wait_path("/")
         wait(lambda: text("stream-status") == "live", "the event stream to reopen")
         b.js("window.__kept = 'same document'; true")
+        b.js("window.__pnl = Chart.getChart('chart-pnl'); window.__funnel = Chart.getChart('chart-funnel'); true")
         assert text("count-realized") == "0"
         _dislocate(replica, 100 * 10**18)
         assert live.run(live.rig.searcher.process_block())
@@ -227,7 +272,46 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
         landed = b.js("Array.from(document.querySelectorAll('#events li.event-trade')).map(e => e.textContent)")
         assert any(x.startswith("trade landed in block") for x in landed), landed
         assert b.js("window.__kept") == "same document"  # no reload: the same document was updated in place
-        assert b.js("document.querySelector('#chart-funnel').textContent").count("landed") == 1
+        # The charts follow too, updated in place from /api/overview: the same Chart.js objects, now holding the
+        # trade's PnL as the database has it (summed here by hand) and the landed bundle in the funnel.
+        with sdb() as s:
+            done = s.execute(select(TradeModel.block_number, TradeModel.profit)
+                             .where(TradeModel.status == "success")).all()  # fmt: skip
+        assert len(done) == 1 and done[0][0] is not None
+        ((block, profit),) = done
+        expected = [{"x": block - 1, "y": 0}, {"x": block, "y": int(profit) / 10**18}]
+
+        def charts_show_the_trade() -> bool:
+            pnl = b.js("Chart.getChart('chart-pnl').data.datasets[0].data")
+            funnel = b.js("Chart.getChart('chart-funnel').data.datasets[0].data")
+            return bool(pnl == expected and funnel[3] == 1)
+
+        wait(charts_show_the_trade, "the charts to show the trade")
+        same = "Chart.getChart('chart-pnl') === window.__pnl && Chart.getChart('chart-funnel') === window.__funnel"
+        assert b.js(same)
+        assert int(b.js("document.body.dataset.chartsUpdated")) >= 1
+        # The drawn charts hold what /api/overview answers (once the page has caught up with the last events:
+        # the second block sent another bundle, so the funnel may still move).
+        last: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+        def drawn_as_served() -> bool:
+            api = fetch_json(b, "/api/overview")["charts"]
+            last.append((api, drawn_charts(b)))
+            got = last[-1][1]
+            for spec in (api["pnl"], api["funnel"], api["errors"]):
+                held = got[spec["id"]]
+                if spec["kind"] == "line" and held["data"] != spec["points"]:
+                    return False
+                if spec["kind"] == "bars" and (held["data"], held["labels"]) != (spec["values"], spec["labels"]):
+                    return False
+            return True
+
+        wait(drawn_as_served, "the drawn charts to hold what /api/overview answers")
+        api, drawn = last[-1]
+        assert drawn["chart-pnl"]["data"] == api["pnl"]["points"] == expected
+        assert drawn["chart-funnel"]["labels"] == ["found", "simulated", "sent", "landed"]
+        assert drawn["chart-funnel"]["data"][3] == 1
+        assert drawn["chart-pnl"]["series"] > 0 and drawn["chart-funnel"]["series"] > 0  # line and bars painted
         _shot(b, shots, "overview-operator")
 
         # The kill switch from the page: nothing leaves, not even after pause/resume; lifted from the page.
@@ -289,6 +373,8 @@ def test_console_over_a_live_searcher(replica: Replica, browser: Browser, tmp_pa
         head = str(w3.eth.block_number)
         wait(lambda: text("head") == head, "the viewer's overview to follow the head")
         assert b.js("window.__kept") == "viewer"
+        viewer_charts = drawn_charts(b)
+        assert viewer_charts["chart-pnl"]["data"] == expected  # the same PnL for the viewer
         _shot(b, shots, "overview-viewer")
         csrf = b.js("document.querySelector('input[name=csrf]').value")
         for path, body in (("/control/pause", ""), ("/control/kill", "engaged=true"), ("/control/resume", "")):

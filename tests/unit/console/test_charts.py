@@ -1,32 +1,55 @@
-"""The server-drawn charts: escaped labels, bars in proportion, one row per label, and the blocks/s sampler."""
+"""The overview's chart data: cumulative PnL summed exactly in wei, bars in the order given with cut labels,
+counters that are not integers read as 0, every chart JSON-able; and the blocks/s sampler."""
 
 from __future__ import annotations
 
-import itertools
-import re
+import json
 
 from arbbot.console import charts
 from arbbot.console.context import Activity
 
-
-def test_bars_are_in_proportion_one_row_each_and_labels_escaped() -> None:
-    svg = charts.bars("c", "Funnel <1>", [("found", 8), ("<script>", 2), ("landed", 0)])
-    assert "<script>" not in svg and "&lt;script&gt;" in svg and "Funnel &lt;1&gt;" in svg
-    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([0-9.]+)"', svg)]
-    assert widths == [charts.WIDTH - charts.LABEL_W - charts.VALUE_W, widths[0] / 4, 0.0]
-    label_ys = [int(y) for y in re.findall(r'class="label" x="0" y="(\d+)"', svg)]
-    assert len(label_ys) == 3 and all(b - a == charts.ROW for a, b in itertools.pairwise(label_ys))
-    assert "no data yet" in charts.bars("c", "Empty", [])
+ETH = 10**18
 
 
-def test_line_needs_two_points_and_spans_the_plot() -> None:
-    assert "not enough data yet" in charts.line("p", "PnL", [(1, 0.5)], "block", "ETH")
-    svg = charts.line("p", "PnL", [(100, 0.0), (101, 1.5), (105, -0.5)], "block", "ETH")
-    points = re.search(r'points="([^"]+)"', svg)
-    assert points is not None
-    xs = [float(p.split(",")[0]) for p in points.group(1).split()]
-    assert xs[0] == 90.0 and xs[-1] == charts.WIDTH - 20 and xs == sorted(xs)
-    assert ">1.500<" in svg and ">-0.500<" in svg  # the corners name the extremes
+def test_cumulative_pnl_starts_at_zero_the_block_before_and_sums_in_wei() -> None:
+    rows = [(100, 2 * ETH), (100, -ETH // 2), (103, ETH // 10)]
+    assert charts.cumulative_pnl(rows) == [(99.0, 0.0), (100.0, 2.0), (100.0, 1.5), (103.0, 1.6)]
+    assert charts.cumulative_pnl([]) == []
+    assert charts.cumulative_pnl([(0, 5)])[0] == (0.0, 0.0)  # no block before the genesis
+    # Ten trades of 0.1 ETH: a float running sum would end at 0.9999999999999999.
+    tenths = charts.cumulative_pnl([(200 + i, ETH // 10) for i in range(10)])
+    assert tenths[-1] == (209.0, 1.0) and len(tenths) == 11
+
+
+def test_line_and_bars_are_json_able_dicts() -> None:
+    pnl = charts.line("chart-pnl", "PnL", [(99, 0), (100, 1.5)], "block", "ETH")
+    assert pnl == {"id": "chart-pnl", "kind": "line", "title": "PnL", "x_label": "block", "y_label": "ETH",
+                   "points": [{"x": 99.0, "y": 0.0}, {"x": 100.0, "y": 1.5}]}  # fmt: skip
+    long = "x" * 100
+    b = charts.bars("chart-e", "Errors", [("b", 3), ("</script>", 0), (long, 7)], "errors")
+    assert b["labels"] == ["b", "</script>", "x" * charts.LABEL_MAX] and b["values"] == [3.0, 0.0, 7.0]
+    assert b["kind"] == "bars" and b["unit"] == "errors"
+    assert json.loads(json.dumps([pnl, b])) == [pnl, b]
+
+
+def test_overview_reads_the_counters_and_refused_requests() -> None:
+    counters: dict[str, object] = {
+        "opportunities_found": 9, "simulated": 7, "sent": 3, "landed": 1, "blocks_processed": 40,
+        "blocks_skipped": True, "errors": "2", "sim_failed": 4,
+    }  # fmt: skip
+    out = charts.overview(counters, [(10, ETH)], [(-2.0, 0.5), (0.0, 1.0)], [(None, 2), ("timeout", 1)])
+    assert list(out) == ["pnl", "funnel", "rate", "lag", "errors"]
+    assert [c["id"] for c in out.values()] == ["chart-pnl", "chart-funnel", "chart-rate", "chart-lag", "chart-errors"]
+    assert out["funnel"]["labels"] == ["found", "simulated", "sent", "landed"]
+    assert out["funnel"]["values"] == [9.0, 7.0, 3.0, 1.0]
+    assert out["lag"]["values"] == [40.0, 0.0]  # a bool is no count
+    assert dict(zip(out["errors"]["labels"], out["errors"]["values"], strict=True)) == {
+        "node/builder errors": 0.0, "simulation failed": 4.0, "simulation disagreed": 0.0,
+        "builder: refused": 2.0, "builder: timeout": 1.0,
+    }  # fmt: skip
+    assert out["pnl"]["points"] == [{"x": 9.0, "y": 0.0}, {"x": 10.0, "y": 1.0}]
+    assert out["rate"]["points"] == [{"x": -2.0, "y": 0.5}, {"x": 0.0, "y": 1.0}]
+    assert charts.overview({}, [], [], [])["funnel"]["values"] == [0.0] * 4
 
 
 def test_activity_counts_each_block_once_per_bucket() -> None:

@@ -13,8 +13,8 @@ from arbbot.console.permissions import ROUTES, Role, allowed
 
 ROOT = Path(__file__).resolve().parents[3]
 LOGIN_STEPS = {"login_form", "login", "totp_form", "totp", "enroll_form", "enroll", "static"}  # no session needed
-VIEW = {"logout", "overview", "bundles", "trades", "pools", "config", "api_state", "api_events", "tokens",
-        "token_create", "token_revoke"}  # fmt: skip
+VIEW = {"logout", "overview", "bundles", "trades", "pools", "config", "api_state", "api_overview", "api_events",
+        "tokens", "token_create", "token_revoke"}  # fmt: skip
 CONTROL = {"pause", "resume", "kill", "params", "builder"}
 ADMIN = {"users", "user_add", "user_role", "user_unlock", "user_reset_mfa", "audit", "audit_export"}
 EXPECTED = {
