@@ -1,8 +1,9 @@
 """Offline evaluation of a landing model on a held-out window (pure: no I/O).
 
 Calibration: the Brier score, the expected calibration error over `BINS` equal-width bins of predicted probability
-(each bin's |mean predicted − observed landing rate| weighted by its share of the rows; equal-width, the usual
-definition, so that the numbers compare with other reports; empty bins count for nothing) and the reliability curve.
+(each bin's absolute difference between mean predicted probability and observed landing rate, weighted by its
+share of the rows; equal-width, the usual definition, so that the numbers compare with other reports; empty bins
+count for nothing) and the reliability curve.
 
 Backtest: the realized profit per opportunity of a policy, estimated by replay on a history logged by an exploring
 policy (each share drawn uniformly from a known grid of k shares): a held-out row counts for the policy only when the
