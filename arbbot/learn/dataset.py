@@ -133,7 +133,10 @@ def example(row: BundleRecord, bid: Any) -> Example:
     ctx_json = bid.get("context")
     if not isinstance(ctx_json, dict):
         raise ValueError(f"bid.context: an object required, got {type(ctx_json).__name__}")
-    context = BidContext.from_json(ctx_json)
+    try:
+        context = BidContext.from_json(ctx_json)
+    except ValueError as exc:
+        raise ValueError(f"bid.context: {exc}") from None
     if context.gross_wei < 0 or context.gas < 0 or context.max_fee_per_gas < 0 or context.base_fee < 0:
         raise ValueError("bid.context: negative amounts")
     if not all(math.isfinite(v) for v in context.features(share)):
