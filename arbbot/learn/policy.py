@@ -51,11 +51,15 @@ class LearnedShare:
     ) -> LearnedShare:
         """The policy with the model saved in `directory`; a model that does not load leaves it falling back (with
         the reason in `load_error`), never failing the searcher."""
+        model: LandingModel | None = None
+        error: str | None = None
         try:
-            model: LandingModel | None = load(directory)
-            error = None
+            model = load(directory)
         except ModelError as exc:
-            model, error = None, str(exc)
+            error = str(exc)
+        except ImportError as exc:  # scikit-learn or skops not installed on this host
+            error = f"model: cannot be loaded without {exc.name or 'scikit-learn and skops'}"
+        if error is not None:
             log.warning("learned bribe policy: no model (%s); bidding the static share", error)
         return cls(model, fallback, floor_bps, ceiling_bps, min_profit, load_error=error)
 
