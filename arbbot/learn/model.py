@@ -68,6 +68,20 @@ def versions() -> dict[str, str]:
             "python": platform.python_version()}  # fmt: skip
 
 
+_controller: Any = None
+
+
+def one_thread() -> Any:
+    """A context in which OpenMP runs on one thread. The controller (a scan of the loaded libraries, milliseconds)
+    is made once; entering the limit costs far less than OpenMP waking its threads for a handful of rows."""
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="openmp")
+
+
 def _major_minor(v: str) -> str:
     return ".".join(v.split(".")[:2])
 
@@ -82,10 +96,8 @@ class LandingModel:
 
     def predict(self, rows: Sequence[Sequence[float]]) -> np.ndarray:
         """P(land) for each feature row (`FEATURES` order)."""
-        from threadpoolctl import threadpool_limits
-
         X = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
-        with threadpool_limits(limits=1):  # a bid scores a handful of rows: threads cost more than they save
+        with one_thread():  # a bid scores a handful of rows: threads cost more than they save
             p = self.estimator.predict_proba(X)[:, 1]
         return np.clip(p, 0.0, 1.0)
 
@@ -113,7 +125,6 @@ def fit(train: Dataset, *, seed: int = 0, calibration: str = "auto") -> LandingM
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.frozen import FrozenEstimator
-    from threadpoolctl import threadpool_limits
 
     if calibration not in ("auto", "sigmoid", "isotonic"):
         raise ModelError(f"calibration: auto, sigmoid or isotonic, got {calibration!r}")
@@ -134,7 +145,7 @@ def fit(train: Dataset, *, seed: int = 0, calibration: str = "auto") -> LandingM
     )  # fmt: skip
     calibrated = CalibratedClassifierCV(FrozenEstimator(booster), method=method)
     # One thread: deterministic timing on a host shared with the searcher (OpenMP threads contend with it).
-    with threadpool_limits(limits=1):
+    with one_thread():
         booster.fit(X[:cut], y[:cut])
         calibrated.fit(X[cut:], y[cut:])
     lo, hi = X.min(axis=0), X.max(axis=0)
