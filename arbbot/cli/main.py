@@ -63,6 +63,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "console": LazyCommand(
         "arbbot.cli.console", "app", "The operator console: web UI, users, API tokens and the audit trail."
     ),
+    "learn": LazyCommand(
+        "arbbot.cli.learn",
+        "app",
+        "Learn the builder payment: fit and evaluate a landing-probability model on the bundle history.",
+    ),
     "demo": LazyCommand(
         "arbbot.cli.demo",
         "register",

@@ -200,3 +200,23 @@ def time_chart(
         mx, my = x(t), H - BOTTOM
         body.append(f'<path d="M{mx:.1f},{my + 2} l-4,7 h8 z" fill="{NEG}"><title>{escape(text)}</title></path>')
     return _svg(title, body)
+
+
+def reliability_chart(points: Sequence[tuple[float, float, int]], title: str) -> str:
+    """A reliability curve: (mean predicted probability, observed rate, rows) per bin on the unit square, with the
+    diagonal a perfectly calibrated model would follow; each point's area grows with its rows."""
+    if not points:
+        return _empty(title)
+    f = _Frame((0.0, 1.0), (0.0, 1.0))
+    body = f.axes("predicted probability", "observed rate")
+    body.append(f'<line x1="{f.x(0):.1f}" y1="{f.y(0):.1f}" x2="{f.x(1):.1f}" y2="{f.y(1):.1f}" stroke="{MUTED}" '
+                'stroke-dasharray="4 4"/>')  # fmt: skip
+    path = " ".join(f"{f.x(x):.1f},{f.y(y):.1f}" for x, y, _ in points)
+    body.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+    top = max(n for _, _, n in points) or 1
+    for x, y, n in points:
+        r = 3 + 5 * math.sqrt(n / top)
+        tip = f"predicted {x:.3f}, observed {y:.3f}, {n} rows"
+        body.append(f'<circle cx="{f.x(x):.1f}" cy="{f.y(y):.1f}" r="{r:.1f}" fill="{LINE}" fill-opacity="0.7">'
+                    f"<title>{escape(tip)}</title></circle>")  # fmt: skip
+    return _svg(title, body)

@@ -26,6 +26,7 @@ RANK = {
     "strategy": 3,
     "solver": 3,
     "sim": 4,
+    "learn": 4,  # the landing model and its bribe policy: above strategy, below execution (the engine bids with it)
     "execution": 5,
     "audit": 6,
     "engine": 7,

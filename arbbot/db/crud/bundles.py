@@ -97,6 +97,24 @@ def list_bundles(
     return [BundleRecord.model_validate(r) for r in session.execute(q)]
 
 
+def list_bid_outcomes(session: Session, chain_id: int | None = None) -> list[tuple[BundleRecord, Any]]:
+    """Bundles that carry a bid and a final outcome (landed or missed), oldest first (ties by insertion order): the
+    history a landing model learns from. Each comes with its bid as stored, unvalidated (the record's own `bid` is
+    left None), so that a reader can skip a malformed one instead of failing on it. `chain_id` None: every chain."""
+    c = _TABLE.c
+    q = select(_TABLE).where(c.bid.is_not(None), c.status.in_(("landed", "missed")))
+    if chain_id is not None:
+        q = q.where(c.chain_id == chain_id)
+    q = q.order_by(c.created_at, c.id)
+    out = []
+    for row in session.execute(q):
+        values = dict(row._mapping)
+        raw = values.pop("bid")
+        values.pop("id", None)
+        out.append((BundleRecord.model_validate({**values, "bid": None}), raw))
+    return out
+
+
 def insert_submissions(session: Session, submissions: list[SubmissionRecord]) -> None:
     """Builder answers about bundles already inserted (a foreign key refuses unknown uuids)."""
     if not submissions:
