@@ -63,6 +63,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "console": LazyCommand(
         "arbbot.cli.console", "app", "The operator console: web UI, users, API tokens and the audit trail."
     ),
+    "compete": LazyCommand(
+        "arbbot.cli.compete", "app", "Compete with seeded searchers in the local builder's auctions."
+    ),
     "demo": LazyCommand(
         "arbbot.cli.demo",
         "register",
