@@ -152,6 +152,7 @@ class CompetitionResult:
     db_url: str
     bundle_log: Path
     addresses: dict[str, str]  # searcher name -> the address that signs its transactions
+    sent: dict[str, int] = field(default_factory=dict)  # searcher name -> bundles it sent over the run
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ async def _run(cfg: CompetitionConfig, url: str, manifest: Manifest, say: Progre
     specs = {c.name: c for c in cfg.competition.competitors}
     by_address = {a.lower(): n for n, a in addresses.items()}
     rounds: list[RoundResult] = []
+    sent: dict[str, int] = {}
     wirings: dict[str, Wiring] = {}
     try:
         async with LocalBuilder(url) as builder:
@@ -283,6 +285,7 @@ async def _run(cfg: CompetitionConfig, url: str, manifest: Manifest, say: Progre
             for s in searchers.values():
                 s.control.pause(actor="competition")
                 await s.process_block()
+            sent = {n: s.counters.bundles_sent for n, s in searchers.items()}
     finally:
         for w in reversed(list(wirings.values())):
             await w.aclose()
@@ -296,7 +299,7 @@ async def _run(cfg: CompetitionConfig, url: str, manifest: Manifest, say: Progre
                 ]  # fmt: skip
         finally:
             engine.dispose()
-    return CompetitionResult(rounds, journaled, db_url, log_path, addresses)
+    return CompetitionResult(rounds, journaled, db_url, log_path, addresses, sent)
 
 
 async def _round(

@@ -43,6 +43,7 @@ def test_a_higher_paying_competitor_wins_and_the_same_seed_gives_the_same_auctio
         row = journaled[r.block]
         assert (row.status, row.landed, row.share_bps, row.policy) == ("missed", False, 3_000, "static")
     assert all(b.status in ("landed", "missed") for b in first.journal)  # every bundle ended
+    assert len(first.journal) == first.sent[ARBBOT]
 
     again = _run(tmp_path / "b", RICH, 3_000)
     assert [r.to_json() for r in again.rounds] == [r.to_json() for r in first.rounds]
@@ -66,6 +67,7 @@ policy = { kind = "static", share_bps = 9900 }
     for r in result.rounds:
         assert "late" in r.late and "late" not in r.bids and "late" not in r.winners
         assert "poor" not in r.late
+    assert result.sent["late"] == 0 and result.sent["poor"] > 0 and result.sent[ARBBOT] > 0
     contested = [r for r in result.rounds if _contested(r, ARBBOT, "poor")]
     assert contested, [r.line() for r in result.rounds]
     for r in contested:

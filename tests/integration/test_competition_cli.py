@@ -3,7 +3,9 @@ its value, with a non-zero exit and no traceback, before any replica starts."""
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +57,25 @@ def test_a_bad_option_is_one_line(tmp_path: Path, args: list[str], expected: str
     (line,) = done.stderr.strip().splitlines()
     assert line == f"error: {expected}"
     assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.replica
+def test_a_run_leaves_its_rounds_and_a_journal_of_explored_bids(tmp_path: Path) -> None:
+    done = _compete(tmp_path, "--rounds", "3", "--seed", "5", "--policy", "explore", "--grid", "3000,9500")
+    assert done.returncode == 0, done.stderr
+    assert [line.split(":")[0] for line in done.stdout.splitlines() if line.startswith("round ")] == [
+        "round 1", "round 2", "round 3"
+    ]  # fmt: skip
+    rounds = json.loads((tmp_path / "out" / "rounds.json").read_text())
+    assert [r["round"] for r in rounds] == [1, 2, 3]
+    with sqlite3.connect(tmp_path / "out" / "arbbot.db") as db:
+        rows = db.execute("SELECT status, bid FROM bundles").fetchall()
+    assert rows
+    for status, bid in rows:
+        assert status in ("landed", "missed")
+        assert json.loads(bid)["policy"] == "explore" and json.loads(bid)["share_bps"] in (3_000, 9_500)
+    ours = [r["bids"]["arbbot"]["share_bps"] for r in rounds if "arbbot" in r["bids"]]
+    assert len(ours) == len(rows)
+    landed = sum(status == "landed" for status, _ in rows)
+    assert landed == sum("arbbot" in r["winners"] for r in rounds)
+    assert f"arbbot: {len(rows)} bundle(s) journaled, {landed} landed" in done.stdout
