@@ -68,6 +68,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "Learn the builder payment: fit and evaluate a landing-probability model on the bundle history.",
     ),
+    "compete": LazyCommand(
+        "arbbot.cli.compete", "app", "Compete with seeded searchers in the local builder's auctions."
+    ),
     "demo": LazyCommand(
         "arbbot.cli.demo",
         "register",

@@ -130,7 +130,10 @@ class Bid:
 class BribePolicy(Protocol):
     """Proposes the builder's share for one opportunity."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The policy's name, as journaled with each bid (read-only: frozen policies qualify)."""
+        ...
 
     def share_bps(self, ctx: BidContext) -> int:
         """The proposed share, 0..10,000 bps."""
