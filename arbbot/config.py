@@ -148,6 +148,23 @@ class SearcherSettings(BaseModel):
     mev_share_api: str | None = None
     mev_share_ladder_wei: list[int] = Field(default_factory=lambda: [10**17, 10**18, 10**19, 10**20])
     mev_share_refund_percent: int | None = Field(default=None, ge=1, le=99)  # validity.refund for the victim
+    # "learned": each opportunity's share from the landing model in `bribe_model` (a directory written by
+    # `arbbot learn fit`), within [bribe_floor_bps, bribe_ceiling_bps]; the static share when the model is
+    # missing or the context is outside its training range (said in logs and metrics).
+    bribe_policy: Literal["static", "learned"] = "static"
+    bribe_model: Path | None = None
+    bribe_floor_bps: int = Field(default=0, ge=0, le=10_000)
+    bribe_ceiling_bps: int = Field(default=10_000, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _bribe_bounds(self) -> SearcherSettings:
+        if self.bribe_floor_bps > self.bribe_ceiling_bps:
+            raise ValueError(
+                f"bribe_floor_bps {self.bribe_floor_bps} is above bribe_ceiling_bps {self.bribe_ceiling_bps}"
+            )
+        if self.bribe_policy == "learned" and self.bribe_model is None:
+            raise ValueError('bribe_model: required with bribe_policy = "learned" (a directory from arbbot learn fit)')
+        return self
 
     @field_validator("mev_share", "mev_share_api")
     @classmethod

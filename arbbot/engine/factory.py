@@ -45,6 +45,7 @@ from arbbot.sim.fork_reads import ForkReads
 from arbbot.sim.placed import PLACED_OWNER, Placement, placed_executor
 from arbbot.strategy.arbitrage import CycleArbitrage
 from arbbot.strategy.backrun import BackrunStrategy, Router
+from arbbot.strategy.bribe import BribePolicy, StaticShare
 
 log = logging.getLogger(__name__)
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -246,6 +247,8 @@ async def build(
         executor_address = to_checksum_address(cfg.executor)
         require_contracts(rpc, {"searcher.executor": executor_address}, ctx.name)
         check_executor_limits(rpc, executor_address, cfg.bribe_share_bps, live)
+        if cfg.bribe_policy != "static":  # a learned bid may reach the ceiling: the executor must allow it
+            check_executor_limits(rpc, executor_address, cfg.bribe_ceiling_bps, live, "searcher.bribe_ceiling_bps")
         if control is not None and control.bribe_share_bps_max is not None:
             # An operator may raise the share up to this at run time: the chain must accept it too.
             check_executor_limits(rpc, executor_address, control.bribe_share_bps_max, live,
@@ -312,6 +315,7 @@ async def build(
         if cfg.capital == "cheapest" else None,
         v4_quoter=v4_quoter if cfg.simulator == "pyrevm" else None,  # quotes run in the in-process fork
         weth=ctx.tokens.get("WETH"),  # a cycle in any other base token is judged at its profit's ETH value
+        bribe_policy=_bribe_policy(cfg), bribe_floor_bps=cfg.bribe_floor_bps, bribe_ceiling_bps=cfg.bribe_ceiling_bps,
     )  # fmt: skip
     factory: Callable[[int], CandidateSimulator]
     if cfg.simulator == "anvil":
@@ -378,3 +382,14 @@ def _placing(factory: Callable[[int], CandidateSimulator], placement: Placement)
         return sim
 
     return make
+
+
+def _bribe_policy(cfg: SearcherSettings) -> BribePolicy | None:
+    """The configured bribe policy (None: the static share). A learned model that does not load leaves the policy
+    falling back to the static share, said in the log, never stopping the searcher."""
+    if cfg.bribe_policy == "static" or cfg.bribe_model is None:
+        return None
+    from arbbot.learn.policy import LearnedShare
+
+    return LearnedShare.from_dir(cfg.bribe_model, StaticShare(cfg.bribe_share_bps), cfg.bribe_floor_bps,
+                                 cfg.bribe_ceiling_bps, max(cfg.min_profit_wei, 1))  # fmt: skip

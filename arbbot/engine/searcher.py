@@ -479,8 +479,9 @@ class Searcher:
             self._fallback(f"policy {policy.name} failed: {exc}")
             return Bid("static", clamp(p.bribe_share_bps, p.bribe_floor_bps, p.bribe_ceiling_bps), ctx)
         why = getattr(policy, "last_fallback", None)
-        if why:
+        if why:  # the policy could not bid here: the operator's static share, as it stands now
             self._fallback(str(why))
+            return Bid("static", clamp(p.bribe_share_bps, p.bribe_floor_bps, p.bribe_ceiling_bps), ctx)
         return Bid(policy.name, clamp(int(proposed), p.bribe_floor_bps, p.bribe_ceiling_bps), ctx)
 
     def _fallback(self, why: str) -> None:

@@ -99,3 +99,18 @@ def test_env_beats_file_and_flags_beat_env(tmp_path: Path, monkeypatch: pytest.M
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('bribe_policy = "learned"', r"searcher: .*bribe_model: required with bribe_policy = \"learned\""),
+        ("bribe_floor_bps = 7000\nbribe_ceiling_bps = 6000", r"searcher: .*bribe_floor_bps 7000 is above bribe_"),
+        ('bribe_policy = "guess"', r"searcher\.bribe_policy: .*'static' or 'learned'"),
+    ],
+)
+def test_bribe_policy_settings_are_checked(tmp_path: Path, body: str, message: str) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f"[searcher]\n{body}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(cfg)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,13 @@ class History:
     landed: int
 
 
-def write(tmp: Path, n: int, seed: int = 7, policy_name: str | None = None) -> History:
+def write(
+    tmp: Path,
+    n: int,
+    seed: int = 7,
+    policy_name: str | None = None,
+    contexts: Callable[[random.Random], BidContext] = context,
+) -> History:
     """`n` opportunities bid with `ExploreShare(GRID, seed)` and their outcomes, through `BundleLog` into a SQLite
     file under `tmp` (`policy_name` overrides the name logged, to make a history not logged by an exploring
     policy)."""
@@ -63,7 +70,7 @@ def write(tmp: Path, n: int, seed: int = 7, policy_name: str | None = None) -> H
     explore = ExploreShare(GRID, seed)
     landed = 0
     for i in range(n):
-        ctx = context(rng)
+        ctx = contexts(rng)
         share = explore.share_bps(ctx)
         competitor = rng.gauss(competitor_mean(ctx), SIGMA)
         won = share > competitor
