@@ -64,10 +64,40 @@ def funnel(counters: Mapping[str, object]) -> list[tuple[str, float]]:
     return [(name, count(counters, key)) for name, key in keys]
 
 
-def lag(counters: Mapping[str, object]) -> list[tuple[str, float]]:
-    """Heads processed vs stale heads skipped."""
-    return [("heads processed", count(counters, "blocks_processed")),
-            ("stale heads skipped", count(counters, "blocks_skipped"))]  # fmt: skip
+def _steps(pace: Mapping[str, object] | None) -> list[tuple[float, float | None]]:
+    """(seconds ago, lag in seconds or None) of each well-formed step of the searcher's pace record (the control API's
+    `pace`), oldest first; anything malformed is left out."""
+    raw = pace.get("steps") if isinstance(pace, Mapping) else None
+    out: list[tuple[float, float | None]] = []
+    for st in raw if isinstance(raw, list) else []:
+        if not isinstance(st, Mapping):
+            continue
+        ago, lag_s = st.get("ago_s"), st.get("lag_s")
+        if isinstance(ago, bool) or not isinstance(ago, int | float) or not 0 <= ago < 1e6:
+            continue
+        ok_lag = isinstance(lag_s, int | float) and not isinstance(lag_s, bool) and 0 <= lag_s < 1e9
+        out.append((float(ago), float(lag_s) if ok_lag else None))  # type: ignore[arg-type]
+    return sorted(out, key=lambda t: -t[0])
+
+
+def pace_rates(pace: Mapping[str, object] | None, bucket: float = 2.0) -> list[tuple[float, float]]:
+    """Heads the searcher processed per second, per `bucket` seconds, from its first step in the record to now
+    (x: seconds before now, oldest first)."""
+    steps = _steps(pace)
+    if not steps:
+        return []
+    counts: dict[int, int] = {}
+    for ago, _ in steps:
+        k = int(ago // bucket)
+        counts[k] = counts.get(k, 0) + 1
+    last = int(steps[0][0] // bucket)
+    return [(-k * bucket, counts.get(k, 0) / bucket) for k in range(last, -1, -1)]
+
+
+def pace_lag(pace: Mapping[str, object] | None) -> list[tuple[float, float]]:
+    """How far behind each processed head's timestamp the searcher was when it processed it (x: seconds before
+    now, y: seconds), oldest first; heads whose timestamp was not read are left out."""
+    return [(-ago, lag_s) for ago, lag_s in _steps(pace) if lag_s is not None]
 
 
 def error_classes(counters: Mapping[str, object], refused: Iterable[tuple[str | None, int]]) -> list[tuple[str, float]]:
@@ -84,12 +114,29 @@ def overview(
     trades: Iterable[tuple[int, int]],
     rates: Sequence[tuple[float, float]],
     refused: Iterable[tuple[str | None, int]],
+    pace: Mapping[str, object] | None = None,
 ) -> dict[str, Chart]:
-    """The overview's five charts by name: PnL, funnel, blocks/s, lag, errors by class."""
+    """The overview's five charts by name: PnL, funnel, blocks/s, lag, errors by class. Blocks/s and lag come from
+    the searcher's own pace record when it serves one (kept whether or not anyone watches); `rates` (the blocks the
+    console relayed) stand in for blocks/s with a searcher that does not."""
+    skipped = int(count(counters, "blocks_skipped"))
+    own = isinstance(pace, Mapping) and isinstance(pace.get("steps"), list)
     return {
         "pnl": line("chart-pnl", "Realized PnL (ETH, cumulative)", cumulative_pnl(trades), "block", "ETH"),
         "funnel": bars("chart-funnel", "Opportunity funnel", funnel(counters), "opportunities"),
-        "rate": line("chart-rate", "Blocks/s (2 s buckets, last 2 min)", rates, "seconds ago", "blocks/s"),
-        "lag": bars("chart-lag", "Lag: heads processed vs stale heads skipped", lag(counters), "heads"),
+        "rate": line(
+            "chart-rate",
+            "Blocks/s (2 s buckets, last 2 min)",
+            pace_rates(pace) if own else rates,
+            "seconds ago",
+            "blocks/s",
+        ),
+        "lag": line(
+            "chart-lag",
+            f"Lag behind each block's timestamp (s); {skipped} stale heads skipped",
+            pace_lag(pace),
+            "seconds ago",
+            "seconds",
+        ),
         "errors": bars("chart-errors", "Errors by class", error_classes(counters, refused), "errors"),
     }

@@ -214,7 +214,10 @@ def _chart_data(call: Call, state: State | None) -> dict[str, charts.Chart]:
                .group_by(BundleSubmissionModel.kind).order_by(BundleSubmissionModel.kind))  # fmt: skip
     trades = [(int(block or 0), int(profit)) for block, profit in call.s.execute(realized)]  # no None: filtered
     fails = [(kind, int(n)) for kind, n in call.s.execute(refused)]
-    return charts.overview(counters, trades, call.console.activity.rates(), fails)
+    pace = state.raw.get("pace") if state is not None else None
+    return charts.overview(
+        counters, trades, call.console.activity.rates(), fails, pace if isinstance(pace, dict) else None
+    )
 
 
 def _summary(call: Call, state: State | None) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def test_chart_data_from_the_database_and_counters(served: Served) -> None:
     assert errors[f"builder: {HOSTILE}"] == 2 and errors["builder: refused"] == 1
     assert data["rate"]["points"] == []  # no block relayed yet
     assert {k: v["kind"] for k, v in data.items()} == {"pnl": "line", "funnel": "bars", "rate": "line",
-                                                        "lag": "bars", "errors": "bars"}  # fmt: skip
+                                                        "lag": "line", "errors": "bars"}  # fmt: skip
     # The page carries the same data, as JSON that no label can break out of.
     assert page.status_code == 200 and _embedded(page.text) == data
     assert HOSTILE not in page.text and "<b>x" not in page.text

@@ -42,7 +42,8 @@ def test_overview_reads_the_counters_and_refused_requests() -> None:
     assert [c["id"] for c in out.values()] == ["chart-pnl", "chart-funnel", "chart-rate", "chart-lag", "chart-errors"]
     assert out["funnel"]["labels"] == ["found", "simulated", "sent", "landed"]
     assert out["funnel"]["values"] == [9.0, 7.0, 3.0, 1.0]
-    assert out["lag"]["values"] == [40.0, 0.0]  # a bool is no count
+    assert out["lag"]["kind"] == "line" and out["lag"]["points"] == []  # no pace record: no lag known
+    assert "0 stale heads skipped" in out["lag"]["title"]  # a bool is no count
     assert dict(zip(out["errors"]["labels"], out["errors"]["values"], strict=True)) == {
         "node/builder errors": 0.0, "simulation failed": 4.0, "simulation disagreed": 0.0,
         "builder: refused": 2.0, "builder: timeout": 1.0,
@@ -63,3 +64,20 @@ def test_activity_counts_each_block_once_per_bucket() -> None:
     assert a.rates(10.0) == [(-10.0, 0.2), (0.0, 0.1)]  # from the first block seen (19 s ago) to now
     assert a.rates(10.0, window=10.0) == [(-10.0, 0.0), (0.0, 0.1)]  # only the last 10 s
     assert len(a.rates(2.0)) == 10 and sum(r for _, r in a.rates(2.0)) * 2.0 == 3
+
+
+def test_blocks_per_second_and_lag_come_from_the_searchers_pace_record() -> None:
+    pace: dict[str, object] = {"steps": [
+        {"ago_s": 5.5, "number": 10, "lag_s": 1.5},
+        {"ago_s": 3.0, "number": 11, "lag_s": None},  # timestamp not read: no lag point
+        {"ago_s": 2.5, "number": 12, "lag_s": 0.25},
+        {"ago_s": "x", "number": 13, "lag_s": 1.0},  # malformed: left out
+        {"ago_s": 0.5, "number": 14, "lag_s": True},  # a bool is no lag
+        "junk",
+    ]}  # fmt: skip
+    out = charts.overview({"blocks_skipped": 3}, [], [(-2.0, 9.0)], [], pace)
+    # 2 s buckets: 5.5 s ago falls in bucket 2, 3.0 and 2.5 in bucket 1, 0.5 in bucket 0 (the relayed rates unused).
+    assert out["rate"]["points"] == [{"x": -4.0, "y": 0.5}, {"x": -2.0, "y": 1.0}, {"x": 0.0, "y": 0.5}]
+    assert out["lag"]["points"] == [{"x": -5.5, "y": 1.5}, {"x": -2.5, "y": 0.25}]
+    assert out["lag"]["title"].endswith("3 stale heads skipped")
+    assert charts.overview({}, [], [(-2.0, 9.0)], [], {"steps": []})["rate"]["points"] == []  # the searcher's: none
