@@ -19,6 +19,7 @@ from benchmarks import (
     balancer_hop_gas,
     balancer_stable_compare,
     base_token_gas,
+    bribe_learning,
     cli_startup,
     degenbot_compare,
     event_decode,
@@ -51,6 +52,7 @@ SUITES = [
     fork_follow,
     searcher_pipeline,
     cli_startup,
+    bribe_learning,
 ]
 
 
