@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eth_account import Account
 from web3 import HTTPProvider, Web3
@@ -31,7 +32,6 @@ from arbbot.collectors.types import PendingTx
 from arbbot.config import BuilderSettings, ControlSettings, SearcherSettings
 from arbbot.db import engine as db_engine
 from arbbot.demo.closing import Closing, audit_and_report
-from arbbot.demo.console import DemoConsole
 from arbbot.devnet import snapshot
 from arbbot.devnet.context import context_from_manifest
 from arbbot.devnet.executor import deploy_executor
@@ -51,6 +51,9 @@ from arbbot.solana.testing.node import node_binary
 from arbbot.strategy.hints import HintStrategy
 from arbbot.testing.local_builder import LOCAL_BUILDER_COINBASE, LocalBuilder
 from arbbot.testing.matchmaker import Matchmaker
+
+if TYPE_CHECKING:  # the console (and its web stack) loads only when the demo serves it
+    from arbbot.demo.console import DemoConsole
 
 SCENARIO = "v4"  # V2, V3, PancakeSwap V3 and Uniswap V4 (hookless, dynamic-fee hook, delta-returning hook)
 
