@@ -385,8 +385,13 @@ def load(name_or_path: str) -> tuple[Scenario, bytes]:
     try:
         return Scenario.model_validate(data), raw
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        value = first.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        raise ScenarioError(f"invalid scenario file {path}: {where}: {first['msg']}{shown}") from None
+        raise ScenarioError(f"invalid scenario file {path}: {validation_text(exc)}") from None
+
+
+def validation_text(exc: ValidationError) -> str:
+    """The first error of a file's validation as `where: message (got value)` (containers not echoed)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    value = first.get("input")
+    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    return f"{where}: {first['msg']}{shown}"

@@ -9,20 +9,10 @@ from html import escape
 from typing import Any
 
 from arbbot.learn.evaluate import Evaluation
-from arbbot.reports import svg
+from arbbot.reports import html, svg
 from arbbot.reports.model import eth
 
-_CSS = """
-body{font-family:sans-serif;margin:24px;color:#24292f;background:#fff}
-h1{font-size:22px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 4px} .sub{color:#57606a;margin-bottom:16px}
-.cards{display:flex;gap:12px;flex-wrap:wrap;margin:12px 0}
-.card{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;min-width:140px}
-.card b{display:block;font-size:18px} .pos{color:#1a7f37} .neg{color:#cf222e} .muted{color:#57606a}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(640px,1fr));gap:12px}
-table{border-collapse:collapse;font-size:12px;margin-top:8px}
-th,td{border-bottom:1px solid #d0d7de;padding:4px 8px;text-align:right} th{background:#f6f8fa}
-td.l,th.l{text-align:left}
-"""
+_CSS = html.CSS  # the HTML report's stylesheet: one look for both pages
 
 
 def _wei(v: float) -> str:

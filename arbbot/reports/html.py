@@ -31,6 +31,9 @@ table.sum tr.total td{border-top:1px solid #24292f;font-weight:bold}
 """
 
 
+CSS = _CSS  # shared with the other self-contained pages (the learned-bribe report)
+
+
 def _cls(wei: int) -> str:
     return "pos" if wei > 0 else "neg" if wei < 0 else ""
 

@@ -186,8 +186,7 @@ class NoisyShare:
 
     def share_bps(self, ctx: BidContext) -> int:
         """The base share moved by a pseudo-random amount drawn from the seed and the context."""
-        key = f"{self.seed}:{ctx.kind}:{ctx.gross_wei}:{ctx.gas}:{ctx.base_fee}:{ctx.pool_kinds}".encode()
-        u = int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64
+        u = _draw(self.seed, ctx) / 2**64
         return min(BPS, max(0, round(self.base.share_bps(ctx) + (2 * u - 1) * self.noise_bps)))
 
 
@@ -207,8 +206,13 @@ class ExploreShare:
 
     def share_bps(self, ctx: BidContext) -> int:
         """One grid share, the same for the same seed and context."""
-        key = f"{self.seed}:{ctx.kind}:{ctx.gross_wei}:{ctx.gas}:{ctx.base_fee}:{ctx.pool_kinds}".encode()
-        return self.grid[int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % len(self.grid)]
+        return self.grid[_draw(self.seed, ctx) % len(self.grid)]
+
+
+def _draw(seed: int, ctx: BidContext) -> int:
+    """A 64-bit pseudo-random number fixed by the seed and the context (the same run, the same bids)."""
+    key = f"{seed}:{ctx.kind}:{ctx.gross_wei}:{ctx.gas}:{ctx.base_fee}:{ctx.pool_kinds}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
 
 def clamp(share_bps: int, floor_bps: int, ceiling_bps: int) -> int:

@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from arbbot.devnet.scenario import validation_text
 from arbbot.errors import ConfigError
 from arbbot.paths import PACKAGE_DIR
 from arbbot.strategy.bribe import BPS, BribePolicy, NoisyShare, ProfitScaledShare, StaticShare
@@ -142,11 +143,7 @@ def parse(text: str, source: str = "competition") -> CompetitionSpec:
     try:
         return _File(**raw).competition
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        value = err.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        raise ConfigError(f"{source}: {where}: {err['msg']}{shown}") from None
+        raise ConfigError(f"{source}: {validation_text(exc)}") from None
 
 
 def load(name_or_path: str) -> CompetitionSpec:
