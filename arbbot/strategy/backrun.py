@@ -9,6 +9,7 @@ from typing import Any
 
 from arbbot.amm.base import Pool
 from arbbot.amm.errors import AmmError
+from arbbot.amm.uniswap_v2 import MAX_UINT112, UniswapV2Pool
 from arbbot.amm.uniswap_v3.pool import UniswapV3Pool
 from arbbot.amm.uniswap_v4.pool import UniswapV4Pool
 from arbbot.strategy.arbitrage import Candidate, CycleArbitrage
@@ -145,18 +146,39 @@ def _apply_one(
         want = p.quote_exact_out(_token(p, swap.legs[i].token_in), want)
     if want > swap.limit:
         raise _Reverts  # the router would revert: too much in
+    arrived = want  # what reaches the next pool (differs from the quote only after a V2 pair that pays arrivals)
     for i, address in enumerate(addresses):
         p = model(address)
         tin = _token(p, swap.legs[i].token_in)
-        paid = p.quote_exact_out(tin, needs[i])
         if isinstance(p, UniswapV3Pool | UniswapV4Pool):
+            paid = p.quote_exact_out(tin, needs[i])
             zero_for_one = p.token0 == tin
             r = p.swap(zero_for_one, -needs[i] if isinstance(p, UniswapV3Pool) else needs[i])
             p.sqrt_price_x96, p.tick, p.liquidity = r.sqrt_price_x96, r.tick, r.liquidity
+            got = needs[i]
+        elif isinstance(p, UniswapV2Pool) and swap.v2_pays_arrivals:
+            paid = arrived
+            got = p.apply_swap(tin, paid)
+        elif isinstance(p, UniswapV2Pool):
+            paid, got = p.quote_exact_out(tin, needs[i]), needs[i]
+            _pay_exact(p, tin, paid, got)
         else:
-            p.apply_swap(tin, paid)
-        hops.append(HopEffect(address, tin, paid, needs[i]))
-    return want, swap.amount
+            paid = p.quote_exact_out(tin, needs[i])
+            got = p.apply_swap(tin, paid)
+        hops.append(HopEffect(address, tin, paid, got))
+        arrived = got
+    return want, arrived
+
+
+def _pay_exact(p: UniswapV2Pool, token_in: str, paid: int, got: int) -> None:
+    """Router02's exact-output hop: the pair takes the quoted input and pays exactly the asked output."""
+    if p.token0.lower() == token_in.lower():
+        reserve0, reserve1 = p.reserve0 + paid, p.reserve1 - got
+    else:
+        reserve0, reserve1 = p.reserve0 - got, p.reserve1 + paid
+    if max(reserve0, reserve1) > MAX_UINT112:
+        raise _Reverts  # the pair reverts with UniswapV2: OVERFLOW
+    p.apply_sync(reserve0, reserve1)
 
 
 def apply_victim(

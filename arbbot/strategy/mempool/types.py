@@ -24,7 +24,11 @@ class PendingSwap:
     """A victim's swap: exact-in (amount = input, limit = min out) or exact-out (amount = output, limit = max in).
 
     `group`: swaps of one allow-revert command (or sub-plan) share a group; if any of them would revert,
-    none of them happens and the transaction goes on."""
+    none of them happens and the transaction goes on.
+
+    `v2_pays_arrivals`: in an exact-output swap, each V2 pair pays `getAmountOut` of the input that actually
+    arrived (UniversalRouter's V2 swap reads the pair's balance) instead of the quoted output (Router02). The
+    router rounds the input up, so the pair can pay more than asked: by up to a whole input unit's worth."""
 
     router_kind: str
     exact_in: bool
@@ -33,6 +37,7 @@ class PendingSwap:
     legs: tuple[SwapLeg, ...]
     deadline: int
     group: int | None = None
+    v2_pays_arrivals: bool = False
 
 
 PendingSwaps = tuple[PendingSwap, ...]  # a transaction's swaps in execution order, never empty

@@ -137,7 +137,8 @@ class _State:
 
     def swaps(self, deadline: int) -> tuple[PendingSwap, ...]:
         return tuple(
-            PendingSwap(self.kind, d.exact_in, d.amount, d.limit, tuple(d.legs), deadline, d.group) for d in self.drafts
+            PendingSwap(self.kind, d.exact_in, d.amount, d.limit, tuple(d.legs), deadline, d.group, True)
+            for d in self.drafts
         )
 
 
@@ -184,7 +185,8 @@ def _v2_v3_swap(s: _State, name: str, raw: bytes) -> None:
         s.ledger[legs[0].token_in.lower()] = None
     s.exact_out(legs, amount, limit)
     if s.is_router(recipient):
-        s.credit(legs[-1].token_out, amount)
+        # A V2 pair pays for the rounded-up input, which can be more than `amount`: not known here.
+        s.credit(legs[-1].token_out, None if v2 else amount)
 
 
 def _weth(s: _State) -> str:

@@ -11,20 +11,22 @@ from pathlib import Path
 
 import pytest
 from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_account import Account
 from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from web3 import HTTPProvider, Web3
 
 from arbbot.amm.uniswap_v2 import UniswapV2Pool
-from arbbot.chain.anvil import AnvilNode, pid_alive
+from arbbot.chain.anvil import AnvilNode, dev_key, pid_alive
 from arbbot.chain.anvil import rpc as raw_rpc
 from arbbot.chain.rpc import RpcClient
 from arbbot.devnet import artifacts, snapshot
 from arbbot.devnet import universal_router as ur
 from arbbot.devnet.context import known_pools, routers_from_manifest
 from arbbot.devnet.manifest import Manifest
-from arbbot.devnet.v4 import pool_key_of
+from arbbot.devnet.v4 import PERMIT2_ABI, pool_key_of
 from arbbot.engine.bootstrap import directory_for, load_store
 from arbbot.strategy.backrun import HopEffect, apply_victim
 from arbbot.strategy.mempool import PendingSwaps, decode_swap
@@ -319,3 +321,125 @@ def test_v1_2_router_seaport_byte_is_not_a_v4_swap(fresh: tuple[str, Manifest], 
                                     "value": call.value, "gas": 1_000_000})  # fmt: skip
     receipt = w3.eth.wait_for_transaction_receipt(sent)
     assert receipt["status"] == 1 and _chain_hops(w3, receipt, {}) == []
+
+
+# -- user-paid swaps: the input comes from the sender's wallet through Permit2, as most ERC-20 swaps do ------
+ERC20_ABI = [
+    {"type": "function", "name": "approve", "stateMutability": "nonpayable",
+     "inputs": [{"name": "s", "type": "address"}, {"name": "a", "type": "uint256"}],
+     "outputs": [{"name": "", "type": "bool"}]},
+    {"type": "function", "name": "balanceOf", "stateMutability": "view",
+     "inputs": [{"name": "o", "type": "address"}], "outputs": [{"name": "", "type": "uint256"}]},
+]  # fmt: skip
+MAX_UINT48 = 2**48 - 1
+
+
+def _victim_holds_usdc(url: str, m: Manifest, eth_in: int) -> tuple[Web3, str, int]:
+    """The victim buys USDC with ETH through the router (a transaction before the one under test) and lets
+    Permit2 pull it (the one-time ERC-20 approval every Permit2 user gives). Returns (w3, victim, USDC held)."""
+    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 30}))
+    victim = w3.eth.accounts[5]
+    weth, usdc = m.token("WETH").address, m.token("USDC").address
+    buy = _wrapped(m, eth_in).add(
+        ur.V2_SWAP_EXACT_IN, ur.v2_swap(ur.MSG_SENDER, ur.CONTRACT_BALANCE, 1, [weth, usdc], False)
+    )
+    router = w3.eth.contract(address=m.contracts["UniversalRouter"], abi=artifacts.load("UniversalRouter").abi)
+    call = buy.call(eth_in)
+    data = router.encode_abi("execute", args=[call.commands, call.inputs, DEADLINE])
+    for tx in (
+        {"from": victim, "to": router.address, "data": data, "value": eth_in, "gas": 1_000_000},
+        {"from": victim, "to": usdc, "gas": 100_000,
+         "data": w3.eth.contract(abi=ERC20_ABI).encode_abi("approve", args=[artifacts.PERMIT2_ADDRESS, 2**256 - 1])},
+    ):  # fmt: skip
+        assert w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))["status"] == 1
+    held = w3.eth.contract(address=usdc, abi=ERC20_ABI).functions.balanceOf(victim).call()
+    assert held > 0
+    return w3, victim, held
+
+
+def _permit2_allows_router(w3: Web3, m: Manifest, victim: str, token: str) -> None:
+    """The on-chain Permit2 allowance for the router (the path wallets use when no signature rides along)."""
+    permit2 = w3.eth.contract(address=artifacts.PERMIT2_ADDRESS, abi=PERMIT2_ABI)
+    data = permit2.encode_abi("approve", args=[token, m.contracts["UniversalRouter"], 2**160 - 1, MAX_UINT48])
+    tx = {"from": victim, "to": artifacts.PERMIT2_ADDRESS, "data": data, "gas": 200_000}
+    assert w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx))["status"] == 1
+
+
+def _signed_permit(w3: Web3, m: Manifest, victim: str, token: str, amount: int) -> bytes:
+    """A PERMIT2_PERMIT input: a PermitSingle for the router signed by the victim (EIP-712) over the domain
+    separator Permit2 itself reports. The replica's Permit2 runtime (npm) carries the separator cached when
+    that code was built for chain 31337 at another address, so a separator recomputed from this address
+    would not verify here; on mainnet both agree."""
+    spender = m.contracts["UniversalRouter"]
+    domain = bytes(w3.eth.call({"to": artifacts.PERMIT2_ADDRESS, "data": "0x3644e515"}))  # DOMAIN_SEPARATOR()
+    details_type = "PermitDetails(address token,uint160 amount,uint48 expiration,uint48 nonce)"
+    permit_type = "PermitSingle(PermitDetails details,address spender,uint256 sigDeadline)" + details_type
+    details = (token, amount, MAX_UINT48, 0)
+    details_hash = keccak(abi_encode(["bytes32", "address", "uint160", "uint48", "uint48"],
+                                     [keccak(text=details_type), *details]))  # fmt: skip
+    struct = keccak(abi_encode(["bytes32", "bytes32", "address", "uint256"],
+                               [keccak(text=permit_type), details_hash, spender, DEADLINE]))  # fmt: skip
+    digest = keccak(b"\x19\x01" + domain + struct)
+    assert w3.eth.accounts[5] == victim
+    signature = Account.unsafe_sign_hash(digest, dev_key(5)).signature
+    return abi_encode(["((address,uint160,uint48,uint48),address,uint256)", "bytes"],
+                      [(details, spender, DEADLINE), signature])  # fmt: skip
+
+
+def test_signed_permit_then_user_paid_v3_and_v2_exact_output(fresh: tuple[str, Manifest]) -> None:
+    """PERMIT2_PERMIT with the victim's signature, then a V3 exact-input and a V2 exact-output swap, both paid
+    from the victim's wallet through Permit2: the router holds none of the input at any point. USDC (6
+    decimals) into WETH (18) is where a V2 exact output pays more than asked."""
+    url, m = fresh
+    w3, victim, held = _victim_holds_usdc(url, m, 6 * 10**18)
+    weth, usdc = m.token("WETH").address, m.token("USDC").address
+    pay_v3, want_weth = held // 3, 10**17
+    plan = (
+        ur.Plan.new()
+        .add(0x0A, _signed_permit(w3, m, victim, usdc, held))  # PERMIT2_PERMIT: no pool moves
+        .add(ur.V3_SWAP_EXACT_IN, ur.v3_swap(ur.MSG_SENDER, pay_v3, 1, USDC_WETH(m), True))
+        .add(ur.V2_SWAP_EXACT_OUT, ur.v2_swap(ur.MSG_SENDER, want_weth, held - pay_v3, [usdc, weth], True))
+    )
+    hops = _prove(url, m, plan.call(0))
+    assert hops[0].amount_in == pay_v3
+    # The router rounds the USDC input up and the pair pays what that buys: more WETH than asked, by up to
+    # one USDC unit's worth (the decoder follows the pair, as `_prove` checked against the chain).
+    assert want_weth < hops[1].amount_out < want_weth + 10**12
+    assert [h.pool for h in hops] == [
+        _entry(m, "uniswap_v3", token0="WETH", token1="USDC").address.lower(),
+        _entry(m, "uniswap_v2", venue="uniswap_v2", token0="WETH", token1="USDC").address.lower(),
+    ]
+
+
+def test_permit2_transfer_into_the_router_then_swaps_from_its_balance(fresh: tuple[str, Manifest]) -> None:
+    """PERMIT2_TRANSFER_FROM moves the victim's USDC into the router (on the allowance path), then a V2 swap
+    spends the router's whole balance and the WETH is unwrapped to the victim: the decoder follows the
+    transferred amount through the router's balance."""
+    url, m = fresh
+    w3, victim, held = _victim_holds_usdc(url, m, 4 * 10**18)
+    _permit2_allows_router(w3, m, victim, m.token("USDC").address)
+    weth, usdc = m.token("WETH").address, m.token("USDC").address
+    moved = held // 2
+    plan = (
+        ur.Plan.new()
+        .add(ur.PERMIT2_TRANSFER_FROM, encode_transfer(usdc, ur.ADDRESS_THIS, moved))
+        .add(ur.V2_SWAP_EXACT_IN, ur.v2_swap(ur.ADDRESS_THIS, ur.CONTRACT_BALANCE, 1, [usdc, weth], False))
+        .add(ur.UNWRAP_WETH, ur.unwrap_weth(ur.MSG_SENDER, 1))
+    )
+    (hop,) = _prove(url, m, plan.call(0))
+    assert hop.amount_in == moved
+
+
+def encode_transfer(token: str, recipient: str, amount: int) -> bytes:
+    return abi_encode(["address", "address", "uint160"], [token, recipient, amount])
+
+
+def test_v4_swap_settled_from_the_wallet_through_permit2(fresh: tuple[str, Manifest]) -> None:
+    """A V4 USDC→ETH swap whose SETTLE_ALL pulls the USDC from the victim's wallet through Permit2."""
+    url, m = fresh
+    w3, victim, held = _victim_holds_usdc(url, m, 3 * 10**18)
+    usdc = m.token("USDC").address
+    _permit2_allows_router(w3, m, victim, usdc)
+    v4 = _entry(m, "uniswap_v4", token0="ETH", token1="USDC", hook_kind="none")
+    (hop,) = _prove(url, m, ur.v4_exact_in_single(pool_key_of(m, v4), False, held, 1))
+    assert hop.pool == v4.address.lower() and hop.amount_in == held
