@@ -116,6 +116,14 @@ def audit(
     from_block: Annotated[int | None, typer.Option(help="First block of a range audit.")] = None,
     to_block: Annotated[int | None, typer.Option(help="Last block of a range audit (default: head).")] = None,
     trace: Annotated[bool, typer.Option(help="Use debug_traceTransaction where the node has it.")] = True,
+    missed: Annotated[
+        bool,
+        typer.Option(
+            "--missed",
+            help="Attribute missed bundles instead: who traded their pools first in a target block, and what it paid "
+            "the builder (stored with each bundle; learned from by `arbbot learn`).",
+        ),
+    ] = False,
     store: Annotated[bool, typer.Option(help="Store audited trades in the database.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (amounts as decimal strings).")] = False,
     rpc_url: Annotated[
@@ -133,6 +141,11 @@ def audit(
     s = settings()
     executors = tuple(executor or ())
     rpc = RpcClient(_rpc_url(s, rpc_url))
+    if missed:
+        if tx_hashes or executors or from_block is not None:
+            raise fail("--missed: give no transaction hashes, --executor or --from-block (it looks at every miss)")
+        _attribute_misses(s, rpc, trace, as_json)
+        return
     engine, sessions = _sessions(s)
     try:
         chain_id = int(rpc.call("eth_chainId"), 16)
@@ -168,6 +181,33 @@ def audit(
         err_console.print(f"[yellow]not audited:[/] {p.message}", highlight=False, soft_wrap=True)
     if result.problems:
         raise typer.Exit(1)
+
+
+def _attribute_misses(s: Settings, rpc: RpcClient, trace: bool, as_json: bool) -> None:
+    import json
+
+    from arbbot.audit.chain import ChainReader
+    from arbbot.audit.misses import attribute_misses
+    from arbbot.chain.rpc import RpcError
+
+    engine, sessions = _sessions(s)
+    try:
+        chain = ChainReader(rpc, trace=trace)
+        done = attribute_misses(chain, sessions, chain.chain_id)
+    except RpcError as exc:
+        raise fail(f"rpc_url: {exc}") from None
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps({"taken": done.taken, "unexplained": done.unexplained,
+                          "later": [{"uuid": u, "why": w} for u, w in done.later]}))  # fmt: skip
+    else:
+        console.print(f"{done.taken} missed bundle(s) attributed to a taker, {done.unexplained} with no other "
+                      f"transaction on their pools, {len(done.later)} left for later")  # fmt: skip
+        if chain.trace_supported is False and done.taken:
+            err_console.print(f"[yellow]payments are lower bounds:[/] {chain.trace_unsupported_reason}")
+        for uuid, why in done.later:
+            err_console.print(f"later: {uuid}: {why}", highlight=False, soft_wrap=True)
 
 
 def _chain_id(s: Settings, given: int | None, rpc_url: str | None = None) -> int:

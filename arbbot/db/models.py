@@ -127,6 +127,8 @@ class BundleModel(Base):
     landed_builder: Mapped[str | None] = mapped_column(String(200), nullable=True)  # who built the landing block
     # The bid: {"policy", "share_bps", "context": BidContext.to_json()} of the first trade (arbbot.strategy.bribe).
     bid: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # A miss's taker: {"tx", "block", "paid_wei", "exact"} (arbbot.audit.outbid), or {"none": why} once looked at.
+    lost_to: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)  # None: SQL NULL
 
 
 class BundleSubmissionModel(Base):

@@ -206,6 +206,7 @@ class BundleRecord(Record):
     miss_reason: Annotated[str, _clean(10_000)] | None = None
     landed_builder: Annotated[str, Field(max_length=200)] | None = None
     bid: dict[str, Any] | None = None  # arbbot.strategy.bribe.Bid.to_json() of its first trade
+    lost_to: dict[str, Any] | None = None  # who took a missed bundle's opportunity (arbbot.audit.outbid)
 
 
 class SubmissionRecord(Record):

@@ -71,7 +71,7 @@ class Journal:
             target_blocks=list(result.target_blocks), tx_hashes=list(result.tx_hashes),
             simulated_profit=sum(simulated), bundle_hash=result.bundle_hash, strategy=plans[0].kind,
             expected_net=sum(p.expected_net for p in plans), status="sent" if result.sent else "rejected",
-            attempts=attempts, extra=extra, bid=plans[0].bid.to_json() if plans[0].bid is not None else None,
+            attempts=attempts, extra=extra, bid=_bid(plans),
         )  # fmt: skip
         if not result.sent:
             return
@@ -131,6 +131,15 @@ class Journal:
             attempts = _records(bundle_uuid, m.attempts)
             self.bundle_log.outcome(uuid=bundle_uuid, landed=False, reason=m.reason, status="missed",
                                     extra={"status": m.status}, attempts=attempts)  # fmt: skip
+
+
+def _bid(plans: Sequence[TradePlan]) -> dict[str, object] | None:
+    """The first trade's bid as journaled, with every pool the bundle trades (what `arbbot audit --missed` looks
+    for in the target blocks when the bundle misses)."""
+    bid = plans[0].bid
+    if bid is None:
+        return None
+    return {**bid.to_json(), "pools": sorted({p.lower() for plan in plans for p in plan.candidate.pools})}
 
 
 def _records(bundle_uuid: str, attempts: Sequence[BuilderAttempt]) -> list[SubmissionRecord]:

@@ -35,7 +35,8 @@ class Example:
     expected_net: int | None  # the judged net profit journaled with the bundle (wei)
     realized_profit: int | None  # the audited profit, once known (wei)
     grid: tuple[int, ...] | None = None  # the logging policy's grid, when the bid records it
-    # How far the bid fell short of the winner's, where knowable: the journal does not record the winning bid yet.
+    # How far the bid fell short of what took the opportunity (`lost_to`, exact payments only): the share of our
+    # gross that would have matched the taker's payment, minus ours; <= 0 when we paid as much and lost anyway.
     shortfall_bps: int | None = None
 
     @property
@@ -151,8 +152,20 @@ def example(row: BundleRecord, bid: Any) -> Example:
     return Example(
         uuid=row.uuid, created_at=created if created.tzinfo else created.replace(tzinfo=UTC), policy=policy,
         share_bps=share, context=context, landed=row.status == "landed", expected_net=row.expected_net,
-        realized_profit=row.realized_profit, grid=grid,
+        realized_profit=row.realized_profit, grid=grid, shortfall_bps=_shortfall(row, share, context),
     )  # fmt: skip
+
+
+def _shortfall(row: BundleRecord, share: int, context: BidContext) -> int | None:
+    """The share (bps of our gross, rounded up) the taker's exact payment amounts to, minus ours; None when the
+    miss is not attributed, only a lower bound is known, or there is no gross to divide by."""
+    lost = row.lost_to
+    if row.status != "missed" or not isinstance(lost, dict) or lost.get("exact") is not True or context.gross_wei <= 0:
+        return None
+    paid = lost.get("paid_wei")
+    if not isinstance(paid, str) or not paid.isdigit():
+        return None
+    return -(-int(paid) * BPS // context.gross_wei) - share
 
 
 def load(session: Session, chain_id: int | None = None) -> Dataset:

@@ -35,8 +35,11 @@ from eth_account import Account
 from web3 import HTTPProvider, Web3
 
 from arbbot.audit.bundle_log import BundleLog
+from arbbot.audit.chain import ChainReader
+from arbbot.audit.misses import attribute_misses
 from arbbot.chain.anvil import AnvilNode, dev_key
 from arbbot.chain.anvil import rpc as raw_rpc
+from arbbot.chain.rpc import RpcClient
 from arbbot.config import BuilderSettings, SearcherSettings
 from arbbot.db import crud
 from arbbot.db import engine as db_engine
@@ -113,6 +116,7 @@ class RoundResult:
     bids: dict[str, SentBid] = field(default_factory=dict)
     late: list[str] = field(default_factory=list)
     winners: list[str] = field(default_factory=list)  # searchers with a transaction in the block, in block order
+    winner_txs: list[str] = field(default_factory=list)  # their transactions' hashes, in the same order
     builder_paid_wei: int = 0  # the builder coinbase's balance change over the block
 
     def line(self) -> str:
@@ -126,7 +130,7 @@ class RoundResult:
         """As written to rounds.json."""
         return {
             "round": self.round, "block": self.block, "order": self.order, "late": self.late,
-            "winners": self.winners, "builder_paid_wei": str(self.builder_paid_wei),
+            "winners": self.winners, "winner_txs": self.winner_txs, "builder_paid_wei": str(self.builder_paid_wei),
             "bids": {n: {"share_bps": b.share_bps, "gross_wei": str(b.gross_wei), "pools": list(b.pools)}
                      for n, b in self.bids.items()},
         }  # fmt: skip
@@ -141,6 +145,7 @@ class JournaledBundle:
     landed: bool
     share_bps: int | None
     policy: str | None
+    lost_to: dict[str, object] | None = None  # a miss: who took it and what it paid (arbbot.audit.outbid)
 
 
 @dataclass
@@ -246,7 +251,7 @@ async def _run(cfg: CompetitionConfig, url: str, manifest: Manifest, say: Progre
     chain_id = w3.eth.chain_id
     say("users: wrapping ETH, buying tokens, approving the routers")
     traffic = Traffic(w3, manifest, scenario_prices(manifest), seed=cfg.seed, users=4, min_eth=cfg.min_swap_eth,
-                      max_eth=cfg.max_swap_eth, balancer=True)  # fmt: skip
+                      max_eth=cfg.max_swap_eth, balancer=True, within_holdings=True)  # fmt: skip
     traffic.fund()
     say(f"executors: arbbot's and {len(cfg.competition.competitors)} competitors'")
     own_key = dev_key(OWNER_ACCOUNT)
@@ -290,11 +295,13 @@ async def _run(cfg: CompetitionConfig, url: str, manifest: Manifest, say: Progre
         for w in reversed(list(wirings.values())):
             await w.aclose()
         try:
+            # Who took each missed opportunity, read from the chain as `arbbot audit --missed` does.
+            attribute_misses(ChainReader(RpcClient(url)), sessions, chain_id)
             with sessions() as db:
                 rows = sorted(crud.list_bundles(db, chain_id), key=lambda b: (min(b.target_blocks or [0]), b.uuid))
                 journaled = [
                     JournaledBundle(min(b.target_blocks or [0]), b.status, b.landed,
-                                    (b.bid or {}).get("share_bps"), (b.bid or {}).get("policy"))
+                                    (b.bid or {}).get("share_bps"), (b.bid or {}).get("policy"), b.lost_to)
                     for b in rows
                 ]  # fmt: skip
         finally:
@@ -337,8 +344,11 @@ async def _round(
     if built.number != block:
         raise DevnetError(f"the builder built block {built.number}, expected {block}")
     txs = w3.eth.get_block(block, full_transactions=True)["transactions"]
-    senders = [by_address.get(str(tx["from"]).lower()) for tx in txs if not isinstance(tx, bytes)]
-    result.winners = [n for n in senders if n is not None]
+    ours = [
+        (by_address.get(str(tx["from"]).lower()), tx["hash"].to_0x_hex()) for tx in txs if not isinstance(tx, bytes)
+    ]
+    result.winners = [n for n, _ in ours if n is not None]
+    result.winner_txs = [h for n, h in ours if n is not None]
     result.builder_paid_wei = w3.eth.get_balance(LOCAL_BUILDER_COINBASE, block) - w3.eth.get_balance(
         LOCAL_BUILDER_COINBASE, block - 1
     )

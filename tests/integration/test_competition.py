@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from arbbot import db
+from arbbot.db import crud
+from arbbot.learn import dataset
 from arbbot.strategy.bribe import BPS, StaticShare
 from arbbot.testing.competition import ARBBOT, CompetitionConfig, CompetitionResult, RoundResult, run_competition
 from arbbot.testing.competition_config import parse
@@ -42,6 +45,23 @@ def test_a_higher_paying_competitor_wins_and_the_same_seed_gives_the_same_auctio
     for r in contested:
         row = journaled[r.block]
         assert (row.status, row.landed, row.share_bps, row.policy) == ("missed", False, 3_000, "static")
+        # Who took it, read back from the chain: rich's transaction in that block, paying exactly what the
+        # builder's coinbase gained over the block (its only transaction).
+        assert row.lost_to == {"tx": r.winner_txs[0], "block": r.block, "paid_wei": str(r.builder_paid_wei),
+                               "exact": True}  # fmt: skip
+    # The learning history says by how much each contested bid fell short: the share of arbbot's own gross that
+    # rich's payment amounts to (rounded up), minus the 3,000 bps bid.
+    engine = db.connect(first.db_url)
+    try:
+        with db.session_factory(engine)() as session:
+            shortfall = {e.uuid: e.shortfall_bps for e in dataset.load(session).examples}
+            rows = {min(b.target_blocks): b for b in crud.list_bundles(session, 31337) if b.status == "missed"}
+    finally:
+        engine.dispose()
+    for r in contested:
+        b = rows[r.block]
+        ours = int(b.bid["context"]["gross_wei"])  # type: ignore[index]
+        assert shortfall[b.uuid] == -(-r.builder_paid_wei * BPS // ours) - 3_000
     assert all(b.status in ("landed", "missed") for b in first.journal)  # every bundle ended
     assert len(first.journal) == first.sent[ARBBOT]
 

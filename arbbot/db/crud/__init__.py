@@ -13,6 +13,8 @@ from arbbot.db.crud.bundles import (
     list_bid_outcomes,
     list_bundles,
     list_submissions,
+    list_unattributed_misses,
+    set_lost_to,
     update_bundle,
 )
 from arbbot.db.crud.checkpoints import get_checkpoint, record_discovery, set_checkpoint
@@ -34,10 +36,12 @@ __all__ = [
     "list_bundles",
     "list_submissions",
     "list_trades",
+    "list_unattributed_misses",
     "load_pool_states",
     "record_discovery",
     "save_pool_states",
     "set_checkpoint",
+    "set_lost_to",
     "update_bundle",
     "update_trade",
     "upsert_pools",

@@ -115,6 +115,32 @@ def list_bid_outcomes(session: Session, chain_id: int | None = None) -> list[tup
     return out
 
 
+def set_lost_to(session: Session, uuid: str, lost_to: dict[str, Any]) -> bool:
+    """Record who took a missed bundle's opportunity (or `{"none": why}`); False if there is no such bundle."""
+    result = session.execute(
+        update(_TABLE).where(_TABLE.c.uuid == uuid).values(lost_to=dict(lost_to), updated_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def list_unattributed_misses(session: Session, chain_id: int) -> list[tuple[BundleRecord, Any]]:
+    """Missed bundles that carry a bid and no `lost_to` yet, oldest first, each with its bid as stored (unvalidated,
+    as in `list_bid_outcomes`)."""
+    c = _TABLE.c
+    q = (
+        select(_TABLE)
+        .where(c.chain_id == chain_id, c.status == "missed", c.bid.is_not(None), c.lost_to.is_(None))
+        .order_by(c.created_at, c.id)
+    )
+    out = []
+    for row in session.execute(q):
+        values = dict(row._mapping)
+        raw = values.pop("bid")
+        values.pop("id", None)
+        out.append((BundleRecord.model_validate({**values, "bid": None}), raw))
+    return out
+
+
 def insert_submissions(session: Session, submissions: list[SubmissionRecord]) -> None:
     """Builder answers about bundles already inserted (a foreign key refuses unknown uuids)."""
     if not submissions:
