@@ -88,6 +88,9 @@ _ROUTED = ("uniswap_v2", "uniswap_v3", "pancakeswap_v3")  # same calldata for bo
 class Traffic:
     """Generates seeded swaps by `users` accounts over the manifest's pools (skipping fee-on-transfer tokens).
 
+    `within_holdings`: each swap is sized to what its user holds when it is signed (see `_held`); off by default,
+    so existing seeds sign the same swaps.
+
     `balancer`: users also trade every pair of the manifest's Balancer pools through the Vault (off by default,
     so the swaps a seed gives on a chain without them stay the same).
     """
@@ -103,6 +106,7 @@ class Traffic:
         min_eth: Decimal = Decimal(2),
         max_eth: Decimal = Decimal(40),
         balancer: bool = False,
+        within_holdings: bool = False,
     ) -> None:
         if users < 1:
             raise DevnetError(f"users: need at least 1, got {users}")
@@ -113,6 +117,7 @@ class Traffic:
         self.prices = prices_eth
         self.rng = random.Random(seed)
         self.min_eth, self.max_eth = min_eth, max_eth
+        self.within_holdings = within_holdings
         self.accounts = [Account.from_key(k) for k in user_keys(users)]
         self._nonces: dict[str, int] = {}
         skip = {t.symbol for t in manifest.tokens if t.fee_on_transfer_bps}
@@ -184,8 +189,23 @@ class Traffic:
             token_in, token_out = (pool.token0, pool.token1) if self.rng.random() < 0.5 else (pool.token1, pool.token0)
             worth = self.min_eth + (self.max_eth - self.min_eth) * Decimal(self.rng.random())
             amount = self.amount_for(token_in, worth)
+            if self.within_holdings:
+                token_in, token_out, amount = self._held(acct.address, token_in, token_out, worth, amount)
             out.append(self.swap(acct.key.to_0x_hex(), pool, token_in, token_out, amount))
         return out
+
+    def _held(self, user: str, token_in: str, token_out: str, worth: Decimal, amount: int) -> tuple[str, str, int]:
+        """A swap the user can pay for: the drawn direction when it holds enough, else the other direction, else
+        nine tenths of what it holds of the drawn input. Long runs then keep trading instead of running dry."""
+        if self._holds(user, token_in) >= amount:
+            return token_in, token_out, amount
+        other = self.amount_for(token_out, worth)
+        if self._holds(user, token_out) >= other:
+            return token_out, token_in, other
+        return token_in, token_out, max(1, self._holds(user, token_in) * 9 // 10)
+
+    def _holds(self, user: str, symbol: str) -> int:
+        return int(self._erc20(self.manifest.token(symbol).address).functions.balanceOf(user).call())
 
     def swap(self, key: str, pool: PoolEntry | BalancerLeg, token_in: str, token_out: str, amount_in: int) -> UserSwap:
         """Sign (not send) one exact-input swap of `amount_in` raw units of `token_in` by the key's account, through the
