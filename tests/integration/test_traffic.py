@@ -116,3 +116,30 @@ def test_balancer_traffic_trades_every_pair_through_the_vault(replica: Replica) 
             assert tout.functions.balanceOf(user.address).call() > before_out
     rpc(replica.url, "evm_revert", [rpc_snap])
     assert [s.raw_tx for s in _traffic(replica, seed=11).next_swaps(3)] == plain
+
+
+@pytest.mark.replica
+def test_within_holdings_every_swap_is_one_its_user_can_pay(replica: Replica) -> None:
+    """Swaps far larger than what users hold: without the option most would revert (the user lacks the input);
+    with it, each is sized to the signer's holding when signed, and every one lands paying exactly its amount."""
+    snap = rpc(replica.url, "evm_snapshot")
+    try:
+        prices = scenario_prices(replica.manifest)
+        big = dict(min_eth=Decimal(2_000), max_eth=Decimal(4_000))
+        t = Traffic(replica.w3, replica.manifest, prices, seed=11, users=2, within_holdings=True, **big)
+        t.fund(eth_per_token=Decimal(100))
+        plain = Traffic(replica.w3, replica.manifest, prices, seed=11, users=2, **big)
+        drawn = plain.next_swaps(8)  # the same seed's draws, unsized
+        held = []
+        for _ in range(8):
+            (s,) = t.next_swaps(1)
+            token_in = replica.w3.eth.contract(address=replica.manifest.token(s.token_in).address, abi=ERC20_ABI)
+            before = token_in.functions.balanceOf(s.sender).call()
+            assert 0 < s.amount_in <= before
+            (h,) = send_all(replica.w3, [s])
+            assert replica.w3.eth.wait_for_transaction_receipt(h, timeout=10)["status"] == 1
+            assert token_in.functions.balanceOf(s.sender).call() == before - s.amount_in
+            held.append(s)
+        assert [s.amount_in for s in held] != [s.amount_in for s in drawn]  # the sizing did change something
+    finally:
+        assert rpc(replica.url, "evm_revert", [snap]) is True
