@@ -84,6 +84,8 @@ def raydium_swap_base_in_out(
     if swap_fee_denominator == 0:
         raise QuoteError("Raydium swap_fee_denominator is 0")
     fee, _ = spl_ceil_div(amount_in * swap_fee_numerator, swap_fee_denominator)
+    if fee > amount_in:  # the program's checked_sub of the fee fails
+        raise QuoteError(f"Raydium swap fee {fee} exceeds amount_in {amount_in}")
     after_fee = amount_in - fee
     if reserve_in + after_fee == 0:
         raise QuoteError("Raydium pool has empty reserves")

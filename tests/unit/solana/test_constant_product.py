@@ -57,6 +57,9 @@ def test_bad_inputs_are_clear_errors() -> None:
         raydium_swap_base_in_out(10, 10**12, 10, 25, 10_000)
     with pytest.raises(QuoteError, match="swap_fee_denominator is 0"):
         raydium_swap_base_in_out(10, 10, 10, 25, 0)
+    # A fee rate above 1 takes more than the amount: the program's checked_sub fails.
+    with pytest.raises(QuoteError, match="swap fee 15 exceeds amount_in 10"):
+        raydium_swap_base_in_out(10, 10**6, 10**6, 3, 2)
 
 
 reserve = st.integers(10**3, 10**15)
