@@ -276,7 +276,8 @@ fn ray_route(
     )
 }
 
-/// The two pools of a route (A → B on `x`, coin to pc; B → A on `y`, pc to coin) and their twins.
+/// The two pools of the route: A → B on `X` (coin to pc, pnl owed out of both vaults), B → A on `Y`
+/// (pc to coin, WaitingTrade and already open, so its first swap turns it SwapOnly).
 const X: Spec = Spec {
     program: RAYDIUM,
     status: 6,
@@ -309,8 +310,8 @@ struct World {
     y: Amm,
 }
 
-/// Two users' A/B accounts and pools `x`/`y` built from `specs`; the second set of pools is for the
-/// direct calls.
+/// The real program at its pinned id, mints A and B, the user's A/B accounts and pools `X`/`Y` (coin
+/// A, pc B).
 fn world() -> World {
     let mut pt = ProgramTest::new("arb_executor", arb_executor::ID, processor!(arb_entry));
     pt.prefer_bpf(false);
@@ -367,7 +368,8 @@ async fn expected(ctx: &mut ProgramTestContext, pool: &Amm, coin_to_pc: bool, am
     }
 }
 
-/// A user with `START_A` of A and an empty B account, funded and added to `pt`.
+/// Another user with `START_A` of A and an empty B account (its SOL is never spent: the test payer
+/// pays the fees).
 fn add_user(pt: &mut ProgramTest, mint_a: Pubkey, mint_b: Pubkey) -> (Keypair, Pubkey, Pubkey) {
     let user = Keypair::new();
     let (ua, ub) = (Pubkey::new_unique(), Pubkey::new_unique());
