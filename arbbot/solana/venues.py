@@ -21,7 +21,7 @@ from arbbot.solana.layouts.raydium import SWAPPABLE_STATUS, RaydiumAmmV4State
 from arbbot.solana.layouts.token_swap import CURVE_CONSTANT_PRODUCT, CURVE_NAMES, TokenSwapState
 from arbbot.solana.layouts.whirlpool import TickArray, WhirlpoolState
 from arbbot.solana.programs import MEMO_PROGRAM, ORCA_WHIRLPOOL, TOKEN_2022_PROGRAM, TOKEN_PROGRAM
-from arbbot.solana.quote.constant_product import raydium_swap_base_in_out, token_swap_constant_product_out
+from arbbot.solana.quote.constant_product import U64_MAX, raydium_swap_base_in_out, token_swap_constant_product_out
 from arbbot.solana.quote.transfer_fee import TransferFeeConfig, epoch_transfer_fee
 from arbbot.solana.quote.whirlpool_swap import swap, swap_tick_array_starts, zeroed_tick_array
 
@@ -188,12 +188,18 @@ class RaydiumPool(VenuePool):
     def quote(self, mint_in: Pubkey, amount_in: int) -> int:
         """Exact `swap_base_in` output on the pnl-adjusted reserves (see `reserves`), with the pool's swap fee.
 
-        Raises `QuoteError` when the pool's status does not allow swaps or the program would fail.
+        Raises `QuoteError` when the pool is not SwapOnly (status 6: a pool waiting for its open time
+        depends on the clock, an order book pool's reserves on its OpenBook orders, neither read here) or
+        the program would fail.
         """
         if self.state.status not in SWAPPABLE_STATUS:
-            raise QuoteError(f"Raydium pool {self.address}: status {self.state.status} does not allow swaps")
+            raise QuoteError(f"Raydium pool {self.address}: status {self.state.status} is not SwapOnly (6)")
         coin, pc = self.reserves()
-        r_in, r_out = (coin, pc) if self.a_to_b(mint_in) else (pc, coin)
+        a_to_b = self.a_to_b(mint_in)
+        r_in, r_out = (coin, pc) if a_to_b else (pc, coin)
+        vault_in = self.coin_vault_amount if a_to_b else self.pc_vault_amount
+        if vault_in + amount_in > U64_MAX:  # the transfer into the vault would overflow its balance
+            raise QuoteError(f"Raydium pool {self.address}: {amount_in} in overflows the vault balance {vault_in}")
         return raydium_swap_base_in_out(
             amount_in, r_in, r_out, self.state.swap_fee_numerator, self.state.swap_fee_denominator
         )

@@ -18,8 +18,11 @@ from arbbot.solana.layouts._read import check, pubkey, u64
 from arbbot.solana.programs import RAYDIUM_AMM_V4
 
 AMM_INFO_LEN = 752
-# AmmStatus values under which swap_base_in is accepted (Initialized, SwapOnly, WaitingTrade once open).
-SWAPPABLE_STATUS = {1, 6, 7}
+# AmmStatus values the quote models: SwapOnly, where swap_base_in trades on the vaults alone. WaitingTrade (7)
+# swaps only once the cluster clock reaches pool_open_time, which the quote does not read; Initialized (1),
+# and OrderBookOnly (5) once it turns Initialized, swap with the order book on, counting the funds of the
+# pool's OpenBook orders in the reserves, which the quote does not read either. Those are refused.
+SWAPPABLE_STATUS = {6}
 
 
 @dataclass(frozen=True)

@@ -75,15 +75,25 @@ def raydium_swap_base_in_out(
 ) -> int:
     """Tokens out of Raydium AMM v4 `swap_base_in` given the reserves net of `need_take_pnl`.
 
-    The swap fee is ceil-divided (spl_ceil_div) and taken from the input; the rest goes through
-    out = reserve_out * in / (reserve_in + in), floored.
+    The swap fee is ceil-divided and taken from the input; the rest goes through
+    out = reserve_out * in / (reserve_in + in), floored. A fee under half a unit is refused: older
+    builds (spl_ceil_div) charge 0 for it, builds since raydium-amm 78c6a81 (2025-08) charge 1; from
+    half a unit up both round the same way.
     """
     _u64("amount_in", amount_in)
     if amount_in == 0:
         raise QuoteError("amount_in must be positive, got 0")
     if swap_fee_denominator == 0:
         raise QuoteError("Raydium swap_fee_denominator is 0")
-    fee, _ = spl_ceil_div(amount_in * swap_fee_numerator, swap_fee_denominator)
+    charged = amount_in * swap_fee_numerator
+    if 0 < 2 * charged < swap_fee_denominator:
+        # Builds before raydium-amm 78c6a81 round a fee under half a unit to 0, later ones up to 1.
+        raise QuoteError(
+            f"Raydium swap fee on {amount_in} is under half a unit, which program builds round differently"
+        )
+    fee, _ = spl_ceil_div(charged, swap_fee_denominator)
+    if fee > amount_in:  # the program's checked_sub of the fee fails
+        raise QuoteError(f"Raydium swap fee {fee} exceeds amount_in {amount_in}")
     after_fee = amount_in - fee
     if reserve_in + after_fee == 0:
         raise QuoteError("Raydium pool has empty reserves")

@@ -60,4 +60,10 @@ METEORA_DLMM = VenueBinary(
     "dlmm.so",
     "9a6f2aac752724cb198e9bb982096e1ba9a166ae9dd664412e069f88997cd70c",
 )
-ALL = (RAYDIUM_CPMM, RAYDIUM_CLMM, METEORA_DLMM)
+RAYDIUM_AMM_V4 = VenueBinary(
+    "raydium_amm_v4",
+    Pubkey.from_string("675kPX9MHTjS2zt1qfr1NYHuzeLXfQM9H24wFSUt1Mp8"),
+    "raydium_amm_v4.so",
+    "d3f6906a8e2847865f95b0c156b06d05db07778dd1d6c24044bae0b9ac1bb93c",
+)
+ALL = (RAYDIUM_CPMM, RAYDIUM_CLMM, METEORA_DLMM, RAYDIUM_AMM_V4)

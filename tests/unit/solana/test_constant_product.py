@@ -54,9 +54,16 @@ def test_bad_inputs_are_clear_errors() -> None:
     with pytest.raises(QuoteError, match="must be a u64"):
         token_swap_constant_product_out(1 << 64, 10, 10, (0, 1), (0, 1))
     with pytest.raises(QuoteError, match="yields nothing"):
-        raydium_swap_base_in_out(10, 10**12, 10, 25, 10_000)
+        raydium_swap_base_in_out(400, 10**12, 10, 25, 10_000)
+    # A fee under half a unit: 0 in builds before raydium-amm 78c6a81, 1 since; at half a unit both charge 1.
+    with pytest.raises(QuoteError, match="under half a unit"):
+        raydium_swap_base_in_out(199, 10**9, 10**9, 25, 10_000)
+    assert raydium_swap_base_in_out(200, 10**9, 10**9, 25, 10_000) == 199 * 10**9 // (10**9 + 199)
     with pytest.raises(QuoteError, match="swap_fee_denominator is 0"):
         raydium_swap_base_in_out(10, 10, 10, 25, 0)
+    # A fee rate above 1 takes more than the amount: the program's checked_sub fails.
+    with pytest.raises(QuoteError, match="swap fee 15 exceeds amount_in 10"):
+        raydium_swap_base_in_out(10, 10**6, 10**6, 3, 2)
 
 
 reserve = st.integers(10**3, 10**15)

@@ -1,5 +1,5 @@
-//! Adapter checks for the venues whose programs cannot run here (Raydium AMM v4, Orca Whirlpool `swap`
-//! and `swap_v2`):
+//! Adapter checks for Raydium AMM v4 (whose real program also runs in `executor-tests`) and the venues
+//! whose programs cannot run here (Orca Whirlpool `swap` and `swap_v2`):
 //! account plans, instruction bytes and flags, block screening and rejections, on account images
 //! built field by field.
 

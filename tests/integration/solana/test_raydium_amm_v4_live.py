@@ -1,0 +1,132 @@
+"""The searcher end to end through Raydium AMM v4: on the local node (arb_executor host-compiled, the real AMM v4
+binary loaded with `--program`, cp-swap at the token-swap id), an AMM v4 pool priced 3% away from a token-swap pool
+of the same pair; `run_once` loads both over RPC (the pool's OpenBook market included), finds the cycle, sizes and
+sends the bundle to the block-engine double, and it lands with the exact quoted profit."""
+
+from __future__ import annotations
+
+import pytest
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from arbbot.solana.demo import LAMPORTS, add_pool
+from arbbot.solana.fees import TipPolicy
+from arbbot.solana.instruction import ArbExecutor
+from arbbot.solana.jito import JitoClient
+from arbbot.solana.layouts.raydium import decode_raydium_amm_v4
+from arbbot.solana.live import LiveConfig
+from arbbot.solana.programs import OPENBOOK, RAYDIUM_AMM_V4, TOKEN_PROGRAM, WSOL_MINT
+from arbbot.solana.rpc import SolanaRpc
+from arbbot.solana.searcher import RunSettings, run_once
+from arbbot.solana.testing.accounts import (
+    MarketFields,
+    RaydiumFields,
+    pack_market,
+    pack_mint,
+    pack_raydium,
+    pack_token_account,
+)
+from arbbot.solana.testing.block_engine import LocalBlockEngine
+from arbbot.solana.testing.node import LocalNode, NodeChain
+from arbbot.solana.testing.venue_binaries import RAYDIUM_AMM_V4 as AMM_V4_BINARY
+from arbbot.solana.venues import RaydiumPool, TokenSwapPool
+
+pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
+TOKEN_ACCOUNT_LEN = 165
+
+
+def _rent(size: int) -> int:
+    return (128 + size) * 3480 * 2  # the node's default rent, two years
+
+
+def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey:
+    key = Keypair().pubkey()
+    if mint == WSOL_MINT:  # wrapped SOL: lamports follow the balance
+        rent = _rent(TOKEN_ACCOUNT_LEN)
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount, native_rent=rent), rent + amount)
+    else:
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount))
+    return key
+
+
+def _vault_signer(market: Pubkey) -> tuple[int, Pubkey]:
+    for nonce in range(256):
+        try:
+            return nonce, Pubkey.create_program_address([bytes(market), nonce.to_bytes(8, "little")], OPENBOOK)
+        except Exception:  # on the curve for this nonce: the market program would take another
+            continue
+    raise AssertionError("no vault signer nonce")
+
+
+def _amm_v4_pool(chain: NodeChain, coin: Pubkey, pc: Pubkey, reserves: tuple[int, int], pnl: tuple[int, int]) -> Pubkey:
+    """A SwapOnly AMM v4 pool (coin/pc) whose vaults hold `reserves` plus the `pnl` it owes, and its market."""
+    authority, nonce = Pubkey.find_program_address([b"amm authority"], RAYDIUM_AMM_V4)
+    coin_vault = _vault(chain, coin, authority, reserves[0] + pnl[0])
+    pc_vault = _vault(chain, pc, authority, reserves[1] + pnl[1])
+    market = Keypair().pubkey()
+    signer_nonce, vault_signer = _vault_signer(market)
+    fields = MarketFields(
+        market, signer_nonce, coin, pc, _vault(chain, coin, vault_signer, 0), _vault(chain, pc, vault_signer, 0),
+        *(Keypair().pubkey() for _ in range(4)),
+    )  # fmt: skip
+    chain.set_account(market, OPENBOOK, pack_market(fields))
+    pool = Keypair().pubkey()
+    ray = RaydiumFields(
+        coin_vault, pc_vault, coin, pc, nonce=nonce, coin_decimals=9, pc_decimals=6,
+        need_take_pnl_coin=pnl[0], need_take_pnl_pc=pnl[1], lp_mint=Keypair().pubkey(),
+        open_orders=Keypair().pubkey(), market=market, market_program=OPENBOOK, target_orders=Keypair().pubkey(),
+    )  # fmt: skip
+    chain.set_account(pool, RAYDIUM_AMM_V4, pack_raydium(ray))
+    return pool
+
+
+def test_searcher_lands_a_route_through_the_real_amm_v4_with_the_quoted_profit() -> None:
+    with LocalNode([(AMM_V4_BINARY.program_id, AMM_V4_BINARY.checked_path())]) as node:
+        chain = NodeChain(node.url)
+        rpc = SolanaRpc(node.url)
+        try:
+            if chain.get_account(WSOL_MINT) is None:
+                chain.set_account(WSOL_MINT, TOKEN_PROGRAM, pack_mint(9))
+            mint_b = Keypair().pubkey()
+            chain.set_account(mint_b, TOKEN_PROGRAM, pack_mint(6, supply=10**15))
+            # 1 SOL = 100 B on the token-swap pool; 103 B on the AMM v4 pool (net of the pnl it owes).
+            ts = add_pool(chain, WSOL_MINT, mint_b, (1_000 * LAMPORTS, 100_000 * 10**6))
+            amm = _amm_v4_pool(
+                chain, WSOL_MINT, mint_b, (1_000 * LAMPORTS, 103_000 * 10**6), (7 * LAMPORTS // 10, 4_321 * 10**6)
+            )
+            owner = Keypair()
+            chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
+            with LocalBlockEngine(chain, land_after_polls=1) as engine:
+                for tip_account in engine.tip_accounts:
+                    chain.airdrop(tip_account, _rent(0))
+                jito = JitoClient(engine.url, timeout=30)
+                try:
+                    settings = RunSettings(
+                        bases=[WSOL_MINT],
+                        max_input=50 * LAMPORTS,
+                        max_hops=2,
+                        pools=[ts, amm],
+                        wrap_lamports=50 * LAMPORTS,
+                        live=LiveConfig(tip=TipPolicy(share_bps=2_000)),
+                    )
+                    result = run_once(rpc, ArbExecutor.load(), owner, settings, jito=jito)
+                finally:
+                    jito.close()
+            assert {type(p) for p in result.pools.pools} == {TokenSwapPool, RaydiumPool}
+            a = result.attempt
+            assert a is not None, result.refusal
+            assert a.status == "landed", a.reason
+            assert [h.pool.address for h in a.route.hops].count(amm) == 1
+            landing = a.landing
+            assert landing is not None
+            # No one else traded: the route realised exactly the quoted profit, the AMM v4 hop included.
+            assert landing.token_delta == a.route.profit >= a.min_profit
+            after = chain.get_account(amm)
+            assert after is not None
+            state = decode_raydium_amm_v4(bytes(after.data), amm, after.owner)
+            # The program booked the swap in its counters and left the owed pnl alone.
+            assert (state.need_take_pnl_coin, state.need_take_pnl_pc) == (7 * LAMPORTS // 10, 4_321 * 10**6)
+            assert bytes(after.data)[256:336] != bytes(80)
+        finally:
+            rpc.close()
+            chain.close()
