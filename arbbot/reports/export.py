@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from arbbot.db.schemas import BundleRecord
-from arbbot.reports.model import BuilderStats, Row, Summary
+from arbbot.reports.model import BuilderStats, Row, Summary, bid_share
 from arbbot.reports.window import Window
 from arbbot.units import TokenInfo, symbol
 
@@ -89,7 +89,7 @@ def bundle_dict(b: BundleRecord) -> dict[str, Any]:
         "uuid": b.uuid, "created_at": b.created_at.isoformat() if b.created_at else None,
         "strategy": b.strategy or None, "status": "landed" if b.landed else b.status, "miss_reason": b.miss_reason,
         "target_blocks": b.target_blocks, "builders": b.builders, "simulated_profit_wei": str(b.simulated_profit),
-        "expected_net_wei": _s(b.expected_net),
+        "expected_net_wei": _s(b.expected_net), "bid_share_bps": bid_share(b), "lost_to": b.lost_to,
     }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from arbbot.reports import svg
-from arbbot.reports.model import Row, Summary, eth, eth_float, exact_places, path_text
+from arbbot.reports.model import Row, Summary, bid_share, eth, eth_float, exact_places, path_text
 from arbbot.units import TokenInfo, short_address
 
 _CSS = """
@@ -119,20 +119,38 @@ def _trades(rows: Sequence[Row], tokens: Mapping[str, TokenInfo]) -> str:
 def _not_landed(s: Summary) -> str:
     if not s.not_landed:
         return "<h2>Bundles that did not land</h2><p class='muted'>none</p>"
-    names = ("time (UTC)", "kind", "target blocks", "expected net", "status", "reason", "builders", "bundle")
-    head = "".join(f"<th class='{'' if n == 'expected net' else 'l'}'>{n}</th>" for n in names)
+    names = ("time (UTC)", "kind", "target blocks", "expected net", "bid bps", "status", "reason", "lost to",
+             "builders", "bundle")  # fmt: skip
+    head = "".join(f"<th class='{'' if n in ('expected net', 'bid bps') else 'l'}'>{n}</th>" for n in names)
     body = []
     for b in s.not_landed:
         expected = b.expected_net if b.expected_net is not None else b.simulated_profit
         status = "no outcome recorded" if b.status == "sent" else b.status
+        share = bid_share(b)
         body.append(
             f"<tr><td class='l'>{_time(b.created_at)}</td><td class='l'>{escape(b.strategy or '-')}</td>"
             f"<td class='l'>{', '.join(str(n) for n in b.target_blocks)}</td>{_wei(expected)}"
+            f"<td>{'-' if share is None else share}</td>"
             f"<td class='l'>{escape(status)}</td><td class='l'>{escape(b.miss_reason or '')}</td>"
+            f"<td class='l'>{_lost_to(b.lost_to)}</td>"
             f"<td class='l'>{escape(', '.join(b.builders))}</td><td class='l'><code>{escape(b.uuid)}</code></td></tr>"
         )
     return (f"<h2>Bundles that did not land</h2><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")  # fmt: skip
+
+
+def _lost_to(lost: dict[str, object] | None) -> str:
+    """Who took a missed opportunity (`arbbot audit --missed`): its transaction and what it paid the builder ("≥"
+    when only the priority fee is known), or why nobody is named."""
+    if not lost:
+        return "<span class='muted'>not looked at</span>"
+    if "none" in lost:
+        return f"<span class='muted'>{escape(str(lost['none']))}</span>"
+    tx, paid = str(lost.get("tx", "")), str(lost.get("paid_wei", ""))
+    if not paid.isdigit():
+        return "<span class='muted'>malformed</span>"
+    bound = "" if lost.get("exact") is True else "&ge; "
+    return f"<code>{escape(tx[:10])}…</code> paid {bound}<span title='{int(paid)} wei'>{eth(int(paid))}</span> ETH"
 
 
 def _builders(s: Summary) -> str:

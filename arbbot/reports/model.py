@@ -232,6 +232,12 @@ class Summary:
     not_landed: list[BundleRecord] = field(default_factory=list)  # missed, cancelled, replaced, no outcome
 
 
+def bid_share(b: BundleRecord) -> int | None:
+    """The builder share (bps) the bundle was sent with, where its bid was journaled."""
+    share = (b.bid or {}).get("share_bps")
+    return share if isinstance(share, int) and not isinstance(share, bool) else None
+
+
 def _strategy(s: Summary, name: str) -> StrategyStats:
     return s.by_strategy.setdefault(name, StrategyStats())
 

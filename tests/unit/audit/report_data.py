@@ -23,6 +23,8 @@ SUSHI_POOL = "0x397ff1542f962076d0bfe58ea045ffa2d347aca0"
 ODD_POOL = "0x1111111111111111111111111111111111111111"
 ODD_POOL_2 = "0x2222222222222222222222222222222222222222"
 EXECUTOR = "0x9999999999999999999999999999999999999999"
+# Who took m1's opportunity (arbbot audit --missed): a transaction paying 5.5 ETH exactly.
+LOST_TO = {"tx": "0x" + "ab" * 32, "block": 112, "paid_wei": str(5_500_000_000_000_000_001), "exact": True}
 
 # Cycle: 1 WETH -> 3,201.553112 USDC -> 1.012345678901234567 WETH; half the gross goes to the builder.
 CYCLE_GROSS = 12_345_678_901_234_567
@@ -86,9 +88,11 @@ def bundles() -> list[BundleRecord]:
           status="landed"),
         b("m1", 130, builders=["beaverbuild"], target_blocks=[111, 112], simulated_profit=4 * 10**15,
           expected_net=3 * 10**15, strategy="cycle", status="missed",
-          miss_reason="outbid: block 112 included a higher-paying bundle on the same pools"),
+          miss_reason="outbid: block 112 included a higher-paying bundle on the same pools",
+          bid={"policy": "static", "share_bps": 3000}, lost_to=LOST_TO),
         b("x1", 200, builders=["titan"], target_blocks=[118], simulated_profit=10**15, expected_net=9 * 10**14,
-          strategy="backrun", status="cancelled", miss_reason="superseded by a newer plan (bundle x2)"),
+          strategy="backrun", status="cancelled", miss_reason="superseded by a newer plan (bundle x2)",
+          lost_to={"tx": "0x" + "ef" * 32, "block": 118, "paid_wei": "1000", "exact": False}),
         b("s1", 290, builders=["flashbots"], target_blocks=[125], simulated_profit=2 * 10**15, strategy="cycle"),
     ]  # fmt: skip
 

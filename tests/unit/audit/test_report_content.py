@@ -146,12 +146,19 @@ def test_csv_and_json_keep_wei_and_the_route(rep: Report) -> None:
     }  # fmt: skip
     assert [b["uuid"] for b in doc["bundles_not_landed"]] == ["m1", "x1", "s1"]
     assert doc["bundles_not_landed"][0]["miss_reason"].startswith("outbid")
+    assert (
+        doc["bundles_not_landed"][0]["lost_to"] == d.LOST_TO and doc["bundles_not_landed"][0]["bid_share_bps"] == 3000
+    )
+    assert doc["bundles_not_landed"][2]["lost_to"] is None and doc["bundles_not_landed"][2]["bid_share_bps"] is None
     assert [int(p["cumulative_net_wei"]) for p in doc["summary"]["pnl_over_time"]][-1] == NET
     assert doc["summary"]["by_strategy"]["backrun"]["bundles"] == 2
 
 
 def test_html_has_the_sum_a_time_axis_and_every_section(rep: Report) -> None:
     page = rep.render("html")
+    # Each miss says who took it and what they paid (exact wei on hover), a lower bound marked as one.
+    assert "<code>0xabababab…</code> paid <span title='5500000000000000001 wei'>5.500000" in page
+    assert "paid &ge; <span title='1000 wei'>" in page and "not looked at" in page
     assert "<script" not in page and "src=" not in page and "href=" not in page
     assert page.count("<svg") == 4
     assert f"title='{GROSS} wei'" in page and f"title='{NET} wei'" in page  # exact wei on hover
