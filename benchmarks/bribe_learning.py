@@ -31,11 +31,12 @@ from arbbot.testing.competition_config import load as load_competition
 
 SECTION = "Learning the bribe (synthetic competition on the replica)"
 GRID = (2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 9500)
-HISTORY_ROUNDS = int(os.environ.get("ARBBOT_BENCH_BRIBE_ROUNDS", "1600"))  # ~0.4 bundles a round
+HISTORY_ROUNDS = int(os.environ.get("ARBBOT_BENCH_BRIBE_ROUNDS", "4000"))  # ~0.85 bundles a round
 LIVE_ROUNDS = int(os.environ.get("ARBBOT_BENCH_BRIBE_LIVE_ROUNDS", "200"))
 HISTORY_SEED, LIVE_SEED = 101, 202
 NOTE = (
-    f"History: {HISTORY_ROUNDS} rounds of seeded traffic on the replica, arbbot bidding a share drawn uniformly from "
+    f"History: {HISTORY_ROUNDS} rounds of seeded traffic on the replica (each user swap sized to what its user "
+    "holds, so opportunities keep coming), arbbot bidding a share drawn uniformly from "
     f"{len(GRID)} grid shares (ExploreShare) against the three seeded competitors of the built-in competition file "
     "(fixed 90%, profit-scaled 50-95%, noisy 80% +- 10%, each late for some blocks); 30% newest rows held out. "
     f"Live: {LIVE_ROUNDS} further rounds (another seed), the same population, once per policy. Net at the bid = gross "
