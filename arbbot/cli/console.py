@@ -194,6 +194,41 @@ def audit_erase(name: Annotated[str, typer.Argument(help="The user name to pseud
     console.print(f"{n} audit fields now read {alias}", highlight=False)
 
 
+NEW_KEY_ENV = "ARBBOT_CONSOLE_NEW_KEY"
+
+
+@app.command("rekey")
+def rekey() -> None:
+    """Seal every TOTP key under a new key: the current one from `[console] key_env`, the new one from
+    ARBBOT_CONSOLE_NEW_KEY (both 64 hex characters, never given on the command line). All keys move or none
+    does; then set key_env's variable to the new key."""
+    from arbbot.console import users
+    from arbbot.console.sealing import Sealer, SealError
+    from arbbot.console.server import sealer_from_env
+    from arbbot.errors import ConfigError
+
+    s, sessions = _db()
+    try:
+        old = sealer_from_env(s)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    text = os.environ.get(NEW_KEY_ENV, "")
+    if not text.strip():
+        raise fail(f"{NEW_KEY_ENV}: not set; it holds the new key (64 hex characters, e.g. `openssl rand -hex 32`)")
+    try:
+        new = Sealer.from_text(text, NEW_KEY_ENV)
+    except SealError as exc:
+        raise fail(str(exc)) from None
+    if new.key == old.key:
+        raise fail(f"{NEW_KEY_ENV}: the same key as {s.console.key_env}; nothing to do")
+    try:
+        with sessions.begin() as session:
+            n = users.reseal_secrets(session, old, new, now=_now(), actor=SHELL)
+    except SealError as exc:
+        raise fail(f"{s.console.key_env}: {exc}; nothing was changed") from None
+    console.print(f"{n} TOTP key(s) sealed under the new key; set {s.console.key_env} to it before the next start")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback unless --allow-remote).")] = "127.0.0.1",

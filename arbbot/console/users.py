@@ -341,3 +341,16 @@ def seal_clear_secrets(s: Session, sealer: Sealer, *, now: datetime) -> int:
         trail.record(s, at=now, actor="console", action="totp_sealed", target=user.name)
         n += 1
     return n
+
+
+def reseal_secrets(s: Session, old: Sealer, new: Sealer, *, now: datetime, actor: str) -> int:
+    """Open every TOTP key under `old` and seal it under `new` (a key still in clear is sealed under `new`); the
+    number resealed, each audited. A key that does not open under `old` raises SealError before the caller's
+    transaction commits, so either every key moves to `new` or none does."""
+    n = 0
+    for user in s.scalars(select(ConsoleUserModel).where(ConsoleUserModel.totp_secret.is_not(None))):
+        clear = _totp_key(user, old) if is_sealed(user.totp_secret) else (user.totp_secret or "")
+        user.totp_secret = new.seal(clear, context=_context(user))
+        trail.record(s, at=now, actor=actor, action="totp_resealed", target=user.name)
+        n += 1
+    return n

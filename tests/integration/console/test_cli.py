@@ -164,3 +164,62 @@ def test_serve_over_tls_sets_secure_cookies(tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+NEW_KEY = "a7" * 32
+
+
+def _enrol(tmp_path: Path, sealer: Sealer, *names: str) -> dict[str, str]:
+    """Users enrolled in TOTP with keys sealed under `sealer`; their clear TOTP keys, by name."""
+    keys = {}
+    engine = db.connect(db.default_url(tmp_path / "data"))
+    try:
+        for name in names:
+            assert arbbot(tmp_path, "user", "add", name, ARBBOT_CONSOLE_PASSWORD=PW).returncode == 0
+            with db.session_factory(engine).begin() as s:
+                keys[name] = users.start_enrolment(s, users.need(s, name), sealer)
+    finally:
+        engine.dispose()
+    return keys
+
+
+def _sealed(tmp_path: Path) -> dict[str, str]:
+    engine = db.connect(db.default_url(tmp_path / "data"))
+    try:
+        with db.session_factory(engine)() as s:
+            return {u.name: u.totp_secret or "" for u in s.scalars(select(ConsoleUserModel))}
+    finally:
+        engine.dispose()
+
+
+def test_rekey_moves_every_totp_key_to_the_new_key_or_none(tmp_path: Path) -> None:
+    old, new = Sealer(bytes.fromhex(KEY)), Sealer(bytes.fromhex(NEW_KEY))
+    clear = _enrol(tmp_path, old, "olga", "ivan")
+    before = _sealed(tmp_path)
+    # Refused in one line, nothing changed: no new key, a malformed one (never echoed), the same key, a wrong old one.
+    _one_line_error(arbbot(tmp_path, "rekey", ARBBOT_CONSOLE_KEY=KEY), "ARBBOT_CONSOLE_NEW_KEY: not set")
+    bad = arbbot(tmp_path, "rekey", ARBBOT_CONSOLE_KEY=KEY, ARBBOT_CONSOLE_NEW_KEY="zz-not-hex")
+    _one_line_error(bad, "ARBBOT_CONSOLE_NEW_KEY: must be 64 hex characters")
+    assert "zz-not-hex" not in bad.stdout + bad.stderr
+    _one_line_error(arbbot(tmp_path, "rekey", ARBBOT_CONSOLE_KEY=KEY, ARBBOT_CONSOLE_NEW_KEY=KEY), "the same key")
+    wrong = arbbot(tmp_path, "rekey", ARBBOT_CONSOLE_KEY="11" * 32, ARBBOT_CONSOLE_NEW_KEY=NEW_KEY)
+    _one_line_error(wrong, "nothing was changed")
+    assert _sealed(tmp_path) == before
+    # Done: every key opens under the new key only, bound to its own row still; the console starts with the new key.
+    done = arbbot(tmp_path, "rekey", ARBBOT_CONSOLE_KEY=KEY, ARBBOT_CONSOLE_NEW_KEY=NEW_KEY)
+    assert done.returncode == 0 and done.stdout.startswith("2 TOTP key(s) sealed under the new key"), done.stderr
+    assert KEY not in done.stdout + done.stderr and NEW_KEY not in done.stdout + done.stderr
+    after = _sealed(tmp_path)
+    engine = db.connect(db.default_url(tmp_path / "data"))
+    try:
+        with db.session_factory(engine)() as s:
+            for user in s.scalars(select(ConsoleUserModel)):
+                context = f"totp:{user.id}"
+                assert new.open(after[user.name], context=context) == clear[user.name]
+                with pytest.raises(ValueError):
+                    old.open(after[user.name], context=context)
+            actions = [r.action for r in s.scalars(select(ConsoleAuditModel))]
+        assert actions.count("totp_resealed") == 2
+    finally:
+        engine.dispose()
+    _one_line_error(arbbot(tmp_path, "serve", ARBBOT_CONSOLE_KEY=KEY), "does not open under this key")
