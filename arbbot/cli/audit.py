@@ -233,6 +233,10 @@ def report(
     rpc_url: Annotated[
         str | None, typer.Option(help="Node to read (default: rpc_url, else the running replica).")
     ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="HTML only: add this landing model's evaluation (calibration, backtest; `arbbot learn`)."),
+    ] = None,
 ) -> None:
     """Report audited trades and bundles over a window: table, CSV, JSON or a self-contained HTML file."""
     from arbbot.reports.build import build
@@ -242,6 +246,8 @@ def report(
     s = settings()
     if fmt not in FORMATS:
         raise fail(f"--format: one of {', '.join(FORMATS)}, got {fmt!r}")
+    if model is not None and (fmt != "html" or daily_summary):
+        raise fail(f"--model: goes into the HTML report only (--format html), got --format {fmt}")
     cid = _chain_id(s, chain_id, rpc_url)
     engine, sessions = _sessions(s)
     try:
@@ -256,6 +262,12 @@ def report(
         rep = build(sessions, cid, window, tokens)
     finally:
         engine.dispose()
+    if model is not None:
+        from arbbot.cli.learn import evaluation
+        from arbbot.learn.report import section
+
+        ev, m = evaluation(s, model)
+        rep.sections.append(section(ev, m.meta))
     if fmt == "table":
         if out is not None:
             raise fail("--out: the table goes to the terminal; use --format csv, json or html for a file")

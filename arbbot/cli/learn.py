@@ -16,6 +16,8 @@ from arbbot.cli.common import console, err_console, fail, settings
 if TYPE_CHECKING:
     from arbbot.config import Settings
     from arbbot.learn.dataset import Dataset
+    from arbbot.learn.evaluate import Evaluation
+    from arbbot.learn.model import LandingModel
 
 app = typer.Typer(
     name="learn",
@@ -124,25 +126,12 @@ def fit(
                   soft_wrap=True)  # fmt: skip
 
 
-@app.command("evaluate")
-def evaluate_cmd(
-    model: ModelDir = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
-    resamples: Annotated[int, typer.Option(help="Bootstrap resamples of the backtest's interval.")] = 2000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
-) -> None:
-    """Evaluate a saved model on the rows that follow its training window: Brier score, ECE, reliability curve, and
-    the replay backtest of the learned policy against the best static share of the training window."""
+def evaluation(s: Settings, directory: Path, resamples: int = 2000, seed: int = 0) -> tuple[Evaluation, LandingModel]:
+    """Load the model in `directory` and evaluate it on the rows after its training window (one-line errors)."""
     from arbbot.learn import model as learned
     from arbbot.learn.dataset import Dataset, content_hash
     from arbbot.learn.evaluate import BacktestRefused, evaluate
-    from arbbot.learn.report import render
 
-    if resamples < 1:
-        raise fail(f"--resamples: at least 1, got {resamples}")
-    s = settings()
-    directory = _model_dir(s, model)
     _say(f"loading the model in {directory}...")
     try:
         m = learned.load(directory)
@@ -164,9 +153,27 @@ def evaluate_cmd(
                    "--holdout above 0 or evaluate once more history is recorded")  # fmt: skip
     _say(f"evaluating on the {len(test)} rows after the training window...")
     try:
-        ev = evaluate(m, train, test, resamples=resamples, seed=seed)
+        return evaluate(m, train, test, resamples=resamples, seed=seed), m
     except BacktestRefused as exc:
         raise fail(str(exc)) from None
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    model: ModelDir = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples of the backtest's interval.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+) -> None:
+    """Evaluate a saved model on the rows that follow its training window: Brier score, ECE, reliability curve, and
+    the replay backtest of the learned policy against the best static share of the training window."""
+    from arbbot.learn.report import render
+
+    if resamples < 1:
+        raise fail(f"--resamples: at least 1, got {resamples}")
+    s = settings()
+    ev, m = evaluation(s, _model_dir(s, model), resamples, seed)
     if as_json:
         print(json.dumps(ev.to_json(), indent=2, sort_keys=True))
     else:

@@ -75,29 +75,42 @@ def _backtest(ev: Evaluation) -> str:
     )
 
 
-def render(ev: Evaluation, meta: dict[str, Any]) -> str:
-    """The report page for evaluation `ev` of the model described by `meta`."""
+def _body(ev: Evaluation, meta: dict[str, Any]) -> str:
     cal = ev.calibration
     curve = svg.reliability_chart([(b.predicted, b.observed, b.rows) for b in cal.bins],
                                   "Reliability curve (held-out, 10 equal-width bins)")  # fmt: skip
-    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    w = ev.test_window
-    title = "arbbot landing model evaluation"
     return (
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1><div class='sub'>generated {made} · held-out window {escape(str(w.get('first')))} "
-        f"→ {escape(str(w.get('last')))} ({ev.test_rows} rows, data sha256 {escape(str(w.get('sha256')))}) · "
-        f"trained on {ev.train_rows} earlier rows</div>"
         "<div class='cards'>"
         + _card("Brier score", f"{cal.brier:.4f}")
         + _card("ECE (10 equal-width bins)", f"{cal.ece:.4f}", "pos" if cal.ece <= 0.05 else "neg")
         + _card("landed rate", f"{cal.landed_rate:.3f}")
         + _card("held-out rows", str(cal.rows))
         + "</div>"
-        f"<div class='charts'><div>{curve}</div></div>"
-        + _backtest(ev)
-        + "<h2>Model</h2>"
-        + _meta_table(meta)
+        f"<div class='charts'><div>{curve}</div></div>" + _backtest(ev) + "<h2>Model</h2>" + _meta_table(meta)
+    )
+
+
+def _window(ev: Evaluation) -> str:
+    w = ev.test_window
+    return (
+        f"held-out window {escape(str(w.get('first')))} → {escape(str(w.get('last')))} ({ev.test_rows} rows, data "
+        f"sha256 {escape(str(w.get('sha256')))}) · trained on {ev.train_rows} earlier rows"
+    )
+
+
+def render(ev: Evaluation, meta: dict[str, Any]) -> str:
+    """The report page for evaluation `ev` of the model described by `meta`."""
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    title = "arbbot landing model evaluation"
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{escape(title)}</h1><div class='sub'>generated {made} · {_window(ev)}</div>"
+        + _body(ev, meta)
         + "</body></html>\n"
     )
+
+
+def section(ev: Evaluation, meta: dict[str, Any]) -> str:
+    """The same evaluation as a section of another page (the PnL report's HTML, `arbbot report --model`)."""
+    return f"<h2>Landing model (the builder payment)</h2><div class='sub'>{_window(ev)}</div>" + _body(ev, meta)

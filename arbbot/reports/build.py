@@ -26,6 +26,7 @@ class Report:
     rows: list[Row]
     summary: Summary
     tokens: dict[str, TokenInfo] = field(default_factory=dict)
+    sections: list[str] = field(default_factory=list)  # further HTML sections, in order (e.g. a landing model's)
 
     @property
     def title(self) -> str:
@@ -39,7 +40,7 @@ class Report:
         if fmt == "json":
             return export.to_json(self.window, self.rows, self.summary, self.chain_id, self.tokens)
         if fmt == "html":
-            return html.render(self.rows, self.summary, self.window.label(), self.chain_id, self.tokens)
+            return html.render(self.rows, self.summary, self.window.label(), self.chain_id, self.tokens, self.sections)
         raise ValueError(f"format: one of csv, json, html to write a file, got {fmt!r}")
 
     def write(self, fmt: str, path: Path) -> Path:

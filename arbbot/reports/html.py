@@ -190,10 +190,16 @@ def _strategies(s: Summary) -> str:
 
 
 def render(
-    rows: Sequence[Row], s: Summary, window_label: str, chain_id: int, tokens: Mapping[str, TokenInfo] | None = None
+    rows: Sequence[Row],
+    s: Summary,
+    window_label: str,
+    chain_id: int,
+    tokens: Mapping[str, TokenInfo] | None = None,
+    sections: Sequence[str] = (),
 ) -> str:
     """The HTML report as one self-contained page (inline CSS and SVG, no scripts): summary cards, the PnL sum, charts,
-    trades, bundles that did not land, builders and strategies; amounts shown in ETH with the exact wei on hover.
+    trades, bundles that did not land, builders and strategies, then `sections` (HTML made elsewhere, e.g. a landing
+    model's evaluation); amounts shown in ETH with the exact wei on hover.
     """
     title = title_for(window_label)
     cards = [
@@ -221,5 +227,6 @@ def render(
         + _not_landed(s)
         + _builders(s)
         + _strategies(s)
+        + "".join(sections)
         + "</body></html>\n"
     )

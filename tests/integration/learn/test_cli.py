@@ -51,6 +51,25 @@ def test_fit_then_evaluate_writes_the_model_the_json_and_the_html(fitted: Fitted
     lowered = page.lower()
     assert "<script" not in lowered and "src=" not in lowered and "href=" not in lowered and "@import" not in lowered
     assert f"static {metrics['backtest']['static_share']} bps" in page
+    # The same evaluation as a section of the PnL report's HTML page.
+    pnl = tmp_path / "pnl.html"
+    res = _report(tmp_path, "--format", "html", "--out", str(pnl), "--model", str(out))
+    assert res.returncode == 0, res.stderr
+    report = pnl.read_text()
+    assert "Landing model (the builder payment)" in report and "Reliability curve" in report
+    assert (
+        f"{metrics['calibration']['ece']:.4f}" in report
+        and f"static {metrics['backtest']['static_share']} bps" in report
+    )
+    assert "<script" not in report.lower()
+    _one_error(_report(tmp_path, "--format", "json", "--model", str(out)), "--model: goes into the HTML report only")
+
+
+def _report(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`arbbot report` on the same settings `_run` wrote (chain given: no node to ask)."""
+    env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path[1:]])}
+    return subprocess.run([sys.executable, "-m", "arbbot", "report", "--chain-id", "1", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
 
 
 def test_an_empty_history_is_one_line(tmp_path: Path) -> None:
