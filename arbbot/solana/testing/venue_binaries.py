@@ -60,4 +60,10 @@ METEORA_DLMM = VenueBinary(
     "dlmm.so",
     "9a6f2aac752724cb198e9bb982096e1ba9a166ae9dd664412e069f88997cd70c",
 )
-ALL = (RAYDIUM_CPMM, RAYDIUM_CLMM, METEORA_DLMM)
+ORCA_WHIRLPOOL = VenueBinary(
+    "orca_whirlpool",
+    Pubkey.from_string("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc"),
+    "whirlpool.so",
+    "9704e88f8bd3b192acc7ae8f141ce948082d3a7f61651867845627dd45ae44c7",
+)
+ALL = (RAYDIUM_CPMM, RAYDIUM_CLMM, METEORA_DLMM, ORCA_WHIRLPOOL)
