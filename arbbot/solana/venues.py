@@ -235,6 +235,14 @@ class RaydiumPool(VenuePool):
         return [self.state.coin_vault, self.state.pc_vault]
 
 
+def whirlpool_address(
+    config: Pubkey, mint_a: Pubkey, mint_b: Pubkey, tick_spacing: int, program: Pubkey = ORCA_WHIRLPOOL
+) -> tuple[Pubkey, int]:
+    """The PDA of a Whirlpool and its bump (the program signs its vaults' transfers with these seeds)."""
+    seeds = [b"whirlpool", bytes(config), bytes(mint_a), bytes(mint_b), tick_spacing.to_bytes(2, "little")]
+    return Pubkey.find_program_address(seeds, program)
+
+
 def tick_array_address(whirlpool: Pubkey, start_tick_index: int, program: Pubkey = ORCA_WHIRLPOOL) -> Pubkey:
     """The PDA of the Whirlpool tick array starting at `start_tick_index` (the start tick as a decimal string seed)."""
     return Pubkey.find_program_address([b"tick_array", bytes(whirlpool), str(start_tick_index).encode()], program)[0]
