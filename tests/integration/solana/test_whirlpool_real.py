@@ -298,3 +298,21 @@ def test_states_the_quote_cannot_model_are_refused_not_misquoted() -> None:
     model = WhirlpoolPool(adaptive, w.program, w.mint_a, w.mint_b, state=state, tick_arrays=dict(w.tick_arrays))
     with pytest.raises(QuoteError, match="adaptive-fee pool"):
         model.quote(w.mint_a, 10**6)
+
+
+@pytest.mark.parametrize("spacing", [1, 64])
+@pytest.mark.parametrize("a_to_b", [True, False])
+def test_near_the_tick_bounds(spacing: int, a_to_b: bool) -> None:
+    """Next to the protocol's tick bounds the program drops tick arrays past them from the swap; the quote, walking
+    its three arrays, stops at the bound as the program does."""
+    edge = (443636 // spacing) * spacing * (-1 if a_to_b else 1)
+    inner = edge + (10 * spacing if a_to_b else -10 * spacing)
+    lo, hi = sorted((edge, inner))
+    w = WhirlpoolWorld(
+        tick_spacing=spacing,
+        sqrt_price=sqrt_price_from_tick_index(inner + (3 * spacing if a_to_b else -3 * spacing)),
+        positions=[Position(lo, hi, 10**9)],
+    )
+    for amount in (10**3, 2**62):
+        assert _check(w, amount, a_to_b)[0]
+    assert w.state.sqrt_price == (MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64)
