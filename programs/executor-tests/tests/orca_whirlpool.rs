@@ -373,7 +373,7 @@ struct World0 {
 /// Starts the bank at a fixed clock: a swap writes the time into the pool (its reward update), so
 /// two banks compared byte for byte must agree on it.
 async fn start(pt: ProgramTest) -> ProgramTestContext {
-    let mut ctx = pt.start_with_context().await;
+    let ctx = pt.start_with_context().await;
     let mut clock: solana_sdk::clock::Clock = ctx.banks_client.get_sysvar().await.unwrap();
     clock.unix_timestamp = 1_700_000_000;
     ctx.set_sysvar(&clock);
@@ -591,7 +591,17 @@ async fn the_swap_crosses_an_initialised_tick_into_the_next_tick_array() {
     }
 }
 
+/// A hostile case: what it is, the venue of both hops, hop 0's and hop 1's blocks, the error.
+type Case = (
+    &'static str,
+    Venue,
+    Vec<AccountMeta>,
+    Vec<AccountMeta>,
+    ArbError,
+);
+
 async fn refused_with(
+    what: &str,
     w: &mut World,
     watch: &[Pubkey],
     ix: Instruction,
@@ -600,8 +610,12 @@ async fn refused_with(
     let before = images(&mut w.ctx, watch).await;
     let user = w.user.insecure_clone();
     let out = send(&mut w.ctx, &user, ix).await;
-    assert_eq!(out.result, expected, "{:#?}", out.logs);
-    assert_eq!(images(&mut w.ctx, watch).await, before, "something moved");
+    assert_eq!(out.result, expected, "{what}: {:#?}", out.logs);
+    assert_eq!(
+        images(&mut w.ctx, watch).await,
+        before,
+        "{what}: something moved"
+    );
     out.logs
 }
 
@@ -657,7 +671,7 @@ async fn hostile_blocks_are_refused_by_name() {
     let honest2 = p1.v2(u, ua, ub, true);
     let w1 = Venue::OrcaWhirlpool;
     let w2 = Venue::OrcaWhirlpoolV2;
-    let cases: Vec<(&str, Venue, Vec<AccountMeta>, Vec<AccountMeta>, ArbError)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "unpinned program",
             w1,
@@ -769,8 +783,7 @@ async fn hostile_blocks_are_refused_by_name() {
             0,
             vec![(venue, first, true), (venue, second, false)],
         );
-        println!("case: {what}");
-        refused_with(&mut w, &watch, ix, custom(code)).await;
+        refused_with(what, &mut w, &watch, ix, custom(code)).await;
     }
     // A Token-2022 start account.
     let ix = route(
@@ -783,7 +796,14 @@ async fn hostile_blocks_are_refused_by_name() {
             (w2, q1.v2(u, ua, ut, true), true),
         ],
     );
-    refused_with(&mut w, &watch, ix, custom(ArbError::Token2022NotSupported)).await;
+    refused_with(
+        "a Token-2022 start account",
+        &mut w,
+        &watch,
+        ix,
+        custom(ArbError::Token2022NotSupported),
+    )
+    .await;
     // Another pool's tick array passes the executor's screen (owned by the venue) and the venue
     // itself refuses it.
     let other = tick_array_address(&WHIRLPOOL, &p2.key, -11264);
@@ -806,6 +826,7 @@ async fn hostile_blocks_are_refused_by_name() {
         ],
     );
     let logs = refused_with(
+        "another pool's tick array",
         &mut w,
         &watch,
         ix,
