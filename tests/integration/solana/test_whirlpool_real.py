@@ -8,11 +8,17 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from solders.instruction import Instruction
 from solders.keypair import Keypair
+from solders.message import Message
+from solders.pubkey import Pubkey
+from solders.transaction import Transaction
+from solders.transaction_metadata import TransactionMetadata
 
 from arbbot.chain.rpc import RetryPolicy
 from arbbot.solana.errors import QuoteError
-from arbbot.solana.layouts.whirlpool import decode_whirlpool
+from arbbot.solana.layouts.token import decode_token_account
+from arbbot.solana.layouts.whirlpool import decode_tick_array, decode_whirlpool
 from arbbot.solana.loader import discover_pools, load_pools
 from arbbot.solana.programs import TOKEN_2022_PROGRAM
 from arbbot.solana.quote.transfer_fee import TransferFee, epoch_transfer_fee
@@ -25,7 +31,9 @@ from arbbot.solana.quote.whirlpool_swap import WhirlpoolSwapResult, swap, swap_t
 from arbbot.solana.rpc import SolanaRpc
 from arbbot.solana.testing.local_chain import LocalChain
 from arbbot.solana.testing.local_rpc import LocalSolanaRpc
-from arbbot.solana.testing.whirlpool import Position, WhirlpoolWorld
+from arbbot.solana.testing.venue_binaries import ORCA_WHIRLPOOL
+from arbbot.solana.testing.whirlpool import Position, WhirlpoolWorld, swap_data
+from arbbot.solana.testing.world import World, build_world
 from arbbot.solana.venues import Venue, WhirlpoolPool, oracle_address, tick_array_address
 
 
@@ -316,3 +324,39 @@ def test_near_the_tick_bounds(spacing: int, a_to_b: bool) -> None:
     for amount in (10**3, 2**62):
         assert _check(w, amount, a_to_b)[0]
     assert w.state.sqrt_price == (MIN_SQRT_PRICE_X64 if a_to_b else MAX_SQRT_PRICE_X64)
+
+
+def test_the_synthetic_worlds_whirlpool_swaps_on_the_real_program() -> None:
+    """The Whirlpool `build_world` makes for the demo and the route tests is an image the real program accepts: its
+    pool model's quote and hop block, sent to the program in the world's own bank, pay exactly the quote."""
+    world = build_world()
+    world.chain.svm.add_program(ORCA_WHIRLPOOL.program_id, ORCA_WHIRLPOOL.read())
+    for mint_in, amount in [(world.mint_a, 10**9), (world.mint_b, 3 * 10**10)]:
+        acc = world.chain.get_account(world.whirlpool)
+        assert acc is not None
+        state = decode_whirlpool(bytes(acc.data), world.whirlpool, acc.owner)
+        pool = WhirlpoolPool(world.whirlpool, acc.owner, world.mint_a, world.mint_b, state=state)
+        for key in pool.reserve_accounts():
+            ta = world.chain.get_account(key)
+            if ta is not None and ta.owner == acc.owner:
+                array = decode_tick_array(bytes(ta.data), key, ta.owner)
+                pool.tick_arrays[array.start_tick_index] = array
+        out = pool.quote(mint_in, amount)
+        a_to_b = mint_in == world.mint_a
+        user_in, user_out = (world.owner_a, world.owner_b) if a_to_b else (world.owner_b, world.owner_a)
+        metas = pool.hop_accounts(mint_in, world.owner.pubkey(), user_in, user_out)
+        ix = Instruction(ORCA_WHIRLPOOL.program_id, swap_data(amount, a_to_b), list(metas[1:]))
+        before = [_token_balance(world, k) for k in (user_in, user_out)]
+        svm = world.chain.svm
+        svm.expire_blockhash()
+        msg = Message.new_with_blockhash([ix], world.owner.pubkey(), svm.latest_blockhash())
+        result = svm.send_transaction(Transaction([world.owner], msg, svm.latest_blockhash()))
+        assert isinstance(result, TransactionMetadata), result
+        after = [_token_balance(world, k) for k in (user_in, user_out)]
+        assert (before[0] - after[0], after[1] - before[1]) == (amount, out)
+
+
+def _token_balance(world: World, key: Pubkey) -> int:
+    acc = world.chain.get_account(key)
+    assert acc is not None
+    return decode_token_account(bytes(acc.data), key, acc.owner).amount
