@@ -9,6 +9,7 @@ does the quote.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from solders.account import Account
@@ -75,6 +76,65 @@ def build_ticks(positions: list[Position]) -> dict[int, tuple[int, int]]:
     return ticks
 
 
+Put = Callable[[Pubkey, Pubkey, bytes], None]  # (address, owner program, data)
+
+
+@dataclass(frozen=True)
+class WhirlpoolKeys:
+    """The accounts of one packed pool."""
+
+    config: Pubkey
+    pool: Pubkey
+    vault_a: Pubkey
+    vault_b: Pubkey
+
+
+def add_whirlpool_pool(
+    put: Put,
+    mint_a: Pubkey,
+    mint_b: Pubkey,
+    *,
+    tick_spacing: int,
+    sqrt_price: int,
+    positions: list[Position],
+    make_vault: Callable[[Pubkey, Pubkey], Pubkey],
+    fee_rate: int = 3000,
+    protocol_fee_rate: int = 300,
+    program: Pubkey = ORCA_WHIRLPOOL.program_id,
+) -> WhirlpoolKeys:
+    """Packs a pool of (`mint_a`, `mint_b`) under a fresh config with liquidity from `positions`: the `Whirlpool` at its
+    program address with its bump, vaults held by the pool (`make_vault(mint, pool)`), and the tick arrays holding
+    initialised ticks at their addresses."""
+    config = Keypair().pubkey()
+    pool, bump = whirlpool_address(config, mint_a, mint_b, tick_spacing, program)
+    vault_a, vault_b = make_vault(mint_a, pool), make_vault(mint_b, pool)
+    tick = tick_index_from_sqrt_price(sqrt_price)
+    liquidity = sum(p.liquidity for p in positions if p.tick_lower <= tick < p.tick_upper)
+    by_array: dict[int, list[TickFields]] = {}
+    for t, (net, gross) in build_ticks(positions).items():
+        if gross:
+            start = start_tick_index(t, tick_spacing)
+            by_array.setdefault(start, []).append(TickFields((t - start) // tick_spacing, net, gross))
+    for start, ticks in by_array.items():
+        put(tick_array_address(pool, start, program), program, pack_tick_array(TickArrayFields(start, pool, ticks)))
+    fields = WhirlpoolFields(
+        token_mint_a=mint_a,
+        token_vault_a=vault_a,
+        token_mint_b=mint_b,
+        token_vault_b=vault_b,
+        sqrt_price=sqrt_price,
+        tick_current_index=tick,
+        liquidity=liquidity,
+        tick_spacing=tick_spacing,
+        fee_rate=fee_rate,
+        protocol_fee_rate=protocol_fee_rate,
+        whirlpools_config=config,
+        bump=bump,
+    )
+    put(pool, program, pack_whirlpool(fields))
+    return WhirlpoolKeys(config, pool, vault_a, vault_b)
+
+
 @dataclass
 class WhirlpoolWorld:
     """One pool of two fresh mints and one user in a fresh LiteSVM with the real Whirlpool program.
@@ -113,39 +173,24 @@ class WhirlpoolWorld:
             self.fee_config_b = TransferFeeConfig(None, None, 0, fee, fee)
             record = (t22.TRANSFER_FEE_CONFIG, self.fee_config_b.pack())
             self._put(self.mint_b, TOKEN_2022_PROGRAM, t22.pack_mint_2022(None, 2**64 - 1, 6, [record]))
-        self.config = Keypair().pubkey()
-        self.pool, bump = whirlpool_address(self.config, self.mint_a, self.mint_b, self.tick_spacing, self.program)
-        self.vault_a = self._token_account(self.mint_a, self.program_a, self.pool, self.vault_balance)
-        self.vault_b = self._token_account(self.mint_b, self.program_b, self.pool, self.vault_balance)
+        keys = add_whirlpool_pool(
+            self._put,
+            self.mint_a,
+            self.mint_b,
+            tick_spacing=self.tick_spacing,
+            sqrt_price=self.sqrt_price,
+            positions=self.positions,
+            fee_rate=self.fee_rate,
+            protocol_fee_rate=self.protocol_fee_rate,
+            make_vault=lambda mint, pool: self._token_account(
+                mint, self.program_a if mint == self.mint_a else self.program_b, pool, self.vault_balance
+            ),
+            program=self.program,
+        )
+        self.config, self.pool, self.vault_a, self.vault_b = keys.config, keys.pool, keys.vault_a, keys.vault_b
         owner = self.user.pubkey()
         self.user_a = self._token_account(self.mint_a, self.program_a, owner, self.user_balance)
         self.user_b = self._token_account(self.mint_b, self.program_b, owner, self.user_balance)
-
-        tick = tick_index_from_sqrt_price(self.sqrt_price)
-        liquidity = sum(p.liquidity for p in self.positions if p.tick_lower <= tick < p.tick_upper)
-        by_array: dict[int, list[TickFields]] = {}
-        for t, (net, gross) in build_ticks(self.positions).items():
-            if gross:
-                start = start_tick_index(t, self.tick_spacing)
-                by_array.setdefault(start, []).append(TickFields((t - start) // self.tick_spacing, net, gross))
-        for start, ticks in by_array.items():
-            data = pack_tick_array(TickArrayFields(start, self.pool, ticks))
-            self._put(tick_array_address(self.pool, start, self.program), self.program, data)
-        fields = WhirlpoolFields(
-            token_mint_a=self.mint_a,
-            token_vault_a=self.vault_a,
-            token_mint_b=self.mint_b,
-            token_vault_b=self.vault_b,
-            sqrt_price=self.sqrt_price,
-            tick_current_index=tick,
-            liquidity=liquidity,
-            tick_spacing=self.tick_spacing,
-            fee_rate=self.fee_rate,
-            protocol_fee_rate=self.protocol_fee_rate,
-            whirlpools_config=self.config,
-            bump=bump,
-        )
-        self._put(self.pool, self.program, pack_whirlpool(fields))
         self.tick_arrays: dict[int, TickArray] = {}
         self.refresh()
 
