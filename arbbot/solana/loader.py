@@ -140,6 +140,12 @@ def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], ski
                     )
                 )
             elif isinstance(state, WhirlpoolState):
+                if state.adaptive_fee:
+                    skipped.append(
+                        f"{acc.address}: adaptive-fee Whirlpool (fee tier index {state.fee_tier_index}, tick spacing"
+                        f" {state.tick_spacing}): its fee moves with the oracle and is not modelled"
+                    )
+                    continue
                 wp = WhirlpoolPool(acc.address, acc.owner, state.token_mint_a, state.token_mint_b, state=state)
                 whirlpools.append(wp)
                 pools.append(wp)
@@ -147,8 +153,8 @@ def _build(rpc: SolanaRpc, decoded: Sequence[tuple[AccountData, PoolState]], ski
             skipped.append(f"{acc.address}: {exc}")
     whirlpools = _whirlpool_mints(rpc, whirlpools, skipped)
     kept = {id(wp) for wp in whirlpools}
+    kept -= _load_tick_arrays(rpc, whirlpools, skipped)
     pools = [p for p in pools if not isinstance(p, WhirlpoolPool) or id(p) in kept]
-    _load_tick_arrays(rpc, whirlpools, skipped)
     _load_markets(rpc, [p for p in pools if isinstance(p, RaydiumPool)], skipped)
     pools.extend(build_cpmm_pools(rpc, cpmm, skipped))
     return pools
@@ -195,18 +201,24 @@ def _whirlpool_mints(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skippe
     return kept
 
 
-def _load_tick_arrays(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skipped: list[str]) -> None:
+def _load_tick_arrays(rpc: SolanaRpc, whirlpools: Sequence[WhirlpoolPool], skipped: list[str]) -> set[int]:
+    """Each pool's tick arrays; returns the ids of pools with an array that exists and cannot be read (a dynamic
+    tick array, say): such a pool is dropped, since reading that array as empty would misquote it."""
     wanted = [(wp, key) for wp in whirlpools for key in wp.reserve_accounts()]
     accounts = rpc.get_multiple_accounts([k for _, k in wanted])
+    failed: set[int] = set()
     for (wp, key), acc in zip(wanted, accounts, strict=True):
         if acc is None:
             continue  # never initialized: the program reads it as all-zero
         try:
             array = decode_tick_array(acc.data, key, acc.owner)
         except AccountLayoutError as exc:
-            skipped.append(f"{wp.address}: {exc}")
+            if id(wp) not in failed:
+                skipped.append(f"{wp.address}: {exc}")
+            failed.add(id(wp))
             continue
         wp.tick_arrays[array.start_tick_index] = array
+    return failed
 
 
 def discover_pools(rpc: SolanaRpc, programs: VenuePrograms = VenuePrograms()) -> LoadResult:

@@ -241,6 +241,14 @@ class RaydiumPool(VenuePool):
         return [self.state.coin_vault, self.state.pc_vault]
 
 
+def whirlpool_address(
+    config: Pubkey, mint_a: Pubkey, mint_b: Pubkey, tick_spacing: int, program: Pubkey = ORCA_WHIRLPOOL
+) -> tuple[Pubkey, int]:
+    """The PDA of a Whirlpool and its bump (the program signs its vaults' transfers with these seeds)."""
+    seeds = [b"whirlpool", bytes(config), bytes(mint_a), bytes(mint_b), tick_spacing.to_bytes(2, "little")]
+    return Pubkey.find_program_address(seeds, program)
+
+
 def tick_array_address(whirlpool: Pubkey, start_tick_index: int, program: Pubkey = ORCA_WHIRLPOOL) -> Pubkey:
     """The PDA of the Whirlpool tick array starting at `start_tick_index` (the start tick as a decimal string seed)."""
     return Pubkey.find_program_address([b"tick_array", bytes(whirlpool), str(start_tick_index).encode()], program)[0]
@@ -253,7 +261,8 @@ def oracle_address(whirlpool: Pubkey, program: Pubkey = ORCA_WHIRLPOOL) -> Pubke
 
 @dataclass
 class WhirlpoolPool(VenuePool):
-    """Static-fee Whirlpool. Adaptive-fee pools (fee varying with an oracle) are quoted at the base fee_rate.
+    """A Whirlpool quoted at its `fee_rate`, as the program swaps a pool made without an adaptive fee. A pool made on
+    an adaptive-fee tier (its fee moves with an oracle account this model does not read) is refused, never quoted.
 
     A pool with a Token-2022 mint trades through `swap_v2` (each side's mint and token program in the
     block): the pool swaps what arrives after the input's transfer fee, and the user receives the output
@@ -295,8 +304,14 @@ class WhirlpoolPool(VenuePool):
         """Exact output the user receives for `amount_in` of `mint_in`, transfer fees of both sides included.
 
         The input's Token-2022 transfer fee is taken before the swap and the output's after it, both at `epoch`;
-        raises `QuoteError` when the fee takes the whole input or the swap would fail on chain.
+        raises `QuoteError` when the fee takes the whole input, the swap would fail on chain or fill only part of
+        the input, or the pool has an adaptive fee.
         """
+        if self.state.adaptive_fee:
+            raise QuoteError(
+                f"Whirlpool {self.address}: adaptive-fee pool (fee tier index {self.state.fee_tier_index}, tick spacing"
+                f" {self.state.tick_spacing}): its fee moves with the oracle and is not modelled"
+            )
         a_to_b = self.a_to_b(mint_in)
         fee_in, fee_out = (
             (self.transfer_fee_a, self.transfer_fee_b) if a_to_b else (self.transfer_fee_b, self.transfer_fee_a)

@@ -2,8 +2,9 @@
 with an 8-byte discriminator.
 
 Whirlpool offsets: discriminator @0, whirlpools_config @8, whirlpool_bump @40, tick_spacing u16 @41,
-fee_tier_index_seed @43, fee_rate u16 @45 (per 1e6), protocol_fee_rate u16 @47 (per 1e4), liquidity u128 @49,
-sqrt_price u128 @65 (Q64.64), tick_current_index i32 @81, protocol_fee_owed_a/b u64 @85/@93, token_mint_a @101,
+fee_tier_index_seed u16 @43 (the tick spacing, unless the pool was made on an adaptive-fee tier), fee_rate u16 @45
+(per 1e6), protocol_fee_rate u16 @47 (per 1e4), liquidity u128 @49, sqrt_price u128 @65 (Q64.64),
+tick_current_index i32 @81, protocol_fee_owed_a/b u64 @85/@93, token_mint_a @101,
 token_vault_a @133, fee_growth_global_a u128 @165, token_mint_b @181, token_vault_b @213,
 fee_growth_global_b u128 @245, reward_last_updated_timestamp u64 @261, reward_infos 3 x 128 @269.
 
@@ -34,11 +35,13 @@ class WhirlpoolState:
     """The fields of an Orca `Whirlpool` that quoting and the swap need.
 
     `sqrt_price` is Q64.64; `fee_rate` is per 1e6 of the input and `protocol_fee_rate` per 1e4 of the fee;
-    `liquidity` is the active liquidity at `tick_current_index`.
+    `liquidity` is the active liquidity at `tick_current_index`. `fee_tier_index` differs from `tick_spacing` only
+    for a pool made on an adaptive-fee tier, whose swaps add a fee that moves with its oracle account.
     """
 
     whirlpools_config: Pubkey
     tick_spacing: int
+    fee_tier_index: int
     fee_rate: int
     protocol_fee_rate: int
     liquidity: int
@@ -52,6 +55,11 @@ class WhirlpoolState:
     fee_growth_global_b: int
     reward_last_updated_timestamp: int
 
+    @property
+    def adaptive_fee(self) -> bool:
+        """Whether the pool was made on an adaptive-fee tier (the program's `is_initialized_with_adaptive_fee_tier`)."""
+        return self.fee_tier_index != self.tick_spacing
+
 
 def decode_whirlpool(data: bytes, address: Pubkey | None = None, owner: Pubkey | None = None) -> WhirlpoolState:
     """Decode an Orca `Whirlpool` account.
@@ -63,6 +71,7 @@ def decode_whirlpool(data: bytes, address: Pubkey | None = None, owner: Pubkey |
     return WhirlpoolState(
         whirlpools_config=pubkey(data, 8),
         tick_spacing=u16(data, 41),
+        fee_tier_index=u16(data, 43),
         fee_rate=u16(data, 45),
         protocol_fee_rate=u16(data, 47),
         liquidity=u128(data, 49),

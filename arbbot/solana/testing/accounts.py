@@ -152,6 +152,7 @@ class WhirlpoolFields:
     fee_growth_global_b: int = 0
     reward_last_updated_timestamp: int = 0
     bump: int = 255
+    fee_tier_index: int | None = None  # None: the tick spacing (a pool made without an adaptive fee)
 
 
 def _u128(x: int) -> bytes:
@@ -165,7 +166,8 @@ def _i128(x: int) -> bytes:
 def pack_whirlpool(f: WhirlpoolFields) -> bytes:
     """The 653 bytes of an Orca `Whirlpool` account with the fields of `f` (no rewards), in struct order."""
     out = WHIRLPOOL_DISCRIMINATOR + bytes(f.whirlpools_config)
-    out += struct.pack("<B", f.bump) + struct.pack("<H", f.tick_spacing) + struct.pack("<H", f.tick_spacing)
+    fee_tier_index = f.tick_spacing if f.fee_tier_index is None else f.fee_tier_index
+    out += struct.pack("<B", f.bump) + struct.pack("<H", f.tick_spacing) + struct.pack("<H", fee_tier_index)
     out += struct.pack("<H", f.fee_rate) + struct.pack("<H", f.protocol_fee_rate)
     out += _u128(f.liquidity) + _u128(f.sqrt_price) + struct.pack("<i", f.tick_current_index)
     out += struct.pack("<Q", 0) + struct.pack("<Q", 0)  # protocol_fee_owed_a/b

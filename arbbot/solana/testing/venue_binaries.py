@@ -66,4 +66,10 @@ RAYDIUM_AMM_V4 = VenueBinary(
     "raydium_amm_v4.so",
     "d3f6906a8e2847865f95b0c156b06d05db07778dd1d6c24044bae0b9ac1bb93c",
 )
-ALL = (RAYDIUM_CPMM, RAYDIUM_CLMM, METEORA_DLMM, RAYDIUM_AMM_V4)
+ORCA_WHIRLPOOL = VenueBinary(
+    "orca_whirlpool",
+    Pubkey.from_string("whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc"),
+    "whirlpool.so",
+    "9704e88f8bd3b192acc7ae8f141ce948082d3a7f61651867845627dd45ae44c7",
+)
+ALL = (RAYDIUM_CPMM, RAYDIUM_CLMM, METEORA_DLMM, RAYDIUM_AMM_V4, ORCA_WHIRLPOOL)

@@ -1,7 +1,8 @@
 """A small synthetic Solana market for tests and demos: two mints, one pool per venue, an owner with balances.
 
-Pool accounts are plain data in the bank (their programs cannot run here); vaults and user accounts
-are real SPL Token accounts, so token transfers between them execute for real on LiteSVM.
+Pool accounts are plain data in the bank (no venue program is loaded; the Whirlpool is written as the real
+program needs it, which tests/integration/solana/test_whirlpool_real.py checks against that program); vaults and
+user accounts are real SPL Token accounts, so token transfers between them execute for real on LiteSVM.
 Prices differ on purpose: A->B on the token-swap pool pays ~5% more than B->A takes back on Raydium.
 """
 
@@ -31,7 +32,7 @@ from arbbot.solana.testing.accounts import (
     pack_whirlpool,
 )
 from arbbot.solana.testing.local_chain import LocalChain
-from arbbot.solana.venues import tick_array_address
+from arbbot.solana.venues import tick_array_address, whirlpool_address
 
 WHIRLPOOL_SPACING = 64
 WHIRLPOOL_RANGE = 11264  # liquidity between -11264 and +11264 (two tick arrays each side)
@@ -102,14 +103,18 @@ def _try_signer(market: Pubkey, nonce: int) -> Pubkey | None:
 
 
 def add_whirlpool(chain: LocalChain, mint_a: Pubkey, mint_b: Pubkey, liquidity: int) -> Pubkey:
-    """An Orca Whirlpool at price 1 (tick 0) with one position over [-RANGE, RANGE], and its tick arrays."""
-    wp = Keypair().pubkey()
+    """An Orca Whirlpool at price 1 (tick 0) with one position over [-RANGE, RANGE], and its tick arrays.
+
+    The pool sits at its program address under a fresh config, with its bump, as the real program needs to sign
+    its vaults' transfers."""
+    config = Keypair().pubkey()
+    wp, bump = whirlpool_address(config, mint_a, mint_b, WHIRLPOOL_SPACING)
     wp_a = token_account(chain, mint_a, wp, 10**12)
     wp_b = token_account(chain, mint_b, wp, 10**12)
     wfields = WhirlpoolFields(
         token_mint_a=mint_a, token_vault_a=wp_a, token_mint_b=mint_b, token_vault_b=wp_b,
         sqrt_price=sqrt_price_from_tick_index(0), tick_current_index=0, liquidity=liquidity,
-        tick_spacing=WHIRLPOOL_SPACING, fee_rate=3_000,
+        tick_spacing=WHIRLPOOL_SPACING, fee_rate=3_000, whirlpools_config=config, bump=bump,
     )  # fmt: skip
     chain.set_account(wp, ORCA_WHIRLPOOL, pack_whirlpool(wfields))
     width = 88 * WHIRLPOOL_SPACING

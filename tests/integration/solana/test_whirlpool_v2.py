@@ -1,7 +1,8 @@
 """Whirlpools with a Token-2022 mint, read over the RPC double: the hop becomes `swap_v2` (each side's mint
 and token program in the block), the quote takes both transfer fees at the current epoch, and a pool whose
-mint the executor refuses (a transfer hook) is skipped with the reason. No Whirlpool binary runs here: the
-swap math is the one the `swap` pools use; the transfer-fee arithmetic is written out below."""
+mint the executor refuses (a transfer hook) is skipped with the reason. The Whirlpool program does not run here (it
+does in test_whirlpool_real.py, which proves the same quote against it): the transfer-fee arithmetic is written out
+below."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 import pytest
 from solders.pubkey import Pubkey
@@ -122,6 +123,9 @@ def test_whirlpool_every_field() -> None:
     )  # fmt: skip
     s = decode_whirlpool(pack_whirlpool(fields), K[5], ORCA_WHIRLPOOL)
     assert (s.whirlpools_config, s.tick_spacing, s.fee_rate, s.protocol_fee_rate) == (K[4], 8, 65_535, 1_300)
+    assert s.fee_tier_index == 8 and not s.adaptive_fee
+    adaptive = decode_whirlpool(pack_whirlpool(replace(fields, fee_tier_index=1025)), K[5], ORCA_WHIRLPOOL)
+    assert (adaptive.fee_tier_index, adaptive.tick_spacing, adaptive.adaptive_fee) == (1025, 8, True)
     assert (s.liquidity, s.sqrt_price, s.tick_current_index) == ((1 << 100) + 5, (1 << 64) + 12345, -7)
     assert (s.token_mint_a, s.token_vault_a, s.token_mint_b, s.token_vault_b) == tuple(K[:4])
     assert (s.fee_growth_global_a, s.fee_growth_global_b, s.reward_last_updated_timestamp) == (

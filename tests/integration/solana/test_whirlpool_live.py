@@ -1,0 +1,113 @@
+"""The searcher end to end through Orca Whirlpool: on the local node (arb_executor host-compiled, the real Whirlpool
+program loaded with `--program`, cp-swap at the token-swap id), a Whirlpool priced 3% away from a token-swap pool of
+the same pair; `run_once` loads both over RPC, finds the cycle, sizes and sends the bundle to the block-engine
+double, and it lands with the exact quoted profit."""
+
+from __future__ import annotations
+
+from math import isqrt
+
+import pytest
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+
+from arbbot.solana.demo import LAMPORTS, add_pool
+from arbbot.solana.fees import TipPolicy
+from arbbot.solana.instruction import ArbExecutor
+from arbbot.solana.jito import JitoClient
+from arbbot.solana.layouts.whirlpool import decode_whirlpool
+from arbbot.solana.live import LiveConfig
+from arbbot.solana.programs import TOKEN_PROGRAM, WSOL_MINT
+from arbbot.solana.quote.whirlpool_math import tick_index_from_sqrt_price
+from arbbot.solana.rpc import SolanaRpc
+from arbbot.solana.searcher import RunSettings, run_once
+from arbbot.solana.testing.accounts import pack_mint, pack_token_account
+from arbbot.solana.testing.block_engine import LocalBlockEngine
+from arbbot.solana.testing.node import LocalNode, NodeChain
+from arbbot.solana.testing.venue_binaries import ORCA_WHIRLPOOL
+from arbbot.solana.testing.whirlpool import Position, add_whirlpool_pool
+from arbbot.solana.venues import TokenSwapPool, WhirlpoolPool
+
+pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
+TOKEN_ACCOUNT_LEN = 165
+SPACING = 64
+
+
+def _rent(size: int) -> int:
+    return (128 + size) * 3480 * 2  # the node's default rent, two years
+
+
+def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey:
+    key = Keypair().pubkey()
+    if mint == WSOL_MINT:  # wrapped SOL: lamports follow the balance
+        rent = _rent(TOKEN_ACCOUNT_LEN)
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount, native_rent=rent), rent + amount)
+    else:
+        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount))
+    return key
+
+
+def test_searcher_lands_a_route_through_the_real_whirlpool_with_the_quoted_profit() -> None:
+    with LocalNode([(ORCA_WHIRLPOOL.program_id, ORCA_WHIRLPOOL.checked_path())]) as node:
+        chain = NodeChain(node.url)
+        rpc = SolanaRpc(node.url)
+        try:
+            if chain.get_account(WSOL_MINT) is None:
+                chain.set_account(WSOL_MINT, TOKEN_PROGRAM, pack_mint(9))
+            mint_b = Keypair().pubkey()
+            chain.set_account(mint_b, TOKEN_PROGRAM, pack_mint(6, supply=10**15))
+            # 1 SOL = 100 B on the token-swap pool; 103 B on the Whirlpool (token A is wrapped SOL).
+            ts = add_pool(chain, WSOL_MINT, mint_b, (1_000 * LAMPORTS, 100_000 * 10**6))
+            sqrt_price = isqrt(103 * (1 << 128) // 1_000)
+            tick = tick_index_from_sqrt_price(sqrt_price) // SPACING * SPACING
+            keys = add_whirlpool_pool(
+                lambda key, owner, data: chain.set_account(key, owner, data),
+                WSOL_MINT,
+                mint_b,
+                tick_spacing=SPACING,
+                sqrt_price=sqrt_price,
+                # A wide position and a narrow one the arbitrage pushes the price out of.
+                positions=[
+                    Position(tick - 50 * SPACING, tick + 50 * SPACING, 3 * 10**11),
+                    Position(tick, tick + SPACING, 10**11),
+                ],
+                make_vault=lambda mint, owner: _vault(
+                    chain, mint, owner, 2_000 * LAMPORTS if mint == WSOL_MINT else 200_000 * 10**6
+                ),
+            )
+            before = chain.get_account(keys.pool)
+            assert before is not None
+            liquidity_before = decode_whirlpool(bytes(before.data), keys.pool, before.owner).liquidity
+            owner = Keypair()
+            chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
+            with LocalBlockEngine(chain, land_after_polls=1) as engine:
+                for tip_account in engine.tip_accounts:
+                    chain.airdrop(tip_account, _rent(0))
+                jito = JitoClient(engine.url, timeout=30)
+                try:
+                    settings = RunSettings(
+                        bases=[WSOL_MINT],
+                        max_input=50 * LAMPORTS,
+                        max_hops=2,
+                        pools=[ts, keys.pool],
+                        wrap_lamports=50 * LAMPORTS,
+                        live=LiveConfig(tip=TipPolicy(share_bps=2_000)),
+                    )
+                    result = run_once(rpc, ArbExecutor.load(), owner, settings, jito=jito)
+                finally:
+                    jito.close()
+            assert {type(p) for p in result.pools.pools} == {TokenSwapPool, WhirlpoolPool}
+            a = result.attempt
+            assert a is not None, result.refusal
+            assert a.status == "landed", a.reason
+            assert [h.pool.address for h in a.route.hops].count(keys.pool) == 1
+            landing = a.landing
+            assert landing is not None
+            # No one else traded: the route realised exactly the quoted profit, the Whirlpool hop included.
+            assert landing.token_delta == a.route.profit >= a.min_profit
+            after = chain.get_account(keys.pool)
+            assert after is not None
+            assert decode_whirlpool(bytes(after.data), keys.pool, after.owner).liquidity != liquidity_before  # crossed
+        finally:
+            rpc.close()
+            chain.close()
