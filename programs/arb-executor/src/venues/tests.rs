@@ -1,7 +1,6 @@
-//! Adapter checks for Raydium AMM v4 (whose real program also runs in `executor-tests`) and the venues
-//! whose programs cannot run here (Orca Whirlpool `swap` and `swap_v2`):
-//! account plans, instruction bytes and flags, block screening and rejections, on account images
-//! built field by field.
+//! Adapter checks for Raydium AMM v4 and Orca Whirlpool `swap` and `swap_v2` (whose real programs also run
+//! in `executor-tests`): account plans, instruction bytes and flags, block screening and rejections, on
+//! account images built field by field.
 
 use anchor_lang::prelude::*;
 
