@@ -66,3 +66,9 @@ def run(
     console.print(f"arbbot: {len(result.journal)} bundle(s) journaled, {landed} landed; won {won} of "
                   f"{len(result.rounds)} round(s); database {result.db_url}",
                   highlight=False, soft_wrap=True)  # fmt: skip
+    taken = [b.lost_to for b in result.journal if b.lost_to and "paid_wei" in b.lost_to]
+    if taken:
+        paid = sum(int(str(t["paid_wei"])) for t in taken)
+        console.print(f"arbbot's misses taken by another transaction: {len(taken)}, paying the builder "
+                      f"{paid / 10**18:,.4f} ETH in all (each stored with its bundle, as `arbbot audit --missed` "
+                      "does; `arbbot report --format html` lists them)", highlight=False, soft_wrap=True)  # fmt: skip

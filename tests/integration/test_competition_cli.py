@@ -79,3 +79,19 @@ def test_a_run_leaves_its_rounds_and_a_journal_of_explored_bids(tmp_path: Path) 
     landed = sum(status == "landed" for status, _ in rows)
     assert landed == sum("arbbot" in r["winners"] for r in rounds)
     assert f"arbbot: {len(rows)} bundle(s) journaled, {landed} landed" in done.stdout
+    assert "misses taken by another transaction" not in done.stdout  # every bundle of this seed landed
+    assert landed == len(rows)
+
+
+def test_a_low_static_bid_loses_and_the_run_says_who_took_each_miss(tmp_path: Path) -> None:
+    done = _compete(tmp_path, "--rounds", "3", "--seed", "5", "--policy", "static", "--share-bps", "1000")
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(tmp_path / "out" / "arbbot.db") as db:
+        lost = [json.loads(v) for (v,) in db.execute("SELECT lost_to FROM bundles WHERE status = 'missed'")]
+    rounds = json.loads((tmp_path / "out" / "rounds.json").read_text())
+    winners = {h for r in rounds for h in r["winner_txs"]}
+    taken = [t for t in lost if "paid_wei" in t]
+    assert taken and all(t["tx"] in winners and t["exact"] is True for t in taken), lost
+    total = sum(int(t["paid_wei"]) for t in taken) / 10**18
+    assert f"arbbot's misses taken by another transaction: {len(taken)}, paying the builder {total:,.4f} ETH" in (
+        " ".join(done.stdout.split()))  # fmt: skip
