@@ -99,7 +99,9 @@ def test_the_policys_share_within_floor_and_ceiling_is_what_the_builder_is_paid(
     assert ctx.kind == "cycle" and ctx.gross_wei == gross and ctx.gas > 21_000 and ctx.builders == 1
     assert len(ctx.pool_kinds) == len(plan.candidate.hops) and ctx.recent_landing_rate == 0.5
     (row,) = out["bundles"]
-    assert row.bid == {"policy": "proposing", "share_bps": 6_000, "context": ctx.to_json()}
+    # With the pools the bundle trades (what `arbbot audit --missed` looks for if it misses).
+    pools = sorted({p.lower() for p in plan.candidate.pools})
+    assert row.bid == {"policy": "proposing", "share_bps": 6_000, "context": ctx.to_json(), "pools": pools}
     assert BidContext.from_json(row.bid["context"]) == ctx
     assert metrics.bribe_share_bps.labels(policy="proposing")._value.get() == 6_000
 
