@@ -34,6 +34,8 @@ def test_bad_input_is_reported_and_the_other_trades_are_audited(replica: Replica
     admin = executor.functions.withdrawETH(w3.eth.accounts[0], 0).transact({"from": w3.eth.accounts[0]})
     admin_hash = "0x" + bytes(admin).hex()
     unknown = "0x" + "ab" * 32
+    for sent in (not_ours, no_logs_hash, admin_hash):  # mined before the audit reads them (automine is not instant)
+        w3.eth.wait_for_transaction_receipt(sent, timeout=30)
     auditor = Auditor(RpcClient(replica.url), AuditOptions(executors=(executor.address,)))
     result = auditor.audit_hashes([unknown, "0x1234", not_ours, no_logs_hash, admin_hash, good.tx_hash])
     assert [t.tx_hash for t in result.trades] == [good.tx_hash]
@@ -44,6 +46,7 @@ def test_bad_input_is_reported_and_the_other_trades_are_audited(replica: Replica
     assert "receipt has no logs" in messages[no_logs_hash]
     assert "not a trade: calls 0x4782f779" in messages[admin_hash]
     setter = executor.functions.setCaller(w3.eth.accounts[5], True).transact({"from": w3.eth.accounts[0]})
+    w3.eth.wait_for_transaction_receipt(setter, timeout=30)
     admin = auditor.audit_hashes(["0x" + bytes(setter).hex()]).problems[0].message
     assert "not a trade: calls 0x" in admin and "not execute(bytes)" in admin
     # Without a list of executors, a call that is not execute(bytes) is not ours either.
