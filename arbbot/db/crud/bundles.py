@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, select, update
+from sqlalchemy import Select, Table, select, update
 from sqlalchemy.orm import Session
 
 from arbbot.db.models import BundleModel, BundleSubmissionModel
@@ -106,6 +106,11 @@ def list_bid_outcomes(session: Session, chain_id: int | None = None) -> list[tup
     if chain_id is not None:
         q = q.where(c.chain_id == chain_id)
     q = q.order_by(c.created_at, c.id)
+    return _with_raw_bids(session, q)
+
+
+def _with_raw_bids(session: Session, q: Select[Any]) -> list[tuple[BundleRecord, Any]]:
+    """Each selected row as a record (its own `bid` None) with the bid as stored, unvalidated."""
     out = []
     for row in session.execute(q):
         values = dict(row._mapping)
@@ -132,13 +137,7 @@ def list_unattributed_misses(session: Session, chain_id: int) -> list[tuple[Bund
         .where(c.chain_id == chain_id, c.status == "missed", c.bid.is_not(None), c.lost_to.is_(None))
         .order_by(c.created_at, c.id)
     )
-    out = []
-    for row in session.execute(q):
-        values = dict(row._mapping)
-        raw = values.pop("bid")
-        values.pop("id", None)
-        out.append((BundleRecord.model_validate({**values, "bid": None}), raw))
-    return out
+    return _with_raw_bids(session, q)
 
 
 def insert_submissions(session: Session, submissions: list[SubmissionRecord]) -> None:

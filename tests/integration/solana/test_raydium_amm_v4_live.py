@@ -15,38 +15,22 @@ from arbbot.solana.instruction import ArbExecutor
 from arbbot.solana.jito import JitoClient
 from arbbot.solana.layouts.raydium import decode_raydium_amm_v4
 from arbbot.solana.live import LiveConfig
-from arbbot.solana.programs import OPENBOOK, RAYDIUM_AMM_V4, TOKEN_PROGRAM, WSOL_MINT
+from arbbot.solana.programs import OPENBOOK, RAYDIUM_AMM_V4, WSOL_MINT
 from arbbot.solana.rpc import SolanaRpc
 from arbbot.solana.searcher import RunSettings, run_once
 from arbbot.solana.testing.accounts import (
     MarketFields,
     RaydiumFields,
     pack_market,
-    pack_mint,
     pack_raydium,
-    pack_token_account,
 )
 from arbbot.solana.testing.block_engine import LocalBlockEngine
 from arbbot.solana.testing.node import LocalNode, NodeChain
 from arbbot.solana.testing.venue_binaries import RAYDIUM_AMM_V4 as AMM_V4_BINARY
 from arbbot.solana.venues import RaydiumPool, TokenSwapPool
+from tests.integration.solana.live_setup import rent, sol_and_token_b, vault
 
 pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
-TOKEN_ACCOUNT_LEN = 165
-
-
-def _rent(size: int) -> int:
-    return (128 + size) * 3480 * 2  # the node's default rent, two years
-
-
-def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey:
-    key = Keypair().pubkey()
-    if mint == WSOL_MINT:  # wrapped SOL: lamports follow the balance
-        rent = _rent(TOKEN_ACCOUNT_LEN)
-        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount, native_rent=rent), rent + amount)
-    else:
-        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount))
-    return key
 
 
 def _vault_signer(market: Pubkey) -> tuple[int, Pubkey]:
@@ -61,12 +45,12 @@ def _vault_signer(market: Pubkey) -> tuple[int, Pubkey]:
 def _amm_v4_pool(chain: NodeChain, coin: Pubkey, pc: Pubkey, reserves: tuple[int, int], pnl: tuple[int, int]) -> Pubkey:
     """A SwapOnly AMM v4 pool (coin/pc) whose vaults hold `reserves` plus the `pnl` it owes, and its market."""
     authority, nonce = Pubkey.find_program_address([b"amm authority"], RAYDIUM_AMM_V4)
-    coin_vault = _vault(chain, coin, authority, reserves[0] + pnl[0])
-    pc_vault = _vault(chain, pc, authority, reserves[1] + pnl[1])
+    coin_vault = vault(chain, coin, authority, reserves[0] + pnl[0])
+    pc_vault = vault(chain, pc, authority, reserves[1] + pnl[1])
     market = Keypair().pubkey()
     signer_nonce, vault_signer = _vault_signer(market)
     fields = MarketFields(
-        market, signer_nonce, coin, pc, _vault(chain, coin, vault_signer, 0), _vault(chain, pc, vault_signer, 0),
+        market, signer_nonce, coin, pc, vault(chain, coin, vault_signer, 0), vault(chain, pc, vault_signer, 0),
         *(Keypair().pubkey() for _ in range(4)),
     )  # fmt: skip
     chain.set_account(market, OPENBOOK, pack_market(fields))
@@ -85,10 +69,7 @@ def test_searcher_lands_a_route_through_the_real_amm_v4_with_the_quoted_profit()
         chain = NodeChain(node.url)
         rpc = SolanaRpc(node.url)
         try:
-            if chain.get_account(WSOL_MINT) is None:
-                chain.set_account(WSOL_MINT, TOKEN_PROGRAM, pack_mint(9))
-            mint_b = Keypair().pubkey()
-            chain.set_account(mint_b, TOKEN_PROGRAM, pack_mint(6, supply=10**15))
+            mint_b = sol_and_token_b(chain)
             # 1 SOL = 100 B on the token-swap pool; 103 B on the AMM v4 pool (net of the pnl it owes).
             ts = add_pool(chain, WSOL_MINT, mint_b, (1_000 * LAMPORTS, 100_000 * 10**6))
             amm = _amm_v4_pool(
@@ -98,7 +79,7 @@ def test_searcher_lands_a_route_through_the_real_amm_v4_with_the_quoted_profit()
             chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
             with LocalBlockEngine(chain, land_after_polls=1) as engine:
                 for tip_account in engine.tip_accounts:
-                    chain.airdrop(tip_account, _rent(0))
+                    chain.airdrop(tip_account, rent(0))
                 jito = JitoClient(engine.url, timeout=30)
                 try:
                     settings = RunSettings(

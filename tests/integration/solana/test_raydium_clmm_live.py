@@ -9,7 +9,6 @@ from math import isqrt
 
 import pytest
 from solders.keypair import Keypair
-from solders.pubkey import Pubkey
 
 from arbbot.solana.demo import LAMPORTS, add_pool
 from arbbot.solana.fees import TipPolicy
@@ -18,33 +17,18 @@ from arbbot.solana.jito import JitoClient
 from arbbot.solana.layouts.raydium_clmm import decode_pool
 from arbbot.solana.live import LiveConfig
 from arbbot.solana.pools.raydium_clmm import RaydiumClmmPool
-from arbbot.solana.programs import TOKEN_PROGRAM, WSOL_MINT
+from arbbot.solana.programs import WSOL_MINT
 from arbbot.solana.quote.raydium_clmm import tick_at_sqrt_price
 from arbbot.solana.rpc import SolanaRpc
 from arbbot.solana.searcher import RunSettings, run_once
-from arbbot.solana.testing.accounts import pack_mint, pack_token_account
 from arbbot.solana.testing.block_engine import LocalBlockEngine
 from arbbot.solana.testing.node import LocalNode, NodeChain
 from arbbot.solana.testing.raydium_clmm import Position, add_clmm_pool
 from arbbot.solana.testing.venue_binaries import RAYDIUM_CLMM
 from arbbot.solana.venues import TokenSwapPool
+from tests.integration.solana.live_setup import rent, sol_and_token_b, vault
 
 pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
-TOKEN_ACCOUNT_LEN = 165
-
-
-def _rent(size: int) -> int:
-    return (128 + size) * 3480 * 2  # the node's default rent, two years
-
-
-def _vault(chain: NodeChain, mint: Pubkey, owner: Pubkey, amount: int) -> Pubkey:
-    key = Keypair().pubkey()
-    if mint == WSOL_MINT:  # wrapped SOL: lamports follow the balance
-        rent = _rent(TOKEN_ACCOUNT_LEN)
-        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount, native_rent=rent), rent + amount)
-    else:
-        chain.set_account(key, TOKEN_PROGRAM, pack_token_account(mint, owner, amount))
-    return key
 
 
 def test_searcher_lands_a_route_through_the_real_clmm_with_the_quoted_profit() -> None:
@@ -52,10 +36,7 @@ def test_searcher_lands_a_route_through_the_real_clmm_with_the_quoted_profit() -
         chain = NodeChain(node.url)
         rpc = SolanaRpc(node.url)
         try:
-            if chain.get_account(WSOL_MINT) is None:
-                chain.set_account(WSOL_MINT, TOKEN_PROGRAM, pack_mint(9))
-            mint_b = Keypair().pubkey()
-            chain.set_account(mint_b, TOKEN_PROGRAM, pack_mint(6, supply=10**15))
+            mint_b = sol_and_token_b(chain)
             # 1 SOL = 100 B on the token-swap pool; 103 B on the CLMM pool.
             ts = add_pool(chain, WSOL_MINT, mint_b, (1_000 * LAMPORTS, 100_000 * 10**6))
             wsol_is_0 = bytes(WSOL_MINT) < bytes(mint_b)
@@ -70,7 +51,7 @@ def test_searcher_lands_a_route_through_the_real_clmm_with_the_quoted_profit() -
                 sqrt_price_x64=sqrt_price,
                 # A wide position and a narrow one the arbitrage pushes the price out of.
                 positions=[Position(tick - 3_000, tick + 3_000, 3 * 10**11), Position(tick - 50, tick + 50, 10**11)],
-                make_vault=lambda mint, owner: _vault(
+                make_vault=lambda mint, owner: vault(
                     chain, mint, owner, 2_000 * LAMPORTS if mint == WSOL_MINT else 200_000 * 10**6
                 ),
             )
@@ -79,7 +60,7 @@ def test_searcher_lands_a_route_through_the_real_clmm_with_the_quoted_profit() -
             liquidity_before = clmm.state.liquidity
             with LocalBlockEngine(chain, land_after_polls=1) as engine:
                 for tip_account in engine.tip_accounts:
-                    chain.airdrop(tip_account, _rent(0))
+                    chain.airdrop(tip_account, rent(0))
                 jito = JitoClient(engine.url, timeout=30)
                 try:
                     settings = RunSettings(
