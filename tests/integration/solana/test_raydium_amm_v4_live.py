@@ -10,25 +10,19 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from arbbot.solana.demo import LAMPORTS, add_pool
-from arbbot.solana.fees import TipPolicy
-from arbbot.solana.instruction import ArbExecutor
-from arbbot.solana.jito import JitoClient
 from arbbot.solana.layouts.raydium import decode_raydium_amm_v4
-from arbbot.solana.live import LiveConfig
 from arbbot.solana.programs import OPENBOOK, RAYDIUM_AMM_V4, WSOL_MINT
 from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.searcher import RunSettings, run_once
 from arbbot.solana.testing.accounts import (
     MarketFields,
     RaydiumFields,
     pack_market,
     pack_raydium,
 )
-from arbbot.solana.testing.block_engine import LocalBlockEngine
 from arbbot.solana.testing.node import LocalNode, NodeChain
 from arbbot.solana.testing.venue_binaries import RAYDIUM_AMM_V4 as AMM_V4_BINARY
 from arbbot.solana.venues import RaydiumPool, TokenSwapPool
-from tests.integration.solana.live_setup import rent, sol_and_token_b, vault
+from tests.integration.solana.live_setup import land_once, sol_and_token_b, vault
 
 pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
 
@@ -75,33 +69,8 @@ def test_searcher_lands_a_route_through_the_real_amm_v4_with_the_quoted_profit()
             amm = _amm_v4_pool(
                 chain, WSOL_MINT, mint_b, (1_000 * LAMPORTS, 103_000 * 10**6), (7 * LAMPORTS // 10, 4_321 * 10**6)
             )
-            owner = Keypair()
-            chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
-            with LocalBlockEngine(chain, land_after_polls=1) as engine:
-                for tip_account in engine.tip_accounts:
-                    chain.airdrop(tip_account, rent(0))
-                jito = JitoClient(engine.url, timeout=30)
-                try:
-                    settings = RunSettings(
-                        bases=[WSOL_MINT],
-                        max_input=50 * LAMPORTS,
-                        max_hops=2,
-                        pools=[ts, amm],
-                        wrap_lamports=50 * LAMPORTS,
-                        live=LiveConfig(tip=TipPolicy(share_bps=2_000)),
-                    )
-                    result = run_once(rpc, ArbExecutor.load(), owner, settings, jito=jito)
-                finally:
-                    jito.close()
+            result = land_once(chain, rpc, [ts, amm], amm)
             assert {type(p) for p in result.pools.pools} == {TokenSwapPool, RaydiumPool}
-            a = result.attempt
-            assert a is not None, result.refusal
-            assert a.status == "landed", a.reason
-            assert [h.pool.address for h in a.route.hops].count(amm) == 1
-            landing = a.landing
-            assert landing is not None
-            # No one else traded: the route realised exactly the quoted profit, the AMM v4 hop included.
-            assert landing.token_delta == a.route.profit >= a.min_profit
             after = chain.get_account(amm)
             assert after is not None
             state = decode_raydium_amm_v4(bytes(after.data), amm, after.owner)

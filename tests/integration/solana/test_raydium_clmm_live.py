@@ -8,25 +8,18 @@ from __future__ import annotations
 from math import isqrt
 
 import pytest
-from solders.keypair import Keypair
 
 from arbbot.solana.demo import LAMPORTS, add_pool
-from arbbot.solana.fees import TipPolicy
-from arbbot.solana.instruction import ArbExecutor
-from arbbot.solana.jito import JitoClient
 from arbbot.solana.layouts.raydium_clmm import decode_pool
-from arbbot.solana.live import LiveConfig
 from arbbot.solana.pools.raydium_clmm import RaydiumClmmPool
 from arbbot.solana.programs import WSOL_MINT
 from arbbot.solana.quote.raydium_clmm import tick_at_sqrt_price
 from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.searcher import RunSettings, run_once
-from arbbot.solana.testing.block_engine import LocalBlockEngine
 from arbbot.solana.testing.node import LocalNode, NodeChain
 from arbbot.solana.testing.raydium_clmm import Position, add_clmm_pool
 from arbbot.solana.testing.venue_binaries import RAYDIUM_CLMM
 from arbbot.solana.venues import TokenSwapPool
-from tests.integration.solana.live_setup import rent, sol_and_token_b, vault
+from tests.integration.solana.live_setup import land_once, sol_and_token_b, vault
 
 pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
 
@@ -55,34 +48,9 @@ def test_searcher_lands_a_route_through_the_real_clmm_with_the_quoted_profit() -
                     chain, mint, owner, 2_000 * LAMPORTS if mint == WSOL_MINT else 200_000 * 10**6
                 ),
             )
-            owner = Keypair()
-            chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
             liquidity_before = clmm.state.liquidity
-            with LocalBlockEngine(chain, land_after_polls=1) as engine:
-                for tip_account in engine.tip_accounts:
-                    chain.airdrop(tip_account, rent(0))
-                jito = JitoClient(engine.url, timeout=30)
-                try:
-                    settings = RunSettings(
-                        bases=[WSOL_MINT],
-                        max_input=50 * LAMPORTS,
-                        max_hops=2,
-                        pools=[ts, clmm.pool],
-                        wrap_lamports=50 * LAMPORTS,
-                        live=LiveConfig(tip=TipPolicy(share_bps=2_000)),
-                    )
-                    result = run_once(rpc, ArbExecutor.load(), owner, settings, jito=jito)
-                finally:
-                    jito.close()
+            result = land_once(chain, rpc, [ts, clmm.pool], clmm.pool)
             assert {type(p) for p in result.pools.pools} == {TokenSwapPool, RaydiumClmmPool}
-            a = result.attempt
-            assert a is not None, result.refusal
-            assert a.status == "landed", a.reason
-            assert [h.pool.address for h in a.route.hops].count(clmm.pool) == 1
-            landing = a.landing
-            assert landing is not None
-            # No one else traded: the route realised exactly the quoted profit, the CLMM hop included.
-            assert landing.token_delta == a.route.profit >= a.min_profit
             after = chain.get_account(clmm.pool)
             assert after is not None
             state = decode_pool(bytes(after.data), clmm.pool, after.owner)

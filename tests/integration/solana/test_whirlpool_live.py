@@ -8,24 +8,17 @@ from __future__ import annotations
 from math import isqrt
 
 import pytest
-from solders.keypair import Keypair
 
 from arbbot.solana.demo import LAMPORTS, add_pool
-from arbbot.solana.fees import TipPolicy
-from arbbot.solana.instruction import ArbExecutor
-from arbbot.solana.jito import JitoClient
 from arbbot.solana.layouts.whirlpool import decode_whirlpool
-from arbbot.solana.live import LiveConfig
 from arbbot.solana.programs import WSOL_MINT
 from arbbot.solana.quote.whirlpool_math import tick_index_from_sqrt_price
 from arbbot.solana.rpc import SolanaRpc
-from arbbot.solana.searcher import RunSettings, run_once
-from arbbot.solana.testing.block_engine import LocalBlockEngine
 from arbbot.solana.testing.node import LocalNode, NodeChain
 from arbbot.solana.testing.venue_binaries import ORCA_WHIRLPOOL
 from arbbot.solana.testing.whirlpool import Position, add_whirlpool_pool
 from arbbot.solana.venues import TokenSwapPool, WhirlpoolPool
-from tests.integration.solana.live_setup import rent, sol_and_token_b, vault
+from tests.integration.solana.live_setup import land_once, sol_and_token_b, vault
 
 pytestmark = pytest.mark.filterwarnings("ignore:The `repr_ns` argument:DeprecationWarning")
 SPACING = 64
@@ -59,33 +52,8 @@ def test_searcher_lands_a_route_through_the_real_whirlpool_with_the_quoted_profi
             before = chain.get_account(keys.pool)
             assert before is not None
             liquidity_before = decode_whirlpool(bytes(before.data), keys.pool, before.owner).liquidity
-            owner = Keypair()
-            chain.airdrop(owner.pubkey(), 100 * LAMPORTS)
-            with LocalBlockEngine(chain, land_after_polls=1) as engine:
-                for tip_account in engine.tip_accounts:
-                    chain.airdrop(tip_account, rent(0))
-                jito = JitoClient(engine.url, timeout=30)
-                try:
-                    settings = RunSettings(
-                        bases=[WSOL_MINT],
-                        max_input=50 * LAMPORTS,
-                        max_hops=2,
-                        pools=[ts, keys.pool],
-                        wrap_lamports=50 * LAMPORTS,
-                        live=LiveConfig(tip=TipPolicy(share_bps=2_000)),
-                    )
-                    result = run_once(rpc, ArbExecutor.load(), owner, settings, jito=jito)
-                finally:
-                    jito.close()
+            result = land_once(chain, rpc, [ts, keys.pool], keys.pool)
             assert {type(p) for p in result.pools.pools} == {TokenSwapPool, WhirlpoolPool}
-            a = result.attempt
-            assert a is not None, result.refusal
-            assert a.status == "landed", a.reason
-            assert [h.pool.address for h in a.route.hops].count(keys.pool) == 1
-            landing = a.landing
-            assert landing is not None
-            # No one else traded: the route realised exactly the quoted profit, the Whirlpool hop included.
-            assert landing.token_delta == a.route.profit >= a.min_profit
             after = chain.get_account(keys.pool)
             assert after is not None
             assert decode_whirlpool(bytes(after.data), keys.pool, after.owner).liquidity != liquidity_before  # crossed
