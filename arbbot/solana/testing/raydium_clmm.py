@@ -48,6 +48,7 @@ from arbbot.solana.quote.raydium_clmm import (
     tick_count,
 )
 from arbbot.solana.testing.accounts import pack_mint, pack_token_account
+from arbbot.solana.testing.ticks import Position, Put, build_ticks
 from arbbot.solana.testing.venue_binaries import RAYDIUM_CLMM
 
 SWAP_V2 = anchor_instruction_discriminator("swap_v2")
@@ -64,30 +65,8 @@ def swap_v2_data(amount: int, other_amount_threshold: int, sqrt_price_limit_x64:
     )
 
 
-@dataclass(frozen=True)
-class Position:
-    """A liquidity position for `build_ticks`: `liquidity` between `tick_lower` and `tick_upper`."""
-
-    tick_lower: int
-    tick_upper: int
-    liquidity: int
-
-
 def _set_bit(n: int, i: int) -> int:
     return n | (1 << i)
-
-
-def build_ticks(positions: list[Position]) -> dict[int, tuple[int, int]]:
-    """tick -> (liquidity_net, liquidity_gross) from positions."""
-    ticks: dict[int, tuple[int, int]] = {}
-    for p in positions:
-        for t, sign in ((p.tick_lower, 1), (p.tick_upper, -1)):
-            net, gross = ticks.get(t, (0, 0))
-            ticks[t] = (net + sign * p.liquidity, gross + p.liquidity)
-    return ticks
-
-
-Put = Callable[[Pubkey, Pubkey, bytes], None]  # (address, owner program, data)
 
 
 @dataclass

@@ -42,6 +42,7 @@ from arbbot.solana.testing.accounts import (
     pack_token_account,
     pack_whirlpool,
 )
+from arbbot.solana.testing.ticks import Position, Put, build_ticks
 from arbbot.solana.testing.venue_binaries import ORCA_WHIRLPOOL
 from arbbot.solana.venues import oracle_address, tick_array_address, whirlpool_address
 
@@ -55,28 +56,6 @@ def swap_data(amount: int, a_to_b: bool, *, v2: bool = False, sqrt_price_limit: 
     (0 = the protocol bound), exact-input flag, direction."""
     body = struct.pack("<QQ", amount, 0) + sqrt_price_limit.to_bytes(16, "little") + bytes([1, int(a_to_b)])
     return SWAP_V2 + body + b"\x00" if v2 else SWAP + body
-
-
-@dataclass(frozen=True)
-class Position:
-    """Liquidity `liquidity` between `tick_lower` and `tick_upper` (both multiples of the spacing)."""
-
-    tick_lower: int
-    tick_upper: int
-    liquidity: int
-
-
-def build_ticks(positions: list[Position]) -> dict[int, tuple[int, int]]:
-    """tick -> (liquidity_net, liquidity_gross) from positions."""
-    ticks: dict[int, tuple[int, int]] = {}
-    for p in positions:
-        for t, sign in ((p.tick_lower, 1), (p.tick_upper, -1)):
-            net, gross = ticks.get(t, (0, 0))
-            ticks[t] = (net + sign * p.liquidity, gross + p.liquidity)
-    return ticks
-
-
-Put = Callable[[Pubkey, Pubkey, bytes], None]  # (address, owner program, data)
 
 
 @dataclass(frozen=True)
